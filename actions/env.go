@@ -1,0 +1,103 @@
+package actions
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/keyir/keyir/redact"
+	"github.com/keyir/keyir/report"
+)
+
+// Recorder receives what a step learns, as it learns it. The runner's
+// implementation writes each call to the run directory before returning, so
+// evidence already gathered survives a crash in the next instruction.
+// Everything passed in is redacted by the recorder.
+type Recorder interface {
+	// Evidence appends one record to the step's evidence file and returns its
+	// reference ("evidence/004-revoke.jsonl#2") for findings to cite.
+	Evidence(kind string, v any) (ref string, err error)
+	Finding(f report.Finding)
+	Note(text string)
+	// Progress is a short live status ("page 3 of messages") for the terminal.
+	Progress(text string)
+	Containment(c report.Containment)
+	Planned(c report.PlannedChange)
+}
+
+// Env is what a running step may use. The runner builds one per step attempt.
+type Env struct {
+	Step     string
+	RunID    string
+	Incident string
+	Mode     report.Mode
+	// RunStarted is when the run began: time to containment counts from it.
+	RunStarted time.Time
+	// HTTP is the client every outbound request of the step must use: it
+	// refuses writes in a dry run, records every exchange as redacted evidence,
+	// and has timeouts. Actions never build their own.
+	HTTP     *http.Client
+	Now      func() time.Time
+	Redactor *redact.Redactor
+	Recorder Recorder
+	// Getenv reads configuration and credentials; drills overlay the
+	// simulator's. Nil means os.Getenv.
+	Getenv func(string) string
+	// ReadFile reads *_FILE credentials; nil means os.ReadFile.
+	ReadFile func(string) ([]byte, error)
+}
+
+// DryRun reports whether writes are refused.
+func (e *Env) DryRun() bool { return e.Mode == report.ModeDryRun }
+
+// Lookup reads a configuration variable.
+func (e *Env) Lookup(name string) string {
+	if e.Getenv != nil {
+		return e.Getenv(name)
+	}
+	return os.Getenv(name)
+}
+
+// Credential reads a secret from NAME or from the file named by NAME_FILE,
+// registers it with the redactor, and fails with a message naming both
+// variables when neither is set. Credentials never come from flags.
+func (e *Env) Credential(name string) (string, error) {
+	return ReadCredential(name, e.Lookup, e.ReadFile, e.Redactor)
+}
+
+// ReadCredential is Env.Credential for callers outside a step (doctor, serve).
+func ReadCredential(name string, getenv func(string) string, readFile func(string) ([]byte, error), r *redact.Redactor) (string, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if readFile == nil {
+		readFile = os.ReadFile
+	}
+	if v := strings.TrimSpace(getenv(name)); v != "" {
+		r.Add(v)
+		return v, nil
+	}
+	if path := strings.TrimSpace(getenv(name + "_FILE")); path != "" {
+		b, err := readFile(path)
+		if err != nil {
+			return "", fmt.Errorf("%s_FILE: %w", name, err)
+		}
+		v := strings.TrimSpace(string(b))
+		if v == "" {
+			return "", fmt.Errorf("%s_FILE: %s is empty", name, path)
+		}
+		r.Add(v)
+		return v, nil
+	}
+	return "", fmt.Errorf("%s is not set (set it, or %s_FILE to a file holding it)", name, name)
+}
+
+// Finding records a finding attributed to this step.
+func (e *Env) Finding(f report.Finding) {
+	if f.Step == "" {
+		f.Step = e.Step
+	}
+	e.Recorder.Finding(f)
+}

@@ -1,0 +1,221 @@
+// Package transport builds the one HTTP client every action uses. Its
+// RoundTripper is where keyir's guarantees about the network live:
+//   - in a dry run only GET and HEAD leave the machine; every other request is
+//     refused here and recorded as a planned change, so no code path can write;
+//   - every exchange is recorded, redacted, as evidence of the step;
+//   - plain http:// is refused except to loopback addresses.
+package transport
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/keyir/keyir/redact"
+	"github.com/keyir/keyir/report"
+)
+
+// ErrDryRun is wrapped by every error for a request refused in a dry run.
+var ErrDryRun = errors.New("refused: dry run")
+
+// RefusedError is the error for a write refused in a dry run.
+type RefusedError struct{ Method, URL string }
+
+func (e *RefusedError) Error() string {
+	return fmt.Sprintf("DRY RUN: %s %s refused and recorded as a planned change", e.Method, e.URL)
+}
+
+// Unwrap makes errors.Is(err, ErrDryRun) true.
+func (e *RefusedError) Unwrap() error { return ErrDryRun }
+
+// Recorder is the part of actions.Recorder the transport needs.
+type Recorder interface {
+	Evidence(kind string, v any) (string, error)
+	Planned(report.PlannedChange)
+}
+
+// Options configure a client.
+type Options struct {
+	DryRun   bool
+	Step     string
+	Redactor *redact.Redactor
+	Recorder Recorder // may be nil: nothing is recorded
+	// Timeout bounds one request, including reading the body. Default 30s.
+	Timeout time.Duration
+	// Base is the underlying transport; nil means a clone of http.DefaultTransport.
+	Base http.RoundTripper
+	// MaxBodyRecord bounds how much of a body is recorded (default 1 MiB);
+	// the full body still reaches the caller.
+	MaxBodyRecord int
+}
+
+// NewClient returns the guarded, recording client.
+func NewClient(o Options) *http.Client {
+	if o.Timeout == 0 {
+		o.Timeout = 30 * time.Second
+	}
+	if o.MaxBodyRecord == 0 {
+		o.MaxBodyRecord = 1 << 20
+	}
+	base := o.Base
+	if base == nil {
+		base = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	if o.Redactor == nil {
+		o.Redactor = redact.New()
+	}
+	return &http.Client{
+		Timeout:   o.Timeout,
+		Transport: &guard{o: o, next: base},
+		// Never follow a redirect silently: it could carry a credential
+		// header to another host.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// Exchange is the evidence record of one HTTP request.
+type Exchange struct {
+	Time       time.Time         `json:"time"`
+	Method     string            `json:"method"`
+	URL        string            `json:"url"`
+	ReqHeaders map[string]string `json:"request_headers,omitempty"`
+	ReqBody    string            `json:"request_body,omitempty"`
+	Status     int               `json:"status,omitempty"`
+	RespHeads  map[string]string `json:"response_headers,omitempty"`
+	RespBody   string            `json:"response_body,omitempty"`
+	Truncated  bool              `json:"truncated,omitempty"`
+	DurationMS float64           `json:"duration_ms"`
+	Error      string            `json:"error,omitempty"`
+	Refused    bool              `json:"refused_dry_run,omitempty"`
+}
+
+type guard struct {
+	o    Options
+	next http.RoundTripper
+}
+
+func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := CheckURL(req.URL); err != nil {
+		return nil, err
+	}
+	var reqBody []byte
+	if req.Body != nil && req.Body != http.NoBody {
+		b, err := io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		reqBody = b
+		req.Body = io.NopCloser(bytes.NewReader(b))
+	}
+	red := g.o.Redactor
+	ex := Exchange{
+		Time:       time.Now().UTC(),
+		Method:     req.Method,
+		URL:        red.String(req.URL.String()),
+		ReqHeaders: headers(red, req.Header),
+	}
+	ex.ReqBody = g.clip(red.String(string(reqBody)), &ex)
+	if g.o.DryRun && req.Method != http.MethodGet && req.Method != http.MethodHead {
+		ex.Refused = true
+		if g.o.Recorder != nil {
+			g.o.Recorder.Planned(report.PlannedChange{Step: g.o.Step, Method: req.Method, URL: ex.URL, Body: ex.ReqBody})
+			g.o.Recorder.Evidence("http", ex)
+		}
+		return nil, &RefusedError{Method: req.Method, URL: ex.URL}
+	}
+	start := time.Now()
+	resp, err := g.next.RoundTrip(req)
+	if err != nil {
+		ex.DurationMS = ms(time.Since(start))
+		ex.Error = red.String(err.Error())
+		g.record(ex)
+		return nil, err
+	}
+	body, rerr := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	ex.DurationMS = ms(time.Since(start))
+	ex.Status = resp.StatusCode
+	ex.RespHeads = headers(red, resp.Header)
+	ex.RespBody = g.clip(red.String(string(body)), &ex)
+	if rerr != nil {
+		ex.Error = "reading body: " + red.String(rerr.Error())
+		g.record(ex)
+		return nil, rerr
+	}
+	g.record(ex)
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	return resp, nil
+}
+
+func (g *guard) clip(s string, ex *Exchange) string {
+	if len(s) > g.o.MaxBodyRecord {
+		ex.Truncated = true
+		return s[:g.o.MaxBodyRecord]
+	}
+	return s
+}
+
+func (g *guard) record(ex Exchange) {
+	if g.o.Recorder != nil {
+		g.o.Recorder.Evidence("http", ex)
+	}
+}
+
+// headers keeps the headers worth keeping as evidence; credentials are dropped
+// whole, whatever the redactor knows.
+func headers(red *redact.Redactor, h http.Header) map[string]string {
+	out := map[string]string{}
+	for k, v := range h {
+		switch strings.ToLower(k) {
+		case "authorization", "cookie", "set-cookie", "proxy-authorization", "x-slack-signature":
+			out[k] = "[REDACTED]"
+			continue
+		}
+		out[k] = red.String(strings.Join(v, ", "))
+	}
+	return out
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// CheckURL refuses anything but https, or http to a loopback address.
+func CheckURL(u *url.URL) error {
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		if IsLoopback(u.Hostname()) {
+			return nil
+		}
+		return fmt.Errorf("refusing plain http to %s: use https (plain http is allowed only to loopback addresses)", u.Host)
+	}
+	return fmt.Errorf("refusing URL scheme %q: use https", u.Scheme)
+}
+
+// CheckBaseURL validates a configured API base URL (SENDGRID_API_URL and the like).
+func CheckBaseURL(name, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("%s: %q is not an absolute URL", name, raw)
+	}
+	if err := CheckURL(u); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}
+
+// IsLoopback reports whether host is localhost or a loopback IP.
+func IsLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
