@@ -9,6 +9,7 @@ import (
 
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/transport"
 )
 
 // Recorder receives what a step learns, as it learns it. The runner's
@@ -47,6 +48,22 @@ type Env struct {
 	Getenv func(string) string
 	// ReadFile reads *_FILE credentials; nil means os.ReadFile.
 	ReadFile func(string) ([]byte, error)
+	// Services are run-scoped objects the caller of the run provides to
+	// actions by name (the notification hub, "notify"). Nil when none.
+	Services map[string]any
+	// Report returns the run as recorded so far (replayed from the
+	// journal): what a closing notification summarises. Nil outside a run.
+	Report func() (*report.Report, error)
+	// Dir is the run directory ("" outside a run).
+	Dir string
+}
+
+// Service returns a run-scoped service, or nil.
+func (e *Env) Service(name string) any {
+	if e.Services == nil {
+		return nil
+	}
+	return e.Services[name]
 }
 
 // DryRun reports whether writes are refused.
@@ -101,3 +118,32 @@ func (e *Env) Finding(f report.Finding) {
 	}
 	e.Recorder.Finding(f)
 }
+
+// StandaloneEnv is an Env for work outside a playbook run (`keyir inventory
+// save`, `keyir doctor`, a drill's baseline): live mode, the guarded client,
+// and a recorder that keeps nothing, since there is no run directory.
+func StandaloneEnv(step string, getenv func(string) string, readFile func(string) ([]byte, error), red *redact.Redactor, base http.RoundTripper) *Env {
+	if red == nil {
+		red = redact.New()
+	}
+	return &Env{
+		Step:       step,
+		Mode:       report.ModeLive,
+		RunStarted: time.Now(),
+		HTTP:       transport.NewClient(transport.Options{Step: step, Redactor: red, Base: base}),
+		Now:        time.Now,
+		Redactor:   red,
+		Recorder:   discard{},
+		Getenv:     getenv,
+		ReadFile:   readFile,
+	}
+}
+
+type discard struct{}
+
+func (discard) Evidence(string, any) (string, error) { return "", nil }
+func (discard) Finding(report.Finding)               {}
+func (discard) Note(string)                          {}
+func (discard) Progress(string)                      {}
+func (discard) Containment(report.Containment)       {}
+func (discard) Planned(report.PlannedChange)         {}

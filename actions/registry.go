@@ -53,6 +53,10 @@ type Info struct {
 	// Mutates says whether the action changes anything outside keyir. An
 	// action that also implements Mutator refines this per step.
 	Mutates bool `json:"mutates"`
+	// Contains marks a containment action (revoke, confirm): a live run whose
+	// containment actions did not all succeed ends "containment not
+	// confirmed" (exit code 4), because the key may still be live.
+	Contains bool `json:"containment,omitempty"`
 	// Outputs lists what the action returns.
 	Outputs []Output `json:"outputs,omitempty"`
 	// New returns a zero action whose fields receive the parameters.

@@ -1,0 +1,222 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/redact"
+	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/transport"
+)
+
+// recorder keeps what a step records; it is a sink, so a slice is the real
+// thing for a test.
+type recorder struct {
+	mu       sync.Mutex
+	notes    []string
+	planned  []report.PlannedChange
+	evidence []any
+}
+
+func (r *recorder) Evidence(kind string, v any) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.evidence = append(r.evidence, v)
+	return "evidence/001-test.jsonl#1", nil
+}
+func (r *recorder) Finding(report.Finding)         {}
+func (r *recorder) Note(text string)               { r.mu.Lock(); r.notes = append(r.notes, text); r.mu.Unlock() }
+func (r *recorder) Progress(string)                {}
+func (r *recorder) Containment(report.Containment) {}
+func (r *recorder) Planned(c report.PlannedChange) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.planned = append(r.planned, c)
+}
+
+func newEnv(mode report.Mode, vars map[string]string) (*actions.Env, *recorder) {
+	rec := &recorder{}
+	red := redact.New()
+	return &actions.Env{
+		Step:     "test",
+		Mode:     mode,
+		HTTP:     transport.NewClient(transport.Options{DryRun: mode == report.ModeDryRun, Step: "test", Redactor: red, Recorder: rec}),
+		Now:      time.Now,
+		Redactor: red,
+		Recorder: rec,
+		Getenv:   func(k string) string { return vars[k] },
+	}, rec
+}
+
+func decode(t *testing.T, name string, params map[string]any) actions.Action {
+	t.Helper()
+	info, ok := actions.Lookup(name)
+	if !ok {
+		t.Fatalf("%s is not registered", name)
+	}
+	a, err := actions.Decode(info, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// counter is a provider that counts the requests that reach it, by method.
+type counter struct {
+	mu   sync.Mutex
+	seen map[string]int
+	auth []string
+}
+
+func (c *counter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c.mu.Lock()
+	c.seen[r.Method]++
+	c.auth = append(c.auth, r.Header.Get("Authorization"))
+	c.mu.Unlock()
+	switch r.URL.Path {
+	case "/echo-secret":
+		// A careless API that echoes the credential, then a lot more.
+		w.Write([]byte("token=" + strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ") + " " + strings.Repeat("é", 5000)))
+	case "/fail":
+		w.WriteHeader(http.StatusInternalServerError)
+	default:
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+func TestHTTPDryRunRefusedAtTransport(t *testing.T) {
+	c := &counter{seen: map[string]int{}}
+	srv := httptest.NewServer(c)
+	defer srv.Close()
+
+	env, rec := newEnv(report.ModeDryRun, nil)
+	del := decode(t, "core.http", map[string]any{"method": "DELETE", "url": srv.URL + "/keys/1"})
+	out, err := del.Run(context.Background(), env)
+	if err != nil {
+		t.Fatalf("a refused write is not a failure: %v", err)
+	}
+	if out["planned"] != true {
+		t.Errorf("outputs = %v, want planned", out)
+	}
+	if n := c.seen["DELETE"]; n != 0 {
+		t.Fatalf("server saw %d DELETE requests in a dry run", n)
+	}
+	if len(rec.planned) != 1 || rec.planned[0].Method != "DELETE" {
+		t.Errorf("planned changes = %+v", rec.planned)
+	}
+
+	get := decode(t, "core.http", map[string]any{"url": srv.URL + "/keys/1", "expect": "204"})
+	out, err = get.Run(context.Background(), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.seen["GET"] != 1 || out["status"] != 204 {
+		t.Errorf("GET in dry run: server saw %d, outputs %v", c.seen["GET"], out)
+	}
+}
+
+func TestHTTPLive(t *testing.T) {
+	c := &counter{seen: map[string]int{}}
+	srv := httptest.NewServer(c)
+	defer srv.Close()
+	const token = "admin-token-0123456789"
+	env, _ := newEnv(report.ModeLive, map[string]string{"PROVIDER_TOKEN": token})
+
+	a := decode(t, "core.http", map[string]any{"method": "DELETE", "url": srv.URL + "/echo-secret", "auth_env": "PROVIDER_TOKEN", "expect": []any{200}})
+	out, err := a.Run(context.Background(), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.seen["DELETE"] != 1 || c.auth[0] != "Bearer "+token {
+		t.Errorf("server saw %v with Authorization %q", c.seen, c.auth)
+	}
+	body := out["body"].(string)
+	if strings.Contains(body, token) || !strings.Contains(body, redact.Token(token)) {
+		t.Errorf("body not redacted: %.80s", body)
+	}
+	if len(body) > MaxBodyOutput || !strings.HasSuffix(body, "é") {
+		t.Errorf("body is %d bytes or cut inside a rune", len(body))
+	}
+
+	fail := decode(t, "core.http", map[string]any{"url": srv.URL + "/fail"})
+	out, err = fail.Run(context.Background(), env)
+	if err == nil || !strings.Contains(err.Error(), "status 500, want 200, 201, 202, 204") || out["status"] != 500 {
+		t.Errorf("unexpected status: %v, %v", out, err)
+	}
+
+	missing := decode(t, "core.http", map[string]any{"url": srv.URL, "auth_env": "NOT_SET"})
+	if _, err := missing.Run(context.Background(), env); err == nil || !strings.Contains(err.Error(), "NOT_SET is not set") {
+		t.Errorf("missing credential: %v", err)
+	}
+}
+
+func TestHTTPValidate(t *testing.T) {
+	info, _ := actions.Lookup("core.http")
+	tests := []struct {
+		params map[string]any
+		want   string
+	}{
+		{map[string]any{"url": "https://x.example/", "method": "delete"}, `parameter "method": want one of GET, HEAD, POST, PUT, PATCH, DELETE`},
+		{map[string]any{"url": "ftp://x.example/"}, `parameter "url": want an absolute http(s) URL`},
+		{map[string]any{"url": "/relative"}, `parameter "url": want an absolute http(s) URL`},
+		{map[string]any{"url": "http://x.example/"}, `parameter "url": refusing plain http`},
+		{map[string]any{"url": "https://x.example/", "headers": map[string]any{"authorization": "Bearer x"}}, `auth_env instead`},
+		{map[string]any{"url": "https://x.example/", "expect": "200,999"}, `999 is not an HTTP status`},
+		{map[string]any{"url": "https://x.example/", "auth_env": "MY TOKEN"}, `parameter "auth_env"`},
+	}
+	for _, tt := range tests {
+		_, err := actions.Decode(info, tt.params)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Decode(%v) = %v, want %q", tt.params, err, tt.want)
+		}
+	}
+	for method, mutates := range map[string]bool{"GET": false, "HEAD": false, "POST": true, "DELETE": true} {
+		a := decode(t, "core.http", map[string]any{"url": "https://x.example/", "method": method})
+		if actions.MutatesWith(info, a) != mutates {
+			t.Errorf("%s mutates = %v", method, !mutates)
+		}
+	}
+}
+
+func TestNote(t *testing.T) {
+	env, rec := newEnv(report.ModeLive, nil)
+	n := decode(t, "core.note", map[string]any{"text": "revoked by the on-call"})
+	if _, err := n.Run(context.Background(), env); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.notes) != 1 || rec.notes[0] != "revoked by the on-call" {
+		t.Errorf("notes = %v", rec.notes)
+	}
+	info, _ := actions.Lookup("core.note")
+	if info.Mutates {
+		t.Error("core.note mutates")
+	}
+}
+
+func TestWait(t *testing.T) {
+	info, _ := actions.Lookup("core.wait")
+	for _, d := range []string{"0s", "11m"} {
+		if _, err := actions.Decode(info, map[string]any{"duration": d}); err == nil {
+			t.Errorf("wait %s accepted", d)
+		}
+	}
+	env, _ := newEnv(report.ModeLive, nil)
+	w := decode(t, "core.wait", map[string]any{"duration": "10m"})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if _, err := w.Run(ctx, env); !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 5*time.Second {
+		t.Errorf("interrupted wait: %v after %v", err, time.Since(start))
+	}
+	short := decode(t, "core.wait", map[string]any{"duration": "1ms"})
+	if _, err := short.Run(context.Background(), env); err != nil {
+		t.Error(err)
+	}
+}

@@ -1,0 +1,382 @@
+package sendgrid
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/report"
+)
+
+func init() {
+	actions.Register(actions.Info{
+		Name:    "sendgrid.activity",
+		Summary: "Count the mail sent with the leaked key in the exposure window (Email Activity; complete despite its 1000-row cap)",
+		Outputs: []actions.Output{
+			{Name: "messages", Type: actions.TypeInt, Description: "messages sent with the key in the window"},
+			{Name: "recipients", Type: actions.TypeInt, Description: "distinct recipients"},
+			{Name: "domains", Type: "list", Description: "top recipient domains: [{name, count}]"},
+			{Name: "subjects", Type: "list", Description: "top subjects: [{name, count}]"},
+			{Name: "statuses", Type: "list", Description: "messages by status: [{name, count}]"},
+			{Name: "queries", Type: actions.TypeInt, Description: "Email Activity queries made"},
+			{Name: "complete", Type: actions.TypeBool, Description: "false when some instant held more messages than one query returns"},
+			{Name: "assessable", Type: actions.TypeBool, Description: "false without the Email Activity add-on or the scope to read it"},
+		},
+		New: func() actions.Action { return &Activity{PageSize: activityCap} },
+	})
+}
+
+// activityCap is the most messages one Email Activity query returns; there is
+// no pagination.
+const activityCap = 1000
+
+// Activity retrieves every message the key sent in the window.
+//
+// Strategy: Email Activity returns at most 1000 messages per query, newest
+// last_event_time first, and has no pagination. A query that returns fewer
+// than the cap is complete. When it returns the cap, every message newer than
+// the oldest one returned is complete, so the next query narrows the window's
+// end to that oldest instant (inclusive: messages sharing it may not all have
+// been returned) and skips the msg_ids already counted at that instant. Each
+// query thus adds ~1000 new messages and N messages take ceil(N/1000) queries
+// (+1 when N is an exact multiple). If an answer is not sorted newest first,
+// the window is bisected instead. If a single second holds more messages than
+// the cap, the extra messages at that instant cannot be listed: the result is
+// marked incomplete and retrieval goes on below that second.
+type Activity struct {
+	KeyID       string    `param:"key_id,required" desc:"the leaked key's id"`
+	WindowStart time.Time `param:"window_start" desc:"start of the exposure window (default: window_end minus 7 days)"`
+	WindowEnd   time.Time `param:"window_end" desc:"end of the exposure window (default: now)"`
+	Subuser     string    `param:"subuser" desc:"subuser that owns the key (on-behalf-of)"`
+	PageSize    int       `param:"page_size" default:"1000" desc:"messages per query, 1 to 1000 (the API's cap)"`
+	Region      string    `param:"region" default:"global" desc:"global or eu"`
+}
+
+// Validate checks the id, window and page size.
+func (a *Activity) Validate() error {
+	if err := checkKeyID("key_id", a.KeyID); err != nil {
+		return err
+	}
+	if !a.WindowStart.IsZero() && !a.WindowEnd.IsZero() && !a.WindowStart.Before(a.WindowEnd) {
+		return &actions.ParamError{Param: "window_start", Msg: "must be before window_end"}
+	}
+	if a.PageSize < 0 || a.PageSize > activityCap {
+		return &actions.ParamError{Param: "page_size", Msg: fmt.Sprintf("want 1 to %d, got %d", activityCap, a.PageSize)}
+	}
+	return checkRegion(a.Region)
+}
+
+// window resolves the defaults: end = now, start = end - 7 days.
+func window(env *actions.Env, start, end time.Time, def time.Duration) (time.Time, time.Time) {
+	if end.IsZero() {
+		if env.Now != nil {
+			end = env.Now()
+		} else {
+			end = time.Now()
+		}
+	}
+	if start.IsZero() {
+		start = end.Add(-def)
+	}
+	return start.UTC(), end.UTC()
+}
+
+type message struct {
+	MsgID         string `json:"msg_id"`
+	FromEmail     string `json:"from_email"`
+	ToEmail       string `json:"to_email"`
+	Subject       string `json:"subject"`
+	Status        string `json:"status"`
+	LastEventTime string `json:"last_event_time"`
+	OpensCount    int    `json:"opens_count"`
+	ClicksCount   int    `json:"clicks_count"`
+}
+
+// Counted is one row of a top list.
+type Counted struct {
+	Name  string `json:"name"`
+	Count int    `json:"count"`
+}
+
+// tally keeps aggregates only, never the messages.
+type tally struct {
+	messages   int
+	recipients map[uint64]struct{}
+	domains    map[string]int
+	subjects   map[string]int
+	statuses   map[string]int
+}
+
+const (
+	maxDomains  = 50000
+	maxSubjects = 10000
+	otherBucket = "(other)"
+)
+
+func newTally() *tally {
+	return &tally{recipients: map[uint64]struct{}{}, domains: map[string]int{}, subjects: map[string]int{}, statuses: map[string]int{}}
+}
+
+func bump(m map[string]int, k string, limit int) {
+	if _, ok := m[k]; !ok && len(m) >= limit {
+		k = otherBucket
+	}
+	m[k]++
+}
+
+func (t *tally) add(m message) {
+	t.messages++
+	to := strings.ToLower(strings.TrimSpace(m.ToEmail))
+	h := fnv.New64a()
+	h.Write([]byte(to))
+	t.recipients[h.Sum64()] = struct{}{}
+	dom := "(none)"
+	if i := strings.LastIndexByte(to, '@'); i >= 0 {
+		dom = to[i+1:]
+	}
+	bump(t.domains, dom, maxDomains)
+	bump(t.subjects, m.Subject, maxSubjects)
+	bump(t.statuses, m.Status, 64)
+}
+
+func top(m map[string]int, n int) []Counted {
+	out := make([]Counted, 0, len(m))
+	for k, v := range m {
+		out = append(out, Counted{k, v})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Name < out[j].Name
+	})
+	if n > 0 && len(out) > n {
+		out = out[:n]
+	}
+	return out
+}
+
+func activityQuery(keyID string, start, end time.Time) string {
+	return fmt.Sprintf(`api_key_id="%s" AND last_event_time BETWEEN TIMESTAMP "%s" AND TIMESTAMP "%s"`,
+		keyID, start.UTC().Format(time.RFC3339), end.UTC().Format(time.RFC3339))
+}
+
+func messagesEndpoint(q string, limit int) string {
+	return fmt.Sprintf("/v3/messages?limit=%d&query=%s", limit, strings.ReplaceAll(url.QueryEscape(q), "+", "%20"))
+}
+
+// span is a closed window [start, end] at one-second resolution; skip holds
+// msg_ids already counted at its end instant.
+type span struct {
+	start, end time.Time
+	skip       map[string]bool
+}
+
+// Run retrieves and aggregates the messages.
+func (a *Activity) Run(ctx context.Context, env *actions.Env) (actions.Outputs, error) {
+	c, err := newClient(env, a.Region, a.Subuser)
+	if err != nil {
+		return nil, err
+	}
+	limit := a.PageSize
+	if limit <= 0 {
+		limit = activityCap
+	}
+	start, end := window(env, a.WindowStart, a.WindowEnd, 7*24*time.Hour)
+	start, end = start.Truncate(time.Second), ceilSecond(end)
+	t := newTally()
+	queries := 0
+	complete := true
+	stack := []span{{start: start, end: end}}
+	for len(stack) > 0 {
+		sp := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		var page struct {
+			Messages []message `json:"messages"`
+		}
+		queries++
+		c.progress(fmt.Sprintf("email activity query %d: %s to %s (%d messages so far)", queries, sp.start.Format(time.RFC3339), sp.end.Format(time.RFC3339), t.messages))
+		_, err := c.get(ctx, messagesEndpoint(activityQuery(a.KeyID, sp.start, sp.end), limit), &page)
+		if err != nil {
+			if queries == 1 {
+				if out, ok := a.notAssessable(ctx, env, err); ok {
+					return out, nil
+				}
+			}
+			return a.outputs(t, queries, false, true), fmt.Errorf("email activity: %w", err)
+		}
+		ms := page.Messages
+		full := len(ms) >= limit
+		// Parse times; check the order the strategy relies on.
+		times := make([]time.Time, len(ms))
+		sorted := true
+		oldest := sp.end
+		for i, m := range ms {
+			ts, perr := time.Parse(time.RFC3339Nano, m.LastEventTime)
+			if perr != nil {
+				ts = sp.start
+			}
+			times[i] = ts.UTC()
+			if i > 0 && times[i].After(times[i-1]) {
+				sorted = false
+			}
+			if times[i].Before(oldest) {
+				oldest = times[i]
+			}
+		}
+		if full && !sorted && sp.end.Sub(sp.start) >= 2*time.Second {
+			// Unsorted and capped: nothing in the page is known complete. Bisect.
+			mid := sp.start.Add(sp.end.Sub(sp.start) / 2).Truncate(time.Second)
+			stack = append(stack, span{start: sp.start, end: mid}, span{start: mid.Add(time.Second), end: sp.end, skip: sp.skip})
+			continue
+		}
+		// Count this page, skipping messages counted by the previous query.
+		var kept []message
+		for _, m := range ms {
+			if sp.skip[m.MsgID] {
+				continue
+			}
+			t.add(m)
+			kept = append(kept, m)
+		}
+		ref, _ := evidence(env, "email_activity_page", map[string]any{
+			"query": queries, "window_start": sp.start, "window_end": sp.end, "returned": len(ms), "new": len(kept), "messages": kept,
+		})
+		_ = ref
+		if !full {
+			continue
+		}
+		boundary := oldest.Truncate(time.Second)
+		if !boundary.Before(sp.end) || len(kept) == 0 {
+			// The whole page sits at one instant: more messages than the cap
+			// share it. They cannot all be listed; go on below it.
+			complete = false
+			note(env, fmt.Sprintf("email activity: %s holds more than %d messages; some at that instant could not be listed", boundary.Format(time.RFC3339), limit))
+			if next := boundary.Add(-time.Second); !next.Before(sp.start) {
+				stack = append(stack, span{start: sp.start, end: next})
+			}
+			continue
+		}
+		skip := map[string]bool{}
+		for i, m := range ms {
+			if !times[i].Before(boundary) {
+				skip[m.MsgID] = true
+			}
+		}
+		if sp.end.Equal(boundary) {
+			for id := range sp.skip {
+				skip[id] = true
+			}
+		}
+		stack = append(stack, span{start: sp.start, end: boundary, skip: skip})
+	}
+	out := a.outputs(t, queries, complete, true)
+	a.findings(env, t, start, end)
+	return out, nil
+}
+
+func ceilSecond(t time.Time) time.Time {
+	if tt := t.Truncate(time.Second); !tt.Equal(t) {
+		return tt.Add(time.Second)
+	}
+	return t
+}
+
+// notAssessable turns "no add-on" (400/401 authorization required while the
+// responder key is otherwise valid) and 403 into a finding.
+func (a *Activity) notAssessable(ctx context.Context, env *actions.Env, err error) (actions.Outputs, bool) {
+	st := statusOf(err)
+	why := ""
+	switch {
+	case st == 403:
+		why = "the responder key may not read Email Activity (email_activity.read)"
+	case (st == 400 || st == 401) && authRequired(err):
+		if st == 401 {
+			// Only an add-on problem if the responder key itself is valid.
+			c, cerr := newClient(env, a.Region, "")
+			if cerr != nil {
+				return nil, false
+			}
+			if _, serr := c.get(ctx, "/v3/scopes", nil); serr != nil {
+				return nil, false
+			}
+		}
+		why = "the account does not have the Email Activity add-on (the API answered \"authorization required\")"
+	default:
+		return nil, false
+	}
+	env.Finding(report.Finding{
+		Kind: "activity.not_assessable", Subject: a.KeyID, Severity: report.Medium,
+		Title:  "What the key sent could not be assessed",
+		Detail: why + ": " + err.Error() + ". Check the stats step for volume, and ask SendGrid support for the key's sending history.",
+	})
+	out := a.outputs(newTally(), 1, false, false)
+	return out, true
+}
+
+func (a *Activity) outputs(t *tally, queries int, complete, assessable bool) actions.Outputs {
+	return actions.Outputs{
+		"messages": t.messages, "recipients": len(t.recipients),
+		"domains": top(t.domains, 10), "subjects": top(t.subjects, 10), "statuses": top(t.statuses, 0),
+		"queries": queries, "complete": complete, "assessable": assessable,
+	}
+}
+
+func (a *Activity) findings(env *actions.Env, t *tally, start, end time.Time) {
+	win := fmt.Sprintf("%s to %s", start.Format(time.RFC3339), end.Format(time.RFC3339))
+	if t.messages == 0 {
+		env.Finding(report.Finding{
+			Kind: "activity.none", Subject: a.KeyID, Severity: report.Info,
+			Title:  "No mail sent with the key in the window",
+			Detail: "Email Activity lists no message sent with this key from " + win + ".",
+		})
+		return
+	}
+	bad := t.statuses["not_delivered"] + t.statuses["bounce"] + t.statuses["bounced"] + t.statuses["dropped"] + t.statuses["spamreport"] + t.statuses["spam_report"]
+	sev := report.Medium
+	if len(t.recipients) > 100 || bad*5 >= t.messages {
+		sev = report.High
+	}
+	list := func(cs []Counted) string {
+		parts := make([]string, 0, len(cs))
+		for _, c := range cs {
+			parts = append(parts, fmt.Sprintf("%s (%s)", c.Name, thousands(c.Count)))
+		}
+		return strings.Join(parts, ", ")
+	}
+	detail := fmt.Sprintf("%s messages sent by this key in the window (%s) to %s distinct recipients; top domains %s; top subjects %s; statuses %s.",
+		thousands(t.messages), win, thousands(len(t.recipients)), list(top(t.domains, 5)), list(top(t.subjects, 3)), list(top(t.statuses, 0)))
+	env.Finding(report.Finding{
+		Kind: "activity.messages_sent", Subject: a.KeyID, Severity: sev,
+		Title:  fmt.Sprintf("%s messages sent with the leaked key to %s recipients", thousands(t.messages), thousands(len(t.recipients))),
+		Detail: detail,
+	})
+}
+
+// thousands formats 4210 as "4,210".
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+var (
+	_ actions.Action    = (*Activity)(nil)
+	_ actions.Validator = (*Activity)(nil)
+)

@@ -1,0 +1,80 @@
+package sendgrid
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"github.com/keyir/keyir/actions"
+)
+
+// requiredScopes lists, per action, the scopes the responder key needs.
+// Liveness and confirmation with the leaked key need none of the responder's.
+var requiredScopes = map[string][]string{
+	"sendgrid.identify_key":    nil,
+	"sendgrid.key_liveness":    nil,
+	"sendgrid.snapshot_key":    {"api_keys.read"},
+	"sendgrid.revoke_key":      {"api_keys.delete"},
+	"sendgrid.confirm_revoked": {"api_keys.read"},
+	"sendgrid.inventory":       {"api_keys.read", "subusers.read"},
+	"sendgrid.activity":        {"email_activity.read"},
+	"sendgrid.stats":           {"stats.read", "suppression.bounces.read", "suppression.spam_reports.read"},
+	"sendgrid.persistence": {
+		"teammates.read", "access_settings.whitelist.read", "access_settings.activity.read",
+		"user.webhooks.event.settings.read", "user.webhooks.parse.settings.read",
+		"mail_settings.forward_bounce.read", "mail_settings.forward_spam.read",
+		"alerts.read", "verified_senders.read",
+	},
+	"sendgrid.rotate_key": {"api_keys.create", "api_keys.read", "api_keys.delete"},
+}
+
+// RequiredScopes lists, sorted and without duplicates, the scopes the
+// responder key needs for the given actions (unknown names add nothing).
+func RequiredScopes(actionNames []string) []string {
+	set := map[string]bool{}
+	for _, n := range actionNames {
+		for _, s := range requiredScopes[n] {
+			set[s] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for s := range set {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Doctor reads the responder key's scopes (GET /v3/scopes) and compares them
+// with needed: missing scopes make actions fail or report "not assessable";
+// excess scopes are more power than keyir needs (least privilege).
+func Doctor(ctx context.Context, env *actions.Env, needed []string) (missing, excess []string, err error) {
+	c, err := newClient(env, strings.TrimSpace(env.Lookup(EnvRegion)), "")
+	if err != nil {
+		return nil, nil, err
+	}
+	var body struct {
+		Scopes []string `json:"scopes"`
+	}
+	if _, err := c.get(ctx, "/v3/scopes", &body); err != nil {
+		return nil, nil, err
+	}
+	have, want := map[string]bool{}, map[string]bool{}
+	for _, s := range body.Scopes {
+		have[s] = true
+	}
+	for _, s := range needed {
+		want[s] = true
+		if !have[s] {
+			missing = append(missing, s)
+		}
+	}
+	for _, s := range body.Scopes {
+		if !want[s] && s != pseudoScope2F {
+			excess = append(excess, s)
+		}
+	}
+	sort.Strings(missing)
+	sort.Strings(excess)
+	return missing, excess, nil
+}

@@ -1,0 +1,161 @@
+package sendgrid
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/keyir/keyir/actions"
+)
+
+func init() {
+	actions.Register(actions.Info{
+		Name:    "sendgrid.key_liveness",
+		Summary: "Ask SendGrid, with the leaked key itself, whether it still authenticates (GET /v3/scopes)",
+		Outputs: []actions.Output{
+			{Name: "status", Type: actions.TypeString, Description: "live, dead or unknown"},
+			{Name: "key_type", Type: actions.TypeString, Description: "full, billing or restricted (empty when not live)"},
+			{Name: "scopes", Type: actions.TypeList, Description: "the key's scopes when it is live and may read them"},
+		},
+		New: func() actions.Action { return new(Liveness) },
+	})
+}
+
+// Liveness statuses.
+const (
+	StatusLive    = "live"
+	StatusDead    = "dead"
+	StatusUnknown = "unknown"
+)
+
+// Key types, from scopes.
+const (
+	TypeFull       = "full"
+	TypeBilling    = "billing"
+	TypeRestricted = "restricted"
+)
+
+// Liveness checks whether the leaked key still authenticates.
+type Liveness struct {
+	Key    string `param:"key,secret" desc:"the leaked key; without it the status is unknown"`
+	Region string `param:"region" default:"global" desc:"global or eu"`
+}
+
+// Validate checks the key's shape and the region.
+func (a *Liveness) Validate() error {
+	if err := checkRegion(a.Region); err != nil {
+		return err
+	}
+	if strings.TrimSpace(a.Key) == "" {
+		return nil
+	}
+	_, err := ParseKey(a.Key, "")
+	return err
+}
+
+// liveness is one GET /v3/scopes with the leaked key.
+type liveness struct {
+	Status  string
+	KeyType string
+	Scopes  []string
+	HTTP    int
+}
+
+func checkLiveness(ctx context.Context, c *Client) (liveness, error) {
+	var body struct {
+		Scopes []string `json:"scopes"`
+	}
+	r, err := c.get(ctx, "/v3/scopes", &body)
+	if r == nil && err != nil {
+		return liveness{Status: StatusUnknown}, err
+	}
+	l := liveness{HTTP: r.Status}
+	switch {
+	case r.Status == 200 && err == nil:
+		l.Status, l.Scopes = StatusLive, body.Scopes
+		sort.Strings(l.Scopes)
+		l.KeyType = KeyType(l.Scopes)
+	case r.Status == 401:
+		l.Status = StatusDead
+	case r.Status == 403:
+		l.Status, l.KeyType = StatusLive, TypeRestricted
+	default:
+		l.Status = StatusUnknown
+	}
+	return l, nil
+}
+
+// KeyType classifies a key by its scopes: user.email.read means full access,
+// billing.read a billing key, anything else restricted.
+func KeyType(scopes []string) string {
+	has := func(s string) bool {
+		for _, x := range scopes {
+			if x == s {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has("user.email.read"):
+		return TypeFull
+	case has("billing.read"):
+		return TypeBilling
+	}
+	return TypeRestricted
+}
+
+// Run checks liveness.
+func (a *Liveness) Run(ctx context.Context, env *actions.Env) (actions.Outputs, error) {
+	key := strings.TrimSpace(a.Key)
+	if key == "" {
+		note(env, "liveness unknown: only the key id is known, and only the key itself can prove it is live or dead")
+		return actions.Outputs{"status": StatusUnknown, "key_type": "", "scopes": []string{}}, nil
+	}
+	if _, err := ParseKey(key, ""); err != nil {
+		return nil, err
+	}
+	c, err := newLeakedClient(env, a.Region, key)
+	if err != nil {
+		return nil, err
+	}
+	l, err := checkLiveness(ctx, c)
+	if err != nil {
+		return nil, fmt.Errorf("liveness of the leaked key: %w", err)
+	}
+	switch l.Status {
+	case StatusLive:
+		if l.HTTP == 403 {
+			note(env, "the leaked key is LIVE (403 on /v3/scopes: authenticated but restricted)")
+		} else {
+			note(env, fmt.Sprintf("the leaked key is LIVE: %s access, %d scopes", l.KeyType, len(l.Scopes)))
+		}
+	case StatusDead:
+		note(env, "the leaked key is dead (401): already revoked, by SendGrid or someone else")
+	default:
+		note(env, fmt.Sprintf("liveness unknown: /v3/scopes answered %d", l.HTTP))
+	}
+	if l.Scopes == nil {
+		l.Scopes = []string{}
+	}
+	return actions.Outputs{"status": l.Status, "key_type": l.KeyType, "scopes": l.Scopes}, nil
+}
+
+func checkRegion(r string) error {
+	if r != "" && !regionRE.MatchString(r) {
+		return &actions.ParamError{Param: "region", Msg: fmt.Sprintf("want global or eu, got %q", r)}
+	}
+	return nil
+}
+
+func note(env *actions.Env, text string) {
+	if env.Recorder != nil {
+		env.Recorder.Note(text)
+	}
+}
+
+var (
+	_ actions.Action    = (*Liveness)(nil)
+	_ actions.Validator = (*Liveness)(nil)
+)

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
+	"github.com/urfave/cli/v2"
+
+	"github.com/keyir/keyir/actions"
+)
+
+func (a *app) actionsCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "actions",
+		Usage: "list every action playbooks can use, its parameters, and whether it mutates",
+		Flags: []cli.Flag{&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", EnvVars: []string{"KEYIR_OUTPUT"}, Usage: "text or json"}},
+		Action: func(c *cli.Context) error {
+			if err := checkOutput(c.String("output")); err != nil {
+				return err
+			}
+			return a.listActions(c.String("output"))
+		},
+	}
+}
+
+type actionJSON struct {
+	actions.Info
+	Params []actions.Param `json:"params"`
+}
+
+func (a *app) listActions(output string) error {
+	all := actions.All()
+	if output == "json" {
+		out := make([]actionJSON, len(all))
+		for i, info := range all {
+			out[i] = actionJSON{Info: info, Params: info.Params()}
+		}
+		enc := json.NewEncoder(a.out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	for _, info := range all {
+		mut := "reads only"
+		if info.Mutates {
+			mut = "MUTATES"
+		}
+		if info.Contains {
+			mut += ", containment"
+		}
+		fmt.Fprintf(a.out, "%s — %s (%s)\n", info.Name, info.Summary, mut)
+		t := newTable(a.out)
+		t.Header("Parameter", "Type", "Required", "Default", "Description")
+		for _, p := range info.Params() {
+			req := ""
+			if p.Required {
+				req = "yes"
+			}
+			t.Append(p.Name, p.Type, req, p.Default, p.Description)
+		}
+		if err := t.Render(); err != nil {
+			return err
+		}
+		if len(info.Outputs) > 0 {
+			names := make([]string, len(info.Outputs))
+			for i, o := range info.Outputs {
+				names[i] = o.Name
+			}
+			fmt.Fprintf(a.out, "  outputs: %s\n", strings.Join(names, ", "))
+		}
+		fmt.Fprintln(a.out)
+	}
+	return nil
+}
+
+// newTable is the tablewriter v1 table every listing uses: headers as written.
+func newTable(w interface{ Write([]byte) (int, error) }) *tablewriter.Table {
+	return tablewriter.NewTable(w,
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithRowAutoWrap(tw.WrapNormal),
+		tablewriter.WithMaxWidth(140),
+	)
+}

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"github.com/keyir/keyir/redact"
+)
+
+// env is everything a command reads from the world, injectable for tests.
+type env struct {
+	stdin    io.Reader
+	stdout   io.Writer
+	stderr   io.Writer
+	getenv   func(string) string
+	readFile func(string) ([]byte, error)
+	// tty says whether stderr is a terminal (live step list).
+	tty bool
+}
+
+func osEnv() env {
+	return env{
+		stdin:    os.Stdin,
+		stdout:   os.Stdout,
+		stderr:   os.Stderr,
+		getenv:   os.Getenv,
+		readFile: os.ReadFile,
+		tty:      term.IsTerminal(int(os.Stderr.Fd())),
+	}
+}
+
+// app is one invocation of keyir. Every byte it writes to stdout or stderr
+// passes through the redactor, which knows every credential and leaked key
+// the invocation has read.
+type app struct {
+	env
+	red    *redact.Redactor
+	out    *redact.Writer
+	errOut *redact.Writer
+}
+
+func newApp(e env) *app {
+	a := &app{env: e, red: redact.New()}
+	// Credentials known to the environment are registered up front, so even an
+	// error message that quotes one is redacted.
+	for _, name := range credentialVars {
+		a.red.Add(e.getenv(name))
+	}
+	a.out = redact.NewWriter(a.red, e.stdout)
+	a.errOut = redact.NewWriter(a.red, e.stderr)
+	return a
+}
+
+// credentialVars are the secrets keyir reads. Flags never carry them.
+var credentialVars = []string{
+	"SENDGRID_API_KEY", "SENDGRID_NOTIFY_API_KEY", "SLACK_BOT_TOKEN",
+	"SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "KEYIR_WEBHOOK_SECRET",
+}
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func (a *app) cli() *cli.App {
+	return &cli.App{
+		Name:                 "keyir",
+		Usage:                "contain a leaked API key, assess it, notify, and keep the evidence",
+		Version:              version,
+		HideVersion:          true,
+		Writer:               a.out,
+		ErrWriter:            a.errOut,
+		EnableBashCompletion: false,
+		// Errors are mapped to exit codes by exitCode, not by urfave/cli.
+		ExitErrHandler: func(*cli.Context, error) {},
+		OnUsageError: func(c *cli.Context, err error, _ bool) error {
+			return usageErr(err)
+		},
+		Commands: []*cli.Command{
+			a.runCommand(),
+			a.drillCommand(),
+			a.resumeCommand(),
+			a.validateCommand(),
+			a.playbooksCommand(),
+			a.actionsCommand(),
+			a.reportCommand(),
+			a.inventoryCommand(),
+			a.doctorCommand(),
+			a.simCommand(),
+			a.versionCommand(),
+		},
+		CommandNotFound: func(c *cli.Context, name string) {
+			fmt.Fprintf(a.errOut, "keyir: unknown command %q (see keyir help)\n", name)
+		},
+	}
+}
+
+// run executes the command line and returns the exit code.
+func (a *app) run(ctx context.Context, args []string) int {
+	app := a.cli()
+	setUsageErrors(app.Commands)
+	err := app.RunContext(ctx, interleave(app.Commands, args))
+	if err == nil && len(args) > 1 && !knownCommand(args[1]) && !strings.HasPrefix(args[1], "-") {
+		err = usageErr(fmt.Errorf("unknown command %q", args[1]))
+	}
+	code := exitCode(err)
+	if err != nil && !isReported(err) {
+		fmt.Fprintf(a.errOut, "keyir: %v\n", err)
+	}
+	a.out.Flush()
+	a.errOut.Flush()
+	return code
+}
+
+// setUsageErrors makes a flag error of any command a usage error (exit 2);
+// urfave/cli calls only the command's own OnUsageError for those.
+func setUsageErrors(cmds []*cli.Command) {
+	for _, c := range cmds {
+		c.OnUsageError = func(_ *cli.Context, err error, _ bool) error { return usageErr(err) }
+		setUsageErrors(c.Subcommands)
+	}
+}
+
+func knownCommand(name string) bool {
+	switch name {
+	case "run", "drill", "resume", "validate", "playbooks", "actions", "report", "inventory", "doctor", "sim", "version", "help", "h":
+		return true
+	}
+	return false
+}
+
+// operator names who ran keyir, for run.json.
+func (a *app) operator() string {
+	if v := a.getenv("KEYIR_OPERATOR"); v != "" {
+		return v
+	}
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return "unknown"
+}
+
+// liveConsole reports whether the live step list may redraw in place.
+func (a *app) liveConsole() bool {
+	return a.tty && a.getenv("NO_COLOR") == "" && a.getenv("TERM") != "dumb"
+}

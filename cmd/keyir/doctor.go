@@ -1,0 +1,54 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/keyir/keyir/actions"
+	sgactions "github.com/keyir/keyir/actions/sendgrid"
+	"github.com/keyir/keyir/playbook"
+)
+
+func (a *app) doctorCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "doctor",
+		Usage:     "check the responder key (SENDGRID_API_KEY) has the scopes a playbook needs, and no more",
+		ArgsUsage: "[PLAYBOOK]",
+		Action: func(c *cli.Context) error {
+			name := "sendgrid-key-compromise"
+			if c.NArg() > 1 {
+				return usageErr(fmt.Errorf("doctor takes at most one PLAYBOOK"))
+			}
+			if c.NArg() == 1 {
+				name = c.Args().First()
+			}
+			pb, err := playbook.Resolve(name)
+			if err != nil {
+				return a.reportLoadError(err)
+			}
+			var names []string
+			for _, s := range pb.Steps {
+				names = append(names, s.Action)
+			}
+			needed := sgactions.RequiredScopes(names)
+			env := actions.StandaloneEnv("doctor", a.getenv, a.readFile, a.red, http.DefaultTransport)
+			missing, excess, err := sgactions.Doctor(c.Context, env, needed)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "playbook %s needs %d scopes: %s\n", pb.Name, len(needed), strings.Join(needed, ", "))
+			if len(excess) > 0 {
+				fmt.Fprintf(a.out, "warning: the responder key has %d scopes the playbook does not need (least privilege: remove them): %s\n", len(excess), strings.Join(excess, ", "))
+			}
+			if len(missing) > 0 {
+				fmt.Fprintf(a.errOut, "keyir: the responder key lacks %d scopes the playbook needs: %s\n", len(missing), strings.Join(missing, ", "))
+				return withCode(playbook.ExitCouldNotRun)
+			}
+			fmt.Fprintln(a.out, "ok: the responder key has every scope the playbook needs")
+			return nil
+		},
+	}
+}

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/keyir/keyir/console"
+	"github.com/keyir/keyir/drill"
+	"github.com/keyir/keyir/playbook"
+	"github.com/keyir/keyir/report"
+	sgsim "github.com/keyir/keyir/sim/sendgrid"
+)
+
+func (a *app) drillCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "drill",
+		Usage: "rehearse the SendGrid playbook against the built-in simulator (no credentials needed)",
+		Flags: append(commonRunFlags(),
+			&cli.StringFlag{Name: "scenario", Aliases: []string{"s"}, Value: "spam-burst", EnvVars: []string{"KEYIR_SCENARIO"}, Usage: "scenario to rehearse (see --list)"},
+			&cli.BoolFlag{Name: "list", Usage: "list the scenarios and exit"},
+			&cli.StringFlag{Name: "incident", EnvVars: []string{"KEYIR_INCIDENT"}, Usage: "incident id (default DRILL-<scenario>)"},
+		),
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageErr(fmt.Errorf("drill takes no arguments (did you mean --scenario %s?)", c.Args().First()))
+			}
+			if c.Bool("list") {
+				return a.listScenarios()
+			}
+			if err := checkOutput(c.String("output")); err != nil {
+				return err
+			}
+			res, err := drill.Run(c.Context, drill.Options{
+				Scenario:    c.String("scenario"),
+				ReportsRoot: c.String("reports"),
+				Incident:    c.String("incident"),
+				Operator:    a.operator(),
+				Version:     version,
+				Observer:    console.New(a.errOut, a.liveConsole()),
+				Redactor:    a.red,
+			})
+			if err != nil {
+				return err
+			}
+			return a.printDrill(res, c.String("output"))
+		},
+	}
+}
+
+func (a *app) listScenarios() error {
+	t := newTable(a.out)
+	t.Header("Scenario", "What happens")
+	for _, s := range sgsim.Scenarios() {
+		t.Append(s.Name, s.Description)
+	}
+	return t.Render()
+}
+
+// drillJSON is what `keyir drill --output json` prints.
+type drillJSON struct {
+	Scenario          string   `json:"scenario"`
+	RunID             string   `json:"run_id"`
+	ReportDir         string   `json:"report_dir"`
+	ExitCode          int      `json:"exit_code"`
+	TimeToContainment int64    `json:"time_to_containment_ms"`
+	Containment       string   `json:"containment"`
+	StepsPassed       int      `json:"steps_passed"`
+	StepsTotal        int      `json:"steps_total"`
+	FindingsExpected  int      `json:"findings_expected"`
+	FindingsFound     int      `json:"findings_found"`
+	Missed            []string `json:"missed"`
+	ManifestHead      string   `json:"manifest_head"`
+}
+
+// drillExit is the run's exit code, raised to 3 when the scorecard missed an
+// expected finding: a drill that misses something has not passed.
+func drillExit(res *drill.Result) int {
+	code := res.Run.ExitCode
+	if len(res.Score.Missed) > 0 && code == playbook.ExitOK {
+		code = playbook.ExitDegraded
+	}
+	return code
+}
+
+func (a *app) printDrill(res *drill.Result, output string) error {
+	sc := res.Score
+	missed := make([]string, len(sc.Missed))
+	for i, m := range sc.Missed {
+		missed[i] = expectedString(m)
+	}
+	code := drillExit(res)
+	if output == "json" {
+		enc := json.NewEncoder(a.out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(drillJSON{
+			Scenario: res.Scenario, RunID: res.Run.Report.Run.ID, ReportDir: res.Run.Dir, ExitCode: code,
+			TimeToContainment: sc.TimeToContainment.Milliseconds(), Containment: res.Run.Report.Run.Containment.Status,
+			StepsPassed: sc.StepsPassed, StepsTotal: sc.StepsTotal,
+			FindingsExpected: len(sc.Expected), FindingsFound: len(sc.Found), Missed: missed, ManifestHead: res.Run.Head,
+		}); err != nil {
+			return err
+		}
+		return withCode(code)
+	}
+	fmt.Fprintln(a.out)
+	if err := report.RenderSummary(a.out, res.Run.Report, res.Run.Dir); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.out, "\nDRILL SCORECARD — scenario %s\n", res.Scenario)
+	t := newTable(a.out)
+	t.Header("Measure", "Result")
+	ttc := "not confirmed"
+	if res.Run.Report.Run.Containment.Status == report.ContainmentConfirmed {
+		ttc = report.FormatDuration(sc.TimeToContainment.Round(time.Millisecond))
+	}
+	t.Append("time to containment", ttc)
+	t.Append("steps passed", fmt.Sprintf("%d/%d", sc.StepsPassed, sc.StepsTotal))
+	t.Append("findings found", fmt.Sprintf("%d/%d expected", len(sc.Found), len(sc.Expected)))
+	if len(missed) == 0 {
+		t.Append("missed", "none")
+	} else {
+		t.Append("missed", strings.Join(missed, "; "))
+	}
+	t.Append("exit code", fmt.Sprintf("%d (%s)", code, report.ExitMeaning(code)))
+	if err := t.Render(); err != nil {
+		return err
+	}
+	return withCode(code)
+}
+
+func expectedString(e sgsim.Expected) string {
+	if e.Subject == "" {
+		return e.Kind
+	}
+	return e.Kind + " " + e.Subject
+}

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"errors"
+
+	"github.com/keyir/keyir/playbook"
+)
+
+// exitError carries an exit code; it is the only way a command chooses one.
+type exitError struct {
+	code int
+	err  error
+	// reported: the command already printed what went wrong.
+	reported bool
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return "exit status"
+	}
+	return e.err.Error()
+}
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageErr(err error) error { return &exitError{code: playbook.ExitUsage, err: err} }
+
+// withCode ends the command with code after it has printed its own output.
+func withCode(code int) error { return &exitError{code: code, reported: true} }
+
+// exitCode maps an error to the documented exit codes, in this one place:
+// 0 done, 1 could not run, 2 bad usage or invalid playbook, 3 finished with
+// failed non-critical steps, 4 containment not confirmed.
+func exitCode(err error) int {
+	if err == nil {
+		return playbook.ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	var ue *playbook.UsageError
+	var probs playbook.Problems
+	if errors.As(err, &ue) || errors.As(err, &probs) {
+		return playbook.ExitUsage
+	}
+	return playbook.ExitCouldNotRun
+}
+
+func isReported(err error) bool {
+	var ee *exitError
+	return errors.As(err, &ee) && ee.reported
+}

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/keyir/keyir/console"
+	"github.com/keyir/keyir/playbook"
+)
+
+func (a *app) resumeCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "resume",
+		Usage:     "continue an interrupted or failed run after its last completed step",
+		ArgsUsage: "DIR",
+		Flags: append(commonRunFlags()[1:],
+			&cli.StringFlag{Name: "key", Usage: "read the leaked key from stdin again: --key - (secret inputs are never stored)"},
+			&cli.StringFlag{Name: "key-file", EnvVars: []string{"KEYIR_KEY_FILE"}, Usage: "read the leaked key from this file"},
+		),
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return usageErr(fmt.Errorf("resume takes one report directory"))
+			}
+			if err := checkOutput(c.String("output")); err != nil {
+				return err
+			}
+			keyFrom := c.String("key-file")
+			if k := c.String("key"); k != "" {
+				if k != "-" {
+					a.red.Add(k)
+					return usageErr(fmt.Errorf("--key takes only \"-\" (read the key from stdin)"))
+				}
+				keyFrom = "-"
+			}
+			given := map[string]string{}
+			if keyFrom != "" {
+				key, err := a.readKey(keyFrom)
+				if err != nil {
+					return err
+				}
+				given["key"] = key
+			}
+			res, err := playbook.Resume(c.Context, c.Args().First(), playbook.Options{
+				Given:    given,
+				Redactor: a.red,
+				Getenv:   a.getenv,
+				ReadFile: a.readFile,
+				Observer: console.New(a.errOut, a.liveConsole()),
+				Operator: a.operator(),
+				Version:  version,
+			})
+			if err != nil {
+				return err
+			}
+			return a.printResult(res, c.String("output"))
+		},
+	}
+}

@@ -1,0 +1,260 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/keyir/keyir/console"
+	"github.com/keyir/keyir/playbook"
+	"github.com/keyir/keyir/report"
+)
+
+// runOptions are the options of `keyir run`, separate from the CLI framework
+// so runPlaybook can be tested directly.
+type runOptions struct {
+	playbook string
+	inputs   []string // NAME=VALUE
+	incident string
+	dryRun   bool
+	reports  string
+	output   string
+	// keyFrom is "-" (stdin) or a file path; the leaked key never comes
+	// from a flag value, which would sit in shell history and ps output.
+	keyFrom string
+	// flagInputs are convenience flags (--key-id, --window-start …) that set
+	// the playbook input of the same name.
+	flagInputs map[string]string
+}
+
+// inputFlags map convenience flags to playbook inputs of the same meaning.
+var inputFlags = []struct{ flag, input, usage string }{
+	{"key-id", "key_id", "the leaked key's id (the middle segment of SG.<id>.<secret>), when the key itself is not at hand"},
+	{"window-start", "window_start", "start of the exposure window, RFC 3339 (default: 7 days before its end)"},
+	{"window-end", "window_end", "end of the exposure window, RFC 3339 (default: now)"},
+	{"subuser", "subuser", "the SendGrid subuser the key belongs to"},
+	{"region", "region", "SendGrid region: global or eu"},
+	{"baseline", "baseline", "inventory baseline file saved by `keyir inventory save`"},
+}
+
+func commonRunFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "reports", Value: "reports", EnvVars: []string{"KEYIR_REPORTS"}, Usage: "root directory for evidence reports"},
+		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", EnvVars: []string{"KEYIR_OUTPUT"}, Usage: "text or json (one JSON document on stdout)"},
+	}
+}
+
+func (a *app) runCommand() *cli.Command {
+	flags := append(commonRunFlags(),
+		&cli.StringSliceFlag{Name: "input", Aliases: []string{"i"}, EnvVars: []string{"KEYIR_INPUT"}, Usage: "playbook input as NAME=VALUE (repeatable)"},
+		&cli.StringFlag{Name: "incident", EnvVars: []string{"KEYIR_INCIDENT"}, Usage: "incident id, e.g. INC-42"},
+		&cli.BoolFlag{Name: "dry-run", EnvVars: []string{"KEYIR_DRY_RUN"}, Usage: "run every read, refuse every write (recorded as planned changes)"},
+		&cli.StringFlag{Name: "key", Usage: "read the leaked key from stdin: --key - (never pass the key itself)"},
+		&cli.StringFlag{Name: "key-file", EnvVars: []string{"KEYIR_KEY_FILE"}, Usage: "read the leaked key from this file"},
+	)
+	for _, f := range inputFlags {
+		flags = append(flags, &cli.StringFlag{Name: f.flag, EnvVars: []string{"KEYIR_" + strings.ToUpper(strings.ReplaceAll(f.flag, "-", "_"))}, Usage: f.usage})
+	}
+	return &cli.Command{
+		Name:      "run",
+		Usage:     "run a playbook (a built-in name or a file)",
+		ArgsUsage: "PLAYBOOK",
+		Flags:     flags,
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return usageErr(fmt.Errorf("run takes exactly one PLAYBOOK (a built-in name or a file); see keyir playbooks"))
+			}
+			o := runOptions{
+				playbook: c.Args().First(),
+				inputs:   c.StringSlice("input"),
+				incident: c.String("incident"),
+				dryRun:   c.Bool("dry-run"),
+				reports:  c.String("reports"),
+				output:   c.String("output"),
+				keyFrom:  c.String("key-file"),
+			}
+			switch k := c.String("key"); {
+			case k == "-":
+				if o.keyFrom != "" {
+					return usageErr(fmt.Errorf("--key - and --key-file are exclusive"))
+				}
+				o.keyFrom = "-"
+			case k != "":
+				a.red.Add(k)
+				return usageErr(fmt.Errorf("--key takes only \"-\" (read the key from stdin): a key on the command line ends up in shell history and process lists; use --key - or --key-file"))
+			}
+			o.flagInputs = map[string]string{}
+			for _, f := range inputFlags {
+				if c.IsSet(f.flag) {
+					o.flagInputs[f.input] = c.String(f.flag)
+				}
+			}
+			return a.runPlaybook(c.Context, o)
+		},
+	}
+}
+
+func (a *app) runPlaybook(ctx context.Context, o runOptions) error {
+	if err := checkOutput(o.output); err != nil {
+		return err
+	}
+	pb, err := playbook.Resolve(o.playbook)
+	if err != nil {
+		return a.reportLoadError(err)
+	}
+	given, err := a.givenInputs(pb, o.inputs, o.flagInputs, o.keyFrom)
+	if err != nil {
+		return err
+	}
+	mode := report.ModeLive
+	if o.dryRun {
+		mode = report.ModeDryRun
+	}
+	res, err := playbook.Run(ctx, pb, playbook.Options{
+		Mode:        mode,
+		Incident:    o.incident,
+		Operator:    a.operator(),
+		ReportsRoot: o.reports,
+		Given:       given,
+		Redactor:    a.red,
+		Getenv:      a.getenv,
+		ReadFile:    a.readFile,
+		Observer:    console.New(a.errOut, a.liveConsole()),
+		Version:     version,
+	})
+	if err != nil {
+		return err
+	}
+	return a.printResult(res, o.output)
+}
+
+func checkOutput(o string) error {
+	if o != "text" && o != "json" {
+		return usageErr(fmt.Errorf("--output must be text or json, not %q", o))
+	}
+	return nil
+}
+
+// reportLoadError prints every playbook problem as FILE:LINE:COL: message.
+func (a *app) reportLoadError(err error) error {
+	var probs playbook.Problems
+	if pe, ok := err.(playbook.Problems); ok {
+		probs = pe
+	}
+	if len(probs) == 0 {
+		return usageErr(err)
+	}
+	for _, p := range probs {
+		fmt.Fprintln(a.errOut, p.Error())
+	}
+	return &exitError{code: playbook.ExitUsage, err: err, reported: true}
+}
+
+// givenInputs collects NAME=VALUE inputs, the convenience flags, and the
+// leaked key from stdin or a file. Inputs the playbook does not declare are
+// reported by ResolveInputs with a suggestion.
+func (a *app) givenInputs(pb *playbook.Playbook, raw []string, flagInputs map[string]string, keyFrom string) (map[string]string, error) {
+	given := map[string]string{}
+	for _, kv := range raw {
+		name, value, ok := strings.Cut(kv, "=")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" {
+			a.red.Add(kv)
+			return nil, usageErr(fmt.Errorf("--input %q: want NAME=VALUE", a.red.String(kv)))
+		}
+		if _, dup := given[name]; dup {
+			return nil, usageErr(fmt.Errorf("--input %s given twice", name))
+		}
+		given[name] = value
+	}
+	for k, v := range flagInputs {
+		if !declares(pb, k) {
+			return nil, usageErr(fmt.Errorf("playbook %s has no input %s for this flag", pb.Name, k))
+		}
+		given[k] = v
+	}
+	if keyFrom != "" {
+		if !declares(pb, "key") {
+			return nil, usageErr(fmt.Errorf("playbook %s takes no leaked key (no input named key)", pb.Name))
+		}
+		key, err := a.readKey(keyFrom)
+		if err != nil {
+			return nil, err
+		}
+		given["key"] = key
+	}
+	// Secret inputs are registered before anything can print them.
+	for _, n := range pb.SecretInputs() {
+		a.red.Add(given[n])
+	}
+	return given, nil
+}
+
+func declares(pb *playbook.Playbook, name string) bool {
+	for _, in := range pb.Inputs {
+		if in.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// readKey reads the leaked key from stdin ("-") or a file: the first
+// non-empty line, bounded, so a pasted file of junk cannot exhaust memory.
+func (a *app) readKey(from string) (string, error) {
+	var r io.Reader
+	what := "stdin"
+	if from == "-" {
+		r = a.stdin
+	} else {
+		b, err := a.readFile(from)
+		if err != nil {
+			return "", usageErr(fmt.Errorf("--key-file: %w", err))
+		}
+		r = strings.NewReader(string(b))
+		what = from
+	}
+	sc := bufio.NewScanner(io.LimitReader(r, 64<<10))
+	sc.Buffer(make([]byte, 4096), 4096)
+	for sc.Scan() {
+		if line := strings.TrimSpace(sc.Text()); line != "" {
+			a.red.Add(line)
+			return line, nil
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return "", usageErr(fmt.Errorf("reading the leaked key from %s: %v", what, err))
+	}
+	return "", usageErr(fmt.Errorf("no leaked key on %s", what))
+}
+
+// runJSON is the document --output json prints.
+type runJSON struct {
+	RunID        string         `json:"run_id"`
+	ReportDir    string         `json:"report_dir"`
+	ExitCode     int            `json:"exit_code"`
+	ExitMeaning  string         `json:"exit_meaning"`
+	ManifestHead string         `json:"manifest_head"`
+	Report       *report.Report `json:"report"`
+}
+
+func (a *app) printResult(res *playbook.Result, output string) error {
+	if output == "json" {
+		enc := json.NewEncoder(a.out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(runJSON{RunID: res.Report.Run.ID, ReportDir: res.Dir, ExitCode: res.ExitCode, ExitMeaning: report.ExitMeaning(res.ExitCode), ManifestHead: res.Head, Report: res.Report}); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintln(a.out)
+		if err := report.RenderSummary(a.out, res.Report, res.Dir); err != nil {
+			return err
+		}
+	}
+	return withCode(res.ExitCode)
+}

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/keyir/keyir/playbook"
+)
+
+func (a *app) validateCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "validate",
+		Usage:     "check playbook files; every problem is printed as FILE:LINE:COL: message",
+		ArgsUsage: "FILE...",
+		Action: func(c *cli.Context) error {
+			if c.NArg() == 0 {
+				return usageErr(fmt.Errorf("validate takes one or more playbook files"))
+			}
+			return a.validate(c.Args().Slice())
+		},
+	}
+}
+
+// validate checks every file, printing all problems of all files, and exits
+// 2 when any file has one.
+func (a *app) validate(files []string) error {
+	bad := 0
+	for _, f := range files {
+		pb, err := playbook.LoadFile(f)
+		if err != nil {
+			bad++
+			if probs, ok := err.(playbook.Problems); ok {
+				for _, p := range probs {
+					fmt.Fprintln(a.errOut, p.Error())
+				}
+				continue
+			}
+			fmt.Fprintf(a.errOut, "%s: %v\n", f, err)
+			continue
+		}
+		fmt.Fprintf(a.out, "%s: ok — playbook %s, %d inputs, %d steps\n", f, pb.Name, len(pb.Inputs), len(pb.Steps))
+	}
+	if bad > 0 {
+		return &exitError{code: playbook.ExitUsage, err: fmt.Errorf("%d of %d playbooks invalid", bad, len(files)), reported: true}
+	}
+	return nil
+}

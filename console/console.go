@@ -1,0 +1,202 @@
+// Package console is keyir's terminal presentation of a run: on a TTY a live
+// step list (a spinner on the running step, then each step's status and
+// duration), elsewhere (pipes, CI, NO_COLOR) one plain line per event. It is
+// a playbook.Observer and writes only to the writer it is given, which the
+// CLI wraps in the run's redactor.
+package console
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/keyir/keyir/report"
+)
+
+var spinnerFrames = []string{"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"}
+
+// Console draws a run. Create with New; it is safe for concurrent use.
+type Console struct {
+	mu       sync.Mutex
+	w        io.Writer
+	live     bool // redraw in place (TTY, colour allowed)
+	now      func() time.Time
+	steps    []report.Step
+	progress map[int]string
+	lines    int // lines drawn by the last redraw
+	frame    int
+	stop     chan struct{}
+	done     chan struct{}
+}
+
+// New returns a console writing to w. live selects the redrawn step list;
+// callers pass live only for a terminal without NO_COLOR.
+func New(w io.Writer, live bool) *Console {
+	return &Console{w: w, live: live, now: time.Now, progress: map[int]string{}}
+}
+
+// RunStarted prints the run header and, on a TTY, starts the spinner.
+func (c *Console) RunStarted(rep *report.Report, dir string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.steps = append([]report.Step(nil), rep.Steps...)
+	if b := report.Banner(rep); b != "" {
+		fmt.Fprintln(c.w, b)
+	}
+	verb := "started"
+	if rep.Run.Resumes > 0 {
+		verb = "resumed"
+	}
+	fmt.Fprintf(c.w, "keyir: run %s %s — playbook %s, mode %s", rep.Run.ID, verb, rep.Run.Playbook, rep.Run.Mode)
+	if rep.Run.Incident != "" {
+		fmt.Fprintf(c.w, ", incident %s", rep.Run.Incident)
+	}
+	fmt.Fprintf(c.w, "\nkeyir: evidence in %s\n", dir)
+	if c.live {
+		c.stop, c.done = make(chan struct{}), make(chan struct{})
+		go c.spin()
+		c.redraw()
+	}
+}
+
+func (c *Console) spin() {
+	defer close(c.done)
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.stop:
+			return
+		case <-t.C:
+			c.mu.Lock()
+			c.frame++
+			c.redraw()
+			c.mu.Unlock()
+		}
+	}
+}
+
+func (c *Console) StepStarted(s report.Step) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.set(s)
+	if c.live {
+		c.redraw()
+		return
+	}
+	fmt.Fprintf(c.w, "  … %-14s %s\n", s.ID, s.Action)
+}
+
+func (c *Console) StepProgress(s report.Step, text string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.progress[s.Index] = oneLine(text)
+	if c.live {
+		c.redraw()
+		return
+	}
+	fmt.Fprintf(c.w, "    %s: %s\n", s.ID, oneLine(text))
+}
+
+func (c *Console) StepFinished(s report.Step) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.set(s)
+	delete(c.progress, s.Index)
+	if c.live {
+		c.redraw()
+		return
+	}
+	fmt.Fprintln(c.w, stepLine(s, ""))
+}
+
+// RunFinished stops the spinner and leaves the final step list on screen.
+func (c *Console) RunFinished(rep *report.Report, dir string) {
+	c.mu.Lock()
+	if c.live && c.stop != nil {
+		close(c.stop)
+		c.mu.Unlock()
+		<-c.done
+		c.mu.Lock()
+		c.stop = nil
+		c.steps = append([]report.Step(nil), rep.Steps...)
+		c.redraw()
+	}
+	c.mu.Unlock()
+}
+
+func (c *Console) set(s report.Step) {
+	for i := range c.steps {
+		if c.steps[i].Index == s.Index {
+			c.steps[i] = s
+			return
+		}
+	}
+	c.steps = append(c.steps, s)
+}
+
+// redraw moves the cursor up over the previous drawing and draws the list
+// again. Each line is cleared first so shorter text leaves no residue.
+func (c *Console) redraw() {
+	var b strings.Builder
+	if c.lines > 0 {
+		fmt.Fprintf(&b, "\x1b[%dA", c.lines)
+	}
+	for _, s := range c.steps {
+		b.WriteString("\x1b[2K")
+		b.WriteString(stepLine(s, spinnerFrames[c.frame%len(spinnerFrames)]))
+		if p := c.progress[s.Index]; p != "" && s.Status == report.StepRunning {
+			b.WriteString("  " + dim(p))
+		}
+		b.WriteString("\n")
+	}
+	c.lines = len(c.steps)
+	io.WriteString(c.w, b.String())
+}
+
+// stepLine renders one step: a status mark, id, action, and duration. spin
+// is the spinner frame for a running step on a TTY ("" for plain output).
+func stepLine(s report.Step, spin string) string {
+	mark := map[report.StepStatus]string{
+		report.StepPending:     " ",
+		report.StepRunning:     spin,
+		report.StepOK:          "✓",
+		report.StepFailed:      "✗",
+		report.StepSkipped:     "-",
+		report.StepPlanned:     "◇",
+		report.StepInterrupted: "!",
+	}[s.Status]
+	if spin == "" {
+		mark = "[" + string(s.Status) + "]"
+	} else if mark == "" {
+		mark = "?"
+	}
+	line := fmt.Sprintf("  %s %-14s %-26s", mark, s.ID, s.Action)
+	switch s.Status {
+	case report.StepPending, report.StepRunning:
+	default:
+		line += " " + report.FormatDuration(s.Duration)
+	}
+	if s.Status == report.StepFailed && !s.Critical {
+		line += " (non-critical)"
+	}
+	if s.Status == report.StepPlanned {
+		line += " (DRY RUN: planned, not made)"
+	}
+	if s.Error != "" {
+		line += "  " + oneLine(s.Error)
+	}
+	return line
+}
+
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 160 {
+		s = s[:157] + "..."
+	}
+	return s
+}
+
+func dim(s string) string { return "\x1b[2m" + s + "\x1b[0m" }

@@ -1,0 +1,303 @@
+// Package email sends the incident summary by email through SendGrid's mail
+// send API (POST /v3/mail/send), with its own key restricted to mail.send.
+// It never uses the responder's key (SENDGRID_API_KEY) and never the leaked
+// key: New refuses a notification key equal to either. In a dry run the mail
+// is sent with sandbox_mode, so SendGrid validates it without delivering.
+//
+// Email goes out when the run opens and when it closes; progress would flood
+// inboxes and is left to Slack.
+package email
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"net/http"
+	"strings"
+	texttemplate "text/template"
+	"time"
+
+	"github.com/sendgrid/rest"
+	"github.com/sendgrid/sendgrid-go"
+	"github.com/sendgrid/sendgrid-go/helpers/mail"
+
+	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/notify"
+	"github.com/keyir/keyir/redact"
+	"github.com/keyir/keyir/report"
+)
+
+// Options are what the runner supplies besides the Config.
+type Options struct {
+	Redactor   *redact.Redactor // the run's; required
+	HTTPClient *http.Client     // default: Config.Timeout, no redirects
+	Getenv     func(string) string
+	ReadFile   func(string) ([]byte, error)
+	Retry      notify.Policy
+	// LeakedKey, if known, is refused as the notification key.
+	LeakedKey string
+}
+
+// Notifier emails one run's incident.
+type Notifier struct {
+	cfg Config
+	o   Options
+	key string
+	red *redact.Redactor
+	hc  *http.Client
+}
+
+var _ notify.Notifier = (*Notifier)(nil)
+
+// New reads the notification key and returns a Notifier. It refuses a key
+// that is the responder's SENDGRID_API_KEY or the leaked key: the
+// notification path must not use a credential with more power than mail.send,
+// nor the one being revoked.
+func New(cfg Config, o Options) (*Notifier, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if o.Redactor == nil {
+		return nil, errors.New("notify.email: a redactor is required")
+	}
+	key, err := actions.ReadCredential(cfg.KeyEnv, o.Getenv, o.ReadFile, o.Redactor)
+	if err != nil {
+		return nil, fmt.Errorf("notify.email: %w", err)
+	}
+	if o.LeakedKey != "" && key == strings.TrimSpace(o.LeakedKey) {
+		return nil, fmt.Errorf("notify.email: %s is the leaked key; refusing to send with it", cfg.KeyEnv)
+	}
+	// The responder's key is read only to compare; it is registered with the
+	// redactor like any credential.
+	if responder, err := actions.ReadCredential("SENDGRID_API_KEY", o.Getenv, o.ReadFile, o.Redactor); err == nil && responder == key {
+		return nil, fmt.Errorf("notify.email: %s holds the same key as SENDGRID_API_KEY; use a separate key restricted to mail.send", cfg.KeyEnv)
+	}
+	hc := o.HTTPClient
+	if hc == nil {
+		hc = &http.Client{
+			Timeout:       cfg.Timeout,
+			Transport:     http.DefaultTransport.(*http.Transport).Clone(),
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	}
+	return &Notifier{cfg: cfg, o: o, key: key, red: o.Redactor, hc: hc}, nil
+}
+
+// Notify emails Opened and Closed events; Progress is ignored.
+func (n *Notifier) Notify(ctx context.Context, ev notify.Event) error {
+	if ev.Kind == notify.Progress {
+		return nil
+	}
+	ev = ev.Redact(n.red)
+	body, err := n.Body(ev)
+	if err != nil {
+		return notify.RedactError(n.red, fmt.Errorf("notify.email: %w", err))
+	}
+	err = notify.Retry(ctx, n.o.Retry, func(ctx context.Context) error { return n.send(ctx, body) })
+	if err != nil {
+		return notify.RedactError(n.red, fmt.Errorf("notify.email: %s: %w", ev.Kind, err))
+	}
+	return nil
+}
+
+func (n *Notifier) send(ctx context.Context, body []byte) error {
+	// GetRequest + a rest.Client with our http.Client: NewSendClient would
+	// hard-code the host and use a client without a timeout.
+	req := sendgrid.GetRequest(n.key, "/v3/mail/send", n.cfg.Host())
+	req.Method = rest.Post
+	req.Body = body
+	resp, err := (&rest.Client{HTTPClient: n.hc}).SendWithContext(ctx, req)
+	if err != nil {
+		return notify.TransportError(err)
+	}
+	hr := &http.Response{StatusCode: resp.StatusCode, Status: fmt.Sprintf("%d %s", resp.StatusCode, http.StatusText(resp.StatusCode)), Header: http.Header(resp.Headers)}
+	if resp.StatusCode == http.StatusAccepted || resp.StatusCode == http.StatusOK {
+		return nil
+	}
+	return notify.CheckResponse(hr, n.red.String(errorDetail(resp.Body)))
+}
+
+// errorDetail extracts SendGrid's error messages: {"errors":[{"message"}]} or
+// {"error":"…"}.
+func errorDetail(body string) string {
+	var e struct {
+		Errors []struct {
+			Field   *string `json:"field"`
+			Message string  `json:"message"`
+		} `json:"errors"`
+		Error string `json:"error"`
+	}
+	if json.Unmarshal([]byte(body), &e) != nil {
+		if len(body) > 200 {
+			body = body[:200]
+		}
+		return body
+	}
+	var msgs []string
+	for _, x := range e.Errors {
+		m := x.Message
+		if x.Field != nil && *x.Field != "" {
+			m = *x.Field + ": " + m
+		}
+		msgs = append(msgs, m)
+	}
+	if e.Error != "" {
+		msgs = append(msgs, e.Error)
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// Body is the mail send request body for ev (already redacted by Notify).
+func (n *Notifier) Body(ev notify.Event) ([]byte, error) {
+	text, html, err := render(ev)
+	if err != nil {
+		return nil, err
+	}
+	m := mail.NewV3Mail()
+	m.SetFrom(mail.NewEmail("keyir", n.cfg.From))
+	p := mail.NewPersonalization()
+	for _, to := range n.cfg.To {
+		p.AddTos(mail.NewEmail("", to))
+	}
+	m.AddPersonalizations(p)
+	m.Subject = Subject(ev)
+	m.AddContent(mail.NewContent("text/plain", text), mail.NewContent("text/html", html))
+	if ev.Mode == report.ModeDryRun {
+		// SendGrid validates the mail and answers 200 without delivering it.
+		ms := mail.NewMailSettings()
+		ms.SetSandboxMode(mail.NewSetting(true))
+		m.SetMailSettings(ms)
+	}
+	b := mail.GetRequestBody(m)
+	return n.red.Bytes(b), nil
+}
+
+// Subject is one line: label, incident, key id, stage.
+func Subject(ev notify.Event) string {
+	var b strings.Builder
+	if l := ev.Label(); l != "" {
+		b.WriteString("[" + l + "] ")
+	}
+	b.WriteString("keyir")
+	if ev.Incident != "" {
+		b.WriteString(" " + ev.Incident)
+	}
+	b.WriteString(": leaked SendGrid key " + ev.KeyID)
+	if ev.Kind == notify.Closed {
+		b.WriteString(" — " + string(ev.Status))
+		if ev.Containment.Status != "" {
+			b.WriteString(", containment " + ev.Containment.Status)
+		}
+	} else {
+		b.WriteString(" — response started")
+	}
+	// A header must be one line, whatever a key name contained.
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+type view struct {
+	notify.Event
+	Label, Title string
+	Counts       string
+	Started      string
+	TTC          string
+}
+
+func newView(ev notify.Event) view {
+	v := view{Event: ev, Label: ev.Label(), Title: Subject(ev), Started: ev.Time.UTC().Format(time.RFC3339)}
+	var parts []string
+	c := ev.Counts()
+	for _, s := range report.Severities {
+		if c[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", c[s], s))
+		}
+	}
+	v.Counts = strings.Join(parts, ", ")
+	if v.Counts == "" {
+		v.Counts = "none"
+	}
+	if ev.Containment.TimeToContainment > 0 {
+		v.TTC = ev.Containment.TimeToContainment.Round(time.Second).String()
+	}
+	return v
+}
+
+const textTmpl = `{{if .Label}}*** {{.Label}} ***{{if eq .Label "DRY RUN"}} Nothing was revoked or changed: writes were refused and recorded as planned.{{else}} A rehearsal against the simulator: no real key was touched.{{end}}
+
+{{end}}{{.Title}}
+
+Key id:       {{.KeyID}}
+Key name:     {{.KeyName}}
+Key type:     {{.KeyType}}
+Fingerprint:  {{.KeyFingerprint}}
+Incident:     {{.Incident}}
+Mode:         {{.Mode}}
+Run:          {{.RunID}} ({{.Playbook}})
+Operator:     {{.Operator}}
+Status:       {{.Status}}
+{{- if eq .Kind "closed"}}
+Containment:  {{if .Containment.Status}}{{.Containment.Status}}{{if .Containment.Detail}} — {{.Containment.Detail}}{{end}}{{if .TTC}} (time to containment {{.TTC}}){{end}}{{else}}not part of this playbook{{end}}
+Exit code:    {{.ExitCode}}
+Findings:     {{.Counts}}
+{{range .Findings}}
+  [{{.Severity}}] {{.Title}}{{if .Subject}} ({{.Subject}}){{end}}{{if .Detail}}
+      {{.Detail}}{{end}}{{end}}
+
+Steps:
+{{range .Steps}}  {{printf "%-12s" .Status}} {{.ID}} ({{.Action}}){{if .Error}} — {{.Error}}{{end}}
+{{end}}
+Manifest head: {{.ManifestHead}}
+Report: {{.ReportPath}}
+{{- end}}
+`
+
+const htmlTmpl = `<!DOCTYPE html>
+<html><body style="font-family:sans-serif">
+{{if .Label}}<p style="background:#fde68a;padding:8px;font-weight:bold">{{.Label}}{{if eq .Label "DRY RUN"}}: nothing was revoked or changed; writes were refused and recorded as planned.{{else}}: a rehearsal against the simulator; no real key was touched.{{end}}</p>
+{{end}}<h2>{{.Title}}</h2>
+<table>
+<tr><th align="left">Key id</th><td><code>{{.KeyID}}</code></td></tr>
+<tr><th align="left">Key name</th><td><code>{{.KeyName}}</code></td></tr>
+<tr><th align="left">Key type</th><td>{{.KeyType}}</td></tr>
+<tr><th align="left">Fingerprint</th><td><code>{{.KeyFingerprint}}</code></td></tr>
+<tr><th align="left">Incident</th><td>{{.Incident}}</td></tr>
+<tr><th align="left">Mode</th><td>{{.Mode}}</td></tr>
+<tr><th align="left">Run</th><td>{{.RunID}} ({{.Playbook}})</td></tr>
+<tr><th align="left">Status</th><td>{{.Status}}</td></tr>
+{{- if eq .Kind "closed"}}
+<tr><th align="left">Containment</th><td>{{if .Containment.Status}}{{.Containment.Status}}{{if .Containment.Detail}} — {{.Containment.Detail}}{{end}}{{if .TTC}} (time to containment {{.TTC}}){{end}}{{else}}not part of this playbook{{end}}</td></tr>
+<tr><th align="left">Findings</th><td>{{.Counts}}</td></tr>
+{{- end}}
+</table>
+{{- if eq .Kind "closed"}}
+{{if .Findings}}<h3>Findings</h3><ul>
+{{range .Findings}}<li><b>{{.Severity}}</b> {{.Title}}{{if .Subject}} (<code>{{.Subject}}</code>){{end}}{{if .Detail}}<br>{{.Detail}}{{end}}</li>
+{{end}}</ul>{{end}}
+<h3>Steps</h3><ul>
+{{range .Steps}}<li>{{.Status}} <code>{{.ID}}</code> ({{.Action}}){{if .Error}} — {{.Error}}{{end}}</li>
+{{end}}</ul>
+<p>Manifest head: <code>{{.ManifestHead}}</code></p>
+{{- end}}
+</body></html>
+`
+
+var (
+	textT = texttemplate.Must(texttemplate.New("text").Parse(textTmpl))
+	// html/template escapes every value: a key name cannot inject markup.
+	htmlT = htmltemplate.Must(htmltemplate.New("html").Parse(htmlTmpl))
+)
+
+func render(ev notify.Event) (text, html string, err error) {
+	v := newView(ev)
+	var tb, hb bytes.Buffer
+	if err := textT.Execute(&tb, v); err != nil {
+		return "", "", err
+	}
+	if err := htmlT.Execute(&hb, v); err != nil {
+		return "", "", err
+	}
+	return tb.String(), hb.String(), nil
+}

@@ -1,0 +1,98 @@
+package playbook
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/keyir/keyir/report"
+)
+
+// stepRecorder is the actions.Recorder of one step: everything it is given is
+// redacted and written to the run directory before the call returns.
+type stepRecorder struct {
+	e       *execution
+	index   int
+	ev      *report.EvidenceWriter
+	file    string
+	planned int
+	err     error
+}
+
+func (r *stepRecorder) step() *report.Step { return &r.e.steps[r.index] }
+
+// Evidence appends a redacted record to the step's evidence file, opened on
+// first use so steps without evidence leave no empty file.
+func (r *stepRecorder) Evidence(kind string, v any) (string, error) {
+	r.e.mu.Lock()
+	if r.ev == nil {
+		ev, err := r.e.st.EvidenceFile(r.index+1, r.step().ID)
+		if err != nil {
+			r.e.mu.Unlock()
+			return "", err
+		}
+		r.ev = ev
+		r.file = ev.Name()
+	}
+	ev := r.ev
+	r.e.mu.Unlock()
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("evidence %s: %w", kind, err)
+	}
+	return ev.Write(kind, json.RawMessage(r.e.o.Redactor.Bytes(b)))
+}
+
+func (r *stepRecorder) Finding(f report.Finding) {
+	red := r.e.o.Redactor
+	f.Title, f.Detail, f.Subject = red.String(f.Title), red.String(f.Detail), red.String(f.Subject)
+	if f.Step == "" {
+		f.Step = r.step().ID
+	}
+	r.journal(report.Event{Type: report.EventFinding, Step: f.Step, Index: r.index + 1, Finding: &f})
+}
+
+func (r *stepRecorder) Note(text string) {
+	n := report.Note{Step: r.step().ID, Time: r.e.o.Now().UTC(), Text: r.e.o.Redactor.String(text)}
+	r.journal(report.Event{Type: report.EventNote, Step: n.Step, Index: r.index + 1, Note: &n})
+}
+
+func (r *stepRecorder) Progress(text string) {
+	r.e.o.Observer.StepProgress(*r.step(), r.e.o.Redactor.String(text))
+}
+
+func (r *stepRecorder) Containment(c report.Containment) {
+	c.Detail = r.e.o.Redactor.String(c.Detail)
+	r.e.mu.Lock()
+	r.e.containment = &c
+	r.e.mu.Unlock()
+	r.journal(report.Event{Type: report.EventContainment, Step: r.step().ID, Index: r.index + 1, Containment: &c})
+}
+
+func (r *stepRecorder) Planned(c report.PlannedChange) {
+	red := r.e.o.Redactor
+	c.URL, c.Body = red.String(c.URL), red.String(c.Body)
+	if c.Step == "" {
+		c.Step = r.step().ID
+	}
+	r.e.mu.Lock()
+	r.planned++
+	r.e.mu.Unlock()
+	r.journal(report.Event{Type: report.EventPlannedChange, Step: c.Step, Index: r.index + 1, Planned: &c})
+}
+
+// journal records an event; a failure to write is kept and fails the step
+// when it ends, since an unrecorded finding must not pass silently.
+func (r *stepRecorder) journal(ev report.Event) {
+	if err := r.e.append(ev); err != nil && r.err == nil {
+		r.err = err
+	}
+}
+
+func (r *stepRecorder) close() {
+	r.e.mu.Lock()
+	defer r.e.mu.Unlock()
+	if r.ev != nil {
+		r.ev.Close()
+		r.ev = nil
+	}
+}

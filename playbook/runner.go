@@ -1,0 +1,654 @@
+package playbook
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	mrand "math/rand/v2"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/redact"
+	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/transport"
+)
+
+// Exit codes: the one table lives in package report (report.ExitMeaning);
+// these names let callers of the runner read naturally.
+const (
+	ExitOK           = report.ExitDone
+	ExitCouldNotRun  = report.ExitCouldNotRun
+	ExitUsage        = report.ExitUsage
+	ExitDegraded     = report.ExitDegraded
+	ExitNotContained = report.ExitNotContained
+)
+
+// Observer is told about a run as it goes: the terminal's live step list and
+// the Slack incident thread are observers. Calls come from the runner's
+// goroutine, in order; an observer must not block for long.
+type Observer interface {
+	RunStarted(rep *report.Report, dir string)
+	StepStarted(step report.Step)
+	StepProgress(step report.Step, text string)
+	StepFinished(step report.Step)
+	RunFinished(rep *report.Report, dir string)
+}
+
+// Options configure a run.
+type Options struct {
+	Mode     report.Mode
+	Incident string
+	Operator string
+	// ReportsRoot is where the run directory is created.
+	ReportsRoot string
+	// Given are the inputs as the operator gave them (NAME=VALUE strings);
+	// secret ones are registered with the redactor and never written.
+	Given map[string]string
+	// Redactor redacts every output of the run; the caller registers
+	// credentials it already holds. Nil means a new one.
+	Redactor *redact.Redactor
+	// Getenv and ReadFile give actions configuration and credentials.
+	Getenv   func(string) string
+	ReadFile func(string) ([]byte, error)
+	Now      func() time.Time
+	RunID    string // generated when empty
+	Observer Observer
+	Version  string
+	// StepTimeout applies to steps without their own timeout.
+	StepTimeout time.Duration
+	// Backoff is the wait before retry attempt n (1-based); default
+	// exponential from 500ms, capped at 30s, with jitter.
+	Backoff func(n int) time.Duration
+	// Transport is the base HTTP transport under the guard (tests, the
+	// in-process simulator); nil means a clone of http.DefaultTransport.
+	Transport http.RoundTripper
+	// Services are handed to every action as Env.Services (the
+	// notification hub is one).
+	Services map[string]any
+}
+
+// Result is the outcome of Run or Resume.
+type Result struct {
+	Dir      string
+	Report   *report.Report
+	ExitCode int
+	// Head is the last link of the MANIFEST chain; publishing it (the terminal
+	// prints it, Slack posts it) makes later tampering detectable.
+	Head string
+}
+
+// Run executes a playbook from its first step. The run directory exists, with
+// run.json and a journal, before the first step starts; every event is synced
+// before the next instruction, so a crash loses at most the step in flight.
+func Run(ctx context.Context, pb *Playbook, o Options) (*Result, error) {
+	o = o.withDefaults()
+	for _, name := range pb.SecretInputs() {
+		o.Redactor.Add(o.Given[name])
+	}
+	inputs, err := pb.ResolveInputs(o.Given)
+	if err != nil {
+		return nil, &UsageError{Err: err}
+	}
+	if o.RunID == "" {
+		o.RunID = NewRunID()
+	}
+	run := report.Run{
+		ID:          o.RunID,
+		Incident:    o.Incident,
+		Playbook:    pb.Source,
+		PlaybookSHA: pb.SHA256,
+		Mode:        o.Mode,
+		Operator:    o.Operator,
+		Version:     o.Version,
+		Inputs:      publicInputs(pb, o.Given),
+		SecretInput: pb.SecretInputs(),
+		Started:     o.Now().UTC(),
+		Status:      report.RunRunning,
+	}
+	st, err := report.Create(o.ReportsRoot, run)
+	if err != nil {
+		return nil, err
+	}
+	st.Now = o.Now
+	e := &execution{pb: pb, o: o, st: st, inputs: inputs, outputs: map[string]map[string]any{}}
+	e.steps = plannedSteps(pb)
+	if err := e.append(report.Event{Type: report.EventRunStarted, Run: &run, Steps: e.steps}); err != nil {
+		return nil, err
+	}
+	return e.execute(ctx)
+}
+
+// Resume continues a run after its last completed step, with the same run id,
+// inputs and journal. Steps that finished are not repeated (their outputs are
+// restored from the journal); a step that was in flight, interrupted, or that
+// failed critically runs again. given supplies secret inputs, which are never
+// stored; the playbook must be byte-identical to the one the run started with.
+func Resume(ctx context.Context, dir string, o Options) (*Result, error) {
+	o = o.withDefaults()
+	st, err := report.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	st.Now = o.Now
+	run := st.Run()
+	pb, err := Resolve(run.Playbook)
+	if err != nil {
+		return nil, fmt.Errorf("resume %s: %w", dir, err)
+	}
+	if pb.SHA256 != run.PlaybookSHA {
+		return nil, fmt.Errorf("resume %s: playbook %s changed since the run started (sha256 %.12s, now %.12s): resuming would run different steps", dir, run.Playbook, run.PlaybookSHA, pb.SHA256)
+	}
+	given := map[string]string{}
+	for k, v := range run.Inputs {
+		given[k] = v
+	}
+	for _, name := range pb.SecretInputs() {
+		if v, ok := o.Given[name]; ok {
+			given[name] = v
+			o.Redactor.Add(v)
+		}
+	}
+	inputs, err := pb.ResolveInputs(given)
+	if err != nil {
+		return nil, &UsageError{Err: fmt.Errorf("resume %s: %w (secret inputs are never stored: give them again)", dir, err)}
+	}
+	events, _, err := report.ReadJournal(dir)
+	if err != nil {
+		return nil, err
+	}
+	o.Mode, o.Incident, o.RunID = run.Mode, run.Incident, run.ID
+	e := &execution{pb: pb, o: o, st: st, inputs: inputs, outputs: map[string]map[string]any{}, resumed: true}
+	e.steps = plannedSteps(pb)
+	e.restore(events)
+	if err := st.UpdateRun(func(r *report.Run) { r.Resumes++; r.Status = report.RunRunning; r.Finished = time.Time{} }); err != nil {
+		return nil, err
+	}
+	run = st.Run()
+	if err := e.append(report.Event{Type: report.EventRunResumed, Run: &run}); err != nil {
+		return nil, err
+	}
+	return e.execute(ctx)
+}
+
+// UsageError marks errors that are the operator's to fix (exit code 2).
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// NewRunID returns a short random run id.
+func NewRunID() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func (o Options) withDefaults() Options {
+	if o.Redactor == nil {
+		o.Redactor = redact.New()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.StepTimeout == 0 {
+		o.StepTimeout = 5 * time.Minute
+	}
+	if o.Backoff == nil {
+		o.Backoff = DefaultBackoff
+	}
+	if o.Transport == nil {
+		o.Transport = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	if o.Mode == "" {
+		o.Mode = report.ModeLive
+	}
+	if o.Observer == nil {
+		o.Observer = nopObserver{}
+	}
+	return o
+}
+
+// DefaultBackoff waits 0.5s, 1s, 2s … up to 30s, with ±20% jitter so that
+// retries of concurrent runs do not align.
+func DefaultBackoff(n int) time.Duration {
+	d := time.Duration(float64(500*time.Millisecond) * math.Pow(2, float64(n-1)))
+	if d > 30*time.Second {
+		d = 30 * time.Second
+	}
+	return time.Duration(float64(d) * (0.8 + 0.4*mrand.Float64()))
+}
+
+func plannedSteps(pb *Playbook) []report.Step {
+	out := make([]report.Step, len(pb.Steps))
+	for i, s := range pb.Steps {
+		out[i] = report.Step{
+			Index:    i + 1,
+			ID:       s.ID,
+			Action:   s.Action,
+			Mutates:  s.Info.Mutates,
+			Status:   report.StepPending,
+			Critical: s.OnError != Continue,
+		}
+	}
+	return out
+}
+
+// publicInputs are the given inputs as recorded in run.json: secret ones are
+// left out entirely (their fingerprint is in the findings of the steps that
+// use them), so a resume must be given them again.
+func publicInputs(pb *Playbook, given map[string]string) map[string]string {
+	secret := map[string]bool{}
+	for _, n := range pb.SecretInputs() {
+		secret[n] = true
+	}
+	out := map[string]string{}
+	for k, v := range given {
+		if !secret[k] {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+type execution struct {
+	pb      *Playbook
+	o       Options
+	st      *report.Store
+	inputs  map[string]any
+	outputs map[string]map[string]any
+	steps   []report.Step
+	done    map[int]bool // step index (0-based) finished in an earlier attempt of this run
+	resumed bool
+
+	mu            sync.Mutex // guards the journal and containment against concurrent recorders
+	containment   *report.Containment
+	plannedByStep map[string]int
+}
+
+func (e *execution) append(ev report.Event) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.st.Append(ev); err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	return nil
+}
+
+// restore reads what a previous process of this run completed.
+func (e *execution) restore(events []report.Event) {
+	e.done = map[int]bool{}
+	for _, ev := range events {
+		switch ev.Type {
+		case report.EventStepFinished:
+			i := ev.Index - 1
+			if i < 0 || i >= len(e.steps) {
+				continue
+			}
+			e.steps[i].Status = ev.Status
+			e.steps[i].Error = ev.Error
+			e.steps[i].Outputs = ev.Outputs
+			e.steps[i].Attempts = ev.Attempt
+			switch ev.Status {
+			case report.StepOK, report.StepSkipped, report.StepPlanned:
+				e.done[i] = true
+			case report.StepFailed:
+				// A non-critical failure stays recorded; a critical one
+				// stopped the run and is what the resume is for.
+				e.done[i] = !e.steps[i].Critical
+			}
+			if e.done[i] {
+				outs := ev.Outputs
+				if outs == nil {
+					outs = map[string]any{}
+				}
+				e.outputs[e.steps[i].ID] = normalize(outs).(map[string]any)
+			}
+		case report.EventContainment:
+			e.containment = ev.Containment
+		}
+	}
+}
+
+func (e *execution) scope() Scope {
+	steps := make(map[string]map[string]any, len(e.outputs))
+	for k, v := range e.outputs {
+		steps[k] = v
+	}
+	run := e.st.Run()
+	return Scope{
+		Inputs: e.inputs,
+		Steps:  steps,
+		Run: map[string]any{
+			"id":       run.ID,
+			"incident": run.Incident,
+			"mode":     string(run.Mode),
+			"dry_run":  run.Mode == report.ModeDryRun,
+			"started":  run.Started,
+			"dir":      e.st.Dir(),
+		},
+	}
+}
+
+func (e *execution) execute(ctx context.Context) (*Result, error) {
+	run := e.st.Run()
+	e.o.Observer.RunStarted(report.Replay(run, nil), e.st.Dir())
+	stopped := false
+	interrupted := false
+	for i := range e.pb.Steps {
+		if e.done[i] {
+			continue
+		}
+		if ctx.Err() != nil {
+			interrupted = true
+			break
+		}
+		status := e.runStep(ctx, i)
+		if status == report.StepInterrupted {
+			interrupted = true
+			break
+		}
+		if status == report.StepFailed && e.steps[i].Critical {
+			stopped = true
+			break
+		}
+	}
+	return e.finish(interrupted, stopped)
+}
+
+// runStep runs one step with its condition, retries and timeout, journaling
+// its start and end, and returns how it ended.
+func (e *execution) runStep(ctx context.Context, i int) report.StepStatus {
+	step := &e.pb.Steps[i]
+	rec := &stepRecorder{e: e, index: i}
+	defer rec.close()
+	s := &e.steps[i]
+	s.Status, s.Started, s.Error, s.Attempts = report.StepRunning, e.o.Now().UTC(), "", 0
+	if err := e.append(report.Event{Type: report.EventStepStarted, Step: s.ID, Index: s.Index}); err != nil {
+		return e.fail(s, err)
+	}
+	e.o.Observer.StepStarted(*s)
+
+	sc := e.scope()
+	if step.If != nil {
+		ok, err := step.Cond(sc)
+		if err != nil {
+			return e.end(s, rec, report.StepFailed, nil, err)
+		}
+		if !ok {
+			return e.end(s, rec, report.StepSkipped, nil, nil)
+		}
+	}
+	act, err := step.Decode(sc)
+	if err != nil {
+		return e.end(s, rec, report.StepFailed, nil, err)
+	}
+	for _, v := range actions.SecretValues(act) {
+		e.o.Redactor.Add(v)
+	}
+	s.Mutates = actions.MutatesWith(step.Info, act)
+	timeout := step.Timeout
+	if timeout == 0 {
+		timeout = e.o.StepTimeout
+	}
+	var out actions.Outputs
+	for attempt := 1; ; attempt++ {
+		s.Attempts = attempt
+		out, err = e.attempt(ctx, step, act, rec, timeout)
+		if err == nil || ctx.Err() != nil || attempt > step.Retries {
+			break
+		}
+		if jerr := e.append(report.Event{Type: report.EventStepAttemptFailed, Step: s.ID, Index: s.Index, Attempt: attempt, Error: e.o.Redactor.String(err.Error())}); jerr != nil {
+			return e.fail(s, jerr)
+		}
+		wait := e.o.Backoff(attempt)
+		e.o.Observer.StepProgress(*s, fmt.Sprintf("attempt %d failed; retrying in %s", attempt, wait.Round(time.Millisecond)))
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	switch {
+	case ctx.Err() != nil:
+		return e.end(s, rec, report.StepInterrupted, out, fmt.Errorf("interrupted: %w", context.Cause(ctx)))
+	case err != nil:
+		return e.end(s, rec, report.StepFailed, out, err)
+	case rec.planned > 0:
+		return e.end(s, rec, report.StepPlanned, out, nil)
+	}
+	return e.end(s, rec, report.StepOK, out, nil)
+}
+
+// attempt runs the action once under the step's timeout. A panic in an
+// action is a failed attempt, not a crashed run.
+func (e *execution) attempt(ctx context.Context, step *Step, act actions.Action, rec *stepRecorder, timeout time.Duration) (out actions.Outputs, err error) {
+	sctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	env := &actions.Env{
+		Step:       step.ID,
+		RunID:      e.st.Run().ID,
+		Incident:   e.st.Run().Incident,
+		Mode:       e.st.Run().Mode,
+		RunStarted: e.st.Run().Started,
+		HTTP: transport.NewClient(transport.Options{
+			DryRun:   e.st.Run().Mode == report.ModeDryRun,
+			Step:     step.ID,
+			Redactor: e.o.Redactor,
+			Recorder: rec,
+			Timeout:  timeout,
+			Base:     e.o.Transport,
+		}),
+		Now:      e.o.Now,
+		Redactor: e.o.Redactor,
+		Recorder: rec,
+		Getenv:   e.o.Getenv,
+		ReadFile: e.o.ReadFile,
+		Services: e.o.Services,
+		Dir:      e.st.Dir(),
+		Report:   e.report,
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("action %s panicked: %v", step.Action, p)
+		}
+	}()
+	out, err = act.Run(sctx, env)
+	if err == nil && sctx.Err() == context.DeadlineExceeded {
+		err = fmt.Errorf("timed out after %s", timeout)
+	}
+	if err != nil && errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		err = fmt.Errorf("timed out after %s: %w", timeout, err)
+	}
+	return out, err
+}
+
+// report replays the journal as it stands, under the journal lock so a
+// concurrent recorder cannot tear the read.
+func (e *execution) report() (*report.Report, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.st.Report()
+}
+
+func (e *execution) end(s *report.Step, rec *stepRecorder, status report.StepStatus, out actions.Outputs, err error) report.StepStatus {
+	rec.close() // evidence on disk before the step is journaled as finished
+	if rec.err != nil && err == nil {
+		status, err = report.StepFailed, fmt.Errorf("recording the step's evidence: %w", rec.err)
+	}
+	s.Status = status
+	s.Duration = e.o.Now().Sub(s.Started)
+	s.Outputs = redactOutputs(e.o.Redactor, out)
+	s.Evidence = rec.file
+	if err != nil {
+		s.Error = e.o.Redactor.String(err.Error())
+	}
+	ev := report.Event{Type: report.EventStepFinished, Step: s.ID, Index: s.Index, Attempt: s.Attempts, Status: status, Error: s.Error, Outputs: s.Outputs, Duration: s.Duration, Evidence: rec.file, Data: map[string]any{"mutates": s.Mutates}}
+	if jerr := e.append(ev); jerr != nil {
+		return e.fail(s, jerr)
+	}
+	if status == report.StepOK || status == report.StepSkipped || status == report.StepPlanned {
+		if s.Outputs == nil {
+			s.Outputs = map[string]any{}
+		}
+		e.outputs[s.ID] = s.Outputs
+	}
+	e.o.Observer.StepFinished(*s)
+	return status
+}
+
+// fail handles a journal write failure: the run cannot go on without its
+// record, so the step is treated as a critical failure.
+func (e *execution) fail(s *report.Step, err error) report.StepStatus {
+	s.Status, s.Error, s.Critical = report.StepFailed, err.Error(), true
+	e.o.Observer.StepFinished(*s)
+	return report.StepFailed
+}
+
+// redactOutputs round-trips outputs through JSON and the redactor, so what
+// later steps and the report see is exactly what the journal holds.
+func redactOutputs(r *redact.Redactor, out actions.Outputs) map[string]any {
+	if out == nil {
+		return nil
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return map[string]any{"error": "outputs not JSON-encodable: " + err.Error()}
+	}
+	var m map[string]any
+	if err := json.Unmarshal(r.Bytes(b), &m); err != nil {
+		return map[string]any{"error": "outputs not JSON-encodable: " + err.Error()}
+	}
+	return normalize(m).(map[string]any)
+}
+
+// normalize turns JSON's float64 back into int where the number is whole, so
+// templates compare outputs with literals naturally ({{ eq .steps.x.status 404 }})
+// whether the outputs came from this process or from the journal on resume.
+func normalize(v any) any {
+	switch x := v.(type) {
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+			return int(x)
+		}
+	case map[string]any:
+		for k, e := range x {
+			x[k] = normalize(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = normalize(e)
+		}
+	}
+	return v
+}
+
+func (e *execution) finish(interrupted, stopped bool) (*Result, error) {
+	events, _, err := report.ReadJournal(e.st.Dir())
+	if err != nil {
+		return nil, err
+	}
+	run := e.st.Run()
+	rep := report.Replay(run, events)
+	cont := e.containmentOutcome(rep)
+	code := exitCode(rep, cont, interrupted, stopped)
+	status := report.RunSucceeded
+	switch {
+	case interrupted:
+		status = report.RunInterrupted
+	case stopped:
+		status = report.RunFailed
+	case code == ExitDegraded || code == ExitNotContained:
+		status = report.RunDegraded
+	}
+	finished := e.o.Now().UTC()
+	if err := e.st.UpdateRun(func(r *report.Run) { r.Status, r.Finished, r.Containment = status, finished, cont }); err != nil {
+		return nil, err
+	}
+	typ := report.EventRunFinished
+	if interrupted {
+		typ = report.EventRunInterrupted
+	}
+	if err := e.append(report.Event{Type: typ, ExitCode: &code, Containment: &cont, RunStatus: status}); err != nil {
+		return nil, err
+	}
+	events, _, err = report.ReadJournal(e.st.Dir())
+	if err != nil {
+		return nil, err
+	}
+	rep = report.Replay(e.st.Run(), events)
+	rep.ExitCode = code
+	head, err := e.st.Finish(rep)
+	if err != nil {
+		return nil, err
+	}
+	rep.ManifestHead = head
+	e.o.Observer.RunFinished(rep, e.st.Dir())
+	return &Result{Dir: e.st.Dir(), Report: rep, ExitCode: code, Head: head}, nil
+}
+
+// containmentOutcome decides whether the run contained what it set out to:
+// only a containment event from a step counts as proof.
+func (e *execution) containmentOutcome(rep *report.Report) report.Containment {
+	var cont report.Containment
+	if e.containment != nil {
+		cont = *e.containment
+	}
+	if rep.Run.Containment.Status != "" {
+		cont = rep.Run.Containment
+	}
+	contains := false
+	for _, s := range e.pb.Steps {
+		if s.Info.Contains {
+			contains = true
+		}
+	}
+	if !contains {
+		return cont
+	}
+	switch {
+	case e.st.Run().Mode == report.ModeDryRun:
+		cont.Status = report.ContainmentPlanned
+		if cont.Detail == "" {
+			cont.Detail = "dry run: the revoke was planned, not made"
+		}
+	case cont.Status != report.ContainmentConfirmed:
+		cont.Status = report.ContainmentNotConfirmed
+		if cont.Detail == "" {
+			cont.Detail = "the run ended before the leaked key was proven dead"
+		}
+	}
+	return cont
+}
+
+// exitCode maps a run's outcome to the documented exit codes. A key that may
+// still be live outranks everything else.
+func exitCode(rep *report.Report, cont report.Containment, interrupted, stopped bool) int {
+	if cont.Status == report.ContainmentNotConfirmed {
+		return ExitNotContained
+	}
+	if interrupted || stopped {
+		return ExitCouldNotRun
+	}
+	for _, s := range rep.Steps {
+		if s.Status == report.StepFailed {
+			return ExitDegraded
+		}
+	}
+	return ExitOK
+}
+
+type nopObserver struct{}
+
+func (nopObserver) RunStarted(*report.Report, string)  {}
+func (nopObserver) StepStarted(report.Step)            {}
+func (nopObserver) StepProgress(report.Step, string)   {}
+func (nopObserver) StepFinished(report.Step)           {}
+func (nopObserver) RunFinished(*report.Report, string) {}

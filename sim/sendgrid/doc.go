@@ -1,0 +1,84 @@
+// Package sendgrid is keyir's built-in simulator of the SendGrid v3 Web API: product code used
+// by `keyir drill`, `keyir sim sendgrid` and the tests. Import it as sgsim.
+//
+// # What it models
+//
+// A State holds one parent account and its subusers: API keys (live and revoked), teammates
+// and pending invites, Email Activity messages, daily stats, bounce and spam-report
+// suppressions, IP access activity and the IP allow list, event webhooks, inbound parse hosts,
+// forward_bounce / forward_spam settings, alerts, verified senders, and the mail accepted by
+// mail send (State.Outbox). Server serves it over HTTP with the behaviour keyir depends on
+// (see /work/shared/SENDGRID.md, which wins over the OpenAPI spec where they disagree):
+//
+//   - Authentication with "Authorization: Bearer SG.<id>.<secret>". An unknown, malformed or
+//     revoked key gets 401 {"errors":[{"field":null,"message":"authorization required"}]}; a
+//     revoked key keeps authenticating for Config.PropagationDelay after its RevokedAt.
+//   - One scope per route (table below); a missing scope gets 403 "access forbidden".
+//     GET /v3/scopes works for any live key and returns its own scopes.
+//   - "on-behalf-of: <subuser>" acts within that subuser: keys, stats, teammates, settings…
+//     are the subuser's. An unknown subuser, or the header sent with a subuser's own key,
+//     gets 403 "access forbidden"; on POST /v3/mail/send the header gets 400.
+//   - Fixed-window rate limits per key (as named by the token) and route, counted before
+//     authentication. Every non-mail response carries X-Ratelimit-Limit, -Remaining and -Reset
+//     (unix seconds), spelled that way on the wire; past the limit: 429 "too many requests",
+//     no Retry-After.
+//   - Unknown path: 404 errors body; known path, other method: 405 errors body.
+//   - Injected faults (Server.InjectFault): a status, a hang until the client gives up
+//     (timeout), a TCP reset, a truncated body, or added latency; matched by method and route,
+//     with After/Times counting.
+//   - Every request is recorded (Server.Requests, Server.Count); ids come from a generator
+//     seeded by Config.Seed and time from Config.Now, so runs are reproducible.
+//
+// # Routes and scopes
+//
+//	GET    /v3/scopes                             (any live key)
+//	GET    /v3/api_keys                           api_keys.read
+//	POST   /v3/api_keys                           api_keys.create
+//	GET    /v3/api_keys/{api_key_id}              api_keys.read
+//	DELETE /v3/api_keys/{api_key_id}              api_keys.delete
+//	GET    /v3/messages                           email_activity.read
+//	GET    /v3/stats                              stats.read
+//	GET    /v3/teammates                          teammates.read
+//	GET    /v3/teammates/pending                  teammates.read
+//	GET    /v3/access_settings/activity           access_settings.activity.read
+//	GET    /v3/access_settings/whitelist          access_settings.whitelist.read
+//	GET    /v3/subusers                           subusers.read
+//	GET    /v3/user/webhooks/event/settings/all   user.webhooks.event.settings.read
+//	GET    /v3/user/webhooks/parse/settings       user.webhooks.parse.settings.read
+//	GET    /v3/mail_settings/forward_bounce       mail_settings.forward_bounce.read
+//	GET    /v3/mail_settings/forward_spam         mail_settings.forward_spam.read
+//	GET    /v3/alerts                             alerts.read
+//	GET    /v3/suppression/bounces                suppression.bounces.read
+//	GET    /v3/suppression/spam_reports           suppression.spam_reports.read
+//	GET    /v3/verified_senders                   verified_senders.read
+//	POST   /v3/mail/send                          mail.send
+//
+// The names are SendGrid's permission names (API Key Permissions list), with two notes:
+// Email Activity is "email_activity.read" there (not "messages.read"), and the permissions
+// list names no verified-senders read scope, so "verified_senders.read" is the simulator's
+// choice. A key is full access when it carries user.email.read (FullAccessScopes gives a
+// representative set).
+//
+// # Known differences from the live API
+//
+//   - GET /v3/api_keys/{id} answers the flat {"api_key_id","name","scopes"} the live API
+//     sends; the spec wraps it in "result".
+//   - GET /v3/messages: only the query subset described at Query; no pagination (as live);
+//     limit outside 1..1000 is a 400. Without the add-on it answers 400
+//     {"errors":[{"message":"authorization required"}]} (the live API has also been seen to
+//     answer 401). api_key_id is queryable but not returned in the list (as the spec).
+//   - GET /v3/stats: aggregated_by day, week (Monday-based) and month; limit/offset ignored.
+//   - POST /v3/api_keys: omitted scopes copy the creating key's scopes; a scope the creator
+//     lacks is a 400; more than MaxKeys live keys per account is a 403.
+//   - POST /v3/mail/send validates only personalizations[].to[].email, from.email, subject
+//     and content (or template_id); accepted mail goes to State.Outbox, not to Email Activity.
+//     Sandbox mode answers 200 with an empty body (SendGrid docs, Sandbox Mode).
+//   - Rate limits are counted before authentication, per token id ("anonymous" when the
+//     token is malformed); the live API's exact limits per route are not published.
+//   - Error bodies carry no "id" and no "help".
+//   - Config.OnResponse does not see injected faults.
+//
+// The contract sub-package validates every response against the official OpenAPI 3.1 spec
+// in testdata/sendgrid-oai, with one documented allow-list for the places the spec is wrong
+// or silent.
+package sendgrid
