@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/keyir/keyir/report"
 )
@@ -22,6 +23,7 @@ type Console struct {
 	mu       sync.Mutex
 	w        io.Writer
 	live     bool // redraw in place (TTY, colour allowed)
+	width    int  // terminal columns: a longer line would wrap and break the redraw
 	now      func() time.Time
 	steps    []report.Step
 	progress map[int]string
@@ -32,9 +34,13 @@ type Console struct {
 }
 
 // New returns a console writing to w. live selects the redrawn step list;
-// callers pass live only for a terminal without NO_COLOR.
-func New(w io.Writer, live bool) *Console {
-	return &Console{w: w, live: live, now: time.Now, progress: map[int]string{}}
+// callers pass live only for a terminal without NO_COLOR. width is the
+// terminal's column count (0: assume 80).
+func New(w io.Writer, live bool, width int) *Console {
+	if width <= 0 {
+		width = 80
+	}
+	return &Console{w: w, live: live, width: width, now: time.Now, progress: map[int]string{}}
 }
 
 // RunStarted prints the run header and, on a TTY, starts the spinner.
@@ -146,9 +152,12 @@ func (c *Console) redraw() {
 	}
 	for _, s := range c.steps {
 		b.WriteString("\x1b[2K")
-		b.WriteString(stepLine(s, spinnerFrames[c.frame%len(spinnerFrames)]))
+		line := clip(stepLine(s, spinnerFrames[c.frame%len(spinnerFrames)]), c.width-1)
+		b.WriteString(line)
 		if p := c.progress[s.Index]; p != "" && s.Status == report.StepRunning {
-			b.WriteString("  " + dim(p))
+			if room := c.width - 1 - utf8.RuneCountInString(line) - 2; room > 8 {
+				b.WriteString("  " + dim(clip(p, room)))
+			}
 		}
 		b.WriteString("\n")
 	}
@@ -189,6 +198,19 @@ func stepLine(s report.Step, spin string) string {
 		line += "  " + oneLine(s.Error)
 	}
 	return line
+}
+
+// clip shortens s to n runes, marking the cut: every redrawn line must fit
+// on one terminal row, or the cursor arithmetic of the next redraw is off.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	if n < 1 {
+		return ""
+	}
+	return string(r[:n-1]) + "…"
 }
 
 func oneLine(s string) string {

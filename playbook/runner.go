@@ -337,7 +337,9 @@ func (e *execution) scope() Scope {
 
 func (e *execution) execute(ctx context.Context) (*Result, error) {
 	run := e.st.Run()
-	e.o.Observer.RunStarted(report.Replay(run, nil), e.st.Dir())
+	start := report.Replay(run, nil)
+	start.Steps = append([]report.Step(nil), e.steps...) // the plan, with what a resume restored
+	e.o.Observer.RunStarted(start, e.st.Dir())
 	stopped := false
 	interrupted := false
 	for i := range e.pb.Steps {

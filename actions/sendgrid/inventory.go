@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -32,7 +33,10 @@ func init() {
 type Inventory struct {
 	Baseline    string `param:"baseline" desc:"inventory file written by 'keyir inventory save' (optional)"`
 	Concurrency int    `param:"concurrency" default:"4" desc:"parallel key detail reads"`
-	Region      string `param:"region" default:"global" desc:"global or eu"`
+	// Revoked are the keys this run revoked: their absence from the account is
+	// the point of the run, not news for the report.
+	Revoked []string `param:"revoked" desc:"key ids this run revoked; not reported as removed since the baseline"`
+	Region  string   `param:"region" default:"global" desc:"global or eu"`
 }
 
 // Validate checks the region.
@@ -320,7 +324,7 @@ func (a *Inventory) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 		}
 		var removed []string
 		for _, k := range base.Keys {
-			if !seen[k.ID] {
+			if !seen[k.ID] && !slices.Contains(a.Revoked, k.ID) {
 				removed = append(removed, describeKey(k))
 			}
 		}
@@ -328,7 +332,7 @@ func (a *Inventory) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 			env.Finding(report.Finding{
 				Kind: "inventory.removed_api_keys", Severity: report.Info,
 				Title:    fmt.Sprintf("%d key(s) of the baseline no longer exist", len(removed)),
-				Detail:   "Removed since the baseline (the revoked leaked key is expected here): " + strings.Join(removed, "; ") + ".",
+				Detail:   "Removed since the baseline, other than by this run: " + strings.Join(removed, "; ") + ".",
 				Evidence: refs(ref),
 			})
 		}

@@ -35,10 +35,10 @@ type Stats struct {
 	WindowStart    time.Time `param:"window_start" desc:"start of the exposure window (default: window_end minus 7 days)"`
 	WindowEnd      time.Time `param:"window_end" desc:"end of the exposure window (default: now)"`
 	BaselineDays   int       `param:"baseline_days" default:"14" desc:"days before the window to compare with (0: as long as the window)"`
-	SpikeFactor    int       `param:"spike_factor" default:"3" desc:"a spike is a window daily mean above this many times the baseline's"`
-	MinRequests    int       `param:"min_requests" default:"100" desc:"ignore request spikes whose window daily mean is below this"`
-	MinBounces     int       `param:"min_bounces" default:"20" desc:"ignore bounce spikes whose window daily mean is below this"`
-	MinSpamReports int       `param:"min_spam_reports" default:"5" desc:"ignore spam report spikes whose window daily mean is below this"`
+	SpikeFactor    int       `param:"spike_factor" default:"3" desc:"a spike is a window daily mean, or a single day, above this many times the baseline's daily mean"`
+	MinRequests    int       `param:"min_requests" default:"100" desc:"ignore request spikes below this many per day"`
+	MinBounces     int       `param:"min_bounces" default:"20" desc:"ignore bounce spikes below this many per day"`
+	MinSpamReports int       `param:"min_spam_reports" default:"5" desc:"ignore spam report spikes below this many per day"`
 	Subuser        string    `param:"subuser" desc:"assess this subuser (on-behalf-of)"`
 	Region         string    `param:"region" default:"global" desc:"global or eu"`
 }
@@ -182,7 +182,13 @@ func (a *Stats) Run(ctx context.Context, env *actions.Env) (actions.Outputs, err
 		}
 		for _, sm := range statMetrics {
 			wm, bm := float64(wTot[sm.name])/float64(wDays), float64(bTot[sm.name])/float64(bDays)
-			if wm <= float64(a.SpikeFactor)*bm || wm < float64(floors[sm.name]) {
+			// A leaked key is usually abused in a burst of a day or two, which a
+			// week's mean dilutes: the peak day counts as a spike on its own.
+			pv := float64(metric(peak[sm.name], sm.name))
+			limit := float64(a.SpikeFactor) * bm
+			meanHot := wm > limit && wm >= float64(floors[sm.name])
+			peakHot := pv > limit && pv >= float64(floors[sm.name])
+			if !meanHot && !peakHot {
 				continue
 			}
 			spikes = append(spikes, sm.name)

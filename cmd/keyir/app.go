@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
+	"github.com/keyir/keyir/console"
 	"github.com/keyir/keyir/redact"
 )
 
@@ -21,8 +22,9 @@ type env struct {
 	stderr   io.Writer
 	getenv   func(string) string
 	readFile func(string) ([]byte, error)
-	// tty says whether stderr is a terminal (live step list).
-	tty bool
+	// tty says whether stderr is a terminal (live step list), and width its columns.
+	tty   bool
+	width int
 }
 
 func osEnv() env {
@@ -33,7 +35,16 @@ func osEnv() env {
 		getenv:   os.Getenv,
 		readFile: os.ReadFile,
 		tty:      term.IsTerminal(int(os.Stderr.Fd())),
+		width:    termWidth(),
 	}
+}
+
+func termWidth() int {
+	w, _, err := term.GetSize(int(os.Stderr.Fd()))
+	if err != nil {
+		return 0
+	}
+	return w
 }
 
 // app is one invocation of keyir. Every byte it writes to stdout or stderr
@@ -145,7 +156,9 @@ func (a *app) operator() string {
 	return "unknown"
 }
 
-// liveConsole reports whether the live step list may redraw in place.
-func (a *app) liveConsole() bool {
-	return a.tty && a.getenv("NO_COLOR") == "" && a.getenv("TERM") != "dumb"
+// console is the run's terminal observer on stderr: a live step list on a
+// terminal (unless NO_COLOR or TERM=dumb), plain lines otherwise.
+func (a *app) console() *console.Console {
+	live := a.tty && a.getenv("NO_COLOR") == "" && a.getenv("TERM") != "dumb"
+	return console.New(a.errOut, live, a.width)
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/keyir/keyir/console"
 	"github.com/keyir/keyir/drill"
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/report"
@@ -40,7 +39,7 @@ func (a *app) drillCommand() *cli.Command {
 				Incident:    c.String("incident"),
 				Operator:    a.operator(),
 				Version:     version,
-				Observer:    console.New(a.errOut, a.liveConsole()),
+				Observer:    a.console(),
 				Redactor:    a.red,
 			})
 			if err != nil {

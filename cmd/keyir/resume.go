@@ -5,7 +5,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/keyir/keyir/console"
 	"github.com/keyir/keyir/playbook"
 )
 
@@ -46,7 +45,7 @@ func (a *app) resumeCommand() *cli.Command {
 				Redactor: a.red,
 				Getenv:   a.getenv,
 				ReadFile: a.readFile,
-				Observer: console.New(a.errOut, a.liveConsole()),
+				Observer: a.console(),
 				Operator: a.operator(),
 				Version:  version,
 			})

@@ -10,7 +10,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/keyir/keyir/console"
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/report"
 )
@@ -124,7 +123,7 @@ func (a *app) runPlaybook(ctx context.Context, o runOptions) error {
 		Redactor:    a.red,
 		Getenv:      a.getenv,
 		ReadFile:    a.readFile,
-		Observer:    console.New(a.errOut, a.liveConsole()),
+		Observer:    a.console(),
 		Version:     version,
 	})
 	if err != nil {

@@ -1,0 +1,106 @@
+package drill_test
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	_ "github.com/keyir/keyir/actions/all"
+	"github.com/keyir/keyir/drill"
+	"github.com/keyir/keyir/redact"
+	"github.com/keyir/keyir/report"
+	sgsim "github.com/keyir/keyir/sim/sendgrid"
+	"github.com/keyir/keyir/sim/sendgrid/contract"
+)
+
+// Every scenario, run end to end against the simulator with every response
+// checked against the official OpenAPI spec, must contain the key and find
+// everything its ground truth lists.
+func TestEveryScenarioScoresAllExpectedFindings(t *testing.T) {
+	for _, sc := range sgsim.Scenarios() {
+		t.Run(sc.Name, func(t *testing.T) {
+			root := t.TempDir()
+			res, err := drill.Run(context.Background(), drill.Options{
+				Scenario:    sc.Name,
+				ReportsRoot: root,
+				Operator:    "drill-test",
+				Redactor:    redact.New(),
+				SimConfig:   func(cfg *sgsim.Config) { contract.Observe(t, cfg) },
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Score.Missed) > 0 {
+				t.Errorf("missed %v; findings were:", res.Score.Missed)
+				for _, f := range res.Run.Report.Findings {
+					t.Logf("  %s %q %s", f.Kind, f.Subject, f.Title)
+				}
+			}
+			if len(res.Score.Expected) == 0 {
+				t.Error("a scenario without ground truth scores nothing")
+			}
+			if c := res.Run.Report.Run.Containment; c.Status != report.ContainmentConfirmed {
+				t.Errorf("containment %q (%s)", c.Status, c.Detail)
+			}
+			if res.Run.ExitCode != report.ExitDone {
+				for _, s := range res.Run.Report.Steps {
+					t.Logf("  %s %s %s", s.ID, s.Status, s.Error)
+				}
+				t.Errorf("exit code %d", res.Run.ExitCode)
+			}
+			if v, err := report.Verify(res.Run.Dir); err != nil || !v.OK() {
+				t.Errorf("report verify: %+v %v", v, err)
+			}
+			assertOnlyLeakedKeyRevoked(t, res)
+			assertNoSecretInDir(t, root, res)
+		})
+	}
+}
+
+// The revoke must touch exactly the leaked key: the simulator saw one kind of
+// DELETE, for that id, and every other key of the account is still live.
+func assertOnlyLeakedKeyRevoked(t *testing.T, res *drill.Result) {
+	t.Helper()
+	leakedID := ""
+	for _, s := range res.Run.Report.Steps {
+		if s.ID == "identify" {
+			leakedID, _ = s.Outputs["key_id"].(string)
+		}
+	}
+	if len(leakedID) != 22 {
+		t.Fatalf("identify gave no key id: %q", leakedID)
+	}
+	for _, r := range res.Sim.Requests() {
+		if r.Method == "DELETE" && r.Path != "/v3/api_keys/"+leakedID {
+			t.Errorf("DELETE of something other than the leaked key: %s", r.Path)
+		}
+	}
+}
+
+func assertNoSecretInDir(t *testing.T, root string, res *drill.Result) {
+	t.Helper()
+	var secrets []string
+	for _, r := range res.Sim.Requests() {
+		if a := r.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer ") {
+			secrets = append(secrets, strings.TrimPrefix(a, "Bearer "))
+		}
+	}
+	if len(secrets) == 0 {
+		t.Fatal("the simulator saw no credentials at all")
+	}
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, _ := os.ReadFile(p)
+		for _, s := range secrets {
+			if strings.Contains(string(b), s) || strings.Contains(string(b), s[strings.LastIndex(s, ".")+1:]) {
+				t.Errorf("%s holds a credential the simulator received", p)
+			}
+		}
+		return nil
+	})
+}
