@@ -18,7 +18,7 @@ func (a *app) reportCommand() *cli.Command {
 				Name:      "show",
 				Usage:     "print a run's report",
 				ArgsUsage: "DIR",
-				Flags:     []cli.Flag{&cli.StringFlag{Name: "format", Value: "md", Usage: "md or json"}},
+				Flags:     []cli.Flag{&cli.StringFlag{Name: "format", Value: "md", EnvVars: []string{"KEYIR_FORMAT"}, Usage: "md or json"}},
 				Action: func(c *cli.Context) error {
 					if c.NArg() != 1 {
 						return usageErr(fmt.Errorf("report show takes one report directory"))

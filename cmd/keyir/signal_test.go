@@ -1,0 +1,126 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/keyir/keyir/report"
+)
+
+// keyirProcess starts the test binary as keyir with args.
+func keyirProcess(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "KEYIR_TEST_AS_MAIN=1", "KEYIR_TEST_ARGS="+strings.Join(args, " "))
+	return cmd
+}
+
+func TestSIGTERMStopsCleanlyAndResumeFinishes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess test")
+	}
+	g := newGate(t)
+	dir := t.TempDir()
+	pb := writeFile(t, dir, "pb.yaml", `name: stoppable
+description: a run to stop
+inputs:
+  base: {type: string, required: true}
+steps:
+  - id: first
+    action: core.http
+    with: {url: "{{ .inputs.base }}/first"}
+  - id: slow
+    action: core.http
+    with: {url: "{{ .inputs.base }}/slow"}
+  - id: last
+    action: core.http
+    with: {url: "{{ .inputs.base }}/last"}
+`)
+	reports := filepath.Join(dir, "reports")
+	cmd := keyirProcess(t, "run", pb, "--reports", reports, "--input", "base="+g.srv.URL)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for g.count("/slow") == 0 {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("the slow step never started: %s", stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	err := cmd.Wait()
+	code := cmd.ProcessState.ExitCode()
+	if code != 1 {
+		t.Fatalf("exit %d (%v), want 1 for an interrupted run\n%s", code, err, stderr.String())
+	}
+	runDir := onlyRunDir(t, reports)
+	rep, lerr := report.Load(runDir)
+	if lerr != nil {
+		t.Fatal(lerr)
+	}
+	if rep.Run.Status != report.RunInterrupted || rep.Steps[1].Status != report.StepInterrupted {
+		t.Fatalf("run %s, slow step %s", rep.Run.Status, rep.Steps[1].Status)
+	}
+	// Stopped cleanly: the directory is complete and verifiable as it stands.
+	if r := keyir(t, "", nil, "report", "verify", runDir); r.code != 0 {
+		t.Fatalf("verify of an interrupted run: %+v", r)
+	}
+	g.open()
+	if r := keyir(t, "", nil, "resume", runDir); r.code != 0 {
+		t.Fatalf("resume: %d %s", r.code, r.stderr)
+	}
+	if g.count("/first") != 1 || g.count("/last") != 1 {
+		t.Fatalf("first=%d last=%d: completed steps must not repeat", g.count("/first"), g.count("/last"))
+	}
+	if r := keyir(t, "", nil, "report", "verify", runDir); r.code != 0 {
+		t.Fatalf("verify after resume: %+v", r)
+	}
+}
+
+func TestSimSendgridServesTheScenario(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess test")
+	}
+	cmd := keyirProcess(t, "sim", "sendgrid", "--listen", "127.0.0.1:0", "--scenario", "persistence")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
+	vars := map[string]string{}
+	sc := bufio.NewScanner(out)
+	for sc.Scan() && len(vars) < 3 {
+		if k, v, ok := strings.Cut(strings.Fields(sc.Text()+" ")[0], "="); ok {
+			vars[k] = v
+		}
+	}
+	base, key := vars["SENDGRID_API_URL"], vars["SENDGRID_API_KEY"]
+	if !strings.HasPrefix(base, "http://127.0.0.1:") || !strings.HasPrefix(key, "SG.") || !strings.HasPrefix(vars["LEAKED_KEY"], "SG.") {
+		t.Fatalf("printed %v", vars)
+	}
+	req, _ := http.NewRequest("GET", base+"/v3/scopes", nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("responder key: %d", resp.StatusCode)
+	}
+}
