@@ -105,7 +105,7 @@ func TestSimSendgridServesTheScenario(t *testing.T) {
 	vars := map[string]string{}
 	sc := bufio.NewScanner(out)
 	for sc.Scan() && len(vars) < 3 {
-		if k, v, ok := strings.Cut(strings.Fields(sc.Text()+" ")[0], "="); ok {
+		if k, v, ok := strings.Cut(strings.Fields(sc.Text() + " ")[0], "="); ok {
 			vars[k] = v
 		}
 	}
