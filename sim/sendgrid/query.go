@@ -41,11 +41,14 @@ func (n andNode) match(m Message) bool { return n.l.match(m) && n.r.match(m) }
 func (n orNode) match(m Message) bool  { return n.l.match(m) || n.r.match(m) }
 func (n andNode) String() string       { return "(" + n.l.String() + " AND " + n.r.String() + ")" }
 func (n orNode) String() string        { return "(" + n.l.String() + " OR " + n.r.String() + ")" }
-func (n eqNode) String() string        { return fmt.Sprintf("%s=%q", n.field, n.value) }
+func (n eqNode) String() string        { return n.field + "=" + quote(n.value) }
 func (n betweenNode) String() string {
-	return fmt.Sprintf("last_event_time BETWEEN TIMESTAMP %q AND TIMESTAMP %q",
-		n.from.Format(time.RFC3339Nano), n.to.Format(time.RFC3339Nano))
+	return "last_event_time BETWEEN TIMESTAMP " + quote(n.from.Format(time.RFC3339Nano)) +
+		" AND TIMESTAMP " + quote(n.to.Format(time.RFC3339Nano))
 }
+
+// quote renders a string literal the lexer reads back: backslash escapes \ and \".
+func quote(s string) string { return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"` }
 
 func (n eqNode) match(m Message) bool {
 	switch n.field {
