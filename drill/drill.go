@@ -15,6 +15,7 @@ import (
 
 	"github.com/keyir/keyir/actions"
 	sgactions "github.com/keyir/keyir/actions/sendgrid"
+	"github.com/keyir/keyir/notify"
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
@@ -40,6 +41,11 @@ type Options struct {
 	// SimConfig, when set, adjusts the simulator (the contract test observes
 	// every response through it).
 	SimConfig func(*sgsim.Config)
+	// Notify, when it configures a channel, gives the run a notification
+	// hub (built with Env overlaid, so Slack can be a simulator): the
+	// playbook's notify steps and its progress go to it. The channel
+	// packages must be linked (import notify/all).
+	Notify *notify.HubConfig
 }
 
 // Result is a drill's run and its scorecard.
@@ -49,6 +55,10 @@ type Result struct {
 	Score    Scorecard
 	// Sim is the simulator the drill ran against, for tests and transcripts.
 	Sim *sgsim.Server
+	// Notify is what each notification channel was sent (nil without
+	// channels); NotifyErr the deliveries that failed.
+	Notify    map[string]notify.Stat
+	NotifyErr error
 }
 
 // Scorecard compares what the run found with the scenario's ground truth.
@@ -129,6 +139,18 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if incident == "" {
 		incident = "DRILL-" + sc.Name
 	}
+	var services map[string]any
+	observer := o.Observer
+	var hub *notify.Hub
+	if o.Notify != nil && len(o.Notify.Channels) > 0 {
+		hub, err = notify.NewHub(*o.Notify, notify.HubEnv{Redactor: o.Redactor, Getenv: getenv, LeakedKey: fx.LeakedKey})
+		if err != nil {
+			return nil, &playbook.UsageError{Err: err}
+		}
+		defer hub.Close()
+		services = map[string]any{"notify": hub}
+		observer = playbook.Observers{o.Observer, hub}
+	}
 	res, err := playbook.Run(ctx, pb, playbook.Options{
 		Mode:        report.ModeDrill,
 		Incident:    incident,
@@ -137,15 +159,25 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		Given:       given,
 		Redactor:    o.Redactor,
 		Getenv:      getenv,
-		Observer:    o.Observer,
+		Observer:    observer,
 		Version:     o.Version,
 		Now:         o.Now,
 		Backoff:     drillBackoff,
+		Services:    services,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Scenario: sc.Name, Run: res, Score: score(fx.Expected, res.Report), Sim: srv}, nil
+	out := &Result{Scenario: sc.Name, Run: res, Score: score(fx.Expected, res.Report), Sim: srv}
+	if hub != nil {
+		// A run that stopped before its closing step is closed by the hub
+		// at RunFinished; give that delivery a bounded moment.
+		fctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		out.NotifyErr = hub.Flush(fctx)
+		cancel()
+		out.Notify = hub.Stats()
+	}
+	return out, nil
 }
 
 // drillBackoff keeps retries of flaky scenarios short: the simulator's faults

@@ -73,6 +73,11 @@ type Event struct {
 	// ManifestHead is the last link of the run's MANIFEST hash chain, so a
 	// reader can later check the evidence they were told about is unchanged.
 	ManifestHead string `json:"manifest_head,omitempty"`
+
+	// Text is the playbook's own message for this event (a notify step's
+	// `text`, already rendered by the engine); untrusted like everything
+	// else, so notifiers escape it. Empty for most events.
+	Text string `json:"text,omitempty"`
 }
 
 // Label is the banner every message of a non-live run carries: "DRY RUN",

@@ -7,11 +7,13 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keyir/keyir/playbook"
 	// Every provider whose actions a built-in playbook uses must be linked
 	// here, or TestBuiltins reports its actions as unknown.
 	_ "github.com/keyir/keyir/actions/core"
+	_ "github.com/keyir/keyir/actions/notify"
 	_ "github.com/keyir/keyir/actions/sendgrid"
 )
 
@@ -43,6 +45,38 @@ func TestBuiltins(t *testing.T) {
 		if pb.Name != names[i] {
 			t.Errorf("Builtins()[%d] = %s, want %s (sorted)", i, pb.Name, names[i])
 		}
+	}
+}
+
+// TestSendGridContainmentFirst pins the rule the built-in playbook is built
+// on: nothing but naming the key, testing it, snapshotting it and queueing
+// the opening notification (which returns at once) runs before the revoke;
+// the notification steps can never stop the run.
+func TestSendGridContainmentFirst(t *testing.T) {
+	pb, err := playbook.Builtin("sendgrid-key-compromise")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, s := range pb.Steps {
+		ids = append(ids, s.ID)
+	}
+	want := []string{"identify", "liveness", "snapshot", "notify_open", "revoke", "confirm", "activity", "stats", "persistence", "inventory", "notify_close"}
+	if !reflect.DeepEqual(ids, want) {
+		t.Fatalf("steps %v, want %v", ids, want)
+	}
+	for _, s := range pb.Steps {
+		if strings.HasPrefix(s.Action, "notify.") {
+			if s.OnError != playbook.Continue || s.Timeout <= 0 || s.Timeout > time.Minute {
+				t.Errorf("%s: on_error %q, timeout %s: a notification must be non-critical and short", s.ID, s.OnError, s.Timeout)
+			}
+			if s.Info.Mutates {
+				t.Errorf("%s: %s mutates", s.ID, s.Action)
+			}
+		}
+	}
+	if ev := pb.Steps[3].With["event"].Literal; ev != "opened" {
+		t.Errorf("notify_open event = %v", ev)
 	}
 }
 

@@ -5,5 +5,6 @@ package all
 
 import (
 	_ "github.com/keyir/keyir/actions/core"     // core.note, core.wait, core.http
+	_ "github.com/keyir/keyir/actions/notify"   // notify.all, notify.slack, notify.email, notify.webhook
 	_ "github.com/keyir/keyir/actions/sendgrid" // sendgrid.*
 )

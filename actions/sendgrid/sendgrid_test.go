@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/keyir/keyir/actions"
+	_ "github.com/keyir/keyir/actions/notify" // the built-in playbook's notify steps
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
@@ -778,7 +779,7 @@ func TestBuiltinPlaybook(t *testing.T) {
 	for _, s := range pb.Steps {
 		ids = append(ids, s.ID)
 	}
-	if got := strings.Join(ids, ","); got != "identify,liveness,snapshot,revoke,confirm,activity,stats,persistence,inventory" {
+	if got := strings.Join(ids, ","); got != "identify,liveness,snapshot,notify_open,revoke,confirm,activity,stats,persistence,inventory,notify_close" {
 		t.Fatal(got)
 	}
 }

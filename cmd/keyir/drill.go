@@ -9,20 +9,22 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/keyir/keyir/drill"
+	"github.com/keyir/keyir/notify"
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/report"
 	sgsim "github.com/keyir/keyir/sim/sendgrid"
+	slacksim "github.com/keyir/keyir/sim/slack"
 )
 
 func (a *app) drillCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "drill",
 		Usage: "rehearse the SendGrid playbook against the built-in simulator (no credentials needed)",
-		Flags: append(commonRunFlags(),
+		Flags: append(append(commonRunFlags(),
 			&cli.StringFlag{Name: "scenario", Aliases: []string{"s"}, Value: "spam-burst", EnvVars: []string{"KEYIR_SCENARIO"}, Usage: "scenario to rehearse (see --list)"},
 			&cli.BoolFlag{Name: "list", Usage: "list the scenarios and exit"},
 			&cli.StringFlag{Name: "incident", EnvVars: []string{"KEYIR_INCIDENT"}, Usage: "incident id (default DRILL-<scenario>)"},
-		),
+		), notifyFlags(false)...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usageErr(fmt.Errorf("drill takes no arguments (did you mean --scenario %s?)", c.Args().First()))
@@ -33,6 +35,18 @@ func (a *app) drillCommand() *cli.Command {
 			if err := checkOutput(c.String("output")); err != nil {
 				return err
 			}
+			// Slack is always the built-in simulator: the drill shows what
+			// the channel would get without touching a real workspace.
+			sim := slacksim.New(slacksim.Options{})
+			api, err := sim.Listen("127.0.0.1:0")
+			if err != nil {
+				return fmt.Errorf("starting the Slack simulator: %w", err)
+			}
+			defer sim.Close()
+			cfg, env, err := a.drillNotify(notifyOptionsOf(c), sim, api)
+			if err != nil {
+				return err
+			}
 			res, err := drill.Run(c.Context, drill.Options{
 				Scenario:    c.String("scenario"),
 				ReportsRoot: c.String("reports"),
@@ -41,13 +55,44 @@ func (a *app) drillCommand() *cli.Command {
 				Version:     version,
 				Observer:    a.console(),
 				Redactor:    a.red,
+				Notify:      &cfg,
+				Env:         env,
 			})
 			if err != nil {
 				return err
 			}
-			return a.printDrill(res, c.String("output"))
+			return a.printDrill(res, c.String("output"), sim)
 		},
 	}
+}
+
+// drillChannel is the simulator's channel a drill posts to.
+const drillChannel = "keyir-drill"
+
+// drillNotifyPolicy keeps a drill fast: the simulator answers in
+// microseconds, so retries need not wait long.
+var drillNotifyPolicy = notify.Policy{MaxAttempts: 3, MaxElapsed: 5 * time.Second, Initial: 50 * time.Millisecond, Max: 500 * time.Millisecond}
+
+// drillNotify routes the drill's Slack notifications to the simulator (as
+// its drill channel) and passes on the email and webhook options with their
+// credentials: the drill's configuration is its own, not the environment.
+func (a *app) drillNotify(o notifyOptions, sim *slacksim.Server, api string) (notify.HubConfig, map[string]string, error) {
+	o.slackChannel, o.slackDrillChannel = "", ""
+	cfg, err := a.hubConfig(o)
+	if err != nil {
+		return cfg, nil, err
+	}
+	cfg.Channels["slack"] = map[string]any{"channel": "#incidents", "drill_channel": "#" + drillChannel, "api_url": api}
+	cfg.Retry = drillNotifyPolicy
+	env := map[string]string{"SLACK_BOT_TOKEN": sim.BotToken()}
+	for _, k := range []string{"SENDGRID_NOTIFY_API_KEY", "KEYIR_WEBHOOK_SECRET"} {
+		for _, name := range []string{k, k + "_FILE"} {
+			if v := a.getenv(name); v != "" {
+				env[name] = v
+			}
+		}
+	}
+	return cfg, env, nil
 }
 
 func (a *app) listScenarios() error {
@@ -73,6 +118,11 @@ type drillJSON struct {
 	FindingsFound     int      `json:"findings_found"`
 	Missed            []string `json:"missed"`
 	ManifestHead      string   `json:"manifest_head"`
+	// SlackMessages is how many messages the drill channel holds (thread
+	// replies included); SlackCalls how many Web API calls the run made.
+	SlackMessages int      `json:"slack_messages"`
+	SlackCalls    int      `json:"slack_calls"`
+	NotifyErrors  []string `json:"notify_errors,omitempty"`
 }
 
 // drillExit is the run's exit code, raised to 3 when the scorecard missed an
@@ -85,7 +135,7 @@ func drillExit(res *drill.Result) int {
 	return code
 }
 
-func (a *app) printDrill(res *drill.Result, output string) error {
+func (a *app) printDrill(res *drill.Result, output string, sim *slacksim.Server) error {
 	sc := res.Score
 	missed := make([]string, len(sc.Missed))
 	for i, m := range sc.Missed {
@@ -100,6 +150,7 @@ func (a *app) printDrill(res *drill.Result, output string) error {
 			TimeToContainment: sc.TimeToContainment.Milliseconds(), Containment: res.Run.Report.Run.Containment.Status,
 			StepsPassed: sc.StepsPassed, StepsTotal: sc.StepsTotal,
 			FindingsExpected: len(sc.Expected), FindingsFound: len(sc.Found), Missed: missed, ManifestHead: res.Run.Head,
+			SlackMessages: len(sim.Messages(drillChannel)), SlackCalls: len(sim.Calls()), NotifyErrors: errorLines(res.NotifyErr),
 		}); err != nil {
 			return err
 		}
@@ -128,7 +179,20 @@ func (a *app) printDrill(res *drill.Result, output string) error {
 	if err := t.Render(); err != nil {
 		return err
 	}
+	fmt.Fprintf(a.out, "\nWhat #%s would show (the built-in Slack simulator; %d API calls)\n", drillChannel, len(sim.Calls()))
+	fmt.Fprint(a.out, sim.Transcript(drillChannel))
+	if res.NotifyErr != nil {
+		fmt.Fprintf(a.out, "\nNotifications that failed:\n  %s\n", strings.Join(errorLines(res.NotifyErr), "\n  "))
+	}
 	return withCode(code)
+}
+
+// errorLines splits joined errors into one line each.
+func errorLines(err error) []string {
+	if err == nil {
+		return nil
+	}
+	return strings.Split(err.Error(), "\n")
 }
 
 func expectedString(e sgsim.Expected) string {

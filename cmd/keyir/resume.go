@@ -13,10 +13,10 @@ func (a *app) resumeCommand() *cli.Command {
 		Name:      "resume",
 		Usage:     "continue an interrupted or failed run after its last completed step",
 		ArgsUsage: "DIR",
-		Flags: append(commonRunFlags()[1:],
+		Flags: append(append(commonRunFlags()[1:],
 			&cli.StringFlag{Name: "key", Usage: "read the leaked key from stdin again: --key - (secret inputs are never stored)"},
 			&cli.StringFlag{Name: "key-file", EnvVars: []string{"KEYIR_KEY_FILE"}, Usage: "read the leaked key from this file"},
-		),
+		), notifyFlags(true)...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return usageErr(fmt.Errorf("resume takes one report directory"))
@@ -40,7 +40,12 @@ func (a *app) resumeCommand() *cli.Command {
 				}
 				given["key"] = key
 			}
-			res, err := playbook.Resume(c.Context, c.Args().First(), playbook.Options{
+			hub, err := a.startHub(notifyOptionsOf(c), given["key"])
+			if err != nil {
+				return err
+			}
+			defer a.stopHub(hub)
+			res, err := playbook.Resume(c.Context, c.Args().First(), withHub(playbook.Options{
 				Given:    given,
 				Redactor: a.red,
 				Getenv:   a.getenv,
@@ -48,7 +53,7 @@ func (a *app) resumeCommand() *cli.Command {
 				Observer: a.console(),
 				Operator: a.operator(),
 				Version:  version,
-			})
+			}, hub))
 			if err != nil {
 				return err
 			}

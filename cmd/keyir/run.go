@@ -29,6 +29,7 @@ type runOptions struct {
 	// flagInputs are convenience flags (--key-id, --window-start …) that set
 	// the playbook input of the same name.
 	flagInputs map[string]string
+	notify     notifyOptions
 }
 
 // inputFlags map convenience flags to playbook inputs of the same meaning.
@@ -56,6 +57,7 @@ func (a *app) runCommand() *cli.Command {
 		&cli.StringFlag{Name: "key", Usage: "read the leaked key from stdin: --key - (never pass the key itself)"},
 		&cli.StringFlag{Name: "key-file", EnvVars: []string{"KEYIR_KEY_FILE"}, Usage: "read the leaked key from this file"},
 	)
+	flags = append(flags, notifyFlags(true)...)
 	for _, f := range inputFlags {
 		flags = append(flags, &cli.StringFlag{Name: f.flag, EnvVars: []string{"KEYIR_" + strings.ToUpper(strings.ReplaceAll(f.flag, "-", "_"))}, Usage: f.usage})
 	}
@@ -76,6 +78,7 @@ func (a *app) runCommand() *cli.Command {
 				reports:  c.String("reports"),
 				output:   c.String("output"),
 				keyFrom:  c.String("key-file"),
+				notify:   notifyOptionsOf(c),
 			}
 			switch k := c.String("key"); {
 			case k == "-":
@@ -114,7 +117,12 @@ func (a *app) runPlaybook(ctx context.Context, o runOptions) error {
 	if o.dryRun {
 		mode = report.ModeDryRun
 	}
-	res, err := playbook.Run(ctx, pb, playbook.Options{
+	hub, err := a.startHub(o.notify, given["key"])
+	if err != nil {
+		return err
+	}
+	defer a.stopHub(hub)
+	res, err := playbook.Run(ctx, pb, withHub(playbook.Options{
 		Mode:        mode,
 		Incident:    o.incident,
 		Operator:    a.operator(),
@@ -125,7 +133,7 @@ func (a *app) runPlaybook(ctx context.Context, o runOptions) error {
 		ReadFile:    a.readFile,
 		Observer:    a.console(),
 		Version:     version,
-	})
+	}, hub))
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	sgsim "github.com/keyir/keyir/sim/sendgrid"
+	slacksim "github.com/keyir/keyir/sim/slack"
 )
 
 func (a *app) simCommand() *cli.Command {
@@ -50,6 +51,39 @@ func (a *app) simCommand() *cli.Command {
 				defer cancel()
 				return shutdown(ctx)
 			},
-		}},
+		}, a.simSlackCommand()},
+	}
+}
+
+// simSlackCommand serves the Slack simulator standalone: point a run at it
+// with SLACK_API_URL and SLACK_BOT_TOKEN and watch the incident thread form;
+// Ctrl-C prints what each channel got.
+func (a *app) simSlackCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "slack",
+		Usage: "serve the simulated Slack Web API (channels #incidents and #keyir-drill)",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:8026", EnvVars: []string{"KEYIR_SLACK_SIM_LISTEN"}, Usage: "address to listen on (loopback)"},
+		},
+		Action: func(c *cli.Context) error {
+			sim := slacksim.New(slacksim.Options{})
+			api, err := sim.Listen(c.String("listen"))
+			if err != nil {
+				return usageErr(err)
+			}
+			defer sim.Close()
+			// The simulator's token is made up; printing it is the point, so
+			// it bypasses the redacting writer.
+			fmt.Fprintln(a.stdout, "Slack simulator listening")
+			fmt.Fprintf(a.stdout, "SLACK_API_URL=%s\n", api)
+			fmt.Fprintf(a.stdout, "SLACK_BOT_TOKEN=%s\n", sim.BotToken())
+			fmt.Fprintln(a.stdout, "channels: #incidents (C0INCIDENT), #keyir-drill (C0DRILL), e.g. keyir run … --slack-channel C0INCIDENT")
+			fmt.Fprintln(a.stdout, "Ctrl-C to stop and print what each channel got.")
+			<-c.Context.Done()
+			for _, ch := range slacksim.DefaultChannels {
+				fmt.Fprint(a.stdout, sim.Transcript(ch.ID))
+			}
+			return nil
+		},
 	}
 }

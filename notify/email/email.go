@@ -228,7 +228,9 @@ func newView(ev notify.Event) view {
 const textTmpl = `{{if .Label}}*** {{.Label}} ***{{if eq .Label "DRY RUN"}} Nothing was revoked or changed: writes were refused and recorded as planned.{{else}} A rehearsal against the simulator: no real key was touched.{{end}}
 
 {{end}}{{.Title}}
-
+{{if .Text}}
+{{.Text}}
+{{end}}
 Key id:       {{.KeyID}}
 Key name:     {{.KeyName}}
 Key type:     {{.KeyType}}
@@ -258,7 +260,8 @@ const htmlTmpl = `<!DOCTYPE html>
 <html><body style="font-family:sans-serif">
 {{if .Label}}<p style="background:#fde68a;padding:8px;font-weight:bold">{{.Label}}{{if eq .Label "DRY RUN"}}: nothing was revoked or changed; writes were refused and recorded as planned.{{else}}: a rehearsal against the simulator; no real key was touched.{{end}}</p>
 {{end}}<h2>{{.Title}}</h2>
-<table>
+{{if .Text}}<p>{{.Text}}</p>
+{{end}}<table>
 <tr><th align="left">Key id</th><td><code>{{.KeyID}}</code></td></tr>
 <tr><th align="left">Key name</th><td><code>{{.KeyName}}</code></td></tr>
 <tr><th align="left">Key type</th><td>{{.KeyType}}</td></tr>

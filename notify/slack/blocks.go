@@ -115,10 +115,20 @@ func contextLine(parts ...string) slack.Block {
 	return slack.NewContextBlock("", mrkdwn(strings.Join(parts, " · ")))
 }
 
+// message is the playbook's own text for the event, if any: escaped, so it
+// cannot mention anyone.
+func message(ev notify.Event) []slack.Block {
+	if strings.TrimSpace(ev.Text) == "" {
+		return nil
+	}
+	return []slack.Block{slack.NewSectionBlock(mrkdwn(clip(notify.SlackEscape(ev.Text), maxSection)), nil, nil)}
+}
+
 // openedBlocks is the anchor message when the run starts.
 func openedBlocks(ev notify.Event) []slack.Block {
 	bs := []slack.Block{header(ev)}
 	bs = append(bs, banner(ev)...)
+	bs = append(bs, message(ev)...)
 	bs = append(bs,
 		slack.NewSectionBlock(nil, keyFields(ev), nil),
 		contextLine("keyir run "+notify.SlackLiteral(ev.RunID), "playbook "+notify.SlackLiteral(ev.Playbook), "started "+stamp(ev.Time)),
@@ -131,6 +141,7 @@ func closedBlocks(ev notify.Event) []slack.Block {
 	bs := []slack.Block{header(ev)}
 	bs = append(bs, banner(ev)...)
 	outcome := fmt.Sprintf("*Outcome:* %s %s (exit code %d)", runIcons[ev.Status], notify.SlackEscape(string(ev.Status)), ev.ExitCode)
+	bs = append(bs, message(ev)...)
 	bs = append(bs,
 		slack.NewSectionBlock(mrkdwn(outcome+"\n"+containmentLine(ev.Containment)+"\n*Findings:* "+countsLine(ev)), nil, nil),
 		slack.NewSectionBlock(nil, keyFields(ev), nil),

@@ -39,7 +39,8 @@
 //	             "mutates": true, "duration_ms": 1200}],
 //	  "findings": [{"kind": "key.full_access", "subject": "AbCdEfGhIjKlMnOpQrStUv", "severity": "critical",
 //	                "title": "Key had full access", "step": "identify"}],
-//	  "manifest_head": "sha256:9f86…"
+//	  "manifest_head": "sha256:9f86…",
+//	  "text": "Incident closed; see the thread."  // the playbook step's message, when it gave one
 //	}
 //
 // # Verifying a delivery (Go)

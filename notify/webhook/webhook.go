@@ -106,6 +106,8 @@ type Payload struct {
 	Steps        []Step             `json:"steps"`
 	Findings     []report.Finding   `json:"findings"`
 	ManifestHead string             `json:"manifest_head,omitempty"`
+	// Text is the playbook's message for the event, if it gave one.
+	Text string `json:"text,omitempty"`
 }
 
 // Key names the leaked key; never its secret.
@@ -135,6 +137,7 @@ func NewPayload(ev notify.Event) Payload {
 		Key:    Key{ID: ev.KeyID, Name: ev.KeyName, Type: ev.KeyType, Fingerprint: ev.KeyFingerprint},
 		Status: ev.Status, ExitCode: ev.ExitCode, Containment: ev.Containment,
 		Counts: map[string]int{}, Steps: []Step{}, Findings: ev.Findings, ManifestHead: ev.ManifestHead,
+		Text: ev.Text,
 	}
 	if p.Findings == nil {
 		p.Findings = []report.Finding{}

@@ -34,7 +34,15 @@ func Listen(addr string, h http.Handler) (baseURL string, shutdown func(context.
 	go func() { done <- srv.Serve(ln) }()
 	shutdown = func(ctx context.Context) error {
 		cancel()
-		err := srv.Shutdown(ctx)
+		// Shutdown waits up to 5 s for a connection that was opened but has not
+		// sent a request yet (a client's spare connection): give in-flight
+		// requests a moment, then close whatever is left.
+		grace, stop := context.WithTimeout(ctx, 250*time.Millisecond)
+		defer stop()
+		err := srv.Shutdown(grace)
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+			err = srv.Close()
+		}
 		if serr := <-done; err == nil && !errors.Is(serr, http.ErrServerClosed) {
 			err = serr
 		}
