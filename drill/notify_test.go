@@ -71,7 +71,8 @@ func step(t testing.TB, rep *report.Report, id string) report.Step {
 
 // A drill with Slack configured leaves the whole incident thread in the
 // drill channel: the anchor, edited to the outcome; one progress message;
-// the findings; report.md attached to the thread. Every message says DRILL.
+// the findings; report.md attached to the thread; the evidence's manifest
+// head, once sealed. Every message says DRILL.
 func TestDrillPostsTheIncidentThread(t *testing.T) {
 	sim, api := startSlack(t)
 	res := runDrill(t, "persistence", slackOnly(api), map[string]string{"SLACK_BOT_TOKEN": notifytest.BotToken})
@@ -82,8 +83,11 @@ func TestDrillPostsTheIncidentThread(t *testing.T) {
 		t.Errorf("a drill posted %d messages to the incident channel", n)
 	}
 	msgs := sim.Messages("keyir-drill")
-	if len(msgs) != 4 {
-		t.Fatalf("want anchor, progress, findings, report; got %d messages:\n%s", len(msgs), sim.Transcript("keyir-drill"))
+	if len(msgs) != 5 {
+		t.Fatalf("want anchor, progress, findings, report, seal; got %d messages:\n%s", len(msgs), sim.Transcript("keyir-drill"))
+	}
+	if seal := msgs[4]; !strings.Contains(seal.Text, "Evidence sealed") || !strings.Contains(seal.Text, res.Run.Head) {
+		t.Errorf("the last reply must carry the sealed manifest head %s: %q", res.Run.Head, seal.Text)
 	}
 	anchor := msgs[0]
 	if anchor.ThreadTS != "" || !anchor.Edited() {
@@ -312,7 +316,8 @@ func TestNotificationsLeakNoSecret(t *testing.T) {
 	}
 	hook.mu.Lock()
 	outputs = append(outputs, hook.got...)
-	if hook.bad > 0 || len(hook.got) < 2 || hook.kind[0] != "opened" || hook.kind[len(hook.kind)-1] != "closed" {
+	// The last two deliveries close the incident and then seal its evidence.
+	if n := len(hook.kind); hook.bad > 0 || n < 3 || hook.kind[0] != "opened" || hook.kind[n-2] != "closed" || hook.kind[n-1] != "sealed" {
 		t.Errorf("webhook: %d deliveries %v, %d badly signed", len(hook.got), hook.kind, hook.bad)
 	}
 	hook.mu.Unlock()

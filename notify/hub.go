@@ -475,17 +475,30 @@ func (h *Hub) RunFinished(rep *report.Report, dir string) {
 			to = append(to, n)
 		}
 	}
-	if len(to) == 0 {
-		return
-	}
 	ev := ClosedEvent(rep)
 	if h.base != nil {
 		ev.KeyID, ev.KeyName, ev.KeyType, ev.KeyFingerprint = h.base.KeyID, h.base.KeyName, h.base.KeyType, h.base.KeyFingerprint
 	}
-	if dir != "" {
-		ev.ReportPath = dir + "/report.md"
+	if len(to) > 0 {
+		closed := ev
+		if dir != "" {
+			closed.ReportPath = dir + "/report.md"
+		}
+		h.enqueueLocked(closed, to)
 	}
-	h.enqueueLocked(ev, to)
+	// Every channel that opened the incident gets the sealed evidence's head.
+	var sealTo []string
+	for _, n := range h.names {
+		if h.opened[n] {
+			sealTo = append(sealTo, n)
+		}
+	}
+	if rep.ManifestHead != "" && len(sealTo) > 0 {
+		sealed := ev
+		sealed.Kind = Sealed
+		sealed.Steps, sealed.Findings = nil, nil
+		h.enqueueLocked(sealed, sealTo)
+	}
 }
 
 // ClosedEvent is the Closed event of a finished run's report (without the

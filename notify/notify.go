@@ -42,6 +42,11 @@ const (
 	Progress Kind = "progress"
 	// Closed: the run ended; Event carries the outcome, findings and report.
 	Closed Kind = "closed"
+	// Sealed: the run directory's MANIFEST is written; ManifestHead is the last
+	// link of its hash chain. Anyone who can write the directory could rebuild
+	// the chain, so the head must also live outside the machine: posting it
+	// is what makes a later edit of the evidence detectable.
+	Sealed Kind = "sealed"
 )
 
 // Event is one thing to tell people about a run. It names the leaked key by

@@ -30,7 +30,7 @@ func TestDrillShowsWhatSlackWouldShow(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || r.code != 0 {
 		t.Fatalf("exit %d, %v\n%s", r.code, err, r.stdout)
 	}
-	if out.SlackMessages != 4 || out.SlackCalls < 6 || out.StepsTotal != 11 || len(out.NotifyErrors) > 0 {
+	if out.SlackMessages != 5 || out.SlackCalls < 6 || out.StepsTotal != 11 || len(out.NotifyErrors) > 0 {
 		t.Errorf("slack_messages %d, slack_calls %d, steps %d, errors %v", out.SlackMessages, out.SlackCalls, out.StepsTotal, out.NotifyErrors)
 	}
 }
@@ -64,7 +64,7 @@ func TestRunNotifiesSlack(t *testing.T) {
 		t.Fatalf("run: exit %d\n%s", r.code, r.stderr)
 	}
 	msgs := sim.Messages("incidents")
-	if len(msgs) != 4 || !msgs[0].Edited() || len(sim.Files()) != 1 {
+	if len(msgs) != 5 || !msgs[0].Edited() || len(sim.Files()) != 1 {
 		t.Fatalf("%d messages, %d files:\n%s", len(msgs), len(sim.Files()), sim.Transcript("incidents"))
 	}
 	if strings.Contains(string(msgs[0].Blocks), "DRILL") || strings.Contains(string(msgs[0].Blocks), "DRY RUN") {

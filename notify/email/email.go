@@ -88,7 +88,7 @@ func New(cfg Config, o Options) (*Notifier, error) {
 
 // Notify emails Opened and Closed events; Progress is ignored.
 func (n *Notifier) Notify(ctx context.Context, ev notify.Event) error {
-	if ev.Kind == notify.Progress {
+	if ev.Kind == notify.Progress || ev.Kind == notify.Sealed {
 		return nil
 	}
 	ev = ev.Redact(n.red)
@@ -220,7 +220,7 @@ func newView(ev notify.Event) view {
 		v.Counts = "none"
 	}
 	if ev.Containment.TimeToContainment > 0 {
-		v.TTC = ev.Containment.TimeToContainment.Round(time.Second).String()
+		v.TTC = report.FormatDuration(ev.Containment.TimeToContainment)
 	}
 	return v
 }

@@ -166,7 +166,7 @@ func containmentLine(c report.Containment) string {
 		s += " — " + notify.SlackEscape(c.Detail)
 	}
 	if c.TimeToContainment > 0 {
-		s += fmt.Sprintf(" (time to containment %s)", c.TimeToContainment.Round(time.Second))
+		s += fmt.Sprintf(" (time to containment %s)", report.FormatDuration(c.TimeToContainment))
 	}
 	return s
 }
@@ -195,7 +195,7 @@ func progressBlocks(ev notify.Event) []slack.Block {
 		}
 		line := fmt.Sprintf("%s %s %s", stepIcons[s.Status], notify.SlackLiteral(s.ID), notify.SlackEscape(string(s.Status)))
 		if s.Duration > 0 {
-			line += fmt.Sprintf(" (%s)", s.Duration.Round(100*time.Millisecond))
+			line += fmt.Sprintf(" (%s)", report.FormatDuration(s.Duration))
 		}
 		if s.Error != "" {
 			line += " — " + notify.SlackLiteral(clip(s.Error, 200))
@@ -269,4 +269,14 @@ func capLines(lines []string, what string) string {
 		lines = append(lines[:maxLines:maxLines], fmt.Sprintf("… and %d more %s in the report", more, what))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// sealText is the thread reply that records the evidence's manifest head.
+func sealText(ev notify.Event) string {
+	prefix := ""
+	if l := ev.Label(); l != "" {
+		prefix = "*[" + l + "]* "
+	}
+	return prefix + ":closed_lock_with_key: *Evidence sealed.* MANIFEST head " + notify.SlackLiteral(ev.ManifestHead) +
+		" — keep this message: `keyir report verify` on the run directory must print the same head, or the evidence was changed."
 }

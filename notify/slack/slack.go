@@ -122,6 +122,8 @@ func (n *Notifier) Notify(ctx context.Context, ev notify.Event) error {
 		err = n.progress(ctx, ev)
 	case notify.Closed:
 		err = n.close(ctx, ev)
+	case notify.Sealed:
+		err = n.seal(ctx, ev)
 	default:
 		err = fmt.Errorf("unknown event kind %q", ev.Kind)
 	}
@@ -221,6 +223,17 @@ func (n *Notifier) close(ctx context.Context, ev notify.Event) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// seal posts the manifest head in the incident thread: the copy of it that
+// does not live on the machine holding the evidence.
+func (n *Notifier) seal(ctx context.Context, ev notify.Event) error {
+	if n.parentTS == "" || ev.ManifestHead == "" {
+		return nil // no thread to seal (the incident was never opened here)
+	}
+	text := sealText(ev)
+	_, err := n.reply(ctx, text, []slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text, false, false), nil, nil)})
+	return err
 }
 
 func (n *Notifier) reply(ctx context.Context, text string, blocks []slack.Block) (string, error) {
