@@ -103,6 +103,7 @@ func (a *app) cli() *cli.App {
 			a.inventoryCommand(),
 			a.doctorCommand(),
 			a.simCommand(),
+			a.serveCommand(),
 			a.versionCommand(),
 		},
 		CommandNotFound: func(c *cli.Context, name string) {
@@ -139,7 +140,7 @@ func setUsageErrors(cmds []*cli.Command) {
 
 func knownCommand(name string) bool {
 	switch name {
-	case "run", "drill", "resume", "validate", "playbooks", "actions", "report", "inventory", "doctor", "sim", "version", "help", "h":
+	case "run", "drill", "resume", "validate", "playbooks", "actions", "report", "inventory", "doctor", "sim", "serve", "version", "help", "h":
 		return true
 	}
 	return false

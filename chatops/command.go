@@ -1,0 +1,167 @@
+package chatops
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	sgactions "github.com/keyir/keyir/actions/sendgrid"
+	"github.com/keyir/keyir/drill"
+	"github.com/keyir/keyir/redact"
+)
+
+// Verbs of /keyir.
+const (
+	VerbRevoke = "revoke"
+	VerbDrill  = "drill"
+	VerbStatus = "status"
+	VerbHelp   = "help"
+)
+
+// Args is a parsed /keyir command line. Key is the leaked key when one was
+// given: it is registered with the redactor while parsing and never shown;
+// Info.ID and Info.Fingerprint name it.
+type Args struct {
+	Verb     string
+	Key      string
+	Info     sgactions.KeyInfo
+	Incident string
+	DryRun   bool
+	Scenario string
+	RunID    string
+}
+
+var (
+	keyIDRE    = regexp.MustCompile(`^[A-Za-z0-9_-]{22}$`)
+	incidentRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+	scenarioRE = regexp.MustCompile(`^[a-z0-9-]{1,40}$`)
+	runIDRE    = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+)
+
+// maxText bounds the command text: a key and an incident id are under 200
+// characters; anything longer is refused unread.
+const maxText = 1000
+
+// ParseArgs parses the text after /keyir strictly. Anything after "revoke"
+// is treated as leaked key material: every token that is not a valid key id,
+// incident id or flag is registered with red before ParseArgs returns, and
+// no error message quotes the input (only lengths and positions).
+func ParseArgs(text string, red *redact.Redactor) (Args, error) {
+	if len(text) > maxText {
+		red.Add(text)
+		return Args{}, fmt.Errorf("the command is %d characters long; /keyir takes at most %d", len(text), maxText)
+	}
+	toks := strings.Fields(text)
+	if len(toks) == 0 {
+		return Args{Verb: VerbHelp}, nil
+	}
+	a := Args{Verb: strings.ToLower(toks[0])}
+	rest := toks[1:]
+	switch a.Verb {
+	case VerbRevoke:
+		return parseRevoke(a, rest, red)
+	case VerbDrill:
+		for _, t := range rest {
+			if !scenarioRE.MatchString(t) {
+				red.Add(t)
+			}
+		}
+		if len(rest) > 1 {
+			return a, errors.New("drill takes at most one argument, the scenario")
+		}
+		if len(rest) == 1 {
+			if !scenarioRE.MatchString(rest[0]) || !contains(drill.ScenarioNames(), rest[0]) {
+				return a, fmt.Errorf("no such drill scenario (scenarios: %s)", strings.Join(drill.ScenarioNames(), ", "))
+			}
+			a.Scenario = rest[0]
+		}
+		return a, nil
+	case VerbStatus:
+		for _, t := range rest {
+			if !runIDRE.MatchString(t) {
+				red.Add(t)
+			}
+		}
+		if len(rest) > 1 {
+			return a, errors.New("status takes at most one argument, a run id")
+		}
+		if len(rest) == 1 {
+			if !runIDRE.MatchString(rest[0]) {
+				return a, errors.New("a run id is 1 to 64 characters of A-Z a-z 0-9 . _ -")
+			}
+			a.RunID = rest[0]
+		}
+		return a, nil
+	case VerbHelp:
+		for _, t := range rest {
+			red.Add(t)
+		}
+		return a, nil
+	}
+	// Not a verb: it may be a key pasted in the wrong place.
+	for _, t := range toks {
+		red.Add(t)
+	}
+	return Args{Verb: ""}, errors.New("unknown command (commands: revoke, drill, status, help)")
+}
+
+func parseRevoke(a Args, rest []string, red *redact.Redactor) (Args, error) {
+	var pos []string
+	for _, t := range rest {
+		if t == "--dry-run" {
+			a.DryRun = true
+			continue
+		}
+		pos = append(pos, t)
+	}
+	// Register first, validate after: nothing below can print a token.
+	for i, t := range pos {
+		if i == 0 && keyIDRE.MatchString(t) {
+			continue // a key id is the public half: it is shown
+		}
+		if i == 1 && incidentRE.MatchString(t) && !strings.HasPrefix(t, "SG.") {
+			continue
+		}
+		red.Add(t)
+	}
+	switch {
+	case len(pos) == 0:
+		return a, errors.New("usage: /keyir revoke <key or key id> [incident id] [--dry-run]")
+	case len(pos) > 2:
+		return a, fmt.Errorf("revoke takes a key (or key id) and an optional incident id; got %d arguments (none is shown here: they may be key material)", len(pos))
+	}
+	arg := pos[0]
+	var err error
+	switch {
+	case strings.HasPrefix(arg, "SG."):
+		a.Info, err = sgactions.ParseKey(arg, "")
+		a.Key = arg
+	case keyIDRE.MatchString(arg):
+		a.Info, err = sgactions.ParseKey("", arg)
+	default:
+		err = fmt.Errorf("the first argument is neither a SendGrid key (SG.<22>.<43>) nor a key id (22 characters of A-Z a-z 0-9 _ -); it is %d characters long and is not shown", len(arg))
+	}
+	if err != nil {
+		a.Key = ""
+		return a, err
+	}
+	if !keyIDRE.MatchString(a.Info.ID) {
+		return a, errors.New("the key id is not 22 characters of A-Z a-z 0-9 _ -")
+	}
+	if len(pos) == 2 {
+		if !incidentRE.MatchString(pos[1]) || strings.HasPrefix(pos[1], "SG.") {
+			return a, errors.New("the incident id must be 1 to 64 characters of A-Z a-z 0-9 . _ - (it is not shown)")
+		}
+		a.Incident = pos[1]
+	}
+	return a, nil
+}
+
+// HelpText is /keyir help.
+const HelpText = "*keyir* — contain a leaked SendGrid API key from Slack.\n" +
+	"• `/keyir revoke <key or key id> [incident id] [--dry-run]` — post the plan for approval; a second person approves live runs.\n" +
+	"• `/keyir drill [scenario]` — a tabletop drill against the built-in simulator (nothing real is touched).\n" +
+	"• `/keyir status [run id]` — runs and pending approvals, or one run.\n" +
+	"• `/keyir help` — this text.\n" +
+	"The key you paste is never shown or stored: keyir names it by id and fingerprint. Paste it here only if it is already leaked."

@@ -1,0 +1,151 @@
+package chatops
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/slack-go/slack"
+)
+
+// Body limits: a slash command is a few hundred bytes; an interaction
+// payload carries the message's blocks, a few KiB.
+const (
+	MaxCommandBody     = 16 << 10
+	MaxInteractionBody = 256 << 10
+)
+
+// replayWindow is how long a signature is remembered: longer than the
+// verifier's 5-minute timestamp window in either direction.
+const replayWindow = 11 * time.Minute
+
+// Handler is the HTTP adapter: POST /slack/commands, POST
+// /slack/interactions, GET /healthz and GET /readyz. Every POST is read
+// through a bounded body and verified (signature, timestamp window, no
+// replay) before it is parsed; any verification failure is a bare 401.
+func (s *Server) Handler(signingSecret string) http.Handler {
+	s.red.Add(signingSecret)
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /slack/commands", func(w http.ResponseWriter, r *http.Request) {
+		if !s.verify(w, r, signingSecret, MaxCommandBody) {
+			return
+		}
+		cmd, err := slack.SlashCommandParse(r)
+		if err != nil {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		reply, err := s.HandleCommand(r.Context(), Command{Transport: "http", Team: cmd.TeamID, APIAppID: cmd.APIAppID,
+			User: cmd.UserID, Channel: cmd.ChannelID, Command: cmd.Command, Text: cmd.Text, ResponseURL: cmd.ResponseURL})
+		if err != nil {
+			unauthorized(w)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(reply)
+	})
+	mux.HandleFunc("POST /slack/interactions", func(w http.ResponseWriter, r *http.Request) {
+		if !s.verify(w, r, signingSecret, MaxInteractionBody) {
+			return
+		}
+		cb, err := slack.InteractionCallbackParse(r)
+		if err != nil {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		if err := s.HandleAction(r.Context(), actionOf("http", cb)); err != nil {
+			unauthorized(w)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if !s.Ready() {
+			http.Error(w, "stopping", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = io.WriteString(w, "ready\n")
+	})
+	return mux
+}
+
+func unauthorized(w http.ResponseWriter) {
+	http.Error(w, "unauthorized", http.StatusUnauthorized)
+}
+
+// verify reads the bounded body, checks the signature and timestamp with
+// slack-go's SecretsVerifier, refuses a signature seen before, and restores
+// the body for parsing. It answers the refusal itself.
+func (s *Server) verify(w http.ResponseWriter, r *http.Request, secret string, limit int64) bool {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			s.AuditVerificationFailure("http", "body over the size limit", r.RemoteAddr)
+			http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
+			return false
+		}
+		s.AuditVerificationFailure("http", "unreadable body", r.RemoteAddr)
+		unauthorized(w)
+		return false
+	}
+	sv, err := slack.NewSecretsVerifier(r.Header, secret)
+	if err != nil {
+		s.AuditVerificationFailure("http", "missing or stale signature headers", r.RemoteAddr)
+		unauthorized(w)
+		return false
+	}
+	if _, err := sv.Write(body); err != nil {
+		s.AuditVerificationFailure("http", "verifier", r.RemoteAddr)
+		unauthorized(w)
+		return false
+	}
+	if err := sv.Ensure(); err != nil {
+		s.AuditVerificationFailure("http", "bad signature", r.RemoteAddr)
+		unauthorized(w)
+		return false
+	}
+	if !s.firstSeen("sig:" + r.Header.Get("X-Slack-Signature")) {
+		s.AuditVerificationFailure("http", "replayed request", r.RemoteAddr)
+		unauthorized(w)
+		return false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	return true
+}
+
+// firstSeen remembers id for the replay window and reports whether it is new.
+func (s *Server) firstSeen(id string) bool {
+	now := time.Now()
+	s.replayMu.Lock()
+	defer s.replayMu.Unlock()
+	if len(s.seen) > 1024 {
+		for k, t := range s.seen {
+			if now.Sub(t) > replayWindow {
+				delete(s.seen, k)
+			}
+		}
+	}
+	if t, ok := s.seen[id]; ok && now.Sub(t) <= replayWindow {
+		return false
+	}
+	s.seen[id] = now
+	return true
+}
+
+func actionOf(transport string, cb slack.InteractionCallback) Action {
+	a := Action{Transport: transport, Team: cb.Team.ID, APIAppID: cb.APIAppID, User: cb.User.ID, Channel: cb.Channel.ID,
+		ResponseURL: cb.ResponseURL, MessageTS: cb.Container.MessageTs}
+	if len(cb.ActionCallback.BlockActions) == 1 {
+		ba := cb.ActionCallback.BlockActions[0]
+		a.ActionID, a.Value = ba.ActionID, ba.Value
+	}
+	return a
+}

@@ -1,0 +1,853 @@
+// Package chatops is keyir serve: the Slack-triggered response. One
+// transport-neutral core (Server) decides; two thin adapters feed it: HTTP
+// (signed requests, Handler) and Socket Mode (RunSocketMode).
+//
+// The core gets a request only after the adapter has verified it (signature
+// and timestamp over a bounded body for HTTP; the app-level token's
+// connection for Socket Mode). It then checks team_id and api_app_id,
+// parses the command strictly (anything after "revoke" is treated as leaked
+// key material: registered with the redactor at once, never echoed, never
+// logged, never persisted), authorizes the user and the channel, and answers
+// at once: every slow thing (reading the key's name and scopes, posting the
+// plan, the run) happens in the background.
+//
+// A revoke is a Request: pending until an authorized approver (not the
+// requester, for a live run when two_person is on) clicks Approve, or until
+// it is cancelled or expires. The change out of pending happens once, under
+// a lock, and is persisted before anything starts, so a double click or a
+// replayed payload starts nothing twice. One request per key is active at a
+// time. The run is playbook.Run with the notification hub anchored on the
+// approval message, so progress, findings and report.md land in its thread.
+package chatops
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/keyir/keyir/actions"
+	sgactions "github.com/keyir/keyir/actions/sendgrid"
+	"github.com/keyir/keyir/playbook"
+	"github.com/keyir/keyir/redact"
+	"github.com/keyir/keyir/report"
+)
+
+// Options configure a Server.
+type Options struct {
+	Config *Config
+	// BotToken is the Web API token (SLACK_BOT_TOKEN); required.
+	BotToken string
+	// SlackAPIURL is the Web API base, ending in "/"; default Slack's.
+	SlackAPIURL string
+	// Getenv and ReadFile give runs their configuration and credentials
+	// (SENDGRID_API_KEY …); nil means the os functions.
+	Getenv   func(string) string
+	ReadFile func(string) ([]byte, error)
+	// Redactor knows every credential of the process; required.
+	Redactor *redact.Redactor
+	Now      func() time.Time
+	Version  string
+	// Log receives operational messages (redacted); nil discards them.
+	Log io.Writer
+	// HTTPClient is used for Slack and for reading key details; default a
+	// client with a 10s timeout.
+	HTTPClient *http.Client
+	// RunOptions, if set, adjusts every run's options (tests: transport,
+	// backoff).
+	RunOptions func(*playbook.Options)
+	// ExpiryTick is how often pending approvals are checked for expiry
+	// (default 1s).
+	ExpiryTick time.Duration
+	// MinUpdateInterval spaces edits of the run's progress message (default
+	// the Slack notifier's 1s).
+	MinUpdateInterval time.Duration
+}
+
+// Command is a slash command, verified by the adapter.
+type Command struct {
+	Transport   string // "http" or "socket"
+	Team        string
+	APIAppID    string
+	User        string
+	Channel     string
+	Command     string // "/keyir"
+	Text        string
+	ResponseURL string
+}
+
+// Action is a button click from an approval message, verified by the adapter.
+type Action struct {
+	Transport   string
+	Team        string
+	APIAppID    string
+	User        string
+	Channel     string
+	ActionID    string
+	Value       string
+	ResponseURL string
+	MessageTS   string
+}
+
+// Reply is the immediate answer to a slash command: the HTTP response body,
+// or the Socket Mode ack payload. Ephemeral unless ResponseType is in_channel.
+type Reply struct {
+	ResponseType string        `json:"response_type,omitempty"`
+	Text         string        `json:"text"`
+	Blocks       []slack.Block `json:"blocks,omitempty"`
+}
+
+func ephemeral(format string, args ...any) Reply {
+	return Reply{ResponseType: "ephemeral", Text: fmt.Sprintf(format, args...)}
+}
+
+// ErrOrigin is returned for a request from another workspace or app: the
+// HTTP adapter answers 401.
+var ErrOrigin = errors.New("chatops: request from an unexpected team or app")
+
+// Button action ids.
+const (
+	ActionApprove = "keyir_approve"
+	ActionCancel  = "keyir_cancel"
+)
+
+var requestIDRE = regexp.MustCompile(`^req_[0-9a-f]{24}$`)
+
+// Server is the transport-neutral core.
+type Server struct {
+	o      Options
+	cfg    *Config
+	red    *redact.Redactor
+	api    *slack.Client
+	store  *store
+	audit  *auditLog
+	groups *groupCache
+
+	mu       sync.Mutex
+	reqs     map[string]*Request
+	secrets  map[string]string // request id → leaked key, in memory only
+	byKey    map[string]string // key id → active request id
+	steps    map[string][]report.Step
+	drills   int
+	stopping bool
+	dirty    []*Request   // snapshots to persist once mu is released
+	pending  []AuditEvent // audit events to write once mu is released
+
+	runCtx    context.Context
+	cancelRun context.CancelFunc
+	wg        sync.WaitGroup // runs, drills and background posts
+	stopTick  chan struct{}
+	tickDone  chan struct{}
+
+	replayMu sync.Mutex
+	seen     map[string]time.Time // HTTP signatures and Socket Mode envelope ids
+}
+
+// New opens the data directory and the audit log and restores persisted
+// requests (see Start). It calls nothing on the network.
+func New(o Options) (*Server, error) {
+	if o.Config == nil || o.Redactor == nil || o.BotToken == "" {
+		return nil, errors.New("chatops: Config, Redactor and BotToken are required")
+	}
+	if o.SlackAPIURL == "" {
+		o.SlackAPIURL = "https://slack.com/api/"
+	}
+	if !strings.HasSuffix(o.SlackAPIURL, "/") {
+		o.SlackAPIURL += "/"
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = &http.Client{Timeout: 10 * time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	}
+	if o.ExpiryTick <= 0 {
+		o.ExpiryTick = time.Second
+	}
+	o.Redactor.Add(o.BotToken)
+	st, err := openStore(o.Config.DataDir, o.Redactor)
+	if err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	al, err := openAudit(o.Config.AuditLog, o.Redactor, o.Now)
+	if err != nil {
+		return nil, fmt.Errorf("audit log: %w", err)
+	}
+	s := &Server{
+		o: o, cfg: o.Config, red: o.Redactor, store: st, audit: al,
+		api:  slack.New(o.BotToken, slack.OptionAPIURL(o.SlackAPIURL), slack.OptionHTTPClient(o.HTTPClient)),
+		reqs: map[string]*Request{}, secrets: map[string]string{}, byKey: map[string]string{},
+		steps: map[string][]report.Step{}, seen: map[string]time.Time{},
+		stopTick: make(chan struct{}), tickDone: make(chan struct{}),
+	}
+	s.groups = &groupCache{api: s.api, ttl: o.Config.UserGroupCache, now: o.Now, m: map[string]groupEntry{}}
+	s.runCtx, s.cancelRun = context.WithCancel(context.Background())
+	reqs, err := st.loadAll()
+	if err != nil {
+		al.close()
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	for _, r := range reqs {
+		s.reqs[r.ID] = r
+	}
+	return s, nil
+}
+
+// Start settles what a previous process left (unexpired pending approvals
+// are restored, the rest expired, runs cut short marked interrupted; their
+// Slack messages are updated) and starts the expiry loop.
+func (s *Server) Start(ctx context.Context) {
+	now := s.o.Now()
+	s.mu.Lock()
+	var update []*Request
+	for _, r := range s.reqs {
+		switch r.State {
+		case StatePending:
+			if !now.Before(r.Expires) {
+				s.expireLocked(r, "expired while keyir serve was stopped")
+			} else {
+				if r.HasSecret {
+					r.SecretLost = true
+					r.Detail = "keyir serve restarted: the leaked key itself was never written to disk, so this run revokes by key id and proves it gone by id (404)"
+				}
+				s.byKey[r.KeyID] = r.ID
+				s.saveLocked(r)
+				s.auditLocked(AuditEvent{Event: AuditRestored, Request: r.ID, KeyID: r.KeyID, Fingerprint: r.Fingerprint, User: r.Requester, Channel: r.Channel, Team: r.Team})
+			}
+			update = append(update, r.clone())
+		case StateApproved:
+			r.State = StateInterrupted
+			r.Detail = "keyir serve stopped during the run"
+			if r.RunDir != "" {
+				r.Detail += "; finish it with: keyir resume " + r.RunDir
+			}
+			s.saveLocked(r)
+			s.auditLocked(AuditEvent{Event: AuditRunOutcome, Request: r.ID, RunID: r.RunID, RunDir: r.RunDir, RunStatus: string(StateInterrupted), KeyID: r.KeyID, Fingerprint: r.Fingerprint, Channel: r.Channel})
+		}
+	}
+	s.unlockAndFlush()
+	for _, r := range update {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.updatePlan(ctx, r)
+		}()
+	}
+	go s.expiryLoop()
+}
+
+// Ready reports whether the server takes requests.
+func (s *Server) Ready() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.stopping
+}
+
+// Shutdown stops taking requests, interrupts runs in flight (the runner
+// journals them as interrupted, so `keyir resume DIR` finishes them), waits
+// for them to record that, bounded by ctx, and closes the audit log.
+// Pending approvals stay on disk for the next start.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	if s.stopping {
+		s.mu.Unlock()
+		return nil
+	}
+	s.stopping = true
+	s.mu.Unlock()
+	close(s.stopTick)
+	<-s.tickDone
+	s.cancelRun()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = fmt.Errorf("chatops: runs still stopping: %w", ctx.Err())
+	}
+	return errors.Join(err, s.audit.close())
+}
+
+func (s *Server) logf(format string, args ...any) {
+	fmt.Fprintf(s.o.Log, "%s keyir serve: %s\n", s.o.Now().UTC().Format(time.RFC3339), s.red.String(fmt.Sprintf(format, args...)))
+}
+
+func (s *Server) auditf(ev AuditEvent) {
+	if err := s.audit.write(ev); err != nil {
+		s.logf("audit log: %v", err)
+	}
+}
+
+// AuditVerificationFailure records a request the adapter refused before
+// parsing it (bad signature, stale timestamp, replay, oversized).
+func (s *Server) AuditVerificationFailure(transport, reason, remote string) {
+	s.auditf(AuditEvent{Event: AuditVerificationFailed, Transport: transport, Reason: reason, Remote: remote})
+}
+
+// checkOrigin checks team_id and api_app_id.
+func (s *Server) checkOrigin(transport, team, app, user, channel string) error {
+	if team == s.cfg.TeamID && app == s.cfg.APIAppID {
+		return nil
+	}
+	s.auditf(AuditEvent{Event: AuditVerificationFailed, Transport: transport, Team: team, User: user, Channel: channel, Reason: "unexpected team_id or api_app_id"})
+	return ErrOrigin
+}
+
+// authorize decides whether user may use keyir in channel; the decision is
+// audited either way.
+func (s *Server) authorize(ctx context.Context, transport, verb, user, channel string) (bool, string) {
+	reason := ""
+	switch {
+	case !userIDRE.MatchString(user):
+		reason = "not a user id"
+	case !slices.Contains(s.cfg.AllowedChannels, channel):
+		reason = "channel not allowed"
+	default:
+		ok, why := s.allowedUser(ctx, user)
+		if !ok {
+			reason = why
+		}
+	}
+	dec := "allow"
+	if reason != "" {
+		dec = "deny"
+	}
+	s.auditf(AuditEvent{Event: AuditAuthorization, Transport: transport, Verb: verb, User: user, Channel: channel, Decision: dec, Reason: reason})
+	return reason == "", reason
+}
+
+func (s *Server) allowedUser(ctx context.Context, user string) (bool, string) {
+	if slices.Contains(s.cfg.AllowedUsers, user) {
+		return true, ""
+	}
+	for _, g := range s.cfg.AllowedUserGroups {
+		members, err := s.groups.members(ctx, g)
+		if err != nil {
+			s.logf("user group %s: %v (denying)", g, err)
+			return false, "user group lookup failed"
+		}
+		if slices.Contains(members, user) {
+			return true, ""
+		}
+	}
+	return false, "user not allowed"
+}
+
+func refusal(reason string) Reply {
+	if reason == "channel not allowed" {
+		return ephemeral("keyir does not act in this channel. Use one of the incident channels it is configured for.")
+	}
+	if reason == "user group lookup failed" {
+		return ephemeral("keyir could not check your user group membership just now, so it refuses. Try again in a moment.")
+	}
+	return ephemeral("You are not authorized to use keyir. Ask the incident commander to add you to the allowed users or user groups.")
+}
+
+// HandleCommand answers a slash command at once; slow work continues in the
+// background. ErrOrigin means the request is from another team or app.
+func (s *Server) HandleCommand(ctx context.Context, c Command) (Reply, error) {
+	if err := s.checkOrigin(c.Transport, c.Team, c.APIAppID, c.User, c.Channel); err != nil {
+		return Reply{}, err
+	}
+	// Parsing registers key material with the redactor before anything can
+	// write it anywhere.
+	args, perr := ParseArgs(c.Text, s.red)
+	ev := AuditEvent{Event: AuditCommand, Transport: c.Transport, Team: c.Team, User: c.User, Channel: c.Channel, Verb: args.Verb,
+		KeyID: args.Info.ID, Fingerprint: args.Info.Fingerprint, DryRun: args.DryRun}
+	if perr != nil {
+		ev.Reason = "invalid arguments"
+	}
+	s.auditf(ev)
+	if !s.Ready() {
+		return ephemeral("keyir is restarting; try again in a minute."), nil
+	}
+	if ok, why := s.authorize(ctx, c.Transport, args.Verb, c.User, c.Channel); !ok {
+		return refusal(why), nil
+	}
+	if perr != nil {
+		return ephemeral("%s\n\n%s", perr.Error(), HelpText), nil
+	}
+	switch args.Verb {
+	case VerbRevoke:
+		return s.revoke(c, args), nil
+	case VerbDrill:
+		return s.startDrill(c, args), nil
+	case VerbStatus:
+		return s.status(args), nil
+	}
+	return ephemeral("%s", HelpText), nil
+}
+
+func (s *Server) revoke(c Command, a Args) Reply {
+	now := s.o.Now()
+	s.mu.Lock()
+	if id, busy := s.byKey[a.Info.ID]; busy {
+		other := s.reqs[id]
+		s.mu.Unlock()
+		return ephemeral("Key `%s` already has a request %s: %s. Nothing new was started.", a.Info.ID, describeState(other), other.ID)
+	}
+	r := &Request{
+		ID: newRequestID(), State: StatePending, KeyID: a.Info.ID, Fingerprint: a.Info.Fingerprint, HasSecret: a.Key != "",
+		Incident: a.Incident, DryRun: a.DryRun, Playbook: s.cfg.Playbooks[VerbRevoke], Team: c.Team,
+		Requester: c.User, Channel: c.Channel, Created: now.UTC(), Expires: now.Add(s.cfg.ApprovalExpiry).UTC(),
+	}
+	s.saveLocked(r)
+	s.reqs[r.ID] = r
+	s.byKey[r.KeyID] = r.ID
+	if a.Key != "" {
+		s.secrets[r.ID] = a.Key
+	}
+	snap := r.clone()
+	if err := s.unlockAndFlush(); err != nil {
+		s.mu.Lock()
+		r.State, r.Detail = StateFailed, "could not be recorded"
+		s.releaseLocked(r)
+		delete(s.secrets, r.ID)
+		s.mu.Unlock()
+		return ephemeral("keyir could not record the request; nothing was started.")
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.postPlan(snap, c.ResponseURL)
+	}()
+	mode := "live"
+	if a.DryRun {
+		mode = "dry run"
+	}
+	return ephemeral("Request %s (%s) for key `%s` (fingerprint `%s`): reading the key and posting the plan here for approval. The key you pasted is not shown or stored.",
+		r.ID, mode, r.KeyID, r.Fingerprint)
+}
+
+func describeState(r *Request) string {
+	switch r.State {
+	case StatePending:
+		return "waiting for approval"
+	case StateApproved:
+		if r.RunID != "" {
+			return "running (run " + r.RunID + ")"
+		}
+		return "starting"
+	}
+	return string(r.State)
+}
+
+// postPlan reads the key's name and scopes with the responder key and posts
+// the plan with Approve and Cancel buttons.
+func (s *Server) postPlan(r *Request, responseURL string) {
+	ctx, cancel := context.WithTimeout(s.runCtx, 30*time.Second)
+	defer cancel()
+	kd, derr := s.describeKey(ctx, r.KeyID)
+	s.mu.Lock()
+	cur := s.reqs[r.ID]
+	if derr == nil {
+		cur.KeyName, cur.KeyScopes, cur.KeyType, cur.KeyFound = kd.Name, kd.Scopes, kd.Type, kd.Found
+	} else {
+		cur.Detail = "could not read the key's name and scopes: " + s.red.String(derr.Error())
+	}
+	// Persisted with the message ts below: one write per plan, not two.
+	snap := cur.clone()
+	s.mu.Unlock()
+
+	text, blocks := planMessage(snap, s.cfg, s.steps4(snap), true)
+	var ts string
+	err := s.retry(ctx, func() (err error) {
+		_, ts, err = s.api.PostMessageContext(ctx, r.Channel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...),
+			slack.MsgOptionDisableLinkUnfurl(), slack.MsgOptionDisableMediaUnfurl())
+		return err
+	})
+	s.mu.Lock()
+	cur = s.reqs[r.ID]
+	if err != nil {
+		s.logf("posting the plan of %s: %v", r.ID, err)
+		cur.State, cur.Detail = StateFailed, "the plan could not be posted: "+s.red.String(err.Error())
+		s.releaseLocked(cur)
+		s.saveLocked(cur)
+		s.unlockAndFlush()
+		s.respond(responseURL, "keyir could not post the plan in this channel (is the bot a member?). Nothing was started.")
+		return
+	}
+	cur.MessageTS = ts
+	s.saveLocked(cur)
+	snap = cur.clone()
+	state := cur.State
+	s.unlockAndFlush()
+	s.auditf(AuditEvent{Event: AuditPlanPosted, Request: r.ID, User: r.Requester, Channel: r.Channel, KeyID: r.KeyID, Fingerprint: r.Fingerprint, DryRun: r.DryRun})
+	if state != StatePending { // expired or cancelled while posting
+		s.updatePlan(ctx, snap)
+	}
+}
+
+func (s *Server) describeKey(ctx context.Context, keyID string) (sgactions.KeyDetails, error) {
+	red := redact.New()
+	env := actions.StandaloneEnv("approval", s.o.Getenv, s.o.ReadFile, red, s.o.HTTPClient.Transport)
+	kd, err := sgactions.DescribeKey(ctx, env, keyID, "", s.cfg.Region)
+	if err != nil {
+		return kd, errors.New(red.String(err.Error()))
+	}
+	return kd, nil
+}
+
+// steps4 lists the playbook's steps for the plan.
+func (s *Server) steps4(r *Request) []planStep {
+	pb, err := playbook.Resolve(r.Playbook)
+	if err != nil {
+		return nil
+	}
+	out := make([]planStep, len(pb.Steps))
+	for i, st := range pb.Steps {
+		out[i] = planStep{ID: st.ID, Action: st.Action, Mutates: st.Info.Mutates}
+	}
+	return out
+}
+
+// HandleAction handles an Approve or Cancel click. The answer to the
+// requester (refusals) goes as an ephemeral message; the approval message
+// is updated in place.
+func (s *Server) HandleAction(ctx context.Context, a Action) error {
+	if err := s.checkOrigin(a.Transport, a.Team, a.APIAppID, a.User, a.Channel); err != nil {
+		return err
+	}
+	verb := map[string]string{ActionApprove: "approve", ActionCancel: "cancel"}[a.ActionID]
+	if verb == "" {
+		s.auditf(AuditEvent{Event: AuditApprovalRefused, Transport: a.Transport, User: a.User, Channel: a.Channel, Reason: "unknown action"})
+		return nil
+	}
+	if ok, why := s.authorize(ctx, a.Transport, verb, a.User, a.Channel); !ok {
+		s.tell(a, refusal(why).Text)
+		return nil
+	}
+	if !s.Ready() {
+		s.tell(a, "keyir is restarting; nothing was done. Click again in a minute: the request is kept.")
+		return nil
+	}
+	if !requestIDRE.MatchString(a.Value) {
+		s.auditf(AuditEvent{Event: AuditApprovalRefused, Transport: a.Transport, User: a.User, Channel: a.Channel, Reason: "malformed request id"})
+		s.tell(a, "That button does not belong to a keyir request.")
+		return nil
+	}
+	now := s.o.Now()
+	s.mu.Lock()
+	r := s.reqs[a.Value]
+	refuse := func(reason, msg string) error {
+		ev := AuditEvent{Event: AuditApprovalRefused, Transport: a.Transport, User: a.User, Channel: a.Channel, Verb: verb, Reason: reason}
+		if r != nil {
+			ev.Request, ev.KeyID, ev.Fingerprint = r.ID, r.KeyID, r.Fingerprint
+		}
+		s.unlockAndFlush()
+		s.auditf(ev)
+		s.tell(a, msg)
+		return nil
+	}
+	switch {
+	case r == nil:
+		return refuse("unknown request", "keyir has no such request.")
+	case r.Channel != a.Channel:
+		return refuse("wrong channel", "That request belongs to another channel.")
+	case r.State == StatePending && !now.Before(r.Expires):
+		s.expireLocked(r, "approval arrived after expiry")
+		snap := r.clone()
+		s.wg.Add(1)
+		go func() { defer s.wg.Done(); s.updatePlan(s.runCtx, snap) }()
+		return refuse("expired", "This request has expired; nothing was done. Run /keyir revoke again if the key still needs revoking.")
+	case r.State != StatePending:
+		by := ""
+		if r.DecidedBy != "" {
+			by = " by <@" + r.DecidedBy + ">"
+		}
+		return refuse("already "+string(r.State), fmt.Sprintf("This request is already %s%s; nothing more was done.", r.State, by))
+	case verb == "approve" && s.cfg.TwoPerson && !r.DryRun && a.User == r.Requester:
+		return refuse("self-approval", "A live revoke needs a second person: someone other than the requester must approve it.")
+	}
+	prev := *r
+	r.DecidedBy, r.DecidedAt = a.User, now.UTC()
+	if verb == "approve" {
+		r.State = StateApproved
+		r.RunID = playbook.NewRunID()
+	} else {
+		r.State = StateCancelled
+		s.releaseLocked(r)
+	}
+	s.saveLocked(r)
+	snap := r.clone()
+	secret := s.secrets[r.ID]
+	if err := s.unlockAndFlush(); err != nil {
+		// Not on disk: undo, so a retry can decide again.
+		s.mu.Lock()
+		if r.Version == snap.Version {
+			prev.Version = r.Version + 1
+			*r = prev
+			s.byKey[r.KeyID] = r.ID
+			s.saveLocked(r)
+		}
+		return refuse("could not persist", "keyir could not record the decision; nothing was done. Try again.")
+	}
+	s.mu.Lock()
+	if verb == "cancel" {
+		delete(s.secrets, r.ID)
+	}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	if verb == "cancel" {
+		s.auditf(AuditEvent{Event: AuditCancellation, Transport: a.Transport, User: a.User, Channel: a.Channel, Request: r.ID, KeyID: snap.KeyID, Fingerprint: snap.Fingerprint})
+		go func() { defer s.wg.Done(); s.updatePlan(s.runCtx, snap) }()
+		return nil
+	}
+	s.auditf(AuditEvent{Event: AuditApproval, Transport: a.Transport, User: a.User, Channel: a.Channel, Request: r.ID, KeyID: snap.KeyID, Fingerprint: snap.Fingerprint, DryRun: snap.DryRun, RunID: snap.RunID})
+	go func() { defer s.wg.Done(); s.run(snap, secret) }()
+	return nil
+}
+
+// tell answers the clicker privately.
+func (s *Server) tell(a Action, text string) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = s.retry(ctx, func() error {
+			_, err := s.api.PostEphemeralContext(ctx, a.Channel, a.User, slack.MsgOptionText(text, false))
+			return err
+		})
+	}()
+}
+
+// respond posts an ephemeral message to a response_url.
+func (s *Server) respond(url, text string) {
+	if url == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := slack.PostWebhookCustomHTTPContext(ctx, url, s.o.HTTPClient, &slack.WebhookMessage{Text: text, ResponseType: "ephemeral"}); err != nil {
+		s.logf("response_url: %v", err)
+	}
+}
+
+func (s *Server) expiryLoop() {
+	defer close(s.tickDone)
+	t := time.NewTicker(s.o.ExpiryTick)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopTick:
+			return
+		case <-t.C:
+			s.ExpireNow()
+		}
+	}
+}
+
+// ExpireNow expires every pending request past its expiry and updates its
+// message. The expiry loop calls it every tick.
+func (s *Server) ExpireNow() {
+	now := s.o.Now()
+	s.mu.Lock()
+	var exp []*Request
+	for _, r := range s.reqs {
+		if r.State == StatePending && !now.Before(r.Expires) {
+			s.expireLocked(r, "no approval within "+s.cfg.ApprovalExpiry.String())
+			exp = append(exp, r.clone())
+		}
+	}
+	s.wg.Add(len(exp))
+	s.unlockAndFlush()
+	for _, r := range exp {
+		go func() { defer s.wg.Done(); s.updatePlan(s.runCtx, r) }()
+	}
+}
+
+func (s *Server) expireLocked(r *Request, why string) {
+	r.State, r.Detail = StateExpired, why
+	s.releaseLocked(r)
+	delete(s.secrets, r.ID)
+	s.saveLocked(r)
+	s.auditLocked(AuditEvent{Event: AuditExpiry, Request: r.ID, User: r.Requester, Channel: r.Channel, KeyID: r.KeyID, Fingerprint: r.Fingerprint, Reason: why})
+}
+
+func (s *Server) releaseLocked(r *Request) {
+	if s.byKey[r.KeyID] == r.ID {
+		delete(s.byKey, r.KeyID)
+	}
+}
+
+// saveLocked records a change of r: its version goes up and a snapshot is
+// queued; unlockAndFlush writes it after releasing mu, so a slow disk never
+// holds up other requests. A write never replaces a newer version.
+func (s *Server) saveLocked(r *Request) {
+	r.Version++
+	r.Updated = s.o.Now().UTC()
+	s.dirty = append(s.dirty, r.clone())
+}
+
+// auditLocked queues an audit event for unlockAndFlush.
+func (s *Server) auditLocked(ev AuditEvent) {
+	if ev.Time.IsZero() {
+		ev.Time = s.o.Now().UTC()
+	}
+	s.pending = append(s.pending, ev)
+}
+
+// unlockAndFlush releases mu, then persists the queued snapshots (each
+// atomically, synced) and writes the queued audit events. It returns once
+// they are on disk.
+func (s *Server) unlockAndFlush() error {
+	dirty, evs := s.dirty, s.pending
+	s.dirty, s.pending = nil, nil
+	s.mu.Unlock()
+	var errs []error
+	for _, r := range dirty {
+		if err := s.store.save(r); err != nil {
+			s.logf("saving %s: %v", r.ID, err)
+			errs = append(errs, err)
+		}
+	}
+	for _, ev := range evs {
+		s.auditf(ev)
+	}
+	return errors.Join(errs...)
+}
+
+// updatePlan rewrites the approval message for the request's state:
+// buttons only while pending.
+func (s *Server) updatePlan(ctx context.Context, r *Request) {
+	if r.MessageTS == "" {
+		return
+	}
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+	}
+	text, blocks := planMessage(r, s.cfg, s.steps4(r), r.State == StatePending)
+	err := s.retry(ctx, func() error {
+		_, _, _, err := s.api.UpdateMessageContext(ctx, r.Channel, r.MessageTS, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
+		return err
+	})
+	if err != nil {
+		s.logf("updating the plan of %s: %v", r.ID, err)
+	}
+}
+
+// retry calls fn, waiting out Slack's rate limiting up to three times.
+func (s *Server) retry(ctx context.Context, fn func() error) error {
+	var err error
+	for i := 0; i < 4; i++ {
+		err = fn()
+		var rl *slack.RateLimitedError
+		if !errors.As(err, &rl) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(min(rl.RetryAfter, 10*time.Second)):
+		}
+	}
+	return err
+}
+
+func (s *Server) post(ctx context.Context, channel, thread, text string) {
+	err := s.retry(ctx, func() error {
+		opts := []slack.MsgOption{slack.MsgOptionText(text, false), slack.MsgOptionDisableLinkUnfurl()}
+		if thread != "" {
+			opts = append(opts, slack.MsgOptionTS(thread))
+		}
+		_, _, err := s.api.PostMessageContext(ctx, channel, opts...)
+		return err
+	})
+	if err != nil {
+		s.logf("posting to %s: %v", channel, err)
+	}
+}
+
+// status lists requests, or shows one by run id or request id.
+func (s *Server) status(a Args) Reply {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a.RunID != "" {
+		for _, r := range s.reqs {
+			if r.RunID == a.RunID || r.ID == a.RunID {
+				return ephemeral("%s", statusText(r, s.steps[r.ID]))
+			}
+		}
+		return ephemeral("No run or request %s.", a.RunID)
+	}
+	var rs []*Request
+	for _, r := range s.reqs {
+		rs = append(rs, r)
+	}
+	sort.Slice(rs, func(i, j int) bool { return rs[i].Created.After(rs[j].Created) })
+	if len(rs) == 0 {
+		return ephemeral("No requests yet. %s", "Start one with `/keyir revoke <key or key id>`.")
+	}
+	var b strings.Builder
+	b.WriteString("*keyir requests* (newest first)\n")
+	for i, r := range rs {
+		if i == 10 {
+			fmt.Fprintf(&b, "… and %d older\n", len(rs)-10)
+			break
+		}
+		fmt.Fprintf(&b, "• %s — key `%s` — %s%s\n", r.ID, r.KeyID, describeState(r), runSuffix(r))
+	}
+	return ephemeral("%s", b.String())
+}
+
+func runSuffix(r *Request) string {
+	out := ""
+	if r.RunStatus != "" {
+		out += " — run " + r.RunID + " " + r.RunStatus
+	}
+	if r.State == StateInterrupted && r.RunDir != "" {
+		out += " — resume on the server: `keyir resume " + r.RunDir + "`"
+	}
+	return out
+}
+
+func (r *Request) clone() *Request {
+	c := *r
+	c.KeyScopes = slices.Clone(r.KeyScopes)
+	if r.ExitCode != nil {
+		x := *r.ExitCode
+		c.ExitCode = &x
+	}
+	return &c
+}
+
+// Requests returns a snapshot of every request (tests, status).
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Request, 0, len(s.reqs))
+	for _, r := range s.reqs {
+		out = append(out, *r.clone())
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
+	return out
+}
+
+// Wait waits for background work (plans, runs, drills) to finish, or ctx.
+func (s *Server) Wait(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
