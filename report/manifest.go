@@ -29,7 +29,10 @@ var ErrNoManifest = errors.New("no MANIFEST")
 //  2. a manifest_written event is appended to the journal with the SHA-256 of
 //     each of those renderings, so the journal (the source of truth) also
 //     binds what was rendered from it;
-//  3. MANIFEST is written over every file, the journal included.
+//  3. report.html is rendered, listing the SHA-256 of every file so far (the
+//     journal is sealed by then, so its sum is final; for the same reason
+//     the event in 2 cannot name report.html's sum, MANIFEST binds it);
+//  4. MANIFEST is written over every file, the journal and report.html included.
 //
 // The event cannot carry the MANIFEST head: the head covers journal.jsonl, so
 // an event naming it would have to contain its own hash. The head is returned
@@ -97,6 +100,15 @@ func (s *Store) Finish(rep *Report) (head string, err error) {
 	s.mu.Lock()
 	s.finished = true
 	s.mu.Unlock()
+	// report.html last: its evidence list gives the final SHA-256 of every
+	// other file, the sealed journal included; MANIFEST then covers it.
+	var page bytes.Buffer
+	if err := RenderHTML(&page, rep, s.dir); err != nil {
+		return "", err
+	}
+	if err := s.WriteFile(ReportHTML, page.Bytes()); err != nil {
+		return "", err
+	}
 	head, err = WriteManifest(s.dir)
 	if err != nil {
 		return "", err

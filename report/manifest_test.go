@@ -59,7 +59,7 @@ func TestManifestFormat(t *testing.T) {
 	if !slices.IsSorted(paths) || slices.Contains(paths, ManifestFile) {
 		t.Errorf("paths %v: want sorted, without MANIFEST", paths)
 	}
-	want := []string{"evidence/001-identify.jsonl", FindingsFile, JournalFile, ReportJSON, ReportMD, RunFile}
+	want := []string{"evidence/001-identify.jsonl", FindingsFile, JournalFile, ReportHTML, ReportJSON, ReportMD, RunFile}
 	if !slices.Equal(paths, want) {
 		t.Errorf("paths %v, want %v", paths, want)
 	}
@@ -71,7 +71,7 @@ func TestVerify(t *testing.T) {
 		tamper func(t *testing.T, dir string)
 		check  func(VerifyResult) bool
 	}{
-		{"untouched", func(*testing.T, string) {}, func(r VerifyResult) bool { return r.OK() && r.Files == 6 }},
+		{"untouched", func(*testing.T, string) {}, func(r VerifyResult) bool { return r.OK() && r.Files == 7 }},
 		{"changed byte", func(t *testing.T, dir string) {
 			p := filepath.Join(dir, ReportMD)
 			b, _ := os.ReadFile(p)

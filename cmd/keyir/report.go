@@ -1,7 +1,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
 
 	"github.com/urfave/cli/v2"
 
@@ -18,12 +24,23 @@ func (a *app) reportCommand() *cli.Command {
 				Name:      "show",
 				Usage:     "print a run's report",
 				ArgsUsage: "DIR",
-				Flags:     []cli.Flag{&cli.StringFlag{Name: "format", Value: "md", EnvVars: []string{"KEYIR_FORMAT"}, Usage: "md or json"}},
+				Flags:     []cli.Flag{&cli.StringFlag{Name: "format", Value: "md", EnvVars: []string{"KEYIR_FORMAT"}, Usage: "md, json or html (the self-contained page, as report.html)"}},
 				Action: func(c *cli.Context) error {
 					if c.NArg() != 1 {
 						return usageErr(fmt.Errorf("report show takes one report directory"))
 					}
 					return a.reportShow(c.Args().First(), c.String("format"))
+				},
+			},
+			{
+				Name:      "open",
+				Usage:     "print the path of a run's report.html and open it in a browser where there is one",
+				ArgsUsage: "DIR",
+				Action: func(c *cli.Context) error {
+					if c.NArg() != 1 {
+						return usageErr(fmt.Errorf("report open takes one report directory"))
+					}
+					return a.reportOpen(c.Args().First())
 				},
 			},
 			{
@@ -51,8 +68,74 @@ func (a *app) reportShow(dir, format string) error {
 		return report.RenderMarkdown(a.out, rep)
 	case "json":
 		return report.RenderJSON(a.out, rep)
+	case "html":
+		return report.RenderHTML(a.out, rep, dir)
 	}
-	return usageErr(fmt.Errorf("--format must be md or json, not %q", format))
+	return usageErr(fmt.Errorf("--format must be md, json or html, not %q", format))
+}
+
+// reportOpen prints where report.html is and hands it to the desktop's
+// opener when there is one. No browser is not an error: on a server over
+// SSH the path is what the responder needs.
+func (a *app) reportOpen(dir string) error {
+	path, err := filepath.Abs(filepath.Join(dir, report.ReportHTML))
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(path); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			if _, err := os.Stat(filepath.Join(dir, report.RunFile)); err != nil {
+				return fmt.Errorf("%s is not a keyir run directory", dir)
+			}
+			return fmt.Errorf("%s has no %s (the run has not finished, or an older keyir wrote it); `keyir report show %s --format html > report.html` renders one", dir, report.ReportHTML, dir)
+		}
+		return err
+	}
+	fmt.Fprintln(a.out, path)
+	if name, args := browserOpener(runtime.GOOS, a.getenv); name != "" {
+		if err := startOpener(name, append(args, path)...); err != nil {
+			fmt.Fprintf(a.errOut, "could not open a browser (%v); open the file above yourself\n", err)
+		}
+	}
+	return nil
+}
+
+// browserOpener names the command that opens a file in the user's browser,
+// or "" where there is none: a Linux session without a display would get a
+// text browser taking over the terminal, if anything. KEYIR_NO_BROWSER=1
+// turns it off.
+func browserOpener(goos string, getenv func(string) string) (string, []string) {
+	if getenv("KEYIR_NO_BROWSER") != "" {
+		return "", nil
+	}
+	var name string
+	var args []string
+	switch goos {
+	case "darwin":
+		name = "open"
+	case "windows":
+		name, args = "rundll32", []string{"url.dll,FileProtocolHandler"}
+	default:
+		if getenv("DISPLAY") == "" && getenv("WAYLAND_DISPLAY") == "" {
+			return "", nil
+		}
+		name = "xdg-open"
+	}
+	if _, err := exec.LookPath(name); err != nil {
+		return "", nil
+	}
+	return name, args
+}
+
+// startOpener starts the opener without waiting for the browser; tests
+// replace it.
+var startOpener = func(name string, args ...string) error {
+	cmd := exec.Command(name, args...)
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	go cmd.Wait() //nolint:errcheck // the browser's fate is not keyir's
+	return nil
 }
 
 func (a *app) reportVerify(dir string) error {
