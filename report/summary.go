@@ -94,7 +94,7 @@ func RenderSummary(w io.Writer, rep *Report, dir string) error {
 		fmt.Fprintf(bw, "Planned changes: %d (listed in the report)\n", len(rep.Planned))
 	}
 	if dir != "" {
-		fmt.Fprintf(bw, "Report: %s\n", filepath.Join(dir, ReportMD))
+		fmt.Fprintf(bw, "Report: %s (and report.html beside it)\n", filepath.Join(dir, ReportMD))
 	}
 	if rep.ManifestHead != "" {
 		fmt.Fprintf(bw, "Manifest head: %s\n", rep.ManifestHead)
