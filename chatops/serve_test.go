@@ -317,7 +317,11 @@ func TestServeSecondTriggerForOneKeyPointsAtTheFirst(t *testing.T) {
 func TestServeApprovalAfterExpiryIsRefused(t *testing.T) {
 	w := newWorld(t)
 	id := keyIDOf(w.fx.LeakedKey)
-	w.srv.Shutdown(context.Background()) // no expiry loop: the click must catch it
+	// Restart with an expiry loop that never ticks during the test, so it is
+	// the click itself that must notice the expiry (with the loop's 20 ms tick
+	// the loop could win the race under load and the test would be flaky).
+	w.srv.Shutdown(context.Background())
+	w.mods = func(o *chatops.Options) { o.ExpiryTick = time.Hour }
 	w.start()
 	w.command(alice, channel, "revoke "+id+" --dry-run")
 	r := w.request(id, chatops.StatePending)

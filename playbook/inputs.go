@@ -6,9 +6,14 @@ import (
 	"regexp"
 	"sort"
 	"time"
+	"unicode/utf8"
 
 	"github.com/keyir/keyir/actions"
 )
+
+// MaxInputSize bounds one input value (64 KiB): a key, a URL or a note is
+// far smaller; a bigger value is a mistake or an attack.
+const MaxInputSize = 64 << 10
 
 // ResolveInputs turns the responder's --input values into typed values for
 // templates. Every declared input gets a value (given, default, or the zero
@@ -46,6 +51,17 @@ func (pb *Playbook) ResolveInputs(given map[string]string) (map[string]any, erro
 				continue
 			}
 			raw = in.Default
+		}
+		// Bounded and well-formed before anything else looks at it: a value
+		// ends up in templates, URLs, the journal and Slack. The message
+		// gives the length only (the value may be a secret).
+		if len(raw) > MaxInputSize {
+			errs = append(errs, fmt.Errorf("input %s: the value is %d bytes; the limit is %d", in.Name, len(raw), MaxInputSize))
+			continue
+		}
+		if !utf8.ValidString(raw) {
+			errs = append(errs, fmt.Errorf("input %s: the value is not valid UTF-8", in.Name))
+			continue
 		}
 		var re *regexp.Regexp
 		if in.Pattern != "" {

@@ -81,14 +81,14 @@ func TestResolveInputsErrors(t *testing.T) {
 // (a typo, a truncated paste) is still a live secret; the error must not
 // echo it, not even in part.
 func TestResolveInputsSecretNotInErrors(t *testing.T) {
-	pb, err := Load("inputs.yaml", []byte(inputsPlaybook+`  - id: b
+	_, err := Load("inputs.yaml", []byte(inputsPlaybook+`  - id: b
     action: core.note
     with: {text: "{{ .inputs.tokens }}"}
 `))
 	if err == nil {
 		t.Fatal("want an unknown input problem")
 	}
-	pb, err = Load("inputs.yaml", []byte(strings.Replace(inputsPlaybook, "inputs:\n", "inputs:\n  tokens: {type: list, secret: true, pattern: 'tok_[a-z]+'}\n  pin: {type: int, secret: true}\n", 1)))
+	pb, err := Load("inputs.yaml", []byte(strings.Replace(inputsPlaybook, "inputs:\n", "inputs:\n  tokens: {type: list, secret: true, pattern: 'tok_[a-z]+'}\n  pin: {type: int, secret: true}\n", 1)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -266,9 +266,8 @@ type execution struct {
 	done    map[int]bool // step index (0-based) finished in an earlier attempt of this run
 	resumed bool
 
-	mu            sync.Mutex // guards the journal and containment against concurrent recorders
-	containment   *report.Containment
-	plannedByStep map[string]int
+	mu          sync.Mutex // guards the journal and containment against concurrent recorders
+	containment *report.Containment
 }
 
 func (e *execution) append(ev report.Event) error {

@@ -189,6 +189,11 @@ func (a *Activity) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 	}
 	start, end := window(env, a.WindowStart, a.WindowEnd, 7*24*time.Hour)
 	start, end = start.Truncate(time.Second), ceilSecond(end)
+	if !start.Before(end) {
+		// Validate cannot see this when window_end defaults to now: a
+		// window_start in the future would build a query the API refuses.
+		return nil, &actions.ParamError{Param: "window_start", Msg: fmt.Sprintf("must be before the window's end (%s)", end.Format(time.RFC3339))}
+	}
 	t := newTally()
 	queries := 0
 	complete := true

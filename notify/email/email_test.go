@@ -31,7 +31,7 @@ func (f *fakeMailSend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Header.Get("Authorization") != "Bearer "+notifytest.NotifyKey {
-		http.Error(w, `{"errors":[{"field":null,"message":"authorization required"}]}`, 401)
+		http.Error(w, `{"errors":[{"field":null,"message":"authorization required"}]}`, http.StatusUnauthorized)
 		return
 	}
 	if len(f.fail) > 0 {
@@ -108,9 +108,7 @@ func TestSendDryRunSandboxed(t *testing.T) {
 		t.Errorf("HTML part not escaped: %s", m.Content[1].Value)
 	}
 	var outs [][]byte
-	for _, b := range f.bodies {
-		outs = append(outs, b)
-	}
+	outs = append(outs, f.bodies...)
 	notifytest.AssertLeaksNoSecret(t, []string{notifytest.LeakedKey, notifytest.BotToken, notifytest.ResponderKey, notifytest.WebhookSecret}, outs...)
 }
 

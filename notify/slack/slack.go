@@ -11,9 +11,12 @@ package slack
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -320,7 +323,24 @@ func classify(err error) error {
 		}
 		return err
 	}
+	if unreadableAnswer(err) {
+		return err
+	}
 	return notify.TransportError(err)
+}
+
+// unreadableAnswer reports an answer that arrived but could not be decoded
+// (a body cut short, not JSON): Slack received and most likely carried out
+// the call, and chat.postMessage is not idempotent, so asking again would
+// post the message twice. It is permanent. A failure before any answer (a
+// reset, a timeout) comes wrapped in *url.Error and stays retryable.
+func unreadableAnswer(err error) bool {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return false
+	}
+	var se *json.SyntaxError
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &se)
 }
 
 // fallback is the top-level text: notifications and screen readers use it.

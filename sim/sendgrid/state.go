@@ -429,8 +429,6 @@ func filter[T any](s *State, get func() []T, sub string, of func(T) string) []T 
 	return out
 }
 
-func (s *State) liveKeysCount(subuser string) int { return len(s.Keys(subuser)) }
-
 func (s *State) stats(subuser string, date string) DayStats {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/keyir/keyir/playbook"
+	sgsim "github.com/keyir/keyir/sim/sendgrid"
+	slacksim "github.com/keyir/keyir/sim/slack"
+)
+
+// hostileDir is the corpus of malicious files (testdata/hostile at the
+// repository root).
+var hostileDir = filepath.Join("..", "..", "testdata", "hostile")
+
+type fileState struct {
+	size int64
+	mod  time.Time
+	mode fs.FileMode
+}
+
+// snapshot records every path under root.
+func snapshot(t *testing.T, root string) map[string]fileState {
+	t.Helper()
+	m := map[string]fileState{}
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		fi, err := d.Info()
+		if err == nil {
+			m[p] = fileState{fi.Size(), fi.ModTime(), fi.Mode()}
+		}
+		return nil
+	})
+	return m
+}
+
+// changedOutside lists paths created, changed or removed outside allowed.
+func changedOutside(before, after map[string]fileState, allowed string) []string {
+	var out []string
+	inside := func(p string) bool { return p == allowed || strings.HasPrefix(p, allowed+string(filepath.Separator)) }
+	for p, a := range after {
+		if b, ok := before[p]; (!ok || b != a) && !inside(p) {
+			out = append(out, p)
+		}
+	}
+	for p := range before {
+		if _, ok := after[p]; !ok && !inside(p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// TestHostileInputs feeds the corpus and crafted arguments to the CLI: each
+// is refused (or handled) with a clear message, and nothing is written
+// anywhere but the reports directory.
+func TestHostileInputs(t *testing.T) {
+	envv, _, leaked := simAccount(t, sgsim.ResponderScopes())
+	root := t.TempDir()
+	reports := filepath.Join(root, "reports")
+	outside := filepath.Join(root, "outside")
+	os.MkdirAll(outside, 0o700)
+	writeFile(t, outside, "sentinel", "must stay as it is")
+	os.MkdirAll(reports, 0o700)
+	big := filepath.Join(root, "inputs", "oversized.yaml")
+	os.MkdirAll(filepath.Dir(big), 0o700)
+	os.WriteFile(big, []byte("name: big\ndescription: \""+strings.Repeat("A", playbook.MaxSize)+"\"\nsteps: []\n"), 0o600)
+	aFile := writeFile(t, filepath.Join(root, "inputs"), "a-file", "not a directory")
+	// A finished run to point resume and report at.
+	if r := keyir(t, "", envv, "run", filepath.Join(hostileDir, "mentions.yaml"), "--reports", reports); r.code != 0 {
+		t.Fatalf("setup run: %d %s", r.code, r.stderr)
+	}
+	runDir := onlyRunDir(t, reports)
+
+	cases := []struct {
+		name  string
+		stdin string
+		args  []string
+		code  int
+		msg   string // in stderr
+	}{
+		{"yaml alias bomb", "", []string{"validate", filepath.Join(hostileDir, "alias-bomb.yaml")}, 2, "YAML anchors (&a) are not allowed"},
+		{"deeply nested yaml", "", []string{"validate", filepath.Join(hostileDir, "deep-nesting.yaml")}, 2, "exceeded max depth"},
+		{"invalid utf-8 playbook", "", []string{"validate", filepath.Join(hostileDir, "invalid-utf8.yaml")}, 2, "invalid leading UTF-8 octet"},
+		{"alias bomb run", "", []string{"run", filepath.Join(hostileDir, "alias-bomb.yaml"), "--reports", reports}, 2, "anchors"},
+		{"oversized playbook", "", []string{"validate", big}, 2, "bytes"},
+		{"key id traversal", "", []string{"run", "sendgrid-key-compromise", "--key-id", "../../../../outside/x", "--reports", reports}, 2, "key_id"},
+		{"key id traversal 22 chars", "", []string{"run", "sendgrid-key-compromise", "--key-id", "..%2F..%2F..%2Foutside%2F", "--reports", reports}, 2, "key_id"},
+		{"leaked key with traversal", "SG.../../../outside/aaaaaaaaaa." + strings.Repeat("b", 43) + "\n", []string{"run", "sendgrid-key-compromise", "--key", "-", "--reports", reports}, 2, "key"},
+		{"incident traversal", "", []string{"run", filepath.Join(hostileDir, "mentions.yaml"), "--incident", "../../outside/pwned", "--reports", reports}, 0, ""},
+		{"incident with NUL and newline", "", []string{"run", filepath.Join(hostileDir, "mentions.yaml"), "--incident", "INC\x00\n../x", "--reports", reports}, 0, ""},
+		{"reports is a file", "", []string{"run", filepath.Join(hostileDir, "mentions.yaml"), "--reports", aFile}, 1, "a-file"},
+		{"resume traversal", "", []string{"resume", filepath.Join(reports, "..", "outside")}, 1, "outside"},
+		{"resume run id traversal", "", []string{"resume", filepath.Join(runDir, "..", "..", "..")}, 1, ""},
+		{"report verify traversal", "", []string{"report", "verify", filepath.Join(reports, "..", "outside")}, 1, ""},
+		{"report show traversal", "", []string{"report", "show", filepath.Join(reports, "..", "..", "..", "etc")}, 1, ""},
+		{"huge --input", "", []string{"run", "generic-key-revoke", "--input", "revoke_url=http://127.0.0.1:1/" + strings.Repeat("x", 8<<20), "--dry-run", "--reports", reports}, 2, "input revoke_url: the value is 8388627 bytes; the limit is 65536"},
+		{"huge --input notes", "", []string{"run", "generic-key-revoke", "--input", "revoke_url=http://127.0.0.1:1/k", "--input", "notes=" + strings.Repeat("<!channel> ", 1<<20), "--dry-run", "--reports", reports}, 2, "input notes: the value is"},
+		// The flag parser turns invalid bytes into U+FFFD before keyir sees
+		// them (the playbook's own refusal is TestResolveInputsRefusesHostileValues);
+		// the run goes on with a harmless value and fails its request.
+		{"invalid utf-8 --input", "", []string{"run", "generic-key-revoke", "--input", "revoke_url=http://127.0.0.1:1/\xff\xfe", "--dry-run", "--reports", reports}, -1, ""},
+		{"oversized stdin key", strings.Repeat("S", 1<<20), []string{"run", "sendgrid-key-compromise", "--key", "-", "--reports", reports}, 2, ""},
+		{"key-file traversal to a directory", "", []string{"run", "sendgrid-key-compromise", "--key-file", filepath.Join(reports, "..", "outside"), "--reports", reports}, 2, "--key-file"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := snapshot(t, root)
+			r := keyir(t, c.stdin, envv, c.args...)
+			after := snapshot(t, root)
+			if c.code >= 0 && r.code != c.code {
+				t.Errorf("exit %d, want %d\nstderr: %.400s", r.code, c.code, r.stderr)
+			}
+			if r.code != 0 && strings.TrimSpace(r.stderr) == "" {
+				t.Errorf("refused without a message")
+			}
+			if c.msg != "" && !strings.Contains(r.stderr, c.msg) {
+				t.Errorf("stderr lacks %q:\n%.400s", c.msg, r.stderr)
+			}
+			if len(r.stderr) > 64<<10 {
+				t.Errorf("stderr is %d bytes: a hostile input was echoed", len(r.stderr))
+			}
+			if bad := changedOutside(before, after, reports); len(bad) > 0 {
+				t.Errorf("written outside the reports directory: %v", bad)
+			}
+			if strings.Contains(r.stdout+r.stderr, leaked.Secret) {
+				t.Error("the leaked key's secret reached the output")
+			}
+		})
+	}
+	// Every run directory is a direct child of reports, named by sanitized parts.
+	entries, _ := os.ReadDir(reports)
+	for _, e := range entries {
+		if strings.ContainsAny(e.Name(), "/\\\x00\n") {
+			t.Errorf("run directory name %q", e.Name())
+		}
+	}
+}
+
+// TestHostileAPIContentIsEscapedEverywhere: key names, subjects, webhook and
+// forwarding addresses chosen by the key's holder carry Slack mentions,
+// markdown, HTML, invalid UTF-8 and a megabyte of text. The run completes,
+// every Slack message shows them as text (no live mention), the reports
+// are valid UTF-8 JSON, and the evidence stays bounded.
+func TestHostileAPIContentIsEscapedEverywhere(t *testing.T) {
+	const evil = "<!channel> <!here> <@U0ADMIN> <#C0SECRET> *bold* _it_ ~s~ `code` <https://evil.example|click me> [x](https://evil.example) <script>alert(1)</script> \xff\xfe"
+	envv, srv, leaked := simAccount(t, sgsim.ResponderScopes())
+	st := srv.State()
+	st.AddKey(sgsim.Key{ID: "EvilKeyIdEvilKeyIdEv01", Secret: strings.Repeat("e", 43), Name: evil + strings.Repeat("N", 1<<20), Scopes: []string{"mail.send"}})
+	at := time.Now().Add(-2 * time.Hour)
+	st.AddMessages(sgsim.Message{ID: "m1", APIKeyID: leaked.ID, From: "a@example.com", To: evil + "@example.net", Subject: evil, Status: "delivered", LastEventTime: at})
+	st.AddEventWebhook(sgsim.EventWebhook{URL: "https://evil.example/<!channel>/" + evil, FriendlyName: evil, Enabled: true, Created: at, Updated: at, Events: []string{"open"}})
+	st.AddInvite(sgsim.Invite{Email: "<!here>@evil.example", IsAdmin: true, Token: "t", Expiration: at.Add(96 * time.Hour)})
+	slack := slacksim.New(slacksim.Options{RateLimit: slacksim.RateLimit{Off: true}})
+	api, err := slack.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slack.Close()
+	envv["SLACK_API_URL"], envv["SLACK_BOT_TOKEN"] = api, slack.BotToken()
+	reports := filepath.Join(t.TempDir(), "reports")
+	r := keyir(t, leaked.Token()+"\n", envv, "run", "sendgrid-key-compromise", "--key", "-", "--reports", reports, "--slack-channel", "C0INCIDENT",
+		"--window-start", time.Now().Add(-24*time.Hour).UTC().Format(time.RFC3339))
+	if r.code != 0 && r.code != 3 {
+		t.Fatalf("run: exit %d\n%.2000s", r.code, r.stderr)
+	}
+	if len(r.stderr) > 256<<10 || len(r.stdout) > 256<<10 {
+		t.Errorf("terminal output %d+%d bytes: the megabyte name was printed whole", len(r.stdout), len(r.stderr))
+	}
+	for _, c := range slack.Calls() {
+		for _, field := range []string{"text", "blocks"} {
+			v := c.Fields.Get(field)
+			for _, live := range []string{"<!channel>", "<!here>", "<@U0ADMIN>", "<#C0SECRET>", "<https://evil.example|click me>", "<script>"} {
+				if strings.Contains(v, live) {
+					t.Errorf("Slack %s %s carries a live %q", c.Method, field, live)
+				}
+			}
+			if len(v) > 50<<10 {
+				t.Errorf("Slack %s %s is %d bytes", c.Method, field, len(v))
+			}
+		}
+	}
+	dir := onlyRunDir(t, reports)
+	for _, name := range []string{"report.json", "findings.json", "run.json"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !utf8.Valid(b) || !json.Valid(b) {
+			t.Errorf("%s is not valid UTF-8 JSON", name)
+		}
+	}
+	var total int64
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if fi, err := d.Info(); err == nil && !d.IsDir() {
+			total += fi.Size()
+		}
+		return nil
+	})
+	if total > 32<<20 {
+		t.Errorf("evidence directory is %d bytes for one 1 MiB name", total)
+	}
+	if v := keyir(t, "", nil, "report", "verify", dir); v.code != 0 {
+		t.Errorf("verify: %+v", v)
+	}
+}

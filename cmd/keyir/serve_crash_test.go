@@ -1,0 +1,322 @@
+package main
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/keyir/keyir/chatops"
+	"github.com/keyir/keyir/report"
+	sgsim "github.com/keyir/keyir/sim/sendgrid"
+	slacksim "github.com/keyir/keyir/sim/slack"
+)
+
+const serveSigning = "crash-test-signing-secret-0123"
+
+// serveCrashWorld: the SendGrid and Slack simulators in this process, a
+// `keyir serve` subprocess that the test kills and restarts.
+type serveCrashWorld struct {
+	t        *testing.T
+	dir      string
+	cfg      string
+	sg       *sgsim.Server
+	slack    *slacksim.Server
+	api      string
+	env      []string
+	leaked   string
+	leakedID string
+	others   []string
+	addr     string
+	cmd      *exec.Cmd
+	// holdDelete, when set, holds DELETEs until closed.
+	mu         sync.Mutex
+	holdDelete chan struct{}
+	deleteSeen chan struct{}
+}
+
+func newServeCrashWorld(t *testing.T) *serveCrashWorld {
+	sc, _ := sgsim.LookupScenario("persistence")
+	fx := sc.Build(time.Now())
+	fx.Attack(fx.State)
+	fx.Config.Limits = nil
+	w := &serveCrashWorld{t: t, dir: t.TempDir(), sg: sgsim.New(fx.State, fx.Config), leaked: fx.LeakedKey}
+	w.leakedID = strings.Split(fx.LeakedKey, ".")[1]
+	for _, sub := range []string{"", "marketing"} {
+		for _, k := range fx.State.Keys(sub) {
+			if k.ID != w.leakedID {
+				w.others = append(w.others, k.ID)
+			}
+		}
+	}
+	gate := http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		w.mu.Lock()
+		hold, seen := w.holdDelete, w.deleteSeen
+		w.mu.Unlock()
+		if r.Method == http.MethodDelete && hold != nil {
+			close(seen)
+			<-hold
+		}
+		w.sg.ServeHTTP(rw, r)
+	})
+	base, shutdown, err := sgsim.Listen("127.0.0.1:0", gate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { shutdown(context.Background()) })
+	w.slack = slacksim.New(slacksim.Options{RateLimit: slacksim.RateLimit{Off: true}})
+	if w.api, err = w.slack.Listen("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.slack.Close() })
+	w.cfg = writeFile(t, w.dir, "serve.yaml", "team_id: "+slacksim.DefaultTeamID+"\napi_app_id: "+slacksim.DefaultAppID+
+		"\nallowed_users: [U0ALICE, U0BOB]\nallowed_channels: [C0INCIDENT]\ntwo_person: true\nreports_dir: "+filepath.Join(w.dir, "reports")+
+		"\ndata_dir: "+filepath.Join(w.dir, "data")+"\n")
+	w.env = []string{"SLACK_BOT_TOKEN=" + w.slack.BotToken(), "SLACK_SIGNING_SECRET=" + serveSigning,
+		"SENDGRID_API_URL=" + base, "SENDGRID_API_KEY=" + fx.ResponderKey}
+	return w
+}
+
+// start runs keyir serve and waits for /healthz.
+func (w *serveCrashWorld) start() {
+	t := w.t
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.addr = ln.Addr().String()
+	ln.Close()
+	w.cmd = keyirProcess(t, "serve", "--config", w.cfg, "--listen", w.addr, "--slack-api-url", w.api)
+	w.cmd.Env = append(w.cmd.Env, w.env...)
+	w.cmd.Stdout, w.cmd.Stderr = io.Discard, io.Discard
+	if err := w.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get("http://" + w.addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			w.cmd.Process.Kill()
+			t.Fatalf("keyir serve did not come up on %s", w.addr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (w *serveCrashWorld) kill() {
+	w.cmd.Process.Kill()
+	w.cmd.Wait()
+}
+
+func (w *serveCrashWorld) post(path string, body string) (int, string) {
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	m := hmac.New(sha256.New, []byte(serveSigning))
+	m.Write([]byte("v0:" + ts + ":" + body))
+	req, _ := http.NewRequest("POST", "http://"+w.addr+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Slack-Request-Timestamp", ts)
+	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(m.Sum(nil)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func (w *serveCrashWorld) command(user, text string) {
+	body := url.Values{"team_id": {slacksim.DefaultTeamID}, "api_app_id": {slacksim.DefaultAppID}, "user_id": {user},
+		"channel_id": {"C0INCIDENT"}, "command": {"/keyir"}, "text": {text},
+		"response_url": {w.slack.NewResponseURL("", "C0INCIDENT", user)}}.Encode()
+	if code, b := w.post("/slack/commands", body); code != 200 {
+		w.t.Fatalf("command: %d %s", code, b)
+	}
+}
+
+func (w *serveCrashWorld) approve(user string, r chatops.Request) {
+	p, _ := json.Marshal(map[string]any{
+		"type": "block_actions", "team": map[string]any{"id": slacksim.DefaultTeamID}, "api_app_id": slacksim.DefaultAppID,
+		"user": map[string]any{"id": user}, "channel": map[string]any{"id": r.Channel},
+		"container":    map[string]any{"type": "message", "message_ts": r.MessageTS, "channel_id": r.Channel},
+		"response_url": w.slack.NewResponseURL("", r.Channel, user), "trigger_id": "1.2.3",
+		"actions": []map[string]any{{"action_id": chatops.ActionApprove, "block_id": "keyir_approval", "value": r.ID, "type": "button", "action_ts": "1"}},
+	})
+	if code, b := w.post("/slack/interactions", url.Values{"payload": {string(p)}}.Encode()); code != 200 {
+		w.t.Fatalf("approve: %d %s", code, b)
+	}
+}
+
+// request waits for the request on the leaked key to reach one of states,
+// reading the persisted DATA_DIR/requests files (the server's own record).
+func (w *serveCrashWorld) request(states ...chatops.State) chatops.Request {
+	w.t.Helper()
+	return w.requestIn(filepath.Join(w.dir, "data"), states...)
+}
+
+func (w *serveCrashWorld) requestIn(dataDir string, states ...chatops.State) chatops.Request {
+	w.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	var last chatops.Request
+	for time.Now().Before(deadline) {
+		files, _ := filepath.Glob(filepath.Join(dataDir, "requests", "*.json"))
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			var r chatops.Request
+			if err != nil || json.Unmarshal(b, &r) != nil || r.KeyID != w.leakedID {
+				continue
+			}
+			last = r
+			for _, s := range states {
+				if r.State == s && (s != chatops.StatePending || r.MessageTS != "") {
+					return r
+				}
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	w.t.Fatalf("request never reached %v; last %+v", states, last)
+	return last
+}
+
+func (w *serveCrashWorld) checkOnce(label string) {
+	t := w.t
+	effective := 0
+	for _, r := range w.sg.Requests() {
+		if r.Method != http.MethodDelete {
+			continue
+		}
+		if r.Path != "/v3/api_keys/"+w.leakedID {
+			t.Errorf("%s: DELETE %s is not the leaked key", label, r.Path)
+		}
+		if r.Status/100 == 2 {
+			effective++
+		}
+	}
+	if effective != 1 {
+		t.Errorf("%s: %d effective revocations, want 1", label, effective)
+	}
+	for _, id := range w.others {
+		if !w.sg.State().KeyLive(id, time.Now()) {
+			t.Errorf("%s: innocent key %s revoked", label, id)
+		}
+	}
+	seen := map[string]bool{}
+	for _, c := range w.slack.Calls() {
+		if c.Method != "chat.postMessage" || c.Status != 200 || c.Error != "" {
+			continue
+		}
+		k := c.Fields.Get("thread_ts") + "|" + c.Fields.Get("text") + "|" + c.Fields.Get("blocks")
+		if seen[k] {
+			t.Errorf("%s: Slack message posted twice: %.100q", label, c.Fields.Get("text"))
+		}
+		seen[k] = true
+	}
+}
+
+// TestServeSIGKILLWithPendingApproval: keyir serve is killed while a
+// revoke waits for its second person. Restarted, it still has the request
+// (the leaked key itself was only in memory: the run goes by key id); the
+// approval runs it once; the evidence verifies.
+func TestServeSIGKILLWithPendingApproval(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess test")
+	}
+	w := newServeCrashWorld(t)
+	w.start()
+	w.command("U0ALICE", "revoke "+w.leaked+" INC-SERVE-1")
+	pending := w.request(chatops.StatePending)
+	w.kill()
+	if got := w.sg.Count(http.MethodDelete, ""); got != 0 {
+		t.Fatalf("%d DELETEs before approval", got)
+	}
+	w.start()
+	defer w.kill()
+	r := w.request(chatops.StatePending)
+	if r.ID != pending.ID {
+		t.Fatalf("restored request %s, want %s", r.ID, pending.ID)
+	}
+	w.approve("U0BOB", r)
+	done := w.request(chatops.StateFinished, chatops.StateFailed, chatops.StateInterrupted)
+	if done.State != chatops.StateFinished || done.RunDir == "" {
+		t.Fatalf("after approval: %+v", done)
+	}
+	if v := keyir(t, "", nil, "report", "verify", done.RunDir); v.code != 0 {
+		t.Fatalf("verify: %+v", v)
+	}
+	w.checkOnce("pending+SIGKILL")
+	if w.sg.State().KeyLive(w.leakedID, time.Now()) {
+		t.Fatal("the leaked key is live")
+	}
+}
+
+// TestServeSIGKILLWithRunInFlight: keyir serve is killed while its run's
+// DELETE is in flight (held by the simulator, which then carries it out).
+// Restarted, the request is marked interrupted with the run directory; the
+// directory is unsealed (Verify says so); `keyir resume` finishes it
+// without a second effective revoke, and the evidence verifies.
+func TestServeSIGKILLWithRunInFlight(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess test")
+	}
+	w := newServeCrashWorld(t)
+	hold, seen := make(chan struct{}), make(chan struct{})
+	w.mu.Lock()
+	w.holdDelete, w.deleteSeen = hold, seen
+	w.mu.Unlock()
+	w.start()
+	w.command("U0ALICE", "revoke "+w.leaked+" INC-SERVE-2")
+	w.approve("U0BOB", w.request(chatops.StatePending))
+	select {
+	case <-seen:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the run's DELETE never came")
+	}
+	w.kill()
+	w.mu.Lock()
+	w.holdDelete = nil
+	w.mu.Unlock()
+	close(hold) // the server carries out the DELETE it had received
+	w.start()
+	defer w.kill()
+	r := w.request(chatops.StateInterrupted)
+	if r.RunDir == "" || !strings.Contains(r.Detail, "keyir resume") {
+		t.Fatalf("interrupted request: %+v", r)
+	}
+	if v, err := report.Verify(r.RunDir); err == nil && v.OK() {
+		t.Fatalf("an unsealed run directory verified: %+v", v)
+	}
+	keyFile := writeFile(t, w.dir, "leaked.key", w.leaked+"\n")
+	envv := map[string]string{}
+	for _, kv := range w.env {
+		k, v, _ := strings.Cut(kv, "=")
+		envv[k] = v
+	}
+	res := keyir(t, "", envv, "resume", r.RunDir, "--key-file", keyFile)
+	if res.code != 0 {
+		t.Fatalf("resume: %d\n%s", res.code, res.stderr)
+	}
+	if v := keyir(t, "", nil, "report", "verify", r.RunDir); v.code != 0 {
+		t.Fatalf("verify after resume: %+v", v)
+	}
+	w.checkOnce("in-flight+SIGKILL")
+}

@@ -1,0 +1,345 @@
+package prove
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/keyir/keyir/report"
+	sgsim "github.com/keyir/keyir/sim/sendgrid"
+)
+
+// buildKeyir builds the keyir command once per benchmark process.
+var (
+	buildOnce sync.Once
+	keyirBin  string
+	buildErr  error
+)
+
+func keyirBinary(b *testing.B) string {
+	b.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "keyir-bench-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		keyirBin = filepath.Join(dir, "keyir")
+		goTool, err := exec.LookPath("go")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		out, err := exec.Command(goTool, "build", "-o", keyirBin, "../../cmd/keyir").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		b.Fatal(buildErr)
+	}
+	return keyirBin
+}
+
+// BenchmarkFullRunContainment50ms: time to containment of the whole
+// sendgrid-key-compromise run from its start (identify, liveness, snapshot,
+// notify_open, revoke, confirm) with 50 ms added to every SendGrid answer,
+// against one bare DELETE at the same latency sent by curl (net/http when
+// curl is not installed; the metric's name says which).
+func BenchmarkFullRunContainment50ms(b *testing.B) {
+	curl, _ := exec.LookPath("curl")
+	for range b.N {
+		b.StopTimer()
+		w := newWorld(b)
+		sc, _ := sgsim.LookupScenario("persistence")
+		fx := sc.Build(time.Now())
+		fx.Attack(fx.State)
+		fx.Config.Limits = nil
+		fx.Config.Latency = 50 * time.Millisecond
+		srv := sgsim.New(fx.State, fx.Config)
+		base, shutdown, err := sgsim.Listen("127.0.0.1:0", srv)
+		if err != nil {
+			b.Fatal(err)
+		}
+		w.fx, w.sg, w.env["SENDGRID_API_KEY"], w.env["SENDGRID_API_URL"] = fx, srv, fx.ResponderKey, base
+		other := sgsim.NewKey(rand.New(rand.NewPCG(1, 1)), "other", nil)
+		fx.State.AddKey(other)
+		bare := bareDelete(b, curl, base+"/v3/api_keys/"+other.ID, fx.ResponderKey)
+		b.StartTimer()
+		res, err := w.run(context.Background(), nil)
+		b.StopTimer()
+		shutdown(context.Background())
+		if err != nil || res.ExitCode != 0 {
+			b.Fatalf("run: %v %+v", err, res)
+		}
+		ttc := res.Report.Run.Containment.TimeToContainment
+		b.ReportMetric(float64(ttc.Milliseconds()), "ttc-ms")
+		if curl != "" {
+			b.ReportMetric(float64(bare.Milliseconds()), "curl-delete-ms")
+		} else {
+			b.ReportMetric(float64(bare.Milliseconds()), "nethttp-delete-ms")
+		}
+		b.ReportMetric(float64(ttc)/float64(bare), "ratio")
+		b.StartTimer()
+	}
+}
+
+func bareDelete(b *testing.B, curl, u, key string) time.Duration {
+	b.Helper()
+	t0 := time.Now()
+	if curl != "" {
+		out, err := exec.Command(curl, "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "DELETE", "-H", "Authorization: Bearer "+key, u).Output()
+		if err != nil || string(out) != "204" {
+			b.Fatalf("curl DELETE: %v %s", err, out)
+		}
+		return time.Since(t0)
+	}
+	req, _ := http.NewRequest(http.MethodDelete, u, nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 204 {
+		b.Fatalf("DELETE: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	return time.Since(t0)
+}
+
+// watchHWM samples VmHWM (the peak resident set, KiB) of a running process
+// from /proc every 2 ms; the returned function stops and gives the highest
+// value seen. getrusage's ru_maxrss cannot be used: a child started from this
+// (large) process inherits the parent's high-water mark at exec.
+func watchHWM(pid int) func() int64 {
+	var mu sync.Mutex
+	var peak int64
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
+				for _, line := range strings.Split(string(b), "\n") {
+					var kb int64
+					if _, err := fmt.Sscanf(line, "VmHWM: %d kB", &kb); err == nil {
+						mu.Lock()
+						peak = max(peak, kb)
+						mu.Unlock()
+					}
+				}
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+	}()
+	return func() int64 {
+		close(stop)
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		return peak
+	}
+}
+
+// BenchmarkReport200k: a whole `keyir run` (a separate process, the
+// simulator in this one) over an account whose leaked key sent 200,000
+// messages in the window: wall time and peak RSS of the keyir process
+// (VmHWM, sampled). Baselines from the same run: the wall time of a
+// bare client sending exactly the Email Activity queries keyir sent and
+// reading their answers; the peak RSS of an idle keyir process (the
+// floor); and the bytes of those answers (a peak RSS below them means the
+// messages are streamed into aggregates, never held).
+func BenchmarkReport200k(b *testing.B) {
+	const n = 200000
+	bin := keyirBinary(b)
+	for range b.N {
+		b.StopTimer()
+		// The leaked key is live here, and sent n messages over six days.
+		st := sgsim.NewState()
+		rng := rand.New(rand.NewPCG(2, 2))
+		leaked := sgsim.NewKey(rng, "bulk-sender", []string{"mail.send"})
+		responder := sgsim.NewKey(rng, "responder", sgsim.ResponderScopes())
+		st.AddKey(leaked)
+		st.AddKey(responder)
+		end := time.Now().UTC().Truncate(time.Second)
+		msgs := make([]sgsim.Message, n)
+		for i := range msgs {
+			msgs[i] = sgsim.Message{ID: fmt.Sprintf("m%07d", i), APIKeyID: leaked.ID, From: "a@example.com",
+				To: fmt.Sprintf("user%06d@example.net", i%150000), Subject: fmt.Sprintf("subject %d", i%40), Status: "delivered",
+				LastEventTime: end.Add(-time.Duration(i) * (6 * 24 * time.Hour / n))}
+		}
+		st.AddMessages(msgs...)
+		msgs = nil
+		cfg := sgsim.DefaultConfig()
+		cfg.Limits = nil
+		srv := sgsim.New(st, cfg)
+		base, shutdown, err := sgsim.Listen("127.0.0.1:0", srv)
+		if err != nil {
+			b.Fatal(err)
+		}
+		dir := b.TempDir()
+		keyFile := filepath.Join(dir, "key")
+		os.WriteFile(keyFile, []byte(leaked.Token()+"\n"), 0o600)
+		cmd := exec.Command(bin, "run", "sendgrid-key-compromise", "--key-file", keyFile, "--reports", filepath.Join(dir, "reports"),
+			"--window-start", end.Add(-7*24*time.Hour).Format(time.RFC3339), "--window-end", end.Add(time.Second).Format(time.RFC3339))
+		cmd.Env = append(os.Environ(), "SENDGRID_API_URL="+base, "SENDGRID_API_KEY="+responder.Token())
+		var out strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &out
+		b.StartTimer()
+		t0 := time.Now()
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		rss := watchHWM(cmd.Process.Pid)
+		err = cmd.Wait()
+		wall := time.Since(t0)
+		b.StopTimer()
+		peak := rss()
+		if err != nil {
+			b.Fatalf("keyir run: %v\n%s", err, out.String())
+		}
+		// The run must have counted every message, or the figure is void.
+		dirs, _ := filepath.Glob(filepath.Join(dir, "reports", "*", "report.json"))
+		if len(dirs) != 1 {
+			b.Fatalf("report.json: %v", dirs)
+		}
+		rep, err := report.Load(filepath.Dir(dirs[0]))
+		if err != nil {
+			b.Fatal(err)
+		}
+		counted := -1
+		for _, s := range rep.Steps {
+			if s.ID == "activity" {
+				if v, ok := s.Outputs["messages"].(float64); ok {
+					counted = int(v)
+				} else if v, ok := s.Outputs["messages"].(int); ok {
+					counted = v
+				}
+			}
+		}
+		if counted != n {
+			b.Fatalf("the run counted %d messages, want %d (outputs %v)", counted, n, rep.Steps)
+		}
+		// The floor: the same queries, sent and read by a bare client.
+		var queries []string
+		for _, r := range srv.Requests() {
+			if r.Route == "GET /v3/messages" {
+				queries = append(queries, base+r.Path+"?"+r.RawQuery)
+			}
+		}
+		t1 := time.Now()
+		var payload int64
+		for _, q := range queries {
+			req, _ := http.NewRequest(http.MethodGet, q, nil)
+			req.Header.Set("Authorization", "Bearer "+responder.Token())
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			nb, _ := io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			payload += nb
+		}
+		fetch := time.Since(t1)
+		shutdown(context.Background())
+		// The floor: an idle keyir process (the Slack simulator, waiting).
+		idle := exec.Command(bin, "sim", "slack", "--listen", "127.0.0.1:0")
+		if err := idle.Start(); err != nil {
+			b.Fatal(err)
+		}
+		floor := watchHWM(idle.Process.Pid)
+		time.Sleep(300 * time.Millisecond)
+		floorRSS := floor()
+		idle.Process.Signal(syscall.SIGTERM)
+		idle.Wait()
+		b.ReportMetric(wall.Seconds(), "wall-s")
+		b.ReportMetric(fetch.Seconds(), "bare-fetch-s")
+		b.ReportMetric(float64(len(queries)), "queries")
+		b.ReportMetric(float64(peak)/1024, "peak-rss-MiB")
+		b.ReportMetric(float64(floorRSS)/1024, "idle-rss-MiB")
+		b.ReportMetric(float64(payload)/(1<<20), "payload-MiB")
+		b.StartTimer()
+	}
+}
+
+// BenchmarkVersionStartup: `keyir version` exec'd 20 times, against
+// /bin/true exec'd 20 times (the cost of a process at all).
+func BenchmarkVersionStartup(b *testing.B) {
+	bin := keyirBinary(b)
+	truePath, err := exec.LookPath("true")
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 20
+	per := func(path string, args ...string) time.Duration {
+		var ds []time.Duration
+		for range n {
+			t0 := time.Now()
+			if err := exec.Command(path, args...).Run(); err != nil {
+				b.Fatal(err)
+			}
+			ds = append(ds, time.Since(t0))
+		}
+		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+		return ds[n/2]
+	}
+	for range b.N {
+		v := per(bin, "version")
+		tr := per(truePath)
+		b.ReportMetric(float64(v.Microseconds())/1000, "version-p50-ms")
+		b.ReportMetric(float64(tr.Microseconds())/1000, "true-p50-ms")
+		b.ReportMetric(float64(v)/float64(tr), "ratio")
+	}
+}
+
+// BenchmarkBareAck100: the floor for keyir serve's acknowledgement latency
+// (chatops BenchmarkServeAckLatency): 100 concurrent POSTs of a slash
+// command's size to a handler that answers 200 at once.
+func BenchmarkBareAck100(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Write([]byte(`{"response_type":"ephemeral","text":"ok"}`))
+	}))
+	defer srv.Close()
+	body := strings.Repeat("x", 400)
+	var lat []time.Duration
+	var mu sync.Mutex
+	for range b.N {
+		var wg sync.WaitGroup
+		for range 100 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				t0 := time.Now()
+				resp, err := http.Post(srv.URL, "application/x-www-form-urlencoded", strings.NewReader(body))
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				mu.Lock()
+				lat = append(lat, time.Since(t0))
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
+	b.ReportMetric(float64(pct(0.50).Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(pct(0.99).Microseconds())/1000, "p99-ms")
+}

@@ -1,0 +1,376 @@
+package prove
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	_ "github.com/keyir/keyir/actions/all"
+	sgactions "github.com/keyir/keyir/actions/sendgrid"
+	"github.com/keyir/keyir/notify"
+	_ "github.com/keyir/keyir/notify/all"
+	"github.com/keyir/keyir/playbook"
+	"github.com/keyir/keyir/redact"
+	"github.com/keyir/keyir/report"
+	sgsim "github.com/keyir/keyir/sim/sendgrid"
+	slacksim "github.com/keyir/keyir/sim/slack"
+)
+
+// TestMain shortens the SendGrid client's retry timing for every test here:
+// a persistent fault then costs milliseconds, and a matrix of ~180 runs
+// stays within a minute. The policy's shape (how many retries, which
+// answers are retried) is unchanged.
+func TestMain(m *testing.M) {
+	restore := sgactions.SetRetryPolicy(sgactions.RetryPolicy{
+		MaxRateWait: 20 * time.Millisecond, MaxRateRetries: 12, MaxTransientRetries: 3,
+		BackoffBase: 2 * time.Millisecond, BackoffMax: 10 * time.Millisecond,
+	})
+	code := m.Run()
+	restore()
+	if keyirBin != "" { // built by a benchmark
+		os.RemoveAll(filepath.Dir(keyirBin))
+	}
+	os.Exit(code)
+}
+
+// The playbook every proof runs.
+const pbName = "sendgrid-key-compromise"
+
+// stepTimeout bounds every step without its own timeout; a hung request
+// (the timeout fault) costs exactly this much.
+const stepTimeout = 2 * time.Second
+
+// fastNotify keeps a failing channel's retries short.
+var fastNotify = notify.Policy{MaxAttempts: 3, MaxElapsed: 4 * time.Second, Initial: 5 * time.Millisecond, Max: 20 * time.Millisecond}
+
+// world is one isolated account: a SendGrid simulator loaded with the
+// persistence scenario (its attack applied, no rate limits), a Slack
+// simulator behind a fault injector, and a reports root.
+type world struct {
+	t        testing.TB
+	sg       *sgsim.Server
+	sgURL    string
+	fx       *sgsim.Fixture
+	leakedID string
+	keysAt   []string // ids of the live keys before any run
+	slack    *slacksim.Server
+	sf       *slackFaults
+	slackAPI string
+	reports  string
+	env      map[string]string
+}
+
+func newWorld(t testing.TB) *world {
+	t.Helper()
+	sc, ok := sgsim.LookupScenario("persistence")
+	if !ok {
+		t.Fatal("no persistence scenario")
+	}
+	fx := sc.Build(time.Now())
+	if fx.Attack != nil {
+		fx.Attack(fx.State)
+	}
+	fx.Config.Limits = nil // rate limits are their own scenario; faults are the subject here
+	w := &world{t: t, fx: fx, reports: t.TempDir()}
+	w.sg = sgsim.New(fx.State, fx.Config)
+	base, shutdown, err := sgsim.Listen("127.0.0.1:0", w.sg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { shutdown(context.Background()) })
+	w.sgURL = base
+	w.leakedID = strings.Split(fx.LeakedKey, ".")[1]
+	for _, sub := range append([]string{""}, subusers(fx.State)...) {
+		for _, k := range fx.State.Keys(sub) {
+			w.keysAt = append(w.keysAt, k.ID)
+		}
+	}
+	w.slack = slacksim.New(slacksim.Options{RateLimit: slacksim.RateLimit{Off: true}})
+	w.sf = &slackFaults{next: w.slack, release: make(chan struct{})}
+	hs := httptest.NewServer(w.sf)
+	t.Cleanup(func() { w.sf.close(); hs.Close() })
+	w.slackAPI = hs.URL + "/api/"
+	w.env = map[string]string{
+		"SENDGRID_API_KEY": fx.ResponderKey,
+		"SENDGRID_API_URL": base,
+		"SLACK_BOT_TOKEN":  w.slack.BotToken(),
+	}
+	return w
+}
+
+func subusers(st *sgsim.State) []string {
+	var out []string
+	for _, u := range st.Subusers() {
+		out = append(out, u.Username)
+	}
+	return out
+}
+
+// hub builds a run's notification hub: Slack to #incidents through the
+// fault injector, with short retries and a short HTTP timeout.
+func (w *world) hub(red *redact.Redactor) *notify.Hub {
+	h, err := notify.NewHub(notify.HubConfig{
+		Retry:             fastNotify,
+		EventTimeout:      5 * time.Second,
+		MinUpdateInterval: 10 * time.Millisecond,
+		Channels:          map[string]map[string]any{"slack": {"channel": "C0INCIDENT", "api_url": w.slackAPI}},
+	}, notify.HubEnv{
+		Redactor: red, Getenv: w.getenv, LeakedKey: w.fx.LeakedKey,
+		HTTPClient: &http.Client{Timeout: 300 * time.Millisecond},
+	})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return h
+}
+
+func (w *world) getenv(k string) string { return w.env[k] }
+
+func (w *world) options(red *redact.Redactor, hub *notify.Hub, obs playbook.Observer) playbook.Options {
+	observers := playbook.Observers{hub}
+	if obs != nil {
+		observers = append(observers, obs)
+	}
+	return playbook.Options{
+		Mode:        report.ModeLive,
+		Incident:    "INC-PROVE",
+		Operator:    "prove",
+		ReportsRoot: w.reports,
+		Given: map[string]string{
+			"key":          w.fx.LeakedKey,
+			"window_start": w.fx.WindowStart.UTC().Format(time.RFC3339),
+			"window_end":   w.fx.WindowEnd.UTC().Format(time.RFC3339),
+		},
+		Redactor:    red,
+		Getenv:      w.getenv,
+		ReadFile:    os.ReadFile,
+		Observer:    observers,
+		Services:    map[string]any{"notify": hub},
+		StepTimeout: stepTimeout,
+		Backoff:     func(n int) time.Duration { return time.Duration(n) * 5 * time.Millisecond },
+		Version:     "prove",
+	}
+}
+
+// run runs the playbook from the start, like `keyir run`: the hub is
+// flushed (bounded) after the run, as the CLI does.
+func (w *world) run(ctx context.Context, obs playbook.Observer) (*playbook.Result, error) {
+	pb, err := playbook.Builtin(pbName)
+	if err != nil {
+		return nil, err
+	}
+	red := redact.New()
+	red.Add(w.fx.ResponderKey)
+	hub := w.hub(red)
+	res, err := playbook.Run(ctx, pb, w.options(red, hub, obs))
+	w.stopHub(hub)
+	return res, err
+}
+
+// resume continues dir like `keyir resume DIR --key -`.
+func (w *world) resume(ctx context.Context, dir string) (*playbook.Result, error) {
+	red := redact.New()
+	red.Add(w.fx.ResponderKey)
+	hub := w.hub(red)
+	o := w.options(red, hub, nil)
+	o.Given = map[string]string{"key": w.fx.LeakedKey}
+	res, err := playbook.Resume(ctx, dir, o)
+	w.stopHub(hub)
+	return res, err
+}
+
+func (w *world) stopHub(h *notify.Hub) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = h.Flush(ctx)
+	h.Close()
+}
+
+// checkRevocations: every DELETE the simulator received named the leaked
+// key, it was revoked effectively (a 2xx DELETE) at most `want` times, and
+// every other key that existed before is still live.
+func (w *world) checkRevocations(effectiveWant int) error {
+	var problems []string
+	effective := 0
+	for _, r := range w.sg.Requests() {
+		if r.Method != http.MethodDelete {
+			continue
+		}
+		if r.Path != "/v3/api_keys/"+w.leakedID {
+			problems = append(problems, "DELETE "+r.Path+" is not the leaked key")
+		}
+		if r.Status >= 200 && r.Status < 300 {
+			effective++
+		}
+	}
+	if effective != effectiveWant {
+		problems = append(problems, fmt.Sprintf("%d effective revocations, want %d", effective, effectiveWant))
+	}
+	now := time.Now()
+	for _, id := range w.keysAt {
+		live := w.fx.State.KeyLive(id, now)
+		if id == w.leakedID && live && effectiveWant > 0 {
+			problems = append(problems, "the leaked key is still live")
+		}
+		if id != w.leakedID && !live {
+			problems = append(problems, "innocent key "+id+" was revoked")
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// slackPosts are the chat.postMessage calls Slack processed successfully.
+func (w *world) slackPosts() []slacksim.Call {
+	var out []slacksim.Call
+	for _, c := range w.slack.Calls() {
+		if c.Method == "chat.postMessage" && c.Status == http.StatusOK && c.Error == "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// duplicatePosts finds two processed posts with the same channel, thread
+// and text: the same notification delivered twice.
+func duplicatePosts(posts []slacksim.Call) []string {
+	seen := map[string]int{}
+	var dups []string
+	for _, c := range posts {
+		k := c.Fields.Get("channel") + "|" + c.Fields.Get("thread_ts") + "|" + c.Fields.Get("text") + "|" + c.Fields.Get("blocks")
+		seen[k]++
+		if seen[k] == 2 {
+			dups = append(dups, fmt.Sprintf("%.120q", c.Fields.Get("text")))
+		}
+	}
+	return dups
+}
+
+func verify(dir string) error {
+	v, err := report.Verify(dir)
+	if err != nil {
+		return err
+	}
+	if !v.OK() {
+		return fmt.Errorf("verify %s: %+v", dir, v)
+	}
+	return nil
+}
+
+// slackFaults sits in front of the Slack simulator and fails Web API calls
+// (not uploads) while a fault is set: left > 0 calls, or every call when
+// left < 0. Faulted calls never reach the simulator, except truncate, which
+// lets Slack process the call and cuts its answer in half.
+type slackFaults struct {
+	next    http.Handler
+	mu      sync.Mutex
+	kind    string // "status", "timeout", "reset", "truncate"
+	status  int
+	left    int
+	release chan struct{}
+	once    sync.Once
+	fired   int
+}
+
+func (f *slackFaults) set(kind string, status, times int) {
+	f.mu.Lock()
+	f.kind, f.status, f.left = kind, status, times
+	f.mu.Unlock()
+}
+
+func (f *slackFaults) clear() { f.set("", 0, 0) }
+
+func (f *slackFaults) close() { f.once.Do(func() { close(f.release) }) }
+
+func (f *slackFaults) take(r *http.Request) (string, int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.kind == "" || f.left == 0 || !strings.HasPrefix(r.URL.Path, "/api/") {
+		return "", 0
+	}
+	if f.left > 0 {
+		f.left--
+	}
+	f.fired++
+	return f.kind, f.status
+}
+
+func (f *slackFaults) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	kind, status := f.take(r)
+	switch kind {
+	case "status":
+		if status == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", "1")
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `{"ok":false,"error":"simulated_%d"}`, status)
+	case "timeout":
+		select {
+		case <-r.Context().Done():
+		case <-f.release:
+		}
+		hijackClose(w)
+	case "reset":
+		hijackClose(w)
+	case "truncate":
+		rec := httptest.NewRecorder()
+		f.next.ServeHTTP(rec, r)
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		body := rec.Body.Bytes()
+		w.Header().Del("Content-Length")
+		w.WriteHeader(rec.Code)
+		w.Write(body[:len(body)/2])
+	default:
+		f.next.ServeHTTP(w, r)
+	}
+}
+
+func hijackClose(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic(http.ErrAbortHandler)
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		tc.SetLinger(0)
+	}
+	conn.Close()
+}
+
+// stepHook is a playbook observer that calls on when step starts and off
+// when it finishes (observers run on the runner's goroutine, before and
+// after the action, so the fault covers exactly that step).
+type stepHook struct {
+	step    string
+	on, off func()
+}
+
+func (h *stepHook) RunStarted(*report.Report, string) {}
+func (h *stepHook) StepStarted(s report.Step) {
+	if s.ID == h.step && h.on != nil {
+		h.on()
+	}
+}
+func (h *stepHook) StepProgress(report.Step, string) {}
+func (h *stepHook) StepFinished(s report.Step) {
+	if s.ID == h.step && h.off != nil {
+		h.off()
+	}
+}
+func (h *stepHook) RunFinished(*report.Report, string) {}

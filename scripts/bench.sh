@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# keyir's benchmarks, as one table: every figure next to the floor or
+# baseline it is judged against, measured in the same run, and their ratio.
+# Usage: scripts/bench.sh            (about a minute on 2 cores)
+# The raw `go test -bench` output is kept in $BENCH_OUT (default a temp file).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out="${BENCH_OUT:-$(mktemp -t keyir-bench.XXXXXX)}"
+: >"$out"
+run() { # package, benchmark regexp
+  go test -run '^$' -bench "$2" -benchtime 1x -count 1 "$1" | tee -a "$out" >&2
+}
+run ./actions/sendgrid 'Activity100k|Revoke1000|Containment50ms$'
+run ./internal/prove 'FullRunContainment50ms|Report200k|VersionStartup|BareAck100'
+if [ -d chatops ] && grep -q 'func BenchmarkServeAckLatency' chatops/*_test.go 2>/dev/null; then
+  run ./chatops 'ServeAckLatency'
+fi
+
+# metric NAME UNIT: the value of UNIT on benchmark NAME's line.
+metric() {
+  awk -v b="^Benchmark$1(-[0-9]+)?\$" -v u="$2" '$1 ~ b { for (i = 3; i < NF; i += 2) if ($(i+1) == u) { print $i; exit } }' "$out"
+}
+row() { # figure, measured, unit, floor, floor label
+  local m="$2" f="$4"
+  if [ -z "$m" ] || [ -z "$f" ]; then
+    printf '| %s | %s | %s | n/a |\n' "$1" "${m:-not measured}" "${f:-not measured}"
+    return
+  fi
+  awk -v a="$m" -v b="$f" -v fig="$1" -v u="$3" -v fl="$5" 'BEGIN { printf "| %s | %s %s | %s %s (%s) | %.2f |\n", fig, a, u, b, u, fl, (b > 0 ? a / b : 0) }'
+}
+echo
+echo "| figure | measured | floor / baseline | ratio |"
+echo "| --- | --- | --- | --- |"
+curl_ms=$(metric FullRunContainment50ms curl-delete-ms)
+if [ -n "$curl_ms" ]; then
+  row "time to containment, whole run from start, 50 ms latency" "$(metric FullRunContainment50ms ttc-ms)" ms "$curl_ms" "one bare DELETE with curl at 50 ms"
+else
+  row "time to containment, whole run from start, 50 ms latency" "$(metric FullRunContainment50ms ttc-ms)" ms "$(metric FullRunContainment50ms nethttp-delete-ms)" "one bare DELETE with net/http at 50 ms (no curl)"
+fi
+row "time to containment, revoke + confirm steps only, 50 ms" "$(metric Containment50ms ttc-ms)" ms "$(metric Containment50ms bare-delete-ms)" "one bare DELETE, same client"
+row "1,000 keys revoked under a 100/s limit ($(metric Revoke1000 429s) answers 429)" "$(metric Revoke1000 wall-s)" s "$(metric Revoke1000 floor-s)" "1000 / 100 per s"
+row "Email Activity queries to retrieve 100,000 messages" "$(metric Activity100k queries/op)" queries "$(metric Activity100k ideal-queries/op)" "ceil(N/1000)"
+row "whole run over 200,000 messages: wall time" "$(metric Report200k wall-s)" s "$(metric Report200k bare-fetch-s)" "bare client, same $(metric Report200k queries) queries"
+row "whole run over 200,000 messages: peak RSS" "$(metric Report200k peak-rss-MiB)" MiB "$(metric Report200k idle-rss-MiB)" "idle keyir process; answers were $(metric Report200k payload-MiB) MiB"
+row "keyir serve acknowledgement p50, 100 concurrent commands, run in flight" "$(metric ServeAckLatency p50-ms)" ms "$(metric BareAck100 p50-ms)" "bare HTTP 200, 100 concurrent"
+row "keyir serve acknowledgement p99, 100 concurrent commands, run in flight" "$(metric ServeAckLatency p99-ms)" ms "$(metric BareAck100 p99-ms)" "bare HTTP 200, 100 concurrent"
+row "keyir version start-up (median of 20 execs)" "$(metric VersionStartup version-p50-ms)" ms "$(metric VersionStartup true-p50-ms)" "/bin/true, median of 20"
+echo
+echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(go version | cut -d' ' -f3-)"
+echo "raw output: $out"
