@@ -212,14 +212,9 @@ func (g *gate) count(p string) int {
 	return g.hits[p]
 }
 
-func TestSIGKILLMidRunThenResumeCompletes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("subprocess test")
-	}
-	g := newGate(t)
-	dir := t.TempDir()
-	pb := writeFile(t, dir, "pb.yaml", `name: killable
-description: a run to kill
+// gatedPlaybook has three steps; the middle one hangs on the gate's /slow.
+const gatedPlaybook = `name: gated
+description: a run to stop in its middle step
 inputs:
   base: {type: string, required: true}
 steps:
@@ -232,17 +227,22 @@ steps:
   - id: last
     action: core.http
     with: {url: "{{ .inputs.base }}/last"}
-`)
-	reports := filepath.Join(dir, "reports")
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), "KEYIR_TEST_AS_MAIN=1",
-		"KEYIR_TEST_ARGS=run "+pb+" --reports "+reports+" --input base="+g.srv.URL)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+`
+
+// startGatedRun starts `keyir run` of gatedPlaybook as a subprocess and
+// returns once its middle step is in flight, held by the gate.
+func startGatedRun(t *testing.T) (g *gate, cmd *exec.Cmd, reports string, stderr *bytes.Buffer) {
+	t.Helper()
+	g = newGate(t)
+	dir := t.TempDir()
+	pb := writeFile(t, dir, "pb.yaml", gatedPlaybook)
+	reports = filepath.Join(dir, "reports")
+	cmd = keyirProcess(t, "run", pb, "--reports", reports, "--input", "base="+g.srv.URL)
+	stderr = &bytes.Buffer{}
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// Wait until the slow step is in flight, then kill without warning.
 	deadline := time.Now().Add(30 * time.Second)
 	for g.count("/slow") == 0 {
 		if time.Now().After(deadline) {
@@ -251,6 +251,14 @@ steps:
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	return g, cmd, reports, stderr
+}
+
+func TestSIGKILLMidRunThenResumeCompletes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess test")
+	}
+	g, cmd, reports, _ := startGatedRun(t)
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
 	runDir := onlyRunDir(t, reports)

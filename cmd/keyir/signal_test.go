@@ -2,15 +2,12 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/keyir/keyir/report"
 )
@@ -27,38 +24,7 @@ func TestSIGTERMStopsCleanlyAndResumeFinishes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("subprocess test")
 	}
-	g := newGate(t)
-	dir := t.TempDir()
-	pb := writeFile(t, dir, "pb.yaml", `name: stoppable
-description: a run to stop
-inputs:
-  base: {type: string, required: true}
-steps:
-  - id: first
-    action: core.http
-    with: {url: "{{ .inputs.base }}/first"}
-  - id: slow
-    action: core.http
-    with: {url: "{{ .inputs.base }}/slow"}
-  - id: last
-    action: core.http
-    with: {url: "{{ .inputs.base }}/last"}
-`)
-	reports := filepath.Join(dir, "reports")
-	cmd := keyirProcess(t, "run", pb, "--reports", reports, "--input", "base="+g.srv.URL)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for g.count("/slow") == 0 {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("the slow step never started: %s", stderr.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	g, cmd, reports, stderr := startGatedRun(t)
 	cmd.Process.Signal(syscall.SIGTERM)
 	err := cmd.Wait()
 	code := cmd.ProcessState.ExitCode()
