@@ -311,6 +311,9 @@ func TestNotificationsLeakNoSecret(t *testing.T) {
 			mails++
 		}
 	}
+	if out := mailSim.State().Outbox(); len(out) == 2 && !strings.Contains(string(out[1].Body), res.Run.Dir) {
+		t.Errorf("the closing mail does not name the evidence directory %s", res.Run.Dir)
+	}
 	if n := len(mailSim.State().Outbox()); n != 2 || mails != 2 {
 		t.Errorf("mail: %d requests, %d accepted; want opened and closed", mails, n)
 	}

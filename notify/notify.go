@@ -73,8 +73,12 @@ type Event struct {
 	ExitCode    int                `json:"exit_code,omitempty"`
 
 	// ReportPath is report.md on disk (Closed only); notifiers that can attach
-	// a file read it, redact it and attach it.
+	// a file read it, redact it and attach it. It may be a temporary copy:
+	// RunDir is where the evidence lives.
 	ReportPath string `json:"report_path,omitempty"`
+	// RunDir is the run's evidence directory on the machine that ran keyir,
+	// what a reader passes to keyir report verify / show / open.
+	RunDir string `json:"run_dir,omitempty"`
 	// ManifestHead is the last link of the run's MANIFEST hash chain, so a
 	// reader can later check the evidence they were told about is unchanged.
 	ManifestHead string `json:"manifest_head,omitempty"`

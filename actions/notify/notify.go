@@ -140,7 +140,7 @@ func eventOf(env *actions.Env, rep *report.Report, kind knotify.Kind) knotify.Ev
 	ev := knotify.Event{
 		Kind: kind, Time: now().UTC(), RunID: rep.Run.ID, Incident: rep.Run.Incident,
 		Playbook: playbookName(rep.Run.Playbook), Mode: rep.Run.Mode, Operator: rep.Run.Operator,
-		Status: report.RunRunning, Steps: slices.Clone(rep.Steps),
+		Status: report.RunRunning, Steps: slices.Clone(rep.Steps), RunDir: env.Dir,
 	}
 	// Replay marks a step without an end as interrupted: this one is running.
 	for i := range ev.Steps {

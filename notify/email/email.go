@@ -252,7 +252,7 @@ Steps:
 {{range .Steps}}  {{printf "%-12s" .Status}} {{.ID}} ({{.Action}}){{if .Error}} — {{.Error}}{{end}}
 {{end}}
 Manifest head: {{.ManifestHead}}
-Report: {{.ReportPath}}
+Evidence:     {{.RunDir}} (keyir report verify DIR, keyir report open DIR)
 {{- end}}
 `
 
@@ -282,7 +282,7 @@ const htmlTmpl = `<!DOCTYPE html>
 <h3>Steps</h3><ul>
 {{range .Steps}}<li>{{.Status}} <code>{{.ID}}</code> ({{.Action}}){{if .Error}} — {{.Error}}{{end}}</li>
 {{end}}</ul>
-<p>Manifest head: <code>{{.ManifestHead}}</code></p>
+<p>Manifest head: <code>{{.ManifestHead}}</code><br>Evidence: <code>{{.RunDir}}</code></p>
 {{- end}}
 </body></html>
 `

@@ -40,6 +40,7 @@
 //	  "findings": [{"kind": "key.full_access", "subject": "AbCdEfGhIjKlMnOpQrStUv", "severity": "critical",
 //	                "title": "Key had full access", "step": "identify"}],
 //	  "manifest_head": "sha256:9f86…",
+//	  "run_dir": "/var/lib/keyir/reports/20260102T030405Z_INC-42_3f9c2a1b7d4e",
 //	  "text": "Incident closed; see the thread."  // the playbook step's message, when it gave one
 //	}
 //

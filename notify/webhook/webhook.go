@@ -106,6 +106,7 @@ type Payload struct {
 	Steps        []Step             `json:"steps"`
 	Findings     []report.Finding   `json:"findings"`
 	ManifestHead string             `json:"manifest_head,omitempty"`
+	RunDir       string             `json:"run_dir,omitempty"` // the evidence directory on the machine that ran keyir
 	// Text is the playbook's message for the event, if it gave one.
 	Text string `json:"text,omitempty"`
 }
@@ -137,7 +138,7 @@ func NewPayload(ev notify.Event) Payload {
 		Key:    Key{ID: ev.KeyID, Name: ev.KeyName, Type: ev.KeyType, Fingerprint: ev.KeyFingerprint},
 		Status: ev.Status, ExitCode: ev.ExitCode, Containment: ev.Containment,
 		Counts: map[string]int{}, Steps: []Step{}, Findings: ev.Findings, ManifestHead: ev.ManifestHead,
-		Text: ev.Text,
+		RunDir: ev.RunDir, Text: ev.Text,
 	}
 	if p.Findings == nil {
 		p.Findings = []report.Finding{}
