@@ -24,7 +24,6 @@ type Console struct {
 	w        io.Writer
 	live     bool // redraw in place (TTY, colour allowed)
 	width    int  // terminal columns: a longer line would wrap and break the redraw
-	now      func() time.Time
 	steps    []report.Step
 	progress map[int]string
 	lines    int // lines drawn by the last redraw
@@ -40,7 +39,7 @@ func New(w io.Writer, live bool, width int) *Console {
 	if width <= 0 {
 		width = 80
 	}
-	return &Console{w: w, live: live, width: width, now: time.Now, progress: map[int]string{}}
+	return &Console{w: w, live: live, width: width, progress: map[int]string{}}
 }
 
 // RunStarted prints the run header and, on a TTY, starts the spinner.

@@ -62,9 +62,6 @@ func (r *stepRecorder) Progress(text string) {
 
 func (r *stepRecorder) Containment(c report.Containment) {
 	c.Detail = r.e.o.Redactor.String(c.Detail)
-	r.e.mu.Lock()
-	r.e.containment = &c
-	r.e.mu.Unlock()
 	r.journal(report.Event{Type: report.EventContainment, Step: r.step().ID, Index: r.index + 1, Containment: &c})
 }
 

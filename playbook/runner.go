@@ -163,7 +163,7 @@ func Resume(ctx context.Context, dir string, o Options) (*Result, error) {
 		return nil, err
 	}
 	o.Mode, o.Incident, o.RunID = run.Mode, run.Incident, run.ID
-	e := &execution{pb: pb, o: o, st: st, inputs: inputs, outputs: map[string]map[string]any{}, resumed: true}
+	e := &execution{pb: pb, o: o, st: st, inputs: inputs, outputs: map[string]map[string]any{}}
 	e.steps = plannedSteps(pb)
 	e.restore(events)
 	if err := st.UpdateRun(func(r *report.Run) { r.Resumes++; r.Status = report.RunRunning; r.Finished = time.Time{} }); err != nil {
@@ -264,10 +264,8 @@ type execution struct {
 	outputs map[string]map[string]any
 	steps   []report.Step
 	done    map[int]bool // step index (0-based) finished in an earlier attempt of this run
-	resumed bool
 
-	mu          sync.Mutex // guards the journal and containment against concurrent recorders
-	containment *report.Containment
+	mu sync.Mutex // guards the journal against concurrent recorders
 }
 
 func (e *execution) append(ev report.Event) error {
@@ -308,8 +306,6 @@ func (e *execution) restore(events []report.Event) {
 				}
 				e.outputs[e.steps[i].ID] = normalize(outs).(map[string]any)
 			}
-		case report.EventContainment:
-			e.containment = ev.Containment
 		}
 	}
 }
@@ -596,15 +592,11 @@ func (e *execution) finish(interrupted, stopped bool) (*Result, error) {
 }
 
 // containmentOutcome decides whether the run contained what it set out to:
-// only a containment event from a step counts as proof.
+// only a containment event from a step counts as proof, and Replay has
+// already folded every such event of the journal (this process's and any
+// earlier one's) into rep.Run.Containment.
 func (e *execution) containmentOutcome(rep *report.Report) report.Containment {
-	var cont report.Containment
-	if e.containment != nil {
-		cont = *e.containment
-	}
-	if rep.Run.Containment.Status != "" {
-		cont = rep.Run.Containment
-	}
+	cont := rep.Run.Containment
 	contains := false
 	for _, s := range e.pb.Steps {
 		if s.Info.Contains {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	_ "github.com/keyir/keyir/actions/core"
+	"github.com/keyir/keyir/notify/notifytest"
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
@@ -408,21 +409,17 @@ steps:
 	if c.count("GET /x") != 1 {
 		t.Fatal("the request was not made")
 	}
-	files := 0
+	var files [][]byte
 	filepath.WalkDir(res.Dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		files++
 		b, _ := os.ReadFile(p)
-		for _, canary := range []string{credential, leaked} {
-			if strings.Contains(string(b), canary) {
-				t.Errorf("%s holds a secret", p)
-			}
-		}
+		files = append(files, b)
 		return nil
 	})
-	if files < 5 {
+	notifytest.AssertLeaksNoSecret(t, []string{credential, leaked}, files...)
+	if files := len(files); files < 5 {
 		t.Fatalf("only %d files in the run directory", files)
 	}
 	// The redaction is visible, not silent: the note says what was there.
