@@ -514,8 +514,12 @@ func TestActivityNotAssessable(t *testing.T) {
 
 func TestActivityFaults(t *testing.T) {
 	fastRetries(t)
+	// One request per clock-aligned second: the truncated answer, its retry
+	// and the three or four queries are ~100 ms apart, so two of them share a
+	// second and draw a 429. With two per second a slow, loaded machine could
+	// spread them out so that none did, and the wait went untested.
 	f := newFixture(t, func(c *sgsim.Config) {
-		c.Limits["GET /v3/messages"] = sgsim.Limit{Requests: 2, Window: time.Second}
+		c.Limits["GET /v3/messages"] = sgsim.Limit{Requests: 1, Window: time.Second}
 	})
 	end := time.Now().UTC().Truncate(time.Second)
 	addMessages(f, f.leaked.ID, 2500, end, 24*time.Hour)
