@@ -1,6 +1,6 @@
 module github.com/keyir/keyir
 
-go 1.26.8
+go 1.27.3
 
 require (
 	github.com/gorilla/websocket v1.5.3
