@@ -5,6 +5,7 @@
 # The raw `go test -bench` output is kept in $BENCH_OUT (default a temp file).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export GOTOOLCHAIN=go1.27.3 # go.mod needs it; see the README's quick start
 out="${BENCH_OUT:-$(mktemp -t keyir-bench.XXXXXX)}"
 : >"$out"
 run() { # package, benchmark regexp
