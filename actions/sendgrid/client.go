@@ -285,8 +285,11 @@ func (c *Client) do(ctx context.Context, method rest.Method, endpoint string, bo
 	rc := &rest.Client{HTTPClient: c.env.HTTP}
 	rateRetries, transientRetries := 0, 0
 	for {
-		if err := c.pace.wait(ctx); err != nil {
-			return nil, err
+		if d := c.pace.pending(); d > 0 {
+			c.progress(fmt.Sprintf("rate limited: no requests left in this window before %s %s; waiting %s for the limit to reset", method, pathOf(endpoint), d.Round(time.Millisecond)))
+			if err := sleep(ctx, d); err != nil {
+				return nil, err
+			}
 		}
 		var req rest.Request
 		if c.subuser != "" {

@@ -459,17 +459,14 @@ func (p *pacer) observe(h http.Header) {
 	p.mu.Unlock()
 }
 
-func (p *pacer) wait(ctx context.Context) error {
+// pending is how long requests must wait for the window to reset.
+func (p *pacer) pending() time.Duration {
 	if p == nil {
-		return nil
+		return 0
 	}
 	p.mu.Lock()
-	d := time.Until(p.until)
-	p.mu.Unlock()
-	if d <= 0 {
-		return nil
-	}
-	return sleep(ctx, d)
+	defer p.mu.Unlock()
+	return time.Until(p.until)
 }
 
 // assessAccount is the account an assessment step looks at: the owner of
