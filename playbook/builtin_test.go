@@ -75,7 +75,7 @@ func TestSendGridContainmentFirst(t *testing.T) {
 			}
 		}
 	}
-	if ev := pb.Steps[3].With["event"].Literal; ev != "opened" {
+	if ev := pb.Steps[2].With["event"].Literal; ev != "opened" {
 		t.Errorf("notify_open event = %v", ev)
 	}
 }
