@@ -2,6 +2,7 @@ package sendgrid
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -456,4 +457,83 @@ func queryParam(raw, name string) (string, bool) {
 		return "", false
 	}
 	return v.Get(name), true
+}
+
+// An EU regional subuser's key lives on the EU host: its 401 from the
+// global host proves nothing. The search learns the region from the
+// listing, acts on the EU host, and the proof is the EU host's 401.
+func TestEUSubuserKey(t *testing.T) {
+	f := newFixture(t, nil)
+	addSubusers(f, 3, func(i int) string { return map[bool]string{true: "eu", false: "global"}[i == 2] })
+	leaked := subuserKey(f, "sub-002", "eu mailer", []string{"mail.send"})
+	env, rec := f.env(report.ModeLive)
+	// Liveness with the owner unknown asks both hosts: live if either accepts.
+	lv, err := run(t, env, "sendgrid.key_liveness", map[string]any{"key": leaked.Token()})
+	if err != nil || lv["status"] != StatusLive {
+		t.Fatalf("liveness: %v %v", lv, err)
+	}
+	// Asked only on the global host, the key is refused there: that is not
+	// "dead" for the account, only for that host.
+	if lv, _ = run(t, env, "sendgrid.key_liveness", map[string]any{"key": leaked.Token(), "region": "global"}); lv["status"] != StatusDead {
+		t.Fatalf("the simulator's global host accepts an EU key: %v", lv)
+	}
+	loc, err := run(t, env, "sendgrid.locate_key", map[string]any{"key": leaked.Token(), "key_id": leaked.ID})
+	if err != nil || loc["owner"] != "sub-002" || loc["owner_region"] != RegionEU || loc["status"] != StatusLive {
+		t.Fatalf("locate: %v %v", loc, err)
+	}
+	withJournal(env, step("locate", "sendgrid.locate_key", loc))
+	out, err := run(t, env, "sendgrid.revoke_key", map[string]any{"key_id": leaked.ID})
+	if err != nil || len(out["revoked"].([]string)) != 1 || out["owner_region"] != RegionEU {
+		t.Fatalf("revoke: %v %v", out, err)
+	}
+	for _, r := range deletesOf(f) {
+		if r.Host != sgsim.RegionEU || r.Header.Get("On-Behalf-Of") != "sub-002" {
+			t.Fatalf("DELETE on the %s host on behalf of %q", r.Host, r.Header.Get("On-Behalf-Of"))
+		}
+	}
+	if f.srv.Authenticates(leaked.ID) {
+		t.Fatal("the EU key still authenticates")
+	}
+	withJournal(env, step("locate", "sendgrid.locate_key", loc), step("revoke", "sendgrid.revoke_key", out))
+	cout, err := run(t, env, "sendgrid.confirm_revoked", map[string]any{"key": leaked.Token(), "interval": "20ms", "timeout": "2s"})
+	if err != nil || cout["confirmed"] != true || !strings.Contains(rec.containment[0].Detail, "from the eu host") {
+		t.Fatalf("confirm: %v %v %+v", cout, err, rec.containment)
+	}
+	// Every request after the search went to the account's own host.
+	for _, r := range f.srv.Requests() {
+		if r.Header.Get("On-Behalf-Of") == "sub-002" && r.Host != sgsim.RegionEU {
+			t.Fatalf("%s %s for the EU subuser on the %s host", r.Method, r.Path, r.Host)
+		}
+	}
+}
+
+// A simulator or proxy run without SENDGRID_API_URL_EU: the EU host is
+// unknown, said so, and never replaced by the global URL (whose 401 would
+// read as "dead") nor by the real EU host.
+func TestEUHostUnknownBehindASimulator(t *testing.T) {
+	env := &actions.Env{Getenv: func(k string) string {
+		return map[string]string{EnvAPIURL: "http://127.0.0.1:9"}[k]
+	}}
+	u, err := baseURL(env, RegionEU)
+	var uh *UnknownHostError
+	if err == nil || !errors.As(err, &uh) || u != "" || !strings.Contains(err.Error(), EnvAPIURLEU) {
+		t.Fatalf("eu host behind a simulator: %q %v", u, err)
+	}
+	env.Getenv = func(k string) string {
+		return map[string]string{EnvAPIURL: "http://127.0.0.1:9", EnvAPIURLEU: "http://127.0.0.1:10"}[k]
+	}
+	if u, err := baseURL(env, RegionEU); err != nil || u != "http://127.0.0.1:10" {
+		t.Fatalf("%q %v", u, err)
+	}
+	env.Getenv = func(string) string { return "" }
+	if u, _ := baseURL(env, RegionEU); u != EUURL {
+		t.Fatal(u)
+	}
+	// With the owner unknown, a key the global host refuses is not "dead"
+	// while the EU host could not be asked.
+	h := hostLiveness{By: map[string]liveness{RegionGlobal: {Status: StatusDead, HTTP: 401}, RegionEU: {Status: StatusUnknown}},
+		Err: map[string]error{RegionEU: &UnknownHostError{Region: RegionEU}}}
+	if v := h.verdict(""); v.Status == StatusDead {
+		t.Fatalf("dead on one host of two: %+v", v)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -264,9 +265,11 @@ func (a *Activity) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 			}
 		}
 		if full && !sorted && sp.end.Sub(sp.start) >= 2*time.Second {
-			// Unsorted and capped: nothing in the page is known complete. Bisect.
-			mid := sp.start.Add(sp.end.Sub(sp.start) / 2).Truncate(time.Second)
-			stack = append(stack, span{start: sp.start, end: mid}, span{start: mid.Add(time.Second), end: sp.end, skip: sp.skip})
+			// Unsorted and capped: nothing in the page is known complete.
+			// The page is a sample of the window's messages, so its time
+			// quartiles split the window into parts of about a quarter of
+			// its messages each; each part is queried again.
+			stack = append(stack, splitSpan(sp, times, 4)...)
 			continue
 		}
 		// Count this page, skipping messages counted by the previous query.
@@ -312,6 +315,32 @@ func (a *Activity) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 	out := a.outputs(t, queries, complete, true)
 	a.findings(env, t, start, end)
 	return out, nil
+}
+
+// splitSpan cuts sp into up to parts spans at the quantiles of times (at
+// one-second resolution), falling back to halves when the times do not
+// give a usable cut. The last span keeps sp's skip set (it holds sp.end).
+func splitSpan(sp span, times []time.Time, parts int) []span {
+	ts := slices.Clone(times)
+	slices.SortFunc(ts, func(a, b time.Time) int { return a.Compare(b) })
+	var cuts []time.Time
+	for i := 1; i < parts && len(ts) > 0; i++ {
+		c := ts[len(ts)*i/parts].Truncate(time.Second)
+		if c.Before(sp.start) || !c.Before(sp.end) || (len(cuts) > 0 && !c.After(cuts[len(cuts)-1])) {
+			continue
+		}
+		cuts = append(cuts, c)
+	}
+	if len(cuts) == 0 {
+		cuts = []time.Time{sp.start.Add(sp.end.Sub(sp.start) / 2).Truncate(time.Second)}
+	}
+	var out []span
+	from := sp.start
+	for _, c := range cuts {
+		out = append(out, span{start: from, end: c})
+		from = c.Add(time.Second)
+	}
+	return append(out, span{start: from, end: sp.end, skip: sp.skip})
 }
 
 func ceilSecond(t time.Time) time.Time {

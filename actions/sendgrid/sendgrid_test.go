@@ -252,7 +252,7 @@ func TestLiveness(t *testing.T) {
 		t.Fatalf("no key: %v %v", out, err)
 	}
 	f.srv.InjectFault(sgsim.Fault{Route: "GET /v3/scopes", Kind: sgsim.FaultStatus, Status: 403, Times: 1})
-	out, _ = run(t, env, "sendgrid.key_liveness", map[string]any{"key": full.Token()})
+	out, _ = run(t, env, "sendgrid.key_liveness", map[string]any{"key": full.Token(), "region": "global"})
 	if out["status"] != StatusLive || out["key_type"] != TypeRestricted {
 		t.Fatalf("403: %v", out)
 	}
