@@ -61,7 +61,7 @@ func TestSendGridContainmentFirst(t *testing.T) {
 	for _, s := range pb.Steps {
 		ids = append(ids, s.ID)
 	}
-	want := []string{"identify", "liveness", "snapshot", "notify_open", "revoke", "confirm", "activity", "stats", "persistence", "inventory", "notify_close"}
+	want := []string{"identify", "locate", "notify_open", "revoke", "confirm", "activity", "stats", "persistence", "inventory", "notify_close"}
 	if !reflect.DeepEqual(ids, want) {
 		t.Fatalf("steps %v, want %v", ids, want)
 	}
@@ -75,7 +75,7 @@ func TestSendGridContainmentFirst(t *testing.T) {
 			}
 		}
 	}
-	if ev := pb.Steps[3].With["event"].Literal; ev != "opened" {
+	if ev := pb.Steps[2].With["event"].Literal; ev != "opened" {
 		t.Errorf("notify_open event = %v", ev)
 	}
 }

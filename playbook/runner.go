@@ -612,7 +612,11 @@ func (e *execution) containmentOutcome(rep *report.Report) report.Containment {
 		if cont.Detail == "" {
 			cont.Detail = "dry run: the revoke was planned, not made"
 		}
-	case cont.Status != report.ContainmentConfirmed:
+	case cont.Status == report.ContainmentConfirmed, cont.Status == report.ContainmentRevokedUnproven,
+		cont.Status == report.ContainmentNotFound:
+		// A step's own verdict: the key proven dead; an id-only revoke that
+		// nothing can prove; an id no account holds.
+	default:
 		cont.Status = report.ContainmentNotConfirmed
 		if cont.Detail == "" {
 			cont.Detail = "the run ended before the leaked key was proven dead"
@@ -622,9 +626,12 @@ func (e *execution) containmentOutcome(rep *report.Report) report.Containment {
 }
 
 // exitCode maps a run's outcome to the documented exit codes. A key that may
-// still be live outranks everything else.
+// still be live outranks everything else: not confirmed, or not found in
+// any account (nothing was revoked). An id-only revoke ("revoked_unproven")
+// is a finished containment without proof: the report says so, the exit
+// code does not fail it.
 func exitCode(rep *report.Report, cont report.Containment, interrupted, stopped bool) int {
-	if cont.Status == report.ContainmentNotConfirmed {
+	if cont.Status == report.ContainmentNotConfirmed || cont.Status == report.ContainmentNotFound {
 		return ExitNotContained
 	}
 	if interrupted || stopped {

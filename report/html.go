@@ -174,7 +174,7 @@ func buildHTMLView(rep *Report, dir string) (*htmlView, error) {
 
 	c := r.Containment
 	v.Contained = c.Status
-	v.ContClass = knownClass(c.Status, "none", ContainmentConfirmed, ContainmentNotConfirmed, ContainmentPlanned)
+	v.ContClass = knownClass(c.Status, "none", ContainmentConfirmed, ContainmentNotConfirmed, ContainmentPlanned, ContainmentRevokedUnproven, ContainmentNotFound)
 	v.ContainText = containmentLine(c)
 	if c.TimeToContainment > 0 {
 		v.TTC = FormatDuration(c.TimeToContainment)

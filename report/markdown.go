@@ -224,8 +224,26 @@ func containmentLine(c Containment) string {
 	if status == "" {
 		return "not attempted by this playbook"
 	}
+	if l := ContainmentLabel(status); l != status {
+		status += " (" + l + ")"
+	}
 	if c.Detail != "" {
 		status += " — " + c.Detail
+	}
+	return status
+}
+
+// ContainmentLabel says in words what a containment status means, for
+// the statuses whose name alone could be misread: one place for the
+// terminal, report.md, report.html and the notifications.
+func ContainmentLabel(status string) string {
+	switch status {
+	case ContainmentRevokedUnproven:
+		return "revoked by key id; not proven: without the key's secret nothing shows it no longer authenticates"
+	case ContainmentNotFound:
+		return "no account holds the key id: nothing was revoked"
+	case ContainmentNotConfirmed:
+		return "the key may still be live"
 	}
 	return status
 }

@@ -81,8 +81,11 @@ type PlannedChange struct {
 
 // Containment is whether the leaked credential is proven dead.
 type Containment struct {
-	// Status: "confirmed", "not-confirmed", "planned" (dry run) or "" when the
-	// playbook does not contain anything.
+	// Status: "confirmed" (the leaked key itself was refused, 401),
+	// "not-confirmed", "revoked_unproven" (only the key id was known: it was
+	// deleted, but nothing proves the key no longer authenticates),
+	// "not_found" (no account holds the id, and no 401 proves the key dead),
+	// "planned" (dry run) or "" when the playbook does not contain anything.
 	Status string `json:"status,omitempty"`
 	// Detail says how it was established ("key answered 401 after 3 polls").
 	Detail string `json:"detail,omitempty"`
@@ -95,6 +98,13 @@ const (
 	ContainmentConfirmed    = "confirmed"
 	ContainmentNotConfirmed = "not-confirmed"
 	ContainmentPlanned      = "planned"
+	// ContainmentRevokedUnproven: an id-only run deleted the key (or found
+	// it gone from the account that held it); without the secret there is
+	// no proof. Exit 0, never "confirmed", no time to containment.
+	ContainmentRevokedUnproven = "revoked_unproven"
+	// ContainmentNotFound: no account the responder key can see holds the
+	// id, and the key itself did not prove dead. Exit 4.
+	ContainmentNotFound = "not_found"
 )
 
 // RunStatus is how a run ended.

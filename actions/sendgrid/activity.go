@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -52,9 +53,9 @@ type Activity struct {
 	KeyID       string    `param:"key_id,required" desc:"the leaked key's id"`
 	WindowStart time.Time `param:"window_start" desc:"start of the exposure window (default: window_end minus 7 days)"`
 	WindowEnd   time.Time `param:"window_end" desc:"end of the exposure window (default: now)"`
-	Subuser     string    `param:"subuser" desc:"subuser that owns the key (on-behalf-of)"`
+	Subuser     string    `param:"subuser" desc:"subuser that holds the key, when no earlier step of the run recorded the owner"`
 	PageSize    int       `param:"page_size" default:"1000" desc:"messages per query, 1 to 1000 (the API's cap)"`
-	Region      string    `param:"region" default:"global" desc:"global or eu"`
+	Region      string    `param:"region" desc:"override of the owning account's region (global or eu)"`
 }
 
 // Validate checks the id, window and page size.
@@ -177,9 +178,30 @@ type span struct {
 	skip       map[string]bool
 }
 
+// activityRetention is how far back Email Activity keeps messages.
+const activityRetention = 30 * 24 * time.Hour
+
+// lastEventNote is how the window is matched, said in every finding.
+const lastEventNote = "Messages are matched on last_event_time (the time of each message's latest event, as the Email Activity API filters), not on when they were sent: a message sent before the window whose last event falls in it is counted, and one sent in the window whose last event came later is not."
+
 // Run retrieves and aggregates the messages.
 func (a *Activity) Run(ctx context.Context, env *actions.Env) (actions.Outputs, error) {
-	c, err := newClient(env, a.Region, a.Subuser)
+	start, end := window(env, a.WindowStart, a.WindowEnd, 7*24*time.Hour)
+	start, end = start.Truncate(time.Second), ceilSecond(end)
+	if !start.Before(end) {
+		// Validate cannot see this when window_end defaults to now: a
+		// window_start in the future would build a query the API refuses.
+		return nil, &actions.ParamError{Param: "window_start", Msg: fmt.Sprintf("must be before the window's end (%s)", end.Format(time.RFC3339))}
+	}
+	// GET /v3/messages declares neither on-behalf-of nor an EU server: a
+	// subuser's or an EU account's key cannot be searched for, and asking
+	// anyway would search the parent's mail and read as "no mail sent".
+	acct := assessAccount(env, a.KeyID, a.Subuser, a.Region)
+	if acct.Subuser != "" || normRegion(acct.Region) == RegionEU {
+		return a.cannotAssess(env, fmt.Sprintf("the key is held by %s, and the Email Activity API (GET /v3/messages) declares neither on-behalf-of nor an EU host, so it can only search the parent account's global mail", acct),
+			fmt.Sprintf("In the SendGrid app, switch to %s, open Activity and filter on the API key id %s from %s to %s (Email Activity keeps 30 days), or ask SendGrid support for the key's sending history; the stats step shows the account's volume.", acctName(acct), a.KeyID, start.Format(time.RFC3339), end.Format(time.RFC3339))), nil
+	}
+	c, err := newClient(env, RegionGlobal, "")
 	if err != nil {
 		return nil, err
 	}
@@ -187,12 +209,20 @@ func (a *Activity) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 	if limit <= 0 {
 		limit = activityCap
 	}
-	start, end := window(env, a.WindowStart, a.WindowEnd, 7*24*time.Hour)
-	start, end = start.Truncate(time.Second), ceilSecond(end)
-	if !start.Before(end) {
-		// Validate cannot see this when window_end defaults to now: a
-		// window_start in the future would build a query the API refuses.
-		return nil, &actions.ParamError{Param: "window_start", Msg: fmt.Sprintf("must be before the window's end (%s)", end.Format(time.RFC3339))}
+	// Email Activity keeps 30 days: a window reaching further back is
+	// clipped, and the report says what was not searched.
+	oldest := nowOf(env).Add(-activityRetention).Truncate(time.Second).Add(time.Second)
+	if !end.After(oldest) {
+		return a.cannotAssess(env, fmt.Sprintf("the whole window (%s to %s) is older than Email Activity's 30-day retention", start.Format(time.RFC3339), end.Format(time.RFC3339)),
+			"Ask SendGrid support for the key's sending history, and check the stats step for the account's volume in the window."), nil
+	}
+	if start.Before(oldest) {
+		env.Finding(report.Finding{
+			Kind: "activity.window_clipped", Subject: a.KeyID, Severity: report.Medium,
+			Title:  "Part of the window is past Email Activity's 30-day retention",
+			Detail: fmt.Sprintf("Email Activity keeps 30 days of messages: only %s to %s was searched; %s to %s could not be. Ask SendGrid support for the key's sending before %s, and check the stats step for the volume.", oldest.Format(time.RFC3339), end.Format(time.RFC3339), start.Format(time.RFC3339), oldest.Format(time.RFC3339), oldest.Format(time.RFC3339)),
+		})
+		start = oldest
 	}
 	t := newTally()
 	queries := 0
@@ -235,9 +265,11 @@ func (a *Activity) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 			}
 		}
 		if full && !sorted && sp.end.Sub(sp.start) >= 2*time.Second {
-			// Unsorted and capped: nothing in the page is known complete. Bisect.
-			mid := sp.start.Add(sp.end.Sub(sp.start) / 2).Truncate(time.Second)
-			stack = append(stack, span{start: sp.start, end: mid}, span{start: mid.Add(time.Second), end: sp.end, skip: sp.skip})
+			// Unsorted and capped: nothing in the page is known complete.
+			// The page is a sample of the window's messages, so its time
+			// quartiles split the window into parts of about a quarter of
+			// its messages each; each part is queried again.
+			stack = append(stack, splitSpan(sp, times, 4)...)
 			continue
 		}
 		// Count this page, skipping messages counted by the previous query.
@@ -285,6 +317,32 @@ func (a *Activity) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 	return out, nil
 }
 
+// splitSpan cuts sp into up to parts spans at the quantiles of times (at
+// one-second resolution), falling back to halves when the times do not
+// give a usable cut. The last span keeps sp's skip set (it holds sp.end).
+func splitSpan(sp span, times []time.Time, parts int) []span {
+	ts := slices.Clone(times)
+	slices.SortFunc(ts, func(a, b time.Time) int { return a.Compare(b) })
+	var cuts []time.Time
+	for i := 1; i < parts && len(ts) > 0; i++ {
+		c := ts[len(ts)*i/parts].Truncate(time.Second)
+		if c.Before(sp.start) || !c.Before(sp.end) || (len(cuts) > 0 && !c.After(cuts[len(cuts)-1])) {
+			continue
+		}
+		cuts = append(cuts, c)
+	}
+	if len(cuts) == 0 {
+		cuts = []time.Time{sp.start.Add(sp.end.Sub(sp.start) / 2).Truncate(time.Second)}
+	}
+	var out []span
+	from := sp.start
+	for _, c := range cuts {
+		out = append(out, span{start: from, end: c})
+		from = c.Add(time.Second)
+	}
+	return append(out, span{start: from, end: sp.end, skip: sp.skip})
+}
+
 func ceilSecond(t time.Time) time.Time {
 	if tt := t.Truncate(time.Second); !tt.Equal(t) {
 		return tt.Add(time.Second)
@@ -292,18 +350,38 @@ func ceilSecond(t time.Time) time.Time {
 	return t
 }
 
+func acctName(a Account) string {
+	if a.Subuser == "" {
+		return "the parent account"
+	}
+	return "subuser " + a.Subuser
+}
+
+// cannotAssess records why Email Activity cannot say what the key sent, and
+// what to check by hand: never "no mail sent".
+func (a *Activity) cannotAssess(env *actions.Env, why, byHand string) actions.Outputs {
+	env.Finding(report.Finding{
+		Kind: "activity.not_assessable", Subject: a.KeyID, Severity: report.Medium,
+		Title:  "What the key sent could not be assessed",
+		Detail: firstUpper(why) + ". " + byHand,
+	})
+	return a.outputs(newTally(), 0, false, false)
+}
+
 // notAssessable turns "no add-on" (400/401 authorization required while the
-// responder key is otherwise valid) and 403 into a finding.
+// responder key is otherwise valid), 403 and 404 into a finding.
 func (a *Activity) notAssessable(ctx context.Context, env *actions.Env, err error) (actions.Outputs, bool) {
 	st := statusOf(err)
 	why := ""
 	switch {
 	case st == 403:
-		why = "the responder key may not read Email Activity (email_activity.read)"
+		why = "the responder key may not read Email Activity (messages.read)"
+	case st == 404:
+		why = "the Email Activity API answered 404 (not available for this account or region)"
 	case (st == 400 || st == 401) && authRequired(err):
 		if st == 401 {
 			// Only an add-on problem if the responder key itself is valid.
-			c, cerr := newClient(env, a.Region, "")
+			c, cerr := newClient(env, RegionGlobal, "")
 			if cerr != nil {
 				return nil, false
 			}
@@ -318,7 +396,7 @@ func (a *Activity) notAssessable(ctx context.Context, env *actions.Env, err erro
 	env.Finding(report.Finding{
 		Kind: "activity.not_assessable", Subject: a.KeyID, Severity: report.Medium,
 		Title:  "What the key sent could not be assessed",
-		Detail: why + ": " + err.Error() + ". Check the stats step for volume, and ask SendGrid support for the key's sending history.",
+		Detail: why + ": " + err.Error() + ". Check the key's mail by hand in the SendGrid app (Activity, filtered on the API key id " + a.KeyID + "), check the stats step for volume, and ask SendGrid support for the key's sending history.",
 	})
 	out := a.outputs(newTally(), 1, false, false)
 	return out, true
@@ -338,7 +416,7 @@ func (a *Activity) findings(env *actions.Env, t *tally, start, end time.Time) {
 		env.Finding(report.Finding{
 			Kind: "activity.none", Subject: a.KeyID, Severity: report.Info,
 			Title:  "No mail sent with the key in the window",
-			Detail: "Email Activity lists no message sent with this key from " + win + ".",
+			Detail: "Email Activity lists no message sent with this key from " + win + ". " + lastEventNote,
 		})
 		return
 	}
@@ -354,8 +432,8 @@ func (a *Activity) findings(env *actions.Env, t *tally, start, end time.Time) {
 		}
 		return strings.Join(parts, ", ")
 	}
-	detail := fmt.Sprintf("%s messages sent by this key in the window (%s) to %s distinct recipients; top domains %s; top subjects %s; statuses %s.",
-		thousands(t.messages), win, thousands(len(t.recipients)), list(top(t.domains, 5)), list(top(t.subjects, 3)), list(top(t.statuses, 0)))
+	detail := fmt.Sprintf("%s messages sent by this key in the window (%s) to %s distinct recipients; top domains %s; top subjects %s; statuses %s. %s",
+		thousands(t.messages), win, thousands(len(t.recipients)), list(top(t.domains, 5)), list(top(t.subjects, 3)), list(top(t.statuses, 0)), lastEventNote)
 	env.Finding(report.Finding{
 		Kind: "activity.messages_sent", Subject: a.KeyID, Severity: sev,
 		Title:  fmt.Sprintf("%s messages sent with the leaked key to %s recipients", thousands(t.messages), thousands(len(t.recipients))),

@@ -37,9 +37,10 @@ const (
 
 // Environment variables the client reads.
 const (
-	EnvAPIURL = "SENDGRID_API_URL" // overrides the region's base URL (simulator, proxy)
-	EnvAPIKey = "SENDGRID_API_KEY" // the responder's key (or SENDGRID_API_KEY_FILE)
-	EnvRegion = "SENDGRID_REGION"  // default region for SaveInventory and Doctor
+	EnvAPIURL   = "SENDGRID_API_URL"    // overrides the global base URL (simulator, proxy)
+	EnvAPIURLEU = "SENDGRID_API_URL_EU" // overrides the EU base URL (simulator, proxy)
+	EnvAPIKey   = "SENDGRID_API_KEY"    // the responder's key (or SENDGRID_API_KEY_FILE)
+	EnvRegion   = "SENDGRID_REGION"     // default region for SaveInventory and Doctor
 )
 
 var (
@@ -62,32 +63,75 @@ var (
 	backoffMax  = 8 * time.Second
 )
 
-// baseURL resolves the API base URL: SENDGRID_API_URL when set (validated:
-// https, or http to loopback only), else the region's.
+// baseURL resolves the base URL of one region's host:
+//
+//   - global: SENDGRID_API_URL when set (validated: https, or http to
+//     loopback only), else https://api.sendgrid.com;
+//   - eu: SENDGRID_API_URL_EU when set; else, when SENDGRID_API_URL is set
+//     (a simulator or a proxy), the EU host is unknown and this is an error
+//     (*UnknownHostError): falling back to the global URL would read a 401
+//     from the wrong host as "dead", and reaching the real EU host from a
+//     simulator run would send a real key to a real API; else
+//     https://api.eu.sendgrid.com.
 func baseURL(env *actions.Env, region string) (string, error) {
-	if raw := strings.TrimSpace(env.Lookup(EnvAPIURL)); raw != "" {
-		if err := transport.CheckBaseURL(EnvAPIURL, raw); err != nil {
-			return "", err
-		}
-		return strings.TrimRight(raw, "/"), nil
-	}
+	global := strings.TrimSpace(env.Lookup(EnvAPIURL))
 	switch region {
-	case "", "global":
+	case "", RegionGlobal:
+		if global != "" {
+			if err := transport.CheckBaseURL(EnvAPIURL, global); err != nil {
+				return "", err
+			}
+			return strings.TrimRight(global, "/"), nil
+		}
 		return GlobalURL, nil
-	case "eu":
+	case RegionEU:
+		if raw := strings.TrimSpace(env.Lookup(EnvAPIURLEU)); raw != "" {
+			if err := transport.CheckBaseURL(EnvAPIURLEU, raw); err != nil {
+				return "", err
+			}
+			return strings.TrimRight(raw, "/"), nil
+		}
+		if global != "" {
+			return "", &UnknownHostError{Region: RegionEU}
+		}
 		return EUURL, nil
 	}
 	return "", fmt.Errorf("region %q: want global or eu", region)
+}
+
+// Regions.
+const (
+	RegionGlobal = "global"
+	RegionEU     = "eu"
+)
+
+// UnknownHostError says a region's host is not configured: SENDGRID_API_URL
+// points at a simulator or proxy and SENDGRID_API_URL_EU is not set.
+type UnknownHostError struct{ Region string }
+
+func (e *UnknownHostError) Error() string {
+	return fmt.Sprintf("the %s host is unknown: %s is set (a simulator or proxy) but %s is not; set it to reach %s accounts", e.Region, EnvAPIURL, EnvAPIURLEU, e.Region)
+}
+
+// normRegion maps "" to global.
+func normRegion(r string) string {
+	if r == "" {
+		return RegionGlobal
+	}
+	return r
 }
 
 // Client calls the SendGrid API with one key, through env.HTTP.
 type Client struct {
 	env     *actions.Env
 	host    string
+	region  string // of host: global or eu
 	key     string
 	subuser string // on-behalf-of; empty for the parent account
 	// who names the key in messages: "responder key" or "leaked key".
 	who string
+	// pace is shared by the copies of one client (onBehalfOf, forAccount).
+	pace *pacer
 }
 
 // newClient is the responder's client: its key comes from SENDGRID_API_KEY
@@ -101,7 +145,7 @@ func newClient(env *actions.Env, region, subuser string) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{env: env, host: host, key: key, subuser: subuser, who: "responder key"}, nil
+	return &Client{env: env, host: host, region: normRegion(region), key: key, subuser: subuser, who: "responder key", pace: new(pacer)}, nil
 }
 
 // newLeakedClient authenticates with the leaked key itself: only liveness
@@ -114,15 +158,35 @@ func newLeakedClient(env *actions.Env, region, key string) (*Client, error) {
 	if env.Redactor != nil {
 		env.Redactor.Add(key)
 	}
-	return &Client{env: env, host: host, key: key, who: "leaked key"}, nil
+	return &Client{env: env, host: host, region: normRegion(region), key: key, who: "leaked key", pace: new(pacer)}, nil
 }
 
-// onBehalfOf returns a copy of c acting for subuser ("" = parent).
+// onBehalfOf returns a copy of c acting for subuser ("" = parent), on the
+// same host.
 func (c *Client) onBehalfOf(subuser string) *Client {
 	cc := *c
 	cc.subuser = subuser
 	return &cc
 }
+
+// forAccount returns a copy of c acting for an account on its region's
+// host: the parent (subuser "") or a subuser (on-behalf-of).
+func (c *Client) forAccount(a Account) (*Client, error) {
+	host, err := baseURL(c.env, a.Region)
+	if err != nil {
+		return nil, err
+	}
+	cc := *c
+	cc.subuser, cc.host, cc.region = a.Subuser, host, normRegion(a.Region)
+	return &cc, nil
+}
+
+// parentOnly returns a copy of c without on-behalf-of, for operations whose
+// spec declares no on-behalf-of header (GET /v3/messages, the verified
+// senders, GET /v3/subusers): SendGrid ignores an unknown header and would
+// answer for the parent, so sending it would only make a wrong call look
+// right.
+func (c *Client) parentOnly() *Client { return c.onBehalfOf("") }
 
 // Response is a completed exchange: any status, body read.
 type Response struct {
@@ -221,6 +285,12 @@ func (c *Client) do(ctx context.Context, method rest.Method, endpoint string, bo
 	rc := &rest.Client{HTTPClient: c.env.HTTP}
 	rateRetries, transientRetries := 0, 0
 	for {
+		if d := c.pace.pending(); d > 0 {
+			c.progress(fmt.Sprintf("rate limited: no requests left in this window before %s %s; waiting %s for the limit to reset", method, pathOf(endpoint), d.Round(time.Millisecond)))
+			if err := sleep(ctx, d); err != nil {
+				return nil, err
+			}
+		}
 		var req rest.Request
 		if c.subuser != "" {
 			req = sg.GetRequestSubuser(c.key, endpoint, c.host, c.subuser)
@@ -246,6 +316,7 @@ func (c *Client) do(ctx context.Context, method rest.Method, endpoint string, bo
 			continue
 		}
 		r := &Response{Status: resp.StatusCode, Body: []byte(resp.Body), Header: http.Header(resp.Headers)}
+		c.pace.observe(r.Header)
 		switch {
 		case r.Status == http.StatusTooManyRequests:
 			if rateRetries >= maxRateRetries {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,11 +32,11 @@ func init() {
 type Confirm struct {
 	Key         string        `param:"key,secret" desc:"the leaked key (the only strong proof: it gets 401)"`
 	KeyID       string        `param:"key_id" desc:"the key id, used when the key itself is not known"`
-	Subuser     string        `param:"subuser" desc:"subuser that owned the key (id-only check)"`
+	Subuser     string        `param:"subuser" desc:"subuser that held the key, when no earlier step of the run recorded the owner"`
 	Timeout     time.Duration `param:"timeout" default:"5m" desc:"give up after this long"`
 	Interval    time.Duration `param:"interval" default:"5s" desc:"first wait between polls; grows 1.5x per poll"`
 	MaxInterval time.Duration `param:"max_interval" default:"30s" desc:"longest wait between polls"`
-	Region      string        `param:"region" default:"global" desc:"global or eu"`
+	Region      string        `param:"region" desc:"override of the owning account's region (global or eu)"`
 }
 
 // Validate checks what identifies the key, and the bounds.
@@ -49,7 +50,12 @@ func (a *Confirm) Validate() error {
 	return checkRegion(a.Region)
 }
 
-// Run polls until 401 (or 404 for the id-only check) or the timeout.
+// Run polls until the proof or the timeout. With the key's secret the
+// proof is the key's own 401 from the host of the account that held it
+// (from every host while that account is unknown): containment
+// "confirmed". With the id only there is no proof: once the id is gone
+// from the account that held it the status is "revoked_unproven", never
+// "confirmed"; an id no account holds is "not_found".
 func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, error) {
 	ki, err := ParseKey(a.Key, a.KeyID)
 	if err != nil {
@@ -59,32 +65,77 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 	if now == nil {
 		now = time.Now
 	}
+	owner, known := recordedOwner(env, ki.ID)
+	if !known && a.Subuser != "" {
+		owner, known = hintAccount(a.Subuser, a.Region), true
+	} else if known && a.Region != "" && owner.Subuser == a.Subuser {
+		owner.Region = a.Region
+	}
+	rev := stepOutputs(env, "sendgrid.revoke_key", ki.ID)
+	missing := listHas(rev["not_found"], ki.ID)
+	searched := intOf(rev["subusers_searched"])
+	where := "the account that held it"
+	if known {
+		where = owner.String()
+	}
+
 	var (
 		probe  func(context.Context) (dead bool, what string, err error)
 		proof  string
 		strong = ki.HasSecret
 	)
 	if strong {
-		c, err := newLeakedClient(env, a.Region, strings.TrimSpace(a.Key))
+		key := strings.TrimSpace(a.Key)
+		if env.Redactor != nil {
+			env.Redactor.Add(key)
+		}
+		regions, region := bothRegions, ""
+		proof = "the leaked key itself answered 401 on GET /v3/scopes from every host (the account that held it is unknown)"
+		if known {
+			region = normRegion(owner.Region)
+			regions = []string{region}
+			proof = fmt.Sprintf("the leaked key itself answered 401 on GET /v3/scopes from the %s host, where %s lives", region, owner)
+		}
+		probe = func(ctx context.Context) (bool, string, error) {
+			h := askLiveness(ctx, env, key, regions)
+			l := h.verdict(region)
+			if l.Status == StatusUnknown && len(regions) == 1 && h.Err[regions[0]] != nil {
+				return false, "", h.Err[regions[0]]
+			}
+			return l.Status == StatusDead, h.describe(), nil
+		}
+	} else {
+		if missing {
+			detail := fmt.Sprintf("key id %s was not found in the parent or any of its %d subusers: nothing was revoked, and without the key's secret keyir cannot tell whether it still authenticates (it may belong to an account this responder key cannot see)", ki.ID, searched)
+			if env.DryRun() {
+				detail = "DRY RUN: " + detail
+			}
+			env.Recorder.Containment(report.Containment{Status: report.ContainmentNotFound, At: now(), Detail: detail})
+			return actions.Outputs{"confirmed": false, "polls": 0, "time_to_containment_ms": 0}, errors.New("containment not possible: " + detail)
+		}
+		c, err := newClient(env, RegionGlobal, "")
 		if err != nil {
 			return nil, err
 		}
-		proof = "the leaked key itself answered 401 on GET /v3/scopes"
+		proof = fmt.Sprintf("key id %s was deleted from %s (GET /v3/api_keys/%s now answers 404 there). Without the key's secret keyir cannot prove the key no longer authenticates: test it by hand (GET /v3/scopes with the key must answer 401)", ki.ID, where, ki.ID)
 		probe = func(ctx context.Context) (bool, string, error) {
-			l, err := checkLiveness(ctx, c)
+			if !known {
+				loc, err := locateKey(ctx, c, ki.ID, Account{Region: RegionGlobal})
+				switch {
+				case err != nil:
+					return false, "", err
+				case loc.Found:
+					return false, "key still exists in " + loc.Account.String(), nil
+				case loc.complete():
+					return true, "404 in every account", nil
+				}
+				return false, loc.gaps(), nil
+			}
+			ac, err := c.forAccount(owner)
 			if err != nil {
 				return false, "", err
 			}
-			return l.Status == StatusDead, fmt.Sprintf("%s (%d)", l.Status, l.HTTP), nil
-		}
-	} else {
-		c, err := newClient(env, a.Region, a.Subuser)
-		if err != nil {
-			return nil, err
-		}
-		proof = "GET /v3/api_keys/" + ki.ID + " answered 404 to the responder key. This is weaker proof than a 401 for the key itself: the key's secret was not available to test"
-		probe = func(ctx context.Context) (bool, string, error) {
-			_, err := getKey(ctx, c, ki.ID)
+			_, err = getKey(ctx, ac, ki.ID)
 			switch st := statusOf(err); {
 			case st == 404:
 				return true, "404", nil
@@ -106,7 +157,7 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 			if dead, what, err := probe(ctx); err == nil {
 				state = what
 				if dead {
-					state = "already dead (401)"
+					state = "already refused: " + what
 				}
 			}
 		}
@@ -134,21 +185,28 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 		} else {
 			last = what
 		}
-		if dead {
+		if dead && strong {
 			at := now()
 			ttc := at.Sub(env.RunStarted)
 			if env.RunStarted.IsZero() {
 				ttc = 0
 			}
 			detail := fmt.Sprintf("%s after %d poll(s)", proof, polls)
-			if !strong {
-				detail = fmt.Sprintf("%s (after %d poll(s))", proof, polls)
+			if missing {
+				detail = fmt.Sprintf("no account holds key id %s (already deleted), and %s after %d poll(s)", ki.ID, proof, polls)
 			}
 			env.Recorder.Containment(report.Containment{
 				Status: report.ContainmentConfirmed, TimeToContainment: ttc, At: at, Detail: detail,
 			})
 			note(env, "containment confirmed: "+detail)
 			return actions.Outputs{"confirmed": true, "polls": polls, "time_to_containment_ms": ttc.Milliseconds()}, nil
+		}
+		if dead {
+			// The id is gone; the key's secret was not available to prove
+			// anything more. No time to containment: nothing was proven.
+			env.Recorder.Containment(report.Containment{Status: report.ContainmentRevokedUnproven, At: now(), Detail: proof + "."})
+			note(env, "revoked, not proven: "+proof)
+			return actions.Outputs{"confirmed": false, "polls": polls, "time_to_containment_ms": 0}, nil
 		}
 		wait := min(interval, time.Until(deadline))
 		if wait <= 0 {
@@ -166,12 +224,45 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 	if ctx.Err() != nil {
 		detail = fmt.Sprintf("interrupted after %d poll(s); last answer: %s", polls, last)
 	}
-	env.Recorder.Containment(report.Containment{Status: report.ContainmentNotConfirmed, At: now(), Detail: detail})
+	status := report.ContainmentNotConfirmed
+	if missing {
+		// Nothing to revoke, and the key still authenticates: it belongs to
+		// an account this responder key cannot see.
+		status = report.ContainmentNotFound
+		detail = fmt.Sprintf("key id %s was not found in the parent or any of its %d subusers, yet the key was not proven dead (%s): it may belong to an account this responder key cannot see", ki.ID, searched, detail)
+	}
+	env.Recorder.Containment(report.Containment{Status: status, At: now(), Detail: detail})
 	err = errors.New("containment not confirmed: " + detail)
 	if lastErr != nil {
 		err = fmt.Errorf("%w (last error: %v)", err, lastErr)
 	}
 	return actions.Outputs{"confirmed": false, "polls": polls, "time_to_containment_ms": 0}, err
+}
+
+func listHas(v any, id string) bool {
+	switch l := v.(type) {
+	case []string:
+		return slices.Contains(l, id)
+	case []any:
+		for _, x := range l {
+			if s, _ := x.(string); s == id {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func intOf(v any) int {
+	switch n := v.(type) {
+	case int:
+		return n
+	case int64:
+		return int(n)
+	case float64:
+		return int(n)
+	}
+	return 0
 }
 
 var (

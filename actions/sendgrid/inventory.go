@@ -24,6 +24,8 @@ func init() {
 			{Name: "keys", Type: actions.TypeInt, Description: "keys found"},
 			{Name: "new_keys", Type: actions.TypeList, Description: "ids of keys not in the baseline"},
 			{Name: "subusers", Type: actions.TypeList, Description: "subusers enumerated"},
+			{Name: "disabled_subusers", Type: actions.TypeList, Description: "subusers that are disabled (their keys are listed, marked)"},
+			{Name: "not_listed", Type: actions.TypeList, Description: "accounts whose keys could not be listed, and why"},
 		},
 		New: func() actions.Action { return &Inventory{Concurrency: 4} },
 	})
@@ -36,7 +38,9 @@ type Inventory struct {
 	// Revoked are the keys this run revoked: their absence from the account is
 	// the point of the run, not news for the report.
 	Revoked []string `param:"revoked" desc:"key ids this run revoked; not reported as removed since the baseline"`
-	Region  string   `param:"region" default:"global" desc:"global or eu"`
+	// Region is accepted for older playbooks and ignored: the parent is
+	// global and each subuser's region comes from the subuser listing.
+	Region string `param:"region" desc:"ignored: each account's region comes from the subuser listing"`
 }
 
 // Validate checks the region.
@@ -48,6 +52,11 @@ type KeyRecord struct {
 	Name    string   `json:"name"`
 	Scopes  []string `json:"scopes"`
 	Subuser string   `json:"subuser,omitempty"`
+	// Region is "eu" for a key of an EU regional subuser (empty: global).
+	Region string `json:"region,omitempty"`
+	// Disabled marks a key of a disabled subuser: it cannot send while the
+	// subuser is disabled, but it comes back when the subuser is enabled.
+	Disabled bool `json:"subuser_disabled,omitempty"`
 }
 
 // Baseline is the inventory file: the account's keys and persistence
@@ -132,11 +141,16 @@ func SaveInventory(ctx context.Context, env *actions.Env, path string) error {
 		return err
 	}
 	b := &Baseline{Version: 1, TakenAt: nowOf(env).UTC()}
-	keys, subs, err := listAllKeys(ctx, c, 4)
-	if err != nil {
-		return err
+	kl := listAllKeys(ctx, c, 4)
+	if kl.Err != nil {
+		return kl.Err
 	}
-	b.Keys, b.Subusers = keys, subs
+	if g := kl.gaps(); g != "" {
+		// A baseline missing an account would make every key of it look
+		// new next time: refuse rather than save a partial one.
+		return fmt.Errorf("inventory incomplete, not saved: %s", g)
+	}
+	b.Keys, b.Subusers = kl.Keys, kl.subuserNames()
 	b.Captured = append(b.Captured, "api_keys")
 	collectSurfaces(ctx, env, c, b)
 	data, err := json.MarshalIndent(b, "", "  ")
@@ -175,58 +189,64 @@ func nowOf(env *actions.Env) time.Time {
 	return time.Now()
 }
 
-// listSubusers pages through GET /v3/subusers.
-func listSubusers(ctx context.Context, c *Client) ([]string, error) {
-	const size = 500
-	var out []string
-	for off := 0; off < 100*size; off += size {
-		var rows []struct {
-			Username string `json:"username"`
-		}
-		if _, err := c.get(ctx, fmt.Sprintf("/v3/subusers?limit=%d&offset=%d", size, off), &rows); err != nil {
-			return out, err
-		}
-		for _, r := range rows {
-			out = append(out, r.Username)
-		}
-		if len(rows) < size {
-			break
-		}
-	}
-	sort.Strings(out)
-	return out, nil
+// keyListing is an inventory of keys, account by account: the accounts
+// that could not be listed are named, never silently dropped.
+type keyListing struct {
+	Keys     []KeyRecord
+	Accounts []Account // every account listed (parent first)
+	Failed   []string  // accounts whose keys could not be listed, with why
+	// Subusers is the subuser listing; its Err says why it is partial.
+	Subusers subuserListing
+	// Unreadable counts keys whose scopes could not be read.
+	Unreadable int
+	// Err is set when nothing at all could be listed (the parent failed).
+	Err error
 }
 
-// listAllKeys lists the keys of the parent and of every subuser, then reads
-// each key's scopes with bounded concurrency. A 403 on /v3/subusers (not a
-// parent account, or no subusers.read) means parent keys only.
-func listAllKeys(ctx context.Context, c *Client, concurrency int) ([]KeyRecord, []string, error) {
-	subs, err := listSubusers(ctx, c)
-	if err != nil {
-		if st := statusOf(err); st != 403 && st != 404 {
-			return nil, nil, fmt.Errorf("subusers: %w", err)
-		}
-		subs = nil
+// listAllKeys lists the keys of the parent and of every subuser (each on
+// its region's host, on behalf of the subuser), then reads each key's
+// scopes with bounded concurrency. One account failing is recorded and the
+// others are still listed; a 403 on /v3/subusers (not a parent account, or
+// no subusers.read) means parent keys only.
+func listAllKeys(ctx context.Context, c *Client, concurrency int) keyListing {
+	var kl keyListing
+	kl.Subusers = listSubuserAccounts(ctx, c)
+	if st := statusOf(kl.Subusers.Err); st == 403 || st == 404 {
+		kl.Subusers.Err = nil
+		kl.Subusers.Complete = true
 	}
-	var recs []KeyRecord
-	for _, sub := range append([]string{""}, subs...) {
+	accounts := append([]Account{{Region: RegionGlobal}}, kl.Subusers.Accounts...)
+	for _, acct := range accounts {
 		var list struct {
 			Result []struct {
 				ID   string `json:"api_key_id"`
 				Name string `json:"name"`
 			} `json:"result"`
 		}
-		if _, err := c.onBehalfOf(sub).get(ctx, "/v3/api_keys?limit=1000", &list); err != nil {
-			return nil, nil, fmt.Errorf("api keys%s: %w", subuserNote(sub), err)
+		ac, err := c.forAccount(acct)
+		if err == nil {
+			_, err = ac.get(ctx, "/v3/api_keys?limit=1000", &list)
 		}
+		if err != nil {
+			if acct.Subuser == "" && (statusOf(err) == 403 || statusOf(err) == 401) {
+				kl.Err = err
+				return kl
+			}
+			kl.Failed = append(kl.Failed, fmt.Sprintf("%s (%s)", acct, shortErrText(err)))
+			continue
+		}
+		kl.Accounts = append(kl.Accounts, acct)
 		for _, k := range list.Result {
-			recs = append(recs, KeyRecord{ID: k.ID, Name: k.Name, Subuser: sub})
+			kl.Keys = append(kl.Keys, KeyRecord{ID: k.ID, Name: k.Name, Subuser: acct.Subuser, Region: regionField(acct), Disabled: acct.Disabled})
 		}
+	}
+	if len(kl.Accounts) == 0 && len(kl.Failed) > 0 {
+		kl.Err = fmt.Errorf("no account could be listed: %s", strings.Join(kl.Failed, "; "))
+		return kl
 	}
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
-		errs []error
 		next = make(chan int)
 	)
 	for range max(1, concurrency) {
@@ -234,41 +254,78 @@ func listAllKeys(ctx context.Context, c *Client, concurrency int) ([]KeyRecord, 
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				if !keyIDRE.MatchString(recs[i].ID) {
+				r := &kl.Keys[i]
+				if !keyIDRE.MatchString(r.ID) {
 					continue
 				}
-				k, err := getKey(ctx, c.onBehalfOf(recs[i].Subuser), recs[i].ID)
+				ac, err := c.forAccount(Account{Subuser: r.Subuser, Region: r.Region})
+				var k keyDetails
+				if err == nil {
+					k, err = getKey(ctx, ac, r.ID)
+				}
 				if err != nil && statusOf(err) != 404 {
 					mu.Lock()
-					errs = append(errs, fmt.Errorf("key %s: %w", recs[i].ID, err))
+					kl.Unreadable++
 					mu.Unlock()
 					continue
 				}
-				recs[i].Scopes = k.Scopes
+				r.Scopes = k.Scopes
 			}
 		}()
 	}
-	for i := range recs {
+	for i := range kl.Keys {
 		next <- i
 	}
 	close(next)
 	wg.Wait()
-	if len(errs) > 0 {
-		return recs, subs, errs[0]
-	}
-	sort.Slice(recs, func(i, j int) bool {
-		if recs[i].Subuser != recs[j].Subuser {
-			return recs[i].Subuser < recs[j].Subuser
+	sort.Slice(kl.Keys, func(i, j int) bool {
+		if kl.Keys[i].Subuser != kl.Keys[j].Subuser {
+			return kl.Keys[i].Subuser < kl.Keys[j].Subuser
 		}
-		return recs[i].ID < recs[j].ID
+		return kl.Keys[i].ID < kl.Keys[j].ID
 	})
-	return recs, subs, nil
+	return kl
+}
+
+// regionField is the region recorded for a key: empty for global.
+func regionField(a Account) string {
+	if normRegion(a.Region) == RegionEU {
+		return RegionEU
+	}
+	return ""
+}
+
+// subuserNames lists the subusers' names.
+func (kl keyListing) subuserNames() []string {
+	out := []string{}
+	for _, a := range kl.Subusers.Accounts {
+		out = append(out, a.Subuser)
+	}
+	return out
+}
+
+// gaps says which accounts are missing from the listing, or "".
+func (kl keyListing) gaps() string {
+	var parts []string
+	if len(kl.Failed) > 0 {
+		parts = append(parts, "keys not listed for "+strings.Join(kl.Failed, "; "))
+	}
+	if kl.Subusers.Err != nil {
+		parts = append(parts, fmt.Sprintf("the subuser listing stopped after %d subusers (%s), so any further subusers were not listed", len(kl.Subusers.Accounts), shortErrText(kl.Subusers.Err)))
+	}
+	return strings.Join(parts, "; ")
 }
 
 func describeKey(k KeyRecord) string {
 	s := fmt.Sprintf("%s %q (%s, %d scopes", k.ID, k.Name, KeyType(k.Scopes), len(k.Scopes))
 	if k.Subuser != "" {
 		s += ", subuser " + k.Subuser
+		if k.Region == RegionEU {
+			s += " (EU)"
+		}
+		if k.Disabled {
+			s += ", subuser disabled"
+		}
 	}
 	return s + ")"
 }
@@ -283,20 +340,44 @@ func (a *Inventory) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 		}
 		base = b
 	}
-	c, err := newClient(env, a.Region, "")
+	c, err := newClient(env, RegionGlobal, "")
 	if err != nil {
 		return nil, err
 	}
-	keys, subs, err := listAllKeys(ctx, c, a.Concurrency)
-	if st := statusOf(err); st == 403 {
-		notAssessable(env, "api_keys", "the responder key may not list API keys (api_keys.read)", err)
-		return actions.Outputs{"keys": 0, "new_keys": []string{}, "subusers": []string{}}, nil
-	} else if err != nil {
-		return nil, err
+	kl := listAllKeys(ctx, c, a.Concurrency)
+	if st := statusOf(kl.Err); st == 403 {
+		notAssessable(env, "api_keys", "the responder key may not list API keys (api_keys.read)", kl.Err)
+		return actions.Outputs{"keys": 0, "new_keys": []string{}, "subusers": []string{}, "disabled_subusers": []string{}, "not_listed": []string{}}, nil
+	} else if kl.Err != nil {
+		return nil, kl.Err
 	}
-	ref, _ := evidence(env, "api_key_inventory", map[string]any{"keys": keys, "subusers": subs})
-	if subs == nil {
-		subs = []string{}
+	keys, subs := kl.Keys, kl.subuserNames()
+	ref, _ := evidence(env, "api_key_inventory", map[string]any{"keys": keys, "subusers": kl.Subusers.Accounts, "not_listed": kl.Failed})
+	notListed := append([]string{}, kl.Failed...)
+	if kl.Subusers.Err != nil {
+		notListed = append(notListed, fmt.Sprintf("subusers after the first %d", len(kl.Subusers.Accounts)))
+	}
+	if g := kl.gaps(); g != "" {
+		env.Finding(report.Finding{
+			Kind: "inventory.accounts_not_listed", Severity: report.Medium,
+			Title:    fmt.Sprintf("%d account(s) could not be inventoried", len(notListed)),
+			Detail:   firstUpper(g) + ". The other accounts are listed below; check these by hand (Settings > API Keys, as each subuser).",
+			Evidence: refs(ref),
+		})
+	}
+	if kl.Unreadable > 0 {
+		note(env, fmt.Sprintf("inventory: the scopes of %d key(s) could not be read; they are listed without scopes", kl.Unreadable))
+	}
+	disabled := []string{}
+	listed := map[string]bool{"": true}
+	for _, acct := range kl.Accounts {
+		listed[acct.Subuser] = true
+		if acct.Disabled {
+			disabled = append(disabled, acct.Subuser)
+		}
+	}
+	if len(disabled) > 0 {
+		note(env, "disabled subusers (their keys are listed, marked): "+strings.Join(disabled, ", "))
 	}
 	newKeys := []string{}
 	if base.captured("api_keys") {
@@ -324,7 +405,9 @@ func (a *Inventory) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 		}
 		var removed []string
 		for _, k := range base.Keys {
-			if !seen[k.ID] && !slices.Contains(a.Revoked, k.ID) {
+			// A key of an account that could not be listed now is unknown,
+			// not removed.
+			if !seen[k.ID] && !slices.Contains(a.Revoked, k.ID) && listed[k.Subuser] {
 				removed = append(removed, describeKey(k))
 			}
 		}
@@ -356,7 +439,7 @@ func (a *Inventory) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 			Evidence: refs(ref),
 		})
 	}
-	return actions.Outputs{"keys": len(keys), "new_keys": newKeys, "subusers": subs}, nil
+	return actions.Outputs{"keys": len(keys), "new_keys": newKeys, "subusers": subs, "disabled_subusers": disabled, "not_listed": notListed}, nil
 }
 
 var (

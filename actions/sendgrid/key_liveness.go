@@ -39,7 +39,7 @@ const (
 // Liveness checks whether the leaked key still authenticates.
 type Liveness struct {
 	Key    string `param:"key,secret" desc:"the leaked key; without it the status is unknown"`
-	Region string `param:"region" default:"global" desc:"global or eu"`
+	Region string `param:"region" desc:"the region of the account that holds the key; default: unknown, both hosts are asked (live if either accepts the key, dead only if both refuse it)"`
 }
 
 // Validate checks the key's shape and the region.
@@ -116,13 +116,17 @@ func (a *Liveness) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 	if _, err := ParseKey(key, ""); err != nil {
 		return nil, err
 	}
-	c, err := newLeakedClient(env, a.Region, key)
-	if err != nil {
-		return nil, err
+	regions := bothRegions
+	if a.Region != "" {
+		regions = []string{a.Region}
 	}
-	l, err := checkLiveness(ctx, c)
-	if err != nil {
-		return nil, fmt.Errorf("liveness of the leaked key: %w", err)
+	h := askLiveness(ctx, env, key, regions)
+	l := h.verdict(a.Region)
+	if l.Status == StatusUnknown && len(regions) == 1 && h.Err[a.Region] != nil {
+		return nil, fmt.Errorf("liveness of the leaked key: %w", h.Err[a.Region])
+	}
+	if l.Status == StatusUnknown && len(regions) == 2 && h.Err[RegionGlobal] != nil && h.Err[RegionEU] != nil {
+		return nil, fmt.Errorf("liveness of the leaked key: %w", h.Err[RegionGlobal])
 	}
 	switch l.Status {
 	case StatusLive:
@@ -134,7 +138,7 @@ func (a *Liveness) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 	case StatusDead:
 		note(env, "the leaked key is dead (401): already revoked, by SendGrid or someone else")
 	default:
-		note(env, fmt.Sprintf("liveness unknown: /v3/scopes answered %d", l.HTTP))
+		note(env, fmt.Sprintf("liveness unknown: %s", h.describe()))
 	}
 	if l.Scopes == nil {
 		l.Scopes = []string{}

@@ -47,8 +47,9 @@ type Persistence struct {
 	TrustedDomains []string  `param:"trusted_domains" desc:"destinations in these domains (and subdomains) are downgraded to info"`
 	WindowStart    time.Time `param:"window_start" desc:"start of the exposure window (default: window_end minus 7 days)"`
 	WindowEnd      time.Time `param:"window_end" desc:"end of the exposure window (default: now)"`
-	Subuser        string    `param:"subuser" desc:"assess this subuser (on-behalf-of)"`
-	Region         string    `param:"region" default:"global" desc:"global or eu"`
+	KeyID          string    `param:"key_id" desc:"the leaked key's id: the account that holds it (recorded by an earlier step) is assessed"`
+	Subuser        string    `param:"subuser" desc:"assess this subuser (on-behalf-of) when no earlier step recorded the key's owner"`
+	Region         string    `param:"region" desc:"override of the assessed account's region (global or eu)"`
 }
 
 // Validate checks the window and region.
@@ -268,10 +269,17 @@ func fetchAlerts(ctx context.Context, c *Client) ([]item, error) {
 	return out, nil
 }
 
+// sendersPage is the verified senders page size; the spec pages them with
+// limit and lastSeenID (there is no offset).
+const sendersPage = 100
+
 func fetchSenders(ctx context.Context, c *Client) ([]item, error) {
+	// The spec declares no on-behalf-of here: a subuser's senders cannot be
+	// read (Run says so), and the header is never sent.
+	c = c.parentOnly()
 	var out []item
-	const size = 100
-	for off := 0; off < 50*size; off += size {
+	last := 0
+	for range 200 {
 		var b struct {
 			Results []struct {
 				ID        int    `json:"id"`
@@ -280,15 +288,27 @@ func fetchSenders(ctx context.Context, c *Client) ([]item, error) {
 				Verified  bool   `json:"verified"`
 			} `json:"results"`
 		}
-		if _, err := c.get(ctx, fmt.Sprintf("/v3/verified_senders?limit=%d&offset=%d", size, off), &b); err != nil {
+		ep := fmt.Sprintf("/v3/verified_senders?limit=%d", sendersPage)
+		if last > 0 {
+			ep += fmt.Sprintf("&lastSeenID=%d", last)
+		}
+		if _, err := c.get(ctx, ep, &b); err != nil {
 			return out, err
 		}
+		advanced := false
 		for _, v := range b.Results {
+			if v.ID > last {
+				last, advanced = v.ID, true
+			} else if last > 0 {
+				continue // not after lastSeenID: already listed
+			}
 			out = append(out, item{key: strings.ToLower(v.FromEmail), subject: v.FromEmail, dest: v.FromEmail,
 				desc: fmt.Sprintf("verified sender %s (%q, verified %t)", v.FromEmail, v.Nickname, v.Verified)})
 		}
-		if len(b.Results) < size {
-			break
+		// An empty page ends the list; so does a page that does not move
+		// past lastSeenID (an API ignoring it would repeat itself forever).
+		if len(b.Results) == 0 || !advanced {
+			return out, nil
 		}
 	}
 	return out, nil
@@ -337,9 +357,17 @@ func (a *Persistence) Run(ctx context.Context, env *actions.Env) (actions.Output
 		}
 		base = b
 	}
-	c, err := newClient(env, a.Region, a.Subuser)
+	acct := assessAccount(env, a.KeyID, a.Subuser, a.Region)
+	c0, err := newClient(env, RegionGlobal, "")
 	if err != nil {
 		return nil, err
+	}
+	c, err := c0.forAccount(acct)
+	if err != nil {
+		return nil, err
+	}
+	if acct.Subuser != "" || normRegion(acct.Region) == RegionEU {
+		note(env, "assessing "+acct.String()+", the account that holds the key")
 	}
 	start, end := window(env, a.WindowStart, a.WindowEnd, 7*24*time.Hour)
 	counts := map[string]string{}
@@ -348,6 +376,15 @@ func (a *Persistence) Run(ctx context.Context, env *actions.Env) (actions.Output
 	var errs []error
 	nFindings := 0
 	for _, s := range surfaces {
+		if s.name == surfSenders && acct.Subuser != "" {
+			env.Finding(report.Finding{
+				Kind: "assessment.not_assessable", Subject: s.name, Severity: report.Medium,
+				Title:  "Could not assess " + s.name + " of " + acct.String(),
+				Detail: "The verified senders API declares no on-behalf-of header, so the parent's responder key cannot read " + acct.String() + "'s senders (it would be answered with the parent's). Check them by hand: in the SendGrid app, switch to " + acct.String() + " and open Settings > Sender Authentication.",
+			})
+			notAss = append(notAss, s.name)
+			continue
+		}
 		items, err := s.fetch(ctx, c)
 		if st := statusOf(err); st == 403 {
 			notAssessable(env, s.name, "the responder key may not read "+s.name, err)

@@ -24,6 +24,13 @@ func init() {
 			{Name: "already_revoked", Type: actions.TypeList, Description: "ids that no longer existed (404)"},
 			{Name: "planned", Type: actions.TypeBool, Description: "dry run: the deletes were refused and recorded as planned"},
 			{Name: "failed", Type: actions.TypeList, Description: "ids that could not be revoked"},
+			{Name: "not_found", Type: actions.TypeList, Description: "ids no account holds (the parent and every subuser were searched)"},
+			{Name: "key_id", Type: actions.TypeString, Description: "the first id (the leaked key's)"},
+			{Name: "owner_known", Type: actions.TypeBool, Description: "the account that held the first id is known"},
+			{Name: "owner", Type: actions.TypeString, Description: "the subuser that held the first id; empty for the parent account"},
+			{Name: "owner_region", Type: actions.TypeString, Description: "global or eu"},
+			{Name: "subusers_searched", Type: actions.TypeInt, Description: "subusers listed when the first id had to be searched for"},
+			{Name: "not_searched", Type: actions.TypeList, Description: "accounts that could not be searched, and why"},
 		},
 		New: func() actions.Action { return &Revoke{Concurrency: 4} },
 	})
@@ -34,9 +41,9 @@ func init() {
 type Revoke struct {
 	KeyID       string   `param:"key_id" desc:"the id of the key to revoke"`
 	KeyIDs      []string `param:"key_ids" desc:"several key ids to revoke"`
-	Subuser     string   `param:"subuser" desc:"subuser that owns the key(s) (on-behalf-of)"`
+	Subuser     string   `param:"subuser" desc:"subuser to try first (a shortcut: on a 404 every account is searched)"`
 	Concurrency int      `param:"concurrency" default:"4" desc:"parallel deletes for a list of ids"`
-	Region      string   `param:"region" default:"global" desc:"global or eu"`
+	Region      string   `param:"region" desc:"override of the owning account's region (global or eu)"`
 }
 
 // ids returns the distinct ids to revoke, in order.
@@ -91,12 +98,27 @@ const (
 	outFailed
 )
 
-// revokeOne deletes one key by its exact id.
-func revokeOne(ctx context.Context, c *Client, id string) (revokeOutcome, error) {
+// revokeResult is what happened to one id, and where.
+type revokeResult struct {
+	id      string
+	out     revokeOutcome
+	err     error
+	loc     location // the search, when one was made
+	owner   Account
+	known   bool // owner is the account that held (or holds) the id
+	missing bool // no account holds the id (a complete search)
+}
+
+// deleteIn deletes one key by its exact id in one account.
+func deleteIn(ctx context.Context, c *Client, acct Account, id string) (revokeOutcome, error) {
 	if !keyIDRE.MatchString(id) { // defence in depth: Validate already checked
 		return outFailed, fmt.Errorf("refusing to revoke: not a key id")
 	}
-	_, err := c.call(ctx, rest.Delete, "/v3/api_keys/"+escape(id), nil, nil)
+	ac, err := c.forAccount(acct)
+	if err != nil {
+		return outFailed, err
+	}
+	_, err = ac.call(ctx, rest.Delete, "/v3/api_keys/"+escape(id), nil, nil)
 	switch {
 	case err == nil:
 		return outRevoked, nil
@@ -108,26 +130,56 @@ func revokeOne(ctx context.Context, c *Client, id string) (revokeOutcome, error)
 	return outFailed, err
 }
 
+// revokeOne deletes id in the account that holds it. The owner recorded by
+// an earlier step (or attempt) of this run is trusted: a 404 there means
+// the key is gone. Otherwise the DELETE goes to the account named by hint
+// and, on a 404, every account is searched before anything is concluded: a
+// subuser's key answers 404 to the parent.
+func revokeOne(ctx context.Context, env *actions.Env, c *Client, id string, hint Account) revokeResult {
+	r := revokeResult{id: id}
+	if acct, ok := recordedOwner(env, id); ok {
+		r.owner, r.known = acct, true
+		r.out, r.err = deleteIn(ctx, c, acct, id)
+		return r
+	}
+	r.out, r.err = deleteIn(ctx, c, hint, id)
+	if r.out != outAlready {
+		r.owner, r.known = hint, r.out == outRevoked || r.out == outPlanned
+		return r
+	}
+	loc, err := locateKey(ctx, c, id, hint)
+	r.loc = loc
+	switch {
+	case err != nil:
+		r.out, r.err = outFailed, fmt.Errorf("the DELETE answered 404 as %s, and the other accounts could not be searched: %w", hint, err)
+	case loc.Found:
+		r.owner, r.known = loc.Account, true
+		note(env, fmt.Sprintf("key %s is held by %s: revoking it there", id, loc.Account))
+		r.out, r.err = deleteIn(ctx, c, loc.Account, id)
+	case loc.complete():
+		r.missing = true
+	default:
+		r.out, r.err = outFailed, fmt.Errorf("%s: the key cannot be revoked until they are", loc.notFoundText(id))
+	}
+	return r
+}
+
 // Run revokes the keys, concurrently but bounded.
 func (a *Revoke) Run(ctx context.Context, env *actions.Env) (actions.Outputs, error) {
 	if err := a.Validate(); err != nil {
 		return nil, err
 	}
-	c, err := newClient(env, a.Region, a.Subuser)
+	c, err := newClient(env, RegionGlobal, "")
 	if err != nil {
 		return nil, err
 	}
+	hint := hintAccount(a.Subuser, a.Region)
 	ids := a.ids()
 	workers := max(1, min(a.Concurrency, len(ids)))
 	if a.Concurrency == 0 {
 		workers = min(4, len(ids))
 	}
-	type result struct {
-		id  string
-		out revokeOutcome
-		err error
-	}
-	results := make([]result, len(ids))
+	results := make([]revokeResult, len(ids))
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range workers {
@@ -135,8 +187,7 @@ func (a *Revoke) Run(ctx context.Context, env *actions.Env) (actions.Outputs, er
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out, err := revokeOne(ctx, c, ids[i])
-				results[i] = result{ids[i], out, err}
+				results[i] = revokeOne(ctx, env, c, ids[i], hint)
 			}
 		}()
 	}
@@ -147,7 +198,7 @@ feed:
 		case next <- i:
 		case <-ctx.Done():
 			for j := i; j < len(ids); j++ {
-				results[j] = result{ids[j], outFailed, ctx.Err()}
+				results[j] = revokeResult{id: ids[j], out: outFailed, err: ctx.Err()}
 			}
 			break feed
 		}
@@ -159,23 +210,31 @@ feed:
 	close(next)
 	wg.Wait()
 
-	revoked, already, failed := []string{}, []string{}, []string{}
+	revoked, already, failed, missing := []string{}, []string{}, []string{}, []string{}
 	planned := false
 	var errs []error
 	for _, r := range results {
-		switch r.out {
-		case outRevoked:
+		switch {
+		case r.missing:
+			missing = append(missing, r.id)
+			already = append(already, r.id)
+			env.Finding(report.Finding{
+				Kind: "key.already_revoked", Subject: r.id, Severity: report.Info,
+				Title:  "No account holds the key: nothing left to revoke",
+				Detail: firstUpper(r.loc.notFoundText(r.id)) + ". It was probably deleted already (SendGrid auto-revokes keys found on public GitHub); whether it still authenticates is settled by the confirm step, with the key itself when it is known.",
+			})
+		case r.out == outRevoked:
 			revoked = append(revoked, r.id)
-		case outAlready:
+		case r.out == outAlready:
 			already = append(already, r.id)
 			env.Finding(report.Finding{
 				Kind: "key.already_revoked", Subject: r.id, Severity: report.Info,
 				Title:  "Key was already revoked",
-				Detail: "DELETE /v3/api_keys/" + r.id + " answered 404: the key no longer exists" + subuserNote(a.Subuser) + " (SendGrid auto-revokes keys found on public GitHub).",
+				Detail: "DELETE /v3/api_keys/" + r.id + " answered 404 in " + r.owner.String() + ", the account this run found holding it: the key no longer exists there.",
 			})
-		case outPlanned:
+		case r.out == outPlanned:
 			planned = true
-		case outFailed:
+		default:
 			failed = append(failed, r.id)
 			errs = append(errs, fmt.Errorf("revoke %s: %w", r.id, r.err))
 		}
@@ -187,7 +246,13 @@ feed:
 	case len(revoked) > 0:
 		note(env, fmt.Sprintf("revoked %d key(s): %s", len(revoked), strings.Join(revoked, ", ")))
 	}
-	out := actions.Outputs{"revoked": revoked, "already_revoked": already, "planned": planned, "failed": failed}
+	out := actions.Outputs{"revoked": revoked, "already_revoked": already, "planned": planned, "failed": failed, "not_found": missing}
+	// The owner of the first id (the leaked key) goes into the journal, so a
+	// resume's confirmation goes straight to the account that held it.
+	first := results[0]
+	loc := first.loc
+	loc.Account = first.owner
+	ownerOutputs(out, first.id, loc, first.known)
 	if len(errs) > 0 {
 		return out, fmt.Errorf("%d of %d key(s) could not be revoked: %w", len(failed), len(ids), errors.Join(errs...))
 	}

@@ -54,7 +54,12 @@ func (a *Rotate) Run(ctx context.Context, env *actions.Env) (actions.Outputs, er
 	if err := a.Validate(); err != nil {
 		return nil, err
 	}
-	c, err := newClient(env, a.Region, a.Subuser)
+	c0, err := newClient(env, RegionGlobal, "")
+	if err != nil {
+		return nil, err
+	}
+	// The replacement goes into the account that held the old key.
+	c, err := c0.forAccount(assessAccount(env, a.KeyID, a.Subuser, a.Region))
 	if err != nil {
 		return nil, err
 	}
@@ -74,11 +79,16 @@ func (a *Rotate) Run(ctx context.Context, env *actions.Env) (actions.Outputs, er
 			scopes = k.Scopes
 		}
 	}
-	var clean []string
+	clean := []string{}
 	for _, s := range scopes {
-		if s != pseudoScope2F {
+		if s = strings.TrimSpace(s); s != "" && !IsPseudoScope(s) {
 			clean = append(clean, s)
 		}
+	}
+	if len(clean) == 0 {
+		// POST /v3/api_keys without scopes (or with null) creates a
+		// FULL-ACCESS key: never let an empty list become one.
+		return nil, fmt.Errorf("key %s has no scopes to copy: refusing to create a replacement, since SendGrid would make a key without scopes a full-access key; pass scopes explicitly", a.KeyID)
 	}
 	var argv []string
 	if a.SecretCommand != "" {

@@ -21,7 +21,13 @@ func init() {
 			{Name: "key_type", Type: actions.TypeString, Description: "full, billing or restricted"},
 			{Name: "categories", Type: "list", Description: "scopes grouped by what they allow: [{category, scopes, write}]"},
 			{Name: "risk", Type: actions.TypeString, Description: "critical, high, medium or low (empty when the key was not found)"},
-			{Name: "found", Type: actions.TypeBool, Description: "false when the key no longer exists (404)"},
+			{Name: "found", Type: actions.TypeBool, Description: "false when no account holds the key"},
+			{Name: "key_id", Type: actions.TypeString, Description: "the key id looked for"},
+			{Name: "owner_known", Type: actions.TypeBool, Description: "the owning account is known"},
+			{Name: "owner", Type: actions.TypeString, Description: "the subuser that holds the key; empty for the parent account"},
+			{Name: "owner_region", Type: actions.TypeString, Description: "global or eu"},
+			{Name: "subusers_searched", Type: actions.TypeInt, Description: "subusers listed"},
+			{Name: "not_searched", Type: actions.TypeList, Description: "accounts that could not be searched, and why"},
 		},
 		New: func() actions.Action { return new(Snapshot) },
 	})
@@ -30,8 +36,8 @@ func init() {
 // Snapshot reads a key's name and scopes with the responder key.
 type Snapshot struct {
 	KeyID   string `param:"key_id,required" desc:"the leaked key's id"`
-	Subuser string `param:"subuser" desc:"subuser that owns the key (on-behalf-of)"`
-	Region  string `param:"region" default:"global" desc:"global or eu"`
+	Subuser string `param:"subuser" desc:"subuser to look in first (every account is searched when it does not hold the key)"`
+	Region  string `param:"region" desc:"override of the owning account's region (global or eu)"`
 }
 
 // Validate checks the id and region.
@@ -107,19 +113,18 @@ type Category struct {
 
 // Scope categories.
 const (
-	CatMail       = "mail send"
-	CatAPIKeys    = "api keys"
-	CatUsers      = "teammates/users"
-	CatSettings   = "settings"
-	CatWebhooks   = "webhooks"
-	CatSuppress   = "suppressions"
-	CatStats      = "stats/activity"
-	CatMarketing  = "templates/marketing"
-	CatBilling    = "billing"
-	CatSubusers   = "subusers"
-	CatIPAccess   = "ip access"
-	CatOther      = "other"
-	pseudoScope2F = "2fa_required"
+	CatMail      = "mail send"
+	CatAPIKeys   = "api keys"
+	CatUsers     = "teammates/users"
+	CatSettings  = "settings"
+	CatWebhooks  = "webhooks"
+	CatSuppress  = "suppressions"
+	CatStats     = "stats/activity"
+	CatMarketing = "templates/marketing"
+	CatBilling   = "billing"
+	CatSubusers  = "subusers"
+	CatIPAccess  = "ip access"
+	CatOther     = "other"
 )
 
 var categoryOrder = []string{CatMail, CatAPIKeys, CatUsers, CatSettings, CatWebhooks, CatSuppress, CatStats, CatMarketing, CatBilling, CatSubusers, CatIPAccess, CatOther}
@@ -174,7 +179,7 @@ func isWrite(s string) bool {
 func Categorize(scopes []string) []Category {
 	by := map[string]*Category{}
 	for _, s := range scopes {
-		if s == pseudoScope2F {
+		if IsPseudoScope(s) {
 			continue
 		}
 		c := categoryOf(s)
@@ -238,53 +243,13 @@ func rank(s report.Severity) int {
 	return len(report.Severities)
 }
 
-// Run reads the key and records its blast radius.
+// Run finds the key (the account named, else every account) and records
+// its blast radius: sendgrid.locate_key without the liveness check.
 func (a *Snapshot) Run(ctx context.Context, env *actions.Env) (actions.Outputs, error) {
-	c, err := newClient(env, a.Region, a.Subuser)
-	if err != nil {
-		return nil, err
-	}
-	k, err := getKey(ctx, c, a.KeyID)
-	switch statusOf(err) {
-	case 0:
-		if err != nil {
-			return nil, err
-		}
-	case 404:
-		env.Finding(report.Finding{
-			Kind: "key.not_found", Subject: a.KeyID, Severity: report.Info,
-			Title:  "The leaked key no longer exists",
-			Detail: "GET /v3/api_keys/" + a.KeyID + " answered 404: the key was probably already deleted (SendGrid deletes keys it finds on public GitHub)" + subuserNote(a.Subuser) + ".",
-		})
-		return actions.Outputs{"name": "", "scopes": []string{}, "key_type": "", "categories": []Category{}, "risk": "", "found": false}, nil
-	case 403:
-		notAssessable(env, "api_key", "the responder key may not read API keys (api_keys.read)", err)
-		return actions.Outputs{"name": "", "scopes": []string{}, "key_type": "", "categories": []Category{}, "risk": "", "found": false}, nil
-	default:
-		return nil, err
-	}
-	cats := Categorize(k.Scopes)
-	risk := Risk(k.Scopes)
-	ktype := KeyType(k.Scopes)
-	ref, _ := evidence(env, "api_key_snapshot", map[string]any{"api_key_id": a.KeyID, "name": k.Name, "scopes": k.Scopes, "subuser": a.Subuser, "categories": cats, "risk": risk})
-	parts := make([]string, 0, len(cats))
-	for _, cat := range cats {
-		rw := "read"
-		if cat.Write {
-			rw = "write"
-		}
-		parts = append(parts, fmt.Sprintf("%s (%s, %d scopes)", cat.Category, rw, len(cat.Scopes)))
-	}
-	title := fmt.Sprintf("Leaked key %q: %s access, %s blast radius", k.Name, ktype, risk)
-	env.Finding(report.Finding{
-		Kind: "key.blast_radius", Subject: a.KeyID, Severity: risk, Title: title,
-		Detail:   fmt.Sprintf("%d scopes%s: %s.", len(k.Scopes), subuserNote(a.Subuser), strings.Join(parts, "; ")),
-		Evidence: refs(ref),
-	})
-	if k.Scopes == nil {
-		k.Scopes = []string{}
-	}
-	return actions.Outputs{"name": k.Name, "scopes": k.Scopes, "key_type": ktype, "categories": cats, "risk": string(risk), "found": true}, nil
+	out, err := (&Locate{KeyID: a.KeyID, Subuser: a.Subuser, Region: a.Region}).Run(ctx, env)
+	delete(out, "status")
+	delete(out, "liveness")
+	return out, err
 }
 
 func subuserNote(s string) string {

@@ -39,8 +39,9 @@ type Stats struct {
 	MinRequests    int       `param:"min_requests" default:"100" desc:"ignore request spikes below this many per day"`
 	MinBounces     int       `param:"min_bounces" default:"20" desc:"ignore bounce spikes below this many per day"`
 	MinSpamReports int       `param:"min_spam_reports" default:"5" desc:"ignore spam report spikes below this many per day"`
-	Subuser        string    `param:"subuser" desc:"assess this subuser (on-behalf-of)"`
-	Region         string    `param:"region" default:"global" desc:"global or eu"`
+	KeyID          string    `param:"key_id" desc:"the leaked key's id: the account that holds it (recorded by an earlier step) is assessed"`
+	Subuser        string    `param:"subuser" desc:"assess this subuser (on-behalf-of) when no earlier step recorded the key's owner"`
+	Region         string    `param:"region" desc:"override of the assessed account's region (global or eu)"`
 }
 
 // Validate checks the window and thresholds.
@@ -134,7 +135,11 @@ func metric(p DayPoint, name string) int {
 
 // Run reads stats for the window and the baseline before it.
 func (a *Stats) Run(ctx context.Context, env *actions.Env) (actions.Outputs, error) {
-	c, err := newClient(env, a.Region, a.Subuser)
+	c0, err := newClient(env, RegionGlobal, "")
+	if err != nil {
+		return nil, err
+	}
+	c, err := c0.forAccount(assessAccount(env, a.KeyID, a.Subuser, a.Region))
 	if err != nil {
 		return nil, err
 	}

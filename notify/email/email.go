@@ -204,6 +204,9 @@ type view struct {
 	Counts       string
 	Started      string
 	TTC          string
+	// ContLabel says what a status whose name could be misread means
+	// (report.ContainmentLabel); empty for the others.
+	ContLabel string
 }
 
 func newView(ev notify.Event) view {
@@ -221,6 +224,9 @@ func newView(ev notify.Event) view {
 	}
 	if ev.Containment.TimeToContainment > 0 {
 		v.TTC = report.FormatDuration(ev.Containment.TimeToContainment)
+	}
+	if l := report.ContainmentLabel(ev.Containment.Status); l != ev.Containment.Status {
+		v.ContLabel = l
 	}
 	return v
 }
@@ -241,7 +247,7 @@ Run:          {{.RunID}} ({{.Playbook}})
 Operator:     {{.Operator}}
 Status:       {{.Status}}
 {{- if eq .Kind "closed"}}
-Containment:  {{if .Containment.Status}}{{.Containment.Status}}{{if .Containment.Detail}} — {{.Containment.Detail}}{{end}}{{if .TTC}} (time to containment {{.TTC}}){{end}}{{else}}not part of this playbook{{end}}
+Containment:  {{if .Containment.Status}}{{.Containment.Status}}{{if .ContLabel}} ({{.ContLabel}}){{end}}{{if .Containment.Detail}} — {{.Containment.Detail}}{{end}}{{if .TTC}} (time to containment {{.TTC}}){{end}}{{else}}not part of this playbook{{end}}
 Exit code:    {{.ExitCode}}
 Findings:     {{.Counts}}
 {{range .Findings}}
@@ -271,7 +277,7 @@ const htmlTmpl = `<!DOCTYPE html>
 <tr><th align="left">Run</th><td>{{.RunID}} ({{.Playbook}})</td></tr>
 <tr><th align="left">Status</th><td>{{.Status}}</td></tr>
 {{- if eq .Kind "closed"}}
-<tr><th align="left">Containment</th><td>{{if .Containment.Status}}{{.Containment.Status}}{{if .Containment.Detail}} — {{.Containment.Detail}}{{end}}{{if .TTC}} (time to containment {{.TTC}}){{end}}{{else}}not part of this playbook{{end}}</td></tr>
+<tr><th align="left">Containment</th><td>{{if .Containment.Status}}{{.Containment.Status}}{{if .ContLabel}} ({{.ContLabel}}){{end}}{{if .Containment.Detail}} — {{.Containment.Detail}}{{end}}{{if .TTC}} (time to containment {{.TTC}}){{end}}{{else}}not part of this playbook{{end}}</td></tr>
 <tr><th align="left">Findings</th><td>{{.Counts}}</td></tr>
 {{- end}}
 </table>

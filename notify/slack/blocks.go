@@ -159,6 +159,10 @@ func containmentLine(c report.Containment) string {
 		s = ":rotating_light: *Containment NOT confirmed — the key may still be live*"
 	case report.ContainmentPlanned:
 		s = ":memo: *Containment planned* (dry run)"
+	case report.ContainmentRevokedUnproven:
+		s = ":warning: *Key revoked by id, NOT proven dead* (only the key id was known)"
+	case report.ContainmentNotFound:
+		s = ":rotating_light: *Key NOT found in any account — nothing was revoked; the key may still be live*"
 	default:
 		return "*Containment:* not part of this playbook"
 	}
