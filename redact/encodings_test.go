@@ -247,3 +247,20 @@ func BenchmarkRedactEvidence(b *testing.B) {
 
 // BenchmarkRedactNoSecrets is a redactor with nothing registered (shapes only).
 func BenchmarkRedactNoSecrets(b *testing.B) { benchRedact(b, New()) }
+
+func TestWriterHoldsBackBoundedAmount(t *testing.T) {
+	var out bytes.Buffer
+	w := NewWriter(New(plain), &out)
+	chunk := strings.Repeat("word ", 1000)
+	for range 200 { // 1 MB without a newline
+		w.Write([]byte(chunk))
+	}
+	w.Write([]byte(base64.StdEncoding.EncodeToString([]byte("u:" + plain))))
+	if len(w.buf) > maxHold {
+		t.Fatalf("holding back %d bytes", len(w.buf))
+	}
+	w.Flush()
+	if strings.Contains(out.String(), plain) || !strings.Contains(out.String(), Token(plain)) || out.Len() < 1000000 {
+		t.Fatalf("bad output (%d bytes)", out.Len())
+	}
+}
