@@ -264,3 +264,16 @@ func TestWriterHoldsBackBoundedAmount(t *testing.T) {
 		t.Fatalf("bad output (%d bytes)", out.Len())
 	}
 }
+
+func TestAddShapesRegistersTheKeyWordOnly(t *testing.T) {
+	r := New()
+	cut := sgKey[:50]
+	r.AddShapes("alice " + cut + " on call")
+	if got := r.String("op alice " + cut); got != "op alice "+Token(cut) {
+		t.Fatalf("got %q", got)
+	}
+	// From now on a run of it is redacted wherever it appears.
+	if got := r.String("x" + sgSecret[:14]); strings.Contains(got, sgSecret[:14]) {
+		t.Fatalf("got %q", got)
+	}
+}

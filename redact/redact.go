@@ -124,3 +124,22 @@ func (r *Redactor) Bytes(b []byte) []byte {
 func (r *Redactor) Contains(s string) bool {
 	return len(r.index().find(s)) > 0
 }
+
+// AddShapes registers every word of s that has the shape of a key
+// (LooksLikeKey), whole: a key pasted into a field that is not secret (an
+// operator name, a note, a subuser) becomes a secret from then on, while the
+// rest of the field stays readable.
+func (r *Redactor) AddShapes(s string) {
+	for _, loc := range keyShape.FindAllStringIndex(s, -1) {
+		st, en := loc[0], loc[1]
+		for st > 0 && !isSpace(s[st-1]) {
+			st--
+		}
+		for en < len(s) && !isSpace(s[en]) {
+			en++
+		}
+		r.Add(s[st:en])
+	}
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' }
