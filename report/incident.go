@@ -24,7 +24,7 @@ func ValidateIncident(id string, r *redact.Redactor) error {
 		return nil
 	}
 	if redact.LooksLikeKey(id) {
-		return errors.New("the incident id has the shape of an API key and is refused (it is not shown); give the leaked key with --key - or --key-file, and an incident id such as INC-42")
+		return errors.New("the incident id has the shape of an API key and is refused (it is not shown); an incident id looks like INC-42, and the key has its own door")
 	}
 	if r != nil && r.Contains(id) {
 		return errors.New("the incident id contains a secret keyir holds (it is not shown); use an incident id such as INC-42")

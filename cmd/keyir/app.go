@@ -107,6 +107,7 @@ func (a *app) cli() *cli.App {
 			a.versionCommand(),
 		},
 		CommandNotFound: func(c *cli.Context, name string) {
+			a.red.AddShapes(name) // a key pasted where the command goes
 			fmt.Fprintf(a.errOut, "keyir: unknown command %q (see keyir help)\n", name)
 		},
 	}

@@ -168,9 +168,17 @@ func (a *app) reportLoadError(err error) error {
 		return usageErr(err)
 	}
 	for _, p := range probs {
-		fmt.Fprintln(a.errOut, p.Error())
+		a.printProblem(p.Error())
 	}
 	return &exitError{code: playbook.ExitUsage, err: err, reported: true}
+}
+
+// printProblem prints one playbook problem. A problem may quote the
+// playbook's text, a key pasted into it included: its key-shaped words are
+// registered first, so the terminal shows their tokens.
+func (a *app) printProblem(msg string) {
+	a.red.AddShapes(msg)
+	fmt.Fprintln(a.errOut, msg)
 }
 
 // givenInputs collects NAME=VALUE inputs, the convenience flags, and the
