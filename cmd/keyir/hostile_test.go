@@ -271,7 +271,7 @@ func TestSecretsOnlyThroughTheirDoors(t *testing.T) {
 		{"a note holding a token", "", envv, []string{"run", secretPB, "--reports", reports, "--input", "label=see " + ghp}, ghp[4:], "--input label"},
 		{"--output given a key cut short", "", envv, []string{"run", secretPB, "--reports", reports, "--output", key[:41]}, leaked.Secret, "--output"},
 		{"a key cut short as the command", "", envv, []string{key[:41]}, leaked.Secret, "unknown command"},
-		{"a key cut short in a playbook", "", envv, []string{"validate", writeFile(t, t.TempDir(), "pb.yaml", "name: x\ndescription: d\nsteps:\n  - id: a\n    action: " + key[:41] + "\n")}, leaked.Secret, ""},
+		{"a key cut short in a playbook", "", envv, []string{"validate", writeFile(t, t.TempDir(), "pb.yaml", "name: x\ndescription: d\nsteps:\n  - id: a\n    action: "+key[:41]+"\n")}, leaked.Secret, ""},
 		{"an unknown flag that is a key cut short", "", envv, []string{"run", secretPB, "--reports", reports, "--" + key[:41]}, leaked.Secret, ""},
 	}
 	for _, c := range cases {
