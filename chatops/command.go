@@ -9,6 +9,7 @@ import (
 	sgactions "github.com/keyir/keyir/actions/sendgrid"
 	"github.com/keyir/keyir/drill"
 	"github.com/keyir/keyir/redact"
+	"github.com/keyir/keyir/report"
 )
 
 // Verbs of /keyir.
@@ -34,7 +35,6 @@ type Args struct {
 
 var (
 	keyIDRE    = regexp.MustCompile(`^[A-Za-z0-9_-]{22}$`)
-	incidentRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 	scenarioRE = regexp.MustCompile(`^[a-z0-9-]{1,40}$`)
 	runIDRE    = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 )
@@ -120,7 +120,7 @@ func parseRevoke(a Args, rest []string, red *redact.Redactor) (Args, error) {
 		if i == 0 && keyIDRE.MatchString(t) {
 			continue // a key id is the public half: it is shown
 		}
-		if i == 1 && incidentRE.MatchString(t) && !strings.HasPrefix(t, "SG.") {
+		if i == 1 && report.ValidateIncident(t, red) == nil {
 			continue
 		}
 		red.Add(t)
@@ -150,8 +150,8 @@ func parseRevoke(a Args, rest []string, red *redact.Redactor) (Args, error) {
 		return a, errors.New("the key id is not 22 characters of A-Z a-z 0-9 _ -")
 	}
 	if len(pos) == 2 {
-		if !incidentRE.MatchString(pos[1]) || strings.HasPrefix(pos[1], "SG.") {
-			return a, errors.New("the incident id must be 1 to 64 characters of A-Z a-z 0-9 . _ - (it is not shown)")
+		if err := report.ValidateIncident(pos[1], red); err != nil {
+			return a, err
 		}
 		a.Incident = pos[1]
 	}

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/redact"
 )
 
 // MaxInputSize bounds one input value (64 KiB): a key, a URL or a note is
@@ -86,6 +87,10 @@ func (pb *Playbook) ResolveInputs(given map[string]string) (map[string]any, erro
 	}
 	sort.Strings(unknown)
 	for _, name := range unknown {
+		if redact.LooksLikeKey(name) {
+			errs = append(errs, errors.New("unknown input (its name has the shape of an API key and is not shown)"))
+			continue
+		}
 		errs = append(errs, fmt.Errorf("unknown input %s%s", quoteShort(name), suggest(name, names)))
 	}
 	if len(errs) > 0 {
@@ -115,6 +120,9 @@ func checkValue(in Input, re *regexp.Regexp, raw string) (any, error) {
 		if in.Secret {
 			return nil, fmt.Errorf("want %s (the value of a secret input is not shown)", typeWord(in.Type))
 		}
+		if redact.LooksLikeKey(raw) {
+			return nil, fmt.Errorf("want %s (%s)", typeWord(in.Type), keyShaped)
+		}
 		return nil, err
 	}
 	if re == nil {
@@ -126,7 +134,7 @@ func checkValue(in Input, re *regexp.Regexp, raw string) (any, error) {
 			if in.Secret {
 				return nil, fmt.Errorf("does not match the pattern %s (the value of a secret input is not shown)", in.Pattern)
 			}
-			return nil, fmt.Errorf("%s does not match the pattern %s", quoteShort(x), in.Pattern)
+			return nil, fmt.Errorf("%s does not match the pattern %s", shown(x), in.Pattern)
 		}
 	case []string:
 		for i, item := range x {
@@ -134,11 +142,24 @@ func checkValue(in Input, re *regexp.Regexp, raw string) (any, error) {
 				if in.Secret {
 					return nil, fmt.Errorf("item %d does not match the pattern %s (the value of a secret input is not shown)", i+1, in.Pattern)
 				}
-				return nil, fmt.Errorf("item %d, %s, does not match the pattern %s", i+1, quoteShort(item), in.Pattern)
+				return nil, fmt.Errorf("item %d, %s, does not match the pattern %s", i+1, shown(item), in.Pattern)
 			}
 		}
 	}
 	return v, nil
+}
+
+// keyShaped stands in an error for a value that has the shape of a key: an
+// error may be printed, logged or posted before the value is known secret.
+const keyShaped = "the value has the shape of an API key and is not shown"
+
+// shown is how an error names a value of an input that is not secret:
+// quoted and cut short, unless it has the shape of a key.
+func shown(v string) string {
+	if redact.LooksLikeKey(v) {
+		return "the value (" + keyShaped + ")"
+	}
+	return quoteShort(v)
 }
 
 func zero(typ string) any {

@@ -91,6 +91,17 @@ func Run(ctx context.Context, pb *Playbook, o Options) (*Result, error) {
 	for _, name := range pb.SecretInputs() {
 		o.Redactor.Add(o.Given[name])
 	}
+	// One door: the incident id is checked, and everything else the caller
+	// typed is redacted, before run.json, the journal or the directory's name
+	// exist. A value shaped like a key in a field that is not secret is a key
+	// in the wrong place: it is registered, so it is redacted everywhere.
+	for _, v := range o.Given {
+		o.Redactor.AddShapes(v)
+	}
+	o.Redactor.AddShapes(o.Operator)
+	if err := report.ValidateIncident(o.Incident, o.Redactor); err != nil {
+		return nil, &UsageError{Err: err}
+	}
 	inputs, err := pb.ResolveInputs(o.Given)
 	if err != nil {
 		return nil, &UsageError{Err: err}
@@ -104,9 +115,9 @@ func Run(ctx context.Context, pb *Playbook, o Options) (*Result, error) {
 		Playbook:    pb.Source,
 		PlaybookSHA: pb.SHA256,
 		Mode:        o.Mode,
-		Operator:    o.Operator,
+		Operator:    o.Redactor.String(o.Operator),
 		Version:     o.Version,
-		Inputs:      publicInputs(pb, o.Given),
+		Inputs:      publicInputs(pb, o.Given, o.Redactor),
 		SecretInput: pb.SecretInputs(),
 		Started:     o.Now().UTC(),
 		Status:      report.RunRunning,
@@ -241,8 +252,9 @@ func plannedSteps(pb *Playbook) []report.Step {
 
 // publicInputs are the given inputs as recorded in run.json: secret ones are
 // left out entirely (their fingerprint is in the findings of the steps that
-// use them), so a resume must be given them again.
-func publicInputs(pb *Playbook, given map[string]string) map[string]string {
+// use them), so a resume must be given them again. The others pass the
+// redactor: a key pasted into --subuser or --notes is recorded as a token.
+func publicInputs(pb *Playbook, given map[string]string, red *redact.Redactor) map[string]string {
 	secret := map[string]bool{}
 	for _, n := range pb.SecretInputs() {
 		secret[n] = true
@@ -250,7 +262,7 @@ func publicInputs(pb *Playbook, given map[string]string) map[string]string {
 	out := map[string]string{}
 	for k, v := range given {
 		if !secret[k] {
-			out[k] = v
+			out[k] = red.String(v)
 		}
 	}
 	return out

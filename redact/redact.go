@@ -2,20 +2,20 @@
 // terminal, logs, journal, evidence, reports, Slack and email.
 //
 // A registered secret becomes [REDACTED:<first 8 hex of its SHA-256>] wherever it
-// appears, including its URL- and JSON-escaped forms. Independently of
-// registration, anything shaped like a SendGrid API key or a Slack token is
-// redacted too, so a key that keyir was never told about (one an API returned,
-// one pasted into a note) cannot leak either.
+// appears: raw; behind URL, JSON, HTML-entity and \x escapes; inside base64
+// (standard or URL alphabet, padded or not, at any offset, so `Bearer S` and
+// the Basic-auth pairs `user:S` and `S:` are caught) or hex; and, for a secret
+// of LongSecret characters or more, any run of Gram or more of its consecutive
+// characters (an upstream that echoes a prefix or suffix of a key). See scan.go.
+// Independently of registration, anything shaped like a SendGrid API key, a
+// Slack token or a GitHub token is redacted too, so a key that keyir was never
+// told about (one an API returned, one pasted into a note) cannot leak either.
 package redact
 
 import (
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
-	"net/url"
 	"regexp"
-	"sort"
 	"strings"
 	"sync"
 )
@@ -25,7 +25,27 @@ import (
 const MinLength = 6
 
 // patterns are credential shapes redacted even when nobody registered them.
-var patterns = regexp.MustCompile(`SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}|xox[abposr]-[A-Za-z0-9-]{10,}|xapp-[A-Za-z0-9-]{10,}`)
+var patterns = regexp.MustCompile(`SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}` +
+	`|xoxe\.xox[a-z]-[A-Za-z0-9-]{10,}|xox[abposre]-[A-Za-z0-9-]{10,}|xapp-[A-Za-z0-9-]{10,}` +
+	`|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,}`)
+
+// keyShape is looser than patterns: a value that merely starts like a key of a
+// kind keyir knows (a truncated or mistyped one included). It decides what is
+// refused where only a name belongs (an incident id, a key id) and what an
+// error message must not quote. Redaction itself uses patterns, so that
+// ordinary text is not blotted out.
+var keyShape = regexp.MustCompile(`SG\.[A-Za-z0-9_-]{6,}` +
+	`|xox[abposre][-.][A-Za-z0-9.-]{6,}|xapp-[A-Za-z0-9-]{6,}` +
+	`|gh[pousr]_[A-Za-z0-9]{6,}|github_pat_[A-Za-z0-9_]{6,}`)
+
+// LooksLikeKey reports whether s holds something shaped like a credential
+// keyir knows: a SendGrid key (SG.…), a Slack token (xoxb-, xoxp-, xoxe.…,
+// xapp-) or a GitHub token (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_), whole
+// or truncated. Callers refuse such a value where it does not belong and never
+// quote it.
+func LooksLikeKey(s string) bool {
+	return keyShape.MatchString(s)
+}
 
 // Token is what a secret is replaced with: stable for one secret, so two
 // outputs can be correlated without revealing it.
@@ -43,14 +63,16 @@ func Fingerprint(secret string) string {
 // Redactor replaces registered secrets. The zero value is not usable; use New.
 // It is safe for concurrent use.
 type Redactor struct {
-	mu       sync.RWMutex
-	secrets  map[string]string // form -> token
-	replacer *strings.Replacer
+	mu  sync.RWMutex
+	set map[string]bool
+	// ix is immutable once built: Add builds a new one, readers take the
+	// pointer under the read lock and scan without holding it.
+	ix *index
 }
 
 // New returns a Redactor with the given secrets registered.
 func New(secrets ...string) *Redactor {
-	r := &Redactor{secrets: map[string]string{}}
+	r := &Redactor{set: map[string]bool{}}
 	for _, s := range secrets {
 		r.Add(s)
 	}
@@ -64,57 +86,32 @@ func (r *Redactor) Add(secret string) {
 	if len(secret) < MinLength {
 		return
 	}
-	token := Token(secret)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, ok := r.secrets[secret]; ok {
+	if r.set[secret] {
 		return
 	}
-	for _, form := range forms(secret) {
-		r.secrets[form] = token
-	}
-	r.rebuild()
+	r.set[secret] = true
+	r.ix = buildIndex(r.set)
 }
 
-// forms are the spellings a secret takes in the places keyir writes: raw, in a
-// URL path or query, inside a JSON string, and base64 (HTTP basic auth).
-func forms(secret string) []string {
-	out := []string{secret, url.QueryEscape(secret), url.PathEscape(secret)}
-	if b, err := json.Marshal(secret); err == nil {
-		out = append(out, strings.Trim(string(b), `"`))
+func (r *Redactor) index() *index {
+	if r == nil {
+		return nil
 	}
-	out = append(out, base64.StdEncoding.EncodeToString([]byte(secret)))
-	return out
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.ix
 }
 
-func (r *Redactor) rebuild() {
-	keys := make([]string, 0, len(r.secrets))
-	for k := range r.secrets {
-		keys = append(keys, k)
-	}
-	// Longest first, so a secret that contains another is replaced whole.
-	sort.Slice(keys, func(i, j int) bool { return len(keys[i]) > len(keys[j]) })
-	pairs := make([]string, 0, 2*len(keys))
-	for _, k := range keys {
-		pairs = append(pairs, k, r.secrets[k])
-	}
-	r.replacer = strings.NewReplacer(pairs...)
-}
-
-// String returns s with every secret replaced.
+// String returns s with every secret, every encoded form of one, and every
+// credential shape replaced.
 func (r *Redactor) String(s string) string {
-	if r != nil {
-		r.mu.RLock()
-		rep := r.replacer
-		r.mu.RUnlock()
-		if rep != nil {
-			s = rep.Replace(s)
-		}
+	spans := r.index().find(s)
+	if len(spans) == 0 {
+		return s
 	}
-	if patterns.MatchString(s) {
-		s = patterns.ReplaceAllStringFunc(s, Token)
-	}
-	return s
+	return apply(s, spans)
 }
 
 // Bytes returns b with every secret replaced.
@@ -122,8 +119,29 @@ func (r *Redactor) Bytes(b []byte) []byte {
 	return []byte(r.String(string(b)))
 }
 
-// Contains reports whether s holds a registered secret or a credential shape.
-// Tests and last-line-of-defence checks use it.
+// Contains reports whether s holds a registered secret (in any form String
+// redacts) or a credential shape. Tests and last-line-of-defence checks use it.
 func (r *Redactor) Contains(s string) bool {
-	return r.String(s) != s
+	return len(r.index().find(s)) > 0
+}
+
+// AddShapes registers every word of s that has the shape of a key
+// (LooksLikeKey), whole: a key pasted into a field that is not secret (an
+// operator name, a note, a subuser) becomes a secret from then on, while the
+// rest of the field stays readable.
+func (r *Redactor) AddShapes(s string) {
+	for _, loc := range keyShape.FindAllStringIndex(s, -1) {
+		st, en := loc[0], loc[1]
+		for st > 0 && !isSpace(s[st-1]) {
+			st--
+		}
+		for en < len(s) && !isSpace(s[en]) {
+			en++
+		}
+		r.Add(s[st:en])
+	}
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
 }

@@ -16,6 +16,9 @@ type Writer struct {
 	buf []byte
 }
 
+// maxHold bounds what the Writer keeps back waiting for a line end.
+const maxHold = 256 << 10
+
 // NewWriter wraps w.
 func NewWriter(r *Redactor, w io.Writer) *Writer { return &Writer{r: r, w: w} }
 
@@ -29,7 +32,18 @@ func (w *Writer) Write(p []byte) (int, error) {
 		i = j
 	}
 	if i < 0 {
-		return len(p), nil
+		if len(w.buf) <= maxHold {
+			return len(p), nil
+		}
+		// No line end in sight (a megabyte JSON line, binary): memory stays
+		// bounded by writing up to the last blank, keeping the word being
+		// written (a key or its encoding) whole in the buffer. A word longer
+		// than maxHold/2 is cut; the 12-byte runs of a long secret on both
+		// sides of the cut are still caught.
+		i = bytes.LastIndexAny(w.buf[:len(w.buf)-1], " \t")
+		if i < len(w.buf)-maxHold/2 {
+			i = len(w.buf) - maxHold/2
+		}
 	}
 	if _, err := w.w.Write(w.r.Bytes(w.buf[:i+1])); err != nil {
 		return 0, err

@@ -85,7 +85,7 @@ func Create(root string, run Run) (*Store, error) {
 		run.Status = RunRunning
 	}
 	root = filepath.Clean(root)
-	name := run.Started.Format(dirTimeLayout) + "_" + sanitizeName(run.Incident, "no-incident") + "_" + run.ID
+	name := run.Started.Format(dirTimeLayout) + "_" + incidentName(run.Incident) + "_" + run.ID
 	dir := filepath.Join(root, name)
 	// Belt and braces: whatever the sanitising above, the run directory is a
 	// direct child of root.

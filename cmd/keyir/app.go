@@ -107,6 +107,7 @@ func (a *app) cli() *cli.App {
 			a.versionCommand(),
 		},
 		CommandNotFound: func(c *cli.Context, name string) {
+			a.red.AddShapes(name) // a key pasted where the command goes
 			fmt.Fprintf(a.errOut, "keyir: unknown command %q (see keyir help)\n", name)
 		},
 	}
@@ -122,7 +123,12 @@ func (a *app) run(ctx context.Context, args []string) int {
 	}
 	code := exitCode(err)
 	if err != nil && !isReported(err) {
-		fmt.Fprintf(a.errOut, "keyir: %v\n", err)
+		// The last guard of "no error quotes a key": any word of the message
+		// shaped like a key (a flag value urfave/cli echoes, a path) is
+		// registered, so errOut prints its token.
+		msg := err.Error()
+		a.red.AddShapes(msg)
+		fmt.Fprintf(a.errOut, "keyir: %s\n", msg)
 	}
 	a.out.Flush()
 	a.errOut.Flush()
@@ -146,9 +152,11 @@ func knownCommand(name string) bool {
 	return false
 }
 
-// operator names who ran keyir, for run.json.
+// operator names who ran keyir, for run.json. A key pasted into
+// KEYIR_OPERATOR is registered, so it is recorded and shown as a token.
 func (a *app) operator() string {
 	if v := a.getenv("KEYIR_OPERATOR"); v != "" {
+		a.red.AddShapes(v)
 		return v
 	}
 	if u, err := user.Current(); err == nil {

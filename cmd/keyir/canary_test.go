@@ -5,8 +5,10 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
@@ -103,6 +105,13 @@ func TestNoCanaryLeaksAnywhere(t *testing.T) {
 		st.AddMessages(sgsim.Message{ID: "msg" + string(rune('a'+i)), APIKeyID: canaryLeakedID, From: "x@example.com", To: "victim@example.net",
 			Subject: "reset " + canaryLeaked, Status: "delivered", LastEventTime: now.Add(-time.Duration(i+1) * time.Hour)})
 	}
+	// The key's holder (or a careless upstream) echoes it back in every
+	// encoding the redactor must see through: subjects end up in evidence,
+	// findings, every report and the notifications.
+	for i, enc := range echoedForms(canaryLeaked) {
+		st.AddMessages(sgsim.Message{ID: fmt.Sprintf("enc%02d", i), APIKeyID: canaryLeakedID, From: "x@example.com", To: "victim@example.net",
+			Subject: enc, Status: "delivered", LastEventTime: now.Add(-time.Duration(i+1) * time.Minute)})
+	}
 	cfg := sgsim.DefaultConfig()
 	cfg.Limits = nil
 	sg := sgsim.New(st, cfg)
@@ -132,6 +141,8 @@ func TestNoCanaryLeaksAnywhere(t *testing.T) {
 		"SENDGRID_API_KEY": canaryResponder, "SENDGRID_API_URL": sgURL, "SENDGRID_NOTIFY_API_KEY": canaryNotify,
 		"SLACK_BOT_TOKEN": canaryBot, "SLACK_API_URL": slackAPI, "KEYIR_WEBHOOK_SECRET": canaryWebhook,
 		"SLACK_SIGNING_SECRET": canarySigning,
+		// A key pasted as the operator's name is one more field to search.
+		"KEYIR_OPERATOR": "oncall " + canaryLeaked,
 	}
 	notifyArgs := []string{"--slack-channel", "C0INCIDENT", "--email-to", "ir@example.com", "--email-from", "keyir@example.com", "--webhook-url", hs.URL + "/hook"}
 	baseline := filepath.Join(data, "baseline.json")
@@ -161,8 +172,32 @@ func TestNoCanaryLeaksAnywhere(t *testing.T) {
 	runCmd([]int{0}, canaryLeaked+"\n", append(append([]string{}, live...), "--dry-run")...)
 	runCmd([]int{0}, canaryLeaked+"\n", live...)
 	runCmd([]int{0}, canaryLeaked+"\n", append(append([]string{}, live...), "--output", "json")...) // already revoked
-	dirs, _ := filepath.Glob(filepath.Join(reports, "*"))
-	if len(dirs) < 3 {
+	// The key in every field: refused (exit 2) or recorded as a token, never
+	// in clear. Each refused run must leave nothing behind either.
+	for _, args := range [][]string{
+		{"--incident", canaryLeaked}, {"--incident", canaryLeaked[:41]}, {"--incident", canaryLeakedSecret},
+		{"--incident", "INC-" + canaryLeakedSecret[4:18]},
+		{"--subuser", canaryLeaked}, {"--key-id", canaryLeaked}, {"--input", "key=" + canaryLeaked},
+	} {
+		n := len(dirsIn(reports))
+		runCmd([]int{2}, canaryLeaked+"\n", append([]string{"run", "sendgrid-key-compromise", "--key", "-", "--reports", reports}, args...)...)
+		if len(dirsIn(reports)) != n {
+			t.Errorf("a refused run (%s) left a run directory", args[0])
+		}
+	}
+	runCmd([]int{2}, "", "drill", "--reports", reports, "--incident", canaryLeaked)
+	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for i, f := range echoedForms(canaryLeaked) {
+			w.Header().Add(fmt.Sprintf("X-Echo-%d", i), f)
+		}
+		json.NewEncoder(w).Encode(map[string]any{"echo": echoedForms(canaryLeaked), "raw": canaryLeaked})
+	}))
+	defer echo.Close()
+	echoPB := filepath.Join(hostileDir, "echo-encodings.yaml")
+	runCmd([]int{0}, "", append([]string{"run", echoPB, "--reports", reports, "--input", "base=" + echo.URL, "--input", "label=plain", "--incident", "INC-ECHO"}, notifyArgs...)...)
+	runCmd([]int{2}, "", "run", echoPB, "--reports", reports, "--input", "base="+echo.URL, "--input", "label=see "+canaryLeaked)
+	dirs := dirsIn(reports)
+	if len(dirs) < 4 {
 		t.Fatalf("run directories: %v", dirs)
 	}
 	for _, d := range dirs {
@@ -187,7 +222,8 @@ func TestNoCanaryLeaksAnywhere(t *testing.T) {
 	// log) is searched with the rest.
 	serveCanary(t, envv, sg, slack, reports, data, &outputs)
 
-	// Files: every one under the reports and data directories, and their modes.
+	// Files: every one under the reports and data directories, their names
+	// (a run directory is named after the incident) and their modes.
 	nfiles := 0
 	for _, dir := range []string{reports, data} {
 		filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -195,6 +231,7 @@ func TestNoCanaryLeaksAnywhere(t *testing.T) {
 				t.Error(err)
 				return nil
 			}
+			outputs = append(outputs, []byte(p))
 			fi, _ := d.Info()
 			if d.IsDir() {
 				if fi.Mode().Perm() != 0o700 && p != dir {
@@ -239,7 +276,8 @@ func TestNoCanaryLeaksAnywhere(t *testing.T) {
 		t.Fatalf("too little was searched to mean anything: %d files, %d Slack calls, %d webhook posts, %d mails", nfiles, len(slack.Calls()), nhook, len(st.Outbox()))
 	}
 	notifytest.AssertLeaksNoSecret(t, canaries(), outputs...)
-	t.Logf("searched %d outputs (%d files, %d SendGrid requests, %d Slack calls, %d webhook posts, %d mails) for %d canaries in raw, URL-encoded, JSON-escaped and base64 forms",
+	assertNoEncodedLeak(t, outputs)
+	t.Logf("searched %d outputs (%d files, %d SendGrid requests, %d Slack calls, %d webhook posts, %d mails) for %d canaries in raw, URL-encoded, JSON-escaped, base64 (any alignment), hex, HTML-entity and \\u forms and 12-character runs",
 		len(outputs), nfiles, len(sg.Requests()), len(slack.Calls()), nhook, len(st.Outbox()), len(canaries()))
 }
 
@@ -289,6 +327,16 @@ func serveCanary(t *testing.T, envv map[string]string, sg *sgsim.Server, slack *
 	if code, b := post("/slack/commands", body); code != 200 {
 		t.Fatalf("command: %d %s", code, b)
 	}
+	// The key as the incident id of a /keyir revoke: refused by the same
+	// rule as the CLI's; the reply is searched with the rest.
+	for _, inc := range []string{canaryServed, canaryServed[:41], "INC-" + canaryServed[30:44]} {
+		refused := url.Values{"team_id": {slacksim.DefaultTeamID}, "api_app_id": {slacksim.DefaultAppID}, "user_id": {"U0ALICE"},
+			"channel_id": {"C0INCIDENT"}, "command": {"/keyir"}, "text": {"revoke " + k.ID + " " + inc},
+			"response_url": {slack.NewResponseURL("", "C0INCIDENT", "U0ALICE")}}.Encode()
+		if _, b := post("/slack/commands", refused); !strings.Contains(b, "incident id") {
+			t.Errorf("serve did not refuse a key-shaped incident id: %s", b)
+		}
+	}
 	r := serveRequest(t, filepath.Join(data, "serve"), k.ID, chatops.StatePending)
 	p, _ := json.Marshal(map[string]any{
 		"type": "block_actions", "team": map[string]any{"id": slacksim.DefaultTeamID}, "api_app_id": slacksim.DefaultAppID,
@@ -312,4 +360,98 @@ func serveCanary(t *testing.T, envv map[string]string, sg *sgsim.Server, slack *
 func serveRequest(t *testing.T, dataDir, keyID string, states ...chatops.State) chatops.Request {
 	t.Helper()
 	return (&serveCrashWorld{t: t, leakedID: keyID}).requestIn(dataDir, states...)
+}
+
+// dirsIn lists the run directories under reports.
+func dirsIn(reports string) []string {
+	dirs, _ := filepath.Glob(filepath.Join(reports, "*"))
+	return dirs
+}
+
+// echoedForms are the encodings of key an upstream may send back: base64
+// (both alphabets, padded or not) of the key, of "Bearer key" and of the
+// Basic pairs "user:key" and "key:"; hex; HTML entities (decimal, hex,
+// named); percent and \u escapes of every character; and a prefix and a
+// suffix of its secret segment.
+func echoedForms(key string) []string {
+	var out []string
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawURLEncoding} {
+		for _, p := range []string{key, "Bearer " + key, "apikey:" + key, "ab:" + key, key + ":"} {
+			out = append(out, enc.EncodeToString([]byte(p)))
+		}
+	}
+	every := func(f func(byte) string) string {
+		var b strings.Builder
+		for i := 0; i < len(key); i++ {
+			b.WriteString(f(key[i]))
+		}
+		return b.String()
+	}
+	out = append(out,
+		hex.EncodeToString([]byte(key)), strings.ToUpper(hex.EncodeToString([]byte("Bearer "+key))),
+		every(func(c byte) string { return fmt.Sprintf("&#%d;", c) }),
+		every(func(c byte) string { return fmt.Sprintf("&#x%x;", c) }),
+		strings.ReplaceAll(key, ".", "&period;"),
+		every(func(c byte) string { return fmt.Sprintf("%%%02X", c) }),
+		every(func(c byte) string { return fmt.Sprintf(`\u%04x`, c) }),
+	)
+	secret := key[strings.LastIndexByte(key, '.')+1:]
+	return append(out, "starts "+secret[:14], "ends "+secret[len(secret)-14:])
+}
+
+// leakForms are the strings whose presence in an output proves a leak of
+// secret, whatever the encoding around it: the secret's base64 at each of the
+// three alignments (the quanta fully determined by the secret, so it is found
+// inside any larger encoded text, a Basic pair for any user included) in both
+// alphabets; its hex in both cases; every character as an HTML entity, a
+// percent escape and a \u escape; and every 12-character run of it.
+func leakForms(secret string) []string {
+	var out []string
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+		for a := 0; a < 3; a++ {
+			full := enc.EncodeToString(append(make([]byte, a), secret...))
+			skip := 0
+			if a > 0 {
+				skip = 4
+			}
+			end := 4 * ((a + len(secret)) / 3)
+			if end-skip >= 16 {
+				out = append(out, full[skip:end])
+			}
+		}
+	}
+	h := hex.EncodeToString([]byte(secret))
+	out = append(out, h, strings.ToUpper(h))
+	for _, f := range []string{"&#%d;", "&#x%x;", "%%%02X", `\u%04x`} {
+		var b strings.Builder
+		for i := 0; i < len(secret); i++ {
+			fmt.Fprintf(&b, f, secret[i])
+		}
+		out = append(out, b.String())
+	}
+	for i := 0; i+12 <= len(secret); i++ {
+		out = append(out, secret[i:i+12])
+	}
+	return out
+}
+
+// assertNoEncodedLeak searches every output for every leak form of every
+// canary's secret part (a SendGrid key's id is public and may appear).
+func assertNoEncodedLeak(t *testing.T, outputs [][]byte) {
+	t.Helper()
+	secrets := []string{canaryBot, canaryWebhook, canarySigning}
+	for _, k := range []string{canaryResponder, canaryNotify, canaryLeaked, canaryServed} {
+		secrets = append(secrets, k[strings.LastIndexByte(k, '.')+1:])
+	}
+	for _, s := range secrets {
+		for _, f := range leakForms(s) {
+			for i, out := range outputs {
+				if at := bytes.Index(out, []byte(f)); at >= 0 {
+					lo, hi := max(0, at-40), min(len(out), at+len(f)+40)
+					t.Errorf("output %d leaks %.6s… as %.20q near %q", i, s, f, out[lo:hi])
+					break
+				}
+			}
+		}
+	}
 }

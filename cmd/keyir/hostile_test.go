@@ -95,8 +95,8 @@ func TestHostileInputs(t *testing.T) {
 		{"key id traversal", "", []string{"run", "sendgrid-key-compromise", "--key-id", "../../../../outside/x", "--reports", reports}, 2, "key_id"},
 		{"key id traversal 22 chars", "", []string{"run", "sendgrid-key-compromise", "--key-id", "..%2F..%2F..%2Foutside%2F", "--reports", reports}, 2, "key_id"},
 		{"leaked key with traversal", "SG.../../../outside/aaaaaaaaaa." + strings.Repeat("b", 43) + "\n", []string{"run", "sendgrid-key-compromise", "--key", "-", "--reports", reports}, 2, "key"},
-		{"incident traversal", "", []string{"run", filepath.Join(hostileDir, "mentions.yaml"), "--incident", "../../outside/pwned", "--reports", reports}, 0, ""},
-		{"incident with NUL and newline", "", []string{"run", filepath.Join(hostileDir, "mentions.yaml"), "--incident", "INC\x00\n../x", "--reports", reports}, 0, ""},
+		{"incident traversal", "", []string{"run", filepath.Join(hostileDir, "mentions.yaml"), "--incident", "../../outside/pwned", "--reports", reports}, 2, "character 3 is '/'"},
+		{"incident with NUL and newline", "", []string{"run", filepath.Join(hostileDir, "mentions.yaml"), "--incident", "INC\x00\n../x", "--reports", reports}, 2, "character 4 is a byte outside"},
 		{"reports is a file", "", []string{"run", filepath.Join(hostileDir, "mentions.yaml"), "--reports", aFile}, 1, "a-file"},
 		{"resume traversal", "", []string{"resume", filepath.Join(reports, "..", "outside")}, 1, "outside"},
 		{"resume run id traversal", "", []string{"resume", filepath.Join(runDir, "..", "..", "..")}, 1, ""},
@@ -211,4 +211,107 @@ func TestHostileAPIContentIsEscapedEverywhere(t *testing.T) {
 	if v := keyir(t, "", nil, "report", "verify", dir); v.code != 0 {
 		t.Errorf("verify: %+v", v)
 	}
+}
+
+// echoes reports whether out holds any 8 consecutive characters of secret.
+func echoes(out, secret string) bool {
+	for i := 0; i+8 <= len(secret); i++ {
+		if strings.Contains(out, secret[i:i+8]) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestSecretsOnlyThroughTheirDoors: a key in the incident id (flag or
+// KEYIR_INCIDENT, whole, cut short or its secret part; or a GitHub or Slack
+// token), in --input/KEYIR_INPUT for a secret input, in --key-id, --subuser,
+// a note, --output or an unknown flag is refused with exit 2 before anything
+// is written, and no message echoes 8 of its characters.
+func TestSecretsOnlyThroughTheirDoors(t *testing.T) {
+	envv, _, leaked := simAccount(t, sgsim.ResponderScopes())
+	key := leaked.Token()
+	root := t.TempDir()
+	reports := filepath.Join(root, "reports")
+	secretPB := filepath.Join(hostileDir, "secret-inputs.yaml")
+	ghp := "ghp_" + "GitHubTokenCanary0123456789abcdefghij"[:36]
+	xoxb := "xoxb-1234567890-SlackTokenCanary0123"
+	pat := "github_pat_11CANARYpat0123456789_abcdefghijklmnop"
+	with := func(k, v string) map[string]string {
+		m := map[string]string{k: v}
+		for a, b := range envv {
+			m[a] = b
+		}
+		return m
+	}
+	runKey := []string{"run", "sendgrid-key-compromise", "--key", "-", "--reports", reports}
+	cases := []struct {
+		name   string
+		stdin  string
+		env    map[string]string
+		args   []string
+		secret string // must not be echoed
+		msg    string
+	}{
+		{"incident is the key", key + "\n", envv, append(runKey, "--incident", key), leaked.Secret, "--incident"},
+		{"incident is the key cut short", key + "\n", envv, append(runKey, "--incident", key[:41]), leaked.Secret, "shape of an API key"},
+		{"incident is the secret part", key + "\n", envv, append(runKey, "--incident", leaked.Secret), leaked.Secret, "secret keyir holds"},
+		{"incident holds 14 secret chars", key + "\n", envv, append(runKey, "--incident", "INC-"+leaked.Secret[3:17]), leaked.Secret, "secret keyir holds"},
+		// urfave/cli reads flag variables from the process environment.
+		{"KEYIR_INCIDENT is the key", key + "\n", with("KEYIR_INCIDENT", key), runKey, leaked.Secret, "--incident"},
+		{"incident is a GitHub token", "", envv, []string{"run", secretPB, "--reports", reports, "--incident", ghp}, ghp[4:], "shape of an API key"},
+		{"incident is a fine-grained PAT", "", envv, []string{"run", secretPB, "--reports", reports, "--incident", pat}, pat[11:], "shape of an API key"},
+		{"incident is a Slack token", "", envv, []string{"run", secretPB, "--reports", reports, "--incident", xoxb}, xoxb[5:], "shape of an API key"},
+		{"drill incident is a key", "", envv, []string{"drill", "--reports", reports, "--incident", key}, leaked.Secret, "--incident"},
+		{"--input key=", "", envv, []string{"run", "sendgrid-key-compromise", "--reports", reports, "--input", "key=" + key}, leaked.Secret, "--key - (stdin) or --key-file"},
+		{"KEYIR_INPUT=key=", "", with("KEYIR_INPUT", "key="+key), []string{"run", "sendgrid-key-compromise", "--reports", reports}, leaked.Secret, "secret input"},
+		{"--input of another secret input", "", envv, []string{"run", secretPB, "--reports", reports, "--input", "token=" + ghp}, ghp[4:], "KEYIR_INPUT_TOKEN_FILE"},
+		{"--key-id given the key", "", envv, []string{"run", "sendgrid-key-compromise", "--reports", reports, "--key-id", key}, leaked.Secret, "--key-id takes the key id"},
+		{"--subuser given the key", "", envv, []string{"run", "sendgrid-key-compromise", "--reports", reports, "--key-id", leaked.ID, "--subuser", key}, leaked.Secret, "--subuser"},
+		{"a note holding a token", "", envv, []string{"run", secretPB, "--reports", reports, "--input", "label=see " + ghp}, ghp[4:], "--input label"},
+		{"--output given a key cut short", "", envv, []string{"run", secretPB, "--reports", reports, "--output", key[:41]}, leaked.Secret, "--output"},
+		{"a key cut short as the command", "", envv, []string{key[:41]}, leaked.Secret, "unknown command"},
+		{"a key cut short in a playbook", "", envv, []string{"validate", writeFile(t, t.TempDir(), "pb.yaml", "name: x\ndescription: d\nsteps:\n  - id: a\n    action: "+key[:41]+"\n")}, leaked.Secret, ""},
+		{"an unknown flag that is a key cut short", "", envv, []string{"run", secretPB, "--reports", reports, "--" + key[:41]}, leaked.Secret, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for _, v := range []string{"KEYIR_INCIDENT", "KEYIR_INPUT"} {
+				if c.env[v] != "" {
+					t.Setenv(v, c.env[v])
+				}
+			}
+			before := snapshot(t, root)
+			r := keyir(t, c.stdin, c.env, c.args...)
+			if r.code != 2 {
+				t.Errorf("exit %d, want 2\nstderr: %.400s", r.code, r.stderr)
+			}
+			if c.msg != "" && !strings.Contains(r.stderr, c.msg) {
+				t.Errorf("stderr lacks %q:\n%.400s", c.msg, r.stderr)
+			}
+			if echoes(r.stdout+r.stderr, c.secret) {
+				t.Errorf("the output echoes secret characters:\n%s%s", r.stdout, r.stderr)
+			}
+			if after := snapshot(t, root); len(changedOutside(before, after, filepath.Join(root, "nothing"))) > 0 {
+				t.Errorf("something was written: %v", changedOutside(before, after, filepath.Join(root, "nothing")))
+			}
+		})
+	}
+
+	// The door for a secret input other than the key: a file named by
+	// KEYIR_INPUT_<NAME>_FILE. The run goes through; the value is nowhere.
+	tokFile := writeFile(t, t.TempDir(), "token", ghp+"\n")
+	r := keyir(t, "", with("KEYIR_INPUT_TOKEN_FILE", tokFile), "run", secretPB, "--reports", reports, "--input", "label=ok", "--incident", "INC-DOOR")
+	if r.code != 0 {
+		t.Fatalf("door: exit %d: %s", r.code, r.stderr)
+	}
+	dir := onlyRunDir(t, reports)
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if b, _ := os.ReadFile(p); echoes(string(b), ghp[4:]) {
+				t.Errorf("%s holds the secret input", p)
+			}
+		}
+		return nil
+	})
 }

@@ -11,7 +11,9 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/keyir/keyir/playbook"
+	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/safefile"
 )
 
 // runOptions are the options of `keyir run`, separate from the CLI framework
@@ -113,6 +115,12 @@ func (a *app) runPlaybook(ctx context.Context, o runOptions) error {
 	if err != nil {
 		return err
 	}
+	// Before anything is written or sent (the runner checks again, for
+	// every other caller).
+	a.red.AddShapes(o.incident)
+	if err := report.ValidateIncident(o.incident, a.red); err != nil {
+		return usageErr(fmt.Errorf("--incident: %w", err))
+	}
 	mode := report.ModeLive
 	if o.dryRun {
 		mode = report.ModeDryRun
@@ -142,6 +150,9 @@ func (a *app) runPlaybook(ctx context.Context, o runOptions) error {
 
 func checkOutput(o string) error {
 	if o != "text" && o != "json" {
+		if redact.LooksLikeKey(o) {
+			return usageErr(fmt.Errorf("--output must be text or json (the value given is not shown)"))
+		}
 		return usageErr(fmt.Errorf("--output must be text or json, not %q", o))
 	}
 	return nil
@@ -157,16 +168,36 @@ func (a *app) reportLoadError(err error) error {
 		return usageErr(err)
 	}
 	for _, p := range probs {
-		fmt.Fprintln(a.errOut, p.Error())
+		a.printProblem(p.Error())
 	}
 	return &exitError{code: playbook.ExitUsage, err: err, reported: true}
+}
+
+// printProblem prints one playbook problem. A problem may quote the
+// playbook's text, a key pasted into it included: its key-shaped words are
+// registered first, so the terminal shows their tokens.
+func (a *app) printProblem(msg string) {
+	a.red.AddShapes(msg)
+	fmt.Fprintln(a.errOut, msg)
 }
 
 // givenInputs collects NAME=VALUE inputs, the convenience flags, and the
 // leaked key from stdin or a file. Inputs the playbook does not declare are
 // reported by ResolveInputs with a suggestion.
+//
+// Secrets come only through their doors: the leaked key through --key - or
+// --key-file, any other secret input NAME through the file named by
+// KEYIR_INPUT_<NAME>_FILE. A secret input given with --input (or
+// KEYIR_INPUT), and a value shaped like a key given for an input that is not
+// secret (a key pasted as --key-id), are refused: the value would sit in shell
+// history, ps output and the environment. The value is registered with the
+// redactor first and never quoted.
 func (a *app) givenInputs(pb *playbook.Playbook, raw []string, flagInputs map[string]string, keyFrom string) (map[string]string, error) {
 	given := map[string]string{}
+	secret := map[string]bool{}
+	for _, n := range pb.SecretInputs() {
+		secret[n] = true
+	}
 	for _, kv := range raw {
 		name, value, ok := strings.Cut(kv, "=")
 		name = strings.TrimSpace(name)
@@ -174,12 +205,26 @@ func (a *app) givenInputs(pb *playbook.Playbook, raw []string, flagInputs map[st
 			a.red.Add(kv)
 			return nil, usageErr(fmt.Errorf("--input %q: want NAME=VALUE", a.red.String(kv)))
 		}
+		if redact.LooksLikeKey(name) {
+			a.red.AddShapes(name)
+			return nil, usageErr(fmt.Errorf("--input: the input's name has the shape of an API key (it is not shown); want NAME=VALUE"))
+		}
+		if secret[name] {
+			a.red.Add(value)
+			return nil, usageErr(fmt.Errorf("--input %s: %s is a secret input and cannot be given with --input or KEYIR_INPUT (the value is not shown): %s", name, name, secretDoor(name)))
+		}
+		if err := a.notAKey("--input "+name, value); err != nil {
+			return nil, err
+		}
 		if _, dup := given[name]; dup {
 			return nil, usageErr(fmt.Errorf("--input %s given twice", name))
 		}
 		given[name] = value
 	}
 	for k, v := range flagInputs {
+		if err := a.notAKey("--"+strings.ReplaceAll(k, "_", "-"), v); err != nil {
+			return nil, err
+		}
 		if !declares(pb, k) {
 			return nil, usageErr(fmt.Errorf("playbook %s has no input %s for this flag", pb.Name, k))
 		}
@@ -195,11 +240,55 @@ func (a *app) givenInputs(pb *playbook.Playbook, raw []string, flagInputs map[st
 		}
 		given["key"] = key
 	}
+	for _, n := range pb.SecretInputs() {
+		if n == "key" {
+			continue
+		}
+		env := secretInputEnv(n)
+		path := a.getenv(env)
+		if path == "" {
+			continue
+		}
+		b, err := safefile.ReadFile(path, playbook.MaxInputSize)
+		if err != nil {
+			return nil, usageErr(fmt.Errorf("%s: %w", env, err))
+		}
+		v := strings.TrimSpace(string(b))
+		a.red.Add(v)
+		given[n] = v
+	}
 	// Secret inputs are registered before anything can print them.
 	for _, n := range pb.SecretInputs() {
 		a.red.Add(given[n])
 	}
 	return given, nil
+}
+
+// secretInputEnv is the variable naming the file of secret input name.
+func secretInputEnv(name string) string {
+	return "KEYIR_INPUT_" + strings.ToUpper(name) + "_FILE"
+}
+
+// secretDoor says how a secret input is given.
+func secretDoor(name string) string {
+	if name == "key" {
+		return "give the key with --key - (stdin) or --key-file"
+	}
+	return "name a file holding it with " + secretInputEnv(name)
+}
+
+// notAKey refuses a value with the shape of a key where no key belongs (an
+// input that is not secret, a convenience flag), after registering it.
+func (a *app) notAKey(what, v string) error {
+	if !redact.LooksLikeKey(v) {
+		return nil
+	}
+	a.red.AddShapes(v)
+	hint := "keys are given only with --key - or --key-file"
+	if what == "--key-id" {
+		hint = "--key-id takes the key id, the middle part of SG.<id>.<secret>; give the key itself with --key - or --key-file"
+	}
+	return usageErr(fmt.Errorf("%s: the value has the shape of an API key and is refused (it is not shown); %s", what, hint))
 }
 
 func declares(pb *playbook.Playbook, name string) bool {

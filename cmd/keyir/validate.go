@@ -32,7 +32,7 @@ func (a *app) validate(files []string) error {
 			bad++
 			if probs, ok := err.(playbook.Problems); ok {
 				for _, p := range probs {
-					fmt.Fprintln(a.errOut, p.Error())
+					a.printProblem(p.Error())
 				}
 				continue
 			}

@@ -1,0 +1,326 @@
+package redact
+
+import (
+	"bytes"
+	"html"
+	"unicode/utf8"
+)
+
+// escMap maps a decoded layer back to the text it was decoded from. It lists
+// only the escapes (decoded start and length, source start and length):
+// between them the two texts differ by a constant offset, so the map costs
+// nothing for text without escapes.
+type escMap struct {
+	d, dn, o, on []int32
+	n            int // length of the source text
+}
+
+// pos finds the source offset of decoded byte p and whether p is inside an
+// escape (then the offset is the escape's start and end its end).
+func (m *escMap) pos(p int) (start, end int) {
+	// Last escape with d <= p.
+	lo, hi := 0, len(m.d)
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if int(m.d[mid]) <= p {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	if lo == 0 {
+		return p, p + 1
+	}
+	k := lo - 1
+	d, dn, o, on := int(m.d[k]), int(m.dn[k]), int(m.o[k]), int(m.on[k])
+	if p < d+dn {
+		return o, o + on
+	}
+	q := o + on + (p - d - dn)
+	return q, q + 1
+}
+
+// span maps a decoded range to the smallest source range that produced it.
+func (m *escMap) span(st, en int) (int, int) {
+	s, _ := m.pos(st)
+	_, e := m.pos(en - 1)
+	return s, min(e, m.n)
+}
+
+// unescape undoes, in one pass, the escapes a secret picks up on its way into
+// a URL, a JSON string, a script or a web page: %XX, \uXXXX (with surrogate
+// pairs), \xXX, the JSON one-letter escapes, and HTML character references
+// (&#83; &#x53; &period; …). changed is false when nothing that can spell a
+// secret's character was decoded (a JSON text whose only escapes are \" and
+// \n needs no second look).
+func unescape(b []byte) (out []byte, m *escMap, changed bool) {
+	out = make([]byte, 0, len(b))
+	m = &escMap{n: len(b)}
+	esc := func(at, n int, p ...byte) {
+		m.d = append(m.d, int32(len(out)))
+		m.dn = append(m.dn, int32(len(p)))
+		m.o = append(m.o, int32(at))
+		m.on = append(m.on, int32(n))
+		out = append(out, p...)
+	}
+	var rb [utf8.UTFMax]byte
+	for i := 0; i < len(b); {
+		k := bytes.IndexAny(b[i:], `%\&`)
+		if k < 0 {
+			out = append(out, b[i:]...)
+			break
+		}
+		out = append(out, b[i:i+k]...)
+		i += k
+		switch c := b[i]; c {
+		case '%':
+			if i+2 < len(b) && isHex(b[i+1]) && isHex(b[i+2]) {
+				esc(i, 3, unhex(b[i+1])<<4|unhex(b[i+2]))
+				i += 3
+				changed = true
+				continue
+			}
+		case '\\':
+			if i+1 >= len(b) {
+				break
+			}
+			switch e := b[i+1]; e {
+			case 'u':
+				if r, ok := hexRune(b[i+2:], 4); ok {
+					n := 6
+					if r >= 0xD800 && r < 0xDC00 && i+11 < len(b) && b[i+6] == '\\' && b[i+7] == 'u' {
+						if lo, ok := hexRune(b[i+8:], 4); ok && lo >= 0xDC00 && lo < 0xE000 {
+							r, n = 0x10000+(r-0xD800)<<10+(lo-0xDC00), 12
+						}
+					}
+					esc(i, n, rb[:utf8.EncodeRune(rb[:], r)]...)
+					i += n
+					changed = true
+					continue
+				}
+			case 'x':
+				if r, ok := hexRune(b[i+2:], 2); ok {
+					esc(i, 4, byte(r))
+					i += 4
+					changed = true
+					continue
+				}
+			case '/':
+				esc(i, 2, '/')
+				i += 2
+				changed = true
+				continue
+			case '"', '\\', '\'':
+				esc(i, 2, e)
+				i += 2
+				continue
+			case 'n', 'r', 't', 'b', 'f':
+				esc(i, 2, jsonControl(e))
+				i += 2
+				continue
+			}
+		case '&':
+			if n, repl := htmlRef(b[i:]); n > 0 {
+				esc(i, n, []byte(repl)...)
+				i += n
+				changed = true
+				continue
+			}
+		}
+		out = append(out, b[i])
+		i++
+	}
+	return out, m, changed
+}
+
+func jsonControl(e byte) byte {
+	switch e {
+	case 'n':
+		return '\n'
+	case 'r':
+		return '\r'
+	case 't':
+		return '\t'
+	case 'b':
+		return '\b'
+	}
+	return '\f'
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
+
+// hexRune reads exactly n hex digits.
+func hexRune(b []byte, n int) (rune, bool) {
+	if len(b) < n {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[:n] {
+		if !isHex(c) {
+			return 0, false
+		}
+		r = r<<4 | rune(unhex(c))
+	}
+	return r, true
+}
+
+// htmlRef decodes the character reference at the start of b ("&…"): numeric
+// (decimal or hex, the ';' optional as browsers allow) or named (any HTML5
+// name, ';' required). It returns how many bytes it used, or 0.
+func htmlRef(b []byte) (int, string) {
+	if len(b) < 3 {
+		return 0, ""
+	}
+	if b[1] == '#' {
+		i, base := 2, rune(10)
+		if b[2] == 'x' || b[2] == 'X' {
+			i, base = 3, 16
+		}
+		var r rune
+		digits := 0
+		for ; i < len(b) && digits < 8; i++ {
+			c := b[i]
+			var d rune
+			switch {
+			case c >= '0' && c <= '9':
+				d = rune(c - '0')
+			case base == 16 && isHex(c):
+				d = rune(unhex(c))
+			default:
+				d = -1
+			}
+			if d < 0 {
+				break
+			}
+			r = r*base + d
+			digits++
+		}
+		if digits == 0 || r <= 0 || r > utf8.MaxRune {
+			return 0, ""
+		}
+		if i < len(b) && b[i] == ';' {
+			i++
+		}
+		return i, string(r)
+	}
+	for i := 1; i < len(b) && i <= 33; i++ {
+		c := b[i]
+		if c == ';' && i > 1 {
+			ref := string(b[:i+1])
+			if s := html.UnescapeString(ref); s != ref {
+				return i + 1, s
+			}
+			return 0, ""
+		}
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return 0, ""
+		}
+	}
+	return 0, ""
+}
+
+// b64 maps both base64 alphabets (standard +/ and URL -_) to their values;
+// 0xFF marks a byte that is not base64.
+var b64 = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xFF
+	}
+	const std = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	for i := 0; i < len(std); i++ {
+		t[std[i]] = byte(i)
+	}
+	t['-'], t['_'] = 62, 63
+	return t
+}()
+
+// scanRuns finds runs of base64 and of hex characters in b, decodes each at
+// every alignment (the run may begin mid-quantum: base64 of "user:S" holds S
+// shifted by the user's length) and reports a whole run that decodes to
+// something holding a secret or a credential shape. Padding ends a run, so
+// padded and unpadded encodings are the same case.
+func (ix *index) scanRuns(b []byte, emit func(st, en int, tok string) bool) {
+	minMat := minShape
+	if ix != nil {
+		minMat = ix.minMaterial
+	}
+	minB64 := minMat * 4 / 3
+	minHex := 2 * minMat
+	var scratch []byte
+	for i := 0; i < len(b); {
+		if b64[b[i]] == 0xFF {
+			i++
+			continue
+		}
+		j := i
+		for j < len(b) && b64[b[j]] != 0xFF {
+			j++
+		}
+		if j-i >= minB64 {
+			for align := 0; align < 4 && j-i-align >= minB64; align++ {
+				scratch = decodeB64(scratch[:0], b[i+align:j])
+				if tok, ok := ix.found(scratch); ok {
+					emit(i, j, tok)
+					break
+				}
+			}
+		}
+		// Hex runs inside the base64 run ("0x5347…" or "key=5347…").
+		for k := i; k < j; {
+			if !isHex(b[k]) {
+				k++
+				continue
+			}
+			l := k
+			for l < j && isHex(b[l]) {
+				l++
+			}
+			if l-k >= minHex {
+				for align := 0; align < 2; align++ {
+					scratch = decodeHex(scratch[:0], b[k+align:l])
+					if tok, ok := ix.found(scratch); ok {
+						emit(k, l, tok)
+						break
+					}
+				}
+			}
+			k = l
+		}
+		i = j
+	}
+}
+
+func decodeB64(dst, src []byte) []byte {
+	for len(src) >= 4 {
+		v := uint32(b64[src[0]])<<18 | uint32(b64[src[1]])<<12 | uint32(b64[src[2]])<<6 | uint32(b64[src[3]])
+		dst = append(dst, byte(v>>16), byte(v>>8), byte(v))
+		src = src[4:]
+	}
+	switch len(src) {
+	case 2:
+		v := uint32(b64[src[0]])<<18 | uint32(b64[src[1]])<<12
+		dst = append(dst, byte(v>>16))
+	case 3:
+		v := uint32(b64[src[0]])<<18 | uint32(b64[src[1]])<<12 | uint32(b64[src[2]])<<6
+		dst = append(dst, byte(v>>16), byte(v>>8))
+	}
+	return dst
+}
+
+func decodeHex(dst, src []byte) []byte {
+	for ; len(src) >= 2; src = src[2:] {
+		dst = append(dst, unhex(src[0])<<4|unhex(src[1]))
+	}
+	return dst
+}
