@@ -300,11 +300,19 @@ func checkRecorded(dir, rel string, want FileState, whole bool) string {
 	if err != nil {
 		return err.Error()
 	}
+	if whole {
+		sum, err := hashFile(f.Name())
+		if err != nil {
+			return err.Error()
+		}
+		if sum != want.SHA256 || fi.Size() != want.Size {
+			return fmt.Sprintf("%s: edited (now %d bytes, sha256 %.12s…; the journal recorded %d bytes, %.12s…)", rel, fi.Size(), sum, want.Size, want.SHA256)
+		}
+		return ""
+	}
 	switch {
 	case fi.Size() < want.Size:
 		return fmt.Sprintf("%s: %d bytes, the journal recorded %d (cut short)", rel, fi.Size(), want.Size)
-	case whole && fi.Size() != want.Size:
-		return fmt.Sprintf("%s: %d bytes, the journal recorded %d (edited)", rel, fi.Size(), want.Size)
 	case fi.Size() > MaxEvidenceFile:
 		return fmt.Sprintf("%s: %s, over the %s limit", rel, safefile.Size(fi.Size()), safefile.Size(MaxEvidenceFile))
 	}
@@ -313,11 +321,7 @@ func checkRecorded(dir, rel string, want FileState, whole bool) string {
 		return fmt.Sprintf("%s: %v", rel, err)
 	}
 	if sum := hex.EncodeToString(h.Sum(nil)); sum != want.SHA256 {
-		what := "its first " + fmt.Sprint(want.Size) + " bytes differ"
-		if whole {
-			what = "edited"
-		}
-		return fmt.Sprintf("%s: %s (sha256 %.12s…, the journal recorded %.12s…)", rel, what, sum, want.SHA256)
+		return fmt.Sprintf("%s: its first %d bytes differ from what the journal recorded (sha256 %.12s…, recorded %.12s…)", rel, want.Size, sum, want.SHA256)
 	}
 	return ""
 }
