@@ -235,7 +235,7 @@ func (a *app) readKey(from string) (string, error) {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return "", usageErr(fmt.Errorf("reading the leaked key from %s: %v", what, err))
+		return "", usageErr(fmt.Errorf("reading the leaked key from %s: %w", what, err))
 	}
 	return "", usageErr(fmt.Errorf("no leaked key on %s", what))
 }
