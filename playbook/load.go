@@ -52,6 +52,9 @@ var (
 // on), and at most MaxSize bytes, checked before anything is allocated.
 func LoadFile(path string) (*Playbook, error) {
 	data, err := safefile.ReadFile(path, MaxSize)
+	if errors.Is(err, safefile.ErrTooLarge) {
+		return nil, fmt.Errorf("%w: a playbook is at most %d bytes", err, MaxSize)
+	}
 	if err != nil {
 		return nil, err
 	}

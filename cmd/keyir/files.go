@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/actions/sendgrid"
 	"github.com/keyir/keyir/safefile"
 )
 
@@ -52,6 +53,19 @@ func checkCredentialFiles(command string, getenv func(string) string) error {
 		if err != nil {
 			return usageErr(fmt.Errorf("%s_FILE: %w", name, err))
 		}
+	}
+	return nil
+}
+
+// checkBaselineFlag reads the --baseline file before the run starts: a file
+// keyir refuses (a link, /dev/zero, a FIFO, over sendgrid.MaxBaseline) or
+// that is not an inventory is bad usage (exit 2) now, not a failed step later.
+func checkBaselineFlag(path string) error {
+	if path == "" {
+		return nil
+	}
+	if _, err := sendgrid.LoadBaseline(path); err != nil {
+		return usageErr(fmt.Errorf("--baseline: %w", err))
 	}
 	return nil
 }

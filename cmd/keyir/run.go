@@ -96,6 +96,9 @@ func (a *app) runCommand() *cli.Command {
 					o.flagInputs[f.input] = c.String(f.flag)
 				}
 			}
+			if err := checkBaselineFlag(o.flagInputs["baseline"]); err != nil {
+				return err
+			}
 			return a.runPlaybook(c.Context, o)
 		},
 	}
