@@ -20,7 +20,7 @@ import (
 // directory, which takes well under a second). Past it keyir exits anyway
 // with exit code 1, as an interrupted run does: whatever it was blocked in,
 // a signal ends keyir within 2 seconds.
-const stopGrace = 1800 * time.Millisecond
+const stopGrace = 1500 * time.Millisecond
 
 func main() {
 	// The first SIGINT/SIGTERM cancels the run, which records where it stood
