@@ -9,6 +9,7 @@ import (
 
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/safefile"
 	"github.com/keyir/keyir/transport"
 )
 
@@ -46,7 +47,8 @@ type Env struct {
 	// Getenv reads configuration and credentials; drills overlay the
 	// simulator's. Nil means os.Getenv.
 	Getenv func(string) string
-	// ReadFile reads *_FILE credentials; nil means os.ReadFile.
+	// ReadFile reads *_FILE credentials; nil means safefile.ReadFile capped
+	// at MaxCredentialFile.
 	ReadFile func(string) ([]byte, error)
 	// Services are run-scoped objects the caller of the run provides to
 	// actions by name (the notification hub, "notify"). Nil when none.
@@ -84,13 +86,23 @@ func (e *Env) Credential(name string) (string, error) {
 	return ReadCredential(name, e.Lookup, e.ReadFile, e.Redactor)
 }
 
+// MaxCredentialFile caps a *_FILE credential: a token is a few hundred
+// bytes; /dev/zero or a 10 GB file is refused before anything is allocated.
+const MaxCredentialFile = 64 << 10
+
+// ReadCredentialFile reads a credential file: a regular file only, no link
+// followed, never blocking, at most MaxCredentialFile bytes.
+func ReadCredentialFile(path string) ([]byte, error) {
+	return safefile.ReadFile(path, MaxCredentialFile)
+}
+
 // ReadCredential is Env.Credential for callers outside a step (doctor, serve).
 func ReadCredential(name string, getenv func(string) string, readFile func(string) ([]byte, error), r *redact.Redactor) (string, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
 	if readFile == nil {
-		readFile = os.ReadFile
+		readFile = ReadCredentialFile
 	}
 	if v := strings.TrimSpace(getenv(name)); v != "" {
 		r.Add(v)
@@ -100,6 +112,9 @@ func ReadCredential(name string, getenv func(string) string, readFile func(strin
 		b, err := readFile(path)
 		if err != nil {
 			return "", fmt.Errorf("%s_FILE: %w", name, err)
+		}
+		if len(b) > MaxCredentialFile {
+			return "", fmt.Errorf("%s_FILE: %s is larger than %s", name, path, safefile.Size(MaxCredentialFile))
 		}
 		v := strings.TrimSpace(string(b))
 		if v == "" {

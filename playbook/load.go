@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 	"regexp/syntax"
 	"sort"
@@ -19,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/safefile"
 )
 
 // Limits on what Load accepts. A playbook may come from anywhere (a pasted
@@ -47,15 +47,14 @@ var (
 	inputTypes  = []string{actions.TypeString, actions.TypeInt, actions.TypeBool, actions.TypeDuration, actions.TypeTime, actions.TypeList}
 )
 
-// LoadFile reads and loads a playbook file. Reading stops just past MaxSize,
-// so a huge file (or /dev/zero) costs no more than a small one.
+// LoadFile reads and loads a playbook file: a regular file only, never
+// through a symbolic link, never blocking (a FIFO is refused, not waited
+// on), and at most MaxSize bytes, checked before anything is allocated.
 func LoadFile(path string) (*Playbook, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
+	data, err := safefile.ReadFile(path, MaxSize)
+	if errors.Is(err, safefile.ErrTooLarge) {
+		return nil, fmt.Errorf("%w: a playbook is at most %d bytes", err, MaxSize)
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
 	if err != nil {
 		return nil, err
 	}

@@ -140,12 +140,24 @@ func Run(ctx context.Context, pb *Playbook, o Options) (*Result, error) {
 // restored from the journal); a step that was in flight, interrupted, or that
 // failed critically runs again. given supplies secret inputs, which are never
 // stored; the playbook must be byte-identical to the one the run started with.
+//
+// Nothing is written before report.Open has checked the directory: a sealed
+// run is refused (*report.SealedError), and a journal, run.json or evidence
+// file that is not as the journal recorded it refuses the resume
+// (*report.TamperError) rather than sealing the change into a new MANIFEST.
 func Resume(ctx context.Context, dir string, o Options) (*Result, error) {
 	o = o.withDefaults()
 	st, err := report.Open(dir)
 	if err != nil {
 		return nil, err
 	}
+	// A failure below leaves the directory as it was, journal closed.
+	ok := false
+	defer func() {
+		if !ok {
+			st.Close()
+		}
+	}()
 	st.Now = o.Now
 	run := st.Run()
 	pb, err := Resolve(run.Playbook)
@@ -181,9 +193,10 @@ func Resume(ctx context.Context, dir string, o Options) (*Result, error) {
 		return nil, err
 	}
 	run = st.Run()
-	if err := e.append(report.Event{Type: report.EventRunResumed, Run: &run}); err != nil {
-		return nil, err
+	if err := st.Resumed(&run); err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
 	}
+	ok = true
 	return e.execute(ctx)
 }
 

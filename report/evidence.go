@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/keyir/keyir/safefile"
 )
 
 // EvidenceName is the evidence file of step number index (1-based) relative
@@ -58,6 +61,9 @@ func (s *Store) EvidenceFile(index int, stepID string) (*EvidenceWriter, error) 
 	if s.open[name] {
 		return nil, fmt.Errorf("evidence file %s is already open", name)
 	}
+	if err := safefile.CheckDir(filepath.Join(s.dir, EvidenceDir)); err != nil {
+		return nil, fmt.Errorf("open evidence file: %w", err)
+	}
 	p := filepath.Join(s.dir, filepath.FromSlash(name))
 	f, err := openPrivate(p, os.O_RDWR|os.O_APPEND|os.O_CREATE)
 	if err != nil {
@@ -67,17 +73,37 @@ func (s *Store) EvidenceFile(index int, stepID string) (*EvidenceWriter, error) 
 	if err == nil && good != size {
 		err = f.Truncate(good)
 	}
+	h := sha256.New()
+	if err == nil {
+		err = hashPrefix(h, f, good)
+	}
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("open evidence file %s: %w", name, err)
 	}
+	t := s.track(name)
+	t.h, t.size, t.sum = h, good, ""
 	s.open[name] = true
 	return &EvidenceWriter{store: s, name: name, f: f, n: n, size: good}, nil
+}
+
+// hashPrefix feeds the first n bytes of f to h.
+func hashPrefix(h io.Writer, f *os.File, n int64) error {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	_, err := io.CopyN(h, f, n)
+	return err
 }
 
 // countLines counts complete lines without reading the file into memory, and
 // returns the offset just after the last newline.
 func countLines(f *os.File) (n int, good, size int64, err error) {
+	if fi, err := f.Stat(); err != nil {
+		return 0, 0, 0, err
+	} else if fi.Size() > MaxEvidenceFile {
+		return 0, 0, 0, fmt.Errorf("%s, over the %s limit", safefile.Size(fi.Size()), safefile.Size(MaxEvidenceFile))
+	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return 0, 0, 0, err
 	}
@@ -124,6 +150,9 @@ func (w *EvidenceWriter) Write(kind string, v any) (ref string, err error) {
 	}
 	w.n++
 	w.size += int64(len(line))
+	w.store.mu.Lock()
+	w.store.track(w.name).add(line)
+	w.store.mu.Unlock()
 	return w.name + "#" + strconv.Itoa(w.n), nil
 }
 

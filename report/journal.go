@@ -9,9 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/keyir/keyir/safefile"
 )
 
 // EventType names what a journal event records.
@@ -30,6 +31,9 @@ const (
 	EventRunFinished       EventType = "run_finished" // ExitCode, RunStatus
 	EventRunInterrupted    EventType = "run_interrupted"
 	EventManifestWritten   EventType = "manifest_written"
+	// EventJournalRepaired records the one repair resume makes: a torn last
+	// line cut off (Data: dropped_bytes, dropped_sha256, after_line).
+	EventJournalRepaired EventType = "journal_repaired"
 )
 
 // Event is one line of journal.jsonl. The journal is append-only and each
@@ -61,6 +65,12 @@ type Event struct {
 	// Evidence is the step's evidence file, relative to the run directory.
 	Evidence string         `json:"evidence,omitempty"`
 	Data     map[string]any `json:"data,omitempty"`
+	// Files is the state of run.json and of each evidence file written since
+	// the previous event that recorded them (relative path -> size and
+	// SHA-256; for an evidence file, of its first Size bytes, since a
+	// resumed step appends). Resume checks the files against the last state
+	// recorded before it writes anything.
+	Files map[string]FileState `json:"files,omitempty"`
 	// Prev is the hex SHA-256 of the previous line's bytes (without its
 	// newline); "" on the first line.
 	Prev string `json:"prev"`
@@ -83,6 +93,7 @@ func (s *Store) Append(e Event) error {
 	e.Seq = s.seq + 1
 	e.Time = s.now()
 	e.Prev = s.prev
+	e.Files = s.changedFiles()
 	b, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("encode %s event: %w", e.Type, err)
@@ -102,6 +113,9 @@ func (s *Store) Append(e Event) error {
 	s.size += int64(len(line))
 	s.seq = e.Seq
 	s.prev = lineHash(b)
+	for name, fs := range e.Files {
+		s.files[name].journaled = fs.SHA256
+	}
 	return nil
 }
 
@@ -133,26 +147,57 @@ func ReadJournal(dir string) (events []Event, torn bool, err error) {
 }
 
 type journalScan struct {
-	events []Event
-	torn   bool
-	size   int64  // bytes up to the end of the last good line
-	last   string // hash of the last good line
+	events   []Event
+	torn     bool
+	lines    int    // complete, valid lines
+	size     int64  // bytes up to the end of the last good line
+	last     string // hash of the last good line
+	fileSize int64  // bytes in the file when it was read
+	tornSum  string // SHA-256 of the torn bytes, when torn
 }
 
 func scanJournal(path string) (journalScan, error) {
 	var j journalScan
-	f, err := os.Open(path)
+	f, err := safefile.Open(path)
 	if err != nil {
 		return j, fmt.Errorf("read journal: %w", err)
 	}
 	defer f.Close()
-	r := bufio.NewReaderSize(f, 64<<10)
-	name := filepath.Base(path)
+	fi, err := f.Stat()
+	if err != nil {
+		return j, fmt.Errorf("read journal: %w", err)
+	}
+	if fi.Size() > MaxJournal {
+		return j, fmt.Errorf("read journal: %w", &safefile.Error{Path: path, Err: safefile.ErrTooLarge,
+			Detail: fmt.Sprintf("%s; the limit is %s", safefile.Size(fi.Size()), safefile.Size(MaxJournal))})
+	}
+	j, err = parseJournal(io.LimitReader(f, MaxJournal+1), filepath.Base(path))
+	if err != nil {
+		return j, err
+	}
+	if j.fileSize > MaxJournal {
+		return j, fmt.Errorf("read journal: %w", &safefile.Error{Path: path, Err: safefile.ErrTooLarge, Detail: "more than " + safefile.Size(MaxJournal)})
+	}
+	return j, nil
+}
+
+// parseJournal checks a journal's lines: valid events, dense sequence
+// numbers, an unbroken hash chain. Only the last line may be bad (a torn
+// write); it is reported with torn=true and its bytes' hash. No line may
+// exceed MaxJournalLine, so a journal without newlines costs no more memory
+// than the cap.
+func parseJournal(rd io.Reader, name string) (journalScan, error) {
+	var j journalScan
+	r := bufio.NewReaderSize(rd, 64<<10)
 	for n := 1; ; n++ {
-		line, err := r.ReadBytes('\n')
+		line, err := readLine(r, MaxJournalLine)
+		j.fileSize += int64(len(line))
+		if errors.Is(err, errLineTooLong) {
+			return j, &JournalError{name, n, fmt.Sprintf("line longer than %s", safefile.Size(MaxJournalLine))}
+		}
 		if err == io.EOF {
 			if len(line) > 0 { // no newline: the write never completed
-				j.torn = true
+				j.tear(line)
 			}
 			return j, nil
 		}
@@ -163,7 +208,7 @@ func scanJournal(path string) (journalScan, error) {
 		var e Event
 		if err := json.Unmarshal(body, &e); err != nil {
 			if _, perr := r.Peek(1); perr == io.EOF {
-				j.torn = true // the last line: a torn write, not tampering
+				j.tear(line) // the last line: a torn write, not tampering
 				return j, nil
 			}
 			return j, &JournalError{name, n, "not a valid event: " + err.Error()}
@@ -175,8 +220,34 @@ func scanJournal(path string) (journalScan, error) {
 			return j, &JournalError{name, n, fmt.Sprintf("hash chain broken: prev does not match line %d", n-1)}
 		}
 		j.events = append(j.events, e)
+		j.lines = n
 		j.size += int64(len(line))
 		j.last = lineHash(body)
+	}
+}
+
+func (j *journalScan) tear(b []byte) {
+	j.torn = true
+	sum := sha256.Sum256(b)
+	j.tornSum = hex.EncodeToString(sum[:])
+}
+
+var errLineTooLong = errors.New("line too long")
+
+// readLine returns the next line with its newline, or the bytes before EOF,
+// failing once a line passes max bytes.
+func readLine(r *bufio.Reader, max int) ([]byte, error) {
+	var line []byte
+	for {
+		chunk, err := r.ReadSlice('\n')
+		if len(line)+len(chunk) > max {
+			return line, errLineTooLong
+		}
+		line = append(line, chunk...)
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		return line, err
 	}
 }
 

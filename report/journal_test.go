@@ -77,7 +77,11 @@ func TestJournalTornTailAndResume(t *testing.T) {
 	if err != nil || torn {
 		t.Fatalf("after resume: torn=%v err=%v", torn, err)
 	}
-	if len(events) != 5 || events[2].Type != EventRunResumed || events[2].Seq != 3 {
+	// The cut is on the record: length and SHA-256 of the dropped bytes.
+	dropped := `{"seq":3,"time":"2025-03-04T05:06:08Z","type":"step_fin`
+	if len(events) != 6 || events[2].Type != EventJournalRepaired || events[2].Seq != 3 ||
+		events[2].Data["dropped_bytes"] != float64(len(dropped)) || events[2].Data["dropped_sha256"] != lineHash([]byte(dropped)) ||
+		events[3].Type != EventRunResumed || events[3].Seq != 4 {
 		t.Fatalf("resumed journal: %+v", events)
 	}
 	rep := Replay(s2.Run(), events)

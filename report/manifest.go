@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/keyir/keyir/safefile"
 )
 
 // manifestSeed starts the chain. It names the format, so a future v2 cannot be
@@ -126,7 +128,7 @@ func fillEvidence(dir string, rep *Report) {
 			continue
 		}
 		name := EvidenceName(st.Index, st.ID)
-		if fi, err := os.Stat(filepath.Join(dir, filepath.FromSlash(name))); err == nil && fi.Mode().IsRegular() {
+		if fi, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(name))); err == nil && fi.Mode().IsRegular() {
 			st.Evidence = name
 		}
 	}
@@ -183,7 +185,7 @@ func WriteManifest(dir string) (head string, err error) {
 		fmt.Fprintf(&b, "%s  %s  %s\n", sum, rel, chain)
 	}
 	fmt.Fprintf(&b, "head %s\n", chain)
-	if err := writeAtomic(filepath.Join(dir, ManifestFile), []byte(b.String())); err != nil {
+	if err := safefile.WriteAtomic(filepath.Join(dir, ManifestFile), []byte(b.String()), FilePerm); err != nil {
 		return "", fmt.Errorf("write manifest: %w", err)
 	}
 	return chain, nil
@@ -209,8 +211,10 @@ func listFiles(dir string) (files, odd []string, err error) {
 		case rel == ManifestFile:
 		case d.Type().IsRegular():
 			files = append(files, rel)
+		case d.Type()&fs.ModeSymlink != 0:
+			odd = append(odd, rel+" (a symbolic link)")
 		default:
-			odd = append(odd, rel)
+			odd = append(odd, rel+" (not a regular file)")
 		}
 		return nil
 	})
@@ -219,15 +223,21 @@ func listFiles(dir string) (files, odd []string, err error) {
 	return files, odd, err
 }
 
-// hashFile streams a file through SHA-256; evidence files can be large.
+// hashFile streams a file through SHA-256; evidence files can be large, but
+// not larger than MaxEvidenceFile, and a link or special file is refused.
 func hashFile(path string) (string, error) {
-	f, err := os.Open(path)
+	f, err := safefile.Open(path)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err != nil {
+		return "", err
+	} else if fi.Size() > MaxEvidenceFile {
+		return "", &safefile.Error{Path: path, Err: safefile.ErrTooLarge, Detail: fmt.Sprintf("%s; the limit is %s", safefile.Size(fi.Size()), safefile.Size(MaxEvidenceFile))}
+	}
 	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
+	if _, err := io.Copy(h, io.LimitReader(f, MaxEvidenceFile+1)); err != nil {
 		return "", fmt.Errorf("hash %s: %w", path, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
@@ -236,10 +246,13 @@ func hashFile(path string) (string, error) {
 // VerifyResult is what `keyir report verify` found. Files are relative,
 // slash-separated paths.
 type VerifyResult struct {
+	// Dir is the directory checked: the argument, or the directory it
+	// links to when it is itself a symbolic link.
+	Dir     string
 	Files   int      // files listed in MANIFEST
 	Changed []string // listed, present, different content
 	Missing []string // listed, gone
-	Added   []string // present, not listed
+	Added   []string // present, not listed (links and special files say so)
 	// ChainBroken means MANIFEST itself was edited: a line does not chain
 	// from the one before it, or the head does not match.
 	ChainBroken bool
@@ -250,24 +263,60 @@ type VerifyResult struct {
 	Head string
 	// Journal describes a problem with journal.jsonl's own hash chain, or "".
 	Journal string
+	// Problems are other reasons the directory cannot be trusted: a MANIFEST
+	// that cannot be read, or (without MANIFEST) what the journal and the
+	// files disagree on.
+	Problems []string
 }
 
 // OK reports whether the directory is exactly as the run left it.
 func (v VerifyResult) OK() bool {
-	return len(v.Changed) == 0 && len(v.Missing) == 0 && len(v.Added) == 0 && !v.ChainBroken && v.Journal == ""
+	return len(v.Changed) == 0 && len(v.Missing) == 0 && len(v.Added) == 0 && !v.ChainBroken && v.Journal == "" && len(v.Problems) == 0
+}
+
+// Reasons lists every finding, one line each, for a message.
+func (v VerifyResult) Reasons() []string {
+	var out []string
+	for _, f := range v.Changed {
+		out = append(out, "changed: "+f)
+	}
+	for _, f := range v.Missing {
+		out = append(out, "missing: "+f)
+	}
+	for _, f := range v.Added {
+		out = append(out, "added:   "+f)
+	}
+	if v.ChainBroken {
+		out = append(out, "MANIFEST itself was edited: its hash chain is broken")
+	}
+	if v.Journal != "" {
+		out = append(out, "journal: "+v.Journal)
+	}
+	return append(out, v.Problems...)
 }
 
 // Verify checks a run directory against its MANIFEST and the journal's hash
 // chain. The error is for a directory that cannot be checked at all; what
-// the check found is in the result.
+// the check found is in the result. dir may itself be a symbolic link to a
+// run directory; nothing inside is followed.
+//
+// Without MANIFEST, the directory is checked as a resume would check it:
+// only a run that can be resumed gets ErrNoManifest (with the suggestion to
+// resume it); anything else is reported in the result.
 func Verify(dir string) (VerifyResult, error) {
 	var res VerifyResult
-	data, err := os.ReadFile(filepath.Join(dir, ManifestFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return res, fmt.Errorf("%s: %w: the run did not finish (it crashed, was killed, or is still running); run `keyir resume %s` to finish it", dir, ErrNoManifest, dir)
-	}
+	dir, err := ResolveRunDir(dir)
 	if err != nil {
 		return res, err
+	}
+	res.Dir = dir
+	data, err := safefile.ReadFile(filepath.Join(dir, ManifestFile), MaxManifest)
+	if errors.Is(err, fs.ErrNotExist) {
+		return verifyUnsealed(dir)
+	}
+	if err != nil {
+		res.Problems = append(res.Problems, err.Error())
+		return res, nil
 	}
 	listed, head, broken := parseManifest(data)
 	res.ChainBroken = broken
@@ -290,7 +339,8 @@ func Verify(dir string) (VerifyResult, error) {
 		delete(present, e.path)
 		sum, err := hashFile(filepath.Join(dir, filepath.FromSlash(e.path)))
 		if err != nil {
-			return res, err
+			res.Problems = append(res.Problems, err.Error())
+			continue
 		}
 		if sum != e.sum {
 			res.Changed = append(res.Changed, e.path)
@@ -299,9 +349,7 @@ func Verify(dir string) (VerifyResult, error) {
 	for f := range present {
 		res.Added = append(res.Added, f)
 	}
-	for _, f := range odd {
-		res.Added = append(res.Added, f+" (not a regular file)")
-	}
+	res.Added = append(res.Added, odd...)
 	sort.Strings(res.Added)
 
 	if _, torn, err := ReadJournal(dir); err != nil {
@@ -310,6 +358,25 @@ func Verify(dir string) (VerifyResult, error) {
 		res.Journal = JournalFile + ": the last line is torn (a write was cut off)"
 	}
 	return res, nil
+}
+
+// verifyUnsealed is Verify for a directory without MANIFEST.
+func verifyUnsealed(dir string) (VerifyResult, error) {
+	res := VerifyResult{Dir: dir}
+	_, err := CheckResume(dir)
+	var te *TamperError
+	var se *safefile.Error
+	switch {
+	case err == nil:
+		return res, fmt.Errorf("%s: %w: the run did not finish (it crashed, was killed, or is still running); its journal and files are as recorded so far; run `keyir resume %s` to finish it", dir, ErrNoManifest, dir)
+	case errors.As(err, &te):
+		res.Problems = append([]string{ManifestFile + ": missing"}, te.Problems...)
+		return res, nil
+	case errors.As(err, &se):
+		res.Problems = []string{ManifestFile + ": missing", err.Error()}
+		return res, nil
+	}
+	return res, err
 }
 
 // parseManifest reads MANIFEST and recomputes its chain. Lines are parsed

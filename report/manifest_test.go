@@ -169,6 +169,7 @@ func TestVerifyHeadMatchesFinish(t *testing.T) {
 
 func TestVerifyUnfinishedRun(t *testing.T) {
 	s := newStore(t, testRun(ModeLive))
+	mustAppend(t, s, Event{Type: EventRunStarted, Steps: plannedSteps()})
 	_, err := Verify(s.Dir())
 	if !errors.Is(err, ErrNoManifest) || !strings.Contains(err.Error(), "keyir resume "+s.Dir()) || !strings.Contains(err.Error(), "did not finish") {
 		t.Errorf("Verify on an unfinished run: %v", err)

@@ -10,8 +10,9 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/keyir/keyir/safefile"
 )
 
 // Permissions of everything in a run directory. A run directory holds what an
@@ -67,7 +68,12 @@ type Store struct {
 	prev     string // hash of the last line
 	broken   error  // set when the journal could not be restored after a failed write
 	finished bool
+	retire   string          // MANIFEST head a resume retires (see Resumed)
 	open     map[string]bool // evidence files with a live writer
+	// files tracks run.json and every evidence file this process writes, so
+	// that the next journal event records what they hold (see Event.Files):
+	// resume checks the files against the journal before it trusts them.
+	files map[string]*fileTrack
 }
 
 // Create makes a new run directory under root and writes run.json. The
@@ -110,8 +116,8 @@ func Create(root string, run Run) (*Store, error) {
 	if err := os.Chmod(filepath.Join(dir, EvidenceDir), DirPerm); err != nil {
 		return nil, err
 	}
-	s := &Store{dir: dir, run: run, open: map[string]bool{}}
-	if err := s.writeJSON(RunFile, run); err != nil {
+	s := &Store{dir: dir, run: run, open: map[string]bool{}, files: map[string]*fileTrack{}}
+	if err := s.writeRun(run); err != nil {
 		return nil, err
 	}
 	f, err := openPrivate(filepath.Join(dir, JournalFile), os.O_WRONLY|os.O_APPEND|os.O_CREATE|os.O_EXCL)
@@ -119,7 +125,7 @@ func Create(root string, run Run) (*Store, error) {
 		return nil, fmt.Errorf("create journal: %w", err)
 	}
 	s.journal = f
-	if err := syncDir(dir); err != nil {
+	if err := safefile.SyncDir(dir); err != nil {
 		f.Close()
 		return nil, err
 	}
@@ -138,46 +144,98 @@ func mkdirRoot(root string) error {
 	return os.Chmod(root, DirPerm)
 }
 
-// Open reopens an existing run directory to continue it (`keyir resume`). A
-// torn last journal line, left by a crash in the middle of a write, is cut off
-// first, so the next event chains onto the last complete one.
+// Open reopens an existing run directory to continue it (`keyir resume`).
+// Nothing is written until the directory has been checked (see CheckResume):
+// a sealed run is refused with a *SealedError, anything not as the journal
+// recorded it with a *TamperError, a link or special file with a
+// *safefile.Error. The one repair made is cutting a torn last journal line
+// (left by a crash in the middle of a write), and the cut is journaled with
+// the dropped bytes' length and SHA-256, so the next event chains onto the
+// last complete one and the repair stays on the record.
 func Open(dir string) (*Store, error) {
 	dir = filepath.Clean(dir)
-	var run Run
-	if err := readJSON(filepath.Join(dir, RunFile), &run); err != nil {
-		return nil, err
-	}
-	if err := ValidateRunID(run.ID); err != nil {
-		return nil, fmt.Errorf("%s: %w", RunFile, err)
-	}
-	path := filepath.Join(dir, JournalFile)
-	j, err := scanJournal(path)
+	chk, err := CheckResume(dir)
 	if err != nil {
 		return nil, err
 	}
-	f, err := openPrivate(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE)
+	path := filepath.Join(dir, JournalFile)
+	f, err := openPrivate(path, os.O_RDWR|os.O_APPEND)
 	if err != nil {
 		return nil, fmt.Errorf("open journal: %w", err)
 	}
-	if j.torn {
-		if err := f.Truncate(j.size); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("cut torn journal line: %w", err)
-		}
-		if err := f.Sync(); err != nil {
+	s := &Store{
+		dir:     dir,
+		run:     chk.Run,
+		journal: f,
+		size:    chk.journal.size,
+		seq:     len(chk.Events),
+		prev:    chk.journal.last,
+		retire:  chk.Head,
+		open:    map[string]bool{},
+		files:   map[string]*fileTrack{},
+	}
+	// What the journal already records about the files is the baseline:
+	// only changes from here on are journaled again.
+	for name, fs := range chk.recorded {
+		s.files[name] = &fileTrack{size: fs.Size, sum: fs.SHA256, journaled: fs.SHA256}
+	}
+	if fi, err := f.Stat(); err != nil || fi.Size() != chk.journal.fileSize {
+		f.Close()
+		return nil, fmt.Errorf("%s changed while it was checked; refusing to resume", path)
+	}
+	if chk.journal.torn {
+		if err := s.repairTorn(chk.journal); err != nil {
 			f.Close()
 			return nil, err
 		}
 	}
-	return &Store{
-		dir:     dir,
-		run:     run,
-		journal: f,
-		size:    j.size,
-		seq:     len(j.events),
-		prev:    j.last,
-		open:    map[string]bool{},
-	}, nil
+	for _, tmp := range chk.Leftovers {
+		// Temporary files of an atomic write the crash interrupted: never
+		// renamed into place, so no report names them; MANIFEST must not.
+		if err := os.Remove(filepath.Join(dir, filepath.FromSlash(tmp))); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			f.Close()
+			return nil, fmt.Errorf("remove leftover %s: %w", tmp, err)
+		}
+	}
+	return s, nil
+}
+
+// Resumed journals a resume (run_resumed, with run as it is now) and, for a
+// run that was sealed when it was interrupted or stopped, retires that
+// MANIFEST: the event names its head first, so a MANIFEST found missing later
+// is known to have been retired, not deleted.
+func (s *Store) Resumed(run *Run) error {
+	ev := Event{Type: EventRunResumed, Run: run}
+	if s.retire != "" {
+		ev.Data = map[string]any{"retired_manifest_head": s.retire}
+	}
+	if err := s.Append(ev); err != nil {
+		return err
+	}
+	if s.retire == "" {
+		return nil
+	}
+	if err := os.Remove(filepath.Join(s.dir, ManifestFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("retire %s: %w", ManifestFile, err)
+	}
+	s.retire = ""
+	return safefile.SyncDir(s.dir)
+}
+
+// repairTorn cuts the torn last line and journals the cut.
+func (s *Store) repairTorn(j journalScan) error {
+	dropped := j.fileSize - j.size
+	if err := s.journal.Truncate(j.size); err != nil {
+		return fmt.Errorf("cut torn journal line: %w", err)
+	}
+	if err := s.journal.Sync(); err != nil {
+		return err
+	}
+	return s.Append(Event{Type: EventJournalRepaired, Data: map[string]any{
+		"dropped_bytes":  dropped,
+		"dropped_sha256": j.tornSum,
+		"after_line":     j.lines,
+	}})
 }
 
 // Dir is the run directory.
@@ -200,10 +258,25 @@ func (s *Store) UpdateRun(fn func(*Run)) error {
 	if r.ID != s.run.ID {
 		return fmt.Errorf("run id cannot change (%s -> %s)", s.run.ID, r.ID)
 	}
-	if err := s.writeJSON(RunFile, r); err != nil {
+	if err := s.writeRun(r); err != nil {
 		return err
 	}
 	s.run = r
+	return nil
+}
+
+// writeRun writes run.json and notes its SHA-256 for the next journal event:
+// that is how an edit of run.json before the run is sealed is caught.
+func (s *Store) writeRun(r Run) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", RunFile, err)
+	}
+	b = append(b, '\n')
+	if err := safefile.WriteAtomic(filepath.Join(s.dir, RunFile), b, FilePerm); err != nil {
+		return err
+	}
+	s.track(RunFile).setWhole(b)
 	return nil
 }
 
@@ -269,50 +342,20 @@ func (s *Store) WriteFile(name string, data []byte) error {
 	if !filepath.IsLocal(name) {
 		return fmt.Errorf("refusing to write %q: not inside the run directory", name)
 	}
-	if filepath.Clean(name) == ManifestFile {
+	switch filepath.Clean(name) {
+	case ManifestFile:
 		return fmt.Errorf("refusing to write %s directly; use Finish", ManifestFile)
+	case RunFile, JournalFile:
+		return fmt.Errorf("refusing to write %s directly; the store keeps it", name)
 	}
-	return writeAtomic(filepath.Join(s.dir, name), data)
+	return safefile.WriteAtomic(filepath.Join(s.dir, name), data, FilePerm)
 }
 
-func writeAtomic(path string, data []byte) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err = f.Chmod(FilePerm); err != nil {
-		return err
-	}
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return err
-	}
-	return syncDir(dir)
-}
-
-// openPrivate opens a file and forces FilePerm on it: the mode passed to open
-// is filtered by the umask, a chmod is not.
+// openPrivate opens a file in the run directory without following a link,
+// refusing anything but a regular file, and forces FilePerm on it: the mode
+// passed to open is filtered by the umask, a chmod is not.
 func openPrivate(path string, flag int) (*os.File, error) {
-	f, err := os.OpenFile(path, flag, FilePerm)
+	f, err := safefile.OpenFile(path, flag, FilePerm)
 	if err != nil {
 		return nil, err
 	}
@@ -323,21 +366,23 @@ func openPrivate(path string, flag int) (*os.File, error) {
 	return f, nil
 }
 
-// syncDir makes a rename or create in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOTSUP) {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	return nil
-}
+// Caps on what is read from a run directory, checked before allocating:
+// whatever a directory holds, reading it costs a bounded amount of memory.
+const (
+	MaxRunFile      = 1 << 20   // run.json
+	MaxJSONFile     = 64 << 20  // report.json, findings.json
+	MaxManifest     = 16 << 20  // MANIFEST
+	MaxJournal      = 256 << 20 // journal.jsonl
+	MaxJournalLine  = 8 << 20   // one journal event
+	MaxEvidenceFile = 1 << 30   // one evidence file (streamed, never held)
+)
 
 func readJSON(path string, v any) error {
-	b, err := os.ReadFile(path)
+	max := int64(MaxJSONFile)
+	if filepath.Base(path) == RunFile {
+		max = MaxRunFile
+	}
+	b, err := safefile.ReadFile(path, max)
 	if err != nil {
 		return err
 	}

@@ -112,6 +112,8 @@ func TestUpdateRun(t *testing.T) {
 	if err := s.UpdateRun(func(r *Run) { r.Status = RunSucceeded; r.Inputs["x"] = "y" }); err != nil {
 		t.Fatal(err)
 	}
+	// The next event records run.json's new SHA-256; Open checks it.
+	mustAppend(t, s, Event{Type: EventRunStarted, Steps: plannedSteps()})
 	s2, err := Open(s.Dir())
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/keyir/keyir/actions"
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/safefile"
 )
 
 func init() {
@@ -116,9 +117,12 @@ func (b *Baseline) captured(surface string) bool {
 	return false
 }
 
-// LoadBaseline reads an inventory file.
+// MaxBaseline caps an inventory file; a large account's is well under 1 MiB.
+const MaxBaseline = 32 << 20
+
+// LoadBaseline reads an inventory file: regular, no link followed, capped.
 func LoadBaseline(path string) (*Baseline, error) {
-	raw, err := os.ReadFile(path)
+	raw, err := safefile.ReadFile(path, MaxBaseline)
 	if err != nil {
 		return nil, fmt.Errorf("baseline: %w", err)
 	}

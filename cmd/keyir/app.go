@@ -33,7 +33,7 @@ func osEnv() env {
 		stdout:   os.Stdout,
 		stderr:   os.Stderr,
 		getenv:   os.Getenv,
-		readFile: os.ReadFile,
+		readFile: readSmallFile,
 		tty:      term.IsTerminal(int(os.Stderr.Fd())),
 		width:    termWidth(),
 	}

@@ -205,7 +205,9 @@ func TestNoCanaryLeaksAnywhere(t *testing.T) {
 		runCmd([]int{0}, "", "report", "show", d)
 		runCmd([]int{0}, "", "report", "show", d, "--format", "json")
 	}
-	runCmd([]int{0}, "", append([]string{"resume", dirs[len(dirs)-1], "--key-file", keyFile}, notifyArgs...)...)
+	// The run finished and is sealed: resume refuses it (exit 2), and its
+	// refusal is searched for canaries like every other output.
+	runCmd([]int{2}, "", append([]string{"resume", dirs[len(dirs)-1], "--key-file", keyFile}, notifyArgs...)...)
 	for _, sc := range sgsim.Scenarios() {
 		runCmd([]int{0}, "", "drill", "--scenario", sc.Name, "--reports", reports, "--webhook-url", hs.URL+"/drill", "--output", "json")
 	}

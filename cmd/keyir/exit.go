@@ -4,6 +4,8 @@ import (
 	"errors"
 
 	"github.com/keyir/keyir/playbook"
+	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/safefile"
 )
 
 // exitError carries an exit code; it is the only way a command chooses one.
@@ -30,9 +32,22 @@ func withCode(code int) error { return &exitError{code: code, reported: true} }
 // exitCode maps an error to the documented exit codes, in this one place:
 // 0 done, 1 could not run, 2 bad usage or invalid playbook, 3 finished with
 // failed non-critical steps, 4 containment not confirmed.
+//
+// A command cut short by SIGINT/SIGTERM ends 1, like an interrupted run
+// (`keyir resume` continues a run). A file keyir refuses to read (a link, a
+// FIFO or device, over its size cap) is bad usage, 2; so is resuming a
+// sealed run. A run directory that is not as its journal recorded it is 1.
 func exitCode(err error) int {
 	if err == nil {
 		return playbook.ExitOK
+	}
+	if isSignal(err) {
+		return playbook.ExitCouldNotRun
+	}
+	var sealed *report.SealedError
+	var refused *safefile.Error
+	if errors.As(err, &sealed) || errors.As(err, &refused) {
+		return playbook.ExitUsage
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {

@@ -5,12 +5,22 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	_ "github.com/keyir/keyir/actions/all" // registers every action
+	"github.com/keyir/keyir/playbook"
 )
+
+// stopGrace is how long a command has, after the first SIGINT/SIGTERM, to
+// stop on its own (an interrupted run records where it stood and seals its
+// directory, which takes well under a second). Past it keyir exits anyway
+// with exit code 1, as an interrupted run does: whatever it was blocked in,
+// a signal ends keyir within 2 seconds.
+const stopGrace = 1500 * time.Millisecond
 
 func main() {
 	// The first SIGINT/SIGTERM cancels the run, which records where it stood
@@ -19,6 +29,21 @@ func main() {
 	go func() {
 		<-ctx.Done()
 		stop()
+		time.Sleep(stopGrace)
+		fmt.Fprintf(os.Stderr, "keyir: interrupted, and still busy %v later; exiting\n", stopGrace)
+		os.Exit(playbook.ExitCouldNotRun)
 	}()
-	os.Exit(newApp(osEnv()).run(ctx, os.Args))
+	e := osEnv()
+	// Standard input (`--key -`) is read so that the signal ends a read
+	// from a terminal or a pipe that never closes.
+	e.stdin = newCtxReader(ctx, os.Stdin)
+	a := newApp(e)
+	if len(os.Args) > 1 {
+		if err := checkCredentialFiles(os.Args[1], e.getenv); err != nil {
+			fmt.Fprintf(a.errOut, "keyir: %v\n", err)
+			a.errOut.Flush()
+			os.Exit(exitCode(err))
+		}
+	}
+	os.Exit(a.run(ctx, os.Args))
 }

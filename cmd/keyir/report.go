@@ -13,6 +13,7 @@ import (
 
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/safefile"
 )
 
 func (a *app) reportCommand() *cli.Command {
@@ -58,7 +59,25 @@ func (a *app) reportCommand() *cli.Command {
 	}
 }
 
-func (a *app) reportShow(dir, format string) error {
+// runDir resolves a run directory given on the command line (one top-level
+// link, as `report verify` accepts) and refuses one holding a link or a
+// special file, naming it: report show and open read the files inside.
+func runDir(arg string) (string, error) {
+	dir, err := report.ResolveRunDir(arg)
+	if err != nil {
+		return "", err
+	}
+	if err := safefile.CheckTree(dir); err != nil {
+		return "", err
+	}
+	return dir, nil
+}
+
+func (a *app) reportShow(arg, format string) error {
+	dir, err := runDir(arg)
+	if err != nil {
+		return err
+	}
 	rep, err := report.Load(dir)
 	if err != nil {
 		return err
@@ -77,7 +96,11 @@ func (a *app) reportShow(dir, format string) error {
 // reportOpen prints where report.html is and hands it to the desktop's
 // opener when there is one. No browser is not an error: on a server over
 // SSH the path is what the responder needs.
-func (a *app) reportOpen(dir string) error {
+func (a *app) reportOpen(arg string) error {
+	dir, err := runDir(arg)
+	if err != nil {
+		return err
+	}
 	path, err := filepath.Abs(filepath.Join(dir, report.ReportHTML))
 	if err != nil {
 		return err
@@ -138,27 +161,25 @@ var startOpener = func(name string, args ...string) error {
 	return nil
 }
 
+// reportVerify prints "intact" or "TAMPERED" with every reason, one a line
+// (a broken journal chain included). A path that is itself a link to a run
+// directory is followed once and named.
 func (a *app) reportVerify(dir string) error {
 	res, err := report.Verify(dir)
 	if err != nil {
 		return err
 	}
+	name := dir
+	if res.Dir != "" && res.Dir != filepath.Clean(dir) {
+		name = dir + " -> " + res.Dir
+	}
 	if res.OK() {
-		fmt.Fprintf(a.out, "%s: intact — every file matches MANIFEST (head %s)\n", dir, res.Head)
+		fmt.Fprintf(a.out, "%s: intact — every file matches MANIFEST (head %s)\n", name, res.Head)
 		return nil
 	}
-	fmt.Fprintf(a.out, "%s: TAMPERED\n", dir)
-	for _, f := range res.Changed {
-		fmt.Fprintf(a.out, "  changed: %s\n", f)
-	}
-	for _, f := range res.Missing {
-		fmt.Fprintf(a.out, "  missing: %s\n", f)
-	}
-	for _, f := range res.Added {
-		fmt.Fprintf(a.out, "  added:   %s\n", f)
-	}
-	if res.ChainBroken {
-		fmt.Fprintln(a.out, "  MANIFEST itself was edited: its hash chain is broken")
+	fmt.Fprintf(a.out, "%s: TAMPERED\n", name)
+	for _, r := range res.Reasons() {
+		fmt.Fprintf(a.out, "  %s\n", r)
 	}
 	return withCode(playbook.ExitCouldNotRun)
 }

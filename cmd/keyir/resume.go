@@ -6,6 +6,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/keyir/keyir/playbook"
+	"github.com/keyir/keyir/report"
 )
 
 func (a *app) resumeCommand() *cli.Command {
@@ -22,6 +23,11 @@ func (a *app) resumeCommand() *cli.Command {
 				return usageErr(fmt.Errorf("resume takes one report directory"))
 			}
 			if err := checkOutput(c.String("output")); err != nil {
+				return err
+			}
+			// The directory is checked before anything else happens (a key
+			// read, a notification): a sealed or altered run goes no further.
+			if _, err := report.CheckResume(c.Args().First()); err != nil {
 				return err
 			}
 			keyFrom := c.String("key-file")

@@ -98,6 +98,9 @@ func (a *app) runCommand() *cli.Command {
 					o.flagInputs[f.input] = c.String(f.flag)
 				}
 			}
+			if err := checkBaselineFlag(o.flagInputs["baseline"]); err != nil {
+				return err
+			}
 			return a.runPlaybook(c.Context, o)
 		},
 	}
@@ -324,7 +327,7 @@ func (a *app) readKey(from string) (string, error) {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return "", usageErr(fmt.Errorf("reading the leaked key from %s: %v", what, err))
+		return "", usageErr(fmt.Errorf("reading the leaked key from %s: %w", what, err))
 	}
 	return "", usageErr(fmt.Errorf("no leaked key on %s", what))
 }

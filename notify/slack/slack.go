@@ -17,7 +17,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -29,6 +28,7 @@ import (
 	"github.com/keyir/keyir/notify"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/safefile"
 )
 
 // Options are what the runner supplies besides the Config.
@@ -262,12 +262,9 @@ func (n *Notifier) update(ctx context.Context, ts, text string, blocks []slack.B
 const maxReport = 20 << 20
 
 func (n *Notifier) upload(ctx context.Context, ev notify.Event) error {
-	raw, err := os.ReadFile(ev.ReportPath)
+	raw, err := safefile.ReadFile(ev.ReportPath, maxReport)
 	if err != nil {
 		return err
-	}
-	if len(raw) > maxReport {
-		return fmt.Errorf("%s is %d bytes, over the %d-byte limit", ev.ReportPath, len(raw), maxReport)
 	}
 	// report.md was written redacted; redact again, it is leaving the process.
 	body := n.red.Bytes(raw)

@@ -1,0 +1,283 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/keyir/keyir/report"
+)
+
+// hostileProcess runs keyir as a real process (the real env: bounded,
+// no-follow reads; signal handling) with extra environment, and returns its
+// exit code, stderr and wall time. A process still running after 10 s is
+// killed and fails the test.
+func hostileProcess(t *testing.T, env []string, args ...string) (int, string, time.Duration) {
+	t.Helper()
+	cmd := keyirProcess(t, args...)
+	cmd.Env = append(cmd.Env, env...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("keyir %v still running after 10s (hung); stderr:\n%s", args, stderr.String())
+	}
+	return cmd.ProcessState.ExitCode(), stderr.String(), time.Since(start)
+}
+
+// sparse makes a 10 GB file that costs no disk.
+func sparse(t *testing.T, dir, name string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := f.Truncate(10 << 30); err != nil {
+		t.Skipf("no sparse files here: %v", err)
+	}
+	return p
+}
+
+func fifo(t *testing.T, dir, name string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := syscall.Mkfifo(p, 0o600); err != nil {
+		t.Skipf("no FIFOs here: %v", err)
+	}
+	return p
+}
+
+// Every file keyir reads is capped before allocation and refused without
+// blocking when it is not a regular file: exit 2, a message naming what was
+// refused, in well under the time a hang or an out-of-memory would take.
+func TestHostileFilesAreRefusedQuickly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess test")
+	}
+	dir := t.TempDir()
+	reports := filepath.Join(dir, "reports")
+	big := sparse(t, dir, "10g")
+	pipe := fifo(t, dir, "fifo")
+	pb := writeFile(t, dir, "pb.yaml", "name: n\ndescription: d\ninputs:\n  key: {type: string, secret: true}\nsteps:\n  - id: n\n    action: core.note\n    with: {text: hi}\n")
+	keyFile := writeFile(t, dir, "key", "SG.aaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n")
+	linkToKey := filepath.Join(dir, "key-link")
+	os.Symlink(keyFile, linkToKey)
+	run := []string{"run", pb, "--reports", reports}
+	sg := []string{"run", "sendgrid-key-compromise", "--key-file", keyFile, "--reports", reports}
+	for _, c := range []struct {
+		name string
+		env  []string
+		args []string
+		say  []string
+	}{
+		{"--key-file /dev/zero", nil, append(run, "--key-file", "/dev/zero"), []string{"--key-file", "/dev/zero is not a regular file"}},
+		{"--key-file 10 GB", nil, append(run, "--key-file", big), []string{"--key-file", "is too large", "10 GiB"}},
+		{"--key-file FIFO", nil, append(run, "--key-file", pipe), []string{"named pipe"}},
+		{"--key-file link", nil, append(run, "--key-file", linkToKey), []string{"symbolic link"}},
+		{"SENDGRID_API_KEY_FILE=/dev/zero", []string{"SENDGRID_API_KEY_FILE=/dev/zero", "SENDGRID_API_KEY="}, sg, []string{"SENDGRID_API_KEY_FILE", "not a regular file"}},
+		{"KEYIR_WEBHOOK_SECRET_FILE=/dev/zero", []string{"KEYIR_WEBHOOK_SECRET_FILE=/dev/zero", "KEYIR_WEBHOOK_SECRET="}, append(run, "--key-file", keyFile), []string{"KEYIR_WEBHOOK_SECRET_FILE", "not a regular file"}},
+		{"KEYIR_WEBHOOK_SECRET_FILE=10 GB", []string{"KEYIR_WEBHOOK_SECRET_FILE=" + big, "KEYIR_WEBHOOK_SECRET="}, append(run, "--key-file", keyFile), []string{"KEYIR_WEBHOOK_SECRET_FILE", "too large"}},
+		{"--baseline /dev/zero", []string{"SENDGRID_API_KEY=SG.x"}, append(sg, "--baseline", "/dev/zero"), []string{"--baseline", "not a regular file"}},
+		{"--baseline 10 GB", []string{"SENDGRID_API_KEY=SG.x"}, append(sg, "--baseline", big), []string{"--baseline", "too large"}},
+		{"--baseline FIFO", []string{"SENDGRID_API_KEY=SG.x"}, append(sg, "--baseline", pipe), []string{"--baseline", "named pipe"}},
+		{"playbook FIFO (validate)", nil, []string{"validate", pipe}, []string{"named pipe"}},
+		{"playbook FIFO (run)", nil, []string{"run", pipe, "--reports", reports}, []string{"named pipe"}},
+		{"playbook 10 GB", nil, []string{"validate", big}, []string{"too large"}},
+		{"playbook /dev/zero", nil, []string{"validate", "/dev/zero"}, []string{"not a regular file"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, stderr, took := hostileProcess(t, c.env, c.args...)
+			if code != 2 {
+				t.Errorf("exit %d, want 2\n%s", code, stderr)
+			}
+			for _, w := range c.say {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr does not say %q:\n%s", w, stderr)
+				}
+			}
+			if strings.Contains(stderr, "out of memory") || strings.Contains(stderr, "goroutine ") {
+				t.Errorf("the Go runtime died:\n%s", stderr)
+			}
+			// The process start dominates; the refusal itself is immediate.
+			if took > 3*time.Second {
+				t.Errorf("took %v", took)
+			}
+			t.Logf("%s: exit %d in %v", c.name, code, took.Round(time.Millisecond))
+		})
+	}
+	if entries, _ := os.ReadDir(reports); len(entries) != 0 {
+		t.Errorf("a refused command left a run directory: %v", entries)
+	}
+}
+
+// A journal that is a link (to /dev/zero) or a FIFO, or an evidence file
+// replaced by a link out of the run directory: resume and verify refuse,
+// naming the path, and write nothing through the link.
+func TestHostileRunDirectoryFiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess test")
+	}
+	outside := filepath.Join(t.TempDir(), "outside")
+	os.WriteFile(outside, []byte("precious\n"), 0o644)
+	for _, c := range []struct {
+		name  string
+		plant func(t *testing.T, dir string) string // returns the planted path
+		say   string
+	}{
+		{"journal a link to /dev/zero", func(t *testing.T, dir string) string {
+			p := filepath.Join(dir, report.JournalFile)
+			os.Remove(p)
+			os.Symlink("/dev/zero", p)
+			return p
+		}, "is a symbolic link"},
+		{"journal a FIFO", func(t *testing.T, dir string) string {
+			p := filepath.Join(dir, report.JournalFile)
+			os.Remove(p)
+			fifo(t, dir, report.JournalFile)
+			return p
+		}, "named pipe"},
+		{"evidence a link out of the directory", func(t *testing.T, dir string) string {
+			matches, _ := filepath.Glob(filepath.Join(dir, "evidence", "*"))
+			if len(matches) == 0 {
+				t.Fatal("the killed run wrote no evidence")
+			}
+			os.Remove(matches[0])
+			os.Symlink(outside, matches[0])
+			return matches[0]
+		}, "is a symbolic link"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			g, cmd, reports, _ := startGatedRun(t)
+			cmd.Process.Signal(syscall.SIGKILL)
+			cmd.Wait()
+			g.open()
+			dir := onlyRunDir(t, reports)
+			planted := c.plant(t, dir)
+			code, stderr, took := hostileProcess(t, nil, "resume", dir)
+			if code != 2 || !strings.Contains(stderr, planted) || !strings.Contains(stderr, c.say) {
+				t.Errorf("resume: exit %d in %v, want 2 naming %s\n%s", code, took, planted, stderr)
+			}
+			if g.count("/last") != 0 {
+				t.Error("the refused resume ran steps")
+			}
+			r := keyir(t, "", nil, "report", "verify", dir)
+			if r.code != 1 || !strings.Contains(r.stdout, planted) || strings.Contains(r.stdout+r.stderr, "keyir resume") {
+				t.Errorf("verify: %+v", r)
+			}
+			if b, _ := os.ReadFile(outside); string(b) != "precious\n" {
+				t.Errorf("the file outside the run directory changed: %q", b)
+			}
+			if fi, _ := os.Stat(outside); fi.Mode().Perm() != 0o644 {
+				t.Errorf("the mode of the file outside changed: %v", fi.Mode())
+			}
+		})
+	}
+}
+
+// `--key -` reading from a pipe that never closes: the first SIGTERM still
+// ends keyir, within 2 seconds, with the interrupted exit code 1.
+func TestSignalEndsABlockedStdinRead(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess test")
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd := keyirProcess(t, "run", "sendgrid-key-compromise", "--key", "-", "--reports", t.TempDir())
+			stdin, err := cmd.StdinPipe() // never written, never closed
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stdin.Close()
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(700 * time.Millisecond) // in the read by now
+			start := time.Now()
+			cmd.Process.Signal(sig)
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				cmd.Process.Kill()
+				t.Fatalf("still blocked 5s after %v; stderr:\n%s", sig, stderr.String())
+			}
+			took := time.Since(start)
+			if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(stderr.String(), "interrupted") {
+				t.Errorf("exit %d after %v, want 1 and a message\n%s", code, sig, stderr.String())
+			}
+			if took > 2*time.Second {
+				t.Errorf("took %v after %v", took, sig)
+			}
+			t.Logf("%v ended the blocked read in %v", sig, took.Round(time.Millisecond))
+		})
+	}
+}
+
+// The watchdog: a command that does not stop on its own after the signal is
+// ended anyway. `keyir report show` writing a large page into a pipe nobody
+// reads (a stuck pager) is blocked in write(2), where no context reaches;
+// the first SIGTERM must still end keyir within 2 seconds, exit 1.
+func TestFirstSignalEndsAnyCommandWithinTwoSeconds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess test")
+	}
+	dir := t.TempDir()
+	var pb strings.Builder
+	pb.WriteString("name: big\ndescription: d\nsteps:\n")
+	for i := range 80 {
+		fmt.Fprintf(&pb, "  - id: n%d\n    action: core.note\n    with: {text: %q}\n", i, strings.Repeat("evidence ", 200))
+	}
+	reports := filepath.Join(dir, "reports")
+	if r := keyir(t, "", nil, "run", writeFile(t, dir, "pb.yaml", pb.String()), "--reports", reports); r.code != 0 {
+		t.Fatalf("run: %d %s", r.code, r.stderr)
+	}
+	cmd := keyirProcess(t, "report", "show", onlyRunDir(t, reports), "--format", "html")
+	out, err := cmd.StdoutPipe() // never read: the pipe fills and keyir blocks
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	time.Sleep(1500 * time.Millisecond) // blocked in write(2) by now
+	start := time.Now()
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(6 * time.Second):
+		t.Fatalf("still running 6s after SIGTERM:\n%s", stderr.String())
+	}
+	took := time.Since(start)
+	if took > 2*time.Second {
+		t.Errorf("took %v", took)
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(stderr.String(), "interrupted") {
+		t.Errorf("exit %d, want 1 and a message:\n%s", code, stderr.String())
+	}
+	t.Logf("SIGTERM ended a command blocked in write(2) in %v", took.Round(time.Millisecond))
+}
