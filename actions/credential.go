@@ -49,9 +49,13 @@ func IsOwnCredentialEnv(name string) bool {
 func OwnCredentialPrefixes() string { return strings.Join(ownCredentialPrefixes, "*, ") + "*" }
 
 var (
-	envNameRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	hostNameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
+	envNameRE        = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	credentialNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*$`)
+	hostNameRE       = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
 )
+
+// ValidCredentialName reports whether s can name a declared credential.
+func ValidCredentialName(s string) bool { return credentialNameRE.MatchString(s) }
 
 // ValidEnvName reports whether s can name an environment variable.
 func ValidEnvName(s string) bool { return envNameRE.MatchString(s) }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -30,10 +29,7 @@ import (
 // line (the generic revoke playbook works for any provider), and a required
 // input has no default, so the playbook cannot choose it silently.
 
-var (
-	credentialNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*$`)
-	credentialFields = []string{"env", "host", "description"}
-)
+var credentialFields = []string{"env", "host", "description"}
 
 func (l *loader) credentials(n *yaml.Node, inputs []Input) []Credential {
 	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
@@ -48,7 +44,7 @@ func (l *loader) credentials(n *yaml.Node, inputs []Input) []Credential {
 	for i, k := range f.keys {
 		name, v := k.Value, f.vals[i]
 		label := "credential " + quoteShort(name)
-		if !credentialNameRE.MatchString(name) {
+		if !actions.ValidCredentialName(name) {
 			l.errf(k, "%s: use letters, digits, _ and -, starting with a letter", label)
 			continue
 		}

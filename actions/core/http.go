@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -23,10 +22,7 @@ const MaxBodyOutput = 4 << 10
 // maxBodyRead bounds what is read before redacting and truncating.
 const maxBodyRead = 1 << 20
 
-var (
-	methods        = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}
-	credentialName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*$`)
-)
+var methods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}
 
 // HTTP sends one request. Credentials never appear in the playbook: the
 // playbook declares each under `credentials:` with the environment variable
@@ -82,7 +78,7 @@ func (h *HTTP) Validate() error {
 			return &actions.ParamError{Param: "expect", Msg: fmt.Sprintf("%d is not an HTTP status", s)}
 		}
 	}
-	if h.Credential != "" && !credentialName.MatchString(h.Credential) {
+	if h.Credential != "" && !actions.ValidCredentialName(h.Credential) {
 		return &actions.ParamError{Param: "credential", Msg: fmt.Sprintf("want the name of a credential declared under credentials:, got %q", h.Credential)}
 	}
 	return nil
