@@ -33,9 +33,33 @@ type Param struct {
 	Required    bool   `json:"required"`
 	Default     string `json:"default,omitempty"`
 	Description string `json:"description"`
-	// Secret parameters are registered with the redactor when decoded.
+	// Secret parameters are registered with the redactor when decoded. A
+	// playbook's secret input may reach only a secret parameter, whole.
 	Secret bool `json:"secret,omitempty"`
+	// Credential marks the parameter that names a credential declared under
+	// the playbook's `credentials:` (a literal name, resolved at load).
+	Credential bool `json:"credential,omitempty"`
+	// Target marks the URL a credential is sent to; the loader checks its
+	// host against the credential's where the host is written out.
+	Target bool `json:"target,omitempty"`
 	field  int
+}
+
+// Retirer is implemented by an action with parameters it no longer takes:
+// naming one is an error that says what replaced it, rather than a bare
+// "unknown parameter".
+type Retirer interface {
+	Retired() map[string]string
+}
+
+// UnknownParam is the error for a parameter the action does not take.
+func UnknownParam(info Info, name string) *ParamError {
+	if r, ok := info.New().(Retirer); ok {
+		if msg, ok := r.Retired()[name]; ok {
+			return &ParamError{Param: name, Msg: msg}
+		}
+	}
+	return &ParamError{Param: name, Msg: "unknown parameter of " + info.Name + suggest(name, paramNames(info.Params()))}
 }
 
 var (
@@ -90,6 +114,10 @@ func paramsOf(a Action) []Param {
 				p.Required = true
 			case "secret":
 				p.Secret = true
+			case "credential":
+				p.Credential = true
+			case "target":
+				p.Target = true
 			default:
 				panic(fmt.Sprintf("actions: %T.%s: unknown tag option %q", a, f.Name, opt))
 			}
@@ -145,7 +173,7 @@ func Decode(info Info, values map[string]any) (Action, error) {
 	sort.Strings(names)
 	for _, k := range names {
 		if _, ok := byName[k]; !ok {
-			errs = append(errs, &ParamError{Param: k, Msg: "unknown parameter of " + info.Name + suggest(k, paramNames(params))})
+			errs = append(errs, UnknownParam(info, k))
 		}
 	}
 	for _, p := range params {

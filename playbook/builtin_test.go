@@ -95,9 +95,15 @@ func TestGenericKeyRevoke(t *testing.T) {
 	if _, err := pb.ResolveInputs(nil); err == nil || !strings.Contains(err.Error(), "input revoke_url is required") {
 		t.Errorf("without revoke_url: %v", err)
 	}
-	in, err := pb.ResolveInputs(map[string]string{"revoke_url": "https://api.example.com/keys/1"})
+	if _, err := pb.ResolveInputs(map[string]string{"revoke_url": "https://api.example.com/keys/1"}); err == nil || !strings.Contains(err.Error(), "input revoke_host is required") {
+		t.Errorf("without revoke_host: %v", err)
+	}
+	in, err := pb.ResolveInputs(map[string]string{"revoke_url": "https://api.example.com/keys/1", "revoke_host": "API.example.com"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if c := pb.Steps[1].Credential; c == nil || c.Env != "REVOKE_TOKEN" || c.HostInput != "revoke_host" || c.Host != "" {
+		t.Errorf("revoke credential = %+v", c)
 	}
 	if in["method"] != "DELETE" {
 		t.Errorf("method default = %v", in["method"])

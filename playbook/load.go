@@ -41,7 +41,7 @@ var (
 	stepIDRE    = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
 	yamlErrRE   = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-	topFields   = []string{"name", "description", "inputs", "steps"}
+	topFields   = []string{"name", "description", "inputs", "credentials", "steps"}
 	inputFields = []string{"type", "description", "required", "default", "pattern", "secret"}
 	stepFields  = []string{"id", "action", "with", "if", "on_error", "timeout", "retries"}
 	inputTypes  = []string{actions.TypeString, actions.TypeInt, actions.TypeBool, actions.TypeDuration, actions.TypeTime, actions.TypeList}
@@ -88,6 +88,10 @@ func Load(file string, data []byte) (*Playbook, error) {
 type loader struct {
 	file  string
 	probs Problems
+	creds []Credential // declared credentials, for the steps that name one
+	// badCreds are declared credentials refused with a problem: a step
+	// naming one is not reported again as naming an undeclared one.
+	badCreds map[string]bool
 }
 
 func (l *loader) at(line, col int, format string, args ...any) {
@@ -128,6 +132,10 @@ func (l *loader) load(data []byte) *Playbook {
 		for _, in := range pb.Inputs {
 			inputs[in.Name] = true
 		}
+	}
+	if n := f.val("credentials"); n != nil {
+		pb.Credentials = l.credentials(n, pb.Inputs)
+		l.creds = pb.Credentials
 	}
 	if n := f.val("steps"); n == nil {
 		l.at(top.Line, top.Column, "steps is missing")
@@ -395,6 +403,7 @@ func compilePattern(p string) (*regexp.Regexp, error) {
 // stepSource is what the second pass needs to check a step's templates.
 type stepSource struct {
 	label     string
+	action    string
 	templates []templateAt
 }
 
@@ -402,6 +411,13 @@ type templateAt struct {
 	t     *Template
 	node  *yaml.Node
 	where string // `parameter "text"` or "if"
+	param string // the parameter, "" for `if`
+	// whole is true when the template is the parameter's whole value, not
+	// an item of a list or mapping.
+	whole bool
+	// secretParam is whether the parameter is declared secret; nil when the
+	// action or parameter is unknown (reported elsewhere).
+	secretParam *bool
 }
 
 func (l *loader) steps(n *yaml.Node, inputs []Input) []Step {
@@ -453,8 +469,10 @@ func (l *loader) steps(n *yaml.Node, inputs []Input) []Step {
 		stepIDs = append(stepIDs, id)
 	}
 	sort.Strings(stepIDs)
+	secret := secretInputs(inputs)
 	for i, src := range sources {
 		for _, ta := range src.templates {
+			l.checkSecretFlow(src, ta, secret)
 			for _, r := range ta.t.Refs() {
 				switch r.Kind {
 				case "inputs":
@@ -521,6 +539,7 @@ func (l *loader) step(i int, sn *yaml.Node) (Step, stepSource, bool) {
 		actionKey = sn
 	} else if s, ok := l.str(n, label+": action"); ok {
 		st.Action = s
+		src.action = s
 		if info, found := actions.Lookup(s); found {
 			st.Info, infoOK = info, true
 		} else {
@@ -541,7 +560,21 @@ func (l *loader) step(i int, sn *yaml.Node) (Step, stepSource, bool) {
 			st.With = make(map[string]Value, len(params.keys))
 			for j, k := range params.keys {
 				where := fmt.Sprintf("parameter %q", k.Value)
+				first := len(src.templates)
 				v, hasTemplate, ok := l.value(params.vals[j], label+": "+where, where, &src)
+				for t := first; t < len(src.templates); t++ {
+					ta := &src.templates[t]
+					ta.param = k.Value
+					ta.whole = ta.node == params.vals[j]
+					if infoOK {
+						for _, p := range st.Info.Params() {
+							if p.Name == k.Value {
+								sec := p.Secret
+								ta.secretParam = &sec
+							}
+						}
+					}
+				}
 				if !ok {
 					withOK = false
 				}
@@ -566,6 +599,9 @@ func (l *loader) step(i int, sn *yaml.Node) (Step, stepSource, bool) {
 	}
 	if infoOK && withOK && withKey != nil {
 		l.checkParams(&st, label, withKey, params, templated)
+	}
+	if infoOK && withOK {
+		l.stepCredential(&st, label, params)
 	}
 
 	if n := f.val("if"); n != nil {
@@ -690,10 +726,8 @@ func (l *loader) checkParams(st *Step, label string, withKey *yaml.Node, f field
 	info := st.Info
 	params := info.Params()
 	byName := map[string]actions.Param{}
-	names := make([]string, len(params))
-	for i, p := range params {
+	for _, p := range params {
 		byName[p.Name] = p
-		names[i] = p.Name
 	}
 	anyTemplate := false
 	literals := map[string]any{}
@@ -729,7 +763,7 @@ func (l *loader) checkParams(st *Step, label string, withKey *yaml.Node, f field
 		p, known := byName[k.Value]
 		switch {
 		case !known:
-			report(&actions.ParamError{Param: k.Value, Msg: "unknown parameter of " + info.Name + suggest(k.Value, names)})
+			report(actions.UnknownParam(info, k.Value))
 		case !templated[k.Value] && literals[k.Value] != nil:
 			if _, err := actions.Convert(p.Type, literals[k.Value]); err != nil {
 				report(&actions.ParamError{Param: p.Name, Msg: err.Error()})

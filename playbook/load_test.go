@@ -97,19 +97,22 @@ func TestLoadFull(t *testing.T) {
 	id := pb.Steps[0]
 	if id.ID != "identify" || id.Action != "core.note" || id.Info.Name != "core.note" ||
 		id.OnError != Continue || id.Timeout != 30*time.Second || id.Retries != 2 || id.If == nil ||
-		id.Pos.Line != 13 || id.Pos.Col != 5 {
+		id.Pos.Line != 15 || id.Pos.Col != 5 {
 		t.Errorf("step identify = %+v", id)
 	}
 	text := id.With["text"]
-	if text.Template == nil || text.Pos.Line != 16 || text.Pos.Col != 13 {
+	if text.Template == nil || text.Pos.Line != 18 || text.Pos.Col != 13 {
 		t.Errorf("identify.text = %+v", text)
 	}
 	check := pb.Steps[1]
 	if check.OnError != Stop {
 		t.Errorf("default on_error = %q", check.OnError)
 	}
-	if check.With["auth_env"].Literal != "SENDGRID_API_KEY" || check.With["auth_env"].Template != nil {
-		t.Errorf("auth_env = %+v", check.With["auth_env"])
+	if c := check.Credential; c == nil || c.Name != "example_token" || c.Env != "EXAMPLE_ADMIN_TOKEN" || c.Host != "api.example.com" || c.HostInput != "" {
+		t.Errorf("credential = %+v", check.Credential)
+	}
+	if len(pb.Credentials) != 1 || pb.Credentials[0].Pos.Line != 13 || pb.Credentials[0].Pos.Col != 3 {
+		t.Errorf("credentials = %+v", pb.Credentials)
 	}
 	if got := check.With["expect"].Literal; fmt.Sprint(got) != "[200 404]" {
 		t.Errorf("expect literal = %#v", got)

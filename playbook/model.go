@@ -48,6 +48,7 @@ type Playbook struct {
 	Name        string
 	Description string
 	Inputs      []Input
+	Credentials []Credential
 	Steps       []Step
 	// Source is the file path, or "builtin:<name>" for an embedded playbook.
 	Source string
@@ -70,6 +71,19 @@ type Input struct {
 	Pos    Pos
 }
 
+// Credential is a declared credential (`credentials:`): the environment
+// variable that holds it, and the one host it may be sent to. keyir's own
+// credentials (SENDGRID_*, SLACK_*, KEYIR_*) cannot be declared.
+type Credential struct {
+	Name string
+	Env  string
+	// Host is the bound host (host or host:port, lower case), or "" when
+	// HostInput names the required input that gives it at run time.
+	Host      string
+	HostInput string
+	Pos       Pos
+}
+
 // OnError is what a step failure does to the run.
 type OnError string
 
@@ -88,7 +102,10 @@ type Step struct {
 	OnError OnError
 	Timeout time.Duration // 0: the runner's default
 	Retries int           // extra attempts after the first, with backoff
-	Pos     Pos
+	// Credential is the declaration the step's credential parameter names,
+	// resolved at load; nil when the step names none.
+	Credential *Credential
+	Pos        Pos
 }
 
 // Value is one `with` parameter: a literal, or a template rendered at run time.

@@ -27,6 +27,7 @@ type counter struct {
 	order []string
 	fail  map[string]int // path -> remaining 500s
 	srv   *httptest.Server
+	extra string // said in every response body (a canary)
 }
 
 func newCounter(t *testing.T) *counter {
@@ -48,7 +49,7 @@ func newCounter(t *testing.T) *counter {
 		// Echo the credential back, as a careless API might, so the canary
 		// test proves redaction of response bodies and headers too.
 		w.Header().Set("X-Echo", r.Header.Get("Authorization"))
-		w.Write([]byte(`{"ok":true,"auth":"` + r.Header.Get("Authorization") + `"}`))
+		w.Write([]byte(`{"ok":true,"auth":"` + r.Header.Get("Authorization") + `","extra":"` + c.extra + `"}`))
 	}))
 	t.Cleanup(c.srv.Close)
 	return c
@@ -376,22 +377,30 @@ func TestSecretsNeverReachTheRunDirectory(t *testing.T) {
 	const credential = "CANARY-credential-7f3a9c1e5b"
 	const leaked = "CANARY-leaked-input-0d4e8a2b6c"
 	c := newCounter(t)
+	// The key cannot be sent anywhere but a secret parameter (the loader
+	// refuses it in a URL or a note), so here the upstream says it on its
+	// own, as a scanner's report would, next to the echoed credential.
+	c.extra = leaked
 	pb := load(t, `
 name: canary
 description: canary
 inputs:
   base: {type: string, required: true}
+  host: {type: string, required: true}
   key: {type: string, secret: true, required: true}
+credentials:
+  responder: {env: RESPONDER_TOKEN, host: "{{ .inputs.host }}"}
 steps:
   - id: call
     action: core.http
-    with: {url: "{{ .inputs.base }}/x?k={{ .inputs.key }}", auth_env: RESPONDER_TOKEN}
+    with: {url: "{{ .inputs.base }}/x", credential: responder}
   - id: note
     action: core.note
-    with: {text: "the key is {{ .inputs.key }} and the server said {{ .steps.call.body }}"}
+    with: {text: "the server said {{ .steps.call.body }}"}
 `)
 	o := opts(t, c.srv.URL)
 	o.Given["key"] = leaked
+	o.Given["host"] = strings.TrimPrefix(c.srv.URL, "http://")
 	o.Getenv = func(k string) string {
 		if k == "RESPONDER_TOKEN" {
 			return credential

@@ -51,6 +51,15 @@ type Template struct {
 	// of one step reaches the next step as a list, not as "[a b]".
 	raw  bool
 	refs []Ref
+	// reads is every path the template reads from the root, as written:
+	// [] for the whole scope ({{ . }} or {{ $ }}), [inputs] for the whole
+	// inputs map, [inputs key] for one input. The loader checks secret flow
+	// against it (secretflow.go).
+	reads [][]string
+	// direct is the input the template is exactly, "{{ .inputs.NAME }}"
+	// (or $.inputs.NAME) with nothing around it and no function: the one
+	// form in which a secret input may be passed on.
+	direct string
 }
 
 // captureFunc is the function appended to a whole-value pipeline. Its name
@@ -73,12 +82,32 @@ var funcs = template.FuncMap{
 	"hasPrefix": func(prefix string, v any) bool { return strings.HasPrefix(toString(v), prefix) },
 }
 
+// refusedFuncs are text/template builtins a playbook cannot call. They
+// format or re-encode a string (printf "%x", slice, js, urlquery …) and so
+// could carry a secret past the redactor in a form it does not recognise;
+// call runs a function value. No playbook needs them: the helpers above
+// cover string shaping. ParseTemplate refuses them by name, and funcs
+// overrides each with a function that fails, in case a parse tree ever
+// reaches execution without the check.
+var refusedFuncs = []string{"call", "html", "js", "print", "printf", "println", "slice", "urlquery"}
+
+func init() {
+	for _, name := range refusedFuncs {
+		name := name
+		funcs[name] = func(...any) (string, error) {
+			return "", fmt.Errorf("%s is not available in playbook templates", name)
+		}
+	}
+}
+
 // FuncNames lists the template functions beyond text/template's builtins, for
 // documentation and "did you mean".
 func FuncNames() []string {
 	out := make([]string, 0, len(funcs))
 	for k := range funcs {
-		out = append(out, k)
+		if !contains(refusedFuncs, k) {
+			out = append(out, k)
+		}
 	}
 	sort.Strings(out)
 	return out
@@ -103,9 +132,10 @@ func ParseTemplate(src string) (*Template, error) {
 	if w.err != nil {
 		return nil, w.err
 	}
-	out := &Template{src: src, tmpl: t, refs: w.refs}
+	out := &Template{src: src, tmpl: t, refs: w.refs, reads: w.reads}
 	if t.Tree != nil && t.Tree.Root != nil && len(t.Tree.Root.Nodes) == 1 {
 		if a, ok := t.Tree.Root.Nodes[0].(*parse.ActionNode); ok && len(a.Pipe.Decl) == 0 {
+			out.direct = directInput(a.Pipe)
 			// Append `| _capture` to the pipeline: the function receives the
 			// pipeline's final value untouched by text formatting.
 			cmd := &parse.CommandNode{NodeType: parse.NodeCommand, Pos: a.Pos,
@@ -158,11 +188,40 @@ func cleanTemplateErr(err error) error {
 	return errors.New("template: " + msg)
 }
 
+// directInput returns NAME when the pipeline is exactly .inputs.NAME or
+// $.inputs.NAME: one command, one argument, no function, no assignment.
+func directInput(p *parse.PipeNode) string {
+	if len(p.Decl) != 0 || p.IsAssign || len(p.Cmds) != 1 || len(p.Cmds[0].Args) != 1 {
+		return ""
+	}
+	var path []string
+	switch a := p.Cmds[0].Args[0].(type) {
+	case *parse.FieldNode:
+		path = a.Ident
+	case *parse.VariableNode:
+		if len(a.Ident) == 0 || a.Ident[0] != "$" {
+			return ""
+		}
+		path = a.Ident[1:]
+	}
+	if len(path) == 2 && path[0] == "inputs" {
+		return path[1]
+	}
+	return ""
+}
+
 // refWalker collects references from a parse tree. Inside {{range}} and
 // {{with}} the dot is no longer the root, so only $-rooted names count there.
 type refWalker struct {
-	refs []Ref
-	err  error
+	refs  []Ref
+	reads [][]string
+	err   error
+}
+
+func (w *refWalker) fail(err error) {
+	if w.err == nil {
+		w.err = err
+	}
 }
 
 func (w *refWalker) list(l *parse.ListNode, root bool) {
@@ -191,9 +250,7 @@ func (w *refWalker) node(n parse.Node, root bool) {
 		w.list(n.List, false)
 		w.list(n.ElseList, root)
 	case *parse.TemplateNode:
-		if w.err == nil {
-			w.err = errors.New("template: {{template}} is not supported")
-		}
+		w.fail(errors.New("template: {{template}} is not supported"))
 	case *parse.ListNode:
 		w.list(n, root)
 	}
@@ -232,8 +289,18 @@ func (w *refWalker) command(c *parse.CommandNode, root bool) {
 
 func (w *refWalker) arg(a parse.Node, root bool) {
 	switch a := a.(type) {
+	case *parse.IdentifierNode:
+		if contains(refusedFuncs, a.Ident) {
+			w.fail(fmt.Errorf("template: %s is not available in playbook templates (it could re-encode a secret past the redactor); use %s", a.Ident, strings.Join(FuncNames(), ", ")))
+		}
+	case *parse.DotNode:
+		// {{ . }} at the root is the whole scope, secrets included.
+		if root {
+			w.reads = append(w.reads, []string{})
+		}
 	case *parse.FieldNode, *parse.VariableNode:
 		if path, ok := rootPath(a, root); ok {
+			w.reads = append(w.reads, path)
 			w.ref(path)
 		}
 	case *parse.PipeNode:
@@ -251,8 +318,8 @@ func rootPath(n parse.Node, root bool) ([]string, bool) {
 			return append([]string(nil), n.Ident...), true
 		}
 	case *parse.VariableNode:
-		if len(n.Ident) > 1 && n.Ident[0] == "$" {
-			return append([]string(nil), n.Ident[1:]...), true
+		if len(n.Ident) >= 1 && n.Ident[0] == "$" {
+			return append([]string{}, n.Ident[1:]...), true
 		}
 	}
 	return nil, false
@@ -480,7 +547,35 @@ func (s *Step) Decode(sc Scope) (actions.Action, error) {
 		}
 		return nil, errors.Join(errs...)
 	}
+	if err := s.bindCredential(a, sc); err != nil {
+		return nil, fmt.Errorf("step %s: %w", s.ID, err)
+	}
 	return a, nil
+}
+
+// bindCredential gives an action that names a credential the playbook's
+// declaration of it, with the host resolved. The action checks the host
+// against its final URL before reading the credential.
+func (s *Step) bindCredential(a actions.Action, sc Scope) error {
+	cu, ok := a.(actions.CredentialUser)
+	if !ok || cu.CredentialName() == "" {
+		return nil
+	}
+	c := s.Credential
+	if c == nil || c.Name != cu.CredentialName() {
+		return fmt.Errorf("credential %q is not declared in the playbook's credentials:", cu.CredentialName())
+	}
+	host := c.Host
+	if c.HostInput != "" {
+		v, _ := sc.Inputs[c.HostInput].(string)
+		h, err := actions.NormalizeHost(v)
+		if err != nil {
+			return fmt.Errorf("credential %q: input %s: %w", c.Name, c.HostInput, err)
+		}
+		host = h
+	}
+	cu.BindCredential(actions.Credential{Name: c.Name, Env: c.Env, Host: host})
+	return nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -60,7 +60,6 @@ func TestRenderRawValues(t *testing.T) {
 		{`{{ " x " | trim | quote }}`, `"x"`},
 		{`{{ .run.incident | lower }}`, "inc-42"},
 		{`{{ len .inputs.subusers }}`, 2},
-		{`{{ printf "%s-%d" .inputs.key_id .inputs.max }}`, "abc-5"},
 		{`{{ range $i, $s := .inputs.subusers }}{{ $s }}{{ $.inputs.max }}{{ end }}`, "a5b5"},
 	}
 	for _, tt := range tests {

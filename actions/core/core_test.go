@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -129,7 +130,8 @@ func TestHTTPLive(t *testing.T) {
 	const token = "admin-token-0123456789"
 	env, _ := newEnv(report.ModeLive, map[string]string{"PROVIDER_TOKEN": token})
 
-	a := decode(t, "core.http", map[string]any{"method": "DELETE", "url": srv.URL + "/echo-secret", "auth_env": "PROVIDER_TOKEN", "expect": []any{200}})
+	a := decode(t, "core.http", map[string]any{"method": "DELETE", "url": srv.URL + "/echo-secret", "credential": "provider", "expect": []any{200}})
+	a.(actions.CredentialUser).BindCredential(actions.Credential{Name: "provider", Env: "PROVIDER_TOKEN", Host: hostOf(t, srv.URL)})
 	out, err := a.Run(context.Background(), env)
 	if err != nil {
 		t.Fatal(err)
@@ -151,7 +153,8 @@ func TestHTTPLive(t *testing.T) {
 		t.Errorf("unexpected status: %v, %v", out, err)
 	}
 
-	missing := decode(t, "core.http", map[string]any{"url": srv.URL, "auth_env": "NOT_SET"})
+	missing := decode(t, "core.http", map[string]any{"url": srv.URL, "credential": "unset"})
+	missing.(actions.CredentialUser).BindCredential(actions.Credential{Name: "unset", Env: "NOT_SET", Host: hostOf(t, srv.URL)})
 	if _, err := missing.Run(context.Background(), env); err == nil || !strings.Contains(err.Error(), "NOT_SET is not set") {
 		t.Errorf("missing credential: %v", err)
 	}
@@ -167,9 +170,10 @@ func TestHTTPValidate(t *testing.T) {
 		{map[string]any{"url": "ftp://x.example/"}, `parameter "url": want an absolute http(s) URL`},
 		{map[string]any{"url": "/relative"}, `parameter "url": want an absolute http(s) URL`},
 		{map[string]any{"url": "http://x.example/"}, `parameter "url": refusing plain http`},
-		{map[string]any{"url": "https://x.example/", "headers": map[string]any{"authorization": "Bearer x"}}, `auth_env instead`},
+		{map[string]any{"url": "https://x.example/", "headers": map[string]any{"authorization": "Bearer x"}}, `declare it under credentials:`},
 		{map[string]any{"url": "https://x.example/", "expect": "200,999"}, `999 is not an HTTP status`},
-		{map[string]any{"url": "https://x.example/", "auth_env": "MY TOKEN"}, `parameter "auth_env"`},
+		{map[string]any{"url": "https://x.example/", "auth_env": "PROVIDER_TOKEN"}, `parameter "auth_env": auth_env is no longer supported`},
+		{map[string]any{"url": "https://x.example/", "credential": "my token"}, `parameter "credential": want the name of a credential`},
 	}
 	for _, tt := range tests {
 		_, err := actions.Decode(info, tt.params)
@@ -218,5 +222,93 @@ func TestWait(t *testing.T) {
 	short := decode(t, "core.wait", map[string]any{"duration": "1ms"})
 	if _, err := short.Run(context.Background(), env); err != nil {
 		t.Error(err)
+	}
+}
+
+func hostOf(t *testing.T, raw string) string {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return actions.URLHost(u)
+}
+
+// TestHTTPCredentialOnlyToItsHost: a credential goes only to the host it is
+// bound to, on the final URL, whatever the method and the mode (a GET passes
+// the dry-run guard, so the guard cannot be what stops it); keyir's own
+// credentials and unbound names are refused. Every refusal happens before
+// the variable is read and before anything is sent.
+func TestHTTPCredentialOnlyToItsHost(t *testing.T) {
+	c := &counter{seen: map[string]int{}}
+	srv := httptest.NewServer(c)
+	defer srv.Close()
+	const token = "provider-token-0123456789"
+	read := 0
+	for _, mode := range []report.Mode{report.ModeLive, report.ModeDryRun} {
+		env, _ := newEnv(mode, nil)
+		env.Getenv = func(k string) string { read++; return token }
+		// srv.URL is http://127.0.0.1:PORT; "localhost" is the same server
+		// under another name, and a binding is to a name.
+		other := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
+		cases := []struct {
+			method, url string
+			cred        actions.Credential
+			want        string
+		}{
+			{"GET", other + "/x", actions.Credential{Name: "p", Env: "PROVIDER_TOKEN", Host: hostOf(t, srv.URL)}, "refusing to send credential \"p\" to localhost:"},
+			{"DELETE", other + "/x", actions.Credential{Name: "p", Env: "PROVIDER_TOKEN", Host: hostOf(t, srv.URL)}, "is bound to 127.0.0.1:"},
+			{"GET", srv.URL + "/x", actions.Credential{Name: "p", Env: "PROVIDER_TOKEN", Host: "127.0.0.1"}, "bound to 127.0.0.1"},
+			{"GET", srv.URL + "/x", actions.Credential{Name: "p", Env: "SENDGRID_API_KEY", Host: hostOf(t, srv.URL)}, "one of keyir's own credentials"},
+			{"GET", srv.URL + "/x", actions.Credential{Name: "p", Env: "slack_bot_token", Host: hostOf(t, srv.URL)}, "one of keyir's own credentials"},
+			{"GET", srv.URL + "/x", actions.Credential{Name: "other", Env: "PROVIDER_TOKEN", Host: hostOf(t, srv.URL)}, "not declared"},
+		}
+		for _, tc := range cases {
+			a := decode(t, "core.http", map[string]any{"method": tc.method, "url": tc.url, "credential": "p"})
+			a.(actions.CredentialUser).BindCredential(tc.cred)
+			if _, err := a.Run(context.Background(), env); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%s %s %s with %+v: %v, want %q", mode, tc.method, tc.url, tc.cred, err, tc.want)
+			}
+		}
+		unbound := decode(t, "core.http", map[string]any{"url": srv.URL + "/x", "credential": "p"})
+		if _, err := unbound.Run(context.Background(), env); err == nil || !strings.Contains(err.Error(), "not declared") {
+			t.Errorf("unbound credential: %v", err)
+		}
+	}
+	if read != 0 || len(c.seen) != 0 || len(c.auth) != 0 {
+		t.Fatalf("a refused credential was read %d times; the server saw %v %v", read, c.seen, c.auth)
+	}
+	// The bound host gets it, with the default port written or not.
+	env, _ := newEnv(report.ModeDryRun, map[string]string{"PROVIDER_TOKEN": token})
+	a := decode(t, "core.http", map[string]any{"url": srv.URL + "/x", "credential": "p", "expect": "204"})
+	a.(actions.CredentialUser).BindCredential(actions.Credential{Name: "p", Env: "PROVIDER_TOKEN", Host: hostOf(t, srv.URL)})
+	if _, err := a.Run(context.Background(), env); err != nil || c.seen["GET"] != 1 || len(c.auth) != 1 || c.auth[0] != "Bearer "+token {
+		t.Fatalf("bound host: %v, server saw %v %v", err, c.seen, c.auth)
+	}
+}
+
+func TestSameHost(t *testing.T) {
+	for _, tc := range []struct {
+		bound, raw string
+		same       bool
+	}{
+		{"api.example.com", "https://api.example.com/x", true},
+		{"api.example.com", "https://API.Example.com./x", true},
+		{"api.example.com", "https://api.example.com:443/x", true},
+		{"api.example.com:443", "https://api.example.com/x", true},
+		{"api.example.com", "https://api.example.com:8443/x", false},
+		{"api.example.com", "https://evil.api.example.com/x", false},
+		{"api.example.com", "https://api.example.com.evil.example/x", false},
+		{"api.example.com", "https://api.example.com@evil.example/x", false},
+		{"api.example.com", "https://evil.example/?h=api.example.com", false},
+		{"[::1]:8080", "http://[::1]:8080/x", true},
+	} {
+		u, err := url.Parse(tc.raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := actions.SameHost(tc.bound, u); got != tc.same {
+			t.Errorf("SameHost(%q, %q) = %v", tc.bound, tc.raw, got)
+		}
 	}
 }

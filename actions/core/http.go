@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -23,22 +22,37 @@ const MaxBodyOutput = 4 << 10
 // maxBodyRead bounds what is read before redacting and truncating.
 const maxBodyRead = 1 << 20
 
-var (
-	methods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}
-	envRE   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-)
+var methods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}
 
-// HTTP sends one request. Credentials never appear in the playbook: auth_env
-// names an environment variable (or NAME_FILE) whose value is sent as a
-// bearer token and registered with the redactor.
+// HTTP sends one request. Credentials never appear in the playbook: the
+// playbook declares each under `credentials:` with the environment variable
+// that holds it and the one host it may go to, and a step names it. The
+// value is read at run time, registered with the redactor and sent as a
+// bearer token, only to that host, checked here on the final URL, after
+// templating, right before sending.
 type HTTP struct {
-	Method  string            `param:"method" default:"GET" desc:"GET, HEAD, POST, PUT, PATCH or DELETE"`
-	URL     string            `param:"url,required" desc:"absolute https URL (http only to loopback)"`
-	Headers map[string]string `param:"headers" desc:"extra request headers; not Authorization (use auth_env)"`
-	Body    string            `param:"body" desc:"request body"`
-	Expect  []int             `param:"expect" default:"200,201,202,204" desc:"statuses that count as success"`
-	AuthEnv string            `param:"auth_env" desc:"environment variable (or NAME_FILE) holding a token sent as Authorization: Bearer"`
+	Method     string            `param:"method" default:"GET" desc:"GET, HEAD, POST, PUT, PATCH or DELETE"`
+	URL        string            `param:"url,required,target" desc:"absolute https URL (http only to loopback)"`
+	Headers    map[string]string `param:"headers" desc:"extra request headers; not Authorization (name a credential instead)"`
+	Body       string            `param:"body" desc:"request body"`
+	Expect     []int             `param:"expect" default:"200,201,202,204" desc:"statuses that count as success"`
+	Credential string            `param:"credential,credential" desc:"a credential declared under the playbook's credentials:, sent as Authorization: Bearer, only to its host"`
+
+	// bound is the declaration of Credential, given by the engine.
+	bound *actions.Credential
 }
+
+// Retired: auth_env let a playbook send any environment variable (keyir's
+// own SendGrid key included) to any host.
+func (h *HTTP) Retired() map[string]string {
+	return map[string]string{"auth_env": "auth_env is no longer supported: it could send any environment variable to any host. Declare the credential under the playbook's credentials: ({NAME: {env: VAR, host: api.example.com}}) and name it with credential: NAME"}
+}
+
+// CredentialName is the credential the step names, "" for none.
+func (h *HTTP) CredentialName() string { return h.Credential }
+
+// BindCredential gives the request the declaration its credential names.
+func (h *HTTP) BindCredential(c actions.Credential) { h.bound = &c }
 
 // Validate checks everything that can be checked before sending, so a bad
 // URL fails the plan instead of the run.
@@ -56,7 +70,7 @@ func (h *HTTP) Validate() error {
 	for k := range h.Headers {
 		switch strings.ToLower(k) {
 		case "authorization", "proxy-authorization", "cookie":
-			return &actions.ParamError{Param: "headers", Msg: fmt.Sprintf("%s would put a credential in the playbook: name an environment variable with auth_env instead", k)}
+			return &actions.ParamError{Param: "headers", Msg: fmt.Sprintf("%s would put a credential in the playbook: declare it under credentials: and name it with credential instead", k)}
 		}
 	}
 	for _, s := range h.Expect {
@@ -64,10 +78,27 @@ func (h *HTTP) Validate() error {
 			return &actions.ParamError{Param: "expect", Msg: fmt.Sprintf("%d is not an HTTP status", s)}
 		}
 	}
-	if h.AuthEnv != "" && !envRE.MatchString(h.AuthEnv) {
-		return &actions.ParamError{Param: "auth_env", Msg: fmt.Sprintf("want the name of an environment variable, got %q", h.AuthEnv)}
+	if h.Credential != "" && !actions.ValidCredentialName(h.Credential) {
+		return &actions.ParamError{Param: "credential", Msg: fmt.Sprintf("want the name of a credential declared under credentials:, got %q", h.Credential)}
 	}
 	return nil
+}
+
+// token reads the bound credential, after checking that the request goes
+// to its host. Every refusal happens before the value is read.
+func (h *HTTP) token(env *actions.Env, u *url.URL) (string, error) {
+	c := h.bound
+	switch {
+	case c == nil || c.Name != h.Credential:
+		return "", fmt.Errorf("core.http: credential %q is not declared in the playbook's credentials:", h.Credential)
+	case actions.IsOwnCredentialEnv(c.Env):
+		return "", fmt.Errorf("core.http: credential %q names %s, one of keyir's own credentials (%s): a playbook cannot send it", c.Name, c.Env, actions.OwnCredentialPrefixes())
+	case c.Host == "":
+		return "", fmt.Errorf("core.http: credential %q is bound to no host", c.Name)
+	case !actions.SameHost(c.Host, u):
+		return "", fmt.Errorf("core.http: refusing to send credential %q to %s: it is bound to %s", c.Name, actions.URLHost(u), c.Host)
+	}
+	return env.Credential(c.Env)
 }
 
 // Mutates is false for GET and HEAD only: any other method may change
@@ -95,8 +126,8 @@ func (h *HTTP) Run(ctx context.Context, env *actions.Env) (actions.Outputs, erro
 	if req.Header.Get("User-Agent") == "" {
 		req.Header.Set("User-Agent", "keyir")
 	}
-	if h.AuthEnv != "" {
-		tok, err := env.Credential(h.AuthEnv)
+	if h.Credential != "" {
+		tok, err := h.token(env, req.URL)
 		if err != nil {
 			return nil, err
 		}

@@ -320,24 +320,34 @@ func TestCanariesNeverReachAnyOutput(t *testing.T) {
 description: canary
 inputs:
   base: {type: string, required: true}
+  host: {type: string, required: true}
   key: {type: string, secret: true, required: true}
+credentials:
+  provider: {env: PROVIDER_TOKEN, host: "{{ .inputs.host }}"}
 steps:
   - id: call
     action: core.http
-    with: {url: "{{ .inputs.base }}/c?k={{ .inputs.key }}", auth_env: SENDGRID_API_KEY}
+    with: {url: "{{ .inputs.base }}/c", credential: provider}
+  - id: identify
+    action: sendgrid.identify_key
+    with: {key: "{{ .inputs.key }}"}
+    on_error: continue
   - id: note
     action: core.note
-    with: {text: "key {{ .inputs.key }}"}
+    with: {text: "said {{ .steps.call.body }}"}
   - id: fail
     action: core.http
-    with: {url: "{{ .inputs.base }}/c/{{ .inputs.key }}", expect: [418]}
+    with: {url: "{{ .inputs.base }}/c", expect: [418], credential: provider}
     on_error: continue
 `)
 	reports := filepath.Join(dir, "reports")
-	envv := map[string]string{"SENDGRID_API_KEY": credential}
+	// The playbook can send neither the leaked key (only to a secret
+	// parameter) nor keyir's own SENDGRID_API_KEY (not declarable); its
+	// declared credential goes to the gate and must be redacted everywhere.
+	envv := map[string]string{"SENDGRID_API_KEY": credential + "-own", "PROVIDER_TOKEN": credential}
 	var outputs [][]byte
 	for _, output := range []string{"text", "json"} {
-		r := keyir(t, leaked+"\n", envv, "run", pb, "--key", "-", "--reports", reports, "--input", "base="+g.srv.URL, "--output", output)
+		r := keyir(t, leaked+"\n", envv, "run", pb, "--key", "-", "--reports", reports, "--input", "base="+g.srv.URL, "--input", "host="+strings.TrimPrefix(g.srv.URL, "http://"), "--output", output)
 		if r.code != 3 {
 			t.Fatalf("exit %d, want 3 (one failed non-critical step): %s", r.code, r.stderr)
 		}
