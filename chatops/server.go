@@ -148,8 +148,7 @@ type Server struct {
 	stopTick  chan struct{}
 	tickDone  chan struct{}
 
-	replayMu sync.Mutex
-	seen     map[string]time.Time // HTTP signatures and Socket Mode envelope ids
+	replay *replayCache // accepted HTTP requests and Socket Mode envelopes
 }
 
 // New opens the data directory and the audit log and restores persisted
@@ -190,8 +189,19 @@ func New(o Options) (*Server, error) {
 		o: o, cfg: o.Config, red: o.Redactor, store: st, audit: al,
 		api:  slack.New(o.BotToken, slack.OptionAPIURL(o.SlackAPIURL), slack.OptionHTTPClient(o.HTTPClient)),
 		reqs: map[string]*Request{}, secrets: map[string]string{}, byKey: map[string]string{},
-		steps: map[string][]report.Step{}, seen: map[string]time.Time{},
+		steps:    map[string][]report.Step{},
 		stopTick: make(chan struct{}), tickDone: make(chan struct{}),
+	}
+	// Real time, as slack-go's verifier uses, not o.Now.
+	rc, note, err := loadReplay(o.Config.DataDir, time.Now)
+	if err != nil {
+		al.close()
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	s.replay = rc
+	if note != "" {
+		s.logf("%s", note)
+		s.auditf(AuditEvent{Event: AuditReplayRecordLost, Reason: note})
 	}
 	s.groups = &groupCache{api: s.api, ttl: o.Config.UserGroupCache, now: o.Now, m: map[string]groupEntry{}}
 	s.runCtx, s.cancelRun = context.WithCancel(context.Background())

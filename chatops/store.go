@@ -225,6 +225,7 @@ const (
 	AuditRunStarted         = "run_started"
 	AuditRunOutcome         = "run_outcome"
 	AuditRestored           = "restored"
+	AuditReplayRecordLost   = "replay_record_lost"
 )
 
 // auditLog appends JSON lines, each synced before Write returns, to a 0600
