@@ -222,7 +222,7 @@ func New(o Options) (*Server, error) {
 func (s *Server) Start(ctx context.Context) {
 	now := s.o.Now()
 	s.mu.Lock()
-	var update []*Request
+	var update, interrupted []*Request
 	for _, r := range s.reqs {
 		switch r.State {
 		case StatePending:
@@ -238,7 +238,10 @@ func (s *Server) Start(ctx context.Context) {
 				s.auditLocked(AuditEvent{Event: AuditRestored, Request: r.ID, KeyID: r.KeyID, Fingerprint: r.Fingerprint, User: r.Requester, Channel: r.Channel, Team: r.Team})
 			}
 			update = append(update, r.clone())
+		case StateInterrupted:
+			interrupted = append(interrupted, r)
 		case StateApproved:
+			interrupted = append(interrupted, r)
 			r.State = StateInterrupted
 			r.Detail = "keyir serve stopped during the run"
 			if r.RunDir != "" {
@@ -246,6 +249,12 @@ func (s *Server) Start(ctx context.Context) {
 			}
 			s.saveLocked(r)
 			s.auditLocked(AuditEvent{Event: AuditRunOutcome, Request: r.ID, RunID: r.RunID, RunDir: r.RunDir, RunStatus: string(StateInterrupted), KeyID: r.KeyID, Fingerprint: r.Fingerprint, Channel: r.Channel})
+		}
+	}
+	// An interrupted run keeps its key until it is resolved (interrupted.go).
+	for _, r := range interrupted {
+		if _, busy := s.byKey[r.KeyID]; !busy {
+			s.byKey[r.KeyID] = r.ID
 		}
 	}
 	s.unlockAndFlush()
@@ -398,15 +407,25 @@ func (s *Server) HandleCommand(ctx context.Context, c Command) (Reply, error) {
 		return s.startDrill(c, args), nil
 	case VerbStatus:
 		return s.status(args), nil
+	case VerbAbandon:
+		return s.abandon(c, args), nil
 	}
 	return ephemeral("%s", HelpText), nil
 }
 
 func (s *Server) revoke(c Command, a Args) Reply {
+	// An interrupted run on this key that `keyir resume` has finished since
+	// no longer holds the key.
+	s.settleInterrupted(a.Info.ID)
 	now := s.o.Now()
 	s.mu.Lock()
 	if id, busy := s.byKey[a.Info.ID]; busy {
 		other := s.reqs[id]
+		if other.State == StateInterrupted {
+			reply := interruptedReply(other)
+			s.mu.Unlock()
+			return reply
+		}
 		s.mu.Unlock()
 		return ephemeral("Key `%s` already has a request %s: %s. Nothing new was started.", a.Info.ID, describeState(other), other.ID)
 	}
@@ -452,6 +471,8 @@ func describeState(r *Request) string {
 			return "running (run " + r.RunID + ")"
 		}
 		return "starting"
+	case StateInterrupted:
+		return "interrupted (run " + r.RunID + "): resume it on the server or /keyir abandon " + r.ID
 	}
 	return string(r.State)
 }

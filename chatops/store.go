@@ -26,7 +26,7 @@ const (
 	StateExpired     State = "expired"
 	StateFailed      State = "failed"      // the plan could not be posted, or the run could not start
 	StateFinished    State = "finished"    // the run ended (see RunStatus, ExitCode)
-	StateInterrupted State = "interrupted" // the server stopped during the run: keyir resume RunDir
+	StateInterrupted State = "interrupted" // the server stopped during the run: keyir resume RunDir, or abandon (interrupted.go)
 )
 
 // Request is one /keyir revoke from request to outcome, as persisted in
@@ -67,8 +67,10 @@ type Request struct {
 }
 
 // Active reports whether the request holds its key's slot: one request
-// (pending or running) per key at a time.
-func (r *Request) Active() bool { return r.State == StatePending || r.State == StateApproved }
+// (pending, running, or interrupted and not yet resolved) per key at a time.
+func (r *Request) Active() bool {
+	return r.State == StatePending || r.State == StateApproved || r.State == StateInterrupted
+}
 
 // store persists requests, one file each, written with safefile.WriteAtomic
 // (temporary file, fsync, rename, fsync of the directory; a link in the way is

@@ -146,13 +146,20 @@ func (w *serveCrashWorld) post(path string, body string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-func (w *serveCrashWorld) command(user, text string) {
+// command posts a slash command and returns the reply's text.
+func (w *serveCrashWorld) command(user, text string) string {
 	body := url.Values{"team_id": {slacksim.DefaultTeamID}, "api_app_id": {slacksim.DefaultAppID}, "user_id": {user},
 		"channel_id": {"C0INCIDENT"}, "command": {"/keyir"}, "text": {text},
 		"response_url": {w.slack.NewResponseURL("", "C0INCIDENT", user)}}.Encode()
-	if code, b := w.post("/slack/commands", body); code != 200 {
+	code, b := w.post("/slack/commands", body)
+	if code != 200 {
 		w.t.Fatalf("command: %d %s", code, b)
 	}
+	var reply chatops.Reply
+	if err := json.Unmarshal([]byte(b), &reply); err != nil {
+		w.t.Fatalf("reply %q: %v", b, err)
+	}
+	return reply.Text
 }
 
 func (w *serveCrashWorld) approve(user string, r chatops.Request) {
@@ -306,6 +313,15 @@ func TestServeSIGKILLWithRunInFlight(t *testing.T) {
 	}
 	if v, err := report.Verify(r.RunDir); err == nil && v.OK() {
 		t.Fatalf("an unsealed run directory verified: %+v", v)
+	}
+	// A second revoke of the key, after the crash, points at the interrupted
+	// run and starts nothing.
+	reply := w.command("U0ALICE", "revoke "+w.leaked+" INC-SERVE-3")
+	if !strings.Contains(reply, r.ID) || !strings.Contains(reply, "keyir resume "+r.RunDir) || !strings.Contains(reply, "/keyir abandon "+r.ID) {
+		t.Errorf("second revoke after the crash: %q", reply)
+	}
+	if files, _ := filepath.Glob(filepath.Join(w.dir, "data", "requests", "*.json")); len(files) != 1 {
+		t.Errorf("%d request files after the second revoke, want 1", len(files))
 	}
 	keyFile := writeFile(t, w.dir, "leaked.key", w.leaked+"\n")
 	envv := map[string]string{}
