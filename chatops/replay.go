@@ -62,6 +62,12 @@ type replayCache struct {
 	// fence, when set: requests whose timestamp is not after it are
 	// refused (see loadReplay).
 	fence int64
+	added int64 // entries admitted so far (a generation count)
+
+	// Group commit: one write covers every entry admitted before it began,
+	// so a burst of requests costs a few writes, not one each in a row.
+	flushMu sync.Mutex
+	flushed int64 // generation known to be on disk
 }
 
 type replayDisk struct {
@@ -150,23 +156,44 @@ func (c *replayCache) admit(key string, ts int64) error {
 	// The verifier accepts ts until ts+window by its clock; a request
 	// signed "now" by a clock behind ours is covered from now.
 	c.entries[key] = max(ts, t) + int64((replayWindow + replayMargin).Seconds())
-	if err := c.persistLocked(); err != nil {
+	c.added++
+	gen := c.added
+	c.mu.Unlock()
+	err := c.flush(gen)
+	c.mu.Lock()
+	if err != nil {
+		// Not on disk: forget it, so the request (which is refused) can be
+		// sent again.
 		delete(c.entries, key)
-		return err
 	}
-	return nil
+	return err
 }
 
-func (c *replayCache) persistLocked() error {
+// flush returns once the entries up to generation gen are on disk: written
+// by this call, or by another that began after gen was admitted. If that
+// other write failed, this call tries its own.
+func (c *replayCache) flush(gen int64) error {
+	c.flushMu.Lock()
+	defer c.flushMu.Unlock()
+	if c.flushed >= gen {
+		return nil
+	}
+	c.mu.Lock()
+	upto := c.added
 	d := replayDisk{Version: 1, Entries: make([]replayEntry, 0, len(c.entries))}
 	for k, exp := range c.entries {
 		d.Entries = append(d.Entries, replayEntry{Key: k, Expires: exp})
 	}
+	c.mu.Unlock()
 	b, err := json.Marshal(d)
 	if err != nil {
 		return err
 	}
-	return safefile.WriteAtomic(c.path, b, 0o600)
+	if err := safefile.WriteAtomic(c.path, b, 0o600); err != nil {
+		return err
+	}
+	c.flushed = upto
+	return nil
 }
 
 // parseTimestamp reads X-Slack-Request-Timestamp as the verifier does.
