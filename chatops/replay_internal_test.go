@@ -136,3 +136,52 @@ func TestReplayContentKey(t *testing.T) {
 		}
 	}
 }
+
+// Concurrent requests: each distinct one is admitted once and is on disk
+// when admit returns; of identical ones racing, exactly one is admitted.
+func TestReplayRecordConcurrentAdmits(t *testing.T) {
+	dir := t.TempDir()
+	c, _, err := loadReplay(dir, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := time.Now().Unix()
+	const n = 40
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	admitted := map[string]int{}
+	for i := 0; i < n; i++ {
+		for copy := 0; copy < 3; copy++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				k := contentKey("1", []byte{byte(i)})
+				if err := c.admit(k, ts); err == nil {
+					mu.Lock()
+					admitted[k]++
+					mu.Unlock()
+					// On disk before admit returned.
+					c2, _, err := loadReplay(dir, time.Now)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if _, ok := c2.entries[k]; !ok {
+						t.Errorf("admitted %s is not on disk", k)
+					}
+				} else if !errors.Is(err, errReplayed) {
+					t.Error(err)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	if len(admitted) != n {
+		t.Fatalf("%d keys admitted, want %d", len(admitted), n)
+	}
+	for k, v := range admitted {
+		if v != 1 {
+			t.Errorf("%s admitted %d times", k, v)
+		}
+	}
+}
