@@ -406,6 +406,7 @@ func TestServeRefusesLinkedSpecialOrHugeFiles(t *testing.T) {
 		{"replay record huge", "data/" + chatops.ReplayFile, huge, "too large"},
 		{"audit log FIFO", "data/audit.jsonl", fifo, "named pipe"},
 		{"audit log symlink", "data/audit.jsonl", link(outside), "symbolic link"},
+		{"requests dir symlink", "data/requests", nil, "symbolic link"}, // made below: a link to another directory
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -421,6 +422,14 @@ func TestServeRefusesLinkedSpecialOrHugeFiles(t *testing.T) {
 			case c.name == "config symlink":
 				good := writeFile(t, dir, "real.yaml", serveConfig(dir))
 				if err := os.Symlink(good, cfg); err != nil {
+					t.Fatal(err)
+				}
+			case c.name == "requests dir symlink":
+				writeFile(t, dir, "serve.yaml", serveConfig(dir))
+				if err := os.Remove(target); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Symlink(t.TempDir(), target); err != nil {
 					t.Fatal(err)
 				}
 			case c.file == "serve.yaml":
