@@ -93,6 +93,8 @@ func ParseArgs(text string, red *redact.Redactor) (Args, error) {
 			a.RunID = rest[0]
 		}
 		return a, nil
+	case VerbAbandon:
+		return parseAbandon(a, rest, red)
 	case VerbHelp:
 		for _, t := range rest {
 			red.Add(t)
@@ -103,7 +105,7 @@ func ParseArgs(text string, red *redact.Redactor) (Args, error) {
 	for _, t := range toks {
 		red.Add(t)
 	}
-	return Args{Verb: ""}, errors.New("unknown command (commands: revoke, drill, status, help)")
+	return Args{Verb: ""}, errors.New("unknown command (commands: revoke, drill, status, abandon, help)")
 }
 
 func parseRevoke(a Args, rest []string, red *redact.Redactor) (Args, error) {
@@ -163,5 +165,6 @@ const HelpText = "*keyir* — contain a leaked SendGrid API key from Slack.\n" +
 	"• `/keyir revoke <key or key id> [incident id] [--dry-run]` — post the plan for approval; a second person approves live runs.\n" +
 	"• `/keyir drill [scenario]` — a tabletop drill against the built-in simulator (nothing real is touched).\n" +
 	"• `/keyir status [run id]` — runs and pending approvals, or one run.\n" +
+	"• `/keyir abandon <request id>` — release a key whose revoke was interrupted and will not be finished (`keyir resume DIR` on the server finishes it instead).\n" +
 	"• `/keyir help` — this text.\n" +
 	"The key you paste is never shown or stored: keyir names it by id and fingerprint. Paste it here only if it is already leaked."

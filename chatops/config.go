@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/keyir/keyir/playbook"
+	"github.com/keyir/keyir/safefile"
 )
 
 // Config is keyir serve's configuration file. Identity is by Slack id only:
@@ -84,13 +85,10 @@ const maxConfig = 1 << 20
 
 // LoadConfig reads and validates a config file. Every problem is reported
 // at once as playbook.Problems (FILE:LINE:COL: message).
+// The file is read through safefile: a link, a FIFO or a device is refused
+// without blocking, and one over maxConfig is refused before it is read.
 func LoadConfig(path string) (*Config, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxConfig+1))
+	data, err := safefile.ReadFile(path, maxConfig)
 	if err != nil {
 		return nil, err
 	}

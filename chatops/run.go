@@ -113,8 +113,10 @@ func (s *Server) run(r *Request, secret string) {
 	if res.Report.Run.Status == report.RunInterrupted {
 		cur.State = StateInterrupted
 		cur.Detail = "keyir serve stopped during the run; finish it with: keyir resume " + res.Dir
+	} else {
+		// An interrupted run keeps its key until resolved (interrupted.go).
+		s.releaseLocked(cur)
 	}
-	s.releaseLocked(cur)
 	delete(s.secrets, r.ID)
 	s.saveLocked(cur)
 	snap := cur.clone()

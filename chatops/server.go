@@ -148,8 +148,7 @@ type Server struct {
 	stopTick  chan struct{}
 	tickDone  chan struct{}
 
-	replayMu sync.Mutex
-	seen     map[string]time.Time // HTTP signatures and Socket Mode envelope ids
+	replay *replayCache // accepted HTTP requests and Socket Mode envelopes
 }
 
 // New opens the data directory and the audit log and restores persisted
@@ -190,8 +189,19 @@ func New(o Options) (*Server, error) {
 		o: o, cfg: o.Config, red: o.Redactor, store: st, audit: al,
 		api:  slack.New(o.BotToken, slack.OptionAPIURL(o.SlackAPIURL), slack.OptionHTTPClient(o.HTTPClient)),
 		reqs: map[string]*Request{}, secrets: map[string]string{}, byKey: map[string]string{},
-		steps: map[string][]report.Step{}, seen: map[string]time.Time{},
+		steps:    map[string][]report.Step{},
 		stopTick: make(chan struct{}), tickDone: make(chan struct{}),
+	}
+	// Real time, as slack-go's verifier uses, not o.Now.
+	rc, note, err := loadReplay(o.Config.DataDir, time.Now)
+	if err != nil {
+		al.close()
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	s.replay = rc
+	if note != "" {
+		s.logf("%s", note)
+		s.auditf(AuditEvent{Event: AuditReplayRecordLost, Reason: note})
 	}
 	s.groups = &groupCache{api: s.api, ttl: o.Config.UserGroupCache, now: o.Now, m: map[string]groupEntry{}}
 	s.runCtx, s.cancelRun = context.WithCancel(context.Background())
@@ -212,7 +222,7 @@ func New(o Options) (*Server, error) {
 func (s *Server) Start(ctx context.Context) {
 	now := s.o.Now()
 	s.mu.Lock()
-	var update []*Request
+	var update, interrupted []*Request
 	for _, r := range s.reqs {
 		switch r.State {
 		case StatePending:
@@ -228,7 +238,10 @@ func (s *Server) Start(ctx context.Context) {
 				s.auditLocked(AuditEvent{Event: AuditRestored, Request: r.ID, KeyID: r.KeyID, Fingerprint: r.Fingerprint, User: r.Requester, Channel: r.Channel, Team: r.Team})
 			}
 			update = append(update, r.clone())
+		case StateInterrupted:
+			interrupted = append(interrupted, r)
 		case StateApproved:
+			interrupted = append(interrupted, r)
 			r.State = StateInterrupted
 			r.Detail = "keyir serve stopped during the run"
 			if r.RunDir != "" {
@@ -236,6 +249,12 @@ func (s *Server) Start(ctx context.Context) {
 			}
 			s.saveLocked(r)
 			s.auditLocked(AuditEvent{Event: AuditRunOutcome, Request: r.ID, RunID: r.RunID, RunDir: r.RunDir, RunStatus: string(StateInterrupted), KeyID: r.KeyID, Fingerprint: r.Fingerprint, Channel: r.Channel})
+		}
+	}
+	// An interrupted run keeps its key until it is resolved (interrupted.go).
+	for _, r := range interrupted {
+		if _, busy := s.byKey[r.KeyID]; !busy {
+			s.byKey[r.KeyID] = r.ID
 		}
 	}
 	s.unlockAndFlush()
@@ -388,15 +407,25 @@ func (s *Server) HandleCommand(ctx context.Context, c Command) (Reply, error) {
 		return s.startDrill(c, args), nil
 	case VerbStatus:
 		return s.status(args), nil
+	case VerbAbandon:
+		return s.abandon(c, args), nil
 	}
 	return ephemeral("%s", HelpText), nil
 }
 
 func (s *Server) revoke(c Command, a Args) Reply {
+	// An interrupted run on this key that `keyir resume` has finished since
+	// no longer holds the key.
+	s.settleInterrupted(a.Info.ID)
 	now := s.o.Now()
 	s.mu.Lock()
 	if id, busy := s.byKey[a.Info.ID]; busy {
 		other := s.reqs[id]
+		if other.State == StateInterrupted {
+			reply := interruptedReply(other)
+			s.mu.Unlock()
+			return reply
+		}
 		s.mu.Unlock()
 		return ephemeral("Key `%s` already has a request %s: %s. Nothing new was started.", a.Info.ID, describeState(other), other.ID)
 	}
@@ -442,6 +471,8 @@ func describeState(r *Request) string {
 			return "running (run " + r.RunID + ")"
 		}
 		return "starting"
+	case StateInterrupted:
+		return "interrupted (run " + r.RunID + "): resume it on the server or /keyir abandon " + r.ID
 	}
 	return string(r.State)
 }

@@ -2,6 +2,7 @@ package chatops
 
 import (
 	"context"
+	"errors"
 	"log"
 
 	"github.com/slack-go/slack"
@@ -51,8 +52,15 @@ func (s *Server) handleEnvelope(ctx context.Context, client *socketmode.Client, 
 	req := *evt.Request
 	// A redelivered envelope (retry_attempt > 0) is acked again, not handled
 	// again.
-	if !s.firstSeen("env:" + req.EnvelopeID) {
-		s.AuditVerificationFailure("socket", "replayed envelope", "")
+	if err := s.replay.admit(envelopeKey(req.EnvelopeID), -1); err != nil {
+		reason := "replayed envelope"
+		if !errors.Is(err, errReplayed) {
+			// Not recorded: not acked either, so Slack redelivers it.
+			s.logf("replay record: %v", err)
+			s.AuditVerificationFailure("socket", "replay record unavailable", "")
+			return
+		}
+		s.AuditVerificationFailure("socket", reason, "")
 		_ = client.Ack(req)
 		return
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/keyir/keyir/redact"
+	"github.com/keyir/keyir/safefile"
 )
 
 // State is where a request stands. Pending changes once, atomically, to
@@ -25,7 +26,7 @@ const (
 	StateExpired     State = "expired"
 	StateFailed      State = "failed"      // the plan could not be posted, or the run could not start
 	StateFinished    State = "finished"    // the run ended (see RunStatus, ExitCode)
-	StateInterrupted State = "interrupted" // the server stopped during the run: keyir resume RunDir
+	StateInterrupted State = "interrupted" // the server stopped during the run: keyir resume RunDir, or abandon (interrupted.go)
 )
 
 // Request is one /keyir revoke from request to outcome, as persisted in
@@ -66,11 +67,16 @@ type Request struct {
 }
 
 // Active reports whether the request holds its key's slot: one request
-// (pending or running) per key at a time.
-func (r *Request) Active() bool { return r.State == StatePending || r.State == StateApproved }
+// (pending, running, or interrupted and not yet resolved) per key at a time.
+func (r *Request) Active() bool {
+	return r.State == StatePending || r.State == StateApproved || r.State == StateInterrupted
+}
 
-// store persists requests, one file each, written atomically (temporary
-// file, fsync, rename, fsync of the directory), 0600 in a 0700 directory.
+// store persists requests, one file each, written with safefile.WriteAtomic
+// (temporary file, fsync, rename, fsync of the directory; a link in the way is
+// replaced, never written through), 0600 in a 0700 directory. Files are read
+// back through safefile, capped: a link, a special file or an outsized file
+// in the directory is refused with its path.
 type store struct {
 	dir string
 	red *redact.Redactor
@@ -85,7 +91,11 @@ func openStore(dataDir string, red *redact.Redactor) (*store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
+	// Checked before the chmod, which would follow a link.
 	for _, d := range []string{dataDir, dir} {
+		if err := safefile.CheckDir(d); err != nil {
+			return nil, err
+		}
 		if err := os.Chmod(d, 0o700); err != nil {
 			return nil, err
 		}
@@ -115,7 +125,7 @@ func (s *store) save(r *Request) error {
 	if stale {
 		return nil
 	}
-	if err := writeAtomic(filepath.Join(s.dir, r.ID+".json"), b); err != nil {
+	if err := safefile.WriteAtomic(filepath.Join(s.dir, r.ID+".json"), b, 0o600); err != nil {
 		return err
 	}
 	s.mu.Lock()
@@ -123,6 +133,9 @@ func (s *store) save(r *Request) error {
 	s.mu.Unlock()
 	return nil
 }
+
+// maxRequestFile bounds a request file: one is about 1 KiB.
+const maxRequestFile = 64 << 10
 
 func (s *store) loadAll() ([]*Request, error) {
 	ents, err := os.ReadDir(s.dir)
@@ -134,7 +147,7 @@ func (s *store) loadAll() ([]*Request, error) {
 		if e.IsDir() || !strings.HasSuffix(e.Name(), ".json") {
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join(s.dir, e.Name()))
+		b, err := safefile.ReadFile(filepath.Join(s.dir, e.Name()), maxRequestFile)
 		if err != nil {
 			return nil, err
 		}
@@ -145,40 +158,6 @@ func (s *store) loadAll() ([]*Request, error) {
 		out = append(out, &r)
 	}
 	return out, nil
-}
-
-func writeAtomic(path string, b []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // newRequestID is the opaque id in the approval buttons: random, never
@@ -225,6 +204,7 @@ const (
 	AuditRunStarted         = "run_started"
 	AuditRunOutcome         = "run_outcome"
 	AuditRestored           = "restored"
+	AuditReplayRecordLost   = "replay_record_lost"
 )
 
 // auditLog appends JSON lines, each synced before Write returns, to a 0600
@@ -243,7 +223,7 @@ func openAudit(path string, red *redact.Redactor, now func() time.Time) (*auditL
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	f, err := safefile.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/keyir/keyir/actions"
 	"github.com/keyir/keyir/chatops"
 	"github.com/keyir/keyir/playbook"
+	"github.com/keyir/keyir/safefile"
 )
 
 // serveOptions are the options of `keyir serve`.
@@ -84,6 +85,12 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		Redactor: a.red, Version: version, Log: a.errOut,
 	})
 	if err != nil {
+		// A link, a special file or an outsized file in the data directory
+		// is the operator's to fix, like a bad config: exit 2, naming it.
+		var sf *safefile.Error
+		if errors.As(err, &sf) {
+			return usageErr(err)
+		}
 		return err
 	}
 	srv.Start(ctx)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -16,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -144,13 +146,20 @@ func (w *serveCrashWorld) post(path string, body string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-func (w *serveCrashWorld) command(user, text string) {
+// command posts a slash command and returns the reply's text.
+func (w *serveCrashWorld) command(user, text string) string {
 	body := url.Values{"team_id": {slacksim.DefaultTeamID}, "api_app_id": {slacksim.DefaultAppID}, "user_id": {user},
 		"channel_id": {"C0INCIDENT"}, "command": {"/keyir"}, "text": {text},
 		"response_url": {w.slack.NewResponseURL("", "C0INCIDENT", user)}}.Encode()
-	if code, b := w.post("/slack/commands", body); code != 200 {
+	code, b := w.post("/slack/commands", body)
+	if code != 200 {
 		w.t.Fatalf("command: %d %s", code, b)
 	}
+	var reply chatops.Reply
+	if err := json.Unmarshal([]byte(b), &reply); err != nil {
+		w.t.Fatalf("reply %q: %v", b, err)
+	}
+	return reply.Text
 }
 
 func (w *serveCrashWorld) approve(user string, r chatops.Request) {
@@ -305,6 +314,15 @@ func TestServeSIGKILLWithRunInFlight(t *testing.T) {
 	if v, err := report.Verify(r.RunDir); err == nil && v.OK() {
 		t.Fatalf("an unsealed run directory verified: %+v", v)
 	}
+	// A second revoke of the key, after the crash, points at the interrupted
+	// run and starts nothing.
+	reply := w.command("U0ALICE", "revoke "+w.leaked+" INC-SERVE-3")
+	if !strings.Contains(reply, r.ID) || !strings.Contains(reply, "keyir resume "+r.RunDir) || !strings.Contains(reply, "/keyir abandon "+r.ID) {
+		t.Errorf("second revoke after the crash: %q", reply)
+	}
+	if files, _ := filepath.Glob(filepath.Join(w.dir, "data", "requests", "*.json")); len(files) != 1 {
+		t.Errorf("%d request files after the second revoke, want 1", len(files))
+	}
 	keyFile := writeFile(t, w.dir, "leaked.key", w.leaked+"\n")
 	envv := map[string]string{}
 	for _, kv := range w.env {
@@ -319,4 +337,125 @@ func TestServeSIGKILLWithRunInFlight(t *testing.T) {
 		t.Fatalf("verify after resume: %+v", v)
 	}
 	w.checkOnce("in-flight+SIGKILL")
+}
+
+// keyirWithin runs keyir in-process; its context ends after d (a server that
+// did start stops then), and a command still running at 3d fails the test:
+// a FIFO must not block it.
+func keyirWithin(t *testing.T, d time.Duration, envv map[string]string, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	e := env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
+		getenv: func(k string) string { return envv[k] }, readFile: os.ReadFile}
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	done := make(chan int, 1)
+	go func() { done <- newApp(e).run(ctx, append([]string{"keyir"}, args...)) }()
+	select {
+	case code := <-done:
+		return result{out.String(), errb.String(), code}
+	case <-time.After(3 * d):
+		t.Fatalf("keyir %s still running after %s (blocked?)", strings.Join(args, " "), 3*d)
+		return result{}
+	}
+}
+
+// A serve config or data file that is a link, a FIFO, a device or huge is
+// refused at start with exit 2 and a message naming it and what it is,
+// within a second or two, without blocking and without reading it.
+func TestServeRefusesLinkedSpecialOrHugeFiles(t *testing.T) {
+	envv := map[string]string{"SLACK_BOT_TOKEN": slacksim.DefaultBotToken, "SLACK_SIGNING_SECRET": "s3cr3t-signing"}
+	fifo := func(p string) {
+		if err := syscall.Mkfifo(p, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	huge := func(p string) {
+		f, err := os.Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := f.Truncate(10 << 30); err != nil { // sparse: 10 GiB, no disk used
+			t.Fatal(err)
+		}
+	}
+	link := func(to string) func(string) {
+		return func(p string) {
+			if err := os.Symlink(to, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	outside := writeFile(t, t.TempDir(), "outside.json", `{"id":"req_000000000000000000000000","state":"pending"}`)
+	cases := []struct {
+		name string
+		file string // relative to the case's directory; "serve.yaml" is the config
+		make func(string)
+		want string
+	}{
+		{"config FIFO", "serve.yaml", fifo, "named pipe"},
+		{"config symlink", "serve.yaml", nil, "symbolic link"}, // made below: a link to a good config
+		{"config 10 GiB", "serve.yaml", huge, "too large"},
+		{"config /dev/zero", "/dev/zero", nil, "character device"},
+		{"request file symlink", "data/requests/req_000000000000000000000000.json", link(outside), "symbolic link"},
+		{"request file FIFO", "data/requests/req_000000000000000000000000.json", fifo, "named pipe"},
+		{"request file huge", "data/requests/req_000000000000000000000000.json", huge, "too large"},
+		{"replay record symlink", "data/" + chatops.ReplayFile, link(outside), "symbolic link"},
+		{"replay record FIFO", "data/" + chatops.ReplayFile, fifo, "named pipe"},
+		{"replay record huge", "data/" + chatops.ReplayFile, huge, "too large"},
+		{"audit log FIFO", "data/audit.jsonl", fifo, "named pipe"},
+		{"audit log symlink", "data/audit.jsonl", link(outside), "symbolic link"},
+		{"requests dir symlink", "data/requests", nil, "symbolic link"}, // made below: a link to another directory
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.MkdirAll(filepath.Join(dir, "data", "requests"), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			cfg := filepath.Join(dir, "serve.yaml")
+			target := filepath.Join(dir, c.file)
+			switch {
+			case c.file == "/dev/zero":
+				cfg, target = c.file, c.file
+			case c.name == "config symlink":
+				good := writeFile(t, dir, "real.yaml", serveConfig(dir))
+				if err := os.Symlink(good, cfg); err != nil {
+					t.Fatal(err)
+				}
+			case c.name == "requests dir symlink":
+				writeFile(t, dir, "serve.yaml", serveConfig(dir))
+				if err := os.Remove(target); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Symlink(t.TempDir(), target); err != nil {
+					t.Fatal(err)
+				}
+			case c.file == "serve.yaml":
+				c.make(cfg)
+			default:
+				writeFile(t, dir, "serve.yaml", serveConfig(dir))
+				c.make(target)
+			}
+			start := time.Now()
+			r := keyirWithin(t, 3*time.Second, envv, "serve", "--config", cfg, "--listen", "127.0.0.1:0")
+			if r.code != 2 {
+				t.Fatalf("exit %d, want 2; stderr %q", r.code, r.stderr)
+			}
+			if !strings.Contains(r.stderr, target) || !strings.Contains(r.stderr, c.want) {
+				t.Errorf("stderr does not name %s as %q: %q", target, c.want, r.stderr)
+			}
+			if d := time.Since(start); d > 2*time.Second {
+				t.Errorf("took %s", d)
+			}
+			if strings.Contains(r.stderr, "listening") {
+				t.Errorf("serve started: %q", r.stderr)
+			}
+		})
+	}
+	// The link's target was not touched.
+	if b, _ := os.ReadFile(outside); !strings.Contains(string(b), "pending") {
+		t.Errorf("the link's target changed: %q", b)
+	}
 }

@@ -1,0 +1,202 @@
+package chatops
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/keyir/keyir/safefile"
+)
+
+// Replay protection. slack-go's verifier accepts a signed request for five
+// minutes either side of its timestamp and does not de-duplicate, so keyir
+// remembers every request it accepted, by content, for that window.
+//
+// The key is a hash of what the signature covers ("v0:" + timestamp + ":" +
+// body), never the signature text: hex is case-insensitive for the verifier,
+// so "v0=ABCD…" and "v0=abcd…" are one signature and must be one request.
+//
+// The record lives in DATA_DIR/replay.json, rewritten atomically and synced
+// before the request is acted on, so a replay after a restart (or a crash)
+// is refused too.
+const (
+	// replayWindow is Slack's signature window (either direction).
+	replayWindow = 5 * time.Minute
+	// replayMargin covers a small clock step between the verifier's check
+	// and ours.
+	replayMargin = time.Minute
+	// maxReplayEntries bounds the record: at most this many requests within
+	// one window (Slack sends a handful a minute). When full, requests are
+	// refused (503) rather than accepted unrecorded.
+	maxReplayEntries = 4096
+	// maxReplayFile bounds the read of replay.json: an entry is under 100
+	// bytes.
+	maxReplayFile = 1 << 20
+	// ReplayFile is the record's name in the data directory.
+	ReplayFile = "replay.json"
+)
+
+// Outcomes of replayCache.admit.
+var (
+	errReplayed = errors.New("replayed request")
+	// errFenced: the record was unreadable at start, so a request signed
+	// before that start may have been seen; it is refused.
+	errFenced = errors.New("signed before keyir serve started with an unreadable replay record")
+	errFull   = errors.New("replay record full")
+)
+
+type replayCache struct {
+	path string
+	now  func() time.Time
+	max  int // entries; maxReplayEntries
+
+	mu      sync.Mutex
+	entries map[string]int64 // content key → expiry (Unix seconds)
+	// fence, when set: requests whose timestamp is not after it are
+	// refused (see loadReplay).
+	fence int64
+	added int64 // entries admitted so far (a generation count)
+
+	// Group commit: one write covers every entry admitted before it began,
+	// so a burst of requests costs a few writes, not one each in a row.
+	flushMu sync.Mutex
+	flushed int64 // generation known to be on disk
+}
+
+type replayDisk struct {
+	Version int           `json:"version"`
+	Entries []replayEntry `json:"entries"`
+}
+
+type replayEntry struct {
+	Key     string `json:"k"`
+	Expires int64  `json:"exp"`
+}
+
+// loadReplay reads DATA_DIR/replay.json. A missing file is an empty record.
+// A link, a special file or a file over the cap is refused (keyir serve
+// exits 2 naming it): that is not something keyir wrote. A file that is
+// regular but unparseable (a disk fault, an edit) is set aside, and the
+// cache is fenced at now: every request signed at or before this start is
+// refused for the rest of its window, since any of them may have been
+// accepted before. Requests signed after the start are unaffected. (This
+// assumes Slack's clock is not ahead of ours; both run NTP.) The returned
+// note says what happened, for the log and the audit.
+func loadReplay(dataDir string, now func() time.Time) (*replayCache, string, error) {
+	c := &replayCache{path: filepath.Join(dataDir, ReplayFile), now: now, max: maxReplayEntries, entries: map[string]int64{}}
+	b, err := safefile.ReadFile(c.path, maxReplayFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return c, "", nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	var d replayDisk
+	if err := json.Unmarshal(b, &d); err != nil || d.Version != 1 || len(d.Entries) > maxReplayEntries {
+		c.fence = now().Unix()
+		return c, fmt.Sprintf("%s is unreadable (%d bytes, not a replay record); requests signed before %s are refused as possible replays",
+			c.path, len(b), now().UTC().Format(time.RFC3339)), nil
+	}
+	t := now().Unix()
+	for _, e := range d.Entries {
+		if e.Expires > t && len(e.Key) <= 80 {
+			c.entries[e.Key] = e.Expires
+		}
+	}
+	return c, "", nil
+}
+
+// contentKey names a signed HTTP request by what its signature covers.
+func contentKey(timestamp string, body []byte) string {
+	h := sha256.New()
+	h.Write([]byte("v0:" + timestamp + ":"))
+	h.Write(body)
+	return "h:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// envelopeKey names a Socket Mode envelope (its id is Slack's).
+func envelopeKey(id string) string {
+	h := sha256.Sum256([]byte(id))
+	return "e:" + hex.EncodeToString(h[:])
+}
+
+// admit records key for a request signed at ts (Unix seconds; negative for
+// a Socket Mode envelope, which carries no signing time) and reports
+// whether it may proceed: nil the first time; errReplayed after; errFenced
+// for a request from before a lost record; errFull; or a write error, in
+// which case nothing is recorded and the request must not run.
+func (c *replayCache) admit(key string, ts int64) error {
+	now := c.now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := now.Unix()
+	if ts < 0 {
+		ts = t
+	} else if c.fence != 0 && ts <= c.fence {
+		return errFenced
+	}
+	if exp, ok := c.entries[key]; ok && exp > t {
+		return errReplayed
+	}
+	for k, exp := range c.entries {
+		if exp <= t {
+			delete(c.entries, k)
+		}
+	}
+	if len(c.entries) >= c.max {
+		return errFull
+	}
+	// The verifier accepts ts until ts+window by its clock; a request
+	// signed "now" by a clock behind ours is covered from now.
+	c.entries[key] = max(ts, t) + int64((replayWindow + replayMargin).Seconds())
+	c.added++
+	gen := c.added
+	c.mu.Unlock()
+	err := c.flush(gen)
+	c.mu.Lock()
+	if err != nil {
+		// Not on disk: forget it, so the request (which is refused) can be
+		// sent again.
+		delete(c.entries, key)
+	}
+	return err
+}
+
+// flush returns once the entries up to generation gen are on disk: written
+// by this call, or by another that began after gen was admitted. If that
+// other write failed, this call tries its own.
+func (c *replayCache) flush(gen int64) error {
+	c.flushMu.Lock()
+	defer c.flushMu.Unlock()
+	if c.flushed >= gen {
+		return nil
+	}
+	c.mu.Lock()
+	upto := c.added
+	d := replayDisk{Version: 1, Entries: make([]replayEntry, 0, len(c.entries))}
+	for k, exp := range c.entries {
+		d.Entries = append(d.Entries, replayEntry{Key: k, Expires: exp})
+	}
+	c.mu.Unlock()
+	b, err := json.Marshal(d)
+	if err != nil {
+		return err
+	}
+	if err := safefile.WriteAtomic(c.path, b, 0o600); err != nil {
+		return err
+	}
+	c.flushed = upto
+	return nil
+}
+
+// parseTimestamp reads X-Slack-Request-Timestamp as the verifier does.
+func parseTimestamp(s string) (int64, error) {
+	return strconv.ParseInt(s, 10, 64)
+}
