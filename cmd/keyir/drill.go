@@ -35,6 +35,9 @@ func (a *app) drillCommand() *cli.Command {
 			if err := checkOutput(c.String("output")); err != nil {
 				return err
 			}
+			if err := a.refuseKeyShapedFlags(c); err != nil {
+				return err
+			}
 			if err := report.ValidateIncident(c.String("incident"), a.red); err != nil {
 				return usageErr(fmt.Errorf("--incident: %w", err))
 			}

@@ -268,6 +268,8 @@ func TestSecretsOnlyThroughTheirDoors(t *testing.T) {
 		{"--input of another secret input", "", envv, []string{"run", secretPB, "--reports", reports, "--input", "token=" + ghp}, ghp[4:], "KEYIR_INPUT_TOKEN_FILE"},
 		{"--key-id given the key", "", envv, []string{"run", "sendgrid-key-compromise", "--reports", reports, "--key-id", key}, leaked.Secret, "--key-id takes the key id"},
 		{"--subuser given the key", "", envv, []string{"run", "sendgrid-key-compromise", "--reports", reports, "--key-id", leaked.ID, "--subuser", key}, leaked.Secret, "--subuser"},
+		{"--webhook-url holding a key", "", envv, []string{"run", secretPB, "--reports", reports, "--webhook-url", "https://hooks.example/" + key[:41]}, leaked.Secret, "--webhook-url"},
+		{"--email-to holding a token", "", envv, []string{"run", secretPB, "--reports", reports, "--email-to", ghp + "@example.com"}, ghp[4:], "--email-to"},
 		{"a note holding a token", "", envv, []string{"run", secretPB, "--reports", reports, "--input", "label=see " + ghp}, ghp[4:], "--input label"},
 		{"--output given a key cut short", "", envv, []string{"run", secretPB, "--reports", reports, "--output", key[:41]}, leaked.Secret, "--output"},
 		{"a key cut short as the command", "", envv, []string{key[:41]}, leaked.Secret, "unknown command"},

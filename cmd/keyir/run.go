@@ -72,6 +72,10 @@ func (a *app) runCommand() *cli.Command {
 			if c.NArg() != 1 {
 				return usageErr(fmt.Errorf("run takes exactly one PLAYBOOK (a built-in name or a file); see keyir playbooks"))
 			}
+			// --key and --input have their own, more precise refusals.
+			if err := a.refuseKeyShapedFlags(c, "key", "input"); err != nil {
+				return err
+			}
 			o := runOptions{
 				playbook: c.Args().First(),
 				inputs:   c.StringSlice("input"),
@@ -278,6 +282,35 @@ func secretDoor(name string) string {
 		return "give the key with --key - (stdin) or --key-file"
 	}
 	return "name a file holding it with " + secretInputEnv(name)
+}
+
+// refuseKeyShapedFlags refuses any string flag of c, but those excepted,
+// whose value has the shape of a key: --incident, --subuser, --webhook-url,
+// --email-to, a path … none of them is a door for a key.
+func (a *app) refuseKeyShapedFlags(c *cli.Context, except ...string) error {
+	skip := map[string]bool{}
+	for _, n := range except {
+		skip[n] = true
+	}
+	for _, f := range c.Command.Flags {
+		name := f.Names()[0]
+		if skip[name] || !c.IsSet(name) {
+			continue
+		}
+		var values []string
+		switch f.(type) {
+		case *cli.StringFlag:
+			values = []string{c.String(name)}
+		case *cli.StringSliceFlag:
+			values = c.StringSlice(name)
+		}
+		for _, v := range values {
+			if err := a.notAKey("--"+name, v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // notAKey refuses a value with the shape of a key where no key belongs (an
