@@ -247,6 +247,7 @@ func (s *Server) Start(ctx context.Context) {
 			}
 			s.saveLocked(r)
 			s.auditLocked(AuditEvent{Event: AuditRunOutcome, Request: r.ID, RunID: r.RunID, RunDir: r.RunDir, RunStatus: string(StateInterrupted), KeyID: r.KeyID, Fingerprint: r.Fingerprint, Channel: r.Channel})
+			update = append(update, r.clone())
 		}
 	}
 	// An interrupted run keeps its key until it is resolved (interrupted.go).
@@ -260,6 +261,15 @@ func (s *Server) Start(ctx context.Context) {
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
+			if r.State == StatePending && r.MessageTS == "" {
+				// Stopped after recording the request, before its plan
+				// was posted: without a message there are no buttons, and
+				// the key would wait for expiry. (If the post did reach
+				// Slack but its ts was not recorded, the plan appears
+				// twice; both carry one request, decided once.)
+				s.postPlan(r, "")
+				return
+			}
 			s.updatePlan(ctx, r)
 		}()
 	}
