@@ -2,10 +2,12 @@ package chatops
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 func interactionRequest(body, query string) *http.Request {
@@ -48,6 +50,8 @@ func FuzzParseInteraction(f *testing.F) {
 		if len(body) > MaxInteractionBody {
 			return // the handler refuses it unread (413)
 		}
+		stall := time.AfterFunc(5*time.Second, func() { panic(fmt.Sprintf("parsing %d bytes took over 5s: %.300q", len(body), body)) })
+		defer stall.Stop()
 		a, err := parseInteraction(interactionRequest(body, ""))
 		b, errq := parseInteraction(interactionRequest(body, query))
 		if (err == nil) != (errq == nil) || a != b {

@@ -136,11 +136,11 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, secret string, l
 	return true
 }
 
-// parseInteraction reads a verified interaction request: the form body's
-// payload field (slack-go v0.35 ignores the query string, which the
-// signature does not cover, and which is dropped here so that not even a
-// malformed one changes the outcome), JSON, down to the one button click keyir acts
-// on. FuzzParseInteraction holds it to that.
+// parseInteraction reads a verified interaction request down to the one
+// button click keyir acts on: the payload field of the form body, as JSON.
+// The query string is not signed: slack-go v0.35 ignores it, and it is
+// dropped here so that not even a malformed one changes the outcome.
+// FuzzParseInteraction holds it to that.
 func parseInteraction(r *http.Request) (Action, error) {
 	unsignedQuery(r)
 	cb, err := slack.InteractionCallbackParse(r)

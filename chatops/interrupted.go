@@ -103,7 +103,10 @@ func (s *Server) settleInterrupted(keyID string) {
 	s.saveLocked(r)
 	s.auditLocked(AuditEvent{Event: AuditResolvedByResume, Request: r.ID, RunID: r.RunID, RunDir: dir, RunStatus: string(status),
 		KeyID: r.KeyID, Fingerprint: r.Fingerprint, Channel: r.Channel})
+	snap := r.clone()
+	s.wg.Add(1)
 	s.unlockAndFlush()
+	go func() { defer s.wg.Done(); s.updatePlan(s.runCtx, snap) }()
 }
 
 // interruptedReply answers a revoke for a key whose earlier run was cut
@@ -148,7 +151,7 @@ func (s *Server) abandon(c Command, a Args) Reply {
 		return ephemeral("Request %s belongs to another channel.", r.ID)
 	}
 	r.State = StateAbandoned
-	r.Detail = fmt.Sprintf("interrupted run abandoned by <@%s> at %s; its directory is kept as it was", c.User, now.UTC().Format("2006-01-02 15:04:05Z"))
+	r.Detail = fmt.Sprintf("abandoned by %s at %s; the run directory is kept as it was", c.User, now.UTC().Format("2006-01-02 15:04:05Z"))
 	s.releaseLocked(r)
 	s.saveLocked(r)
 	s.auditLocked(AuditEvent{Event: AuditAbandon, Transport: c.Transport, User: c.User, Channel: c.Channel, Request: r.ID, RunID: r.RunID,
@@ -164,6 +167,8 @@ func (s *Server) abandon(c Command, a Args) Reply {
 		s.unlockAndFlush()
 		return ephemeral("keyir could not record the decision; request %s is still interrupted.", snap.ID)
 	}
+	s.wg.Add(1)
+	go func() { defer s.wg.Done(); s.updatePlan(s.runCtx, snap) }()
 	dir := "no run directory was recorded"
 	if snap.RunDir != "" {
 		dir = "its directory stays on the keyir server as evidence: `" + snap.RunDir + "`"

@@ -80,6 +80,9 @@ func TestServeInterruptedRevokeBlocksASecondRevoke(t *testing.T) {
 	if n := w.countAudit(chatops.AuditAbandon, ""); n != 1 {
 		t.Errorf("abandon audited %d times", n)
 	}
+	waitFor(t, 5*time.Second, "the plan to say abandoned", func() bool {
+		return strings.Contains(string(findMessage(t, w.slack.Messages(channel), ir.MessageTS).Blocks), "Abandoned")
+	})
 	if r := w.command(bob, channel, "abandon "+ir.ID); !strings.Contains(r, "nothing to abandon") {
 		t.Errorf("second abandon: %q", r)
 	}

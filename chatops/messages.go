@@ -121,6 +121,8 @@ func stateLine(r *Request) string {
 		return fmt.Sprintf("*Finished*: run %s %s", r.RunID, r.RunStatus)
 	case StateInterrupted:
 		return "*Interrupted*: " + notify.SlackEscape(r.Detail)
+	case StateAbandoned:
+		return "*Abandoned* (interrupted, not finished): " + notify.SlackEscape(r.Detail)
 	}
 	return string(r.State)
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -36,6 +37,9 @@ const (
 	// one window (Slack sends a handful a minute). When full, requests are
 	// refused (503) rather than accepted unrecorded.
 	maxReplayEntries = 4096
+	// fenceLife is how long a fence matters, in seconds: after it, every
+	// request signed before it is outside the window anyway.
+	fenceLife = int64((replayWindow + replayMargin) / time.Second)
 	// maxReplayFile bounds the read of replay.json: an entry is under 100
 	// bytes.
 	maxReplayFile = 1 << 20
@@ -73,6 +77,9 @@ type replayCache struct {
 type replayDisk struct {
 	Version int           `json:"version"`
 	Entries []replayEntry `json:"entries"`
+	// Fence is kept while it matters (its window), so a second restart
+	// soon after the first does not forget it.
+	Fence int64 `json:"fence,omitempty"`
 }
 
 type replayEntry struct {
@@ -83,12 +90,14 @@ type replayEntry struct {
 // loadReplay reads DATA_DIR/replay.json. A missing file is an empty record.
 // A link, a special file or a file over the cap is refused (keyir serve
 // exits 2 naming it): that is not something keyir wrote. A file that is
-// regular but unparseable (a disk fault, an edit) is set aside, and the
-// cache is fenced at now: every request signed at or before this start is
-// refused for the rest of its window, since any of them may have been
-// accepted before. Requests signed after the start are unaffected. (This
-// assumes Slack's clock is not ahead of ours; both run NTP.) The returned
-// note says what happened, for the log and the audit.
+// regular but unparseable (a disk fault, an edit) is kept as
+// replay.json.unreadable for inspection, and the cache is fenced at now:
+// every request signed at or before this start is refused for the rest of
+// its window, since any of them may have been accepted before. Requests
+// signed after the start are unaffected. (This assumes Slack's clock is not
+// ahead of ours; both run NTP.) The fence is written with the record, so it
+// holds across another restart. The returned note says what happened, for
+// the log and the audit.
 func loadReplay(dataDir string, now func() time.Time) (*replayCache, string, error) {
 	c := &replayCache{path: filepath.Join(dataDir, ReplayFile), now: now, max: maxReplayEntries, entries: map[string]int64{}}
 	b, err := safefile.ReadFile(c.path, maxReplayFile)
@@ -99,12 +108,24 @@ func loadReplay(dataDir string, now func() time.Time) (*replayCache, string, err
 		return nil, "", err
 	}
 	var d replayDisk
-	if err := json.Unmarshal(b, &d); err != nil || d.Version != 1 || len(d.Entries) > maxReplayEntries {
-		c.fence = now().Unix()
-		return c, fmt.Sprintf("%s is unreadable (%d bytes, not a replay record); requests signed before %s are refused as possible replays",
-			c.path, len(b), now().UTC().Format(time.RFC3339)), nil
-	}
 	t := now().Unix()
+	if err := json.Unmarshal(b, &d); err != nil || d.Version != 1 || len(d.Entries) > maxReplayEntries {
+		c.fence = t
+		kept := c.path + ".unreadable"
+		if err := os.Rename(c.path, kept); err != nil {
+			kept = "not kept: " + err.Error()
+		}
+		// Written now, so the fence holds even if no request comes before
+		// the next restart.
+		if err := c.flush(0); err != nil {
+			return nil, "", err
+		}
+		return c, fmt.Sprintf("%s was unreadable (%d bytes, not a replay record; %s); requests signed before %s are refused as possible replays",
+			c.path, len(b), kept, now().UTC().Format(time.RFC3339)), nil
+	}
+	if d.Fence+fenceLife > t {
+		c.fence = d.Fence
+	}
 	for _, e := range d.Entries {
 		if e.Expires > t && len(e.Key) <= 80 {
 			c.entries[e.Key] = e.Expires
@@ -175,12 +196,15 @@ func (c *replayCache) admit(key string, ts int64) error {
 func (c *replayCache) flush(gen int64) error {
 	c.flushMu.Lock()
 	defer c.flushMu.Unlock()
-	if c.flushed >= gen {
+	if c.flushed >= gen && gen > 0 {
 		return nil
 	}
 	c.mu.Lock()
 	upto := c.added
 	d := replayDisk{Version: 1, Entries: make([]replayEntry, 0, len(c.entries))}
+	if c.fence+fenceLife > c.now().Unix() {
+		d.Fence = c.fence
+	}
 	for k, exp := range c.entries {
 		d.Entries = append(d.Entries, replayEntry{Key: k, Expires: exp})
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -116,9 +117,34 @@ func TestReplayRecordCorruptFences(t *testing.T) {
 	if err := c.admit(envelopeKey("env-1"), -1); err != nil {
 		t.Errorf("envelope: %v", err)
 	}
-	// The rewrite is a good record again.
-	if d := onDisk(t, dir); d.Version != 1 || len(d.Entries) != 2 {
+	// The rewrite is a good record again, carrying the fence; the bad
+	// bytes are kept aside.
+	if d := onDisk(t, dir); d.Version != 1 || len(d.Entries) != 2 || d.Fence != start {
 		t.Errorf("rewritten record: %+v", d)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, ReplayFile+".unreadable")); err != nil || !strings.Contains(string(b), `"k":"h:12`) {
+		t.Errorf("unreadable record not kept: %q %v", b, err)
+	}
+	// Another restart two minutes later: the fence still holds.
+	clk.add(2 * time.Minute)
+	c2, note, err := loadReplay(dir, clk.now)
+	if err != nil || note != "" {
+		t.Fatal(err, note)
+	}
+	if err := c2.admit("old", start-10); !errors.Is(err, errFenced) {
+		t.Errorf("fence forgotten by a second restart: %v", err)
+	}
+	// Once the window is over, the fence goes.
+	clk.add(replayWindow + replayMargin)
+	c3, _, _ := loadReplay(dir, clk.now)
+	if c3.fence != 0 {
+		t.Errorf("fence kept past its window")
+	}
+	if err := c3.admit("fresh", clk.now().Unix()); err != nil {
+		t.Fatal(err)
+	}
+	if d := onDisk(t, dir); d.Fence != 0 {
+		t.Errorf("expired fence written: %+v", d)
 	}
 }
 

@@ -137,3 +137,37 @@ func TestServeCorruptReplayRecordRefusesEarlierRequests(t *testing.T) {
 		t.Errorf("log does not say what happened: %s", w.log.String())
 	}
 }
+
+// A request that cannot be recorded is not run: 503, nothing reaches the
+// core; once the record can be written, the same request is accepted (it
+// was never acted on).
+func TestServeUnrecordableRequestIsNotRun(t *testing.T) {
+	w := newWorld(t)
+	id := keyIDOf(w.fx.LeakedKey)
+	// A directory where the record goes: the atomic rename over it fails.
+	blocker := filepath.Join(w.dataDir, chatops.ReplayFile)
+	if err := os.Mkdir(blocker, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	body := commandForm(w, alice, channel, "revoke "+id+" --dry-run", reqOpt{})
+	ts, sig := sign(body, time.Now(), secret)
+	if code := w.postWithSignature("/slack/commands", body, ts, sig); code != 503 {
+		t.Fatalf("unrecordable: %d, want 503", code)
+	}
+	if n := len(w.srv.Requests()); n != 0 {
+		t.Fatalf("%d requests from an unrecorded command", n)
+	}
+	if n := w.countAudit(chatops.AuditCommand, ""); n != 0 {
+		t.Fatalf("an unrecorded command reached the core")
+	}
+	if err := os.Remove(blocker); err != nil {
+		t.Fatal(err)
+	}
+	if code := w.postWithSignature("/slack/commands", body, ts, sig); code != 200 {
+		t.Fatalf("after the record is writable again: %d", code)
+	}
+	if code := w.postWithSignature("/slack/commands", body, ts, sig); code != 401 {
+		t.Fatalf("and then a replay: %d", code)
+	}
+	w.request(id, chatops.StatePending)
+}

@@ -35,8 +35,6 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/keyir/keyir/actions"
-	sgactions "github.com/keyir/keyir/actions/sendgrid"
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
@@ -249,6 +247,7 @@ func (s *Server) Start(ctx context.Context) {
 			}
 			s.saveLocked(r)
 			s.auditLocked(AuditEvent{Event: AuditRunOutcome, Request: r.ID, RunID: r.RunID, RunDir: r.RunDir, RunStatus: string(StateInterrupted), KeyID: r.KeyID, Fingerprint: r.Fingerprint, Channel: r.Channel})
+			update = append(update, r.clone())
 		}
 	}
 	// An interrupted run keeps its key until it is resolved (interrupted.go).
@@ -262,6 +261,15 @@ func (s *Server) Start(ctx context.Context) {
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
+			if r.State == StatePending && r.MessageTS == "" {
+				// Stopped after recording the request, before its plan
+				// was posted: without a message there are no buttons, and
+				// the key would wait for expiry. (If the post did reach
+				// Slack but its ts was not recorded, the plan appears
+				// twice; both carry one request, decided once.)
+				s.postPlan(r, "")
+				return
+			}
 			s.updatePlan(ctx, r)
 		}()
 	}
@@ -462,254 +470,6 @@ func (s *Server) revoke(c Command, a Args) Reply {
 		r.ID, mode, r.KeyID, r.Fingerprint)
 }
 
-func describeState(r *Request) string {
-	switch r.State {
-	case StatePending:
-		return "waiting for approval"
-	case StateApproved:
-		if r.RunID != "" {
-			return "running (run " + r.RunID + ")"
-		}
-		return "starting"
-	case StateInterrupted:
-		return "interrupted (run " + r.RunID + "): resume it on the server or /keyir abandon " + r.ID
-	}
-	return string(r.State)
-}
-
-// postPlan reads the key's name and scopes with the responder key and posts
-// the plan with Approve and Cancel buttons.
-func (s *Server) postPlan(r *Request, responseURL string) {
-	ctx, cancel := context.WithTimeout(s.runCtx, 30*time.Second)
-	defer cancel()
-	kd, derr := s.describeKey(ctx, r.KeyID)
-	s.mu.Lock()
-	cur := s.reqs[r.ID]
-	if derr == nil {
-		cur.KeyName, cur.KeyScopes, cur.KeyType, cur.KeyFound = kd.Name, kd.Scopes, kd.Type, kd.Found
-	} else {
-		cur.Detail = "could not read the key's name and scopes: " + s.red.String(derr.Error())
-	}
-	// Persisted with the message ts below: one write per plan, not two.
-	snap := cur.clone()
-	s.mu.Unlock()
-
-	text, blocks := planMessage(snap, s.cfg, s.steps4(snap), true)
-	var ts string
-	err := s.retry(ctx, func() (err error) {
-		_, ts, err = s.api.PostMessageContext(ctx, r.Channel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...),
-			slack.MsgOptionDisableLinkUnfurl(), slack.MsgOptionDisableMediaUnfurl())
-		return err
-	})
-	s.mu.Lock()
-	cur = s.reqs[r.ID]
-	if err != nil {
-		s.logf("posting the plan of %s: %v", r.ID, err)
-		cur.State, cur.Detail = StateFailed, "the plan could not be posted: "+s.red.String(err.Error())
-		s.releaseLocked(cur)
-		s.saveLocked(cur)
-		s.unlockAndFlush()
-		s.respond(responseURL, "keyir could not post the plan in this channel (is the bot a member?). Nothing was started.")
-		return
-	}
-	cur.MessageTS = ts
-	s.saveLocked(cur)
-	snap = cur.clone()
-	state := cur.State
-	s.unlockAndFlush()
-	s.auditf(AuditEvent{Event: AuditPlanPosted, Request: r.ID, User: r.Requester, Channel: r.Channel, KeyID: r.KeyID, Fingerprint: r.Fingerprint, DryRun: r.DryRun})
-	if state != StatePending { // expired or cancelled while posting
-		s.updatePlan(ctx, snap)
-	}
-}
-
-func (s *Server) describeKey(ctx context.Context, keyID string) (sgactions.KeyDetails, error) {
-	red := redact.New()
-	env := actions.StandaloneEnv("approval", s.o.Getenv, s.o.ReadFile, red, s.o.HTTPClient.Transport)
-	kd, err := sgactions.DescribeKey(ctx, env, keyID, "", s.cfg.Region)
-	if err != nil {
-		return kd, errors.New(red.String(err.Error()))
-	}
-	return kd, nil
-}
-
-// steps4 lists the playbook's steps for the plan.
-func (s *Server) steps4(r *Request) []planStep {
-	pb, err := playbook.Resolve(r.Playbook)
-	if err != nil {
-		return nil
-	}
-	out := make([]planStep, len(pb.Steps))
-	for i, st := range pb.Steps {
-		out[i] = planStep{ID: st.ID, Action: st.Action, Mutates: st.Info.Mutates}
-	}
-	return out
-}
-
-// HandleAction handles an Approve or Cancel click. The answer to the
-// requester (refusals) goes as an ephemeral message; the approval message
-// is updated in place.
-func (s *Server) HandleAction(ctx context.Context, a Action) error {
-	if err := s.checkOrigin(a.Transport, a.Team, a.APIAppID, a.User, a.Channel); err != nil {
-		return err
-	}
-	verb := map[string]string{ActionApprove: "approve", ActionCancel: "cancel"}[a.ActionID]
-	if verb == "" {
-		s.auditf(AuditEvent{Event: AuditApprovalRefused, Transport: a.Transport, User: a.User, Channel: a.Channel, Reason: "unknown action"})
-		return nil
-	}
-	if ok, why := s.authorize(ctx, a.Transport, verb, a.User, a.Channel); !ok {
-		s.tell(a, refusal(why).Text)
-		return nil
-	}
-	if !s.Ready() {
-		s.tell(a, "keyir is restarting; nothing was done. Click again in a minute: the request is kept.")
-		return nil
-	}
-	if !requestIDRE.MatchString(a.Value) {
-		s.auditf(AuditEvent{Event: AuditApprovalRefused, Transport: a.Transport, User: a.User, Channel: a.Channel, Reason: "malformed request id"})
-		s.tell(a, "That button does not belong to a keyir request.")
-		return nil
-	}
-	now := s.o.Now()
-	s.mu.Lock()
-	r := s.reqs[a.Value]
-	refuse := func(reason, msg string) error {
-		ev := AuditEvent{Event: AuditApprovalRefused, Transport: a.Transport, User: a.User, Channel: a.Channel, Verb: verb, Reason: reason}
-		if r != nil {
-			ev.Request, ev.KeyID, ev.Fingerprint = r.ID, r.KeyID, r.Fingerprint
-		}
-		s.unlockAndFlush()
-		s.auditf(ev)
-		s.tell(a, msg)
-		return nil
-	}
-	switch {
-	case r == nil:
-		return refuse("unknown request", "keyir has no such request.")
-	case r.Channel != a.Channel:
-		return refuse("wrong channel", "That request belongs to another channel.")
-	case r.State == StatePending && !now.Before(r.Expires):
-		s.expireLocked(r, "approval arrived after expiry")
-		snap := r.clone()
-		s.wg.Add(1)
-		go func() { defer s.wg.Done(); s.updatePlan(s.runCtx, snap) }()
-		return refuse("expired", "This request has expired; nothing was done. Run /keyir revoke again if the key still needs revoking.")
-	case r.State != StatePending:
-		by := ""
-		if r.DecidedBy != "" {
-			by = " by <@" + r.DecidedBy + ">"
-		}
-		return refuse("already "+string(r.State), fmt.Sprintf("This request is already %s%s; nothing more was done.", r.State, by))
-	case verb == "approve" && s.cfg.TwoPerson && !r.DryRun && a.User == r.Requester:
-		return refuse("self-approval", "A live revoke needs a second person: someone other than the requester must approve it.")
-	}
-	prev := *r
-	r.DecidedBy, r.DecidedAt = a.User, now.UTC()
-	if verb == "approve" {
-		r.State = StateApproved
-		r.RunID = playbook.NewRunID()
-	} else {
-		r.State = StateCancelled
-		s.releaseLocked(r)
-	}
-	s.saveLocked(r)
-	snap := r.clone()
-	secret := s.secrets[r.ID]
-	if err := s.unlockAndFlush(); err != nil {
-		// Not on disk: undo, so a retry can decide again.
-		s.mu.Lock()
-		if r.Version == snap.Version {
-			prev.Version = r.Version + 1
-			*r = prev
-			s.byKey[r.KeyID] = r.ID
-			s.saveLocked(r)
-		}
-		return refuse("could not persist", "keyir could not record the decision; nothing was done. Try again.")
-	}
-	s.mu.Lock()
-	if verb == "cancel" {
-		delete(s.secrets, r.ID)
-	}
-	s.wg.Add(1)
-	s.mu.Unlock()
-	if verb == "cancel" {
-		s.auditf(AuditEvent{Event: AuditCancellation, Transport: a.Transport, User: a.User, Channel: a.Channel, Request: r.ID, KeyID: snap.KeyID, Fingerprint: snap.Fingerprint})
-		go func() { defer s.wg.Done(); s.updatePlan(s.runCtx, snap) }()
-		return nil
-	}
-	s.auditf(AuditEvent{Event: AuditApproval, Transport: a.Transport, User: a.User, Channel: a.Channel, Request: r.ID, KeyID: snap.KeyID, Fingerprint: snap.Fingerprint, DryRun: snap.DryRun, RunID: snap.RunID})
-	go func() { defer s.wg.Done(); s.run(snap, secret) }()
-	return nil
-}
-
-// tell answers the clicker privately.
-func (s *Server) tell(a Action, text string) {
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = s.retry(ctx, func() error {
-			_, err := s.api.PostEphemeralContext(ctx, a.Channel, a.User, slack.MsgOptionText(text, false))
-			return err
-		})
-	}()
-}
-
-// respond posts an ephemeral message to a response_url.
-func (s *Server) respond(url, text string) {
-	if url == "" {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := slack.PostWebhookCustomHTTPContext(ctx, url, s.o.HTTPClient, &slack.WebhookMessage{Text: text, ResponseType: "ephemeral"}); err != nil {
-		s.logf("response_url: %v", err)
-	}
-}
-
-func (s *Server) expiryLoop() {
-	defer close(s.tickDone)
-	t := time.NewTicker(s.o.ExpiryTick)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.stopTick:
-			return
-		case <-t.C:
-			s.ExpireNow()
-		}
-	}
-}
-
-// ExpireNow expires every pending request past its expiry and updates its
-// message. The expiry loop calls it every tick.
-func (s *Server) ExpireNow() {
-	now := s.o.Now()
-	s.mu.Lock()
-	var exp []*Request
-	for _, r := range s.reqs {
-		if r.State == StatePending && !now.Before(r.Expires) {
-			s.expireLocked(r, "no approval within "+s.cfg.ApprovalExpiry.String())
-			exp = append(exp, r.clone())
-		}
-	}
-	s.wg.Add(len(exp))
-	s.unlockAndFlush()
-	for _, r := range exp {
-		go func() { defer s.wg.Done(); s.updatePlan(s.runCtx, r) }()
-	}
-}
-
-func (s *Server) expireLocked(r *Request, why string) {
-	r.State, r.Detail = StateExpired, why
-	s.releaseLocked(r)
-	delete(s.secrets, r.ID)
-	s.saveLocked(r)
-	s.auditLocked(AuditEvent{Event: AuditExpiry, Request: r.ID, User: r.Requester, Channel: r.Channel, KeyID: r.KeyID, Fingerprint: r.Fingerprint, Reason: why})
-}
-
 func (s *Server) releaseLocked(r *Request) {
 	if s.byKey[r.KeyID] == r.ID {
 		delete(s.byKey, r.KeyID)
@@ -804,49 +564,6 @@ func (s *Server) post(ctx context.Context, channel, thread, text string) {
 	if err != nil {
 		s.logf("posting to %s: %v", channel, err)
 	}
-}
-
-// status lists requests, or shows one by run id or request id.
-func (s *Server) status(a Args) Reply {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if a.RunID != "" {
-		for _, r := range s.reqs {
-			if r.RunID == a.RunID || r.ID == a.RunID {
-				return ephemeral("%s", statusText(r, s.steps[r.ID]))
-			}
-		}
-		return ephemeral("No run or request %s.", a.RunID)
-	}
-	var rs []*Request
-	for _, r := range s.reqs {
-		rs = append(rs, r)
-	}
-	sort.Slice(rs, func(i, j int) bool { return rs[i].Created.After(rs[j].Created) })
-	if len(rs) == 0 {
-		return ephemeral("No requests yet. %s", "Start one with `/keyir revoke <key or key id>`.")
-	}
-	var b strings.Builder
-	b.WriteString("*keyir requests* (newest first)\n")
-	for i, r := range rs {
-		if i == 10 {
-			fmt.Fprintf(&b, "… and %d older\n", len(rs)-10)
-			break
-		}
-		fmt.Fprintf(&b, "• %s — key `%s` — %s%s\n", r.ID, r.KeyID, describeState(r), runSuffix(r))
-	}
-	return ephemeral("%s", b.String())
-}
-
-func runSuffix(r *Request) string {
-	out := ""
-	if r.RunStatus != "" {
-		out += " — run " + r.RunID + " " + r.RunStatus
-	}
-	if r.State == StateInterrupted && r.RunDir != "" {
-		out += " — resume on the server: `keyir resume " + r.RunDir + "`"
-	}
-	return out
 }
 
 func (r *Request) clone() *Request {

@@ -53,14 +53,13 @@ func (s *Server) handleEnvelope(ctx context.Context, client *socketmode.Client, 
 	// A redelivered envelope (retry_attempt > 0) is acked again, not handled
 	// again.
 	if err := s.replay.admit(envelopeKey(req.EnvelopeID), -1); err != nil {
-		reason := "replayed envelope"
 		if !errors.Is(err, errReplayed) {
 			// Not recorded: not acked either, so Slack redelivers it.
 			s.logf("replay record: %v", err)
 			s.AuditVerificationFailure("socket", "replay record unavailable", "")
 			return
 		}
-		s.AuditVerificationFailure("socket", reason, "")
+		s.AuditVerificationFailure("socket", "replayed envelope", "")
 		_ = client.Ack(req)
 		return
 	}

@@ -131,12 +131,21 @@ func (w *serveCrashWorld) kill() {
 
 func (w *serveCrashWorld) post(path string, body string) (int, string) {
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	return w.postSigned(path, body, ts, serveSignature(ts, body))
+}
+
+func serveSignature(ts, body string) string {
 	m := hmac.New(sha256.New, []byte(serveSigning))
 	m.Write([]byte("v0:" + ts + ":" + body))
+	return "v0=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// postSigned posts body with the given timestamp and signature headers.
+func (w *serveCrashWorld) postSigned(path, body, ts, sig string) (int, string) {
 	req, _ := http.NewRequest("POST", "http://"+w.addr+path, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("X-Slack-Request-Timestamp", ts)
-	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(m.Sum(nil)))
+	req.Header.Set("X-Slack-Signature", sig)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		w.t.Fatal(err)
@@ -457,5 +466,53 @@ func TestServeRefusesLinkedSpecialOrHugeFiles(t *testing.T) {
 	// The link's target was not touched.
 	if b, _ := os.ReadFile(outside); !strings.Contains(string(b), "pending") {
 		t.Errorf("the link's target changed: %q", b)
+	}
+}
+
+// TestServeSIGKILLThenReplayIsRefused: keyir serve answers a /keyir revoke
+// and is killed at once (SIGKILL: no shutdown code runs). The identical
+// request sent to the restarted server, and again with its signature in
+// upper case, is refused: the record of it was on disk before the answer.
+// The key's first request is cancelled first, so only the replay record can
+// stop a second one.
+func TestServeSIGKILLThenReplayIsRefused(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess test")
+	}
+	w := newServeCrashWorld(t)
+	w.start()
+	body := url.Values{"team_id": {slacksim.DefaultTeamID}, "api_app_id": {slacksim.DefaultAppID}, "user_id": {"U0ALICE"},
+		"channel_id": {"C0INCIDENT"}, "command": {"/keyir"}, "text": {"revoke " + w.leakedID + " --dry-run"},
+		"response_url": {w.slack.NewResponseURL("", "C0INCIDENT", "U0ALICE")}}.Encode()
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	sig := serveSignature(ts, body)
+	if code, b := w.postSigned("/slack/commands", body, ts, sig); code != 200 {
+		t.Fatalf("first: %d %s", code, b)
+	}
+	w.request(chatops.StatePending) // its plan posted
+	w.kill()
+	w.start()
+	defer w.kill()
+	r := w.request(chatops.StatePending)
+	// Cancel it (dry run: the requester may), freeing the key.
+	p, _ := json.Marshal(map[string]any{
+		"type": "block_actions", "team": map[string]any{"id": slacksim.DefaultTeamID}, "api_app_id": slacksim.DefaultAppID,
+		"user": map[string]any{"id": "U0ALICE"}, "channel": map[string]any{"id": r.Channel},
+		"container":    map[string]any{"type": "message", "message_ts": r.MessageTS, "channel_id": r.Channel},
+		"response_url": w.slack.NewResponseURL("", r.Channel, "U0ALICE"), "trigger_id": "1.2.3",
+		"actions": []map[string]any{{"action_id": chatops.ActionCancel, "block_id": "keyir_approval", "value": r.ID, "type": "button", "action_ts": "1"}},
+	})
+	if code, b := w.post("/slack/interactions", url.Values{"payload": {string(p)}}.Encode()); code != 200 {
+		t.Fatalf("cancel: %d %s", code, b)
+	}
+	w.request(chatops.StateCancelled)
+	for _, s := range []string{sig, "v0=" + strings.ToUpper(strings.TrimPrefix(sig, "v0="))} {
+		if code, _ := w.postSigned("/slack/commands", body, ts, s); code != 401 {
+			t.Errorf("replay after SIGKILL (signature %.10s…): %d, want 401", s, code)
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	if files, _ := filepath.Glob(filepath.Join(w.dir, "data", "requests", "*.json")); len(files) != 1 {
+		t.Errorf("%d request files, want 1: the replay ran", len(files))
 	}
 }
