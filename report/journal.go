@@ -344,6 +344,11 @@ func Replay(run Run, events []Event) *Report {
 			}
 		case EventContainment:
 			applyContainment(rep, e)
+		case EventJournalRepaired:
+			// The repair is part of the story the report tells.
+			rep.Notes = append(rep.Notes, Note{Time: e.Time, Text: fmt.Sprintf(
+				"A crash left the journal's last line torn; the resume cut it off (%v bytes, SHA-256 %v) after line %v.",
+				e.Data["dropped_bytes"], e.Data["dropped_sha256"], e.Data["after_line"])})
 		case EventRunFinished:
 			finished = true
 			rep.Run.Finished = e.Time
