@@ -145,6 +145,14 @@ func TestOpenChecksUnfinishedRunAgainstTheJournal(t *testing.T) {
 			f.WriteString(`{"n":2,"time":"2025-03-04T05:06:09Z","kind":"http","data":{"page":2}}` + "\n")
 			f.Close()
 		}, nil},
+		"records appended to a finished step's evidence": {func(t *testing.T, dir string) {
+			f, _ := os.OpenFile(filepath.Join(dir, ev1), os.O_WRONLY|os.O_APPEND, 0)
+			f.WriteString(`{"n":2,"time":"2025-03-04T05:06:09Z","kind":"http","data":{"status":401}}` + "\n")
+			f.Close()
+		}, []string{"evidence/001-identify.jsonl", "its step had finished", "records added"}},
+		"evidence of a step that never started": {func(t *testing.T, dir string) {
+			os.WriteFile(filepath.Join(dir, EvidenceDir, "002-revoke.jsonl"), []byte("{}\n"), 0o600)
+		}, []string{"evidence/002-revoke.jsonl: a file this run did not write"}},
 		"journal line edited": {func(t *testing.T, dir string) {
 			p := filepath.Join(dir, JournalFile)
 			os.WriteFile(p, []byte(strings.Replace(readFile(t, p), `"status":"ok"`, `"status":"failed"`, 1)), 0o600)
