@@ -264,8 +264,8 @@ func sealState(events []Event) sealInfo {
 func recordedFiles(events []Event) (map[string]FileState, map[string]int) {
 	out, lines := map[string]FileState{}, map[string]int{}
 	for _, e := range events {
-		for name, fs := range e.Files {
-			out[name], lines[name] = fs, e.Seq
+		for name, state := range e.Files {
+			out[name], lines[name] = state, e.Seq
 		}
 	}
 	return out, lines

@@ -113,8 +113,8 @@ func (s *Store) Append(e Event) error {
 	s.size += int64(len(line))
 	s.seq = e.Seq
 	s.prev = lineHash(b)
-	for name, fs := range e.Files {
-		s.files[name].journaled = fs.SHA256
+	for name, state := range e.Files {
+		s.files[name].journaled = state.SHA256
 	}
 	return nil
 }
