@@ -53,7 +53,7 @@ var (
 func LoadFile(path string) (*Playbook, error) {
 	data, err := safefile.ReadFile(path, MaxSize)
 	if errors.Is(err, safefile.ErrTooLarge) {
-		return nil, fmt.Errorf("%w: a playbook is at most %d bytes", err, MaxSize)
+		return nil, fmt.Errorf("%w: a playbook larger than %d bytes is refused", err, MaxSize)
 	}
 	if err != nil {
 		return nil, err

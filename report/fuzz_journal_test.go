@@ -30,8 +30,9 @@ func FuzzReadJournal(f *testing.F) {
 	f.Add([]byte(`{"seq":1,"prev":""}` + "\n" + `{"seq":2,"prev":"x"}` + "\n"))
 	f.Add([]byte("\n\n"))
 	f.Add([]byte{})
+	// One directory per fuzzing process: its executions run one at a time.
+	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
-		dir := t.TempDir()
 		if err := os.WriteFile(filepath.Join(dir, JournalFile), data, 0o600); err != nil {
 			t.Fatal(err)
 		}

@@ -191,8 +191,12 @@ func CheckResume(dir string) (*ResumeCheck, error) {
 		names = append(names, name)
 	}
 	sort.Strings(names)
+	inflight := inFlightEvidence(j.events)
 	for _, name := range names {
-		if p := checkRecorded(dir, name, recorded[name], name == RunFile); p != "" {
+		// Only a step in flight when the process died may have written
+		// records after the last event; every other file is exactly as
+		// recorded.
+		if p := checkRecorded(dir, name, recorded[name], !inflight[name]); p != "" {
 			probs = append(probs, fmt.Sprintf("%s (recorded at %s line %d)", p, JournalFile, lines[name]))
 		}
 	}
@@ -200,7 +204,6 @@ func CheckResume(dir string) (*ResumeCheck, error) {
 	if err != nil {
 		return nil, err
 	}
-	expected := expectedEvidence(j.events)
 	for _, rel := range files {
 		base := path.Base(rel)
 		switch {
@@ -210,7 +213,7 @@ func CheckResume(dir string) (*ResumeCheck, error) {
 		case rel == FindingsFile || rel == ReportJSON || rel == ReportMD || rel == ReportHTML:
 			// Renderings of a seal that was retired, or of a Finish that
 			// died before sealing: the next Finish rewrites them.
-		case expected[rel]:
+		case inflight[rel]:
 			// Evidence of a step that was in flight when the process died,
 			// before any event recorded it.
 		default:
@@ -261,30 +264,43 @@ func sealState(events []Event) sealInfo {
 func recordedFiles(events []Event) (map[string]FileState, map[string]int) {
 	out, lines := map[string]FileState{}, map[string]int{}
 	for _, e := range events {
-		for name, fs := range e.Files {
-			out[name], lines[name] = fs, e.Seq
+		for name, state := range e.Files {
+			out[name], lines[name] = state, e.Seq
 		}
 	}
 	return out, lines
 }
 
-// expectedEvidence names the evidence files the plan's steps may write.
-func expectedEvidence(events []Event) map[string]bool {
-	out := map[string]bool{}
+// inFlightEvidence names the evidence files of the plan's steps that had
+// started and not finished when the journal ends: the only files that may
+// hold records no event has recorded yet.
+func inFlightEvidence(events []Event) map[string]bool {
+	names := map[int]string{}
+	last := map[int]EventType{}
 	for _, e := range events {
-		if e.Type == EventRunStarted {
+		switch e.Type {
+		case EventRunStarted:
 			for _, st := range e.Steps {
-				out[EvidenceName(st.Index, st.ID)] = true
+				names[st.Index] = EvidenceName(st.Index, st.ID)
 			}
+		case EventStepStarted, EventStepAttemptFailed, EventStepFinished:
+			last[e.Index] = e.Type
+		}
+	}
+	out := map[string]bool{}
+	for i, t := range last {
+		if t != EventStepFinished && names[i] != "" {
+			out[names[i]] = true
 		}
 	}
 	return out
 }
 
-// checkRecorded compares a file with its recorded state: exactly for a
-// whole file, the recorded prefix for an evidence file (a step in flight may
-// have appended records after the last event). It returns "" or the problem.
-func checkRecorded(dir, rel string, want FileState, whole bool) string {
+// checkRecorded compares a file with its recorded state: run.json exactly,
+// an evidence file by the recorded prefix, and with exact, by its size too
+// (only a step in flight may have appended records after the last event).
+// It returns "" or the problem.
+func checkRecorded(dir, rel string, want FileState, exact bool) string {
 	if !filepath.IsLocal(filepath.FromSlash(rel)) {
 		return fmt.Sprintf("%s: not a path inside the run directory", rel)
 	}
@@ -300,7 +316,10 @@ func checkRecorded(dir, rel string, want FileState, whole bool) string {
 	if err != nil {
 		return err.Error()
 	}
-	if whole {
+	if exact && fi.Size() > want.Size && rel != RunFile {
+		return fmt.Sprintf("%s: %d bytes, but its step had finished when the journal recorded %d (records added)", rel, fi.Size(), want.Size)
+	}
+	if rel == RunFile {
 		sum, err := hashFile(f.Name())
 		if err != nil {
 			return err.Error()

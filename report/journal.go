@@ -113,8 +113,8 @@ func (s *Store) Append(e Event) error {
 	s.size += int64(len(line))
 	s.seq = e.Seq
 	s.prev = lineHash(b)
-	for name, fs := range e.Files {
-		s.files[name].journaled = fs.SHA256
+	for name, state := range e.Files {
+		s.files[name].journaled = state.SHA256
 	}
 	return nil
 }
@@ -344,6 +344,11 @@ func Replay(run Run, events []Event) *Report {
 			}
 		case EventContainment:
 			applyContainment(rep, e)
+		case EventJournalRepaired:
+			// The repair is part of the story the report tells.
+			rep.Notes = append(rep.Notes, Note{Time: e.Time, Text: fmt.Sprintf(
+				"A crash left the journal's last line torn; the resume cut it off (%v bytes, SHA-256 %v) after line %v.",
+				e.Data["dropped_bytes"], e.Data["dropped_sha256"], e.Data["after_line"])})
 		case EventRunFinished:
 			finished = true
 			rep.Run.Finished = e.Time

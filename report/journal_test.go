@@ -2,6 +2,7 @@ package report
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,6 +88,9 @@ func TestJournalTornTailAndResume(t *testing.T) {
 	rep := Replay(s2.Run(), events)
 	if rep.Steps[0].Status != StepOK || rep.Run.Resumes != 1 || rep.Steps[0].Duration != time.Second {
 		t.Errorf("replay after resume: %+v", rep.Steps[0])
+	}
+	if len(rep.Notes) != 1 || !strings.Contains(rep.Notes[0].Text, fmt.Sprintf("torn; the resume cut it off (%d bytes", len(dropped))) {
+		t.Errorf("the report does not tell of the repair: %+v", rep.Notes)
 	}
 }
 

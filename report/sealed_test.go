@@ -145,6 +145,17 @@ func TestOpenChecksUnfinishedRunAgainstTheJournal(t *testing.T) {
 			f.WriteString(`{"n":2,"time":"2025-03-04T05:06:09Z","kind":"http","data":{"page":2}}` + "\n")
 			f.Close()
 		}, nil},
+		"records appended to a finished step's evidence": {func(t *testing.T, dir string) {
+			f, _ := os.OpenFile(filepath.Join(dir, ev1), os.O_WRONLY|os.O_APPEND, 0)
+			f.WriteString(`{"n":2,"time":"2025-03-04T05:06:09Z","kind":"http","data":{"status":401}}` + "\n")
+			f.Close()
+		}, []string{"evidence/001-identify.jsonl", "its step had finished", "records added"}},
+		"evidence of a step that never started": {func(t *testing.T, dir string) {
+			os.WriteFile(filepath.Join(dir, EvidenceDir, "002-revoke.jsonl"), []byte("{}\n"), 0o600)
+		}, []string{"evidence/002-revoke.jsonl: a file this run did not write"}},
+		"a temporary file an interrupted write left": {func(t *testing.T, dir string) {
+			os.WriteFile(filepath.Join(dir, ".run.json.tmp-123"), []byte("{half"), 0o600)
+		}, nil},
 		"journal line edited": {func(t *testing.T, dir string) {
 			p := filepath.Join(dir, JournalFile)
 			os.WriteFile(p, []byte(strings.Replace(readFile(t, p), `"status":"ok"`, `"status":"failed"`, 1)), 0o600)
@@ -161,6 +172,16 @@ func TestOpenChecksUnfinishedRunAgainstTheJournal(t *testing.T) {
 				s.Close()
 				if _, verr := Verify(dir); !errors.Is(verr, ErrNoManifest) || !strings.Contains(verr.Error(), "keyir resume") {
 					t.Errorf("Verify on a resumable run: %v", verr)
+				}
+				if _, err := os.Lstat(filepath.Join(dir, ".run.json.tmp-123")); err == nil {
+					t.Error("a leftover temporary file stayed in the run directory")
+				}
+				if strings.Contains(name, "temporary") {
+					events, _, _ := ReadJournal(dir)
+					last := events[len(events)-1]
+					if last.Type != EventNote || last.Data["removed"] == nil {
+						t.Errorf("the removal is not journaled: %+v", last)
+					}
 				}
 				return
 			}

@@ -176,8 +176,8 @@ func Open(dir string) (*Store, error) {
 	}
 	// What the journal already records about the files is the baseline:
 	// only changes from here on are journaled again.
-	for name, fs := range chk.recorded {
-		s.files[name] = &fileTrack{size: fs.Size, sum: fs.SHA256, journaled: fs.SHA256}
+	for name, state := range chk.recorded {
+		s.files[name] = &fileTrack{size: state.Size, sum: state.SHA256, journaled: state.SHA256}
 	}
 	if fi, err := f.Stat(); err != nil || fi.Size() != chk.journal.fileSize {
 		f.Close()
@@ -189,15 +189,49 @@ func Open(dir string) (*Store, error) {
 			return nil, err
 		}
 	}
-	for _, tmp := range chk.Leftovers {
-		// Temporary files of an atomic write the crash interrupted: never
-		// renamed into place, so no report names them; MANIFEST must not.
-		if err := os.Remove(filepath.Join(dir, filepath.FromSlash(tmp))); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			f.Close()
-			return nil, fmt.Errorf("remove leftover %s: %w", tmp, err)
-		}
+	if err := s.removeLeftovers(chk.Leftovers); err != nil {
+		f.Close()
+		return nil, err
 	}
 	return s, nil
+}
+
+// removeLeftovers deletes the temporary files of atomic writes a crash
+// interrupted (never renamed into place, so no report names them, and
+// MANIFEST must not), and a MANIFEST a resume already retired in the
+// journal. Each temporary file is journaled first with its size and
+// SHA-256, so nothing leaves the directory unrecorded.
+func (s *Store) removeLeftovers(names []string) error {
+	removed := map[string]any{}
+	for _, rel := range names {
+		if rel == ManifestFile {
+			continue
+		}
+		p := filepath.Join(s.dir, filepath.FromSlash(rel))
+		sum, err := hashFile(p)
+		if err != nil {
+			return err
+		}
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		removed[rel] = FileState{Size: fi.Size(), SHA256: sum}
+	}
+	if len(removed) > 0 {
+		if err := s.Append(Event{Type: EventNote, Note: &Note{Text: "Removed temporary files an interrupted write left behind (never part of the report)."}, Data: map[string]any{"removed": removed}}); err != nil {
+			return err
+		}
+	}
+	for _, rel := range names {
+		if err := os.Remove(filepath.Join(s.dir, filepath.FromSlash(rel))); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove leftover %s: %w", rel, err)
+		}
+	}
+	if len(names) > 0 {
+		return safefile.SyncDir(s.dir)
+	}
+	return nil
 }
 
 // Resumed journals a resume (run_resumed, with run as it is now) and, for a

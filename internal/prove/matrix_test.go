@@ -2,6 +2,7 @@ package prove
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/keyir/keyir/playbook"
+	"github.com/keyir/keyir/report"
 	sgsim "github.com/keyir/keyir/sim/sendgrid"
 )
 
@@ -256,16 +258,26 @@ func runCell(t *testing.T, step string, f fault, transient bool) (c cell) {
 		}
 		return fail("exit %d, want %d; steps: %s", c.got, c.want, strings.Join(failed, " "))
 	}
+	// A run that finished (not interrupted, not stopped by a critical
+	// failure) is sealed: resume must refuse it and leave it as it is.
+	st := res.Report.Run.Status
+	sealed := st != report.RunInterrupted && st != report.RunFailed
 	res2, err := w.resume(ctx, res.Dir)
-	if err != nil {
+	var se *report.SealedError
+	switch {
+	case sealed && errors.As(err, &se):
+		res2 = res
+	case sealed:
+		return fail("resume of a sealed run (%s): %v, want it refused as sealed", st, err)
+	case err != nil:
 		return fail("resume: %v", err)
 	}
 	c.resumed = res2.ExitCode
 	wantResume := c.got
-	if c.got == 4 || c.got == 1 {
+	if !sealed && (c.got == 4 || c.got == 1) {
 		wantResume = 0 // the critical step reran against a healthy API
 	}
-	if lyingNotFound(step, f, transient) {
+	if !sealed && lyingNotFound(step, f, transient) {
 		wantResume = 4
 	}
 	if c.resumed != wantResume {
