@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/keyir/keyir/actions"
@@ -78,7 +79,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	sc, ok := sgsim.LookupScenario(o.Scenario)
 	if !ok {
-		return nil, &playbook.UsageError{Err: fmt.Errorf("no drill scenario %q (scenarios: %v)", o.Scenario, ScenarioNames())}
+		return nil, &playbook.UsageError{Err: fmt.Errorf("no drill scenario %q%s (scenarios: %s)", o.Scenario, actions.Suggest(o.Scenario, ScenarioNames()), strings.Join(ScenarioNames(), ", "))}
 	}
 	if o.Now == nil {
 		o.Now = time.Now

@@ -55,6 +55,10 @@ type app struct {
 	red    *redact.Redactor
 	out    *redact.Writer
 	errOut *redact.Writer
+	// notFound is the error of an unknown command or subcommand, recorded by
+	// CommandNotFound (which urfave/cli lets return nothing) so run prints it
+	// once and exits 2.
+	notFound error
 }
 
 func newApp(e env) *app {
@@ -83,14 +87,14 @@ func (a *app) cli() *cli.App {
 		Name:                 "keyir",
 		Usage:                "contain a leaked API key, assess it, notify, and keep the evidence",
 		Version:              version,
-		HideVersion:          true,
+		HideVersion:          false,
 		Writer:               a.out,
 		ErrWriter:            a.errOut,
 		EnableBashCompletion: false,
 		// Errors are mapped to exit codes by exitCode, not by urfave/cli.
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
-			return usageErr(err)
+			return flagUsageErr(c.App.Flags, "keyir --help", err)
 		},
 		Commands: []*cli.Command{
 			a.runCommand(),
@@ -108,7 +112,9 @@ func (a *app) cli() *cli.App {
 		},
 		CommandNotFound: func(c *cli.Context, name string) {
 			a.red.AddShapes(name) // a key pasted where the command goes
-			fmt.Fprintf(a.errOut, "keyir: unknown command %q (see keyir help)\n", name)
+			if a.notFound == nil {
+				a.notFound = unknownCommand(c, name)
+			}
 		},
 	}
 }
@@ -116,10 +122,19 @@ func (a *app) cli() *cli.App {
 // run executes the command line and returns the exit code.
 func (a *app) run(ctx context.Context, args []string) int {
 	app := a.cli()
-	setUsageErrors(app.Commands)
-	err := app.RunContext(ctx, interleave(app.Commands, args))
-	if err == nil && len(args) > 1 && !knownCommand(args[1]) && !strings.HasPrefix(args[1], "-") {
-		err = usageErr(fmt.Errorf("unknown command %q", args[1]))
+	setUsageErrors(app.Commands, "keyir")
+	a.describe(app)
+	var err error
+	if len(args) >= 3 && (args[1] == "help" || args[1] == "h") && args[2] == "exit-codes" {
+		err = a.printExitCodes()
+	} else {
+		err = app.RunContext(ctx, interleave(app.Commands, helpOnly(app.Commands, args)))
+	}
+	if a.notFound != nil {
+		err = a.notFound
+	}
+	if err == nil && len(args) > 1 && !strings.HasPrefix(args[1], "-") && find(app.Commands, args[1]) == nil && args[1] != "help" && args[1] != "h" {
+		err = unknownCommand(nil, args[1])
 	}
 	code := exitCode(err)
 	if err != nil && !isReported(err) {
@@ -135,21 +150,15 @@ func (a *app) run(ctx context.Context, args []string) int {
 	return code
 }
 
-// setUsageErrors makes a flag error of any command a usage error (exit 2);
-// urfave/cli calls only the command's own OnUsageError for those.
-func setUsageErrors(cmds []*cli.Command) {
+// setUsageErrors makes a flag error of any command a usage error (exit 2)
+// with a suggestion; urfave/cli calls only the command's own OnUsageError.
+func setUsageErrors(cmds []*cli.Command, path string) {
 	for _, c := range cmds {
-		c.OnUsageError = func(_ *cli.Context, err error, _ bool) error { return usageErr(err) }
-		setUsageErrors(c.Subcommands)
+		c := c
+		help := path + " " + c.Name + " --help"
+		c.OnUsageError = func(_ *cli.Context, err error, _ bool) error { return flagUsageErr(c.Flags, help, err) }
+		setUsageErrors(c.Subcommands, path+" "+c.Name)
 	}
-}
-
-func knownCommand(name string) bool {
-	switch name {
-	case "run", "drill", "resume", "validate", "playbooks", "actions", "report", "inventory", "doctor", "sim", "serve", "version", "help", "h":
-		return true
-	}
-	return false
 }
 
 // operator names who ran keyir, for run.json. A key pasted into

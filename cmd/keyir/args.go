@@ -74,3 +74,32 @@ func takesValue(cmd *cli.Command, name string) bool {
 	}
 	return false
 }
+
+// helpOnly reduces a command line that asks for help anywhere (before "--")
+// to the command path and --help: `keyir run --help sendgrid-key-compromise`
+// is a request for run's help, not for the help of a subcommand named
+// sendgrid-key-compromise.
+func helpOnly(cmds []*cli.Command, args []string) []string {
+	asked := false
+	for _, a := range args[1:] {
+		if a == "--" {
+			break
+		}
+		if a == "--help" || a == "-h" {
+			asked = true
+		}
+	}
+	if !asked {
+		return args
+	}
+	out := []string{args[0]}
+	for _, a := range args[1:] {
+		next := find(cmds, a)
+		if next == nil {
+			break
+		}
+		out = append(out, a)
+		cmds = next.Subcommands
+	}
+	return append(out, "--help")
+}

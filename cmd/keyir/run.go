@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -37,11 +38,11 @@ type runOptions struct {
 // inputFlags map convenience flags to playbook inputs of the same meaning.
 var inputFlags = []struct{ flag, input, usage string }{
 	{"key-id", "key_id", "the leaked key's id (the middle segment of SG.<id>.<secret>), when the key itself is not at hand"},
-	{"window-start", "window_start", "start of the exposure window, RFC 3339 (default: 7 days before its end)"},
-	{"window-end", "window_end", "end of the exposure window, RFC 3339 (default: now)"},
+	{"window-start", "window_start", "start of the exposure window: RFC 3339, a date (UTC), or a duration back from its end such as 72h or 7d (default: 7d)"},
+	{"window-end", "window_end", "end of the exposure window: RFC 3339, a date (UTC), or a duration back from now (default: now)"},
 	{"subuser", "subuser", "the SendGrid subuser the key belongs to"},
 	{"region", "region", "SendGrid region: global or eu"},
-	{"baseline", "baseline", "inventory baseline file saved by `keyir inventory save`"},
+	{"baseline", "baseline", "inventory baseline `FILE` saved by keyir inventory save"},
 }
 
 func commonRunFlags() []cli.Flag {
@@ -120,6 +121,9 @@ func (a *app) runPlaybook(ctx context.Context, o runOptions) error {
 	}
 	given, err := a.givenInputs(pb, o.inputs, o.flagInputs, o.keyFrom)
 	if err != nil {
+		return err
+	}
+	if err := normaliseTimes(pb, given, time.Now()); err != nil {
 		return err
 	}
 	// Before anything is written or sent (the runner checks again, for
@@ -243,6 +247,9 @@ func (a *app) givenInputs(pb *playbook.Playbook, raw []string, flagInputs map[st
 		}
 		key, err := a.readKey(keyFrom)
 		if err != nil {
+			return nil, err
+		}
+		if err := checkKeyKind(pb, key); err != nil {
 			return nil, err
 		}
 		given["key"] = key
