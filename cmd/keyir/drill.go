@@ -128,24 +128,24 @@ func (a *app) listScenarios() error {
 
 // drillJSON is what `keyir drill --output json` prints.
 type drillJSON struct {
-	Scenario          string   `json:"scenario"`
-	RunID             string   `json:"run_id"`
-	ReportDir         string   `json:"report_dir"`
-	ExitCode          int      `json:"exit_code"`
-	TimeToContainment int64    `json:"time_to_containment_ms"`
-	Containment       string   `json:"containment"`
+	Scenario          string `json:"scenario"`
+	RunID             string `json:"run_id"`
+	ReportDir         string `json:"report_dir"`
+	ExitCode          int    `json:"exit_code"`
+	TimeToContainment int64  `json:"time_to_containment_ms"`
+	Containment       string `json:"containment"`
 	// WantContainment and WantExitCode are the scenario's ground truth.
 	WantContainment string `json:"want_containment"`
 	WantExitCode    int    `json:"want_exit_code"`
 	// EmailsCaptured is how many mails the email channel sent into the
 	// SendGrid simulator (a drill never sends real mail).
-	EmailsCaptured int `json:"emails_captured"`
-	StepsPassed       int      `json:"steps_passed"`
-	StepsTotal        int      `json:"steps_total"`
-	FindingsExpected  int      `json:"findings_expected"`
-	FindingsFound     int      `json:"findings_found"`
-	Missed            []string `json:"missed"`
-	ManifestHead      string   `json:"manifest_head"`
+	EmailsCaptured   int      `json:"emails_captured"`
+	StepsPassed      int      `json:"steps_passed"`
+	StepsTotal       int      `json:"steps_total"`
+	FindingsExpected int      `json:"findings_expected"`
+	FindingsFound    int      `json:"findings_found"`
+	Missed           []string `json:"missed"`
+	ManifestHead     string   `json:"manifest_head"`
 	// SlackMessages is how many messages the drill channel holds (thread
 	// replies included); SlackCalls how many Web API calls the run made.
 	SlackMessages int      `json:"slack_messages"`

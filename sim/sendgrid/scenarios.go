@@ -26,7 +26,7 @@ type Fixture struct {
 	// with key_id (--key-id) and never gives the playbook the key itself.
 	IDOnly      bool
 	WindowStart time.Time
-	WindowEnd    time.Time
+	WindowEnd   time.Time
 	// Attack applies what the key's holder did that a baseline taken before
 	// the leak would not show (new keys, invites, webhooks …). A drill saves
 	// its baseline first, then applies it; nil when there is nothing to add.
