@@ -65,13 +65,14 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 	if now == nil {
 		now = time.Now
 	}
-	owner, known := recordedOwner(env, ki.ID)
+	steps := journalSteps(env) // read once: the journal is replayed from disk
+	owner, known := ownerIn(steps, env.Step, ki.ID)
 	if !known && a.Subuser != "" {
 		owner, known = hintAccount(a.Subuser, a.Region), true
 	} else if known && a.Region != "" && owner.Subuser == a.Subuser {
 		owner.Region = a.Region
 	}
-	rev := stepOutputs(env, "sendgrid.revoke_key", ki.ID)
+	rev := outputsIn(steps, env.Step, "sendgrid.revoke_key", ki.ID)
 	missing := listHas(rev["not_found"], ki.ID)
 	searched := intOf(rev["subusers_searched"])
 	where := "the account that held it"

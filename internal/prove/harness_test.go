@@ -21,6 +21,7 @@ import (
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
 	sgsim "github.com/keyir/keyir/sim/sendgrid"
+	"github.com/keyir/keyir/sim/sendgrid/contract"
 	slacksim "github.com/keyir/keyir/sim/slack"
 )
 
@@ -33,7 +34,19 @@ func TestMain(m *testing.M) {
 		MaxRateWait: 20 * time.Millisecond, MaxRateRetries: 12, MaxTransientRetries: 3,
 		BackoffBase: 2 * time.Millisecond, BackoffMax: 10 * time.Millisecond,
 	})
+	// Every request a proof sends to the simulator must be one the official
+	// spec declares (contract.RunMain's check, with the policy above).
+	if err := contract.Install(); err != nil {
+		fmt.Fprintln(os.Stderr, "sendgrid contract:", err)
+		os.Exit(1)
+	}
 	code := m.Run()
+	if vs := sgsim.ContractViolations(); len(vs) > 0 {
+		fmt.Fprint(os.Stderr, contract.Report(vs))
+		if code == 0 {
+			code = 1
+		}
+	}
 	restore()
 	if keyirBin != "" { // built by a benchmark
 		os.RemoveAll(filepath.Dir(keyirBin))
@@ -58,6 +71,7 @@ type world struct {
 	t        testing.TB
 	sg       *sgsim.Server
 	sgURL    string
+	sgEU     string
 	fx       *sgsim.Fixture
 	leakedID string
 	keysAt   []string // ids of the live keys before any run
@@ -81,12 +95,12 @@ func newWorld(t testing.TB) *world {
 	fx.Config.Limits = nil // rate limits are their own scenario; faults are the subject here
 	w := &world{t: t, fx: fx, reports: t.TempDir()}
 	w.sg = sgsim.New(fx.State, fx.Config)
-	base, shutdown, err := sgsim.Listen("127.0.0.1:0", w.sg)
+	hosts, err := sgsim.ListenHosts("127.0.0.1:0", "127.0.0.1:0", w.sg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { shutdown(context.Background()) })
-	w.sgURL = base
+	t.Cleanup(func() { hosts.Shutdown(context.Background()) })
+	w.sgURL, w.sgEU = hosts.URL, hosts.EUURL
 	w.leakedID = strings.Split(fx.LeakedKey, ".")[1]
 	for _, sub := range append([]string{""}, subusers(fx.State)...) {
 		for _, k := range fx.State.Keys(sub) {
@@ -100,8 +114,9 @@ func newWorld(t testing.TB) *world {
 	w.slackAPI = hs.URL + "/api/"
 	w.env = map[string]string{
 		"SENDGRID_API_KEY": fx.ResponderKey,
-		"SENDGRID_API_URL": base,
-		"SLACK_BOT_TOKEN":  w.slack.BotToken(),
+		"SENDGRID_API_URL":    w.sgURL,
+		"SENDGRID_API_URL_EU": w.sgEU,
+		"SLACK_BOT_TOKEN":     w.slack.BotToken(),
 	}
 	return w
 }
