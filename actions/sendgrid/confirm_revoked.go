@@ -100,6 +100,14 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 		probe = func(ctx context.Context) (bool, string, error) {
 			h := askLiveness(ctx, env, key, regions)
 			l := h.verdict(region)
+			for _, r := range regions {
+				// A host that is not configured stays so: polling on
+				// would only wait out the timeout.
+				var uh *UnknownHostError
+				if l.Status != StatusDead && errors.As(h.Err[r], &uh) {
+					return false, h.describe(), h.Err[r]
+				}
+			}
 			if l.Status == StatusUnknown && len(regions) == 1 && h.Err[regions[0]] != nil {
 				return false, "", h.Err[regions[0]]
 			}
@@ -183,6 +191,13 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 		}
 		if err != nil {
 			lastErr, last = err, "error"
+			if what != "" {
+				last = what
+			}
+			var uh *UnknownHostError
+			if errors.As(err, &uh) {
+				break
+			}
 		} else {
 			last = what
 		}
