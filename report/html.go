@@ -154,8 +154,14 @@ func buildHTMLView(rep *Report, dir string) (*htmlView, error) {
 
 	// The leaked key, from the steps that identified and described it.
 	id := outputsOf(rep, "sendgrid.identify_key")
-	live := outputsOf(rep, "sendgrid.key_liveness")
-	snap := outputsOf(rep, "sendgrid.snapshot_key")
+	// sendgrid.locate_key reads liveness and the snapshot at once; older
+	// playbooks (and custom ones) have the two separate steps.
+	live := outputsOf(rep, "sendgrid.locate_key")
+	snap := live
+	if live == nil {
+		live = outputsOf(rep, "sendgrid.key_liveness")
+		snap = outputsOf(rep, "sendgrid.snapshot_key")
+	}
 	keyType := str(snap["key_type"])
 	if keyType == "" {
 		keyType = str(live["key_type"])
@@ -167,6 +173,16 @@ func buildHTMLView(rep *Report, dir string) (*htmlView, error) {
 		{"Key type", keyType},
 		{"Risk", str(snap["risk"])},
 		{"State at start", str(live["status"])},
+	}
+	if known, _ := snap["owner_known"].(bool); known {
+		held := "the parent account"
+		if sub := str(snap["owner"]); sub != "" {
+			held = "subuser " + sub
+		}
+		if r := str(snap["owner_region"]); r != "" {
+			held += " (" + r + " region)"
+		}
+		v.Key = append(v.Key, kv{"Held by", held})
 	}
 	if v.Key[0].V == "" {
 		v.Key[0].V = r.Inputs["key_id"]

@@ -38,6 +38,9 @@ if [ -n "$curl_ms" ]; then
 else
   row "time to containment, whole run from start, 50 ms latency" "$(metric FullRunContainment50ms ttc-ms)" ms "$(metric FullRunContainment50ms nethttp-delete-ms)" "one bare DELETE with net/http at 50 ms (no curl)"
 fi
+# The target: three round trips (liveness and snapshot at once, the DELETE,
+# the key's own 401) plus 15 ms.
+row "time to containment, whole run, against its target" "$(metric FullRunContainment50ms ttc-ms)" ms 165 "3 RTT + 15 ms at 50 ms"
 row "time to containment, revoke + confirm steps only, 50 ms" "$(metric Containment50ms ttc-ms)" ms "$(metric Containment50ms bare-delete-ms)" "one bare DELETE, same client"
 row "1,000 keys revoked under a 100/s limit ($(metric Revoke1000 429s) answers 429)" "$(metric Revoke1000 wall-s)" s "$(metric Revoke1000 floor-s)" "1000 / 100 per s"
 row "Email Activity queries to retrieve 100,000 messages" "$(metric Activity100k queries/op)" queries "$(metric Activity100k ideal-queries/op)" "ceil(N/1000)"

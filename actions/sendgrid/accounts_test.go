@@ -537,3 +537,32 @@ func TestEUHostUnknownBehindASimulator(t *testing.T) {
 		t.Fatalf("dead on one host of two: %+v", v)
 	}
 }
+
+// A key no account holds, behind a simulator without SENDGRID_API_URL_EU:
+// its global 401 is no proof (it could live on the EU host), and the
+// confirmation says why at once instead of polling out its timeout.
+func TestUnknownEUHostFailsFastAndHonestly(t *testing.T) {
+	f := newFixture(t, nil)
+	gone := sgsim.NewKey(f.rng, "gone", nil) // never added: 401 everywhere
+	env, rec := f.env(report.ModeLive)
+	getenv := env.Getenv
+	env.Getenv = func(k string) string {
+		if k == EnvAPIURLEU {
+			return ""
+		}
+		return getenv(k)
+	}
+	out, err := run(t, env, "sendgrid.revoke_key", map[string]any{"key_id": gone.ID})
+	if err != nil || !slices.Contains(out["not_found"].([]string), gone.ID) {
+		t.Fatalf("revoke: %v %v", out, err)
+	}
+	withJournal(env, step("revoke", "sendgrid.revoke_key", out))
+	start := time.Now()
+	cout, err := run(t, env, "sendgrid.confirm_revoked", map[string]any{"key": gone.Token(), "interval": "50ms", "timeout": "20s"})
+	if err == nil || cout["confirmed"] != false || time.Since(start) > 5*time.Second {
+		t.Fatalf("confirm: %v %v after %s", cout, err, time.Since(start))
+	}
+	if c := rec.containment; len(c) != 1 || c[0].Status == report.ContainmentConfirmed || !strings.Contains(c[0].Detail, "eu host") {
+		t.Fatalf("containment: %+v", c)
+	}
+}

@@ -65,13 +65,14 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 	if now == nil {
 		now = time.Now
 	}
-	owner, known := recordedOwner(env, ki.ID)
+	steps := journalSteps(env) // read once: the journal is replayed from disk
+	owner, known := ownerIn(steps, env.Step, ki.ID)
 	if !known && a.Subuser != "" {
 		owner, known = hintAccount(a.Subuser, a.Region), true
 	} else if known && a.Region != "" && owner.Subuser == a.Subuser {
 		owner.Region = a.Region
 	}
-	rev := stepOutputs(env, "sendgrid.revoke_key", ki.ID)
+	rev := outputsIn(steps, env.Step, "sendgrid.revoke_key", ki.ID)
 	missing := listHas(rev["not_found"], ki.ID)
 	searched := intOf(rev["subusers_searched"])
 	where := "the account that held it"
@@ -99,6 +100,14 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 		probe = func(ctx context.Context) (bool, string, error) {
 			h := askLiveness(ctx, env, key, regions)
 			l := h.verdict(region)
+			for _, r := range regions {
+				// A host that is not configured stays so: polling on
+				// would only wait out the timeout.
+				var uh *UnknownHostError
+				if l.Status != StatusDead && errors.As(h.Err[r], &uh) {
+					return false, h.describe(), h.Err[r]
+				}
+			}
 			if l.Status == StatusUnknown && len(regions) == 1 && h.Err[regions[0]] != nil {
 				return false, "", h.Err[regions[0]]
 			}
@@ -182,6 +191,13 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 		}
 		if err != nil {
 			lastErr, last = err, "error"
+			if what != "" {
+				last = what
+			}
+			var uh *UnknownHostError
+			if errors.As(err, &uh) {
+				break
+			}
 		} else {
 			last = what
 		}

@@ -16,29 +16,33 @@ type KeyDetails struct {
 	// Type is full, billing or restricted; Found is false on a 404.
 	Type  string
 	Found bool
+	// Subuser and Region name the account that holds the key ("" for the
+	// parent).
+	Subuser string
+	Region  string
 }
 
 // DescribeKey reads a key's name and scopes with the responder key
 // (SENDGRID_API_KEY, or _FILE, through env), for callers outside a run such
-// as the Slack approval message. A 404 is not an error: Found is false.
+// as the Slack approval message, from whichever account holds it. A key no
+// account holds is not an error: Found is false.
 func DescribeKey(ctx context.Context, env *actions.Env, keyID, subuser, region string) (KeyDetails, error) {
 	if err := checkKeyID("key_id", keyID); err != nil {
 		return KeyDetails{}, err
 	}
-	c, err := newClient(env, region, subuser)
+	c, err := newClient(env, RegionGlobal, "")
 	if err != nil {
 		return KeyDetails{}, err
 	}
-	k, err := getKey(ctx, c, keyID)
-	switch statusOf(err) {
-	case 0:
-		if err != nil {
-			return KeyDetails{}, err
-		}
-	case 404:
-		return KeyDetails{ID: keyID}, nil
-	default:
+	// The key may live in any subuser: the one named is only where to look
+	// first.
+	loc, err := locateKey(ctx, c, keyID, hintAccount(subuser, region))
+	if err != nil {
 		return KeyDetails{}, fmt.Errorf("reading key %s: %w", keyID, err)
 	}
-	return KeyDetails{ID: keyID, Name: k.Name, Scopes: k.Scopes, Type: KeyType(k.Scopes), Found: true}, nil
+	if !loc.Found {
+		return KeyDetails{ID: keyID}, nil
+	}
+	k := loc.Key
+	return KeyDetails{ID: keyID, Name: k.Name, Scopes: k.Scopes, Type: KeyType(k.Scopes), Found: true, Subuser: loc.Account.Subuser, Region: normRegion(loc.Account.Region)}, nil
 }

@@ -101,7 +101,7 @@ func (a *Identify) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 		env.Redactor.Add(strings.TrimSpace(a.Key))
 	}
 	if !ki.HasSecret && env.Recorder != nil {
-		env.Recorder.Note("only the key id is known: liveness cannot be tested with the key itself; containment will be confirmed with the responder key (weaker proof)")
+		env.Recorder.Note("only the key id is known: keyir can revoke the key by its id, but without its secret nothing can prove it no longer authenticates; containment will be reported as revoked_unproven, never confirmed")
 	}
 	return actions.Outputs{"key_id": ki.ID, "fingerprint": ki.Fingerprint, "has_secret": ki.HasSecret}, nil
 }

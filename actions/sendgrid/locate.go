@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/report"
 )
 
 // Account is one SendGrid account keyir can act in: the parent (Subuser
@@ -352,22 +353,32 @@ func (h hostLiveness) describe() string {
 
 // --- the owner recorded in the journal ----------------------------------
 
+// journalSteps returns the steps of this run so far, as the journal has
+// them (nil outside a run).
+func journalSteps(env *actions.Env) []report.Step {
+	if env.Report == nil {
+		return nil
+	}
+	rep, err := env.Report()
+	if err != nil || rep == nil {
+		return nil
+	}
+	return rep.Steps
+}
+
 // recordedOwner returns the owner of key id recorded by an earlier step of
 // this run (locate or revoke outputs in the journal), so a revoke, a
 // confirmation or a resume goes straight to the account that holds it.
 func recordedOwner(env *actions.Env, id string) (Account, bool) {
-	if env.Report == nil {
-		return Account{}, false
-	}
-	rep, err := env.Report()
-	if err != nil || rep == nil {
-		return Account{}, false
-	}
+	return ownerIn(journalSteps(env), env.Step, id)
+}
+
+func ownerIn(steps []report.Step, self, id string) (Account, bool) {
 	var acct Account
 	found := false
-	for _, s := range rep.Steps {
+	for _, s := range steps {
 		o := s.Outputs
-		if o == nil || s.ID == env.Step {
+		if o == nil || s.ID == self {
 			continue
 		}
 		known, _ := o["owner_known"].(bool)
@@ -382,19 +393,12 @@ func recordedOwner(env *actions.Env, id string) (Account, bool) {
 	return acct, found
 }
 
-// stepOutputs returns the outputs of the last finished step of this run
-// that ran action and is about key id.
-func stepOutputs(env *actions.Env, action, id string) map[string]any {
-	if env.Report == nil {
-		return nil
-	}
-	rep, err := env.Report()
-	if err != nil || rep == nil {
-		return nil
-	}
+// outputsIn returns the outputs of the last step in steps (other than
+// self) that ran action and is about key id.
+func outputsIn(steps []report.Step, self, action, id string) map[string]any {
 	var out map[string]any
-	for _, s := range rep.Steps {
-		if s.Action != action || s.Outputs == nil || s.ID == env.Step {
+	for _, s := range steps {
+		if s.Action != action || s.Outputs == nil || s.ID == self {
 			continue
 		}
 		if kid, _ := s.Outputs["key_id"].(string); kid == id {

@@ -120,7 +120,10 @@ func (a *Locate) Run(ctx context.Context, env *actions.Env) (actions.Outputs, er
 	ownerOutputs(out, a.KeyID, loc, loc.Found)
 
 	// Liveness: with the owner known, its host is the one that counts.
+	// One note for both reads: every journal line is an fsync on the way
+	// to the DELETE.
 	var l liveness
+	var said []string
 	if key != "" {
 		region := ""
 		if loc.Found {
@@ -138,19 +141,22 @@ func (a *Locate) Run(ctx context.Context, env *actions.Env) (actions.Outputs, er
 		}
 		switch l.Status {
 		case StatusLive:
-			note(env, fmt.Sprintf("the leaked key is LIVE (%s)", live.describe()))
+			said = append(said, fmt.Sprintf("the leaked key is LIVE (%s)", live.describe()))
 		case StatusDead:
-			note(env, fmt.Sprintf("the leaked key is refused (%s)", live.describe()))
+			said = append(said, fmt.Sprintf("the leaked key is refused (%s)", live.describe()))
 		default:
-			note(env, fmt.Sprintf("liveness unknown (%s)", live.describe()))
+			said = append(said, fmt.Sprintf("liveness unknown (%s)", live.describe()))
 		}
 	} else {
-		note(env, "liveness unknown: only the key id is known, and only the key itself can prove it is live or dead")
+		said = append(said, "liveness unknown: only the key id is known, and only the key itself can prove it is live or dead")
 	}
+	if loc.Found {
+		said = append(said, fmt.Sprintf("key %s is held by %s", a.KeyID, loc.Account))
+	}
+	note(env, strings.Join(said, "; "))
 
 	switch {
 	case loc.Found:
-		note(env, fmt.Sprintf("key %s is held by %s", a.KeyID, loc.Account))
 		a.blastRadius(env, loc, out)
 	case lerr != nil && statusOf(lerr) == 403:
 		notAssessable(env, "api_key", "the responder key may not read API keys or list subusers (api_keys.read, subusers.read)", lerr)

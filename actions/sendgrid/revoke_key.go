@@ -243,7 +243,10 @@ feed:
 	switch {
 	case planned:
 		note(env, fmt.Sprintf("DRY RUN: %d key deletion(s) planned, none sent", len(ids)-len(failed)-len(already)-len(revoked)))
-	case len(revoked) > 0:
+	case len(revoked) > 1:
+		// One key's revocation is the step's own outcome (outputs, and the
+		// confirm step's proof); a note would only cost a journal fsync on
+		// the way to the proof.
 		note(env, fmt.Sprintf("revoked %d key(s): %s", len(revoked), strings.Join(revoked, ", ")))
 	}
 	out := actions.Outputs{"revoked": revoked, "already_revoked": already, "planned": planned, "failed": failed, "not_found": missing}

@@ -115,11 +115,12 @@ func TestNoCanaryLeaksAnywhere(t *testing.T) {
 	cfg := sgsim.DefaultConfig()
 	cfg.Limits = nil
 	sg := sgsim.New(st, cfg)
-	sgURL, shutdown, err := sgsim.Listen("127.0.0.1:0", sg)
+	sgHosts, err := sgsim.ListenHosts("127.0.0.1:0", "127.0.0.1:0", sg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer shutdown(context.Background())
+	defer sgHosts.Shutdown(context.Background())
+	sgURL := sgHosts.URL
 	slack := slacksim.New(slacksim.Options{BotToken: canaryBot, RateLimit: slacksim.RateLimit{Off: true}})
 	slackAPI, err := slack.Listen("127.0.0.1:0")
 	if err != nil {
@@ -138,7 +139,7 @@ func TestNoCanaryLeaksAnywhere(t *testing.T) {
 	keyFile := writeFile(t, inputs, "leaked.key", canaryLeaked+"\n")
 	pbFile := writeFile(t, inputs, "pb.yaml", "name: canary\ndescription: d\nsteps:\n  - id: n\n    action: core.note\n    with: {text: hello}\n")
 	envv := map[string]string{
-		"SENDGRID_API_KEY": canaryResponder, "SENDGRID_API_URL": sgURL, "SENDGRID_NOTIFY_API_KEY": canaryNotify,
+		"SENDGRID_API_KEY": canaryResponder, "SENDGRID_API_URL": sgURL, "SENDGRID_API_URL_EU": sgHosts.EUURL, "SENDGRID_NOTIFY_API_KEY": canaryNotify,
 		"SLACK_BOT_TOKEN": canaryBot, "SLACK_API_URL": slackAPI, "KEYIR_WEBHOOK_SECRET": canaryWebhook,
 		"SLACK_SIGNING_SECRET": canarySigning,
 		// A key pasted as the operator's name is one more field to search.

@@ -30,7 +30,7 @@ func TestDrillShowsWhatSlackWouldShow(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || r.code != 0 {
 		t.Fatalf("exit %d, %v\n%s", r.code, err, r.stdout)
 	}
-	if out.SlackMessages != 5 || out.SlackCalls < 6 || out.StepsTotal != 11 || len(out.NotifyErrors) > 0 {
+	if out.SlackMessages != 5 || out.SlackCalls < 6 || out.StepsTotal != 10 || len(out.NotifyErrors) > 0 {
 		t.Errorf("slack_messages %d, slack_calls %d, steps %d, errors %v", out.SlackMessages, out.SlackCalls, out.StepsTotal, out.NotifyErrors)
 	}
 }

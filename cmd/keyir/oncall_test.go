@@ -28,12 +28,12 @@ func simAccount(t *testing.T, responderScopes []string) (envv map[string]string,
 	st.AddKey(sgsim.NewKey(rng, "innocent-1", []string{"mail.send"}))
 	st.AddKey(sgsim.NewKey(rng, "innocent-2", sgsim.FullAccessScopes()))
 	srv = sgsim.New(st, sgsim.DefaultConfig())
-	base, shutdown, err := sgsim.Listen("127.0.0.1:0", srv)
+	hosts, err := sgsim.ListenHosts("127.0.0.1:0", "127.0.0.1:0", srv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { shutdown(context.Background()) })
-	return map[string]string{"SENDGRID_API_KEY": responder.Token(), "SENDGRID_API_URL": base}, srv, leaked
+	t.Cleanup(func() { hosts.Shutdown(context.Background()) })
+	return map[string]string{"SENDGRID_API_KEY": responder.Token(), "SENDGRID_API_URL": hosts.URL, "SENDGRID_API_URL_EU": hosts.EUURL}, srv, leaked
 }
 
 func TestDoctorNamesMissingScopesAndWarnsOfExcess(t *testing.T) {

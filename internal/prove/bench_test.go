@@ -54,8 +54,9 @@ func keyirBinary(b *testing.B) string {
 }
 
 // BenchmarkFullRunContainment50ms: time to containment of the whole
-// sendgrid-key-compromise run from its start (identify, liveness, snapshot,
-// notify_open, revoke, confirm) with 50 ms added to every SendGrid answer,
+// sendgrid-key-compromise run from its start (identify, locate — liveness
+// and the key's owner and scopes read at once —, notify_open, revoke,
+// confirm) with 50 ms added to every SendGrid answer,
 // against one bare DELETE at the same latency sent by curl (net/http when
 // curl is not installed; the metric's name says which).
 func BenchmarkFullRunContainment50ms(b *testing.B) {
@@ -69,11 +70,12 @@ func BenchmarkFullRunContainment50ms(b *testing.B) {
 		fx.Config.Limits = nil
 		fx.Config.Latency = 50 * time.Millisecond
 		srv := sgsim.New(fx.State, fx.Config)
-		base, shutdown, err := sgsim.Listen("127.0.0.1:0", srv)
+		hosts, err := sgsim.ListenHosts("127.0.0.1:0", "127.0.0.1:0", srv)
 		if err != nil {
 			b.Fatal(err)
 		}
-		w.fx, w.sg, w.env["SENDGRID_API_KEY"], w.env["SENDGRID_API_URL"] = fx, srv, fx.ResponderKey, base
+		base, shutdown := hosts.URL, hosts.Shutdown
+		w.fx, w.sg, w.env["SENDGRID_API_KEY"], w.env["SENDGRID_API_URL"], w.env["SENDGRID_API_URL_EU"] = fx, srv, fx.ResponderKey, base, hosts.EUURL
 		other := sgsim.NewKey(rand.New(rand.NewPCG(1, 1)), "other", nil)
 		fx.State.AddKey(other)
 		bare := bareDelete(b, curl, base+"/v3/api_keys/"+other.ID, fx.ResponderKey)
@@ -186,16 +188,17 @@ func BenchmarkReport200k(b *testing.B) {
 		cfg := sgsim.DefaultConfig()
 		cfg.Limits = nil
 		srv := sgsim.New(st, cfg)
-		base, shutdown, err := sgsim.Listen("127.0.0.1:0", srv)
+		hosts, err := sgsim.ListenHosts("127.0.0.1:0", "127.0.0.1:0", srv)
 		if err != nil {
 			b.Fatal(err)
 		}
+		base, shutdown := hosts.URL, hosts.Shutdown
 		dir := b.TempDir()
 		keyFile := filepath.Join(dir, "key")
 		os.WriteFile(keyFile, []byte(leaked.Token()+"\n"), 0o600)
 		cmd := exec.Command(bin, "run", "sendgrid-key-compromise", "--key-file", keyFile, "--reports", filepath.Join(dir, "reports"),
 			"--window-start", end.Add(-7*24*time.Hour).Format(time.RFC3339), "--window-end", end.Add(time.Second).Format(time.RFC3339))
-		cmd.Env = append(os.Environ(), "SENDGRID_API_URL="+base, "SENDGRID_API_KEY="+responder.Token())
+		cmd.Env = append(os.Environ(), "SENDGRID_API_URL="+base, "SENDGRID_API_URL_EU="+hosts.EUURL, "SENDGRID_API_KEY="+responder.Token())
 		var out strings.Builder
 		cmd.Stdout, cmd.Stderr = &out, &out
 		b.StartTimer()

@@ -59,6 +59,7 @@ type world struct {
 	t        testing.TB
 	sg       *sgsim.Server
 	sgURL    string
+	sgEU     string
 	fx       *sgsim.Fixture
 	leakedID string
 	keysAt   []string // ids of the live keys before any run
@@ -67,6 +68,8 @@ type world struct {
 	slackAPI string
 	reports  string
 	env      map[string]string
+	// byID names the leaked key by its id only (--key-id), not the key.
+	byID bool
 }
 
 func newWorld(t testing.TB) *world {
@@ -80,14 +83,21 @@ func newWorld(t testing.TB) *world {
 		fx.Attack(fx.State)
 	}
 	fx.Config.Limits = nil // rate limits are their own scenario; faults are the subject here
+	return newWorldFrom(t, fx)
+}
+
+// newWorldFrom serves an already built fixture (its attack applied or not,
+// as the caller chose).
+func newWorldFrom(t testing.TB, fx *sgsim.Fixture) *world {
+	t.Helper()
 	w := &world{t: t, fx: fx, reports: t.TempDir()}
 	w.sg = sgsim.New(fx.State, fx.Config)
-	base, shutdown, err := sgsim.Listen("127.0.0.1:0", w.sg)
+	hosts, err := sgsim.ListenHosts("127.0.0.1:0", "127.0.0.1:0", w.sg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { shutdown(context.Background()) })
-	w.sgURL = base
+	t.Cleanup(func() { hosts.Shutdown(context.Background()) })
+	w.sgURL, w.sgEU = hosts.URL, hosts.EUURL
 	w.leakedID = strings.Split(fx.LeakedKey, ".")[1]
 	for _, sub := range append([]string{""}, subusers(fx.State)...) {
 		for _, k := range fx.State.Keys(sub) {
@@ -100,9 +110,10 @@ func newWorld(t testing.TB) *world {
 	t.Cleanup(func() { w.sf.close(); hs.Close() })
 	w.slackAPI = hs.URL + "/api/"
 	w.env = map[string]string{
-		"SENDGRID_API_KEY": fx.ResponderKey,
-		"SENDGRID_API_URL": base,
-		"SLACK_BOT_TOKEN":  w.slack.BotToken(),
+		"SENDGRID_API_KEY":    fx.ResponderKey,
+		"SENDGRID_API_URL":    w.sgURL,
+		"SENDGRID_API_URL_EU": w.sgEU,
+		"SLACK_BOT_TOKEN":     w.slack.BotToken(),
 	}
 	return w
 }
@@ -140,16 +151,21 @@ func (w *world) options(red *redact.Redactor, hub *notify.Hub, obs playbook.Obse
 	if obs != nil {
 		observers = append(observers, obs)
 	}
+	given := map[string]string{
+		"key":          w.fx.LeakedKey,
+		"window_start": w.fx.WindowStart.UTC().Format(time.RFC3339),
+		"window_end":   w.fx.WindowEnd.UTC().Format(time.RFC3339),
+	}
+	if w.byID {
+		delete(given, "key")
+		given["key_id"] = w.leakedID
+	}
 	return playbook.Options{
 		Mode:        report.ModeLive,
 		Incident:    "INC-PROVE",
 		Operator:    "prove",
 		ReportsRoot: w.reports,
-		Given: map[string]string{
-			"key":          w.fx.LeakedKey,
-			"window_start": w.fx.WindowStart.UTC().Format(time.RFC3339),
-			"window_end":   w.fx.WindowEnd.UTC().Format(time.RFC3339),
-		},
+		Given:       given,
 		Redactor:    red,
 		Getenv:      w.getenv,
 		ReadFile:    os.ReadFile,

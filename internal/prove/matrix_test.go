@@ -59,14 +59,14 @@ var notifySteps = map[string]bool{"notify_open": true, "notify_close": true}
 //     proven dead, 0; and a 401 on confirm is SendGrid's word that the key
 //     is dead (it is: the revoke went through): 0. A 404 on the DELETE is
 //     read as "already revoked", and confirm then finds the key alive: 4;
-//   - liveness records an answer it cannot read (5xx, 429, 404, a truncated
-//     body) as "unknown" and goes on: 0; 401 is "dead", 403 "live,
-//     restricted": 0; no answer at all (reset, timeout) fails the step: 3;
-//   - the assessment steps (snapshot, activity, stats, persistence,
-//     inventory) report a 403 (a scope the responder key lacks) as a "not
-//     assessable" finding: 0. A 401 means the responder's own key was
-//     refused: the step fails, 3. snapshot reads a 404 as "key not found"
-//     (a finding): 0. Any other persistent fault fails the step: 3;
+//   - locate (liveness and the owner search at once) and the assessment
+//     steps (activity, stats, persistence, inventory) report a 403 (a scope
+//     the responder key lacks) as a "not assessable" finding: 0. A 401
+//     means the responder's own key was refused: the step fails, 3. locate
+//     reads 404s as "not found in the accounts it could search" (a
+//     finding): 0; the revoke searches again. activity reads a 404 as
+//     "Email Activity not assessable" (a finding saying what to check by
+//     hand): 0. Any other persistent fault fails the step: 3;
 //   - a notification channel that keeps failing fails notify_close: 3; so
 //     does a Slack answer cut short, even once: Slack carried out the call,
 //     and asking again would post the message twice.
@@ -93,12 +93,7 @@ func expectedExit(step string, f fault, transient bool) int {
 			return 0
 		}
 		return 4
-	case step == "liveness":
-		if f.kind == sgsim.FaultReset || f.kind == sgsim.FaultTimeout {
-			return 3
-		}
-		return 0
-	case step == "snapshot" && f.status == 404:
+	case (step == "locate" || step == "activity") && f.status == 404:
 		return 0
 	}
 	if f.status == 403 {

@@ -34,6 +34,9 @@
 //	  "exit_code": 3,
 //	  "containment": {"status": "confirmed", "detail": "key answered 401 after 3 polls",
 //	                  "time_to_containment_ns": 42000000000, "at": "2026-03-01T09:30:42Z"},
+//	                  // status: confirmed | not-confirmed | revoked_unproven (id only: revoked,
+//	                  // nothing proves the key dead; no time_to_containment_ns) | not_found
+//	                  // (no account holds the id) | planned (dry run)
 //	  "finding_counts": {"critical": 1, "high": 1},
 //	  "steps": [{"index": 2, "id": "revoke", "action": "sendgrid.revoke_key", "status": "ok",
 //	             "mutates": true, "duration_ms": 1200}],
