@@ -97,6 +97,7 @@ func TestContractEveryEndpoint(t *testing.T) {
 	add("GET", "/v3/access_settings/activity?limit=x", f.full.Token(), "", 400)
 	add("GET", "/v3/suppression/bounces?start_time=yesterday", f.full.Token(), "", 400)
 	add("GET", "/v3/suppression/spam_reports?end_time=x", f.full.Token(), "", 400)
+	add("GET", "/v3/teammates?limit=501", f.full.Token(), "", 400) // above the documented maximum
 	// keys: create, get, delete, 404s
 	add("POST", "/v3/api_keys", f.full.Token(), `{"name":"rotated","scopes":["mail.send"]}`, 201)
 	add("POST", "/v3/api_keys", f.full.Token(), `{"scopes":["mail.send"]}`, 400)
@@ -143,6 +144,11 @@ func TestContractEveryEndpoint(t *testing.T) {
 		t.Errorf("sendgrid-go on-behalf-of GET /v3/api_keys: %v %+v", err, resp)
 	}
 
+	// Email Activity is not served by the EU host (its spec lists only the global server).
+	if r := do(t, hc, serve(t, srv.EU()), "GET", "/v3/messages?limit=1&query="+qEscape(`status="delivered"`), f.full.Token(), ""); r.status != 404 {
+		t.Errorf("messages on the EU host: %d %s", r.status, r.body)
+	}
+
 	// Email Activity without the add-on.
 	cfg2 := cfg
 	cfg2.EmailActivityAddon = false
@@ -176,7 +182,7 @@ func TestContractEveryEndpoint(t *testing.T) {
 	for _, e := range vio.errs {
 		t.Errorf("contract violation: %s", e)
 	}
-	if want := len(cases) + 2 + 1 + 2*len(limited); vio.n != want {
+	if want := len(cases) + 2 + 1 + 1 + 2*len(limited); vio.n != want {
 		t.Errorf("checked %d responses, want %d", vio.n, want)
 	}
 	for _, fx := range contract.Fixes {

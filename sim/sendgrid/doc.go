@@ -15,9 +15,27 @@
 //     revoked key keeps authenticating for Config.PropagationDelay after its RevokedAt.
 //   - One scope per route (table below); a missing scope gets 403 "access forbidden".
 //     GET /v3/scopes works for any live key and returns its own scopes.
-//   - "on-behalf-of: <subuser>" acts within that subuser: keys, stats, teammates, settings…
-//     are the subuser's. An unknown subuser, or the header sent with a subuser's own key,
-//     gets 403 "access forbidden"; on POST /v3/mail/send the header gets 400.
+//   - Two hosts, as SendGrid has: Server itself is the global host (https://api.sendgrid.com)
+//     and Server.EU() the EU host (https://api.eu.sendgrid.com), over one State. An account's
+//     data is served by its region's host: an EU regional subuser's keys, and calls on its
+//     behalf, authenticate only on the EU host; the parent's and global subusers' only on the
+//     global host. Elsewhere the answer is 401 "authorization required". Operations whose
+//     spec lists no EU server (GET /v3/messages) are unknown paths (404) on the EU host.
+//   - "on-behalf-of: <subuser>" acts within that subuser (keys, stats, teammates, settings…)
+//     only on the operations whose spec declares the header. Elsewhere it is ignored like any
+//     unknown header, so the call gets the key's own account's data (GET /v3/verified_senders,
+//     GET /v3/messages, GET /v3/subusers). An unknown subuser, or the header sent with a
+//     subuser's own key, gets 403 "access forbidden"; on POST /v3/mail/send the header gets
+//     400 (SENDGRID.md).
+//   - Query parameters the spec does not declare for the operation are ignored (offset on
+//     GET /v3/verified_senders, which pages by limit + lastSeenID). A limit outside the
+//     documented bounds is a 400 where the spec gives a maximum (messages 1..1000,
+//     teammates 0..500, bounces and spam reports 1..500).
+//   - GET /v3/subusers returns region only with include_region=true, filters by region
+//     (all, global, eu) and pages by limit/offset (SubusersPageSize rows without limit).
+//   - POST /v3/api_keys without scopes creates a full-access key (FullAccessScopes).
+//   - GET /v3/messages returns its matches in no reliable order (shuffled, the same way for
+//     the same seed and request), then cuts them at limit: the spec promises no order.
 //   - Fixed-window rate limits per key (as named by the token) and route, counted before
 //     authentication. Every non-mail response carries X-Ratelimit-Limit, -Remaining and -Reset
 //     (unix seconds), spelled that way on the wire; past the limit: 429 "too many requests",
@@ -26,10 +44,44 @@
 //   - Injected faults (Server.InjectFault): a status, a hang until the client gives up
 //     (timeout), a TCP reset, a truncated body, or added latency; matched by method and route,
 //     with After/Times counting.
-//   - Every request is recorded (Server.Requests, Server.Count); ids come from a generator
-//     seeded by Config.Seed and time from Config.Now, so runs are reproducible.
+//   - Every request is recorded (Server.Requests, Server.Count, with the Host it reached);
+//     ids come from a generator seeded by Config.Seed and time from Config.Now, so runs are
+//     reproducible.
+//
+// # Starting it in a test
+//
+//	srv := sgsim.New(st, cfg)
+//	hosts, err := sgsim.ListenHosts("127.0.0.1:0", "127.0.0.1:0", srv)
+//	defer hosts.Shutdown(ctx)
+//	env := hosts.Env() // SENDGRID_API_URL=hosts.URL, SENDGRID_API_URL_EU=hosts.EUURL
+//
+// or Listen(addr, srv) and Listen(addr, srv.EU()) separately (httptest.NewServer works too).
+// keyir reads the global base URL from SENDGRID_API_URL (EnvURL) and the EU one from
+// SENDGRID_API_URL_EU (EnvURLEU). Server.Authenticates(id) answers "does this key still
+// authenticate anywhere, now?" (counting Config.PropagationDelay after revocation);
+// Server.AuthenticatesOn(region, id) asks about one host.
+//
+// # The request contract
+//
+// Under `go test` (testing.Testing) every request is checked against the official spec's
+// declaration of its operation: each query parameter and header (beyond HTTP's own:
+// Authorization, Accept, Content-Type, User-Agent, …) must be declared, the operation must
+// exist on that host, and, once the contract sub-package is installed (contract.Install or
+// contract.RunMain), libopenapi-validator's strict request validation must pass (required
+// parameters, types, bodies). Departures are recorded as Violations (Server.ContractViolations,
+// and process-wide ContractViolations); they never change the simulator's answer. A package
+// whose tests drive the simulator fails on them with
+//
+//	func TestMain(m *testing.M) { os.Exit(contract.RunMain(m)) }
+//
+// SetRequestChecking turns the check off (or on outside tests).
 //
 // # Routes and scopes
+//
+// The spec declares on-behalf-of on every route below except GET /v3/messages,
+// GET /v3/subusers, GET /v3/verified_senders and POST /v3/mail/send; the EU host serves every
+// route except GET /v3/messages. Routes() lists each route's declared query parameters and
+// headers as the simulator honours them.
 //
 //	GET    /v3/scopes                             (any live key)
 //	GET    /v3/api_keys                           api_keys.read
@@ -64,12 +116,13 @@
 //   - GET /v3/api_keys/{id} answers the flat {"api_key_id","name","scopes"} the live API
 //     sends; the spec wraps it in "result".
 //   - GET /v3/messages: only the query subset described at Query; no pagination (as live);
-//     limit outside 1..1000 is a 400. Without the add-on it answers 400
+//     limit outside 1..1000 is a 400; a missing query matches everything (the spec requires
+//     it: the request contract flags it). Without the add-on it answers 400
 //     {"errors":[{"message":"authorization required"}]} (the live API has also been seen to
 //     answer 401). api_key_id is queryable but not returned in the list (as the spec).
 //   - GET /v3/stats: aggregated_by day, week (Monday-based) and month; limit/offset ignored.
-//   - POST /v3/api_keys: omitted scopes copy the creating key's scopes; a scope the creator
-//     lacks is a 400; more than MaxKeys live keys per account is a 403.
+//   - POST /v3/api_keys: omitted scopes make a full-access key (spec); a listed scope the
+//     creator lacks is a 400; more than MaxKeys live keys per account is a 403.
 //   - POST /v3/mail/send validates only personalizations[].to[].email, from.email, subject
 //     and content (or template_id); accepted mail goes to State.Outbox, not to Email Activity.
 //     Sandbox mode answers 200 with an empty body (SendGrid docs, Sandbox Mode).

@@ -65,7 +65,9 @@ func (s *Server) createKey(c *call) response {
 	if req.Name == nil || *req.Name == "" {
 		return errResp(http.StatusBadRequest, strp("name"), "missing required argument")
 	}
-	scopes := c.key.Scopes // omitted scopes: as much access as the creator has
+	// Omitted scopes make a full-access key (spec: "omitting the scopes field … will create
+	// a key with full access"), whatever the creator holds.
+	scopes := FullAccessScopes()
 	if req.Scopes != nil {
 		for _, sc := range *req.Scopes {
 			if !c.key.HasScope(sc) {
@@ -109,13 +111,9 @@ func (s *Server) messages(c *call) response {
 		// What the live API answers without the Email Activity add-on (sendgrid-csharp#689).
 		return jsonResp(http.StatusBadRequest, map[string][]apiErrorNoField{"errors": {{Message: "authorization required"}}})
 	}
-	limit := 10
+	limit := 10 // the spec's default; the bounds were checked by checkLimit
 	if v, ok := c.query["limit"]; ok {
-		n, err := strconv.Atoi(v[0])
-		if err != nil || n < 1 || n > MaxMessagesLimit {
-			return errResp(http.StatusBadRequest, strp("limit"), fmt.Sprintf("limit must be an integer between 1 and %d", MaxMessagesLimit))
-		}
-		limit = n
+		limit, _ = strconv.Atoi(v[0])
 	}
 	q, err := ParseQuery(c.q("query"))
 	if err != nil {
@@ -127,7 +125,10 @@ func (s *Server) messages(c *call) response {
 			ms = append(ms, m)
 		}
 	}
-	sortByTimeDesc(ms, func(m Message) time.Time { return m.LastEventTime })
+	// The spec promises no order, so neither does the simulator: the matches are shuffled, the
+	// same way for the same seed and request, so a client that assumes newest-first (and
+	// treats a full page as "everything before the oldest row") is caught.
+	shuffle(s.seed(), ms, c.r.URL.RawQuery+"\x00"+c.acct)
 	if len(ms) > limit {
 		ms = ms[:limit]
 	}
@@ -335,7 +336,13 @@ func (s *Server) subusers(c *call) response {
 		ID       int    `json:"id"`
 		Username string `json:"username"`
 		Email    string `json:"email"`
-		Region   string `json:"region"`
+		Region   string `json:"region,omitempty"`
+	}
+	// region is returned only with include_region=true (spec); region filters (all, global, eu).
+	withRegion := c.q("include_region") == "true"
+	want := c.q("region")
+	if want != "" && want != "all" && want != RegionGlobal && want != RegionEU {
+		return errResp(http.StatusBadRequest, strp("region"), `region must be "all", "global" or "eu"`)
 	}
 	res := []row{}
 	for _, u := range s.st.Subusers() {
@@ -343,13 +350,27 @@ func (s *Server) subusers(c *call) response {
 			continue
 		}
 		reg := u.Region
-		if reg == "" {
-			reg = "global"
+		if reg != RegionEU {
+			reg = RegionGlobal
+		}
+		if want != "" && want != "all" && reg != want {
+			continue
+		}
+		if !withRegion {
+			reg = ""
 		}
 		res = append(res, row{u.Disabled, u.ID, u.Username, u.Email, reg})
 	}
+	if _, ok := c.query["limit"]; !ok {
+		c.query["limit"] = []string{itoa(SubusersPageSize)}
+	}
 	return jsonResp(http.StatusOK, page(c, res))
 }
+
+// SubusersPageSize is the page GET /v3/subusers answers when limit is omitted ("the default
+// page size" of the spec, which does not say how large it is: this is the simulator's choice,
+// small enough that an account with many subusers needs paging).
+const SubusersPageSize = 100
 
 // eventNames are the event webhook's per-event switches.
 var eventNames = []string{"account_status_change", "group_resubscribe", "delivered", "group_unsubscribe",
@@ -485,11 +506,45 @@ func (s *Server) verifiedSenders(c *call) response {
 		Verified  bool   `json:"verified"`
 		Locked    bool   `json:"locked"`
 	}
+	// Paged as the spec has it: ascending id, id > lastSeenID, at most limit; id selects one.
+	// There is no offset here (an offset is ignored: the same page comes back).
+	num := func(name string) (int, bool, *response) {
+		v := c.q(name)
+		if v == "" {
+			return 0, false, nil
+		}
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 || f != float64(int(f)) {
+			r := errResp(http.StatusBadRequest, strp(name), name+" must be a non-negative integer")
+			return 0, false, &r
+		}
+		return int(f), true, nil
+	}
+	limit, hasLimit, bad := num("limit")
+	if bad != nil {
+		return *bad
+	}
+	last, _, bad := num("lastSeenID")
+	if bad != nil {
+		return *bad
+	}
+	id, hasID, bad := num("id")
+	if bad != nil {
+		return *bad
+	}
+	vs := filter(s.st, func() []VerifiedSender { return s.st.senders }, c.acct, func(v VerifiedSender) string { return v.Subuser })
+	slices.SortFunc(vs, func(a, b VerifiedSender) int { return a.ID - b.ID })
 	res := []row{}
-	for _, v := range filter(s.st, func() []VerifiedSender { return s.st.senders }, c.acct, func(v VerifiedSender) string { return v.Subuser }) {
+	for _, v := range vs {
+		if v.ID <= last || hasID && v.ID != id {
+			continue
+		}
+		if hasLimit && len(res) >= limit {
+			break
+		}
 		res = append(res, row{v.ID, v.Nickname, v.FromEmail, v.FromName, v.ReplyTo, v.Verified, v.Locked})
 	}
-	return jsonResp(http.StatusOK, map[string][]row{"results": page(c, res)})
+	return jsonResp(http.StatusOK, map[string][]row{"results": res})
 }
 
 // page applies the optional limit/offset query parameters (invalid values are ignored).

@@ -72,6 +72,13 @@ func NewKey(rng *rand.Rand, name string, scopes []string) Key {
 // FullAccessScopes is a representative scope set of a full-access key: every scope a route of
 // the simulator checks, plus the user.email.read marker and the 2fa_required pseudo-scope.
 func FullAccessScopes() []string {
+	return slices.Clone(fullAccess)
+}
+
+// fullAccess is computed at init: the route table refers to the handlers, which refer to it.
+var fullAccess []string
+
+func init() {
 	s := []string{"2fa_required", "user.email.read", "user.profile.read", "api_keys.update"}
 	for _, rt := range routes {
 		if rt.scope != "" && !slices.Contains(s, rt.scope) {
@@ -79,5 +86,5 @@ func FullAccessScopes() []string {
 		}
 	}
 	slices.Sort(s)
-	return s
+	fullAccess = s
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
+	"hash/fnv"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -59,6 +60,7 @@ func DefaultConfig() Config {
 // Request is one request the simulator received.
 type Request struct {
 	Time     time.Time
+	Host     string // the host that received it: RegionGlobal or RegionEU
 	Method   string
 	Path     string
 	RawQuery string
@@ -78,6 +80,8 @@ type Server struct {
 	faults  []*faultState
 	reqs    []Request
 	buckets map[bucketKey]*bucket
+	viol    []Violation
+	origin  string // where a test created the server (for contract violations)
 }
 
 // New returns a server over st. A nil st is a new empty State.
@@ -97,17 +101,34 @@ func New(st *State, cfg Config) *Server {
 		cfg:     cfg,
 		rng:     rand.New(rand.NewPCG(seed, 0x5347)),
 		buckets: map[bucketKey]*bucket{},
+		origin:  creator(),
 	}
+}
+
+func (s *Server) seed() uint64 {
+	if s.cfg.Seed == 0 {
+		return 1
+	}
+	return s.cfg.Seed
 }
 
 // State returns the simulated account.
 func (s *Server) State() *State { return s.st }
 
-// Authenticates reports whether the key with that id would authenticate now, counting the
-// propagation delay after revocation.
+// Authenticates reports whether the key with that id would authenticate now on any host (a
+// key authenticates only on its account's host, so this is the question "does the key still
+// work anywhere?"), counting the propagation delay after revocation.
 func (s *Server) Authenticates(id string) bool {
 	k, ok := s.st.Key(id)
 	return ok && s.authenticates(k, s.cfg.Now())
+}
+
+// AuthenticatesOn reports whether the key with that id would authenticate now on the host of
+// region (RegionGlobal or RegionEU): only on its own account's host, and only until the
+// propagation delay after revocation has passed.
+func (s *Server) AuthenticatesOn(region, id string) bool {
+	k, ok := s.st.Key(id)
+	return ok && s.authenticates(k, s.cfg.Now()) && s.st.RegionOf(k.Subuser) == region
 }
 
 func (s *Server) authenticates(k Key, now time.Time) bool {
@@ -186,17 +207,31 @@ func (c *call) q(name string) string {
 
 const maxBody = 32 << 20
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// ServeHTTP serves the global host (https://api.sendgrid.com); EU serves the EU host.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.serve(RegionGlobal, w, r) }
+
+// EU returns the handler of the EU host (https://api.eu.sendgrid.com) over the same state,
+// rate limits, faults and request log. Only EU regional subusers' keys, and calls on behalf
+// of an EU subuser, authenticate there; operations the spec serves only on the global host
+// (Email Activity) are unknown paths there (404).
+func (s *Server) EU() http.Handler { return euHost{s} }
+
+type euHost struct{ s *Server }
+
+func (h euHost) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.s.serve(RegionEU, w, r) }
+
+func (s *Server) serve(region string, w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody))
-	rt, params, known := match(r.Method, r.URL.Path)
+	rt, params, known := match(region, r.Method, r.URL.Path)
 	rec := Request{
-		Time: s.cfg.Now(), Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
+		Time: s.cfg.Now(), Host: region, Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
 		Header: r.Header.Clone(), Body: body,
 	}
 	if rt != nil {
 		rec.Route = rt.name
 	}
 	idx := s.record(rec)
+	s.checkRequest(region, rt, known, r, body)
 
 	if s.cfg.Latency > 0 && !sleep(r.Context(), s.cfg.Latency) {
 		return
@@ -214,7 +249,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case rt == nil:
 		resp = errResp(http.StatusNotFound, nil, "not found")
 	default:
-		resp = s.handle(r, rt, params, body)
+		resp = s.handle(region, r, rt, params, body)
 	}
 	if resp.header == nil {
 		resp.header = http.Header{}
@@ -240,7 +275,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *Server) handle(r *http.Request, rt *route, params map[string]string, body []byte) response {
+func (s *Server) handle(region string, r *http.Request, rt *route, params map[string]string, body []byte) response {
 	now := s.cfg.Now()
 	tok, _ := bearer(r.Header.Get("Authorization"))
 	id, _, wellFormed := ParseToken(tok)
@@ -268,20 +303,64 @@ func (s *Server) handle(r *http.Request, rt *route, params map[string]string, bo
 		return withHeader(errResp(http.StatusUnauthorized, nil, "authorization required"), rl)
 	}
 
-	c := &call{r: r, body: body, now: now, key: k, acct: k.Subuser, params: params, query: r.URL.Query()}
+	c := &call{r: r, body: body, now: now, key: k, acct: k.Subuser, params: params, query: declared(rt, r.URL.Query())}
+	// on-behalf-of is honoured only where the spec declares it; elsewhere SendGrid ignores it
+	// like any unknown header, so the call acts for the key's own account. Mail send is the
+	// exception SENDGRID.md records: the header is refused there.
 	if sub := r.Header.Get("On-Behalf-Of"); sub != "" {
 		switch {
 		case rt.mail:
 			return withHeader(errResp(http.StatusBadRequest, strp("on-behalf-of"), "the on-behalf-of header is not supported on this endpoint"), rl)
+		case !rt.onBehalf():
 		case k.Subuser != "" || !s.st.hasSubuser(sub):
 			return withHeader(errResp(http.StatusForbidden, nil, "access forbidden"), rl)
+		default:
+			c.acct = sub
 		}
-		c.acct = sub
+	}
+	// An account's data lives on its region's host: an EU subuser's keys, and calls on its
+	// behalf, authenticate only on the EU host; the parent's and global subusers' only on the
+	// global host.
+	if s.st.RegionOf(c.acct) != region {
+		return withHeader(errResp(http.StatusUnauthorized, nil, "authorization required"), rl)
 	}
 	if rt.scope != "" && !k.HasScope(rt.scope) {
 		return withHeader(errResp(http.StatusForbidden, nil, "access forbidden"), rl)
 	}
+	if bad := checkLimit(rt, c); bad != nil {
+		return withHeader(*bad, rl)
+	}
 	return withHeader(rt.h(s, c), rl)
+}
+
+// declared keeps only the query parameters the spec declares for the operation: the rest
+// are ignored, as the live API ignores what it does not know.
+func declared(rt *route, q map[string][]string) map[string][]string {
+	out := map[string][]string{}
+	for k, v := range q {
+		if slices.Contains(rt.query, k) {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// checkLimit refuses a limit outside the operation's documented bounds with a 400, as the
+// live API does; operations without a documented maximum check their own limit.
+func checkLimit(rt *route, c *call) *response {
+	if rt.limitMax == 0 {
+		return nil
+	}
+	v, ok := c.query["limit"]
+	if !ok {
+		return nil
+	}
+	n, err := strconv.Atoi(v[0])
+	if err != nil || n < rt.limitMin || n > rt.limitMax {
+		r := errResp(http.StatusBadRequest, strp("limit"), "limit must be an integer between "+itoa(rt.limitMin)+" and "+itoa(rt.limitMax))
+		return &r
+	}
+	return nil
 }
 
 func (s *Server) limitFor(rt *route) (Limit, bool) {
@@ -372,3 +451,11 @@ func withHeader(r response, h http.Header) response {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// shuffle permutes xs the same way for the same seed and salt: an order no client can rely on,
+// yet reproducible from run to run.
+func shuffle[T any](seed uint64, xs []T, salt string) {
+	h := fnv.New64a()
+	h.Write([]byte(salt))
+	rand.New(rand.NewPCG(seed, h.Sum64())).Shuffle(len(xs), func(i, j int) { xs[i], xs[j] = xs[j], xs[i] })
+}

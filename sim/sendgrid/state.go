@@ -291,6 +291,28 @@ func (s *State) Subusers() []Subuser {
 	return slices.Clone(s.subusers)
 }
 
+// Region names for Subuser.Region, Request.Host and Server.AuthenticatesOn.
+const (
+	RegionGlobal = "global" // https://api.sendgrid.com: the parent and global subusers
+	RegionEU     = "eu"     // https://api.eu.sendgrid.com: EU regional subusers
+)
+
+// RegionOf is the region of an account: the parent ("") is global; a subuser has its Region
+// (global when unset or unknown).
+func (s *State) RegionOf(subuser string) string {
+	if subuser == "" {
+		return RegionGlobal
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, u := range s.subusers {
+		if u.Username == subuser && u.Region == RegionEU {
+			return RegionEU
+		}
+	}
+	return RegionGlobal
+}
+
 func (s *State) hasSubuser(name string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
