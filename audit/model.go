@@ -90,8 +90,8 @@ type Webhook struct {
 
 // ParseHost is one inbound parse setting.
 type ParseHost struct {
-	Hostname string
-	URL      string
+	Hostname string `json:"hostname"`
+	URL      string `json:"url"`
 }
 
 // Forward is a forward_bounce or forward_spam setting.
@@ -109,10 +109,10 @@ type Alert struct {
 
 // Teammate is an accepted teammate.
 type Teammate struct {
-	Username string
-	Email    string
-	UserType string
-	IsAdmin  bool
+	Username string `json:"username"`
+	Email    string `json:"email"`
+	UserType string `json:"user_type"`
+	IsAdmin  bool   `json:"is_admin"`
 }
 
 // Invite is a pending teammate invitation.
