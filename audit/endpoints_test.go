@@ -189,3 +189,26 @@ func TestRenderTextAndJSON(t *testing.T) {
 		t.Errorf("critical breaches %d, want 1 (the full-access key)", s.Breaches)
 	}
 }
+
+func TestRenderHTMLSelfContained(t *testing.T) {
+	r := newRig(t, "poor-hygiene")
+	rs := r.audit(audit.Options{})
+	var b bytes.Buffer
+	if err := audit.WriteHTML(&b, rs, audit.Summarize(rs, report.High), r.clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	if !strings.Contains(page, `<svg viewBox=`) || !strings.Contains(page, "fail, critical") {
+		t.Error("no chart by practice and severity")
+	}
+	for _, bad := range []string{"<script", " src=", "href=\"http", "url("} {
+		if strings.Contains(page, bad) {
+			t.Errorf("page is not self-contained: %q", bad)
+		}
+	}
+	for _, id := range r.fx.Fails {
+		if !strings.Contains(page, id) {
+			t.Errorf("page lacks %s", id)
+		}
+	}
+}

@@ -213,7 +213,7 @@ func readAccount(ctx context.Context, r *sg.Reader, s *Snapshot, sub string, wit
 		return nil, err
 	}
 	for _, h := range hooks.Webhooks {
-		a.Webhooks = append(a.Webhooks, Webhook{ID: h.ID, URL: h.URL, Enabled: h.Enabled, Signed: h.PublicKey != nil && strings.TrimSpace(*h.PublicKey) != ""})
+		a.Webhooks = append(a.Webhooks, Webhook{ID: h.ID, URL: sg.RedactURL(h.URL), Enabled: h.Enabled, Signed: h.PublicKey != nil && strings.TrimSpace(*h.PublicKey) != ""})
 	}
 	var parse struct {
 		Result []ParseHost `json:"result"`
@@ -221,7 +221,11 @@ func readAccount(ctx context.Context, r *sg.Reader, s *Snapshot, sub string, wit
 	if a.ParseGap, err = get("/v3/user/webhooks/parse/settings", "/v3/user/webhooks/parse/settings", &parse); err != nil {
 		return nil, err
 	}
-	a.Parse = parse.Result
+	// URLs lose user info and query (they may carry a receiver's credentials) before they are
+	// kept: the checks need only the scheme and host.
+	for _, p := range parse.Result {
+		a.Parse = append(a.Parse, ParseHost{Hostname: p.Hostname, URL: sg.RedactURL(p.URL)})
+	}
 	for _, f := range []struct {
 		path string
 		dst  *Forward

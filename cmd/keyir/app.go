@@ -102,6 +102,7 @@ func (a *app) cli() *cli.App {
 			a.reportCommand(),
 			a.inventoryCommand(),
 			a.doctorCommand(),
+			a.auditCommand(),
 			a.simCommand(),
 			a.serveCommand(),
 			a.versionCommand(),
@@ -146,7 +147,7 @@ func setUsageErrors(cmds []*cli.Command) {
 
 func knownCommand(name string) bool {
 	switch name {
-	case "run", "drill", "resume", "validate", "playbooks", "actions", "report", "inventory", "doctor", "sim", "serve", "version", "help", "h":
+	case "run", "drill", "resume", "validate", "playbooks", "actions", "report", "inventory", "doctor", "audit", "sim", "serve", "version", "help", "h":
 		return true
 	}
 	return false
