@@ -179,6 +179,9 @@ func (a *app) runAudit(ctx context.Context, o auditOpts) (*auditResult, error) {
 	// bug could never change the account.
 	env := actions.StandaloneEnv("audit", a.getenv, a.readFile, a.red, http.DefaultTransport)
 	env.HTTP = transport.NewClient(transport.Options{DryRun: true, Step: "audit", Redactor: a.red, Base: http.DefaultTransport})
+	// Waits for rate limits (Email Activity allows 6 queries a minute) are
+	// shown, so a long audit does not look hung.
+	env.Recorder = progressOnly{a}
 	started := time.Now()
 	snap, rerr := audit.Read(ctx, env, o.read)
 	if rerr != nil {
@@ -252,3 +255,14 @@ func (a *app) redJSON(v any) []byte {
 	}
 	return a.red.Bytes(append(b, '\n'))
 }
+
+// progressOnly prints the client's progress lines (rate-limit waits,
+// retries) to stderr; an audit records its results itself.
+type progressOnly struct{ a *app }
+
+func (p progressOnly) Progress(text string)               { fmt.Fprintf(p.a.errOut, "audit: %s\n", text) }
+func (progressOnly) Evidence(string, any) (string, error) { return "", nil }
+func (progressOnly) Finding(report.Finding)               {}
+func (progressOnly) Note(string)                          {}
+func (progressOnly) Containment(report.Containment)       {}
+func (progressOnly) Planned(report.PlannedChange)         {}

@@ -82,7 +82,9 @@ func TestAuditExitCodesAndEvidence(t *testing.T) {
 		t.Error("no failure journaled as a finding")
 	}
 
-	// The threshold: only info-or-worse … critical. The full-access key is critical.
+	// The full-access key is critical, so even --fail-on critical fails. (A fresh simulator:
+	// Email Activity allows 6 queries a minute, one per sending key.)
+	_, env = auditSim(t, "poor-hygiene")
 	if r := keyir(t, "", env, "audit", "--fail-on", "critical", "--reports", t.TempDir()); r.code != 3 {
 		t.Errorf("--fail-on critical: exit %d", r.code)
 	}
@@ -99,6 +101,7 @@ func TestAuditExitCodesAndEvidence(t *testing.T) {
 	if !strings.Contains(r.stdout, "== least privilege: 0 fail") {
 		t.Errorf("no practice summary line:\n%s", r.stdout)
 	}
+	_, okEnv = auditSim(t, "well-kept")
 	if r := keyir(t, "", okEnv, "audit", "--output", "html", "--reports", t.TempDir()); r.code != 0 || !strings.HasPrefix(r.stdout, "<!doctype html>") || !strings.Contains(r.stdout, "<svg") {
 		t.Errorf("html: exit %d %.100q", r.code, r.stdout)
 	}
@@ -147,6 +150,7 @@ func TestAuditCanaries(t *testing.T) {
 		fx.ResponderKey = canaryResponder
 		fx.State.AddKey(sgsim.Key{ID: "NamedLikeAKeyNamedLike", Secret: strings.Repeat("s", 43), Name: canaryLeaked, Scopes: []string{"mail.send"}})
 		fx.State.AddEventWebhook(sgsim.EventWebhook{URL: "https://hooks.example.com/e?token=" + canaryNotify, Enabled: true})
+		fx.Config.Limits["GET /v3/messages"] = sgsim.Limit{Requests: 100, Window: time.Minute} // three audits, one sim
 	})
 	reports := t.TempDir()
 	var outputs [][]byte
