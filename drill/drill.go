@@ -2,11 +2,18 @@
 // against an in-process simulator loaded with a scenario, with no
 // credentials, then scores what the run found against the scenario's ground
 // truth. `keyir drill` and the Slack `/keyir drill` command both use it.
+//
+// A drill is sealed off from real systems: its SendGrid (both hosts) is the
+// simulator, its configuration is Options.Env and nothing else (the process
+// environment is never read), and mail its email channel sends goes to the
+// simulator too. Resume rebuilds the same simulator (see Resume).
 package drill
 
 import (
 	"context"
 	"fmt"
+	"maps"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -35,8 +42,11 @@ type Options struct {
 	Observer    playbook.Observer
 	Redactor    *redact.Redactor
 	Now         func() time.Time
-	// Env adds configuration (a Slack channel, say) to what the playbook
-	// sees; SendGrid credentials always come from the simulator.
+	// Env adds configuration (a Slack channel and token for the Slack
+	// simulator, a webhook secret) to what the playbook and the notification
+	// channels see. It is the drill's whole environment: SendGrid credentials
+	// and URLs always come from the simulator, and the email channel's key and
+	// host are always the simulator's, whatever Env says.
 	Env map[string]string
 	// SimConfig, when set, adjusts the simulator (the contract test observes
 	// every response through it).
@@ -53,7 +63,8 @@ type Result struct {
 	Scenario string
 	Run      *playbook.Result
 	Score    Scorecard
-	// Sim is the simulator the drill ran against, for tests and transcripts.
+	// Sim is the simulator the drill ran against, for tests and transcripts;
+	// its State().Outbox() holds the mail the email channel sent.
 	Sim *sgsim.Server
 	// Notify is what each notification channel was sent (nil without
 	// channels); NotifyErr the deliveries that failed.
@@ -61,7 +72,8 @@ type Result struct {
 	NotifyErr error
 }
 
-// Scorecard compares what the run found with the scenario's ground truth.
+// Scorecard compares what the run found, and how it ended, with the
+// scenario's ground truth.
 type Scorecard struct {
 	TimeToContainment time.Duration
 	StepsPassed       int
@@ -69,6 +81,19 @@ type Scorecard struct {
 	Expected          []sgsim.Expected
 	Found             []sgsim.Expected
 	Missed            []sgsim.Expected
+	// Containment is the status the run reported, WantContainment the one a
+	// correct run reports ("confirmed", or "revoked_unproven" when only the
+	// key's id is known); ExitCode and WantExit likewise.
+	Containment     string
+	WantContainment string
+	ExitCode        int
+	WantExit        int
+}
+
+// Passed reports whether the run matched the ground truth: every expected
+// finding, the right containment status and the right exit code.
+func (s Scorecard) Passed() bool {
+	return len(s.Missed) == 0 && s.Containment == s.WantContainment && s.ExitCode == s.WantExit
 }
 
 // Run runs one scenario end to end.
@@ -86,79 +111,65 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Redactor == nil {
 		o.Redactor = redact.New()
 	}
-	fx := sc.Build(o.Now())
-	if o.SimConfig != nil {
-		o.SimConfig(&fx.Config)
-	}
-	srv := sgsim.New(fx.State, fx.Config)
-	base, shutdown, err := sgsim.Listen("127.0.0.1:0", srv)
-	if err != nil {
-		return nil, fmt.Errorf("starting the simulator: %w", err)
-	}
-	defer shutdown(context.Background())
-	o.Redactor.Add(fx.ResponderKey)
-	o.Redactor.Add(fx.LeakedKey)
-
-	env := map[string]string{
-		"SENDGRID_API_KEY": fx.ResponderKey,
-		"SENDGRID_API_URL": base,
-	}
-	for k, v := range o.Env {
-		env[k] = v
-	}
-	getenv := func(k string) string { return env[k] }
-
 	if err := os.MkdirAll(o.ReportsRoot, 0o700); err != nil {
 		return nil, err
 	}
+	built := o.Now().UTC().Truncate(time.Second)
+	w, err := start(sc, built, o)
+	if err != nil {
+		return nil, err
+	}
+	defer w.close()
+
+	// The run's id is chosen here so the drill's record (scenario, build time)
+	// can be named after it before the run directory exists.
+	runID := playbook.NewRunID()
+	rec := record{Version: 1, Scenario: sc.Name, Built: built, RunID: runID}
+	recPath, basePath := recordPaths(o.ReportsRoot, runID)
+	if err := writeRecord(recPath, rec); err != nil {
+		return nil, fmt.Errorf("recording the drill: %w", err)
+	}
 	// The baseline is taken before the attack, exactly as an operator would
 	// with `keyir inventory save`, so the drill exercises the baseline diff.
-	baseline, err := saveBaseline(ctx, o, getenv)
-	if err != nil {
+	if err := w.saveBaseline(ctx, o.Redactor, basePath); err != nil {
 		return nil, fmt.Errorf("saving the scenario's baseline: %w", err)
 	}
-	defer os.Remove(baseline)
-	if fx.Attack != nil {
-		fx.Attack(fx.State)
-	}
-	for _, f := range fx.Faults {
-		srv.InjectFault(f)
-	}
+	w.attack()
 
 	pb, err := playbook.Builtin(Playbook)
 	if err != nil {
 		return nil, err
 	}
 	given := map[string]string{
-		"key":          fx.LeakedKey,
-		"window_start": fx.WindowStart.UTC().Format(time.RFC3339),
-		"window_end":   fx.WindowEnd.UTC().Format(time.RFC3339),
-		"baseline":     baseline,
+		"window_start": w.fx.WindowStart.UTC().Format(time.RFC3339),
+		"window_end":   w.fx.WindowEnd.UTC().Format(time.RFC3339),
+		"baseline":     basePath,
+	}
+	if w.fx.IDOnly {
+		given["key_id"] = w.fx.LeakedKeyID
+	} else {
+		given["key"] = w.fx.LeakedKey
 	}
 	incident := o.Incident
 	if incident == "" {
 		incident = "DRILL-" + sc.Name
 	}
-	var services map[string]any
-	observer := o.Observer
-	var hub *notify.Hub
-	if o.Notify != nil && len(o.Notify.Channels) > 0 {
-		hub, err = notify.NewHub(*o.Notify, notify.HubEnv{Redactor: o.Redactor, Getenv: getenv, LeakedKey: fx.LeakedKey})
-		if err != nil {
-			return nil, &playbook.UsageError{Err: err}
-		}
+	hub, services, observer, err := w.hub(o)
+	if err != nil {
+		return nil, err
+	}
+	if hub != nil {
 		defer hub.Close()
-		services = map[string]any{"notify": hub}
-		observer = playbook.Observers{o.Observer, hub}
 	}
 	res, err := playbook.Run(ctx, pb, playbook.Options{
 		Mode:        report.ModeDrill,
 		Incident:    incident,
 		Operator:    o.Operator,
 		ReportsRoot: o.ReportsRoot,
+		RunID:       runID,
 		Given:       given,
 		Redactor:    o.Redactor,
-		Getenv:      getenv,
+		Getenv:      w.getenv,
 		Observer:    observer,
 		Version:     o.Version,
 		Now:         o.Now,
@@ -168,7 +179,109 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &Result{Scenario: sc.Name, Run: res, Score: score(fx.Expected, res.Report), Sim: srv}
+	return w.finish(ctx, res, hub, recPath, basePath), nil
+}
+
+// drillBackoff keeps retries of flaky scenarios short: the simulator's faults
+// are over in milliseconds, and a drill should take seconds, not minutes.
+func drillBackoff(n int) time.Duration { return time.Duration(n) * 50 * time.Millisecond }
+
+// world is one drill's simulator and the environment the run sees.
+type world struct {
+	sc    sgsim.Scenario
+	fx    *sgsim.Fixture
+	srv   *sgsim.Server
+	hosts *sgsim.Hosts
+	env   map[string]string
+	// notifyKey is the simulator's own mail.send key for the email channel.
+	notifyKey sgsim.Key
+}
+
+// start builds the scenario at built and serves it on both hosts.
+func start(sc sgsim.Scenario, built time.Time, o Options) (*world, error) {
+	fx := sc.Build(built)
+	if o.SimConfig != nil {
+		o.SimConfig(&fx.Config)
+	}
+	srv := sgsim.New(fx.State, fx.Config)
+	hosts, err := sgsim.ListenHosts("127.0.0.1:0", "127.0.0.1:0", srv)
+	if err != nil {
+		return nil, fmt.Errorf("starting the simulator: %w", err)
+	}
+	o.Redactor.Add(fx.ResponderKey)
+	o.Redactor.Add(fx.LeakedKey)
+	// The email channel's key lives in the simulator: mail a drill "sends"
+	// lands in its outbox, never with a real provider.
+	var nk sgsim.Key
+	if o.Notify != nil && o.Notify.Channels["email"] != nil {
+		nk = sgsim.NewKey(rand.New(rand.NewPCG(0x6b657969, 0x6e6f74)), "keyir-drill-notify", []string{"mail.send"})
+		fx.State.AddKey(nk)
+		o.Redactor.Add(nk.Token())
+	}
+	env := maps.Clone(o.Env)
+	if env == nil {
+		env = map[string]string{}
+	}
+	// Nothing of SendGrid comes from the caller: the simulator's responder
+	// key and both hosts, and the simulator's notification key.
+	for _, k := range []string{"SENDGRID_API_KEY_FILE", "SENDGRID_NOTIFY_API_KEY_FILE", "SENDGRID_REGION"} {
+		delete(env, k)
+	}
+	maps.Copy(env, hosts.Env())
+	env["SENDGRID_API_KEY"] = fx.ResponderKey
+	delete(env, "SENDGRID_NOTIFY_API_KEY")
+	if nk.ID != "" {
+		env["SENDGRID_NOTIFY_API_KEY"] = nk.Token()
+	}
+	return &world{sc: sc, fx: fx, srv: srv, hosts: hosts, env: env, notifyKey: nk}, nil
+}
+
+func (w *world) getenv(k string) string { return w.env[k] }
+
+func (w *world) close() { _ = w.hosts.Shutdown(context.Background()) }
+
+// attack applies what the key's holder did, then the scenario's faults.
+func (w *world) attack() {
+	if w.fx.Attack != nil {
+		w.fx.Attack(w.fx.State)
+	}
+	for _, f := range w.fx.Faults {
+		w.srv.InjectFault(f)
+	}
+}
+
+func (w *world) saveBaseline(ctx context.Context, red *redact.Redactor, path string) error {
+	env := actions.StandaloneEnv("baseline", w.getenv, nil, red, http.DefaultTransport)
+	return sgactions.SaveInventory(ctx, env, path)
+}
+
+// hub builds the notification hub, with the email channel pointed at the
+// simulator's global host.
+func (w *world) hub(o Options) (*notify.Hub, map[string]any, playbook.Observer, error) {
+	if o.Notify == nil || len(o.Notify.Channels) == 0 {
+		return nil, nil, o.Observer, nil
+	}
+	cfg := *o.Notify
+	cfg.Channels = map[string]map[string]any{}
+	for name, ch := range o.Notify.Channels {
+		cfg.Channels[name] = maps.Clone(ch)
+	}
+	if em, ok := cfg.Channels["email"]; ok {
+		em["api_url"] = w.hosts.URL
+		delete(em, "region")
+		delete(em, "key_env")
+	}
+	hub, err := notify.NewHub(cfg, notify.HubEnv{Redactor: o.Redactor, Getenv: w.getenv, LeakedKey: w.fx.LeakedKey})
+	if err != nil {
+		return nil, nil, nil, &playbook.UsageError{Err: err}
+	}
+	return hub, map[string]any{"notify": hub}, playbook.Observers{o.Observer, hub}, nil
+}
+
+// finish scores the run, lets the hub deliver, and removes the drill's
+// record once the run cannot be resumed any more.
+func (w *world) finish(ctx context.Context, res *playbook.Result, hub *notify.Hub, recPath, basePath string) *Result {
+	out := &Result{Scenario: w.sc.Name, Run: res, Score: score(w.fx, res), Sim: w.srv}
 	if hub != nil {
 		// A run that stopped before its closing step is closed by the hub
 		// at RunFinished; give that delivery a bounded moment.
@@ -177,42 +290,29 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		cancel()
 		out.Notify = hub.Stats()
 	}
-	return out, nil
-}
-
-// drillBackoff keeps retries of flaky scenarios short: the simulator's faults
-// are over in milliseconds, and a drill should take seconds, not minutes.
-func drillBackoff(n int) time.Duration { return time.Duration(n) * 50 * time.Millisecond }
-
-func saveBaseline(ctx context.Context, o Options, getenv func(string) string) (string, error) {
-	f, err := os.CreateTemp(o.ReportsRoot, ".drill-baseline-*.json")
-	if err != nil {
-		return "", err
+	if st := res.Report.Run.Status; st == report.RunSucceeded || st == report.RunDegraded {
+		os.Remove(recPath)
+		os.Remove(basePath)
 	}
-	path := f.Name()
-	f.Close()
-	os.Remove(path) // SaveInventory creates it exclusively, 0600
-	env := actions.StandaloneEnv("baseline", getenv, nil, o.Redactor, http.DefaultTransport)
-	if err := sgactions.SaveInventory(ctx, env, path); err != nil {
-		return "", err
-	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return "", err
-	}
-	return abs, nil
+	return out
 }
 
 // score matches findings to the ground truth by kind and, where the scenario
-// names one, subject.
-func score(expected []sgsim.Expected, rep *report.Report) Scorecard {
-	sc := Scorecard{Expected: expected, TimeToContainment: rep.Run.Containment.TimeToContainment, StepsTotal: len(rep.Steps)}
+// names one, subject; and the run's containment status and exit code to the
+// scenario's.
+func score(fx *sgsim.Fixture, res *playbook.Result) Scorecard {
+	rep := res.Report
+	sc := Scorecard{
+		Expected: fx.Expected, TimeToContainment: rep.Run.Containment.TimeToContainment, StepsTotal: len(rep.Steps),
+		Containment: rep.Run.Containment.Status, WantContainment: fx.Containment,
+		ExitCode: res.ExitCode, WantExit: fx.ExitCode,
+	}
 	for _, s := range rep.Steps {
 		if s.Status == report.StepOK || s.Status == report.StepSkipped {
 			sc.StepsPassed++
 		}
 	}
-	for _, want := range expected {
+	for _, want := range fx.Expected {
 		hit := false
 		for _, f := range rep.Findings {
 			if f.Kind == want.Kind && (want.Subject == "" || f.Subject == want.Subject) {
@@ -237,4 +337,14 @@ func ScenarioNames() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// recordPaths are where a drill keeps what its resume needs, beside the run
+// directory (not in it: the run directory holds the sealed evidence only).
+func recordPaths(root, runID string) (rec, baseline string) {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		abs = root
+	}
+	return filepath.Join(abs, ".drill-"+runID+".json"), filepath.Join(abs, ".drill-"+runID+".baseline.json")
 }

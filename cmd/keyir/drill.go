@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -24,7 +26,7 @@ func (a *app) drillCommand() *cli.Command {
 			&cli.StringFlag{Name: "scenario", Aliases: []string{"s"}, Value: "spam-burst", EnvVars: []string{"KEYIR_SCENARIO"}, Usage: "scenario to rehearse (see --list)"},
 			&cli.BoolFlag{Name: "list", Usage: "list the scenarios and exit"},
 			&cli.StringFlag{Name: "incident", EnvVars: []string{"KEYIR_INCIDENT"}, Usage: "incident id (default DRILL-<scenario>)"},
-		), notifyFlags(false)...),
+		), sealedFlags(notifyFlags(false))...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usageErr(fmt.Errorf("drill takes no arguments (did you mean --scenario %s?)", c.Args().First()))
@@ -80,25 +82,45 @@ const drillChannel = "keyir-drill"
 var drillNotifyPolicy = notify.Policy{MaxAttempts: 3, MaxElapsed: 5 * time.Second, Initial: 50 * time.Millisecond, Max: 500 * time.Millisecond}
 
 // drillNotify routes the drill's Slack notifications to the simulator (as
-// its drill channel) and passes on the email and webhook options with their
-// credentials: the drill's configuration is its own, not the environment.
+// its drill channel); the drill sends email through its SendGrid simulator
+// (drill.Run points the channel there). A drill is sealed off from real
+// systems: nothing here reads the environment (no token, key, secret or URL),
+// and a webhook's deliveries are signed with a secret made up for this drill,
+// so a receiver that checks signatures, as it must, acts on none of them.
 func (a *app) drillNotify(o notifyOptions, sim *slacksim.Server, api string) (notify.HubConfig, map[string]string, error) {
 	o.slackChannel, o.slackDrillChannel = "", ""
-	cfg, err := a.hubConfig(o)
+	sealed := *a
+	sealed.getenv = func(string) string { return "" }
+	cfg, err := sealed.hubConfig(o)
 	if err != nil {
 		return cfg, nil, err
 	}
 	cfg.Channels["slack"] = map[string]any{"channel": "#incidents", "drill_channel": "#" + drillChannel, "api_url": api}
 	cfg.Retry = drillNotifyPolicy
 	env := map[string]string{"SLACK_BOT_TOKEN": sim.BotToken()}
-	for _, k := range []string{"SENDGRID_NOTIFY_API_KEY", "KEYIR_WEBHOOK_SECRET"} {
-		for _, name := range []string{k, k + "_FILE"} {
-			if v := a.getenv(name); v != "" {
-				env[name] = v
-			}
-		}
+	if cfg.Channels["webhook"] != nil {
+		var b [24]byte
+		_, _ = rand.Read(b[:])
+		secret := "keyir-drill-" + hex.EncodeToString(b[:])
+		a.red.Add(secret)
+		env["KEYIR_WEBHOOK_SECRET"] = secret
 	}
 	return cfg, env, nil
+}
+
+// sealedFlags drops the environment variables of notification flags: a
+// drill takes its configuration from its command line only, so a shell set up
+// for real incidents (KEYIR_WEBHOOK_URL, KEYIR_EMAIL_TO …) cannot reach it.
+func sealedFlags(fs []cli.Flag) []cli.Flag {
+	for _, f := range fs {
+		switch f := f.(type) {
+		case *cli.StringFlag:
+			f.EnvVars = nil
+		case *cli.StringSliceFlag:
+			f.EnvVars = nil
+		}
+	}
+	return fs
 }
 
 func (a *app) listScenarios() error {
@@ -112,18 +134,24 @@ func (a *app) listScenarios() error {
 
 // drillJSON is what `keyir drill --output json` prints.
 type drillJSON struct {
-	Scenario          string   `json:"scenario"`
-	RunID             string   `json:"run_id"`
-	ReportDir         string   `json:"report_dir"`
-	ExitCode          int      `json:"exit_code"`
-	TimeToContainment int64    `json:"time_to_containment_ms"`
-	Containment       string   `json:"containment"`
-	StepsPassed       int      `json:"steps_passed"`
-	StepsTotal        int      `json:"steps_total"`
-	FindingsExpected  int      `json:"findings_expected"`
-	FindingsFound     int      `json:"findings_found"`
-	Missed            []string `json:"missed"`
-	ManifestHead      string   `json:"manifest_head"`
+	Scenario          string `json:"scenario"`
+	RunID             string `json:"run_id"`
+	ReportDir         string `json:"report_dir"`
+	ExitCode          int    `json:"exit_code"`
+	TimeToContainment int64  `json:"time_to_containment_ms"`
+	Containment       string `json:"containment"`
+	// WantContainment and WantExitCode are the scenario's ground truth.
+	WantContainment string `json:"want_containment"`
+	WantExitCode    int    `json:"want_exit_code"`
+	// EmailsCaptured is how many mails the email channel sent into the
+	// SendGrid simulator (a drill never sends real mail).
+	EmailsCaptured   int      `json:"emails_captured"`
+	StepsPassed      int      `json:"steps_passed"`
+	StepsTotal       int      `json:"steps_total"`
+	FindingsExpected int      `json:"findings_expected"`
+	FindingsFound    int      `json:"findings_found"`
+	Missed           []string `json:"missed"`
+	ManifestHead     string   `json:"manifest_head"`
 	// SlackMessages is how many messages the drill channel holds (thread
 	// replies included); SlackCalls how many Web API calls the run made.
 	SlackMessages int      `json:"slack_messages"`
@@ -131,14 +159,24 @@ type drillJSON struct {
 	NotifyErrors  []string `json:"notify_errors,omitempty"`
 }
 
-// drillExit is the run's exit code, raised to 3 when the scorecard missed an
-// expected finding: a drill that misses something has not passed.
+// drillExit is the run's exit code, raised to 3 when the scorecard does not
+// match the ground truth (a missed finding, another containment status or
+// exit code): a drill that gets something wrong has not passed.
 func drillExit(res *drill.Result) int {
 	code := res.Run.ExitCode
-	if len(res.Score.Missed) > 0 && code == playbook.ExitOK {
+	if !res.Score.Passed() && code == playbook.ExitOK {
 		code = playbook.ExitDegraded
 	}
 	return code
+}
+
+// emailsCaptured counts the mail the drill's email channel sent into the
+// simulator.
+func emailsCaptured(res *drill.Result) int {
+	if res.Sim == nil {
+		return 0
+	}
+	return len(res.Sim.State().Outbox())
 }
 
 func (a *app) printDrill(res *drill.Result, output string, sim *slacksim.Server) error {
@@ -154,6 +192,7 @@ func (a *app) printDrill(res *drill.Result, output string, sim *slacksim.Server)
 		if err := enc.Encode(drillJSON{
 			Scenario: res.Scenario, RunID: res.Run.Report.Run.ID, ReportDir: res.Run.Dir, ExitCode: code,
 			TimeToContainment: sc.TimeToContainment.Milliseconds(), Containment: res.Run.Report.Run.Containment.Status,
+			WantContainment: sc.WantContainment, WantExitCode: sc.WantExit, EmailsCaptured: emailsCaptured(res),
 			StepsPassed: sc.StepsPassed, StepsTotal: sc.StepsTotal,
 			FindingsExpected: len(sc.Expected), FindingsFound: len(sc.Found), Missed: missed, ManifestHead: res.Run.Head,
 			SlackMessages: len(sim.Messages(drillChannel)), SlackCalls: len(sim.Calls()), NotifyErrors: errorLines(res.NotifyErr),
@@ -174,6 +213,8 @@ func (a *app) printDrill(res *drill.Result, output string, sim *slacksim.Server)
 		ttc = report.FormatDuration(sc.TimeToContainment.Round(time.Millisecond))
 	}
 	t.Append("time to containment", ttc)
+	cont := fmt.Sprintf("%s (expected %s)", orNone(sc.Containment), sc.WantContainment)
+	t.Append("containment", cont)
 	t.Append("steps passed", fmt.Sprintf("%d/%d", sc.StepsPassed, sc.StepsTotal))
 	t.Append("findings found", fmt.Sprintf("%d/%d expected", len(sc.Found), len(sc.Expected)))
 	if len(missed) == 0 {
@@ -181,7 +222,10 @@ func (a *app) printDrill(res *drill.Result, output string, sim *slacksim.Server)
 	} else {
 		t.Append("missed", strings.Join(missed, "; "))
 	}
-	t.Append("exit code", fmt.Sprintf("%d (%s)", code, report.ExitMeaning(code)))
+	t.Append("exit code", fmt.Sprintf("%d (%s; expected %d)", code, report.ExitMeaning(code), sc.WantExit))
+	if n := emailsCaptured(res); n > 0 {
+		t.Append("email", fmt.Sprintf("%d captured by the SendGrid simulator (none sent for real)", n))
+	}
 	if err := t.Render(); err != nil {
 		return err
 	}
@@ -206,4 +250,11 @@ func expectedString(e sgsim.Expected) string {
 		return e.Kind
 	}
 	return e.Kind + " " + e.Subject
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
 }

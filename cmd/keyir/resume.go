@@ -5,6 +5,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/keyir/keyir/drill"
 	"github.com/keyir/keyir/playbook"
 )
 
@@ -23,6 +24,9 @@ func (a *app) resumeCommand() *cli.Command {
 			}
 			if err := checkOutput(c.String("output")); err != nil {
 				return err
+			}
+			if isDrill, _ := drill.IsDrill(c.Args().First()); isDrill {
+				return a.resumeDrill(c)
 			}
 			keyFrom := c.String("key-file")
 			if k := c.String("key"); k != "" {
@@ -60,4 +64,29 @@ func (a *app) resumeCommand() *cli.Command {
 			return a.printResult(res, c.String("output"))
 		},
 	}
+}
+
+// resumeDrill resumes a drill's run against its rebuilt simulator. Like the
+// drill itself it is sealed off from real systems: no key, credential, URL
+// or notification channel is taken from the flags or the environment.
+func (a *app) resumeDrill(c *cli.Context) error {
+	if c.String("key") != "" || c.String("key-file") != "" {
+		if k := c.String("key"); k != "" && k != "-" {
+			a.red.Add(k)
+		}
+		return usageErr(fmt.Errorf("%s is a drill: its key comes from the scenario; resume it without --key or --key-file", c.Args().First()))
+	}
+	if o := notifyOptionsOf(c); o.slackChannel != "" || len(o.emailTo) > 0 || o.webhookURL != "" {
+		fmt.Fprintln(a.errOut, "keyir: resuming a drill sends no notifications (the drill's simulators are gone); the notification options are ignored")
+	}
+	res, err := drill.Resume(c.Context, c.Args().First(), drill.ResumeOptions{
+		Operator: a.operator(),
+		Version:  version,
+		Observer: a.console(),
+		Redactor: a.red,
+	})
+	if err != nil {
+		return err
+	}
+	return a.printResult(res.Run, c.String("output"))
 }

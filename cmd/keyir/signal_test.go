@@ -70,13 +70,14 @@ func TestSimSendgridServesTheScenario(t *testing.T) {
 	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
 	vars := map[string]string{}
 	sc := bufio.NewScanner(out)
-	for sc.Scan() && len(vars) < 3 {
+	for sc.Scan() && len(vars) < 5 {
 		if k, v, ok := strings.Cut(strings.Fields(sc.Text() + " ")[0], "="); ok {
 			vars[k] = v
 		}
 	}
 	base, key := vars["SENDGRID_API_URL"], vars["SENDGRID_API_KEY"]
-	if !strings.HasPrefix(base, "http://127.0.0.1:") || !strings.HasPrefix(key, "SG.") || !strings.HasPrefix(vars["LEAKED_KEY"], "SG.") {
+	if !strings.HasPrefix(base, "http://127.0.0.1:") || !strings.HasPrefix(key, "SG.") || !strings.HasPrefix(vars["LEAKED_KEY"], "SG.") ||
+		!strings.HasPrefix(vars["SENDGRID_API_URL_EU"], "http://127.0.0.1:") || vars["SENDGRID_API_URL_EU"] == base || len(vars["LEAKED_KEY_ID"]) != 22 {
 		t.Fatalf("printed %v", vars)
 	}
 	req, _ := http.NewRequest("GET", base+"/v3/scopes", nil)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -19,7 +20,8 @@ func (a *app) simCommand() *cli.Command {
 			Name:  "sendgrid",
 			Usage: "serve the simulated SendGrid v3 API loaded with a drill scenario",
 			Flags: []cli.Flag{
-				&cli.StringFlag{Name: "listen", Value: "127.0.0.1:8025", EnvVars: []string{"KEYIR_SIM_LISTEN"}, Usage: "address to listen on (loopback)"},
+				&cli.StringFlag{Name: "listen", Value: "127.0.0.1:8025", EnvVars: []string{"KEYIR_SIM_LISTEN"}, Usage: "address of the global host (loopback)"},
+				&cli.StringFlag{Name: "listen-eu", Value: "127.0.0.1:8027", EnvVars: []string{"KEYIR_SIM_LISTEN_EU"}, Usage: "address of the EU host (loopback); with --listen 127.0.0.1:0 the default is a free port too"},
 				&cli.StringFlag{Name: "scenario", Value: "spam-burst", EnvVars: []string{"KEYIR_SCENARIO"}, Usage: "scenario to load (keyir drill --list)"},
 			},
 			Action: func(c *cli.Context) error {
@@ -35,21 +37,31 @@ func (a *app) simCommand() *cli.Command {
 				for _, f := range fx.Faults {
 					srv.InjectFault(f)
 				}
-				base, shutdown, err := sgsim.Listen(c.String("listen"), srv)
+				euAddr := c.String("listen-eu")
+				if !c.IsSet("listen-eu") && strings.HasSuffix(c.String("listen"), ":0") {
+					euAddr = "127.0.0.1:0"
+				}
+				hosts, err := sgsim.ListenHosts(c.String("listen"), euAddr, srv)
 				if err != nil {
-					return err
+					return usageErr(err)
 				}
 				// The simulator's keys are made up for the rehearsal; printing
 				// them is the point, so they bypass the redacting writer.
 				fmt.Fprintf(a.stdout, "SendGrid simulator (scenario %s) listening\n", sc.Name)
-				fmt.Fprintf(a.stdout, "SENDGRID_API_URL=%s\n", base)
+				fmt.Fprintf(a.stdout, "%s=%s\n", sgsim.EnvURL, hosts.URL)
+				fmt.Fprintf(a.stdout, "%s=%s   # the EU host (api.eu.sendgrid.com)\n", sgsim.EnvURLEU, hosts.EUURL)
 				fmt.Fprintf(a.stdout, "SENDGRID_API_KEY=%s   # responder key\n", fx.ResponderKey)
-				fmt.Fprintf(a.stdout, "LEAKED_KEY=%s   # the scenario's leaked key\n", fx.LeakedKey)
+				if fx.IDOnly {
+					fmt.Fprintf(a.stdout, "LEAKED_KEY=%s   # the scenario's leaked key: the responder knows only its id; use it to check by hand\n", fx.LeakedKey)
+				} else {
+					fmt.Fprintf(a.stdout, "LEAKED_KEY=%s   # the scenario's leaked key\n", fx.LeakedKey)
+				}
+				fmt.Fprintf(a.stdout, "LEAKED_KEY_ID=%s   # its id (keyir run … --key-id)\n", fx.LeakedKeyID)
 				fmt.Fprintln(a.stdout, "Ctrl-C to stop.")
 				<-c.Context.Done()
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 				defer cancel()
-				return shutdown(ctx)
+				return hosts.Shutdown(ctx)
 			},
 		}, a.simSlackCommand()},
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
 	sgsim "github.com/keyir/keyir/sim/sendgrid"
+	"github.com/keyir/keyir/sim/sendgrid/contract"
 	slacksim "github.com/keyir/keyir/sim/slack"
 )
 
@@ -33,7 +34,7 @@ func TestMain(m *testing.M) {
 		MaxRateWait: 20 * time.Millisecond, MaxRateRetries: 12, MaxTransientRetries: 3,
 		BackoffBase: 2 * time.Millisecond, BackoffMax: 10 * time.Millisecond,
 	})
-	code := m.Run()
+	code := contract.RunMain(m) // requests to the SendGrid simulator are held to the spec
 	restore()
 	if keyirBin != "" { // built by a benchmark
 		os.RemoveAll(filepath.Dir(keyirBin))

@@ -3,6 +3,7 @@ package sendgrid
 import (
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -155,6 +156,29 @@ func (s *Server) checkRequest(region string, rt *route, known bool, r *http.Requ
 	vmu.Lock()
 	violated = append(violated, vs...)
 	vmu.Unlock()
+	logViolations(vs)
+}
+
+// ContractLogEnv names a file every violation is also appended to, one line each, so a test
+// that runs keyir in a subprocess (the test binary as main) still sees what a simulator
+// inside that subprocess recorded. contract.RunMain sets it.
+const ContractLogEnv = "KEYIR_SIM_CONTRACT_LOG"
+
+func logViolations(vs []Violation) {
+	path := os.Getenv(ContractLogEnv)
+	if path == "" {
+		return
+	}
+	var b strings.Builder
+	for _, v := range vs {
+		b.WriteString(strings.ReplaceAll(v.String(), "\n", " ") + "\n")
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return
+	}
+	_, _ = f.WriteString(b.String())
+	_ = f.Close()
 }
 
 // euMissing reports whether a global-only route has this method and path.

@@ -21,14 +21,24 @@ type Fixture struct {
 	Config       Config
 	ResponderKey string // the on-call responder's own key (least privilege)
 	LeakedKey    string
-	WindowStart  time.Time
-	WindowEnd    time.Time
+	LeakedKeyID  string // the id of LeakedKey (its middle segment)
+	// IDOnly: the responder knows only the key's id, not its secret; a drill names the key
+	// with key_id (--key-id) and never gives the playbook the key itself.
+	IDOnly      bool
+	WindowStart time.Time
+	WindowEnd   time.Time
 	// Attack applies what the key's holder did that a baseline taken before
 	// the leak would not show (new keys, invites, webhooks …). A drill saves
 	// its baseline first, then applies it; nil when there is nothing to add.
 	Attack   func(*State)
 	Faults   []Fault
 	Expected []Expected
+	// Containment is the containment status a correct run reports ("confirmed": the key's own
+	// 401 was seen; "revoked_unproven": revoked by id, no secret to prove it with), and
+	// ExitCode its exit code. Compared as strings and numbers, so the drill's scorecard needs
+	// no knowledge of the report package's constants.
+	Containment string
+	ExitCode    int
 }
 
 // Scenario is a rehearsable incident.
@@ -44,6 +54,9 @@ var scenarios = []Scenario{
 	{"already-revoked", "SendGrid auto-deleted the key after finding it on public GitHub; the revoke finds it gone", alreadyRevoked},
 	{"rate-limited", "tight rate limits on every endpoint: keyir must wait them out and still retrieve everything", rateLimited},
 	{"flaky-api", "5xx answers, connection resets and a truncated body in the middle of the run", flakyAPI},
+	{"subuser-key", "the leaked key belongs to a subuser, and the responder does not say which one: keyir must find it", subuserKey},
+	{"eu-subuser", "the leaked key belongs to an EU regional subuser, served only by the EU host (api.eu.sendgrid.com)", euSubuser},
+	{"id-only", "only the leaked key's id is known (from a log line or an alert), not the key: revoked, but nothing can prove it dead", idOnly},
 }
 
 // Scenarios lists the built-in scenarios.
@@ -111,21 +124,28 @@ func newWorld(name string, now time.Time) *world {
 		req := 180 + rng.IntN(40)
 		w.st.SetStats("", DayStats{Date: day.Format("2006-01-02"), Requests: req, Processed: req, Delivered: req - 3, Bounces: 2 + rng.IntN(2), SpamReports: rng.IntN(2), Opens: req / 3, UniqueOpens: req / 4, Clicks: req / 10, UniqueClicks: req / 12})
 	}
-	w.fx = &Fixture{State: w.st, Config: cfg, ResponderKey: w.responder.Token(), WindowStart: now.AddDate(0, 0, -7), WindowEnd: now}
+	w.fx = &Fixture{State: w.st, Config: cfg, ResponderKey: w.responder.Token(), WindowStart: now.AddDate(0, 0, -7), WindowEnd: now,
+		Containment: "confirmed", ExitCode: 0}
 	return w
 }
 
-// leak adds the key that leaked and returns it.
-func (w *world) leak(name string, scopes []string) Key {
+// leak adds the key that leaked to the parent account and returns it.
+func (w *world) leak(name string, scopes []string) Key { return w.leakIn("", name, scopes) }
+
+// leakIn adds the key that leaked to an account ("" = parent) and returns it.
+func (w *world) leakIn(subuser, name string, scopes []string) Key {
 	k := NewKey(w.rng, name, scopes)
+	k.Subuser = subuser
 	w.st.AddKey(k)
 	w.fx.LeakedKey = k.Token()
+	w.fx.LeakedKeyID = k.ID
 	return k
 }
 
 // sendBurst records n messages sent by key over the last span, and the
-// matching jump in daily stats, bounces and spam reports.
+// matching jump in daily stats, bounces and spam reports, in the key's account.
 func (w *world) sendBurst(key Key, n int, span time.Duration, subject string) {
+	acct := key.Subuser
 	domains := []string{"example.com", "example.net", "example.org", "mail.example", "inbox.example", "post.example"}
 	msgs := make([]Message, 0, n)
 	perDay := map[string]int{}
@@ -140,7 +160,7 @@ func (w *world) sendBurst(key Key, n int, span time.Duration, subject string) {
 		case r < 12:
 			status = "processed"
 		}
-		msgs = append(msgs, Message{ID: randString(w.rng, 22), APIKeyID: key.ID, From: "security@examp1e-support.example", To: to, Subject: subject, Status: status, LastEventTime: at})
+		msgs = append(msgs, Message{ID: randString(w.rng, 22), APIKeyID: key.ID, From: "security@examp1e-support.example", To: to, Subject: subject, Status: status, LastEventTime: at, Subuser: acct})
 		perDay[at.Format("2006-01-02")]++
 	}
 	w.st.AddMessages(msgs...)
@@ -150,18 +170,18 @@ func (w *world) sendBurst(key Key, n int, span time.Duration, subject string) {
 	}
 	sort.Strings(days)
 	for _, d := range days {
-		cur := w.st.stats("", d)
+		cur := w.st.stats(acct, d)
 		sent := perDay[d]
 		cur.Requests += sent
 		cur.Processed += sent
 		cur.Delivered += sent * 88 / 100
 		cur.Bounces += sent * 9 / 100
 		cur.SpamReports += sent * 2 / 100
-		w.st.SetStats("", cur)
+		w.st.SetStats(acct, cur)
 		t, _ := time.Parse("2006-01-02", d)
 		for i := 0; i < 3; i++ {
-			w.st.AddBounce(Bounce{Email: fmt.Sprintf("gone%d-%s@example.net", i, d), Reason: "550 5.1.1 user unknown", Status: "5.1.1", Created: t.Add(time.Duration(i) * time.Hour)})
-			w.st.AddSpamReport(SpamReport{Email: fmt.Sprintf("angry%d-%s@example.org", i, d), IP: "192.0.2.25", Created: t.Add(time.Duration(i) * time.Hour)})
+			w.st.AddBounce(Bounce{Subuser: acct, Email: fmt.Sprintf("gone%d-%s@example.net", i, d), Reason: "550 5.1.1 user unknown", Status: "5.1.1", Created: t.Add(time.Duration(i) * time.Hour)})
+			w.st.AddSpamReport(SpamReport{Subuser: acct, Email: fmt.Sprintf("angry%d-%s@example.org", i, d), IP: "192.0.2.25", Created: t.Add(time.Duration(i) * time.Hour)})
 		}
 	}
 }
@@ -258,6 +278,61 @@ func flakyAPI(now time.Time) *Fixture {
 		{Kind: "key.blast_radius", Subject: k.ID},
 		{Kind: "activity.messages_sent", Subject: k.ID},
 		{Kind: "stats.requests_spike"},
+	}
+	return w.fx
+}
+
+// subuserKey: the key lives in the "marketing" subuser and the run is not told so. The
+// parent gets 404 for its id; keyir must search the subusers, act there, and say that Email
+// Activity cannot attribute a subuser's mail (the spec gives it no on-behalf-of).
+func subuserKey(now time.Time) *Fixture {
+	w := newWorld("subuser-key", now)
+	k := w.leakIn("marketing", "marketing-automation", []string{"mail.send", "api_keys.create", "api_keys.read", "stats.read"})
+	w.sendBurst(k, 900, 30*time.Hour, "Final notice: your parcel is waiting")
+	backdoor := NewKey(w.rng, "marketing-sync", []string{"mail.send", "api_keys.create"})
+	backdoor.Subuser = "marketing"
+	w.fx.Attack = func(st *State) { st.AddKey(backdoor) }
+	w.fx.Expected = []Expected{
+		{Kind: "key.blast_radius", Subject: k.ID},
+		{Kind: "activity.not_assessable"},
+		{Kind: "persistence.new_api_key", Subject: backdoor.ID},
+	}
+	return w.fx
+}
+
+// euSubuser: the key lives in an EU regional subuser. Its data is served only by the EU host:
+// the key authenticates there and nowhere else, calls on the subuser's behalf go there, and
+// a 401 from the global host proves nothing.
+func euSubuser(now time.Time) *Fixture {
+	w := newWorld("eu-subuser", now)
+	w.st.AddSubuser(Subuser{ID: 1002, Username: "shop-eu", Email: "shop-eu@example.de", Region: RegionEU})
+	eu := NewKey(w.rng, "shop-eu-orders", []string{"mail.send"})
+	eu.Subuser = "shop-eu"
+	w.st.AddKey(eu)
+	k := w.leakIn("shop-eu", "shop-eu-newsletter", []string{"mail.send", "api_keys.create", "api_keys.read"})
+	w.sendBurst(k, 700, 20*time.Hour, "Ihr Konto wurde gesperrt")
+	backdoor := NewKey(w.rng, "shop-eu-backup", []string{"mail.send"})
+	backdoor.Subuser = "shop-eu"
+	w.fx.Attack = func(st *State) { st.AddKey(backdoor) }
+	w.fx.Expected = []Expected{
+		{Kind: "key.blast_radius", Subject: k.ID},
+		{Kind: "activity.not_assessable"},
+		{Kind: "persistence.new_api_key", Subject: backdoor.ID},
+	}
+	return w.fx
+}
+
+// idOnly: the responder has only the key's id. keyir revokes it by id, but without the
+// secret nothing can show the key dead: containment is "revoked_unproven", exit 0.
+func idOnly(now time.Time) *Fixture {
+	w := newWorld("id-only", now)
+	k := w.leak("billing-notifier", []string{"mail.send", "stats.read"})
+	w.sendBurst(k, 600, 12*time.Hour, "Your invoice is attached")
+	w.fx.IDOnly = true
+	w.fx.Containment = "revoked_unproven"
+	w.fx.Expected = []Expected{
+		{Kind: "key.blast_radius", Subject: k.ID},
+		{Kind: "activity.messages_sent", Subject: k.ID},
 	}
 	return w.fx
 }

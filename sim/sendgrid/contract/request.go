@@ -63,7 +63,8 @@ func Install() error {
 
 // RunMain runs a package's tests with the request contract on, and fails the run (exit 1,
 // every violation listed with the test that created the simulator) when any request a test
-// sent to a SendGrid simulator departs from the official spec. Use it in TestMain:
+// sent to a SendGrid simulator departs from the official spec, in this process or in a
+// subprocess it started with its environment. Use it in TestMain:
 //
 //	func TestMain(m *testing.M) { os.Exit(contract.RunMain(m)) }
 func RunMain(m *testing.M) int {
@@ -71,9 +72,24 @@ func RunMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "sendgrid contract:", err)
 		return 1
 	}
+	log, err := os.CreateTemp("", "keyir-sim-contract-*.log")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "sendgrid contract:", err)
+		return 1
+	}
+	log.Close()
+	defer os.Remove(log.Name())
+	prev, had := os.LookupEnv(sgsim.ContractLogEnv)
+	os.Setenv(sgsim.ContractLogEnv, log.Name())
 	code := m.Run()
-	if vs := sgsim.ContractViolations(); len(vs) > 0 {
-		fmt.Fprint(os.Stderr, Report(vs))
+	if had {
+		os.Setenv(sgsim.ContractLogEnv, prev)
+	} else {
+		os.Unsetenv(sgsim.ContractLogEnv)
+	}
+	b, _ := os.ReadFile(log.Name())
+	if lines := strings.Split(strings.TrimSpace(string(b)), "\n"); len(b) > 0 {
+		fmt.Fprint(os.Stderr, reportLines(lines))
 		if code == 0 {
 			code = 1
 		}
@@ -83,12 +99,19 @@ func RunMain(m *testing.M) int {
 
 // Report renders violations for a failing test run, each distinct one once with its count.
 func Report(vs []sgsim.Violation) string {
+	lines := make([]string, len(vs))
+	for i, v := range vs {
+		lines[i] = v.String()
+	}
+	return reportLines(lines)
+}
+
+func reportLines(lines []string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "FAIL: %d request(s) to the SendGrid simulator depart from the official spec (testdata/sendgrid-oai):\n", len(vs))
+	fmt.Fprintf(&b, "FAIL: %d request(s) to the SendGrid simulator depart from the official spec (testdata/sendgrid-oai):\n", len(lines))
 	seen := map[string]int{}
 	var order []string
-	for _, v := range vs {
-		s := v.String()
+	for _, s := range lines {
 		if seen[s] == 0 {
 			order = append(order, s)
 		}
