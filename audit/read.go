@@ -50,8 +50,12 @@ func gapOf(path string, err error) (Gap, error) {
 	switch st := sg.StatusOf(err); {
 	case path == "/v3/messages" && (st == 400 || st == 401 || st == 403) && sg.AuthRequired(err):
 		return "Email Activity is not available to this account (the add-on, or the email_activity.read scope, is missing)", nil
-	case st == 403 || st == 401:
+	case st == 403:
 		return Gap(fmt.Sprintf("the responder key may not read %s (scope %s)", path, scopeOf[path])), nil
+	case st == 401:
+		// The key authenticated for /v3/scopes, so a 401 here is the account's host:
+		// an EU regional subuser is served only by api.eu.sendgrid.com.
+		return Gap(fmt.Sprintf("%s was refused (401) for this account on this host (an EU regional subuser is served by api.eu.sendgrid.com, which this audit does not reach)", path)), nil
 	case st == 404:
 		return Gap(fmt.Sprintf("%s is not available to this account", path)), nil
 	}
