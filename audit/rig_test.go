@@ -79,7 +79,7 @@ func (r *rig) call(method, path, body string, want int) []byte {
 	return r.callAs(r.setup.Token(), method, path, body, want)
 }
 
-func (r *rig) callAs(token, method, path, body string, want int) []byte {
+func (r *rig) callAs(token, method, path, body string, want int, hdr ...string) []byte {
 	r.t.Helper()
 	var rd io.Reader
 	if body != "" {
@@ -89,6 +89,9 @@ func (r *rig) callAs(token, method, path, body string, want int) []byte {
 	req.Header.Set("Authorization", "Bearer "+token)
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	resp, err := r.hc.Do(req)
 	if err != nil {

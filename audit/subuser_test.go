@@ -1,0 +1,61 @@
+package audit_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/keyir/keyir/audit"
+	sgsim "github.com/keyir/keyir/sim/sendgrid"
+)
+
+// Subusers are audited on behalf of, each with its own keys and settings; Email Activity has
+// no on-behalf-of, so their unused-key check is not assessable.
+func TestSubuserAccounts(t *testing.T) {
+	build := func(t *testing.T) *rig {
+		r := newRig(t, "well-kept")
+		// Creating a subuser is not among the simulator's endpoints; the account has one.
+		r.fx.State.AddSubuser(sgsim.Subuser{Username: "marketing", Email: "marketing@example.com"})
+		obo := []string{"On-Behalf-Of", "marketing"}
+		r.callAs(r.setup.Token(), "POST", "/v3/api_keys", `{"name":"campaigns","scopes":["mail.send"]}`, 201, obo...)
+		r.callAs(r.setup.Token(), "POST", "/v3/access_settings/whitelist", `{"ips":[{"ip":"10.*.*.*"}]}`, 201, obo...)
+		return r
+	}
+	t.Run("--subuser", func(t *testing.T) {
+		r := build(t)
+		rs := r.audit(audit.Options{Subuser: "marketing", Trusted: []string{"example.com"}})
+		if got := ids(rs, audit.Fail); !slices.Equal(got, []string{"ALERT-NO-USAGE", "IP-WIDE-ENTRY"}) {
+			t.Errorf("failed %v", got)
+		}
+		for _, x := range rs {
+			if !strings.HasPrefix(x.Subject, "subuser marketing: ") {
+				t.Errorf("%s subject %q does not name the subuser", x.ID, x.Subject)
+			}
+			if x.ID == "KEY-UNUSED" && (x.Status != audit.NotAssessable || !strings.Contains(x.Detail, "on behalf of a subuser")) {
+				t.Errorf("KEY-UNUSED for a subuser: %s %s", x.Status, x.Detail)
+			}
+			if x.ID == "KEY-FULL-ACCESS" && !strings.Contains(x.Detail, "none of 1 keys") {
+				t.Errorf("the subuser's keys were not the ones read: %s", x.Detail)
+			}
+		}
+	})
+	t.Run("--all-subusers", func(t *testing.T) {
+		r := build(t)
+		rs := r.audit(audit.Options{AllSubusers: true})
+		want := map[string]bool{"subuser marketing: alerts": false, "subuser marketing: allow-list entry 10.*.*.*": false}
+		for _, x := range rs {
+			if x.Status != audit.Fail {
+				continue
+			}
+			if _, ok := want[x.Subject]; !ok {
+				t.Errorf("unexpected failure %s %s", x.ID, x.Subject)
+			}
+			want[x.Subject] = true
+		}
+		for s, seen := range want {
+			if !seen {
+				t.Errorf("no failure for %s", s)
+			}
+		}
+	})
+}
