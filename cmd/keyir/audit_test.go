@@ -112,7 +112,13 @@ func TestAuditUsageAndCouldNotRun(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.json")
 	_ = os.WriteFile(bad, []byte("{not json"), 0o600)
+	link := filepath.Join(dir, "link.json")
+	if err := os.Symlink(bad, link); err != nil {
+		t.Fatal(err)
+	}
 	for _, args := range [][]string{
+		{"audit", "--baseline", link}, // links are not followed
+		{"audit", "--baseline", dir},  // not a regular file
 		{"audit", "--fail-on", "severe"},
 		{"audit", "--output", "xml"},
 		{"audit", "--subuser", "a", "--all-subusers"},
