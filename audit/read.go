@@ -54,8 +54,9 @@ func gapOf(path string, err error) (Gap, error) {
 		return Gap(fmt.Sprintf("the responder key may not read %s (scope %s)", path, scopeOf[path])), nil
 	case st == 401:
 		// The key authenticated for /v3/scopes, so a 401 here is the account's host:
-		// an EU regional subuser is served only by api.eu.sendgrid.com.
-		return Gap(fmt.Sprintf("%s was refused (401) for this account on this host (an EU regional subuser is served by api.eu.sendgrid.com, which this audit does not reach)", path)), nil
+		// an EU regional subuser is served only by api.eu.sendgrid.com, unknown
+		// when SENDGRID_API_URL is set without SENDGRID_API_URL_EU.
+		return Gap(fmt.Sprintf("%s was refused (401) for this account on this host (an EU regional subuser is served by the EU host: set SENDGRID_API_URL_EU with SENDGRID_API_URL)", path)), nil
 	case st == 404:
 		return Gap(fmt.Sprintf("%s is not available to this account", path)), nil
 	}
@@ -97,15 +98,34 @@ func Read(ctx context.Context, env *actions.Env, o Options) (*Snapshot, error) {
 		s.Baselines = append(s.Baselines, bl)
 	}
 	accounts := []string{""}
-	switch {
-	case o.Subuser != "":
-		accounts = []string{o.Subuser}
-	case o.AllSubusers:
-		subs, err := r.Subusers(ctx)
-		if err != nil {
+	if o.Subuser != "" || o.AllSubusers {
+		// The region of each subuser decides its host: an EU regional subuser's
+		// data is served by api.eu.sendgrid.com only.
+		regions, err := r.SubuserRegions(ctx)
+		switch {
+		case err != nil && o.Subuser != "" && sg.StatusOf(err) == 403:
+			// Without subusers.read the named subuser is read on the global host.
+			regions = map[string]string{o.Subuser: "global"}
+		case err != nil:
 			return nil, fmt.Errorf("listing subusers: %w", err)
 		}
-		accounts = append(accounts, subs...)
+		var eu, all []string
+		for name, reg := range regions {
+			all = append(all, name)
+			if reg == "eu" {
+				eu = append(eu, name)
+			}
+		}
+		sort.Strings(all)
+		r.SetEUSubusers(eu)
+		if o.Subuser != "" {
+			if _, ok := regions[o.Subuser]; !ok {
+				return nil, fmt.Errorf("no subuser %q in this account", o.Subuser)
+			}
+			accounts = []string{o.Subuser}
+		} else {
+			accounts = append(accounts, all...)
+		}
 	}
 	for _, sub := range accounts {
 		a, err := readAccount(ctx, r, s, sub, len(o.Baselines) > 0, max(1, o.Concurrency))

@@ -38,6 +38,7 @@ type rig struct {
 	fx        *sgsim.AuditFixture
 	srv       *sgsim.Server
 	base      string
+	euBase    string // "" in env(): the audit is not told the EU host
 	clk       *clock
 	responder string
 	setup     sgsim.Key
@@ -61,16 +62,16 @@ func newRig(t *testing.T, scenario string, tweak ...func(*sgsim.Config)) *rig {
 	setup := sgsim.NewKey(rand.New(rand.NewPCG(99, 99)), "test-setup", sgsim.FullAccessScopes())
 	fx.State.AddKey(setup)
 	srv := sgsim.New(fx.State, fx.Config)
-	base, shutdown, err := sgsim.Listen("127.0.0.1:0", srv)
+	hosts, err := sgsim.ListenHosts("127.0.0.1:0", "127.0.0.1:0", srv)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_ = shutdown(ctx)
+		_ = hosts.Shutdown(ctx)
 	})
-	return &rig{t: t, fx: fx, srv: srv, base: base, clk: clk, responder: fx.ResponderKey, setup: setup, red: redact.New(), hc: &http.Client{Timeout: 10 * time.Second}}
+	return &rig{t: t, fx: fx, srv: srv, base: hosts.URL, euBase: hosts.EUURL, clk: clk, responder: fx.ResponderKey, setup: setup, red: redact.New(), hc: &http.Client{Timeout: 10 * time.Second}}
 }
 
 // call sends one request with the setup key and fails the test on an unexpected status.
@@ -81,11 +82,16 @@ func (r *rig) call(method, path, body string, want int) []byte {
 
 func (r *rig) callAs(token, method, path, body string, want int, hdr ...string) []byte {
 	r.t.Helper()
+	return r.callHost(r.base, token, method, path, body, want, hdr...)
+}
+
+func (r *rig) callHost(base, token, method, path, body string, want int, hdr ...string) []byte {
+	r.t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
-	req, _ := http.NewRequest(method, r.base+path, rd)
+	req, _ := http.NewRequest(method, base+path, rd)
 	req.Header.Set("Authorization", "Bearer "+token)
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
@@ -129,6 +135,8 @@ func (r *rig) env() *actions.Env {
 			return r.base
 		case "SENDGRID_API_KEY":
 			return r.responder
+		case "SENDGRID_API_URL_EU":
+			return r.euBase
 		}
 		return ""
 	}, nil, r.red, http.DefaultTransport)

@@ -59,3 +59,42 @@ func TestSubuserAccounts(t *testing.T) {
 		}
 	})
 }
+
+// An EU regional subuser's data is served by the EU host only: the audit reads it there,
+// and says why it cannot when it does not know that host.
+func TestEURegionalSubuser(t *testing.T) {
+	build := func(t *testing.T) *rig {
+		r := newRig(t, "well-kept")
+		r.fx.State.AddSubuser(sgsim.Subuser{Username: "eu-brand", Email: "eu@example.com", Region: sgsim.RegionEU})
+		r.callHost(r.euBase, r.setup.Token(), "POST", "/v3/api_keys", `{"name":"eu-mailer","scopes":["mail.send"]}`, 201, "On-Behalf-Of", "eu-brand")
+		return r
+	}
+	r := build(t)
+	rs := r.audit(audit.Options{Subuser: "eu-brand", Trusted: []string{"example.com"}})
+	for _, x := range rs {
+		if x.ID == "KEY-FULL-ACCESS" && (x.Status != audit.Pass || !strings.Contains(x.Detail, "none of 1 keys")) {
+			t.Errorf("the EU subuser's keys were not read on the EU host: %s %s", x.Status, x.Detail)
+		}
+		if strings.Contains(x.Detail, "401") {
+			t.Errorf("%s: %s", x.ID, x.Detail)
+		}
+	}
+	euReads := 0
+	for _, q := range r.srv.Requests() {
+		if q.Host == sgsim.RegionEU && q.Method == "GET" {
+			euReads++
+		}
+	}
+	if euReads < 5 {
+		t.Errorf("%d reads on the EU host", euReads)
+	}
+
+	r = build(t)
+	r.euBase = ""
+	rs = r.audit(audit.Options{Subuser: "eu-brand"})
+	for _, x := range rs {
+		if x.ID == "KEY-FULL-ACCESS" && (x.Status != audit.NotAssessable || !strings.Contains(x.Detail, "SENDGRID_API_URL_EU")) {
+			t.Errorf("without the EU host: %s %s", x.Status, x.Detail)
+		}
+	}
+}
