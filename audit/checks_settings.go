@@ -3,6 +3,7 @@ package audit
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -156,6 +157,9 @@ func trustedDomains(s *Snapshot) (domains []string, source string) {
 
 func checkForwarding(s *Snapshot, a *Account) []Result {
 	dom, src := trustedDomains(s)
+	if a.FwdBounceGap == "" && a.FwdSpamGap == "" && !a.FwdBounce.Enabled && !a.FwdSpam.Enabled {
+		return []Result{pass("forward_bounce and forward_spam are off")}
+	}
 	if len(dom) == 0 {
 		return na("no trusted domain known: pass --trusted-domain (the owner's address could not be read)")
 	}
@@ -184,6 +188,9 @@ func checkForwarding(s *Snapshot, a *Account) []Result {
 func checkAlertDest(s *Snapshot, a *Account) []Result {
 	if a.AlertsGap != "" {
 		return na(a.AlertsGap)
+	}
+	if !slices.ContainsFunc(a.Alerts, func(al Alert) bool { return al.EmailTo != "" }) {
+		return []Result{pass("no alert mails anyone")}
 	}
 	dom, src := trustedDomains(s)
 	if len(dom) == 0 {

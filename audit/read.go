@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -24,6 +25,9 @@ type Options struct {
 	// Concurrency bounds parallel key reads (default 4).
 	Concurrency int
 }
+
+// ErrUnknownSubuser: --subuser names no subuser of the account (a usage error).
+var ErrUnknownSubuser = errors.New("no such subuser in this account")
 
 // scopeOf names the scope each read needs, for a not_assessable reason.
 var scopeOf = map[string]string{
@@ -120,7 +124,7 @@ func Read(ctx context.Context, env *actions.Env, o Options) (*Snapshot, error) {
 		r.SetEUSubusers(eu)
 		if o.Subuser != "" {
 			if _, ok := regions[o.Subuser]; !ok {
-				return nil, fmt.Errorf("no subuser %q in this account", o.Subuser)
+				return nil, fmt.Errorf("%w: %q", ErrUnknownSubuser, o.Subuser)
 			}
 			accounts = []string{o.Subuser}
 		} else {
@@ -128,7 +132,8 @@ func Read(ctx context.Context, env *actions.Env, o Options) (*Snapshot, error) {
 		}
 	}
 	for _, sub := range accounts {
-		a, err := readAccount(ctx, r, s, sub, len(o.Baselines) > 0, max(1, o.Concurrency))
+		// Baselines hold the parent's persistence surfaces only.
+		a, err := readAccount(ctx, r, s, sub, len(o.Baselines) > 0 && sub == "", max(1, o.Concurrency))
 		if err != nil {
 			if sub != "" {
 				return nil, fmt.Errorf("subuser %s: %w", sub, err)

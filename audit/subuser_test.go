@@ -98,3 +98,27 @@ func TestEURegionalSubuser(t *testing.T) {
 		}
 	}
 }
+
+// Forwarding and alert destinations need trusted domains only when something is forwarded or
+// mailed: a subuser audited alone (the owner's domain unknown) with neither passes.
+func TestTrustedDomainsOnlyWhenNeeded(t *testing.T) {
+	r := newRig(t, "well-kept")
+	r.fx.State.AddSubuser(sgsim.Subuser{Username: "quiet", Email: "quiet@example.com"})
+	obo := []string{"On-Behalf-Of", "quiet"}
+	r.callAs(r.setup.Token(), "PATCH", "/v3/mail_settings/forward_bounce", `{"email":"b@example.com","enabled":false}`, 200, obo...)
+	rs := r.audit(audit.Options{Subuser: "quiet"})
+	for _, x := range rs {
+		if (x.ID == "FWD-UNTRUSTED" || x.ID == "ALERT-UNTRUSTED") && x.Status != audit.Pass {
+			t.Errorf("%s: %s %s", x.ID, x.Status, x.Detail)
+		}
+	}
+	r = newRig(t, "well-kept")
+	r.fx.State.AddSubuser(sgsim.Subuser{Username: "loud", Email: "loud@example.com"})
+	r.callAs(r.setup.Token(), "PATCH", "/v3/mail_settings/forward_spam", `{"email":"s@example.com","enabled":true}`, 200, "On-Behalf-Of", "loud")
+	rs = r.audit(audit.Options{Subuser: "loud"})
+	for _, x := range rs {
+		if x.ID == "FWD-UNTRUSTED" && (x.Status != audit.NotAssessable || !strings.Contains(x.Detail, "--trusted-domain")) {
+			t.Errorf("FWD-UNTRUSTED without trusted domains: %s %s", x.Status, x.Detail)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -189,6 +190,9 @@ func (a *app) runAudit(ctx context.Context, o auditOpts) (*auditResult, error) {
 		_ = st.Append(report.Event{Type: report.EventStepFinished, Step: "audit", Index: 1, Status: report.StepFailed, Error: a.red.String(rerr.Error()), Duration: time.Since(started)})
 		_ = st.Append(report.Event{Type: report.EventRunFinished, ExitCode: &code, RunStatus: report.RunFailed})
 		res.head, _ = st.Finish(nil)
+		if errors.Is(rerr, audit.ErrUnknownSubuser) {
+			return res, usageErr(fmt.Errorf("--subuser: %w", rerr))
+		}
 		return res, fmt.Errorf("audit could not run: %w", rerr)
 	}
 	res.results = audit.Run(snap)

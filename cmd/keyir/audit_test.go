@@ -135,6 +135,9 @@ func TestAuditUsageAndCouldNotRun(t *testing.T) {
 			t.Errorf("%v: stderr quotes a key-shaped value: %s", args, r.stderr)
 		}
 	}
+	if r := keyir(t, "", env, "audit", "--subuser", "nobody", "--reports", t.TempDir()); r.code != 2 || !strings.Contains(r.stderr, "no such subuser") {
+		t.Errorf("unknown subuser: exit %d: %s", r.code, r.stderr)
+	}
 	env["SENDGRID_API_KEY"] = "SG.NoSuchKeyNoSuchKey00.NoSuchSecretNoSuchSecretNoSuchSecret0000000"
 	reports := t.TempDir()
 	r := keyir(t, "", env, "audit", "--reports", reports)
