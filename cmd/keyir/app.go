@@ -106,6 +106,7 @@ func (a *app) cli() *cli.App {
 			a.reportCommand(),
 			a.inventoryCommand(),
 			a.doctorCommand(),
+			a.auditCommand(),
 			a.simCommand(),
 			a.serveCommand(),
 			a.versionCommand(),

@@ -105,6 +105,25 @@
 //	GET    /v3/verified_senders                   verified_senders.read
 //	POST   /v3/mail/send                          mail.send
 //
+// The writes `keyir audit`'s tests build an account's posture with (audit_routes.go; the
+// scope names are the permission list's, create/update/delete):
+//
+//	POST   /v3/access_settings/whitelist                     access_settings.whitelist.create
+//	DELETE /v3/access_settings/whitelist/{rule_id}           access_settings.whitelist.delete
+//	POST   /v3/user/webhooks/event/settings                  user.webhooks.event.settings.create
+//	PATCH  /v3/user/webhooks/event/settings/{id}             user.webhooks.event.settings.update
+//	PATCH  /v3/user/webhooks/event/settings/signed/{id}      user.webhooks.event.settings.update
+//	POST   /v3/user/webhooks/parse/settings                  user.webhooks.parse.settings.create
+//	PATCH  /v3/mail_settings/forward_bounce                  mail_settings.forward_bounce.update
+//	PATCH  /v3/mail_settings/forward_spam                    mail_settings.forward_spam.update
+//	POST   /v3/teammates                                     teammates.create
+//	POST   /v3/alerts                                        alerts.create
+//	DELETE /v3/alerts/{alert_id}                             alerts.delete
+//
+// A signed event webhook lists its public_key in GET …/settings/all; an invitation expires
+// InviteLifetime (7 days) after it is sent. AuditScenarios (well-kept, poor-hygiene) carry
+// the check ids an audit must fail.
+//
 // The names are SendGrid's permission names (API Key Permissions list), with two notes:
 // Email Activity is "email_activity.read" there (not "messages.read"), and the permissions
 // list names no verified-senders read scope, so "verified_senders.read" is the simulator's

@@ -387,6 +387,9 @@ func (s *Server) eventWebhooks(c *call) response {
 		for _, e := range eventNames {
 			m[e] = slices.Contains(w.Events, e)
 		}
+		if w.PublicKey != "" {
+			m["public_key"] = w.PublicKey
+		}
 		res = append(res, m)
 	}
 	return jsonResp(http.StatusOK, map[string]any{"max_allowed": 5, "webhooks": res})

@@ -87,6 +87,7 @@ type EventWebhook struct {
 	Enabled      bool
 	Created      time.Time
 	Updated      time.Time
+	PublicKey    string // signature verification: set when the Signed Event Webhook is enabled
 	// Events lists the event names enabled: delivered, bounce, processed, open, click, dropped,
 	// deferred, spam_report, unsubscribe, group_unsubscribe, group_resubscribe.
 	Events []string
