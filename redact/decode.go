@@ -249,56 +249,104 @@ var b64 = func() (t [256]byte) {
 // every alignment (the run may begin mid-quantum: base64 of "user:S" holds S
 // shifted by the user's length) and reports a whole run that decodes to
 // something holding a secret or a credential shape. Padding ends a run, so
-// padded and unpadded encodings are the same case.
+// padded and unpadded encodings are the same case. A base64 run broken into
+// lines (MIME's 76 columns, PEM's 64, with the line break raw or
+// JSON-escaped) is decoded as one run: a secret cut by a line break has
+// fewer than Gram bytes on one side. What a run decodes to is itself
+// searched for base64 and hex runs, once (an encoding of an encoding).
 func (ix *index) scanRuns(b []byte, emit func(st, en int, tok string) bool) {
+	ix.scanRunsDepth(b, emit, 1)
+}
+
+// minLine is the shortest base64 line joined to the next one: shorter
+// pieces of text broken by newlines are words, not an encoded body.
+const minLine = 16
+
+func (ix *index) scanRunsDepth(b []byte, emit func(st, en int, tok string) bool, depth int) {
 	minMat := minShape
 	if ix != nil {
 		minMat = ix.minMaterial
 	}
 	minB64 := minMat * 4 / 3
 	minHex := 2 * minMat
-	var scratch []byte
+	var scratch, joined []byte
 	for i := 0; i < len(b); {
 		if b64[b[i]] == 0xFF {
 			i++
 			continue
 		}
-		j := i
-		for j < len(b) && b64[b[j]] != 0xFF {
-			j++
+		// The run, possibly over several lines; joined holds its
+		// characters without the line breaks when there are any.
+		j, line := i, i
+		joined = joined[:0]
+		for {
+			for j < len(b) && b64[b[j]] != 0xFF {
+				j++
+			}
+			n := lineBreak(b[j:])
+			if n == 0 || j-line < minLine || (j-line)%4 != 0 || j+n >= len(b) || b64[b[j+n]] == 0xFF {
+				break
+			}
+			joined = append(joined, b[line:j]...)
+			ix.hexRuns(b[line:j], line, minHex, &scratch, emit, depth)
+			j += n
+			line = j
 		}
-		if j-i >= minB64 {
-			for align := 0; align < 4 && j-i-align >= minB64; align++ {
-				scratch = decodeB64(scratch[:0], b[i+align:j])
-				if tok, ok := ix.found(scratch); ok {
-					emit(i, j, tok)
+		run := b[i:j]
+		if len(joined) > 0 {
+			joined = append(joined, b[line:j]...)
+			run = joined
+		}
+		if len(run) >= minB64 {
+			for align := 0; align < 4 && len(run)-align >= minB64; align++ {
+				scratch = decodeB64(scratch[:0], run[align:])
+				if tok, ok := ix.foundDepth(scratch, depth); ok {
+					if emit(i, j, tok) {
+						return
+					}
 					break
 				}
 			}
 		}
-		// Hex runs inside the base64 run ("0x5347…" or "key=5347…").
-		for k := i; k < j; {
-			if !isHex(b[k]) {
-				k++
-				continue
-			}
-			l := k
-			for l < j && isHex(b[l]) {
-				l++
-			}
-			if l-k >= minHex {
-				for align := 0; align < 2; align++ {
-					scratch = decodeHex(scratch[:0], b[k+align:l])
-					if tok, ok := ix.found(scratch); ok {
-						emit(k, l, tok)
-						break
-					}
-				}
-			}
-			k = l
-		}
+		ix.hexRuns(b[line:j], line, minHex, &scratch, emit, depth)
 		i = j
 	}
+}
+
+// hexRuns finds hex runs inside one line of a base64 run ("0x5347…" or
+// "key=5347…"); at is seg's offset in the scanned text.
+func (ix *index) hexRuns(seg []byte, at, minHex int, scratch *[]byte, emit func(st, en int, tok string) bool, depth int) {
+	for k := 0; k < len(seg); {
+		if !isHex(seg[k]) {
+			k++
+			continue
+		}
+		l := k
+		for l < len(seg) && isHex(seg[l]) {
+			l++
+		}
+		if l-k >= minHex {
+			for align := 0; align < 2; align++ {
+				*scratch = decodeHex((*scratch)[:0], seg[k+align:l])
+				if tok, ok := ix.foundDepth(*scratch, depth); ok {
+					emit(at+k, at+l, tok)
+					break
+				}
+			}
+		}
+		k = l
+	}
+}
+
+// lineBreak is the length of the line break at the start of b: CRLF or LF,
+// raw or JSON-escaped; 0 when there is none.
+func lineBreak(b []byte) int {
+	for _, lb := range [...]string{`\r\n`, `\n`, "\r\n", "\n"} {
+		if len(b) >= len(lb) && string(b[:len(lb)]) == lb {
+			return len(lb)
+		}
+	}
+	return 0
 }
 
 func decodeB64(dst, src []byte) []byte {

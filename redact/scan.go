@@ -2,6 +2,7 @@ package redact
 
 import (
 	"bytes"
+	"regexp"
 	"sort"
 	"strings"
 	"unsafe"
@@ -65,14 +66,27 @@ func gramHash(b []byte) uint64 {
 
 func filterBit(h uint64) uint64 { return (h * hashMix) >> 48 }
 
-// publicPrefix is how much of a secret is public and must stay readable when
-// it appears alone: the "SG.<key id>." of a SendGrid key (reports name the key
-// by its id). Partial matches must include bytes after it.
-func publicPrefix(s string) int {
-	if len(s) > 26 && strings.HasPrefix(s, "SG.") && s[25] == '.' {
-		return 26
+// publicIDs finds the public parts of a secret: each "SG.<key id>." of a
+// SendGrid key in it (reports name a key by its id). A registered value may
+// hold a key after other text (an operator field "alice:SG.…" registered by
+// AddShapes), so they are looked for anywhere. A partial match must include
+// bytes after such a part: no Gram window starts inside one.
+var publicIDs = regexp.MustCompile(`SG\.[A-Za-z0-9_-]{22}\.`)
+
+// publicStart reports, for each offset of s, whether a window starting there
+// starts inside a public part.
+func publicStart(s string) []bool {
+	locs := publicIDs.FindAllStringIndex(s, -1)
+	if len(locs) == 0 {
+		return nil
 	}
-	return 0
+	out := make([]bool, len(s))
+	for _, l := range locs {
+		for k := l[0]; k < l[1]; k++ {
+			out[k] = true
+		}
+	}
+	return out
 }
 
 func buildIndex(set map[string]bool) *index {
@@ -98,7 +112,11 @@ func buildIndex(set map[string]bool) *index {
 		n := int32(len(ix.long))
 		ix.long = append(ix.long, e)
 		ix.minMaterial = min(ix.minMaterial, Gram)
-		for off := publicPrefix(s); off+Gram <= len(s); off++ {
+		public := publicStart(s)
+		for off := 0; off+Gram <= len(s); off++ {
+			if public != nil && public[off] {
+				continue
+			}
 			h := gramHash([]byte(s[off:]))
 			ix.grams[h] = append(ix.grams[h], gramRef{n, int32(off)})
 			bit := filterBit(h)
@@ -254,11 +272,18 @@ func scanShapes(b []byte, emit func(st, en int, tok string) bool) {
 }
 
 // found returns the token of the first secret or credential shape in b.
-func (ix *index) found(b []byte) (string, bool) {
+func (ix *index) found(b []byte) (string, bool) { return ix.foundDepth(b, 0) }
+
+// foundDepth is found that also looks depth levels deeper, into the base64
+// and hex runs of b (base64 of base64, hex of base64).
+func (ix *index) foundDepth(b []byte, depth int) (string, bool) {
 	tok, ok := "", false
 	ix.scanMaterial(b, func(_, _ int, t string) bool { tok, ok = t, true; return true })
 	if !ok {
 		scanShapes(b, func(_, _ int, t string) bool { tok, ok = t, true; return true })
+	}
+	if !ok && depth > 0 {
+		ix.scanRunsDepth(b, func(_, _ int, t string) bool { tok, ok = t, true; return true }, depth-1)
 	}
 	return tok, ok
 }

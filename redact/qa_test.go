@@ -1,0 +1,103 @@
+package redact
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// Found by the issue-11 check: forms an encoded body takes in real evidence.
+
+// mimeLines breaks s into lines of n characters, as MIME (76) and PEM (64)
+// do, with the line break sep.
+func mimeLines(s string, n int, sep string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i += n {
+		b.WriteString(s[i:min(i+n, len(s))])
+		b.WriteString(sep)
+	}
+	return b.String()
+}
+
+// A secret cut by a line break of a base64 body: with 20 characters, a cut
+// can leave fewer than Gram on both sides, so neither line alone matches.
+func TestRedactsLineBrokenBase64(t *testing.T) {
+	for _, secret := range []string{"abcdefghij0123456789", "short-pw9", plain, sgKey} {
+		r := New(secret)
+		for ul := 0; ul < 80; ul++ {
+			p := strings.Repeat("u", ul) + ":" + secret
+			enc := base64.StdEncoding.EncodeToString([]byte(p))
+			for _, lb := range []struct {
+				n   int
+				sep string
+			}{{76, "\r\n"}, {76, "\n"}, {64, "\n"}, {76, `\r\n`}, {76, `\n`}} {
+				form := mimeLines(enc, lb.n, lb.sep)
+				for _, text := range []string{form, "Content-Transfer-Encoding: base64\n\n" + form + "--b--", `{"body":"` + form + `"}`} {
+					got := r.String(text)
+					if !strings.Contains(got, Token(secret)) {
+						t.Fatalf("%q user %d lines %d %q: not redacted: %q", secret[:6], ul, lb.n, lb.sep, got)
+					}
+				}
+			}
+		}
+	}
+}
+
+// Encodings of encodings: a client that base64s a token an API already
+// returned base64'd, or a log that hex-dumps a header.
+func TestRedactsEncodingOfAnEncoding(t *testing.T) {
+	for _, secret := range []string{sgKey, plain, "short-pw9"} {
+		r := New(secret)
+		b64 := base64.StdEncoding.EncodeToString([]byte("user:" + secret))
+		for name, form := range map[string]string{
+			"b64(b64)":       base64.StdEncoding.EncodeToString([]byte(b64)),
+			"hex(b64)":       hex.EncodeToString([]byte(b64)),
+			"b64(hex)":       base64.RawURLEncoding.EncodeToString([]byte(hex.EncodeToString([]byte(secret)))),
+			"b64(json)":      base64.StdEncoding.EncodeToString([]byte(`{"key":"` + secret + `"}`)),
+			"b64(Basic b64)": base64.StdEncoding.EncodeToString([]byte("Authorization: Basic " + b64)),
+		} {
+			assertRedacted(t, r, secret, name, form)
+		}
+	}
+	// Unregistered shapes too.
+	r := New()
+	key := "ghp_" + strings.Repeat("Ab1", 12)
+	assertRedacted(t, r, key, "b64(b64) of a shape", base64.StdEncoding.EncodeToString([]byte(base64.StdEncoding.EncodeToString([]byte(key)))))
+}
+
+// A key pasted into a field with text around it is registered as the whole
+// word (AddShapes); its SG.<id>. part stays public, as for the key itself.
+func TestKeyIDStaysVisibleWhenAKeyIsRegisteredWithText(t *testing.T) {
+	r := New(sgKey)
+	for _, f := range []string{"operator=alice:" + sgKey, "note: key=" + sgKey + ",", "x" + sgKey + sgKey} {
+		r.AddShapes(f)
+	}
+	for _, text := range []string{"key id " + sgID, "SG." + sgID + ".", "key SG." + sgID, fmt.Sprintf("[%s]", sgID)} {
+		if got := r.String(text); got != text {
+			t.Errorf("key id hidden: %q -> %q", text, got)
+		}
+	}
+	// The secret part is still caught, after its id or alone.
+	for _, text := range []string{"SG." + sgID + "." + sgSecret[:12], sgSecret[10:22], "alice:" + sgKey} {
+		if got := r.String(text); !strings.Contains(got, "[REDACTED:") {
+			t.Errorf("not redacted: %q", text)
+		}
+	}
+}
+
+// Ordinary text broken into lines is not joined into one base64 run and
+// redacted; hashes stay readable.
+func TestLineJoiningLeavesTextAlone(t *testing.T) {
+	r := New(sgKey, plain, "abcdefghij0123456789")
+	for _, text := range []string{
+		"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\nda39a3ee5e6b4b0d3255bfef95601890afd80709\n",
+		"abcdefghijklmnop\nqrstuvwxyz012345\n",
+		mimeLines(base64.StdEncoding.EncodeToString([]byte(strings.Repeat("ordinary text, no secret. ", 20))), 76, "\r\n"),
+	} {
+		if got := r.String(text); got != text {
+			t.Errorf("changed: %q -> %q", text, got)
+		}
+	}
+}
