@@ -71,10 +71,10 @@ func TestRedactsEncodingOfAnEncoding(t *testing.T) {
 // word (AddShapes); its SG.<id>. part stays public, as for the key itself.
 func TestKeyIDStaysVisibleWhenAKeyIsRegisteredWithText(t *testing.T) {
 	r := New(sgKey)
-	for _, f := range []string{"operator=alice:" + sgKey, "note: key=" + sgKey + ",", "x" + sgKey + sgKey} {
+	for _, f := range []string{"operator=alice:" + sgKey, "note: key=" + sgKey + ",", "x" + sgKey + sgKey, `{text: "` + sgKey + `"}`} {
 		r.AddShapes(f)
 	}
-	for _, text := range []string{"key id " + sgID, "SG." + sgID + ".", "key SG." + sgID, fmt.Sprintf("[%s]", sgID)} {
+	for _, text := range []string{"key id " + sgID, "SG." + sgID + ".", "key SG." + sgID, fmt.Sprintf("[%s]", sgID), `{"id":"SG.` + sgID + `"}`, `text: "SG.` + sgID + `.`} {
 		if got := r.String(text); got != text {
 			t.Errorf("key id hidden: %q -> %q", text, got)
 		}

@@ -68,21 +68,22 @@ func filterBit(h uint64) uint64 { return (h * hashMix) >> 48 }
 
 // publicIDs finds the public parts of a secret: each "SG.<key id>." of a
 // SendGrid key in it (reports name a key by its id). A registered value may
-// hold a key after other text (an operator field "alice:SG.…" registered by
-// AddShapes), so they are looked for anywhere. A partial match must include
-// bytes after such a part: no Gram window starts inside one.
+// hold a key after other text (an operator field "alice:SG.…" or a quoted
+// YAML word registered by AddShapes), so they are looked for anywhere.
 var publicIDs = regexp.MustCompile(`SG\.[A-Za-z0-9_-]{22}\.`)
 
-// publicStart reports, for each offset of s, whether a window starting there
-// starts inside a public part.
-func publicStart(s string) []bool {
+// skipWindows marks the Gram-byte windows of s that may not be matched alone:
+// those that start inside a public part, or end inside one (a window made of
+// the text before a key id and the id's first bytes). A partial match must
+// include bytes after the public part.
+func skipWindows(s string) []bool {
 	locs := publicIDs.FindAllStringIndex(s, -1)
 	if len(locs) == 0 {
 		return nil
 	}
 	out := make([]bool, len(s))
 	for _, l := range locs {
-		for k := l[0]; k < l[1]; k++ {
+		for k := max(0, l[0]-Gram+1); k < l[1]; k++ {
 			out[k] = true
 		}
 	}
@@ -112,9 +113,9 @@ func buildIndex(set map[string]bool) *index {
 		n := int32(len(ix.long))
 		ix.long = append(ix.long, e)
 		ix.minMaterial = min(ix.minMaterial, Gram)
-		public := publicStart(s)
+		skip := skipWindows(s)
 		for off := 0; off+Gram <= len(s); off++ {
-			if public != nil && public[off] {
+			if skip != nil && skip[off] {
 				continue
 			}
 			h := gramHash([]byte(s[off:]))
