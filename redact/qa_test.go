@@ -101,3 +101,20 @@ func TestLineJoiningLeavesTextAlone(t *testing.T) {
 		}
 	}
 }
+
+// A registered value whose every Gram window lies in or before a key id (a
+// key cut a few characters after its id, quoted in a message) is matched
+// whole: AddShapes of an error message must still hide it.
+func TestKeyCutJustAfterItsIDMatchedWhole(t *testing.T) {
+	for _, msg := range []string{
+		`unknown action "core.nope` + sgKey[:31] + `…"`,
+		`--incident ` + sgKey[:30],
+		`key ` + sgKey[:27],
+	} {
+		r := New()
+		r.AddShapes(msg)
+		if got := r.String(msg); strings.Contains(got, sgKey[:27]) {
+			t.Errorf("%q -> %q", msg, got)
+		}
+	}
+}

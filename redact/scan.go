@@ -105,7 +105,10 @@ func buildIndex(set map[string]bool) *index {
 	ix := &index{grams: map[uint64][]gramRef{}, filter: make([]uint64, 1<<16/64), minMaterial: minShape}
 	for _, s := range all {
 		e := secretEntry{s: s, token: Token(s)}
-		if len(s) < LongSecret {
+		skip := skipWindows(s)
+		if len(s) < LongSecret || !anyWindow(s, skip) {
+			// Matched whole: too short for partial matches, or (a key cut
+			// short after its id, a word around one) every window is public.
 			ix.short = append(ix.short, e)
 			ix.minMaterial = min(ix.minMaterial, len(s))
 			continue
@@ -113,7 +116,6 @@ func buildIndex(set map[string]bool) *index {
 		n := int32(len(ix.long))
 		ix.long = append(ix.long, e)
 		ix.minMaterial = min(ix.minMaterial, Gram)
-		skip := skipWindows(s)
 		for off := 0; off+Gram <= len(s); off++ {
 			if skip != nil && skip[off] {
 				continue
@@ -125,6 +127,16 @@ func buildIndex(set map[string]bool) *index {
 		}
 	}
 	return ix
+}
+
+// anyWindow reports whether s has a Gram-byte window skip allows.
+func anyWindow(s string, skip []bool) bool {
+	for off := 0; off+Gram <= len(s); off++ {
+		if skip == nil || !skip[off] {
+			return true
+		}
+	}
+	return false
 }
 
 // span is a byte range of the original text to replace with token.
