@@ -258,9 +258,10 @@ func (ix *index) scanRuns(b []byte, emit func(st, en int, tok string) bool) {
 	ix.scanRunsDepth(b, emit, 1)
 }
 
-// minLine is the shortest base64 line joined to the next one: shorter
-// pieces of text broken by newlines are words, not an encoded body.
-const minLine = 16
+// minLine is the shortest base64 line joined to the next one (MIME writes
+// 76, PEM 64): shorter pieces of text broken by newlines are words, not an
+// encoded body, and joining them would only cost time.
+const minLine = 40
 
 func (ix *index) scanRunsDepth(b []byte, emit func(st, en int, tok string) bool, depth int) {
 	minMat := minShape

@@ -118,3 +118,21 @@ func TestKeyCutJustAfterItsIDMatchedWhole(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRedact10MB: evidence bodies of 10 MB (JSON, the same as a MIME
+// base64 body, short lines) must take well under a second each.
+func BenchmarkRedact10MB(b *testing.B) {
+	r := New(sgKey, plain, "xoxb-1111111111-2222222222-CANARYbotTOKEN", "short-pw9")
+	for _, c := range []struct{ name, text string }{
+		{"json", evidence(10 << 20)},
+		{"mime-base64", mimeLines(base64.StdEncoding.EncodeToString([]byte(evidence(7<<20))), 76, "\r\n")},
+		{"short-lines", strings.Repeat("abcdefghijklmnopqrst\n", 10<<20/21)},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.text)))
+			for b.Loop() {
+				r.String(c.text)
+			}
+		})
+	}
+}
