@@ -136,3 +136,25 @@ func BenchmarkRedact10MB(b *testing.B) {
 		})
 	}
 }
+
+// A base64 body written through the Writer a line at a time (an encoder's
+// line writer): a secret cut by a line break is still caught.
+func TestWriterJoinsBase64WrittenLineByLine(t *testing.T) {
+	for _, secret := range []string{"abcdefghij0123456789", "short-pw9"} {
+		r := New(secret)
+		for ul := 0; ul < 60; ul++ {
+			enc := base64.StdEncoding.EncodeToString([]byte(strings.Repeat("u", ul) + ":" + secret))
+			var out strings.Builder
+			w := NewWriter(r, &out)
+			w.Write([]byte("Content-Transfer-Encoding: base64\r\n\r\n"))
+			for i := 0; i < len(enc); i += 76 {
+				w.Write([]byte(enc[i:min(i+76, len(enc))] + "\r\n"))
+			}
+			w.Write([]byte("--boundary--\r\n"))
+			w.Flush()
+			if !strings.Contains(out.String(), Token(secret)) {
+				t.Fatalf("%s user %d: %q", secret, ul, out.String())
+			}
+		}
+	}
+}
