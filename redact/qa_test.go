@@ -158,3 +158,21 @@ func TestWriterJoinsBase64WrittenLineByLine(t *testing.T) {
 		}
 	}
 }
+
+// Every run of Gram characters of a SendGrid key that holds a byte of its
+// secret segment is redacted, the runs that straddle the id's dot included;
+// the runs inside "SG.<id>." are public.
+func TestEveryGramOfAKeyPastItsID(t *testing.T) {
+	r := New(sgKey)
+	for i := 0; i+Gram <= len(sgKey); i++ {
+		run := sgKey[i : i+Gram]
+		got := r.String("echo " + run + " end")
+		public := i+Gram <= 26
+		if public && got != "echo "+run+" end" {
+			t.Errorf("public run %q redacted: %q", run, got)
+		}
+		if !public && strings.Contains(got, run) {
+			t.Errorf("run %q at %d not redacted", run, i)
+		}
+	}
+}

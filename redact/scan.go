@@ -73,9 +73,10 @@ func filterBit(h uint64) uint64 { return (h * hashMix) >> 48 }
 var publicIDs = regexp.MustCompile(`SG\.[A-Za-z0-9_-]{22}\.`)
 
 // skipWindows marks the Gram-byte windows of s that may not be matched alone:
-// those that start inside a public part, or end inside one (a window made of
-// the text before a key id and the id's first bytes). A partial match must
-// include bytes after the public part.
+// those that end inside a public part or at its end (the id itself, or the
+// text before a key id and the id's first bytes). A window that goes on
+// past the id holds bytes of the secret and is matched: "…Uv.CANARYlea" is
+// twelve consecutive characters of the key.
 func skipWindows(s string) []bool {
 	locs := publicIDs.FindAllStringIndex(s, -1)
 	if len(locs) == 0 {
@@ -83,7 +84,7 @@ func skipWindows(s string) []bool {
 	}
 	out := make([]bool, len(s))
 	for _, l := range locs {
-		for k := max(0, l[0]-Gram+1); k < l[1]; k++ {
+		for k := max(0, l[0]-Gram+1); k <= l[1]-Gram; k++ {
 			out[k] = true
 		}
 	}
