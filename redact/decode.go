@@ -52,7 +52,8 @@ func (m *escMap) span(st, en int) (int, int) {
 // pairs), \xXX, the JSON one-letter escapes, and HTML character references
 // (&#83; &#x53; &period; …). changed is false when nothing that can spell a
 // secret's character was decoded (a JSON text whose only escapes are \" and
-// \n needs no second look).
+// \n needs no second look; an escaped backslash does count, as it may hide
+// an escape of the next level).
 func unescape(b []byte) (out []byte, m *escMap, changed bool) {
 	out = make([]byte, 0, len(b))
 	m = &escMap{n: len(b)}
@@ -113,6 +114,9 @@ func unescape(b []byte) (out []byte, m *escMap, changed bool) {
 			case '"', '\\', '\'':
 				esc(i, 2, e)
 				i += 2
+				// An escaped backslash may hide an escape one level down
+				// (JSON in a JSON string: \\u0053): worth another pass.
+				changed = changed || e == '\\'
 				continue
 			case 'n', 'r', 't', 'b', 'f':
 				esc(i, 2, jsonControl(e))

@@ -3,6 +3,7 @@ package redact
 import (
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -173,6 +174,23 @@ func TestEveryGramOfAKeyPastItsID(t *testing.T) {
 		}
 		if !public && strings.Contains(got, run) {
 			t.Errorf("run %q at %d not redacted", run, i)
+		}
+	}
+}
+
+// A body whose every character is a JSON \u escape, stored as a JSON string
+// (evidence), and that record stored as a JSON string again (a report):
+// the escaped backslashes hide the escapes one and two levels down.
+func TestRedactsJSONEscapesInsideJSONStrings(t *testing.T) {
+	for _, s := range []string{sgKey, plain, "short-pw9"} {
+		r := New(s)
+		inner := `{"k":"` + escapeEvery(s, func(c byte) string { return fmt.Sprintf("\\u%04x", c) }) + `"}`
+		once, _ := json.Marshal(map[string]string{"body": inner})
+		twice, _ := json.Marshal(map[string]string{"record": string(once)})
+		for _, x := range []string{inner, string(once), string(twice)} {
+			if got := r.String(x); !strings.Contains(got, Token(s)) {
+				t.Errorf("not redacted: %s -> %s", x, got)
+			}
 		}
 	}
 }

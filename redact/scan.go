@@ -167,10 +167,11 @@ func (ix *index) find(s string) []span {
 	// Layer 0: the text as it is.
 	ix.scanMaterial(b, add(nil))
 	scanShapes(b, add(nil))
-	// Layer 1: URL, JSON, \x and HTML-entity escapes undone (twice, for a
-	// value escaped once by an API and again by the page that shows it).
+	// Layer 1: URL, JSON, \x and HTML-entity escapes undone (up to three
+	// times: a value escaped by an API, stored as a JSON string in the
+	// evidence, and shown in a page or a JSON report).
 	layer, maps := b, []*escMap(nil)
-	for pass := 0; pass < 2 && bytes.IndexAny(layer, `%\&`) >= 0; pass++ {
+	for pass := 0; pass < 3 && bytes.IndexAny(layer, `%\&`) >= 0; pass++ {
 		d, m, changed := unescape(layer)
 		if !changed {
 			break
