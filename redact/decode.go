@@ -316,6 +316,59 @@ func (ix *index) scanRunsDepth(b []byte, emit func(st, en int, tok string) bool,
 		ix.hexRuns(b[line:j], line, minHex, &scratch, emit, depth)
 		i = j
 	}
+	ix.spacedHex(b, minHex, emit, depth)
+}
+
+// spacedHex finds hex dumps: groups of an even number of hex digits
+// separated by one space or colon ("53 47 2e", "5347 2e56", "53:47:2e"),
+// as hexdump, xxd and certificate tools print bytes, and decodes each
+// sequence of two or more groups joined.
+func (ix *index) spacedHex(b []byte, minHex int, emit func(st, en int, tok string) bool, depth int) {
+	if bytes.IndexAny(b, " :") < 0 {
+		return
+	}
+	var joined, scratch []byte
+	for i := 0; i < len(b); {
+		if !isHex(b[i]) || (i > 0 && isWordByte(b[i-1])) {
+			i++
+			continue
+		}
+		start, groups := i, 0
+		joined = joined[:0]
+		end := i
+		for {
+			k := i
+			for k < len(b) && isHex(b[k]) {
+				k++
+			}
+			if (k-i)%2 != 0 || (k < len(b) && isWordByte(b[k])) {
+				break
+			}
+			joined = append(joined, b[i:k]...)
+			groups++
+			end = k
+			if k+1 < len(b) && (b[k] == ' ' || b[k] == ':') && isHex(b[k+1]) {
+				i = k + 1
+				continue
+			}
+			break
+		}
+		if groups >= 2 && len(joined) >= minHex {
+			scratch = decodeHex(scratch[:0], joined)
+			if tok, ok := ix.foundDepth(scratch, depth); ok {
+				if emit(start, end, tok) {
+					return
+				}
+			}
+		}
+		i = max(end, start+1)
+	}
+}
+
+// isWordByte: a letter, digit or underscore, which would make a hex-looking
+// group part of a longer word.
+func isWordByte(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
 }
 
 // hexRuns finds hex runs inside one line of a base64 run ("0x5347…" or

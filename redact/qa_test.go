@@ -194,3 +194,33 @@ func TestRedactsJSONEscapesInsideJSONStrings(t *testing.T) {
 		}
 	}
 }
+
+// Hex dumps: bytes printed as groups separated by spaces or colons.
+func TestRedactsHexDumps(t *testing.T) {
+	for _, secret := range []string{sgKey, plain, "short-pw9"} {
+		r := New(secret)
+		h := hex.EncodeToString([]byte("Authorization: Bearer " + secret))
+		var pairs, quads []string
+		for i := 0; i < len(h); i += 2 {
+			pairs = append(pairs, h[i:i+2])
+		}
+		for i := 0; i < len(h); i += 4 {
+			quads = append(quads, h[i:min(i+4, len(h))])
+		}
+		for name, form := range map[string]string{
+			"spaced":      strings.Join(pairs, " "),
+			"colons":      strings.ToUpper(strings.Join(pairs, ":")),
+			"xxd groups":  strings.Join(quads, " "),
+			"spaced lone": strings.Join(pairs[len(pairs)-len(secret):], " "),
+		} {
+			assertRedacted(t, r, secret, name, form)
+		}
+	}
+	// Ordinary text with short hex-looking words is left alone.
+	r := New(sgKey, plain)
+	for _, text := range []string{"ab cd ef 12 34 56 78 90 de ad be ef ca fe ba be", "aa:bb:cc:dd:ee:ff 00:11:22:33:44:55", "add a bad bead to cafe 12 ab"} {
+		if got := r.String(text); got != text {
+			t.Errorf("%q -> %q", text, got)
+		}
+	}
+}
