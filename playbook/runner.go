@@ -99,7 +99,7 @@ func Run(ctx context.Context, pb *Playbook, o Options) (*Result, error) {
 		o.Redactor.AddShapes(v)
 	}
 	o.Redactor.AddShapes(o.Operator)
-	o.Redactor.AddShapes(pb.text)
+	pb.RegisterShapes(o.Redactor)
 	if err := report.ValidateIncident(o.Incident, o.Redactor); err != nil {
 		return nil, &UsageError{Err: err}
 	}
@@ -171,7 +171,7 @@ func Resume(ctx context.Context, dir string, o Options) (*Result, error) {
 	if pb.SHA256 != run.PlaybookSHA {
 		return nil, fmt.Errorf("resume %s: playbook %s changed since the run started (sha256 %.12s, now %.12s): resuming would run different steps", dir, run.Playbook, run.PlaybookSHA, pb.SHA256)
 	}
-	o.Redactor.AddShapes(pb.text)
+	pb.RegisterShapes(o.Redactor)
 	given := map[string]string{}
 	for k, v := range run.Inputs {
 		given[k] = v

@@ -21,3 +21,13 @@ func checkSource(src string, r *redact.Redactor) error {
 	}
 	return nil
 }
+
+// RegisterShapes registers with r every key-shaped word of the playbook's
+// text (a key pasted into a note, a description, a name), whole, so that it
+// and any run of it are redacted wherever they are printed or written. Every
+// command that loads a playbook calls it before printing anything of it.
+func (pb *Playbook) RegisterShapes(r *redact.Redactor) {
+	if pb != nil && r != nil {
+		r.AddShapes(pb.text)
+	}
+}

@@ -32,3 +32,14 @@ func TestArgumentShapedLikeAKeyNeverQuoted(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyInAPlaybookNeverPrinted: keyir validate prints the playbook's
+// name; a key cut short written there is printed as its token.
+func TestKeyInAPlaybookNeverPrinted(t *testing.T) {
+	const cut = "SG.CutKeyIdCutKeyIdCutK01.CUTsecretPART0123"
+	pb := writeFile(t, t.TempDir(), "pb.yaml", "name: "+cut+"\ndescription: d\nsteps:\n  - id: n\n    action: core.note\n    with: {text: hi}\n")
+	r := keyir(t, "", map[string]string{}, "validate", pb)
+	if r.code != 0 || strings.Contains(r.stdout+r.stderr, "CUTsecretPART") || !strings.Contains(r.stdout, "ok") {
+		t.Errorf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
