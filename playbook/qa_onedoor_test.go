@@ -71,3 +71,22 @@ func TestPlaybookPathHoldingAKeyRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestReportsRootHoldingASecretRefused: the run directory is created under
+// the reports root, so a root holding a piece of the key is refused and
+// nothing is created.
+func TestReportsRootHoldingASecretRefused(t *testing.T) {
+	pb := load(t, doorPlaybook)
+	for _, piece := range []string{doorSecret[5:19], doorKey[:35]} {
+		root := filepath.Join(t.TempDir(), "r-"+piece)
+		_, err := playbook.Run(context.Background(), pb, playbook.Options{ReportsRoot: root, Incident: "INC-10", Operator: "alice",
+			Given: map[string]string{"key": doorKey}, Redactor: redact.New()})
+		var ue *playbook.UsageError
+		if !errors.As(err, &ue) || strings.Contains(err.Error(), piece) {
+			t.Errorf("%s: got %v", piece, err)
+		}
+		if _, serr := os.Stat(root); serr == nil {
+			t.Errorf("%s: the reports directory was created", piece)
+		}
+	}
+}

@@ -106,6 +106,9 @@ func Run(ctx context.Context, pb *Playbook, o Options) (*Result, error) {
 	if err := checkSource(pb.Source, o.Redactor); err != nil {
 		return nil, &UsageError{Err: err}
 	}
+	if err := checkReportsRoot(o.ReportsRoot, o.Redactor); err != nil {
+		return nil, &UsageError{Err: err}
+	}
 	inputs, err := pb.ResolveInputs(o.Given)
 	if err != nil {
 		return nil, &UsageError{Err: err}

@@ -31,3 +31,14 @@ func (pb *Playbook) RegisterShapes(r *redact.Redactor) {
 		r.AddShapes(pb.text)
 	}
 }
+
+// checkReportsRoot refuses a reports directory whose path holds a key or a
+// secret keyir holds: the run directory is created under it, so the secret
+// would become part of a file name.
+func checkReportsRoot(root string, r *redact.Redactor) error {
+	if redact.LooksLikeKey(root) || r.Contains(root) {
+		r.AddShapes(root)
+		return errors.New("the reports directory's path holds a key or a part of one (it is not shown); choose another --reports")
+	}
+	return nil
+}
