@@ -314,6 +314,18 @@ func (ix *index) scanRunsDepth(b []byte, emit func(st, en int, tok string) bool,
 			}
 		}
 		ix.hexRuns(b[line:j], line, minHex, &scratch, emit, depth)
+		// Hex broken into lines (xxd -p writes 60 digits a line).
+		if len(joined) >= minHex && allHex(joined) {
+			for align := 0; align < 2; align++ {
+				scratch = decodeHex(scratch[:0], joined[align:])
+				if tok, ok := ix.foundDepth(scratch, depth); ok {
+					if emit(i, j, tok) {
+						return
+					}
+					break
+				}
+			}
+		}
 		i = j
 	}
 	ix.spacedHex(b, minHex, emit, depth)
@@ -429,4 +441,13 @@ func decodeHex(dst, src []byte) []byte {
 		dst = append(dst, unhex(src[0])<<4|unhex(src[1]))
 	}
 	return dst
+}
+
+func allHex(b []byte) bool {
+	for _, c := range b {
+		if !isHex(c) {
+			return false
+		}
+	}
+	return true
 }

@@ -216,6 +216,16 @@ func TestRedactsHexDumps(t *testing.T) {
 			assertRedacted(t, r, secret, name, form)
 		}
 	}
+	// Hex broken into lines, as xxd -p prints it (60 digits a line).
+	for _, secret := range []string{"abcdefghij0123456789", "short-pw9", sgKey} {
+		r := New(secret)
+		for pre := 0; pre < 40; pre++ {
+			h := hex.EncodeToString([]byte(strings.Repeat("x", pre) + secret))
+			if form := mimeLines(h, 60, "\n"); !strings.Contains(r.String(form), Token(secret)) {
+				t.Errorf("xxd -p, %d bytes before: %q", pre, form)
+			}
+		}
+	}
 	// Ordinary text with short hex-looking words is left alone.
 	r := New(sgKey, plain)
 	for _, text := range []string{"ab cd ef 12 34 56 78 90 de ad be ef ca fe ba be", "aa:bb:cc:dd:ee:ff 00:11:22:33:44:55", "add a bad bead to cafe 12 ab"} {
