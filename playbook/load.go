@@ -82,6 +82,7 @@ func Load(file string, data []byte) (*Playbook, error) {
 	sum := sha256.Sum256(data)
 	pb.Source = file
 	pb.SHA256 = hex.EncodeToString(sum[:])
+	pb.text = string(data)
 	return pb, nil
 }
 

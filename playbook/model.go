@@ -55,6 +55,10 @@ type Playbook struct {
 	// SHA256 is the hex digest of the source bytes, recorded in run.json so a
 	// resumed run can refuse a playbook that changed underneath it.
 	SHA256 string
+	// text is the source as loaded: a key pasted anywhere in it (a note, a
+	// description, a header) is registered with the redactor, whole, before
+	// a run writes anything, so a part of it echoed later is caught too.
+	text string
 }
 
 // Input is a declared playbook input.

@@ -40,6 +40,7 @@ func Resume(ctx context.Context, dir string, o Options) (*Result, error) {
 	if pb.SHA256 != run.PlaybookSHA {
 		return nil, fmt.Errorf("resume %s: playbook %s changed since the run started (sha256 %.12s, now %.12s): resuming would run different steps", dir, run.Playbook, run.PlaybookSHA, pb.SHA256)
 	}
+	pb.RegisterShapes(o.Redactor)
 	given := map[string]string{}
 	for k, v := range run.Inputs {
 		given[k] = v

@@ -99,7 +99,14 @@ func Run(ctx context.Context, pb *Playbook, o Options) (*Result, error) {
 		o.Redactor.AddShapes(v)
 	}
 	o.Redactor.AddShapes(o.Operator)
+	pb.RegisterShapes(o.Redactor)
 	if err := report.ValidateIncident(o.Incident, o.Redactor); err != nil {
+		return nil, &UsageError{Err: err}
+	}
+	if err := checkSource(pb.Source, o.Redactor); err != nil {
+		return nil, &UsageError{Err: err}
+	}
+	if err := checkReportsRoot(o.ReportsRoot, o.Redactor); err != nil {
 		return nil, &UsageError{Err: err}
 	}
 	inputs, err := pb.ResolveInputs(o.Given)

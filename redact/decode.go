@@ -52,7 +52,8 @@ func (m *escMap) span(st, en int) (int, int) {
 // pairs), \xXX, the JSON one-letter escapes, and HTML character references
 // (&#83; &#x53; &period; …). changed is false when nothing that can spell a
 // secret's character was decoded (a JSON text whose only escapes are \" and
-// \n needs no second look).
+// \n needs no second look; an escaped backslash does count, as it may hide
+// an escape of the next level).
 func unescape(b []byte) (out []byte, m *escMap, changed bool) {
 	out = make([]byte, 0, len(b))
 	m = &escMap{n: len(b)}
@@ -113,6 +114,9 @@ func unescape(b []byte) (out []byte, m *escMap, changed bool) {
 			case '"', '\\', '\'':
 				esc(i, 2, e)
 				i += 2
+				// An escaped backslash may hide an escape one level down
+				// (JSON in a JSON string: \\u0053): worth another pass.
+				changed = changed || e == '\\'
 				continue
 			case 'n', 'r', 't', 'b', 'f':
 				esc(i, 2, jsonControl(e))
@@ -249,56 +253,170 @@ var b64 = func() (t [256]byte) {
 // every alignment (the run may begin mid-quantum: base64 of "user:S" holds S
 // shifted by the user's length) and reports a whole run that decodes to
 // something holding a secret or a credential shape. Padding ends a run, so
-// padded and unpadded encodings are the same case.
+// padded and unpadded encodings are the same case. A base64 run broken into
+// lines (MIME's 76 columns, PEM's 64, with the line break raw or
+// JSON-escaped) is decoded as one run: a secret cut by a line break has
+// fewer than Gram bytes on one side. What a run decodes to is itself
+// searched for base64 and hex runs, once (an encoding of an encoding).
 func (ix *index) scanRuns(b []byte, emit func(st, en int, tok string) bool) {
+	ix.scanRunsDepth(b, emit, 1)
+}
+
+// minLine is the shortest base64 line joined to the next one (MIME writes
+// 76, PEM 64): shorter pieces of text broken by newlines are words, not an
+// encoded body, and joining them would only cost time.
+const minLine = 40
+
+func (ix *index) scanRunsDepth(b []byte, emit func(st, en int, tok string) bool, depth int) {
 	minMat := minShape
 	if ix != nil {
 		minMat = ix.minMaterial
 	}
 	minB64 := minMat * 4 / 3
 	minHex := 2 * minMat
-	var scratch []byte
+	var scratch, joined []byte
 	for i := 0; i < len(b); {
 		if b64[b[i]] == 0xFF {
 			i++
 			continue
 		}
-		j := i
-		for j < len(b) && b64[b[j]] != 0xFF {
-			j++
+		// The run, possibly over several lines; joined holds its
+		// characters without the line breaks when there are any.
+		j, line := i, i
+		joined = joined[:0]
+		for {
+			for j < len(b) && b64[b[j]] != 0xFF {
+				j++
+			}
+			n := lineBreak(b[j:])
+			if n == 0 || j-line < minLine || (j-line)%4 != 0 || j+n >= len(b) || b64[b[j+n]] == 0xFF {
+				break
+			}
+			joined = append(joined, b[line:j]...)
+			ix.hexRuns(b[line:j], line, minHex, &scratch, emit, depth)
+			j += n
+			line = j
 		}
-		if j-i >= minB64 {
-			for align := 0; align < 4 && j-i-align >= minB64; align++ {
-				scratch = decodeB64(scratch[:0], b[i+align:j])
-				if tok, ok := ix.found(scratch); ok {
-					emit(i, j, tok)
+		run := b[i:j]
+		if len(joined) > 0 {
+			joined = append(joined, b[line:j]...)
+			run = joined
+		}
+		if len(run) >= minB64 {
+			for align := 0; align < 4 && len(run)-align >= minB64; align++ {
+				scratch = decodeB64(scratch[:0], run[align:])
+				if tok, ok := ix.foundDepth(scratch, depth); ok {
+					if emit(i, j, tok) {
+						return
+					}
 					break
 				}
 			}
 		}
-		// Hex runs inside the base64 run ("0x5347…" or "key=5347…").
-		for k := i; k < j; {
-			if !isHex(b[k]) {
-				k++
-				continue
-			}
-			l := k
-			for l < j && isHex(b[l]) {
-				l++
-			}
-			if l-k >= minHex {
-				for align := 0; align < 2; align++ {
-					scratch = decodeHex(scratch[:0], b[k+align:l])
-					if tok, ok := ix.found(scratch); ok {
-						emit(k, l, tok)
-						break
+		ix.hexRuns(b[line:j], line, minHex, &scratch, emit, depth)
+		// Hex broken into lines (xxd -p writes 60 digits a line).
+		if len(joined) >= minHex && allHex(joined) {
+			for align := 0; align < 2; align++ {
+				scratch = decodeHex(scratch[:0], joined[align:])
+				if tok, ok := ix.foundDepth(scratch, depth); ok {
+					if emit(i, j, tok) {
+						return
 					}
+					break
 				}
 			}
-			k = l
 		}
 		i = j
 	}
+	ix.spacedHex(b, minHex, emit, depth)
+}
+
+// spacedHex finds hex dumps: groups of an even number of hex digits
+// separated by one space or colon ("53 47 2e", "5347 2e56", "53:47:2e"),
+// as hexdump, xxd and certificate tools print bytes, and decodes each
+// sequence of two or more groups joined.
+func (ix *index) spacedHex(b []byte, minHex int, emit func(st, en int, tok string) bool, depth int) {
+	if bytes.IndexAny(b, " :") < 0 {
+		return
+	}
+	var joined, scratch []byte
+	for i := 0; i < len(b); {
+		if !isHex(b[i]) || (i > 0 && isWordByte(b[i-1])) {
+			i++
+			continue
+		}
+		start, groups := i, 0
+		joined = joined[:0]
+		end := i
+		for {
+			k := i
+			for k < len(b) && isHex(b[k]) {
+				k++
+			}
+			if (k-i)%2 != 0 || (k < len(b) && isWordByte(b[k])) {
+				break
+			}
+			joined = append(joined, b[i:k]...)
+			groups++
+			end = k
+			if k+1 < len(b) && (b[k] == ' ' || b[k] == ':') && isHex(b[k+1]) {
+				i = k + 1
+				continue
+			}
+			break
+		}
+		if groups >= 2 && len(joined) >= minHex {
+			scratch = decodeHex(scratch[:0], joined)
+			if tok, ok := ix.foundDepth(scratch, depth); ok {
+				if emit(start, end, tok) {
+					return
+				}
+			}
+		}
+		i = max(end, start+1)
+	}
+}
+
+// isWordByte: a letter, digit or underscore, which would make a hex-looking
+// group part of a longer word.
+func isWordByte(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
+}
+
+// hexRuns finds hex runs inside one line of a base64 run ("0x5347…" or
+// "key=5347…"); at is seg's offset in the scanned text.
+func (ix *index) hexRuns(seg []byte, at, minHex int, scratch *[]byte, emit func(st, en int, tok string) bool, depth int) {
+	for k := 0; k < len(seg); {
+		if !isHex(seg[k]) {
+			k++
+			continue
+		}
+		l := k
+		for l < len(seg) && isHex(seg[l]) {
+			l++
+		}
+		if l-k >= minHex {
+			for align := 0; align < 2; align++ {
+				*scratch = decodeHex((*scratch)[:0], seg[k+align:l])
+				if tok, ok := ix.foundDepth(*scratch, depth); ok {
+					emit(at+k, at+l, tok)
+					break
+				}
+			}
+		}
+		k = l
+	}
+}
+
+// lineBreak is the length of the line break at the start of b: CRLF or LF,
+// raw or JSON-escaped; 0 when there is none.
+func lineBreak(b []byte) int {
+	for _, lb := range [...]string{`\r\n`, `\n`, "\r\n", "\n"} {
+		if len(b) >= len(lb) && string(b[:len(lb)]) == lb {
+			return len(lb)
+		}
+	}
+	return 0
 }
 
 func decodeB64(dst, src []byte) []byte {
@@ -323,4 +441,13 @@ func decodeHex(dst, src []byte) []byte {
 		dst = append(dst, unhex(src[0])<<4|unhex(src[1]))
 	}
 	return dst
+}
+
+func allHex(b []byte) bool {
+	for _, c := range b {
+		if !isHex(c) {
+			return false
+		}
+	}
+	return true
 }

@@ -2,6 +2,7 @@ package redact
 
 import (
 	"bytes"
+	"regexp"
 	"sort"
 	"strings"
 	"unsafe"
@@ -65,14 +66,29 @@ func gramHash(b []byte) uint64 {
 
 func filterBit(h uint64) uint64 { return (h * hashMix) >> 48 }
 
-// publicPrefix is how much of a secret is public and must stay readable when
-// it appears alone: the "SG.<key id>." of a SendGrid key (reports name the key
-// by its id). Partial matches must include bytes after it.
-func publicPrefix(s string) int {
-	if len(s) > 26 && strings.HasPrefix(s, "SG.") && s[25] == '.' {
-		return 26
+// publicIDs finds the public parts of a secret: each "SG.<key id>." of a
+// SendGrid key in it (reports name a key by its id). A registered value may
+// hold a key after other text (an operator field "alice:SG.…" or a quoted
+// YAML word registered by AddShapes), so they are looked for anywhere.
+var publicIDs = regexp.MustCompile(`SG\.[A-Za-z0-9_-]{22}\.`)
+
+// skipWindows marks the Gram-byte windows of s that may not be matched alone:
+// those that end inside a public part or at its end (the id itself, or the
+// text before a key id and the id's first bytes). A window that goes on
+// past the id holds bytes of the secret and is matched: "…Uv.CANARYlea" is
+// twelve consecutive characters of the key.
+func skipWindows(s string) []bool {
+	locs := publicIDs.FindAllStringIndex(s, -1)
+	if len(locs) == 0 {
+		return nil
 	}
-	return 0
+	out := make([]bool, len(s))
+	for _, l := range locs {
+		for k := max(0, l[0]-Gram+1); k <= l[1]-Gram; k++ {
+			out[k] = true
+		}
+	}
+	return out
 }
 
 func buildIndex(set map[string]bool) *index {
@@ -90,7 +106,10 @@ func buildIndex(set map[string]bool) *index {
 	ix := &index{grams: map[uint64][]gramRef{}, filter: make([]uint64, 1<<16/64), minMaterial: minShape}
 	for _, s := range all {
 		e := secretEntry{s: s, token: Token(s)}
-		if len(s) < LongSecret {
+		skip := skipWindows(s)
+		if len(s) < LongSecret || !anyWindow(s, skip) {
+			// Matched whole: too short for partial matches, or (a key cut
+			// short after its id, a word around one) every window is public.
 			ix.short = append(ix.short, e)
 			ix.minMaterial = min(ix.minMaterial, len(s))
 			continue
@@ -98,7 +117,10 @@ func buildIndex(set map[string]bool) *index {
 		n := int32(len(ix.long))
 		ix.long = append(ix.long, e)
 		ix.minMaterial = min(ix.minMaterial, Gram)
-		for off := publicPrefix(s); off+Gram <= len(s); off++ {
+		for off := 0; off+Gram <= len(s); off++ {
+			if skip != nil && skip[off] {
+				continue
+			}
 			h := gramHash([]byte(s[off:]))
 			ix.grams[h] = append(ix.grams[h], gramRef{n, int32(off)})
 			bit := filterBit(h)
@@ -106,6 +128,16 @@ func buildIndex(set map[string]bool) *index {
 		}
 	}
 	return ix
+}
+
+// anyWindow reports whether s has a Gram-byte window skip allows.
+func anyWindow(s string, skip []bool) bool {
+	for off := 0; off+Gram <= len(s); off++ {
+		if skip == nil || !skip[off] {
+			return true
+		}
+	}
+	return false
 }
 
 // span is a byte range of the original text to replace with token.
@@ -135,10 +167,11 @@ func (ix *index) find(s string) []span {
 	// Layer 0: the text as it is.
 	ix.scanMaterial(b, add(nil))
 	scanShapes(b, add(nil))
-	// Layer 1: URL, JSON, \x and HTML-entity escapes undone (twice, for a
-	// value escaped once by an API and again by the page that shows it).
+	// Layer 1: URL, JSON, \x and HTML-entity escapes undone (up to three
+	// times: a value escaped by an API, stored as a JSON string in the
+	// evidence, and shown in a page or a JSON report).
 	layer, maps := b, []*escMap(nil)
-	for pass := 0; pass < 2 && bytes.IndexAny(layer, `%\&`) >= 0; pass++ {
+	for pass := 0; pass < 3 && bytes.IndexAny(layer, `%\&`) >= 0; pass++ {
 		d, m, changed := unescape(layer)
 		if !changed {
 			break
@@ -254,11 +287,18 @@ func scanShapes(b []byte, emit func(st, en int, tok string) bool) {
 }
 
 // found returns the token of the first secret or credential shape in b.
-func (ix *index) found(b []byte) (string, bool) {
+func (ix *index) found(b []byte) (string, bool) { return ix.foundDepth(b, 0) }
+
+// foundDepth is found that also looks depth levels deeper, into the base64
+// and hex runs of b (base64 of base64, hex of base64).
+func (ix *index) foundDepth(b []byte, depth int) (string, bool) {
 	tok, ok := "", false
 	ix.scanMaterial(b, func(_, _ int, t string) bool { tok, ok = t, true; return true })
 	if !ok {
 		scanShapes(b, func(_, _ int, t string) bool { tok, ok = t, true; return true })
+	}
+	if !ok && depth > 0 {
+		ix.scanRunsDepth(b, func(_, _ int, t string) bool { tok, ok = t, true; return true }, depth-1)
 	}
 	return tok, ok
 }

@@ -31,6 +31,14 @@ func (w *Writer) Write(p []byte) (int, error) {
 	if j := bytes.LastIndexByte(w.buf, '\r'); j > i {
 		i = j
 	}
+	if i >= 0 {
+		// A base64 body written a line at a time: its lines are held back
+		// until a line of another kind arrives, so the redactor decodes
+		// them joined (a secret cut by a line break) — within maxHold.
+		if k := trailingBase64Lines(w.buf[:i+1]); k < i+1 && len(w.buf) <= maxHold {
+			i = k - 1
+		}
+	}
 	if i < 0 {
 		if len(w.buf) <= maxHold {
 			return len(p), nil
@@ -62,4 +70,29 @@ func (w *Writer) Flush() error {
 	_, err := w.w.Write(w.r.Bytes(w.buf))
 	w.buf = w.buf[:0]
 	return err
+}
+
+// trailingBase64Lines returns where the run of complete base64 lines (the
+// kind scanRuns joins) at the end of b begins; len(b) when b does not end
+// with one. b ends with a line break.
+func trailingBase64Lines(b []byte) int {
+	start := len(b)
+	for start > 0 {
+		end := start
+		if end > 0 && b[end-1] == '\n' {
+			end--
+		}
+		if end > 0 && b[end-1] == '\r' {
+			end--
+		}
+		k := end
+		for k > 0 && b64[b[k-1]] != 0xFF {
+			k--
+		}
+		if end-k < minLine || (end-k)%4 != 0 || (k > 0 && b[k-1] != '\n') {
+			break
+		}
+		start = k
+	}
+	return start
 }

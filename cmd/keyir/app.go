@@ -122,6 +122,13 @@ func (a *app) cli() *cli.App {
 
 // run executes the command line and returns the exit code.
 func (a *app) run(ctx context.Context, args []string) int {
+	// A key (or a cut one) typed anywhere on the command line, as a path, a
+	// flag or a command, is registered before anything runs: whatever later
+	// quotes the argument (a library's "open …: no such file", a usage
+	// error) prints its token.
+	for _, arg := range args[min(1, len(args)):] {
+		a.red.AddShapes(arg)
+	}
 	app := a.cli()
 	setUsageErrors(app.Commands, "keyir")
 	a.describe(app)

@@ -30,6 +30,7 @@ func (a *app) doctorCommand() *cli.Command {
 			if err != nil {
 				return a.reportLoadError(err)
 			}
+			pb.RegisterShapes(a.red)
 			var names []string
 			for _, s := range pb.Steps {
 				names = append(names, s.Action)

@@ -119,6 +119,7 @@ func (a *app) runPlaybook(ctx context.Context, o runOptions) error {
 	if err != nil {
 		return a.reportLoadError(err)
 	}
+	pb.RegisterShapes(a.red)
 	given, err := a.givenInputs(pb, o.inputs, o.flagInputs, o.keyFrom)
 	if err != nil {
 		return err

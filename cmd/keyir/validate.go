@@ -39,6 +39,7 @@ func (a *app) validate(files []string) error {
 			fmt.Fprintf(a.errOut, "%s: %v\n", f, err)
 			continue
 		}
+		pb.RegisterShapes(a.red)
 		fmt.Fprintf(a.out, "%s: ok — playbook %s, %d inputs, %d steps\n", f, pb.Name, len(pb.Inputs), len(pb.Steps))
 	}
 	if bad > 0 {
