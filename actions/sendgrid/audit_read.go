@@ -24,10 +24,6 @@ type Reader struct {
 	euSubusers map[string]bool
 }
 
-// EnvAPIURLEU overrides the EU host's base URL (simulator, proxy), as
-// SENDGRID_API_URL does the global one.
-const EnvAPIURLEU = "SENDGRID_API_URL_EU"
-
 // NewReader authenticates with SENDGRID_API_KEY (or SENDGRID_API_KEY_FILE);
 // the region comes from SENDGRID_REGION unless SENDGRID_API_URL is set.
 func NewReader(env *actions.Env) (*Reader, error) {
