@@ -2,12 +2,14 @@ package drill_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/keyir/keyir/drill"
+	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
 	sgsim "github.com/keyir/keyir/sim/sendgrid"
@@ -111,7 +113,8 @@ func TestResumeRefusesWithoutRecord(t *testing.T) {
 		os.Remove(r)
 	}
 	_, err := drill.Resume(context.Background(), dir, drill.ResumeOptions{Redactor: redact.New()})
-	if err == nil {
-		t.Fatal("resumed without the drill's record")
+	var usage *playbook.UsageError
+	if !errors.As(err, &usage) {
+		t.Fatalf("resumed without the drill's record, or not a usage error: %v", err)
 	}
 }
