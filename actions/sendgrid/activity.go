@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"math"
 	"net/url"
 	"slices"
 	"sort"
@@ -176,7 +177,17 @@ func messagesEndpoint(q string, limit int) string {
 type span struct {
 	start, end time.Time
 	skip       map[string]bool
+	// pts are the sample points (last_event_times of a capped, unordered
+	// page) that fell in this span when it was cut from a larger one; grp
+	// is shared by the spans cut from the same page, and learns from the
+	// first of them answered how many messages one sample point stands for.
+	pts []time.Time
+	grp *splitGroup
 }
+
+// splitGroup is what the spans cut from one capped page learn: messages
+// per sample point (0 while unknown).
+type splitGroup struct{ scale float64 }
 
 // activityRetention is how far back Email Activity keeps messages.
 const activityRetention = 30 * 24 * time.Hour
@@ -231,6 +242,15 @@ func (a *Activity) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 	for len(stack) > 0 {
 		sp := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
+		if sp.grp != nil && sp.grp.scale > 0 && len(sp.pts) > 1 && sp.end.Sub(sp.start) >= 2*time.Second {
+			// A sibling told how many messages a sample point stands for:
+			// a span expected to hold more than fits a page is cut before it
+			// costs a query that would come back capped.
+			if k := int(math.Ceil(sp.grp.scale * float64(len(sp.pts)) / (0.95 * float64(limit)))); k > 1 {
+				stack = append(stack, splitSpan(sp, sp.pts, k, sp.grp)...)
+				continue
+			}
+		}
 		var page struct {
 			Messages []message `json:"messages"`
 		}
@@ -264,12 +284,26 @@ func (a *Activity) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 				oldest = times[i]
 			}
 		}
+		if sp.grp != nil && len(sp.pts) > 0 {
+			scale := float64(len(ms)) / float64(len(sp.pts))
+			if full {
+				scale *= 1.25 // a lower bound: the span held more than one page
+			}
+			sp.grp.scale = max(sp.grp.scale, scale)
+		}
 		if full && !sorted && sp.end.Sub(sp.start) >= 2*time.Second {
 			// Unsorted and capped: nothing in the page is known complete.
-			// The page is a sample of the window's messages, so its time
-			// quartiles split the window into parts of about a quarter of
-			// its messages each; each part is queried again.
-			stack = append(stack, splitSpan(sp, times, 4)...)
+			// The page is a sample of the span's messages, so its time
+			// quantiles cut the span into parts of about equal counts: four
+			// for the first page, two for a span cut from a sample already
+			// (it was expected to fit, so it holds not much more than a
+			// page); the siblings then learn the scale from the first one
+			// answered.
+			parts := 4
+			if sp.grp != nil {
+				parts = 2
+			}
+			stack = append(stack, splitSpan(sp, times, parts, &splitGroup{})...)
 			continue
 		}
 		// Count this page, skipping messages counted by the previous query.
@@ -319,8 +353,9 @@ func (a *Activity) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 
 // splitSpan cuts sp into up to parts spans at the quantiles of times (at
 // one-second resolution), falling back to halves when the times do not
-// give a usable cut. The last span keeps sp's skip set (it holds sp.end).
-func splitSpan(sp span, times []time.Time, parts int) []span {
+// give a usable cut. Each part gets the sample points that fall in it and
+// the group grp. The last span keeps sp's skip set (it holds sp.end).
+func splitSpan(sp span, times []time.Time, parts int, grp *splitGroup) []span {
 	ts := slices.Clone(times)
 	slices.SortFunc(ts, func(a, b time.Time) int { return a.Compare(b) })
 	var cuts []time.Time
@@ -336,11 +371,21 @@ func splitSpan(sp span, times []time.Time, parts int) []span {
 	}
 	var out []span
 	from := sp.start
-	for _, c := range cuts {
-		out = append(out, span{start: from, end: c})
-		from = c.Add(time.Second)
+	bounds := append(slices.Clone(cuts), sp.end)
+	for i, to := range bounds {
+		part := span{start: from, end: to, grp: grp}
+		for _, t := range ts {
+			if !t.Before(from) && !t.After(to.Add(time.Second-1)) {
+				part.pts = append(part.pts, t)
+			}
+		}
+		if i == len(bounds)-1 {
+			part.skip = sp.skip
+		}
+		out = append(out, part)
+		from = to.Add(time.Second)
 	}
-	return append(out, span{start: from, end: sp.end, skip: sp.skip})
+	return out
 }
 
 func ceilSecond(t time.Time) time.Time {
