@@ -98,12 +98,20 @@ func ParseArgs(text string, red *redact.Redactor) (Args, error) {
 			red.Add(t)
 		}
 		return a, nil
+	case VerbAudit:
+		for _, t := range rest {
+			red.Add(t)
+		}
+		if len(rest) > 0 {
+			return a, errors.New("audit takes no arguments")
+		}
+		return a, nil
 	}
 	// Not a verb: it may be a key pasted in the wrong place.
 	for _, t := range toks {
 		red.Add(t)
 	}
-	return Args{Verb: ""}, errors.New("unknown command (commands: revoke, drill, status, help)")
+	return Args{Verb: ""}, errors.New("unknown command (commands: revoke, drill, status, audit, help)")
 }
 
 func parseRevoke(a Args, rest []string, red *redact.Redactor) (Args, error) {
@@ -163,5 +171,6 @@ const HelpText = "*keyir* — contain a leaked SendGrid API key from Slack.\n" +
 	"• `/keyir revoke <key or key id> [incident id] [--dry-run]` — post the plan for approval; a second person approves live runs.\n" +
 	"• `/keyir drill [scenario]` — a tabletop drill against the built-in simulator (nothing real is touched).\n" +
 	"• `/keyir status [run id]` — runs and pending approvals, or one run.\n" +
+	"• `/keyir audit` — the account's API-key best practices (reads only); the summary and the HTML report are posted here.\n" +
 	"• `/keyir help` — this text.\n" +
 	"The key you paste is never shown or stored: keyir names it by id and fingerprint. Paste it here only if it is already leaked."

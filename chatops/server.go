@@ -388,6 +388,8 @@ func (s *Server) HandleCommand(ctx context.Context, c Command) (Reply, error) {
 		return s.startDrill(c, args), nil
 	case VerbStatus:
 		return s.status(args), nil
+	case VerbAudit:
+		return s.startAudit(c), nil
 	}
 	return ephemeral("%s", HelpText), nil
 }
