@@ -51,6 +51,9 @@ type Options struct {
 	// SimConfig, when set, adjusts the simulator (the contract test observes
 	// every response through it).
 	SimConfig func(*sgsim.Config)
+	// Faults are injected after the scenario's own (tests hold a drill at a
+	// step with a latency fault).
+	Faults []sgsim.Fault
 	// Notify, when it configures a channel, gives the run a notification
 	// hub (built with Env overlaid, so Slack can be a simulator): the
 	// playbook's notify steps and its progress go to it. The channel
@@ -135,6 +138,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, fmt.Errorf("saving the scenario's baseline: %w", err)
 	}
 	w.attack()
+	for _, f := range o.Faults {
+		w.srv.InjectFault(f)
+	}
 
 	pb, err := playbook.Builtin(Playbook)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	_ "github.com/keyir/keyir/actions/all"
 	"github.com/keyir/keyir/drill"
@@ -42,14 +43,25 @@ func TestEveryScenarioScoresAllExpectedFindings(t *testing.T) {
 			if len(res.Score.Expected) == 0 {
 				t.Error("a scenario without ground truth scores nothing")
 			}
-			if c := res.Run.Report.Run.Containment; c.Status != report.ContainmentConfirmed {
-				t.Errorf("containment %q (%s)", c.Status, c.Detail)
+			// Containment and exit code as the scenario's ground truth has them
+			// ("revoked_unproven" when only the key's id is known).
+			if c := res.Run.Report.Run.Containment; c.Status != res.Score.WantContainment || res.Score.Containment != c.Status {
+				t.Errorf("containment %q (%s), want %q", c.Status, c.Detail, res.Score.WantContainment)
 			}
-			if res.Run.ExitCode != report.ExitDone {
+			if res.Run.ExitCode != res.Score.WantExit || res.Score.ExitCode != res.Run.ExitCode {
 				for _, s := range res.Run.Report.Steps {
 					t.Logf("  %s %s %s", s.ID, s.Status, s.Error)
 				}
-				t.Errorf("exit code %d", res.Run.ExitCode)
+				t.Errorf("exit code %d, want %d", res.Run.ExitCode, res.Score.WantExit)
+			}
+			if !res.Score.Passed() {
+				t.Errorf("scorecard not passed: %+v", res.Score)
+			}
+			// Whatever the run says, the simulator knows: the leaked key must not
+			// authenticate on either host any more.
+			fx := sc.Build(time.Now())
+			if res.Sim.Authenticates(fx.LeakedKeyID) {
+				t.Errorf("the leaked key %s still authenticates after the drill", fx.LeakedKeyID)
 			}
 			if v, err := report.Verify(res.Run.Dir); err != nil || !v.OK() {
 				t.Errorf("report verify: %+v %v", v, err)

@@ -242,8 +242,9 @@ func (w *webhookReceiver) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 func TestNotificationsLeakNoSecret(t *testing.T) {
 	slack, api := startSlack(t)
 
-	// Mail goes through its own SendGrid (the simulator), with a key that
-	// can only send mail.
+	// The caller's mail provider and notification key: a drill must not use
+	// them (its mail goes to its own simulator, with the simulator's mail.send
+	// key), so this one must receive nothing.
 	notifyKey := sgsim.NewKey(rand.New(rand.NewPCG(7, 7)), "keyir-notify", []string{"mail.send"})
 	mailSim := sgsim.New(nil, sgsim.Config{})
 	mailSim.State().AddKey(notifyKey)
@@ -278,7 +279,7 @@ func TestNotificationsLeakNoSecret(t *testing.T) {
 	}
 	var responder string
 	for _, r := range res.Sim.Requests() {
-		if a := r.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer ") && a != "Bearer "+leaked.Token() {
+		if a := r.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer ") && a != "Bearer "+leaked.Token() && r.Route != "POST /v3/mail/send" {
 			responder = strings.TrimPrefix(a, "Bearer ")
 		}
 	}
@@ -297,25 +298,30 @@ func TestNotificationsLeakNoSecret(t *testing.T) {
 	if len(slack.Calls()) < 6 {
 		t.Errorf("Slack got only %d calls", len(slack.Calls()))
 	}
+	if n := len(mailSim.Requests()); n != 0 {
+		t.Errorf("the caller's mail provider got %d requests from a drill", n)
+	}
 	mails := 0
-	for _, r := range mailSim.Requests() {
-		h := r.Header.Clone()
-		if got := h.Get("Authorization"); got != "Bearer "+notifyKey.Token() {
-			t.Errorf("mail send authenticated with something other than the notification key")
+	for _, r := range res.Sim.Requests() {
+		if r.Route != "POST /v3/mail/send" {
+			continue
 		}
-		h.Del("Authorization") // the one place the notification key belongs
+		mails++
+		h := r.Header.Clone()
+		if got := h.Get("Authorization"); got == "Bearer "+leaked.Token() || got == "Bearer "+responder || got == "Bearer "+notifyKey.Token() {
+			t.Errorf("mail send authenticated with the leaked, responder or caller's key")
+		}
+		h.Del("Authorization") // the one place the (simulator's) notification key belongs
 		var b bytes.Buffer
 		h.Write(&b)
 		outputs = append(outputs, append(b.Bytes(), r.Body...))
-		if r.Route == "POST /v3/mail/send" {
-			mails++
-		}
 	}
-	if out := mailSim.State().Outbox(); len(out) == 2 && !strings.Contains(string(out[1].Body), res.Run.Dir) {
+	out := res.Sim.State().Outbox()
+	if len(out) == 2 && !strings.Contains(string(out[1].Body), res.Run.Dir) {
 		t.Errorf("the closing mail does not name the evidence directory %s", res.Run.Dir)
 	}
-	if n := len(mailSim.State().Outbox()); n != 2 || mails != 2 {
-		t.Errorf("mail: %d requests, %d accepted; want opened and closed", mails, n)
+	if len(out) != 2 || mails != 2 {
+		t.Errorf("mail: %d requests, %d accepted by the drill's simulator; want opened and closed", mails, len(out))
 	}
 	hook.mu.Lock()
 	outputs = append(outputs, hook.got...)
@@ -329,6 +335,9 @@ func TestNotificationsLeakNoSecret(t *testing.T) {
 	// The SendGrid the run assessed saw none of the notification credentials.
 	var sgOut [][]byte
 	for _, r := range res.Sim.Requests() {
+		if r.Route == "POST /v3/mail/send" {
+			continue // the drill's own mail, checked above
+		}
 		b, _ := json.Marshal(r)
 		sgOut = append(sgOut, b)
 	}

@@ -5,7 +5,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -65,6 +67,7 @@ func (a *app) drillCommand() *cli.Command {
 				Redactor:    a.red,
 				Notify:      &cfg,
 				Env:         env,
+				Faults:      testStall(),
 			})
 			if err != nil {
 				return err
@@ -257,4 +260,14 @@ func orNone(s string) string {
 		return "none"
 	}
 	return s
+}
+
+// testStall holds a drill's GET /v3/stats for a minute when the test binary
+// runs as keyir with KEYIR_TEST_DRILL_STALL set, so a subprocess test can
+// signal the drill mid-run. A keyir binary ignores it (testing.Testing).
+func testStall() []sgsim.Fault {
+	if !testing.Testing() || os.Getenv("KEYIR_TEST_DRILL_STALL") == "" {
+		return nil
+	}
+	return []sgsim.Fault{{Method: "GET", Route: "GET /v3/stats", Kind: sgsim.FaultLatency, Latency: time.Minute}}
 }

@@ -131,7 +131,14 @@ func TestContractEveryEndpoint(t *testing.T) {
 		}
 	}
 
-	// Once through sendgrid-go with our own http.Client.
+	// Once through sendgrid-go with our own http.Client. Its requests (headers
+	// included) are what keyir sends: they must pass the request direction of the
+	// contract too.
+	if err := contract.Install(); err != nil {
+		t.Fatal(err)
+	}
+	defer sgsim.SetRequestValidator(nil)
+	before := len(srv.ContractViolations())
 	req := sendgrid.GetRequest(f.full.Token(), "/v3/scopes", base)
 	req.Method = rest.Get
 	resp, err := (&rest.Client{HTTPClient: hc}).SendWithContext(context.Background(), req)
@@ -142,6 +149,18 @@ func TestContractEveryEndpoint(t *testing.T) {
 	resp, err = (&rest.Client{HTTPClient: hc}).SendWithContext(context.Background(), req)
 	if err != nil || resp.StatusCode != 200 || !strings.Contains(resp.Body, f.subK.ID) {
 		t.Errorf("sendgrid-go on-behalf-of GET /v3/api_keys: %v %+v", err, resp)
+	}
+	if vs := srv.ContractViolations()[before:]; len(vs) != 0 {
+		t.Errorf("sendgrid-go's requests depart from the spec:\n%s", contract.Report(vs))
+	}
+	// The request direction is not vacuous on this server either: the same client
+	// with on-behalf-of where the spec has none is flagged.
+	req = sendgrid.GetRequestSubuser(f.full.Token(), "/v3/verified_senders", base, subName)
+	if _, err := (&rest.Client{HTTPClient: hc}).SendWithContext(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	if vs := srv.ContractViolations()[before:]; len(vs) != 1 || !strings.Contains(vs[0].Problem, `"on-behalf-of" is not declared`) {
+		t.Errorf("on-behalf-of on GET /v3/verified_senders: %v", vs)
 	}
 
 	// Email Activity is not served by the EU host (its spec lists only the global server).
@@ -182,7 +201,7 @@ func TestContractEveryEndpoint(t *testing.T) {
 	for _, e := range vio.errs {
 		t.Errorf("contract violation: %s", e)
 	}
-	if want := len(cases) + 2 + 1 + 1 + 2*len(limited); vio.n != want {
+	if want := len(cases) + 3 + 1 + 1 + 2*len(limited); vio.n != want {
 		t.Errorf("checked %d responses, want %d", vio.n, want)
 	}
 	for _, fx := range contract.Fixes {

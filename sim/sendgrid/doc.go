@@ -56,6 +56,8 @@
 //	env := hosts.Env() // SENDGRID_API_URL=hosts.URL, SENDGRID_API_URL_EU=hosts.EUURL
 //
 // or Listen(addr, srv) and Listen(addr, srv.EU()) separately (httptest.NewServer works too).
+// An EU regional subuser is State.AddSubuser(Subuser{Username: "shop-eu", Region: RegionEU});
+// give its keys Key.Subuser = "shop-eu".
 // keyir reads the global base URL from SENDGRID_API_URL (EnvURL) and the EU one from
 // SENDGRID_API_URL_EU (EnvURLEU). Server.Authenticates(id) answers "does this key still
 // authenticate anywhere, now?" (counting Config.PropagationDelay after revocation);
@@ -73,6 +75,9 @@
 // whose tests drive the simulator fails on them with
 //
 //	func TestMain(m *testing.M) { os.Exit(contract.RunMain(m)) }
+//
+// RunMain also collects the violations of simulators in subprocesses it starts (the test
+// binary run as keyir), through the file named by KEYIR_SIM_CONTRACT_LOG.
 //
 // SetRequestChecking turns the check off (or on outside tests).
 //

@@ -44,7 +44,7 @@ func euFixture() (*fixture, sgsim.Key) {
 
 func TestRegionsTwoHosts(t *testing.T) {
 	f, euKey := euFixture()
-	srv, global, eu, _ := newHosts(t, f, nil)
+	srv, global, eu, clk := newHosts(t, f, func(c *sgsim.Config) { c.PropagationDelay = time.Minute })
 	// A key authenticates only on its account's host.
 	for _, c := range []struct {
 		name, base, tok string
@@ -92,8 +92,13 @@ func TestRegionsTwoHosts(t *testing.T) {
 	if r := do(t, hc, eu, "DELETE", "/v3/api_keys/"+euKey.ID, f.full.Token(), "", "On-Behalf-Of", "eu-shop"); r.status != 204 {
 		t.Fatalf("revoke on the EU host: %d %s", r.status, r.body)
 	}
-	if srv.Authenticates(euKey.ID) {
-		t.Fatal("revoked EU key still authenticates")
+	// It keeps working on the EU host for the propagation delay, and Authenticates says so.
+	if r := do(t, hc, eu, "GET", "/v3/scopes", euKey.Token(), ""); r.status != 200 || !srv.Authenticates(euKey.ID) {
+		t.Fatalf("within the propagation delay: %d, Authenticates %v", r.status, srv.Authenticates(euKey.ID))
+	}
+	clk.Advance(time.Minute)
+	if r := do(t, hc, eu, "GET", "/v3/scopes", euKey.Token(), ""); r.status != 401 || srv.Authenticates(euKey.ID) || srv.AuthenticatesOn(sgsim.RegionEU, euKey.ID) {
+		t.Fatalf("after the delay: %d, Authenticates %v", r.status, srv.Authenticates(euKey.ID))
 	}
 }
 
