@@ -100,12 +100,20 @@ func ParseArgs(text string, red *redact.Redactor) (Args, error) {
 			red.Add(t)
 		}
 		return a, nil
+	case VerbAudit:
+		for _, t := range rest {
+			red.Add(t)
+		}
+		if len(rest) > 0 {
+			return a, errors.New("audit takes no arguments")
+		}
+		return a, nil
 	}
 	// Not a verb: it may be a key pasted in the wrong place.
 	for _, t := range toks {
 		red.Add(t)
 	}
-	return Args{Verb: ""}, errors.New("unknown command (commands: revoke, drill, status, abandon, help)")
+	return Args{Verb: ""}, errors.New("unknown command (commands: revoke, drill, status, abandon, audit, help)")
 }
 
 func parseRevoke(a Args, rest []string, red *redact.Redactor) (Args, error) {
@@ -166,5 +174,6 @@ const HelpText = "*keyir* — contain a leaked SendGrid API key from Slack.\n" +
 	"• `/keyir drill [scenario]` — a tabletop drill against the built-in simulator (nothing real is touched).\n" +
 	"• `/keyir status [run id]` — runs and pending approvals, or one run.\n" +
 	"• `/keyir abandon <request id>` — release a key whose revoke was interrupted and will not be finished (`keyir resume DIR` on the server finishes it instead).\n" +
+	"• `/keyir audit` — the account's API-key best practices (reads only); the summary and the HTML report are posted here.\n" +
 	"• `/keyir help` — this text.\n" +
 	"The key you paste is never shown or stored: keyir names it by id and fingerprint. Paste it here only if it is already leaked."

@@ -417,6 +417,8 @@ func (s *Server) HandleCommand(ctx context.Context, c Command) (Reply, error) {
 		return s.status(args), nil
 	case VerbAbandon:
 		return s.abandon(c, args), nil
+	case VerbAudit:
+		return s.startAudit(c), nil
 	}
 	return ephemeral("%s", HelpText), nil
 }

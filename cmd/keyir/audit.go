@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -18,7 +16,6 @@ import (
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/report"
 	"github.com/keyir/keyir/safefile"
-	"github.com/keyir/keyir/transport"
 )
 
 // maxBaseline bounds a baseline file read (a 100-key account with every
@@ -52,25 +49,23 @@ func (a *app) auditCommand() *cli.Command {
 				return err
 			}
 			res, err := a.runAudit(c.Context, o)
-			if res != nil && res.dir != "" {
-				fmt.Fprintf(a.errOut, "evidence: %s (MANIFEST head %s)\n", res.dir, res.head)
+			if res != nil && res.Dir != "" {
+				fmt.Fprintf(a.errOut, "evidence: %s (MANIFEST head %s)\n", res.Dir, res.Head)
 			}
 			if err != nil {
 				return err
 			}
-			var out []byte
+			out := res.Text
 			switch o.output {
 			case "json":
-				out = res.json
+				out = res.JSON
 			case "html":
-				out = res.html
-			default:
-				out = res.text
+				out = res.HTML
 			}
 			if _, err := a.out.Write(out); err != nil {
 				return err
 			}
-			return withCode(res.code)
+			return withCode(res.ExitCode)
 		},
 	}
 }
@@ -132,21 +127,9 @@ func loadBaseline(path string) (*sgactions.Baseline, error) {
 	return &b, nil
 }
 
-type auditResult struct {
-	results          []audit.Result
-	sum              audit.Summary
-	text, json, html []byte // redacted
-	dir, head        string
-	code             int
-}
-
-// runAudit reads the account, runs the checks and writes the evidence like
-// a run: report.Create's timestamped directory, a journal (the plan, each
-// failure as a finding, each gap as a note), audit.json/.txt/.html, then
-// Finish (report.json/.md/.html and the chained MANIFEST). Every byte
-// written has passed through the redactor, which knows the responder key.
-func (a *app) runAudit(ctx context.Context, o auditOpts) (*auditResult, error) {
-	now := time.Now().UTC()
+// runAudit runs audit.Execute with the invocation's credentials, redactor
+// and operator; the client's progress (rate-limit waits) goes to stderr.
+func (a *app) runAudit(ctx context.Context, o auditOpts) (*audit.Outcome, error) {
 	inputs := map[string]string{"fail_on": string(o.failOn), "output": o.output}
 	if o.read.Subuser != "" {
 		inputs["subuser"] = o.read.Subuser
@@ -160,104 +143,20 @@ func (a *app) runAudit(ctx context.Context, o auditOpts) (*auditResult, error) {
 	if len(o.read.Trusted) > 0 {
 		inputs["trusted_domains"] = strings.Join(o.read.Trusted, ", ")
 	}
-	for k, v := range inputs {
-		inputs[k] = a.red.String(v)
-	}
-	run := report.Run{ID: playbook.NewRunID(), Playbook: "keyir-audit", Mode: report.ModeDryRun, Operator: a.red.String(a.operator()),
-		Version: version, Inputs: inputs, Started: now, Status: report.RunRunning}
-	st, err := report.Create(o.reports, run)
-	if err != nil {
-		return nil, err
-	}
-	res := &auditResult{dir: st.Dir()}
-	step := report.Step{Index: 1, ID: "audit", Action: "sendgrid.audit", Status: report.StepPending, Critical: true}
-	if err := st.Append(report.Event{Type: report.EventRunStarted, Run: &run, Steps: []report.Step{step}}); err != nil {
-		return res, err
-	}
-	_ = st.Append(report.Event{Type: report.EventStepStarted, Step: "audit", Index: 1, Attempt: 1})
-
-	// The audit only reads: the dry-run transport refuses any write, so a
-	// bug could never change the account.
 	env := actions.StandaloneEnv("audit", a.getenv, a.readFile, a.red, http.DefaultTransport)
-	env.HTTP = transport.NewClient(transport.Options{DryRun: true, Step: "audit", Redactor: a.red, Base: http.DefaultTransport})
 	// Waits for rate limits (Email Activity allows 6 queries a minute) are
 	// shown, so a long audit does not look hung.
 	env.Recorder = progressOnly{a}
-	started := time.Now()
-	snap, rerr := audit.Read(ctx, env, o.read)
-	if rerr != nil {
-		code := report.ExitCouldNotRun
-		_ = st.Append(report.Event{Type: report.EventStepFinished, Step: "audit", Index: 1, Status: report.StepFailed, Error: a.red.String(rerr.Error()), Duration: time.Since(started)})
-		_ = st.Append(report.Event{Type: report.EventRunFinished, ExitCode: &code, RunStatus: report.RunFailed})
-		res.head, _ = st.Finish(nil)
-		if errors.Is(rerr, audit.ErrUnknownSubuser) {
-			return res, usageErr(fmt.Errorf("--subuser: %w", rerr))
-		}
-		return res, fmt.Errorf("audit could not run: %w", rerr)
+	res, err := audit.Execute(ctx, audit.RunOptions{Read: o.read, FailOn: o.failOn, Reports: o.reports, RunID: playbook.NewRunID(),
+		Operator: a.operator(), Version: version, Inputs: inputs, Env: env, Base: http.DefaultTransport})
+	switch {
+	case err == nil:
+	case errors.Is(err, audit.ErrUnknownSubuser):
+		return res, usageErr(fmt.Errorf("--subuser: %w", err))
+	case res != nil && res.Dir != "":
+		return res, fmt.Errorf("audit could not run: %w", err)
 	}
-	res.results = audit.Run(snap)
-	res.sum = audit.Summarize(res.results, o.failOn)
-	if err := st.WriteFile("evidence/001-audit-snapshot.json", a.redJSON(snap)); err != nil {
-		return res, err
-	}
-	for _, r := range res.results {
-		switch r.Status {
-		case audit.Fail:
-			f := report.Finding{Kind: "audit." + r.ID, Subject: a.red.String(r.Subject), Severity: r.Severity, Step: "audit",
-				Title: a.red.String(r.ID + ": " + r.Subject), Detail: a.red.String(r.Detail + ". Fix: " + r.Fix)}
-			if err := st.Append(report.Event{Type: report.EventFinding, Step: "audit", Finding: &f}); err != nil {
-				return res, err
-			}
-		case audit.NotAssessable:
-			n := report.Note{Step: "audit", Time: time.Now().UTC(), Text: a.red.String(r.ID + " (" + r.Subject + "): " + r.Detail)}
-			_ = st.Append(report.Event{Type: report.EventNote, Step: "audit", Note: &n})
-		}
-	}
-	var tb, jb, hb bytes.Buffer
-	if err := audit.WriteText(&tb, res.results, res.sum); err != nil {
-		return res, err
-	}
-	if err := audit.WriteJSON(&jb, res.results, res.sum); err != nil {
-		return res, err
-	}
-	if err := audit.WriteHTML(&hb, res.results, res.sum, now); err != nil {
-		return res, err
-	}
-	res.text, res.json, res.html = a.red.Bytes(tb.Bytes()), a.red.Bytes(jb.Bytes()), a.red.Bytes(hb.Bytes())
-	for name, data := range map[string][]byte{"audit.txt": res.text, "audit.json": res.json, "audit.html": res.html} {
-		if err := st.WriteFile(name, data); err != nil {
-			return res, err
-		}
-	}
-	res.code = report.ExitDone
-	if res.sum.Breaches > 0 {
-		res.code = report.ExitDegraded
-	}
-	outputs := map[string]any{"results": res.sum.Results, "fail": res.sum.Fail, "pass": res.sum.Pass, "not_assessable": res.sum.NotAssessable,
-		"failed_checks": res.sum.FailedIDs, "fail_on": string(o.failOn), "breaches": res.sum.Breaches}
-	if err := st.Append(report.Event{Type: report.EventStepFinished, Step: "audit", Index: 1, Status: report.StepOK, Outputs: outputs, Duration: time.Since(started)}); err != nil {
-		return res, err
-	}
-	runStatus := report.RunSucceeded
-	if res.code != report.ExitDone {
-		runStatus = report.RunDegraded
-	}
-	if err := st.Append(report.Event{Type: report.EventRunFinished, ExitCode: &res.code, RunStatus: runStatus}); err != nil {
-		return res, err
-	}
-	if res.head, err = st.Finish(nil); err != nil {
-		return res, err
-	}
-	return res, nil
-}
-
-// redJSON is v as indented JSON, through the redactor.
-func (a *app) redJSON(v any) []byte {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		b = []byte(fmt.Sprintf("%q", err.Error()))
-	}
-	return a.red.Bytes(append(b, '\n'))
+	return res, err
 }
 
 // progressOnly prints the client's progress lines (rate-limit waits,

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -188,4 +190,56 @@ func TestAuditCanaries(t *testing.T) {
 		}
 	}
 	assertNoEncodedLeak(t, outputs)
+}
+
+// syncBuf is a bytes.Buffer safe to read while a command writes to it.
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// TestAuditAgainstSimCommand: `keyir sim sendgrid --scenario poor-hygiene` serves the audit
+// scenario and names its ground truth; `keyir audit` with the printed environment fails exactly it.
+func TestAuditAgainstSimCommand(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb syncBuf
+	done := make(chan int)
+	go func() {
+		e := env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }, readFile: os.ReadFile}
+		done <- newApp(e).run(ctx, []string{"keyir", "sim", "sendgrid", "--scenario", "poor-hygiene", "--listen", "127.0.0.1:0"})
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), "Ctrl-C") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	envv := map[string]string{}
+	var fails []string
+	for _, line := range strings.Split(out.String(), "\n") {
+		if k, v, ok := strings.Cut(strings.Fields(line + " #")[0], "="); ok {
+			envv[k] = v
+		}
+		if rest, ok := strings.CutPrefix(line, "# keyir audit must fail: "); ok {
+			fails = strings.Fields(rest)
+		}
+	}
+	if envv["SENDGRID_API_URL"] == "" || len(fails) < 10 {
+		cancel()
+		t.Fatalf("sim printed:\n%s\n%s", out.String(), errb.String())
+	}
+	r := keyir(t, "", envv, "audit", "--output", "json", "--reports", t.TempDir())
+	var doc struct {
+		Summary struct {
+			FailedChecks []string `json:"failed_checks"`
+		} `json:"summary"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || r.code != 3 || !slices.Equal(doc.Summary.FailedChecks, fails) {
+		t.Errorf("exit %d, failed %v, want %v (%v)", r.code, doc.Summary.FailedChecks, fails, err)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("sim exit %d", code)
+	}
 }
