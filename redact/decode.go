@@ -280,6 +280,12 @@ func (ix *index) scanRunsDepth(b []byte, emit func(st, en int, tok string) bool,
 			i++
 			continue
 		}
+		// The letter of a JSON escape (\n, \r, \t) before a run is not part
+		// of it: a MIME body in a JSON string starts after "\r\n".
+		if i > 0 && b[i-1] == '\\' && bytes.IndexByte([]byte("nrtbf"), b[i]) >= 0 {
+			i++
+			continue
+		}
 		// The run, possibly over several lines; joined holds its
 		// characters without the line breaks when there are any.
 		j, line := i, i

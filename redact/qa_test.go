@@ -46,6 +46,22 @@ func TestRedactsLineBrokenBase64(t *testing.T) {
 	}
 }
 
+// A MIME part stored as a JSON string (evidence of a mail send): its lines
+// are separated by JSON-escaped CRLFs, and the first starts right after one.
+func TestRedactsLineBrokenBase64InAJSONString(t *testing.T) {
+	for _, secret := range []string{"abcdefghij0123456789", "short-pw9", plain} {
+		r := New(secret)
+		for ul := 0; ul < 80; ul++ {
+			enc := base64.StdEncoding.EncodeToString([]byte(strings.Repeat("u", ul) + ":" + secret))
+			part := "Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n" + mimeLines(enc, 76, "\r\n")
+			doc, _ := json.Marshal(map[string]string{"content": part})
+			if got := r.String(string(doc)); !strings.Contains(got, Token(secret)) {
+				t.Fatalf("%s user %d: %s", secret, ul, got)
+			}
+		}
+	}
+}
+
 // Encodings of encodings: a client that base64s a token an API already
 // returned base64'd, or a log that hex-dumps a header.
 func TestRedactsEncodingOfAnEncoding(t *testing.T) {
