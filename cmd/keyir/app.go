@@ -109,6 +109,7 @@ func (a *app) cli() *cli.App {
 			a.simCommand(),
 			a.serveCommand(),
 			a.versionCommand(),
+			a.completionCommand(),
 		},
 		CommandNotFound: func(c *cli.Context, name string) {
 			a.red.AddShapes(name) // a key pasted where the command goes
@@ -122,6 +123,7 @@ func (a *app) cli() *cli.App {
 // run executes the command line and returns the exit code.
 func (a *app) run(ctx context.Context, args []string) int {
 	app := a.cli()
+	a.addDoctorJSON(app.Commands)
 	setUsageErrors(app.Commands, "keyir")
 	a.describe(app)
 	var err error
