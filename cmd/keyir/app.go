@@ -110,6 +110,7 @@ func (a *app) cli() *cli.App {
 			a.simCommand(),
 			a.serveCommand(),
 			a.versionCommand(),
+			a.completionCommand(),
 		},
 		CommandNotFound: func(c *cli.Context, name string) {
 			a.red.AddShapes(name) // a key pasted where the command goes
@@ -130,6 +131,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 		a.red.AddShapes(arg)
 	}
 	app := a.cli()
+	a.addDoctorJSON(app.Commands)
 	setUsageErrors(app.Commands, "keyir")
 	a.describe(app)
 	var err error

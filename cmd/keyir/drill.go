@@ -34,7 +34,7 @@ func (a *app) drillCommand() *cli.Command {
 				return usageErr(fmt.Errorf("drill takes no arguments (did you mean --scenario %s?)", c.Args().First()))
 			}
 			if c.Bool("list") {
-				return a.listScenarios()
+				return a.listScenariosAs(c.String("output"))
 			}
 			if err := checkOutput(c.String("output")); err != nil {
 				return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -13,7 +14,17 @@ func (a *app) playbooksCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "playbooks",
 		Usage: "list the built-in playbooks with their descriptions and inputs",
+		Flags: []cli.Flag{outputFlag()},
 		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageErr(fmt.Errorf("playbooks takes no arguments (did you mean keyir playbooks show %s?)", c.Args().First()))
+			}
+			if err := checkOutput(c.String("output")); err != nil {
+				return err
+			}
+			if c.String("output") == "json" {
+				return a.playbooksJSON()
+			}
 			for _, pb := range playbook.Builtins() {
 				fmt.Fprintf(a.out, "%s — %s\n", pb.Name, strings.TrimSpace(pb.Description))
 				t := newTable(a.out)
@@ -40,5 +51,69 @@ func (a *app) playbooksCommand() *cli.Command {
 			}
 			return nil
 		},
+		Subcommands: []*cli.Command{{
+			Name:      "show",
+			Usage:     "print a built-in playbook's YAML, to adapt it (it validates as is)",
+			ArgsUsage: "NAME",
+			Action: func(c *cli.Context) error {
+				if c.NArg() != 1 {
+					return usageErr(fmt.Errorf("playbooks show takes one NAME (built-ins: %s)", strings.Join(playbook.BuiltinNames(), ", ")))
+				}
+				src, err := playbook.BuiltinSource(c.Args().First())
+				if err != nil {
+					a.red.AddShapes(c.Args().First())
+					return usageErr(err)
+				}
+				_, err = a.out.Write(src)
+				return err
+			},
+		}},
 	}
+}
+
+// outputFlag is --output of the commands that list or report.
+func outputFlag() cli.Flag {
+	return &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", EnvVars: []string{"KEYIR_OUTPUT"}, Usage: "text or json (one JSON document on stdout)"}
+}
+
+// playbookJSON is one playbook in `keyir playbooks --output json`.
+type playbookJSON struct {
+	Name        string      `json:"name"`
+	Description string      `json:"description"`
+	Inputs      []inputJSON `json:"inputs"`
+	Steps       []stepJSON  `json:"steps"`
+}
+
+type inputJSON struct {
+	Name        string `json:"name"`
+	Type        string `json:"type"`
+	Required    bool   `json:"required"`
+	Secret      bool   `json:"secret"`
+	Default     string `json:"default,omitempty"`
+	Pattern     string `json:"pattern,omitempty"`
+	Description string `json:"description,omitempty"`
+}
+
+type stepJSON struct {
+	ID     string `json:"id"`
+	Action string `json:"action"`
+}
+
+func (a *app) playbooksJSON() error {
+	doc := struct {
+		Playbooks []playbookJSON `json:"playbooks"`
+	}{Playbooks: []playbookJSON{}}
+	for _, pb := range playbook.Builtins() {
+		p := playbookJSON{Name: pb.Name, Description: strings.TrimSpace(pb.Description), Inputs: []inputJSON{}, Steps: []stepJSON{}}
+		for _, in := range pb.Inputs {
+			p.Inputs = append(p.Inputs, inputJSON{in.Name, in.Type, in.Required, in.Secret, in.Default, in.Pattern, in.Description})
+		}
+		for _, s := range pb.Steps {
+			p.Steps = append(p.Steps, stepJSON{s.ID, s.Action})
+		}
+		doc.Playbooks = append(doc.Playbooks, p)
+	}
+	enc := json.NewEncoder(a.out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
 }

@@ -21,6 +21,7 @@ func (a *app) reportCommand() *cli.Command {
 		Name:  "report",
 		Usage: "show or verify an evidence report directory",
 		Subcommands: []*cli.Command{
+			a.reportListCommand(),
 			{
 				Name:      "show",
 				Usage:     "print a run's report",
