@@ -253,6 +253,15 @@ func TestOpenRefusesLinksAndSpecialFiles(t *testing.T) {
 			os.Remove(p)
 			syscall.Mkfifo(p, 0o600)
 		}, safefile.ErrNotRegular, JournalFile},
+		"journal hard-linked to a file outside": {func(t *testing.T, dir string) {
+			p := filepath.Join(dir, JournalFile)
+			b, _ := os.ReadFile(p)
+			os.WriteFile(outside, b, 0o644)
+			os.Remove(p)
+			if err := os.Link(outside, p); err != nil {
+				t.Skip(err)
+			}
+		}, safefile.ErrHardLinked, JournalFile},
 		"evidence directory a link": {func(t *testing.T, dir string) {
 			p := filepath.Join(dir, EvidenceDir)
 			os.Rename(p, p+"-moved")
@@ -261,7 +270,9 @@ func TestOpenRefusesLinksAndSpecialFiles(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, dir := crashedDir(t)
+			os.WriteFile(outside, []byte("precious\n"), 0o644)
 			tc.plant(t, dir)
+			want := readFile(t, outside)
 			start := time.Now()
 			_, err := Open(dir)
 			if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.path) {
@@ -270,7 +281,7 @@ func TestOpenRefusesLinksAndSpecialFiles(t *testing.T) {
 			if d := time.Since(start); d > time.Second {
 				t.Errorf("refusal took %v", d)
 			}
-			if got := readFile(t, outside); got != "precious\n" {
+			if got := readFile(t, outside); got != want {
 				t.Errorf("the file outside the run directory changed: %q", got)
 			}
 			if fi, _ := os.Stat(outside); fi.Mode().Perm() != 0o644 {
