@@ -326,6 +326,10 @@ func TestVerifyAcceptsALinkToARunDirectory(t *testing.T) {
 	if err != nil || !v.OK() || v.Dir != dir {
 		t.Fatalf("Verify through a top-level link: %+v %v", v, err)
 	}
+	// Shell completion adds a slash: latest/ is the same link.
+	if v, err := Verify(link + "/"); err != nil || !v.OK() || v.Dir != dir {
+		t.Fatalf("Verify through a top-level link given with a trailing slash: %+v %v", v, err)
+	}
 	// A link to a link is not resolved twice.
 	link2 := filepath.Join(t.TempDir(), "latest2")
 	os.Symlink(link, link2)
@@ -383,5 +387,39 @@ func TestUpdateRunIsJournaled(t *testing.T) {
 	events, _, _ = ReadJournal(s.Dir())
 	if events[2].Files != nil {
 		t.Errorf("unchanged run.json recorded again: %+v", events[2].Files)
+	}
+}
+
+// Load (report show, the end-of-run summary) reads MANIFEST's head like
+// every other file: a FIFO there does not block it, a link is not followed.
+func TestLoadReadsManifestHeadSafely(t *testing.T) {
+	s, dir := finishedDir(t)
+	s.Close()
+	p := filepath.Join(dir, ManifestFile)
+	os.Remove(p)
+	if err := syscall.Mkfifo(p, 0o600); err != nil {
+		t.Skip(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := Load(dir)
+		done <- err
+	}()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		// Unblock the open so the test process can end.
+		if f, err := os.OpenFile(p, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			f.Close()
+		}
+		t.Fatal("Load blocked on a MANIFEST that is a FIFO")
+	}
+	os.Remove(p)
+	forged := filepath.Join(t.TempDir(), "forged")
+	os.WriteFile(forged, []byte("head forged\n"), 0o600)
+	os.Symlink(forged, p)
+	rep, err := Load(dir)
+	if err == nil && rep.ManifestHead == "forged" {
+		t.Errorf("Load followed a link for MANIFEST's head")
 	}
 }
