@@ -118,6 +118,11 @@ func (a *app) runPlaybook(ctx context.Context, o runOptions) error {
 	if err != nil {
 		return a.reportLoadError(err)
 	}
+	for _, cr := range pb.Credentials {
+		if err := checkCredentialFile(cr.Env, a.getenv); err != nil {
+			return err
+		}
+	}
 	given, err := a.givenInputs(pb, o.inputs, o.flagInputs, o.keyFrom)
 	if err != nil {
 		return err
