@@ -350,6 +350,9 @@ func checkRecorded(dir, rel string, want FileState, exact bool) string {
 // and the result must be a real directory, not another link. Everything
 // inside is then checked strictly.
 func ResolveRunDir(p string) (string, error) {
+	// Clean first: "latest/" (as shell completion gives it) would make
+	// Lstat follow the link, and the check below refuse it.
+	p = filepath.Clean(p)
 	fi, err := os.Lstat(p)
 	if err != nil {
 		return "", err

@@ -253,6 +253,15 @@ func TestOpenRefusesLinksAndSpecialFiles(t *testing.T) {
 			os.Remove(p)
 			syscall.Mkfifo(p, 0o600)
 		}, safefile.ErrNotRegular, JournalFile},
+		"journal hard-linked to a file outside": {func(t *testing.T, dir string) {
+			p := filepath.Join(dir, JournalFile)
+			b, _ := os.ReadFile(p)
+			os.WriteFile(outside, b, 0o644)
+			os.Remove(p)
+			if err := os.Link(outside, p); err != nil {
+				t.Skip(err)
+			}
+		}, safefile.ErrHardLinked, JournalFile},
 		"evidence directory a link": {func(t *testing.T, dir string) {
 			p := filepath.Join(dir, EvidenceDir)
 			os.Rename(p, p+"-moved")
@@ -261,7 +270,9 @@ func TestOpenRefusesLinksAndSpecialFiles(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, dir := crashedDir(t)
+			os.WriteFile(outside, []byte("precious\n"), 0o644)
 			tc.plant(t, dir)
+			want := readFile(t, outside)
 			start := time.Now()
 			_, err := Open(dir)
 			if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.path) {
@@ -270,7 +281,7 @@ func TestOpenRefusesLinksAndSpecialFiles(t *testing.T) {
 			if d := time.Since(start); d > time.Second {
 				t.Errorf("refusal took %v", d)
 			}
-			if got := readFile(t, outside); got != "precious\n" {
+			if got := readFile(t, outside); got != want {
 				t.Errorf("the file outside the run directory changed: %q", got)
 			}
 			if fi, _ := os.Stat(outside); fi.Mode().Perm() != 0o644 {
@@ -314,6 +325,10 @@ func TestVerifyAcceptsALinkToARunDirectory(t *testing.T) {
 	v, err := Verify(link)
 	if err != nil || !v.OK() || v.Dir != dir {
 		t.Fatalf("Verify through a top-level link: %+v %v", v, err)
+	}
+	// Shell completion adds a slash: latest/ is the same link.
+	if v, err := Verify(link + "/"); err != nil || !v.OK() || v.Dir != dir {
+		t.Fatalf("Verify through a top-level link given with a trailing slash: %+v %v", v, err)
 	}
 	// A link to a link is not resolved twice.
 	link2 := filepath.Join(t.TempDir(), "latest2")
@@ -372,5 +387,39 @@ func TestUpdateRunIsJournaled(t *testing.T) {
 	events, _, _ = ReadJournal(s.Dir())
 	if events[2].Files != nil {
 		t.Errorf("unchanged run.json recorded again: %+v", events[2].Files)
+	}
+}
+
+// Load (report show, the end-of-run summary) reads MANIFEST's head like
+// every other file: a FIFO there does not block it, a link is not followed.
+func TestLoadReadsManifestHeadSafely(t *testing.T) {
+	s, dir := finishedDir(t)
+	s.Close()
+	p := filepath.Join(dir, ManifestFile)
+	os.Remove(p)
+	if err := syscall.Mkfifo(p, 0o600); err != nil {
+		t.Skip(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := Load(dir)
+		done <- err
+	}()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		// Unblock the open so the test process can end.
+		if f, err := os.OpenFile(p, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			f.Close()
+		}
+		t.Fatal("Load blocked on a MANIFEST that is a FIFO")
+	}
+	os.Remove(p)
+	forged := filepath.Join(t.TempDir(), "forged")
+	os.WriteFile(forged, []byte("head forged\n"), 0o600)
+	os.Symlink(forged, p)
+	rep, err := Load(dir)
+	if err == nil && rep.ManifestHead == "forged" {
+		t.Errorf("Load followed a link for MANIFEST's head")
 	}
 }

@@ -7,11 +7,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/keyir/keyir/safefile"
 )
 
 // RenderJSON writes report.json: the Report, indented.
@@ -142,15 +143,16 @@ func Load(dir string) (*Report, error) {
 	return r, nil
 }
 
-// manifestHead reads the head line of MANIFEST, or "" if there is none.
+// manifestHead reads the head line of MANIFEST, or "" if there is none (or
+// it is not a regular file: a link is not followed, a FIFO does not block).
 func manifestHead(dir string) string {
-	f, err := os.Open(filepath.Join(dir, ManifestFile))
+	f, err := safefile.Open(filepath.Join(dir, ManifestFile))
 	if err != nil {
 		return ""
 	}
 	defer f.Close()
 	head := ""
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(io.LimitReader(f, MaxManifest))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		if h, ok := strings.CutPrefix(sc.Text(), "head "); ok {

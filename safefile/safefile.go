@@ -23,6 +23,7 @@ var (
 	ErrSymlink    = errors.New("is a symbolic link; keyir does not follow links")
 	ErrNotRegular = errors.New("is not a regular file")
 	ErrTooLarge   = errors.New("is too large")
+	ErrHardLinked = errors.New("has other hard links; keyir does not write through a link")
 )
 
 // Error is a refusal with the path it concerns.
@@ -48,7 +49,8 @@ func Open(path string) (*os.File, error) {
 }
 
 // OpenFile is os.OpenFile with O_NOFOLLOW and O_NONBLOCK added and the
-// result checked to be a regular file. perm applies when O_CREATE creates
+// result checked to be a regular file; opened for writing, it must also have
+// no other hard link. perm applies when O_CREATE creates
 // the file.
 func OpenFile(path string, flag int, perm fs.FileMode) (*os.File, error) {
 	f, err := os.OpenFile(path, flag|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, perm)
@@ -73,6 +75,15 @@ func OpenFile(path string, flag int, perm fs.FileMode) (*os.File, error) {
 	if !fi.Mode().IsRegular() {
 		f.Close()
 		return nil, &Error{Path: path, Err: ErrNotRegular, Detail: kind(fi.Mode())}
+	}
+	// A hard link planted in place of a file keyir appends to (a journal,
+	// evidence) would carry the write, and the chmod after it, to a file
+	// outside the directory; O_NOFOLLOW does not see it, the link count does.
+	if flag&(os.O_WRONLY|os.O_RDWR) != 0 {
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Nlink > 1 {
+			f.Close()
+			return nil, &Error{Path: path, Err: ErrHardLinked, Detail: fmt.Sprintf("%d links", st.Nlink)}
+		}
 	}
 	// A regular file never blocks; clear O_NONBLOCK so the runtime treats
 	// the descriptor like any other file.

@@ -155,3 +155,29 @@ func TestSize(t *testing.T) {
 		}
 	}
 }
+
+// A hard link in place of a file keyir appends to would carry the write
+// outside the directory: opening it for writing is refused, reading is not.
+func TestOpenFileForWriteRefusesAHardLink(t *testing.T) {
+	outside := filepath.Join(t.TempDir(), "outside")
+	if err := os.WriteFile(outside, []byte("precious\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "journal")
+	if err := os.Link(outside, p); err != nil {
+		t.Skip(err)
+	}
+	f, err := OpenFile(p, os.O_WRONLY|os.O_APPEND, 0o600)
+	if !errors.Is(err, ErrHardLinked) || !strings.Contains(err.Error(), p) {
+		if f != nil {
+			f.Close()
+		}
+		t.Fatalf("OpenFile for append on a hard link: %v", err)
+	}
+	if b, _ := os.ReadFile(outside); string(b) != "precious\n" {
+		t.Errorf("outside file changed: %q", b)
+	}
+	if b, err := ReadFile(p, 100); err != nil || string(b) != "precious\n" {
+		t.Errorf("reading a hard-linked file: %q %v", b, err)
+	}
+}

@@ -34,25 +34,36 @@ func checkCredentialFiles(command string, getenv func(string) string) error {
 		return nil
 	}
 	for _, name := range credentialVars {
-		p := getenv(name + "_FILE")
-		if p == "" {
-			continue
+		if err := checkCredentialFile(name, getenv); err != nil {
+			return err
 		}
-		f, err := safefile.Open(p)
-		if err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				continue // the command says so, with context, if it needs it
-			}
-			return usageErr(fmt.Errorf("%s_FILE: %w", name, err))
+	}
+	return nil
+}
+
+// checkCredentialFile checks NAME_FILE (when set) without reading it: a link,
+// a file that is not regular, or one over the cap is bad usage (exit 2).
+// The playbook's own credentials (`credentials: {X: {env: VAR}}`) are
+// checked this way too before a run starts, not found by a failing step.
+func checkCredentialFile(name string, getenv func(string) string) error {
+	p := getenv(name + "_FILE")
+	if p == "" {
+		return nil
+	}
+	f, err := safefile.Open(p)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil // the command says so, with context, if it needs it
 		}
-		fi, err := f.Stat()
-		f.Close()
-		if err == nil && fi.Size() > actions.MaxCredentialFile {
-			err = &safefile.Error{Path: p, Err: safefile.ErrTooLarge, Detail: fmt.Sprintf("%s; the limit is %s", safefile.Size(fi.Size()), safefile.Size(actions.MaxCredentialFile))}
-		}
-		if err != nil {
-			return usageErr(fmt.Errorf("%s_FILE: %w", name, err))
-		}
+		return usageErr(fmt.Errorf("%s_FILE: %w", name, err))
+	}
+	fi, err := f.Stat()
+	f.Close()
+	if err == nil && fi.Size() > actions.MaxCredentialFile {
+		err = &safefile.Error{Path: p, Err: safefile.ErrTooLarge, Detail: fmt.Sprintf("%s; the limit is %s", safefile.Size(fi.Size()), safefile.Size(actions.MaxCredentialFile))}
+	}
+	if err != nil {
+		return usageErr(fmt.Errorf("%s_FILE: %w", name, err))
 	}
 	return nil
 }

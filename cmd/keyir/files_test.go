@@ -80,6 +80,7 @@ func TestHostileFilesAreRefusedQuickly(t *testing.T) {
 	os.Symlink(keyFile, linkToKey)
 	run := []string{"run", pb, "--reports", reports}
 	sg := []string{"run", "sendgrid-key-compromise", "--key-file", keyFile, "--reports", reports}
+	revoke := []string{"run", "generic-key-revoke", "--reports", reports, "--input", "revoke_url=https://api.example.com/v1/keys/1", "--input", "revoke_host=api.example.com"}
 	for _, c := range []struct {
 		name string
 		env  []string
@@ -100,6 +101,11 @@ func TestHostileFilesAreRefusedQuickly(t *testing.T) {
 		{"playbook FIFO (run)", nil, []string{"run", pipe, "--reports", reports}, []string{"named pipe"}},
 		{"playbook 10 GB", nil, []string{"validate", big}, []string{"too large"}},
 		{"playbook /dev/zero", nil, []string{"validate", "/dev/zero"}, []string{"not a regular file"}},
+		// A playbook's declared credential (generic-key-revoke's REVOKE_TOKEN)
+		// is checked before the run starts, like keyir's own.
+		{"playbook credential REVOKE_TOKEN_FILE=/dev/zero", []string{"REVOKE_TOKEN_FILE=/dev/zero", "REVOKE_TOKEN="}, append(revoke, "--dry-run"), []string{"REVOKE_TOKEN_FILE", "not a regular file"}},
+		{"playbook credential REVOKE_TOKEN_FILE FIFO", []string{"REVOKE_TOKEN_FILE=" + pipe, "REVOKE_TOKEN="}, revoke, []string{"REVOKE_TOKEN_FILE", "named pipe"}},
+		{"playbook credential REVOKE_TOKEN_FILE 10 GB", []string{"REVOKE_TOKEN_FILE=" + big, "REVOKE_TOKEN="}, revoke, []string{"REVOKE_TOKEN_FILE", "too large"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			code, stderr, took := hostileProcess(t, c.env, c.args...)

@@ -120,6 +120,11 @@ func (a *app) runPlaybook(ctx context.Context, o runOptions) error {
 		return a.reportLoadError(err)
 	}
 	pb.RegisterShapes(a.red)
+	for _, cr := range pb.Credentials {
+		if err := checkCredentialFile(cr.Env, a.getenv); err != nil {
+			return err
+		}
+	}
 	given, err := a.givenInputs(pb, o.inputs, o.flagInputs, o.keyFrom)
 	if err != nil {
 		return err
