@@ -467,8 +467,10 @@ func TestActivity3500(t *testing.T) {
 	if out["messages"] != 3500 || out["recipients"] != 2000 || out["complete"] != true {
 		t.Fatalf("%v", out)
 	}
-	if q := out["queries"].(int); q < 4 || q > 5 {
-		t.Fatalf("%d queries, want 4 (+1)", q)
+	// 3,500 messages need at least 4 pages; unsorted answers cost the first
+	// page again, cut into at most 5 parts: within one rate-limit window of 6.
+	if q := out["queries"].(int); q < 4 || q > 6 {
+		t.Fatalf("%d queries, want 4 to 6", q)
 	}
 	ms := rec.kinds()["activity.messages_sent"]
 	if len(ms) != 1 || ms[0].Severity != report.High || !strings.Contains(ms[0].Detail, "3,500 messages") {
