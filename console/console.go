@@ -22,7 +22,8 @@ var spinnerFrames = []string{"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "�
 type Console struct {
 	mu       sync.Mutex
 	w        io.Writer
-	live     bool // redraw in place (TTY, colour allowed)
+	live     bool // redraw in place (a TTY)
+	color    bool // colour the status marks (a TTY without NO_COLOR)
 	width    int  // terminal columns: a longer line would wrap and break the redraw
 	steps    []report.Step
 	progress map[int]string
@@ -40,6 +41,15 @@ func New(w io.Writer, live bool, width int) *Console {
 		width = 80
 	}
 	return &Console{w: w, live: live, width: width, progress: map[int]string{}}
+}
+
+// SetColor turns colour on or off. Colour is separate from the live list:
+// NO_COLOR (no-color.org) asks for no colour, not for a different display.
+// Only the live list is coloured; plain lines go to logs and pipes.
+func (c *Console) SetColor(on bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.color = on
 }
 
 // RunStarted prints the run header and, on a TTY, starts the spinner.
@@ -152,10 +162,10 @@ func (c *Console) redraw() {
 	for _, s := range c.steps {
 		b.WriteString("\x1b[2K")
 		line := clip(stepLine(s, spinnerFrames[c.frame%len(spinnerFrames)]), c.width-1)
-		b.WriteString(line)
+		b.WriteString(c.paint(s.Status, line))
 		if p := c.progress[s.Index]; p != "" && s.Status == report.StepRunning {
 			if room := c.width - 1 - utf8.RuneCountInString(line) - 2; room > 8 {
-				b.WriteString("  " + dim(clip(p, room)))
+				b.WriteString("  " + c.dim(clip(p, room)))
 			}
 		}
 		b.WriteString("\n")
@@ -220,4 +230,34 @@ func oneLine(s string) string {
 	return s
 }
 
-func dim(s string) string { return "\x1b[2m" + s + "\x1b[0m" }
+// statusColors are the SGR colours of a step's mark: green done, red failed,
+// yellow interrupted, cyan planned; pending and skipped stay plain.
+var statusColors = map[report.StepStatus]string{
+	report.StepOK:          "32",
+	report.StepFailed:      "31",
+	report.StepInterrupted: "33",
+	report.StepPlanned:     "36",
+	report.StepRunning:     "1",
+}
+
+// paint colours the status mark of a step line (the line's first field
+// after its indent), so the text stays as plain output has it.
+func (c *Console) paint(st report.StepStatus, line string) string {
+	code, ok := statusColors[st]
+	if !c.color || !ok || !strings.HasPrefix(line, "  ") {
+		return line
+	}
+	rest := line[2:]
+	mark, tail, found := strings.Cut(rest, " ")
+	if !found {
+		return line
+	}
+	return "  \x1b[" + code + "m" + mark + "\x1b[0m " + tail
+}
+
+func (c *Console) dim(s string) string {
+	if !c.color {
+		return s
+	}
+	return "\x1b[2m" + s + "\x1b[0m"
+}

@@ -72,3 +72,38 @@ func TestPlainOutputIsOneLinePerEvent(t *testing.T) {
 		t.Fatalf("plain step line missing:\n%s", body)
 	}
 }
+
+// runLive draws a run with one failed and one finished step.
+func runLive(color bool) string {
+	var out bytes.Buffer
+	c := New(&out, true, 80)
+	c.SetColor(color)
+	rep := &report.Report{Run: report.Run{ID: "r1", Mode: report.ModeLive}, Steps: steps()}
+	c.RunStarted(rep, "reports/x")
+	a, b := rep.Steps[0], rep.Steps[1]
+	a.Status, b.Status = report.StepOK, report.StepFailed
+	c.StepFinished(a)
+	c.StepFinished(b)
+	rep.Steps = []report.Step{a, b}
+	c.RunFinished(rep, "reports/x")
+	return out.String()
+}
+
+// Colour marks status on a terminal; NO_COLOR (SetColor(false)) removes the
+// colour and nothing else: the live list is still redrawn in place.
+func TestColourIsForStatusOnlyAndNoColorKeepsTheLiveList(t *testing.T) {
+	colored := runLive(true)
+	if !strings.Contains(colored, "\x1b[32m✓\x1b[0m identify") || !strings.Contains(colored, "\x1b[31m✗\x1b[0m activity") {
+		t.Errorf("status marks are not coloured:\n%q", colored)
+	}
+	plain := runLive(false)
+	if regexp.MustCompile(`\x1b\[[0-9;]*m`).MatchString(plain) {
+		t.Errorf("colour without colour:\n%q", plain)
+	}
+	if !strings.Contains(plain, "\x1b[2A") || !strings.Contains(plain, "✗ activity") {
+		t.Errorf("without colour the live list must still be redrawn:\n%q", plain)
+	}
+	if ansi.ReplaceAllString(colored, "") != ansi.ReplaceAllString(plain, "") {
+		t.Errorf("colour changed the text:\n%q\n%q", ansi.ReplaceAllString(colored, ""), ansi.ReplaceAllString(plain, ""))
+	}
+}

@@ -50,7 +50,7 @@ func (a *app) listActions(output string) error {
 		if info.Contains {
 			mut += ", containment"
 		}
-		fmt.Fprintf(a.out, "%s — %s (%s)\n", info.Name, info.Summary, mut)
+		fmt.Fprintln(a.out, wrapText(fmt.Sprintf("%s — %s (%s)", info.Name, info.Summary, mut), columns(), "  "))
 		t := newTable(a.out)
 		t.Header("Parameter", "Type", "Required", "Default", "Description")
 		for _, p := range info.Params() {
@@ -68,7 +68,7 @@ func (a *app) listActions(output string) error {
 			for i, o := range info.Outputs {
 				names[i] = o.Name
 			}
-			fmt.Fprintf(a.out, "  outputs: %s\n", strings.Join(names, ", "))
+			fmt.Fprintln(a.out, "  "+wrapText("outputs: "+strings.Join(names, ", "), columns()-2, "    "))
 		}
 		fmt.Fprintln(a.out)
 	}
@@ -80,6 +80,6 @@ func newTable(w interface{ Write([]byte) (int, error) }) *tablewriter.Table {
 	return tablewriter.NewTable(w,
 		tablewriter.WithHeaderAutoFormat(tw.Off),
 		tablewriter.WithRowAutoWrap(tw.WrapNormal),
-		tablewriter.WithMaxWidth(140),
+		tablewriter.WithMaxWidth(columns()),
 	)
 }

@@ -62,6 +62,8 @@ type app struct {
 }
 
 func newApp(e env) *app {
+	e.width = resolveWidth(e.getenv, e.width)
+	outputColumns.Store(int64(e.width))
 	a := &app{env: e, red: redact.New()}
 	// Credentials known to the environment are registered up front, so even an
 	// error message that quotes one is redacted.
@@ -185,8 +187,11 @@ func (a *app) operator() string {
 }
 
 // console is the run's terminal observer on stderr: a live step list on a
-// terminal (unless NO_COLOR or TERM=dumb), plain lines otherwise.
+// terminal (unless TERM=dumb), plain lines otherwise. NO_COLOR turns off
+// colour only (no-color.org), not the live list.
 func (a *app) console() *console.Console {
-	live := a.tty && a.getenv("NO_COLOR") == "" && a.getenv("TERM") != "dumb"
-	return console.New(a.errOut, live, a.width)
+	live := a.tty && a.getenv("TERM") != "dumb"
+	c := console.New(a.errOut, live, a.width)
+	c.SetColor(live && a.getenv("NO_COLOR") == "")
+	return c
 }

@@ -36,7 +36,7 @@ var commandHelp = map[string]struct {
 	}, []int{0, 1, 2, 3, 4}},
 	"validate":       {[]string{"keyir validate my-playbook.yaml", "keyir validate playbooks/*.yaml"}, []int{0, 2}},
 	"playbooks":      {[]string{"keyir playbooks", "keyir playbooks --output json", "keyir playbooks show sendgrid-key-compromise > mine.yaml"}, []int{0, 2}},
-	"playbooks show": {[]string{"keyir playbooks show sendgrid-key-compromise > mine.yaml && keyir validate mine.yaml"}, []int{0, 2}},
+	"playbooks show": {[]string{"keyir playbooks show sendgrid-key-compromise > mine.yaml", "keyir validate mine.yaml"}, []int{0, 2}},
 	"actions":        {[]string{"keyir actions", "keyir actions --output json"}, []int{0, 2}},
 	"report":         {[]string{"keyir report list", "keyir report show reports/20261201T100000Z-INC-42", "keyir report verify reports/20261201T100000Z-INC-42"}, []int{0, 1, 2}},
 	"report list":    {[]string{"keyir report list", "keyir report list --reports /var/lib/keyir/reports --output json"}, []int{0, 1, 2}},
@@ -161,7 +161,7 @@ var exitCodeHelp = map[int]string{
 func (a *app) printExitCodes() error {
 	fmt.Fprintln(a.out, "keyir exit codes (every command):")
 	for code := playbook.ExitOK; code <= playbook.ExitNotContained; code++ {
-		fmt.Fprintf(a.out, "  %d  %s: %s\n", code, report.ExitMeaning(code), exitCodeHelp[code])
+		fmt.Fprintf(a.out, "  %d  %s\n", code, wrapText(report.ExitMeaning(code)+": "+exitCodeHelp[code], columns()-5, "     "))
 	}
 	return nil
 }

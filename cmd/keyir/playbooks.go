@@ -26,7 +26,7 @@ func (a *app) playbooksCommand() *cli.Command {
 				return a.playbooksJSON()
 			}
 			for _, pb := range playbook.Builtins() {
-				fmt.Fprintf(a.out, "%s — %s\n", pb.Name, strings.TrimSpace(pb.Description))
+				fmt.Fprintln(a.out, wrapText(pb.Name+" — "+strings.TrimSpace(pb.Description), columns(), "  "))
 				t := newTable(a.out)
 				t.Header("Input", "Type", "Required", "Default", "Description")
 				for _, in := range pb.Inputs {
@@ -47,7 +47,7 @@ func (a *app) playbooksCommand() *cli.Command {
 				for i, s := range pb.Steps {
 					steps[i] = s.ID
 				}
-				fmt.Fprintf(a.out, "  steps: %s\n\n", strings.Join(steps, " → "))
+				fmt.Fprintf(a.out, "  %s\n\n", wrapText("steps: "+strings.Join(steps, " → "), columns()-2, "    "))
 			}
 			return nil
 		},
