@@ -25,8 +25,8 @@ const maxBaseline = 16 << 20
 func (a *app) auditCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "audit",
-		Usage: "check the SendGrid account's API-key best practices (least privilege, rotation, monitoring, IP allow list, HTTPS, separate keys, no sharing, 2FA, auditing); reads only",
-		Description: "Exit 0 when no check fails at or above --fail-on, 3 when one does, 1 when the audit could not run, 2 on bad usage.\n" +
+		Usage: "check the account's API-key best practices, before anything leaks (reads only)",
+		Description: "Practices checked: least privilege, rotation, monitoring, IP allow list, HTTPS, separate keys, no sharing, two-factor authentication, auditing.\n" +
 			"The evidence (journal, audit.json/.txt/.html, MANIFEST) is written to a timestamped directory under --reports.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "subuser", Usage: "audit this subuser only (on-behalf-of)"},

@@ -51,7 +51,12 @@ var commandHelp = map[string]struct {
 	"sim slack":      {[]string{"keyir sim slack --listen 127.0.0.1:8026"}, []int{0, 1, 2}},
 	"serve":          {[]string{"keyir serve --config serve.yaml", "keyir serve --config serve.yaml --socket-mode"}, []int{0, 1, 2}},
 	"version":        {[]string{"keyir version", "keyir --version"}, []int{0}},
-	"completion":     {[]string{"source <(keyir completion bash)", "keyir completion zsh > \"${fpath[1]}/_keyir\"", "keyir completion fish > ~/.config/fish/completions/keyir.fish"}, []int{0, 2}},
+	"audit": {[]string{
+		"SENDGRID_API_KEY_FILE=responder.key keyir audit",
+		"keyir audit --all-subusers --baseline baseline.json --fail-on medium",
+		"keyir audit --output json > audit.json",
+	}, []int{0, 1, 2, 3}},
+	"completion": {[]string{"source <(keyir completion bash)", "keyir completion zsh > \"${fpath[1]}/_keyir\"", "keyir completion fish > ~/.config/fish/completions/keyir.fish"}, []int{0, 2}},
 }
 
 // placeholders name the value of flags whose usage has no `NAME` of its own,
@@ -63,6 +68,7 @@ var placeholders = map[string]string{
 	"scenario": "NAME", "s": "NAME", "format": "FORMAT", "listen": "ADDR", "config": "FILE",
 	"slack-api-url": "URL", "slack-channel": "CHANNEL", "slack-drill-channel": "CHANNEL",
 	"email-to": "ADDRESS", "email-from": "ADDRESS", "webhook-url": "URL",
+	"listen-eu": "ADDR", "fail-on": "SEVERITY", "trusted-domain": "DOMAIN",
 }
 
 var defaultFlagStringer = cli.FlagStringer
@@ -143,6 +149,10 @@ func exitWhen(path string, code int) string {
 		return "intact: every file matches MANIFEST"
 	case path == "report verify" && code == playbook.ExitCouldNotRun:
 		return "tampered, or not a run directory"
+	case path == "audit" && code == playbook.ExitOK:
+		return "no check failed at or above --fail-on"
+	case path == "audit" && code == playbook.ExitDegraded:
+		return "a check failed at or above --fail-on"
 	case path == "validate" && code == playbook.ExitUsage:
 		return "a playbook has problems (each printed as FILE:LINE:COL)"
 	}
