@@ -563,7 +563,7 @@ func (s *Step) bindCredential(a actions.Action, sc Scope) error {
 	}
 	c := s.Credential
 	if c == nil || c.Name != cu.CredentialName() {
-		return fmt.Errorf("credential %q is not declared in the playbook's credentials:", cu.CredentialName())
+		return fmt.Errorf("credential %q is not declared under the playbook's credentials", cu.CredentialName())
 	}
 	host := c.Host
 	if c.HostInput != "" {

@@ -342,7 +342,7 @@ func (ix *index) scanRunsDepth(b []byte, emit func(st, en int, tok string) bool,
 // as hexdump, xxd and certificate tools print bytes, and decodes each
 // sequence of two or more groups joined.
 func (ix *index) spacedHex(b []byte, minHex int, emit func(st, en int, tok string) bool, depth int) {
-	if bytes.IndexAny(b, " :") < 0 {
+	if !bytes.ContainsAny(b, " :") {
 		return
 	}
 	var joined, scratch []byte

@@ -171,7 +171,7 @@ func (ix *index) find(s string) []span {
 	// times: a value escaped by an API, stored as a JSON string in the
 	// evidence, and shown in a page or a JSON report).
 	layer, maps := b, []*escMap(nil)
-	for pass := 0; pass < 3 && bytes.IndexAny(layer, `%\&`) >= 0; pass++ {
+	for pass := 0; pass < 3 && bytes.ContainsAny(layer, `%\&`); pass++ {
 		d, m, changed := unescape(layer)
 		if !changed {
 			break
@@ -285,9 +285,6 @@ func scanShapes(b []byte, emit func(st, en int, tok string) bool) {
 		}
 	}
 }
-
-// found returns the token of the first secret or credential shape in b.
-func (ix *index) found(b []byte) (string, bool) { return ix.foundDepth(b, 0) }
 
 // foundDepth is found that also looks depth levels deeper, into the base64
 // and hex runs of b (base64 of base64, hex of base64).

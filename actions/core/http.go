@@ -90,7 +90,7 @@ func (h *HTTP) token(env *actions.Env, u *url.URL) (string, error) {
 	c := h.bound
 	switch {
 	case c == nil || c.Name != h.Credential:
-		return "", fmt.Errorf("core.http: credential %q is not declared in the playbook's credentials:", h.Credential)
+		return "", fmt.Errorf("core.http: credential %q is not declared under the playbook's credentials", h.Credential)
 	case actions.IsOwnCredentialEnv(c.Env):
 		return "", fmt.Errorf("core.http: credential %q names %s, one of keyir's own credentials (%s): a playbook cannot send it", c.Name, c.Env, actions.OwnCredentialPrefixes())
 	case c.Host == "":

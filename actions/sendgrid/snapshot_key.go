@@ -252,13 +252,6 @@ func (a *Snapshot) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 	return out, err
 }
 
-func subuserNote(s string) string {
-	if s == "" {
-		return ""
-	}
-	return " (subuser " + s + ")"
-}
-
 // notAssessable records that something could not be assessed with the
 // responder key (a 403): a finding, never a failure.
 func notAssessable(env *actions.Env, subject, why string, err error) {
