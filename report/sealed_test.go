@@ -423,3 +423,41 @@ func TestLoadReadsManifestHeadSafely(t *testing.T) {
 		t.Errorf("Load followed a link for MANIFEST's head")
 	}
 }
+
+// While a process writes a run (the run itself, or a resume), a second
+// resume is refused before it writes anything: two writers would run steps
+// twice and interleave the journal.
+func TestOpenRefusesARunAnotherStoreIsWriting(t *testing.T) {
+	_, dir := crashedDir(t)
+	first, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := readFile(t, filepath.Join(dir, JournalFile))
+	if s, err := Open(dir); !errors.Is(err, ErrInUse) {
+		if s != nil {
+			s.Close()
+		}
+		t.Fatalf("a second Open while the first holds the run: %v", err)
+	}
+	if got := readFile(t, filepath.Join(dir, JournalFile)); got != before {
+		t.Error("the refused Open wrote to the journal")
+	}
+	first.Close()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatalf("Open after the first store closed: %v", err)
+	}
+	s.Close()
+	// A run being created holds its journal from the start.
+	c := newStore(t, testRun(ModeLive))
+	run := c.Run()
+	mustAppend(t, c, Event{Type: EventRunStarted, Run: &run, Steps: plannedSteps()})
+	if s, err := Open(c.Dir()); !errors.Is(err, ErrInUse) {
+		if s != nil {
+			s.Close()
+		}
+		t.Errorf("Open of a run still being written: %v", err)
+	}
+	c.Close()
+}
