@@ -461,3 +461,21 @@ func TestOpenRefusesARunAnotherStoreIsWriting(t *testing.T) {
 	}
 	c.Close()
 }
+
+// Finish lets go of the journal: the same process (keyir serve) can resume
+// an interrupted run it wrote itself.
+func TestFinishReleasesTheJournal(t *testing.T) {
+	s := newStore(t, testRun(ModeLive))
+	run := s.Run()
+	mustAppend(t, s, Event{Type: EventRunStarted, Run: &run, Steps: plannedSteps()},
+		Event{Type: EventStepStarted, Step: "identify", Index: 1, Attempt: 1},
+		Event{Type: EventRunInterrupted, ExitCode: intp(ExitCouldNotRun)})
+	if _, err := s.Finish(nil); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := Open(s.Dir())
+	if err != nil {
+		t.Fatalf("resume in the process that finished the run: %v", err)
+	}
+	s2.Close()
+}
