@@ -116,7 +116,10 @@ func (s *Store) Finish(rep *Report) (head string, err error) {
 		return "", err
 	}
 	rep.ManifestHead = head
-	return head, nil
+	// The journal is sealed: nothing appends to it again. Closing it drops
+	// its lock, so a process that goes on (keyir serve, a test) can resume
+	// this run later, and does not keep a descriptor per run.
+	return head, s.Close()
 }
 
 // fillEvidence names each step's evidence file when the journal did not and

@@ -423,3 +423,59 @@ func TestLoadReadsManifestHeadSafely(t *testing.T) {
 		t.Errorf("Load followed a link for MANIFEST's head")
 	}
 }
+
+// While a process writes a run (the run itself, or a resume), a second
+// resume is refused before it writes anything: two writers would run steps
+// twice and interleave the journal.
+func TestOpenRefusesARunAnotherStoreIsWriting(t *testing.T) {
+	_, dir := crashedDir(t)
+	first, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := readFile(t, filepath.Join(dir, JournalFile))
+	if s, err := Open(dir); !errors.Is(err, ErrInUse) {
+		if s != nil {
+			s.Close()
+		}
+		t.Fatalf("a second Open while the first holds the run: %v", err)
+	}
+	if got := readFile(t, filepath.Join(dir, JournalFile)); got != before {
+		t.Error("the refused Open wrote to the journal")
+	}
+	first.Close()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatalf("Open after the first store closed: %v", err)
+	}
+	s.Close()
+	// A run being created holds its journal from the start.
+	c := newStore(t, testRun(ModeLive))
+	run := c.Run()
+	mustAppend(t, c, Event{Type: EventRunStarted, Run: &run, Steps: plannedSteps()})
+	if s, err := Open(c.Dir()); !errors.Is(err, ErrInUse) {
+		if s != nil {
+			s.Close()
+		}
+		t.Errorf("Open of a run still being written: %v", err)
+	}
+	c.Close()
+}
+
+// Finish lets go of the journal: the same process (keyir serve) can resume
+// an interrupted run it wrote itself.
+func TestFinishReleasesTheJournal(t *testing.T) {
+	s := newStore(t, testRun(ModeLive))
+	run := s.Run()
+	mustAppend(t, s, Event{Type: EventRunStarted, Run: &run, Steps: plannedSteps()},
+		Event{Type: EventStepStarted, Step: "identify", Index: 1, Attempt: 1},
+		Event{Type: EventRunInterrupted, ExitCode: intp(ExitCouldNotRun)})
+	if _, err := s.Finish(nil); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := Open(s.Dir())
+	if err != nil {
+		t.Fatalf("resume in the process that finished the run: %v", err)
+	}
+	s2.Close()
+}

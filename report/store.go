@@ -124,6 +124,10 @@ func Create(root string, run Run) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create journal: %w", err)
 	}
+	if err := lockJournal(f); err != nil {
+		f.Close()
+		return nil, err
+	}
 	s.journal = f
 	if err := safefile.SyncDir(dir); err != nil {
 		f.Close()
@@ -162,6 +166,10 @@ func Open(dir string) (*Store, error) {
 	f, err := openPrivate(path, os.O_RDWR|os.O_APPEND)
 	if err != nil {
 		return nil, fmt.Errorf("open journal: %w", err)
+	}
+	if err := lockJournal(f); err != nil {
+		f.Close()
+		return nil, err
 	}
 	s := &Store{
 		dir:     dir,

@@ -114,14 +114,6 @@ func TestUpdateRun(t *testing.T) {
 	}
 	// The next event records run.json's new SHA-256; Open checks it.
 	mustAppend(t, s, Event{Type: EventRunStarted, Steps: plannedSteps()})
-	s2, err := Open(s.Dir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
-	if r := s2.Run(); r.Status != RunSucceeded || r.Inputs["x"] != "y" {
-		t.Errorf("reopened run: %+v", r)
-	}
 	if err := s.UpdateRun(func(r *Run) { r.ID = "other" }); err == nil {
 		t.Error("UpdateRun allowed changing the run id")
 	}
@@ -130,6 +122,16 @@ func TestUpdateRun(t *testing.T) {
 	r.Inputs["x"] = "changed"
 	if s.Run().Inputs["x"] != "y" {
 		t.Error("Run() shares its Inputs map with the store")
+	}
+	// Open (once the writer is done: it holds the journal's lock).
+	s.Close()
+	s2, err := Open(s.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if r := s2.Run(); r.Status != RunSucceeded || r.Inputs["x"] != "y" {
+		t.Errorf("reopened run: %+v", r)
 	}
 }
 

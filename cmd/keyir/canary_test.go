@@ -206,9 +206,66 @@ func TestNoCanaryLeaksAnywhere(t *testing.T) {
 		runCmd([]int{0}, "", "report", "show", d)
 		runCmd([]int{0}, "", "report", "show", d, "--format", "json")
 	}
-	// The run finished and is sealed: resume refuses it (exit 2), and its
-	// refusal is searched for canaries like every other output.
-	runCmd([]int{2}, "", append([]string{"resume", dirs[len(dirs)-1], "--key-file", keyFile}, notifyArgs...)...)
+	// A real resume: a live run is cut short (its context cancelled, as by
+	// SIGTERM) while SendGrid holds its third request, then resumed with
+	// the key read again and every notifier; both, and the resumed run's
+	// files, are searched. A second resume is refused as sealed (exit 2).
+	{
+		var mu sync.Mutex
+		n, held := 0, make(chan struct{})
+		gated, shutGated, err := sgsim.Listen("127.0.0.1:0", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			n++
+			hold := n == 3
+			mu.Unlock()
+			if hold {
+				close(held)
+				<-r.Context().Done()
+				return
+			}
+			sg.ServeHTTP(w, r)
+		}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		genv := map[string]string{}
+		for k, v := range envv {
+			genv[k] = v
+		}
+		genv["SENDGRID_API_URL"], genv["SENDGRID_API_URL_EU"] = gated, gated
+		ictx, cancel := context.WithCancel(context.Background())
+		go func() {
+			select {
+			case <-held:
+			case <-time.After(30 * time.Second):
+			}
+			cancel()
+		}()
+		before := len(dirsIn(reports))
+		r := keyirCtx(t, ictx, genv, append([]string{"run", "sendgrid-key-compromise", "--key-file", keyFile, "--incident", "INC-CUT", "--reports", reports}, notifyArgs...)...)
+		cancel()
+		outputs = append(outputs, []byte(r.stdout), []byte(r.stderr))
+		cut := dirsIn(reports)
+		// 4: a key not proven dead outranks the interruption's 1.
+		if (r.code != 1 && r.code != 4) || len(cut) != before+1 {
+			t.Fatalf("interrupted run: exit %d, %d new run directories\n%s", r.code, len(cut)-before, r.stderr)
+		}
+		cutDir := cut[len(cut)-1]
+		for _, d := range cut {
+			if strings.Contains(d, "INC-CUT") {
+				cutDir = d
+			}
+		}
+		resume := append([]string{"resume", cutDir, "--key-file", keyFile}, notifyArgs...)
+		for i, want := range []int{0, 2} {
+			rr := keyir(t, "", genv, resume...)
+			outputs = append(outputs, []byte(rr.stdout), []byte(rr.stderr))
+			if rr.code != want || (i == 0 && !strings.Contains(rr.stderr, "resumed")) || (i == 1 && !strings.Contains(rr.stderr, "finished and sealed")) {
+				t.Errorf("resume %d of the interrupted run: exit %d, want %d\n%s", i+1, rr.code, want, rr.stderr)
+			}
+		}
+		shutGated(context.Background())
+	}
 	for _, sc := range sgsim.Scenarios() {
 		runCmd([]int{0}, "", "drill", "--scenario", sc.Name, "--reports", reports, "--webhook-url", hs.URL+"/drill", "--output", "json")
 	}
