@@ -133,7 +133,6 @@ func (a *app) run(ctx context.Context, args []string) int {
 		a.red.AddShapes(arg)
 	}
 	app := a.cli()
-	a.addDoctorJSON(app.Commands)
 	setUsageErrors(app.Commands, "keyir")
 	a.describe(app)
 	var err error

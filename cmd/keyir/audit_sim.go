@@ -17,20 +17,10 @@ import (
 func (a *app) serveAuditScenario(c *cli.Context, sc sgsim.AuditScenario) error {
 	fx := sc.Build(time.Now())
 	srv := sgsim.New(fx.State, fx.Config)
-	euAddr := c.String("listen-eu")
-	if !c.IsSet("listen-eu") && strings.HasSuffix(c.String("listen"), ":0") {
-		euAddr = "127.0.0.1:0"
-	}
-	hosts, err := sgsim.ListenHosts(c.String("listen"), euAddr, srv)
+	hosts, err := a.listenSim(c, srv, "audit scenario "+sc.Name, fx.ResponderKey)
 	if err != nil {
-		return usageErr(err)
+		return err
 	}
-	// The simulator's key is made up for the rehearsal; printing it is the
-	// point, so it bypasses the redacting writer.
-	fmt.Fprintf(a.stdout, "SendGrid simulator (audit scenario %s) listening\n", sc.Name)
-	fmt.Fprintf(a.stdout, "%s=%s\n", sgsim.EnvURL, hosts.URL)
-	fmt.Fprintf(a.stdout, "%s=%s   # the EU host (api.eu.sendgrid.com)\n", sgsim.EnvURLEU, hosts.EUURL)
-	fmt.Fprintf(a.stdout, "SENDGRID_API_KEY=%s   # responder key\n", fx.ResponderKey)
 	fails := "none"
 	if len(fx.Fails) > 0 {
 		fails = strings.Join(fx.Fails, " ")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -18,7 +19,11 @@ func (a *app) doctorCommand() *cli.Command {
 		Name:      "doctor",
 		Usage:     "check the responder key (SENDGRID_API_KEY) has the scopes a playbook needs, and no more",
 		ArgsUsage: "[PLAYBOOK]",
+		Flags:     []cli.Flag{outputFlag()},
 		Action: func(c *cli.Context) error {
+			if err := checkOutput(c.String("output")); err != nil {
+				return err
+			}
 			name := "sendgrid-key-compromise"
 			if c.NArg() > 1 {
 				return usageErr(fmt.Errorf("doctor takes at most one PLAYBOOK"))
@@ -40,6 +45,26 @@ func (a *app) doctorCommand() *cli.Command {
 			missing, excess, err := sgactions.Doctor(c.Context, env, needed)
 			if err != nil {
 				return err
+			}
+			if c.String("output") == "json" {
+				// One document: {"playbook", "needed", "missing", "excess", "ok"};
+				// the exit code is the text form's.
+				doc := struct {
+					Playbook string   `json:"playbook"`
+					Needed   []string `json:"needed"`
+					Missing  []string `json:"missing"`
+					Excess   []string `json:"excess"`
+					OK       bool     `json:"ok"`
+				}{pb.Name, nonNil(needed), nonNil(missing), nonNil(excess), len(missing) == 0}
+				enc := json.NewEncoder(a.out)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(doc); err != nil {
+					return err
+				}
+				if len(missing) > 0 {
+					return withCode(playbook.ExitCouldNotRun)
+				}
+				return nil
 			}
 			fmt.Fprintf(a.out, "playbook %s needs %d scopes: %s\n", pb.Name, len(needed), strings.Join(needed, ", "))
 			if slices.Contains(names, "sendgrid.persistence") {

@@ -40,20 +40,10 @@ func (a *app) simCommand() *cli.Command {
 				for _, f := range fx.Faults {
 					srv.InjectFault(f)
 				}
-				euAddr := c.String("listen-eu")
-				if !c.IsSet("listen-eu") && strings.HasSuffix(c.String("listen"), ":0") {
-					euAddr = "127.0.0.1:0"
-				}
-				hosts, err := sgsim.ListenHosts(c.String("listen"), euAddr, srv)
+				hosts, err := a.listenSim(c, srv, "scenario "+sc.Name, fx.ResponderKey)
 				if err != nil {
-					return usageErr(err)
+					return err
 				}
-				// The simulator's keys are made up for the rehearsal; printing
-				// them is the point, so they bypass the redacting writer.
-				fmt.Fprintf(a.stdout, "SendGrid simulator (scenario %s) listening\n", sc.Name)
-				fmt.Fprintf(a.stdout, "%s=%s\n", sgsim.EnvURL, hosts.URL)
-				fmt.Fprintf(a.stdout, "%s=%s   # the EU host (api.eu.sendgrid.com)\n", sgsim.EnvURLEU, hosts.EUURL)
-				fmt.Fprintf(a.stdout, "SENDGRID_API_KEY=%s   # responder key\n", fx.ResponderKey)
 				if fx.IDOnly {
 					fmt.Fprintf(a.stdout, "LEAKED_KEY=%s   # the scenario's leaked key: the responder knows only its id; use it to check by hand\n", fx.LeakedKey)
 				} else {
@@ -101,4 +91,25 @@ func (a *app) simSlackCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// listenSim serves srv on the global and EU hosts of `keyir sim sendgrid`
+// (--listen, --listen-eu; with --listen on port 0 the EU host takes a free
+// port too) and prints the lines a responder's shell needs. The simulator's
+// keys are made up for the rehearsal; printing them is the point, so they
+// bypass the redacting writer.
+func (a *app) listenSim(c *cli.Context, srv *sgsim.Server, what, responderKey string) (*sgsim.Hosts, error) {
+	euAddr := c.String("listen-eu")
+	if !c.IsSet("listen-eu") && strings.HasSuffix(c.String("listen"), ":0") {
+		euAddr = "127.0.0.1:0"
+	}
+	hosts, err := sgsim.ListenHosts(c.String("listen"), euAddr, srv)
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	fmt.Fprintf(a.stdout, "SendGrid simulator (%s) listening\n", what)
+	fmt.Fprintf(a.stdout, "%s=%s\n", sgsim.EnvURL, hosts.URL)
+	fmt.Fprintf(a.stdout, "%s=%s   # the EU host (api.eu.sendgrid.com)\n", sgsim.EnvURLEU, hosts.EUURL)
+	fmt.Fprintf(a.stdout, "SENDGRID_API_KEY=%s   # responder key\n", responderKey)
+	return hosts, nil
 }
