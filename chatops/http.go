@@ -147,7 +147,8 @@ func parseInteraction(r *http.Request) (Action, error) {
 	if err != nil {
 		return Action{}, err
 	}
-	return actionOf("http", cb), nil
+	// InteractionCallbackParse has parsed the form: the payload is at hand.
+	return actionOf("http", cb, []byte(r.PostFormValue("payload"))), nil
 }
 
 // unsignedQuery drops the URL's query: the signature covers the body only,
@@ -158,13 +159,21 @@ func unsignedQuery(r *http.Request) {
 	r.Form, r.PostForm = nil, nil
 }
 
-// actionOf takes the click only when the payload carries exactly one block
-// action: anything else is no decision (HandleAction refuses an empty
-// action id).
-func actionOf(transport string, cb slack.InteractionCallback) Action {
+// actionOf takes the click only when the payload carries exactly one action
+// and it is a block action: anything else is no decision (HandleAction
+// refuses an empty action id). The raw count matters because slack-go sorts
+// a mixed list into two slices and appends across a repeated "actions" key,
+// so its block-action count alone can say one where the payload holds more.
+func actionOf(transport string, cb slack.InteractionCallback, payload []byte) Action {
 	a := Action{Transport: transport, Team: cb.Team.ID, APIAppID: cb.APIAppID, User: cb.User.ID, Channel: cb.Channel.ID,
 		ResponseURL: cb.ResponseURL, MessageTS: cb.Container.MessageTs}
-	if len(cb.ActionCallback.BlockActions) == 1 {
+	var raw struct {
+		Actions []json.RawMessage `json:"actions"`
+	}
+	if json.Unmarshal(payload, &raw) != nil || len(raw.Actions) != 1 {
+		return a
+	}
+	if len(cb.ActionCallback.BlockActions) == 1 && len(cb.ActionCallback.AttachmentActions) == 0 {
 		ba := cb.ActionCallback.BlockActions[0]
 		a.ActionID, a.Value = ba.ActionID, ba.Value
 	}

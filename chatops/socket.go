@@ -84,7 +84,7 @@ func (s *Server) handleEnvelope(ctx context.Context, client *socketmode.Client, 
 		if !ok {
 			return
 		}
-		_ = s.HandleAction(ctx, actionOf("socket", cb))
+		_ = s.HandleAction(ctx, actionOf("socket", cb, req.Payload))
 	default:
 		_ = client.Ack(req)
 	}
