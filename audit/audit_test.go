@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	sg "github.com/keyir/keyir/actions/sendgrid"
+	"github.com/keyir/keyir/actions/sendgrid"
 	"github.com/keyir/keyir/audit"
-	sgsim "github.com/keyir/keyir/sim/sendgrid"
+	"github.com/keyir/keyir/sim/sendgridsim"
 )
 
 func TestScenarioWellKeptIsClean(t *testing.T) {
@@ -195,9 +195,9 @@ func TestEachCheckFailsOnBuiltState(t *testing.T) {
 func TestAccessActivityChecks(t *testing.T) {
 	r := newRig(t, "well-kept")
 	now := r.clk.Now()
-	r.fx.State.AddAccessAttempt(sgsim.AccessAttempt{IP: "203.0.113.66", Allowed: false, FirstAt: now.Add(-50 * time.Hour), LastAt: now.Add(-48 * time.Hour), Location: "?"})
-	r.fx.State.AddAccessAttempt(sgsim.AccessAttempt{IP: "192.0.2.80", Allowed: false, FirstAt: now.AddDate(0, -3, 0), LastAt: now.AddDate(0, -2, 0), Location: "?"}) // old: ignored
-	r.fx.State.AddAccessAttempt(sgsim.AccessAttempt{IP: "203.0.113.99", Allowed: true, FirstAt: now.Add(-26 * time.Hour), LastAt: now.Add(-time.Hour), Location: "?"})
+	r.fx.State.AddAccessAttempt(sendgridsim.AccessAttempt{IP: "203.0.113.66", Allowed: false, FirstAt: now.Add(-50 * time.Hour), LastAt: now.Add(-48 * time.Hour), Location: "?"})
+	r.fx.State.AddAccessAttempt(sendgridsim.AccessAttempt{IP: "192.0.2.80", Allowed: false, FirstAt: now.AddDate(0, -3, 0), LastAt: now.AddDate(0, -2, 0), Location: "?"}) // old: ignored
+	r.fx.State.AddAccessAttempt(sendgridsim.AccessAttempt{IP: "203.0.113.99", Allowed: true, FirstAt: now.Add(-26 * time.Hour), LastAt: now.Add(-time.Hour), Location: "?"})
 	rs := r.audit(audit.Options{})
 	if got := ids(rs, audit.Fail); !slices.Equal(got, []string{"IP-NEW-ADDRESS", "IP-REFUSED-ACCESS"}) {
 		t.Errorf("failed %v", got)
@@ -208,7 +208,7 @@ func TestAccessActivityChecks(t *testing.T) {
 }
 
 // writeBaseline writes an inventory file in the format `keyir inventory save` writes.
-func writeBaseline(t *testing.T, b sg.Baseline) string {
+func writeBaseline(t *testing.T, b sendgrid.Baseline) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "baseline.json")
 	data, _ := json.Marshal(b)
@@ -218,11 +218,11 @@ func writeBaseline(t *testing.T, b sg.Baseline) string {
 	return p
 }
 
-func currentKeys(r *rig) []sg.KeyRecord {
-	var out []sg.KeyRecord
+func currentKeys(r *rig) []sendgrid.KeyRecord {
+	var out []sendgrid.KeyRecord
 	for _, k := range r.fx.State.Keys("") {
 		if k.ID != r.setup.ID {
-			out = append(out, sg.KeyRecord{ID: k.ID, Name: k.Name, Scopes: k.Scopes})
+			out = append(out, sendgrid.KeyRecord{ID: k.ID, Name: k.Name, Scopes: k.Scopes})
 		}
 	}
 	return out
@@ -231,13 +231,13 @@ func currentKeys(r *rig) []sg.KeyRecord {
 func TestBaselineRotationAndDrift(t *testing.T) {
 	t.Run("unchanged and young", func(t *testing.T) {
 		r := newRig(t, "well-kept")
-		p := writeBaseline(t, sg.Baseline{Version: 1, TakenAt: r.clk.Now().AddDate(0, 0, -10), Captured: []string{"api_keys", "ip_allowlist"},
+		p := writeBaseline(t, sendgrid.Baseline{Version: 1, TakenAt: r.clk.Now().AddDate(0, 0, -10), Captured: []string{"api_keys", "ip_allowlist"},
 			Keys: currentKeys(r), AllowList: []string{"198.51.100.10/32", "203.0.113.0/24"}})
-		b, err := sg.LoadBaseline(p)
+		b, err := sendgrid.LoadBaseline(p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rs := r.audit(audit.Options{Baselines: []*sg.Baseline{b}, BaselinePaths: []string{p}})
+		rs := r.audit(audit.Options{Baselines: []*sendgrid.Baseline{b}, BaselinePaths: []string{p}})
 		if f := ids(rs, audit.Fail); len(f) > 0 {
 			t.Errorf("failed %v", f)
 		}
@@ -250,12 +250,12 @@ func TestBaselineRotationAndDrift(t *testing.T) {
 	t.Run("old and changed", func(t *testing.T) {
 		r := newRig(t, "well-kept")
 		keys := currentKeys(r)
-		old := writeBaseline(t, sg.Baseline{Version: 1, TakenAt: r.clk.Now().AddDate(0, 0, -120), Captured: []string{"api_keys"}, Keys: keys[:2]})
-		recent := writeBaseline(t, sg.Baseline{Version: 1, TakenAt: r.clk.Now().AddDate(0, 0, -5), Captured: []string{"api_keys", "ip_allowlist"},
-			Keys: append(keys, sg.KeyRecord{ID: "GoneGoneGoneGoneGone00", Name: "retired"}), AllowList: []string{"198.51.100.10/32", "203.0.113.0/24"}})
-		var bs []*sg.Baseline
+		old := writeBaseline(t, sendgrid.Baseline{Version: 1, TakenAt: r.clk.Now().AddDate(0, 0, -120), Captured: []string{"api_keys"}, Keys: keys[:2]})
+		recent := writeBaseline(t, sendgrid.Baseline{Version: 1, TakenAt: r.clk.Now().AddDate(0, 0, -5), Captured: []string{"api_keys", "ip_allowlist"},
+			Keys: append(keys, sendgrid.KeyRecord{ID: "GoneGoneGoneGoneGone00", Name: "retired"}), AllowList: []string{"198.51.100.10/32", "203.0.113.0/24"}})
+		var bs []*sendgrid.Baseline
 		for _, p := range []string{old, recent} {
-			b, err := sg.LoadBaseline(p)
+			b, err := sendgrid.LoadBaseline(p)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -279,15 +279,15 @@ func TestBaselineRotationAndDrift(t *testing.T) {
 	})
 }
 
-func baselineOf(r *rig) sg.Baseline {
-	return sg.Baseline{Version: 1, TakenAt: r.clk.Now().AddDate(0, 0, -1), Captured: []string{"api_keys"}, Keys: currentKeys(r)}
+func baselineOf(r *rig) sendgrid.Baseline {
+	return sendgrid.Baseline{Version: 1, TakenAt: r.clk.Now().AddDate(0, 0, -1), Captured: []string{"api_keys"}, Keys: currentKeys(r)}
 }
 
-func loadBaseline(t *testing.T, p string) []*sg.Baseline {
+func loadBaseline(t *testing.T, p string) []*sendgrid.Baseline {
 	t.Helper()
-	b, err := sg.LoadBaseline(p)
+	b, err := sendgrid.LoadBaseline(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return []*sg.Baseline{b}
+	return []*sendgrid.Baseline{b}
 }

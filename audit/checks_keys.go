@@ -8,10 +8,10 @@ import (
 	"strings"
 	"time"
 
-	sg "github.com/keyir/keyir/actions/sendgrid"
+	"github.com/keyir/keyir/actions/sendgrid"
 )
 
-func isFull(k Key) bool { return sg.KeyType(k.Scopes) == sg.TypeFull }
+func isFull(k Key) bool { return sendgrid.KeyType(k.Scopes) == sendgrid.TypeFull }
 
 func checkFullAccess(s *Snapshot, a *Account) []Result {
 	if a.KeysGap != "" {

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	sg "github.com/keyir/keyir/actions/sendgrid"
+	"github.com/keyir/keyir/actions/sendgrid"
 )
 
 func checkNoAllowList(s *Snapshot, a *Account) []Result {
@@ -102,7 +102,7 @@ func checkEventHTTP(s *Snapshot, a *Account) []Result {
 	var fails []Result
 	for _, w := range a.Webhooks {
 		if plainHTTP(w.URL) {
-			fails = append(fails, fail("event webhook "+sg.RedactURL(w.URL), "events, recipient addresses among them, are posted in clear text", "GET /v3/user/webhooks/event/settings/all: id "+w.ID))
+			fails = append(fails, fail("event webhook "+sendgrid.RedactURL(w.URL), "events, recipient addresses among them, are posted in clear text", "GET /v3/user/webhooks/event/settings/all: id "+w.ID))
 		}
 	}
 	return orPass(fails, fmt.Sprintf("all %d event webhooks use https", len(a.Webhooks)))
@@ -115,7 +115,7 @@ func checkParseHTTP(s *Snapshot, a *Account) []Result {
 	var fails []Result
 	for _, p := range a.Parse {
 		if plainHTTP(p.URL) {
-			fails = append(fails, fail("inbound parse "+p.Hostname, "inbound mail is posted in clear text to "+sg.RedactURL(p.URL), "GET /v3/user/webhooks/parse/settings: hostname "+p.Hostname))
+			fails = append(fails, fail("inbound parse "+p.Hostname, "inbound mail is posted in clear text to "+sendgrid.RedactURL(p.URL), "GET /v3/user/webhooks/parse/settings: hostname "+p.Hostname))
 		}
 	}
 	return orPass(fails, fmt.Sprintf("all %d inbound parse hosts post over https", len(a.Parse)))
@@ -128,7 +128,7 @@ func checkUnsigned(s *Snapshot, a *Account) []Result {
 	var fails []Result
 	for _, w := range a.Webhooks {
 		if w.Enabled && !w.Signed {
-			fails = append(fails, fail("event webhook "+sg.RedactURL(w.URL), "signature verification is off: the receiver cannot tell SendGrid's posts from forged ones", "GET /v3/user/webhooks/event/settings/all: id "+w.ID+" has no public_key"))
+			fails = append(fails, fail("event webhook "+sendgrid.RedactURL(w.URL), "signature verification is off: the receiver cannot tell SendGrid's posts from forged ones", "GET /v3/user/webhooks/event/settings/all: id "+w.ID+" has no public_key"))
 		}
 	}
 	return orPass(fails, "every enabled event webhook is signed")
@@ -173,7 +173,7 @@ func checkForwarding(s *Snapshot, a *Account) []Result {
 		switch {
 		case f.gap != "":
 			out = append(out, Result{Status: NotAssessable, Subject: f.name, Detail: "not assessable: " + string(f.gap)})
-		case f.v.Enabled && f.v.Email != "" && !sg.Trusted(f.v.Email, dom):
+		case f.v.Enabled && f.v.Email != "" && !sendgrid.Trusted(f.v.Email, dom):
 			out = append(out, fail(f.name+" to "+f.v.Email, fmt.Sprintf("%s sends every %s message, with its recipients, outside the trusted domains (%s, from %s)", f.name, strings.TrimPrefix(f.name, "forward_"), strings.Join(dom, ", "), src), "GET /v3/mail_settings/"+f.name+": enabled, email "+f.v.Email))
 		default:
 			ok++
@@ -198,7 +198,7 @@ func checkAlertDest(s *Snapshot, a *Account) []Result {
 	}
 	var fails []Result
 	for _, al := range a.Alerts {
-		if al.EmailTo != "" && !sg.Trusted(al.EmailTo, dom) {
+		if al.EmailTo != "" && !sendgrid.Trusted(al.EmailTo, dom) {
 			fails = append(fails, fail(fmt.Sprintf("%s alert %d", al.Type, al.ID), fmt.Sprintf("the alert mails %s, outside the trusted domains (%s, from %s)", al.EmailTo, strings.Join(dom, ", "), src), fmt.Sprintf("GET /v3/alerts: id %d email_to %s", al.ID, al.EmailTo)))
 		}
 	}

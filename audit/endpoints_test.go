@@ -15,7 +15,7 @@ import (
 
 	"github.com/keyir/keyir/audit"
 	"github.com/keyir/keyir/report"
-	sgsim "github.com/keyir/keyir/sim/sendgrid"
+	"github.com/keyir/keyir/sim/sendgridsim"
 	"github.com/keyir/keyir/transport"
 )
 
@@ -91,7 +91,7 @@ func TestDryRunTransport(t *testing.T) {
 
 // Missing scopes and a missing add-on make checks not assessable, with the reason.
 func TestNotAssessableReasons(t *testing.T) {
-	r := newRig(t, "well-kept", func(c *sgsim.Config) { c.EmailActivityAddon = false })
+	r := newRig(t, "well-kept", func(c *sendgridsim.Config) { c.EmailActivityAddon = false })
 	body := `{"name":"narrow-auditor","scopes":["api_keys.read","api_keys.delete","teammates.read","email_activity.read"]}`
 	var k struct {
 		Key string `json:"api_key"`
@@ -125,7 +125,7 @@ func TestNotAssessableReasons(t *testing.T) {
 // A server that keeps failing makes the audit fail instead of reporting an empty setting as fine.
 func TestServerErrorIsFatal(t *testing.T) {
 	r := newRig(t, "well-kept")
-	r.srv.InjectFault(sgsim.Fault{Route: "GET /v3/alerts", Kind: sgsim.FaultStatus, Status: 503})
+	r.srv.InjectFault(sendgridsim.Fault{Route: "GET /v3/alerts", Kind: sendgridsim.FaultStatus, Status: 503})
 	r.dropSetup()
 	_, err := audit.Read(context.Background(), r.env(), audit.Options{})
 	if err == nil || !strings.Contains(err.Error(), "503") {

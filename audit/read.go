@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/keyir/keyir/actions"
-	sg "github.com/keyir/keyir/actions/sendgrid"
+	"github.com/keyir/keyir/actions/sendgrid"
 )
 
 // Options say what to read.
@@ -20,7 +20,7 @@ type Options struct {
 	Subuser       string   // audit this subuser only (on-behalf-of)
 	AllSubusers   bool     // the parent and every subuser
 	Trusted       []string // trusted domains for forwarding and alert addresses
-	Baselines     []*sg.Baseline
+	Baselines     []*sendgrid.Baseline
 	BaselinePaths []string
 	// Concurrency bounds parallel key reads (default 4).
 	Concurrency int
@@ -51,8 +51,8 @@ func gapOf(path string, err error) (Gap, error) {
 	if err == nil {
 		return "", nil
 	}
-	switch st := sg.StatusOf(err); {
-	case path == "/v3/messages" && (st == 400 || st == 401 || st == 403) && sg.AuthRequired(err):
+	switch st := sendgrid.StatusOf(err); {
+	case path == "/v3/messages" && (st == 400 || st == 401 || st == 403) && sendgrid.AuthRequired(err):
 		return "Email Activity is not available to this account (the add-on, or the email_activity.read scope, is missing)", nil
 	case st == 403:
 		return Gap(fmt.Sprintf("the responder key may not read %s (scope %s)", path, scopeOf[path])), nil
@@ -70,7 +70,7 @@ func gapOf(path string, err error) (Gap, error) {
 // Read gathers the snapshot: the responder's scopes, then each audited
 // account's keys, settings and teammates.
 func Read(ctx context.Context, env *actions.Env, o Options) (*Snapshot, error) {
-	r, err := sg.NewReader(env)
+	r, err := sendgrid.NewReader(env)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +79,7 @@ func Read(ctx context.Context, env *actions.Env, o Options) (*Snapshot, error) {
 		now = env.Now()
 	}
 	s := &Snapshot{Now: now.UTC(), ResponderKeyID: r.KeyID(), Trusted: o.Trusted,
-		ResponderNeeds: sg.RequiredScopes([]string{"sendgrid.snapshot_key", "sendgrid.revoke_key", "sendgrid.confirm_revoked", "sendgrid.inventory", "sendgrid.activity", "sendgrid.stats", "sendgrid.persistence"})}
+		ResponderNeeds: sendgrid.RequiredScopes([]string{"sendgrid.snapshot_key", "sendgrid.revoke_key", "sendgrid.confirm_revoked", "sendgrid.inventory", "sendgrid.activity", "sendgrid.stats", "sendgrid.persistence"})}
 	var scopes struct {
 		Scopes []string `json:"scopes"`
 	}
@@ -94,7 +94,7 @@ func Read(ctx context.Context, env *actions.Env, o Options) (*Snapshot, error) {
 		for _, k := range b.Keys {
 			bl.Keys = append(bl.Keys, BaselineKey{ID: k.ID, Name: k.Name, Scopes: k.Scopes, Subuser: k.Subuser})
 		}
-		for _, name := range sg.AuditSurfaces() {
+		for _, name := range sendgrid.AuditSurfaces() {
 			if items, ok := b.BaselineSurface(name); ok {
 				bl.Surfaces[name] = items
 			}
@@ -107,7 +107,7 @@ func Read(ctx context.Context, env *actions.Env, o Options) (*Snapshot, error) {
 		// data is served by api.eu.sendgrid.com only.
 		regions, err := r.SubuserRegions(ctx)
 		switch {
-		case err != nil && o.Subuser != "" && sg.StatusOf(err) == 403:
+		case err != nil && o.Subuser != "" && sendgrid.StatusOf(err) == 403:
 			// Without subusers.read the named subuser is read on the global host.
 			regions = map[string]string{o.Subuser: "global"}
 		case err != nil:
@@ -145,7 +145,7 @@ func Read(ctx context.Context, env *actions.Env, o Options) (*Snapshot, error) {
 	return s, nil
 }
 
-func readAccount(ctx context.Context, r *sg.Reader, s *Snapshot, sub string, withSurfaces bool, conc int) (*Account, error) {
+func readAccount(ctx context.Context, r *sendgrid.Reader, s *Snapshot, sub string, withSurfaces bool, conc int) (*Account, error) {
 	a := &Account{Subuser: sub}
 	get := func(path, endpoint string, out any) (Gap, error) {
 		return gapOf(path, r.Get(ctx, sub, endpoint, out))
@@ -176,7 +176,7 @@ func readAccount(ctx context.Context, r *sg.Reader, s *Snapshot, sub string, wit
 						Scopes []string `json:"scopes"`
 					}
 					e := r.Get(ctx, sub, "/v3/api_keys/"+url.PathEscape(k.ID), &body)
-					if sg.StatusOf(e) == 404 {
+					if sendgrid.StatusOf(e) == 404 {
 						e = nil // revoked between the list and the read
 					}
 					mu.Lock()
@@ -242,7 +242,7 @@ func readAccount(ctx context.Context, r *sg.Reader, s *Snapshot, sub string, wit
 		return nil, err
 	}
 	for _, h := range hooks.Webhooks {
-		a.Webhooks = append(a.Webhooks, Webhook{ID: h.ID, URL: sg.RedactURL(h.URL), Enabled: h.Enabled, Signed: h.PublicKey != nil && strings.TrimSpace(*h.PublicKey) != ""})
+		a.Webhooks = append(a.Webhooks, Webhook{ID: h.ID, URL: sendgrid.RedactURL(h.URL), Enabled: h.Enabled, Signed: h.PublicKey != nil && strings.TrimSpace(*h.PublicKey) != ""})
 	}
 	var parse struct {
 		Result []ParseHost `json:"result"`
@@ -253,7 +253,7 @@ func readAccount(ctx context.Context, r *sg.Reader, s *Snapshot, sub string, wit
 	// URLs lose user info and query (they may carry a receiver's credentials) before they are
 	// kept: the checks need only the scheme and host.
 	for _, p := range parse.Result {
-		a.Parse = append(a.Parse, ParseHost{Hostname: p.Hostname, URL: sg.RedactURL(p.URL)})
+		a.Parse = append(a.Parse, ParseHost{Hostname: p.Hostname, URL: sendgrid.RedactURL(p.URL)})
 	}
 	for _, f := range []struct {
 		path string
@@ -314,7 +314,7 @@ func readAccount(ctx context.Context, r *sg.Reader, s *Snapshot, sub string, wit
 }
 
 // readTeammates pages through GET /v3/teammates (at most 500 a page).
-func readTeammates(ctx context.Context, r *sg.Reader, sub string, a *Account) (Gap, error) {
+func readTeammates(ctx context.Context, r *sendgrid.Reader, sub string, a *Account) (Gap, error) {
 	const size = 500
 	for off := 0; off < 20*size; off += size {
 		var b struct {
@@ -338,7 +338,7 @@ const unusedWindow = 30 * 24 * time.Hour
 // readSent asks Email Activity, per key that may send mail, whether it sent
 // any in the last 30 days (limit=1: one row answers the question). Email
 // Activity has no on-behalf-of, so a subuser's keys are not assessable.
-func readSent(ctx context.Context, r *sg.Reader, s *Snapshot, a *Account) error {
+func readSent(ctx context.Context, r *sendgrid.Reader, s *Snapshot, a *Account) error {
 	if a.KeysGap != "" {
 		return nil
 	}
@@ -356,7 +356,7 @@ func readSent(ctx context.Context, r *sg.Reader, s *Snapshot, a *Account) error 
 				MsgID string `json:"msg_id"`
 			} `json:"messages"`
 		}
-		err := r.Get(ctx, "", sg.MessagesEndpoint(k.ID, s.Now.Add(-unusedWindow), s.Now, 1), &b)
+		err := r.Get(ctx, "", sendgrid.MessagesEndpoint(k.ID, s.Now.Add(-unusedWindow), s.Now, 1), &b)
 		g, ferr := gapOf("/v3/messages", err)
 		if ferr != nil {
 			return ferr

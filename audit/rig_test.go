@@ -16,8 +16,8 @@ import (
 	"github.com/keyir/keyir/actions"
 	"github.com/keyir/keyir/audit"
 	"github.com/keyir/keyir/redact"
-	sgsim "github.com/keyir/keyir/sim/sendgrid"
-	"github.com/keyir/keyir/sim/sendgrid/contract"
+	"github.com/keyir/keyir/sim/sendgridsim"
+	"github.com/keyir/keyir/sim/sendgridsim/contract"
 )
 
 // Every request these tests send the simulator must be one the official spec declares.
@@ -35,20 +35,20 @@ func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.U
 // through the API and is deleted (through the API) before the audit.
 type rig struct {
 	t         *testing.T
-	fx        *sgsim.AuditFixture
-	srv       *sgsim.Server
+	fx        *sendgridsim.AuditFixture
+	srv       *sendgridsim.Server
 	base      string
 	euBase    string // "" in env(): the audit is not told the EU host
 	clk       *clock
 	responder string
-	setup     sgsim.Key
+	setup     sendgridsim.Key
 	red       *redact.Redactor
 	hc        *http.Client
 }
 
-func newRig(t *testing.T, scenario string, tweak ...func(*sgsim.Config)) *rig {
+func newRig(t *testing.T, scenario string, tweak ...func(*sendgridsim.Config)) *rig {
 	t.Helper()
-	sc, ok := sgsim.LookupAuditScenario(scenario)
+	sc, ok := sendgridsim.LookupAuditScenario(scenario)
 	if !ok {
 		t.Fatalf("no scenario %s", scenario)
 	}
@@ -59,10 +59,10 @@ func newRig(t *testing.T, scenario string, tweak ...func(*sgsim.Config)) *rig {
 		f(&fx.Config)
 	}
 	contract.Observe(t, &fx.Config)
-	setup := sgsim.NewKey(rand.New(rand.NewPCG(99, 99)), "test-setup", sgsim.FullAccessScopes())
+	setup := sendgridsim.NewKey(rand.New(rand.NewPCG(99, 99)), "test-setup", sendgridsim.FullAccessScopes())
 	fx.State.AddKey(setup)
-	srv := sgsim.New(fx.State, fx.Config)
-	hosts, err := sgsim.ListenHosts("127.0.0.1:0", "127.0.0.1:0", srv)
+	srv := sendgridsim.New(fx.State, fx.Config)
+	hosts, err := sendgridsim.ListenHosts("127.0.0.1:0", "127.0.0.1:0", srv)
 	if err != nil {
 		t.Fatal(err)
 	}

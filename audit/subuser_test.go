@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/keyir/keyir/audit"
-	sgsim "github.com/keyir/keyir/sim/sendgrid"
+	"github.com/keyir/keyir/sim/sendgridsim"
 )
 
 // Subusers are audited on behalf of, each with its own keys and settings; Email Activity has
@@ -15,7 +15,7 @@ func TestSubuserAccounts(t *testing.T) {
 	build := func(t *testing.T) *rig {
 		r := newRig(t, "well-kept")
 		// Creating a subuser is not among the simulator's endpoints; the account has one.
-		r.fx.State.AddSubuser(sgsim.Subuser{Username: "marketing", Email: "marketing@example.com"})
+		r.fx.State.AddSubuser(sendgridsim.Subuser{Username: "marketing", Email: "marketing@example.com"})
 		obo := []string{"On-Behalf-Of", "marketing"}
 		r.callAs(r.setup.Token(), "POST", "/v3/api_keys", `{"name":"campaigns","scopes":["mail.send"]}`, 201, obo...)
 		r.callAs(r.setup.Token(), "POST", "/v3/access_settings/whitelist", `{"ips":[{"ip":"10.*.*.*"}]}`, 201, obo...)
@@ -65,7 +65,7 @@ func TestSubuserAccounts(t *testing.T) {
 func TestEURegionalSubuser(t *testing.T) {
 	build := func(t *testing.T) *rig {
 		r := newRig(t, "well-kept")
-		r.fx.State.AddSubuser(sgsim.Subuser{Username: "eu-brand", Email: "eu@example.com", Region: sgsim.RegionEU})
+		r.fx.State.AddSubuser(sendgridsim.Subuser{Username: "eu-brand", Email: "eu@example.com", Region: sendgridsim.RegionEU})
 		r.callHost(r.euBase, r.setup.Token(), "POST", "/v3/api_keys", `{"name":"eu-mailer","scopes":["mail.send"]}`, 201, "On-Behalf-Of", "eu-brand")
 		return r
 	}
@@ -81,7 +81,7 @@ func TestEURegionalSubuser(t *testing.T) {
 	}
 	euReads := 0
 	for _, q := range r.srv.Requests() {
-		if q.Host == sgsim.RegionEU && q.Method == "GET" {
+		if q.Host == sendgridsim.RegionEU && q.Method == "GET" {
 			euReads++
 		}
 	}
@@ -103,7 +103,7 @@ func TestEURegionalSubuser(t *testing.T) {
 // mailed: a subuser audited alone (the owner's domain unknown) with neither passes.
 func TestTrustedDomainsOnlyWhenNeeded(t *testing.T) {
 	r := newRig(t, "well-kept")
-	r.fx.State.AddSubuser(sgsim.Subuser{Username: "quiet", Email: "quiet@example.com"})
+	r.fx.State.AddSubuser(sendgridsim.Subuser{Username: "quiet", Email: "quiet@example.com"})
 	obo := []string{"On-Behalf-Of", "quiet"}
 	r.callAs(r.setup.Token(), "PATCH", "/v3/mail_settings/forward_bounce", `{"email":"b@example.com","enabled":false}`, 200, obo...)
 	rs := r.audit(audit.Options{Subuser: "quiet"})
@@ -113,7 +113,7 @@ func TestTrustedDomainsOnlyWhenNeeded(t *testing.T) {
 		}
 	}
 	r = newRig(t, "well-kept")
-	r.fx.State.AddSubuser(sgsim.Subuser{Username: "loud", Email: "loud@example.com"})
+	r.fx.State.AddSubuser(sendgridsim.Subuser{Username: "loud", Email: "loud@example.com"})
 	r.callAs(r.setup.Token(), "PATCH", "/v3/mail_settings/forward_spam", `{"email":"s@example.com","enabled":true}`, 200, "On-Behalf-Of", "loud")
 	rs = r.audit(audit.Options{Subuser: "loud"})
 	for _, x := range rs {

@@ -9,7 +9,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/keyir/keyir/actions"
-	sgactions "github.com/keyir/keyir/actions/sendgrid"
+	"github.com/keyir/keyir/actions/sendgrid"
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/redact"
 )
@@ -63,10 +63,10 @@ func (s *Server) postPlan(r *Request, responseURL string) {
 	}
 }
 
-func (s *Server) describeKey(ctx context.Context, keyID string) (sgactions.KeyDetails, error) {
+func (s *Server) describeKey(ctx context.Context, keyID string) (sendgrid.KeyDetails, error) {
 	red := redact.New()
 	env := actions.StandaloneEnv("approval", s.o.Getenv, s.o.ReadFile, red, s.o.HTTPClient.Transport)
-	kd, err := sgactions.DescribeKey(ctx, env, keyID, "", s.cfg.Region)
+	kd, err := sendgrid.DescribeKey(ctx, env, keyID, "", s.cfg.Region)
 	if err != nil {
 		return kd, errors.New(red.String(err.Error()))
 	}

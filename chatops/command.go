@@ -6,7 +6,7 @@ import (
 	"regexp"
 	"strings"
 
-	sgactions "github.com/keyir/keyir/actions/sendgrid"
+	"github.com/keyir/keyir/actions/sendgrid"
 	"github.com/keyir/keyir/drill"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
@@ -26,7 +26,7 @@ const (
 type Args struct {
 	Verb     string
 	Key      string
-	Info     sgactions.KeyInfo
+	Info     sendgrid.KeyInfo
 	Incident string
 	DryRun   bool
 	Scenario string
@@ -145,10 +145,10 @@ func parseRevoke(a Args, rest []string, red *redact.Redactor) (Args, error) {
 	var err error
 	switch {
 	case strings.HasPrefix(arg, "SG."):
-		a.Info, err = sgactions.ParseKey(arg, "")
+		a.Info, err = sendgrid.ParseKey(arg, "")
 		a.Key = arg
 	case keyIDRE.MatchString(arg):
-		a.Info, err = sgactions.ParseKey("", arg)
+		a.Info, err = sendgrid.ParseKey("", arg)
 	default:
 		err = fmt.Errorf("the first argument is neither a SendGrid key (SG.<22>.<43>) nor a key id (22 characters of A-Z a-z 0-9 _ -); it is %d characters long and is not shown", len(arg))
 	}

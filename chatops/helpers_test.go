@@ -25,8 +25,8 @@ import (
 	_ "github.com/keyir/keyir/notify/all"
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/redact"
-	sgsim "github.com/keyir/keyir/sim/sendgrid"
-	slacksim "github.com/keyir/keyir/sim/slack"
+	"github.com/keyir/keyir/sim/sendgridsim"
+	"github.com/keyir/keyir/sim/slacksim"
 )
 
 const (
@@ -58,8 +58,8 @@ func (c *clock) Add(d time.Duration) {
 type world struct {
 	t       testing.TB
 	slack   *slacksim.Server
-	sg      *sgsim.Server
-	fx      *sgsim.Fixture
+	sg      *sendgridsim.Server
+	fx      *sendgridsim.Fixture
 	dataDir string
 	reports string
 	cfg     *chatops.Config
@@ -86,12 +86,12 @@ func newWorld(t testing.TB, mods ...func(*world)) *world {
 	}
 	t.Cleanup(func() { w.slack.Close() })
 	w.apiURL = api
-	sc, _ := sgsim.LookupScenario("spam-burst")
+	sc, _ := sendgridsim.LookupScenario("spam-burst")
 	w.fx = sc.Build(time.Now())
 	if w.sg == nil {
-		w.sg = sgsim.New(w.fx.State, w.fx.Config)
+		w.sg = sendgridsim.New(w.fx.State, w.fx.Config)
 	}
-	base, shutdown, err := sgsim.Listen("127.0.0.1:0", w.sg)
+	base, shutdown, err := sendgridsim.Listen("127.0.0.1:0", w.sg)
 	if err != nil {
 		t.Fatal(err)
 	}

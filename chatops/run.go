@@ -11,7 +11,7 @@ import (
 
 	"github.com/keyir/keyir/drill"
 	"github.com/keyir/keyir/notify"
-	nslack "github.com/keyir/keyir/notify/slack"
+	"github.com/keyir/keyir/notify/slacknotify"
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
@@ -60,7 +60,7 @@ func (s *Server) run(r *Request, secret string) {
 		return
 	}
 	defer hub.Close()
-	if n, ok := hub.Notifier("slack").(*nslack.Notifier); ok && r.MessageTS != "" {
+	if n, ok := hub.Notifier("slack").(*slacknotify.Notifier); ok && r.MessageTS != "" {
 		n.Anchor(r.Channel, r.MessageTS)
 	}
 	given := map[string]string{"region": s.cfg.Region}

@@ -14,7 +14,7 @@ import (
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
-	slacksim "github.com/keyir/keyir/sim/slack"
+	"github.com/keyir/keyir/sim/slacksim"
 )
 
 func TestServeConfigErrorsHavePositions(t *testing.T) {

@@ -22,12 +22,12 @@ import (
 	"time"
 
 	"github.com/keyir/keyir/actions"
-	sgactions "github.com/keyir/keyir/actions/sendgrid"
+	"github.com/keyir/keyir/actions/sendgrid"
 	"github.com/keyir/keyir/notify"
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
-	sgsim "github.com/keyir/keyir/sim/sendgrid"
+	"github.com/keyir/keyir/sim/sendgridsim"
 )
 
 // Playbook is the playbook a drill rehearses.
@@ -51,10 +51,10 @@ type Options struct {
 	Env map[string]string
 	// SimConfig, when set, adjusts the simulator (the contract test observes
 	// every response through it).
-	SimConfig func(*sgsim.Config)
+	SimConfig func(*sendgridsim.Config)
 	// Faults are injected after the scenario's own (tests hold a drill at a
 	// step with a latency fault).
-	Faults []sgsim.Fault
+	Faults []sendgridsim.Fault
 	// Notify, when it configures a channel, gives the run a notification
 	// hub (built with Env overlaid, so Slack can be a simulator): the
 	// playbook's notify steps and its progress go to it. The channel
@@ -69,7 +69,7 @@ type Result struct {
 	Score    Scorecard
 	// Sim is the simulator the drill ran against, for tests and transcripts;
 	// its State().Outbox() holds the mail the email channel sent.
-	Sim *sgsim.Server
+	Sim *sendgridsim.Server
 	// Notify is what each notification channel was sent (nil without
 	// channels); NotifyErr the deliveries that failed.
 	Notify    map[string]notify.Stat
@@ -82,9 +82,9 @@ type Scorecard struct {
 	TimeToContainment time.Duration
 	StepsPassed       int
 	StepsTotal        int
-	Expected          []sgsim.Expected
-	Found             []sgsim.Expected
-	Missed            []sgsim.Expected
+	Expected          []sendgridsim.Expected
+	Found             []sendgridsim.Expected
+	Missed            []sendgridsim.Expected
 	// Containment is the status the run reported, WantContainment the one a
 	// correct run reports ("confirmed", or "revoked_unproven" when only the
 	// key's id is known); ExitCode and WantExit likewise.
@@ -105,7 +105,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Scenario == "" {
 		o.Scenario = "spam-burst"
 	}
-	sc, ok := sgsim.LookupScenario(o.Scenario)
+	sc, ok := sendgridsim.LookupScenario(o.Scenario)
 	if !ok {
 		return nil, &playbook.UsageError{Err: fmt.Errorf("no drill scenario %q%s (scenarios: %s)", o.Scenario, actions.Suggest(o.Scenario, ScenarioNames()), strings.Join(ScenarioNames(), ", "))}
 	}
@@ -195,23 +195,23 @@ func drillBackoff(n int) time.Duration { return time.Duration(n) * 50 * time.Mil
 
 // world is one drill's simulator and the environment the run sees.
 type world struct {
-	sc    sgsim.Scenario
-	fx    *sgsim.Fixture
-	srv   *sgsim.Server
-	hosts *sgsim.Hosts
+	sc    sendgridsim.Scenario
+	fx    *sendgridsim.Fixture
+	srv   *sendgridsim.Server
+	hosts *sendgridsim.Hosts
 	env   map[string]string
 	// notifyKey is the simulator's own mail.send key for the email channel.
-	notifyKey sgsim.Key
+	notifyKey sendgridsim.Key
 }
 
 // start builds the scenario at built and serves it on both hosts.
-func start(sc sgsim.Scenario, built time.Time, o Options) (*world, error) {
+func start(sc sendgridsim.Scenario, built time.Time, o Options) (*world, error) {
 	fx := sc.Build(built)
 	if o.SimConfig != nil {
 		o.SimConfig(&fx.Config)
 	}
-	srv := sgsim.New(fx.State, fx.Config)
-	hosts, err := sgsim.ListenHosts("127.0.0.1:0", "127.0.0.1:0", srv)
+	srv := sendgridsim.New(fx.State, fx.Config)
+	hosts, err := sendgridsim.ListenHosts("127.0.0.1:0", "127.0.0.1:0", srv)
 	if err != nil {
 		return nil, fmt.Errorf("starting the simulator: %w", err)
 	}
@@ -219,9 +219,9 @@ func start(sc sgsim.Scenario, built time.Time, o Options) (*world, error) {
 	o.Redactor.Add(fx.LeakedKey)
 	// The email channel's key lives in the simulator: mail a drill "sends"
 	// lands in its outbox, never with a real provider.
-	var nk sgsim.Key
+	var nk sendgridsim.Key
 	if o.Notify != nil && o.Notify.Channels["email"] != nil {
-		nk = sgsim.NewKey(rand.New(rand.NewPCG(0x6b657969, 0x6e6f74)), "keyir-drill-notify", []string{"mail.send"})
+		nk = sendgridsim.NewKey(rand.New(rand.NewPCG(0x6b657969, 0x6e6f74)), "keyir-drill-notify", []string{"mail.send"})
 		fx.State.AddKey(nk)
 		o.Redactor.Add(nk.Token())
 	}
@@ -259,7 +259,7 @@ func (w *world) attack() {
 
 func (w *world) saveBaseline(ctx context.Context, red *redact.Redactor, path string) error {
 	env := actions.StandaloneEnv("baseline", w.getenv, nil, red, http.DefaultTransport)
-	return sgactions.SaveInventory(ctx, env, path)
+	return sendgrid.SaveInventory(ctx, env, path)
 }
 
 // hub builds the notification hub, with the email channel pointed at the
@@ -307,7 +307,7 @@ func (w *world) finish(ctx context.Context, res *playbook.Result, hub *notify.Hu
 // score matches findings to the ground truth by kind and, where the scenario
 // names one, subject; and the run's containment status and exit code to the
 // scenario's.
-func score(fx *sgsim.Fixture, res *playbook.Result) Scorecard {
+func score(fx *sendgridsim.Fixture, res *playbook.Result) Scorecard {
 	rep := res.Report
 	sc := Scorecard{
 		Expected: fx.Expected, TimeToContainment: rep.Run.Containment.TimeToContainment, StepsTotal: len(rep.Steps),
@@ -339,7 +339,7 @@ func score(fx *sgsim.Fixture, res *playbook.Result) Scorecard {
 // ScenarioNames lists the built-in scenarios.
 func ScenarioNames() []string {
 	var out []string
-	for _, s := range sgsim.Scenarios() {
+	for _, s := range sendgridsim.Scenarios() {
 		out = append(out, s.Name)
 	}
 	sort.Strings(out)

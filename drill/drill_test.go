@@ -13,15 +13,15 @@ import (
 	"github.com/keyir/keyir/drill"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
-	sgsim "github.com/keyir/keyir/sim/sendgrid"
-	"github.com/keyir/keyir/sim/sendgrid/contract"
+	"github.com/keyir/keyir/sim/sendgridsim"
+	"github.com/keyir/keyir/sim/sendgridsim/contract"
 )
 
 // Every scenario, run end to end against the simulator with every response
 // checked against the official OpenAPI spec, must contain the key and find
 // everything its ground truth lists.
 func TestEveryScenarioScoresAllExpectedFindings(t *testing.T) {
-	for _, sc := range sgsim.Scenarios() {
+	for _, sc := range sendgridsim.Scenarios() {
 		t.Run(sc.Name, func(t *testing.T) {
 			root := t.TempDir()
 			res, err := drill.Run(context.Background(), drill.Options{
@@ -29,7 +29,7 @@ func TestEveryScenarioScoresAllExpectedFindings(t *testing.T) {
 				ReportsRoot: root,
 				Operator:    "drill-test",
 				Redactor:    redact.New(),
-				SimConfig:   func(cfg *sgsim.Config) { contract.Observe(t, cfg) },
+				SimConfig:   func(cfg *sendgridsim.Config) { contract.Observe(t, cfg) },
 			})
 			if err != nil {
 				t.Fatal(err)

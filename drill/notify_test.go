@@ -22,8 +22,8 @@ import (
 	"github.com/keyir/keyir/notify/webhook"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
-	sgsim "github.com/keyir/keyir/sim/sendgrid"
-	slacksim "github.com/keyir/keyir/sim/slack"
+	"github.com/keyir/keyir/sim/sendgridsim"
+	"github.com/keyir/keyir/sim/slacksim"
 )
 
 // fast keeps a failing channel's retries short; the bounds are what matters.
@@ -245,10 +245,10 @@ func TestNotificationsLeakNoSecret(t *testing.T) {
 	// The caller's mail provider and notification key: a drill must not use
 	// them (its mail goes to its own simulator, with the simulator's mail.send
 	// key), so this one must receive nothing.
-	notifyKey := sgsim.NewKey(rand.New(rand.NewPCG(7, 7)), "keyir-notify", []string{"mail.send"})
-	mailSim := sgsim.New(nil, sgsim.Config{})
+	notifyKey := sendgridsim.NewKey(rand.New(rand.NewPCG(7, 7)), "keyir-notify", []string{"mail.send"})
+	mailSim := sendgridsim.New(nil, sendgridsim.Config{})
 	mailSim.State().AddKey(notifyKey)
-	mailURL, shutdown, err := sgsim.Listen("127.0.0.1:0", mailSim)
+	mailURL, shutdown, err := sendgridsim.Listen("127.0.0.1:0", mailSim)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -353,7 +353,7 @@ func TestNotificationCost(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs every scenario twice")
 	}
-	for _, sc := range sgsim.Scenarios() {
+	for _, sc := range sendgridsim.Scenarios() {
 		t.Run(sc.Name, func(t *testing.T) {
 			start := time.Now()
 			plain := runDrill(t, sc.Name, nil, nil)

@@ -14,7 +14,7 @@ import (
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
 	"github.com/keyir/keyir/safefile"
-	sgsim "github.com/keyir/keyir/sim/sendgrid"
+	"github.com/keyir/keyir/sim/sendgridsim"
 )
 
 // record is what a drill writes beside its run directory so a resume can
@@ -69,7 +69,7 @@ type ResumeOptions struct {
 	Observer  playbook.Observer
 	Redactor  *redact.Redactor
 	Now       func() time.Time
-	SimConfig func(*sgsim.Config)
+	SimConfig func(*sendgridsim.Config)
 }
 
 // Resume continues an interrupted or failed drill. It never reads the process
@@ -100,7 +100,7 @@ func Resume(ctx context.Context, dir string, o ResumeOptions) (*Result, error) {
 	if err != nil {
 		return nil, &playbook.UsageError{Err: fmt.Errorf("cannot resume drill run %s: its record %s is unreadable (%v); the simulator it ran against cannot be rebuilt, so start a new drill", rep.Run.ID, recPath, err)}
 	}
-	sc, ok := sgsim.LookupScenario(rec.Scenario)
+	sc, ok := sendgridsim.LookupScenario(rec.Scenario)
 	if !ok || rec.RunID != rep.Run.ID {
 		return nil, &playbook.UsageError{Err: fmt.Errorf("cannot resume drill run %s: its record names scenario %q and run %q, which this keyir cannot rebuild; start a new drill", rep.Run.ID, rec.Scenario, rec.RunID)}
 	}

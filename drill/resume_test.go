@@ -12,7 +12,7 @@ import (
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
-	sgsim "github.com/keyir/keyir/sim/sendgrid"
+	"github.com/keyir/keyir/sim/sendgridsim"
 )
 
 // cancelAt cancels the run when a step starts.
@@ -41,7 +41,7 @@ func interrupted(t *testing.T, scenario, step string) (root, dir string) {
 		Scenario: scenario, ReportsRoot: root, Operator: "drill-test", Redactor: redact.New(),
 		Observer: cancelAt{step, cancel},
 		// Held at the step, so the cancellation lands inside it.
-		Faults: []sgsim.Fault{{Method: "GET", Route: "GET /v3/stats", Kind: sgsim.FaultLatency, Latency: time.Minute}},
+		Faults: []sendgridsim.Fault{{Method: "GET", Route: "GET /v3/stats", Kind: sendgridsim.FaultLatency, Latency: time.Minute}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +76,7 @@ func TestResumeRebuildsTheDrill(t *testing.T) {
 	if n := res.Sim.Count("DELETE", ""); n != 0 {
 		t.Errorf("the resumed drill revoked again (%d DELETEs): the finished revoke was not replayed", n)
 	}
-	fx, _ := sgsim.LookupScenario("persistence")
+	fx, _ := sendgridsim.LookupScenario("persistence")
 	if id := fx.Build(time.Now()).LeakedKeyID; res.Sim.Authenticates(id) {
 		t.Error("the leaked key authenticates in the rebuilt simulator")
 	}

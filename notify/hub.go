@@ -113,7 +113,7 @@ type ChannelOptions struct {
 }
 
 // Channel is a kind of notifier the hub can build from configuration. The
-// channel packages (notify/slack, notify/email, notify/webhook) register
+// channel packages (notify/slacknotify, notify/email, notify/webhook) register
 // themselves from init(), as actions do, so that this package needs none of
 // them; import notify/all to link every channel.
 type Channel struct {

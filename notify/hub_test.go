@@ -12,7 +12,7 @@ import (
 	"github.com/keyir/keyir/notify/notifytest"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
-	slacksim "github.com/keyir/keyir/sim/slack"
+	"github.com/keyir/keyir/sim/slacksim"
 )
 
 func slackHub(t *testing.T) (*slacksim.Server, *notify.Hub) {

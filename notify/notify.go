@@ -3,7 +3,7 @@
 // signed webhook.
 //
 // The shape follows prometheus/alertmanager's notify/: one folder per channel
-// (notify/slack, notify/email, notify/webhook), each with a config.go (defaults,
+// (notify/slacknotify, notify/email, notify/webhook), each with a config.go (defaults,
 // strict decode, Validate) and a Notifier; each notifier classifies its own
 // failures as retryable or permanent, and one shared, bounded Retry does the
 // retrying. Unlike an alert, an incident has a lifecycle, so a Notifier is

@@ -13,7 +13,7 @@ import (
 	// Every provider whose actions a built-in playbook uses must be linked
 	// here, or TestBuiltins reports its actions as unknown.
 	_ "github.com/keyir/keyir/actions/core"
-	_ "github.com/keyir/keyir/actions/notify"
+	_ "github.com/keyir/keyir/actions/notifystep"
 	_ "github.com/keyir/keyir/actions/sendgrid"
 )
 

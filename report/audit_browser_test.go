@@ -13,7 +13,7 @@ import (
 	"github.com/keyir/keyir/audit"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
-	sgsim "github.com/keyir/keyir/sim/sendgrid"
+	"github.com/keyir/keyir/sim/sendgridsim"
 )
 
 // TestAuditHTMLInChromium renders keyir audit's page of both audit scenarios in headless
@@ -28,9 +28,9 @@ func TestAuditHTMLInChromium(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	pages := map[string]string{}
-	for _, sc := range sgsim.AuditScenarios() {
+	for _, sc := range sendgridsim.AuditScenarios() {
 		fx := sc.Build(time.Now())
-		base, shutdown, err := sgsim.Listen("127.0.0.1:0", sgsim.New(fx.State, fx.Config))
+		base, shutdown, err := sendgridsim.Listen("127.0.0.1:0", sendgridsim.New(fx.State, fx.Config))
 		if err != nil {
 			t.Fatal(err)
 		}

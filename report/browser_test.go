@@ -36,7 +36,7 @@ import (
 	"github.com/keyir/keyir/drill"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
-	sgsim "github.com/keyir/keyir/sim/sendgrid"
+	"github.com/keyir/keyir/sim/sendgridsim"
 )
 
 // chromiumPath finds a Chromium binary.
@@ -64,7 +64,7 @@ func TestReportHTMLInChromium(t *testing.T) {
 	root := t.TempDir()
 	pages := map[string]string{}
 	var names []string
-	for _, sc := range sgsim.Scenarios() {
+	for _, sc := range sendgridsim.Scenarios() {
 		res, err := drill.Run(ctx, drill.Options{Scenario: sc.Name, ReportsRoot: root, Operator: "browser-test", Redactor: redact.New()})
 		if err != nil {
 			t.Fatalf("drill %s: %v", sc.Name, err)

@@ -16,7 +16,7 @@ import (
 
 	"github.com/keyir/keyir/actions"
 	"github.com/keyir/keyir/report"
-	sgsim "github.com/keyir/keyir/sim/sendgrid"
+	"github.com/keyir/keyir/sim/sendgridsim"
 )
 
 // addSubusers adds n subusers named sub-000 … and returns their names.
@@ -28,15 +28,15 @@ func addSubusers(f *fixture, n int, region func(i int) string) []string {
 		if region != nil {
 			r = region(i)
 		}
-		f.st.AddSubuser(sgsim.Subuser{Username: name, Email: name + "@example.com", Region: r})
+		f.st.AddSubuser(sendgridsim.Subuser{Username: name, Email: name + "@example.com", Region: r})
 		names = append(names, name)
 	}
 	return names
 }
 
 // subuserKey is a key created inside a subuser.
-func subuserKey(f *fixture, sub, name string, scopes []string) sgsim.Key {
-	k := sgsim.NewKey(f.rng, name, scopes)
+func subuserKey(f *fixture, sub, name string, scopes []string) sendgridsim.Key {
+	k := sendgridsim.NewKey(f.rng, name, scopes)
 	k.Subuser = sub
 	f.st.AddKey(k)
 	return k
@@ -55,8 +55,8 @@ func step(id, action string, out actions.Outputs) report.Step {
 	return report.Step{ID: id, Action: action, Status: report.StepOK, Outputs: m}
 }
 
-func deletesOf(f *fixture) []sgsim.Request {
-	var out []sgsim.Request
+func deletesOf(f *fixture) []sendgridsim.Request {
+	var out []sendgridsim.Request
 	for _, r := range f.srv.Requests() {
 		if r.Method == http.MethodDelete {
 			out = append(out, r)
@@ -129,7 +129,7 @@ func TestRevokeSearchesOnParent404(t *testing.T) {
 func TestKeyIDNoAccountHolds(t *testing.T) {
 	f := newFixture(t, nil)
 	addSubusers(f, 4, nil)
-	ghost := sgsim.NewKey(f.rng, "ghost", nil) // never added
+	ghost := sendgridsim.NewKey(f.rng, "ghost", nil) // never added
 	env, rec := f.env(report.ModeLive)
 	out, err := run(t, env, "sendgrid.revoke_key", map[string]any{"key_id": ghost.ID})
 	if err != nil || !slices.Contains(out["not_found"].([]string), ghost.ID) || out["owner_known"] != false {
@@ -156,7 +156,7 @@ func TestSubuserListingFailsHalfway(t *testing.T) {
 	f := newFixture(t, nil)
 	names := addSubusers(f, subuserPage+20, nil)
 	hidden := subuserKey(f, names[len(names)-1], "on page two", []string{"mail.send"})
-	f.srv.InjectFault(sgsim.Fault{Route: "GET /v3/subusers", After: 1, Kind: sgsim.FaultStatus, Status: 500})
+	f.srv.InjectFault(sendgridsim.Fault{Route: "GET /v3/subusers", After: 1, Kind: sendgridsim.FaultStatus, Status: 500})
 	env, rec := f.env(report.ModeLive)
 	loc, err := run(t, env, "sendgrid.locate_key", map[string]any{"key_id": hidden.ID})
 	if err != nil || loc["found"] != false || loc["owner_known"] != false {
@@ -188,11 +188,11 @@ func TestSubuserListingFailsHalfway(t *testing.T) {
 // The subuser search is bounded and paced: with a window of 5 reads, the
 // 12 per-subuser reads wait for the window instead of drawing 429s.
 func TestSearchStaysWithinTheRateLimit(t *testing.T) {
-	f := newFixture(t, func(c *sgsim.Config) {
-		c.Limits["GET /v3/api_keys/{api_key_id}"] = sgsim.Limit{Requests: 5, Window: time.Second}
+	f := newFixture(t, func(c *sendgridsim.Config) {
+		c.Limits["GET /v3/api_keys/{api_key_id}"] = sendgridsim.Limit{Requests: 5, Window: time.Second}
 	})
 	addSubusers(f, 12, nil)
-	ghost := sgsim.NewKey(f.rng, "ghost", nil)
+	ghost := sendgridsim.NewKey(f.rng, "ghost", nil)
 	env, rec := f.env(report.ModeLive)
 	if _, err := run(t, env, "sendgrid.locate_key", map[string]any{"key_id": ghost.ID}); err != nil {
 		t.Fatal(err)
@@ -217,7 +217,7 @@ func TestSearchStaysWithinTheRateLimit(t *testing.T) {
 func TestVerifiedSendersPageByLastSeenID(t *testing.T) {
 	f := newFixture(t, nil)
 	for i := range 2*sendersPage + 17 {
-		f.st.AddVerifiedSender(sgsim.VerifiedSender{FromEmail: fmt.Sprintf("s%03d@example.com", i), Nickname: "n", Verified: true})
+		f.st.AddVerifiedSender(sendgridsim.VerifiedSender{FromEmail: fmt.Sprintf("s%03d@example.com", i), Nickname: "n", Verified: true})
 	}
 	env, _ := f.env(report.ModeLive)
 	c, err := newClient(env, RegionGlobal, "sub-x")
@@ -250,7 +250,7 @@ func TestVerifiedSendersPageByLastSeenID(t *testing.T) {
 // null list would make SendGrid create a full-access key.
 func TestRotateNeverSendsEmptyScopes(t *testing.T) {
 	f := newFixture(t, nil)
-	only2fa := sgsim.NewKey(f.rng, "odd", []string{"2fa_required"})
+	only2fa := sendgridsim.NewKey(f.rng, "odd", []string{"2fa_required"})
 	f.st.AddKey(only2fa)
 	env, _ := f.env(report.ModeLive)
 	dir := t.TempDir()
@@ -284,12 +284,12 @@ func TestRotateNeverSendsEmptyScopes(t *testing.T) {
 func TestInventoryDegradesPerAccount(t *testing.T) {
 	f := newFixture(t, nil)
 	addSubusers(f, 3, nil)
-	f.st.AddSubuser(sgsim.Subuser{Username: "sub-off", Email: "off@example.com", Disabled: true})
+	f.st.AddSubuser(sendgridsim.Subuser{Username: "sub-off", Email: "off@example.com", Disabled: true})
 	k0 := subuserKey(f, "sub-000", "k0", []string{"mail.send"})
 	k2 := subuserKey(f, "sub-002", "k2", []string{"mail.send"})
 	koff := subuserKey(f, "sub-off", "koff", []string{"mail.send"})
 	// The listings go parent, sub-000, sub-001, …: the second one fails.
-	f.srv.InjectFault(sgsim.Fault{Route: "GET /v3/api_keys", After: 1, Times: 1, Kind: sgsim.FaultStatus, Status: 403})
+	f.srv.InjectFault(sendgridsim.Fault{Route: "GET /v3/api_keys", After: 1, Times: 1, Kind: sendgridsim.FaultStatus, Status: 403})
 	env, rec := f.env(report.ModeLive)
 	out, err := run(t, env, "sendgrid.inventory", map[string]any{})
 	if err != nil {
@@ -333,7 +333,7 @@ func TestActivityNotAssessableForSubuserAndEU(t *testing.T) {
 		t.Fatalf("%d Email Activity queries for keys it cannot search", n)
 	}
 	// A 404 is "not assessable" too, not a failed step.
-	f.srv.InjectFault(sgsim.Fault{Route: "GET /v3/messages", Kind: sgsim.FaultStatus, Status: 404})
+	f.srv.InjectFault(sendgridsim.Fault{Route: "GET /v3/messages", Kind: sendgridsim.FaultStatus, Status: 404})
 	env, rec := f.env(report.ModeLive)
 	if _, err := run(t, env, "sendgrid.activity", map[string]any{"key_id": f.leaked.ID}); err != nil || len(rec.kinds()["activity.not_assessable"]) != 1 {
 		t.Fatalf("404: %v %+v", err, rec.kinds())
@@ -441,7 +441,7 @@ func TestDoctorRequiresOnlyOfficialScopes(t *testing.T) {
 	}
 	// Pseudo-scopes are never "excess": the user cannot remove them.
 	f := newFixture(t, nil)
-	resp := sgsim.NewKey(f.rng, "responder", append(RequiredScopes([]string{"sendgrid.revoke_key"}), "2fa_exempt", "sender_verification_eligible", "2fa_required", "mail.send"))
+	resp := sendgridsim.NewKey(f.rng, "responder", append(RequiredScopes([]string{"sendgrid.revoke_key"}), "2fa_exempt", "sender_verification_eligible", "2fa_required", "mail.send"))
 	f.st.AddKey(resp)
 	f.responder = resp
 	env, _ := f.env(report.ModeLive)
@@ -487,7 +487,7 @@ func TestEUSubuserKey(t *testing.T) {
 		t.Fatalf("revoke: %v %v", out, err)
 	}
 	for _, r := range deletesOf(f) {
-		if r.Host != sgsim.RegionEU || r.Header.Get("On-Behalf-Of") != "sub-002" {
+		if r.Host != sendgridsim.RegionEU || r.Header.Get("On-Behalf-Of") != "sub-002" {
 			t.Fatalf("DELETE on the %s host on behalf of %q", r.Host, r.Header.Get("On-Behalf-Of"))
 		}
 	}
@@ -501,7 +501,7 @@ func TestEUSubuserKey(t *testing.T) {
 	}
 	// Every request after the search went to the account's own host.
 	for _, r := range f.srv.Requests() {
-		if r.Header.Get("On-Behalf-Of") == "sub-002" && r.Host != sgsim.RegionEU {
+		if r.Header.Get("On-Behalf-Of") == "sub-002" && r.Host != sendgridsim.RegionEU {
 			t.Fatalf("%s %s for the EU subuser on the %s host", r.Method, r.Path, r.Host)
 		}
 	}
@@ -543,7 +543,7 @@ func TestEUHostUnknownBehindASimulator(t *testing.T) {
 // confirmation says why at once instead of polling out its timeout.
 func TestUnknownEUHostFailsFastAndHonestly(t *testing.T) {
 	f := newFixture(t, nil)
-	gone := sgsim.NewKey(f.rng, "gone", nil) // never added: 401 everywhere
+	gone := sendgridsim.NewKey(f.rng, "gone", nil) // never added: 401 everywhere
 	env, rec := f.env(report.ModeLive)
 	getenv := env.Getenv
 	env.Getenv = func(k string) string {

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/keyir/keyir/report"
-	sgsim "github.com/keyir/keyir/sim/sendgrid"
+	"github.com/keyir/keyir/sim/sendgridsim"
 )
 
 // BenchmarkActivity100k: queries per retrieval of 100,000 messages against
@@ -39,12 +39,12 @@ func BenchmarkActivity100k(b *testing.B) {
 func BenchmarkRevoke1000(b *testing.B) {
 	for range b.N {
 		b.StopTimer()
-		f := newFixture(b, func(c *sgsim.Config) {
-			c.Limits["DELETE /v3/api_keys/{api_key_id}"] = sgsim.Limit{Requests: 100, Window: time.Second}
+		f := newFixture(b, func(c *sendgridsim.Config) {
+			c.Limits["DELETE /v3/api_keys/{api_key_id}"] = sendgridsim.Limit{Requests: 100, Window: time.Second}
 		})
 		ids := make([]string, 1000)
 		for i := range ids {
-			k := sgsim.NewKey(f.rng, fmt.Sprint("k", i), nil)
+			k := sendgridsim.NewKey(f.rng, fmt.Sprint("k", i), nil)
 			f.st.AddKey(k)
 			ids[i] = k.ID
 		}
@@ -74,11 +74,11 @@ func BenchmarkRevoke1000(b *testing.B) {
 func BenchmarkContainment50ms(b *testing.B) {
 	for range b.N {
 		b.StopTimer()
-		f := newFixture(b, func(c *sgsim.Config) { c.Latency = 50 * time.Millisecond })
+		f := newFixture(b, func(c *sendgridsim.Config) { c.Latency = 50 * time.Millisecond })
 		env, _ := f.env(report.ModeLive)
 		env.Recorder = discard{}
 		// One bare DELETE of another key.
-		other := sgsim.NewKey(f.rng, "other", nil)
+		other := sendgridsim.NewKey(f.rng, "other", nil)
 		f.st.AddKey(other)
 		c, _ := newClient(env, "", "")
 		t0 := time.Now()

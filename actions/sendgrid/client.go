@@ -26,7 +26,7 @@ import (
 	"github.com/keyir/keyir/actions"
 	"github.com/keyir/keyir/transport"
 	"github.com/sendgrid/rest"
-	sg "github.com/sendgrid/sendgrid-go"
+	"github.com/sendgrid/sendgrid-go"
 )
 
 // Base URLs of the SendGrid API by region.
@@ -293,9 +293,9 @@ func (c *Client) do(ctx context.Context, method rest.Method, endpoint string, bo
 		}
 		var req rest.Request
 		if c.subuser != "" {
-			req = sg.GetRequestSubuser(c.key, endpoint, c.host, c.subuser)
+			req = sendgrid.GetRequestSubuser(c.key, endpoint, c.host, c.subuser)
 		} else {
-			req = sg.GetRequest(c.key, endpoint, c.host)
+			req = sendgrid.GetRequest(c.key, endpoint, c.host)
 		}
 		req.Method = method
 		req.Body = payload

@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/keyir/keyir/sim/sendgrid/contract"
+	"github.com/keyir/keyir/sim/sendgridsim/contract"
 )
 
 // TestMain fails the package's tests when any request they sent to a SendGrid simulator

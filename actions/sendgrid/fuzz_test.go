@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/keyir/keyir/actions"
-	sgsim "github.com/keyir/keyir/sim/sendgrid"
+	"github.com/keyir/keyir/sim/sendgridsim"
 )
 
 // FuzzParseKey: whatever is pasted as the leaked key or its id, ParseKey
@@ -67,15 +67,15 @@ func FuzzActivityQuery(f *testing.F) {
 			return
 		}
 		q := activityQuery(keyID, s, e)
-		parsed, err := sgsim.ParseQuery(q)
+		parsed, err := sendgridsim.ParseQuery(q)
 		if err != nil {
 			t.Fatalf("built query %q does not parse: %v", q, err)
 		}
 		inWindow := !m.Before(s) && !m.After(e)
-		if got := parsed.Match(sgsim.Message{APIKeyID: keyID, LastEventTime: m}); got != inWindow {
+		if got := parsed.Match(sendgridsim.Message{APIKeyID: keyID, LastEventTime: m}); got != inWindow {
 			t.Fatalf("query %q matches a message at %s: %v, want %v", q, m, got, inWindow)
 		}
-		if parsed.Match(sgsim.Message{APIKeyID: keyID + "x", LastEventTime: s}) {
+		if parsed.Match(sendgridsim.Message{APIKeyID: keyID + "x", LastEventTime: s}) {
 			t.Fatalf("query %q matches another key", q)
 		}
 		ep := messagesEndpoint(q, 1000)

@@ -5,14 +5,14 @@ import (
 	"testing"
 	"time"
 
-	sgsim "github.com/keyir/keyir/sim/sendgrid"
+	"github.com/keyir/keyir/sim/sendgridsim"
 )
 
 // listenHosts serves srv as the global and the EU host, stopped when the
 // test ends.
-func listenHosts(t testing.TB, srv *sgsim.Server) (global, eu string) {
+func listenHosts(t testing.TB, srv *sendgridsim.Server) (global, eu string) {
 	t.Helper()
-	h, err := sgsim.ListenHosts("127.0.0.1:0", "127.0.0.1:0", srv)
+	h, err := sendgridsim.ListenHosts("127.0.0.1:0", "127.0.0.1:0", srv)
 	if err != nil {
 		t.Fatal(err)
 	}

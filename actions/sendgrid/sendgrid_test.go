@@ -14,12 +14,12 @@ import (
 	"time"
 
 	"github.com/keyir/keyir/actions"
-	_ "github.com/keyir/keyir/actions/notify" // the built-in playbook's notify steps
+	_ "github.com/keyir/keyir/actions/notifystep" // the built-in playbook's notify steps
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
-	sgsim "github.com/keyir/keyir/sim/sendgrid"
-	"github.com/keyir/keyir/sim/sendgrid/contract"
+	"github.com/keyir/keyir/sim/sendgridsim"
+	"github.com/keyir/keyir/sim/sendgridsim/contract"
 	"github.com/keyir/keyir/transport"
 )
 
@@ -75,33 +75,33 @@ func (r *recorder) kinds() map[string][]report.Finding {
 // fixture is a simulator with a responder key and a leaked key.
 type fixture struct {
 	t         testing.TB
-	st        *sgsim.State
-	srv       *sgsim.Server
+	st        *sendgridsim.State
+	srv       *sendgridsim.Server
 	url       string
 	euURL     string
-	responder sgsim.Key
-	leaked    sgsim.Key
+	responder sendgridsim.Key
+	leaked    sendgridsim.Key
 	rng       *rand.Rand
 }
 
-func newFixture(t testing.TB, tune func(*sgsim.Config)) *fixture {
+func newFixture(t testing.TB, tune func(*sendgridsim.Config)) *fixture {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(7, 11))
-	st := sgsim.NewState()
+	st := sendgridsim.NewState()
 	f := &fixture{t: t, st: st, rng: rng}
-	f.responder = sgsim.NewKey(rng, "keyir responder", sgsim.FullAccessScopes())
-	f.leaked = sgsim.NewKey(rng, "ci-mailer", []string{"mail.send", "api_keys.create", "stats.read"})
+	f.responder = sendgridsim.NewKey(rng, "keyir responder", sendgridsim.FullAccessScopes())
+	f.leaked = sendgridsim.NewKey(rng, "ci-mailer", []string{"mail.send", "api_keys.create", "stats.read"})
 	st.AddKey(f.responder)
 	st.AddKey(f.leaked)
-	cfg := sgsim.DefaultConfig()
-	cfg.Limits = map[string]sgsim.Limit{"*": {Requests: 100000, Window: time.Minute}}
+	cfg := sendgridsim.DefaultConfig()
+	cfg.Limits = map[string]sendgridsim.Limit{"*": {Requests: 100000, Window: time.Minute}}
 	if tune != nil {
 		tune(&cfg)
 	}
 	if _, ok := t.(*testing.T); ok {
 		observe(t, &cfg)
 	}
-	f.srv = sgsim.New(st, cfg)
+	f.srv = sendgridsim.New(st, cfg)
 	f.url, f.euURL = listenHosts(t, f.srv)
 	return f
 }
@@ -109,7 +109,7 @@ func newFixture(t testing.TB, tune func(*sgsim.Config)) *fixture {
 // observe is contract.Observe, except that a spec schema the checker cannot
 // compile (OpenAPI 3.0 "nullable" in the 3.1 spec files) is the checker's
 // limitation, not a simulator violation: it is logged, not failed.
-func observe(t testing.TB, cfg *sgsim.Config) {
+func observe(t testing.TB, cfg *sendgridsim.Config) {
 	chk, err := contract.Shared()
 	if err != nil {
 		t.Fatalf("sendgrid contract: %v", err)
@@ -220,7 +220,7 @@ func TestIdentify(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "xo") || !strings.Contains(err.Error(), "30 characters") {
 		t.Fatalf("bad key error: %v", err)
 	}
-	other := sgsim.NewKey(f.rng, "x", nil)
+	other := sendgridsim.NewKey(f.rng, "x", nil)
 	if _, err := ParseKey(f.leaked.Token(), other.ID); err == nil {
 		t.Fatal("disagreeing key and key_id accepted")
 	}
@@ -236,7 +236,7 @@ func TestLiveness(t *testing.T) {
 	if err != nil || out["status"] != StatusLive || out["key_type"] != TypeRestricted {
 		t.Fatalf("live: %v %v", out, err)
 	}
-	full := sgsim.NewKey(f.rng, "full", sgsim.FullAccessScopes())
+	full := sendgridsim.NewKey(f.rng, "full", sendgridsim.FullAccessScopes())
 	f.st.AddKey(full)
 	out, _ = run(t, env, "sendgrid.key_liveness", map[string]any{"key": full.Token()})
 	if out["key_type"] != TypeFull {
@@ -251,7 +251,7 @@ func TestLiveness(t *testing.T) {
 	if err != nil || out["status"] != StatusUnknown {
 		t.Fatalf("no key: %v %v", out, err)
 	}
-	f.srv.InjectFault(sgsim.Fault{Route: "GET /v3/scopes", Kind: sgsim.FaultStatus, Status: 403, Times: 1})
+	f.srv.InjectFault(sendgridsim.Fault{Route: "GET /v3/scopes", Kind: sendgridsim.FaultStatus, Status: 403, Times: 1})
 	out, _ = run(t, env, "sendgrid.key_liveness", map[string]any{"key": full.Token(), "region": "global"})
 	if out["status"] != StatusLive || out["key_type"] != TypeRestricted {
 		t.Fatalf("403: %v", out)
@@ -270,12 +270,12 @@ func TestSnapshot(t *testing.T) {
 	if len(br) != 1 || br[0].Subject != f.leaked.ID || br[0].Severity != report.Critical {
 		t.Fatalf("blast radius: %+v", br)
 	}
-	missing := sgsim.NewKey(f.rng, "gone", nil)
+	missing := sendgridsim.NewKey(f.rng, "gone", nil)
 	out, err = run(t, env, "sendgrid.snapshot_key", map[string]any{"key_id": missing.ID})
 	if err != nil || out["found"] != false || len(rec.kinds()["key.not_found"]) != 1 {
 		t.Fatalf("404: %v %v", out, err)
 	}
-	f.srv.InjectFault(sgsim.Fault{Route: "GET /v3/api_keys/{api_key_id}", Kind: sgsim.FaultStatus, Status: 403, Times: 1})
+	f.srv.InjectFault(sendgridsim.Fault{Route: "GET /v3/api_keys/{api_key_id}", Kind: sendgridsim.FaultStatus, Status: 403, Times: 1})
 	if _, err = run(t, env, "sendgrid.snapshot_key", map[string]any{"key_id": f.leaked.ID}); err != nil || len(rec.kinds()["assessment.not_assessable"]) != 1 {
 		t.Fatalf("403: %v", err)
 	}
@@ -303,7 +303,7 @@ func TestRiskAndCategories(t *testing.T) {
 func TestRevoke(t *testing.T) {
 	f := newFixture(t, nil)
 	for i := range 30 {
-		f.st.AddKey(sgsim.NewKey(f.rng, fmt.Sprintf("other-%d", i), []string{"mail.send"}))
+		f.st.AddKey(sendgridsim.NewKey(f.rng, fmt.Sprintf("other-%d", i), []string{"mail.send"}))
 	}
 	env, rec := f.env(report.ModeLive)
 	out, err := run(t, env, "sendgrid.revoke_key", map[string]any{"key_id": f.leaked.ID})
@@ -341,17 +341,17 @@ func TestRevokeFaults(t *testing.T) {
 	f := newFixture(t, nil)
 	env, _ := f.env(report.ModeLive)
 	route := "DELETE /v3/api_keys/{api_key_id}"
-	f.srv.InjectFault(sgsim.Fault{Route: route, Kind: sgsim.FaultStatus, Status: 503, Times: 1})
-	f.srv.InjectFault(sgsim.Fault{Route: route, Kind: sgsim.FaultReset, Times: 1})
-	f.srv.InjectFault(sgsim.Fault{Route: route, Kind: sgsim.FaultStatus, Status: 429, Times: 1})
+	f.srv.InjectFault(sendgridsim.Fault{Route: route, Kind: sendgridsim.FaultStatus, Status: 503, Times: 1})
+	f.srv.InjectFault(sendgridsim.Fault{Route: route, Kind: sendgridsim.FaultReset, Times: 1})
+	f.srv.InjectFault(sendgridsim.Fault{Route: route, Kind: sendgridsim.FaultStatus, Status: 429, Times: 1})
 	out, err := run(t, env, "sendgrid.revoke_key", map[string]any{"key_id": f.leaked.ID})
 	if err != nil || len(out["revoked"].([]string)) != 1 {
 		t.Fatalf("%v %v", out, err)
 	}
 	// 401 and 403 are not retried and fail the step.
-	k := sgsim.NewKey(f.rng, "k", nil)
+	k := sendgridsim.NewKey(f.rng, "k", nil)
 	f.st.AddKey(k)
-	f.srv.InjectFault(sgsim.Fault{Route: route, Kind: sgsim.FaultStatus, Status: 403})
+	f.srv.InjectFault(sendgridsim.Fault{Route: route, Kind: sendgridsim.FaultStatus, Status: 403})
 	before := f.srv.Count("DELETE", "")
 	out, err = run(t, env, "sendgrid.revoke_key", map[string]any{"key_id": k.ID})
 	if err == nil || len(out["failed"].([]string)) != 1 || f.srv.Count("DELETE", "")-before != 1 {
@@ -387,12 +387,12 @@ func TestRevokeDryRun(t *testing.T) {
 }
 
 func TestRevokeManyConcurrent(t *testing.T) {
-	f := newFixture(t, func(c *sgsim.Config) {
-		c.Limits["DELETE /v3/api_keys/{api_key_id}"] = sgsim.Limit{Requests: 10, Window: 200 * time.Millisecond}
+	f := newFixture(t, func(c *sendgridsim.Config) {
+		c.Limits["DELETE /v3/api_keys/{api_key_id}"] = sendgridsim.Limit{Requests: 10, Window: 200 * time.Millisecond}
 	})
 	var ids []string
 	for i := range 40 {
-		k := sgsim.NewKey(f.rng, fmt.Sprint("k", i), nil)
+		k := sendgridsim.NewKey(f.rng, fmt.Sprint("k", i), nil)
 		f.st.AddKey(k)
 		ids = append(ids, k.ID)
 	}
@@ -407,7 +407,7 @@ func TestRevokeManyConcurrent(t *testing.T) {
 }
 
 func TestConfirmPropagation(t *testing.T) {
-	f := newFixture(t, func(c *sgsim.Config) { c.PropagationDelay = 300 * time.Millisecond })
+	f := newFixture(t, func(c *sendgridsim.Config) { c.PropagationDelay = 300 * time.Millisecond })
 	env, rec := f.env(report.ModeLive)
 	if _, err := run(t, env, "sendgrid.revoke_key", map[string]any{"key_id": f.leaked.ID}); err != nil {
 		t.Fatal(err)
@@ -423,7 +423,7 @@ func TestConfirmPropagation(t *testing.T) {
 	assertNoSecret(t, rec, out, f.leaked.Token(), f.responder.Token())
 
 	// Timeout: a live key is not confirmed.
-	k := sgsim.NewKey(f.rng, "live", nil)
+	k := sendgridsim.NewKey(f.rng, "live", nil)
 	f.st.AddKey(k)
 	env, rec = f.env(report.ModeLive)
 	out, err = run(t, env, "sendgrid.confirm_revoked", map[string]any{"key": k.Token(), "interval": "20ms", "timeout": "150ms"})
@@ -442,9 +442,9 @@ func TestConfirmPropagation(t *testing.T) {
 }
 
 func addMessages(f *fixture, keyID string, n int, end time.Time, span time.Duration) {
-	ms := make([]sgsim.Message, n)
+	ms := make([]sendgridsim.Message, n)
 	for i := range ms {
-		ms[i] = sgsim.Message{
+		ms[i] = sendgridsim.Message{
 			ID: fmt.Sprintf("msg-%s-%06d", keyID[:4], i), APIKeyID: keyID,
 			From: "billing@victim.example", To: fmt.Sprintf("user%d@dom%d.example", i%2000, i%2000%7),
 			Subject: fmt.Sprintf("Invoice %d", i%3), Status: "delivered",
@@ -491,7 +491,7 @@ func TestActivityDenseInstant(t *testing.T) {
 }
 
 func TestActivityNotAssessable(t *testing.T) {
-	f := newFixture(t, func(c *sgsim.Config) { c.EmailActivityAddon = false })
+	f := newFixture(t, func(c *sendgridsim.Config) { c.EmailActivityAddon = false })
 	env, rec := f.env(report.ModeLive)
 	out, err := run(t, env, "sendgrid.activity", map[string]any{"key_id": f.leaked.ID})
 	if err != nil || out["assessable"] != false || len(rec.kinds()["activity.not_assessable"]) != 1 {
@@ -499,7 +499,7 @@ func TestActivityNotAssessable(t *testing.T) {
 	}
 	f2 := newFixture(t, nil)
 	env, rec = f2.env(report.ModeLive)
-	f2.srv.InjectFault(sgsim.Fault{Route: "GET /v3/messages", Kind: sgsim.FaultStatus, Status: 403})
+	f2.srv.InjectFault(sendgridsim.Fault{Route: "GET /v3/messages", Kind: sendgridsim.FaultStatus, Status: 403})
 	if _, err := run(t, env, "sendgrid.activity", map[string]any{"key_id": f2.leaked.ID}); err != nil || len(rec.kinds()["activity.not_assessable"]) != 1 {
 		t.Fatalf("403: %v", err)
 	}
@@ -516,13 +516,13 @@ func TestActivityFaults(t *testing.T) {
 	// and the three or four queries are ~100 ms apart, so two of them share a
 	// second and draw a 429. With two per second a slow, loaded machine could
 	// spread them out so that none did, and the wait went untested.
-	f := newFixture(t, func(c *sgsim.Config) {
-		c.Limits["GET /v3/messages"] = sgsim.Limit{Requests: 1, Window: time.Second}
+	f := newFixture(t, func(c *sendgridsim.Config) {
+		c.Limits["GET /v3/messages"] = sendgridsim.Limit{Requests: 1, Window: time.Second}
 	})
 	end := time.Now().UTC().Truncate(time.Second)
 	addMessages(f, f.leaked.ID, 2500, end, 24*time.Hour)
-	f.srv.InjectFault(sgsim.Fault{Route: "GET /v3/messages", Kind: sgsim.FaultTruncate, Times: 1})
-	f.srv.InjectFault(sgsim.Fault{Route: "GET /v3/messages", Kind: sgsim.FaultStatus, Status: 500, After: 1, Times: 1})
+	f.srv.InjectFault(sendgridsim.Fault{Route: "GET /v3/messages", Kind: sendgridsim.FaultTruncate, Times: 1})
+	f.srv.InjectFault(sendgridsim.Fault{Route: "GET /v3/messages", Kind: sendgridsim.FaultStatus, Status: 500, After: 1, Times: 1})
 	env, rec := f.env(report.ModeLive)
 	out, err := run(t, env, "sendgrid.activity", map[string]any{"key_id": f.leaked.ID, "window_end": end.Format(time.RFC3339)})
 	if err != nil || out["messages"] != 2500 {
@@ -540,10 +540,10 @@ func TestActivityFaults(t *testing.T) {
 func TestStats(t *testing.T) {
 	f := newFixture(t, nil)
 	end := time.Now().UTC().Truncate(24 * time.Hour)
-	var days []sgsim.DayStats
+	var days []sendgridsim.DayStats
 	for i := range 21 {
 		d := end.AddDate(0, 0, -i)
-		s := sgsim.DayStats{Date: d.Format(time.DateOnly), Requests: 100, Delivered: 98, Bounces: 2}
+		s := sendgridsim.DayStats{Date: d.Format(time.DateOnly), Requests: 100, Delivered: 98, Bounces: 2}
 		if i < 7 {
 			s.Requests, s.SpamReports = 5000, 40
 			if i == 2 {
@@ -553,7 +553,7 @@ func TestStats(t *testing.T) {
 		days = append(days, s)
 	}
 	f.st.SetStats("", days...)
-	f.st.AddBounce(sgsim.Bounce{Email: "a@b.example", Reason: "x", Status: "5.0.0", Created: time.Now().Add(-time.Hour)})
+	f.st.AddBounce(sendgridsim.Bounce{Email: "a@b.example", Reason: "x", Status: "5.0.0", Created: time.Now().Add(-time.Hour)})
 	env, rec := f.env(report.ModeLive)
 	out, err := run(t, env, "sendgrid.stats", map[string]any{"window_start": end.AddDate(0, 0, -6).Format(time.RFC3339), "window_end": time.Now().UTC().Format(time.RFC3339)})
 	if err != nil {
@@ -569,7 +569,7 @@ func TestStats(t *testing.T) {
 	if out["bounces_suppressed"] != 1 {
 		t.Fatalf("%v", out)
 	}
-	f.srv.InjectFault(sgsim.Fault{Route: "GET /v3/stats", Kind: sgsim.FaultStatus, Status: 403})
+	f.srv.InjectFault(sendgridsim.Fault{Route: "GET /v3/stats", Kind: sendgridsim.FaultStatus, Status: 403})
 	env, rec = f.env(report.ModeLive)
 	if _, err := run(t, env, "sendgrid.stats", nil); err != nil || rec.kinds()["assessment.not_assessable"][0].Subject != "stats" {
 		t.Fatalf("403: %v %v", err, rec.findings)
@@ -577,19 +577,19 @@ func TestStats(t *testing.T) {
 }
 
 func seedPersistence(f *fixture, now time.Time) {
-	f.st.AddTeammate(sgsim.Teammate{Username: "alice", Email: "alice@victim.example", UserType: "owner"})
-	f.st.AddInvite(sgsim.Invite{Email: "evil@attacker.example", IsAdmin: true, Token: "tok", Expiration: now.Add(72 * time.Hour)})
-	f.st.AddAllowListIP(sgsim.AllowListIP{IP: "203.0.113.9", CreatedAt: now.Add(-time.Hour), UpdatedAt: now.Add(-time.Hour)})
-	f.st.AddAllowListIP(sgsim.AllowListIP{IP: "198.51.100.1", CreatedAt: now.AddDate(0, -3, 0), UpdatedAt: now.AddDate(0, -3, 0)})
-	f.st.AddAccessAttempt(sgsim.AccessAttempt{IP: "203.0.113.9", Allowed: true, AuthMethod: "basic", FirstAt: now.Add(-2 * time.Hour), LastAt: now.Add(-time.Hour), Location: "Nowhere"})
-	f.st.AddAccessAttempt(sgsim.AccessAttempt{IP: "198.51.100.1", Allowed: true, AuthMethod: "basic", FirstAt: now.AddDate(0, -2, 0), LastAt: now.Add(-time.Hour), Location: "Office"})
-	f.st.AddAccessAttempt(sgsim.AccessAttempt{IP: "192.0.2.7", Allowed: false, AuthMethod: "basic", FirstAt: now.Add(-3 * time.Hour), LastAt: now.Add(-3 * time.Hour), Location: "X"})
-	f.st.AddEventWebhook(sgsim.EventWebhook{URL: "https://collector.attacker.example/hook?token=abc", Enabled: true, Created: now.Add(-time.Hour), Updated: now.Add(-time.Hour), Events: []string{"delivered"}})
-	f.st.AddEventWebhook(sgsim.EventWebhook{URL: "https://hooks.victim.example/sg", Enabled: true, Created: now.Add(-time.Hour), Updated: now.Add(-time.Hour)})
-	f.st.AddParseSetting(sgsim.ParseSetting{Hostname: "parse.victim.example", URL: "https://in.victim.example/parse"})
-	f.st.SetForwardBounce("", sgsim.Forward{Email: "bounces@attacker.example", Enabled: true})
-	f.st.AddAlert(sgsim.Alert{Type: "usage_limit", EmailTo: "ops@victim.example", Percentage: 90, CreatedAt: now.AddDate(0, -1, 0), UpdatedAt: now.AddDate(0, -1, 0)})
-	f.st.AddVerifiedSender(sgsim.VerifiedSender{Nickname: "n", FromEmail: "ceo@victim.example", FromName: "CEO", Verified: true})
+	f.st.AddTeammate(sendgridsim.Teammate{Username: "alice", Email: "alice@victim.example", UserType: "owner"})
+	f.st.AddInvite(sendgridsim.Invite{Email: "evil@attacker.example", IsAdmin: true, Token: "tok", Expiration: now.Add(72 * time.Hour)})
+	f.st.AddAllowListIP(sendgridsim.AllowListIP{IP: "203.0.113.9", CreatedAt: now.Add(-time.Hour), UpdatedAt: now.Add(-time.Hour)})
+	f.st.AddAllowListIP(sendgridsim.AllowListIP{IP: "198.51.100.1", CreatedAt: now.AddDate(0, -3, 0), UpdatedAt: now.AddDate(0, -3, 0)})
+	f.st.AddAccessAttempt(sendgridsim.AccessAttempt{IP: "203.0.113.9", Allowed: true, AuthMethod: "basic", FirstAt: now.Add(-2 * time.Hour), LastAt: now.Add(-time.Hour), Location: "Nowhere"})
+	f.st.AddAccessAttempt(sendgridsim.AccessAttempt{IP: "198.51.100.1", Allowed: true, AuthMethod: "basic", FirstAt: now.AddDate(0, -2, 0), LastAt: now.Add(-time.Hour), Location: "Office"})
+	f.st.AddAccessAttempt(sendgridsim.AccessAttempt{IP: "192.0.2.7", Allowed: false, AuthMethod: "basic", FirstAt: now.Add(-3 * time.Hour), LastAt: now.Add(-3 * time.Hour), Location: "X"})
+	f.st.AddEventWebhook(sendgridsim.EventWebhook{URL: "https://collector.attacker.example/hook?token=abc", Enabled: true, Created: now.Add(-time.Hour), Updated: now.Add(-time.Hour), Events: []string{"delivered"}})
+	f.st.AddEventWebhook(sendgridsim.EventWebhook{URL: "https://hooks.victim.example/sg", Enabled: true, Created: now.Add(-time.Hour), Updated: now.Add(-time.Hour)})
+	f.st.AddParseSetting(sendgridsim.ParseSetting{Hostname: "parse.victim.example", URL: "https://in.victim.example/parse"})
+	f.st.SetForwardBounce("", sendgridsim.Forward{Email: "bounces@attacker.example", Enabled: true})
+	f.st.AddAlert(sendgridsim.Alert{Type: "usage_limit", EmailTo: "ops@victim.example", Percentage: 90, CreatedAt: now.AddDate(0, -1, 0), UpdatedAt: now.AddDate(0, -1, 0)})
+	f.st.AddVerifiedSender(sendgridsim.VerifiedSender{Nickname: "n", FromEmail: "ceo@victim.example", FromName: "CEO", Verified: true})
 }
 
 func TestPersistenceNoBaseline(t *testing.T) {
@@ -627,7 +627,7 @@ func TestPersistenceNoBaseline(t *testing.T) {
 		t.Errorf("review/failed: %v %v", k["persistence.review"], out)
 	}
 	// One surface forbidden: a finding, the rest still checked.
-	f.srv.InjectFault(sgsim.Fault{Route: "GET /v3/teammates", Kind: sgsim.FaultStatus, Status: 403})
+	f.srv.InjectFault(sendgridsim.Fault{Route: "GET /v3/teammates", Kind: sendgridsim.FaultStatus, Status: 403})
 	env, rec = f.env(report.ModeLive)
 	if _, err := run(t, env, "sendgrid.persistence", nil); err != nil {
 		t.Fatal(err)
@@ -642,8 +642,8 @@ func TestInventoryBaseline(t *testing.T) {
 	f := newFixture(t, nil)
 	now := time.Now().UTC()
 	seedPersistence(f, now)
-	f.st.AddSubuser(sgsim.Subuser{Username: "marketing", Email: "m@victim.example"})
-	subKey := sgsim.NewKey(f.rng, "sub-key", []string{"mail.send"})
+	f.st.AddSubuser(sendgridsim.Subuser{Username: "marketing", Email: "m@victim.example"})
+	subKey := sendgridsim.NewKey(f.rng, "sub-key", []string{"mail.send"})
 	subKey.Subuser = "marketing"
 	f.st.AddKey(subKey)
 	env, _ := f.env(report.ModeLive)
@@ -659,10 +659,10 @@ func TestInventoryBaseline(t *testing.T) {
 		t.Fatal("baseline content")
 	}
 	// Attacker adds a key in a subuser, a teammate and a webhook.
-	evil := sgsim.NewKey(f.rng, "backup-2", sgsim.FullAccessScopes())
+	evil := sendgridsim.NewKey(f.rng, "backup-2", sendgridsim.FullAccessScopes())
 	evil.Subuser = "marketing"
 	f.st.AddKey(evil)
-	f.st.AddTeammate(sgsim.Teammate{Username: "mallory", Email: "m@attacker.example"})
+	f.st.AddTeammate(sendgridsim.Teammate{Username: "mallory", Email: "m@attacker.example"})
 	f.st.RevokeKey(f.leaked.ID, now)
 	env, rec := f.env(report.ModeLive)
 	out, err := run(t, env, "sendgrid.inventory", map[string]any{"baseline": path})

@@ -11,7 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/keyir/keyir/actions"
-	sgactions "github.com/keyir/keyir/actions/sendgrid"
+	"github.com/keyir/keyir/actions/sendgrid"
 	"github.com/keyir/keyir/audit"
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/report"
@@ -112,12 +112,12 @@ func (a *app) auditOptions(c *cli.Context) (auditOpts, error) {
 }
 
 // loadBaseline reads an inventory file without following links, bounded.
-func loadBaseline(path string) (*sgactions.Baseline, error) {
+func loadBaseline(path string) (*sendgrid.Baseline, error) {
 	raw, err := safefile.ReadFile(path, maxBaseline)
 	if err != nil {
 		return nil, fmt.Errorf("--baseline: %w", err)
 	}
-	var b sgactions.Baseline
+	var b sendgrid.Baseline
 	if err := json.Unmarshal(raw, &b); err != nil {
 		return nil, fmt.Errorf("--baseline %s: not an inventory file: %v", path, err)
 	}

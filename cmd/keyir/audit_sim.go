@@ -8,15 +8,15 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	sgsim "github.com/keyir/keyir/sim/sendgrid"
+	"github.com/keyir/keyir/sim/sendgridsim"
 )
 
 // serveAuditScenario serves an audit scenario (keyir sim sendgrid --scenario
 // poor-hygiene) so `keyir audit` can be tried, and says which checks it must
 // fail.
-func (a *app) serveAuditScenario(c *cli.Context, sc sgsim.AuditScenario) error {
+func (a *app) serveAuditScenario(c *cli.Context, sc sendgridsim.AuditScenario) error {
 	fx := sc.Build(time.Now())
-	srv := sgsim.New(fx.State, fx.Config)
+	srv := sendgridsim.New(fx.State, fx.Config)
 	hosts, err := a.listenSim(c, srv, "audit scenario "+sc.Name, fx.ResponderKey)
 	if err != nil {
 		return err

@@ -13,13 +13,13 @@ import (
 	"time"
 
 	"github.com/keyir/keyir/report"
-	sgsim "github.com/keyir/keyir/sim/sendgrid"
+	"github.com/keyir/keyir/sim/sendgridsim"
 )
 
 // auditSim serves an audit scenario and returns the environment of a keyir pointed at it.
-func auditSim(t *testing.T, scenario string, edit ...func(*sgsim.AuditFixture)) (*sgsim.AuditFixture, map[string]string) {
+func auditSim(t *testing.T, scenario string, edit ...func(*sendgridsim.AuditFixture)) (*sendgridsim.AuditFixture, map[string]string) {
 	t.Helper()
-	sc, ok := sgsim.LookupAuditScenario(scenario)
+	sc, ok := sendgridsim.LookupAuditScenario(scenario)
 	if !ok {
 		t.Fatalf("no audit scenario %s", scenario)
 	}
@@ -27,7 +27,7 @@ func auditSim(t *testing.T, scenario string, edit ...func(*sgsim.AuditFixture)) 
 	for _, f := range edit {
 		f(fx)
 	}
-	base, shutdown, err := sgsim.Listen("127.0.0.1:0", sgsim.New(fx.State, fx.Config))
+	base, shutdown, err := sendgridsim.Listen("127.0.0.1:0", sendgridsim.New(fx.State, fx.Config))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,12 +156,12 @@ func TestAuditUsageAndCouldNotRun(t *testing.T) {
 // TestAuditCanaries: with a canary responder key, a canary-shaped key name in the account and
 // a webhook URL carrying a credential, nothing keyir writes or prints holds any of them.
 func TestAuditCanaries(t *testing.T) {
-	_, env := auditSim(t, "poor-hygiene", func(fx *sgsim.AuditFixture) {
-		fx.State.AddKey(sgsim.Key{ID: canaryResponderID, Secret: canaryResponder[len("SG.")+23:], Name: "auditor", Scopes: sgsim.ResponderScopes()})
+	_, env := auditSim(t, "poor-hygiene", func(fx *sendgridsim.AuditFixture) {
+		fx.State.AddKey(sendgridsim.Key{ID: canaryResponderID, Secret: canaryResponder[len("SG.")+23:], Name: "auditor", Scopes: sendgridsim.ResponderScopes()})
 		fx.ResponderKey = canaryResponder
-		fx.State.AddKey(sgsim.Key{ID: "NamedLikeAKeyNamedLike", Secret: strings.Repeat("s", 43), Name: canaryLeaked, Scopes: []string{"mail.send"}})
-		fx.State.AddEventWebhook(sgsim.EventWebhook{URL: "https://hooks.example.com/e?token=" + canaryNotify, Enabled: true})
-		fx.Config.Limits["GET /v3/messages"] = sgsim.Limit{Requests: 100, Window: time.Minute} // three audits, one sim
+		fx.State.AddKey(sendgridsim.Key{ID: "NamedLikeAKeyNamedLike", Secret: strings.Repeat("s", 43), Name: canaryLeaked, Scopes: []string{"mail.send"}})
+		fx.State.AddEventWebhook(sendgridsim.EventWebhook{URL: "https://hooks.example.com/e?token=" + canaryNotify, Enabled: true})
+		fx.Config.Limits["GET /v3/messages"] = sendgridsim.Limit{Requests: 100, Window: time.Minute} // three audits, one sim
 	})
 	reports := t.TempDir()
 	var outputs [][]byte

@@ -24,8 +24,8 @@ import (
 
 	"github.com/keyir/keyir/chatops"
 	"github.com/keyir/keyir/notify/notifytest"
-	sgsim "github.com/keyir/keyir/sim/sendgrid"
-	slacksim "github.com/keyir/keyir/sim/slack"
+	"github.com/keyir/keyir/sim/sendgridsim"
+	"github.com/keyir/keyir/sim/slacksim"
 )
 
 // Canary credentials, SendGrid-shaped (SG. + 22 + . + 43) so that shape-based
@@ -95,27 +95,27 @@ func TestNoCanaryLeaksAnywhere(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs every command")
 	}
-	st := sgsim.NewState()
-	st.AddKey(sgsim.Key{ID: canaryResponderID, Secret: canaryResponder[26:], Name: "keyir-responder", Scopes: sgsim.ResponderScopes()})
-	st.AddKey(sgsim.Key{ID: canaryNotifyID, Secret: canaryNotify[26:], Name: "keyir-notify", Scopes: []string{"mail.send"}})
-	st.AddKey(sgsim.Key{ID: canaryLeakedID, Secret: canaryLeakedSecret, Name: "leaky <!channel>", Scopes: sgsim.FullAccessScopes()})
-	st.AddKey(sgsim.Key{ID: "InnocentKeyIdInnocen01", Secret: strings.Repeat("i", 43), Name: "innocent", Scopes: []string{"mail.send"}})
+	st := sendgridsim.NewState()
+	st.AddKey(sendgridsim.Key{ID: canaryResponderID, Secret: canaryResponder[26:], Name: "keyir-responder", Scopes: sendgridsim.ResponderScopes()})
+	st.AddKey(sendgridsim.Key{ID: canaryNotifyID, Secret: canaryNotify[26:], Name: "keyir-notify", Scopes: []string{"mail.send"}})
+	st.AddKey(sendgridsim.Key{ID: canaryLeakedID, Secret: canaryLeakedSecret, Name: "leaky <!channel>", Scopes: sendgridsim.FullAccessScopes()})
+	st.AddKey(sendgridsim.Key{ID: "InnocentKeyIdInnocen01", Secret: strings.Repeat("i", 43), Name: "innocent", Scopes: []string{"mail.send"}})
 	now := time.Now().UTC()
 	for i := range 5 {
-		st.AddMessages(sgsim.Message{ID: "msg" + string(rune('a'+i)), APIKeyID: canaryLeakedID, From: "x@example.com", To: "victim@example.net",
+		st.AddMessages(sendgridsim.Message{ID: "msg" + string(rune('a'+i)), APIKeyID: canaryLeakedID, From: "x@example.com", To: "victim@example.net",
 			Subject: "reset " + canaryLeaked, Status: "delivered", LastEventTime: now.Add(-time.Duration(i+1) * time.Hour)})
 	}
 	// The key's holder (or a careless upstream) echoes it back in every
 	// encoding the redactor must see through: subjects end up in evidence,
 	// findings, every report and the notifications.
 	for i, enc := range echoedForms(canaryLeaked) {
-		st.AddMessages(sgsim.Message{ID: fmt.Sprintf("enc%02d", i), APIKeyID: canaryLeakedID, From: "x@example.com", To: "victim@example.net",
+		st.AddMessages(sendgridsim.Message{ID: fmt.Sprintf("enc%02d", i), APIKeyID: canaryLeakedID, From: "x@example.com", To: "victim@example.net",
 			Subject: enc, Status: "delivered", LastEventTime: now.Add(-time.Duration(i+1) * time.Minute)})
 	}
-	cfg := sgsim.DefaultConfig()
+	cfg := sendgridsim.DefaultConfig()
 	cfg.Limits = nil
-	sg := sgsim.New(st, cfg)
-	sgHosts, err := sgsim.ListenHosts("127.0.0.1:0", "127.0.0.1:0", sg)
+	sg := sendgridsim.New(st, cfg)
+	sgHosts, err := sendgridsim.ListenHosts("127.0.0.1:0", "127.0.0.1:0", sg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func TestNoCanaryLeaksAnywhere(t *testing.T) {
 	{
 		var mu sync.Mutex
 		n, held := 0, make(chan struct{})
-		gated, shutGated, err := sgsim.Listen("127.0.0.1:0", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gated, shutGated, err := sendgridsim.Listen("127.0.0.1:0", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			mu.Lock()
 			n++
 			hold := n == 3
@@ -266,7 +266,7 @@ func TestNoCanaryLeaksAnywhere(t *testing.T) {
 		}
 		shutGated(context.Background())
 	}
-	for _, sc := range sgsim.Scenarios() {
+	for _, sc := range sendgridsim.Scenarios() {
 		runCmd([]int{0}, "", "drill", "--scenario", sc.Name, "--reports", reports, "--webhook-url", hs.URL+"/drill", "--output", "json")
 	}
 	runCmd([]int{0}, "", "drill", "--list")
@@ -341,11 +341,11 @@ func TestNoCanaryLeaksAnywhere(t *testing.T) {
 		len(outputs), nfiles, len(sg.Requests()), len(slack.Calls()), nhook, len(st.Outbox()), len(canaries()))
 }
 
-func serveCanary(t *testing.T, envv map[string]string, sg *sgsim.Server, slack *slacksim.Server, reports, data string, outputs *[][]byte) {
+func serveCanary(t *testing.T, envv map[string]string, sg *sendgridsim.Server, slack *slacksim.Server, reports, data string, outputs *[][]byte) {
 	t.Helper()
 	// A second leaked key for serve: the first one is revoked by now.
 	st := sg.State()
-	k := sgsim.Key{ID: canaryServedID, Secret: canaryServed[26:], Name: "served", Scopes: []string{"mail.send"}}
+	k := sendgridsim.Key{ID: canaryServedID, Secret: canaryServed[26:], Name: "served", Scopes: []string{"mail.send"}}
 	st.AddKey(k)
 	cfg := writeFile(t, t.TempDir(), "serve.yaml", "team_id: "+slacksim.DefaultTeamID+"\napi_app_id: "+slacksim.DefaultAppID+
 		"\nallowed_users: [U0ALICE, U0BOB]\nallowed_channels: [C0INCIDENT]\nreports_dir: "+reports+"\ndata_dir: "+filepath.Join(data, "serve")+"\n")

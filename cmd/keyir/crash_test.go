@@ -19,8 +19,8 @@ import (
 	"time"
 
 	"github.com/keyir/keyir/report"
-	sgsim "github.com/keyir/keyir/sim/sendgrid"
-	slacksim "github.com/keyir/keyir/sim/slack"
+	"github.com/keyir/keyir/sim/sendgridsim"
+	"github.com/keyir/keyir/sim/slacksim"
 )
 
 // crashSeed makes the kill points reproducible; KEYIR_CRASH_SEED overrides it
@@ -76,7 +76,7 @@ func (g *holdGate) let() { g.once.Do(func() { close(g.release) }) }
 func (g *holdGate) count() int { g.mu.Lock(); defer g.mu.Unlock(); return g.n }
 
 type crashWorld struct {
-	sg       *sgsim.Server
+	sg       *sendgridsim.Server
 	slack    *slacksim.Server
 	env      map[string]string
 	leaked   string
@@ -88,11 +88,11 @@ type crashWorld struct {
 
 func newCrashWorld(t *testing.T, g *holdGate) *crashWorld {
 	t.Helper()
-	sc, _ := sgsim.LookupScenario("persistence")
+	sc, _ := sendgridsim.LookupScenario("persistence")
 	fx := sc.Build(time.Now())
 	fx.Attack(fx.State)
 	fx.Config.Limits = nil
-	cw := &crashWorld{sg: sgsim.New(fx.State, fx.Config), leaked: fx.LeakedKey, reports: filepath.Join(t.TempDir(), "reports")}
+	cw := &crashWorld{sg: sendgridsim.New(fx.State, fx.Config), leaked: fx.LeakedKey, reports: filepath.Join(t.TempDir(), "reports")}
 	cw.leakedID = strings.Split(fx.LeakedKey, ".")[1]
 	for _, sub := range []string{"", "marketing"} {
 		for _, k := range fx.State.Keys(sub) {
@@ -102,7 +102,7 @@ func newCrashWorld(t *testing.T, g *holdGate) *crashWorld {
 		}
 	}
 	// The simulators live in this process, outside the one that is killed.
-	base, shutdown, err := sgsim.Listen("127.0.0.1:0", g.wrap(cw.sg))
+	base, shutdown, err := sendgridsim.Listen("127.0.0.1:0", g.wrap(cw.sg))
 	if err != nil {
 		t.Fatal(err)
 	}

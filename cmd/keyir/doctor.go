@@ -10,7 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/keyir/keyir/actions"
-	sgactions "github.com/keyir/keyir/actions/sendgrid"
+	"github.com/keyir/keyir/actions/sendgrid"
 	"github.com/keyir/keyir/playbook"
 )
 
@@ -40,9 +40,9 @@ func (a *app) doctorCommand() *cli.Command {
 			for _, s := range pb.Steps {
 				names = append(names, s.Action)
 			}
-			needed := sgactions.RequiredScopes(names)
+			needed := sendgrid.RequiredScopes(names)
 			env := actions.StandaloneEnv("doctor", a.getenv, a.readFile, a.red, http.DefaultTransport)
-			missing, excess, err := sgactions.Doctor(c.Context, env, needed)
+			missing, excess, err := sendgrid.Doctor(c.Context, env, needed)
 			if err != nil {
 				return err
 			}

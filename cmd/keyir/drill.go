@@ -16,8 +16,8 @@ import (
 	"github.com/keyir/keyir/notify"
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/report"
-	sgsim "github.com/keyir/keyir/sim/sendgrid"
-	slacksim "github.com/keyir/keyir/sim/slack"
+	"github.com/keyir/keyir/sim/sendgridsim"
+	"github.com/keyir/keyir/sim/slacksim"
 )
 
 func (a *app) drillCommand() *cli.Command {
@@ -129,7 +129,7 @@ func sealedFlags(fs []cli.Flag) []cli.Flag {
 func (a *app) listScenarios() error {
 	t := newTable(a.out)
 	t.Header("Scenario", "What happens")
-	for _, s := range sgsim.Scenarios() {
+	for _, s := range sendgridsim.Scenarios() {
 		t.Append(s.Name, s.Description)
 	}
 	return t.Render()
@@ -248,7 +248,7 @@ func errorLines(err error) []string {
 	return strings.Split(err.Error(), "\n")
 }
 
-func expectedString(e sgsim.Expected) string {
+func expectedString(e sendgridsim.Expected) string {
 	if e.Subject == "" {
 		return e.Kind
 	}
@@ -265,9 +265,9 @@ func orNone(s string) string {
 // testStall holds a drill's GET /v3/stats for a minute when the test binary
 // runs as keyir with KEYIR_TEST_DRILL_STALL set, so a subprocess test can
 // signal the drill mid-run. A keyir binary ignores it (testing.Testing).
-func testStall() []sgsim.Fault {
+func testStall() []sendgridsim.Fault {
 	if !testing.Testing() || os.Getenv("KEYIR_TEST_DRILL_STALL") == "" {
 		return nil
 	}
-	return []sgsim.Fault{{Method: "GET", Route: "GET /v3/stats", Kind: sgsim.FaultLatency, Latency: time.Minute}}
+	return []sendgridsim.Fault{{Method: "GET", Route: "GET /v3/stats", Kind: sendgridsim.FaultLatency, Latency: time.Minute}}
 }

@@ -11,8 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/keyir/keyir/playbook"
-	sgsim "github.com/keyir/keyir/sim/sendgrid"
-	slacksim "github.com/keyir/keyir/sim/slack"
+	"github.com/keyir/keyir/sim/sendgridsim"
+	"github.com/keyir/keyir/sim/slacksim"
 )
 
 // hostileDir is the corpus of malicious files (testdata/hostile at the
@@ -63,7 +63,7 @@ func changedOutside(before, after map[string]fileState, allowed string) []string
 // is refused (or handled) with a clear message, and nothing is written
 // anywhere but the reports directory.
 func TestHostileInputs(t *testing.T) {
-	envv, _, leaked := simAccount(t, sgsim.ResponderScopes())
+	envv, _, leaked := simAccount(t, sendgridsim.ResponderScopes())
 	root := t.TempDir()
 	reports := filepath.Join(root, "reports")
 	outside := filepath.Join(root, "outside")
@@ -152,13 +152,13 @@ func TestHostileInputs(t *testing.T) {
 // are valid UTF-8 JSON, and the evidence stays bounded.
 func TestHostileAPIContentIsEscapedEverywhere(t *testing.T) {
 	const evil = "<!channel> <!here> <@U0ADMIN> <#C0SECRET> *bold* _it_ ~s~ `code` <https://evil.example|click me> [x](https://evil.example) <script>alert(1)</script> \xff\xfe"
-	envv, srv, leaked := simAccount(t, sgsim.ResponderScopes())
+	envv, srv, leaked := simAccount(t, sendgridsim.ResponderScopes())
 	st := srv.State()
-	st.AddKey(sgsim.Key{ID: "EvilKeyIdEvilKeyIdEv01", Secret: strings.Repeat("e", 43), Name: evil + strings.Repeat("N", 1<<20), Scopes: []string{"mail.send"}})
+	st.AddKey(sendgridsim.Key{ID: "EvilKeyIdEvilKeyIdEv01", Secret: strings.Repeat("e", 43), Name: evil + strings.Repeat("N", 1<<20), Scopes: []string{"mail.send"}})
 	at := time.Now().Add(-2 * time.Hour)
-	st.AddMessages(sgsim.Message{ID: "m1", APIKeyID: leaked.ID, From: "a@example.com", To: evil + "@example.net", Subject: evil, Status: "delivered", LastEventTime: at})
-	st.AddEventWebhook(sgsim.EventWebhook{URL: "https://evil.example/<!channel>/" + evil, FriendlyName: evil, Enabled: true, Created: at, Updated: at, Events: []string{"open"}})
-	st.AddInvite(sgsim.Invite{Email: "<!here>@evil.example", IsAdmin: true, Token: "t", Expiration: at.Add(96 * time.Hour)})
+	st.AddMessages(sendgridsim.Message{ID: "m1", APIKeyID: leaked.ID, From: "a@example.com", To: evil + "@example.net", Subject: evil, Status: "delivered", LastEventTime: at})
+	st.AddEventWebhook(sendgridsim.EventWebhook{URL: "https://evil.example/<!channel>/" + evil, FriendlyName: evil, Enabled: true, Created: at, Updated: at, Events: []string{"open"}})
+	st.AddInvite(sendgridsim.Invite{Email: "<!here>@evil.example", IsAdmin: true, Token: "t", Expiration: at.Add(96 * time.Hour)})
 	slack := slacksim.New(slacksim.Options{RateLimit: slacksim.RateLimit{Off: true}})
 	api, err := slack.Listen("127.0.0.1:0")
 	if err != nil {
@@ -229,7 +229,7 @@ func echoes(out, secret string) bool {
 // a note, --output or an unknown flag is refused with exit 2 before anything
 // is written, and no message echoes 8 of its characters.
 func TestSecretsOnlyThroughTheirDoors(t *testing.T) {
-	envv, _, leaked := simAccount(t, sgsim.ResponderScopes())
+	envv, _, leaked := simAccount(t, sendgridsim.ResponderScopes())
 	key := leaked.Token()
 	root := t.TempDir()
 	reports := filepath.Join(root, "reports")

@@ -7,7 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/keyir/keyir/actions"
-	sgactions "github.com/keyir/keyir/actions/sendgrid"
+	"github.com/keyir/keyir/actions/sendgrid"
 )
 
 func (a *app) inventoryCommand() *cli.Command {
@@ -23,7 +23,7 @@ func (a *app) inventoryCommand() *cli.Command {
 					return usageErr(fmt.Errorf("inventory save takes one FILE"))
 				}
 				env := actions.StandaloneEnv("inventory", a.getenv, a.readFile, a.red, http.DefaultTransport)
-				if err := sgactions.SaveInventory(c.Context, env, c.Args().First()); err != nil {
+				if err := sendgrid.SaveInventory(c.Context, env, c.Args().First()); err != nil {
 					return err
 				}
 				fmt.Fprintf(a.out, "baseline saved to %s (mode 0600); pass it to runs with --baseline %s\n", c.Args().First(), c.Args().First())

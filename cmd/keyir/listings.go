@@ -3,7 +3,7 @@ package main
 import (
 	"encoding/json"
 
-	sgsim "github.com/keyir/keyir/sim/sendgrid"
+	"github.com/keyir/keyir/sim/sendgridsim"
 )
 
 // listScenariosAs is `keyir drill --list`, as a table or, with --output
@@ -22,7 +22,7 @@ func (a *app) listScenariosAs(output string) error {
 	doc := struct {
 		Scenarios []scenario `json:"scenarios"`
 	}{Scenarios: []scenario{}}
-	for _, s := range sgsim.Scenarios() {
+	for _, s := range sendgridsim.Scenarios() {
 		doc.Scenarios = append(doc.Scenarios, scenario{s.Name, s.Description})
 	}
 	enc := json.NewEncoder(a.out)

@@ -17,7 +17,7 @@ import (
 
 	"github.com/keyir/keyir/notify/notifytest"
 	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/sendgrid/contract"
+	"github.com/keyir/keyir/sim/sendgridsim/contract"
 )
 
 // TestMain lets the test binary act as the keyir command, so subprocess

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/keyir/keyir/notify/notifytest"
-	sgsim "github.com/keyir/keyir/sim/sendgrid"
-	slacksim "github.com/keyir/keyir/sim/slack"
+	"github.com/keyir/keyir/sim/sendgridsim"
+	"github.com/keyir/keyir/sim/slacksim"
 )
 
 // keyir drill always posts to its built-in Slack simulator and shows the
@@ -39,7 +39,7 @@ func TestDrillShowsWhatSlackWouldShow(t *testing.T) {
 // the revoke and closes it after the assessment; SLACK_API_URL points it at
 // the simulator. A missing token is a usage error before anything runs.
 func TestRunNotifiesSlack(t *testing.T) {
-	envv, _, leaked := simAccount(t, sgsim.ResponderScopes())
+	envv, _, leaked := simAccount(t, sendgridsim.ResponderScopes())
 	sim := slacksim.New(slacksim.Options{BotToken: notifytest.BotToken})
 	api, err := sim.Listen("127.0.0.1:0")
 	if err != nil {

@@ -11,24 +11,24 @@ import (
 	"time"
 
 	"github.com/keyir/keyir/report"
-	sgsim "github.com/keyir/keyir/sim/sendgrid"
+	"github.com/keyir/keyir/sim/sendgridsim"
 )
 
 // simAccount starts the SendGrid simulator with a responder key of the given
 // scopes, a leaked key and two innocent keys, and returns the environment a
 // responder would export.
-func simAccount(t *testing.T, responderScopes []string) (envv map[string]string, srv *sgsim.Server, leaked sgsim.Key) {
+func simAccount(t *testing.T, responderScopes []string) (envv map[string]string, srv *sendgridsim.Server, leaked sendgridsim.Key) {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(1, 2))
-	st := sgsim.NewState()
-	responder := sgsim.NewKey(rng, "responder", responderScopes)
-	leaked = sgsim.NewKey(rng, "leaky", []string{"mail.send"})
+	st := sendgridsim.NewState()
+	responder := sendgridsim.NewKey(rng, "responder", responderScopes)
+	leaked = sendgridsim.NewKey(rng, "leaky", []string{"mail.send"})
 	st.AddKey(responder)
 	st.AddKey(leaked)
-	st.AddKey(sgsim.NewKey(rng, "innocent-1", []string{"mail.send"}))
-	st.AddKey(sgsim.NewKey(rng, "innocent-2", sgsim.FullAccessScopes()))
-	srv = sgsim.New(st, sgsim.DefaultConfig())
-	hosts, err := sgsim.ListenHosts("127.0.0.1:0", "127.0.0.1:0", srv)
+	st.AddKey(sendgridsim.NewKey(rng, "innocent-1", []string{"mail.send"}))
+	st.AddKey(sendgridsim.NewKey(rng, "innocent-2", sendgridsim.FullAccessScopes()))
+	srv = sendgridsim.New(st, sendgridsim.DefaultConfig())
+	hosts, err := sendgridsim.ListenHosts("127.0.0.1:0", "127.0.0.1:0", srv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,14 +49,14 @@ func TestDoctorNamesMissingScopesAndWarnsOfExcess(t *testing.T) {
 		t.Errorf("excess scope mail.send not warned about: %s", r.stdout)
 	}
 
-	envv, _, _ = simAccount(t, sgsim.ResponderScopes())
+	envv, _, _ = simAccount(t, sendgridsim.ResponderScopes())
 	if r := keyir(t, "", envv, "doctor"); r.code != 0 || !strings.Contains(r.stdout, "ok:") {
 		t.Fatalf("the scenario responder scopes must satisfy doctor: %d %s %s", r.code, r.stdout, r.stderr)
 	}
 }
 
 func TestOnCallRunRevokesExactlyTheLeakedKeyIdempotently(t *testing.T) {
-	envv, srv, leaked := simAccount(t, sgsim.ResponderScopes())
+	envv, srv, leaked := simAccount(t, sendgridsim.ResponderScopes())
 	dir := t.TempDir()
 	baseline := filepath.Join(dir, "baseline.json")
 	if r := keyir(t, "", envv, "inventory", "save", baseline); r.code != 0 {
@@ -114,7 +114,7 @@ func TestOnCallRunRevokesExactlyTheLeakedKeyIdempotently(t *testing.T) {
 }
 
 func TestDryRunOnCallPlansTheRevokeAndTouchesNothing(t *testing.T) {
-	envv, srv, leaked := simAccount(t, sgsim.ResponderScopes())
+	envv, srv, leaked := simAccount(t, sendgridsim.ResponderScopes())
 	dir := t.TempDir()
 	r := keyir(t, leaked.Token()+"\n", envv, "run", "sendgrid-key-compromise", "--key", "-", "--dry-run", "--reports", filepath.Join(dir, "r"))
 	if r.code != 0 {

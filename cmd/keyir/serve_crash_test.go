@@ -23,8 +23,8 @@ import (
 
 	"github.com/keyir/keyir/chatops"
 	"github.com/keyir/keyir/report"
-	sgsim "github.com/keyir/keyir/sim/sendgrid"
-	slacksim "github.com/keyir/keyir/sim/slack"
+	"github.com/keyir/keyir/sim/sendgridsim"
+	"github.com/keyir/keyir/sim/slacksim"
 )
 
 const serveSigning = "crash-test-signing-secret-0123"
@@ -35,7 +35,7 @@ type serveCrashWorld struct {
 	t        *testing.T
 	dir      string
 	cfg      string
-	sg       *sgsim.Server
+	sg       *sendgridsim.Server
 	slack    *slacksim.Server
 	api      string
 	env      []string
@@ -51,11 +51,11 @@ type serveCrashWorld struct {
 }
 
 func newServeCrashWorld(t *testing.T) *serveCrashWorld {
-	sc, _ := sgsim.LookupScenario("persistence")
+	sc, _ := sendgridsim.LookupScenario("persistence")
 	fx := sc.Build(time.Now())
 	fx.Attack(fx.State)
 	fx.Config.Limits = nil
-	w := &serveCrashWorld{t: t, dir: t.TempDir(), sg: sgsim.New(fx.State, fx.Config), leaked: fx.LeakedKey}
+	w := &serveCrashWorld{t: t, dir: t.TempDir(), sg: sendgridsim.New(fx.State, fx.Config), leaked: fx.LeakedKey}
 	w.leakedID = strings.Split(fx.LeakedKey, ".")[1]
 	for _, sub := range []string{"", "marketing"} {
 		for _, k := range fx.State.Keys(sub) {
@@ -74,7 +74,7 @@ func newServeCrashWorld(t *testing.T) *serveCrashWorld {
 		}
 		w.sg.ServeHTTP(rw, r)
 	})
-	base, shutdown, err := sgsim.Listen("127.0.0.1:0", gate)
+	base, shutdown, err := sendgridsim.Listen("127.0.0.1:0", gate)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	slacksim "github.com/keyir/keyir/sim/slack"
+	"github.com/keyir/keyir/sim/slacksim"
 )
 
 func serveConfig(dir string) string {

@@ -8,8 +8,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	sgsim "github.com/keyir/keyir/sim/sendgrid"
-	slacksim "github.com/keyir/keyir/sim/slack"
+	"github.com/keyir/keyir/sim/sendgridsim"
+	"github.com/keyir/keyir/sim/slacksim"
 )
 
 func (a *app) simCommand() *cli.Command {
@@ -25,10 +25,10 @@ func (a *app) simCommand() *cli.Command {
 				&cli.StringFlag{Name: "scenario", Value: "spam-burst", EnvVars: []string{"KEYIR_SCENARIO"}, Usage: "scenario to load (keyir drill --list)"},
 			},
 			Action: func(c *cli.Context) error {
-				if asc, ok := sgsim.LookupAuditScenario(c.String("scenario")); ok {
+				if asc, ok := sendgridsim.LookupAuditScenario(c.String("scenario")); ok {
 					return a.serveAuditScenario(c, asc) // well-kept, poor-hygiene: for keyir audit
 				}
-				sc, ok := sgsim.LookupScenario(c.String("scenario"))
+				sc, ok := sendgridsim.LookupScenario(c.String("scenario"))
 				if !ok {
 					return usageErr(fmt.Errorf("no scenario %q (see keyir drill --list)", c.String("scenario")))
 				}
@@ -36,7 +36,7 @@ func (a *app) simCommand() *cli.Command {
 				if fx.Attack != nil {
 					fx.Attack(fx.State)
 				}
-				srv := sgsim.New(fx.State, fx.Config)
+				srv := sendgridsim.New(fx.State, fx.Config)
 				for _, f := range fx.Faults {
 					srv.InjectFault(f)
 				}
@@ -98,18 +98,18 @@ func (a *app) simSlackCommand() *cli.Command {
 // port too) and prints the lines a responder's shell needs. The simulator's
 // keys are made up for the rehearsal; printing them is the point, so they
 // bypass the redacting writer.
-func (a *app) listenSim(c *cli.Context, srv *sgsim.Server, what, responderKey string) (*sgsim.Hosts, error) {
+func (a *app) listenSim(c *cli.Context, srv *sendgridsim.Server, what, responderKey string) (*sendgridsim.Hosts, error) {
 	euAddr := c.String("listen-eu")
 	if !c.IsSet("listen-eu") && strings.HasSuffix(c.String("listen"), ":0") {
 		euAddr = "127.0.0.1:0"
 	}
-	hosts, err := sgsim.ListenHosts(c.String("listen"), euAddr, srv)
+	hosts, err := sendgridsim.ListenHosts(c.String("listen"), euAddr, srv)
 	if err != nil {
 		return nil, usageErr(err)
 	}
 	fmt.Fprintf(a.stdout, "SendGrid simulator (%s) listening\n", what)
-	fmt.Fprintf(a.stdout, "%s=%s\n", sgsim.EnvURL, hosts.URL)
-	fmt.Fprintf(a.stdout, "%s=%s   # the EU host (api.eu.sendgrid.com)\n", sgsim.EnvURLEU, hosts.EUURL)
+	fmt.Fprintf(a.stdout, "%s=%s\n", sendgridsim.EnvURL, hosts.URL)
+	fmt.Fprintf(a.stdout, "%s=%s   # the EU host (api.eu.sendgrid.com)\n", sendgridsim.EnvURLEU, hosts.EUURL)
 	fmt.Fprintf(a.stdout, "SENDGRID_API_KEY=%s   # responder key\n", responderKey)
 	return hosts, nil
 }

@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/keyir/keyir/report"
-	sgsim "github.com/keyir/keyir/sim/sendgrid"
+	"github.com/keyir/keyir/sim/sendgridsim"
 )
 
 // buildKeyir builds the keyir command once per benchmark process.
@@ -64,19 +64,19 @@ func BenchmarkFullRunContainment50ms(b *testing.B) {
 	for range b.N {
 		b.StopTimer()
 		w := newWorld(b)
-		sc, _ := sgsim.LookupScenario("persistence")
+		sc, _ := sendgridsim.LookupScenario("persistence")
 		fx := sc.Build(time.Now())
 		fx.Attack(fx.State)
 		fx.Config.Limits = nil
 		fx.Config.Latency = 50 * time.Millisecond
-		srv := sgsim.New(fx.State, fx.Config)
-		hosts, err := sgsim.ListenHosts("127.0.0.1:0", "127.0.0.1:0", srv)
+		srv := sendgridsim.New(fx.State, fx.Config)
+		hosts, err := sendgridsim.ListenHosts("127.0.0.1:0", "127.0.0.1:0", srv)
 		if err != nil {
 			b.Fatal(err)
 		}
 		base, shutdown := hosts.URL, hosts.Shutdown
 		w.fx, w.sg, w.env["SENDGRID_API_KEY"], w.env["SENDGRID_API_URL"], w.env["SENDGRID_API_URL_EU"] = fx, srv, fx.ResponderKey, base, hosts.EUURL
-		other := sgsim.NewKey(rand.New(rand.NewPCG(1, 1)), "other", nil)
+		other := sendgridsim.NewKey(rand.New(rand.NewPCG(1, 1)), "other", nil)
 		fx.State.AddKey(other)
 		bare := bareDelete(b, curl, base+"/v3/api_keys/"+other.ID, fx.ResponderKey)
 		b.StartTimer()
@@ -170,25 +170,25 @@ func BenchmarkReport200k(b *testing.B) {
 	for range b.N {
 		b.StopTimer()
 		// The leaked key is live here, and sent n messages over six days.
-		st := sgsim.NewState()
+		st := sendgridsim.NewState()
 		rng := rand.New(rand.NewPCG(2, 2))
-		leaked := sgsim.NewKey(rng, "bulk-sender", []string{"mail.send"})
-		responder := sgsim.NewKey(rng, "responder", sgsim.ResponderScopes())
+		leaked := sendgridsim.NewKey(rng, "bulk-sender", []string{"mail.send"})
+		responder := sendgridsim.NewKey(rng, "responder", sendgridsim.ResponderScopes())
 		st.AddKey(leaked)
 		st.AddKey(responder)
 		end := time.Now().UTC().Truncate(time.Second)
-		msgs := make([]sgsim.Message, n)
+		msgs := make([]sendgridsim.Message, n)
 		for i := range msgs {
-			msgs[i] = sgsim.Message{ID: fmt.Sprintf("m%07d", i), APIKeyID: leaked.ID, From: "a@example.com",
+			msgs[i] = sendgridsim.Message{ID: fmt.Sprintf("m%07d", i), APIKeyID: leaked.ID, From: "a@example.com",
 				To: fmt.Sprintf("user%06d@example.net", i%150000), Subject: fmt.Sprintf("subject %d", i%40), Status: "delivered",
 				LastEventTime: end.Add(-time.Duration(i) * (6 * 24 * time.Hour / n))}
 		}
 		st.AddMessages(msgs...)
 		msgs = nil
-		cfg := sgsim.DefaultConfig()
+		cfg := sendgridsim.DefaultConfig()
 		cfg.Limits = nil
-		srv := sgsim.New(st, cfg)
-		hosts, err := sgsim.ListenHosts("127.0.0.1:0", "127.0.0.1:0", srv)
+		srv := sendgridsim.New(st, cfg)
+		hosts, err := sendgridsim.ListenHosts("127.0.0.1:0", "127.0.0.1:0", srv)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -14,15 +14,15 @@ import (
 	"time"
 
 	_ "github.com/keyir/keyir/actions/all"
-	sgactions "github.com/keyir/keyir/actions/sendgrid"
+	"github.com/keyir/keyir/actions/sendgrid"
 	"github.com/keyir/keyir/notify"
 	_ "github.com/keyir/keyir/notify/all"
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
-	sgsim "github.com/keyir/keyir/sim/sendgrid"
-	"github.com/keyir/keyir/sim/sendgrid/contract"
-	slacksim "github.com/keyir/keyir/sim/slack"
+	"github.com/keyir/keyir/sim/sendgridsim"
+	"github.com/keyir/keyir/sim/sendgridsim/contract"
+	"github.com/keyir/keyir/sim/slacksim"
 )
 
 // TestMain shortens the SendGrid client's retry timing for every test here:
@@ -30,7 +30,7 @@ import (
 // stays within a minute. The policy's shape (how many retries, which
 // answers are retried) is unchanged.
 func TestMain(m *testing.M) {
-	restore := sgactions.SetRetryPolicy(sgactions.RetryPolicy{
+	restore := sendgrid.SetRetryPolicy(sendgrid.RetryPolicy{
 		MaxRateWait: 20 * time.Millisecond, MaxRateRetries: 12, MaxTransientRetries: 3,
 		BackoffBase: 2 * time.Millisecond, BackoffMax: 10 * time.Millisecond,
 	})
@@ -57,10 +57,10 @@ var fastNotify = notify.Policy{MaxAttempts: 3, MaxElapsed: 4 * time.Second, Init
 // simulator behind a fault injector, and a reports root.
 type world struct {
 	t        testing.TB
-	sg       *sgsim.Server
+	sg       *sendgridsim.Server
 	sgURL    string
 	sgEU     string
-	fx       *sgsim.Fixture
+	fx       *sendgridsim.Fixture
 	leakedID string
 	keysAt   []string // ids of the live keys before any run
 	slack    *slacksim.Server
@@ -74,7 +74,7 @@ type world struct {
 
 func newWorld(t testing.TB) *world {
 	t.Helper()
-	sc, ok := sgsim.LookupScenario("persistence")
+	sc, ok := sendgridsim.LookupScenario("persistence")
 	if !ok {
 		t.Fatal("no persistence scenario")
 	}
@@ -88,11 +88,11 @@ func newWorld(t testing.TB) *world {
 
 // newWorldFrom serves an already built fixture (its attack applied or not,
 // as the caller chose).
-func newWorldFrom(t testing.TB, fx *sgsim.Fixture) *world {
+func newWorldFrom(t testing.TB, fx *sendgridsim.Fixture) *world {
 	t.Helper()
 	w := &world{t: t, fx: fx, reports: t.TempDir()}
-	w.sg = sgsim.New(fx.State, fx.Config)
-	hosts, err := sgsim.ListenHosts("127.0.0.1:0", "127.0.0.1:0", w.sg)
+	w.sg = sendgridsim.New(fx.State, fx.Config)
+	hosts, err := sendgridsim.ListenHosts("127.0.0.1:0", "127.0.0.1:0", w.sg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func newWorldFrom(t testing.TB, fx *sgsim.Fixture) *world {
 	return w
 }
 
-func subusers(st *sgsim.State) []string {
+func subusers(st *sendgridsim.State) []string {
 	var out []string
 	for _, u := range st.Subusers() {
 		out = append(out, u.Username)

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/keyir/keyir/report"
-	sgsim "github.com/keyir/keyir/sim/sendgrid"
+	"github.com/keyir/keyir/sim/sendgridsim"
 )
 
 // The invariant: keyir never exits 0, and never says "contained" or
@@ -27,38 +27,38 @@ import (
 
 // ownership builds a world whose leaked key lives in a subuser (global or
 // EU region) of a parent with several subusers, with no --subuser given.
-func ownership(region string) func(time.Time) *sgsim.Fixture {
-	return func(now time.Time) *sgsim.Fixture {
-		st := sgsim.NewState()
+func ownership(region string) func(time.Time) *sendgridsim.Fixture {
+	return func(now time.Time) *sendgridsim.Fixture {
+		st := sendgridsim.NewState()
 		rng := rand.New(rand.NewPCG(5, 9))
-		responder := sgsim.NewKey(rng, "responder", sgsim.ResponderScopes())
+		responder := sendgridsim.NewKey(rng, "responder", sendgridsim.ResponderScopes())
 		st.AddKey(responder)
 		for i := range 6 {
 			r := "global"
 			if i%3 == 2 {
 				r = "eu"
 			}
-			st.AddSubuser(sgsim.Subuser{Username: fmt.Sprintf("brand-%d", i), Email: fmt.Sprintf("b%d@example.com", i), Region: r})
+			st.AddSubuser(sendgridsim.Subuser{Username: fmt.Sprintf("brand-%d", i), Email: fmt.Sprintf("b%d@example.com", i), Region: r})
 		}
 		owner := "brand-4"
 		if region == "eu" {
 			owner = "brand-5"
 		}
-		leaked := sgsim.NewKey(rng, "shop mailer", []string{"mail.send"})
+		leaked := sendgridsim.NewKey(rng, "shop mailer", []string{"mail.send"})
 		leaked.Subuser = owner
 		st.AddKey(leaked)
-		other := sgsim.NewKey(rng, "parent mailer", []string{"mail.send"})
+		other := sendgridsim.NewKey(rng, "parent mailer", []string{"mail.send"})
 		st.AddKey(other)
-		cfg := sgsim.DefaultConfig()
+		cfg := sendgridsim.DefaultConfig()
 		cfg.Limits = nil
-		return &sgsim.Fixture{State: st, Config: cfg, ResponderKey: responder.Token(), LeakedKey: leaked.Token(),
+		return &sendgridsim.Fixture{State: st, Config: cfg, ResponderKey: responder.Token(), LeakedKey: leaked.Token(),
 			WindowStart: now.Add(-48 * time.Hour), WindowEnd: now}
 	}
 }
 
 type invScenario struct {
 	name  string
-	build func(time.Time) *sgsim.Fixture
+	build func(time.Time) *sendgridsim.Fixture
 	// faults: the fault matrix on the containment steps is run on it too.
 	faults bool
 }
@@ -66,7 +66,7 @@ type invScenario struct {
 func invariantScenarios() []invScenario {
 	var out []invScenario
 	have := map[string]bool{}
-	for _, sc := range sgsim.Scenarios() {
+	for _, sc := range sendgridsim.Scenarios() {
 		have[sc.Name] = true
 		matrix := map[string]bool{"persistence": true, "subuser-key": true, "eu-subuser": true, "id-only": true}[sc.Name]
 		out = append(out, invScenario{sc.Name, sc.Build, matrix})
@@ -207,7 +207,7 @@ func runInvariantCell(t *testing.T, sc invScenario, byID bool, step string, f *f
 	}
 	hook := &stepHook{step: step}
 	if f != nil {
-		hook.on = func() { w.sg.InjectFault(sgsim.Fault{Kind: f.kind, Status: f.status}) }
+		hook.on = func() { w.sg.InjectFault(sendgridsim.Fault{Kind: f.kind, Status: f.status}) }
 		hook.off = w.sg.ClearFaults
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

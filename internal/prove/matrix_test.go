@@ -13,13 +13,13 @@ import (
 
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/report"
-	sgsim "github.com/keyir/keyir/sim/sendgrid"
+	"github.com/keyir/keyir/sim/sendgridsim"
 )
 
 // fault is one column of the matrix: what the simulators inject.
 type fault struct {
 	name   string
-	kind   sgsim.FaultKind // SendGrid
+	kind   sendgridsim.FaultKind // SendGrid
 	status int
 	slack  string // Slack injector kind
 	// retryable faults are also tried transiently (twice, then gone): the
@@ -28,16 +28,16 @@ type fault struct {
 }
 
 var faults = []fault{
-	{"429", sgsim.FaultStatus, 429, "status", true},
-	{"500", sgsim.FaultStatus, 500, "status", true},
-	{"502", sgsim.FaultStatus, 502, "status", true},
-	{"503", sgsim.FaultStatus, 503, "status", true},
-	{"timeout", sgsim.FaultTimeout, 0, "timeout", false},
-	{"reset", sgsim.FaultReset, 0, "reset", true},
-	{"truncate", sgsim.FaultTruncate, 0, "truncate", true},
-	{"401", sgsim.FaultStatus, 401, "status", false},
-	{"403", sgsim.FaultStatus, 403, "status", false},
-	{"404", sgsim.FaultStatus, 404, "status", false},
+	{"429", sendgridsim.FaultStatus, 429, "status", true},
+	{"500", sendgridsim.FaultStatus, 500, "status", true},
+	{"502", sendgridsim.FaultStatus, 502, "status", true},
+	{"503", sendgridsim.FaultStatus, 503, "status", true},
+	{"timeout", sendgridsim.FaultTimeout, 0, "timeout", false},
+	{"reset", sendgridsim.FaultReset, 0, "reset", true},
+	{"truncate", sendgridsim.FaultTruncate, 0, "truncate", true},
+	{"401", sendgridsim.FaultStatus, 401, "status", false},
+	{"403", sendgridsim.FaultStatus, 403, "status", false},
+	{"404", sendgridsim.FaultStatus, 404, "status", false},
 }
 
 // notifySteps talk to Slack, not SendGrid: their faults go to the Slack
@@ -74,7 +74,7 @@ func expectedExit(step string, f fault, transient bool) int {
 	switch {
 	case step == "identify":
 		return 0
-	case notifySteps[step] && f.kind == sgsim.FaultTruncate:
+	case notifySteps[step] && f.kind == sendgridsim.FaultTruncate:
 		// Slack carried out the call but its answer was cut: not retried
 		// (chat.postMessage is not idempotent; a retry would post twice),
 		// so the delivery fails even when the fault is transient.
@@ -84,12 +84,12 @@ func expectedExit(step string, f fault, transient bool) int {
 	case notifySteps[step]:
 		return 3
 	case step == "revoke":
-		if f.kind == sgsim.FaultTruncate {
+		if f.kind == sendgridsim.FaultTruncate {
 			return 0
 		}
 		return 4
 	case step == "confirm":
-		if f.status == 401 || f.kind == sgsim.FaultTruncate {
+		if f.status == 401 || f.kind == sendgridsim.FaultTruncate {
 			return 0
 		}
 		return 4
@@ -229,7 +229,7 @@ func runCell(t *testing.T, step string, f fault, transient bool) (c cell) {
 		}
 		hook.on = func() { w.sf.set(f.slack, f.status, n) }
 	} else {
-		hook.on = func() { w.sg.InjectFault(sgsim.Fault{Kind: f.kind, Status: f.status, Times: times}) }
+		hook.on = func() { w.sg.InjectFault(sendgridsim.Fault{Kind: f.kind, Status: f.status, Times: times}) }
 		hook.off = w.sg.ClearFaults
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

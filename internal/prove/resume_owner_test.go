@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	sgsim "github.com/keyir/keyir/sim/sendgrid"
+	"github.com/keyir/keyir/sim/sendgridsim"
 )
 
 // The account that holds the key is recorded in the journal by the step
@@ -18,7 +18,7 @@ func TestResumeGoesStraightToTheOwner(t *testing.T) {
 			fx := ownership(region)(time.Now())
 			w := newWorldFrom(t, fx)
 			hook := &stepHook{step: "revoke",
-				on:  func() { w.sg.InjectFault(sgsim.Fault{Kind: sgsim.FaultStatus, Status: 500}) },
+				on:  func() { w.sg.InjectFault(sendgridsim.Fault{Kind: sendgridsim.FaultStatus, Status: 500}) },
 				off: w.sg.ClearFaults}
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	sgsim "github.com/keyir/keyir/sim/sendgrid"
+	"github.com/keyir/keyir/sim/sendgridsim"
 )
 
 // TestContainmentTakesThreeRoundTrips: the liveness check and the key's
@@ -21,7 +21,7 @@ func TestContainmentTakesThreeRoundTrips(t *testing.T) {
 		t.Skip("seconds of added latency")
 	}
 	const rtt = 250 * time.Millisecond
-	sc, _ := sgsim.LookupScenario("persistence")
+	sc, _ := sendgridsim.LookupScenario("persistence")
 	fx := sc.Build(time.Now())
 	fx.Attack(fx.State)
 	fx.Config.Limits = nil

@@ -4,7 +4,7 @@
 package all
 
 import (
-	_ "github.com/keyir/keyir/notify/email"   // "email": SendGrid mail send with its own key
-	_ "github.com/keyir/keyir/notify/slack"   // "slack": the incident thread
-	_ "github.com/keyir/keyir/notify/webhook" // "webhook": signed JSON
+	_ "github.com/keyir/keyir/notify/email"       // "email": SendGrid mail send with its own key
+	_ "github.com/keyir/keyir/notify/slacknotify" // "slack": the incident thread
+	_ "github.com/keyir/keyir/notify/webhook"     // "webhook": signed JSON
 )

@@ -1,0 +1,250 @@
+// Package notify holds the playbook actions that tell people about the
+// incident: notify.slack, notify.email, notify.webhook, and notify.all for
+// every configured channel at once. They hand events to the run's
+// notification hub (env.Service("notify"), a *notify.Hub the command builds
+// from its flags); without a hub, or without the channel, they succeed with
+// sent: false, so a playbook with notify steps runs anywhere.
+//
+//   - event: opened builds the incident from the run so far (the key's id,
+//     name, type and fingerprint from earlier steps' outputs) and only
+//     queues it: the step returns at once and the revoke that follows is
+//     not delayed.
+//   - event: closed builds the summary (steps, findings, containment, the
+//     outcome so far, report.md rendered now), queues it, and waits for
+//     every delivery of the run to the step's channels, bounded by the
+//     step's timeout. Any failed delivery fails the step; playbooks mark
+//     these steps on_error: continue, so the run ends "degraded" (exit 3)
+//     and containment is never held up.
+package notifystep
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/notify"
+	"github.com/keyir/keyir/report"
+)
+
+// ServiceName is the name the hub is provided under (Env.Service).
+const ServiceName = "notify"
+
+var outputs = []actions.Output{
+	{Name: "sent", Type: actions.TypeBool, Description: "opened: queued for delivery; closed: delivered to every channel"},
+	{Name: "channels", Type: actions.TypeList, Description: "the channels the event went to"},
+	{Name: "reason", Type: actions.TypeString, Description: "why nothing was sent (no channel configured)"},
+}
+
+func init() {
+	for _, c := range []struct{ name, summary string }{
+		{"all", "Tell every configured channel (Slack, email, webhook) that the incident opened or closed"},
+		{"slack", "Post the incident to Slack: the anchor message when opened; outcome, findings and report.md in its thread when closed"},
+		{"email", "Email the incident summary through SendGrid mail send with its own mail.send-only key"},
+		{"webhook", "POST the incident as signed JSON (X-Keyir-Signature) to the configured webhook"},
+	} {
+		channel := c.name
+		actions.Register(actions.Info{
+			Name:    "notify." + channel,
+			Summary: c.summary,
+			Outputs: outputs,
+			New:     func() actions.Action { return &Notify{channel: channel} },
+		})
+	}
+}
+
+// Notify sends an incident event to one channel, or to all of them.
+type Notify struct {
+	Event string `param:"event,required" desc:"opened (queued, returns at once) or closed (waits for delivery, bounded by the step's timeout)"`
+	Text  string `param:"text" desc:"a message to include (a template: rendered by the engine, escaped by each channel)"`
+
+	channel string // "all", "slack", "email" or "webhook"
+}
+
+// Validate checks the event.
+func (a *Notify) Validate() error {
+	switch a.Event {
+	case string(notify.Opened), string(notify.Closed):
+		return nil
+	}
+	return &actions.ParamError{Param: "event", Msg: fmt.Sprintf("want opened or closed, got %q", a.Event)}
+}
+
+// Run queues the event and, for closed, waits for its delivery.
+func (a *Notify) Run(ctx context.Context, env *actions.Env) (actions.Outputs, error) {
+	hub, _ := env.Service(ServiceName).(*notify.Hub)
+	var to []string
+	switch {
+	case hub == nil:
+	case a.channel == "all":
+		to = hub.Channels()
+	case hub.Has(a.channel):
+		to = []string{a.channel}
+	}
+	if len(to) == 0 {
+		reason := a.channel + " not configured"
+		if a.channel == "all" {
+			reason = "no notification channel configured"
+		}
+		env.Recorder.Note("notification not sent: " + reason + " (see keyir run --help: --slack-channel, --email-to, --webhook-url)")
+		return actions.Outputs{"sent": false, "channels": []string{}, "reason": reason}, nil
+	}
+	if env.Report == nil {
+		return nil, errors.New("no run to report on")
+	}
+	rep, err := env.Report()
+	if err != nil {
+		return nil, fmt.Errorf("reading the run so far: %w", err)
+	}
+	ev := eventOf(env, rep, notify.Kind(a.Event))
+	ev.Text = strings.TrimSpace(a.Text)
+	out := actions.Outputs{"sent": true, "channels": to}
+	if ev.Kind == notify.Opened {
+		hub.EnqueueTo(ev, to...)
+		env.Recorder.Note(fmt.Sprintf("incident opened: queued for %s (delivered in the background)", strings.Join(to, ", ")))
+		return out, nil
+	}
+
+	closeOutcome(&ev, rep)
+	tmp, err := renderReport(rep, ev)
+	if err != nil {
+		// The summary matters more than the attachment: send without it.
+		env.Recorder.Note("report.md not attached: " + env.Redactor.String(err.Error()))
+	} else {
+		defer os.RemoveAll(filepath.Dir(tmp))
+		ev.ReportPath = tmp
+	}
+	// The closing event does not list this step, still running as it is sent.
+	ev.Steps = slices.DeleteFunc(ev.Steps, func(s report.Step) bool { return s.ID == env.Step })
+	hub.EnqueueTo(ev, to...)
+	if err := hub.FlushChannels(ctx, to...); err != nil {
+		out["sent"] = false
+		return out, fmt.Errorf("notifications failed (containment is not affected): %w", err)
+	}
+	env.Recorder.Note("incident closed: delivered to " + strings.Join(to, ", "))
+	return out, nil
+}
+
+// eventOf is the run as an Event: who, what, which key, where it stands.
+func eventOf(env *actions.Env, rep *report.Report, kind notify.Kind) notify.Event {
+	now := env.Now
+	if now == nil {
+		now = defaultNow
+	}
+	ev := notify.Event{
+		Kind: kind, Time: now().UTC(), RunID: rep.Run.ID, Incident: rep.Run.Incident,
+		Playbook: playbookName(rep.Run.Playbook), Mode: rep.Run.Mode, Operator: rep.Run.Operator,
+		Status: report.RunRunning, Steps: slices.Clone(rep.Steps), RunDir: env.Dir,
+	}
+	// Replay marks a step without an end as interrupted: this one is running.
+	for i := range ev.Steps {
+		if ev.Steps[i].ID == env.Step {
+			ev.Steps[i].Status = report.StepRunning
+		}
+	}
+	ev.KeyID, ev.KeyName, ev.KeyType, ev.KeyFingerprint = keyOf(rep.Steps)
+	return ev
+}
+
+var defaultNow = time.Now
+
+func playbookName(src string) string { return strings.TrimPrefix(src, "builtin:") }
+
+// keyOf reads the key from earlier steps' outputs: key_id and fingerprint
+// (sendgrid.identify_key), name and key_type (sendgrid.snapshot_key; a
+// key_type without a name, as sendgrid.key_liveness gives, is the fallback).
+func keyOf(steps []report.Step) (id, name, typ, fp string) {
+	str := func(m map[string]any, k string) string { s, _ := m[k].(string); return s }
+	for _, s := range steps {
+		if s.Status != report.StepOK {
+			continue
+		}
+		if id == "" {
+			id = str(s.Outputs, "key_id")
+		}
+		if fp == "" {
+			fp = str(s.Outputs, "fingerprint")
+		}
+		t, n := str(s.Outputs, "key_type"), str(s.Outputs, "name")
+		if t != "" && (typ == "" || (name == "" && n != "")) {
+			typ, name = t, n
+		}
+	}
+	if k, ok := keyTypes[typ]; ok {
+		typ = k
+	}
+	return id, name, typ, fp
+}
+
+var keyTypes = map[string]string{"full": "full access", "restricted": "restricted", "billing": "billing"}
+
+// closeOutcome fills in the outcome as it stands when the closing step runs:
+// the runner decides the same way at the end, from the same journal.
+func closeOutcome(ev *notify.Event, rep *report.Report) {
+	cont := rep.Run.Containment
+	contains := false
+	for _, s := range rep.Steps {
+		if info, ok := actions.Lookup(s.Action); ok && info.Contains {
+			contains = true
+		}
+	}
+	if contains {
+		switch {
+		case rep.Run.Mode == report.ModeDryRun:
+			cont.Status = report.ContainmentPlanned
+			if cont.Detail == "" {
+				cont.Detail = "dry run: the revoke was planned, not made"
+			}
+		case cont.Status != report.ContainmentConfirmed:
+			cont.Status = report.ContainmentNotConfirmed
+			if cont.Detail == "" {
+				cont.Detail = "the leaked key was not proven dead"
+			}
+		}
+	}
+	ev.Containment, ev.Findings = cont, rep.Findings
+	ev.Status, ev.ExitCode = report.RunSucceeded, report.ExitDone
+	for _, s := range ev.Steps {
+		if s.Status == report.StepFailed {
+			ev.Status, ev.ExitCode = report.RunDegraded, report.ExitDegraded
+		}
+	}
+	if cont.Status == report.ContainmentNotConfirmed {
+		ev.Status, ev.ExitCode = report.RunDegraded, report.ExitNotContained
+	}
+}
+
+// renderReport writes report.md as it stands now into a private temporary
+// directory, never the run directory: a file the runner did not write would
+// be an unexplained extra under the MANIFEST. The caller removes the
+// directory.
+func renderReport(rep *report.Report, ev notify.Event) (string, error) {
+	r := *rep
+	r.Run.Status, r.Run.Finished, r.Run.Containment, r.ExitCode = ev.Status, ev.Time, ev.Containment, ev.ExitCode
+	r.Steps = ev.Steps
+	var b bytes.Buffer
+	if err := report.RenderMarkdown(&b, &r); err != nil {
+		return "", err
+	}
+	dir, err := os.MkdirTemp("", "keyir-notify-")
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "report.md")
+	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+		os.RemoveAll(dir)
+		return "", err
+	}
+	return path, nil
+}
+
+var (
+	_ actions.Action    = (*Notify)(nil)
+	_ actions.Validator = (*Notify)(nil)
+)

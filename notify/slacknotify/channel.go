@@ -1,0 +1,15 @@
+package slacknotify
+
+import "github.com/keyir/keyir/notify"
+
+// The hub builds this channel from configuration as "slack".
+func init() {
+	notify.RegisterChannel(notify.Channel{Name: "slack", New: func(m map[string]any, o notify.ChannelOptions) (notify.Notifier, error) {
+		cfg, err := Decode(m)
+		if err != nil {
+			return nil, err
+		}
+		return New(cfg, Options{Redactor: o.Redactor, HTTPClient: o.HTTPClient, Getenv: o.Getenv, ReadFile: o.ReadFile,
+			Retry: o.Retry, MinUpdateInterval: o.MinUpdateInterval})
+	}})
+}

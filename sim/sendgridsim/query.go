@@ -1,0 +1,308 @@
+package sendgridsim
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Query is a parsed Email Activity query (the query parameter of GET /v3/messages). The
+// simulator understands the subset keyir uses:
+//
+//	field="value"            field: api_key_id, msg_id, status, to_email, from_email, subject
+//	last_event_time BETWEEN TIMESTAMP "RFC3339" AND TIMESTAMP "RFC3339"   (inclusive)
+//	a AND b, a OR b, (a)     AND binds tighter than OR; keywords are case-insensitive
+//
+// The empty query matches every message. Anything else is an error naming the problem.
+type Query struct{ root node }
+
+// Match reports whether m satisfies the query.
+func (q Query) Match(m Message) bool { return q.root == nil || q.root.match(m) }
+
+// String renders the query in canonical form.
+func (q Query) String() string {
+	if q.root == nil {
+		return ""
+	}
+	return q.root.String()
+}
+
+type node interface {
+	match(Message) bool
+	String() string
+}
+
+type andNode struct{ l, r node }
+type orNode struct{ l, r node }
+type eqNode struct{ field, value string }
+type betweenNode struct{ from, to time.Time }
+
+func (n andNode) match(m Message) bool { return n.l.match(m) && n.r.match(m) }
+func (n orNode) match(m Message) bool  { return n.l.match(m) || n.r.match(m) }
+func (n andNode) String() string       { return "(" + n.l.String() + " AND " + n.r.String() + ")" }
+func (n orNode) String() string        { return "(" + n.l.String() + " OR " + n.r.String() + ")" }
+func (n eqNode) String() string        { return n.field + "=" + quote(n.value) }
+func (n betweenNode) String() string {
+	return "last_event_time BETWEEN TIMESTAMP " + quote(n.from.Format(time.RFC3339Nano)) +
+		" AND TIMESTAMP " + quote(n.to.Format(time.RFC3339Nano))
+}
+
+// quote renders a string literal the lexer reads back: backslash escapes \ and \".
+func quote(s string) string { return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"` }
+
+func (n eqNode) match(m Message) bool {
+	switch n.field {
+	case "api_key_id":
+		return m.APIKeyID == n.value
+	case "msg_id":
+		return m.ID == n.value
+	case "status":
+		return m.Status == n.value
+	case "to_email":
+		return strings.EqualFold(m.To, n.value)
+	case "from_email":
+		return strings.EqualFold(m.From, n.value)
+	case "subject":
+		return m.Subject == n.value
+	}
+	return false
+}
+
+func (n betweenNode) match(m Message) bool {
+	return !m.LastEventTime.Before(n.from) && !m.LastEventTime.After(n.to)
+}
+
+// queryFields are the fields accepted in field="value" terms.
+var queryFields = map[string]bool{
+	"api_key_id": true, "msg_id": true, "status": true, "to_email": true, "from_email": true, "subject": true,
+}
+
+// maxQueryDepth bounds nesting of parentheses.
+const maxQueryDepth = 32
+
+type tokKind int
+
+const (
+	tEOF tokKind = iota
+	tIdent
+	tString
+	tLParen
+	tRParen
+	tEq
+	tOp // any other operator character(s): reported as unsupported
+)
+
+type token struct {
+	kind tokKind
+	text string
+	pos  int
+}
+
+func lex(s string) ([]token, error) {
+	var out []token
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			i++
+		case c == '(':
+			out = append(out, token{tLParen, "(", i})
+			i++
+		case c == ')':
+			out = append(out, token{tRParen, ")", i})
+			i++
+		case c == '=':
+			out = append(out, token{tEq, "=", i})
+			i++
+		case c == '"':
+			start := i
+			var b strings.Builder
+			i++
+			closed := false
+			for i < len(s) {
+				if s[i] == '\\' && i+1 < len(s) {
+					b.WriteByte(s[i+1])
+					i += 2
+					continue
+				}
+				if s[i] == '"' {
+					closed = true
+					i++
+					break
+				}
+				b.WriteByte(s[i])
+				i++
+			}
+			if !closed {
+				return nil, fmt.Errorf("unterminated string starting at position %d", start)
+			}
+			out = append(out, token{tString, b.String(), start})
+		case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.':
+			start := i
+			for i < len(s) && (s[i] == '_' || s[i] == '.' || s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z' || s[i] >= '0' && s[i] <= '9') {
+				i++
+			}
+			out = append(out, token{tIdent, s[start:i], start})
+		case strings.IndexByte("!<>'", c) >= 0:
+			start := i
+			for i < len(s) && strings.IndexByte("!<>=", s[i]) >= 0 {
+				i++
+			}
+			if i == start {
+				i++
+			}
+			out = append(out, token{tOp, s[start:i], start})
+		default:
+			return nil, fmt.Errorf("unexpected character %q at position %d", c, i)
+		}
+	}
+	return append(out, token{tEOF, "", len(s)}), nil
+}
+
+type parser struct {
+	toks  []token
+	i     int
+	depth int
+}
+
+func (p *parser) peek() token { return p.toks[p.i] }
+func (p *parser) next() token { t := p.toks[p.i]; p.i = min(p.i+1, len(p.toks)-1); return t }
+
+func (p *parser) keyword(k string) bool {
+	t := p.peek()
+	if t.kind == tIdent && strings.EqualFold(t.text, k) {
+		p.next()
+		return true
+	}
+	return false
+}
+
+// ParseQuery parses an Email Activity query; see Query.
+func ParseQuery(s string) (Query, error) {
+	if strings.TrimSpace(s) == "" {
+		return Query{}, nil
+	}
+	toks, err := lex(s)
+	if err != nil {
+		return Query{}, fmt.Errorf("invalid query: %w", err)
+	}
+	p := &parser{toks: toks}
+	n, err := p.or()
+	if err != nil {
+		return Query{}, fmt.Errorf("invalid query: %w", err)
+	}
+	if t := p.peek(); t.kind != tEOF {
+		return Query{}, fmt.Errorf("invalid query: unexpected %q at position %d", t.text, t.pos)
+	}
+	return Query{root: n}, nil
+}
+
+func (p *parser) or() (node, error) {
+	l, err := p.and()
+	if err != nil {
+		return nil, err
+	}
+	for p.keyword("OR") {
+		r, err := p.and()
+		if err != nil {
+			return nil, err
+		}
+		l = orNode{l, r}
+	}
+	return l, nil
+}
+
+func (p *parser) and() (node, error) {
+	l, err := p.term()
+	if err != nil {
+		return nil, err
+	}
+	for p.keyword("AND") {
+		r, err := p.term()
+		if err != nil {
+			return nil, err
+		}
+		l = andNode{l, r}
+	}
+	return l, nil
+}
+
+func (p *parser) term() (node, error) {
+	t := p.next()
+	switch t.kind {
+	case tLParen:
+		if p.depth++; p.depth > maxQueryDepth {
+			return nil, fmt.Errorf("parentheses nested too deeply at position %d", t.pos)
+		}
+		n, err := p.or()
+		if err != nil {
+			return nil, err
+		}
+		if c := p.next(); c.kind != tRParen {
+			return nil, fmt.Errorf("missing ) at position %d", c.pos)
+		}
+		p.depth--
+		return n, nil
+	case tIdent:
+	case tEOF:
+		return nil, fmt.Errorf("unexpected end of query, expected a condition")
+	default:
+		return nil, fmt.Errorf("unexpected %q at position %d, expected a field name", t.text, t.pos)
+	}
+	field := strings.ToLower(t.text)
+	if field == "last_event_time" {
+		return p.between(t)
+	}
+	if !queryFields[field] {
+		return nil, fmt.Errorf("unknown or unsupported field %q at position %d", t.text, t.pos)
+	}
+	switch op := p.next(); op.kind {
+	case tEq:
+	case tEOF:
+		return nil, fmt.Errorf("unexpected end of query after %s, expected =", t.text)
+	default:
+		return nil, fmt.Errorf("unsupported operator %q at position %d (only = is supported for %s)", op.text, op.pos, t.text)
+	}
+	v := p.next()
+	if v.kind != tString {
+		return nil, fmt.Errorf("expected a double-quoted value for %s at position %d", t.text, v.pos)
+	}
+	return eqNode{field, v.text}, nil
+}
+
+func (p *parser) between(field token) (node, error) {
+	if !p.keyword("BETWEEN") {
+		t := p.peek()
+		return nil, fmt.Errorf("unsupported comparison for last_event_time at position %d (use BETWEEN TIMESTAMP \"…\" AND TIMESTAMP \"…\")", t.pos)
+	}
+	ts := func() (time.Time, error) {
+		t := p.peek()
+		if !p.keyword("TIMESTAMP") {
+			return time.Time{}, fmt.Errorf("expected TIMESTAMP at position %d", t.pos)
+		}
+		v := p.next()
+		if v.kind != tString {
+			return time.Time{}, fmt.Errorf("expected a double-quoted RFC 3339 time at position %d", v.pos)
+		}
+		tm, err := time.Parse(time.RFC3339, v.text)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("invalid timestamp %q at position %d: want RFC 3339", v.text, v.pos)
+		}
+		return tm, nil
+	}
+	from, err := ts()
+	if err != nil {
+		return nil, err
+	}
+	if t := p.peek(); !p.keyword("AND") {
+		return nil, fmt.Errorf("expected AND at position %d", t.pos)
+	}
+	to, err := ts()
+	if err != nil {
+		return nil, err
+	}
+	if to.Before(from) {
+		return nil, fmt.Errorf("last_event_time range ends before it starts (position %d)", field.pos)
+	}
+	return betweenNode{from, to}, nil
+}
