@@ -148,7 +148,7 @@ func NewPayload(ev notify.Event) Payload {
 	}
 	for _, s := range ev.Steps {
 		p.Steps = append(p.Steps, Step{Index: s.Index, ID: s.ID, Action: s.Action, Status: s.Status,
-			Mutates: s.Mutates, DurationMS: s.Duration.Milliseconds(), Error: s.Error})
+			Mutates: s.Mutates, DurationMS: report.DurationMS(s.Duration), Error: s.Error})
 	}
 	return p
 }
