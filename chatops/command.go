@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/keyir/keyir/actions/sendgrid"
@@ -71,7 +72,7 @@ func ParseArgs(text string, red *redact.Redactor) (Args, error) {
 			return a, errors.New("drill takes at most one argument, the scenario")
 		}
 		if len(rest) == 1 {
-			if !scenarioRE.MatchString(rest[0]) || !contains(drill.ScenarioNames(), rest[0]) {
+			if !scenarioRE.MatchString(rest[0]) || !slices.Contains(drill.ScenarioNames(), rest[0]) {
 				return a, fmt.Errorf("no such drill scenario (scenarios: %s)", strings.Join(drill.ScenarioNames(), ", "))
 			}
 			a.Scenario = rest[0]

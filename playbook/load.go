@@ -13,6 +13,7 @@ import (
 
 	"github.com/keyir/keyir/actions"
 	"github.com/keyir/keyir/safefile"
+	"github.com/keyir/keyir/yamlsafe"
 )
 
 // Limits on what Load accepts. A playbook may come from anywhere (a pasted
@@ -21,8 +22,8 @@ import (
 const (
 	// MaxSize is the largest playbook accepted; real ones are a few KiB.
 	MaxSize = 1 << 20
-	// MaxDepth bounds nesting of mappings and lists; a playbook needs about 5.
-	MaxDepth = 32
+	// MaxDepth bounds nesting of mappings and lists: yamlsafe's policy.
+	MaxDepth = yamlsafe.MaxDepth
 	// MaxTimeout bounds a step's timeout: a step that may hang for longer
 	// than an hour during an incident should be split or run by hand.
 	MaxTimeout = time.Hour
@@ -33,7 +34,6 @@ const (
 var (
 	inputNameRE = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 	stepIDRE    = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
-	yamlErrRE   = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 	topFields   = []string{"name", "description", "inputs", "credentials", "steps"}
 	inputFields = []string{"type", "description", "required", "default", "pattern", "secret"}

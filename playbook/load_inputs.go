@@ -6,6 +6,7 @@ import (
 	"errors"
 	"regexp"
 	"regexp/syntax"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -23,8 +24,8 @@ func (l *loader) inputs(n *yaml.Node) []Input {
 	}
 	var out []Input
 	f := l.mapping(n, "input", "inputs", nil)
-	for i, k := range f.keys {
-		name, v := k.Value, f.vals[i]
+	for i, k := range f.Keys {
+		name, v := k.Value, f.Vals[i]
 		if !inputNameRE.MatchString(name) {
 			l.errf(k, "input name %s: use lower-case letters, digits and _, starting with a letter", quoteShort(name))
 		}
@@ -40,7 +41,7 @@ func (l *loader) inputs(n *yaml.Node) []Input {
 			l.errf(k, "%s: type is missing (one of %s)", label, strings.Join(inputTypes, ", "))
 		} else if s, ok := l.str(t, label+": type"); ok {
 			in.Type = s
-			if typeOK = contains(inputTypes, s); !typeOK {
+			if typeOK = slices.Contains(inputTypes, s); !typeOK {
 				l.errf(t, "%s: unknown type %s (want one of %s)%s", label, quoteShort(s), strings.Join(inputTypes, ", "), suggest(s, inputTypes))
 			}
 		}
