@@ -515,27 +515,6 @@ func (s *Server) unlockAndFlush() error {
 	return errors.Join(errs...)
 }
 
-// updatePlan rewrites the approval message for the request's state:
-// buttons only while pending.
-func (s *Server) updatePlan(ctx context.Context, r *Request) {
-	if r.MessageTS == "" {
-		return
-	}
-	if ctx.Err() != nil {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-	}
-	text, blocks := planMessage(r, s.cfg, s.steps4(r), r.State == StatePending)
-	err := s.retry(ctx, func() error {
-		_, _, _, err := s.api.UpdateMessageContext(ctx, r.Channel, r.MessageTS, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
-		return err
-	})
-	if err != nil {
-		s.logf("updating the plan of %s: %v", r.ID, err)
-	}
-}
-
 func (r *Request) clone() *Request {
 	c := *r
 	c.KeyScopes = slices.Clone(r.KeyScopes)

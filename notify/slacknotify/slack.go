@@ -286,7 +286,14 @@ func (n *Notifier) upload(ctx context.Context, ev notify.Event) error {
 }
 
 func (n *Notifier) do(ctx context.Context, fn func(context.Context) error) error {
-	return notify.Retry(ctx, n.o.Retry, func(ctx context.Context) error { return classify(fn(ctx)) })
+	return Call(ctx, n.o.Retry, fn)
+}
+
+// Call runs a Slack call under p, retrying what Slack says may succeed
+// later (classify): the one retry policy of every Slack call keyir makes,
+// notifications and keyir serve alike.
+func Call(ctx context.Context, p notify.Policy, fn func(context.Context) error) error {
+	return notify.Retry(ctx, p, func(ctx context.Context) error { return classify(fn(ctx)) })
 }
 
 // retryableErrors are ok:false answers that can succeed on a later try.
