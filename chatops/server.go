@@ -38,6 +38,7 @@ import (
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/transport"
 )
 
 // Options configure a Server.
@@ -168,8 +169,7 @@ func New(o Options) (*Server, error) {
 		o.Log = io.Discard
 	}
 	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{Timeout: 10 * time.Second,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		o.HTTPClient = transport.HTTPClient(10*time.Second, nil)
 	}
 	if o.ExpiryTick <= 0 {
 		o.ExpiryTick = time.Second

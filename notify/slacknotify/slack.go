@@ -29,6 +29,7 @@ import (
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
 	"github.com/keyir/keyir/safefile"
+	"github.com/keyir/keyir/transport"
 )
 
 // Options are what the runner supplies besides the Config.
@@ -90,12 +91,7 @@ func New(cfg Config, o Options) (*Notifier, error) {
 	}
 	hc := o.HTTPClient
 	if hc == nil {
-		hc = &http.Client{
-			Timeout:   cfg.Timeout,
-			Transport: http.DefaultTransport.(*http.Transport).Clone(),
-			// A redirect could carry the token to another host.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
+		hc = transport.HTTPClient(cfg.Timeout, nil)
 	}
 	return &Notifier{
 		cfg: cfg, o: o, red: o.Redactor,
