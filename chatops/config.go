@@ -80,6 +80,22 @@ var (
 	playbookCommands = []string{"revoke"}
 )
 
+// idFields are the fields that hold Slack ids: the shape of one, what a
+// good one looks like, and where it goes (one id, or a list of them).
+var idFields = map[string]struct {
+	re   *regexp.Regexp
+	want string
+	one  func(*Config) *string
+	list func(*Config) *[]string
+}{
+	"team_id":             {re: teamRE, want: "a team id like T0123ABCD", one: func(c *Config) *string { return &c.TeamID }},
+	"api_app_id":          {re: appRE, want: "an app id like A0123ABCD", one: func(c *Config) *string { return &c.APIAppID }},
+	"drill_channel":       {re: channelRE, want: "a channel id like C0123ABCD", one: func(c *Config) *string { return &c.DrillChannel }},
+	"allowed_users":       {re: userIDRE, want: "user ids like U0123ABCD or W0123ABCD (names are not identities)", list: func(c *Config) *[]string { return &c.AllowedUsers }},
+	"allowed_user_groups": {re: groupRE, want: "user group ids like S0123ABCD", list: func(c *Config) *[]string { return &c.AllowedUserGroups }},
+	"allowed_channels":    {re: channelRE, want: "channel ids like C0123ABCD (not #names)", list: func(c *Config) *[]string { return &c.AllowedChannels }},
+}
+
 // maxConfig bounds the config file; it is a few hundred bytes.
 const maxConfig = 1 << 20
 
@@ -140,19 +156,15 @@ func (l *cfgLoader) load(data []byte) *Config {
 	for i, k := range f.Keys {
 		v := f.Vals[i]
 		seen[k.Value] = v
+		if idf, ok := idFields[k.Value]; ok {
+			if idf.one != nil {
+				*idf.one(c) = l.id(v, k.Value, idf.re, idf.want)
+			} else {
+				*idf.list(c) = l.ids(v, k.Value, idf.re, idf.want)
+			}
+			continue
+		}
 		switch k.Value {
-		case "team_id":
-			c.TeamID = l.id(v, k.Value, teamRE, "a team id like T0123ABCD")
-		case "api_app_id":
-			c.APIAppID = l.id(v, k.Value, appRE, "an app id like A0123ABCD")
-		case "allowed_users":
-			c.AllowedUsers = l.ids(v, k.Value, userIDRE, "user ids like U0123ABCD or W0123ABCD (names are not identities)")
-		case "allowed_user_groups":
-			c.AllowedUserGroups = l.ids(v, k.Value, groupRE, "user group ids like S0123ABCD")
-		case "allowed_channels":
-			c.AllowedChannels = l.ids(v, k.Value, channelRE, "channel ids like C0123ABCD (not #names)")
-		case "drill_channel":
-			c.DrillChannel = l.id(v, k.Value, channelRE, "a channel id like C0123ABCD")
 		case "user_group_cache":
 			c.UserGroupCache = l.duration(v, k.Value, time.Second, time.Hour)
 		case "approval_expiry":

@@ -142,17 +142,32 @@ func messageBody(c *Call) (text string, blocks json.RawMessage, errCode string) 
 	return text, blocks, ""
 }
 
-func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, c *Call) {
+// newMessage reads what chat.postMessage and chat.postEphemeral share: the
+// channel (an id, a name or "#name"), the user when the method needs one,
+// and the body. On a problem it answers Slack's error and ok is false.
+func (s *Server) newMessage(w http.ResponseWriter, c *Call, needUser bool) (id, text string, blocks json.RawMessage, ok bool) {
 	s.mu.Lock()
-	id := s.channelID(c.Fields.Get("channel"))
+	id = s.channelID(c.Fields.Get("channel"))
 	s.mu.Unlock()
-	if id == "" {
-		s.fail(w, c, "channel_not_found")
-		return
+	code := ""
+	switch {
+	case id == "":
+		code = "channel_not_found"
+	case needUser && c.Fields.Get("user") == "":
+		code = "user_not_in_channel"
+	default:
+		text, blocks, code = messageBody(c)
 	}
-	text, blocks, code := messageBody(c)
 	if code != "" {
 		s.fail(w, c, code)
+		return "", "", nil, false
+	}
+	return id, text, blocks, true
+}
+
+func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, c *Call) {
+	id, text, blocks, ok := s.newMessage(w, c, false)
+	if !ok {
 		return
 	}
 	if ok, wait := s.allow(id); !ok {
@@ -228,25 +243,12 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, c *Call) {
 }
 
 func (s *Server) postEphemeral(w http.ResponseWriter, r *http.Request, c *Call) {
-	s.mu.Lock()
-	id := s.channelID(c.Fields.Get("channel"))
-	s.mu.Unlock()
-	if id == "" {
-		s.fail(w, c, "channel_not_found")
-		return
-	}
-	user := c.Fields.Get("user")
-	if user == "" {
-		s.fail(w, c, "user_not_in_channel")
-		return
-	}
-	text, blocks, code := messageBody(c)
-	if code != "" {
-		s.fail(w, c, code)
+	id, text, blocks, ok := s.newMessage(w, c, true)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
-	m := &Message{Channel: id, TS: s.nextTS(), ThreadTS: c.Fields.Get("thread_ts"), Text: text, Blocks: blocks, User: user, Ephemeral: true}
+	m := &Message{Channel: id, TS: s.nextTS(), ThreadTS: c.Fields.Get("thread_ts"), Text: text, Blocks: blocks, User: c.Fields.Get("user"), Ephemeral: true}
 	s.messages = append(s.messages, m)
 	s.mu.Unlock()
 	s.ok(w, c, reply{"message_ts": m.TS})
