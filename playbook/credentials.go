@@ -41,8 +41,8 @@ func (l *loader) credentials(n *yaml.Node, inputs []Input) []Credential {
 	}
 	var out []Credential
 	f := l.mapping(n, "credential", "credentials", nil)
-	for i, k := range f.Keys {
-		name, v := k.Value, f.Vals[i]
+	for i, k := range f.keys {
+		name, v := k.Value, f.vals[i]
 		label := "credential " + quoteShort(name)
 		if !actions.ValidCredentialName(name) {
 			l.errf(k, "%s: use letters, digits, _ and -, starting with a letter", label)

@@ -24,8 +24,8 @@ func (l *loader) inputs(n *yaml.Node) []Input {
 	}
 	var out []Input
 	f := l.mapping(n, "input", "inputs", nil)
-	for i, k := range f.Keys {
-		name, v := k.Value, f.Vals[i]
+	for i, k := range f.keys {
+		name, v := k.Value, f.vals[i]
 		if !inputNameRE.MatchString(name) {
 			l.errf(k, "input name %s: use lower-case letters, digits and _, starting with a letter", quoteShort(name))
 		}

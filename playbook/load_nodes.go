@@ -12,11 +12,17 @@ import (
 	"github.com/keyir/keyir/yamlsafe"
 )
 
-// fields is a mapping's entries by key, in source order.
-type fields struct{ yamlsafe.Fields }
+// fields is a mapping's entries by key, in source order: yamlsafe.Fields
+// under the names the loader uses.
+type fields struct {
+	keys, vals []*yaml.Node
+	unknown    int // names reported as unknown
+}
 
-func (f fields) val(name string) *yaml.Node { return f.Val(name) }
-func (f fields) key(name string) *yaml.Node { return f.Key(name) }
+func (f fields) val(name string) *yaml.Node { return f.shared().Val(name) }
+func (f fields) key(name string) *yaml.Node { return f.shared().Key(name) }
+
+func (f fields) shared() yamlsafe.Fields { return yamlsafe.Fields{Keys: f.keys, Vals: f.vals} }
 
 // reader is the strict node reader reporting into l.
 func (l *loader) reader() yamlsafe.Reader {
@@ -28,7 +34,8 @@ var hints = yamlsafe.Reader{Suggest: actions.Suggest}
 
 // mapping reads a mapping node's entries strictly: see yamlsafe.Reader.Mapping.
 func (l *loader) mapping(m *yaml.Node, noun, where string, known []string) fields {
-	return fields{l.reader().Mapping(m, noun, where, known)}
+	f := l.reader().Mapping(m, noun, where, known)
+	return fields{keys: f.Keys, vals: f.Vals, unknown: f.Unknown}
 }
 
 // str reads a scalar as a string; null is "".

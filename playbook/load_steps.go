@@ -172,15 +172,15 @@ func (l *loader) step(i int, sn *yaml.Node) (Step, stepSource, bool) {
 			withOK = false
 		} else {
 			params = l.mapping(n, "parameter", label, nil)
-			st.With = make(map[string]Value, len(params.Keys))
-			for j, k := range params.Keys {
+			st.With = make(map[string]Value, len(params.keys))
+			for j, k := range params.keys {
 				where := fmt.Sprintf("parameter %q", k.Value)
 				first := len(src.templates)
-				v, hasTemplate, ok := l.value(params.Vals[j], label+": "+where, where, &src)
+				v, hasTemplate, ok := l.value(params.vals[j], label+": "+where, where, &src)
 				for t := first; t < len(src.templates); t++ {
 					ta := &src.templates[t]
 					ta.param = k.Value
-					ta.whole = ta.node == params.Vals[j]
+					ta.whole = ta.node == params.vals[j]
 					if infoOK {
 						for _, p := range st.Info.Params() {
 							if p.Name == k.Value {
@@ -193,7 +193,7 @@ func (l *loader) step(i int, sn *yaml.Node) (Step, stepSource, bool) {
 				if !ok {
 					withOK = false
 				}
-				val := Value{Pos: l.pos(params.Vals[j])}
+				val := Value{Pos: l.pos(params.vals[j])}
 				if t, isT := v.(*Template); isT {
 					val.Template = t
 				} else {
@@ -208,7 +208,7 @@ func (l *loader) step(i int, sn *yaml.Node) (Step, stepSource, bool) {
 		// No `with`: report missing parameters on the action. But when the
 		// step has a misspelt field ("wiht"), that is the one problem.
 		withKey = actionKey
-		if f.Unknown > 0 {
+		if f.unknown > 0 {
 			withOK = false
 		}
 	}
@@ -290,10 +290,10 @@ func (l *loader) value(n *yaml.Node, label, where string, src *stepSource) (v an
 		return out, hasTemplate, ok
 	case yaml.MappingNode:
 		f := l.mapping(n, "key", label, nil)
-		out := make(map[string]any, len(f.Keys))
-		ok = len(f.Keys)*2 == len(n.Content)
-		for i, k := range f.Keys {
-			cv, ct, cok := l.value(f.Vals[i], label, where, src)
+		out := make(map[string]any, len(f.keys))
+		ok = len(f.keys)*2 == len(n.Content)
+		for i, k := range f.keys {
+			cv, ct, cok := l.value(f.vals[i], label, where, src)
 			out[k.Value] = cv
 			hasTemplate = hasTemplate || ct
 			ok = ok && cok
@@ -374,7 +374,7 @@ func (l *loader) checkParams(st *Step, label string, withKey *yaml.Node, f field
 		}
 		return
 	}
-	for _, k := range f.Keys {
+	for _, k := range f.keys {
 		p, known := byName[k.Value]
 		switch {
 		case !known:
