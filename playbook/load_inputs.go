@@ -15,15 +15,11 @@ import (
 )
 
 func (l *loader) inputs(n *yaml.Node) []Input {
-	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
-		return nil
-	}
-	if n.Kind != yaml.MappingNode {
-		l.errf(n, "inputs: want a mapping of input names to declarations, got %s", describe(n))
+	f, ok := l.declarations(n, "inputs", "a mapping of input names to declarations", "input")
+	if !ok {
 		return nil
 	}
 	var out []Input
-	f := l.mapping(n, "input", "inputs", nil)
 	for i, k := range f.keys {
 		name, v := k.Value, f.vals[i]
 		if !inputNameRE.MatchString(name) {

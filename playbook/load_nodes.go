@@ -52,3 +52,17 @@ func quoteShort(s string) string { return strconv.Quote(yamlsafe.Short(s)) }
 func suggest(got string, known []string) string { return hints.Hint(got, known) }
 
 var short = yamlsafe.Short
+
+// declarations reads an optional section that maps names to declarations
+// (inputs, credentials): nothing is none, anything but a mapping is a
+// problem (want says what it should be).
+func (l *loader) declarations(n *yaml.Node, section, want, noun string) (fields, bool) {
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
+		return fields{}, false
+	}
+	if n.Kind != yaml.MappingNode {
+		l.errf(n, "%s: want %s, got %s", section, want, describe(n))
+		return fields{}, false
+	}
+	return l.mapping(n, noun, section, nil), true
+}
