@@ -19,8 +19,10 @@ import (
 
 	"github.com/keyir/keyir/actions"
 	"github.com/keyir/keyir/actions/sendgrid"
+	"github.com/keyir/keyir/htmlreport"
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/runstore"
 	"github.com/keyir/keyir/transport"
 )
 
@@ -154,9 +156,9 @@ func (a *app) rotate(ctx context.Context, o rotateOpts) error {
 	}
 
 	// The incident run: sealed, and exactly as sealed.
-	res, err := report.Verify(o.dir)
+	res, err := runstore.Verify(o.dir)
 	if err != nil {
-		if errors.Is(err, report.ErrNoManifest) {
+		if errors.Is(err, runstore.ErrNoManifest) {
 			return usageErr(fmt.Errorf("%w; rotate reads only a finished, sealed run", err))
 		}
 		return err
@@ -172,7 +174,7 @@ func (a *app) rotate(ctx context.Context, o rotateOpts) error {
 		}
 		return withCode(playbook.ExitCouldNotRun)
 	}
-	parent, err := report.Load(res.Dir)
+	parent, err := runstore.Load(res.Dir)
 	if err != nil {
 		return err
 	}
@@ -304,7 +306,7 @@ const narrowAdvice = "The leaked key had FULL ACCESS, so its replacement has too
 // rotateRun records the rotation as a new run beside the incident run:
 // run.json names the parent run and its MANIFEST head, the journal holds the
 // plan, every request (redacted) as evidence, the outcome, and MANIFEST.
-func (a *app) rotateRun(ctx context.Context, o rotateOpts, res report.VerifyResult, parent *report.Report, key leakedKey, deliver func(context.Context, string) error) (*rotation, error) {
+func (a *app) rotateRun(ctx context.Context, o rotateOpts, res runstore.VerifyResult, parent *report.Report, key leakedKey, deliver func(context.Context, string) error) (*rotation, error) {
 	out := &rotation{DryRun: o.dryRun, ReplacedKeyID: key.ID, ParentRun: parent.Run.ID, ParentDir: res.Dir, ParentManifestHead: res.Head}
 	switch {
 	case o.out == "-":
@@ -333,7 +335,7 @@ func (a *app) rotateRun(ctx context.Context, o rotateOpts, res report.VerifyResu
 	}
 	run := report.Run{ID: playbook.NewRunID(), Incident: parent.Run.Incident, Playbook: "keyir-rotate", Mode: mode,
 		Operator: red.String(a.operator()), Version: version, Inputs: inputs, Started: now, Status: report.RunRunning}
-	st, err := report.Create(root, run)
+	st, err := runstore.Create(root, run)
 	if err != nil {
 		return nil, err
 	}
@@ -385,7 +387,7 @@ func (a *app) rotateRun(ctx context.Context, o rotateOpts, res report.VerifyResu
 	if err := st.Append(report.Event{Type: report.EventRunFinished, ExitCode: &code, RunStatus: status}); err != nil {
 		return out, errors.Join(cerr, err)
 	}
-	head, err := st.Finish(nil)
+	head, err := st.Finish(nil, htmlreport.Renderer{})
 	out.ManifestHead = head
 	if err != nil {
 		return out, errors.Join(cerr, fmt.Errorf("sealing the evidence: %w", err))

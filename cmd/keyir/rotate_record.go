@@ -12,6 +12,7 @@ import (
 
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/runstore"
 )
 
 var execLookPath = exec.LookPath
@@ -19,11 +20,11 @@ var execLookPath = exec.LookPath
 // rotateRecorder is the actions.Recorder of rotate's one step: everything
 // is redacted and written to the new run directory before the call returns.
 type rotateRecorder struct {
-	st      *report.Store
+	st      *runstore.Store
 	red     *redact.Redactor
 	a       *app
 	mu      sync.Mutex
-	ev      *report.EvidenceWriter
+	ev      *runstore.EvidenceWriter
 	planned []report.PlannedChange
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/keyir/keyir/actions/sendgrid"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/runstore"
 	"github.com/keyir/keyir/sim/sendgridsim"
 )
 
@@ -237,7 +238,7 @@ func TestRotateSecretGoesOnlyToItsDestination(t *testing.T) {
 		t.Fatalf("json: %+v", doc)
 	}
 	verifyHead(t, doc.RunDir)
-	rep, err := report.Load(doc.RunDir)
+	rep, err := runstore.Load(doc.RunDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +253,7 @@ func TestRotateSecretGoesOnlyToItsDestination(t *testing.T) {
 
 func verifyHead(t *testing.T, dir string) string {
 	t.Helper()
-	res, err := report.Verify(dir)
+	res, err := runstore.Verify(dir)
 	if err != nil || !res.OK() || res.Head == "" {
 		t.Fatalf("verify %s: %v %v", dir, err, res.Reasons())
 	}
@@ -295,7 +296,7 @@ func TestRotateRefusesBadInputBeforeCreatingAnything(t *testing.T) {
 	}
 
 	// Tampered: one byte of the evidence changed. Exit 1, nothing created.
-	rj := filepath.Join(w.parent, report.FindingsFile)
+	rj := filepath.Join(w.parent, runstore.FindingsFile)
 	b, _ := os.ReadFile(rj)
 	os.WriteFile(rj, append(b, ' '), 0o600)
 	r := keyir(t, "", w.envv, "rotate", w.parent, "--out", filepath.Join(dir, "c"))
@@ -304,7 +305,7 @@ func TestRotateRefusesBadInputBeforeCreatingAnything(t *testing.T) {
 	}
 	os.WriteFile(rj, b, 0o600)
 	// Unsealed: MANIFEST gone.
-	m := filepath.Join(w.parent, report.ManifestFile)
+	m := filepath.Join(w.parent, runstore.ManifestFile)
 	mb, _ := os.ReadFile(m)
 	os.Remove(m)
 	r = keyir(t, "", w.envv, "rotate", w.parent, "--out", filepath.Join(dir, "d"))
