@@ -174,6 +174,9 @@ func (a *app) rotate(ctx context.Context, o rotateOpts) error {
 		}
 		return withCode(playbook.ExitCouldNotRun)
 	}
+	if o.out != "" && o.out != "-" && inside(o.out, res.Dir) {
+		return usageErr(fmt.Errorf("--out %s is inside the incident run's sealed directory: a secret never goes into evidence", o.out))
+	}
 	parent, err := runstore.Load(res.Dir)
 	if err != nil {
 		return err
@@ -207,8 +210,9 @@ func (a *app) rotate(ctx context.Context, o rotateOpts) error {
 	}
 	deliver := a.deliverer(o, argv, f)
 	out, rerr := a.rotateRun(ctx, o, res, parent, key, deliver)
-	if rerr != nil && f != nil {
-		// A file the secret never reached (or the key was deleted again).
+	if f != nil && (out == nil || out.Replacement.Fingerprint == "") {
+		// A file the secret never reached (or the key was deleted again);
+		// once delivered, the secret file stays whatever failed after.
 		f.Close()
 		os.Remove(o.out)
 	}
@@ -223,6 +227,17 @@ func (a *app) rotate(ctx context.Context, o rotateOpts) error {
 		return &exitError{code: playbook.ExitCouldNotRun, err: rerr, reported: out.Error != ""}
 	}
 	return nil
+}
+
+// inside reports whether path is dir or lies under it.
+func inside(path, dir string) bool {
+	p, err1 := filepath.Abs(path)
+	d, err2 := filepath.Abs(dir)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	rel, err := filepath.Rel(d, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // lookPath is exec.LookPath; tests may replace it.

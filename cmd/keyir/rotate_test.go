@@ -281,6 +281,7 @@ func TestRotateRefusesBadInputBeforeCreatingAnything(t *testing.T) {
 		{"stdout not a terminal", []string{"rotate", w.parent, "--out", "-"}, 2, "terminal"},
 		{"unknown command", []string{"rotate", w.parent, "--exec", "no-such-secret-writer-xyz"}, 2, "--exec"},
 		{"not a run", []string{"rotate", dir, "--out", filepath.Join(dir, "b")}, 2, ""},
+		{"into the evidence", []string{"rotate", w.parent, "--out", filepath.Join(w.parent, "evidence", "new.key")}, 2, "sealed directory"},
 	}
 	for _, c := range cases {
 		r := keyir(t, "", w.envv, c.args...)
