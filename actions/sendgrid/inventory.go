@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -175,34 +173,7 @@ func SaveBaseline(ctx context.Context, env *actions.Env, path string) (*Baseline
 	if err != nil {
 		return nil, err
 	}
-	return b, writeBaseline(path, data)
-}
-
-// writeBaseline writes the file atomically, mode 0600.
-func writeBaseline(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".keyir-inventory-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(append(data, '\n')); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return b, safefile.WriteAtomic(path, append(data, '\n'), 0o600)
 }
 
 func nowOf(env *actions.Env) time.Time {

@@ -172,7 +172,7 @@ func (a *app) rotate(ctx context.Context, o rotateOpts) error {
 		for _, r := range res.Reasons() {
 			fmt.Fprintf(a.errOut, "  %s\n", r)
 		}
-		return withCode(playbook.ExitCouldNotRun)
+		return withCode(report.ExitCouldNotRun)
 	}
 	if o.out != "" && o.out != "-" && inside(o.out, res.Dir) {
 		return usageErr(fmt.Errorf("--out %s is inside the incident run's sealed directory: a secret never goes into evidence", o.out))
@@ -224,7 +224,7 @@ func (a *app) rotate(ctx context.Context, o rotateOpts) error {
 	}
 	if rerr != nil {
 		// printRotation said what failed and where the evidence is.
-		return &exitError{code: playbook.ExitCouldNotRun, err: rerr, reported: out.Error != ""}
+		return &exitError{code: report.ExitCouldNotRun, err: rerr, reported: out.Error != ""}
 	}
 	return nil
 }
