@@ -270,6 +270,43 @@ type journalScan struct {
 	tornSum  string // SHA-256 of the torn bytes, when torn
 }
 
+// journalSoFar returns the events of this store's journal as they are on
+// disk now. It reads and checks only the lines added since its last call
+// (those before were checked then), so a step that replays the run so far
+// (the revoke and the proof look up the key's owner) costs the new lines,
+// not the whole journal, on the way to the DELETE. The events are shared
+// between calls: the report built from them is read, never changed.
+func (s *Store) journalSoFar() ([]Event, error) {
+	s.readMu.Lock()
+	defer s.readMu.Unlock()
+	path := filepath.Join(s.dir, JournalFile)
+	f, err := safefile.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read journal: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read journal: %w", err)
+	}
+	if fi.Size() > MaxJournal {
+		return nil, fmt.Errorf("read journal: %w", &safefile.Error{Path: path, Err: safefile.ErrTooLarge,
+			Detail: fmt.Sprintf("%s; the limit is %s", safefile.Size(fi.Size()), safefile.Size(MaxJournal))})
+	}
+	if fi.Size() < s.read.size { // cut (a torn line repaired): read it all again
+		s.read = journalScan{}
+	}
+	if _, err := f.Seek(s.read.size, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("read journal: %w", err)
+	}
+	j, err := parseJournalFrom(io.LimitReader(f, MaxJournal+1-s.read.size), filepath.Base(path), s.read)
+	if err != nil {
+		return nil, err
+	}
+	s.read = j
+	return j.events[:len(j.events):len(j.events)], nil
+}
+
 func scanJournal(path string) (journalScan, error) {
 	var j journalScan
 	f, err := safefile.Open(path)
@@ -301,9 +338,16 @@ func scanJournal(path string) (journalScan, error) {
 // exceed MaxJournalLine, so a journal without newlines costs no more memory
 // than the cap.
 func parseJournal(rd io.Reader, name string) (journalScan, error) {
-	var j journalScan
+	return parseJournalFrom(rd, name, journalScan{})
+}
+
+// parseJournalFrom goes on checking a journal whose first j.lines lines
+// (j.size bytes, already checked) were read into j, with rd at the byte
+// after them.
+func parseJournalFrom(rd io.Reader, name string, j journalScan) (journalScan, error) {
+	j.torn, j.tornSum, j.fileSize = false, "", j.size
 	r := bufio.NewReaderSize(rd, 64<<10)
-	for n := 1; ; n++ {
+	for n := j.lines + 1; ; n++ {
 		line, err := readLine(r, MaxJournalLine)
 		j.fileSize += int64(len(line))
 		if errors.Is(err, errLineTooLong) {

@@ -85,6 +85,9 @@ type Store struct {
 	syncing  bool       // a Sync is flushing; see Write
 	syncDone *sync.Cond // on mu: broadcast when a Sync ends
 	syncMu   sync.Mutex // held for the whole of a Sync: one at a time
+
+	readMu sync.Mutex  // guards read
+	read   journalScan // the journal as Report last read it (see journalSoFar)
 }
 
 // makeStore is a Store with its maps and condition made.
@@ -361,7 +364,7 @@ func encodeRun(r Run) ([]byte, error) {
 
 // Report replays the journal as it is now (see Replay).
 func (s *Store) Report() (*Report, error) {
-	events, _, err := ReadJournal(s.dir)
+	events, err := s.journalSoFar()
 	if err != nil {
 		return nil, err
 	}
