@@ -22,6 +22,10 @@ import (
 
 // commitItem is one write waiting for a commit.
 type commitItem struct {
+	// file names what sync flushes when several writes share one file (the
+	// audit log, the request log): one fsync per file and commit serves
+	// them all. nil: the write's own file.
+	file   any
 	sync   func() error // fsync (the audit log, a record's temporary file)
 	rename func() error // then, for a record: move it into place
 	dir    string       // whose entry the rename changed: synced after it
@@ -99,7 +103,20 @@ func (c *committer) runBatch(b *commitBatch) {
 
 func (b *commitBatch) run() {
 	defer close(b.done)
-	each(b.items, func(it *commitItem) {
+	// One fsync per shared file: the writes on it wait for that one.
+	shared := map[any][]*commitItem{}
+	var own []*commitItem
+	for _, it := range b.items {
+		if it.file != nil && it.sync != nil {
+			if len(shared[it.file]) == 0 {
+				own = append(own, it)
+			}
+			shared[it.file] = append(shared[it.file], it)
+		} else {
+			own = append(own, it)
+		}
+	}
+	each(own, func(it *commitItem) {
 		if it.sync != nil {
 			it.err = it.sync()
 		}
@@ -107,6 +124,11 @@ func (b *commitBatch) run() {
 			it.err = it.rename()
 		}
 	})
+	for _, its := range shared {
+		for _, it := range its[1:] {
+			it.err = its[0].err
+		}
+	}
 	// One fsync per directory whose entries changed; its error goes to
 	// every write that needed it.
 	dirs := map[string][]*commitItem{}

@@ -301,7 +301,7 @@ func (s *store) save(r *Request) error {
 	}
 	s.logSize += int64(len(line))
 	s.mu.Unlock()
-	if err := disk.commit(&commitItem{sync: s.log.Sync}); err != nil {
+	if err := disk.commit(&commitItem{file: s.log, sync: s.log.Sync}); err != nil {
 		// The line may reach the disk later or not: no further write can
 		// be trusted to mean what it says, so none is accepted.
 		s.mu.Lock()
@@ -464,7 +464,7 @@ func (a *auditLog) write(ev AuditEvent) error {
 	a.mu.Unlock()
 	// Group commit (commit.go): the line is on disk when this returns, by
 	// an fsync shared with every audit line and record written meanwhile.
-	return disk.commit(&commitItem{sync: a.sync})
+	return disk.commit(&commitItem{file: a, sync: a.sync})
 }
 
 // sync fsyncs the log; after close there is nothing left to sync (close
