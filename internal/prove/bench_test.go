@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/runstore"
 	"github.com/keyir/keyir/sim/sendgridsim"
 )
 
@@ -105,7 +105,7 @@ func BenchmarkFullRunContainment50ms(b *testing.B) {
 // start (go test -v): where the milliseconds of the time to containment go.
 func logTimeline(b *testing.B, dir string, start time.Time, reqs []sendgridsim.Request) {
 	b.Helper()
-	events, _, err := report.ReadJournal(dir)
+	events, _, err := runstore.ReadJournal(dir)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -256,7 +256,7 @@ func BenchmarkReport200k(b *testing.B) {
 		if len(dirs) != 1 {
 			b.Fatalf("report.json: %v", dirs)
 		}
-		rep, err := report.Load(filepath.Dir(dirs[0]))
+		rep, err := runstore.Load(filepath.Dir(dirs[0]))
 		if err != nil {
 			b.Fatal(err)
 		}
