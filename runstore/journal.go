@@ -122,6 +122,7 @@ func (s *Store) Sync() error {
 
 	err := parallel(first)
 	if err == nil && f != nil {
+		s.fsyncs.Add(1)
 		if err = f.Sync(); err != nil {
 			err = fmt.Errorf("sync journal: %w", err)
 		}

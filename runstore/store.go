@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/keyir/keyir/redact"
@@ -85,9 +86,10 @@ type Store struct {
 	synced   int
 	unsynced map[string]*EvidenceWriter
 	pending  []func() error
-	syncing  bool       // a Sync is flushing; see Write
-	syncDone *sync.Cond // on mu: broadcast when a Sync ends
-	syncMu   sync.Mutex // held for the whole of a Sync: one at a time
+	syncing  bool         // a Sync is flushing; see Write
+	syncDone *sync.Cond   // on mu: broadcast when a Sync ends
+	syncMu   sync.Mutex   // held for the whole of a Sync: one at a time
+	fsyncs   atomic.Int64 // of the journal, for the tests
 
 	readMu sync.Mutex  // guards read
 	read   journalScan // the journal as Report last read it (see journalSoFar)
