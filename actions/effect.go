@@ -2,7 +2,6 @@ package actions
 
 import (
 	"reflect"
-	"sort"
 	"strings"
 	"sync"
 )
@@ -92,14 +91,6 @@ func ReachOf(action string) Reach {
 	reachMu.RLock()
 	defer reachMu.RUnlock()
 	r := reaches[prefix]
-	return Reach{Credentials: sorted(r.Credentials), Hosts: sorted(r.Hosts)}
-}
-
-func sorted(s []string) []string {
-	if len(s) == 0 {
-		return nil
-	}
-	out := append([]string(nil), s...)
-	sort.Strings(out)
-	return out
+	// Copies, in the order declared (the usual host first).
+	return Reach{Credentials: append([]string(nil), r.Credentials...), Hosts: append([]string(nil), r.Hosts...)}
 }

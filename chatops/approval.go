@@ -73,15 +73,33 @@ func (s *Server) describeKey(ctx context.Context, keyID string) (sendgrid.KeyDet
 	return kd, nil
 }
 
-// steps4 lists the playbook's steps for the plan.
+// steps4 lists the playbook's steps for the plan, from the run's plan
+// (playbook.Plan): whether a step changes something is decided from the
+// step itself (a core.http POST does, a GET does not), as in the dry run
+// and the journal. The inputs known before approval (region, key id) are
+// given, so a host or method taken from them shows.
 func (s *Server) steps4(r *Request) []planStep {
 	pb, err := playbook.Resolve(r.Playbook)
 	if err != nil {
 		return nil
 	}
-	out := make([]planStep, len(pb.Steps))
-	for i, st := range pb.Steps {
-		out[i] = planStep{ID: st.ID, Action: st.Action, Mutates: st.Info.Mutates}
+	given := map[string]string{}
+	for _, in := range pb.Inputs {
+		switch in.Name {
+		case "region":
+			given[in.Name] = s.cfg.Region
+		case "key_id":
+			given[in.Name] = r.KeyID
+		}
+	}
+	inputs, err := pb.ResolveInputs(given)
+	if err != nil {
+		inputs = nil // a parameter read from an input then counts as unknown
+	}
+	plan := playbook.NewPlan(pb, inputs)
+	out := make([]planStep, len(plan.Steps))
+	for i, st := range plan.Steps {
+		out[i] = planStep{ID: st.ID, Action: st.Action, Mutates: st.Mutates, Hosts: st.Hosts}
 	}
 	return out
 }
