@@ -34,7 +34,7 @@ import (
 )
 
 // ServiceName is the name the hub is provided under (Env.Service).
-const ServiceName = "notify"
+const ServiceName = notify.ServiceName
 
 var outputs = []actions.Output{
 	{Name: "sent", Type: actions.TypeBool, Description: "opened: queued for delivery; closed: delivered to every channel"},
