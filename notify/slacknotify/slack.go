@@ -1,4 +1,4 @@
-// Package slack notifies an incident channel: one anchor message per run with
+// Package slacknotify notifies an incident Slack channel: one anchor message per run with
 // the key and the run's status, a thread under it for progress and findings,
 // and the report attached to the thread at the end.
 //

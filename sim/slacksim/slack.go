@@ -1,5 +1,4 @@
-// Package slack is a simulated Slack Web API for drills and tests (import it
-// as slacksim). It speaks what keyir uses, the way slack-go expects it:
+// Package slacksim is a simulated Slack Web API for drills and tests. It speaks what keyir uses, the way slack-go expects it:
 // auth.test, chat.postMessage / update / postEphemeral, the three-step file
 // upload (files.getUploadURLExternal, POST to the upload URL on this server's
 // own host, files.completeUploadExternal), conversations.info,
