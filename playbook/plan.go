@@ -7,6 +7,7 @@ import (
 	"unicode"
 
 	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
 )
 
@@ -147,6 +148,19 @@ func (p *Plan) ReportSteps() []report.Step {
 		out[i] = report.Step{Index: s.Index, ID: s.ID, Action: s.Action, Mutates: s.Mutates, Status: report.StepPending, Critical: s.Critical}
 	}
 	return out
+}
+
+// redact passes the plan's text through the run's redactor before it is
+// journaled or shown: a host or method comes from an input, and a key
+// pasted there is a key in the wrong place.
+func (p *Plan) redact(r *redact.Redactor) {
+	for i := range p.Steps {
+		s := &p.Steps[i]
+		s.Why, s.If = r.String(s.Why), r.String(s.If)
+		for j := range s.Hosts {
+			s.Hosts[j] = r.String(s.Hosts[j])
+		}
+	}
 }
 
 // journalData is the plan as run_started's data records it.

@@ -139,6 +139,7 @@ func Run(ctx context.Context, pb *Playbook, o Options) (*Result, error) {
 	st.Now = o.Now
 	e := &execution{pb: pb, o: o, st: st, inputs: inputs, outputs: map[string]map[string]any{}}
 	plan := NewPlan(pb, inputs)
+	plan.redact(o.Redactor)
 	e.steps = plan.ReportSteps()
 	if err := e.append(report.Event{Type: report.EventRunStarted, Run: &run, Steps: e.steps, Data: plan.journalData()}); err != nil {
 		return nil, err

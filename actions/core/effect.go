@@ -16,6 +16,9 @@ func (h *HTTP) Effect() actions.Effect {
 	switch {
 	case h.Method == "":
 		e.Why = "core.http: the method is known only at run time, so it is counted as a write"
+	case !contains(methods, h.Method):
+		// Not echoed: it came from an input, and Validate refuses it.
+		e.Why = "core.http: not a method it sends (the run refuses it), counted as a write"
 	case e.Mutates:
 		e.Why = "core.http " + h.Method + ": any method but GET or HEAD may change something at the provider"
 	default:
