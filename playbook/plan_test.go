@@ -10,6 +10,7 @@ import (
 
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/runstore"
 )
 
 // planBook has a core.http read, a core.http write with a declared
@@ -114,7 +115,7 @@ func TestDryRunShowsAndJournalsThePlan(t *testing.T) {
 		t.Errorf("a dry run sent the POST")
 	}
 
-	events, _, err := report.ReadJournal(res.Dir)
+	events, _, err := runstore.ReadJournal(res.Dir)
 	if err != nil {
 		t.Fatal(err)
 	}
