@@ -2,6 +2,7 @@ package core
 
 import (
 	"net/url"
+	"slices"
 
 	"github.com/keyir/keyir/actions"
 	"github.com/keyir/keyir/credentials"
@@ -16,7 +17,7 @@ func (h *HTTP) Effect() actions.Effect {
 	switch {
 	case h.Method == "":
 		e.Why = "core.http: the method is known only at run time, so it is counted as a write"
-	case !contains(methods, h.Method):
+	case !slices.Contains(methods, h.Method):
 		// Not echoed: it came from an input, and Validate refuses it.
 		e.Why = "core.http: not a method it sends (the run refuses it), counted as a write"
 	case e.Mutates:

@@ -139,6 +139,9 @@ func (a *app) runPlaybook(ctx context.Context, o runOptions) error {
 	if err := report.ValidateIncident(o.incident, a.red); err != nil {
 		return usageErr(fmt.Errorf("--incident: %w", err))
 	}
+	if err := a.checkBaselineAccount(ctx, given["baseline"]); err != nil {
+		return err
+	}
 	mode := report.ModeLive
 	if o.dryRun {
 		mode = report.ModeDryRun
@@ -196,7 +199,7 @@ func (a *app) reportLoadError(err error) error {
 	for _, p := range probs {
 		a.printProblem(p.Error())
 	}
-	return &exitError{code: playbook.ExitUsage, err: err, reported: true}
+	return &exitError{code: report.ExitUsage, err: err, reported: true}
 }
 
 // printProblem prints one playbook problem. A problem may quote the
