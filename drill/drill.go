@@ -265,7 +265,7 @@ func (w *world) saveBaseline(ctx context.Context, red *redact.Redactor, path str
 // hub builds the notification hub, with the email channel pointed at the
 // simulator's global host.
 func (w *world) hub(o Options) (*notify.Hub, map[string]any, playbook.Observer, error) {
-	if o.Notify == nil || len(o.Notify.Channels) == 0 {
+	if o.Notify == nil {
 		return nil, nil, o.Observer, nil
 	}
 	cfg := *o.Notify
@@ -278,11 +278,14 @@ func (w *world) hub(o Options) (*notify.Hub, map[string]any, playbook.Observer, 
 		delete(em, "region")
 		delete(em, "key_env")
 	}
-	hub, err := notify.NewHub(cfg, notify.HubEnv{Redactor: o.Redactor, Getenv: w.getenv, LeakedKey: w.fx.LeakedKey})
+	hub, err := notify.StartRun(cfg, notify.HubEnv{Redactor: o.Redactor, Getenv: w.getenv, LeakedKey: w.fx.LeakedKey})
 	if err != nil {
 		return nil, nil, nil, &playbook.UsageError{Err: err}
 	}
-	return hub, map[string]any{"notify": hub}, playbook.Observers{o.Observer, hub}, nil
+	if hub == nil { // no channel configured
+		return nil, nil, o.Observer, nil
+	}
+	return hub, hub.Services(), playbook.Observers{o.Observer, hub}, nil
 }
 
 // finish scores the run, lets the hub deliver, and removes the drill's
@@ -292,9 +295,7 @@ func (w *world) finish(ctx context.Context, res *playbook.Result, hub *notify.Hu
 	if hub != nil {
 		// A run that stopped before its closing step is closed by the hub
 		// at RunFinished; give that delivery a bounded moment.
-		fctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		out.NotifyErr = hub.Flush(fctx)
-		cancel()
+		out.NotifyErr = hub.Finish(ctx, 10*time.Second)
 		out.Notify = hub.Stats()
 	}
 	if st := res.Report.Run.Status; st == report.RunSucceeded || st == report.RunDegraded {

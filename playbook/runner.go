@@ -63,6 +63,9 @@ type Options struct {
 	// Services are handed to every action as Env.Services (the
 	// notification hub is one).
 	Services map[string]any
+	// OnPlan, when set, is given the run's plan once it is journaled,
+	// before the first step: the CLI prints it in a dry run.
+	OnPlan func(*Plan)
 }
 
 // Result is the outcome of Run or Resume.
@@ -132,10 +135,15 @@ func Run(ctx context.Context, pb *Playbook, o Options) (*Result, error) {
 	}
 	st.Now = o.Now
 	e := &execution{pb: pb, o: o, st: st, inputs: inputs, outputs: map[string]map[string]any{}}
-	e.steps = plannedSteps(pb)
+	plan := NewPlan(pb, inputs)
+	plan.redact(o.Redactor)
+	e.steps = plan.ReportSteps()
 	// Synced with the first step's start, before any step acts.
-	if err := e.write(report.Event{Type: report.EventRunStarted, Run: &run, Steps: e.steps}); err != nil {
+	if err := e.write(report.Event{Type: report.EventRunStarted, Run: &run, Steps: e.steps, Data: plan.journalData()}); err != nil {
 		return nil, err
+	}
+	if o.OnPlan != nil {
+		o.OnPlan(plan)
 	}
 	return e.execute(ctx)
 }
@@ -186,21 +194,6 @@ func DefaultBackoff(n int) time.Duration {
 		d = 30 * time.Second
 	}
 	return time.Duration(float64(d) * (0.8 + 0.4*mrand.Float64()))
-}
-
-func plannedSteps(pb *Playbook) []report.Step {
-	out := make([]report.Step, len(pb.Steps))
-	for i, s := range pb.Steps {
-		out[i] = report.Step{
-			Index:    i + 1,
-			ID:       s.ID,
-			Action:   s.Action,
-			Mutates:  s.Info.Mutates,
-			Status:   report.StepPending,
-			Critical: s.OnError != Continue,
-		}
-	}
-	return out
 }
 
 // publicInputs are the given inputs as recorded in run.json: secret ones are
