@@ -26,6 +26,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/keyir/keyir/actions"
 )
 
 // Provider is everything one provider brings.
@@ -240,4 +242,15 @@ func Lookup(name string) (Info, bool) {
 		}
 	}
 	return Info{}, false
+}
+
+// Actions lists the provider's registered actions (named "<Name>.<verb>").
+func (i Info) Actions() []actions.Info {
+	var out []actions.Info
+	for _, a := range actions.All() {
+		if strings.HasPrefix(a.Name, i.Name+".") {
+			out = append(out, a)
+		}
+	}
+	return out
 }

@@ -190,6 +190,10 @@ func TestProviderAddedWithoutTouchingTheEngine(t *testing.T) {
 		t.Fatalf("the simulator printed no URL: %q", out.String())
 	}
 
+	p, ok := provider.Lookup("tiny")
+	if !ok || len(p.Actions()) != 2 || p.Actions()[0].Name != "tiny.confirm" || p.Actions()[1].Name != "tiny.revoke" {
+		t.Fatalf("provider tiny: %+v, actions %v", p, p.Actions())
+	}
 	if !slices.Contains(playbook.BuiltinNames(), "tiny-key-compromise") {
 		t.Fatalf("built-ins %v lack the provider's playbook", playbook.BuiltinNames())
 	}
