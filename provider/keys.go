@@ -31,8 +31,11 @@ type KeyKind struct {
 	Checksum func(key string) bool
 	// Revoke says where a responder revokes one by hand.
 	Revoke string
-	// Playbook is the built-in playbook that responds to a leak of one.
+	// Playbook is the built-in playbook that responds to a leak of one, and
+	// Input the name of its (secret) input that takes the key; "" means
+	// "key".
 	Playbook string
+	Input    string
 	// Sample is a made-up key of the kind (a valid checksum included):
 	// registration proves the redactor catches it.
 	Sample string
@@ -82,6 +85,14 @@ func (k *KeyKind) Match(key string) []string {
 // where the format has one.
 func (k *KeyKind) Valid(key string) bool {
 	return k.Match(key) != nil && (k.Checksum == nil || k.Checksum(key))
+}
+
+// KeyInput is the input of the kind's playbook that takes the key.
+func (k *KeyKind) KeyInput() string {
+	if k.Input == "" {
+		return "key"
+	}
+	return k.Input
 }
 
 // feedRedactor registers the kind's shape with the redactor, so anything

@@ -11,29 +11,42 @@ import (
 	"github.com/keyir/keyir/actions"
 )
 
-// stepActions reads the action names a playbook's steps use. The playbook
-// package loads and validates the whole file; this only learns, at
-// registration, which actions the provider must have linked. Built-in
-// playbooks are the provider's own embedded files, not hostile input.
-func stepActions(data []byte) ([]string, error) {
+// parsed is what the registry learns from a playbook at registration: the
+// actions its steps use and its secret inputs. The playbook package loads
+// and validates the whole file; built-in playbooks are the provider's own
+// embedded files, not hostile input.
+type parsed struct {
+	actions []string
+	secrets map[string]bool
+}
+
+func parsePlaybook(data []byte) (parsed, error) {
 	var doc struct {
+		Inputs map[string]struct {
+			Secret bool `yaml:"secret"`
+		} `yaml:"inputs"`
 		Steps []struct {
 			Action string `yaml:"action"`
 		} `yaml:"steps"`
 	}
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, err
+		return parsed{}, err
 	}
+	p := parsed{secrets: map[string]bool{}}
 	seen := map[string]bool{}
-	var out []string
 	for _, s := range doc.Steps {
 		if s.Action != "" && !seen[s.Action] {
 			seen[s.Action] = true
-			out = append(out, s.Action)
+			p.actions = append(p.actions, s.Action)
 		}
 	}
-	sort.Strings(out)
-	return out, nil
+	sort.Strings(p.actions)
+	for name, in := range doc.Inputs {
+		if in.Secret {
+			p.secrets[name] = true
+		}
+	}
+	return p, nil
 }
 
 // checkActions reports every action a provider's playbooks use that no
@@ -41,7 +54,7 @@ func stepActions(data []byte) ([]string, error) {
 func checkActions(info *Info, include func(action string) bool) error {
 	var missing []string
 	for _, name := range info.PlaybookNames {
-		for _, a := range info.uses[name] {
+		for _, a := range info.uses[name].actions {
 			if _, ok := actions.Lookup(a); !ok && include(a) {
 				missing = append(missing, fmt.Sprintf("%s (playbook %s)", a, name))
 			}
@@ -82,4 +95,28 @@ func Playbook(name string) (data []byte, file, owner string, err error) {
 		return nil, "", "", err
 	}
 	return data, owner + "/" + name + ".yaml", owner, nil
+}
+
+// checkKeyPlaybooks reports a key kind whose response playbook is not
+// registered or takes no secret input by the kind's KeyInput. The caller
+// holds mu.
+func checkKeyPlaybooks(info *Info) error {
+	var bad []string
+	for _, k := range info.Keys {
+		if k.Playbook == "" {
+			continue
+		}
+		owner, ok := playbookOwner[k.Playbook]
+		if !ok {
+			bad = append(bad, fmt.Sprintf("key kind %s: no playbook %s is registered", k.Kind, k.Playbook))
+			continue
+		}
+		if !providers[owner].uses[k.Playbook].secrets[k.KeyInput()] {
+			bad = append(bad, fmt.Sprintf("key kind %s: playbook %s has no secret input %q for the key", k.Kind, k.Playbook, k.KeyInput()))
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return fmt.Errorf("provider %s: %s", info.Name, strings.Join(bad, "; "))
 }

@@ -57,8 +57,8 @@ type Info struct {
 	Provider
 	// PlaybookNames lists its built-in playbooks, sorted.
 	PlaybookNames []string
-	// uses maps each playbook to the actions its steps name.
-	uses map[string][]string
+	// uses holds what each playbook's steps and inputs are.
+	uses map[string]parsed
 }
 
 var (
@@ -113,7 +113,7 @@ func prepare(p Provider) (*Info, error) {
 	if !nameRE.MatchString(p.Name) {
 		return nil, fmt.Errorf("bad provider name %q (lower case letters, digits, _)", p.Name)
 	}
-	info := &Info{Provider: p, uses: map[string][]string{}}
+	info := &Info{Provider: p, uses: map[string]parsed{}}
 	for _, k := range p.Keys {
 		if err := k.compile(); err != nil {
 			return nil, fmt.Errorf("%s: %w", p.Name, err)
@@ -133,7 +133,7 @@ func prepare(p Provider) (*Info, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", p.Name, err)
 			}
-			uses, err := stepActions(data)
+			uses, err := parsePlaybook(data)
 			if err != nil {
 				return nil, fmt.Errorf("%s: playbook %s: %w", p.Name, e.Name(), err)
 			}
@@ -208,13 +208,17 @@ func registry() []*Info {
 }
 
 // verify checks the providers registered since the last query and panics
-// naming every action their playbooks use that nothing registers.
+// naming every action their playbooks use that nothing registers, and every
+// key kind whose response playbook is missing or takes no secret key input.
 func verify() {
 	mu.Lock()
 	defer mu.Unlock()
 	var problems []string
 	for _, info := range unverified {
 		if err := checkActions(info, func(string) bool { return true }); err != nil {
+			problems = append(problems, err.Error())
+		}
+		if err := checkKeyPlaybooks(info); err != nil {
 			problems = append(problems, err.Error())
 		}
 	}

@@ -78,3 +78,34 @@ func TestRegisterRefusesMalformed(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyPlaybookChecked: a key kind must name a registered playbook that
+// takes the key as a secret input.
+func TestKeyPlaybookChecked(t *testing.T) {
+	kind := func(pb, input string) *KeyKind {
+		return &KeyKind{Kind: "kp", Human: "KP key", Prefix: "kp_", Pattern: `kp_[0-9]{20}`, Sample: "kp_12345678901234567890", Playbook: pb, Input: input}
+	}
+	fsys := fstest.MapFS{"kp-respond.yaml": {Data: []byte("name: kp-respond\ninputs:\n  token:\n    type: string\n    secret: true\n  key:\n    type: string\nsteps:\n  - id: a\n    action: core.note\n")}}
+	for _, tc := range []struct {
+		k    *KeyKind
+		want string
+	}{
+		{kind("kp-respond", "token"), ""},
+		{kind("kp-respond", ""), `no secret input "key"`},
+		{kind("kp-nowhere", "token"), "no playbook kp-nowhere"},
+	} {
+		info, err := prepare(Provider{Name: "kp", Keys: []*KeyKind{tc.k}, Playbooks: fsys})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		playbookOwner["kp-respond"], providers["kp"] = "kp", info
+		err = checkKeyPlaybooks(info)
+		delete(playbookOwner, "kp-respond")
+		delete(providers, "kp")
+		mu.Unlock()
+		if (err == nil) != (tc.want == "") || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%s/%q: %v, want %q", tc.k.Playbook, tc.k.Input, err, tc.want)
+		}
+	}
+}
