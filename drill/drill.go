@@ -1,7 +1,9 @@
-// Package drill runs a tabletop exercise: the built-in SendGrid playbook
-// against an in-process simulator loaded with a scenario, with no
+// Package drill runs a tabletop exercise: a scenario's built-in playbook
+// against an in-process simulator loaded with the scenario, with no
 // credentials, then scores what the run found against the scenario's ground
-// truth. `keyir drill` and the Slack `/keyir drill` command both use it.
+// truth. Scenarios, their playbooks and ground truth come from the provider
+// registry; the world a scenario runs in is, so far, the SendGrid
+// simulator's. `keyir drill` and the Slack `/keyir drill` command both use it.
 //
 // A drill is sealed off from real systems: its SendGrid (both hosts) is the
 // simulator, its configuration is Options.Env and nothing else (the process
@@ -30,10 +32,6 @@ import (
 	"github.com/keyir/keyir/report"
 	"github.com/keyir/keyir/sim/sendgridsim"
 )
-
-// Playbook is the playbook the SendGrid scenarios rehearse; a scenario
-// names its own (provider.Scenario.Playbook).
-const Playbook = "sendgrid-key-compromise"
 
 // Options configure a drill.
 type Options struct {

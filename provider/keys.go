@@ -73,12 +73,13 @@ func (k *KeyKind) compile() error {
 // of the kind (nil otherwise): element 0 is the key, then each group. The
 // checksum is not checked: Valid does.
 func (k *KeyKind) Match(key string) []string {
-	if k.whole == nil {
-		if err := k.compile(); err != nil {
-			panic("provider: " + err.Error())
-		}
+	whole := k.whole
+	if whole == nil {
+		// Not registered (yet): compiled here, never stored, so concurrent
+		// callers do not race.
+		whole = regexp.MustCompile(`^(?:` + k.Pattern + `)$`)
 	}
-	return k.whole.FindStringSubmatch(key)
+	return whole.FindStringSubmatch(key)
 }
 
 // Valid reports whether key is a key of the kind, with a valid checksum
