@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 
 	// The engine's own built-in playbook uses the provider-neutral actions.
@@ -72,7 +73,7 @@ func Resolve(arg string) (*Playbook, error) {
 	if name, ok := strings.CutPrefix(arg, BuiltinPrefix); ok {
 		return Builtin(name)
 	}
-	if contains(BuiltinNames(), arg) {
+	if slices.Contains(BuiltinNames(), arg) {
 		return Builtin(arg)
 	}
 	pb, err := LoadFile(arg)

@@ -6,15 +6,13 @@ import (
 	"sort"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/yamlsafe"
 )
 
 // parsed is what the registry learns from a playbook at registration: the
 // actions its steps use and its secret inputs. The playbook package loads
-// and validates the whole file; built-in playbooks are the provider's own
-// embedded files, not hostile input.
+// and validates the whole file; this reads it under the same YAML policy.
 type parsed struct {
 	actions []string
 	secrets map[string]bool
@@ -29,7 +27,11 @@ func parsePlaybook(data []byte) (parsed, error) {
 			Action string `yaml:"action"`
 		} `yaml:"steps"`
 	}
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	top, yerr := yamlsafe.Parse(data, yamlsafe.Doc{Name: "playbook", Want: "name, inputs and steps"})
+	if yerr != nil {
+		return parsed{}, yerr
+	}
+	if err := top.Decode(&doc); err != nil {
 		return parsed{}, err
 	}
 	p := parsed{secrets: map[string]bool{}}
