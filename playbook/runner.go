@@ -363,7 +363,7 @@ func (e *execution) runStep(ctx context.Context, i int) report.StepStatus {
 			return e.fail(s, jerr)
 		}
 		wait := e.o.Backoff(attempt)
-		e.o.Observer.StepProgress(*s, fmt.Sprintf("attempt %d failed; retrying in %s", attempt, wait.Round(time.Millisecond)))
+		e.o.Observer.StepProgress(*s, fmt.Sprintf("attempt %d failed; retrying in %s", attempt, report.FormatDuration(wait)))
 		select {
 		case <-ctx.Done():
 		case <-time.After(wait):
