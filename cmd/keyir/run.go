@@ -142,11 +142,19 @@ func (a *app) runPlaybook(ctx context.Context, o runOptions) error {
 	if o.dryRun {
 		mode = report.ModeDryRun
 	}
+	// Inputs are checked before the preflight, so a bad input is named as
+	// such rather than hidden behind a credential problem (Run checks again).
+	if _, err := pb.ResolveInputs(given); err != nil {
+		return usageErr(err)
+	}
 	hub, err := a.startHub(o.notify, given["key"])
 	if err != nil {
 		return err
 	}
 	defer a.stopHub(hub)
+	if err := a.preflightRun(ctx, pb, given, o); err != nil {
+		return err
+	}
 	res, err := playbook.Run(ctx, pb, withHub(playbook.Options{
 		Mode:        mode,
 		Incident:    o.incident,
@@ -162,7 +170,11 @@ func (a *app) runPlaybook(ctx context.Context, o runOptions) error {
 	if err != nil {
 		return err
 	}
-	return a.printResult(res, o.output)
+	err = a.printResult(res, o.output)
+	if res.ExitCode != playbook.ExitOK {
+		a.resumeHint(res.Dir, given["key"] != "")
+	}
+	return err
 }
 
 func checkOutput(o string) error {
