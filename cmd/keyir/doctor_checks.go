@@ -226,11 +226,18 @@ func (a *app) printDoctorChecks(checks []doctorCheck) (failed bool) {
 		label := map[string]string{"ok": "ok", "warn": "warning", "fail": "FAIL", "skip": "skip"}[ch.Status]
 		// wrapText folds runs of spaces: the columns are laid out here.
 		lines := strings.Split(wrapText(ch.Detail, max(20, columns()-22), ""), "\n")
-		fmt.Fprintf(a.out, "%-7s %-13s %s\n", label, ch.Name, strings.Join(lines, "\n"+strings.Repeat(" ", 22)))
+		padded := fmt.Sprintf("%-7s", label)
+		if code, ok := doctorColors[ch.Status]; ok && a.colorOut() {
+			padded = sgr(code, label) + strings.Repeat(" ", 7-len(label))
+		}
+		fmt.Fprintf(a.out, "%s %-13s %s\n", padded, ch.Name, strings.Join(lines, "\n"+strings.Repeat(" ", 22)))
 		failed = failed || ch.Status == "fail"
 	}
 	return failed
 }
+
+// doctorColors colour a check's label on a terminal.
+var doctorColors = map[string]string{"ok": "32", "warn": "33", "fail": "1;31", "skip": "2"}
 
 // checksFailed reports whether any check failed.
 func checksFailed(checks []doctorCheck) bool {

@@ -205,7 +205,7 @@ func (a *app) printDrill(res *drill.Result, output string, sim *slacksim.Server)
 		return withCode(code)
 	}
 	fmt.Fprintln(a.out)
-	if err := report.RenderSummary(a.out, res.Run.Report, res.Run.Dir); err != nil {
+	if err := a.renderRunSummary(a.out, res.Run.Report, res.Run.Dir); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.out, "\nDRILL SCORECARD — scenario %s\n", res.Scenario)

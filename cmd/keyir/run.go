@@ -409,7 +409,7 @@ func (a *app) printResult(res *playbook.Result, output string) error {
 		}
 	} else {
 		fmt.Fprintln(a.out)
-		if err := report.RenderSummary(a.out, res.Report, res.Dir); err != nil {
+		if err := a.renderRunSummary(a.out, res.Report, res.Dir); err != nil {
 			return err
 		}
 	}

@@ -16,7 +16,8 @@ import (
 // token and the channels keyir would post to. Used by the run's preflight,
 // doctor and serve's start, so the three agree on what "works" means.
 type slackCheck struct {
-	Team string // the workspace, when the token was accepted
+	Team   string // the workspace, when the token was accepted
+	TeamID string
 	// TokenErr is the token's problem: refused (invalid_auth, not_authed,
 	// account_inactive, token_revoked) or Slack unreachable.
 	TokenErr error
@@ -43,7 +44,7 @@ func checkSlack(ctx context.Context, apiURL, token string, channels []string) sl
 		res.TokenErr = slackProblem(err, "SLACK_BOT_TOKEN")
 		return res
 	}
-	res.Team = at.Team
+	res.Team, res.TeamID = at.Team, at.TeamID
 	for _, ch := range channels {
 		if ch == "" {
 			continue
