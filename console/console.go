@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/keyir/keyir/render"
 	"github.com/keyir/keyir/report"
 )
 
@@ -62,7 +63,7 @@ func (c *Console) RunStarted(rep *report.Report, dir string) {
 	// dry run does instead of a count that the end contradicts.
 	if rep.Run.Mode == report.ModeDryRun {
 		fmt.Fprintln(c.w, "DRY RUN — every read runs; every write is refused and listed as a planned change.")
-	} else if b := report.Banner(rep); b != "" {
+	} else if b := render.Banner(rep); b != "" {
 		fmt.Fprintln(c.w, b)
 	}
 	verb := "started"

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/runstore"
 	"github.com/keyir/keyir/sim/sendgridsim"
 	"github.com/keyir/keyir/sim/slacksim"
 )
@@ -264,7 +265,7 @@ func crashAt(t *testing.T, sig syscall.Signal, k int) string {
 		return fmt.Sprintf("stopped in the preflight (held %s), no run directory", g.heldWhat)
 	}
 	dir := onlyRunDir(t, cw.reports)
-	events, _, err := report.ReadJournal(dir)
+	events, _, err := runstore.ReadJournal(dir)
 	if err != nil {
 		t.Fatalf("journal unreadable after %v: %v", sig, err)
 	}
@@ -274,7 +275,7 @@ func crashAt(t *testing.T, sig syscall.Signal, k int) string {
 		ended = ended || ev.Type == report.EventRunFinished || ev.Type == report.EventRunInterrupted
 		finished = finished || ev.Type == report.EventRunFinished
 	}
-	v, verr := report.Verify(dir)
+	v, verr := runstore.Verify(dir)
 	outcome := ""
 	switch sig {
 	case syscall.SIGKILL:
@@ -305,7 +306,7 @@ func crashAt(t *testing.T, sig syscall.Signal, k int) string {
 	// A run that had finished and sealed before the signal stays sealed:
 	// resume refuses it (exit 2); every other one resumes to the end.
 	wantResume := 0
-	if rep0, err := report.Load(dir); verr == nil && v.OK() && err == nil &&
+	if rep0, err := runstore.Load(dir); verr == nil && v.OK() && err == nil &&
 		rep0.Run.Status != report.RunInterrupted && rep0.Run.Status != report.RunFailed {
 		wantResume = 2
 	}
@@ -322,7 +323,7 @@ func crashAt(t *testing.T, sig syscall.Signal, k int) string {
 	// key, so a resume cannot know it was delivered.
 	mayRepeat := g.heldPost
 	cw.check(t, fmt.Sprintf("%v@%d", sig, k), mayRepeat)
-	rep, err := report.Load(dir)
+	rep, err := runstore.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -233,7 +233,7 @@ func (a *app) printDrill(res *drill.Result, output string, sim *slacksim.Server)
 		return err
 	}
 	fmt.Fprintf(a.out, "\nWhat #%s would show (the built-in Slack simulator; %d API calls)\n", drillChannel, len(sim.Calls()))
-	fmt.Fprint(a.out, sim.Transcript(drillChannel))
+	fmt.Fprint(a.out, renderTranscript(sim.Transcript(drillChannel), columns(), time.Local))
 	if res.NotifyErr != nil {
 		fmt.Fprintf(a.out, "\nNotifications that failed:\n  %s\n", strings.Join(errorLines(res.NotifyErr), "\n  "))
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/keyir/keyir/actions"
 	"github.com/keyir/keyir/actions/sendgrid"
 	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/runstore"
 )
 
 // preflight is what a run checks before its run directory exists. A problem
@@ -297,7 +297,7 @@ func (a *app) resumeHint(dir string, needsKey bool) {
 	if dir == "" {
 		return
 	}
-	if _, err := report.CheckResume(dir); err != nil {
+	if _, err := runstore.CheckResume(dir); err != nil {
 		return
 	}
 	cmd := "keyir resume " + shellQuote(dir)

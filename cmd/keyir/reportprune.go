@@ -14,7 +14,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/runstore"
 	"github.com/keyir/keyir/safefile"
 )
 
@@ -57,9 +57,9 @@ func (a *app) markArchived(dir, note string) error {
 	}
 	a.red.AddShapes(note)
 	note = strings.Join(strings.Fields(a.red.String(note)), " ")
-	res, err := report.Verify(dir)
+	res, err := runstore.Verify(dir)
 	if err != nil {
-		if errors.Is(err, report.ErrNoManifest) {
+		if errors.Is(err, runstore.ErrNoManifest) {
 			return usageErr(fmt.Errorf("%s is not sealed (no MANIFEST): only a finished run has a head to archive", dir))
 		}
 		return err
@@ -176,9 +176,9 @@ func (a *app) reportPrune(root string, cutoff time.Time, dryRun, force bool, out
 		}
 		p := prunedRun{RunID: r.RunID, Started: r.Started, Path: r.Path}
 		reason := ""
-		res, verr := report.Verify(r.Path)
+		res, verr := runstore.Verify(r.Path)
 		switch {
-		case errors.Is(verr, report.ErrNoManifest):
+		case errors.Is(verr, runstore.ErrNoManifest):
 			reason = "not sealed (no MANIFEST): unfinished, crashed or still running; keyir resume finishes it"
 		case verr != nil:
 			reason = "cannot be verified: " + verr.Error()
@@ -241,7 +241,7 @@ func removeRun(root string, r listedRun) error {
 		return err
 	}
 	// The id comes from run.json: a hostile one must not name a path.
-	if report.ValidateRunID(r.RunID) != nil {
+	if runstore.ValidateRunID(r.RunID) != nil {
 		return nil
 	}
 	for _, side := range []string{".drill-" + r.RunID + ".json", ".drill-" + r.RunID + ".baseline.json"} {

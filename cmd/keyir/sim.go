@@ -87,7 +87,7 @@ func (a *app) simSlackCommand() *cli.Command {
 			fmt.Fprintln(a.stdout, "Ctrl-C to stop and print what each channel got.")
 			<-c.Context.Done()
 			for _, ch := range slacksim.DefaultChannels {
-				fmt.Fprint(a.stdout, sim.Transcript(ch.ID))
+				fmt.Fprint(a.stdout, renderTranscript(sim.Transcript(ch.ID), columns(), time.Local))
 			}
 			return nil
 		},

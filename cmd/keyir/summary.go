@@ -11,6 +11,7 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
 
+	"github.com/keyir/keyir/render"
 	"github.com/keyir/keyir/report"
 )
 
@@ -41,7 +42,7 @@ func (a *app) renderRunSummary(w io.Writer, rep *report.Report, dir string) erro
 		}
 	}
 	var b bytes.Buffer
-	if err := report.RenderSummary(&b, shown, dir); err != nil {
+	if err := render.RenderSummary(&b, shown, dir); err != nil {
 		return err
 	}
 	text, err := fitTables(b.String(), shown)

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+func TestRenderTranscriptIsText(t *testing.T) {
+	loc := time.FixedZone("X", 2*3600)
+	raw := "#keyir-drill (C0DRILL)\n" +
+		"[1796146849.705298] U0KEYIRBOT (edited)\n" +
+		"  :test_tube: *DRILL* — a _rehearsal_ with <https://example.com/r|the report> for <!channel>: `SG.x` at 10:04:05\n" +
+		"    │ [1796146850.000100] U0KEYIRBOT\n" +
+		"    │   *[DRILL]* *Progress:* 9 of 9 steps done; key _AbC_dEf stays; :large_orange_circle: *high* " + strings.Repeat("word ", 30) + "\n"
+	got := renderTranscript(raw, 80, loc)
+	at := func(sec int64) string { return time.Unix(sec, 0).In(loc).Format("15:04:05") }
+	for _, want := range []string{
+		"[" + at(1796146849) + "] U0KEYIRBOT (edited)",
+		"🧪 DRILL — a rehearsal with the report (https://example.com/r) for @channel:",
+		"    SG.x at 10:04:05",
+		"    │ [" + at(1796146850) + "] U0KEYIRBOT",
+		"[DRILL] Progress: 9 of 9 steps done; key _AbC_dEf stays; ● high word",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("lacks %q:\n%s", want, got)
+		}
+	}
+	for _, bad := range []string{"1796146849", ":test_tube:", "*DRILL*", "<!channel>", ":large_orange_circle:"} {
+		if strings.Contains(got, bad) {
+			t.Errorf("still has %q:\n%s", bad, got)
+		}
+	}
+	for _, line := range strings.Split(got, "\n") {
+		if utf8.RuneCountInString(line) > 80 {
+			t.Errorf("a line over 80 columns: %q", line)
+		}
+		if strings.Contains(raw, "    │") && strings.HasPrefix(line, "    │") == false && strings.Contains(line, "word word") {
+			t.Errorf("a wrapped thread line lost its indent: %q", line)
+		}
+	}
+}
