@@ -213,7 +213,8 @@ func (a *app) printDrill(res *drill.Result, output string, sim *slacksim.Server)
 	t.Header("Measure", "Result")
 	ttc := "not confirmed"
 	if res.Run.Report.Run.Containment.Status == report.ContainmentConfirmed {
-		ttc = report.FormatDuration(sc.TimeToContainment.Round(time.Millisecond))
+		// One rounding rule (FormatDuration's) for every place it is shown.
+		ttc = report.FormatDuration(sc.TimeToContainment)
 	}
 	t.Append("time to containment", ttc)
 	cont := fmt.Sprintf("%s (expected %s)", orNone(sc.Containment), sc.WantContainment)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -38,6 +39,25 @@ func TestRenderTranscriptIsText(t *testing.T) {
 		}
 		if strings.Contains(raw, "    │") && strings.HasPrefix(line, "    │") == false && strings.Contains(line, "word word") {
 			t.Errorf("a wrapped thread line lost its indent: %q", line)
+		}
+	}
+}
+
+// The drill's summary, scorecard and Slack transcript give one time to
+// containment: one rounding rule.
+func TestDrillTimeToContainmentAgrees(t *testing.T) {
+	r := keyir(t, "", map[string]string{"COLUMNS": "200"}, "drill", "--scenario", "persistence", "--reports", t.TempDir())
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	summary := regexp.MustCompile(`\(time to containment (\S+?)\)`).FindAllStringSubmatch(r.stdout, -1)
+	card := regexp.MustCompile(`│ time to containment │ (\S+)`).FindStringSubmatch(r.stdout)
+	if len(summary) == 0 || card == nil {
+		t.Fatalf("no time to containment found:\n%s", r.stdout)
+	}
+	for _, m := range summary {
+		if m[1] != card[1] {
+			t.Errorf("summary or transcript says %s, scorecard %s", m[1], card[1])
 		}
 	}
 }
