@@ -11,6 +11,7 @@ import (
 	"github.com/keyir/keyir/actions"
 	"github.com/keyir/keyir/actions/sendgrid"
 	"github.com/keyir/keyir/playbook"
+	"github.com/keyir/keyir/report"
 )
 
 func (a *app) doctorCommand() *cli.Command {
@@ -67,11 +68,11 @@ func (a *app) doctorCommand() *cli.Command {
 			}
 			if len(missing) > 0 {
 				fmt.Fprintf(a.errOut, "keyir: the responder key lacks %s the playbook needs: %s\n", plural(len(missing), "scope", "scopes"), strings.Join(missing, ", "))
-				return withCode(playbook.ExitCouldNotRun)
+				return withCode(report.ExitCouldNotRun)
 			}
 			fmt.Fprintln(a.out, "ok: the responder key has every scope the playbook needs")
 			if failed {
-				return withCode(playbook.ExitCouldNotRun)
+				return withCode(report.ExitCouldNotRun)
 			}
 			return nil
 		},

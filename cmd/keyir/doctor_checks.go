@@ -17,6 +17,7 @@ import (
 	"github.com/keyir/keyir/actions/sendgrid"
 	"github.com/keyir/keyir/notify"
 	"github.com/keyir/keyir/playbook"
+	"github.com/keyir/keyir/report"
 )
 
 // doctorCheck is one line of `keyir doctor`, and one element of "checks"
@@ -258,7 +259,7 @@ func (a *app) doctorStop(c *cli.Context, pb *playbook.Playbook, checks []doctorC
 	}
 	a.printDoctorChecks(checks)
 	fmt.Fprintln(a.errOut, "keyir: the responder key could not be checked; its scopes were not read")
-	return withCode(playbook.ExitCouldNotRun)
+	return withCode(report.ExitCouldNotRun)
 }
 
 // doctorJSON is `keyir doctor --output json`: one document.
@@ -278,7 +279,7 @@ func (a *app) encodeDoctor(doc doctorJSON) error {
 		return err
 	}
 	if !doc.OK {
-		return withCode(playbook.ExitCouldNotRun)
+		return withCode(report.ExitCouldNotRun)
 	}
 	return nil
 }

@@ -14,7 +14,6 @@ import (
 
 	"github.com/keyir/keyir/drill"
 	"github.com/keyir/keyir/notify"
-	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/report"
 	"github.com/keyir/keyir/sim/sendgridsim"
 	"github.com/keyir/keyir/sim/slacksim"
@@ -167,8 +166,8 @@ type drillJSON struct {
 // exit code): a drill that gets something wrong has not passed.
 func drillExit(res *drill.Result) int {
 	code := res.Run.ExitCode
-	if !res.Score.Passed() && code == playbook.ExitOK {
-		code = playbook.ExitDegraded
+	if !res.Score.Passed() && code == report.ExitDone {
+		code = report.ExitDegraded
 	}
 	return code
 }
@@ -194,7 +193,7 @@ func (a *app) printDrill(res *drill.Result, output string, sim *slacksim.Server)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(drillJSON{
 			Scenario: res.Scenario, RunID: res.Run.Report.Run.ID, ReportDir: res.Run.Dir, ExitCode: code,
-			TimeToContainment: sc.TimeToContainment.Milliseconds(), Containment: res.Run.Report.Run.Containment.Status,
+			TimeToContainment: report.DurationMS(sc.TimeToContainment), Containment: res.Run.Report.Run.Containment.Status,
 			WantContainment: sc.WantContainment, WantExitCode: sc.WantExit, EmailsCaptured: emailsCaptured(res),
 			StepsPassed: sc.StepsPassed, StepsTotal: sc.StepsTotal,
 			FindingsExpected: len(sc.Expected), FindingsFound: len(sc.Found), Missed: missed, ManifestHead: res.Run.Head,

@@ -15,6 +15,7 @@ import (
 	"github.com/keyir/keyir/actions"
 	"github.com/keyir/keyir/actions/sendgrid"
 	"github.com/keyir/keyir/playbook"
+	"github.com/keyir/keyir/report"
 	"github.com/keyir/keyir/runstore"
 )
 
@@ -55,7 +56,7 @@ func (a *app) preflightRun(ctx context.Context, pb *playbook.Playbook, given map
 	if ctx.Err() != nil {
 		// A signal during the checks: nothing started, nothing to resume.
 		fmt.Fprintln(a.errOut, "keyir: interrupted before the run started; no run directory was created")
-		return &exitError{code: playbook.ExitCouldNotRun, err: errInterrupted, reported: true}
+		return &exitError{code: report.ExitCouldNotRun, err: errInterrupted, reported: true}
 	}
 	return a.endPreflight(p)
 }
@@ -71,7 +72,7 @@ func (a *app) endPreflight(p preflight) error {
 		fmt.Fprintf(a.errOut, "keyir: cannot start: %s\n", f)
 	}
 	fmt.Fprintln(a.errOut, "keyir: nothing was run and no run directory was created; fix the above and run again (keyir doctor checks the same)")
-	return &exitError{code: playbook.ExitUsage, err: errPreflight, reported: true}
+	return &exitError{code: report.ExitUsage, err: errPreflight, reported: true}
 }
 
 // reportsRootProblem says why no run directory could be created under

@@ -171,7 +171,7 @@ func (a *app) runPlaybook(ctx context.Context, o runOptions) error {
 		return err
 	}
 	err = a.printResult(res, o.output)
-	if res.ExitCode != playbook.ExitOK {
+	if res.ExitCode != report.ExitDone {
 		a.resumeHint(res.Dir, given["key"] != "")
 	}
 	return err
@@ -199,7 +199,7 @@ func (a *app) reportLoadError(err error) error {
 	for _, p := range probs {
 		a.printProblem(p.Error())
 	}
-	return &exitError{code: playbook.ExitUsage, err: err, reported: true}
+	return &exitError{code: report.ExitUsage, err: err, reported: true}
 }
 
 // printProblem prints one playbook problem. A problem may quote the

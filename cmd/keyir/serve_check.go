@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/keyir/keyir/chatops"
-	"github.com/keyir/keyir/playbook"
+	"github.com/keyir/keyir/report"
 )
 
 // checkServeSlack runs before keyir serve answers anything: Slack accepts
@@ -25,7 +25,7 @@ func (a *app) checkServeSlack(ctx context.Context, apiURL, bot, config string, c
 	if res.TokenErr != nil {
 		if strings.HasPrefix(res.TokenErr.Error(), "Slack unreachable") {
 			fmt.Fprintf(a.errOut, "keyir serve: cannot start: %v\n", res.TokenErr)
-			return &exitError{code: playbook.ExitCouldNotRun, err: res.TokenErr, reported: true}
+			return &exitError{code: report.ExitCouldNotRun, err: res.TokenErr, reported: true}
 		}
 		return usageErr(fmt.Errorf("serve cannot start: %w", res.TokenErr))
 	}
@@ -45,7 +45,7 @@ func (a *app) checkServeSlack(ctx context.Context, apiURL, bot, config string, c
 		for _, p := range probs {
 			fmt.Fprintf(a.errOut, "keyir serve: cannot start: %s\n", p)
 		}
-		return &exitError{code: playbook.ExitUsage, err: errors.New("serve configuration does not match Slack"), reported: true}
+		return &exitError{code: report.ExitUsage, err: errors.New("serve configuration does not match Slack"), reported: true}
 	}
 	fmt.Fprintf(a.errOut, "keyir serve: Slack workspace %s accepts the bot token; channels %s found\n", res.Team, strings.Join(channels, ", "))
 	return nil
