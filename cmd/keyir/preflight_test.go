@@ -168,6 +168,10 @@ func TestNotContainedPrintsTheResumeCommand(t *testing.T) {
 	if r.code != 4 {
 		t.Fatalf("exit %d, want 4\n%s", r.code, r.stderr)
 	}
+	// Whose key SendGrid refused is said: here the responder's.
+	if got := strings.Join(strings.Fields(r.stdout+r.stderr), " "); !strings.Contains(got, "with the responder key: 403") {
+		t.Errorf("the refusal does not say whose key it was:\n%s%s", r.stdout, r.stderr)
+	}
 	dir := onlyRunDir(t, reports)
 	want := "keyir resume " + dir + " --key - < FILE-WITH-THE-LEAKED-KEY"
 	if !strings.Contains(r.stderr, want) {
