@@ -3,6 +3,9 @@ package chatops
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/keyir/keyir/playbook"
@@ -73,6 +76,10 @@ func due(r *Request, now time.Time) bool {
 
 // steps4 lists the playbook's steps for the plan.
 func (s *Server) steps4(r *Request) []planStep {
+	builtin := slices.Contains(playbook.BuiltinNames(), strings.TrimPrefix(r.Playbook, playbook.BuiltinPrefix))
+	if v, ok := builtinPlans.Load(r.Playbook); ok && builtin {
+		return slices.Clone(v.([]planStep))
+	}
 	pb, err := playbook.Resolve(r.Playbook)
 	if err != nil {
 		return nil
@@ -81,8 +88,16 @@ func (s *Server) steps4(r *Request) []planStep {
 	for i, st := range pb.Steps {
 		out[i] = planStep{ID: st.ID, Action: st.Action, Mutates: st.Info.Mutates}
 	}
+	if builtin {
+		builtinPlans.Store(r.Playbook, slices.Clone(out))
+	}
 	return out
 }
+
+// builtinPlans caches the steps of built-in playbooks, which cannot change
+// while the process runs: parsing one for every plan posted cost more CPU
+// than answering the command (a burst of commands waited on it).
+var builtinPlans sync.Map
 
 // HandleAction handles an Approve or Cancel click. The answer to the
 // requester (refusals) goes as an ephemeral message; the approval message

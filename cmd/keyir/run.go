@@ -138,6 +138,9 @@ func (a *app) runPlaybook(ctx context.Context, o runOptions) error {
 	if err := report.ValidateIncident(o.incident, a.red); err != nil {
 		return usageErr(fmt.Errorf("--incident: %w", err))
 	}
+	if err := a.checkBaselineAccount(ctx, given["baseline"]); err != nil {
+		return err
+	}
 	mode := report.ModeLive
 	if o.dryRun {
 		mode = report.ModeDryRun
