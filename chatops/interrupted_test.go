@@ -60,7 +60,7 @@ func TestServeInterruptedRevokeBlocksASecondRevoke(t *testing.T) {
 		t.Errorf("status: %q", st)
 	}
 	// Abandon: not by an outsider, not with a malformed id.
-	if r := w.command(mallory, channel, "abandon "+ir.ID); !strings.Contains(r, "not authorized") {
+	if r := w.command(mallory, channel, "abandon "+ir.ID); !strings.Contains(r, "not allowed") {
 		t.Errorf("mallory's abandon: %q", r)
 	}
 	if r := w.command(bob, channel, "abandon "+w.fx.LeakedKey); strings.Contains(r, w.fx.LeakedKey) || !strings.Contains(r, "usage") {

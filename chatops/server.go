@@ -379,9 +379,11 @@ func refusal(reason string) Reply {
 		return ephemeral("keyir does not act in this channel. Use one of the incident channels it is configured for.")
 	}
 	if reason == "user group lookup failed" {
-		return ephemeral("keyir could not check your user group membership just now, so it refuses. Try again in a moment.")
+		// Said as a refusal, not as "try again": a lookup that keeps failing
+		// (a group Slack does not know, a missing scope) would never pass.
+		return ephemeral("You are not allowed to use keyir: Slack did not confirm that you are in one of its allowed user groups. Ask the incident commander to add you to allowed_users or allowed_user_groups.")
 	}
-	return ephemeral("You are not authorized to use keyir. Ask the incident commander to add you to the allowed users or user groups.")
+	return ephemeral("You are not allowed to use keyir. Ask the incident commander to add you to allowed_users or allowed_user_groups.")
 }
 
 // HandleCommand answers a slash command at once; slow work continues in the

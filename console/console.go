@@ -58,7 +58,12 @@ func (c *Console) RunStarted(rep *report.Report, dir string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.steps = append([]report.Step(nil), rep.Steps...)
-	if b := render.Banner(rep); b != "" {
+	// A dry run's banner counts its refused writes: at the start there are
+	// none yet, and the summary gives the count, so the start says what a
+	// dry run does instead of a count that the end contradicts.
+	if rep.Run.Mode == report.ModeDryRun {
+		fmt.Fprintln(c.w, "DRY RUN — every read runs; every write is refused and listed as a planned change.")
+	} else if b := render.Banner(rep); b != "" {
 		fmt.Fprintln(c.w, b)
 	}
 	verb := "started"

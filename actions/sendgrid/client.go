@@ -200,12 +200,18 @@ type APIError struct {
 	Endpoint string // path only, no query (queries may hold search terms)
 	Status   int
 	Messages []string
+	// Who names the key that was answered ("responder key", "leaked key"):
+	// a 401 means opposite things for the two.
+	Who string
 }
 
 func (e *APIError) Error() string {
 	msg := http.StatusText(e.Status)
 	if len(e.Messages) > 0 {
 		msg = strings.Join(e.Messages, "; ")
+	}
+	if e.Who != "" {
+		return fmt.Sprintf("SendGrid %s %s with the %s: %d %s", e.Method, e.Endpoint, e.Who, e.Status, msg)
 	}
 	return fmt.Sprintf("SendGrid %s %s: %d %s", e.Method, e.Endpoint, e.Status, msg)
 }
@@ -352,7 +358,7 @@ func (c *Client) call(ctx context.Context, method rest.Method, endpoint string, 
 			return nil, err
 		}
 		if r.Status < 200 || r.Status > 299 {
-			return r, &APIError{Method: string(method), Endpoint: pathOf(endpoint), Status: r.Status, Messages: errorMessages(r.Body)}
+			return r, &APIError{Method: string(method), Endpoint: pathOf(endpoint), Status: r.Status, Messages: errorMessages(r.Body), Who: c.who}
 		}
 		if out == nil || len(strings.TrimSpace(string(r.Body))) == 0 && r.Status == http.StatusNoContent {
 			return r, nil

@@ -28,7 +28,22 @@ func (a *app) actionsCommand() *cli.Command {
 
 type actionJSON struct {
 	actions.Info
+	// Effect is "mutates", "notifies" (sends messages, changes nothing in
+	// the account) or "reads".
+	Effect string          `json:"effect"`
 	Params []actions.Param `json:"params"`
+}
+
+// effectOf says what an action does to the world: a notification changes
+// nothing, but it is not a read either: people are told.
+func effectOf(info actions.Info) string {
+	switch {
+	case info.Mutates:
+		return "mutates"
+	case strings.HasPrefix(info.Name, "notify."):
+		return "notifies"
+	}
+	return "reads"
 }
 
 func (a *app) listActions(output string) error {
@@ -36,17 +51,14 @@ func (a *app) listActions(output string) error {
 	if output == "json" {
 		out := make([]actionJSON, len(all))
 		for i, info := range all {
-			out[i] = actionJSON{Info: info, Params: info.Params()}
+			out[i] = actionJSON{Info: info, Effect: effectOf(info), Params: info.Params()}
 		}
 		enc := json.NewEncoder(a.out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
 	}
 	for _, info := range all {
-		mut := "reads only"
-		if info.Mutates {
-			mut = "MUTATES"
-		}
+		mut := map[string]string{"mutates": "MUTATES", "notifies": "notifies: sends messages, changes nothing", "reads": "reads only"}[effectOf(info)]
 		if info.Contains {
 			mut += ", containment"
 		}

@@ -22,9 +22,11 @@ type env struct {
 	stderr   io.Writer
 	getenv   func(string) string
 	readFile func(string) ([]byte, error)
-	// tty says whether stderr is a terminal (live step list), and width its columns.
-	tty   bool
-	width int
+	// tty says whether stderr is a terminal (live step list), and width its
+	// columns; outTTY whether stdout is one (colour in the summary).
+	tty    bool
+	outTTY bool
+	width  int
 }
 
 func osEnv() env {
@@ -35,6 +37,7 @@ func osEnv() env {
 		getenv:   os.Getenv,
 		readFile: readSmallFile,
 		tty:      term.IsTerminal(int(os.Stderr.Fd())),
+		outTTY:   term.IsTerminal(int(os.Stdout.Fd())),
 		width:    termWidth(),
 	}
 }
@@ -190,7 +193,7 @@ func (a *app) operator() string {
 // terminal (unless TERM=dumb), plain lines otherwise. NO_COLOR turns off
 // colour only (no-color.org), not the live list.
 func (a *app) console() *console.Console {
-	live := a.tty && a.getenv("TERM") != "dumb"
+	live := a.liveConsole()
 	c := console.New(a.errOut, live, a.width)
 	c.SetColor(live && a.getenv("NO_COLOR") == "")
 	return c

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -206,6 +208,11 @@ func TestCrashRecoveryAtSeededPoints(t *testing.T) {
 	t.Logf("crash points (signal@request: outcome):\n  %s", strings.Join(table, "\n  "))
 }
 
+// preflightRequests is how many requests a run makes before its run
+// directory exists: GET /v3/scopes (responder), auth.test and
+// conversations.info (Slack).
+const preflightRequests = 3
+
 // crashAt kills a run while its k-th request is in flight, then checks the
 // directory, resumes, and checks again.
 func crashAt(t *testing.T, sig syscall.Signal, k int) string {
@@ -242,6 +249,21 @@ func crashAt(t *testing.T, sig syscall.Signal, k int) string {
 		t.Fatalf("%v: keyir did not stop:\n%s", sig, outb.String())
 	}
 	g.let() // the server still gets the request it had received
+	if k <= preflightRequests {
+		// The preflight's checks (the responder's scopes, Slack's
+		// auth.test and conversations.info) come before the run directory:
+		// a signal there leaves nothing to resume.
+		if _, err := os.Stat(cw.reports); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("%v during the preflight left a reports directory (%v)", sig, err)
+		}
+		if !strings.Contains(g.heldWhat, "/v3/scopes") && !strings.Contains(g.heldWhat, "auth.test") && !strings.Contains(g.heldWhat, "conversations.info") {
+			t.Fatalf("request %d (%s) is not one of the preflight's", k, g.heldWhat)
+		}
+		if sig != syscall.SIGKILL && code != 1 {
+			t.Fatalf("%v during the preflight: exit %d, want 1\n%s", sig, code, outb.String())
+		}
+		return fmt.Sprintf("stopped in the preflight (held %s), no run directory", g.heldWhat)
+	}
 	dir := onlyRunDir(t, cw.reports)
 	events, _, err := runstore.ReadJournal(dir)
 	if err != nil {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -16,7 +15,7 @@ func (a *app) doctorCommand() *cli.Command {
 		Name:      "doctor",
 		Usage:     "check the responder key (SENDGRID_API_KEY) has the scopes a playbook needs, and no more",
 		ArgsUsage: "[PLAYBOOK]",
-		Flags:     []cli.Flag{outputFlag()},
+		Flags:     append([]cli.Flag{outputFlag()}, doctorFlags()...),
 		Action: func(c *cli.Context) error {
 			if err := checkOutput(c.String("output")); err != nil {
 				return err
@@ -33,6 +32,10 @@ func (a *app) doctorCommand() *cli.Command {
 				return a.reportLoadError(err)
 			}
 			pb.RegisterShapes(a.red)
+			checks, responderOK := a.doctorChecks(c, pb)
+			if !responderOK {
+				return a.doctorStop(c, pb, checks)
+			}
 			var names []string
 			for _, s := range pb.Steps {
 				names = append(names, s.Action)
@@ -45,43 +48,34 @@ func (a *app) doctorCommand() *cli.Command {
 			}
 			needed, missing, excess := dr.needed, dr.missing, dr.excess
 			if c.String("output") == "json" {
-				// One document: {"playbook", "needed", "missing", "excess", "ok"};
-				// the exit code is the text form's.
-				doc := struct {
-					Playbook string   `json:"playbook"`
-					Needed   []string `json:"needed"`
-					Missing  []string `json:"missing"`
-					Excess   []string `json:"excess"`
-					OK       bool     `json:"ok"`
-				}{pb.Name, nonNil(needed), nonNil(missing), nonNil(excess), len(missing) == 0}
-				enc := json.NewEncoder(a.out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(doc); err != nil {
-					return err
-				}
-				if len(missing) > 0 {
+				// One document, doctorJSON; the exit code is the text form's.
+				return a.encodeDoctor(doctorJSON{pb.Name, nonNil(needed), nonNil(missing), nonNil(excess), len(missing) == 0 && !checksFailed(checks), checks})
+			}
+			failed := a.printDoctorChecks(checks)
+			if dr.checked == 0 {
+				fmt.Fprintf(a.out, "playbook %s uses no provider whose responder credential keyir can check: nothing to check\n", pb.Name)
+				if failed {
 					return withCode(report.ExitCouldNotRun)
 				}
 				return nil
 			}
-			if dr.checked == 0 {
-				fmt.Fprintf(a.out, "playbook %s uses no provider whose responder credential keyir can check: nothing to check\n", pb.Name)
-				return nil
-			}
-			fmt.Fprintf(a.out, "playbook %s needs %d scopes: %s\n", pb.Name, len(needed), strings.Join(needed, ", "))
+			fmt.Fprintln(a.out, wrapText(fmt.Sprintf("playbook %s needs %s: %s", pb.Name, plural(len(needed), "scope", "scopes"), strings.Join(needed, ", ")), columns(), "  "))
 			for _, n := range dr.notes {
-				fmt.Fprintln(a.out, "note: "+n)
+				fmt.Fprintln(a.out, wrapText("note: "+n, columns(), "  "))
 			}
 			if len(excess) > 0 {
 				// Pseudo-scopes (2fa_required, sender_verification_*, …) mark
 				// account state and cannot be removed: never listed here.
-				fmt.Fprintf(a.out, "warning: the responder key has %d scopes the playbook does not need (least privilege: remove them): %s\n", len(excess), strings.Join(excess, ", "))
+				fmt.Fprintln(a.out, wrapText(fmt.Sprintf("warning: the responder key has %s the playbook does not need (least privilege: remove %s): %s", plural(len(excess), "scope", "scopes"), itThem(len(excess)), strings.Join(excess, ", ")), columns(), "  "))
 			}
 			if len(missing) > 0 {
-				fmt.Fprintf(a.errOut, "keyir: the responder key lacks %d scopes the playbook needs: %s\n", len(missing), strings.Join(missing, ", "))
+				fmt.Fprintf(a.errOut, "keyir: the responder key lacks %s the playbook needs: %s\n", plural(len(missing), "scope", "scopes"), strings.Join(missing, ", "))
 				return withCode(report.ExitCouldNotRun)
 			}
 			fmt.Fprintln(a.out, "ok: the responder key has every scope the playbook needs")
+			if failed {
+				return withCode(report.ExitCouldNotRun)
+			}
 			return nil
 		},
 	}

@@ -15,7 +15,6 @@ import (
 	"github.com/keyir/keyir/drill"
 	"github.com/keyir/keyir/notify"
 	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/render"
 	"github.com/keyir/keyir/report"
 	"github.com/keyir/keyir/sim/sendgridsim"
 	"github.com/keyir/keyir/sim/slacksim"
@@ -206,7 +205,7 @@ func (a *app) printDrill(res *drill.Result, output string, sim *slacksim.Server)
 		return withCode(code)
 	}
 	fmt.Fprintln(a.out)
-	if err := render.RenderSummary(a.out, res.Run.Report, res.Run.Dir); err != nil {
+	if err := a.renderRunSummary(a.out, res.Run.Report, res.Run.Dir); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.out, "\nDRILL SCORECARD — scenario %s\n", res.Scenario)
@@ -214,6 +213,7 @@ func (a *app) printDrill(res *drill.Result, output string, sim *slacksim.Server)
 	t.Header("Measure", "Result")
 	ttc := "not confirmed"
 	if res.Run.Report.Run.Containment.Status == report.ContainmentConfirmed {
+		// One rounding rule (FormatDuration's) for every place it is shown.
 		ttc = report.FormatDuration(sc.TimeToContainment)
 	}
 	t.Append("time to containment", ttc)
@@ -234,7 +234,7 @@ func (a *app) printDrill(res *drill.Result, output string, sim *slacksim.Server)
 		return err
 	}
 	fmt.Fprintf(a.out, "\nWhat #%s would show (the built-in Slack simulator; %d API calls)\n", drillChannel, len(sim.Calls()))
-	fmt.Fprint(a.out, sim.Transcript(drillChannel))
+	fmt.Fprint(a.out, renderTranscript(sim.Transcript(drillChannel), columns(), time.Local))
 	if res.NotifyErr != nil {
 		fmt.Fprintf(a.out, "\nNotifications that failed:\n  %s\n", strings.Join(errorLines(res.NotifyErr), "\n  "))
 	}

@@ -112,7 +112,7 @@ func TestCompletionBashCompletesCommandsFlagsAndValues(t *testing.T) {
 	script := writeFile(t, t.TempDir(), "keyir.bash", r.stdout)
 	cases := map[string]string{
 		"keyir dr":                   "drill",
-		"keyir report ":              "list show open verify --help",
+		"keyir report ":              "list prune mark-archived show open verify --help",
 		"keyir drill --scenario per": "persistence",
 		"keyir run --window-":        "--window-start --window-end",
 		"keyir run send":             "sendgrid-key-compromise",

@@ -97,7 +97,7 @@ func TestHostileInputs(t *testing.T) {
 		{"leaked key with traversal", "SG.../../../outside/aaaaaaaaaa." + strings.Repeat("b", 43) + "\n", []string{"run", "sendgrid-key-compromise", "--key", "-", "--reports", reports}, 2, "key"},
 		{"incident traversal", "", []string{"run", filepath.Join(hostileDir, "mentions.yaml"), "--incident", "../../outside/pwned", "--reports", reports}, 2, "character 3 is '/'"},
 		{"incident with NUL and newline", "", []string{"run", filepath.Join(hostileDir, "mentions.yaml"), "--incident", "INC\x00\n../x", "--reports", reports}, 2, "character 4 is a byte outside"},
-		{"reports is a file", "", []string{"run", filepath.Join(hostileDir, "mentions.yaml"), "--reports", aFile}, 1, "a-file"},
+		{"reports is a file", "", []string{"run", filepath.Join(hostileDir, "mentions.yaml"), "--reports", aFile}, 2, "a-file is a file, not a directory"},
 		{"resume traversal", "", []string{"resume", filepath.Join(reports, "..", "outside")}, 1, "outside"},
 		{"resume run id traversal", "", []string{"resume", filepath.Join(runDir, "..", "..", "..")}, 1, ""},
 		{"report verify traversal", "", []string{"report", "verify", filepath.Join(reports, "..", "outside")}, 1, ""},

@@ -20,9 +20,15 @@ func TestDrillShowsWhatSlackWouldShow(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("drill: exit %d\n%s", r.code, r.stderr)
 	}
-	for _, want := range []string{"What #keyir-drill would show", "[DRILL] Leaked SendGrid key — DRILL-persistence", "*Outcome:*", "*Progress:*", "*Findings*", "report.md"} {
+	// Slack's markup is shown as text: "Outcome:", not "*Outcome:*".
+	for _, want := range []string{"What #keyir-drill would show", "[DRILL] Leaked SendGrid key — DRILL-persistence", "Outcome:", "[DRILL] Progress:", "[DRILL] Findings (", "report.md"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("drill output lacks %q", want)
+		}
+	}
+	for _, raw := range []string{"*Outcome:*", "*Progress:*", ":white_check_mark:", ":test_tube:"} {
+		if strings.Contains(r.stdout, raw) {
+			t.Errorf("drill output shows Slack markup %q", raw)
 		}
 	}
 	r = keyir(t, "", nil, "drill", "--scenario", "persistence", "--reports", reports, "--output", "json")

@@ -24,6 +24,8 @@ func (a *app) reportCommand() *cli.Command {
 		Usage: "show or verify an evidence report directory",
 		Subcommands: []*cli.Command{
 			a.reportListCommand(),
+			a.reportPruneCommand(),
+			a.reportMarkArchivedCommand(),
 			{
 				Name:      "show",
 				Usage:     "print a run's report",

@@ -13,7 +13,6 @@ import (
 
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/render"
 	"github.com/keyir/keyir/report"
 	"github.com/keyir/keyir/safefile"
 )
@@ -146,11 +145,19 @@ func (a *app) runPlaybook(ctx context.Context, o runOptions) error {
 	if o.dryRun {
 		mode = report.ModeDryRun
 	}
+	// Inputs are checked before the preflight, so a bad input is named as
+	// such rather than hidden behind a credential problem (Run checks again).
+	if _, err := pb.ResolveInputs(given); err != nil {
+		return usageErr(err)
+	}
 	hub, err := a.startHub(o.notify, given["key"])
 	if err != nil {
 		return err
 	}
 	defer a.stopHub(hub)
+	if err := a.preflightRun(ctx, pb, given, o); err != nil {
+		return err
+	}
 	var onPlan func(*playbook.Plan)
 	if o.dryRun { // what the run would change, before it reads anything
 		onPlan = func(p *playbook.Plan) {
@@ -174,7 +181,11 @@ func (a *app) runPlaybook(ctx context.Context, o runOptions) error {
 	if err != nil {
 		return err
 	}
-	return a.printResult(res, o.output)
+	err = a.printResult(res, o.output)
+	if res.ExitCode != report.ExitDone {
+		a.resumeHint(res.Dir, given["key"] != "")
+	}
+	return err
 }
 
 func checkOutput(o string) error {
@@ -409,7 +420,7 @@ func (a *app) printResult(res *playbook.Result, output string) error {
 		}
 	} else {
 		fmt.Fprintln(a.out)
-		if err := render.RenderSummary(a.out, res.Report, res.Dir); err != nil {
+		if err := a.renderRunSummary(a.out, res.Report, res.Dir); err != nil {
 			return err
 		}
 	}

@@ -94,6 +94,10 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		}
 		return err
 	}
+	// Local problems (the config, the data directory) first, then Slack.
+	if err := a.checkServeSlack(ctx, apiURL, bot, o.config, cfg); err != nil {
+		return err
+	}
 	srv.Start(ctx)
 	defer func() {
 		// SIGINT/SIGTERM: runs in flight are interrupted and journaled, so

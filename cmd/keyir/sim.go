@@ -84,10 +84,11 @@ func (a *app) simSlackCommand() *cli.Command {
 			fmt.Fprintf(a.stdout, "SLACK_API_URL=%s\n", api)
 			fmt.Fprintf(a.stdout, "SLACK_BOT_TOKEN=%s\n", sim.BotToken())
 			fmt.Fprintln(a.stdout, "channels: #incidents (C0INCIDENT), #keyir-drill (C0DRILL), e.g. keyir run … --slack-channel C0INCIDENT")
+			fmt.Fprintf(a.stdout, "workspace: team_id %s, api_app_id %s (serve.yaml: see the README)\n", slacksim.DefaultTeamID, slacksim.DefaultAppID)
 			fmt.Fprintln(a.stdout, "Ctrl-C to stop and print what each channel got.")
 			<-c.Context.Done()
 			for _, ch := range slacksim.DefaultChannels {
-				fmt.Fprint(a.stdout, sim.Transcript(ch.ID))
+				fmt.Fprint(a.stdout, renderTranscript(sim.Transcript(ch.ID), columns(), time.Local))
 			}
 			return nil
 		},
