@@ -289,15 +289,7 @@ func subuserKey(now time.Time) *Fixture {
 	w := newWorld("subuser-key", now)
 	k := w.leakIn("marketing", "marketing-automation", []string{"mail.send", "api_keys.create", "api_keys.read", "stats.read"})
 	w.sendBurst(k, 900, 30*time.Hour, "Final notice: your parcel is waiting")
-	backdoor := NewKey(w.rng, "marketing-sync", []string{"mail.send", "api_keys.create"})
-	backdoor.Subuser = "marketing"
-	w.fx.Attack = func(st *State) { st.AddKey(backdoor) }
-	w.fx.Expected = []Expected{
-		{Kind: "key.blast_radius", Subject: k.ID},
-		{Kind: "activity.not_assessable"},
-		{Kind: "persistence.new_api_key", Subject: backdoor.ID},
-	}
-	return w.fx
+	return w.subuserBackdoor(k, "marketing", "marketing-sync", []string{"mail.send", "api_keys.create"})
 }
 
 // euSubuser: the key lives in an EU regional subuser. Its data is served only by the EU host:
@@ -311,15 +303,7 @@ func euSubuser(now time.Time) *Fixture {
 	w.st.AddKey(eu)
 	k := w.leakIn("shop-eu", "shop-eu-newsletter", []string{"mail.send", "api_keys.create", "api_keys.read"})
 	w.sendBurst(k, 700, 20*time.Hour, "Ihr Konto wurde gesperrt")
-	backdoor := NewKey(w.rng, "shop-eu-backup", []string{"mail.send"})
-	backdoor.Subuser = "shop-eu"
-	w.fx.Attack = func(st *State) { st.AddKey(backdoor) }
-	w.fx.Expected = []Expected{
-		{Kind: "key.blast_radius", Subject: k.ID},
-		{Kind: "activity.not_assessable"},
-		{Kind: "persistence.new_api_key", Subject: backdoor.ID},
-	}
-	return w.fx
+	return w.subuserBackdoor(k, "shop-eu", "shop-eu-backup", []string{"mail.send"})
 }
 
 // idOnly: the responder has only the key's id. keyir revokes it by id, but without the
@@ -333,6 +317,21 @@ func idOnly(now time.Time) *Fixture {
 	w.fx.Expected = []Expected{
 		{Kind: "key.blast_radius", Subject: k.ID},
 		{Kind: "activity.messages_sent", Subject: k.ID},
+	}
+	return w.fx
+}
+
+// subuserBackdoor finishes a fixture whose key k was leaked from subuser sub:
+// the attacker makes a key there, and the run must rate k, say that Email
+// Activity cannot attribute a subuser's mail, and find the new key.
+func (w *world) subuserBackdoor(k Key, sub, name string, scopes []string) *Fixture {
+	backdoor := NewKey(w.rng, name, scopes)
+	backdoor.Subuser = sub
+	w.fx.Attack = func(st *State) { st.AddKey(backdoor) }
+	w.fx.Expected = []Expected{
+		{Kind: "key.blast_radius", Subject: k.ID},
+		{Kind: "activity.not_assessable"},
+		{Kind: "persistence.new_api_key", Subject: backdoor.ID},
 	}
 	return w.fx
 }
