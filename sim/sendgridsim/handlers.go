@@ -379,14 +379,7 @@ var eventNames = []string{"account_status_change", "group_resubscribe", "deliver
 func (s *Server) eventWebhooks(c *call) response {
 	res := []map[string]any{}
 	for _, w := range filter(s.st, func() []EventWebhook { return s.st.webhooks }, c.acct, func(w EventWebhook) string { return w.Subuser }) {
-		m := map[string]any{
-			"id": w.ID, "url": w.URL, "enabled": w.Enabled,
-			"friendly_name": nullable(w.FriendlyName), "created_date": nullableTime(w.Created),
-			"updated_date": w.Updated.UTC().Format(time.RFC3339), "oauth_client_id": nil, "oauth_token_url": nil,
-		}
-		for _, e := range eventNames {
-			m[e] = slices.Contains(w.Events, e)
-		}
+		m := webhookJSON(w)
 		if w.PublicKey != "" {
 			m["public_key"] = w.PublicKey
 		}
