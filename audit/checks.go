@@ -78,6 +78,22 @@ func na(reason Gap) []Result {
 	return []Result{{Status: NotAssessable, Detail: "not assessable: " + string(reason)}}
 }
 
+// eachItem is the shape of the checks that judge a list item by item: not
+// assessable when the list could not be read (gap), else one failure per
+// item judge fails, else one pass with passDetail.
+func eachItem[T any](gap Gap, items []T, judge func(T) (Result, bool), passDetail string) []Result {
+	if gap != "" {
+		return na(gap)
+	}
+	var fails []Result
+	for _, x := range items {
+		if r, failed := judge(x); failed {
+			fails = append(fails, r)
+		}
+	}
+	return orPass(fails, passDetail)
+}
+
 // orPass returns the failures, or one pass result when there are none.
 func orPass(fails []Result, detail string, ev ...string) []Result {
 	if len(fails) > 0 {

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -247,11 +248,6 @@ func checkKeyLimit(s *Snapshot, a *Account) []Result {
 	return []Result{pass(fmt.Sprintf("%d of 100 keys in use", len(a.Keys)))}
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+// sortedKeys is the standard library's sorted key list, named for the checks'
+// deterministic order.
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

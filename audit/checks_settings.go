@@ -96,42 +96,21 @@ func plainHTTP(u string) bool {
 }
 
 func checkEventHTTP(s *Snapshot, a *Account) []Result {
-	if a.WebhooksGap != "" {
-		return na(a.WebhooksGap)
-	}
-	var fails []Result
-	for _, w := range a.Webhooks {
-		if plainHTTP(w.URL) {
-			fails = append(fails, fail("event webhook "+sendgrid.RedactURL(w.URL), "events, recipient addresses among them, are posted in clear text", "GET /v3/user/webhooks/event/settings/all: id "+w.ID))
-		}
-	}
-	return orPass(fails, fmt.Sprintf("all %d event webhooks use https", len(a.Webhooks)))
+	return eachItem(a.WebhooksGap, a.Webhooks, func(w Webhook) (Result, bool) {
+		return fail("event webhook "+sendgrid.RedactURL(w.URL), "events, recipient addresses among them, are posted in clear text", "GET /v3/user/webhooks/event/settings/all: id "+w.ID), plainHTTP(w.URL)
+	}, fmt.Sprintf("all %d event webhooks use https", len(a.Webhooks)))
 }
 
 func checkParseHTTP(s *Snapshot, a *Account) []Result {
-	if a.ParseGap != "" {
-		return na(a.ParseGap)
-	}
-	var fails []Result
-	for _, p := range a.Parse {
-		if plainHTTP(p.URL) {
-			fails = append(fails, fail("inbound parse "+p.Hostname, "inbound mail is posted in clear text to "+sendgrid.RedactURL(p.URL), "GET /v3/user/webhooks/parse/settings: hostname "+p.Hostname))
-		}
-	}
-	return orPass(fails, fmt.Sprintf("all %d inbound parse hosts post over https", len(a.Parse)))
+	return eachItem(a.ParseGap, a.Parse, func(p ParseHost) (Result, bool) {
+		return fail("inbound parse "+p.Hostname, "inbound mail is posted in clear text to "+sendgrid.RedactURL(p.URL), "GET /v3/user/webhooks/parse/settings: hostname "+p.Hostname), plainHTTP(p.URL)
+	}, fmt.Sprintf("all %d inbound parse hosts post over https", len(a.Parse)))
 }
 
 func checkUnsigned(s *Snapshot, a *Account) []Result {
-	if a.WebhooksGap != "" {
-		return na(a.WebhooksGap)
-	}
-	var fails []Result
-	for _, w := range a.Webhooks {
-		if w.Enabled && !w.Signed {
-			fails = append(fails, fail("event webhook "+sendgrid.RedactURL(w.URL), "signature verification is off: the receiver cannot tell SendGrid's posts from forged ones", "GET /v3/user/webhooks/event/settings/all: id "+w.ID+" has no public_key"))
-		}
-	}
-	return orPass(fails, "every enabled event webhook is signed")
+	return eachItem(a.WebhooksGap, a.Webhooks, func(w Webhook) (Result, bool) {
+		return fail("event webhook "+sendgrid.RedactURL(w.URL), "signature verification is off: the receiver cannot tell SendGrid's posts from forged ones", "GET /v3/user/webhooks/event/settings/all: id "+w.ID+" has no public_key"), w.Enabled && !w.Signed
+	}, "every enabled event webhook is signed")
 }
 
 // trustedDomains are the --trusted-domain values, or else the domains of

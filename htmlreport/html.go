@@ -382,7 +382,7 @@ func buildVolume(v *htmlView, rep *report.Report) {
 // count is an integer as 10,020; anything else as it is.
 func count(s string) string {
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return groupDigits(n)
+		return report.FormatCount(n)
 	}
 	return s
 }
@@ -512,21 +512,4 @@ func formatSize(n int64) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-}
-
-func groupDigits(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
 }

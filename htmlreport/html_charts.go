@@ -433,7 +433,7 @@ func thousandsF(v float64) string {
 	if v != math.Trunc(v) || v < 0 {
 		return trimFloat(v)
 	}
-	return groupDigits(int64(v))
+	return report.FormatCount(int64(v))
 }
 
 // dailyPoint is one day of sendgrid.stats' "daily" output, with its date

@@ -138,32 +138,16 @@ func Replay(run Run, events []Event) *Report {
 				st.Duration = e.Time.Sub(st.Started)
 			}
 		case EventFinding:
-			if e.Finding != nil {
-				f := *e.Finding
-				if f.Step == "" {
-					f.Step = e.Step
-				}
-				rep.Findings = append(rep.Findings, f)
-			}
+			appendStepped(&rep.Findings, e.Finding, func(f *Finding) *string { return &f.Step }, e)
 		case EventNote:
-			if e.Note != nil {
-				n := *e.Note
+			appendStepped(&rep.Notes, e.Note, func(n *Note) *string {
 				if n.Time.IsZero() {
 					n.Time = e.Time
 				}
-				if n.Step == "" {
-					n.Step = e.Step
-				}
-				rep.Notes = append(rep.Notes, n)
-			}
+				return &n.Step
+			}, e)
 		case EventPlannedChange:
-			if e.Planned != nil {
-				p := *e.Planned
-				if p.Step == "" {
-					p.Step = e.Step
-				}
-				rep.Planned = append(rep.Planned, p)
-			}
+			appendStepped(&rep.Planned, e.Planned, func(p *PlannedChange) *string { return &p.Step }, e)
 		case EventContainment:
 			applyContainment(rep, e)
 		case EventJournalRepaired:
@@ -256,4 +240,19 @@ func deriveStatus(steps []Step) RunStatus {
 		}
 	}
 	return status
+}
+
+// appendStepped appends a copy of x, when the event carries one, to *list;
+// step points at the copy's Step, which defaults to the event's: a finding,
+// note or planned change recorded without its step belongs to the step whose
+// event carried it.
+func appendStepped[T any](list *[]T, x *T, step func(*T) *string, e Event) {
+	if x == nil {
+		return
+	}
+	v := *x
+	if s := step(&v); *s == "" {
+		*s = e.Step
+	}
+	*list = append(*list, v)
 }

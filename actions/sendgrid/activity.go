@@ -489,35 +489,17 @@ func (a *Activity) findings(env *actions.Env, t *tally, start, end time.Time) {
 	list := func(cs []Counted) string {
 		parts := make([]string, 0, len(cs))
 		for _, c := range cs {
-			parts = append(parts, fmt.Sprintf("%s (%s)", c.Name, thousands(c.Count)))
+			parts = append(parts, fmt.Sprintf("%s (%s)", c.Name, report.FormatCount(int64(c.Count))))
 		}
 		return strings.Join(parts, ", ")
 	}
 	detail := fmt.Sprintf("%s messages sent by this key in the window (%s) to %s distinct recipients; top domains %s; top subjects %s; statuses %s. %s",
-		thousands(t.messages), win, thousands(len(t.recipients)), list(top(t.domains, 5)), list(top(t.subjects, 3)), list(top(t.statuses, 0)), lastEventNote)
+		report.FormatCount(int64(t.messages)), win, report.FormatCount(int64(len(t.recipients))), list(top(t.domains, 5)), list(top(t.subjects, 3)), list(top(t.statuses, 0)), lastEventNote)
 	env.Finding(report.Finding{
 		Kind: "activity.messages_sent", Subject: a.KeyID, Severity: sev,
-		Title:  fmt.Sprintf("%s messages sent with the leaked key to %s recipients", thousands(t.messages), thousands(len(t.recipients))),
+		Title:  fmt.Sprintf("%s messages sent with the leaked key to %s recipients", report.FormatCount(int64(t.messages)), report.FormatCount(int64(len(t.recipients)))),
 		Detail: detail,
 	})
-}
-
-// thousands formats 4210 as "4,210".
-func thousands(n int) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
 }
 
 var (

@@ -209,7 +209,7 @@ func (a *Stats) Run(ctx context.Context, env *actions.Env) (actions.Outputs, err
 			env.Finding(report.Finding{
 				Kind: sm.kind, Subject: "", Severity: sev, Title: sm.title,
 				Detail: fmt.Sprintf("%s: %.1f per day in the window (%s to %s, %s in total) against %.1f per day over the %d days before (%s); peak %s on %s.",
-					strings.ReplaceAll(sm.name, "_", " "), wm, wFrom.Format(time.DateOnly), wTo.Format(time.DateOnly), thousands(wTot[sm.name]), bm, bDays, ratio, thousands(metric(pk, sm.name)), pk.Date),
+					strings.ReplaceAll(sm.name, "_", " "), wm, wFrom.Format(time.DateOnly), wTo.Format(time.DateOnly), report.FormatCount(int64(wTot[sm.name])), bm, bDays, ratio, report.FormatCount(int64(metric(pk, sm.name))), pk.Date),
 			})
 		}
 		wTotS := map[string]string{}

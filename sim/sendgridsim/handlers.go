@@ -379,14 +379,7 @@ var eventNames = []string{"account_status_change", "group_resubscribe", "deliver
 func (s *Server) eventWebhooks(c *call) response {
 	res := []map[string]any{}
 	for _, w := range filter(s.st, func() []EventWebhook { return s.st.webhooks }, c.acct, func(w EventWebhook) string { return w.Subuser }) {
-		m := map[string]any{
-			"id": w.ID, "url": w.URL, "enabled": w.Enabled,
-			"friendly_name": nullable(w.FriendlyName), "created_date": nullableTime(w.Created),
-			"updated_date": w.Updated.UTC().Format(time.RFC3339), "oauth_client_id": nil, "oauth_token_url": nil,
-		}
-		for _, e := range eventNames {
-			m[e] = slices.Contains(w.Events, e)
-		}
+		m := webhookJSON(w)
 		if w.PublicKey != "" {
 			m["public_key"] = w.PublicKey
 		}
@@ -460,43 +453,46 @@ func timeRange(c *call) (from, to int64, bad *response) {
 	return from, to, nil
 }
 
-func (s *Server) bounces(c *call) response {
+// suppressions answers a suppression list: the account's rows created in the
+// start_time..end_time range, as the endpoint's row type, paged. Bounces and
+// spam reports differ only in their rows.
+func suppressions[T, R any](s *Server, c *call, all func() []T, sub func(T) string, created func(T) time.Time, row func(t int64, x T) R) response {
 	from, to, bad := timeRange(c)
 	if bad != nil {
 		return *bad
 	}
+	res := []R{}
+	for _, x := range filter(s.st, all, c.acct, sub) {
+		if t := created(x).Unix(); t >= from && t <= to {
+			res = append(res, row(t, x))
+		}
+	}
+	return jsonResp(http.StatusOK, page(c, res))
+}
+
+func (s *Server) bounces(c *call) response {
 	type row struct {
 		Created int64  `json:"created"`
 		Email   string `json:"email"`
 		Reason  string `json:"reason"`
 		Status  string `json:"status"`
 	}
-	res := []row{}
-	for _, b := range filter(s.st, func() []Bounce { return s.st.bounces }, c.acct, func(b Bounce) string { return b.Subuser }) {
-		if t := b.Created.Unix(); t >= from && t <= to {
-			res = append(res, row{t, b.Email, b.Reason, b.Status})
-		}
-	}
-	return jsonResp(http.StatusOK, page(c, res))
+	return suppressions(s, c, func() []Bounce { return s.st.bounces },
+		func(b Bounce) string { return b.Subuser },
+		func(b Bounce) time.Time { return b.Created },
+		func(t int64, b Bounce) row { return row{t, b.Email, b.Reason, b.Status} })
 }
 
 func (s *Server) spamReports(c *call) response {
-	from, to, bad := timeRange(c)
-	if bad != nil {
-		return *bad
-	}
 	type row struct {
 		Created int64  `json:"created"`
 		Email   string `json:"email"`
 		IP      string `json:"ip"`
 	}
-	res := []row{}
-	for _, r := range filter(s.st, func() []SpamReport { return s.st.spam }, c.acct, func(r SpamReport) string { return r.Subuser }) {
-		if t := r.Created.Unix(); t >= from && t <= to {
-			res = append(res, row{t, r.Email, r.IP})
-		}
-	}
-	return jsonResp(http.StatusOK, page(c, res))
+	return suppressions(s, c, func() []SpamReport { return s.st.spam },
+		func(r SpamReport) string { return r.Subuser },
+		func(r SpamReport) time.Time { return r.Created },
+		func(t int64, r SpamReport) row { return row{t, r.Email, r.IP} })
 }
 
 func (s *Server) verifiedSenders(c *call) response {

@@ -253,11 +253,7 @@ func rateLimited(now time.Time) *Fixture {
 		"GET /v3/api_keys/{api_key_id}":    {Requests: 3, Window: 2 * time.Second},
 		"GET /v3/user/webhooks/event/settings/all": {Requests: 1, Window: 2 * time.Second},
 	}
-	w.fx.Expected = []Expected{
-		{Kind: "key.blast_radius", Subject: k.ID},
-		{Kind: "activity.messages_sent", Subject: k.ID},
-		{Kind: "stats.requests_spike"},
-	}
+	w.fx.Expected = burstFound(k)
 	return w.fx
 }
 
@@ -275,11 +271,7 @@ func flakyAPI(now time.Time) *Fixture {
 		{Method: "GET", Route: "GET /v3/stats", Times: 2, Kind: FaultStatus, Status: 500},
 		{Method: "GET", Route: "GET /v3/teammates", Times: 2, Kind: FaultReset},
 	}
-	w.fx.Expected = []Expected{
-		{Kind: "key.blast_radius", Subject: k.ID},
-		{Kind: "activity.messages_sent", Subject: k.ID},
-		{Kind: "stats.requests_spike"},
-	}
+	w.fx.Expected = burstFound(k)
 	return w.fx
 }
 
@@ -290,15 +282,7 @@ func subuserKey(now time.Time) *Fixture {
 	w := newWorld("subuser-key", now)
 	k := w.leakIn("marketing", "marketing-automation", []string{"mail.send", "api_keys.create", "api_keys.read", "stats.read"})
 	w.sendBurst(k, 900, 30*time.Hour, "Final notice: your parcel is waiting")
-	backdoor := NewKey(w.rng, "marketing-sync", []string{"mail.send", "api_keys.create"})
-	backdoor.Subuser = "marketing"
-	w.fx.Attack = func(st *State) { st.AddKey(backdoor) }
-	w.fx.Expected = []Expected{
-		{Kind: "key.blast_radius", Subject: k.ID},
-		{Kind: "activity.not_assessable"},
-		{Kind: "persistence.new_api_key", Subject: backdoor.ID},
-	}
-	return w.fx
+	return w.subuserBackdoor(k, "marketing", "marketing-sync", []string{"mail.send", "api_keys.create"})
 }
 
 // euSubuser: the key lives in an EU regional subuser. Its data is served only by the EU host:
@@ -312,15 +296,7 @@ func euSubuser(now time.Time) *Fixture {
 	w.st.AddKey(eu)
 	k := w.leakIn("shop-eu", "shop-eu-newsletter", []string{"mail.send", "api_keys.create", "api_keys.read"})
 	w.sendBurst(k, 700, 20*time.Hour, "Ihr Konto wurde gesperrt")
-	backdoor := NewKey(w.rng, "shop-eu-backup", []string{"mail.send"})
-	backdoor.Subuser = "shop-eu"
-	w.fx.Attack = func(st *State) { st.AddKey(backdoor) }
-	w.fx.Expected = []Expected{
-		{Kind: "key.blast_radius", Subject: k.ID},
-		{Kind: "activity.not_assessable"},
-		{Kind: "persistence.new_api_key", Subject: backdoor.ID},
-	}
-	return w.fx
+	return w.subuserBackdoor(k, "shop-eu", "shop-eu-backup", []string{"mail.send"})
 }
 
 // idOnly: the responder has only the key's id. keyir revokes it by id, but without the
@@ -336,4 +312,29 @@ func idOnly(now time.Time) *Fixture {
 		{Kind: "activity.messages_sent", Subject: k.ID},
 	}
 	return w.fx
+}
+
+// subuserBackdoor finishes a fixture whose key k was leaked from subuser sub:
+// the attacker makes a key there, and the run must rate k, say that Email
+// Activity cannot attribute a subuser's mail, and find the new key.
+func (w *world) subuserBackdoor(k Key, sub, name string, scopes []string) *Fixture {
+	backdoor := NewKey(w.rng, name, scopes)
+	backdoor.Subuser = sub
+	w.fx.Attack = func(st *State) { st.AddKey(backdoor) }
+	w.fx.Expected = []Expected{
+		{Kind: "key.blast_radius", Subject: k.ID},
+		{Kind: "activity.not_assessable"},
+		{Kind: "persistence.new_api_key", Subject: backdoor.ID},
+	}
+	return w.fx
+}
+
+// burstFound is what a run must find after a burst of mail sent with the
+// leaked key k: its blast radius, the messages, and the spike in requests.
+func burstFound(k Key) []Expected {
+	return []Expected{
+		{Kind: "key.blast_radius", Subject: k.ID},
+		{Kind: "activity.messages_sent", Subject: k.ID},
+		{Kind: "stats.requests_spike"},
+	}
 }

@@ -368,14 +368,7 @@ func (s *State) AddAccessAttempt(a AccessAttempt) {
 }
 
 // AddAllowListIP adds an IP allow-list rule; ID 0 is assigned.
-func (s *State) AddAllowListIP(a AllowListIP) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if a.ID == 0 {
-		a.ID = s.id()
-	}
-	s.allow = append(s.allow, a)
-}
+func (s *State) AddAllowListIP(a AllowListIP) { addNumbered(s, &s.allow, &a, &a.ID) }
 
 // AddEventWebhook adds an event webhook; an empty ID is assigned.
 func (s *State) AddEventWebhook(w EventWebhook) {
@@ -410,24 +403,10 @@ func (s *State) SetForwardSpam(subuser string, f Forward) {
 }
 
 // AddAlert adds an alert; ID 0 is assigned.
-func (s *State) AddAlert(a Alert) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if a.ID == 0 {
-		a.ID = s.id()
-	}
-	s.alerts = append(s.alerts, a)
-}
+func (s *State) AddAlert(a Alert) { addNumbered(s, &s.alerts, &a, &a.ID) }
 
 // AddVerifiedSender adds a verified sender; ID 0 is assigned.
-func (s *State) AddVerifiedSender(v VerifiedSender) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if v.ID == 0 {
-		v.ID = s.id()
-	}
-	s.senders = append(s.senders, v)
-}
+func (s *State) AddVerifiedSender(v VerifiedSender) { addNumbered(s, &s.senders, &v, &v.ID) }
 
 // AddBounce adds a bounce suppression.
 func (s *State) AddBounce(b Bounce) { s.mu.Lock(); s.bounces = append(s.bounces, b); s.mu.Unlock() }
@@ -439,6 +418,17 @@ func (s *State) AddSpamReport(r SpamReport) { s.mu.Lock(); s.spam = append(s.spa
 func (s *State) Outbox() []SentMail { s.mu.Lock(); defer s.mu.Unlock(); return slices.Clone(s.outbox) }
 
 func (s *State) send(m SentMail) { s.mu.Lock(); s.outbox = append(s.outbox, m); s.mu.Unlock() }
+
+// addNumbered appends *v to *list under the lock, first giving it the next
+// id when *id (v's ID field) is 0: the one rule for fixtures with numeric ids.
+func addNumbered[T any](s *State, list *[]T, v *T, id *int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if *id == 0 {
+		*id = s.id()
+	}
+	*list = append(*list, *v)
+}
 
 // filter returns the items of xs whose account is sub.
 func filter[T any](s *State, get func() []T, sub string, of func(T) string) []T {
