@@ -51,6 +51,12 @@ func exitCode(rep *report.Report, cont report.Containment, interrupted, stopped 
 	if interrupted || stopped {
 		return ExitCouldNotRun
 	}
+	// Contained (or nothing to contain), but the assessment found footholds
+	// that keep the attacker in: the incident is not over. A dry run proved
+	// nothing, so it does not claim this.
+	if cont.Status != report.ContainmentPlanned && report.OpenFootholds(rep.Findings) > 0 {
+		return report.ExitFootholdsOpen
+	}
 	for _, s := range rep.Steps {
 		if s.Status == report.StepFailed {
 			return ExitDegraded

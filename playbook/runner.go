@@ -27,6 +27,7 @@ const (
 	ExitUsage        = report.ExitUsage
 	ExitDegraded     = report.ExitDegraded
 	ExitNotContained = report.ExitNotContained
+	ExitFootholds    = report.ExitFootholdsOpen
 )
 
 // Observer is told about a run as it goes: the terminal's live step list and

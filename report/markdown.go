@@ -37,6 +37,9 @@ func RenderMarkdown(w io.Writer, rep *Report) error {
 	if !finished(rep) {
 		fmt.Fprintf(&b, "> **INCOMPLETE** — this run did not finish (status: %s); `keyir resume DIR` continues it.\n\n", md(string(rep.Run.Status)))
 	}
+	if rep.ExitCode == ExitFootholdsOpen {
+		fmt.Fprintf(&b, "> **%s** — `%s` removes them (the plan is %s).\n\n", FootholdsOutcome(OpenFootholds(rep.Findings)), EradicateCommand(""), PlanFile)
+	}
 	title := rep.Run.Incident
 	if title == "" {
 		title = rep.Run.ID

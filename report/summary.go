@@ -102,6 +102,10 @@ func RenderSummary(w io.Writer, rep *Report, dir string) error {
 	} else {
 		fmt.Fprintln(bw, "Manifest: not written (the run has not finished)")
 	}
+	if rep.ExitCode == ExitFootholdsOpen {
+		// Last, so the next step is what the responder sees.
+		fmt.Fprintf(bw, "Outcome: %s\nNext: %s\n", FootholdsOutcome(OpenFootholds(rep.Findings)), EradicateCommand(dir))
+	}
 	return bw.Flush()
 }
 

@@ -16,14 +16,19 @@ const (
 	ExitUsage        = 2
 	ExitDegraded     = 3
 	ExitNotContained = 4
+	// ExitFootholdsOpen: the key is contained (or the run contains nothing),
+	// but footholds of high severity or worse found by the assessment stay
+	// in the account; `keyir eradicate DIR` removes them.
+	ExitFootholdsOpen = 5
 )
 
 var exitMeanings = map[int]string{
-	ExitDone:         "done",
-	ExitCouldNotRun:  "could not run",
-	ExitUsage:        "bad usage or invalid playbook",
-	ExitDegraded:     "finished with failed non-critical steps",
-	ExitNotContained: "containment not confirmed (the key may still be live)",
+	ExitDone:          "done",
+	ExitCouldNotRun:   "could not run",
+	ExitUsage:         "bad usage or invalid playbook",
+	ExitDegraded:      "finished with failed non-critical steps",
+	ExitNotContained:  "containment not confirmed (the key may still be live)",
+	ExitFootholdsOpen: "contained, but footholds of high severity or worse are open (keyir eradicate DIR)",
 }
 
 // ExitMeaning says what a keyir exit code means.

@@ -215,6 +215,10 @@ func closeOutcome(ev *notify.Event, rep *report.Report) {
 			ev.Status, ev.ExitCode = report.RunDegraded, report.ExitDegraded
 		}
 	}
+	if cont.Status != report.ContainmentNotConfirmed && cont.Status != report.ContainmentPlanned && report.OpenFootholds(rep.Findings) > 0 {
+		// As the runner decides (playbook/outcome.go): contained, footholds open.
+		ev.ExitCode = report.ExitFootholdsOpen
+	}
 	if cont.Status == report.ContainmentNotConfirmed {
 		ev.Status, ev.ExitCode = report.RunDegraded, report.ExitNotContained
 	}

@@ -166,11 +166,12 @@ var exitCodeHelp = map[int]string{
 	playbook.ExitUsage:        "a mistake on the command line or in a playbook; nothing was run",
 	playbook.ExitDegraded:     "the run finished but a non-critical step failed (or a drill missed a finding); read the report",
 	playbook.ExitNotContained: "treat the key as live; keyir resume DIR retries the containment",
+	playbook.ExitFootholds:    "the key is dead but the attacker's footholds (new keys, invites, webhooks, forwards) are not: keyir eradicate DIR removes them",
 }
 
 func (a *app) printExitCodes() error {
 	fmt.Fprintln(a.out, "keyir exit codes (every command):")
-	for code := playbook.ExitOK; code <= playbook.ExitNotContained; code++ {
+	for code := playbook.ExitOK; code <= playbook.ExitFootholds; code++ {
 		fmt.Fprintf(a.out, "  %d  %s\n", code, wrapText(report.ExitMeaning(code)+": "+exitCodeHelp[code], columns()-5, "     "))
 	}
 	return nil
