@@ -193,7 +193,6 @@ func idNum(id string) int {
 	return n
 }
 
-
 // planRefs are a finding's evidence references plus its plan item's.
 func planRefs(id string, ev ...string) []string {
 	out := refs(ev...)
