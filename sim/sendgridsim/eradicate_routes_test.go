@@ -102,4 +102,3 @@ func containsID(ws []struct{ ID string }, id string) bool {
 	}
 	return false
 }
-
