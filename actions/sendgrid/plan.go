@@ -165,9 +165,24 @@ func addToPlan(env *actions.Env, owns []string, items []PlanItem) ([]PlanItem, e
 		}
 		kept = append(kept, it)
 	}
+	used := map[string]bool{}
+	for _, it := range kept {
+		used[it.ID] = true
+	}
+	for _, it := range items {
+		// An item that comes with its id (an eradication's item still
+		// open keeps the parent's) reserves it.
+		if it.ID != "" && !used[it.ID] {
+			used[it.ID] = true
+			next = max(next, idNum(it.ID))
+		}
+	}
 	for i := range items {
-		if id, ok := oldIDs[key(items[i])]; ok {
+		if id, ok := oldIDs[key(items[i])]; ok && items[i].ID == "" {
 			items[i].ID = id
+			continue
+		}
+		if items[i].ID != "" && used[items[i].ID] {
 			continue
 		}
 		next++
@@ -274,4 +289,11 @@ func responderKeyID(c *Client) string {
 		return m[1]
 	}
 	return ""
+}
+
+// addItem keeps a finding with an item already built (an eradication's
+// item still open, copied from the parent's plan).
+func (fh *footholds) addItem(f report.Finding, it PlanItem) {
+	fh.pending = append(fh.pending, pendingFinding{f: f, item: len(fh.items)})
+	fh.items = append(fh.items, it)
 }
