@@ -1,7 +1,9 @@
 package sendgrid
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -108,10 +110,19 @@ func CheckItem(it PlanItem) error {
 	if !ok {
 		return fmt.Errorf("%s: keyir cannot remove an item of kind %q", it.ID, it.Kind)
 	}
-	if it.Remove.Method != want.Method || it.Remove.Path != want.Path || it.Remove.OnBehalfOf != want.OnBehalfOf || string(it.Remove.Body) != string(want.Body) {
+	if it.Remove.Method != want.Method || it.Remove.Path != want.Path || it.Remove.OnBehalfOf != want.OnBehalfOf || compact(it.Remove.Body) != compact(want.Body) {
 		return fmt.Errorf("%s: its request %s %s is not the removal of %s %q", it.ID, it.Remove.Method, it.Remove.Path, it.Kind, it.ResourceID)
 	}
 	return nil
+}
+
+// compact is a JSON body without insignificant space ("" when not JSON).
+func compact(b json.RawMessage) string {
+	var buf bytes.Buffer
+	if len(b) == 0 || json.Compact(&buf, b) != nil {
+		return ""
+	}
+	return buf.String()
 }
 
 // Outcomes of one item.
@@ -218,7 +229,7 @@ func (a *Eradicate) removeOne(ctx context.Context, env *actions.Env, c0 *Client,
 	}
 	var body any
 	if len(it.Remove.Body) > 0 {
-		body = it.Remove.Body
+		body = json.RawMessage(compact(it.Remove.Body))
 	}
 	resp, err := c.do(ctx, rest.Method(it.Remove.Method), it.Remove.Path, body)
 	switch {
