@@ -22,7 +22,7 @@ type Eradication struct {
 	// there. LegitimateRemoved: items the account must keep that are gone
 	// (a drill with any fails).
 	Found, Removed, Open []sendgridsim.Item
-	LegitimateRemoved   []sendgridsim.Item
+	LegitimateRemoved    []sendgridsim.Item
 }
 
 // eradicatorKey is the key the drill's eradication runs with: the
