@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/htmlreport"
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/runstore"
 	"github.com/keyir/keyir/transport"
 )
 
@@ -18,7 +20,7 @@ type RunOptions struct {
 	Read    Options
 	FailOn  report.Severity
 	Reports string // root of the evidence directories
-	RunID   string // report.ValidateRunID
+	RunID   string // runstore.ValidateRunID
 	// Operator, Version and Inputs go to run.json (through the redactor).
 	Operator, Version string
 	Inputs            map[string]string
@@ -41,7 +43,7 @@ type Outcome struct {
 }
 
 // Execute reads the account, runs the checks and writes the evidence like a
-// playbook run: report.Create's timestamped directory, a journal (the plan,
+// playbook run: runstore.Create's timestamped directory, a journal (the plan,
 // each failure as a finding, each gap as a note), the snapshot read,
 // audit.json/.txt/.html, then Finish (report.json/.md/.html and the chained
 // MANIFEST). Every byte written has passed through the redactor. When the
@@ -59,7 +61,7 @@ func Execute(ctx context.Context, o RunOptions) (*Outcome, error) {
 	}
 	run := report.Run{ID: o.RunID, Playbook: "keyir-audit", Mode: report.ModeDryRun, Operator: red.String(o.Operator),
 		Version: o.Version, Inputs: inputs, Started: now, Status: report.RunRunning}
-	st, err := report.Create(o.Reports, run)
+	st, err := runstore.Create(o.Reports, run)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +84,7 @@ func Execute(ctx context.Context, o RunOptions) (*Outcome, error) {
 		code := report.ExitCouldNotRun
 		_ = st.Append(report.Event{Type: report.EventStepFinished, Step: "audit", Index: 1, Status: report.StepFailed, Error: red.String(rerr.Error()), Duration: time.Since(started)})
 		_ = st.Append(report.Event{Type: report.EventRunFinished, ExitCode: &code, RunStatus: report.RunFailed})
-		out.Head, _ = st.Finish(nil)
+		out.Head, _ = st.Finish(nil, htmlreport.Renderer{})
 		out.ExitCode = code
 		return out, rerr
 	}
@@ -142,7 +144,7 @@ func Execute(ctx context.Context, o RunOptions) (*Outcome, error) {
 	if err := st.Append(report.Event{Type: report.EventRunFinished, ExitCode: &out.ExitCode, RunStatus: runStatus}); err != nil {
 		return out, err
 	}
-	if out.Head, err = st.Finish(nil); err != nil {
+	if out.Head, err = st.Finish(nil, htmlreport.Renderer{}); err != nil {
 		return out, fmt.Errorf("sealing the evidence: %w", err)
 	}
 	return out, nil

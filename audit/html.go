@@ -12,6 +12,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
+	"github.com/keyir/keyir/htmlreport"
 	"github.com/keyir/keyir/report"
 )
 
@@ -41,8 +42,8 @@ func practiceChart(rs []Result) (template.HTML, error) {
 	if len(used) == 0 {
 		return "", nil
 	}
-	p := report.NewChart("Results by practice and severity", "", "results")
-	leg := report.NewChartLegend()
+	p := htmlreport.NewChart("Results by practice and severity", "", "results")
+	leg := htmlreport.NewChartLegend()
 	const w = vg.Length(9)
 	var below *plotter.BarChart
 	for i := len(report.Severities) - 1; i >= 0; i-- {
@@ -88,7 +89,7 @@ func practiceChart(rs []Result) (template.HTML, error) {
 	p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = -1, -0.5
 	p.Y.Min = 0
 	p.Y.Tick.Marker = plot.DefaultTicks{}
-	return report.RenderChart(p, leg, 300, "Results by practice and severity")
+	return htmlreport.RenderChart(p, leg, 300, "Results by practice and severity")
 }
 
 var page = template.Must(template.New("audit").Parse(`<!doctype html>

@@ -6,6 +6,7 @@ import (
 
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/runstore"
 )
 
 // An interrupted revoke (keyir serve was stopped or crashed during the run)
@@ -60,11 +61,11 @@ func finishedByResume(dir string) (report.RunStatus, bool) {
 	if dir == "" {
 		return "", false
 	}
-	v, err := report.Verify(dir)
+	v, err := runstore.Verify(dir)
 	if err != nil || !v.OK() {
 		return "", false
 	}
-	rep, err := report.Load(dir)
+	rep, err := runstore.Load(dir)
 	if err != nil {
 		return "", false
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/keyir/keyir/render"
 	"github.com/keyir/keyir/report"
 )
 
@@ -57,7 +58,7 @@ func (c *Console) RunStarted(rep *report.Report, dir string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.steps = append([]report.Step(nil), rep.Steps...)
-	if b := report.Banner(rep); b != "" {
+	if b := render.Banner(rep); b != "" {
 		fmt.Fprintln(c.w, b)
 	}
 	verb := "started"

@@ -12,7 +12,7 @@ import (
 	_ "github.com/keyir/keyir/actions/all"
 	"github.com/keyir/keyir/drill"
 	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/runstore"
 	"github.com/keyir/keyir/sim/sendgridsim"
 	"github.com/keyir/keyir/sim/sendgridsim/contract"
 )
@@ -63,7 +63,7 @@ func TestEveryScenarioScoresAllExpectedFindings(t *testing.T) {
 			if res.Sim.Authenticates(fx.LeakedKeyID) {
 				t.Errorf("the leaked key %s still authenticates after the drill", fx.LeakedKeyID)
 			}
-			if v, err := report.Verify(res.Run.Dir); err != nil || !v.OK() {
+			if v, err := runstore.Verify(res.Run.Dir); err != nil || !v.OK() {
 				t.Errorf("report verify: %+v %v", v, err)
 			}
 			assertOnlyLeakedKeyRevoked(t, res)

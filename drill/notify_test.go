@@ -22,6 +22,7 @@ import (
 	"github.com/keyir/keyir/notify/webhook"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/runstore"
 	"github.com/keyir/keyir/sim/sendgridsim"
 	"github.com/keyir/keyir/sim/slacksim"
 )
@@ -134,7 +135,7 @@ func TestDrillPostsTheIncidentThread(t *testing.T) {
 	}
 	// The run directory holds only what the runner wrote (report.md was
 	// rendered elsewhere for the upload), so the MANIFEST still verifies.
-	if v, err := report.Verify(res.Run.Dir); err != nil || !v.OK() {
+	if v, err := runstore.Verify(res.Run.Dir); err != nil || !v.OK() {
 		t.Errorf("report verify: %+v %v", v, err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/runstore"
 	"github.com/keyir/keyir/safefile"
 	"github.com/keyir/keyir/sim/sendgridsim"
 )
@@ -51,13 +52,13 @@ func readRecord(path string) (record, error) {
 
 // IsDrill reports whether dir holds a drill's run (run.json says mode drill).
 func IsDrill(dir string) (bool, error) {
-	b, err := safefile.ReadFile(filepath.Join(dir, report.RunFile), 1<<20)
+	b, err := safefile.ReadFile(filepath.Join(dir, runstore.RunFile), 1<<20)
 	if err != nil {
 		return false, err
 	}
 	var run report.Run
 	if err := json.Unmarshal(b, &run); err != nil {
-		return false, fmt.Errorf("%s: %w", report.RunFile, err)
+		return false, fmt.Errorf("%s: %w", runstore.RunFile, err)
 	}
 	return run.Mode == report.ModeDrill, nil
 }
@@ -87,7 +88,7 @@ func Resume(ctx context.Context, dir string, o ResumeOptions) (*Result, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	rep, err := report.Load(dir)
+	rep, err := runstore.Load(dir)
 	if err != nil {
 		return nil, err
 	}

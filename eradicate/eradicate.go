@@ -20,6 +20,7 @@ import (
 	"github.com/keyir/keyir/actions/sendgrid"
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/runstore"
 )
 
 // PlaybookName is the built-in playbook an eradication runs.
@@ -40,7 +41,7 @@ type Prepared struct {
 // have, or an item whose request is not the removal keyir derives for it, is
 // a usage error (exit 2).
 func Prepare(dir string, only []string) (*Prepared, error) {
-	d, err := report.ResolveRunDir(dir)
+	d, err := runstore.ResolveRunDir(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +50,7 @@ func Prepare(dir string, only []string) (*Prepared, error) {
 		return nil, err
 	}
 	plan, head, err := sendgrid.LoadParentPlan(abs)
-	if errors.Is(err, report.ErrNoManifest) {
+	if errors.Is(err, runstore.ErrNoManifest) {
 		return nil, fmt.Errorf("%s is not sealed (no MANIFEST): only a finished, verified run's plan is carried out; finish it with keyir resume %s first", dir, dir)
 	}
 	if err != nil {

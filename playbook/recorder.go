@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/runstore"
 )
 
 // stepRecorder is the actions.Recorder of one step: everything it is given is
@@ -12,7 +13,7 @@ import (
 type stepRecorder struct {
 	e       *execution
 	index   int
-	ev      *report.EvidenceWriter
+	ev      *runstore.EvidenceWriter
 	file    string
 	planned int
 	err     error

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/runstore"
 )
 
 // Resume continues a run after its last completed step, with the same run id,
@@ -14,13 +15,13 @@ import (
 // failed critically runs again. given supplies secret inputs, which are never
 // stored; the playbook must be byte-identical to the one the run started with.
 //
-// Nothing is written before report.Open has checked the directory: a sealed
-// run is refused (*report.SealedError), and a journal, run.json or evidence
+// Nothing is written before runstore.Open has checked the directory: a sealed
+// run is refused (*runstore.SealedError), and a journal, run.json or evidence
 // file that is not as the journal recorded it refuses the resume
-// (*report.TamperError) rather than sealing the change into a new MANIFEST.
+// (*runstore.TamperError) rather than sealing the change into a new MANIFEST.
 func Resume(ctx context.Context, dir string, o Options) (*Result, error) {
 	o = o.withDefaults()
-	st, err := report.Open(dir)
+	st, err := runstore.Open(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +56,7 @@ func Resume(ctx context.Context, dir string, o Options) (*Result, error) {
 	if err != nil {
 		return nil, &UsageError{Err: fmt.Errorf("resume %s: %w (secret inputs are never stored: give them again)", dir, err)}
 	}
-	events, _, err := report.ReadJournal(dir)
+	events, _, err := runstore.ReadJournal(dir)
 	if err != nil {
 		return nil, err
 	}

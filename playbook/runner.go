@@ -14,8 +14,10 @@ import (
 	"time"
 
 	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/htmlreport"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/runstore"
 	"github.com/keyir/keyir/transport"
 )
 
@@ -130,7 +132,7 @@ func Run(ctx context.Context, pb *Playbook, o Options) (*Result, error) {
 		Started:     o.Now().UTC(),
 		Status:      report.RunRunning,
 	}
-	st, err := report.Create(o.ReportsRoot, run)
+	st, err := runstore.Create(o.ReportsRoot, run)
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +229,7 @@ func publicInputs(pb *Playbook, given map[string]string, red *redact.Redactor) m
 type execution struct {
 	pb      *Playbook
 	o       Options
-	st      *report.Store
+	st      *runstore.Store
 	inputs  map[string]any
 	outputs map[string]map[string]any
 	steps   []report.Step
@@ -516,7 +518,7 @@ func normalize(v any) any {
 }
 
 func (e *execution) finish(interrupted, stopped bool) (*Result, error) {
-	events, _, err := report.ReadJournal(e.st.Dir())
+	events, _, err := runstore.ReadJournal(e.st.Dir())
 	if err != nil {
 		return nil, err
 	}
@@ -544,13 +546,13 @@ func (e *execution) finish(interrupted, stopped bool) (*Result, error) {
 	if err := e.append(report.Event{Type: typ, ExitCode: &code, Containment: &cont, RunStatus: status}); err != nil {
 		return nil, err
 	}
-	events, _, err = report.ReadJournal(e.st.Dir())
+	events, _, err = runstore.ReadJournal(e.st.Dir())
 	if err != nil {
 		return nil, err
 	}
 	rep = report.Replay(e.st.Run(), events)
 	rep.ExitCode = code
-	head, err := e.st.Finish(rep)
+	head, err := e.st.Finish(rep, htmlreport.Renderer{})
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/runstore"
 )
 
 // counter is a local HTTP server that counts requests per method and path and
@@ -127,7 +128,7 @@ steps:
 	if len(res.Report.Notes) != 1 || res.Report.Notes[0].Text != "second said 200" {
 		t.Fatalf("notes: %+v", res.Report.Notes)
 	}
-	if v, err := report.Verify(res.Dir); err != nil || !v.OK() {
+	if v, err := runstore.Verify(res.Dir); err != nil || !v.OK() {
 		t.Fatalf("verify: %+v %v", v, err)
 	}
 }
@@ -269,7 +270,7 @@ steps:
 	if res2.Report.Run.ID != res.Report.Run.ID || res2.Dir != res.Dir {
 		t.Fatal("resume must keep the run id and directory")
 	}
-	if v, err := report.Verify(res.Dir); err != nil || !v.OK() {
+	if v, err := runstore.Verify(res.Dir); err != nil || !v.OK() {
 		t.Fatalf("verify after resume: %+v %v", v, err)
 	}
 }
@@ -313,7 +314,7 @@ steps:
 	if res.Report.Run.Status != report.RunInterrupted || res.ExitCode != playbook.ExitCouldNotRun {
 		t.Fatalf("run %s exit %d", res.Report.Run.Status, res.ExitCode)
 	}
-	if v, err := report.Verify(res.Dir); err != nil || !v.OK() {
+	if v, err := runstore.Verify(res.Dir); err != nil || !v.OK() {
 		t.Fatalf("an interrupted run must still verify: %+v %v", v, err)
 	}
 	if c.count("GET /after") != 0 {

@@ -5,6 +5,10 @@ import (
 	"strings"
 )
 
+// PlanFile is the eradication plan a run's assessment steps write: one item
+// per foothold, with the request that removes it (`keyir eradicate DIR`).
+const PlanFile = "eradication-plan.json"
+
 // PlanRef is the evidence reference a finding gives to the eradication plan
 // item it describes: "eradication-plan.json#fh-01". It is how a finding is
 // known to be a removable foothold.
@@ -47,4 +51,9 @@ func FootholdsOutcome(n int) string {
 }
 
 // EradicateCommand is the next step after exit 5, for run directory dir.
-func EradicateCommand(dir string) string { return "keyir eradicate " + dirOr(dir) }
+func EradicateCommand(dir string) string {
+	if dir == "" {
+		dir = "DIR"
+	}
+	return "keyir eradicate " + dir
+}

@@ -47,13 +47,3 @@ func ValidateIncident(id string, r *redact.Redactor) error {
 func incidentByte(c byte) bool {
 	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-'
 }
-
-// incidentName is the incident's part of a run directory's name. Callers
-// validate the id first; this is the last guard for one that was not (a
-// library caller): a key-shaped id never becomes a file name, whole or cut.
-func incidentName(id string) string {
-	if redact.LooksLikeKey(id) {
-		return "redacted-incident"
-	}
-	return sanitizeName(id, "no-incident")
-}

@@ -1,10 +1,8 @@
 package report
 
 import (
-	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/keyir/keyir/redact"
 )
@@ -46,23 +44,6 @@ func TestValidateIncident(t *testing.T) {
 				t.Errorf("%s: the error quotes %q: %v", name, id[i:i+8], err)
 				break
 			}
-		}
-	}
-}
-
-// TestCreateNeverNamesADirectoryAfterAKey: the last guard, for a caller that
-// did not validate; the old name kept 38 of the secret's characters.
-func TestCreateNeverNamesADirectoryAfterAKey(t *testing.T) {
-	root := t.TempDir()
-	st, err := Create(root, Run{ID: "r1", Incident: incidentKey[:50], Started: time.Now()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	ents, _ := os.ReadDir(root)
-	for _, e := range ents {
-		if strings.Contains(e.Name(), "IncidentKeyId") || strings.Contains(e.Name(), "INCIDENTsecret") {
-			t.Errorf("run directory named after the key: %s", e.Name())
 		}
 	}
 }

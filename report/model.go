@@ -1,7 +1,8 @@
-// Package report owns a run's evidence directory: the append-only journal, the
-// evidence files, the chained MANIFEST, and the renderers (JSON, Markdown, the
-// terminal summary table). Everything it writes has already passed through the
-// run's redactor.
+// Package report is a run's model: what a report says (run, steps,
+// findings, containment), the journal's event types, Replay (the one way a
+// report is made from a journal), and the words every front end shares
+// (exit codes, durations, containment labels). It reads and writes no file:
+// the run directory is runstore's, the renderings render's and htmlreport's.
 package report
 
 import "time"
@@ -136,6 +137,20 @@ type Run struct {
 	Status      RunStatus         `json:"status"`
 	Containment Containment       `json:"containment"`
 	Resumes     int               `json:"resumes,omitempty"`
+}
+
+// Clone is a copy of r that shares no map or slice with it: the store hands
+// out run.json and replays keep their own.
+func (r Run) Clone() Run {
+	if r.Inputs != nil {
+		in := make(map[string]string, len(r.Inputs))
+		for k, v := range r.Inputs {
+			in[k] = v
+		}
+		r.Inputs = in
+	}
+	r.SecretInput = append([]string(nil), r.SecretInput...)
+	return r
 }
 
 // Report is report.json, and the model every renderer draws from.

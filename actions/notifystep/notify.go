@@ -30,6 +30,7 @@ import (
 
 	"github.com/keyir/keyir/actions"
 	"github.com/keyir/keyir/notify"
+	"github.com/keyir/keyir/render"
 	"github.com/keyir/keyir/report"
 )
 
@@ -233,7 +234,7 @@ func renderReport(rep *report.Report, ev notify.Event) (string, error) {
 	r.Run.Status, r.Run.Finished, r.Run.Containment, r.ExitCode = ev.Status, ev.Time, ev.Containment, ev.ExitCode
 	r.Steps = ev.Steps
 	var b bytes.Buffer
-	if err := report.RenderMarkdown(&b, &r); err != nil {
+	if err := render.RenderMarkdown(&b, &r); err != nil {
 		return "", err
 	}
 	dir, err := os.MkdirTemp("", "keyir-notify-")

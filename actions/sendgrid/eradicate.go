@@ -14,6 +14,7 @@ import (
 
 	"github.com/keyir/keyir/actions"
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/runstore"
 )
 
 func init() {
@@ -54,7 +55,7 @@ func (a *Eradicate) Validate() error {
 // LoadParentPlan verifies a run directory (sealed by MANIFEST, unchanged)
 // and reads its plan. head is the MANIFEST head.
 func LoadParentPlan(dir string) (p *Plan, head string, err error) {
-	res, err := report.Verify(dir)
+	res, err := runstore.Verify(dir)
 	if err != nil {
 		return nil, "", err
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/runstore"
 	"github.com/keyir/keyir/sim/sendgridsim"
 )
 
@@ -64,13 +65,13 @@ func TestAuditExitCodesAndEvidence(t *testing.T) {
 			t.Errorf("evidence lacks %s: %v", f, err)
 		}
 	}
-	if v, err := report.Verify(dir); err != nil || !v.OK() {
+	if v, err := runstore.Verify(dir); err != nil || !v.OK() {
 		t.Errorf("MANIFEST does not verify: %v %+v", err, v)
 	}
 	if !strings.Contains(r.stderr, dir) {
 		t.Errorf("stderr does not name the evidence directory: %s", r.stderr)
 	}
-	events, _, err := report.ReadJournal(dir)
+	events, _, err := runstore.ReadJournal(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +148,7 @@ func TestAuditUsageAndCouldNotRun(t *testing.T) {
 		t.Errorf("dead responder key: exit %d: %s", r.code, r.stderr)
 	}
 	if d := onlyRunDir(t, reports); d != "" {
-		if v, err := report.Verify(d); err != nil || !v.OK() {
+		if v, err := runstore.Verify(d); err != nil || !v.OK() {
 			t.Errorf("the failed audit's evidence does not verify: %v", err)
 		}
 	}

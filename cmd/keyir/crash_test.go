@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/runstore"
 	"github.com/keyir/keyir/sim/sendgridsim"
 	"github.com/keyir/keyir/sim/slacksim"
 )
@@ -242,7 +243,7 @@ func crashAt(t *testing.T, sig syscall.Signal, k int) string {
 	}
 	g.let() // the server still gets the request it had received
 	dir := onlyRunDir(t, cw.reports)
-	events, _, err := report.ReadJournal(dir)
+	events, _, err := runstore.ReadJournal(dir)
 	if err != nil {
 		t.Fatalf("journal unreadable after %v: %v", sig, err)
 	}
@@ -252,7 +253,7 @@ func crashAt(t *testing.T, sig syscall.Signal, k int) string {
 		ended = ended || ev.Type == report.EventRunFinished || ev.Type == report.EventRunInterrupted
 		finished = finished || ev.Type == report.EventRunFinished
 	}
-	v, verr := report.Verify(dir)
+	v, verr := runstore.Verify(dir)
 	outcome := ""
 	switch sig {
 	case syscall.SIGKILL:
@@ -283,7 +284,7 @@ func crashAt(t *testing.T, sig syscall.Signal, k int) string {
 	// A run that had finished and sealed before the signal stays sealed:
 	// resume refuses it (exit 2); every other one resumes to the end.
 	wantResume := 0
-	if rep0, err := report.Load(dir); verr == nil && v.OK() && err == nil &&
+	if rep0, err := runstore.Load(dir); verr == nil && v.OK() && err == nil &&
 		rep0.Run.Status != report.RunInterrupted && rep0.Run.Status != report.RunFailed {
 		wantResume = 2
 	}
@@ -300,7 +301,7 @@ func crashAt(t *testing.T, sig syscall.Signal, k int) string {
 	// key, so a resume cannot know it was delivered.
 	mayRepeat := g.heldPost
 	cw.check(t, fmt.Sprintf("%v@%d", sig, k), mayRepeat)
-	rep, err := report.Load(dir)
+	rep, err := runstore.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

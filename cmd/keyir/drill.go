@@ -16,6 +16,7 @@ import (
 	"github.com/keyir/keyir/eradicate"
 	"github.com/keyir/keyir/notify"
 	"github.com/keyir/keyir/playbook"
+	"github.com/keyir/keyir/render"
 	"github.com/keyir/keyir/report"
 	"github.com/keyir/keyir/sim/sendgridsim"
 	"github.com/keyir/keyir/sim/slacksim"
@@ -239,7 +240,7 @@ func (a *app) printDrill(res *drill.Result, output string, sim *slacksim.Server)
 		return withCode(code)
 	}
 	fmt.Fprintln(a.out)
-	if err := report.RenderSummary(a.out, res.Run.Report, res.Run.Dir); err != nil {
+	if err := render.RenderSummary(a.out, res.Run.Report, res.Run.Dir); err != nil {
 		return err
 	}
 	if e := res.Eradication; e != nil {

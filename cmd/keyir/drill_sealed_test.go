@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/runstore"
 )
 
 // realWorld is an environment set up for real incidents: credentials and URLs
@@ -98,7 +99,7 @@ func TestDrillAndItsResumeAreSealedOff(t *testing.T) {
 	if n := hits.Load(); n != 0 {
 		t.Fatalf("the real environment's server received %d requests during a drill and its resume", n)
 	}
-	rep, err := report.Load(runDir)
+	rep, err := runstore.Load(runDir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/keyir/keyir/eradicate"
 	"github.com/keyir/keyir/playbook"
+	"github.com/keyir/keyir/render"
 	"github.com/keyir/keyir/report"
 )
 
@@ -90,7 +91,7 @@ func (a *app) eradicateCommand() *cli.Command {
 			}
 			fmt.Fprintln(a.out)
 			fmt.Fprintln(a.out, sum.Line())
-			if err := report.RenderSummary(a.out, res.Report, res.Dir); err != nil {
+			if err := render.RenderSummary(a.out, res.Report, res.Dir); err != nil {
 				return err
 			}
 			return withCode(res.ExitCode)

@@ -4,7 +4,7 @@ import (
 	"errors"
 
 	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/runstore"
 	"github.com/keyir/keyir/safefile"
 )
 
@@ -44,7 +44,7 @@ func exitCode(err error) int {
 	if isSignal(err) {
 		return playbook.ExitCouldNotRun
 	}
-	var sealed *report.SealedError
+	var sealed *runstore.SealedError
 	var refused *safefile.Error
 	if errors.As(err, &sealed) || errors.As(err, &refused) {
 		return playbook.ExitUsage

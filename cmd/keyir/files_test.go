@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/runstore"
 )
 
 // hostileProcess runs keyir as a real process (the real env: bounded,
@@ -147,15 +147,15 @@ func TestHostileRunDirectoryFiles(t *testing.T) {
 		say   string
 	}{
 		{"journal a link to /dev/zero", func(t *testing.T, dir string) string {
-			p := filepath.Join(dir, report.JournalFile)
+			p := filepath.Join(dir, runstore.JournalFile)
 			os.Remove(p)
 			os.Symlink("/dev/zero", p)
 			return p
 		}, "is a symbolic link"},
 		{"journal a FIFO", func(t *testing.T, dir string) string {
-			p := filepath.Join(dir, report.JournalFile)
+			p := filepath.Join(dir, runstore.JournalFile)
 			os.Remove(p)
-			fifo(t, dir, report.JournalFile)
+			fifo(t, dir, runstore.JournalFile)
 			return p
 		}, "named pipe"},
 		{"evidence a link out of the directory", func(t *testing.T, dir string) string {

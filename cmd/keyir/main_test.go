@@ -17,6 +17,7 @@ import (
 
 	"github.com/keyir/keyir/notify/notifytest"
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/runstore"
 	"github.com/keyir/keyir/sim/sendgridsim/contract"
 )
 
@@ -279,7 +280,7 @@ func TestSIGKILLMidRunThenResumeCompletes(t *testing.T) {
 	if r := keyir(t, "", nil, "report", "verify", runDir); r.code != 0 {
 		t.Fatalf("verify after resume: %+v", r)
 	}
-	rep, err := report.Load(runDir)
+	rep, err := runstore.Load(runDir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,8 +11,10 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/keyir/keyir/htmlreport"
 	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/render"
+	"github.com/keyir/keyir/runstore"
 	"github.com/keyir/keyir/safefile"
 )
 
@@ -64,7 +66,7 @@ func (a *app) reportCommand() *cli.Command {
 // link, as `report verify` accepts) and refuses one holding a link or a
 // special file, naming it: report show and open read the files inside.
 func runDir(arg string) (string, error) {
-	dir, err := report.ResolveRunDir(arg)
+	dir, err := runstore.ResolveRunDir(arg)
 	if err != nil {
 		return "", err
 	}
@@ -79,17 +81,17 @@ func (a *app) reportShow(arg, format string) error {
 	if err != nil {
 		return err
 	}
-	rep, err := report.Load(dir)
+	rep, err := runstore.Load(dir)
 	if err != nil {
 		return err
 	}
 	switch format {
 	case "md":
-		return report.RenderMarkdown(a.out, rep)
+		return render.RenderMarkdown(a.out, rep)
 	case "json":
-		return report.RenderJSON(a.out, rep)
+		return render.RenderJSON(a.out, rep)
 	case "html":
-		return report.RenderHTML(a.out, rep, dir)
+		return htmlreport.RenderHTML(a.out, rep, dir)
 	}
 	return usageErr(fmt.Errorf("--format must be md, json or html, not %q", format))
 }
@@ -102,16 +104,16 @@ func (a *app) reportOpen(arg string) error {
 	if err != nil {
 		return err
 	}
-	path, err := filepath.Abs(filepath.Join(dir, report.ReportHTML))
+	path, err := filepath.Abs(filepath.Join(dir, runstore.ReportHTML))
 	if err != nil {
 		return err
 	}
 	if _, err := os.Stat(path); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			if _, err := os.Stat(filepath.Join(dir, report.RunFile)); err != nil {
+			if _, err := os.Stat(filepath.Join(dir, runstore.RunFile)); err != nil {
 				return fmt.Errorf("%s is not a keyir run directory", dir)
 			}
-			return fmt.Errorf("%s has no %s (the run has not finished, or an older keyir wrote it); `keyir report show %s --format html > report.html` renders one", dir, report.ReportHTML, dir)
+			return fmt.Errorf("%s has no %s (the run has not finished, or an older keyir wrote it); `keyir report show %s --format html > report.html` renders one", dir, runstore.ReportHTML, dir)
 		}
 		return err
 	}
@@ -166,7 +168,7 @@ var startOpener = func(name string, args ...string) error {
 // (a broken journal chain included). A path that is itself a link to a run
 // directory is followed once and named.
 func (a *app) reportVerify(dir string) error {
-	res, err := report.Verify(dir)
+	res, err := runstore.Verify(dir)
 	if err != nil {
 		return err
 	}

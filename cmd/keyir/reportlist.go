@@ -17,6 +17,7 @@ import (
 
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/runstore"
 	"github.com/keyir/keyir/safefile"
 )
 
@@ -92,16 +93,16 @@ func listRuns(root string) ([]listedRun, []skippedDir, error) {
 		if !e.IsDir() {
 			continue // a file next to the runs (a baseline, a note) is not a run
 		}
-		b, err := safefile.ReadFile(filepath.Join(p, report.RunFile), report.MaxRunFile)
+		b, err := safefile.ReadFile(filepath.Join(p, runstore.RunFile), runstore.MaxRunFile)
 		if err != nil {
 			if !errors.Is(err, fs.ErrNotExist) {
-				skipped = append(skipped, skippedDir{p, report.RunFile + ": " + err.Error()})
+				skipped = append(skipped, skippedDir{p, runstore.RunFile + ": " + err.Error()})
 			}
 			continue
 		}
 		var r report.Run
 		if err := json.Unmarshal(b, &r); err != nil || r.ID == "" {
-			skipped = append(skipped, skippedDir{p, report.RunFile + " is not a keyir run record"})
+			skipped = append(skipped, skippedDir{p, runstore.RunFile + " is not a keyir run record"})
 			continue
 		}
 		runs = append(runs, listedRun{

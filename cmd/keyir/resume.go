@@ -7,7 +7,7 @@ import (
 
 	"github.com/keyir/keyir/drill"
 	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/runstore"
 )
 
 func (a *app) resumeCommand() *cli.Command {
@@ -28,7 +28,7 @@ func (a *app) resumeCommand() *cli.Command {
 			}
 			// The directory is checked before anything else happens (a key
 			// read, a notification): a sealed or altered run goes no further.
-			if _, err := report.CheckResume(c.Args().First()); err != nil {
+			if _, err := runstore.CheckResume(c.Args().First()); err != nil {
 				return err
 			}
 			if isDrill, _ := drill.IsDrill(c.Args().First()); isDrill {

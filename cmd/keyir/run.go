@@ -13,6 +13,7 @@ import (
 
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/redact"
+	"github.com/keyir/keyir/render"
 	"github.com/keyir/keyir/report"
 	"github.com/keyir/keyir/safefile"
 )
@@ -397,7 +398,7 @@ func (a *app) printResult(res *playbook.Result, output string) error {
 		}
 	} else {
 		fmt.Fprintln(a.out)
-		if err := report.RenderSummary(a.out, res.Report, res.Dir); err != nil {
+		if err := render.RenderSummary(a.out, res.Report, res.Dir); err != nil {
 			return err
 		}
 	}

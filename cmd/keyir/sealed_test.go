@@ -7,12 +7,12 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/runstore"
 )
 
 func manifestHeadOf(t *testing.T, dir string) string {
 	t.Helper()
-	v, err := report.Verify(dir)
+	v, err := runstore.Verify(dir)
 	if err != nil || !v.OK() {
 		t.Fatalf("verify %s: %+v %v", dir, v, err)
 	}
@@ -24,12 +24,12 @@ func manifestHeadOf(t *testing.T, dir string) string {
 func TestSealedRunIsNotResumed(t *testing.T) {
 	dir := finishedRun(t)
 	head := manifestHeadOf(t, dir)
-	journal, _ := os.ReadFile(filepath.Join(dir, report.JournalFile))
+	journal, _ := os.ReadFile(filepath.Join(dir, runstore.JournalFile))
 	r := keyir(t, "", nil, "resume", dir)
 	if r.code != 2 || !strings.Contains(r.stderr, "finished and sealed at "+head+"; start a new run") {
 		t.Fatalf("resume of a sealed run: exit %d\n%s", r.code, r.stderr)
 	}
-	if after, _ := os.ReadFile(filepath.Join(dir, report.JournalFile)); string(after) != string(journal) {
+	if after, _ := os.ReadFile(filepath.Join(dir, runstore.JournalFile)); string(after) != string(journal) {
 		t.Error("the refused resume wrote to the journal")
 	}
 	if got := manifestHeadOf(t, dir); got != head {
@@ -45,21 +45,21 @@ func TestSealedTamperedRunIsNotLaundered(t *testing.T) {
 		say  string
 	}{
 		"MANIFEST deleted": {func(t *testing.T, dir string) {
-			os.Remove(filepath.Join(dir, report.ManifestFile))
+			os.Remove(filepath.Join(dir, runstore.ManifestFile))
 		}, "MANIFEST is missing"},
 		"300 bytes cut off the journal": {func(t *testing.T, dir string) {
-			p := filepath.Join(dir, report.JournalFile)
+			p := filepath.Join(dir, runstore.JournalFile)
 			fi, _ := os.Stat(p)
 			os.Truncate(p, fi.Size()-300)
 		}, "journal.jsonl"},
 		"run.json edited": {func(t *testing.T, dir string) {
-			p := filepath.Join(dir, report.RunFile)
+			p := filepath.Join(dir, runstore.RunFile)
 			b, _ := os.ReadFile(p)
 			os.WriteFile(p, []byte(strings.Replace(string(b), `"mode": "live"`, `"mode": "drill"`, 1)), 0o600)
 		}, "run.json"},
 		"MANIFEST deleted and journal cut": {func(t *testing.T, dir string) {
-			os.Remove(filepath.Join(dir, report.ManifestFile))
-			p := filepath.Join(dir, report.JournalFile)
+			os.Remove(filepath.Join(dir, runstore.ManifestFile))
+			p := filepath.Join(dir, runstore.JournalFile)
 			fi, _ := os.Stat(p)
 			os.Truncate(p, fi.Size()-300)
 		}, "run.json: edited"},
@@ -90,7 +90,7 @@ func TestResumeRefusesEditedRunJSONOfKilledRun(t *testing.T) {
 	cmd.Wait()
 	g.open()
 	dir := onlyRunDir(t, reports)
-	p := filepath.Join(dir, report.RunFile)
+	p := filepath.Join(dir, runstore.RunFile)
 	b, _ := os.ReadFile(p)
 	os.WriteFile(p, []byte(strings.Replace(string(b), `"mode": "live"`, `"mode": "dry-run"`, 1)), 0o600)
 	r := keyir(t, "", nil, "resume", dir)
@@ -120,7 +120,7 @@ func TestVerifyExplainsAndNeverSuggestsResumeWrongly(t *testing.T) {
 	if v := keyir(t, "", nil, "report", "verify", dir); v.code != 1 || !strings.Contains(v.stderr, "keyir resume "+dir) {
 		t.Fatalf("verify of a resumable killed run should suggest resume: %+v", v)
 	}
-	p := filepath.Join(dir, report.JournalFile)
+	p := filepath.Join(dir, runstore.JournalFile)
 	b, _ := os.ReadFile(p)
 	lines := strings.SplitAfter(string(b), "\n")
 	// Line 2 edited (still a valid event): line 3 no longer chains to it.

@@ -22,7 +22,7 @@ import (
 	"time"
 
 	"github.com/keyir/keyir/chatops"
-	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/runstore"
 	"github.com/keyir/keyir/sim/sendgridsim"
 	"github.com/keyir/keyir/sim/slacksim"
 )
@@ -320,7 +320,7 @@ func TestServeSIGKILLWithRunInFlight(t *testing.T) {
 	if r.RunDir == "" || !strings.Contains(r.Detail, "keyir resume") {
 		t.Fatalf("interrupted request: %+v", r)
 	}
-	if v, err := report.Verify(r.RunDir); err == nil && v.OK() {
+	if v, err := runstore.Verify(r.RunDir); err == nil && v.OK() {
 		t.Fatalf("an unsealed run directory verified: %+v", v)
 	}
 	// A second revoke of the key, after the crash, points at the interrupted

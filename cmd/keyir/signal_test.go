@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/runstore"
 )
 
 // keyirProcess starts the test binary as keyir with args.
@@ -32,7 +33,7 @@ func TestSIGTERMStopsCleanlyAndResumeFinishes(t *testing.T) {
 		t.Fatalf("exit %d (%v), want 1 for an interrupted run\n%s", code, err, stderr.String())
 	}
 	runDir := onlyRunDir(t, reports)
-	rep, lerr := report.Load(runDir)
+	rep, lerr := runstore.Load(runDir)
 	if lerr != nil {
 		t.Fatal(lerr)
 	}

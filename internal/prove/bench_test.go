@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/runstore"
 	"github.com/keyir/keyir/sim/sendgridsim"
 )
 
@@ -219,7 +219,7 @@ func BenchmarkReport200k(b *testing.B) {
 		if len(dirs) != 1 {
 			b.Fatalf("report.json: %v", dirs)
 		}
-		rep, err := report.Load(filepath.Dir(dirs[0]))
+		rep, err := runstore.Load(filepath.Dir(dirs[0]))
 		if err != nil {
 			b.Fatal(err)
 		}

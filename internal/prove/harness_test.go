@@ -20,6 +20,7 @@ import (
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/runstore"
 	"github.com/keyir/keyir/sim/sendgridsim"
 	"github.com/keyir/keyir/sim/sendgridsim/contract"
 	"github.com/keyir/keyir/sim/slacksim"
@@ -274,7 +275,7 @@ func duplicatePosts(posts []slacksim.Call) []string {
 }
 
 func verify(dir string) error {
-	v, err := report.Verify(dir)
+	v, err := runstore.Verify(dir)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyir/keyir/render"
 	"github.com/keyir/keyir/report"
 	"github.com/keyir/keyir/sim/sendgridsim"
 )
@@ -237,8 +238,8 @@ func runInvariantCell(t *testing.T, sc invScenario, byID bool, step string, f *f
 		problems = append(problems, "containment "+c.status)
 	}
 	var sum, md bytes.Buffer
-	_ = report.RenderSummary(&sum, res.Report, "")
-	_ = report.RenderMarkdown(&md, res.Report)
+	_ = render.RenderSummary(&sum, res.Report, "")
+	_ = render.RenderMarkdown(&md, res.Report)
 	for name, text := range map[string]string{"terminal": sum.String(), "report.md": md.String()} {
 		for _, claim := range []string{"Containment: confirmed", "**Containment:** confirmed", "contained"} {
 			if strings.Contains(text, claim) {

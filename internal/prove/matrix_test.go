@@ -13,6 +13,7 @@ import (
 
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/runstore"
 	"github.com/keyir/keyir/sim/sendgridsim"
 )
 
@@ -258,7 +259,7 @@ func runCell(t *testing.T, step string, f fault, transient bool) (c cell) {
 	st := res.Report.Run.Status
 	sealed := st != report.RunInterrupted && st != report.RunFailed
 	res2, err := w.resume(ctx, res.Dir)
-	var se *report.SealedError
+	var se *runstore.SealedError
 	switch {
 	case sealed && errors.As(err, &se):
 		res2 = res

@@ -1,0 +1,532 @@
+package htmlreport
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/keyir/keyir/render"
+	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/runstore"
+)
+
+//go:embed templates/report.html.tmpl
+var htmlTemplates embed.FS
+
+var htmlTmpl = template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap{
+	"inc": func(i int) int { return i + 1 },
+}).ParseFS(htmlTemplates, "templates/report.html.tmpl"))
+
+// RenderHTML writes report.html: one self-contained page (inline CSS, charts
+// as inline SVG, no script, nothing fetched) that reads on screen and prints
+// on A4 and Letter. dir is the run directory, for the evidence file list and
+// its SHA-256 sums; "" leaves the list out.
+//
+// All text goes through html/template, which escapes it for where it lands;
+// the only template.HTML is the charts' SVG, which inlineSVG has parsed and
+// checked against an allow-list. Like the other renderers it shows only what
+// rep holds (already redacted) plus file names and hashes from dir, never a
+// file's content.
+func RenderHTML(w io.Writer, rep *report.Report, dir string) error {
+	v, err := buildHTMLView(rep, dir)
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	if err := htmlTmpl.Execute(&b, v); err != nil {
+		return fmt.Errorf("render %s: %w", runstore.ReportHTML, err)
+	}
+	_, err = w.Write(b.Bytes())
+	return err
+}
+
+// htmlView is everything the template shows, as strings keyir has already
+// formatted. The template does no logic beyond loops and conditions.
+type htmlView struct {
+	Title      string
+	Banner     string // DRY RUN / DRILL
+	BannerText string
+	Incomplete string // the run's status when it did not finish
+	Mode       string
+	Status     string
+	Summary    [][2]string
+	Key        []kv
+	// Containment
+	Contained   string // "confirmed", "not-confirmed", ...
+	ContClass   string
+	ContainText string
+	TTC         string
+
+	Timeline      template.HTML
+	TimelineError string
+	Steps         []htmlStep
+
+	Volume       []template.HTML
+	VolumeError  string
+	VolumeNote   string
+	VolumeTable  [][]string
+	HasVolume    bool
+	FindingCount string
+	Findings     []htmlFindingGroup
+	Categories   []htmlCategory
+	Scopes       string
+	Risk         string
+	Persistence  []htmlFinding
+	Surfaces     [][2]string
+	Planned      []report.PlannedChange
+	Notes        []htmlNote
+	Inputs       [][2]string
+	Secret       string
+	Files        []htmlFile
+	FilesNote    string
+	ManifestHead string
+	Footer       string
+}
+
+type kv struct{ K, V string }
+
+type htmlStep struct {
+	Index                     int
+	ID, Action, Status        string
+	Class                     string // Status, when keyir knows it
+	Mutates, Critical         bool
+	Attempts, Start, Took     string
+	Error, Evidence, EvAnchor string
+}
+
+type htmlFindingGroup struct {
+	Severity string
+	Class    string
+	Findings []htmlFinding
+}
+
+type htmlFinding struct {
+	Severity, Title, Subject, Detail, Kind, Step string
+	Class                                        string // Severity, when keyir knows it
+	Evidence                                     []htmlRef
+}
+
+type htmlRef struct{ Ref, Anchor string }
+
+type htmlCategory struct {
+	Category string
+	Access   string
+	Scopes   string
+}
+
+type htmlNote struct{ Time, Step, Text string }
+
+type htmlFile struct {
+	Path, Anchor, Size, SHA string
+}
+
+func buildHTMLView(rep *report.Report, dir string) (*htmlView, error) {
+	r := rep.Run
+	v := &htmlView{Mode: string(r.Mode), Status: render.Plain(string(r.Status)), Summary: render.SummaryFields(rep)}
+	v.Title = r.Incident
+	if v.Title == "" {
+		v.Title = r.ID
+	}
+	switch r.Mode {
+	case report.ModeDryRun:
+		v.Banner = "DRY RUN"
+	case report.ModeDrill:
+		v.Banner = "DRILL"
+	}
+	if b := render.Banner(rep); b != "" {
+		_, v.BannerText, _ = strings.Cut(b, " — ")
+	}
+	if !render.Finished(rep) {
+		v.Incomplete = string(r.Status)
+		if v.Incomplete == "" {
+			v.Incomplete = "unknown"
+		}
+	}
+
+	// The leaked key, from the steps that identified and described it.
+	id := outputsOf(rep, "sendgrid.identify_key")
+	// sendgrid.locate_key reads liveness and the snapshot at once; older
+	// playbooks (and custom ones) have the two separate steps.
+	live := outputsOf(rep, "sendgrid.locate_key")
+	snap := live
+	if live == nil {
+		live = outputsOf(rep, "sendgrid.key_liveness")
+		snap = outputsOf(rep, "sendgrid.snapshot_key")
+	}
+	keyType := str(snap["key_type"])
+	if keyType == "" {
+		keyType = str(live["key_type"])
+	}
+	v.Key = []kv{
+		{"Key id", str(id["key_id"])},
+		{"Name", str(snap["name"])},
+		{"Fingerprint", str(id["fingerprint"])},
+		{"Key type", keyType},
+		{"Risk", str(snap["risk"])},
+		{"State at start", str(live["status"])},
+	}
+	if known, _ := snap["owner_known"].(bool); known {
+		held := "the parent account"
+		if sub := str(snap["owner"]); sub != "" {
+			held = "subuser " + sub
+		}
+		if r := str(snap["owner_region"]); r != "" {
+			held += " (" + r + " region)"
+		}
+		v.Key = append(v.Key, kv{"Held by", held})
+	}
+	if v.Key[0].V == "" {
+		v.Key[0].V = r.Inputs["key_id"]
+	}
+
+	c := r.Containment
+	v.Contained = c.Status
+	v.ContClass = knownClass(c.Status, "none", report.ContainmentConfirmed, report.ContainmentNotConfirmed, report.ContainmentPlanned, report.ContainmentRevokedUnproven, report.ContainmentNotFound)
+	v.ContainText = render.ContainmentLine(c)
+	if c.TimeToContainment > 0 {
+		v.TTC = report.FormatDuration(c.TimeToContainment)
+	}
+
+	// Timeline.
+	origin := r.Started
+	for _, s := range rep.Steps {
+		hs := htmlStep{Index: s.Index, ID: s.ID, Action: s.Action, Status: string(s.Status), Mutates: s.Mutates,
+			Class:    knownClass(string(s.Status), "other", string(report.StepOK), string(report.StepFailed), string(report.StepPlanned), string(report.StepSkipped), string(report.StepInterrupted), string(report.StepPending), string(report.StepRunning)),
+			Critical: s.Critical, Attempts: render.Attempts(s), Took: render.StepDuration(s), Error: s.Error, Evidence: s.Evidence}
+		if !s.Started.IsZero() && !origin.IsZero() {
+			hs.Start = "+" + report.FormatDuration(s.Started.Sub(origin))
+		}
+		if s.Evidence != "" {
+			hs.EvAnchor = fileAnchor(s.Evidence)
+		}
+		v.Steps = append(v.Steps, hs)
+	}
+	if svg, err := timelineChart(rep); err != nil {
+		v.TimelineError = err.Error()
+	} else {
+		v.Timeline = svg
+	}
+
+	buildVolume(v, rep)
+
+	// Findings by severity; the persistence ones again on their own.
+	groups := render.GroupFindings(rep.Findings)
+	v.FindingCount = render.FindingCounts(groups, len(rep.Findings))
+	for _, g := range groups {
+		hg := htmlFindingGroup{Severity: string(g.Severity), Class: sevClass(g.Severity)}
+		for _, f := range g.Findings {
+			hf := toHTMLFinding(f)
+			hg.Findings = append(hg.Findings, hf)
+			if strings.HasPrefix(f.Kind, "persistence.") {
+				v.Persistence = append(v.Persistence, hf)
+			}
+		}
+		v.Findings = append(v.Findings, hg)
+	}
+
+	// Blast radius.
+	var cats []struct {
+		Category string   `json:"category"`
+		Scopes   []string `json:"scopes"`
+		Write    bool     `json:"write"`
+	}
+	decodeOutput(snap["categories"], &cats)
+	for _, ct := range cats {
+		access := "read"
+		if ct.Write {
+			access = "read and write"
+		}
+		v.Categories = append(v.Categories, htmlCategory{Category: ct.Category, Access: access, Scopes: strings.Join(ct.Scopes, ", ")})
+	}
+	var scopes []string
+	decodeOutput(snap["scopes"], &scopes)
+	if len(scopes) == 0 {
+		decodeOutput(live["scopes"], &scopes)
+	}
+	if len(scopes) > 0 {
+		v.Scopes = fmt.Sprintf("%d %s: %s", len(scopes), render.Plural(len(scopes), "scope", "scopes"), render.Truncate(strings.Join(scopes, ", "), 2000))
+	}
+	v.Risk = str(snap["risk"])
+
+	// What the persistence sweep looked at.
+	var counts map[string]any
+	decodeOutput(outputsOf(rep, "sendgrid.persistence")["counts"], &counts)
+	for _, k := range sortedAnyKeys(counts) {
+		v.Surfaces = append(v.Surfaces, [2]string{strings.ReplaceAll(k, "_", " "), str(counts[k])})
+	}
+
+	v.Planned = rep.Planned
+	for _, n := range rep.Notes {
+		v.Notes = append(v.Notes, htmlNote{Time: render.FormatTime(n.Time), Step: n.Step, Text: n.Text})
+	}
+	for _, k := range render.SortedKeys(r.Inputs) {
+		v.Inputs = append(v.Inputs, [2]string{k, render.Truncate(r.Inputs[k], 300)})
+	}
+	if len(r.SecretInput) > 0 {
+		v.Secret = strings.Join(r.SecretInput, ", ")
+	}
+
+	if dir != "" {
+		files, err := evidenceFiles(dir)
+		if err != nil {
+			return nil, err
+		}
+		v.Files = files
+	} else {
+		v.FilesNote = "This page was rendered without its run directory, so no file is listed."
+	}
+	v.ManifestHead = rep.ManifestHead
+	v.Footer = strings.TrimSpace("keyir "+r.Version) + " · run " + r.ID + " · playbook " + r.Playbook
+	return v, nil
+}
+
+func toHTMLFinding(f report.Finding) htmlFinding {
+	hf := htmlFinding{Severity: string(f.Severity), Class: sevClass(f.Severity), Title: f.Title, Subject: f.Subject, Detail: f.Detail, Kind: f.Kind, Step: f.Step}
+	for _, ref := range f.Evidence {
+		file, _, _ := strings.Cut(ref, "#")
+		hf.Evidence = append(hf.Evidence, htmlRef{Ref: ref, Anchor: fileAnchor(file)})
+	}
+	return hf
+}
+
+// buildVolume reads sendgrid.stats' daily series and draws it.
+func buildVolume(v *htmlView, rep *report.Report) {
+	out := outputsOf(rep, "sendgrid.stats")
+	if out == nil {
+		return
+	}
+	var raw []struct {
+		Date        string  `json:"date"`
+		Requests    float64 `json:"requests"`
+		Delivered   float64 `json:"delivered"`
+		Bounces     float64 `json:"bounces"`
+		SpamReports float64 `json:"spam_reports"`
+		InWindow    bool    `json:"in_window"`
+	}
+	decodeOutput(out["daily"], &raw)
+	var days []dailyPoint
+	dropped := 0
+	for _, d := range raw {
+		t, err := time.Parse(time.DateOnly, d.Date)
+		if err != nil {
+			dropped++
+			continue
+		}
+		days = append(days, dailyPoint{day: t, requests: d.Requests, delivered: d.Delivered, bounces: d.Bounces, spamRepts: d.SpamReports, inWindow: d.InWindow})
+	}
+	sort.SliceStable(days, func(i, j int) bool { return days[i].day.Before(days[j].day) })
+	var base, wmean, wtot map[string]any
+	decodeOutput(out["baseline_means"], &base)
+	decodeOutput(out["window_means"], &wmean)
+	decodeOutput(out["window_totals"], &wtot)
+	metrics := []struct{ key, name string }{{"requests", "requests"}, {"delivered", "delivered"}, {"bounces", "bounces"}, {"spam_reports", "spam reports"}}
+	for _, m := range metrics {
+		if wtot[m.key] == nil && wmean[m.key] == nil && base[m.key] == nil {
+			continue
+		}
+		row := []string{m.name, count(str(wtot[m.key])), str(wmean[m.key]), str(base[m.key]), ratio(wmean[m.key], base[m.key])}
+		v.VolumeTable = append(v.VolumeTable, row)
+	}
+	if len(days) == 0 && len(v.VolumeTable) == 0 {
+		return
+	}
+	v.HasVolume = true
+	if dropped > 0 {
+		v.VolumeNote = fmt.Sprintf("%d day(s) with an unreadable date were left out of the charts.", dropped)
+	}
+	if len(days) == 0 {
+		return
+	}
+	bm := func(k string) float64 {
+		f, err := strconv.ParseFloat(str(base[k]), 64)
+		if err != nil || math.IsInf(f, 0) || f < 0 {
+			return math.NaN()
+		}
+		return f
+	}
+	charts := []struct {
+		title, y string
+		series   []volumeSeries
+	}{
+		{"Send volume per day: requests and deliveries against the baseline", "messages per day", []volumeSeries{
+			{name: "requests", get: func(d dailyPoint) float64 { return d.requests }, base: bm("requests"), col: colPlanned, glyph: dotGlyph},
+			{name: "delivered", get: func(d dailyPoint) float64 { return d.delivered }, base: bm("delivered"), col: colOK, dash: dashed, glyph: triGlyph},
+		}},
+		{"Bounces and spam reports per day against the baseline", "events per day", []volumeSeries{
+			{name: "bounces", get: func(d dailyPoint) float64 { return d.bounces }, base: bm("bounces"), col: colInterrupted, glyph: boxGlyph},
+			{name: "spam reports", get: func(d dailyPoint) float64 { return d.spamRepts }, base: bm("spam_reports"), col: colFailed, dash: dashed, glyph: crossGlyph},
+		}},
+	}
+	for _, ch := range charts {
+		svg, err := volumeChart(ch.title, ch.y, days, ch.series)
+		if err != nil {
+			v.VolumeError = err.Error()
+			continue
+		}
+		if svg != "" {
+			v.Volume = append(v.Volume, svg)
+		}
+	}
+}
+
+// count is an integer as 10,020; anything else as it is.
+func count(s string) string {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return groupDigits(n)
+	}
+	return s
+}
+
+// ratio is "3.5×" for a window mean against a baseline mean.
+func ratio(w, b any) string {
+	wf, err1 := strconv.ParseFloat(str(w), 64)
+	bf, err2 := strconv.ParseFloat(str(b), 64)
+	if err1 != nil || err2 != nil {
+		return ""
+	}
+	if bf == 0 {
+		if wf == 0 {
+			return "—"
+		}
+		return "no baseline activity"
+	}
+	return fmt.Sprintf("%.1f×", wf/bf)
+}
+
+// outputsOf returns the outputs of the last step that ran action and
+// produced any, or nil. Steps are found by action, not id: a user's playbook
+// names its steps as it likes.
+func outputsOf(rep *report.Report, action string) map[string]any {
+	for i := len(rep.Steps) - 1; i >= 0; i-- {
+		if s := rep.Steps[i]; s.Action == action && len(s.Outputs) > 0 {
+			return s.Outputs
+		}
+	}
+	return nil
+}
+
+// decodeOutput converts an output value (decoded JSON from the journal, or
+// a typed value from a live run) into dst by a JSON round trip; a value of
+// the wrong shape leaves dst as it was.
+func decodeOutput(v any, dst any) {
+	if v == nil {
+		return
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return
+	}
+	_ = json.Unmarshal(b, dst)
+}
+
+// str is a scalar output as text; anything else is "".
+func str(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case bool:
+		return strconv.FormatBool(x)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case int:
+		return strconv.Itoa(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case json.Number:
+		return x.String()
+	}
+	return ""
+}
+
+func sortedAnyKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// knownClass is s when it is one of keyir's own values, else other: class
+// names come from keyir, never from text an API could set.
+func knownClass(s, other string, known ...string) string {
+	for _, k := range known {
+		if s == k {
+			return s
+		}
+	}
+	return other
+}
+
+func sevClass(s report.Severity) string {
+	return knownClass(string(s), "other", string(report.Critical), string(report.High), string(report.Medium), string(report.Low), string(report.Info))
+}
+
+// fileAnchor is the id of a file's row in the evidence list.
+func fileAnchor(rel string) string {
+	return "file-" + runstore.SanitizeName(rel, "x")
+}
+
+// evidenceFiles lists every file of the run directory with its size and
+// SHA-256, except report.html (being written) and MANIFEST (written after
+// it); the page says so.
+func evidenceFiles(dir string) ([]htmlFile, error) {
+	files, _, err := runstore.ListFiles(dir)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", dir, err)
+	}
+	var out []htmlFile
+	for _, rel := range files {
+		if rel == runstore.ReportHTML || strings.HasPrefix(rel, "."+runstore.ReportHTML+".tmp-") {
+			continue
+		}
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		sum, err := runstore.HashFile(p)
+		if err != nil {
+			return nil, err
+		}
+		size := ""
+		if fi, err := os.Stat(p); err == nil {
+			size = formatSize(fi.Size())
+		}
+		out = append(out, htmlFile{Path: rel, Anchor: fileAnchor(rel), Size: size, SHA: sum})
+	}
+	return out, nil
+}
+
+func formatSize(n int64) string {
+	switch {
+	case n < 1<<10:
+		return fmt.Sprintf("%d B", n)
+	case n < 1<<20:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+}
+
+func groupDigits(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}

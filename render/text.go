@@ -1,0 +1,89 @@
+package render
+
+import (
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// FormatTime is a timestamp in UTC, to the second: incident timelines are
+// compared across people in different zones.
+func FormatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02 15:04:05 UTC")
+}
+
+// Plain makes text from an API or a playbook safe for one line of a
+// terminal: line breaks and tabs become spaces; other control characters
+// (an ANSI escape could rewrite the screen) and bidirectional overrides
+// (which can make text read differently from what it is) are dropped.
+func Plain(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t':
+			b.WriteByte(' ')
+		case unicode.IsControl(r), isBidi(r):
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return strings.TrimSpace(b.String())
+}
+
+func isBidi(r rune) bool {
+	return (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == 0x200E || r == 0x200F || r == 0x061C
+}
+
+// Truncate caps s at n runes, marking the cut.
+func Truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+// md makes untrusted text inert in Markdown. Finding titles, details and URLs
+// come from APIs an attacker controls (a key's name, a webhook URL), so
+// nothing in them may become a link, an image, HTML, a Slack-style mention
+// (<!here>), a code span, or a table cell boundary. The characters that open
+// those (and emphasis) are backslash-escaped, which CommonMark renders as the
+// character itself; with [ and < escaped no link, image or tag can form.
+// "://" and "www." are broken up so GitHub does not autolink a bare URL. The
+// text is kept on one line.
+func md(s string) string {
+	s = Plain(s)
+	var b strings.Builder
+	rs := []rune(s)
+	for i, r := range rs {
+		switch r {
+		case '\\', '`', '*', '[', ']', '<', '>', '|', '~', '&':
+			b.WriteByte('\\')
+		case '_':
+			// Inside a word (revoke_key) an underscore cannot start
+			// emphasis; escaping it there would only hurt readability.
+			if !(i > 0 && i+1 < len(rs) && isWord(rs[i-1]) && isWord(rs[i+1])) {
+				b.WriteByte('\\')
+			}
+		case ':':
+			if strings.HasPrefix(string(rs[i+1:min(i+3, len(rs))]), "//") {
+				b.WriteByte('\\')
+			}
+		case '.':
+			if i >= 3 && strings.EqualFold(string(rs[i-3:i]), "www") {
+				b.WriteByte('\\')
+			}
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func isWord(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
