@@ -9,6 +9,8 @@ package eradicate
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/json"
 	"context"
 	"errors"
 	"fmt"
@@ -83,7 +85,8 @@ func (p *Prepared) WriteTable(w io.Writer, width int, dryRun bool) error {
 	if p.Plan.Incident != "" {
 		inc = ", incident " + clean(p.Plan.Incident)
 	}
-	fmt.Fprintln(bw, fit(fmt.Sprintf("Eradication plan of run %s%s: %s %d item(s)", clean(p.Plan.RunID), inc, verb, len(p.Items)), width))
+	fmt.Fprintln(bw, fit(fmt.Sprintf("Eradication plan of run %s%s", clean(p.Plan.RunID), inc), width))
+	fmt.Fprintln(bw, fit(fmt.Sprintf("%s %d item(s):", firstUpper(verb), len(p.Items)), width))
 	if len(p.Items) == 0 {
 		return bw.Flush()
 	}
@@ -99,7 +102,10 @@ func (p *Prepared) WriteTable(w io.Writer, width int, dryRun bool) error {
 		fmt.Fprintln(bw, fit(fmt.Sprintf("%-6s %-8s %-15s %s (%s)", clean(it.ID), clean(it.Severity), clean(it.Kind), clean(it.Subject), clean(acct)), width))
 		req := it.Remove.Method + " " + it.Remove.Path
 		if len(it.Remove.Body) > 0 {
-			req += " " + string(it.Remove.Body)
+			var c bytes.Buffer
+			if json.Compact(&c, it.Remove.Body) == nil {
+				req += " " + c.String()
+			}
 		}
 		fmt.Fprintln(bw, fit("       "+clean(req), width))
 		if len(it.Why) > 0 {
@@ -107,6 +113,13 @@ func (p *Prepared) WriteTable(w io.Writer, width int, dryRun bool) error {
 		}
 	}
 	return bw.Flush()
+}
+
+func firstUpper(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // clean keeps API text on one line and drops control characters, so a

@@ -173,12 +173,19 @@ func (a *Eradicate) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 	removed, gone, planned := 0, 0, 0
 	open := []string{}
 	var fh footholds
+	var done []report.Finding
 	for i, it := range items {
 		if env.Recorder != nil {
 			env.Recorder.Progress(fmt.Sprintf("item %d of %d: %s %s", i+1, len(items), it.Kind, it.Subject))
 		}
 		r := a.removeOne(ctx, env, c0, it)
 		ref, _ := evidence(env, "eradicate_item", r)
+		if err := ctx.Err(); err != nil {
+			// Interrupted: nothing is concluded from this attempt (the
+			// evidence keeps what was sent); a resume runs the step again
+			// and finds what this one removed already gone.
+			return nil, err
+		}
 		switch r.Outcome {
 		case OutcomeRemoved:
 			removed++
@@ -196,7 +203,7 @@ func (a *Eradicate) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 			Evidence: refs(ref, parentRef(it.ID)),
 		}
 		if r.Outcome == OutcomePlanned || r.Outcome == OutcomeRemoved || r.Outcome == OutcomeAlreadyGone {
-			env.Finding(f)
+			done = append(done, f)
 			continue
 		}
 		// Still there: it goes into this run's own plan (what is left),
@@ -207,6 +214,11 @@ func (a *Eradicate) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 		left.Why = append(append([]string{}, it.Why...), "not removed by the eradication: "+r.Detail)
 		left.Evidence = refs(append(append([]string{}, it.Evidence...), ref)...)
 		fh.addItem(f, left)
+	}
+	// Findings only once every item is settled, so an interrupted attempt
+	// leaves none behind for the resume to contradict.
+	for _, f := range done {
+		env.Finding(f)
 	}
 	if err := fh.emit(env, allKinds()); err != nil {
 		return nil, err
@@ -227,6 +239,15 @@ func (a *Eradicate) removeOne(ctx context.Context, env *actions.Env, c0 *Client,
 	if err != nil {
 		r.Outcome, r.Detail = OutcomeFailed, err.Error()
 		return r
+	}
+	if it.Remove.Method == "PATCH" {
+		// A setting switched off answers 200 to every PATCH: read it
+		// first, so a second eradication records it as already gone.
+		present, err := stillPresent(ctx, c, it)
+		if err == nil && !present {
+			r.Outcome, r.Detail, r.ReadBack = OutcomeAlreadyGone, "already off before the request", "gone"
+			return r
+		}
 	}
 	var body any
 	if len(it.Remove.Body) > 0 {
