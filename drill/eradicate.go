@@ -39,7 +39,7 @@ func (w *world) addEradicatorKey(seed uint64) sendgridsim.Key {
 // would, then checks the ground truth in the simulator.
 func (w *world) eradicate(ctx context.Context, o Options, parent *playbook.Result, key sendgridsim.Key) (*Eradication, error) {
 	out := &Eradication{}
-	p, err := eradicate.Prepare(parent.Dir, nil)
+	p, err := eradicate.PrepareDrill(parent.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("eradication plan of %s: %w", parent.Dir, err)
 	}

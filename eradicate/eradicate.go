@@ -42,7 +42,16 @@ type Prepared struct {
 // MANIFEST or no plan is refused (exit 1); an --only id the plan does not
 // have, or an item whose request is not the removal keyir derives for it, is
 // a usage error (exit 2).
-func Prepare(dir string, only []string) (*Prepared, error) {
+//
+// A drill's plan names the simulator's resources: it is refused here (its
+// ids mean nothing in a real account, and a forward setting would be
+// switched off there); `keyir drill --eradicate` applies it (PrepareDrill).
+func Prepare(dir string, only []string) (*Prepared, error) { return prepare(dir, only, false) }
+
+// PrepareDrill is Prepare for a drill's own run, against its simulator.
+func PrepareDrill(dir string) (*Prepared, error) { return prepare(dir, nil, true) }
+
+func prepare(dir string, only []string, drill bool) (*Prepared, error) {
 	d, err := runstore.ResolveRunDir(dir)
 	if err != nil {
 		return nil, err
@@ -57,6 +66,16 @@ func Prepare(dir string, only []string) (*Prepared, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	rep, err := runstore.Load(abs)
+	if err != nil {
+		return nil, err
+	}
+	if isDrill := rep.Run.Mode == report.ModeDrill; isDrill != drill {
+		if isDrill {
+			return nil, &playbook.UsageError{Err: fmt.Errorf("%s is a drill: its plan names the simulator's resources, not your account's; rehearse the eradication with keyir drill --scenario SCENARIO --eradicate", dir)}
+		}
+		return nil, fmt.Errorf("%s is not a drill run", dir)
 	}
 	items, err := sendgrid.SelectItems(plan, only)
 	if err != nil {
@@ -202,6 +221,9 @@ type Summary struct {
 	ParentHead  string   `json:"parent_head"`
 	Removed     int      `json:"removed"`
 	AlreadyGone int      `json:"already_gone"`
+	// Status is the eradicate step's status: anything but ok means the
+	// counts are not the whole story (the step failed or was interrupted).
+	Status string `json:"status"`
 	Planned     int      `json:"planned"`
 	Open        []string `json:"open"`
 }
@@ -213,6 +235,7 @@ func Summarize(rep *report.Report) Summary {
 		if st.ID != "eradicate" {
 			continue
 		}
+		s.Status = string(st.Status)
 		s.Removed, s.AlreadyGone, s.Planned = num(st.Outputs["removed"]), num(st.Outputs["already_gone"]), num(st.Outputs["planned"])
 		if l, ok := st.Outputs["open"].([]any); ok {
 			for _, v := range l {
@@ -240,6 +263,8 @@ func num(v any) int {
 // Line is the one-line result for the terminal.
 func (s Summary) Line() string {
 	switch {
+	case s.Status != string(report.StepOK) && s.Status != string(report.StepPlanned):
+		return fmt.Sprintf("Eradication did not complete (step %s): see the report; keyir resume continues it", orNone(s.Status))
 	case s.Planned > 0:
 		return fmt.Sprintf("Eradication (dry run): %d request(s) planned, none sent", s.Planned)
 	case s.Removed == 0 && len(s.Open) == 0:
@@ -250,4 +275,11 @@ func (s Summary) Line() string {
 		line += " (" + strings.Join(s.Open, ", ") + ")"
 	}
 	return line
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "not run"
+	}
+	return s
 }

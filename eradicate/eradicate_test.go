@@ -16,6 +16,7 @@ import (
 	"github.com/keyir/keyir/actions"
 	_ "github.com/keyir/keyir/actions/all"
 	"github.com/keyir/keyir/actions/sendgrid"
+	"github.com/keyir/keyir/drill"
 	"github.com/keyir/keyir/eradicate"
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/redact"
@@ -394,6 +395,16 @@ func TestEradicateRefusesTamperedOrUnsealedParent(t *testing.T) {
 		t.Fatalf("tampered plan: %v", err)
 	}
 	os.WriteFile(plan, b, 0o600)
+	// A drill's plan names the simulator's resources: never applied to an
+	// account by keyir eradicate.
+	d, err := drill.Run(context.Background(), drill.Options{Scenario: "persistence", ReportsRoot: t.TempDir(), Operator: "test", Redactor: redact.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ue *playbook.UsageError
+	if _, err := eradicate.Prepare(d.Run.Dir, nil); !errors.As(err, &ue) || !strings.Contains(err.Error(), "drill") {
+		t.Errorf("a drill's plan: %v, want a usage error naming the drill", err)
+	}
 	os.Remove(filepath.Join(parent.Dir, "MANIFEST"))
 	if _, err := eradicate.Prepare(parent.Dir, nil); err == nil {
 		t.Fatal("a parent without MANIFEST was accepted")

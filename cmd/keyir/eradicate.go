@@ -24,11 +24,10 @@ func (a *app) eradicateCommand() *cli.Command {
 		Name:      "eradicate",
 		Usage:     "remove the footholds a finished run found (its eradication-plan.json), as a new run",
 		ArgsUsage: "DIR",
-		Description: "Verifies DIR against its MANIFEST, shows its plan and asks for a typed yes (or --yes), then removes each\n" +
-			"item (404 = already gone) and reads it back, recorded as a new run beside DIR that names DIR and its\n" +
-			"MANIFEST head. DIR is not changed. Exit 0 when nothing is left, 5 when footholds of high severity stay\n" +
-			"open (refused by the API, say), 2 without a terminal and without --yes.\n\n" +
-			"Examples:\n  keyir eradicate reports/2026-12-01T1700Z-ab12cd\n  keyir eradicate --dry-run DIR\n  keyir eradicate --only fh-01 --only fh-03 --yes DIR",
+		Description: "Verifies DIR against its MANIFEST, shows its plan and asks for a typed yes (or --yes), then removes each item " +
+			"(404 = already gone) and reads it back, recorded as a new run beside DIR that names DIR and its MANIFEST head. DIR is " +
+			"not changed. Exit 0 when nothing is left, 5 when footholds of high severity stay open (refused by the API, say), 2 " +
+			"without a terminal and without --yes.",
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "only", Usage: "remove only this plan item `ID` (repeatable)"},
 			&cli.BoolFlag{Name: "yes", Usage: "do not ask for confirmation (scripts)"},
