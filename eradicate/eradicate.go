@@ -217,15 +217,15 @@ func Run(ctx context.Context, p *Prepared, dryRun bool, o playbook.Options) (*pl
 
 // Summary is what an eradication run did, from its report.
 type Summary struct {
-	Parent      string   `json:"parent"`
-	ParentHead  string   `json:"parent_head"`
-	Removed     int      `json:"removed"`
-	AlreadyGone int      `json:"already_gone"`
+	Parent      string `json:"parent"`
+	ParentHead  string `json:"parent_head"`
+	Removed     int    `json:"removed"`
+	AlreadyGone int    `json:"already_gone"`
 	// Status is the eradicate step's status: anything but ok means the
 	// counts are not the whole story (the step failed or was interrupted).
-	Status string `json:"status"`
-	Planned     int      `json:"planned"`
-	Open        []string `json:"open"`
+	Status  string   `json:"status"`
+	Planned int      `json:"planned"`
+	Open    []string `json:"open"`
 }
 
 // Summarize reads the eradicate step's outputs from a finished run's report.
