@@ -2,75 +2,73 @@ package chatops
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
-	"github.com/slack-go/slack"
-
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/actions/sendgrid"
 	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/redact"
 )
 
-// The approval lifecycle: the plan posted with its buttons, the click that
-// decides it, and expiry.
+// The approval state machine: a request is pending until a click decides
+// it (approved, cancelled) or it expires. decide, decideRequest and due are
+// the rules, pure functions of the request, the click and the time: no
+// Slack, disk, lock or clock, so they are tested alone. HandleAction and
+// ExpireNow apply them under the lock and persist; the Slack side (the plan
+// message, private answers) is in slackio.go.
 
-// postPlan reads the key's name and scopes with the responder key and posts
-// the plan with Approve and Cancel buttons.
-func (s *Server) postPlan(r *Request, responseURL string) {
-	ctx, cancel := context.WithTimeout(s.runCtx, 30*time.Second)
-	defer cancel()
-	kd, derr := s.describeKey(ctx, r.KeyID)
-	s.mu.Lock()
-	cur := s.reqs[r.ID]
-	if derr == nil {
-		cur.KeyName, cur.KeyScopes, cur.KeyType, cur.KeyFound = kd.Name, kd.Scopes, kd.Type, kd.Found
+// click is what an Approve or Cancel click asks of a request.
+type click struct {
+	verb          string // "approve" or "cancel"
+	user, channel string
+	now           time.Time
+}
+
+// verdict is the state machine's answer to a click.
+type verdict struct {
+	// refuse is the audit reason of a refusal; "" when the click decides
+	// the request.
+	refuse string
+	// msg is what the clicker is told when refused.
+	msg string
+	// expire: the request was pending past its expiry, so it expires now.
+	expire bool
+}
+
+// decide says whether a click may decide request r (nil: unknown).
+func decide(r *Request, c click, twoPerson bool) verdict {
+	switch {
+	case r == nil:
+		return verdict{refuse: "unknown request", msg: "keyir has no such request."}
+	case r.Channel != c.channel:
+		return verdict{refuse: "wrong channel", msg: "That request belongs to another channel."}
+	case due(r, c.now):
+		return verdict{refuse: "expired", msg: "This request has expired; nothing was done. Run /keyir revoke again if the key still needs revoking.", expire: true}
+	case r.State != StatePending:
+		by := ""
+		if r.DecidedBy != "" {
+			by = " by <@" + r.DecidedBy + ">"
+		}
+		return verdict{refuse: "already " + string(r.State), msg: fmt.Sprintf("This request is already %s%s; nothing more was done.", r.State, by)}
+	case c.verb == "approve" && twoPerson && !r.DryRun && c.user == r.Requester:
+		return verdict{refuse: "self-approval", msg: "A live revoke needs a second person: someone other than the requester must approve it."}
+	}
+	return verdict{}
+}
+
+// decideRequest records a click decide accepted: approved, with the id of
+// the run it starts, or cancelled.
+func decideRequest(r *Request, c click) {
+	r.DecidedBy, r.DecidedAt = c.user, c.now.UTC()
+	if c.verb == "approve" {
+		r.State = StateApproved
+		r.RunID = playbook.NewRunID()
 	} else {
-		cur.Detail = "could not read the key's name and scopes: " + s.red.String(derr.Error())
-	}
-	// Persisted with the message ts below: one write per plan, not two.
-	snap := cur.clone()
-	s.mu.Unlock()
-
-	text, blocks := planMessage(snap, s.cfg, s.steps4(snap), true)
-	var ts string
-	err := s.retry(ctx, func() (err error) {
-		_, ts, err = s.api.PostMessageContext(ctx, r.Channel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...),
-			slack.MsgOptionDisableLinkUnfurl(), slack.MsgOptionDisableMediaUnfurl())
-		return err
-	})
-	s.mu.Lock()
-	cur = s.reqs[r.ID]
-	if err != nil {
-		s.logf("posting the plan of %s: %v", r.ID, err)
-		cur.State, cur.Detail = StateFailed, "the plan could not be posted: "+s.red.String(err.Error())
-		s.releaseLocked(cur)
-		s.saveLocked(cur)
-		s.unlockAndFlush()
-		s.respond(responseURL, "keyir could not post the plan in this channel (is the bot a member?). Nothing was started.")
-		return
-	}
-	cur.MessageTS = ts
-	s.saveLocked(cur)
-	snap = cur.clone()
-	state := cur.State
-	s.unlockAndFlush()
-	s.auditf(AuditEvent{Event: AuditPlanPosted, Request: r.ID, User: r.Requester, Channel: r.Channel, KeyID: r.KeyID, Fingerprint: r.Fingerprint, DryRun: r.DryRun})
-	if state != StatePending { // expired or cancelled while posting
-		s.updatePlan(ctx, snap)
+		r.State = StateCancelled
 	}
 }
 
-func (s *Server) describeKey(ctx context.Context, keyID string) (sendgrid.KeyDetails, error) {
-	red := redact.New()
-	env := actions.StandaloneEnv("approval", s.o.Getenv, s.o.ReadFile, red, s.o.HTTPClient.Transport)
-	kd, err := sendgrid.DescribeKey(ctx, env, keyID, "", s.cfg.Region)
-	if err != nil {
-		return kd, errors.New(red.String(err.Error()))
-	}
-	return kd, nil
+// due reports whether r is pending past its expiry.
+func due(r *Request, now time.Time) bool {
+	return r.State == StatePending && !now.Before(r.Expires)
 }
 
 // steps4 lists the playbook's steps for the plan.
@@ -124,33 +122,20 @@ func (s *Server) HandleAction(ctx context.Context, a Action) error {
 		s.tell(a, msg)
 		return nil
 	}
-	switch {
-	case r == nil:
-		return refuse("unknown request", "keyir has no such request.")
-	case r.Channel != a.Channel:
-		return refuse("wrong channel", "That request belongs to another channel.")
-	case r.State == StatePending && !now.Before(r.Expires):
+	c := click{verb: verb, user: a.User, channel: a.Channel, now: now}
+	v := decide(r, c, s.cfg.TwoPerson)
+	if v.expire {
 		s.expireLocked(r, "approval arrived after expiry")
 		snap := r.clone()
 		s.wg.Add(1)
 		go func() { defer s.wg.Done(); s.updatePlan(s.runCtx, snap) }()
-		return refuse("expired", "This request has expired; nothing was done. Run /keyir revoke again if the key still needs revoking.")
-	case r.State != StatePending:
-		by := ""
-		if r.DecidedBy != "" {
-			by = " by <@" + r.DecidedBy + ">"
-		}
-		return refuse("already "+string(r.State), fmt.Sprintf("This request is already %s%s; nothing more was done.", r.State, by))
-	case verb == "approve" && s.cfg.TwoPerson && !r.DryRun && a.User == r.Requester:
-		return refuse("self-approval", "A live revoke needs a second person: someone other than the requester must approve it.")
+	}
+	if v.refuse != "" {
+		return refuse(v.refuse, v.msg)
 	}
 	prev := *r
-	r.DecidedBy, r.DecidedAt = a.User, now.UTC()
-	if verb == "approve" {
-		r.State = StateApproved
-		r.RunID = playbook.NewRunID()
-	} else {
-		r.State = StateCancelled
+	decideRequest(r, c)
+	if r.State == StateCancelled {
 		s.releaseLocked(r)
 	}
 	s.saveLocked(r)
@@ -183,32 +168,6 @@ func (s *Server) HandleAction(ctx context.Context, a Action) error {
 	return nil
 }
 
-// tell answers the clicker privately.
-func (s *Server) tell(a Action, text string) {
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = s.retry(ctx, func() error {
-			_, err := s.api.PostEphemeralContext(ctx, a.Channel, a.User, slack.MsgOptionText(text, false))
-			return err
-		})
-	}()
-}
-
-// respond posts an ephemeral message to a response_url.
-func (s *Server) respond(url, text string) {
-	if url == "" {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := slack.PostWebhookCustomHTTPContext(ctx, url, s.o.HTTPClient, &slack.WebhookMessage{Text: text, ResponseType: "ephemeral"}); err != nil {
-		s.logf("response_url: %v", err)
-	}
-}
-
 func (s *Server) expiryLoop() {
 	defer close(s.tickDone)
 	t := time.NewTicker(s.o.ExpiryTick)
@@ -230,7 +189,7 @@ func (s *Server) ExpireNow() {
 	s.mu.Lock()
 	var exp []*Request
 	for _, r := range s.reqs {
-		if r.State == StatePending && !now.Before(r.Expires) {
+		if due(r, now) {
 			s.expireLocked(r, "no approval within "+s.cfg.ApprovalExpiry.String())
 			exp = append(exp, r.clone())
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/keyir/keyir/actions/sendgrid"
@@ -62,36 +63,24 @@ func ParseArgs(text string, red *redact.Redactor) (Args, error) {
 	case VerbRevoke:
 		return parseRevoke(a, rest, red)
 	case VerbDrill:
-		for _, t := range rest {
-			if !scenarioRE.MatchString(t) {
-				red.Add(t)
-			}
+		arg, err := oneArg(rest, scenarioRE, red, "drill takes at most one argument, the scenario")
+		if err != nil || len(rest) == 0 {
+			return a, err
 		}
-		if len(rest) > 1 {
-			return a, errors.New("drill takes at most one argument, the scenario")
+		if !scenarioRE.MatchString(arg) || !slices.Contains(drill.ScenarioNames(), arg) {
+			return a, fmt.Errorf("no such drill scenario (scenarios: %s)", strings.Join(drill.ScenarioNames(), ", "))
 		}
-		if len(rest) == 1 {
-			if !scenarioRE.MatchString(rest[0]) || !contains(drill.ScenarioNames(), rest[0]) {
-				return a, fmt.Errorf("no such drill scenario (scenarios: %s)", strings.Join(drill.ScenarioNames(), ", "))
-			}
-			a.Scenario = rest[0]
-		}
+		a.Scenario = arg
 		return a, nil
 	case VerbStatus:
-		for _, t := range rest {
-			if !runIDRE.MatchString(t) {
-				red.Add(t)
-			}
+		arg, err := oneArg(rest, runIDRE, red, "status takes at most one argument, a run id")
+		if err != nil || len(rest) == 0 {
+			return a, err
 		}
-		if len(rest) > 1 {
-			return a, errors.New("status takes at most one argument, a run id")
+		if !runIDRE.MatchString(arg) {
+			return a, errors.New("a run id is 1 to 64 characters of A-Z a-z 0-9 . _ -")
 		}
-		if len(rest) == 1 {
-			if !runIDRE.MatchString(rest[0]) {
-				return a, errors.New("a run id is 1 to 64 characters of A-Z a-z 0-9 . _ -")
-			}
-			a.RunID = rest[0]
-		}
+		a.RunID = arg
 		return a, nil
 	case VerbAbandon:
 		return parseAbandon(a, rest, red)
@@ -177,3 +166,21 @@ const HelpText = "*keyir* — contain a leaked SendGrid API key from Slack.\n" +
 	"• `/keyir audit` — the account's API-key best practices (reads only); the summary and the HTML report are posted here.\n" +
 	"• `/keyir help` — this text.\n" +
 	"The key you paste is never shown or stored: keyir names it by id and fingerprint. Paste it here only if it is already leaked."
+
+// oneArg reads a verb's optional single argument. Every token that does
+// not look like one (re) is registered with the redactor before anything
+// is said about it: it may be a pasted key.
+func oneArg(rest []string, re *regexp.Regexp, red *redact.Redactor, tooMany string) (string, error) {
+	for _, t := range rest {
+		if !re.MatchString(t) {
+			red.Add(t)
+		}
+	}
+	switch len(rest) {
+	case 0:
+		return "", nil
+	case 1:
+		return rest[0], nil
+	}
+	return "", errors.New(tooMany)
+}

@@ -1,20 +1,20 @@
 package chatops
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/keyir/keyir/actions"
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/safefile"
+	"github.com/keyir/keyir/yamlsafe"
 )
 
 // Config is keyir serve's configuration file. Identity is by Slack id only:
@@ -80,6 +80,22 @@ var (
 	playbookCommands = []string{"revoke"}
 )
 
+// idFields are the fields that hold Slack ids: the shape of one, what a
+// good one looks like, and where it goes (one id, or a list of them).
+var idFields = map[string]struct {
+	re   *regexp.Regexp
+	want string
+	one  func(*Config) *string
+	list func(*Config) *[]string
+}{
+	"team_id":             {re: teamRE, want: "a team id like T0123ABCD", one: func(c *Config) *string { return &c.TeamID }},
+	"api_app_id":          {re: appRE, want: "an app id like A0123ABCD", one: func(c *Config) *string { return &c.APIAppID }},
+	"drill_channel":       {re: channelRE, want: "a channel id like C0123ABCD", one: func(c *Config) *string { return &c.DrillChannel }},
+	"allowed_users":       {re: userIDRE, want: "user ids like U0123ABCD or W0123ABCD (names are not identities)", list: func(c *Config) *[]string { return &c.AllowedUsers }},
+	"allowed_user_groups": {re: groupRE, want: "user group ids like S0123ABCD", list: func(c *Config) *[]string { return &c.AllowedUserGroups }},
+	"allowed_channels":    {re: channelRE, want: "channel ids like C0123ABCD (not #names)", list: func(c *Config) *[]string { return &c.AllowedChannels }},
+}
+
 // maxConfig bounds the config file; it is a few hundred bytes.
 const maxConfig = 1 << 20
 
@@ -115,6 +131,10 @@ func (l *cfgLoader) errf(n *yaml.Node, format string, args ...any) {
 	if n != nil {
 		line, col = n.Line, n.Column
 	}
+	l.at(line, col, format, args...)
+}
+
+func (l *cfgLoader) at(line, col int, format string, args ...any) {
 	l.probs = append(l.probs, playbook.Problem{Pos: playbook.Pos{File: l.file, Line: line, Col: col}, Msg: fmt.Sprintf(format, args...)})
 }
 
@@ -125,58 +145,26 @@ func (l *cfgLoader) load(data []byte) *Config {
 		l.errf(nil, "config is larger than %d bytes", maxConfig)
 		return nil
 	}
-	var doc yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := safeDecode(dec, &doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			l.errf(nil, "config is empty")
-		} else {
-			l.errf(nil, "YAML syntax error: %s", strings.TrimPrefix(err.Error(), "yaml: "))
-		}
+	top, err := yamlsafe.Parse(data, yamlsafe.Doc{Name: "config", Want: "team_id, api_app_id, allowed_channels …"})
+	if err != nil {
+		l.at(err.Line, err.Col, "%s", err.Msg)
 		return nil
 	}
-	var extra yaml.Node
-	if err := safeDecode(dec, &extra); !errors.Is(err, io.EOF) {
-		l.errf(&extra, "a second YAML document: the config file holds exactly one")
-		return nil
-	}
-	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-		l.errf(nil, "the config must be a mapping (team_id, api_app_id, allowed_channels …)")
-		return nil
-	}
-	top := doc.Content[0]
-	if !l.safe(top, 0) {
-		return nil
-	}
+	r := yamlsafe.Reader{Report: func(n *yaml.Node, msg string) { l.errf(n, "%s", msg) }, Suggest: actions.Suggest}
+	f := r.Mapping(top, "field", "the config", configFields)
 	seen := map[string]*yaml.Node{}
-	for i := 0; i+1 < len(top.Content); i += 2 {
-		k, v := top.Content[i], top.Content[i+1]
-		if k.Kind != yaml.ScalarNode {
-			l.errf(k, "field names must be strings")
-			continue
-		}
-		if _, dup := seen[k.Value]; dup {
-			l.errf(k, "duplicate field %q", k.Value)
-			continue
-		}
-		if !contains(configFields, k.Value) {
-			l.errf(k, "unknown field %q (fields: %s)", k.Value, strings.Join(configFields, ", "))
-			continue
-		}
+	for i, k := range f.Keys {
+		v := f.Vals[i]
 		seen[k.Value] = v
+		if idf, ok := idFields[k.Value]; ok {
+			if idf.one != nil {
+				*idf.one(c) = l.id(v, k.Value, idf.re, idf.want)
+			} else {
+				*idf.list(c) = l.ids(v, k.Value, idf.re, idf.want)
+			}
+			continue
+		}
 		switch k.Value {
-		case "team_id":
-			c.TeamID = l.id(v, k.Value, teamRE, "a team id like T0123ABCD")
-		case "api_app_id":
-			c.APIAppID = l.id(v, k.Value, appRE, "an app id like A0123ABCD")
-		case "allowed_users":
-			c.AllowedUsers = l.ids(v, k.Value, userIDRE, "user ids like U0123ABCD or W0123ABCD (names are not identities)")
-		case "allowed_user_groups":
-			c.AllowedUserGroups = l.ids(v, k.Value, groupRE, "user group ids like S0123ABCD")
-		case "allowed_channels":
-			c.AllowedChannels = l.ids(v, k.Value, channelRE, "channel ids like C0123ABCD (not #names)")
-		case "drill_channel":
-			c.DrillChannel = l.id(v, k.Value, channelRE, "a channel id like C0123ABCD")
 		case "user_group_cache":
 			c.UserGroupCache = l.duration(v, k.Value, time.Second, time.Hour)
 		case "approval_expiry":
@@ -221,23 +209,6 @@ func (l *cfgLoader) load(data []byte) *Config {
 		c.AuditLog = c.DataDir + string(os.PathSeparator) + "audit.jsonl"
 	}
 	return c
-}
-
-func (l *cfgLoader) safe(n *yaml.Node, depth int) bool {
-	if n.Kind == yaml.AliasNode || n.Anchor != "" {
-		l.errf(n, "YAML anchors and aliases are not allowed: write the value out")
-		return false
-	}
-	if depth > 8 {
-		l.errf(n, "nesting too deep")
-		return false
-	}
-	for _, c := range n.Content {
-		if !l.safe(c, depth+1) {
-			return false
-		}
-	}
-	return true
 }
 
 func (l *cfgLoader) str(n *yaml.Node, what string) string {
@@ -293,7 +264,7 @@ func (l *cfgLoader) playbooks(n *yaml.Node, c *Config) {
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
-		if !contains(playbookCommands, k.Value) {
+		if !slices.Contains(playbookCommands, k.Value) {
 			l.errf(k, "playbooks: unknown command %q (commands: %s)", k.Value, strings.Join(playbookCommands, ", "))
 			continue
 		}
@@ -311,22 +282,4 @@ func (l *cfgLoader) playbooks(n *yaml.Node, c *Config) {
 		}
 		c.Playbooks[k.Value] = name
 	}
-}
-
-func safeDecode(dec *yaml.Decoder, n *yaml.Node) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("yaml: the YAML parser failed: %v", r)
-		}
-	}()
-	return dec.Decode(n)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -227,7 +227,7 @@ func (s *Server) startDrill(c Command, a Args) Reply {
 			ev.RunID, ev.RunDir, ev.RunStatus, ev.ExitCode = res.Run.Report.Run.ID, res.Run.Dir, string(res.Run.Report.Run.Status), &code
 			msg = fmt.Sprintf("[DRILL] %s finished: found %d of %d expected findings, %d/%d steps passed, time to containment %s. Evidence on the keyir server: `%s`.",
 				scenario, len(res.Score.Found), len(res.Score.Expected), res.Score.StepsPassed, res.Score.StepsTotal,
-				res.Score.TimeToContainment.Round(time.Millisecond), res.Run.Dir)
+				report.FormatDuration(res.Score.TimeToContainment), res.Run.Dir)
 		}
 		s.auditf(ev)
 		s.respond(c.ResponseURL, msg)

@@ -596,3 +596,23 @@ func TestServeRestartedRequestWithKeyRunsByID(t *testing.T) {
 	}
 	w.assertNoLeak(w.fx.LeakedKey)
 }
+
+// TestServeConfigSyntaxErrorPositions: a YAML mistake in serve.yaml is
+// placed where the text goes wrong, not at the line the enclosing block
+// starts on.
+func TestServeConfigSyntaxErrorPositions(t *testing.T) {
+	head := "team_id: T0SIMTEAM\napi_app_id: A0KEYIR\n"
+	for _, c := range []struct{ name, src, want string }{
+		{"unclosed bracket", head + "allowed_users: [U0ALICE\ndata_dir: d\n", "serve.yaml:4:9: YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence that starts at line 3, column 16)"},
+		{"bad indentation", head + "playbooks:\n    revoke: sendgrid-key-compromise\n  drill: x\n", "serve.yaml:5:3: YAML syntax error: did not find expected key"},
+		{"tab", head + "playbooks:\n\trevoke: x\n", "serve.yaml:4:1: YAML syntax error: found character that cannot start any token (a tab: indent with spaces)"},
+		{"stray mapping key", head + "allowed_channels: C0INCIDENT: C0DRILL\n", "serve.yaml:3:29: YAML syntax error: mapping values are not allowed in this context"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := chatops.ParseConfig("serve.yaml", []byte(c.src))
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("got %v\nwant %s", err, c.want)
+			}
+		})
+	}
+}

@@ -38,6 +38,7 @@ import (
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/transport"
 )
 
 // Options configure a Server.
@@ -168,8 +169,7 @@ func New(o Options) (*Server, error) {
 		o.Log = io.Discard
 	}
 	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{Timeout: 10 * time.Second,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		o.HTTPClient = transport.HTTPClient(10*time.Second, nil)
 	}
 	if o.ExpiryTick <= 0 {
 		o.ExpiryTick = time.Second
@@ -513,27 +513,6 @@ func (s *Server) unlockAndFlush() error {
 		s.auditf(ev)
 	}
 	return errors.Join(errs...)
-}
-
-// updatePlan rewrites the approval message for the request's state:
-// buttons only while pending.
-func (s *Server) updatePlan(ctx context.Context, r *Request) {
-	if r.MessageTS == "" {
-		return
-	}
-	if ctx.Err() != nil {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-	}
-	text, blocks := planMessage(r, s.cfg, s.steps4(r), r.State == StatePending)
-	err := s.retry(ctx, func() error {
-		_, _, _, err := s.api.UpdateMessageContext(ctx, r.Channel, r.MessageTS, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
-		return err
-	})
-	if err != nil {
-		s.logf("updating the plan of %s: %v", r.ID, err)
-	}
 }
 
 func (r *Request) clone() *Request {

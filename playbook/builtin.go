@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -43,7 +44,7 @@ func BuiltinNames() []string {
 // action registered, and provider packages register theirs from init().
 func Builtin(name string) (*Playbook, error) {
 	name = strings.TrimPrefix(name, BuiltinPrefix)
-	if !contains(BuiltinNames(), name) {
+	if !slices.Contains(BuiltinNames(), name) {
 		return nil, fmt.Errorf("no built-in playbook named %q (built-ins: %s)", name, strings.Join(BuiltinNames(), ", "))
 	}
 	file := path.Join("builtin", name+".yaml")
@@ -78,7 +79,7 @@ func Resolve(arg string) (*Playbook, error) {
 	if name, ok := strings.CutPrefix(arg, BuiltinPrefix); ok {
 		return Builtin(name)
 	}
-	if contains(BuiltinNames(), arg) {
+	if slices.Contains(BuiltinNames(), arg) {
 		return Builtin(arg)
 	}
 	pb, err := LoadFile(arg)

@@ -3,6 +3,7 @@ package playbook
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -10,7 +11,7 @@ import (
 // start their own from it (`keyir playbooks show NAME > mine.yaml`).
 func BuiltinSource(name string) ([]byte, error) {
 	name = strings.TrimPrefix(name, BuiltinPrefix)
-	if !contains(BuiltinNames(), name) {
+	if !slices.Contains(BuiltinNames(), name) {
 		return nil, fmt.Errorf("no built-in playbook named %q%s (built-ins: %s)", name, suggest(name, BuiltinNames()), strings.Join(BuiltinNames(), ", "))
 	}
 	return builtinFS.ReadFile(path.Join("builtin", name+".yaml"))

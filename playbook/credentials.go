@@ -32,15 +32,11 @@ import (
 var credentialFields = []string{"env", "host", "description"}
 
 func (l *loader) credentials(n *yaml.Node, inputs []Input) []Credential {
-	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
-		return nil
-	}
-	if n.Kind != yaml.MappingNode {
-		l.errf(n, "credentials: want a mapping of names to {env: VAR, host: api.example.com}, got %s", describe(n))
+	f, ok := l.declarations(n, "credentials", "a mapping of names to {env: VAR, host: api.example.com}", "credential")
+	if !ok {
 		return nil
 	}
 	var out []Credential
-	f := l.mapping(n, "credential", "credentials", nil)
 	for i, k := range f.keys {
 		name, v := k.Value, f.vals[i]
 		label := "credential " + quoteShort(name)

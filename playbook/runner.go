@@ -21,17 +21,6 @@ import (
 	"github.com/keyir/keyir/transport"
 )
 
-// Exit codes: the one table lives in package report (report.ExitMeaning);
-// these names let callers of the runner read naturally.
-const (
-	ExitOK           = report.ExitDone
-	ExitCouldNotRun  = report.ExitCouldNotRun
-	ExitUsage        = report.ExitUsage
-	ExitDegraded     = report.ExitDegraded
-	ExitNotContained = report.ExitNotContained
-	ExitFootholds    = report.ExitFootholdsOpen
-)
-
 // Observer is told about a run as it goes: the terminal's live step list and
 // the Slack incident thread are observers. Calls come from the runner's
 // goroutine, in order; an observer must not block for long.
@@ -524,17 +513,8 @@ func (e *execution) finish(interrupted, stopped bool) (*Result, error) {
 	}
 	run := e.st.Run()
 	rep := report.Replay(run, events)
-	cont := e.containmentOutcome(rep)
-	code := exitCode(rep, cont, interrupted, stopped)
-	status := report.RunSucceeded
-	switch {
-	case interrupted:
-		status = report.RunInterrupted
-	case stopped:
-		status = report.RunFailed
-	case code == ExitDegraded || code == ExitNotContained:
-		status = report.RunDegraded
-	}
+	v := report.Outcome(rep, e.containsKey(), ending(interrupted, stopped))
+	cont, code, status := v.Containment, v.ExitCode, v.Status
 	finished := e.o.Now().UTC()
 	if err := e.st.UpdateRun(func(r *report.Run) { r.Status, r.Finished, r.Containment = status, finished, cont }); err != nil {
 		return nil, err

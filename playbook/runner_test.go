@@ -119,7 +119,7 @@ steps:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.ExitCode != playbook.ExitOK {
+	if res.ExitCode != report.ExitDone {
 		t.Fatalf("exit %d, report %+v", res.ExitCode, res.Report.Steps)
 	}
 	if got := strings.Join(c.order, ","); got != "GET /a,GET /b/200" {
@@ -187,8 +187,8 @@ steps:
 	if st["slow"] != report.StepFailed || st["after"] != report.StepOK {
 		t.Fatalf("statuses %v", st)
 	}
-	if res.ExitCode != playbook.ExitDegraded {
-		t.Fatalf("exit %d, want %d (failed non-critical step)", res.ExitCode, playbook.ExitDegraded)
+	if res.ExitCode != report.ExitDegraded {
+		t.Fatalf("exit %d, want %d (failed non-critical step)", res.ExitCode, report.ExitDegraded)
 	}
 	if !strings.Contains(res.Report.Steps[0].Error, "timed out") {
 		t.Fatalf("error %q does not say it timed out", res.Report.Steps[0].Error)
@@ -220,7 +220,7 @@ steps:
 	if c.count("GET /hopeless") != 2 || res.Report.Steps[1].Status != report.StepFailed {
 		t.Fatalf("hopeless: hits %d (want 2: one try and one retry), step %+v", c.count("GET /hopeless"), res.Report.Steps[1])
 	}
-	if res.ExitCode != playbook.ExitCouldNotRun {
+	if res.ExitCode != report.ExitCouldNotRun {
 		t.Fatalf("exit %d: a failed critical step must end 1", res.ExitCode)
 	}
 }
@@ -253,7 +253,7 @@ steps:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.ExitCode != playbook.ExitCouldNotRun || c.count("GET /c") != 0 {
+	if res.ExitCode != report.ExitCouldNotRun || c.count("GET /c") != 0 {
 		t.Fatalf("exit %d, c hit %d times: the run must stop at b", res.ExitCode, c.count("GET /c"))
 	}
 	c.setFail("/b", 0)
@@ -261,7 +261,7 @@ steps:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res2.ExitCode != playbook.ExitOK {
+	if res2.ExitCode != report.ExitDone {
 		t.Fatalf("resume exit %d: %+v", res2.ExitCode, res2.Report.Steps)
 	}
 	if c.count("GET /a") != 1 || c.count("GET /b") != 2 || c.count("GET /c") != 1 {
@@ -311,7 +311,7 @@ steps:
 	if st["long"] != report.StepInterrupted || st["after"] != report.StepPending {
 		t.Fatalf("statuses %v", st)
 	}
-	if res.Report.Run.Status != report.RunInterrupted || res.ExitCode != playbook.ExitCouldNotRun {
+	if res.Report.Run.Status != report.RunInterrupted || res.ExitCode != report.ExitCouldNotRun {
 		t.Fatalf("run %s exit %d", res.Report.Run.Status, res.ExitCode)
 	}
 	if v, err := runstore.Verify(res.Dir); err != nil || !v.OK() {

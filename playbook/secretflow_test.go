@@ -1,6 +1,7 @@
 package playbook
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -123,7 +124,7 @@ func TestRefusedFuncs(t *testing.T) {
 		}
 	}
 	for _, name := range FuncNames() {
-		if contains(refusedFuncs, name) {
+		if slices.Contains(refusedFuncs, name) {
 			t.Errorf("FuncNames lists refused %s", name)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -105,7 +106,7 @@ func init() {
 func FuncNames() []string {
 	out := make([]string, 0, len(funcs))
 	for k := range funcs {
-		if !contains(refusedFuncs, k) {
+		if !slices.Contains(refusedFuncs, k) {
 			out = append(out, k)
 		}
 	}
@@ -290,7 +291,7 @@ func (w *refWalker) command(c *parse.CommandNode, root bool) {
 func (w *refWalker) arg(a parse.Node, root bool) {
 	switch a := a.(type) {
 	case *parse.IdentifierNode:
-		if contains(refusedFuncs, a.Ident) {
+		if slices.Contains(refusedFuncs, a.Ident) {
 			w.fail(fmt.Errorf("template: %s is not available in playbook templates (it could re-encode a secret past the redactor); use %s", a.Ident, strings.Join(FuncNames(), ", ")))
 		}
 	case *parse.DotNode:

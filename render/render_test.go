@@ -261,33 +261,6 @@ func TestLoadUnfinishedRun(t *testing.T) {
 	}
 }
 
-func TestFormatDuration(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		0:                                     "0s",
-		500 * time.Microsecond:                "500µs",
-		350 * time.Millisecond:                "350ms",
-		1200 * time.Millisecond:               "1.2s",
-		59*time.Second + 940*time.Millisecond: "59.9s",
-		125 * time.Second:                     "2m05s",
-		time.Hour + 4*time.Minute:             "1h04m",
-	} {
-		if got := report.FormatDuration(d); got != want {
-			t.Errorf("FormatDuration(%v) = %q, want %q", d, got, want)
-		}
-	}
-}
-
-func TestExitMeaning(t *testing.T) {
-	for code, want := range map[int]string{
-		0: "done", 1: "could not run", 2: "bad usage or invalid playbook",
-		3: "finished with failed non-critical steps", 4: "containment not confirmed (the key may still be live)",
-		9: "unknown exit code",
-	} {
-		if got := report.ExitMeaning(code); got != want {
-			t.Errorf("ExitMeaning(%d) = %q, want %q", code, got, want)
-		}
-	}
-}
 func TestReplayFinalContainmentAndInterruptedExit(t *testing.T) {
 	events := []report.Event{
 		{Type: report.EventRunStarted, Time: t0, Steps: plannedSteps()[:1]},

@@ -70,13 +70,9 @@ func NewClient(o Options) *http.Client {
 	if o.Redactor == nil {
 		o.Redactor = redact.New()
 	}
-	return &http.Client{
-		Timeout:   o.Timeout,
-		Transport: &guard{o: o, next: base},
-		// Never follow a redirect silently: it could carry a credential
-		// header to another host.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
+	// HTTPClient's rules (no redirect followed, plain http only to
+	// loopback), with the dry-run guard and the evidence behind them.
+	return HTTPClient(o.Timeout, &guard{o: o, next: base})
 }
 
 // Exchange is the evidence record of one HTTP request.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -57,7 +58,7 @@ func (h *HTTP) BindCredential(c actions.Credential) { h.bound = &c }
 // Validate checks everything that can be checked before sending, so a bad
 // URL fails the plan instead of the run.
 func (h *HTTP) Validate() error {
-	if !contains(methods, h.Method) {
+	if !slices.Contains(methods, h.Method) {
 		return &actions.ParamError{Param: "method", Msg: fmt.Sprintf("want one of %s, got %q", strings.Join(methods, ", "), h.Method)}
 	}
 	u, err := url.Parse(h.URL)
@@ -148,7 +149,7 @@ func (h *HTTP) Run(ctx context.Context, env *actions.Env) (actions.Outputs, erro
 	// Redact before truncating: cutting first could leave half a secret
 	// that the redactor no longer recognises.
 	out := actions.Outputs{"status": resp.StatusCode, "body": truncate(env.Redactor.String(string(b)), MaxBodyOutput)}
-	if !containsInt(h.Expect, resp.StatusCode) {
+	if !slices.Contains(h.Expect, resp.StatusCode) {
 		return out, fmt.Errorf("%s %s: status %d, want %s", h.Method, env.Redactor.String(h.URL), resp.StatusCode, joinInts(h.Expect))
 	}
 	return out, nil
@@ -163,24 +164,6 @@ func truncate(s string, n int) string {
 		n--
 	}
 	return s[:n]
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func containsInt(list []int, n int) bool {
-	for _, x := range list {
-		if x == n {
-			return true
-		}
-	}
-	return false
 }
 
 func joinInts(list []int) string {

@@ -185,44 +185,24 @@ func keyOf(steps []report.Step) (id, name, typ, fp string) {
 
 var keyTypes = map[string]string{"full": "full access", "restricted": "restricted", "billing": "billing"}
 
-// closeOutcome fills in the outcome as it stands when the closing step runs:
-// the runner decides the same way at the end, from the same journal.
+// closeOutcome fills in the outcome as it stands when the closing step runs,
+// by the runner's own rule (report.Outcome): the channel is told what the
+// report will say.
 func closeOutcome(ev *notify.Event, rep *report.Report) {
-	cont := rep.Run.Containment
-	contains := false
+	v := report.Outcome(rep, containsKey(rep), report.EndedNormally)
+	ev.Containment, ev.Findings = v.Containment, rep.Findings
+	ev.Status, ev.ExitCode = v.Status, v.ExitCode
+}
+
+// containsKey says whether the run's plan has a step whose action contains
+// the key, as the runner asks of its playbook.
+func containsKey(rep *report.Report) bool {
 	for _, s := range rep.Steps {
 		if info, ok := actions.Lookup(s.Action); ok && info.Contains {
-			contains = true
+			return true
 		}
 	}
-	if contains {
-		switch {
-		case rep.Run.Mode == report.ModeDryRun:
-			cont.Status = report.ContainmentPlanned
-			if cont.Detail == "" {
-				cont.Detail = "dry run: the revoke was planned, not made"
-			}
-		case cont.Status != report.ContainmentConfirmed:
-			cont.Status = report.ContainmentNotConfirmed
-			if cont.Detail == "" {
-				cont.Detail = "the leaked key was not proven dead"
-			}
-		}
-	}
-	ev.Containment, ev.Findings = cont, rep.Findings
-	ev.Status, ev.ExitCode = report.RunSucceeded, report.ExitDone
-	for _, s := range ev.Steps {
-		if s.Status == report.StepFailed {
-			ev.Status, ev.ExitCode = report.RunDegraded, report.ExitDegraded
-		}
-	}
-	if cont.Status != report.ContainmentNotConfirmed && cont.Status != report.ContainmentPlanned && report.OpenFootholds(rep.Findings) > 0 {
-		// As the runner decides (playbook/outcome.go): contained, footholds open.
-		ev.ExitCode = report.ExitFootholdsOpen
-	}
-	if cont.Status == report.ContainmentNotConfirmed {
-		ev.Status, ev.ExitCode = report.RunDegraded, report.ExitNotContained
-	}
+	return false
 }
 
 // renderReport writes report.md as it stands now into a private temporary

@@ -3,6 +3,7 @@ package sendgrid
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -134,7 +135,7 @@ func (r *Reader) Surfaces(ctx context.Context, subuser string) (items map[string
 	items, errs = map[string][]string{}, map[string]error{}
 	c := r.client(subuser)
 	for _, s := range surfaces {
-		if !contains(auditSurfaces, s.name) {
+		if !slices.Contains(auditSurfaces, s.name) {
 			continue
 		}
 		got, err := s.fetch(ctx, c)
@@ -164,15 +165,6 @@ func (b *Baseline) BaselineSurface(name string) ([]string, bool) {
 
 // AuditSurfaces names the surfaces Surfaces reads.
 func AuditSurfaces() []string { return append([]string(nil), auditSurfaces...) }
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
-}
 
 // RedactURL drops a URL's user info and query, which may hold credentials.
 func RedactURL(raw string) string { return redactURL(raw) }

@@ -215,7 +215,7 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 				Status: report.ContainmentConfirmed, TimeToContainment: ttc, At: at, Detail: detail,
 			})
 			note(env, "containment confirmed: "+detail)
-			return actions.Outputs{"confirmed": true, "polls": polls, "time_to_containment_ms": ttc.Milliseconds()}, nil
+			return actions.Outputs{"confirmed": true, "polls": polls, "time_to_containment_ms": report.DurationMS(ttc)}, nil
 		}
 		if dead {
 			// The id is gone; the key's secret was not available to prove

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -159,7 +160,7 @@ func addToPlan(env *actions.Env, owns []string, items []PlanItem) ([]PlanItem, e
 		if _, err := fmt.Sscanf(it.ID, "fh-%d", &n); err == nil && n > next {
 			next = n
 		}
-		if contains(owns, it.Kind) {
+		if slices.Contains(owns, it.Kind) {
 			oldIDs[key(it)] = it.ID
 			continue
 		}

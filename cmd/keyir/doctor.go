@@ -12,6 +12,7 @@ import (
 	"github.com/keyir/keyir/actions"
 	"github.com/keyir/keyir/actions/sendgrid"
 	"github.com/keyir/keyir/playbook"
+	"github.com/keyir/keyir/report"
 )
 
 func (a *app) doctorCommand() *cli.Command {
@@ -62,7 +63,7 @@ func (a *app) doctorCommand() *cli.Command {
 					return err
 				}
 				if len(missing) > 0 {
-					return withCode(playbook.ExitCouldNotRun)
+					return withCode(report.ExitCouldNotRun)
 				}
 				return nil
 			}
@@ -79,7 +80,7 @@ func (a *app) doctorCommand() *cli.Command {
 			}
 			if len(missing) > 0 {
 				fmt.Fprintf(a.errOut, "keyir: the responder key lacks %d scopes the playbook needs: %s\n", len(missing), strings.Join(missing, ", "))
-				return withCode(playbook.ExitCouldNotRun)
+				return withCode(report.ExitCouldNotRun)
 			}
 			fmt.Fprintln(a.out, "ok: the responder key has every scope the playbook needs")
 			return nil

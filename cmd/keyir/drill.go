@@ -15,7 +15,6 @@ import (
 	"github.com/keyir/keyir/drill"
 	"github.com/keyir/keyir/eradicate"
 	"github.com/keyir/keyir/notify"
-	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/render"
 	"github.com/keyir/keyir/report"
 	"github.com/keyir/keyir/sim/sendgridsim"
@@ -195,8 +194,8 @@ func drillExit(res *drill.Result) int {
 		// The drill went on to eradicate: its outcome is the eradication's.
 		code = e.Run.ExitCode
 	}
-	if !res.Score.Passed() && code == playbook.ExitOK {
-		code = playbook.ExitDegraded
+	if !res.Score.Passed() && code == report.ExitDone {
+		code = report.ExitDegraded
 	}
 	return code
 }
@@ -222,7 +221,7 @@ func (a *app) printDrill(res *drill.Result, output string, sim *slacksim.Server)
 		enc.SetIndent("", "  ")
 		out := drillJSON{
 			Scenario: res.Scenario, RunID: res.Run.Report.Run.ID, ReportDir: res.Run.Dir, ExitCode: code,
-			TimeToContainment: sc.TimeToContainment.Milliseconds(), Containment: res.Run.Report.Run.Containment.Status,
+			TimeToContainment: report.DurationMS(sc.TimeToContainment), Containment: res.Run.Report.Run.Containment.Status,
 			WantContainment: sc.WantContainment, WantExitCode: sc.WantExit, EmailsCaptured: emailsCaptured(res),
 			StepsPassed: sc.StepsPassed, StepsTotal: sc.StepsTotal,
 			FindingsExpected: len(sc.Expected), FindingsFound: len(sc.Found), Missed: missed, ManifestHead: res.Run.Head,
@@ -251,7 +250,7 @@ func (a *app) printDrill(res *drill.Result, output string, sim *slacksim.Server)
 	t.Header("Measure", "Result")
 	ttc := "not confirmed"
 	if res.Run.Report.Run.Containment.Status == report.ContainmentConfirmed {
-		ttc = report.FormatDuration(sc.TimeToContainment.Round(time.Millisecond))
+		ttc = report.FormatDuration(sc.TimeToContainment)
 	}
 	t.Append("time to containment", ttc)
 	cont := fmt.Sprintf("%s (expected %s)", orNone(sc.Containment), sc.WantContainment)

@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/keyir/keyir/playbook"
+	"github.com/keyir/keyir/report"
 	"github.com/keyir/keyir/runstore"
 	"github.com/keyir/keyir/safefile"
 )
@@ -24,7 +25,7 @@ func (e *exitError) Error() string {
 }
 func (e *exitError) Unwrap() error { return e.err }
 
-func usageErr(err error) error { return &exitError{code: playbook.ExitUsage, err: err} }
+func usageErr(err error) error { return &exitError{code: report.ExitUsage, err: err} }
 
 // withCode ends the command with code after it has printed its own output.
 func withCode(code int) error { return &exitError{code: code, reported: true} }
@@ -39,15 +40,15 @@ func withCode(code int) error { return &exitError{code: code, reported: true} }
 // sealed run. A run directory that is not as its journal recorded it is 1.
 func exitCode(err error) int {
 	if err == nil {
-		return playbook.ExitOK
+		return report.ExitDone
 	}
 	if isSignal(err) {
-		return playbook.ExitCouldNotRun
+		return report.ExitCouldNotRun
 	}
 	var sealed *runstore.SealedError
 	var refused *safefile.Error
 	if errors.As(err, &sealed) || errors.As(err, &refused) {
-		return playbook.ExitUsage
+		return report.ExitUsage
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
@@ -56,9 +57,9 @@ func exitCode(err error) int {
 	var ue *playbook.UsageError
 	var probs playbook.Problems
 	if errors.As(err, &ue) || errors.As(err, &probs) {
-		return playbook.ExitUsage
+		return report.ExitUsage
 	}
-	return playbook.ExitCouldNotRun
+	return report.ExitCouldNotRun
 }
 
 func isReported(err error) bool {

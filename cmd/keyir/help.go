@@ -151,34 +151,24 @@ func (a *app) describe(app *cli.App) {
 // is the general meaning.
 func exitWhen(path string, code int) string {
 	switch {
-	case path == "report verify" && code == playbook.ExitOK:
+	case path == "report verify" && code == report.ExitDone:
 		return "intact: every file matches MANIFEST"
-	case path == "report verify" && code == playbook.ExitCouldNotRun:
+	case path == "report verify" && code == report.ExitCouldNotRun:
 		return "tampered, or not a run directory"
-	case path == "audit" && code == playbook.ExitOK:
+	case path == "audit" && code == report.ExitDone:
 		return "no check failed at or above --fail-on"
-	case path == "audit" && code == playbook.ExitDegraded:
+	case path == "audit" && code == report.ExitDegraded:
 		return "a check failed at or above --fail-on"
-	case path == "validate" && code == playbook.ExitUsage:
+	case path == "validate" && code == report.ExitUsage:
 		return "a playbook has problems (each printed as FILE:LINE:COL)"
 	}
 	return report.ExitMeaning(code)
 }
 
-// exitCodeHelp says when each exit code happens, for `keyir help exit-codes`.
-var exitCodeHelp = map[int]string{
-	playbook.ExitOK:           "every step ended ok, skipped or planned; a contained key is proven dead",
-	playbook.ExitCouldNotRun:  "an error stopped it, or it was interrupted; a run it started can be continued with keyir resume DIR",
-	playbook.ExitUsage:        "a mistake on the command line or in a playbook; nothing was run",
-	playbook.ExitDegraded:     "the run finished but a non-critical step failed (or a drill missed a finding); read the report",
-	playbook.ExitNotContained: "treat the key as live; keyir resume DIR retries the containment",
-	playbook.ExitFootholds:    "the key is dead but the attacker's footholds (new keys, invites, webhooks, forwards) are not: keyir eradicate DIR removes them",
-}
-
 func (a *app) printExitCodes() error {
 	fmt.Fprintln(a.out, "keyir exit codes (every command):")
-	for code := playbook.ExitOK; code <= playbook.ExitFootholds; code++ {
-		fmt.Fprintf(a.out, "  %d  %s\n", code, wrapText(report.ExitMeaning(code)+": "+exitCodeHelp[code], columns()-5, "     "))
+	for _, e := range report.ExitCodes() {
+		fmt.Fprintf(a.out, "  %d  %s\n", e.Code, wrapText(e.Meaning+": "+e.When, columns()-5, "     "))
 	}
 	return nil
 }

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	_ "github.com/keyir/keyir/actions/all" // registers every action
-	"github.com/keyir/keyir/playbook"
+	"github.com/keyir/keyir/report"
 )
 
 // stopGrace is how long a command has, after the first SIGINT/SIGTERM, to
@@ -31,7 +31,7 @@ func main() {
 		stop()
 		time.Sleep(stopGrace)
 		fmt.Fprintf(os.Stderr, "keyir: interrupted, and still busy %v later; exiting\n", stopGrace)
-		os.Exit(playbook.ExitCouldNotRun)
+		os.Exit(report.ExitCouldNotRun)
 	}()
 	e := osEnv()
 	// Standard input (`--key -`) is read so that the signal ends a read

@@ -12,8 +12,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/keyir/keyir/htmlreport"
-	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/render"
+	"github.com/keyir/keyir/report"
 	"github.com/keyir/keyir/runstore"
 	"github.com/keyir/keyir/safefile"
 )
@@ -184,5 +184,5 @@ func (a *app) reportVerify(dir string) error {
 	for _, r := range res.Reasons() {
 		fmt.Fprintf(a.out, "  %s\n", r)
 	}
-	return withCode(playbook.ExitCouldNotRun)
+	return withCode(report.ExitCouldNotRun)
 }

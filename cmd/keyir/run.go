@@ -188,7 +188,7 @@ func (a *app) reportLoadError(err error) error {
 	for _, p := range probs {
 		a.printProblem(p.Error())
 	}
-	return &exitError{code: playbook.ExitUsage, err: err, reported: true}
+	return &exitError{code: report.ExitUsage, err: err, reported: true}
 }
 
 // printProblem prints one playbook problem. A problem may quote the

@@ -14,6 +14,7 @@ import (
 	"github.com/keyir/keyir/actions"
 	"github.com/keyir/keyir/chatops"
 	"github.com/keyir/keyir/playbook"
+	"github.com/keyir/keyir/report"
 	"github.com/keyir/keyir/safefile"
 )
 
@@ -60,7 +61,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 			for _, p := range probs {
 				fmt.Fprintln(a.errOut, p.Error())
 			}
-			return &exitError{code: playbook.ExitUsage, err: err, reported: true}
+			return &exitError{code: report.ExitUsage, err: err, reported: true}
 		}
 		return usageErr(fmt.Errorf("--config: %w", err))
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/keyir/keyir/playbook"
+	"github.com/keyir/keyir/report"
 )
 
 func (a *app) validateCommand() *cli.Command {
@@ -43,7 +44,7 @@ func (a *app) validate(files []string) error {
 		fmt.Fprintf(a.out, "%s: ok — playbook %s, %d inputs, %d steps\n", f, pb.Name, len(pb.Inputs), len(pb.Steps))
 	}
 	if bad > 0 {
-		return &exitError{code: playbook.ExitUsage, err: fmt.Errorf("%d of %d playbooks invalid", bad, len(files)), reported: true}
+		return &exitError{code: report.ExitUsage, err: fmt.Errorf("%d of %d playbooks invalid", bad, len(files)), reported: true}
 	}
 	return nil
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/keyir/keyir/notify"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/transport"
 )
 
 // Options are what the runner supplies besides the Config.
@@ -77,11 +78,7 @@ func New(cfg Config, o Options) (*Notifier, error) {
 	}
 	hc := o.HTTPClient
 	if hc == nil {
-		hc = &http.Client{
-			Timeout:       cfg.Timeout,
-			Transport:     http.DefaultTransport.(*http.Transport).Clone(),
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
+		hc = transport.HTTPClient(cfg.Timeout, nil)
 	}
 	return &Notifier{cfg: cfg, o: o, key: key, red: o.Redactor, hc: hc}, nil
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
 	"github.com/keyir/keyir/safefile"
+	"github.com/keyir/keyir/transport"
 )
 
 // Options are what the runner supplies besides the Config.
@@ -90,12 +91,7 @@ func New(cfg Config, o Options) (*Notifier, error) {
 	}
 	hc := o.HTTPClient
 	if hc == nil {
-		hc = &http.Client{
-			Timeout:   cfg.Timeout,
-			Transport: http.DefaultTransport.(*http.Transport).Clone(),
-			// A redirect could carry the token to another host.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
+		hc = transport.HTTPClient(cfg.Timeout, nil)
 	}
 	return &Notifier{
 		cfg: cfg, o: o, red: o.Redactor,
@@ -286,7 +282,14 @@ func (n *Notifier) upload(ctx context.Context, ev notify.Event) error {
 }
 
 func (n *Notifier) do(ctx context.Context, fn func(context.Context) error) error {
-	return notify.Retry(ctx, n.o.Retry, func(ctx context.Context) error { return classify(fn(ctx)) })
+	return Call(ctx, n.o.Retry, fn)
+}
+
+// Call runs a Slack call under p, retrying what Slack says may succeed
+// later (classify): the one retry policy of every Slack call keyir makes,
+// notifications and keyir serve alike.
+func Call(ctx context.Context, p notify.Policy, fn func(context.Context) error) error {
+	return notify.Retry(ctx, p, func(ctx context.Context) error { return classify(fn(ctx)) })
 }
 
 // retryableErrors are ok:false answers that can succeed on a later try.

@@ -20,6 +20,7 @@ import (
 	"github.com/keyir/keyir/notify"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/transport"
 )
 
 // Header names.
@@ -78,11 +79,7 @@ func New(cfg Config, o Options) (*Notifier, error) {
 	}
 	hc := o.HTTPClient
 	if hc == nil {
-		hc = &http.Client{
-			Timeout:       cfg.Timeout,
-			Transport:     http.DefaultTransport.(*http.Transport).Clone(),
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
+		hc = transport.HTTPClient(cfg.Timeout, nil)
 	}
 	return &Notifier{cfg: cfg, o: o, secret: []byte(secret), red: o.Redactor, hc: hc}, nil
 }
@@ -153,7 +150,7 @@ func NewPayload(ev notify.Event) Payload {
 	}
 	for _, s := range ev.Steps {
 		p.Steps = append(p.Steps, Step{Index: s.Index, ID: s.ID, Action: s.Action, Status: s.Status,
-			Mutates: s.Mutates, DurationMS: s.Duration.Milliseconds(), Error: s.Error})
+			Mutates: s.Mutates, DurationMS: report.DurationMS(s.Duration), Error: s.Error})
 	}
 	return p
 }
