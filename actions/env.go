@@ -1,15 +1,13 @@
 package actions
 
 import (
-	"fmt"
 	"net/http"
 	"os"
-	"strings"
 	"time"
 
+	"github.com/keyir/keyir/credentials"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/safefile"
 	"github.com/keyir/keyir/transport"
 )
 
@@ -47,8 +45,7 @@ type Env struct {
 	// Getenv reads configuration and credentials; drills overlay the
 	// simulator's. Nil means os.Getenv.
 	Getenv func(string) string
-	// ReadFile reads *_FILE credentials; nil means safefile.ReadFile capped
-	// at MaxCredentialFile.
+	// ReadFile reads *_FILE credentials; nil means credentials.ReadFile.
 	ReadFile func(string) ([]byte, error)
 	// Services are run-scoped objects the caller of the run provides to
 	// actions by name (the notification hub, "notify"). Nil when none.
@@ -79,51 +76,21 @@ func (e *Env) Lookup(name string) string {
 	return os.Getenv(name)
 }
 
-// Credential reads a secret from NAME or from the file named by NAME_FILE,
-// registers it with the redactor, and fails with a message naming both
-// variables when neither is set. Credentials never come from flags.
+// Credential reads a secret from NAME or from the file named by NAME_FILE
+// (credentials.Read: capped, no link followed), registers it with the
+// step's redactor, and fails with a message naming both variables when
+// neither is set. Credentials never come from flags.
 func (e *Env) Credential(name string) (string, error) {
-	return ReadCredential(name, e.Lookup, e.ReadFile, e.Redactor)
+	return credentials.Read(name, e.Lookup, e.ReadFile, e.Redactor)
 }
 
-// MaxCredentialFile caps a *_FILE credential: a token is a few hundred
-// bytes; /dev/zero or a 10 GB file is refused before anything is allocated.
-const MaxCredentialFile = 64 << 10
-
-// ReadCredentialFile reads a credential file: a regular file only, no link
-// followed, never blocking, at most MaxCredentialFile bytes.
-func ReadCredentialFile(path string) ([]byte, error) {
-	return safefile.ReadFile(path, MaxCredentialFile)
-}
-
-// ReadCredential is Env.Credential for callers outside a step (doctor, serve).
-func ReadCredential(name string, getenv func(string) string, readFile func(string) ([]byte, error), r *redact.Redactor) (string, error) {
-	if getenv == nil {
-		getenv = os.Getenv
-	}
-	if readFile == nil {
-		readFile = ReadCredentialFile
-	}
-	if v := strings.TrimSpace(getenv(name)); v != "" {
-		r.Add(v)
-		return v, nil
-	}
-	if path := strings.TrimSpace(getenv(name + "_FILE")); path != "" {
-		b, err := readFile(path)
-		if err != nil {
-			return "", fmt.Errorf("%s_FILE: %w", name, err)
-		}
-		if len(b) > MaxCredentialFile {
-			return "", fmt.Errorf("%s_FILE: %s is larger than %s", name, path, safefile.Size(MaxCredentialFile))
-		}
-		v := strings.TrimSpace(string(b))
-		if v == "" {
-			return "", fmt.Errorf("%s_FILE: %s is empty", name, path)
-		}
-		r.Add(v)
-		return v, nil
-	}
-	return "", fmt.Errorf("%s is not set (set it, or %s_FILE to a file holding it)", name, name)
+// CredentialUser is implemented by an action that sends a declared
+// credential (core.http). Its parameter tagged `credential` names one; the
+// engine binds the declaration after decoding, and the action refuses to
+// run with a name it was not bound to.
+type CredentialUser interface {
+	CredentialName() string
+	BindCredential(credentials.Binding)
 }
 
 // Finding records a finding attributed to this step.

@@ -3,6 +3,9 @@ package chatops
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/keyir/keyir/playbook"
@@ -71,18 +74,48 @@ func due(r *Request, now time.Time) bool {
 	return r.State == StatePending && !now.Before(r.Expires)
 }
 
-// steps4 lists the playbook's steps for the plan.
+// steps4 lists the playbook's steps for the plan, from the run's plan
+// (playbook.Plan): whether a step changes something is decided from the
+// step itself (a core.http POST does, a GET does not), as in the dry run
+// and the journal. The inputs known before approval (region, key id) are
+// given, so a host or method taken from them shows.
 func (s *Server) steps4(r *Request) []planStep {
+	builtin := slices.Contains(playbook.BuiltinNames(), strings.TrimPrefix(r.Playbook, playbook.BuiltinPrefix))
+	if v, ok := builtinPlans.Load(r.Playbook); ok && builtin {
+		return slices.Clone(v.([]planStep))
+	}
 	pb, err := playbook.Resolve(r.Playbook)
 	if err != nil {
 		return nil
 	}
-	out := make([]planStep, len(pb.Steps))
-	for i, st := range pb.Steps {
-		out[i] = planStep{ID: st.ID, Action: st.Action, Mutates: st.Info.Mutates}
+	given := map[string]string{}
+	for _, in := range pb.Inputs {
+		switch in.Name {
+		case "region":
+			given[in.Name] = s.cfg.Region
+		case "key_id":
+			given[in.Name] = r.KeyID
+		}
+	}
+	inputs, err := pb.ResolveInputs(given)
+	if err != nil {
+		inputs = nil // a parameter read from an input then counts as unknown
+	}
+	plan := playbook.NewPlan(pb, inputs)
+	out := make([]planStep, len(plan.Steps))
+	for i, st := range plan.Steps {
+		out[i] = planStep{ID: st.ID, Action: st.Action, Mutates: st.Mutates, Hosts: st.Hosts}
+	}
+	if builtin {
+		builtinPlans.Store(r.Playbook, slices.Clone(out))
 	}
 	return out
 }
+
+// builtinPlans caches the steps of built-in playbooks, which cannot change
+// while the process runs: parsing one for every plan posted cost more CPU
+// than answering the command (a burst of commands waited on it).
+var builtinPlans sync.Map
 
 // HandleAction handles an Approve or Cancel click. The answer to the
 // requester (refusals) goes as an ephemeral message; the approval message

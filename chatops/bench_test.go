@@ -1,16 +1,25 @@
 package chatops_test
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
+	"io"
+	"log"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
 	"github.com/keyir/keyir/chatops"
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/sim/slacksim"
 )
 
 // holdStep blocks the run at the start of a step until release is closed:
@@ -116,4 +125,148 @@ func BenchmarkServeAckLatency(b *testing.B) {
 	b.ReportMetric(float64(pct(0.99).Microseconds())/1000, "p99-ms")
 	b.ReportMetric(float64(lat[len(lat)-1].Microseconds())/1000, "max-ms")
 	b.Logf("%d commands, %d at a time, run in flight: p50 %s, p99 %s, max %s", len(lat), concurrent, pct(0.50), pct(0.99), lat[len(lat)-1])
+}
+
+// pushAll pushes envelopes to the simulator's Socket Mode connection as
+// fast as its write queue takes them and returns the latency of each ack:
+// from the push to the simulator's receipt of the ack.
+func pushAll(b *testing.B, sim *slacksim.Server, envs []slacksim.Envelope) []time.Duration {
+	b.Helper()
+	sent := map[string]time.Time{}
+	for _, env := range envs {
+		for {
+			t0 := time.Now()
+			id, err := sim.Push(env)
+			if err == nil {
+				sent[id] = t0
+				break
+			}
+			if errors.Is(err, slacksim.ErrNoSocket) {
+				b.Fatal(err)
+			}
+			time.Sleep(100 * time.Microsecond) // the write queue is full
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var lat []time.Duration
+	for id, t0 := range sent {
+		ack, err := sim.WaitAck(ctx, id)
+		if err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, ack.Time.Sub(t0))
+	}
+	return lat
+}
+
+func reportLatency(b *testing.B, lat []time.Duration, what string) {
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	pct := func(p float64) time.Duration { return lat[int(p*float64(len(lat)-1))] }
+	b.ReportMetric(float64(pct(0.50).Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(pct(0.99).Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(lat[len(lat)-1].Microseconds())/1000, "max-ms")
+	b.Logf("%s: %d envelopes, 100 at a time: p50 %s, p99 %s, max %s", what, len(lat), pct(0.50), pct(0.99), lat[len(lat)-1])
+}
+
+func slashEnvelope(w *world, user, text string) slacksim.Envelope {
+	return slacksim.Envelope{Type: "slash_commands", AcceptsResponsePayload: true, Payload: map[string]any{
+		"team_id": team, "api_app_id": appID, "user_id": user, "channel_id": channel, "command": "/keyir", "text": text,
+		"response_url": w.slack.NewResponseURL("", channel, user)}}
+}
+
+// BenchmarkSocketAckLatency is BenchmarkServeAckLatency over Socket Mode:
+// 100 /keyir revoke envelopes pushed at once by the Slack simulator while a
+// live run is in flight; each ack (whose payload is the reply) is sent after
+// the envelope is recorded against replay, audited and its pending request
+// recorded, all synced. Latency: from the push to the simulator's receipt
+// of the ack. Its floor is BenchmarkBareSocketAck100.
+func BenchmarkSocketAckLatency(b *testing.B) {
+	hold := holdStep{step: "activity", started: make(chan struct{}), release: make(chan struct{}), once: &sync.Once{}}
+	w := newWorld(b, func(w *world) {
+		w.mods = func(o *chatops.Options) {
+			o.RunOptions = func(po *playbook.Options) { po.Observer = playbook.Observers{po.Observer, hold} }
+		}
+	})
+	defer close(hold.release)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go w.srv.RunSocketMode(ctx, w.slack.AppToken())
+	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer wcancel()
+	if err := w.slack.WaitSocket(wctx); err != nil {
+		b.Fatal(err)
+	}
+	id := keyIDOf(w.fx.LeakedKey)
+	w.command(alice, channel, "revoke "+w.fx.LeakedKey+" INC-BENCH")
+	r := w.request(id, chatops.StatePending)
+	w.click(bob, chatops.ActionApprove, r)
+	<-hold.started // the run is in flight: revoked, now held before the activity step
+
+	const concurrent = 100
+	var lat []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		envs := make([]slacksim.Envelope, concurrent)
+		for j := range envs {
+			user := alice
+			if j%2 == 1 {
+				user = bob
+			}
+			envs[j] = slashEnvelope(w, user, "revoke "+randomKeyID()+" INC-B")
+		}
+		lat = append(lat, pushAll(b, w.slack, envs)...)
+	}
+	b.StopTimer()
+	for _, a := range w.slack.Acks() {
+		var rep chatops.Reply
+		if len(a.Payload) > 0 && string(a.Payload) != "null" && (json.Unmarshal(a.Payload, &rep) != nil || rep.Text == "") {
+			b.Fatalf("ack without a reply: %s", a.Payload)
+		}
+	}
+	if n := len(w.srv.Requests()); n < b.N*concurrent {
+		b.Fatalf("%d requests recorded, want at least %d", n, b.N*concurrent)
+	}
+	reportLatency(b, lat, "keyir serve over Socket Mode, run in flight")
+}
+
+// BenchmarkBareSocketAck100: the floor of BenchmarkSocketAckLatency. The
+// same simulator pushes 100 envelopes of the same size at once to a
+// slack-go Socket Mode client that acks each at once with a reply of the
+// same shape, doing nothing else.
+func BenchmarkBareSocketAck100(b *testing.B) {
+	w := newWorld(b)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	api := slack.New(w.slack.BotToken(), slack.OptionAppLevelToken(w.slack.AppToken()), slack.OptionAPIURL(w.apiURL))
+	client := socketmode.New(api, socketmode.OptionLog(log.New(io.Discard, "", 0)))
+	go client.RunContext(ctx)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case evt := <-client.Events:
+				if evt.Request != nil && evt.Type == socketmode.EventTypeSlashCommand {
+					go client.Ack(*evt.Request, chatops.Reply{ResponseType: "ephemeral", Text: strings.Repeat("x", 200)})
+				}
+			}
+		}
+	}()
+	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer wcancel()
+	if err := w.slack.WaitSocket(wctx); err != nil {
+		b.Fatal(err)
+	}
+	var lat []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		envs := make([]slacksim.Envelope, 100)
+		for j := range envs {
+			envs[j] = slashEnvelope(w, alice, "revoke "+randomKeyID()+" INC-B")
+		}
+		lat = append(lat, pushAll(b, w.slack, envs)...)
+	}
+	b.StopTimer()
+	reportLatency(b, lat, "bare Socket Mode client")
 }

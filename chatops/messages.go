@@ -13,6 +13,7 @@ import (
 type planStep struct {
 	ID, Action string
 	Mutates    bool
+	Hosts      []string // where it sends, when known before the run
 }
 
 // planMessage renders the approval message for a request in its current
@@ -68,7 +69,10 @@ func planMessage(r *Request, cfg *Config, steps []planStep, buttons bool) (strin
 		for i, st := range steps {
 			mut := ""
 			if st.Mutates {
-				mut = " — *changes SendGrid*"
+				mut = " — *changes something*"
+				if len(st.Hosts) > 0 {
+					mut = " — *changes " + notify.SlackEscape(strings.Join(st.Hosts, " or ")) + "*"
+				}
 			}
 			fmt.Fprintf(&b, "%d. `%s` (%s)%s\n", i+1, st.ID, st.Action, mut)
 		}

@@ -213,7 +213,7 @@ func (c *replayCache) flush(gen int64) error {
 	if err != nil {
 		return err
 	}
-	if err := safefile.WriteAtomic(c.path, b, 0o600); err != nil {
+	if err := writeDurable(c.path, b, 0o600); err != nil {
 		return err
 	}
 	c.flushed = upto

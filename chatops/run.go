@@ -54,7 +54,7 @@ func (s *Server) run(r *Request, secret string) {
 	hubCfg := notify.HubConfig{Channels: map[string]map[string]any{
 		"slack": {"channel": r.Channel, "api_url": s.o.SlackAPIURL},
 	}, MinUpdateInterval: s.o.MinUpdateInterval}
-	hub, err := notify.NewHub(hubCfg, notify.HubEnv{Redactor: red, Getenv: getenv, ReadFile: s.o.ReadFile, LeakedKey: secret})
+	hub, err := notify.StartRun(hubCfg, notify.HubEnv{Redactor: red, Getenv: getenv, ReadFile: s.o.ReadFile, LeakedKey: secret})
 	if err != nil {
 		fail(err)
 		return
@@ -84,7 +84,7 @@ func (s *Server) run(r *Request, secret string) {
 		ReadFile:    s.o.ReadFile,
 		RunID:       r.RunID,
 		Version:     s.o.Version,
-		Services:    map[string]any{"notify": hub},
+		Services:    hub.Services(),
 		Observer:    playbook.Observers{hub, &tracker{s: s, id: r.ID}},
 	}
 	if s.o.RunOptions != nil {
@@ -98,11 +98,9 @@ func (s *Server) run(r *Request, secret string) {
 	}
 	// Let the thread catch up (the closing step already waited for its own
 	// delivery; an interrupted run is closed by the hub now), bounded.
-	fctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	if ferr := hub.Flush(fctx); ferr != nil {
+	if ferr := hub.Finish(context.Background(), 20*time.Second); ferr != nil {
 		s.logf("run %s notifications: %v", r.RunID, ferr)
 	}
-	cancel()
 
 	code := res.ExitCode
 	status := string(res.Report.Run.Status)

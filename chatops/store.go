@@ -1,12 +1,17 @@
 package chatops
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -72,19 +77,46 @@ func (r *Request) Active() bool {
 	return r.State == StatePending || r.State == StateApproved || r.State == StateInterrupted
 }
 
-// store persists requests, one file each, written with safefile.WriteAtomic
-// (temporary file, fsync, rename, fsync of the directory; a link in the way is
-// replaced, never written through), 0600 in a 0700 directory. Files are read
-// back through safefile, capped: a link, a special file or an outsized file
-// in the directory is refused with its path.
+// store persists requests, one file each (DATA_DIR/requests/ID.json, 0600
+// in a 0700 directory), read back through safefile, capped: a link, a
+// special file or an outsized file in the directory is refused with its
+// path.
+//
+// A change is durable once its line is in the write-ahead log
+// (DATA_DIR/requests.log, one JSON line per saved version), synced by the
+// group commit (commit.go) that also syncs the audit lines and the other
+// records written meanwhile: one fsync covers a burst of requests, where a
+// synced file each cost two fsyncs per request. The record's file is
+// replaced (temporary file, rename; a link in the way is replaced, never
+// written through) before its line is written, but not synced: the log is
+// what survives a power loss. At start (openStore), and whenever the log
+// passes logCheckpoint, every file the log names is brought up to the
+// newest version it holds and synced, and only then is the log emptied.
 type store struct {
-	dir string
+	dir string // DATA_DIR/requests
 	red *redact.Redactor
 
 	mu      sync.Mutex
 	locks   map[string]*sync.Mutex // per request file
 	written map[string]int64       // version on disk
+	log     *os.File               // the write-ahead log
+	logSize int64
+	touched map[string]bool // files replaced since the log was last emptied
+	broken  error           // a failed log write or sync: nothing more is accepted
 }
+
+// Names and bounds of the write-ahead log.
+const (
+	requestsLog   = "requests.log"
+	maxRequestLog = 256 << 20 // read cap at start; a log this large is not keyir's
+)
+
+// logCheckpoint: past this many bytes the log is emptied (a variable for
+// the tests).
+var logCheckpoint int64 = 1 << 20
+
+// validRequestID is what a request id from the log may be: it names a file.
+var validRequestID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 func openStore(dataDir string, red *redact.Redactor) (*store, error) {
 	dir := filepath.Join(dataDir, "requests")
@@ -100,16 +132,143 @@ func openStore(dataDir string, red *redact.Redactor) (*store, error) {
 			return nil, err
 		}
 	}
-	return &store{dir: dir, red: red, locks: map[string]*sync.Mutex{}, written: map[string]int64{}}, nil
+	s := &store{dir: dir, red: red, locks: map[string]*sync.Mutex{}, written: map[string]int64{}, touched: map[string]bool{}}
+	f, err := safefile.OpenFile(filepath.Join(dataDir, requestsLog), os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return nil, err
+	}
+	s.log = f
+	if err := s.recover(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", f.Name(), err)
+	}
+	return s, nil
 }
 
+// recover applies the log to the files: each request it names gets the
+// newest version the log or its file holds, synced; then the log is
+// emptied. A torn last line (a crash while it was written, never
+// acknowledged) is dropped; any other bad line refuses the start.
+func (s *store) recover() error {
+	if _, err := s.log.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	b, err := safefile.ReadAll(s.log, maxRequestLog)
+	if err != nil {
+		return err
+	}
+	newest := map[string][]byte{}
+	versions := map[string]int64{}
+	lines := bytes.SplitAfter(b, []byte("\n"))
+	for i, line := range lines {
+		if len(line) == 0 {
+			continue
+		}
+		var r Request
+		err := json.Unmarshal(line, &r)
+		last := i == len(lines)-1 || (i == len(lines)-2 && len(lines[len(lines)-1]) == 0)
+		if err != nil || !bytes.HasSuffix(line, []byte("\n")) {
+			if last {
+				break // torn: its request was never acknowledged
+			}
+			return fmt.Errorf("line %d is not a request record", i+1)
+		}
+		if !validRequestID.MatchString(r.ID) {
+			return fmt.Errorf("line %d: invalid request id", i+1)
+		}
+		if _, seen := versions[r.ID]; !seen || r.Version >= versions[r.ID] {
+			versions[r.ID] = r.Version
+			newest[r.ID] = bytes.TrimSuffix(line, []byte("\n"))
+		}
+	}
+	for id, line := range newest {
+		path := filepath.Join(s.dir, id+".json")
+		var onDisk Request
+		fb, err := safefile.ReadFile(path, maxRequestFile)
+		if err == nil && json.Unmarshal(fb, &onDisk) == nil && onDisk.Version > versions[id] {
+			// Replaced, never logged: the crash came between the two; keep
+			// it (as a file renamed into place always was), synced.
+			if err := syncFile(path); err != nil {
+				return err
+			}
+			continue
+		}
+		var r Request
+		_ = json.Unmarshal(line, &r) // parsed above
+		out, err := json.MarshalIndent(r, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := safefile.WriteAtomic(path, out, 0o600); err != nil {
+			return err
+		}
+	}
+	return s.emptyLog()
+}
+
+// emptyLog empties the log once every file it covers is synced. The caller
+// holds s.mu or owns the store alone.
+func (s *store) emptyLog() error {
+	var errs []error
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for name := range s.touched {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := syncFile(filepath.Join(s.dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if err := safefile.SyncDir(s.dir); err != nil {
+		return err
+	}
+	if err := s.log.Truncate(0); err != nil {
+		return err
+	}
+	if err := s.log.Sync(); err != nil {
+		return err
+	}
+	s.logSize = 0
+	s.touched = map[string]bool{}
+	return nil
+}
+
+// syncFile fsyncs the file at path (an fsync through any descriptor
+// flushes the file).
+func syncFile(path string) error {
+	f, err := safefile.Open(path)
+	if err != nil {
+		return err
+	}
+	return errors.Join(f.Sync(), f.Close())
+}
+
+// save makes version r.Version of r durable; it returns once its log line
+// is on disk (shared group commit). A version older than the one on disk is
+// not written.
 func (s *store) save(r *Request) error {
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return err
 	}
+	line, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
 	// Nothing secret is in a Request; redact anyway, it is going to disk.
-	b = s.red.Bytes(b)
+	b, line = s.red.Bytes(b), append(s.red.Bytes(line), '\n')
 	s.mu.Lock()
 	l := s.locks[r.ID]
 	if l == nil {
@@ -125,13 +284,66 @@ func (s *store) save(r *Request) error {
 	if stale {
 		return nil
 	}
-	if err := safefile.WriteAtomic(filepath.Join(s.dir, r.ID+".json"), b, 0o600); err != nil {
+	name := r.ID + ".json"
+	if err := replaceFile(filepath.Join(s.dir, name), b); err != nil {
 		return err
 	}
 	s.mu.Lock()
-	s.written[r.ID] = r.Version
+	s.touched[name] = true // before the line: an emptying of the log syncs the file
+	if s.broken != nil {
+		s.mu.Unlock()
+		return fmt.Errorf("request log unusable after an earlier error: %w", s.broken)
+	}
+	if _, err := s.log.Write(line); err != nil {
+		s.broken = err
+		s.mu.Unlock()
+		return err
+	}
+	s.logSize += int64(len(line))
 	s.mu.Unlock()
+	if err := disk.commit(&commitItem{file: s.log, sync: s.log.Sync}); err != nil {
+		// The line may reach the disk later or not: no further write can
+		// be trusted to mean what it says, so none is accepted.
+		s.mu.Lock()
+		if s.broken == nil {
+			s.broken = err
+		}
+		s.mu.Unlock()
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.written[r.ID] = r.Version
+	if s.logSize > logCheckpoint && s.broken == nil {
+		if err := s.emptyLog(); err != nil {
+			s.broken = err
+		}
+	}
 	return nil
+}
+
+// replaceFile puts data at path through a temporary file and a rename, so a
+// reader never sees half of it; durability is the log's (see store).
+func replaceFile(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	err = f.Chmod(0o600)
+	if err == nil {
+		_, err = f.Write(data)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
 }
 
 // maxRequestFile bounds a request file: one is about 1 KiB.
@@ -207,16 +419,13 @@ const (
 	AuditReplayRecordLost   = "replay_record_lost"
 )
 
-// auditLog appends JSON lines, each synced before Write returns, to a 0600
+// auditLog appends JSON lines, each synced before write returns, to a 0600
 // file opened for append.
 type auditLog struct {
-	mu     sync.Mutex // guards writes and seq
-	f      *os.File
-	red    *redact.Redactor
-	now    func() time.Time
-	seq    int64 // lines written
-	syncMu sync.Mutex
-	synced int64 // lines known to be on disk
+	mu  sync.Mutex // guards writes
+	f   *os.File
+	red *redact.Redactor
+	now func() time.Time
 }
 
 func openAudit(path string, red *redact.Redactor, now func() time.Time) (*auditLog, error) {
@@ -244,35 +453,42 @@ func (a *auditLog) write(ev AuditEvent) error {
 	}
 	b = append(a.red.Bytes(b), '\n')
 	a.mu.Lock()
+	if a.f == nil {
+		a.mu.Unlock()
+		return errors.New("audit log is closed")
+	}
 	if _, err := a.f.Write(b); err != nil {
 		a.mu.Unlock()
 		return err
 	}
-	a.seq++
-	mine := a.seq
 	a.mu.Unlock()
-	// Group commit: one fsync covers every line written before it, so a
-	// burst of events costs a few syncs, not one each; no event returns
-	// before its line is on disk.
-	a.syncMu.Lock()
-	defer a.syncMu.Unlock()
-	if a.synced >= mine {
+	// Group commit (commit.go): the line is on disk when this returns, by
+	// an fsync shared with every audit line and record written meanwhile.
+	return disk.commit(&commitItem{file: a, sync: a.sync})
+}
+
+// sync fsyncs the log; after close there is nothing left to sync (close
+// synced it).
+func (a *auditLog) sync() error {
+	a.mu.Lock()
+	f := a.f
+	a.mu.Unlock()
+	if f == nil {
 		return nil
 	}
-	a.mu.Lock()
-	upto := a.seq
-	a.mu.Unlock()
-	if err := a.f.Sync(); err != nil {
+	if err := f.Sync(); err != nil && !errors.Is(err, os.ErrClosed) {
 		return err
 	}
-	a.synced = upto
 	return nil
 }
 
 func (a *auditLog) close() error {
-	a.syncMu.Lock()
-	defer a.syncMu.Unlock()
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.f.Close()
+	if a.f == nil {
+		return nil
+	}
+	err := errors.Join(a.f.Sync(), a.f.Close())
+	a.f = nil
+	return err
 }

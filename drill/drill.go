@@ -1,7 +1,9 @@
-// Package drill runs a tabletop exercise: the built-in SendGrid playbook
-// against an in-process simulator loaded with a scenario, with no
+// Package drill runs a tabletop exercise: a scenario's built-in playbook
+// against an in-process simulator loaded with the scenario, with no
 // credentials, then scores what the run found against the scenario's ground
-// truth. `keyir drill` and the Slack `/keyir drill` command both use it.
+// truth. Scenarios, their playbooks and ground truth come from the provider
+// registry; the world a scenario runs in is, so far, the SendGrid
+// simulator's. `keyir drill` and the Slack `/keyir drill` command both use it.
 //
 // A drill is sealed off from real systems: its SendGrid (both hosts) is the
 // simulator, its configuration is Options.Env and nothing else (the process
@@ -25,13 +27,11 @@ import (
 	"github.com/keyir/keyir/actions/sendgrid"
 	"github.com/keyir/keyir/notify"
 	"github.com/keyir/keyir/playbook"
+	"github.com/keyir/keyir/provider"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
 	"github.com/keyir/keyir/sim/sendgridsim"
 )
-
-// Playbook is the playbook a drill rehearses.
-const Playbook = "sendgrid-key-compromise"
 
 // Options configure a drill.
 type Options struct {
@@ -87,9 +87,9 @@ type Scorecard struct {
 	TimeToContainment time.Duration
 	StepsPassed       int
 	StepsTotal        int
-	Expected          []sendgridsim.Expected
-	Found             []sendgridsim.Expected
-	Missed            []sendgridsim.Expected
+	Expected          []provider.Finding
+	Found             []provider.Finding
+	Missed            []provider.Finding
 	// Containment is the status the run reported, WantContainment the one a
 	// correct run reports ("confirmed", or "revoked_unproven" when only the
 	// key's id is known); ExitCode and WantExit likewise.
@@ -114,9 +114,15 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Scenario == "" {
 		o.Scenario = "spam-burst"
 	}
-	sc, ok := sendgridsim.LookupScenario(o.Scenario)
+	// Scenarios come from the provider registry; the world a scenario runs
+	// in is, so far, the SendGrid simulator's.
+	reg, ok := provider.LookupScenario(o.Scenario)
 	if !ok {
 		return nil, &playbook.UsageError{Err: fmt.Errorf("no drill scenario %q%s (scenarios: %s)", o.Scenario, actions.Suggest(o.Scenario, ScenarioNames()), strings.Join(ScenarioNames(), ", "))}
+	}
+	sc, ok := sendgridsim.LookupScenario(reg.Name)
+	if !ok || reg.Truth == nil {
+		return nil, &playbook.UsageError{Err: fmt.Errorf("drill scenario %q of provider %s cannot be run yet: drills run in the SendGrid simulator's world only", reg.Name, reg.Provider)}
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -156,7 +162,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		w.srv.InjectFault(f)
 	}
 
-	pb, err := playbook.Builtin(Playbook)
+	pb, err := playbook.Builtin(reg.Playbook)
 	if err != nil {
 		return nil, err
 	}
@@ -224,10 +230,17 @@ type world struct {
 	env   map[string]string
 	// notifyKey is the simulator's own mail.send key for the email channel.
 	notifyKey sendgridsim.Key
+	// truth is the scenario's ground truth, from its provider.
+	truth provider.Truth
 }
 
 // start builds the scenario at built and serves it on both hosts.
 func start(sc sendgridsim.Scenario, built time.Time, o Options) (*world, error) {
+	reg, ok := provider.LookupScenario(sc.Name)
+	if !ok || reg.Truth == nil {
+		return nil, fmt.Errorf("drill scenario %q has no ground truth registered", sc.Name)
+	}
+	truth := reg.Truth(built)
 	fx := sc.Build(built)
 	if o.SimConfig != nil {
 		o.SimConfig(&fx.Config)
@@ -262,7 +275,7 @@ func start(sc sendgridsim.Scenario, built time.Time, o Options) (*world, error) 
 	if nk.ID != "" {
 		env["SENDGRID_NOTIFY_API_KEY"] = nk.Token()
 	}
-	return &world{sc: sc, fx: fx, srv: srv, hosts: hosts, env: env, notifyKey: nk}, nil
+	return &world{sc: sc, fx: fx, srv: srv, hosts: hosts, env: env, notifyKey: nk, truth: truth}, nil
 }
 
 func (w *world) getenv(k string) string { return w.env[k] }
@@ -287,7 +300,7 @@ func (w *world) saveBaseline(ctx context.Context, red *redact.Redactor, path str
 // hub builds the notification hub, with the email channel pointed at the
 // simulator's global host.
 func (w *world) hub(o Options) (*notify.Hub, map[string]any, playbook.Observer, error) {
-	if o.Notify == nil || len(o.Notify.Channels) == 0 {
+	if o.Notify == nil {
 		return nil, nil, o.Observer, nil
 	}
 	cfg := *o.Notify
@@ -300,23 +313,24 @@ func (w *world) hub(o Options) (*notify.Hub, map[string]any, playbook.Observer, 
 		delete(em, "region")
 		delete(em, "key_env")
 	}
-	hub, err := notify.NewHub(cfg, notify.HubEnv{Redactor: o.Redactor, Getenv: w.getenv, LeakedKey: w.fx.LeakedKey})
+	hub, err := notify.StartRun(cfg, notify.HubEnv{Redactor: o.Redactor, Getenv: w.getenv, LeakedKey: w.fx.LeakedKey})
 	if err != nil {
 		return nil, nil, nil, &playbook.UsageError{Err: err}
 	}
-	return hub, map[string]any{"notify": hub}, playbook.Observers{o.Observer, hub}, nil
+	if hub == nil { // no channel configured
+		return nil, nil, o.Observer, nil
+	}
+	return hub, hub.Services(), playbook.Observers{o.Observer, hub}, nil
 }
 
 // finish scores the run, lets the hub deliver, and removes the drill's
 // record once the run cannot be resumed any more.
 func (w *world) finish(ctx context.Context, res *playbook.Result, hub *notify.Hub, recPath, basePath string) *Result {
-	out := &Result{Scenario: w.sc.Name, Run: res, Score: score(w.fx, res), Sim: w.srv}
+	out := &Result{Scenario: w.sc.Name, Run: res, Score: score(w.truth, res), Sim: w.srv}
 	if hub != nil {
 		// A run that stopped before its closing step is closed by the hub
 		// at RunFinished; give that delivery a bounded moment.
-		fctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		out.NotifyErr = hub.Flush(fctx)
-		cancel()
+		out.NotifyErr = hub.Finish(ctx, 10*time.Second)
 		out.Notify = hub.Stats()
 	}
 	if st := res.Report.Run.Status; st == report.RunSucceeded || st == report.RunDegraded {
@@ -326,22 +340,22 @@ func (w *world) finish(ctx context.Context, res *playbook.Result, hub *notify.Hu
 	return out
 }
 
-// score matches findings to the ground truth by kind and, where the scenario
-// names one, subject; and the run's containment status and exit code to the
-// scenario's.
-func score(fx *sendgridsim.Fixture, res *playbook.Result) Scorecard {
+// score matches findings to the ground truth (the scenario's provider
+// gives it) by kind and, where the scenario names one, subject; and the
+// run's containment status and exit code to the scenario's.
+func score(truth provider.Truth, res *playbook.Result) Scorecard {
 	rep := res.Report
 	sc := Scorecard{
-		Expected: fx.Expected, TimeToContainment: rep.Run.Containment.TimeToContainment, StepsTotal: len(rep.Steps),
-		Containment: rep.Run.Containment.Status, WantContainment: fx.Containment,
-		ExitCode: res.ExitCode, WantExit: fx.ExitCode,
+		Expected: truth.Findings, TimeToContainment: rep.Run.Containment.TimeToContainment, StepsTotal: len(rep.Steps),
+		Containment: rep.Run.Containment.Status, WantContainment: truth.Containment,
+		ExitCode: res.ExitCode, WantExit: truth.ExitCode,
 	}
 	for _, s := range rep.Steps {
 		if s.Status == report.StepOK || s.Status == report.StepSkipped {
 			sc.StepsPassed++
 		}
 	}
-	for _, want := range fx.Expected {
+	for _, want := range truth.Findings {
 		hit := false
 		for _, f := range rep.Findings {
 			if f.Kind == want.Kind && (want.Subject == "" || f.Subject == want.Subject) {
@@ -358,10 +372,10 @@ func score(fx *sendgridsim.Fixture, res *playbook.Result) Scorecard {
 	return sc
 }
 
-// ScenarioNames lists the built-in scenarios.
+// ScenarioNames lists the drill scenarios the registered providers bring.
 func ScenarioNames() []string {
 	var out []string
-	for _, s := range sendgridsim.Scenarios() {
+	for _, s := range provider.Scenarios() {
 		out = append(out, s.Name)
 	}
 	sort.Strings(out)

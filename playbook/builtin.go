@@ -5,52 +5,45 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path"
 	"slices"
-	"sort"
 	"strings"
 
-	// The built-in playbooks use the provider-neutral actions, so loading
-	// them must not depend on what else the binary happens to import.
+	// The engine's own built-in playbook uses the provider-neutral actions.
 	_ "github.com/keyir/keyir/actions/core"
+	"github.com/keyir/keyir/provider"
 )
 
-// builtinFS holds the playbooks shipped in the binary, one file per playbook,
-// named <name>.yaml. Adding a file is all it takes to ship one: Builtins and
-// its test pick it up.
+// builtinFS holds the engine's own built-in playbooks (generic-key-revoke),
+// registered as provider "core". A provider's playbooks live in its own
+// package and reach the engine through the provider registry only.
 //
 //go:embed builtin/*.yaml
 var builtinFS embed.FS
+
+func init() {
+	sub, err := fs.Sub(builtinFS, "builtin")
+	if err != nil {
+		panic(err)
+	}
+	provider.Register(provider.Provider{Name: "core", Title: "keyir", Playbooks: sub})
+}
 
 // BuiltinPrefix marks a built-in playbook in Playbook.Source (and so in
 // run.json), so a resumed run finds the same playbook again.
 const BuiltinPrefix = "builtin:"
 
-// BuiltinNames lists the built-in playbooks, sorted.
-func BuiltinNames() []string {
-	entries, _ := fs.ReadDir(builtinFS, "builtin")
-	var out []string
-	for _, e := range entries {
-		if name, ok := strings.CutSuffix(e.Name(), ".yaml"); ok && !e.IsDir() {
-			out = append(out, name)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
+// BuiltinNames lists the built-in playbooks of every registered provider,
+// sorted.
+func BuiltinNames() []string { return provider.PlaybookNames() }
 
 // Builtin loads a built-in playbook by name. It is loaded (and validated)
 // on each call rather than once at start-up, because validation needs every
 // action registered, and provider packages register theirs from init().
 func Builtin(name string) (*Playbook, error) {
 	name = strings.TrimPrefix(name, BuiltinPrefix)
-	if !slices.Contains(BuiltinNames(), name) {
-		return nil, fmt.Errorf("no built-in playbook named %q (built-ins: %s)", name, strings.Join(BuiltinNames(), ", "))
-	}
-	file := path.Join("builtin", name+".yaml")
-	data, err := builtinFS.ReadFile(file)
+	data, file, _, err := provider.Playbook(name)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("no built-in playbook named %q (built-ins: %s)", name, strings.Join(BuiltinNames(), ", "))
 	}
 	pb, err := Load(file, data)
 	if err != nil {
@@ -61,8 +54,9 @@ func Builtin(name string) (*Playbook, error) {
 }
 
 // Builtins loads every built-in playbook, sorted by name. One that does not
-// load is left out; the package's tests load each and fail on any problem,
-// so that never reaches a release.
+// load is left out; the registry refuses a provider whose playbooks name an
+// action nothing registers, and each provider's tests load its playbooks, so
+// that never reaches a release.
 func Builtins() []*Playbook {
 	var out []*Playbook
 	for _, name := range BuiltinNames() {

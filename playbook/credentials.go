@@ -9,6 +9,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/credentials"
 )
 
 // Credentials a playbook may send.
@@ -40,7 +41,7 @@ func (l *loader) credentials(n *yaml.Node, inputs []Input) []Credential {
 	for i, k := range f.keys {
 		name, v := k.Value, f.vals[i]
 		label := "credential " + quoteShort(name)
-		if !actions.ValidCredentialName(name) {
+		if !credentials.ValidName(name) {
 			l.errf(k, "%s: use letters, digits, _ and -, starting with a letter", label)
 			continue
 		}
@@ -56,11 +57,11 @@ func (l *loader) credentials(n *yaml.Node, inputs []Input) []Credential {
 			ok = false
 		} else if s, sok := l.str(e, label+": env"); !sok {
 			ok = false
-		} else if !actions.ValidEnvName(s) {
+		} else if !credentials.ValidEnvName(s) {
 			l.errf(e, "%s: env: want the name of an environment variable, got %s", label, quoteShort(s))
 			ok = false
-		} else if actions.IsOwnCredentialEnv(s) {
-			l.errf(e, "%s: env: %s is one of keyir's own credentials (%s); a playbook cannot send it", label, s, actions.OwnCredentialPrefixes())
+		} else if credentials.IsOwn(s) {
+			l.errf(e, "%s: env: %s is one of keyir's own credentials (%s); a playbook cannot send it", label, s, credentials.OwnPrefixes())
 			ok = false
 		} else {
 			c.Env = s
@@ -77,7 +78,7 @@ func (l *loader) credentials(n *yaml.Node, inputs []Input) []Credential {
 				ok = false
 			}
 			c.HostInput = in
-		} else if host, err := actions.NormalizeHost(s); err != nil {
+		} else if host, err := credentials.NormalizeHost(s); err != nil {
 			l.errf(h, "%s: host: %v", label, err)
 			ok = false
 		} else {
@@ -171,8 +172,8 @@ func (l *loader) stepCredential(st *Step, label string, params fields) {
 		if !p.Target || !ok {
 			continue
 		}
-		if u, ok := staticURL(v); ok && !actions.SameHost(cred.Host, u) {
-			l.errf(params.val(p.Name), "%s: parameter %q: credential %q is bound to %s; this URL goes to %s", label, p.Name, cred.Name, cred.Host, quoteShort(actions.URLHost(u)))
+		if u, ok := staticURL(v); ok && !credentials.SameHost(cred.Host, u) {
+			l.errf(params.val(p.Name), "%s: parameter %q: credential %q is bound to %s; this URL goes to %s", label, p.Name, cred.Name, cred.Host, quoteShort(credentials.URLHost(u)))
 		}
 	}
 }

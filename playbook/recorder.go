@@ -78,19 +78,28 @@ func (r *stepRecorder) Planned(c report.PlannedChange) {
 	r.journal(report.Event{Type: report.EventPlannedChange, Step: c.Step, Index: r.index + 1, Planned: &c})
 }
 
-// journal records an event; a failure to write is kept and fails the step
-// when it ends, since an unrecorded finding must not pass silently.
+// journal records an event (on disk with the step's end, or at once for a
+// step that changes something; see execution.record); a failure to write is
+// kept and fails the step when it ends, since an unrecorded finding must not
+// pass silently.
 func (r *stepRecorder) journal(ev report.Event) {
-	if err := r.e.append(ev); err != nil && r.err == nil {
-		r.err = err
+	if err := r.e.record(r.step(), ev); err != nil {
+		r.e.mu.Lock()
+		if r.err == nil {
+			r.err = err
+		}
+		r.e.mu.Unlock()
 	}
 }
 
+// close syncs and closes the evidence file; a failed sync fails the step.
 func (r *stepRecorder) close() {
 	r.e.mu.Lock()
 	defer r.e.mu.Unlock()
 	if r.ev != nil {
-		r.ev.Close()
+		if err := r.ev.Close(); err != nil && r.err == nil {
+			r.err = err
+		}
 		r.ev = nil
 	}
 }

@@ -62,7 +62,7 @@ func Resume(ctx context.Context, dir string, o Options) (*Result, error) {
 	}
 	o.Mode, o.Incident, o.RunID = run.Mode, run.Incident, run.ID
 	e := &execution{pb: pb, o: o, st: st, inputs: inputs, outputs: map[string]map[string]any{}}
-	e.steps = plannedSteps(pb)
+	e.steps = NewPlan(pb, inputs).ReportSteps()
 	e.restore(events)
 	if err := st.UpdateRun(func(r *report.Run) { r.Resumes++; r.Status = report.RunRunning; r.Finished = time.Time{} }); err != nil {
 		return nil, err

@@ -63,6 +63,9 @@ type Options struct {
 	// Services are handed to every action as Env.Services (the
 	// notification hub is one).
 	Services map[string]any
+	// OnPlan, when set, is given the run's plan once it is journaled,
+	// before the first step: the CLI prints it in a dry run.
+	OnPlan func(*Plan)
 }
 
 // Result is the outcome of Run or Resume.
@@ -76,8 +79,13 @@ type Result struct {
 }
 
 // Run executes a playbook from its first step. The run directory exists, with
-// run.json and a journal, before the first step starts; every event is synced
-// before the next instruction, so a crash loses at most the step in flight.
+// run.json and a journal, before the first step starts. Every journal line is
+// written at once and is on disk before anything can depend on it: before
+// each step acts, everything journaled so far (the step's start included) is
+// synced in one fsync, and the observers hear that a step finished only
+// after that; a step that changes something outside keyir also syncs each of
+// its events as it records them. So a crash loses at most the step in
+// flight, and a step's end shares its fsync with the next step's start.
 func Run(ctx context.Context, pb *Playbook, o Options) (*Result, error) {
 	o = o.withDefaults()
 	for _, name := range pb.SecretInputs() {
@@ -127,9 +135,15 @@ func Run(ctx context.Context, pb *Playbook, o Options) (*Result, error) {
 	}
 	st.Now = o.Now
 	e := &execution{pb: pb, o: o, st: st, inputs: inputs, outputs: map[string]map[string]any{}}
-	e.steps = plannedSteps(pb)
-	if err := e.append(report.Event{Type: report.EventRunStarted, Run: &run, Steps: e.steps}); err != nil {
+	plan := NewPlan(pb, inputs)
+	plan.redact(o.Redactor)
+	e.steps = plan.ReportSteps()
+	// Synced with the first step's start, before any step acts.
+	if err := e.write(report.Event{Type: report.EventRunStarted, Run: &run, Steps: e.steps, Data: plan.journalData()}); err != nil {
 		return nil, err
+	}
+	if o.OnPlan != nil {
+		o.OnPlan(plan)
 	}
 	return e.execute(ctx)
 }
@@ -182,21 +196,6 @@ func DefaultBackoff(n int) time.Duration {
 	return time.Duration(float64(d) * (0.8 + 0.4*mrand.Float64()))
 }
 
-func plannedSteps(pb *Playbook) []report.Step {
-	out := make([]report.Step, len(pb.Steps))
-	for i, s := range pb.Steps {
-		out[i] = report.Step{
-			Index:    i + 1,
-			ID:       s.ID,
-			Action:   s.Action,
-			Mutates:  s.Info.Mutates,
-			Status:   report.StepPending,
-			Critical: s.OnError != Continue,
-		}
-	}
-	return out
-}
-
 // publicInputs are the given inputs as recorded in run.json: secret ones are
 // left out entirely (their fingerprint is in the findings of the steps that
 // use them), so a resume must be given them again. The others pass the
@@ -223,17 +222,48 @@ type execution struct {
 	outputs map[string]map[string]any
 	steps   []report.Step
 	done    map[int]bool // step index (0-based) finished in an earlier attempt of this run
+	// untold is the step whose end is journaled but not yet synced: the
+	// observers hear of it after the next sync (see tell).
+	untold *report.Step
 
 	mu sync.Mutex // guards the journal against concurrent recorders
 }
 
-func (e *execution) append(ev report.Event) error {
+// write journals ev without waiting for the disk (see report.Store.Write):
+// the next sync, at the latest before the next step acts, makes it durable.
+func (e *execution) write(ev report.Event) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if err := e.st.Append(ev); err != nil {
+	if err := e.st.Write(ev); err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}
 	return nil
+}
+
+// sync makes everything journaled so far durable: concurrent callers share
+// one fsync.
+func (e *execution) sync() error {
+	if err := e.st.Sync(); err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	return nil
+}
+
+// append journals ev and waits until it is on disk.
+func (e *execution) append(ev report.Event) error {
+	if err := e.write(ev); err != nil {
+		return err
+	}
+	return e.sync()
+}
+
+// tell gives the observers the end of the previous step, once it is durable
+// (or the run cannot go on): they never announce what a crash could undo.
+func (e *execution) tell() {
+	if s := e.untold; s != nil {
+		e.untold = nil
+		e.o.Observer.StepFinished(*s)
+	}
 }
 
 // restore reads what a previous process of this run completed.
@@ -325,9 +355,12 @@ func (e *execution) runStep(ctx context.Context, i int) report.StepStatus {
 	defer rec.close()
 	s := &e.steps[i]
 	s.Status, s.Started, s.Error, s.Attempts = report.StepRunning, e.o.Now().UTC(), "", 0
+	// One fsync for the previous step's end and this step's start: both are
+	// on disk before this step does anything.
 	if err := e.append(report.Event{Type: report.EventStepStarted, Step: s.ID, Index: s.Index}); err != nil {
 		return e.fail(s, err)
 	}
+	e.tell()
 	e.o.Observer.StepStarted(*s)
 
 	sc := e.scope()
@@ -359,11 +392,11 @@ func (e *execution) runStep(ctx context.Context, i int) report.StepStatus {
 		if err == nil || ctx.Err() != nil || attempt > step.Retries {
 			break
 		}
-		if jerr := e.append(report.Event{Type: report.EventStepAttemptFailed, Step: s.ID, Index: s.Index, Attempt: attempt, Error: e.o.Redactor.String(err.Error())}); jerr != nil {
+		if jerr := e.record(s, report.Event{Type: report.EventStepAttemptFailed, Step: s.ID, Index: s.Index, Attempt: attempt, Error: e.o.Redactor.String(err.Error())}); jerr != nil {
 			return e.fail(s, jerr)
 		}
 		wait := e.o.Backoff(attempt)
-		e.o.Observer.StepProgress(*s, fmt.Sprintf("attempt %d failed; retrying in %s", attempt, wait.Round(time.Millisecond)))
+		e.o.Observer.StepProgress(*s, fmt.Sprintf("attempt %d failed; retrying in %s", attempt, report.FormatDuration(wait)))
 		select {
 		case <-ctx.Done():
 		case <-time.After(wait):
@@ -447,7 +480,9 @@ func (e *execution) end(s *report.Step, rec *stepRecorder, status report.StepSta
 		s.Error = e.o.Redactor.String(err.Error())
 	}
 	ev := report.Event{Type: report.EventStepFinished, Step: s.ID, Index: s.Index, Attempt: s.Attempts, Status: status, Error: s.Error, Outputs: s.Outputs, Duration: s.Duration, Evidence: rec.file, Data: map[string]any{"mutates": s.Mutates}}
-	if jerr := e.append(ev); jerr != nil {
+	// Synced with the next step's start (or the run's end), before anything
+	// else happens; the observers are told then.
+	if jerr := e.write(ev); jerr != nil {
 		return e.fail(s, jerr)
 	}
 	if status == report.StepOK || status == report.StepSkipped || status == report.StepPlanned {
@@ -456,13 +491,25 @@ func (e *execution) end(s *report.Step, rec *stepRecorder, status report.StepSta
 		}
 		e.outputs[s.ID] = s.Outputs
 	}
-	e.o.Observer.StepFinished(*s)
+	told := *s
+	e.untold = &told
 	return status
+}
+
+// record journals an event of step s: at once on disk for a step that
+// changes something outside keyir (what it did must not be lost before it
+// does more), else with the step's end.
+func (e *execution) record(s *report.Step, ev report.Event) error {
+	if s.Mutates {
+		return e.append(ev)
+	}
+	return e.write(ev)
 }
 
 // fail handles a journal write failure: the run cannot go on without its
 // record, so the step is treated as a critical failure.
 func (e *execution) fail(s *report.Step, err error) report.StepStatus {
+	e.tell()
 	s.Status, s.Error, s.Critical = report.StepFailed, err.Error(), true
 	e.o.Observer.StepFinished(*s)
 	return report.StepFailed
@@ -507,6 +554,11 @@ func normalize(v any) any {
 }
 
 func (e *execution) finish(interrupted, stopped bool) (*Result, error) {
+	err := e.sync() // the last step's end, before the observers hear of it
+	e.tell()
+	if err != nil {
+		return nil, err
+	}
 	events, _, err := runstore.ReadJournal(e.st.Dir())
 	if err != nil {
 		return nil, err

@@ -15,6 +15,7 @@ import (
 	"text/template/parse"
 
 	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/credentials"
 )
 
 // Scope is what a template sees: .inputs (resolved inputs), .steps (outputs
@@ -569,13 +570,13 @@ func (s *Step) bindCredential(a actions.Action, sc Scope) error {
 	host := c.Host
 	if c.HostInput != "" {
 		v, _ := sc.Inputs[c.HostInput].(string)
-		h, err := actions.NormalizeHost(v)
+		h, err := credentials.NormalizeHost(v)
 		if err != nil {
 			return fmt.Errorf("credential %q: input %s: %w", c.Name, c.HostInput, err)
 		}
 		host = h
 	}
-	cu.BindCredential(actions.Credential{Name: c.Name, Env: c.Env, Host: host})
+	cu.BindCredential(credentials.Binding{Name: c.Name, Env: c.Env, Host: host})
 	return nil
 }
 

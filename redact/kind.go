@@ -4,7 +4,8 @@ import "strings"
 
 // kinds name the credentials keyir recognises by prefix, most specific
 // first, with where such a credential is revoked. They follow the shapes in
-// keyShape.
+// keyShape, and are the floor under the kinds providers register
+// (RegisterShape).
 var kinds = []struct{ prefix, name, revoke string }{
 	{"SG.", "a SendGrid API key", "SendGrid: Settings → API Keys"},
 	{"xoxb-", "a Slack bot token", "Slack: the app's OAuth & Permissions page (reinstall rotates it)"},
@@ -33,10 +34,16 @@ func KindOf(s string) (kind, revoke string) {
 	if !LooksLikeKey(s) {
 		return "", ""
 	}
+	// A registered kind names its keys (a provider knows them best) unless
+	// a built-in kind has a longer, more specific prefix.
+	reg, ok := registeredKind(s)
 	for _, k := range kinds {
 		if strings.HasPrefix(s, k.prefix) {
+			if ok && len(reg.prefix) >= len(k.prefix) {
+				return reg.name, reg.revoke
+			}
 			return k.name, k.revoke
 		}
 	}
-	return "", ""
+	return reg.name, reg.revoke
 }

@@ -40,11 +40,15 @@ var keyShape = regexp.MustCompile(`SG\.[A-Za-z0-9_-]{6,}` +
 
 // LooksLikeKey reports whether s holds something shaped like a credential
 // keyir knows: a SendGrid key (SG.…), a Slack token (xoxb-, xoxp-, xoxe.…,
-// xapp-) or a GitHub token (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_), whole
-// or truncated. Callers refuse such a value where it does not belong and never
+// xapp-), a GitHub token (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_) or a
+// kind a provider registered (RegisterShape), whole or truncated. Callers refuse such a value where it does not belong and never
 // quote it.
 func LooksLikeKey(s string) bool {
-	return keyShape.MatchString(s)
+	if keyShape.MatchString(s) {
+		return true
+	}
+	lx := looseExtra()
+	return lx != nil && lx.MatchString(s)
 }
 
 // Token is what a secret is replaced with: stable for one secret, so two
@@ -130,7 +134,11 @@ func (r *Redactor) Contains(s string) bool {
 // operator name, a note, a subuser) becomes a secret from then on, while the
 // rest of the field stays readable.
 func (r *Redactor) AddShapes(s string) {
-	for _, loc := range keyShape.FindAllStringIndex(s, -1) {
+	locs := keyShape.FindAllStringIndex(s, -1)
+	if lx := looseExtra(); lx != nil {
+		locs = append(locs, lx.FindAllStringIndex(s, -1)...)
+	}
+	for _, loc := range locs {
 		st, en := loc[0], loc[1]
 		for st > 0 && !isSpace(s[st-1]) {
 			st--

@@ -276,7 +276,7 @@ func mayHoldShape(b []byte) bool {
 }
 
 func scanShapes(b []byte, emit func(st, en int, tok string) bool) {
-	if !mayHoldShape(b) {
+	if scanExtra(b, emit) || !mayHoldShape(b) {
 		return
 	}
 	for _, loc := range patterns.FindAllIndex(b, -1) {

@@ -84,6 +84,9 @@ func (s *Store) EvidenceFile(index int, stepID string) (*EvidenceWriter, error) 
 	t := s.track(name)
 	t.h, t.size, t.sum = h, good, ""
 	s.open[name] = true
+	if size == 0 { // a new file: its entry in evidence/ is made durable by the next Sync
+		s.pending = append(s.pending, func() error { return safefile.SyncDir(filepath.Join(s.dir, EvidenceDir)) })
+	}
 	return &EvidenceWriter{store: s, name: name, f: f, n: n, size: good}, nil
 }
 
@@ -152,6 +155,7 @@ func (w *EvidenceWriter) Write(kind string, v any) (ref string, err error) {
 	w.size += int64(len(line))
 	w.store.mu.Lock()
 	w.store.track(w.name).add(line)
+	w.store.unsynced[w.name] = w // synced before the journal line that records it
 	w.store.mu.Unlock()
 	return w.name + "#" + strconv.Itoa(w.n), nil
 }
@@ -166,7 +170,9 @@ func (w *EvidenceWriter) Sync() error {
 	return w.f.Sync()
 }
 
-// Close syncs and closes the file. Closing twice is harmless.
+// Close syncs and closes the file. Closing twice is harmless. A failed
+// sync also stops the journal: no line may record bytes that are not on
+// disk.
 func (w *EvidenceWriter) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -174,8 +180,15 @@ func (w *EvidenceWriter) Close() error {
 		return nil
 	}
 	w.closed = true
+	serr := w.f.Sync()
+	err := errors.Join(serr, w.f.Close())
 	w.store.mu.Lock()
 	delete(w.store.open, w.name)
+	if serr == nil {
+		delete(w.store.unsynced, w.name)
+	} else if w.store.broken == nil {
+		w.store.broken = fmt.Errorf("sync evidence %s: %w", w.name, serr)
+	}
 	w.store.mu.Unlock()
-	return errors.Join(w.f.Sync(), w.f.Close())
+	return err
 }

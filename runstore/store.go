@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/keyir/keyir/redact"
@@ -77,6 +78,28 @@ type Store struct {
 	// that the next journal event records what they hold (see Event.Files):
 	// resume checks the files against the journal before it trusts them.
 	files map[string]*fileTrack
+
+	// Durability (see Sync): the journal lines up to synced are on disk;
+	// unsynced are the evidence files written since the last Sync, pending
+	// the other fsyncs the next Sync owes (a new run's directories and
+	// run.json) before the journal's own.
+	synced   int
+	unsynced map[string]*EvidenceWriter
+	pending  []func() error
+	syncing  bool         // a Sync is flushing; see Write
+	syncDone *sync.Cond   // on mu: broadcast when a Sync ends
+	syncMu   sync.Mutex   // held for the whole of a Sync: one at a time
+	fsyncs   atomic.Int64 // of the journal, for the tests
+
+	readMu sync.Mutex  // guards read
+	read   journalScan // the journal as Report last read it (see journalSoFar)
+}
+
+// makeStore is a Store with its maps and condition made.
+func makeStore(dir string, run report.Run) *Store {
+	s := &Store{dir: dir, run: run, open: map[string]bool{}, files: map[string]*fileTrack{}, unsynced: map[string]*EvidenceWriter{}}
+	s.syncDone = sync.NewCond(&s.mu)
+	return s
 }
 
 // Create makes a new run directory under root and writes run.json. The
@@ -119,22 +142,42 @@ func Create(root string, run report.Run) (*Store, error) {
 	if err := os.Chmod(filepath.Join(dir, EvidenceDir), DirPerm); err != nil {
 		return nil, err
 	}
-	s := &Store{dir: dir, run: run, open: map[string]bool{}, files: map[string]*fileTrack{}}
-	if err := s.writeRun(run); err != nil {
+	s := makeStore(dir, run)
+	// run.json is new: nothing older to protect, so it is written in place
+	// (O_EXCL) rather than renamed into place, and made durable by the first
+	// Sync together with the directory entries of the run (its directory in
+	// root, evidence/, run.json, the journal), all in parallel and before the
+	// journal's first line can reach the disk. Nothing the run does outside
+	// this directory happens before that Sync (see Write).
+	b, err := encodeRun(run)
+	if err != nil {
 		return nil, err
 	}
+	rf, err := openPrivate(filepath.Join(dir, RunFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL)
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", RunFile, err)
+	}
+	if _, err := rf.Write(b); err != nil {
+		rf.Close()
+		return nil, fmt.Errorf("write %s: %w", RunFile, err)
+	}
+	s.track(RunFile).setWhole(b)
 	f, err := openPrivate(filepath.Join(dir, JournalFile), os.O_WRONLY|os.O_APPEND|os.O_CREATE|os.O_EXCL)
 	if err != nil {
+		rf.Close()
 		return nil, fmt.Errorf("create journal: %w", err)
 	}
 	if err := lockJournal(f); err != nil {
+		rf.Close()
 		f.Close()
 		return nil, err
 	}
 	s.journal = f
-	if err := safefile.SyncDir(dir); err != nil {
-		f.Close()
-		return nil, err
+	s.pending = []func() error{
+		func() error { return errors.Join(rf.Sync(), rf.Close()) },
+		func() error { return safefile.SyncDir(root) },
+		func() error { return safefile.SyncDir(dir) },
+		func() error { return safefile.SyncDir(filepath.Join(dir, EvidenceDir)) },
 	}
 	return s, nil
 }
@@ -174,17 +217,9 @@ func Open(dir string) (*Store, error) {
 		f.Close()
 		return nil, err
 	}
-	s := &Store{
-		dir:     dir,
-		run:     chk.Run,
-		journal: f,
-		size:    chk.journal.size,
-		seq:     len(chk.Events),
-		prev:    chk.journal.last,
-		retire:  chk.Head,
-		open:    map[string]bool{},
-		files:   map[string]*fileTrack{},
-	}
+	s := makeStore(dir, chk.Run)
+	s.journal, s.size, s.seq, s.prev, s.retire = f, chk.journal.size, len(chk.Events), chk.journal.last, chk.Head
+	s.synced = s.seq
 	// What the journal already records about the files is the baseline:
 	// only changes from here on are journaled again.
 	for name, state := range chk.recorded {
@@ -313,11 +348,10 @@ func (s *Store) UpdateRun(fn func(*report.Run)) error {
 // writeRun writes run.json and notes its SHA-256 for the next journal event:
 // that is how an edit of run.json before the run is sealed is caught.
 func (s *Store) writeRun(r report.Run) error {
-	b, err := json.MarshalIndent(r, "", "  ")
+	b, err := encodeRun(r)
 	if err != nil {
-		return fmt.Errorf("encode %s: %w", RunFile, err)
+		return err
 	}
-	b = append(b, '\n')
 	if err := safefile.WriteAtomic(filepath.Join(s.dir, RunFile), b, FilePerm); err != nil {
 		return err
 	}
@@ -325,9 +359,17 @@ func (s *Store) writeRun(r report.Run) error {
 	return nil
 }
 
+func encodeRun(r report.Run) ([]byte, error) {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", RunFile, err)
+	}
+	return append(b, '\n'), nil
+}
+
 // Report replays the journal as it is now (see Replay).
 func (s *Store) Report() (*report.Report, error) {
-	events, _, err := ReadJournal(s.dir)
+	events, err := s.journalSoFar()
 	if err != nil {
 		return nil, err
 	}
@@ -336,8 +378,10 @@ func (s *Store) Report() (*report.Report, error) {
 	return rep, nil
 }
 
-// Close closes the journal. Evidence writers are closed by their owners.
+// Close syncs what was written and closes the journal. Evidence writers
+// are closed by their owners.
 func (s *Store) Close() error {
+	serr := s.Sync()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.journal == nil {
@@ -345,7 +389,7 @@ func (s *Store) Close() error {
 	}
 	err := s.journal.Close()
 	s.journal = nil
-	return err
+	return errors.Join(serr, err)
 }
 
 func (s *Store) now() time.Time {

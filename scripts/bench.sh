@@ -13,9 +13,7 @@ run() { # package, benchmark regexp
 }
 run ./actions/sendgrid 'Activity100k|Revoke1000|Containment50ms$'
 run ./internal/prove 'FullRunContainment50ms|Report200k|VersionStartup|BareAck100'
-if [ -d chatops ] && grep -q 'func BenchmarkServeAckLatency' chatops/*_test.go 2>/dev/null; then
-  run ./chatops 'ServeAckLatency'
-fi
+run ./chatops 'ServeAckLatency|SocketAckLatency|BareSocketAck100'
 
 # metric NAME UNIT: the value of UNIT on benchmark NAME's line.
 metric() {
@@ -48,7 +46,12 @@ row "whole run over 200,000 messages: wall time" "$(metric Report200k wall-s)" s
 row "whole run over 200,000 messages: peak RSS" "$(metric Report200k peak-rss-MiB)" MiB "$(metric Report200k idle-rss-MiB)" "idle keyir process; answers were $(metric Report200k payload-MiB) MiB"
 row "keyir serve acknowledgement p50, 100 concurrent commands, run in flight" "$(metric ServeAckLatency p50-ms)" ms "$(metric BareAck100 p50-ms)" "bare HTTP 200, 100 concurrent"
 row "keyir serve acknowledgement p99, 100 concurrent commands, run in flight" "$(metric ServeAckLatency p99-ms)" ms "$(metric BareAck100 p99-ms)" "bare HTTP 200, 100 concurrent"
+# Socket Mode: the same 100 commands pushed as envelopes; the floor is a
+# slack-go Socket Mode client that acks each at once. Bound for both
+# transports: ratio <= 3.
+row "keyir serve Socket Mode acknowledgement p50, 100 concurrent envelopes, run in flight" "$(metric SocketAckLatency p50-ms)" ms "$(metric BareSocketAck100 p50-ms)" "bare Socket Mode client acking at once, 100 concurrent"
+row "keyir serve Socket Mode acknowledgement p99, 100 concurrent envelopes, run in flight" "$(metric SocketAckLatency p99-ms)" ms "$(metric BareSocketAck100 p99-ms)" "bare Socket Mode client acking at once, 100 concurrent"
 row "keyir version start-up (median of 20 execs)" "$(metric VersionStartup version-p50-ms)" ms "$(metric VersionStartup true-p50-ms)" "/bin/true, median of 20"
 echo
-echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(go version | cut -d' ' -f3-)"
+echo "machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(go version | cut -d' ' -f3-)"
 echo "raw output: $out"

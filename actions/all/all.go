@@ -1,6 +1,7 @@
-// Package all registers every action keyir ships. Commands and tests that
-// load playbooks import it for its side effect; providers register themselves
-// in init(), as caddy modules do.
+// Package all links every action and provider keyir ships (providers
+// register themselves in init(), as caddy modules do). A program needs it
+// only to offer them all: importing one provider's package is enough for
+// that provider's playbooks to load and run.
 package all
 
 import (

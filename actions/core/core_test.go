@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/credentials"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
 	"github.com/keyir/keyir/transport"
@@ -131,7 +132,7 @@ func TestHTTPLive(t *testing.T) {
 	env, _ := newEnv(report.ModeLive, map[string]string{"PROVIDER_TOKEN": token})
 
 	a := decode(t, "core.http", map[string]any{"method": "DELETE", "url": srv.URL + "/echo-secret", "credential": "provider", "expect": []any{200}})
-	a.(actions.CredentialUser).BindCredential(actions.Credential{Name: "provider", Env: "PROVIDER_TOKEN", Host: hostOf(t, srv.URL)})
+	a.(actions.CredentialUser).BindCredential(credentials.Binding{Name: "provider", Env: "PROVIDER_TOKEN", Host: hostOf(t, srv.URL)})
 	out, err := a.Run(context.Background(), env)
 	if err != nil {
 		t.Fatal(err)
@@ -154,7 +155,7 @@ func TestHTTPLive(t *testing.T) {
 	}
 
 	missing := decode(t, "core.http", map[string]any{"url": srv.URL, "credential": "unset"})
-	missing.(actions.CredentialUser).BindCredential(actions.Credential{Name: "unset", Env: "NOT_SET", Host: hostOf(t, srv.URL)})
+	missing.(actions.CredentialUser).BindCredential(credentials.Binding{Name: "unset", Env: "NOT_SET", Host: hostOf(t, srv.URL)})
 	if _, err := missing.Run(context.Background(), env); err == nil || !strings.Contains(err.Error(), "NOT_SET is not set") {
 		t.Errorf("missing credential: %v", err)
 	}
@@ -231,7 +232,7 @@ func hostOf(t *testing.T, raw string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return actions.URLHost(u)
+	return credentials.URLHost(u)
 }
 
 // TestHTTPCredentialOnlyToItsHost: a credential goes only to the host it is
@@ -253,15 +254,15 @@ func TestHTTPCredentialOnlyToItsHost(t *testing.T) {
 		other := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
 		cases := []struct {
 			method, url string
-			cred        actions.Credential
+			cred        credentials.Binding
 			want        string
 		}{
-			{"GET", other + "/x", actions.Credential{Name: "p", Env: "PROVIDER_TOKEN", Host: hostOf(t, srv.URL)}, "refusing to send credential \"p\" to localhost:"},
-			{"DELETE", other + "/x", actions.Credential{Name: "p", Env: "PROVIDER_TOKEN", Host: hostOf(t, srv.URL)}, "is bound to 127.0.0.1:"},
-			{"GET", srv.URL + "/x", actions.Credential{Name: "p", Env: "PROVIDER_TOKEN", Host: "127.0.0.1"}, "bound to 127.0.0.1"},
-			{"GET", srv.URL + "/x", actions.Credential{Name: "p", Env: "SENDGRID_API_KEY", Host: hostOf(t, srv.URL)}, "one of keyir's own credentials"},
-			{"GET", srv.URL + "/x", actions.Credential{Name: "p", Env: "slack_bot_token", Host: hostOf(t, srv.URL)}, "one of keyir's own credentials"},
-			{"GET", srv.URL + "/x", actions.Credential{Name: "other", Env: "PROVIDER_TOKEN", Host: hostOf(t, srv.URL)}, "not declared"},
+			{"GET", other + "/x", credentials.Binding{Name: "p", Env: "PROVIDER_TOKEN", Host: hostOf(t, srv.URL)}, "refusing to send credential \"p\" to localhost:"},
+			{"DELETE", other + "/x", credentials.Binding{Name: "p", Env: "PROVIDER_TOKEN", Host: hostOf(t, srv.URL)}, "is bound to 127.0.0.1:"},
+			{"GET", srv.URL + "/x", credentials.Binding{Name: "p", Env: "PROVIDER_TOKEN", Host: "127.0.0.1"}, "bound to 127.0.0.1"},
+			{"GET", srv.URL + "/x", credentials.Binding{Name: "p", Env: "SENDGRID_API_KEY", Host: hostOf(t, srv.URL)}, "one of keyir's own credentials"},
+			{"GET", srv.URL + "/x", credentials.Binding{Name: "p", Env: "slack_bot_token", Host: hostOf(t, srv.URL)}, "one of keyir's own credentials"},
+			{"GET", srv.URL + "/x", credentials.Binding{Name: "other", Env: "PROVIDER_TOKEN", Host: hostOf(t, srv.URL)}, "not declared"},
 		}
 		for _, tc := range cases {
 			a := decode(t, "core.http", map[string]any{"method": tc.method, "url": tc.url, "credential": "p"})
@@ -281,7 +282,7 @@ func TestHTTPCredentialOnlyToItsHost(t *testing.T) {
 	// The bound host gets it, with the default port written or not.
 	env, _ := newEnv(report.ModeDryRun, map[string]string{"PROVIDER_TOKEN": token})
 	a := decode(t, "core.http", map[string]any{"url": srv.URL + "/x", "credential": "p", "expect": "204"})
-	a.(actions.CredentialUser).BindCredential(actions.Credential{Name: "p", Env: "PROVIDER_TOKEN", Host: hostOf(t, srv.URL)})
+	a.(actions.CredentialUser).BindCredential(credentials.Binding{Name: "p", Env: "PROVIDER_TOKEN", Host: hostOf(t, srv.URL)})
 	if _, err := a.Run(context.Background(), env); err != nil || c.seen["GET"] != 1 || len(c.auth) != 1 || c.auth[0] != "Bearer "+token {
 		t.Fatalf("bound host: %v, server saw %v %v", err, c.seen, c.auth)
 	}
@@ -307,7 +308,7 @@ func TestSameHost(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := actions.SameHost(tc.bound, u); got != tc.same {
+		if got := credentials.SameHost(tc.bound, u); got != tc.same {
 			t.Errorf("SameHost(%q, %q) = %v", tc.bound, tc.raw, got)
 		}
 	}

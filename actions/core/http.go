@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/credentials"
 	"github.com/keyir/keyir/transport"
 )
 
@@ -40,7 +41,7 @@ type HTTP struct {
 	Credential string            `param:"credential,credential" desc:"a credential declared under the playbook's credentials:, sent as Authorization: Bearer, only to its host"`
 
 	// bound is the declaration of Credential, given by the engine.
-	bound *actions.Credential
+	bound *credentials.Binding
 }
 
 // Retired: auth_env let a playbook send any environment variable (keyir's
@@ -53,7 +54,7 @@ func (h *HTTP) Retired() map[string]string {
 func (h *HTTP) CredentialName() string { return h.Credential }
 
 // BindCredential gives the request the declaration its credential names.
-func (h *HTTP) BindCredential(c actions.Credential) { h.bound = &c }
+func (h *HTTP) BindCredential(c credentials.Binding) { h.bound = &c }
 
 // Validate checks everything that can be checked before sending, so a bad
 // URL fails the plan instead of the run.
@@ -79,7 +80,7 @@ func (h *HTTP) Validate() error {
 			return &actions.ParamError{Param: "expect", Msg: fmt.Sprintf("%d is not an HTTP status", s)}
 		}
 	}
-	if h.Credential != "" && !actions.ValidCredentialName(h.Credential) {
+	if h.Credential != "" && !credentials.ValidName(h.Credential) {
 		return &actions.ParamError{Param: "credential", Msg: fmt.Sprintf("want the name of a credential declared under credentials:, got %q", h.Credential)}
 	}
 	return nil
@@ -92,12 +93,12 @@ func (h *HTTP) token(env *actions.Env, u *url.URL) (string, error) {
 	switch {
 	case c == nil || c.Name != h.Credential:
 		return "", fmt.Errorf("core.http: credential %q is not declared under the playbook's credentials", h.Credential)
-	case actions.IsOwnCredentialEnv(c.Env):
-		return "", fmt.Errorf("core.http: credential %q names %s, one of keyir's own credentials (%s): a playbook cannot send it", c.Name, c.Env, actions.OwnCredentialPrefixes())
+	case credentials.IsOwn(c.Env):
+		return "", fmt.Errorf("core.http: credential %q names %s, one of keyir's own credentials (%s): a playbook cannot send it", c.Name, c.Env, credentials.OwnPrefixes())
 	case c.Host == "":
 		return "", fmt.Errorf("core.http: credential %q is bound to no host", c.Name)
-	case !actions.SameHost(c.Host, u):
-		return "", fmt.Errorf("core.http: refusing to send credential %q to %s: it is bound to %s", c.Name, actions.URLHost(u), c.Host)
+	case !credentials.SameHost(c.Host, u):
+		return "", fmt.Errorf("core.http: refusing to send credential %q to %s: it is bound to %s", c.Name, credentials.URLHost(u), c.Host)
 	}
 	return env.Credential(c.Env)
 }

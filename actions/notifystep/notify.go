@@ -1,4 +1,4 @@
-// Package notify holds the playbook actions that tell people about the
+// Package notifystep holds the playbook actions that tell people about the
 // incident: notify.slack, notify.email, notify.webhook, and notify.all for
 // every configured channel at once. They hand events to the run's
 // notification hub (env.Service("notify"), a *notify.Hub the command builds
@@ -35,7 +35,7 @@ import (
 )
 
 // ServiceName is the name the hub is provided under (Env.Service).
-const ServiceName = "notify"
+const ServiceName = notify.ServiceName
 
 var outputs = []actions.Output{
 	{Name: "sent", Type: actions.TypeBool, Description: "opened: queued for delivery; closed: delivered to every channel"},

@@ -95,7 +95,7 @@ func (r *Reader) SubuserRegions(ctx context.Context) (map[string]string, error) 
 // KeyID is the id of the responder key itself (its middle segment), so an
 // audit can tell the responder's own, deliberately granted scopes apart.
 func (r *Reader) KeyID() string {
-	if m := keyRE.FindStringSubmatch(r.c.key); m != nil {
+	if m := APIKey.Match(r.c.key); m != nil {
 		return m[1]
 	}
 	return ""

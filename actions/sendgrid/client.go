@@ -44,7 +44,6 @@ const (
 )
 
 var (
-	keyRE    = regexp.MustCompile(`^SG\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$`)
 	keyIDRE  = regexp.MustCompile(`^[A-Za-z0-9_-]{22}$`)
 	regionRE = regexp.MustCompile(`^(global|eu)$`)
 )

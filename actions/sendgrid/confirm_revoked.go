@@ -229,7 +229,7 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 			break
 		}
 		if env.Recorder != nil {
-			env.Recorder.Progress(fmt.Sprintf("key still %s after poll %d; next check in %s (revocation takes a few minutes to propagate)", last, polls, wait.Round(time.Millisecond)))
+			env.Recorder.Progress(fmt.Sprintf("key still %s after poll %d; next check in %s (revocation takes a few minutes to propagate)", last, polls, report.FormatDuration(wait)))
 		}
 		if sleep(ctx, wait) != nil {
 			break

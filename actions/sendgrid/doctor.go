@@ -22,7 +22,7 @@ var requiredScopes = map[string][]string{
 	"sendgrid.snapshot_key":    {"api_keys.read", "subusers.read"},
 	"sendgrid.revoke_key":      {"api_keys.delete", "api_keys.read", "subusers.read"},
 	"sendgrid.confirm_revoked": {"api_keys.read", "subusers.read"},
-	"sendgrid.inventory":       {"api_keys.read", "subusers.read"},
+	"sendgrid.inventory":       {"api_keys.read", "subusers.read", "user.username.read"}, // user.username.read: the baseline's account
 	"sendgrid.activity":        {"messages.read"},
 	"sendgrid.stats":           {"stats.read", "suppression.bounces.read", "suppression.spam_reports.read"},
 	"sendgrid.persistence": {

@@ -46,7 +46,7 @@ func ParseKey(key, keyID string) (KeyInfo, error) {
 	case key == "" && keyID == "":
 		return ki, errors.New("neither key nor key_id is given: pass the leaked key or its id")
 	case key != "":
-		m := keyRE.FindStringSubmatch(key)
+		m := APIKey.Match(key)
 		if m == nil {
 			return ki, fmt.Errorf("key is not a SendGrid API key: expected SG.<22 chars>.<43 chars> (69 characters), got %s", shape(key))
 		}
@@ -58,7 +58,7 @@ func ParseKey(key, keyID string) (KeyInfo, error) {
 	default:
 		// A full key pasted where an id belongs is still a key: accept it
 		// rather than echo it in an error.
-		if keyRE.MatchString(keyID) {
+		if APIKey.Match(keyID) != nil {
 			return ParseKey(keyID, "")
 		}
 		if !keyIDRE.MatchString(keyID) {

@@ -76,6 +76,11 @@ type Baseline struct {
 	ForwardSpam     []string    `json:"forward_spam,omitempty"`
 	Alerts          []string    `json:"alerts,omitempty"`
 	VerifiedSenders []string    `json:"verified_senders,omitempty"`
+
+	// Account is the account the baseline was taken of (version 2 on): a
+	// run refuses a baseline of another account. Nil in older baselines,
+	// which are accepted with a finding that they cannot be checked.
+	Account *BaselineAccount `json:"account,omitempty"`
 }
 
 // list returns the baseline's item keys of a persistence surface.
@@ -137,29 +142,38 @@ func LoadBaseline(path string) (*Baseline, error) {
 // region comes from SENDGRID_REGION (default global) unless SENDGRID_API_URL
 // is set.
 func SaveInventory(ctx context.Context, env *actions.Env, path string) error {
+	_, err := SaveBaseline(ctx, env, path)
+	return err
+}
+
+// SaveBaseline is SaveInventory returning the baseline written, so the CLI
+// can say what it could not record (the account's identity).
+func SaveBaseline(ctx context.Context, env *actions.Env, path string) (*Baseline, error) {
 	region := strings.TrimSpace(env.Lookup(EnvRegion))
 	c, err := newClient(env, region, "")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	b := &Baseline{Version: 1, TakenAt: nowOf(env).UTC()}
+	b := &Baseline{Version: BaselineVersion, TakenAt: nowOf(env).UTC()}
+	acct := readAccountIdentity(ctx, c)
+	b.Account = &acct
 	kl := listAllKeys(ctx, c, 4)
 	if kl.Err != nil {
-		return kl.Err
+		return nil, kl.Err
 	}
 	if g := kl.gaps(); g != "" {
 		// A baseline missing an account would make every key of it look
 		// new next time: refuse rather than save a partial one.
-		return fmt.Errorf("inventory incomplete, not saved: %s", g)
+		return nil, fmt.Errorf("inventory incomplete, not saved: %s", g)
 	}
 	b.Keys, b.Subusers = kl.Keys, kl.subuserNames()
 	b.Captured = append(b.Captured, "api_keys")
 	collectSurfaces(ctx, env, c, b)
 	data, err := json.MarshalIndent(b, "", "  ")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return safefile.WriteAtomic(path, append(data, '\n'), 0o600)
+	return b, safefile.WriteAtomic(path, append(data, '\n'), 0o600)
 }
 
 func nowOf(env *actions.Env) time.Time {
@@ -322,6 +336,12 @@ func (a *Inventory) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 	}
 	c, err := newClient(env, RegionGlobal, "")
 	if err != nil {
+		return nil, err
+	}
+	// A baseline of another account would make every key look new, or
+	// vouch for keys it never saw: refused. (The persistence step, which
+	// knows the window, raises the findings about the baseline.)
+	if _, err := checkRunBaseline(ctx, env, c, base, time.Time{}, time.Time{}, false); err != nil {
 		return nil, err
 	}
 	kl := listAllKeys(ctx, c, a.Concurrency)

@@ -373,6 +373,10 @@ func (a *Persistence) Run(ctx context.Context, env *actions.Env) (actions.Output
 		note(env, "assessing "+acct.String()+", the account that holds the key")
 	}
 	start, end := window(env, a.WindowStart, a.WindowEnd, 7*24*time.Hour)
+	tainted, err := checkRunBaseline(ctx, env, c0, base, start, end, true)
+	if err != nil {
+		return nil, err
+	}
 	counts := map[string]string{}
 	notAss := []string{}
 	var review []string
@@ -411,9 +415,9 @@ func (a *Persistence) Run(ctx context.Context, env *actions.Env) (actions.Output
 			inWindow := !it.created.IsZero() && !it.created.Before(start) && !it.created.After(end)
 			var why string
 			switch {
-			case known != nil && known[it.key]:
+			case known != nil && known[it.key] && !(tainted && inWindow):
 				continue
-			case known != nil:
+			case known != nil && !known[it.key]:
 				why = "not in the baseline inventory of " + base.TakenAt.Format(time.RFC3339)
 			case inWindow:
 				why = "created " + it.created.Format(time.RFC3339) + ", inside the exposure window"

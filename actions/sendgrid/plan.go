@@ -286,7 +286,7 @@ func persistenceKinds() []string {
 // responderKeyID is the id of the key c authenticates with ("" when it is
 // not key-shaped).
 func responderKeyID(c *Client) string {
-	if m := keyRE.FindStringSubmatch(c.key); m != nil {
+	if m := APIKey.Match(c.key); m != nil {
 		return m[1]
 	}
 	return ""

@@ -108,6 +108,7 @@ func (a *app) cli() *cli.App {
 			a.actionsCommand(),
 			a.reportCommand(),
 			a.inventoryCommand(),
+			a.rotateCommand(),
 			a.doctorCommand(),
 			a.auditCommand(),
 			a.simCommand(),

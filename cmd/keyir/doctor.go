@@ -3,14 +3,10 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/actions/sendgrid"
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/report"
 )
@@ -25,7 +21,7 @@ func (a *app) doctorCommand() *cli.Command {
 			if err := checkOutput(c.String("output")); err != nil {
 				return err
 			}
-			name := "sendgrid-key-compromise"
+			name := defaultDoctorPlaybook()
 			if c.NArg() > 1 {
 				return usageErr(fmt.Errorf("doctor takes at most one PLAYBOOK"))
 			}
@@ -41,12 +37,13 @@ func (a *app) doctorCommand() *cli.Command {
 			for _, s := range pb.Steps {
 				names = append(names, s.Action)
 			}
-			needed := sendgrid.RequiredScopes(names)
-			env := actions.StandaloneEnv("doctor", a.getenv, a.readFile, a.red, http.DefaultTransport)
-			missing, excess, err := sendgrid.Doctor(c.Context, env, needed)
+			// Each provider the playbook's steps use checks its own
+			// responder credential (provider.Doctor).
+			dr, err := a.runDoctors(c.Context, names)
 			if err != nil {
 				return err
 			}
+			needed, missing, excess := dr.needed, dr.missing, dr.excess
 			if c.String("output") == "json" {
 				// One document: {"playbook", "needed", "missing", "excess", "ok"};
 				// the exit code is the text form's.
@@ -67,11 +64,13 @@ func (a *app) doctorCommand() *cli.Command {
 				}
 				return nil
 			}
+			if dr.checked == 0 {
+				fmt.Fprintf(a.out, "playbook %s uses no provider whose responder credential keyir can check: nothing to check\n", pb.Name)
+				return nil
+			}
 			fmt.Fprintf(a.out, "playbook %s needs %d scopes: %s\n", pb.Name, len(needed), strings.Join(needed, ", "))
-			if slices.Contains(names, "sendgrid.persistence") {
-				// Only scopes SendGrid can grant are required: none is
-				// published for reading verified senders.
-				fmt.Fprintln(a.out, "note: SendGrid publishes no scope for reading verified senders; if the key cannot read them, the persistence step says so (not assessable)")
+			for _, n := range dr.notes {
+				fmt.Fprintln(a.out, "note: "+n)
 			}
 			if len(excess) > 0 {
 				// Pseudo-scopes (2fa_required, sender_verification_*, …) mark

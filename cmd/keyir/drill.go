@@ -15,6 +15,7 @@ import (
 	"github.com/keyir/keyir/drill"
 	"github.com/keyir/keyir/eradicate"
 	"github.com/keyir/keyir/notify"
+	"github.com/keyir/keyir/provider"
 	"github.com/keyir/keyir/render"
 	"github.com/keyir/keyir/report"
 	"github.com/keyir/keyir/sim/sendgridsim"
@@ -132,7 +133,7 @@ func sealedFlags(fs []cli.Flag) []cli.Flag {
 func (a *app) listScenarios() error {
 	t := newTable(a.out)
 	t.Header("Scenario", "What happens")
-	for _, s := range sendgridsim.Scenarios() {
+	for _, s := range provider.Scenarios() {
 		t.Append(s.Name, s.Description)
 	}
 	return t.Render()
@@ -294,7 +295,7 @@ func errorLines(err error) []string {
 	return strings.Split(err.Error(), "\n")
 }
 
-func expectedString(e sendgridsim.Expected) string {
+func expectedString(e provider.Finding) string {
 	if e.Subject == "" {
 		return e.Kind
 	}

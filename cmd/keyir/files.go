@@ -5,19 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
-	"github.com/keyir/keyir/actions"
 	"github.com/keyir/keyir/actions/sendgrid"
-	"github.com/keyir/keyir/safefile"
+	"github.com/keyir/keyir/credentials"
 )
 
 // readSmallFile is the env's readFile: what keyir reads through it (the
 // leaked key's file, *_FILE credentials) is a regular file of at most
-// actions.MaxCredentialFile bytes, opened without following a link and
+// credentials.MaxFile bytes, opened without following a link and
 // without blocking, so /dev/zero, a FIFO or a 10 GB file is a clear refusal.
 func readSmallFile(path string) ([]byte, error) {
-	return actions.ReadCredentialFile(path)
+	return credentials.ReadFile(path)
 }
 
 // credentialFileCommands are the commands that read credentials from the
@@ -46,24 +44,8 @@ func checkCredentialFiles(command string, getenv func(string) string) error {
 // The playbook's own credentials (`credentials: {X: {env: VAR}}`) are
 // checked this way too before a run starts, not found by a failing step.
 func checkCredentialFile(name string, getenv func(string) string) error {
-	p := getenv(name + "_FILE")
-	if p == "" {
-		return nil
-	}
-	f, err := safefile.Open(p)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil // the command says so, with context, if it needs it
-		}
-		return usageErr(fmt.Errorf("%s_FILE: %w", name, err))
-	}
-	fi, err := f.Stat()
-	f.Close()
-	if err == nil && fi.Size() > actions.MaxCredentialFile {
-		err = &safefile.Error{Path: p, Err: safefile.ErrTooLarge, Detail: fmt.Sprintf("%s; the limit is %s", safefile.Size(fi.Size()), safefile.Size(actions.MaxCredentialFile))}
-	}
-	if err != nil {
-		return usageErr(fmt.Errorf("%s_FILE: %w", name, err))
+	if err := credentials.CheckFile(name, getenv); err != nil {
+		return usageErr(err)
 	}
 	return nil
 }

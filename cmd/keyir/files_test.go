@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -215,7 +216,7 @@ func TestSignalEndsABlockedStdinRead(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			time.Sleep(700 * time.Millisecond) // in the read by now
+			waitInStdinRead(t, cmd.Process.Pid)
 			start := time.Now()
 			cmd.Process.Signal(sig)
 			done := make(chan error, 1)
@@ -286,4 +287,29 @@ func TestFirstSignalEndsAnyCommandWithinTwoSeconds(t *testing.T) {
 		t.Errorf("exit %d, want 1 and a message:\n%s", code, stderr.String())
 	}
 	t.Logf("SIGTERM ended a command blocked in write(2) in %v", took.Round(time.Millisecond))
+}
+
+// waitInStdinRead waits until the process is blocked in read(2) on its
+// standard input, so the signal arrives where the test means it to: a fixed
+// sleep raced the start-up on a loaded machine (the runtime's default SIGINT
+// action then ended the process before keyir's handler was installed). On
+// linux/amd64 /proc/PID/task/TID/syscall names the system call a thread is
+// blocked in ("0 0x0 ..." is read on fd 0); elsewhere it falls back to a sleep.
+func waitInStdinRead(t *testing.T, pid int) {
+	t.Helper()
+	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
+		time.Sleep(700 * time.Millisecond)
+		return
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/syscall", pid))
+		for _, f := range tasks {
+			if b, err := os.ReadFile(f); err == nil && strings.HasPrefix(string(b), "0 0x0 ") {
+				return
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("process %d never blocked reading its standard input", pid)
 }

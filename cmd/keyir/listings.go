@@ -3,7 +3,7 @@ package main
 import (
 	"encoding/json"
 
-	"github.com/keyir/keyir/sim/sendgridsim"
+	"github.com/keyir/keyir/provider"
 )
 
 // listScenariosAs is `keyir drill --list`, as a table or, with --output
@@ -22,7 +22,7 @@ func (a *app) listScenariosAs(output string) error {
 	doc := struct {
 		Scenarios []scenario `json:"scenarios"`
 	}{Scenarios: []scenario{}}
-	for _, s := range sendgridsim.Scenarios() {
+	for _, s := range provider.Scenarios() {
 		doc.Scenarios = append(doc.Scenarios, scenario{s.Name, s.Description})
 	}
 	enc := json.NewEncoder(a.out)

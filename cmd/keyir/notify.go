@@ -89,10 +89,10 @@ func (a *app) hubConfig(o notifyOptions) (notify.HubConfig, error) {
 // bad address) is a usage error before anything runs.
 func (a *app) startHub(o notifyOptions, leakedKey string) (*notify.Hub, error) {
 	cfg, err := a.hubConfig(o)
-	if err != nil || len(cfg.Channels) == 0 {
+	if err != nil {
 		return nil, err
 	}
-	hub, err := notify.NewHub(cfg, notify.HubEnv{Redactor: a.red, Getenv: a.getenv, ReadFile: a.readFile, LeakedKey: leakedKey})
+	hub, err := notify.StartRun(cfg, notify.HubEnv{Redactor: a.red, Getenv: a.getenv, ReadFile: a.readFile, LeakedKey: leakedKey})
 	if err != nil {
 		return nil, usageErr(err)
 	}
@@ -105,7 +105,7 @@ func withHub(o playbook.Options, hub *notify.Hub) playbook.Options {
 	if hub == nil {
 		return o
 	}
-	o.Services = map[string]any{"notify": hub}
+	o.Services = hub.Services()
 	o.Observer = playbook.Observers{o.Observer, hub}
 	return o
 }
@@ -115,14 +115,7 @@ func withHub(o playbook.Options, hub *notify.Hub) playbook.Options {
 // stops it. Failures here cannot change the finished report; they are
 // reported on stderr (those of a notify step are in the report as well).
 func (a *app) stopHub(hub *notify.Hub) {
-	if hub == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	err := hub.Flush(ctx)
-	hub.Close()
-	if err != nil {
+	if err := hub.Finish(context.Background(), 30*time.Second); err != nil {
 		fmt.Fprintf(a.errOut, "keyir: notifications: %v\n", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/keyir/keyir/playbook"
+	"github.com/keyir/keyir/provider"
 )
 
 func (a *app) playbooksCommand() *cli.Command {
@@ -78,7 +79,9 @@ func outputFlag() cli.Flag {
 
 // playbookJSON is one playbook in `keyir playbooks --output json`.
 type playbookJSON struct {
-	Name        string      `json:"name"`
+	Name string `json:"name"`
+	// Provider is the provider that brings it ("core": keyir's own).
+	Provider    string      `json:"provider"`
 	Description string      `json:"description"`
 	Inputs      []inputJSON `json:"inputs"`
 	Steps       []stepJSON  `json:"steps"`
@@ -104,7 +107,8 @@ func (a *app) playbooksJSON() error {
 		Playbooks []playbookJSON `json:"playbooks"`
 	}{Playbooks: []playbookJSON{}}
 	for _, pb := range playbook.Builtins() {
-		p := playbookJSON{Name: pb.Name, Description: strings.TrimSpace(pb.Description), Inputs: []inputJSON{}, Steps: []stepJSON{}}
+		_, _, owner, _ := provider.Playbook(pb.Name)
+		p := playbookJSON{Name: pb.Name, Provider: owner, Description: strings.TrimSpace(pb.Description), Inputs: []inputJSON{}, Steps: []stepJSON{}}
 		for _, in := range pb.Inputs {
 			p.Inputs = append(p.Inputs, inputJSON{in.Name, in.Type, in.Required, in.Secret, in.Default, in.Pattern, in.Description})
 		}

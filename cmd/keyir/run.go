@@ -139,6 +139,9 @@ func (a *app) runPlaybook(ctx context.Context, o runOptions) error {
 	if err := report.ValidateIncident(o.incident, a.red); err != nil {
 		return usageErr(fmt.Errorf("--incident: %w", err))
 	}
+	if err := a.checkBaselineAccount(ctx, given["baseline"]); err != nil {
+		return err
+	}
 	mode := report.ModeLive
 	if o.dryRun {
 		mode = report.ModeDryRun
@@ -148,6 +151,13 @@ func (a *app) runPlaybook(ctx context.Context, o runOptions) error {
 		return err
 	}
 	defer a.stopHub(hub)
+	var onPlan func(*playbook.Plan)
+	if o.dryRun { // what the run would change, before it reads anything
+		onPlan = func(p *playbook.Plan) {
+			fmt.Fprintln(a.errOut, "DRY RUN — every step below that changes something is refused and recorded as planned.")
+			_ = p.WriteText(a.errOut)
+		}
+	}
 	res, err := playbook.Run(ctx, pb, withHub(playbook.Options{
 		Mode:        mode,
 		Incident:    o.incident,
@@ -159,6 +169,7 @@ func (a *app) runPlaybook(ctx context.Context, o runOptions) error {
 		ReadFile:    a.readFile,
 		Observer:    a.console(),
 		Version:     version,
+		OnPlan:      onPlan,
 	}, hub))
 	if err != nil {
 		return err

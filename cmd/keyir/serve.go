@@ -11,8 +11,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/keyir/keyir/actions"
 	"github.com/keyir/keyir/chatops"
+	"github.com/keyir/keyir/credentials"
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/report"
 	"github.com/keyir/keyir/safefile"
@@ -65,16 +65,16 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		}
 		return usageErr(fmt.Errorf("--config: %w", err))
 	}
-	bot, err := actions.ReadCredential("SLACK_BOT_TOKEN", a.getenv, a.readFile, a.red)
+	bot, err := credentials.Read("SLACK_BOT_TOKEN", a.getenv, a.readFile, a.red)
 	if err != nil {
 		return usageErr(err)
 	}
 	var secret, appToken string
 	if o.socketMode {
-		if appToken, err = actions.ReadCredential("SLACK_APP_TOKEN", a.getenv, a.readFile, a.red); err != nil {
+		if appToken, err = credentials.Read("SLACK_APP_TOKEN", a.getenv, a.readFile, a.red); err != nil {
 			return usageErr(err)
 		}
-	} else if secret, err = actions.ReadCredential("SLACK_SIGNING_SECRET", a.getenv, a.readFile, a.red); err != nil {
+	} else if secret, err = credentials.Read("SLACK_SIGNING_SECRET", a.getenv, a.readFile, a.red); err != nil {
 		return usageErr(err)
 	}
 	apiURL := o.slackAPIURL

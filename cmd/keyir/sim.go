@@ -3,60 +3,61 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/keyir/keyir/sim/sendgridsim"
+	"github.com/keyir/keyir/provider"
 	"github.com/keyir/keyir/sim/slacksim"
 )
 
 func (a *app) simCommand() *cli.Command {
+	// One subcommand per simulator a registered provider brings, and the
+	// Slack simulator of the notification channel.
+	var subs []*cli.Command
+	for _, s := range provider.Simulators() {
+		subs = append(subs, a.simProviderCommand(s))
+	}
+	subs = append(subs, a.simSlackCommand())
 	return &cli.Command{
-		Name:  "sim",
-		Usage: "run a built-in simulator standalone, for rehearsals with your own tools",
-		Subcommands: []*cli.Command{{
-			Name:  "sendgrid",
-			Usage: "serve the simulated SendGrid v3 API loaded with a drill scenario",
-			Flags: []cli.Flag{
-				&cli.StringFlag{Name: "listen", Value: "127.0.0.1:8025", EnvVars: []string{"KEYIR_SIM_LISTEN"}, Usage: "address of the global host (loopback)"},
-				&cli.StringFlag{Name: "listen-eu", Value: "127.0.0.1:8027", EnvVars: []string{"KEYIR_SIM_LISTEN_EU"}, Usage: "address of the EU host (loopback); with --listen 127.0.0.1:0 the default is a free port too"},
-				&cli.StringFlag{Name: "scenario", Value: "spam-burst", EnvVars: []string{"KEYIR_SCENARIO"}, Usage: "scenario to load (keyir drill --list)"},
-			},
-			Action: func(c *cli.Context) error {
-				if asc, ok := sendgridsim.LookupAuditScenario(c.String("scenario")); ok {
-					return a.serveAuditScenario(c, asc) // well-kept, poor-hygiene: for keyir audit
-				}
-				sc, ok := sendgridsim.LookupScenario(c.String("scenario"))
-				if !ok {
-					return usageErr(fmt.Errorf("no scenario %q (see keyir drill --list)", c.String("scenario")))
-				}
-				fx := sc.Build(time.Now())
-				if fx.Attack != nil {
-					fx.Attack(fx.State)
-				}
-				srv := sendgridsim.New(fx.State, fx.Config)
-				for _, f := range fx.Faults {
-					srv.InjectFault(f)
-				}
-				hosts, err := a.listenSim(c, srv, "scenario "+sc.Name, fx.ResponderKey)
-				if err != nil {
-					return err
-				}
-				if fx.IDOnly {
-					fmt.Fprintf(a.stdout, "LEAKED_KEY=%s   # the scenario's leaked key: the responder knows only its id; use it to check by hand\n", fx.LeakedKey)
-				} else {
-					fmt.Fprintf(a.stdout, "LEAKED_KEY=%s   # the scenario's leaked key\n", fx.LeakedKey)
-				}
-				fmt.Fprintf(a.stdout, "LEAKED_KEY_ID=%s   # its id (keyir run … --key-id)\n", fx.LeakedKeyID)
-				fmt.Fprintln(a.stdout, "Ctrl-C to stop.")
-				<-c.Context.Done()
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				defer cancel()
-				return hosts.Shutdown(ctx)
-			},
-		}, a.simSlackCommand()},
+		Name:        "sim",
+		Usage:       "run a built-in simulator standalone, for rehearsals with your own tools",
+		Subcommands: subs,
+	}
+}
+
+// simProviderCommand is `keyir sim NAME` for a provider's simulator. What
+// it prints are the simulator's made-up keys and URLs; printing them is the
+// point, so they bypass the redacting writer (a.stdout).
+func (a *app) simProviderCommand(s provider.Simulator) *cli.Command {
+	var flags []cli.Flag
+	for _, f := range s.Flags {
+		sf := &cli.StringFlag{Name: f.Name, Value: f.Value, Usage: f.Usage}
+		if f.EnvVar != "" {
+			sf.EnvVars = []string{f.EnvVar}
+		}
+		flags = append(flags, sf)
+	}
+	return &cli.Command{
+		Name:  s.Name,
+		Usage: s.Usage,
+		Flags: flags,
+		Action: func(c *cli.Context) error {
+			o := provider.SimOptions{Values: map[string]string{}, Set: map[string]bool{}}
+			for _, f := range s.Flags {
+				o.Values[f.Name] = c.String(f.Name)
+				o.Set[f.Name] = c.IsSet(f.Name)
+			}
+			stop, err := s.Start(o, a.stdout)
+			if err != nil {
+				return usageErr(err)
+			}
+			fmt.Fprintln(a.stdout, "Ctrl-C to stop.")
+			<-c.Context.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			return stop(ctx, a.stdout)
+		},
 	}
 }
 
@@ -91,25 +92,4 @@ func (a *app) simSlackCommand() *cli.Command {
 			return nil
 		},
 	}
-}
-
-// listenSim serves srv on the global and EU hosts of `keyir sim sendgrid`
-// (--listen, --listen-eu; with --listen on port 0 the EU host takes a free
-// port too) and prints the lines a responder's shell needs. The simulator's
-// keys are made up for the rehearsal; printing them is the point, so they
-// bypass the redacting writer.
-func (a *app) listenSim(c *cli.Context, srv *sendgridsim.Server, what, responderKey string) (*sendgridsim.Hosts, error) {
-	euAddr := c.String("listen-eu")
-	if !c.IsSet("listen-eu") && strings.HasSuffix(c.String("listen"), ":0") {
-		euAddr = "127.0.0.1:0"
-	}
-	hosts, err := sendgridsim.ListenHosts(c.String("listen"), euAddr, srv)
-	if err != nil {
-		return nil, usageErr(err)
-	}
-	fmt.Fprintf(a.stdout, "SendGrid simulator (%s) listening\n", what)
-	fmt.Fprintf(a.stdout, "%s=%s\n", sendgridsim.EnvURL, hosts.URL)
-	fmt.Fprintf(a.stdout, "%s=%s   # the EU host (api.eu.sendgrid.com)\n", sendgridsim.EnvURLEU, hosts.EUURL)
-	fmt.Fprintf(a.stdout, "SENDGRID_API_KEY=%s   # responder key\n", responderKey)
-	return hosts, nil
 }

@@ -88,6 +88,9 @@ func BenchmarkFullRunContainment50ms(b *testing.B) {
 			b.Fatalf("run: %v %+v", err, res)
 		}
 		ttc := res.Report.Run.Containment.TimeToContainment
+		if testing.Verbose() {
+			logTimeline(b, res.Dir, res.Report.Run.Started, srv.Requests())
+		}
 		b.ReportMetric(float64(ttc.Milliseconds()), "ttc-ms")
 		if curl != "" {
 			b.ReportMetric(float64(bare.Milliseconds()), "curl-delete-ms")
@@ -97,6 +100,40 @@ func BenchmarkFullRunContainment50ms(b *testing.B) {
 		b.ReportMetric(float64(ttc)/float64(bare), "ratio")
 		b.StartTimer()
 	}
+}
+
+// logTimeline logs each journal event of a run as its offset from the run's
+// start (go test -v): where the milliseconds of the time to containment go.
+func logTimeline(b *testing.B, dir string, start time.Time, reqs []sendgridsim.Request) {
+	b.Helper()
+	events, _, err := runstore.ReadJournal(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	type line struct {
+		at   time.Duration
+		text string
+	}
+	var lines []line
+	for _, e := range events {
+		text := fmt.Sprintf("%-20s %s", e.Type, e.Step)
+		if e.Containment != nil {
+			text += fmt.Sprintf(" (%s)", e.Containment.Status)
+		}
+		lines = append(lines, line{e.Time.Sub(start), text})
+	}
+	for _, r := range reqs {
+		lines = append(lines, line{r.Time.Sub(start), fmt.Sprintf("  -> simulator %s %s %s %s", r.Host, r.Method, r.Path, r.Header.Get("On-Behalf-Of"))})
+	}
+	sort.SliceStable(lines, func(i, j int) bool { return lines[i].at < lines[j].at })
+	var sb strings.Builder
+	for _, l := range lines {
+		if l.at > time.Second {
+			break
+		}
+		fmt.Fprintf(&sb, "\n%8.2f ms  %s", float64(l.at.Microseconds())/1000, l.text)
+	}
+	b.Logf("journal of %s (event times are taken before each line's write and fsync; simulator times when a request arrived):%s", filepath.Base(dir), sb.String())
 }
 
 func bareDelete(b *testing.B, curl, u, key string) time.Duration {

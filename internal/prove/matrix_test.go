@@ -312,7 +312,7 @@ func runCell(t *testing.T, step string, f fault, transient bool) (c cell) {
 		return fail("%v", rerr)
 	}
 	posts := w.slackPosts()
-	if d := duplicatePosts(posts); len(d) > 0 {
+	if d := duplicatePosts(posts, w.unanswered); len(d) > 0 {
 		return fail("notifications posted twice: %v", d)
 	}
 	if n := w.sg.Count(http.MethodDelete, ""); n == 0 {

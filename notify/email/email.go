@@ -24,7 +24,7 @@ import (
 	"github.com/sendgrid/sendgrid-go"
 	"github.com/sendgrid/sendgrid-go/helpers/mail"
 
-	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/credentials"
 	"github.com/keyir/keyir/notify"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
@@ -64,7 +64,7 @@ func New(cfg Config, o Options) (*Notifier, error) {
 	if o.Redactor == nil {
 		return nil, errors.New("notify.email: a redactor is required")
 	}
-	key, err := actions.ReadCredential(cfg.KeyEnv, o.Getenv, o.ReadFile, o.Redactor)
+	key, err := credentials.Read(cfg.KeyEnv, o.Getenv, o.ReadFile, o.Redactor)
 	if err != nil {
 		return nil, fmt.Errorf("notify.email: %w", err)
 	}
@@ -73,7 +73,7 @@ func New(cfg Config, o Options) (*Notifier, error) {
 	}
 	// The responder's key is read only to compare; it is registered with the
 	// redactor like any credential.
-	if responder, err := actions.ReadCredential("SENDGRID_API_KEY", o.Getenv, o.ReadFile, o.Redactor); err == nil && responder == key {
+	if responder, err := credentials.Read("SENDGRID_API_KEY", o.Getenv, o.ReadFile, o.Redactor); err == nil && responder == key {
 		return nil, fmt.Errorf("notify.email: %s holds the same key as SENDGRID_API_KEY; use a separate key restricted to mail.send", cfg.KeyEnv)
 	}
 	hc := o.HTTPClient

@@ -1,4 +1,4 @@
-// Package slack notifies an incident channel: one anchor message per run with
+// Package slacknotify notifies an incident Slack channel: one anchor message per run with
 // the key and the run's status, a thread under it for progress and findings,
 // and the report attached to the thread at the end.
 //
@@ -24,7 +24,7 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/credentials"
 	"github.com/keyir/keyir/notify"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
@@ -85,7 +85,7 @@ func New(cfg Config, o Options) (*Notifier, error) {
 	if o.MinUpdateInterval <= 0 {
 		o.MinUpdateInterval = time.Second
 	}
-	token, err := actions.ReadCredential(cfg.TokenEnv, o.Getenv, o.ReadFile, o.Redactor)
+	token, err := credentials.Read(cfg.TokenEnv, o.Getenv, o.ReadFile, o.Redactor)
 	if err != nil {
 		return nil, fmt.Errorf("notify.slack: %w", err)
 	}

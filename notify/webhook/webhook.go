@@ -16,7 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/credentials"
 	"github.com/keyir/keyir/notify"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
@@ -70,7 +70,7 @@ func New(cfg Config, o Options) (*Notifier, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	secret, err := actions.ReadCredential(cfg.SecretEnv, o.Getenv, o.ReadFile, o.Redactor)
+	secret, err := credentials.Read(cfg.SecretEnv, o.Getenv, o.ReadFile, o.Redactor)
 	if err != nil {
 		return nil, fmt.Errorf("notify.webhook: %w", err)
 	}

@@ -1,5 +1,5 @@
-// Package sendgrid is keyir's built-in simulator of the SendGrid v3 Web API: product code used
-// by `keyir drill`, `keyir sim sendgrid` and the tests. Import it as sgsim.
+// Package sendgridsim is keyir's built-in simulator of the SendGrid v3 Web API: product code
+// used by `keyir drill`, `keyir sim sendgrid` and the tests.
 //
 // # What it models
 //

@@ -64,6 +64,7 @@ var routes = []*route{
 	rte("GET /v3/suppression/spam_reports", "suppression.spam_reports.read", (*Server).spamReports, op{query: q("start_time", "end_time", "limit", "offset", "email"), headers: obo, limitMin: 1, limitMax: 500}),
 	// verified_senders: paged by limit + lastSeenID; no on-behalf-of.
 	rte("GET /v3/verified_senders", "verified_senders.read", (*Server).verifiedSenders, op{query: q("limit", "lastSeenID", "id")}),
+	rte("GET /v3/user/username", "user.username.read", (*Server).username, op{headers: obo}),              // user
 	rte("POST /v3/mail/send", "mail.send", (*Server).mailSend, op{headers: []string{"content-encoding"}}), // mail
 }
 

@@ -87,6 +87,7 @@ func ResponderScopes() []string {
 		"subusers.read", "user.webhooks.event.settings.read", "user.webhooks.parse.settings.read",
 		"mail_settings.forward_bounce.read", "mail_settings.forward_spam.read", "alerts.read",
 		"suppression.bounces.read", "suppression.spam_reports.read", "verified_senders.read",
+		"user.username.read",
 	}
 }
 

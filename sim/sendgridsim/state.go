@@ -188,6 +188,7 @@ type State struct {
 	outbox    []SentMail
 	accounts  map[string]*account
 	nextID    int
+	owner     Owner // GET /v3/user/username (user.go)
 }
 
 // NewState returns an empty account.

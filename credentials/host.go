@@ -1,4 +1,4 @@
-package actions
+package credentials
 
 import (
 	"fmt"
@@ -8,23 +8,14 @@ import (
 	"strings"
 )
 
-// Credential is a secret a playbook declares under `credentials:`, bound to
-// the one host it may be sent to. The playbook names the environment
-// variable (never the value), and the binding travels with the step to the
+// Binding is a credential a playbook declares under `credentials:`, bound
+// to the one host it may be sent to. The playbook names the environment
+// variable (never the value); the binding travels with the step to the
 // action, which refuses to send it anywhere else.
-type Credential struct {
+type Binding struct {
 	Name string // as declared in the playbook
 	Env  string // environment variable holding it (or Env_FILE, a file)
 	Host string // the only host it may go to: host or host:port, lower case
-}
-
-// CredentialUser is implemented by an action that sends a declared
-// credential (core.http). Its parameter tagged `credential` names one; the
-// engine binds the declaration after decoding, and the action refuses to
-// run with a name it was not bound to.
-type CredentialUser interface {
-	CredentialName() string
-	BindCredential(Credential)
 }
 
 // ownCredentialPrefixes are the environment variable families of keyir's own
@@ -33,9 +24,9 @@ type CredentialUser interface {
 // must never be able to send them anywhere, whatever host it names.
 var ownCredentialPrefixes = []string{"SENDGRID_", "SLACK_", "KEYIR_"}
 
-// IsOwnCredentialEnv reports whether an environment variable belongs to
+// IsOwn reports whether an environment variable belongs to
 // keyir itself (case-insensitively, and so with its _FILE twin too).
-func IsOwnCredentialEnv(name string) bool {
+func IsOwn(name string) bool {
 	up := strings.ToUpper(strings.TrimSpace(name))
 	for _, p := range ownCredentialPrefixes {
 		if strings.HasPrefix(up, p) {
@@ -45,8 +36,8 @@ func IsOwnCredentialEnv(name string) bool {
 	return false
 }
 
-// OwnCredentialPrefixes lists the refused prefixes, for messages.
-func OwnCredentialPrefixes() string { return strings.Join(ownCredentialPrefixes, "*, ") + "*" }
+// OwnPrefixes lists the refused prefixes, for messages.
+func OwnPrefixes() string { return strings.Join(ownCredentialPrefixes, "*, ") + "*" }
 
 var (
 	envNameRE        = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -54,8 +45,8 @@ var (
 	hostNameRE       = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
 )
 
-// ValidCredentialName reports whether s can name a declared credential.
-func ValidCredentialName(s string) bool { return credentialNameRE.MatchString(s) }
+// ValidName reports whether s can name a declared credential.
+func ValidName(s string) bool { return credentialNameRE.MatchString(s) }
 
 // ValidEnvName reports whether s can name an environment variable.
 func ValidEnvName(s string) bool { return envNameRE.MatchString(s) }

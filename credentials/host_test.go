@@ -1,4 +1,4 @@
-package actions
+package credentials
 
 import (
 	"strings"
@@ -50,12 +50,12 @@ func TestNormalizeHost(t *testing.T) {
 func TestOwnCredentials(t *testing.T) {
 	for _, name := range []string{"SENDGRID_API_KEY", "SENDGRID_API_KEY_FILE", "SENDGRID_NOTIFY_API_KEY", "SLACK_BOT_TOKEN",
 		"SLACK_SIGNING_SECRET_FILE", "SLACK_APP_TOKEN", "KEYIR_WEBHOOK_SECRET", "keyir_webhook_secret", "Slack_Bot_Token"} {
-		if !IsOwnCredentialEnv(name) {
+		if !IsOwn(name) {
 			t.Errorf("%s is keyir's own", name)
 		}
 	}
 	for _, name := range []string{"REVOKE_TOKEN", "EXAMPLE_ADMIN_TOKEN", "GITHUB_TOKEN", "MY_SENDGRID_KEY"} {
-		if IsOwnCredentialEnv(name) {
+		if IsOwn(name) {
 			t.Errorf("%s is not keyir's own", name)
 		}
 	}

@@ -1,0 +1,32 @@
+package core
+
+import (
+	"net/url"
+	"slices"
+
+	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/credentials"
+)
+
+// Effect decides from the step's own method, not from core.http's
+// registration: a GET reads, a POST or DELETE may change something at the
+// provider. A method known only at run time (a template reading an earlier
+// step) is counted as a write; the host is the URL's when it is known.
+func (h *HTTP) Effect() actions.Effect {
+	e := actions.Effect{Mutates: h.Mutates()}
+	switch {
+	case h.Method == "":
+		e.Why = "core.http: the method is known only at run time, so it is counted as a write"
+	case !slices.Contains(methods, h.Method):
+		// Not echoed: it came from an input, and Validate refuses it.
+		e.Why = "core.http: not a method it sends (the run refuses it), counted as a write"
+	case e.Mutates:
+		e.Why = "core.http " + h.Method + ": any method but GET or HEAD may change something at the provider"
+	default:
+		e.Why = "core.http " + h.Method + ": a read"
+	}
+	if u, err := url.Parse(h.URL); err == nil && u.Host != "" {
+		e.Hosts = []string{credentials.URLHost(u)}
+	}
+	return e
+}

@@ -1,0 +1,201 @@
+package chatops
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+
+	"github.com/keyir/keyir/safefile"
+)
+
+// Group commit for everything keyir serve makes durable before it answers
+// Slack: audit lines, request records and the replay record. Each write is
+// done at once (a line appended, a temporary file written) and then waits
+// for the next commit, which makes every write that arrived meanwhile
+// durable together: the files' fsyncs in parallel, then the renames of the
+// new records, then one fsync per directory that got a rename. Nothing is
+// acknowledged before its own commit has returned, and no sync is skipped:
+// a burst of 100 commands costs a few commits, not hundreds of fsyncs in a
+// row.
+
+// commitItem is one write waiting for a commit.
+type commitItem struct {
+	// file names what sync flushes when several writes share one file (the
+	// audit log, the request log): one fsync per file and commit serves
+	// them all. nil: the write's own file.
+	file   any
+	sync   func() error // fsync (the audit log, a record's temporary file)
+	rename func() error // then, for a record: move it into place
+	dir    string       // whose entry the rename changed: synced after it
+	err    error
+}
+
+type commitBatch struct {
+	items []*commitItem
+	done  chan struct{}
+}
+
+type committer struct {
+	commits atomic.Int64 // batches run, for the tests
+
+	mu   sync.Mutex
+	open *commitBatch // collecting writes while a commit runs
+	busy bool         // a commit is running
+}
+
+// disk is the committer of this process: batching the writes of several
+// servers (tests run many) only makes commits larger, never weaker, since
+// each write gets its own result.
+var disk committer
+
+// commit queues it and returns once it is durable, or its error.
+func (c *committer) commit(it *commitItem) error {
+	c.mu.Lock()
+	if c.open == nil {
+		c.open = &commitBatch{done: make(chan struct{})}
+	}
+	b := c.open
+	b.items = append(b.items, it)
+	lead := !c.busy
+	if lead {
+		c.busy = true
+		c.open = nil
+	}
+	c.mu.Unlock()
+	if lead {
+		c.runBatch(b)
+		// Writes that arrived during this commit form the next one, led
+		// by another goroutine so this caller can answer now.
+		c.mu.Lock()
+		if next := c.open; next != nil {
+			c.open = nil
+			c.mu.Unlock()
+			go c.chain(next)
+		} else {
+			c.busy = false
+			c.mu.Unlock()
+		}
+	}
+	<-b.done
+	return it.err
+}
+
+// chain runs batches until none is waiting.
+func (c *committer) chain(b *commitBatch) {
+	for b != nil {
+		c.runBatch(b)
+		c.mu.Lock()
+		b = c.open
+		c.open = nil
+		if b == nil {
+			c.busy = false
+		}
+		c.mu.Unlock()
+	}
+}
+
+func (c *committer) runBatch(b *commitBatch) {
+	c.commits.Add(1)
+	b.run()
+}
+
+func (b *commitBatch) run() {
+	defer close(b.done)
+	// One fsync per shared file: the writes on it wait for that one.
+	shared := map[any][]*commitItem{}
+	var own []*commitItem
+	for _, it := range b.items {
+		if it.file != nil && it.sync != nil {
+			if len(shared[it.file]) == 0 {
+				own = append(own, it)
+			}
+			shared[it.file] = append(shared[it.file], it)
+		} else {
+			own = append(own, it)
+		}
+	}
+	each(own, func(it *commitItem) {
+		if it.sync != nil {
+			it.err = it.sync()
+		}
+		if it.err == nil && it.rename != nil {
+			it.err = it.rename()
+		}
+	})
+	for _, its := range shared {
+		for _, it := range its[1:] {
+			it.err = its[0].err
+		}
+	}
+	// One fsync per directory whose entries changed; its error goes to
+	// every write that needed it.
+	dirs := map[string][]*commitItem{}
+	for _, it := range b.items {
+		if it.err == nil && it.dir != "" {
+			dirs[it.dir] = append(dirs[it.dir], it)
+		}
+	}
+	var wg sync.WaitGroup
+	for dir, its := range dirs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := safefile.SyncDir(dir); err != nil {
+				for _, it := range its {
+					it.err = err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// each runs fn on every item at once.
+func each(items []*commitItem, fn func(*commitItem)) {
+	if len(items) == 1 {
+		fn(items[0])
+		return
+	}
+	var wg sync.WaitGroup
+	for _, it := range items {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(it)
+		}()
+	}
+	wg.Wait()
+}
+
+// writeDurable replaces path with data like safefile.WriteAtomic (a new
+// temporary file in the same directory, synced, renamed over path, the
+// directory synced; a link in the way is replaced, never written through),
+// with the fsyncs shared with every other write of the same commit.
+func writeDurable(path string, data []byte, perm os.FileMode) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	if err = f.Chmod(perm); err == nil {
+		_, err = f.Write(data)
+	}
+	if err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	err = disk.commit(&commitItem{
+		sync:   func() error { return errors.Join(f.Sync(), f.Close()) },
+		rename: func() error { return os.Rename(tmp, path) },
+		dir:    dir,
+	})
+	if err != nil {
+		f.Close() // harmless when already closed
+		os.Remove(tmp)
+	}
+	return err
+}

@@ -1,0 +1,156 @@
+package provider
+
+import (
+	"context"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/keyir/keyir/actions"
+)
+
+// Simulator is a simulated provider API that `keyir sim NAME` serves
+// standalone, for rehearsals with a responder's own tools.
+type Simulator struct {
+	Name  string // keyir sim NAME
+	Usage string
+	// Flags are its options, all strings (--listen, --scenario …).
+	Flags []Flag
+	// Start serves the simulator on loopback and writes to out the lines a
+	// responder's shell needs (NAME=value: its URL, its made-up responder
+	// and leaked keys; printing them is the point, so out is not redacted).
+	// An error is the operator's (a bad address, an unknown scenario). stop
+	// ends it and writes to out whatever it shows at the end.
+	Start func(o SimOptions, out io.Writer) (stop func(ctx context.Context, out io.Writer) error, err error)
+	// Provider is filled in by Register.
+	Provider string
+}
+
+// Flag is one option of a simulator.
+type Flag struct {
+	Name   string // without dashes
+	Value  string // default
+	EnvVar string // environment variable that sets it, or ""
+	Usage  string
+}
+
+// SimOptions are the values a simulator was started with.
+type SimOptions struct {
+	Values map[string]string
+	// Set names the options the operator gave (not defaults).
+	Set map[string]bool
+}
+
+// String is an option's value.
+func (o SimOptions) String(name string) string { return o.Values[name] }
+
+// IsSet reports whether the operator gave the option.
+func (o SimOptions) IsSet(name string) bool { return o.Set[name] }
+
+// Scenario is a drill scenario: a simulated incident with its ground truth.
+type Scenario struct {
+	Name        string
+	Description string
+	// Playbook is the built-in playbook the drill rehearses.
+	Playbook string
+	// Truth is the scenario's ground truth when built at the given instant:
+	// what a correct run finds and how it ends. The drill scores against it.
+	Truth func(built time.Time) Truth
+	// Provider is filled in by Register.
+	Provider string
+}
+
+// Truth is what a correct run of a scenario reports.
+type Truth struct {
+	Findings []Finding
+	// Containment is the containment status a correct run reports
+	// ("confirmed", "revoked_unproven" …), ExitCode its exit code.
+	Containment string
+	ExitCode    int
+}
+
+// Finding is one finding the ground truth expects: its kind and, where it
+// matters, its subject.
+type Finding struct {
+	Kind    string `json:"kind"`
+	Subject string `json:"subject,omitempty"`
+}
+
+// Doctor checks that the responder credential of a provider can do what a
+// playbook's steps need, and no more.
+type Doctor struct {
+	// Credential names it for people ("the responder key (SENDGRID_API_KEY)").
+	Credential string
+	// Needs lists the permissions the named actions need, sorted.
+	Needs func(actionNames []string) []string
+	// Check reads the credential's permissions and compares them with
+	// needed.
+	Check func(ctx context.Context, env *actions.Env, needed []string) (missing, excess []string, err error)
+	// Notes are lines worth printing for the named actions; may be nil.
+	Notes func(actionNames []string) []string
+}
+
+// Simulators lists every registered simulator, sorted by name.
+func Simulators() []Simulator {
+	var out []Simulator
+	for _, p := range registry() {
+		for _, s := range p.Simulators {
+			s.Provider = p.Name
+			out = append(out, s)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// LookupSimulator finds a simulator by name.
+func LookupSimulator(name string) (Simulator, bool) {
+	for _, s := range Simulators() {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Simulator{}, false
+}
+
+// Scenarios lists every registered drill scenario, by provider, then in the
+// order the provider registered them (its own order tells a story).
+func Scenarios() []Scenario {
+	var out []Scenario
+	for _, p := range registry() {
+		for _, s := range p.Scenarios {
+			s.Provider = p.Name
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// LookupScenario finds a drill scenario by name.
+func LookupScenario(name string) (Scenario, bool) {
+	for _, s := range Scenarios() {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Scenario{}, false
+}
+
+// DoctorsFor lists the providers with a doctor whose actions the named
+// actions include (an action "sendgrid.revoke_key" is provider sendgrid's).
+func DoctorsFor(actionNames []string) []Info {
+	var out []Info
+	for _, p := range registry() {
+		if p.Doctor == nil {
+			continue
+		}
+		for _, a := range actionNames {
+			if strings.HasPrefix(a, p.Name+".") {
+				out = append(out, *p)
+				break
+			}
+		}
+	}
+	return out
+}
