@@ -60,6 +60,9 @@ type Options struct {
 	// playbook's notify steps and its progress go to it. The channel
 	// packages must be linked (import notify/all).
 	Notify *notify.HubConfig
+	// Eradicate applies the sealed run's eradication plan to the simulator
+	// (as `keyir eradicate --yes`) and scores it (Result.Eradication).
+	Eradicate bool
 }
 
 // Result is a drill's run and its scorecard.
@@ -74,6 +77,8 @@ type Result struct {
 	// channels); NotifyErr the deliveries that failed.
 	Notify    map[string]notify.Stat
 	NotifyErr error
+	// Eradication is set by Options.Eradicate; Score.Passed includes it.
+	Eradication *Eradication
 }
 
 // Scorecard compares what the run found, and how it ended, with the
@@ -92,12 +97,16 @@ type Scorecard struct {
 	WantContainment string
 	ExitCode        int
 	WantExit        int
+	// Eradicated: the drill ran with --eradicate; Eradication says how it went.
+	Eradicated  bool
+	Eradication *Eradication
 }
 
 // Passed reports whether the run matched the ground truth: every expected
 // finding, the right containment status and the right exit code.
 func (s Scorecard) Passed() bool {
-	return len(s.Missed) == 0 && s.Containment == s.WantContainment && s.ExitCode == s.WantExit
+	return len(s.Missed) == 0 && s.Containment == s.WantContainment && s.ExitCode == s.WantExit &&
+		(!s.Eradicated || s.Eradication.Passed())
 }
 
 // Run runs one scenario end to end.
@@ -141,6 +150,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	// The baseline is taken before the attack, exactly as an operator would
 	// with `keyir inventory save`, so the drill exercises the baseline diff.
+	var eradKey sendgridsim.Key
+	if o.Eradicate {
+		eradKey = w.addEradicatorKey(uint64(built.Unix()))
+	}
 	if err := w.saveBaseline(ctx, o.Redactor, basePath); err != nil {
 		return nil, fmt.Errorf("saving the scenario's baseline: %w", err)
 	}
@@ -192,7 +205,16 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return w.finish(ctx, res, hub, recPath, basePath), nil
+	out := w.finish(ctx, res, hub, recPath, basePath)
+	out.Score.Eradicated = o.Eradicate // a run that could not reach the eradication fails it
+	if o.Eradicate && res.Report.Run.Status == report.RunSucceeded {
+		e, err := w.eradicate(ctx, o, res, eradKey)
+		if err != nil {
+			return nil, err
+		}
+		out.Eradication, out.Score.Eradication = e, e
+	}
+	return out, nil
 }
 
 // drillBackoff keeps retries of flaky scenarios short: the simulator's faults

@@ -77,8 +77,12 @@ func step(t testing.TB, rep *report.Report, id string) report.Step {
 func TestDrillPostsTheIncidentThread(t *testing.T) {
 	sim, api := startSlack(t)
 	res := runDrill(t, "persistence", slackOnly(api), map[string]string{"SLACK_BOT_TOKEN": notifytest.BotToken})
-	if res.Run.ExitCode != report.ExitDone || res.NotifyErr != nil {
+	// Contained, five footholds open: exit 5, and the thread says what next.
+	if res.Run.ExitCode != report.ExitFootholdsOpen || res.NotifyErr != nil {
 		t.Fatalf("exit %d, notify errors %v", res.Run.ExitCode, res.NotifyErr)
+	}
+	if tr := sim.Transcript("keyir-drill"); !strings.Contains(tr, "contained; 5 footholds open") || !strings.Contains(tr, "keyir eradicate "+res.Run.Dir) {
+		t.Errorf("the closed anchor does not name the open footholds and keyir eradicate:\n%s", tr)
 	}
 	if n := len(sim.Messages("incidents")); n != 0 {
 		t.Errorf("a drill posted %d messages to the incident channel", n)

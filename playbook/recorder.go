@@ -103,3 +103,15 @@ func (r *stepRecorder) close() {
 		r.ev = nil
 	}
 }
+
+// WriteRunFile writes one of the files a step may write whole into the run
+// directory (report.PlanFile), redacted, tracked by the journal like run.json
+// and sealed by MANIFEST. A note journals it at once, so a crash leaves at
+// most a file the resume refuses, never one nothing vouches for.
+func (r *stepRecorder) WriteRunFile(name string, data []byte, note string) error {
+	if err := r.e.st.WriteTracked(name, r.e.o.Redactor.Bytes(data)); err != nil {
+		return err
+	}
+	r.Note(note)
+	return r.err
+}

@@ -39,6 +39,9 @@ func RenderMarkdown(w io.Writer, rep *report.Report) error {
 	if !Finished(rep) {
 		fmt.Fprintf(&b, "> **INCOMPLETE** — this run did not finish (status: %s); `keyir resume DIR` continues it.\n\n", md(string(rep.Run.Status)))
 	}
+	if rep.ExitCode == report.ExitFootholdsOpen {
+		fmt.Fprintf(&b, "> **%s** — `%s` removes them (the plan is %s).\n\n", report.FootholdsOutcome(report.OpenFootholds(rep.Findings)), report.EradicateCommand(""), report.PlanFile)
+	}
 	title := rep.Run.Incident
 	if title == "" {
 		title = rep.Run.ID

@@ -101,6 +101,10 @@ func RenderSummary(w io.Writer, rep *report.Report, dir string) error {
 	} else {
 		fmt.Fprintln(bw, "Manifest: not written (the run has not Finished)")
 	}
+	if rep.ExitCode == report.ExitFootholdsOpen {
+		// Last, so the next step is what the responder sees.
+		fmt.Fprintf(bw, "Outcome: %s\nNext: %s\n", report.FootholdsOutcome(report.OpenFootholds(rep.Findings)), report.EradicateCommand(dir))
+	}
 	return bw.Flush()
 }
 

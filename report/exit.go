@@ -13,6 +13,10 @@ const (
 	ExitUsage        = 2
 	ExitDegraded     = 3
 	ExitNotContained = 4
+	// ExitFootholdsOpen: the key is contained (or the run contains nothing),
+	// but footholds of high severity or worse found by the assessment stay
+	// in the account; `keyir eradicate DIR` removes them.
+	ExitFootholdsOpen = 5
 )
 
 // ExitCode is one exit code of keyir: what it means (one phrase, for a
@@ -30,6 +34,7 @@ var exitCodes = []ExitCode{
 	{ExitUsage, "bad usage or invalid playbook", "a mistake on the command line or in a playbook; nothing was run"},
 	{ExitDegraded, "finished with failed non-critical steps", "the run finished but a non-critical step failed (or a drill missed a finding); read the report"},
 	{ExitNotContained, "containment not confirmed (the key may still be live)", "treat the key as live; keyir resume DIR retries the containment"},
+	{ExitFootholdsOpen, "contained, but footholds of high severity or worse are open (keyir eradicate DIR)", "the key is dead but the attacker's footholds (new keys, invites, webhooks, forwards) are not: keyir eradicate DIR removes them"},
 }
 
 // ExitCodes lists every exit code of keyir, in order.

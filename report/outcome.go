@@ -79,6 +79,13 @@ func exitCode(rep *Report, c Containment, end Ending) int {
 	if end != EndedNormally {
 		return ExitCouldNotRun
 	}
+	// Contained (or nothing to contain), but the assessment found footholds
+	// that keep the attacker in: the incident is not over (it outranks a
+	// failed non-critical step). A dry run proved nothing, so it does not
+	// claim this.
+	if c.Status != ContainmentPlanned && OpenFootholds(rep.Findings) > 0 {
+		return ExitFootholdsOpen
+	}
 	for _, s := range rep.Steps {
 		if s.Status == StepFailed {
 			return ExitDegraded

@@ -380,6 +380,7 @@ func (a *Inventory) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 		note(env, "disabled subusers (their keys are listed, marked): "+strings.Join(disabled, ", "))
 	}
 	newKeys := []string{}
+	var fh footholds
 	if base.captured("api_keys") {
 		known := map[string]bool{}
 		for _, k := range base.Keys {
@@ -396,12 +397,27 @@ func (a *Inventory) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 			if k.Subuser != "" {
 				sub = "subuser " + k.Subuser
 			}
-			env.Finding(report.Finding{
+			f := report.Finding{
 				Kind: "persistence.new_api_key", Subject: k.ID, Severity: report.High,
 				Title:    fmt.Sprintf("API key %q is not in the baseline inventory", k.Name),
 				Detail:   fmt.Sprintf("Key %s named %q (%s, %s access) with scopes %s did not exist when the baseline was taken (%s). An attacker may have created it to keep access: review and revoke it.", k.ID, k.Name, sub, KeyType(k.Scopes), strings.Join(k.Scopes, ", "), base.TakenAt.Format(time.RFC3339)),
 				Evidence: refs(ref),
-			})
+			}
+			// Never plan the removal of the responder's own key (a new
+			// responder key made after the baseline) or of the leaked key
+			// (the revoke step owns it).
+			if k.ID == responderKeyID(c) || slices.Contains(a.Revoked, k.ID) {
+				env.Finding(f)
+				continue
+			}
+			why := []string{"not in the baseline inventory of " + base.TakenAt.Format(time.RFC3339)}
+			if KeyType(k.Scopes) == TypeFull {
+				why = append(why, "full access: it can create keys and teammates")
+			}
+			fh.add(f, KindAPIKey, k.ID, Account{Subuser: k.Subuser, Region: k.Region}, why)
+		}
+		if err := fh.emit(env, []string{KindAPIKey}); err != nil {
+			return nil, fmt.Errorf("%s: %w", report.PlanFile, err)
 		}
 		var removed []string
 		for _, k := range base.Keys {

@@ -63,6 +63,7 @@ func (a *Persistence) Validate() error {
 // item is one thing found on a surface.
 type item struct {
 	key     string    // identity in the baseline
+	rid     string    // the API's id of it: what the removal request names
 	subject string    // finding subject
 	dest    string    // destination host or email, for trusted_domains
 	created time.Time // zero when the API gives no creation time
@@ -74,18 +75,19 @@ type surface struct {
 	name, kind string
 	sev        report.Severity
 	fetch      func(ctx context.Context, c *Client) ([]item, error)
+	planKind   string // the eradication plan's kind of its items
 }
 
 var surfaces = []surface{
-	{surfTeammates, "persistence.teammate", report.High, fetchTeammates},
-	{surfPending, "persistence.pending_invite", report.High, fetchPending},
-	{surfAllowList, "persistence.ip_allowlist", report.High, fetchAllowList},
-	{surfWebhooks, "persistence.event_webhook", report.High, fetchWebhooks},
-	{surfParse, "persistence.inbound_parse", report.High, fetchParse},
-	{surfFwdBounce, "persistence.forward_bounce", report.High, fetchForward("/v3/mail_settings/forward_bounce")},
-	{surfFwdSpam, "persistence.forward_spam", report.High, fetchForward("/v3/mail_settings/forward_spam")},
-	{surfAlerts, "persistence.alert_email", report.Low, fetchAlerts},
-	{surfSenders, "persistence.verified_sender", report.Medium, fetchSenders},
+	{surfTeammates, "persistence.teammate", report.High, fetchTeammates, KindTeammate},
+	{surfPending, "persistence.pending_invite", report.High, fetchPending, KindPendingInvite},
+	{surfAllowList, "persistence.ip_allowlist", report.High, fetchAllowList, KindIPAllow},
+	{surfWebhooks, "persistence.event_webhook", report.High, fetchWebhooks, KindEventWebhook},
+	{surfParse, "persistence.inbound_parse", report.High, fetchParse, KindParseSetting},
+	{surfFwdBounce, "persistence.forward_bounce", report.High, fetchForward("/v3/mail_settings/forward_bounce"), KindForwardBounce},
+	{surfFwdSpam, "persistence.forward_spam", report.High, fetchForward("/v3/mail_settings/forward_spam"), KindForwardSpam},
+	{surfAlerts, "persistence.alert_email", report.Low, fetchAlerts, KindAlert},
+	{surfSenders, "persistence.verified_sender", report.Medium, fetchSenders, KindSender},
 }
 
 func unix(n int64) time.Time {
@@ -111,7 +113,7 @@ func fetchTeammates(ctx context.Context, c *Client) ([]item, error) {
 			return out, err
 		}
 		for _, t := range b.Result {
-			out = append(out, item{key: t.Username, subject: t.Username, dest: t.Email,
+			out = append(out, item{key: t.Username, rid: t.Username, subject: t.Username, dest: t.Email,
 				desc: fmt.Sprintf("teammate %s <%s> (%s%s)", t.Username, t.Email, t.UserType, map[bool]string{true: ", admin"}[t.IsAdmin])})
 		}
 		if len(b.Result) < size {
@@ -128,6 +130,7 @@ func fetchPending(ctx context.Context, c *Client) ([]item, error) {
 			Scopes  []string `json:"scopes"`
 			IsAdmin bool     `json:"is_admin"`
 			Expires int64    `json:"expiration_date"`
+			Token   string   `json:"token"`
 		} `json:"result"`
 	}
 	if _, err := c.get(ctx, "/v3/teammates/pending", &b); err != nil {
@@ -139,7 +142,7 @@ func fetchPending(ctx context.Context, c *Client) ([]item, error) {
 		if p.IsAdmin {
 			role = "admin"
 		}
-		out = append(out, item{key: strings.ToLower(p.Email), subject: p.Email, dest: p.Email, always: true,
+		out = append(out, item{key: strings.ToLower(p.Email), rid: p.Token, subject: p.Email, dest: p.Email, always: true,
 			desc: fmt.Sprintf("pending teammate invite to %s (%s, expires %s)", p.Email, role, unix(p.Expires).Format(time.RFC3339))})
 	}
 	return out, nil
@@ -158,7 +161,7 @@ func fetchAllowList(ctx context.Context, c *Client) ([]item, error) {
 	}
 	var out []item
 	for _, r := range b.Result {
-		out = append(out, item{key: r.IP, subject: r.IP, created: unix(r.CreatedAt),
+		out = append(out, item{key: r.IP, rid: fmt.Sprint(r.ID), subject: r.IP, created: unix(r.CreatedAt),
 			desc: fmt.Sprintf("IP allow-list entry %s (rule %d, created %s): once an allow list exists, logins and API calls from other IPs are refused, a lock-out risk", r.IP, r.ID, unix(r.CreatedAt).Format(time.RFC3339))})
 	}
 	return out, nil
@@ -196,7 +199,7 @@ func fetchWebhooks(ctx context.Context, c *Client) ([]item, error) {
 		if w.Enabled {
 			state = "enabled"
 		}
-		out = append(out, item{key: w.URL, subject: host, dest: host, created: created,
+		out = append(out, item{key: w.URL, rid: w.ID, subject: host, dest: host, created: created,
 			desc: fmt.Sprintf("event webhook to %s (%s): every event, with recipient addresses, is posted there", redactURL(w.URL), state)})
 	}
 	return out, nil
@@ -224,7 +227,7 @@ func fetchParse(ctx context.Context, c *Client) ([]item, error) {
 	}
 	var out []item
 	for _, p := range b.Result {
-		out = append(out, item{key: p.Hostname + " " + p.URL, subject: p.Hostname, dest: hostOf(p.URL),
+		out = append(out, item{key: p.Hostname + " " + p.URL, rid: p.Hostname, subject: p.Hostname, dest: hostOf(p.URL),
 			desc: fmt.Sprintf("inbound parse: mail to %s is posted to %s", p.Hostname, redactURL(p.URL))})
 	}
 	return out, nil
@@ -243,7 +246,7 @@ func fetchForward(path string) func(context.Context, *Client) ([]item, error) {
 			return nil, nil
 		}
 		e := strings.TrimSpace(*b.Email)
-		return []item{{key: strings.ToLower(e), subject: e, dest: e, always: true,
+		return []item{{key: strings.ToLower(e), rid: strings.TrimPrefix(path, "/v3/mail_settings/"), subject: e, dest: e, always: true,
 			desc: fmt.Sprintf("%s forwards to %s", strings.TrimPrefix(path, "/v3/mail_settings/"), e)}}, nil
 	}
 }
@@ -263,7 +266,7 @@ func fetchAlerts(ctx context.Context, c *Client) ([]item, error) {
 		if strings.TrimSpace(a.EmailTo) == "" {
 			continue
 		}
-		out = append(out, item{key: strings.ToLower(a.EmailTo) + " " + a.Type, subject: a.EmailTo, dest: a.EmailTo, created: unix(a.CreatedAt),
+		out = append(out, item{key: strings.ToLower(a.EmailTo) + " " + a.Type, rid: fmt.Sprint(a.ID), subject: a.EmailTo, dest: a.EmailTo, created: unix(a.CreatedAt),
 			desc: fmt.Sprintf("%s alert %d emails %s", a.Type, a.ID, a.EmailTo)})
 	}
 	return out, nil
@@ -302,7 +305,7 @@ func fetchSenders(ctx context.Context, c *Client) ([]item, error) {
 			} else if last > 0 {
 				continue // not after lastSeenID: already listed
 			}
-			out = append(out, item{key: strings.ToLower(v.FromEmail), subject: v.FromEmail, dest: v.FromEmail,
+			out = append(out, item{key: strings.ToLower(v.FromEmail), rid: fmt.Sprint(v.ID), subject: v.FromEmail, dest: v.FromEmail,
 				desc: fmt.Sprintf("verified sender %s (%q, verified %t)", v.FromEmail, v.Nickname, v.Verified)})
 		}
 		// An empty page ends the list; so does a page that does not move
@@ -378,6 +381,7 @@ func (a *Persistence) Run(ctx context.Context, env *actions.Env) (actions.Output
 	notAss := []string{}
 	var review []string
 	var errs []error
+	var fs footholds
 	nFindings := 0
 	for _, s := range surfaces {
 		if s.name == surfSenders && acct.Subuser != "" {
@@ -431,13 +435,17 @@ func (a *Persistence) Run(ctx context.Context, env *actions.Env) (actions.Output
 				sev = report.Info
 			}
 			nFindings++
-			env.Finding(report.Finding{
+			f := report.Finding{
 				Kind: s.kind, Subject: it.subject, Severity: sev,
 				Title:    firstUpper(it.desc),
 				Detail:   firstUpper(it.desc) + "; " + why + ". Check it was set up by someone on your team; if not, remove it.",
 				Evidence: refs(ref),
-			})
+			}
+			fs.add(f, s.planKind, it.rid, acct, []string{why, whyDest(it.dest, a.TrustedDomains)})
 		}
+	}
+	if err := fs.emit(env, persistenceKinds()); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %w", report.PlanFile, err))
 	}
 	failed, nNew, err := a.accessActivity(ctx, env, c, start, end)
 	switch st := statusOf(err); {

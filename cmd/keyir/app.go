@@ -105,6 +105,7 @@ func (a *app) cli() *cli.App {
 			a.runCommand(),
 			a.drillCommand(),
 			a.resumeCommand(),
+			a.eradicateCommand(),
 			a.validateCommand(),
 			a.playbooksCommand(),
 			a.actionsCommand(),

@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/keyir/keyir/drill"
+	"github.com/keyir/keyir/eradicate"
 	"github.com/keyir/keyir/notify"
 	"github.com/keyir/keyir/provider"
 	"github.com/keyir/keyir/report"
@@ -27,6 +28,7 @@ func (a *app) drillCommand() *cli.Command {
 		Flags: append(append(commonRunFlags(),
 			&cli.StringFlag{Name: "scenario", Aliases: []string{"s"}, Value: "spam-burst", EnvVars: []string{"KEYIR_SCENARIO"}, Usage: "scenario to rehearse (see --list)"},
 			&cli.BoolFlag{Name: "list", Usage: "list the scenarios and exit"},
+			&cli.BoolFlag{Name: "eradicate", Usage: "then apply the run's eradication plan to the simulator (keyir eradicate --yes) and score it"},
 			&cli.StringFlag{Name: "incident", EnvVars: []string{"KEYIR_INCIDENT"}, Usage: "incident id (default DRILL-<scenario>)"},
 		), sealedFlags(notifyFlags(false))...),
 		Action: func(c *cli.Context) error {
@@ -68,6 +70,7 @@ func (a *app) drillCommand() *cli.Command {
 				Notify:      &cfg,
 				Env:         env,
 				Faults:      testStall(),
+				Eradicate:   c.Bool("eradicate"),
 			})
 			if err != nil {
 				return err
@@ -160,13 +163,37 @@ type drillJSON struct {
 	SlackMessages int      `json:"slack_messages"`
 	SlackCalls    int      `json:"slack_calls"`
 	NotifyErrors  []string `json:"notify_errors,omitempty"`
+	// With --eradicate: the scenario's footholds the plan named, removed
+	// from the simulator, and still there; legitimate items removed (any
+	// fails the drill); the eradication run.
+	FootholdsFound    *int     `json:"footholds_found,omitempty"`
+	FootholdsRemoved  *int     `json:"footholds_removed,omitempty"`
+	FootholdsOpen     *int     `json:"footholds_open,omitempty"`
+	LegitimateRemoved []string `json:"legitimate_removed,omitempty"`
+	EradicateRunDir   string   `json:"eradicate_report_dir,omitempty"`
+	EradicateExitCode *int     `json:"eradicate_exit_code,omitempty"`
 }
 
-// drillExit is the run's exit code, raised to 3 when the scorecard does not
+func itemStrings(items []sendgridsim.Item) []string {
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = it.Kind + " " + it.Subject
+		if it.Account != "" {
+			out[i] += " (subuser " + it.Account + ")"
+		}
+	}
+	return out
+}
+
+// drillExit is the run's exit code (the eradication run's with --eradicate), raised to 3 when the scorecard does not
 // match the ground truth (a missed finding, another containment status or
 // exit code): a drill that gets something wrong has not passed.
 func drillExit(res *drill.Result) int {
 	code := res.Run.ExitCode
+	if e := res.Eradication; e != nil && e.Run != nil {
+		// The drill went on to eradicate: its outcome is the eradication's.
+		code = e.Run.ExitCode
+	}
 	if !res.Score.Passed() && code == report.ExitDone {
 		code = report.ExitDegraded
 	}
@@ -192,14 +219,21 @@ func (a *app) printDrill(res *drill.Result, output string, sim *slacksim.Server)
 	if output == "json" {
 		enc := json.NewEncoder(a.out)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(drillJSON{
+		out := drillJSON{
 			Scenario: res.Scenario, RunID: res.Run.Report.Run.ID, ReportDir: res.Run.Dir, ExitCode: code,
 			TimeToContainment: report.DurationMS(sc.TimeToContainment), Containment: res.Run.Report.Run.Containment.Status,
 			WantContainment: sc.WantContainment, WantExitCode: sc.WantExit, EmailsCaptured: emailsCaptured(res),
 			StepsPassed: sc.StepsPassed, StepsTotal: sc.StepsTotal,
 			FindingsExpected: len(sc.Expected), FindingsFound: len(sc.Found), Missed: missed, ManifestHead: res.Run.Head,
 			SlackMessages: len(sim.Messages(drillChannel)), SlackCalls: len(sim.Calls()), NotifyErrors: errorLines(res.NotifyErr),
-		}); err != nil {
+		}
+		if e := res.Eradication; e != nil {
+			f, r, o := len(e.Found), len(e.Removed), len(e.Open)
+			out.FootholdsFound, out.FootholdsRemoved, out.FootholdsOpen = &f, &r, &o
+			out.LegitimateRemoved = itemStrings(e.LegitimateRemoved)
+			out.EradicateRunDir, out.EradicateExitCode = e.Run.Dir, &e.Run.ExitCode
+		}
+		if err := enc.Encode(out); err != nil {
 			return err
 		}
 		return withCode(code)
@@ -207,6 +241,9 @@ func (a *app) printDrill(res *drill.Result, output string, sim *slacksim.Server)
 	fmt.Fprintln(a.out)
 	if err := a.renderRunSummary(a.out, res.Run.Report, res.Run.Dir); err != nil {
 		return err
+	}
+	if e := res.Eradication; e != nil {
+		fmt.Fprintf(a.out, "\n%s\nEradication run: %s (exit %d, manifest head %s)\n", eradicate.Summarize(e.Run.Report).Line(), e.Run.Dir, e.Run.ExitCode, e.Run.Head)
 	}
 	fmt.Fprintf(a.out, "\nDRILL SCORECARD — scenario %s\n", res.Scenario)
 	t := newTable(a.out)
@@ -226,7 +263,16 @@ func (a *app) printDrill(res *drill.Result, output string, sim *slacksim.Server)
 	} else {
 		t.Append("missed", strings.Join(missed, "; "))
 	}
-	t.Append("exit code", fmt.Sprintf("%d (%s; expected %d)", code, report.ExitMeaning(code), sc.WantExit))
+	t.Append("exit code", fmt.Sprintf("%d (%s; expected %d)", res.Run.ExitCode, report.ExitMeaning(res.Run.ExitCode), sc.WantExit))
+	if e := res.Eradication; e != nil {
+		n := len(e.Removed) + len(e.Open) // the scenario's footholds
+		t.Append("footholds found", fmt.Sprintf("%d/%d in the plan", len(e.Found), n))
+		t.Append("footholds removed", fmt.Sprintf("%d/%d (eradication run exit %d)", len(e.Removed), n, e.Run.ExitCode))
+		t.Append("footholds open", orNone(strings.Join(itemStrings(e.Open), "; ")))
+		t.Append("legitimate removed", orNone(strings.Join(itemStrings(e.LegitimateRemoved), "; ")))
+	} else if res.Score.Eradicated {
+		t.Append("eradication", "not run: the drill's run did not finish")
+	}
 	if n := emailsCaptured(res); n > 0 {
 		t.Append("email", fmt.Sprintf("%d captured by the SendGrid simulator (none sent for real)", n))
 	}

@@ -115,7 +115,7 @@ func TestCompletionBashCompletesCommandsFlagsAndValues(t *testing.T) {
 		"keyir report ":              "list prune mark-archived show open verify --help",
 		"keyir drill --scenario per": "persistence",
 		"keyir run --window-":        "--window-start --window-end",
-		"keyir run send":             "sendgrid-key-compromise",
+		"keyir run send":             "sendgrid-eradicate sendgrid-key-compromise",
 		"keyir report list --out":    "--output",
 		"keyir completion ":          "--help",
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"github.com/keyir/keyir/report"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -169,7 +170,7 @@ func TestHostileAPIContentIsEscapedEverywhere(t *testing.T) {
 	reports := filepath.Join(t.TempDir(), "reports")
 	r := keyir(t, leaked.Token()+"\n", envv, "run", "sendgrid-key-compromise", "--key", "-", "--reports", reports, "--slack-channel", "C0INCIDENT",
 		"--window-start", time.Now().Add(-24*time.Hour).UTC().Format(time.RFC3339))
-	if r.code != 0 && r.code != 3 {
+	if r.code != 0 && r.code != 3 && r.code != report.ExitFootholdsOpen {
 		t.Fatalf("run: exit %d\n%.2000s", r.code, r.stderr)
 	}
 	if len(r.stderr) > 256<<10 || len(r.stdout) > 256<<10 {

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/keyir/keyir/report"
 	"io"
 	"net"
 	"net/http"
@@ -339,7 +340,7 @@ func TestServeSIGKILLWithRunInFlight(t *testing.T) {
 		envv[k] = v
 	}
 	res := keyir(t, "", envv, "resume", r.RunDir, "--key-file", keyFile)
-	if res.code != 0 {
+	if res.code != 0 && res.code != report.ExitFootholdsOpen { // the scenario's footholds may stay open
 		t.Fatalf("resume: %d\n%s", res.code, res.stderr)
 	}
 	if v := keyir(t, "", nil, "report", "verify", r.RunDir); v.code != 0 {

@@ -103,6 +103,19 @@ func expectedExit(step string, f fault, transient bool) int {
 	return 3
 }
 
+// withFootholds: the persistence scenario's attack leaves footholds of high
+// severity (a pending admin invite, a bounce forward, a webhook and an
+// allow-list entry made in the window), so a run whose persistence step reads
+// them ends 5 where it would otherwise end 0 or 3 (report.ExitFootholdsOpen
+// outranks a failed non-critical step). A persistent fault on the
+// persistence step itself leaves them unread.
+func withFootholds(step string, transient bool, code int) int {
+	if (code == 0 || code == 3) && (step != "persistence" || transient) {
+		return report.ExitFootholdsOpen
+	}
+	return code
+}
+
 // lyingNotFound is the one cell a resume cannot repair: a 404 the API
 // invents for the DELETE is recorded as "already revoked" (a completed
 // step, never repeated), so the resume's confirm finds the key alive again
@@ -207,7 +220,7 @@ func TestFaultMatrix(t *testing.T) {
 // code and the evidence, clears the fault, resumes, and checks that no
 // mutation or notification was repeated.
 func runCell(t *testing.T, step string, f fault, transient bool) (c cell) {
-	c = cell{step: step, fault: f.name, variant: "persistent", want: expectedExit(step, f, transient), got: -1, resumed: -1}
+	c = cell{step: step, fault: f.name, variant: "persistent", want: withFootholds(step, transient, expectedExit(step, f, transient)), got: -1, resumed: -1}
 	if transient {
 		c.variant = "transient"
 	}
@@ -271,7 +284,7 @@ func runCell(t *testing.T, step string, f fault, transient bool) (c cell) {
 	c.resumed = res2.ExitCode
 	wantResume := c.got
 	if !sealed && (c.got == 4 || c.got == 1) {
-		wantResume = 0 // the critical step reran against a healthy API
+		wantResume = report.ExitFootholdsOpen // the critical step reran against a healthy API; the attack's footholds stay
 	}
 	if !sealed && lyingNotFound(step, f, transient) {
 		wantResume = 4
@@ -291,7 +304,7 @@ func runCell(t *testing.T, step string, f fault, transient bool) (c cell) {
 		}
 		// A fresh run against the healthy API contains it.
 		res3, err := w.run(ctx, nil)
-		if err != nil || res3.ExitCode != 0 {
+		if err != nil || res3.ExitCode != report.ExitFootholdsOpen {
 			return fail("a fresh run after the lying 404: %v %+v", err, res3)
 		}
 	}

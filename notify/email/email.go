@@ -204,6 +204,8 @@ type view struct {
 	// ContLabel says what a status whose name could be misread means
 	// (report.ContainmentLabel); empty for the others.
 	ContLabel string
+	// Outcome and Next: a contained run with footholds open (exit 5).
+	Outcome, Next string
 }
 
 func newView(ev notify.Event) view {
@@ -225,6 +227,7 @@ func newView(ev notify.Event) view {
 	if l := report.ContainmentLabel(ev.Containment.Status); l != ev.Containment.Status {
 		v.ContLabel = l
 	}
+	v.Outcome, v.Next = ev.Outcome()
 	return v
 }
 
@@ -245,7 +248,9 @@ Operator:     {{.Operator}}
 Status:       {{.Status}}
 {{- if eq .Kind "closed"}}
 Containment:  {{if .Containment.Status}}{{.Containment.Status}}{{if .ContLabel}} ({{.ContLabel}}){{end}}{{if .Containment.Detail}} — {{.Containment.Detail}}{{end}}{{if .TTC}} (time to containment {{.TTC}}){{end}}{{else}}not part of this playbook{{end}}
-Exit code:    {{.ExitCode}}
+Exit code:    {{.ExitCode}}{{if .Outcome}}
+Outcome:      {{.Outcome}}
+Next:         {{.Next}}{{end}}
 Findings:     {{.Counts}}
 {{range .Findings}}
   [{{.Severity}}] {{.Title}}{{if .Subject}} ({{.Subject}}){{end}}{{if .Detail}}
@@ -276,6 +281,8 @@ const htmlTmpl = `<!DOCTYPE html>
 {{- if eq .Kind "closed"}}
 <tr><th align="left">Containment</th><td>{{if .Containment.Status}}{{.Containment.Status}}{{if .ContLabel}} ({{.ContLabel}}){{end}}{{if .Containment.Detail}} — {{.Containment.Detail}}{{end}}{{if .TTC}} (time to containment {{.TTC}}){{end}}{{else}}not part of this playbook{{end}}</td></tr>
 <tr><th align="left">Findings</th><td>{{.Counts}}</td></tr>
+{{- if .Outcome}}
+<tr><th align="left">Outcome</th><td><strong>{{.Outcome}}</strong>; next: <code>{{.Next}}</code></td></tr>{{end}}
 {{- end}}
 </table>
 {{- if eq .Kind "closed"}}

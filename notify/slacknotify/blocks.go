@@ -141,6 +141,9 @@ func closedBlocks(ev notify.Event) []slack.Block {
 	bs := []slack.Block{header(ev)}
 	bs = append(bs, banner(ev)...)
 	outcome := fmt.Sprintf("*Outcome:* %s %s (exit code %d)", runIcons[ev.Status], notify.SlackEscape(string(ev.Status)), ev.ExitCode)
+	if o, next := ev.Outcome(); o != "" {
+		outcome += fmt.Sprintf("\n:warning: *%s* — next: %s", notify.SlackEscape(o), notify.SlackLiteral(next))
+	}
 	bs = append(bs, message(ev)...)
 	bs = append(bs,
 		slack.NewSectionBlock(mrkdwn(outcome+"\n"+containmentLine(ev.Containment)+"\n*Findings:* "+countsLine(ev)), nil, nil),

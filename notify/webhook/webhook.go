@@ -86,18 +86,22 @@ func New(cfg Config, o Options) (*Notifier, error) {
 
 // Payload is the JSON body. See doc.go for the schema and an example.
 type Payload struct {
-	Version      string             `json:"version"`
-	Event        notify.Kind        `json:"event"`
-	Time         time.Time          `json:"time"`
-	Label        string             `json:"label,omitempty"`
-	RunID        string             `json:"run_id"`
-	Incident     string             `json:"incident,omitempty"`
-	Playbook     string             `json:"playbook,omitempty"`
-	Mode         report.Mode        `json:"mode"`
-	Operator     string             `json:"operator,omitempty"`
-	Key          Key                `json:"key"`
-	Status       report.RunStatus   `json:"status"`
-	ExitCode     int                `json:"exit_code"`
+	Version  string           `json:"version"`
+	Event    notify.Kind      `json:"event"`
+	Time     time.Time        `json:"time"`
+	Label    string           `json:"label,omitempty"`
+	RunID    string           `json:"run_id"`
+	Incident string           `json:"incident,omitempty"`
+	Playbook string           `json:"playbook,omitempty"`
+	Mode     report.Mode      `json:"mode"`
+	Operator string           `json:"operator,omitempty"`
+	Key      Key              `json:"key"`
+	Status   report.RunStatus `json:"status"`
+	ExitCode int              `json:"exit_code"`
+	// Outcome and Next are set on exit 5: "contained; N footholds open"
+	// and "keyir eradicate DIR".
+	Outcome      string             `json:"outcome,omitempty"`
+	Next         string             `json:"next,omitempty"`
 	Containment  report.Containment `json:"containment"`
 	Counts       map[string]int     `json:"finding_counts"`
 	Steps        []Step             `json:"steps"`
@@ -137,6 +141,7 @@ func NewPayload(ev notify.Event) Payload {
 		Counts: map[string]int{}, Steps: []Step{}, Findings: ev.Findings, ManifestHead: ev.ManifestHead,
 		RunDir: ev.RunDir, Text: ev.Text,
 	}
+	p.Outcome, p.Next = ev.Outcome()
 	if p.Findings == nil {
 		p.Findings = []report.Finding{}
 	}

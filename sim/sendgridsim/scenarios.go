@@ -39,6 +39,12 @@ type Fixture struct {
 	// no knowledge of the report package's constants.
 	Containment string
 	ExitCode    int
+	// Footholds are what the attack left that `keyir eradicate` must remove
+	// (each one an item of the run's plan), Legitimate what the account
+	// had before and must keep: a drill with --eradicate that removes one
+	// of them fails.
+	Footholds  []Item
+	Legitimate []Item
 }
 
 // Scenario is a rehearsable incident.
@@ -107,8 +113,10 @@ func newWorld(name string, now time.Time) *world {
 	w := &world{rng: rng, now: now, st: NewState(), cfg: cfg}
 	w.responder = NewKey(rng, "keyir-responder", ResponderScopes())
 	w.st.AddKey(w.responder)
-	w.st.AddKey(NewKey(rng, "prod-mailer", []string{"mail.send"}))
-	w.st.AddKey(NewKey(rng, "analytics", []string{"stats.read", "email_activity.read"}))
+	prod := NewKey(rng, "prod-mailer", []string{"mail.send"})
+	w.st.AddKey(prod)
+	analytics := NewKey(rng, "analytics", []string{"stats.read", "email_activity.read"})
+	w.st.AddKey(analytics)
 	w.st.AddSubuser(Subuser{ID: 1001, Username: "marketing", Email: "marketing@example.com"})
 	mk := NewKey(rng, "marketing-campaigns", []string{"mail.send"})
 	mk.Subuser = "marketing"
@@ -126,7 +134,14 @@ func newWorld(name string, now time.Time) *world {
 		w.st.SetStats("", DayStats{Date: day.Format("2006-01-02"), Requests: req, Processed: req, Delivered: req - 3, Bounces: 2 + rng.IntN(2), SpamReports: rng.IntN(2), Opens: req / 3, UniqueOpens: req / 4, Clicks: req / 10, UniqueClicks: req / 12})
 	}
 	w.fx = &Fixture{State: w.st, Config: cfg, ResponderKey: w.responder.Token(), WindowStart: now.AddDate(0, 0, -7), WindowEnd: now,
-		Containment: "confirmed", ExitCode: 0}
+		Containment: "confirmed", ExitCode: 0,
+		Legitimate: []Item{
+			{Kind: "api_key", Subject: w.responder.ID}, {Kind: "api_key", Subject: prod.ID}, {Kind: "api_key", Subject: analytics.ID},
+			{Kind: "api_key", Account: "marketing", Subject: mk.ID},
+			{Kind: "teammate", Subject: "alice"}, {Kind: "teammate", Subject: "bob"},
+			{Kind: "event_webhook", Subject: "hooks.example.com"}, {Kind: "alert", Subject: "billing@example.com"},
+			{Kind: "verified_sender", Subject: "support@example.com"},
+		}}
 	return w
 }
 
@@ -224,6 +239,13 @@ func persistence(now time.Time) *Fixture {
 		{Kind: "persistence.ip_allowlist", Subject: "203.0.113.66"},
 		{Kind: "persistence.access_from_new_ip", Subject: "203.0.113.66"},
 	}
+	// Contained, but five footholds of high severity stay: exit 5.
+	w.fx.ExitCode = 5
+	w.fx.Footholds = []Item{
+		{Kind: "api_key", Subject: backdoor.ID}, {Kind: "pending_invite", Subject: "ops-helper@mailbox.example"},
+		{Kind: "event_webhook", Subject: "collect.hooks-relay.example"}, {Kind: "forward_bounce", Subject: "drop@mailbox.example"},
+		{Kind: "ip_allow_entry", Subject: "203.0.113.66"},
+	}
 	return w.fx
 }
 
@@ -296,7 +318,9 @@ func euSubuser(now time.Time) *Fixture {
 	w.st.AddKey(eu)
 	k := w.leakIn("shop-eu", "shop-eu-newsletter", []string{"mail.send", "api_keys.create", "api_keys.read"})
 	w.sendBurst(k, 700, 20*time.Hour, "Ihr Konto wurde gesperrt")
-	return w.subuserBackdoor(k, "shop-eu", "shop-eu-backup", []string{"mail.send"})
+	fx := w.subuserBackdoor(k, "shop-eu", "shop-eu-backup", []string{"mail.send"})
+	fx.Legitimate = append(fx.Legitimate, Item{Kind: "api_key", Account: "shop-eu", Subject: eu.ID})
+	return fx
 }
 
 // idOnly: the responder has only the key's id. keyir revokes it by id, but without the
@@ -326,6 +350,8 @@ func (w *world) subuserBackdoor(k Key, sub, name string, scopes []string) *Fixtu
 		{Kind: "activity.not_assessable"},
 		{Kind: "persistence.new_api_key", Subject: backdoor.ID},
 	}
+	w.fx.ExitCode = 5 // the backdoor key stays open
+	w.fx.Footholds = []Item{{Kind: "api_key", Account: sub, Subject: backdoor.ID}}
 	return w.fx
 }
 

@@ -1,0 +1,300 @@
+package sendgrid
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/safefile"
+)
+
+// PlanVersion is the schema version of eradication-plan.json.
+const PlanVersion = 1
+
+// MaxPlanFile bounds what is read of a plan: 100 keys, teammates, webhooks …
+// per account come to well under a megabyte.
+const MaxPlanFile = 8 << 20
+
+// Plan is eradication-plan.json: the footholds a run's assessment found, each
+// with the exact request that removes it. Its shape is a contract (other
+// tools read it): change it only with PlanVersion.
+type Plan struct {
+	Version  int        `json:"version"`
+	RunID    string     `json:"run_id"`
+	Incident string     `json:"incident"`
+	Created  time.Time  `json:"created"`
+	Items    []PlanItem `json:"items"`
+}
+
+// PlanItem is one foothold.
+type PlanItem struct {
+	ID         string   `json:"id"`      // fh-01, unique in the plan
+	Kind       string   `json:"kind"`    // api_key, pending_invite, teammate, ip_allow_entry, …
+	Account    string   `json:"account"` // "" = parent, else the subuser's username
+	Region     string   `json:"region"`  // global or eu
+	ResourceID string   `json:"resource_id"`
+	Subject    string   `json:"subject"`
+	Severity   string   `json:"severity"`
+	Why        []string `json:"why"`
+	Evidence   []string `json:"evidence"`
+	Remove     Removal  `json:"remove"`
+}
+
+// Removal is the request that removes an item. Body is set only where the
+// API has no DELETE (a forward mail setting is switched off with PATCH).
+type Removal struct {
+	Method     string          `json:"method"`
+	Path       string          `json:"path"`
+	OnBehalfOf string          `json:"on_behalf_of"`
+	Body       json.RawMessage `json:"body,omitempty"`
+}
+
+// Plan item kinds.
+const (
+	KindAPIKey        = "api_key"
+	KindPendingInvite = "pending_invite"
+	KindTeammate      = "teammate"
+	KindIPAllow       = "ip_allow_entry"
+	KindEventWebhook  = "event_webhook"
+	KindParseSetting  = "parse_setting"
+	KindForwardBounce = "forward_bounce"
+	KindForwardSpam   = "forward_spam"
+	KindAlert         = "alert"
+	KindSender        = "verified_sender"
+)
+
+// removal is the request that removes a resource of a kind, as the official
+// spec defines it.
+func removal(kind, rid string, acct Account) (Removal, bool) {
+	r := Removal{Method: "DELETE", OnBehalfOf: acct.Subuser}
+	switch kind {
+	case KindAPIKey:
+		r.Path = "/v3/api_keys/" + escape(rid)
+	case KindPendingInvite:
+		r.Path = "/v3/teammates/pending/" + escape(rid)
+	case KindTeammate:
+		r.Path = "/v3/teammates/" + escape(rid)
+	case KindIPAllow:
+		r.Path = "/v3/access_settings/whitelist/" + escape(rid)
+	case KindEventWebhook:
+		r.Path = "/v3/user/webhooks/event/settings/" + escape(rid)
+	case KindParseSetting:
+		r.Path = "/v3/user/webhooks/parse/settings/" + escape(rid)
+	case KindForwardBounce, KindForwardSpam:
+		r.Method, r.Path, r.Body = "PATCH", "/v3/mail_settings/"+kind, json.RawMessage(`{"enabled":false}`)
+	case KindAlert:
+		r.Path = "/v3/alerts/" + escape(rid)
+	case KindSender:
+		// The spec declares no on-behalf-of: the parent's senders only.
+		r.Path, r.OnBehalfOf = "/v3/verified_senders/"+escape(rid), ""
+	default:
+		return Removal{}, false
+	}
+	if rid == "" {
+		return Removal{}, false
+	}
+	return r, true
+}
+
+// runFileWriter is implemented by the runner's recorder: it writes a tracked
+// file of the run directory (report.PlanFile) and journals a note.
+type runFileWriter interface {
+	WriteRunFile(name string, data []byte, note string) error
+}
+
+// ReadPlan reads a run directory's plan; a run without one has an empty plan
+// (ok false).
+func ReadPlan(dir string) (p *Plan, ok bool, err error) {
+	b, err := safefile.ReadFile(filepath.Join(dir, report.PlanFile), MaxPlanFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &Plan{Version: PlanVersion}, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	p = new(Plan)
+	if err := json.Unmarshal(b, p); err != nil {
+		return nil, false, fmt.Errorf("%s: %w", report.PlanFile, err)
+	}
+	if p.Version != PlanVersion {
+		return nil, false, fmt.Errorf("%s: version %d, this keyir reads version %d", report.PlanFile, p.Version, PlanVersion)
+	}
+	seen := map[string]bool{}
+	for i, it := range p.Items {
+		if it.ID == "" || seen[it.ID] {
+			return nil, false, fmt.Errorf("%s: item %d has a missing or repeated id %q", report.PlanFile, i+1, it.ID)
+		}
+		seen[it.ID] = true
+	}
+	return p, true, nil
+}
+
+// addToPlan merges a step's items into the run's plan: the items of the
+// kinds this step owns are replaced (a resumed step reruns), the others
+// kept; an item already planned keeps its id, a new one gets the next. It
+// returns the items with their ids, for findings to cite. Outside a run (no
+// directory, no tracked-file writer) nothing is written and ids stay empty.
+func addToPlan(env *actions.Env, owns []string, items []PlanItem) ([]PlanItem, error) {
+	w, ok := env.Recorder.(runFileWriter)
+	if !ok || env.Dir == "" {
+		return items, nil
+	}
+	p, _, err := ReadPlan(env.Dir)
+	if err != nil {
+		return items, err
+	}
+	key := func(it PlanItem) string { return it.Kind + "\x00" + it.Account + "\x00" + it.ResourceID }
+	oldIDs := map[string]string{}
+	kept := p.Items[:0:0]
+	next := 0
+	for _, it := range p.Items {
+		var n int
+		if _, err := fmt.Sscanf(it.ID, "fh-%d", &n); err == nil && n > next {
+			next = n
+		}
+		if slices.Contains(owns, it.Kind) {
+			oldIDs[key(it)] = it.ID
+			continue
+		}
+		kept = append(kept, it)
+	}
+	used := map[string]bool{}
+	for _, it := range kept {
+		used[it.ID] = true
+	}
+	for _, it := range items {
+		// An item that comes with its id (an eradication's item still
+		// open keeps the parent's) reserves it.
+		if it.ID != "" && !used[it.ID] {
+			used[it.ID] = true
+			next = max(next, idNum(it.ID))
+		}
+	}
+	for i := range items {
+		if id, ok := oldIDs[key(items[i])]; ok && items[i].ID == "" {
+			items[i].ID = id
+			continue
+		}
+		if items[i].ID != "" && used[items[i].ID] {
+			continue
+		}
+		next++
+		items[i].ID = fmt.Sprintf("fh-%02d", next)
+	}
+	p.Items = append(kept, items...)
+	sort.SliceStable(p.Items, func(i, j int) bool { return idNum(p.Items[i].ID) < idNum(p.Items[j].ID) })
+	p.Version, p.RunID, p.Incident = PlanVersion, env.RunID, env.Incident
+	if p.Created.IsZero() {
+		p.Created = nowOf(env).UTC().Truncate(time.Second)
+	}
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return items, err
+	}
+	note := fmt.Sprintf("eradication plan: %d item(s) in %s (%d from this step)", len(p.Items), report.PlanFile, len(items))
+	return items, w.WriteRunFile(report.PlanFile, append(b, '\n'), note)
+}
+
+func idNum(id string) int {
+	var n int
+	fmt.Sscanf(id, "fh-%d", &n)
+	return n
+}
+
+// planRefs are a finding's evidence references plus its plan item's.
+func planRefs(id string, ev ...string) []string {
+	out := refs(ev...)
+	if id != "" {
+		out = append(out, report.PlanRef(id))
+	}
+	return out
+}
+
+// whyDest says why a destination makes an item suspicious.
+func whyDest(dest string, domains []string) string {
+	if dest == "" || len(domains) == 0 {
+		return ""
+	}
+	return "destination " + dest + " is outside the trusted domains (" + strings.Join(domains, ", ") + ")"
+}
+
+// footholds collects a step's findings with the plan items they describe, so
+// the plan is written (and each item has its id) before any finding cites it.
+type footholds struct {
+	pending []pendingFinding
+	items   []PlanItem
+}
+
+type pendingFinding struct {
+	f    report.Finding
+	item int // index in items, or -1: not a removable foothold
+}
+
+// add keeps a finding; one that is worth removing (not info, a kind with a
+// removal request and an id) also becomes a plan item.
+func (fh *footholds) add(f report.Finding, kind, rid string, acct Account, why []string) {
+	pf := pendingFinding{f: f, item: -1}
+	if rm, ok := removal(kind, rid, acct); ok && f.Severity != report.Info {
+		var whys []string
+		for _, w := range why {
+			if w != "" {
+				whys = append(whys, w)
+			}
+		}
+		pf.item = len(fh.items)
+		fh.items = append(fh.items, PlanItem{
+			Kind: kind, Account: acct.Subuser, Region: normRegion(acct.Region), ResourceID: rid,
+			Subject: f.Subject, Severity: string(f.Severity), Why: whys, Evidence: refs(f.Evidence...), Remove: rm,
+		})
+	}
+	fh.pending = append(fh.pending, pf)
+}
+
+// emit writes the plan (replacing this step's kinds, owns) and then records
+// the findings, each planned one citing its item. When the plan cannot be
+// written the findings are still recorded, without a plan reference, and the
+// error fails the step.
+func (fh *footholds) emit(env *actions.Env, owns []string) error {
+	items, err := addToPlan(env, owns, fh.items)
+	for _, p := range fh.pending {
+		f := p.f
+		if p.item >= 0 && err == nil {
+			f.Evidence = planRefs(items[p.item].ID, f.Evidence...)
+		}
+		env.Finding(f)
+	}
+	return err
+}
+
+// persistenceKinds are the plan kinds the persistence step owns.
+func persistenceKinds() []string {
+	out := make([]string, 0, len(surfaces))
+	for _, s := range surfaces {
+		out = append(out, s.planKind)
+	}
+	return out
+}
+
+// responderKeyID is the id of the key c authenticates with ("" when it is
+// not key-shaped).
+func responderKeyID(c *Client) string {
+	if m := APIKey.Match(c.key); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// addItem keeps a finding with an item already built (an eradication's
+// item still open, copied from the parent's plan).
+func (fh *footholds) addItem(f report.Finding, it PlanItem) {
+	fh.pending = append(fh.pending, pendingFinding{f: f, item: len(fh.items)})
+	fh.items = append(fh.items, it)
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"github.com/keyir/keyir/eradicate"
+	"github.com/keyir/keyir/playbook"
+	"github.com/keyir/keyir/render"
+	"github.com/keyir/keyir/report"
+)
+
+// stdinIsTerminal says whether the typed confirmation can be asked for;
+// tests replace it.
+var stdinIsTerminal = func() bool { return term.IsTerminal(int(os.Stdin.Fd())) }
+
+func (a *app) eradicateCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "eradicate",
+		Usage:     "remove the footholds a finished run found (its eradication-plan.json), as a new run",
+		ArgsUsage: "DIR",
+		Description: "Verifies DIR against its MANIFEST, shows its plan and asks for a typed yes (or --yes), then removes each item " +
+			"(404 = already gone) and reads it back, recorded as a new run beside DIR that names DIR and its MANIFEST head. DIR is " +
+			"not changed. Exit 0 when nothing is left, 5 when footholds of high severity stay open (refused by the API, say), 2 " +
+			"without a terminal and without --yes.",
+		Flags: []cli.Flag{
+			&cli.StringSliceFlag{Name: "only", Usage: "remove only this plan item `ID` (repeatable)"},
+			&cli.BoolFlag{Name: "yes", Usage: "do not ask for confirmation (scripts)"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "show the requests without sending them (refused at the transport, recorded as planned)"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "text or json (one JSON document on stdout)"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return usageErr(fmt.Errorf("eradicate takes exactly one DIR, the run directory whose plan is carried out"))
+			}
+			output := c.String("output")
+			if err := checkOutput(output); err != nil {
+				return err
+			}
+			p, err := eradicate.Prepare(c.Args().First(), c.StringSlice("only"))
+			if err != nil {
+				return err
+			}
+			// The plan and the question go to stderr with --output json, so
+			// stdout stays one JSON document.
+			var show io.Writer = a.out
+			if output == "json" {
+				show = a.errOut
+			}
+			dry := c.Bool("dry-run")
+			if err := p.WriteTable(show, columns(), dry); err != nil {
+				return err
+			}
+			if len(p.Items) == 0 {
+				fmt.Fprintln(show, "Nothing to do: the plan is empty.")
+				return nil
+			}
+			if !dry {
+				if err := eradicate.Confirm(a.stdin, show, stdinIsTerminal(), c.Bool("yes"), len(p.Items)); err != nil {
+					return err
+				}
+			}
+			res, err := eradicate.Run(c.Context, p, dry, playbook.Options{
+				Operator: a.operator(),
+				Redactor: a.red,
+				Getenv:   a.getenv,
+				ReadFile: a.readFile,
+				Observer: a.console(),
+				Version:  version,
+			})
+			if err != nil {
+				return err
+			}
+			sum := eradicate.Summarize(res.Report)
+			if output == "json" {
+				enc := json.NewEncoder(a.out)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(struct {
+					runJSON
+					Eradication eradicate.Summary `json:"eradication"`
+				}{runJSON{RunID: res.Report.Run.ID, ReportDir: res.Dir, ExitCode: res.ExitCode, ExitMeaning: report.ExitMeaning(res.ExitCode), ManifestHead: res.Head, Report: res.Report}, sum}); err != nil {
+					return err
+				}
+				return withCode(res.ExitCode)
+			}
+			fmt.Fprintln(a.out)
+			fmt.Fprintln(a.out, sum.Line())
+			if err := render.RenderSummary(a.out, res.Report, res.Dir); err != nil {
+				return err
+			}
+			return withCode(res.ExitCode)
+		},
+	}
+}
