@@ -254,7 +254,7 @@ func buildHTMLView(rep *report.Report, dir string) (*htmlView, error) {
 		decodeOutput(live["scopes"], &scopes)
 	}
 	if len(scopes) > 0 {
-		v.Scopes = fmt.Sprintf("%d %s: %s", len(scopes), render.Plural(len(scopes), "scope", "scopes"), render.Truncate(strings.Join(scopes, ", "), 2000))
+		v.Scopes = fmt.Sprintf("%d %s: %s", len(scopes), report.Plural(len(scopes), "scope", "scopes"), render.Truncate(strings.Join(scopes, ", "), 2000))
 	}
 	v.Risk = str(snap["risk"])
 

@@ -90,7 +90,7 @@ func scriptHTML(t *testing.T, s *runstore.Store, keyName, errText string) {
 		report.Event{Type: report.EventStepFinished, Step: "revoke", Index: 3, Attempt: 2, Status: report.StepOK},
 		report.Event{Type: report.EventStepStarted, Step: "confirm", Index: 4, Attempt: 1},
 		report.Event{Type: report.EventContainment, Step: "confirm", Containment: &report.Containment{Status: report.ContainmentConfirmed,
-			Detail: "the leaked key itself answered 401 on GET /v3/scopes after 1 poll(s)", TimeToContainment: 3250 * time.Millisecond, At: t0.Add(3250 * time.Millisecond)}},
+			Detail: "the leaked key itself answered 401 on GET /v3/scopes after 1 poll", TimeToContainment: 3250 * time.Millisecond, At: t0.Add(3250 * time.Millisecond)}},
 		report.Event{Type: report.EventStepFinished, Step: "confirm", Index: 4, Status: report.StepOK},
 		report.Event{Type: report.EventStepStarted, Step: "stats", Index: 5, Attempt: 1},
 		report.Event{Type: report.EventFinding, Step: "stats", Finding: &report.Finding{Kind: "stats.requests_spike", Severity: report.High,

@@ -20,7 +20,7 @@ func Banner(rep *report.Report) string {
 	switch rep.Run.Mode {
 	case report.ModeDryRun:
 		return fmt.Sprintf("DRY RUN — no changes were made; %d %s refused and %s listed as planned changes.",
-			len(rep.Planned), Plural(len(rep.Planned), "write was", "writes were"), Plural(len(rep.Planned), "is", "are"))
+			len(rep.Planned), report.Plural(len(rep.Planned), "write was", "writes were"), report.Plural(len(rep.Planned), "is", "are"))
 	case report.ModeDrill:
 		return "DRILL — run against the built-in simulator; nothing real was touched."
 	}
@@ -201,7 +201,7 @@ func SummaryFields(rep *report.Report) [][2]string {
 		out = append(out, [2]string{"Time to containment", report.FormatDuration(r.Containment.TimeToContainment)})
 	}
 	if r.Resumes > 0 {
-		out = append(out, [2]string{"Resumed", Plural(r.Resumes, "once", strconv.Itoa(r.Resumes)+" times")})
+		out = append(out, [2]string{"Resumed", report.Plural(r.Resumes, "once", strconv.Itoa(r.Resumes)+" times")})
 	}
 	if r.Version != "" {
 		out = append(out, [2]string{"keyir version", r.Version})
@@ -297,7 +297,7 @@ func FindingCounts(groups []FindingGroup, total int) string {
 	for i, g := range groups {
 		parts[i] = fmt.Sprintf("%d %s", len(g.Findings), g.Severity)
 	}
-	return fmt.Sprintf("%d %s: %s", total, Plural(total, "finding", "findings"), strings.Join(parts, ", "))
+	return fmt.Sprintf("%d %s: %s", total, report.Plural(total, "finding", "findings"), strings.Join(parts, ", "))
 }
 
 // mdTable renders a GitHub-flavoured Markdown table. tablewriter escapes
@@ -348,13 +348,6 @@ func toAny(ss []string) []any {
 		out[i] = s
 	}
 	return out
-}
-
-func Plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 func titleCase(s string) string {

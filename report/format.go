@@ -24,3 +24,18 @@ func FormatCount(n int64) string {
 	}
 	return b.String()
 }
+
+// Plural picks the word for n: one when n is 1, else many ("1 poll", "2
+// polls", "0 polls"). The one plural rule of every screen and message.
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// Count is n, grouped as FormatCount does, with its noun: "1 scope",
+// "4,210 messages".
+func Count(n int, one, many string) string {
+	return FormatCount(int64(n)) + " " + Plural(n, one, many)
+}

@@ -121,8 +121,9 @@ func (a *Notify) Run(ctx context.Context, env *actions.Env) (actions.Outputs, er
 		defer os.RemoveAll(filepath.Dir(tmp))
 		ev.ReportPath = tmp
 	}
-	// The closing event does not list this step, still running as it is sent.
-	ev.Steps = slices.DeleteFunc(ev.Steps, func(s report.Step) bool { return s.ID == env.Step })
+	// The closing event lists every step, this one as running: it is being
+	// sent. "9 of 10 steps done" is the truth at that moment; dropping the
+	// step made it "9 of 9" for a run of 10.
 	hub.EnqueueTo(ev, to...)
 	if err := hub.FlushChannels(ctx, to...); err != nil {
 		out["sent"] = false

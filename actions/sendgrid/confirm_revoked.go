@@ -207,9 +207,9 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 			if env.RunStarted.IsZero() {
 				ttc = 0
 			}
-			detail := fmt.Sprintf("%s after %d poll(s)", proof, polls)
+			detail := fmt.Sprintf("%s after %s", proof, report.Count(polls, "poll", "polls"))
 			if missing {
-				detail = fmt.Sprintf("no account holds key id %s (already deleted), and %s after %d poll(s)", ki.ID, proof, polls)
+				detail = fmt.Sprintf("no account holds key id %s (already deleted), and %s after %s", ki.ID, proof, report.Count(polls, "poll", "polls"))
 			}
 			env.Recorder.Containment(report.Containment{
 				Status: report.ContainmentConfirmed, TimeToContainment: ttc, At: at, Detail: detail,
@@ -236,9 +236,9 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 		}
 		interval = min(time.Duration(float64(interval)*1.5), maxInterval)
 	}
-	detail := fmt.Sprintf("the key was not proven dead after %d poll(s) over %s; last answer: %s", polls, a.Timeout, last)
+	detail := fmt.Sprintf("the key was not proven dead after %s over %s; last answer: %s", report.Count(polls, "poll", "polls"), a.Timeout, last)
 	if ctx.Err() != nil {
-		detail = fmt.Sprintf("interrupted after %d poll(s); last answer: %s", polls, last)
+		detail = fmt.Sprintf("interrupted after %s; last answer: %s", report.Count(polls, "poll", "polls"), last)
 	}
 	status := report.ContainmentNotConfirmed
 	if missing {

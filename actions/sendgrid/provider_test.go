@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 
@@ -16,7 +17,7 @@ import (
 // registration, and ParseKey uses the registered shape.
 func TestSendGridProvider(t *testing.T) {
 	p, ok := provider.Lookup("sendgrid")
-	if !ok || len(p.PlaybookNames) != 1 || p.PlaybookNames[0] != "sendgrid-key-compromise" || p.Doctor == nil || len(p.Scenarios) < 8 {
+	if !ok || !slices.Equal(p.PlaybookNames, []string{"sendgrid-eradicate", "sendgrid-key-compromise"}) || p.Doctor == nil || len(p.Scenarios) < 8 {
 		t.Fatalf("provider sendgrid: %+v", p)
 	}
 	if _, _, owner, err := provider.Playbook("sendgrid-key-compromise"); err != nil || owner != "sendgrid" {

@@ -59,17 +59,17 @@ func (a *app) doctorCommand() *cli.Command {
 				}
 				return nil
 			}
-			fmt.Fprintln(a.out, wrapText(fmt.Sprintf("playbook %s needs %s: %s", pb.Name, plural(len(needed), "scope", "scopes"), strings.Join(needed, ", ")), columns(), "  "))
+			fmt.Fprintln(a.out, wrapText(fmt.Sprintf("playbook %s needs %s: %s", pb.Name, report.Count(len(needed), "scope", "scopes"), strings.Join(needed, ", ")), columns(), "  "))
 			for _, n := range dr.notes {
 				fmt.Fprintln(a.out, wrapText("note: "+n, columns(), "  "))
 			}
 			if len(excess) > 0 {
 				// Pseudo-scopes (2fa_required, sender_verification_*, …) mark
 				// account state and cannot be removed: never listed here.
-				fmt.Fprintln(a.out, wrapText(fmt.Sprintf("warning: the responder key has %s the playbook does not need (least privilege: remove %s): %s", plural(len(excess), "scope", "scopes"), itThem(len(excess)), strings.Join(excess, ", ")), columns(), "  "))
+				fmt.Fprintln(a.out, wrapText(fmt.Sprintf("warning: the responder key has %s the playbook does not need (least privilege: remove %s): %s", report.Count(len(excess), "scope", "scopes"), itThem(len(excess)), strings.Join(excess, ", ")), columns(), "  "))
 			}
 			if len(missing) > 0 {
-				fmt.Fprintf(a.errOut, "keyir: the responder key lacks %s the playbook needs: %s\n", plural(len(missing), "scope", "scopes"), strings.Join(missing, ", "))
+				fmt.Fprintf(a.errOut, "keyir: the responder key lacks %s the playbook needs: %s\n", report.Count(len(missing), "scope", "scopes"), strings.Join(missing, ", "))
 				return withCode(report.ExitCouldNotRun)
 			}
 			fmt.Fprintln(a.out, "ok: the responder key has every scope the playbook needs")

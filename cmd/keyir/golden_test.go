@@ -77,7 +77,7 @@ func goldenReport() *report.Report {
 	return &report.Report{
 		Run: report.Run{ID: "0123456789ab", Incident: "INC-42", Playbook: "builtin:sendgrid-key-compromise", Mode: report.ModeLive,
 			Started: start, Finished: start.Add(2300 * time.Millisecond), Status: report.RunDegraded,
-			Containment: report.Containment{Status: "confirmed", Detail: "the leaked key itself answered 401 on GET /v3/scopes after 1 poll(s)", TimeToContainment: 101 * time.Millisecond}},
+			Containment: report.Containment{Status: "confirmed", Detail: "the leaked key itself answered 401 on GET /v3/scopes after 1 poll", TimeToContainment: 101 * time.Millisecond}},
 		Steps: steps,
 		Findings: []report.Finding{
 			{Kind: "k", Severity: report.Critical, Title: `Leaked key "ci-deploy": full access, critical blast radius`, Subject: "V586eSxe3GlNmv4HUtizkd"},

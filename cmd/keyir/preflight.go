@@ -172,11 +172,11 @@ func (a *app) checkResponder(ctx context.Context, p *preflight, pb *playbook.Pla
 	}
 	if len(crit) > 0 {
 		p.add(true, fmt.Sprintf("the responder key (SENDGRID_API_KEY) lacks %s containment needs: %s; add %s to the key (keyir doctor lists every scope)",
-			plural(len(crit), "scope", "scopes"), strings.Join(crit, ", "), itThem(len(crit))))
+			report.Count(len(crit), "scope", "scopes"), strings.Join(crit, ", "), itThem(len(crit))))
 	}
 	if len(other) > 0 {
 		p.add(false, fmt.Sprintf("the responder key (SENDGRID_API_KEY) lacks %s an assessment step needs: %s; those steps will report what they could not assess (the run goes on)",
-			plural(len(other), "scope", "scopes"), strings.Join(other, ", ")))
+			report.Count(len(other), "scope", "scopes"), strings.Join(other, ", ")))
 	}
 }
 
@@ -278,13 +278,6 @@ func (a *app) notifyKeyProblem(ctx context.Context) string {
 	return ""
 }
 
-// plural is "1 scope", "2 scopes".
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
 
 func itThem(n int) string {
 	if n == 1 {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/keyir/keyir/report"
 	"github.com/keyir/keyir/runstore"
 	"github.com/keyir/keyir/safefile"
 )
@@ -227,7 +228,7 @@ func (a *app) reportPrune(root string, cutoff time.Time, dryRun, force bool, out
 	for _, s := range skipped {
 		fmt.Fprintf(a.errOut, "keyir: skipped %s: %s\n", s.Path, s.Reason)
 	}
-	fmt.Fprintf(a.out, "%s %s, kept %d, older than %s\n", verb, plural(len(doc.Removed), "run", "runs"), len(doc.Kept), cutoff.Local().Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(a.out, "%s %s, kept %d, older than %s\n", verb, report.Count(len(doc.Removed), "run", "runs"), len(doc.Kept), cutoff.Local().Format("2006-01-02 15:04 MST"))
 	return nil
 }
 

@@ -104,6 +104,16 @@ func keyFields(ev notify.Event) []*slack.TextBlockObject {
 	}
 }
 
+// manifestPart names the evidence's MANIFEST head, or, when the closing
+// message goes out before the evidence is sealed (the closing step runs
+// inside the run), where the head will be: never an empty "manifest —".
+func manifestPart(head string) string {
+	if head == "" {
+		return "MANIFEST head: in the thread once the evidence is sealed"
+	}
+	return "manifest " + notify.SlackLiteral(head)
+}
+
 func stamp(t time.Time) string {
 	if t.IsZero() {
 		return "—"
@@ -148,7 +158,7 @@ func closedBlocks(ev notify.Event) []slack.Block {
 	bs = append(bs,
 		slack.NewSectionBlock(mrkdwn(outcome+"\n"+containmentLine(ev.Containment)+"\n*Findings:* "+countsLine(ev)), nil, nil),
 		slack.NewSectionBlock(nil, keyFields(ev), nil),
-		contextLine("keyir run "+notify.SlackLiteral(ev.RunID), "finished "+stamp(ev.Time), "manifest "+notify.SlackLiteral(ev.ManifestHead)),
+		contextLine("keyir run "+notify.SlackLiteral(ev.RunID), "finished "+stamp(ev.Time), manifestPart(ev.ManifestHead)),
 	)
 	return bs
 }
@@ -201,6 +211,9 @@ func progressBlocks(ev notify.Event) []slack.Block {
 			done++
 		}
 		line := fmt.Sprintf("%s %s %s", stepIcons[s.Status], notify.SlackLiteral(s.ID), notify.SlackEscape(string(s.Status)))
+		if ev.Kind == notify.Closed && s.Status == report.StepRunning {
+			line += " (sending this summary)"
+		}
 		if s.Duration > 0 {
 			line += fmt.Sprintf(" (%s)", report.FormatDuration(s.Duration))
 		}
