@@ -278,7 +278,6 @@ func (a *app) notifyKeyProblem(ctx context.Context) string {
 	return ""
 }
 
-
 func itThem(n int) string {
 	if n == 1 {
 		return "it"
