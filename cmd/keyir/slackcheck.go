@@ -83,12 +83,15 @@ func slackErrCode(err error) string {
 func slackProblem(err error, tokenVar string) error {
 	switch code := slackErrCode(err); code {
 	case "invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired":
+		//lint:ignore ST1005 the message is shown as is; Slack is a name
 		return fmt.Errorf("Slack refused the bot token (%s): %s; set a valid bot token (xoxb-…)", tokenVar, code)
 	case "missing_scope":
 		return fmt.Errorf("the bot token (%s) lacks a scope: %s; add channels:read and chat:write to the Slack app", tokenVar, code)
 	case "":
+		//lint:ignore ST1005 the message is shown as is; Slack is a name
 		return fmt.Errorf("Slack unreachable: %v", err)
 	default:
+		//lint:ignore ST1005 the message is shown as is; Slack is a name
 		return fmt.Errorf("Slack answered %s", code)
 	}
 }

@@ -43,5 +43,5 @@ func (s *Server) username(c *call) response {
 		}
 	}
 	o := s.st.Owner()
-	return jsonResp(200, answer{o.Username, o.UserID})
+	return jsonResp(200, answer(o))
 }
