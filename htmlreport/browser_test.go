@@ -27,6 +27,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -185,10 +186,18 @@ var devtoolsURL = regexp.MustCompile(`DevTools listening on (ws://\S+)`)
 
 func startChromium(ctx context.Context, t *testing.T, bin string) *browser {
 	t.Helper()
+	// Not t.TempDir: Chromium's helper processes may still write into their
+	// profile for a moment after the browser is killed, and t.TempDir's
+	// cleanup then fails the test ("directory not empty"). The profile is
+	// removed after the whole process group is gone, retried briefly.
+	profile, err := os.MkdirTemp("", "keyir-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.CommandContext(ctx, bin,
 		"--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir="+t.TempDir(),
+		"--user-data-dir="+profile,
 		"--remote-debugging-port=0", "--remote-debugging-address=127.0.0.1",
 		"--hide-scrollbars", "--mute-audio", "--no-default-browser-check",
 		"about:blank")
@@ -196,12 +205,20 @@ func startChromium(ctx context.Context, t *testing.T, bin string) *browser {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
+		os.RemoveAll(profile)
 		t.Fatalf("start chromium: %v", err)
 	}
 	t.Cleanup(func() {
-		cmd.Process.Kill()
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // the browser and its helpers
 		cmd.Wait()
+		for i := 0; i < 50; i++ {
+			if os.RemoveAll(profile) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 	})
 	found := make(chan string, 1)
 	var logMu sync.Mutex

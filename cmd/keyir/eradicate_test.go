@@ -18,26 +18,7 @@ import (
 // without a terminal and without --yes (2), takes only a typed yes, removes
 // the footholds, and a second eradicate has nothing to do.
 func TestEradicateFromTheCommandLine(t *testing.T) {
-	sc, _ := sendgridsim.LookupScenario("persistence")
-	fx := sc.Build(time.Now())
-	fx.Attack(fx.State)
-	fx.Config.Limits = nil
-	// A responder key that may remove what the plan names.
-	k := sendgridsim.NewKey(rand.New(rand.NewPCG(3, 4)), "ir", append(sendgridsim.ResponderScopes(), sendgridsim.RemovalScopes()...))
-	fx.State.AddKey(k)
-	hosts, err := sendgridsim.ListenHosts("127.0.0.1:0", "127.0.0.1:0", sendgridsim.New(fx.State, fx.Config))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer hosts.Shutdown(context.Background())
-	envv := hosts.Env()
-	envv["SENDGRID_API_KEY"] = k.Token()
-	root := filepath.Join(t.TempDir(), "r")
-
-	r := keyir(t, fx.LeakedKey+"\n", envv, "run", "sendgrid-key-compromise", "--key", "-", "--incident", "INC-9", "--reports", root)
-	if r.code != 5 {
-		t.Fatalf("run: exit %d, want 5\n%s%s", r.code, r.stdout, r.stderr)
-	}
+	fx, envv, root, r := footholdRun(t)
 	dir := onlyRunDir(t, root)
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
 	last := strings.Join(lines[len(lines)-2:], "\n")
@@ -91,4 +72,31 @@ func TestEradicateFromTheCommandLine(t *testing.T) {
 	if doc.Eradication.Removed != 0 || doc.Eradication.AlreadyGone == 0 || len(doc.Eradication.Open) != 0 || doc.Eradication.Parent == "" {
 		t.Errorf("second eradicate did something: %+v", doc.Eradication)
 	}
+}
+
+// footholdRun runs the built-in playbook live against the persistence
+// scenario with a responder key that may also remove what the plan names:
+// the run contains the key and leaves footholds (exit 5, checked here).
+func footholdRun(t *testing.T) (*sendgridsim.Fixture, map[string]string, string, result) {
+	t.Helper()
+	sc, _ := sendgridsim.LookupScenario("persistence")
+	fx := sc.Build(time.Now())
+	fx.Attack(fx.State)
+	fx.Config.Limits = nil
+	// A responder key that may remove what the plan names.
+	k := sendgridsim.NewKey(rand.New(rand.NewPCG(3, 4)), "ir", append(sendgridsim.ResponderScopes(), sendgridsim.RemovalScopes()...))
+	fx.State.AddKey(k)
+	hosts, err := sendgridsim.ListenHosts("127.0.0.1:0", "127.0.0.1:0", sendgridsim.New(fx.State, fx.Config))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { hosts.Shutdown(context.Background()) })
+	envv := hosts.Env()
+	envv["SENDGRID_API_KEY"] = k.Token()
+	root := filepath.Join(t.TempDir(), "r")
+	r := keyir(t, fx.LeakedKey+"\n", envv, "run", "sendgrid-key-compromise", "--key", "-", "--incident", "INC-9", "--reports", root)
+	if r.code != 5 {
+		t.Fatalf("run: exit %d, want 5\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	return fx, envv, root, r
 }

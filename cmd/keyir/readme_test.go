@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -179,6 +180,25 @@ func TestREADMEShellExamplesRun(t *testing.T) {
 				// The command and its flags are checked to exist.
 				if r := keyir(t, "", nil, "rotate", "--help"); r.code != 0 || !strings.Contains(r.stdout, args[2]) {
 					t.Fatalf("keyir rotate --help: exit %d, lacks %s\n%s", r.code, args[2], r.stdout)
+				}
+			case args[0] == "eradicate":
+				// A live run that leaves footholds (exit 5); the example's
+				// run directory is that run's. Without a terminal, the
+				// example without --yes or --dry-run refuses (2) and removes
+				// nothing; the others run.
+				_, envv, root, _ := footholdRun(t)
+				dir := onlyRunDir(t, root)
+				for i, a := range args {
+					if a == "DIR" || strings.HasPrefix(a, "reports/") {
+						args[i] = dir
+					}
+				}
+				want := 0
+				if !slices.Contains(args, "--yes") && !slices.Contains(args, "--dry-run") {
+					want = 2
+				}
+				if r := keyir(t, "", envv, args...); r.code != want {
+					t.Fatalf("exit %d, want %d\n%s%s", r.code, want, r.stdout, r.stderr)
 				}
 			default:
 				t.Fatalf("README example %q has no world in this test: add one", cmd)

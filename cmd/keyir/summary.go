@@ -79,7 +79,9 @@ func fitTables(text string, rep *report.Report) (string, error) {
 	for i := 0; i < len(lines); i++ {
 		if !strings.HasPrefix(lines[i], "┌") {
 			l := strings.TrimSuffix(lines[i], "\n")
-			if utf8.RuneCountInString(l) > columns() {
+			// A command to copy ("Next: keyir eradicate DIR") stays on one
+			// line: the terminal folds it, a copy keeps it whole.
+			if utf8.RuneCountInString(l) > columns() && !strings.HasPrefix(l, "Next: ") {
 				l = wrapText(l, columns(), "  ")
 			}
 			out.WriteString(l)

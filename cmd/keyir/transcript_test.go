@@ -46,7 +46,7 @@ func TestRenderTranscriptIsText(t *testing.T) {
 // The drill's summary, scorecard and Slack transcript give one time to
 // containment: one rounding rule.
 func TestDrillTimeToContainmentAgrees(t *testing.T) {
-	r := keyir(t, "", map[string]string{"COLUMNS": "200"}, "drill", "--scenario", "persistence", "--reports", t.TempDir())
+	r := keyir(t, "", map[string]string{"COLUMNS": "200"}, "drill", "--scenario", "spam-burst", "--reports", t.TempDir())
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
