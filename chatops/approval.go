@@ -44,7 +44,11 @@ func decide(r *Request, c click, twoPerson bool) verdict {
 	case r.Channel != c.channel:
 		return verdict{refuse: "wrong channel", msg: "That request belongs to another channel."}
 	case due(r, c.now):
-		return verdict{refuse: "expired", msg: "This request has expired; nothing was done. Run /keyir revoke again if the key still needs revoking.", expire: true}
+		msg := "This request has expired; nothing was done. Run /keyir revoke again if the key still needs revoking."
+		if r.Kind == KindEradicate {
+			msg = "This request has expired; nothing was removed. Click Remove again if the footholds still need removing."
+		}
+		return verdict{refuse: "expired", msg: msg, expire: true}
 	case r.State != StatePending:
 		by := ""
 		if r.DecidedBy != "" {
@@ -52,7 +56,11 @@ func decide(r *Request, c click, twoPerson bool) verdict {
 		}
 		return verdict{refuse: "already " + string(r.State), msg: fmt.Sprintf("This request is already %s%s; nothing more was done.", r.State, by)}
 	case c.verb == "approve" && twoPerson && !r.DryRun && c.user == r.Requester:
-		return verdict{refuse: "self-approval", msg: "A live revoke needs a second person: someone other than the requester must approve it."}
+		msg := "A live revoke needs a second person: someone other than the requester must approve it."
+		if r.Kind == KindEradicate {
+			msg = "Removing footholds needs a second person: someone other than the requester must approve it."
+		}
+		return verdict{refuse: "self-approval", msg: msg}
 	}
 	return verdict{}
 }
@@ -124,6 +132,9 @@ func (s *Server) HandleAction(ctx context.Context, a Action) error {
 	if err := s.checkOrigin(a.Transport, a.Team, a.APIAppID, a.User, a.Channel); err != nil {
 		return err
 	}
+	if a.ActionID == ActionEradicate {
+		return s.requestEradication(ctx, a)
+	}
 	verb := map[string]string{ActionApprove: "approve", ActionCancel: "cancel"}[a.ActionID]
 	if verb == "" {
 		s.auditf(AuditEvent{Event: AuditApprovalRefused, Transport: a.Transport, User: a.User, Channel: a.Channel, Reason: "unknown action"})
@@ -180,7 +191,7 @@ func (s *Server) HandleAction(ctx context.Context, a Action) error {
 		if r.Version == snap.Version {
 			prev.Version = r.Version + 1
 			*r = prev
-			s.byKey[r.KeyID] = r.ID
+			s.byKey[r.slot()] = r.ID
 			s.saveLocked(r)
 		}
 		return refuse("could not persist", "keyir could not record the decision; nothing was done. Try again.")

@@ -71,6 +71,10 @@ type world struct {
 	red     *redact.Redactor
 	log     *bytes.Buffer
 	mods    func(*chatops.Options)
+	// scenario is the simulator's scenario (default spam-burst); fixture,
+	// if set, adjusts it before the simulator starts.
+	scenario string
+	fixture  func(*sendgridsim.Fixture)
 }
 
 func newWorld(t testing.TB, mods ...func(*world)) *world {
@@ -86,8 +90,14 @@ func newWorld(t testing.TB, mods ...func(*world)) *world {
 	}
 	t.Cleanup(func() { w.slack.Close() })
 	w.apiURL = api
-	sc, _ := sendgridsim.LookupScenario("spam-burst")
+	if w.scenario == "" {
+		w.scenario = "spam-burst"
+	}
+	sc, _ := sendgridsim.LookupScenario(w.scenario)
 	w.fx = sc.Build(time.Now())
+	if w.fixture != nil {
+		w.fixture(w.fx)
+	}
 	if w.sg == nil {
 		w.sg = sendgridsim.New(w.fx.State, w.fx.Config)
 	}

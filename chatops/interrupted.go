@@ -162,7 +162,7 @@ func (s *Server) abandon(c Command, a Args) Reply {
 		s.mu.Lock()
 		if cur := s.reqs[snap.ID]; cur.Version == snap.Version {
 			cur.State, cur.Detail = StateInterrupted, "keyir serve stopped during the run"
-			s.byKey[cur.KeyID] = cur.ID
+			s.byKey[cur.slot()] = cur.ID
 			s.saveLocked(cur)
 		}
 		s.unlockAndFlush()

@@ -21,6 +21,10 @@ import (
 // anchored on the approval message, so the run's progress, findings and
 // report.md go to its thread.
 func (s *Server) run(r *Request, secret string) {
+	if r.Kind == KindEradicate {
+		s.runEradication(r)
+		return
+	}
 	ctx := s.runCtx
 	red := redact.New(s.o.BotToken, secret)
 	s.post(ctx, r.Channel, r.MessageTS, fmt.Sprintf("Approved by <@%s>. Run %s is starting (%s); progress follows in this thread.", r.DecidedBy, r.RunID, modeName(r)))
@@ -124,6 +128,9 @@ func (s *Server) run(r *Request, secret string) {
 	pctx, pcancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer pcancel()
 	s.post(pctx, r.Channel, r.MessageTS, summaryText(snap, res))
+	if snap.State == StateFinished {
+		s.offerEradication(pctx, snap)
+	}
 }
 
 func modeName(r *Request) string {

@@ -231,7 +231,7 @@ func (s *Server) Start(ctx context.Context) {
 					r.SecretLost = true
 					r.Detail = "keyir serve restarted: the leaked key itself was never written to disk, so this run revokes by key id and proves it gone by id (404)"
 				}
-				s.byKey[r.KeyID] = r.ID
+				s.byKey[r.slot()] = r.ID
 				s.saveLocked(r)
 				s.auditLocked(AuditEvent{Event: AuditRestored, Request: r.ID, KeyID: r.KeyID, Fingerprint: r.Fingerprint, User: r.Requester, Channel: r.Channel, Team: r.Team})
 			}
@@ -252,8 +252,8 @@ func (s *Server) Start(ctx context.Context) {
 	}
 	// An interrupted run keeps its key until it is resolved (interrupted.go).
 	for _, r := range interrupted {
-		if _, busy := s.byKey[r.KeyID]; !busy {
-			s.byKey[r.KeyID] = r.ID
+		if _, busy := s.byKey[r.slot()]; !busy {
+			s.byKey[r.slot()] = r.ID
 		}
 	}
 	s.unlockAndFlush()
@@ -475,8 +475,8 @@ func (s *Server) revoke(c Command, a Args) Reply {
 }
 
 func (s *Server) releaseLocked(r *Request) {
-	if s.byKey[r.KeyID] == r.ID {
-		delete(s.byKey, r.KeyID)
+	if s.byKey[r.slot()] == r.ID {
+		delete(s.byKey, r.slot())
 	}
 }
 
@@ -520,6 +520,7 @@ func (s *Server) unlockAndFlush() error {
 func (r *Request) clone() *Request {
 	c := *r
 	c.KeyScopes = slices.Clone(r.KeyScopes)
+	c.PlanLines = slices.Clone(r.PlanLines)
 	if r.ExitCode != nil {
 		x := *r.ExitCode
 		c.ExitCode = &x

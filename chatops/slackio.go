@@ -45,6 +45,10 @@ func (s *Server) post(ctx context.Context, channel, thread, text string) {
 // postPlan reads the key's name and scopes with the responder key and posts
 // the plan with Approve and Cancel buttons.
 func (s *Server) postPlan(r *Request, responseURL string) {
+	if r.Kind == KindEradicate {
+		s.postEradicationPlan(r, responseURL)
+		return
+	}
 	ctx, cancel := context.WithTimeout(s.runCtx, 30*time.Second)
 	defer cancel()
 	kd, derr := s.describeKey(ctx, r.KeyID)
@@ -109,7 +113,13 @@ func (s *Server) updatePlan(ctx context.Context, r *Request) {
 		ctx, cancel = context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 	}
-	text, blocks := planMessage(r, s.cfg, s.steps4(r), r.State == StatePending)
+	var text string
+	var blocks []slack.Block
+	if r.Kind == KindEradicate {
+		text, blocks = eradicationMessage(r, s.cfg, r.State == StatePending)
+	} else {
+		text, blocks = planMessage(r, s.cfg, s.steps4(r), r.State == StatePending)
+	}
 	err := s.retry(ctx, func() error {
 		_, _, _, err := s.api.UpdateMessageContext(ctx, r.Channel, r.MessageTS, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
 		return err

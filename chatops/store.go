@@ -69,6 +69,20 @@ type Request struct {
 	// SecretLost: the server restarted while the request held the leaked
 	// key in memory; the run goes by key id (the id-only proof).
 	SecretLost bool `json:"secret_lost,omitempty"`
+
+	// Kind is "" for a revoke, KindEradicate for a removal of the footholds
+	// a finished run left (eradicate.go); both take the same approval.
+	Kind string `json:"kind,omitempty"`
+	// An eradication's parent: the request whose run found the footholds,
+	// its run directory and MANIFEST head (verified when the plan was
+	// posted, checked again before anything is removed), the thread its
+	// messages go to, and the plan as shown for approval.
+	ParentRequest string   `json:"parent_request,omitempty"`
+	Parent        string   `json:"parent,omitempty"`
+	ParentHead    string   `json:"parent_head,omitempty"`
+	ThreadTS      string   `json:"thread_ts,omitempty"`
+	Items         int      `json:"items,omitempty"`
+	PlanLines     []string `json:"plan_lines,omitempty"`
 }
 
 // Active reports whether the request holds its key's slot: one request
