@@ -289,8 +289,9 @@ func (c *Client) do(ctx context.Context, method rest.Method, endpoint string, bo
 	}
 	rc := &rest.Client{HTTPClient: c.env.HTTP}
 	rateRetries, transientRetries := 0, 0
+	paceKey := string(method) + " " + pathOf(endpoint)
 	for {
-		if d := c.pace.pending(); d > 0 {
+		for d := c.pace.reserve(paceKey); d > 0; d = c.pace.reserve(paceKey) {
 			c.progress(fmt.Sprintf("rate limited: no requests left in this window before %s %s; waiting %s for the limit to reset", method, pathOf(endpoint), d.Round(time.Millisecond)))
 			if err := sleep(ctx, d); err != nil {
 				return nil, err
@@ -321,7 +322,7 @@ func (c *Client) do(ctx context.Context, method rest.Method, endpoint string, bo
 			continue
 		}
 		r := &Response{Status: resp.StatusCode, Body: []byte(resp.Body), Header: http.Header(resp.Headers)}
-		c.pace.observe(r.Header)
+		c.pace.observe(paceKey, r.Header)
 		switch {
 		case r.Status == http.StatusTooManyRequests:
 			if rateRetries >= maxRateRetries {
