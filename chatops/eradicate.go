@@ -239,31 +239,8 @@ func (s *Server) postEradicationPlan(r *Request, responseURL string) {
 	s.mu.Unlock()
 
 	text, blocks := eradicationMessage(snap, s.cfg, true)
-	var ts string
-	err := s.retry(ctx, func() (err error) {
-		_, ts, err = s.api.PostMessageContext(ctx, r.Channel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...),
-			slack.MsgOptionTS(r.ThreadTS), slack.MsgOptionDisableLinkUnfurl(), slack.MsgOptionDisableMediaUnfurl())
-		return err
-	})
-	s.mu.Lock()
-	cur = s.reqs[r.ID]
-	if err != nil {
-		s.logf("posting the plan of %s: %v", r.ID, err)
-		cur.State, cur.Detail = StateFailed, "the plan could not be posted: "+s.red.String(err.Error())
-		s.releaseLocked(cur)
-		s.saveLocked(cur)
-		s.unlockAndFlush()
-		s.respond(responseURL, "keyir could not post the plan in this channel. Nothing was started.")
-		return
-	}
-	cur.MessageTS = ts
-	s.saveLocked(cur)
-	snap = cur.clone()
-	s.unlockAndFlush()
-	s.auditf(AuditEvent{Event: AuditPlanPosted, Request: r.ID, User: r.Requester, Channel: r.Channel, Verb: VerbEradicate, KeyID: r.KeyID, Fingerprint: r.Fingerprint})
-	if snap.State != StatePending { // expired or cancelled while posting
-		s.updatePlan(ctx, snap)
-	}
+	s.publishPlan(ctx, snap, text, blocks, r.ThreadTS, VerbEradicate, responseURL,
+		"keyir could not post the plan in this channel. Nothing was started.")
 }
 
 // runEradication carries out an approved eradication as a new run, then
@@ -315,23 +292,7 @@ func (s *Server) runEradication(r *Request) {
 		fail(err)
 		return
 	}
-	code := res.ExitCode
-	status := string(res.Report.Run.Status)
-	s.mu.Lock()
-	cur := s.reqs[r.ID]
-	cur.RunDir, cur.RunStatus, cur.ExitCode = res.Dir, status, &code
-	cur.State = StateFinished
-	if res.Report.Run.Status == report.RunInterrupted {
-		cur.State = StateInterrupted
-		cur.Detail = "keyir serve stopped during the eradication; finish it with: keyir resume " + res.Dir
-	} else {
-		s.releaseLocked(cur)
-	}
-	s.saveLocked(cur)
-	snap := cur.clone()
-	s.unlockAndFlush()
-	s.auditf(AuditEvent{Event: AuditRunOutcome, Request: r.ID, RunID: r.RunID, RunDir: res.Dir, RunStatus: status, ExitCode: &code,
-		Verb: VerbEradicate, KeyID: r.KeyID, Fingerprint: r.Fingerprint, Channel: r.Channel})
+	snap := s.finishRequest(r, res, VerbEradicate, "the eradication")
 	pctx, pcancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer pcancel()
 	s.updatePlan(pctx, snap)

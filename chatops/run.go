@@ -106,6 +106,21 @@ func (s *Server) run(r *Request, secret string) {
 		s.logf("run %s notifications: %v", r.RunID, ferr)
 	}
 
+	snap := s.finishRequest(r, res, "", "the run")
+	pctx, pcancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer pcancel()
+	s.post(pctx, r.Channel, r.MessageTS, summaryText(snap, res))
+	if snap.State == StateFinished {
+		s.offerEradication(pctx, snap)
+	}
+}
+
+// finishRequest records a finished run on its request (the state, run
+// directory, exit code), releases its slot unless the run was interrupted (an
+// interrupted run keeps its key until resolved: interrupted.go), drops any
+// secret held for it, audits the outcome and returns the request as saved.
+// what names the run in the resume hint ("the run", "the eradication").
+func (s *Server) finishRequest(r *Request, res *playbook.Result, verb, what string) *Request {
 	code := res.ExitCode
 	status := string(res.Report.Run.Status)
 	s.mu.Lock()
@@ -114,9 +129,8 @@ func (s *Server) run(r *Request, secret string) {
 	cur.State = StateFinished
 	if res.Report.Run.Status == report.RunInterrupted {
 		cur.State = StateInterrupted
-		cur.Detail = "keyir serve stopped during the run; finish it with: keyir resume " + res.Dir
+		cur.Detail = "keyir serve stopped during " + what + "; finish it with: keyir resume " + res.Dir
 	} else {
-		// An interrupted run keeps its key until resolved (interrupted.go).
 		s.releaseLocked(cur)
 	}
 	delete(s.secrets, r.ID)
@@ -124,13 +138,8 @@ func (s *Server) run(r *Request, secret string) {
 	snap := cur.clone()
 	s.unlockAndFlush()
 	s.auditf(AuditEvent{Event: AuditRunOutcome, Request: r.ID, RunID: r.RunID, RunDir: res.Dir, RunStatus: status, ExitCode: &code,
-		KeyID: r.KeyID, Fingerprint: r.Fingerprint, Channel: r.Channel})
-	pctx, pcancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer pcancel()
-	s.post(pctx, r.Channel, r.MessageTS, summaryText(snap, res))
-	if snap.State == StateFinished {
-		s.offerEradication(pctx, snap)
-	}
+		Verb: verb, KeyID: r.KeyID, Fingerprint: r.Fingerprint, Channel: r.Channel})
+	return snap
 }
 
 func modeName(r *Request) string {

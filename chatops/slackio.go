@@ -64,30 +64,43 @@ func (s *Server) postPlan(r *Request, responseURL string) {
 	s.mu.Unlock()
 
 	text, blocks := planMessage(snap, s.cfg, s.steps4(snap), true)
+	s.publishPlan(ctx, snap, text, blocks, "", "", responseURL,
+		"keyir could not post the plan in this channel (is the bot a member?). Nothing was started.")
+}
+
+// publishPlan posts a request's approval message (in thread, when given),
+// records its ts, or fails the request and tells the requester; one path
+// for a revoke's plan and an eradication's. A request that expired or was
+// cancelled while the message was posted gets its final state shown.
+func (s *Server) publishPlan(ctx context.Context, snap *Request, text string, blocks []slack.Block, thread, verb, responseURL, failReply string) {
+	r := snap
+	opts := []slack.MsgOption{slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...),
+		slack.MsgOptionDisableLinkUnfurl(), slack.MsgOptionDisableMediaUnfurl()}
+	if thread != "" {
+		opts = append(opts, slack.MsgOptionTS(thread))
+	}
 	var ts string
 	err := s.retry(ctx, func() (err error) {
-		_, ts, err = s.api.PostMessageContext(ctx, r.Channel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...),
-			slack.MsgOptionDisableLinkUnfurl(), slack.MsgOptionDisableMediaUnfurl())
+		_, ts, err = s.api.PostMessageContext(ctx, r.Channel, opts...)
 		return err
 	})
 	s.mu.Lock()
-	cur = s.reqs[r.ID]
+	cur := s.reqs[r.ID]
 	if err != nil {
 		s.logf("posting the plan of %s: %v", r.ID, err)
 		cur.State, cur.Detail = StateFailed, "the plan could not be posted: "+s.red.String(err.Error())
 		s.releaseLocked(cur)
 		s.saveLocked(cur)
 		s.unlockAndFlush()
-		s.respond(responseURL, "keyir could not post the plan in this channel (is the bot a member?). Nothing was started.")
+		s.respond(responseURL, failReply)
 		return
 	}
 	cur.MessageTS = ts
 	s.saveLocked(cur)
 	snap = cur.clone()
-	state := cur.State
 	s.unlockAndFlush()
-	s.auditf(AuditEvent{Event: AuditPlanPosted, Request: r.ID, User: r.Requester, Channel: r.Channel, KeyID: r.KeyID, Fingerprint: r.Fingerprint, DryRun: r.DryRun})
-	if state != StatePending { // expired or cancelled while posting
+	s.auditf(AuditEvent{Event: AuditPlanPosted, Request: r.ID, User: r.Requester, Channel: r.Channel, Verb: verb, KeyID: r.KeyID, Fingerprint: r.Fingerprint, DryRun: r.DryRun})
+	if snap.State != StatePending { // expired or cancelled while posting
 		s.updatePlan(ctx, snap)
 	}
 }

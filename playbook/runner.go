@@ -2,8 +2,6 @@ package playbook
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -146,19 +144,6 @@ func Run(ctx context.Context, pb *Playbook, o Options) (*Result, error) {
 		o.OnPlan(plan)
 	}
 	return e.execute(ctx)
-}
-
-// UsageError marks errors that are the operator's to fix (exit code 2).
-type UsageError struct{ Err error }
-
-func (e *UsageError) Error() string { return e.Err.Error() }
-func (e *UsageError) Unwrap() error { return e.Err }
-
-// NewRunID returns a short random run id.
-func NewRunID() string {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }
 
 func (o Options) withDefaults() Options {
