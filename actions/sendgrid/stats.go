@@ -135,11 +135,7 @@ func metric(p DayPoint, name string) int {
 
 // Run reads stats for the window and the baseline before it.
 func (a *Stats) Run(ctx context.Context, env *actions.Env) (actions.Outputs, error) {
-	c0, err := newClient(env, RegionGlobal, "")
-	if err != nil {
-		return nil, err
-	}
-	c, err := c0.forAccount(assessAccount(env, a.KeyID, a.Subuser, a.Region))
+	c, err := newAccountClient(env, assessAccount(env, a.KeyID, a.Subuser, a.Region))
 	if err != nil {
 		return nil, err
 	}

@@ -12,7 +12,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	htmltemplate "html/template"
 	"net/http"
@@ -58,11 +57,8 @@ var _ notify.Notifier = (*Notifier)(nil)
 // notification path must not use a credential with more power than mail.send,
 // nor the one being revoked.
 func New(cfg Config, o Options) (*Notifier, error) {
-	if err := cfg.Validate(); err != nil {
+	if err := notify.CheckChannel("notify.email", cfg.Validate(), o.Redactor); err != nil {
 		return nil, err
-	}
-	if o.Redactor == nil {
-		return nil, errors.New("notify.email: a redactor is required")
 	}
 	key, err := credentials.Read(cfg.KeyEnv, o.Getenv, o.ReadFile, o.Redactor)
 	if err != nil {

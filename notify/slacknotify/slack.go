@@ -73,11 +73,8 @@ var _ notify.Notifier = (*Notifier)(nil)
 // New reads the bot token from cfg.TokenEnv (or its _FILE variant) and
 // returns a Notifier. It does not call Slack.
 func New(cfg Config, o Options) (*Notifier, error) {
-	if err := cfg.Validate(); err != nil {
+	if err := notify.CheckChannel("notify.slack", cfg.Validate(), o.Redactor); err != nil {
 		return nil, err
-	}
-	if o.Redactor == nil {
-		return nil, errors.New("notify.slack: a redactor is required")
 	}
 	if o.Now == nil {
 		o.Now = time.Now

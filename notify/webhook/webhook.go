@@ -61,11 +61,8 @@ var _ notify.Notifier = (*Notifier)(nil)
 
 // New reads the signing secret and returns a Notifier.
 func New(cfg Config, o Options) (*Notifier, error) {
-	if err := cfg.Validate(); err != nil {
+	if err := notify.CheckChannel("notify.webhook", cfg.Validate(), o.Redactor); err != nil {
 		return nil, err
-	}
-	if o.Redactor == nil {
-		return nil, errors.New("notify.webhook: a redactor is required")
 	}
 	if o.Now == nil {
 		o.Now = time.Now
