@@ -30,16 +30,9 @@ import (
 	"github.com/keyir/keyir/transport"
 )
 
-// Options are what the runner supplies besides the Config.
-type Options struct {
-	Redactor   *redact.Redactor // the run's; required
-	HTTPClient *http.Client     // default: Config.Timeout, no redirects
-	Getenv     func(string) string
-	ReadFile   func(string) ([]byte, error)
-	Retry      notify.Policy
-	// LeakedKey, if known, is refused as the notification key.
-	LeakedKey string
-}
+// Options are what the hub gives every channel besides its Config; one
+// type for all channels, so a new hub setting reaches each the same way.
+type Options = notify.ChannelOptions
 
 // Notifier emails one run's incident.
 type Notifier struct {

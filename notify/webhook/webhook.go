@@ -37,15 +37,9 @@ const MinSecretLength = 16
 // Version is the payload schema version.
 const Version = "1"
 
-// Options are what the runner supplies besides the Config.
-type Options struct {
-	Redactor   *redact.Redactor // the run's; required
-	HTTPClient *http.Client     // default: Config.Timeout, no redirects
-	Getenv     func(string) string
-	ReadFile   func(string) ([]byte, error)
-	Retry      notify.Policy
-	Now        func() time.Time
-}
+// Options are what the hub gives every channel besides its Config; one
+// type for all channels, so a new hub setting reaches each the same way.
+type Options = notify.ChannelOptions
 
 // Notifier posts signed JSON.
 type Notifier struct {
