@@ -21,7 +21,8 @@ type pendingCommit struct {
 }
 
 // write journals ev without waiting for the disk (see report.Store.Write):
-// the next sync, at the latest before the next step acts, makes it durable.
+// the next sync (before the next step acts, or while a read-only one does)
+// makes it durable.
 func (e *execution) write(ev report.Event) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
