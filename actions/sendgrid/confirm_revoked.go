@@ -281,7 +281,13 @@ func intOf(v any) int {
 	return 0
 }
 
+// OnlyReads (actions.Reader): GETs only (the leaked key's own liveness,
+// or the key id's 404), so the runner need not wait for the journal's
+// commit before it.
+func (a *Confirm) OnlyReads() bool { return true }
+
 var (
 	_ actions.Action    = (*Confirm)(nil)
+	_ actions.Reader    = (*Confirm)(nil)
 	_ actions.Validator = (*Confirm)(nil)
 )

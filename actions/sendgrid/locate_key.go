@@ -212,7 +212,12 @@ func categoryText(cats []Category) string {
 	return strings.Join(parts, "; ")
 }
 
+// OnlyReads (actions.Reader): GETs only, with the responder key and the
+// leaked key, so the runner need not wait for the journal's commit before it.
+func (a *Locate) OnlyReads() bool { return true }
+
 var (
 	_ actions.Action    = (*Locate)(nil)
+	_ actions.Reader    = (*Locate)(nil)
 	_ actions.Validator = (*Locate)(nil)
 )
