@@ -68,8 +68,13 @@ func (n eqNode) match(m Message) bool {
 	return false
 }
 
+// match compares at the resolution the API shows last_event_time (whole
+// seconds, RFC 3339): a message listed at T is matched by BETWEEN T AND T.
+// Comparing a row's hidden sub-second part instead would put it between
+// two windows that meet at a second (… AND T, T+1s AND …) and in neither.
 func (n betweenNode) match(m Message) bool {
-	return !m.LastEventTime.Before(n.from) && !m.LastEventTime.After(n.to)
+	t := m.LastEventTime.Truncate(time.Second)
+	return !t.Before(n.from) && !t.After(n.to)
 }
 
 // queryFields are the fields accepted in field="value" terms.
