@@ -34,7 +34,9 @@ func TestActivityPageIndexEqualsScan(t *testing.T) {
 		shuffle(42, ms, salt)
 		return ms[:min(limit, len(ms))]
 	}
-	ts := func() string { return t0.Add(time.Duration(rng.Int64N(int64(50*time.Hour))) - time.Hour).Format(time.RFC3339) }
+	ts := func() string {
+		return t0.Add(time.Duration(rng.Int64N(int64(50*time.Hour))) - time.Hour).Format(time.RFC3339)
+	}
 	for round := range 300 {
 		if round%50 == 0 {
 			add(500)
