@@ -375,7 +375,17 @@ func BenchmarkVersionStartup(b *testing.B) {
 // BenchmarkBareAck100: the floor for keyir serve's acknowledgement latency
 // (chatops BenchmarkServeAckLatency): 100 concurrent POSTs of a slash
 // command's size to a handler that answers 200 at once.
-func BenchmarkBareAck100(b *testing.B) {
+func BenchmarkBareAck100(b *testing.B) { bareAck(b, 100) }
+
+// BenchmarkBareAckScaling: the floor of chatops' BenchmarkServeAckScaling,
+// at 10, 100 and 1,000 concurrent POSTs.
+func BenchmarkBareAckScaling(b *testing.B) {
+	for _, n := range []int{10, 100, 1000} {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) { bareAck(b, n) })
+	}
+}
+
+func bareAck(b *testing.B, concurrent int) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		w.Write([]byte(`{"response_type":"ephemeral","text":"ok"}`))
@@ -386,7 +396,7 @@ func BenchmarkBareAck100(b *testing.B) {
 	var mu sync.Mutex
 	for range b.N {
 		var wg sync.WaitGroup
-		for range 100 {
+		for range concurrent {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
