@@ -154,3 +154,26 @@ func evidence(env *actions.Env, kind string, v any) string {
 	ref, _ := env.Recorder.Evidence(kind, v)
 	return ref
 }
+
+// earlier is a string output of the last earlier step of this run that
+// ran action, read from the journal ("" when none recorded it). Reading
+// the journal rather than a template keeps a failed earlier step from
+// failing this one.
+func earlier(env *actions.Env, action, output string) string {
+	if env.Report == nil {
+		return ""
+	}
+	rep, err := env.Report()
+	if err != nil || rep == nil {
+		return ""
+	}
+	v := ""
+	for _, s := range rep.Steps {
+		if s.Action == action && s.ID != env.Step && s.Outputs != nil {
+			if x, ok := s.Outputs[output].(string); ok {
+				v = x
+			}
+		}
+	}
+	return v
+}

@@ -4,65 +4,74 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/keyir/keyir/provider"
 	"github.com/keyir/keyir/redact"
+	"github.com/keyir/keyir/tokenfmt"
 )
 
-// Kind names of GitHub tokens (provider.KeyKind.Kind).
-const (
-	KindClassicPAT      = "github-pat-classic"
-	KindFineGrainedPAT  = "github-pat-fine-grained"
-	KindOAuth           = "github-oauth-token"
-	KindAppUser         = "github-app-user-token"
-	KindAppRefresh      = "github-app-refresh-token"
-	KindAppInstallation = "github-app-installation-token"
-)
-
-// classic is the shape of the prefixed tokens GitHub mints since 2021:
-// prefix, 30 random base62 characters, a 6-character CRC32 checksum.
-func classic(kind, human, prefix, revoke string) *provider.KeyKind {
-	return &provider.KeyKind{
-		Kind: kind, Human: human, Prefix: prefix,
-		Pattern:  prefix + `[A-Za-z0-9]{36}`,
-		Loose:    prefix + `[A-Za-z0-9]{6,}`,
-		Checksum: checksumOK,
-		Revoke:   revoke,
-		Playbook: PlaybookName,
-		Sample:   sample(prefix),
-	}
+// revokeHints say where a responder revokes a token of each kind by hand.
+var revokeHints = map[string]string{
+	"ghp_":        "GitHub: Settings → Developer settings → Personal access tokens (tokens classic)",
+	"github_pat_": "GitHub: Settings → Developer settings → Personal access tokens → Fine-grained tokens",
+	"gho_":        "GitHub: Settings → Applications → Authorized OAuth Apps (revoke the app's access)",
+	"ghu_":        "GitHub: Settings → Applications → Authorized GitHub Apps (revoke the app's access)",
+	"ghr_":        "GitHub: Settings → Applications → Authorized GitHub Apps (revoke the app's access)",
+	"ghs_":        "GitHub: the installation token revokes itself (DELETE /installation/token), or suspend the app's installation",
 }
 
 // PlaybookName is the built-in response to a leaked GitHub token.
 const PlaybookName = "github-token-compromise"
 
-// The token kinds, one definition each: the redactor, provider.Identify
-// and this package's parser all use them.
-var (
-	ClassicPAT = classic(KindClassicPAT, "GitHub personal access token (classic)", "ghp_",
-		"GitHub: Settings → Developer settings → Personal access tokens (tokens classic)")
-	FineGrainedPAT = &provider.KeyKind{
-		Kind: KindFineGrainedPAT, Human: "GitHub fine-grained personal access token", Prefix: "github_pat_",
-		Pattern:  `github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}`,
-		Loose:    `github_pat_[A-Za-z0-9_]{6,}`,
-		Checksum: checksumOK,
-		Revoke:   "GitHub: Settings → Developer settings → Personal access tokens → Fine-grained tokens",
+// kindOf is the provider's key kind of one tokenfmt kind: tokenfmt is the
+// one definition of the shapes and the checksum, shared with the simulator.
+func kindOf(k tokenfmt.GitHubKind) *provider.KeyKind {
+	return &provider.KeyKind{
+		Kind: k.Name, Human: k.Human, Prefix: k.Prefix, Pattern: k.Pattern,
+		Loose:    regexp.QuoteMeta(k.Prefix) + `[A-Za-z0-9_]{6,}`,
+		Checksum: tokenfmt.GitHubChecksumOK,
+		Revoke:   revokeHints[k.Prefix],
 		Playbook: PlaybookName,
-		Sample:   sample("github_pat_"),
+		Sample:   sample(k),
 	}
-	OAuth = classic(KindOAuth, "GitHub OAuth app token", "gho_",
-		"GitHub: Settings → Applications → Authorized OAuth Apps (revoke the app's access)")
-	AppUser = classic(KindAppUser, "GitHub App user access token", "ghu_",
-		"GitHub: Settings → Applications → Authorized GitHub Apps (revoke the app's access)")
-	AppRefresh = classic(KindAppRefresh, "GitHub App refresh token", "ghr_",
-		"GitHub: Settings → Applications → Authorized GitHub Apps (revoke the app's access)")
-	AppInstallation = classic(KindAppInstallation, "GitHub App installation token", "ghs_",
-		"GitHub: the app's installation revokes its own token (DELETE /installation/token); or suspend the installation")
-)
+}
 
-// Kinds are every GitHub token kind, the longest prefix first.
-var Kinds = []*provider.KeyKind{FineGrainedPAT, ClassicPAT, OAuth, AppUser, AppRefresh, AppInstallation}
+// sample is a made-up token of a kind, with a valid checksum.
+func sample(k tokenfmt.GitHubKind) string {
+	if !k.Checksum {
+		return k.Prefix + "keyirSample00000000000_" + strings.Repeat("keyirSampleSecret", 4)[:59]
+	}
+	body := "keyirSampleToken00000000000000"
+	return k.Prefix + body + tokenfmt.GitHubChecksum(body)
+}
+
+// Kinds are every GitHub token kind, in tokenfmt's order.
+var Kinds = func() []*provider.KeyKind {
+	var out []*provider.KeyKind
+	for _, k := range tokenfmt.GitHubKinds {
+		out = append(out, kindOf(k))
+	}
+	return out
+}()
+
+// byPrefix finds a kind by its prefix.
+func byPrefix(prefix string) *provider.KeyKind {
+	for _, k := range Kinds {
+		if k.Prefix == prefix {
+			return k
+		}
+	}
+	panic("ghtoken: no kind with prefix " + prefix)
+}
+
+// The kinds the actions treat apart.
+var (
+	ClassicPAT      = byPrefix("ghp_")
+	FineGrainedPAT  = byPrefix("github_pat_")
+	AppInstallation = byPrefix("ghs_")
+)
 
 // Token is what can be derived from a leaked token without the network.
 type Token struct {
