@@ -189,6 +189,49 @@ func (s *Server) listPublicKeys(c *call) response {
 	return listResp(c, keys, func(k SSHKey) map[string]any { return map[string]any{"id": k.ID, "key": k.Key} })
 }
 
+// installationRepos: the repositories an installation token reaches (all of its org's).
+func (s *Server) installationRepos(c *call) response {
+	if c.tok.Kind != "github_installation" {
+		return ghError(http.StatusForbidden, "Resource not accessible by personal access token", docsRoot+"/apps/installations#list-repositories-accessible-to-the-app-installation")
+	}
+	s.st.mu.Lock()
+	var rs []Repo
+	for _, r := range s.st.repos {
+		if r.Owner == c.tok.Org {
+			rs = append(rs, r)
+		}
+	}
+	o, _ := s.st.org(c.tok.Org)
+	s.st.mu.Unlock()
+	pg, h := page(c, rs)
+	out := make([]map[string]any, 0, len(pg))
+	for _, r := range pg {
+		out = append(out, c.repoJSON(r, o))
+	}
+	return withHeader(jsonResp(http.StatusOK, map[string]any{"total_count": len(rs), "repositories": out, "repository_selection": "all"}), h)
+}
+
+// listMembers: owners and members to an organization member; to anyone
+// else only public members, of which the simulated orgs have none.
+func (s *Server) listMembers(c *call) response {
+	s.st.mu.Lock()
+	o, _ := s.st.org(c.params["org"])
+	s.st.mu.Unlock()
+	var logins []string
+	inside := slices.Contains(o.Owners, c.tok.Login) || slices.Contains(o.Members, c.tok.Login) || c.tok.Org == o.Login
+	if inside {
+		switch c.query["role"] {
+		case "admin":
+			logins = o.Owners
+		case "member":
+			logins = o.Members
+		default:
+			logins = append(slices.Clone(o.Owners), o.Members...)
+		}
+	}
+	return listResp(c, logins, func(l string) map[string]any { return s.userRef(c, l) })
+}
+
 func (s *Server) listOrgRepos(c *call) response {
 	org := c.params["org"]
 	private := c.tok.Kind == "github_installation" || hasScope(c.tok.Scopes, "repo") || c.tok.Org == org

@@ -11,11 +11,12 @@ import (
 
 // Expected is one finding a scenario's ground truth says a complete
 // assessment must report: its kind and, where it matters, its subject.
-// Kinds: github_activity, github_ssh_key_added (subject: the key's id),
-// github_deploy_key_added (the key's id), github_webhook_added (the hook
-// URL's host), github_member_invited (the invitee's login or email),
+// Kinds and subjects (agreed with actions/ghtoken): github_activity (the
+// org's login), github_ssh_key_added (login/key id), github_deploy_key_added
+// (owner/repo/key id), github_webhook_added (owner/repo/hooks/id or
+// org/hooks/id), github_member_invited (the invitee's login, else email),
 // github_visibility_changed (owner/repo), github_authorization_added (an
-// app's slug or a credential id).
+// installed app's slug).
 type Expected struct {
 	Kind    string `json:"kind"`
 	Subject string `json:"subject,omitempty"`
@@ -104,7 +105,8 @@ func newWorld(name string, now time.Time) *world {
 	w := &world{rng: rng, now: now, st: st, org: org}
 	alice := st.AddUser(User{Login: "alice", Name: "Alice Owner", Email: "alice@acme.example", CreatedAt: now.AddDate(-4, 0, 0)})
 	w.devon = st.AddUser(User{Login: "devon", Name: "Devon Dev", Email: "devon@acme.example", CreatedAt: now.AddDate(-2, 0, 0)})
-	st.AddOrg(Org{Login: org, Owners: []string{"alice", "devon"}})
+	st.AddUser(User{Login: "sam", Name: "Sam Support", CreatedAt: now.AddDate(-1, 0, 0)})
+	st.AddOrg(Org{Login: org, Owners: []string{"alice", "devon"}, Members: []string{"sam"}})
 	for _, r := range []Repo{{Name: "api", Visibility: "private"}, {Name: "web", Visibility: "private"}, {Name: "docs", Visibility: "public"}} {
 		r.Owner, r.CreatedAt = org, now.AddDate(-1, 0, 0)
 		st.AddRepo(r)
@@ -211,10 +213,10 @@ func patLeak(now time.Time) *Fixture {
 		})
 	}
 	w.fx.Expected = []Expected{
-		{Kind: "github_activity"},
-		{Kind: "github_ssh_key_added", Subject: itoa(sshKey.ID)},
-		{Kind: "github_deploy_key_added", Subject: itoa(deploy.ID)},
-		{Kind: "github_webhook_added", Subject: "relay.hooks-collect.example"},
+		{Kind: "github_activity", Subject: org},
+		{Kind: "github_ssh_key_added", Subject: "devon/" + itoa(sshKey.ID)},
+		{Kind: "github_deploy_key_added", Subject: deploy.Repo + "/" + itoa(deploy.ID)},
+		{Kind: "github_webhook_added", Subject: hook.Repo + "/hooks/" + itoa(hook.ID)},
 		{Kind: "github_member_invited", Subject: invite.Login},
 	}
 	w.fx.ExitCode = 5 // contained, footholds of high severity open
@@ -252,9 +254,9 @@ func fineGrainedLeak(now time.Time) *Fixture {
 		})
 	}
 	w.fx.Expected = []Expected{
-		{Kind: "github_activity"},
+		{Kind: "github_activity", Subject: org},
 		{Kind: "github_visibility_changed", Subject: org + "/api"},
-		{Kind: "github_webhook_added", Subject: "webhook.exfil-sink.example"},
+		{Kind: "github_webhook_added", Subject: hook.Repo + "/hooks/" + itoa(hook.ID)},
 	}
 	w.fx.ExitCode = 5
 	w.fx.Footholds = []Item{{Kind: "webhook", Subject: "webhook.exfil-sink.example"}, {Kind: "visibility", Subject: org + "/api=public"}}

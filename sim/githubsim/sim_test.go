@@ -224,6 +224,17 @@ func TestInstallationAndRefreshTokens(t *testing.T) {
 	if a := h.do("GET", "/orgs/acme-corp/hooks", ghs.Value, nil); a.status != 200 {
 		t.Fatalf("ghs_ with organization_hooks: %d %s", a.status, a.body)
 	}
+	var ir struct {
+		TotalCount   int              `json:"total_count"`
+		Repositories []map[string]any `json:"repositories"`
+	}
+	h.do("GET", "/installation/repositories", ghs.Value, nil).json(t, &ir)
+	if ir.TotalCount != 3 || len(ir.Repositories) != 3 {
+		t.Fatalf("installation repositories: %+v", ir)
+	}
+	if a := h.do("GET", "/installation/repositories", h.fx.ResponderToken, nil); a.status != 403 {
+		t.Fatalf("installation repositories with a PAT: %d", a.status)
+	}
 	if a := h.do("GET", "/user", ghr.Value, nil); a.status != 401 || !h.srv.Authenticates(ghr.Value) {
 		t.Fatalf("refresh token on the API: %d", a.status)
 	}
@@ -408,6 +419,13 @@ func TestScopeAndOwnerRules(t *testing.T) {
 	member := h.fx.State.AddToken(Token{Value: mint(t, "gho_"), Kind: "github_oauth", Login: "erin", Scopes: ResponderScopes()})
 	if a := h.do("GET", "/orgs/acme-corp/hooks", member.Value, nil); a.status != 403 {
 		t.Fatalf("org hooks by a non-owner: %d", a.status)
+	}
+	var ms []map[string]any
+	h.do("GET", "/orgs/acme-corp/members", member.Value, nil).json(t, &ms)
+	var owners []map[string]any
+	h.do("GET", "/orgs/acme-corp/members?role=admin", h.fx.ResponderToken, nil).json(t, &owners)
+	if len(ms) != 0 || len(owners) != 2 || owners[0]["login"] != "alice" {
+		t.Fatalf("members seen by an outsider %v, owners %v", ms, owners)
 	}
 	if a := h.do("GET", "/orgs/nope/hooks", h.fx.ResponderToken, nil); a.status != 404 {
 		t.Fatalf("unknown org: %d", a.status)

@@ -46,11 +46,13 @@ type User struct {
 	CreatedAt time.Time
 }
 
-// Org is an organization; Owners may use its admin endpoints.
+// Org is an organization; Owners may use its admin endpoints, Members
+// (besides the owners) see its member list.
 type Org struct {
-	Login  string
-	ID     int64
-	Owners []string
+	Login   string
+	ID      int64
+	Owners  []string
+	Members []string
 }
 
 // Repo is a repository; Owner is an org or user login.

@@ -17,6 +17,9 @@ type Item struct {
 	Subject string `json:"subject"`
 }
 
+// Subjects of findings are spelled by actions/ghtoken (Expected); Items
+// name what eradication acts on, in the state's own terms.
+
 // Present reports whether the state still holds the item.
 func (s *State) Present(it Item) bool {
 	s.mu.Lock()
