@@ -26,17 +26,19 @@ type GitHubKind struct {
 	Checksum bool
 }
 
-// The prefixed kinds are the prefix and 36 base62 characters: 30 random ones
-// then the checksum (GitHub's 2021 format). Fine-grained tokens are
-// github_pat_, 22 characters, "_", 59 characters; GitHub publishes no
-// checksum for them, and none of the obvious CRC32 layouts matches public
+// The prefixed kinds but ghr_ are the prefix and 36 base62 characters: 30
+// random ones then the checksum (GitHub's 2021 format). A refresh token is
+// ghr_ and 76 characters (the example of POST /credentials/revoke in
+// GitHub's REST description). Fine-grained tokens are github_pat_, 22
+// characters, "_", 59 characters. GitHub publishes no checksum for those two,
+// and none of the obvious CRC32 layouts matches public fine-grained
 // examples, so only their shape is checked.
 var GitHubKinds = []GitHubKind{
 	{Name: "github_classic_pat", Prefix: "ghp_", Human: "GitHub personal access token (classic)", Pattern: `ghp_[A-Za-z0-9]{36}`, Checksum: true},
 	{Name: "github_fine_grained_pat", Prefix: "github_pat_", Human: "GitHub fine-grained personal access token", Pattern: `github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}`},
 	{Name: "github_oauth", Prefix: "gho_", Human: "GitHub OAuth app user token", Pattern: `gho_[A-Za-z0-9]{36}`, Checksum: true},
 	{Name: "github_user_to_server", Prefix: "ghu_", Human: "GitHub App user-to-server token", Pattern: `ghu_[A-Za-z0-9]{36}`, Checksum: true},
-	{Name: "github_refresh", Prefix: "ghr_", Human: "GitHub App refresh token", Pattern: `ghr_[A-Za-z0-9]{36}`, Checksum: true},
+	{Name: "github_refresh", Prefix: "ghr_", Human: "GitHub App refresh token", Pattern: `ghr_[A-Za-z0-9]{76}`},
 	{Name: "github_installation", Prefix: "ghs_", Human: "GitHub App installation token", Pattern: `ghs_[A-Za-z0-9]{36}`, Checksum: true},
 }
 
@@ -103,6 +105,10 @@ func MintGitHub(prefix string, rng io.Reader) (string, error) {
 	k, ok := GitHubKindOf(prefix)
 	if !ok || k.Prefix != prefix {
 		return "", fmt.Errorf("tokenfmt: %q is not a GitHub token prefix", prefix)
+	}
+	if k.Prefix == "ghr_" {
+		r, err := randBase62(rng, 76)
+		return prefix + r, err
 	}
 	if !k.Checksum {
 		a, err := randBase62(rng, 22)

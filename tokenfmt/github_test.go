@@ -59,6 +59,10 @@ func TestMintGitHubEveryKind(t *testing.T) {
 			if GitHubChecksumOK(string(b)) {
 				t.Fatalf("%s: a one-character typo passes the checksum", k.Name)
 			}
+		} else if k.Prefix == "ghr_" {
+			if len(tok) != 80 {
+				t.Fatalf("refresh token length %d", len(tok))
+			}
 		} else if len(tok) != len("github_pat_")+22+1+59 || tok[33] != '_' {
 			t.Fatalf("fine-grained shape %q", tok)
 		}
@@ -81,6 +85,8 @@ func TestGitHubRefusals(t *testing.T) {
 		"ghp_" + strings.Repeat("-", 36),
 		"github_pat_" + strings.Repeat("a", 82),
 		"github_pat_" + strings.Repeat("a", 22) + "_" + strings.Repeat("a", 58),
+		"ghr_" + strings.Repeat("a", 36), // refresh tokens are 76 characters
+		"ghr_" + strings.Repeat("a", 77),
 	} {
 		if GitHubChecksumOK(bad) {
 			t.Errorf("%q accepted", bad)
