@@ -69,6 +69,12 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 	p := newPacer()
 	ask := func() (liveness, error) { return probe(ctx, env, where, p, token, t) }
 
+	if t.refresh() && !env.DryRun() {
+		detail := fmt.Sprintf("revocation of the %s was requested at %s, but the API refuses a refresh token whether it lives or not, so nothing can prove it dead: check by hand that it can no longer be exchanged for a token", t.Kind.Human, where)
+		env.Recorder.Containment(report.Containment{Status: report.ContainmentRevokedUnproven, At: now(), Detail: detail})
+		note(env, "revoked, not proven: "+detail)
+		return actions.Outputs{"confirmed": false, "polls": 0, "time_to_containment_ms": 0}, nil
+	}
 	if env.DryRun() {
 		state := "not checked"
 		if l, err := ask(); err == nil {

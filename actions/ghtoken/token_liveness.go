@@ -58,6 +58,10 @@ type liveness struct {
 // live only for an installation token (GitHub's answer to an installation
 // on a user endpoint): for any other token it proves nothing.
 func probe(ctx context.Context, env *actions.Env, a api, p *pacer, token string, t Token) (liveness, error) {
+	if t.refresh() {
+		// Its 401 would prove nothing: nothing is sent.
+		return liveness{Status: StatusUnknown}, nil
+	}
 	c := a.client(env, p, token)
 	u, resp, err := c.Users.Get(ctx, "")
 	l := liveness{Status: StatusUnknown, HTTP: statusOf(resp, err)}
@@ -108,6 +112,10 @@ func (a *Liveness) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 	case StatusDead:
 		alreadyDead(env, t, where)
 	default:
+		if t.refresh() {
+			note(env, "liveness unknown: a refresh token is exchanged for tokens at GitHub's OAuth endpoint, and the API refuses it whether it lives or not; keyir cannot test it")
+			break
+		}
 		note(env, fmt.Sprintf("liveness unknown: GET /user answered %d at %s (neither 200 nor 401)", l.HTTP, where))
 	}
 	if l.Scopes == nil {

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"math/rand/v2"
 	"regexp"
 	"strings"
 
@@ -38,13 +39,20 @@ func kindOf(k tokenfmt.GitHubKind) *provider.KeyKind {
 	}
 }
 
-// sample is a made-up token of a kind, with a valid checksum.
+// sample is a made-up token of a kind, with a valid checksum where the kind
+// has one; made from a fixed seed, so it is the same in every build.
 func sample(k tokenfmt.GitHubKind) string {
-	if !k.Checksum {
-		return k.Prefix + "keyirSample00000000000_" + strings.Repeat("keyirSampleSecret", 4)[:59]
+	if k.Checksum {
+		body := "keyirSampleToken00000000000000"
+		return k.Prefix + body + tokenfmt.GitHubChecksum(body)
 	}
-	body := "keyirSampleToken00000000000000"
-	return k.Prefix + body + tokenfmt.GitHubChecksum(body)
+	var seed [32]byte
+	copy(seed[:], "keyir sample GitHub token")
+	t, err := tokenfmt.MintGitHub(k.Prefix, rand.NewChaCha8(seed))
+	if err != nil {
+		panic(err)
+	}
+	return t
 }
 
 // Kinds are every GitHub token kind, in tokenfmt's order.
@@ -71,6 +79,7 @@ var (
 	ClassicPAT      = byPrefix("ghp_")
 	FineGrainedPAT  = byPrefix("github_pat_")
 	AppInstallation = byPrefix("ghs_")
+	AppRefresh      = byPrefix("ghr_")
 )
 
 // Token is what can be derived from a leaked token without the network.
@@ -99,7 +108,7 @@ func ParseToken(token string) (Token, error) {
 		}
 		return Token{Kind: k, ChecksumOK: k.Checksum == nil || k.Checksum(token), Fingerprint: redact.Fingerprint(token), Hashed: HashedToken(token)}, nil
 	}
-	return Token{}, fmt.Errorf("not a GitHub token: expected ghp_, gho_, ghu_, ghr_ or ghs_ and 36 characters, or github_pat_ and 22+1+59 characters; got %s", shape(token))
+	return Token{}, fmt.Errorf("not a GitHub token: expected ghp_, gho_, ghu_ or ghs_ and 36 characters, ghr_ and 76, or github_pat_ and 22+1+59; got %s", shape(token))
 }
 
 // parseValid is ParseToken refusing a bad checksum: a mistyped or forged
@@ -143,3 +152,8 @@ func shape(s string) string {
 // installation reports an installation token: it cannot be revoked by
 // POST /credentials/revoke and answers 403 on GET /user while live.
 func (t Token) installation() bool { return t.Kind == AppInstallation }
+
+// refresh reports an App refresh token: it is exchanged for tokens at the
+// OAuth endpoint and the API refuses it (401) live or dead, so no API call
+// can tell whether it still works.
+func (t Token) refresh() bool { return t.Kind == AppRefresh }
