@@ -116,7 +116,9 @@ func (a *Activity) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 		return out, nil
 	}
 	phrase := fmt.Sprintf(`hashed_token:"%s" created:%s..%s`, a.HashedToken, start.Format(time.RFC3339), end.Format(time.RFC3339))
-	opts := &github.GetAuditLogOptions{Phrase: &phrase, ListCursorOptions: github.ListCursorOptions{PerPage: 100}}
+	// Git events (clones, pushes) too: what the token read matters.
+	include := "all"
+	opts := &github.GetAuditLogOptions{Phrase: &phrase, Include: &include, ListCursorOptions: github.ListCursorOptions{PerPage: 100}}
 	var events []*github.AuditEntry
 	for page := 0; ; page++ {
 		list, resp, err := c.Organizations.GetAuditLog(ctx, a.Org, opts)
