@@ -39,9 +39,13 @@ func (r *recorder) Evidence(kind string, v any) (string, error) {
 	r.evidence = append(r.evidence, kind+" "+string(b))
 	return fmt.Sprintf("evidence/test.jsonl#%d", len(r.evidence)), nil
 }
-func (r *recorder) Finding(f report.Finding) { r.mu.Lock(); r.findings = append(r.findings, f); r.mu.Unlock() }
-func (r *recorder) Note(t string)            { r.mu.Lock(); r.notes = append(r.notes, t); r.mu.Unlock() }
-func (r *recorder) Progress(t string)        { r.mu.Lock(); r.progress = append(r.progress, t); r.mu.Unlock() }
+func (r *recorder) Finding(f report.Finding) {
+	r.mu.Lock()
+	r.findings = append(r.findings, f)
+	r.mu.Unlock()
+}
+func (r *recorder) Note(t string)     { r.mu.Lock(); r.notes = append(r.notes, t); r.mu.Unlock() }
+func (r *recorder) Progress(t string) { r.mu.Lock(); r.progress = append(r.progress, t); r.mu.Unlock() }
 func (r *recorder) Containment(c report.Containment) {
 	r.mu.Lock()
 	r.containment = append(r.containment, c)
