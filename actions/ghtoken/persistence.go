@@ -113,43 +113,41 @@ func (a *Persistence) Run(ctx context.Context, env *actions.Env) (actions.Output
 		}
 	}
 	ref := evidence(env, "inventory", now)
-	found := 0
-	add := func(kind, subject, title string) {
-		found++
-		env.Finding(report.Finding{Kind: kind, Subject: subject, Severity: report.High, Title: title,
-			Detail: fmt.Sprintf("Not in the baseline, or created inside the exposure window (%s to %s): remove it unless someone on the team added it.", start.Format(time.RFC3339), end.Format(time.RFC3339)), Evidence: refs(ref)})
+	var held []foothold
+	add := func(kind, subject, title, method, path string) {
+		held = append(held, foothold{kind: kind, subject: subject, title: title, remove: removal{Method: method, Path: path}})
 	}
 	for _, h := range now.OrgHooks {
 		if j.new(surfOrgHooks, "org_hook:"+h.ID, h) {
-			add("github_webhook_added", a.Org+"/hooks/"+h.ID, fmt.Sprintf("Organization webhook %s to %s", h.ID, h.Name))
+			add("github_webhook_added", a.Org+"/hooks/"+h.ID, fmt.Sprintf("Organization webhook %s to %s", h.ID, h.Name), "DELETE", "/orgs/"+a.Org+"/hooks/"+h.ID)
 		}
 	}
 	for _, full := range sortedKeys(now.Repos) {
 		r := now.Repos[full]
 		for _, h := range r.Hooks {
 			if j.new(surfRepos, "repo_hook:"+full+"/"+h.ID, h) {
-				add("github_webhook_added", full+"/hooks/"+h.ID, fmt.Sprintf("Webhook %s of %s to %s", h.ID, full, h.Name))
+				add("github_webhook_added", full+"/hooks/"+h.ID, fmt.Sprintf("Webhook %s of %s to %s", h.ID, full, h.Name), "DELETE", "/repos/"+full+"/hooks/"+h.ID)
 			}
 		}
 		for _, k := range r.DeployKeys {
 			if j.new(surfRepos, "deploy_key:"+full+"/"+k.ID, k) {
-				add("github_deploy_key_added", full+"/"+k.ID, fmt.Sprintf("Deploy key %q of %s", k.Name, full))
+				add("github_deploy_key_added", full+"/"+k.ID, fmt.Sprintf("Deploy key %q of %s", k.Name, full), "DELETE", "/repos/"+full+"/keys/"+k.ID)
 			}
 		}
 		if b == nil {
 			j.unjudgedWhat["visibility"] = true
 		} else if old, ok := b.Repos[full]; ok && old.Visibility != r.Visibility {
-			add("github_visibility_changed", full, fmt.Sprintf("%s changed from %s to %s", full, old.Visibility, r.Visibility))
+			add("github_visibility_changed", full, fmt.Sprintf("%s changed from %s to %s", full, old.Visibility, r.Visibility), "PATCH", "/repos/"+full+` {"visibility":"`+old.Visibility+`"}`)
 		}
 	}
 	for _, i := range now.Invitations {
 		if j.new(surfInvitations, "invitation:"+i.ID, i) {
-			add("github_member_invited", i.Name, fmt.Sprintf("Pending invitation of %s to %s", i.Name, a.Org))
+			add("github_member_invited", i.Name, fmt.Sprintf("Pending invitation of %s to %s", i.Name, a.Org), "DELETE", "/orgs/"+a.Org+"/invitations/"+i.ID)
 		}
 	}
 	for _, i := range now.Installations {
 		if j.new(surfInstallations, "installation:"+i.ID, i) {
-			add("github_authorization_added", i.Name, fmt.Sprintf("App %s installed in %s", i.Name, a.Org))
+			add("github_authorization_added", i.Name, fmt.Sprintf("App %s installed in %s", i.Name, a.Org), "", "the organization's settings: GitHub Apps → "+i.Name+" → Uninstall")
 		}
 	}
 	for _, login := range sortedKeys(now.SSHKeys) {
@@ -163,9 +161,13 @@ func (a *Persistence) Run(ctx context.Context, env *actions.Env) (actions.Output
 		}
 		for _, k := range now.SSHKeys[login] {
 			if kj.new(surfSSHKeys, "ssh_key:"+login+"/"+k.ID, k) {
-				add("github_ssh_key_added", login+"/"+k.ID, fmt.Sprintf("SSH key %s of %s", k.ID, login))
+				add("github_ssh_key_added", login+"/"+k.ID, fmt.Sprintf("SSH key %s of %s", k.ID, login), "", login+"'s settings: SSH and GPG keys (DELETE /user/keys/"+k.ID+" needs that account's own token)")
 			}
 		}
+	}
+	found, err := recordFootholds(env, held, start, end, ref)
+	if err != nil {
+		return out, err
 	}
 	var unread []string
 	for _, s := range sortedKeys(now.Unread) {

@@ -37,7 +37,7 @@ func scenarios() []provider.Scenario {
 	var out []provider.Scenario
 	for _, sc := range githubsim.Scenarios() {
 		out = append(out, provider.Scenario{
-			Name: sc.Name, Description: sc.Description, Playbook: PlaybookName, Truth: truthOf(sc),
+			Name: sc.Name, Description: sc.Description, Playbook: PlaybookName, Truth: truthOf(sc), World: worldOf(sc),
 		})
 	}
 	return out
