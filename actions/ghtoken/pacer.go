@@ -1,7 +1,10 @@
 package ghtoken
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -12,6 +15,7 @@ import (
 
 	"github.com/keyir/keyir/actions"
 	"github.com/keyir/keyir/redact"
+	"github.com/keyir/keyir/safefile"
 )
 
 // Retry and pacing policy. Tests may shorten them; actions never change
@@ -110,7 +114,20 @@ func (t *paced) RoundTrip(req *http.Request) (*http.Response, error) {
 	b := bucketOf(req)
 	what := req.Method + " " + req.URL.Path
 	get := req.Method == http.MethodGet || req.Method == http.MethodHead
+	// Revoking is idempotent (a revoked token stays revoked): a revocation
+	// that failed in transit or with a 5xx is sent again, within the limit.
+	// One refused by the limit is not.
+	again := get || req.Method == http.MethodDelete || strings.HasSuffix(req.URL.Path, "/credentials/revoke")
 	for try := 0; ; try++ {
+		if try > 0 && req.GetBody != nil {
+			// A body is read by the first attempt: each retry sends a fresh copy.
+			body, err := req.GetBody()
+			if err != nil {
+				return nil, err
+			}
+			req = req.Clone(ctx)
+			req.Body = body
+		}
 		if d, until := t.p.room(b, time.Now()); d > 0 {
 			if d > maxRateWait {
 				return nil, &RateLimitedError{What: what, Until: until}
@@ -121,8 +138,13 @@ func (t *paced) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 		}
 		resp, err := t.next.RoundTrip(req)
+		if err == nil && again {
+			// Read the answer here, so a body cut short (a reset, a
+			// truncated answer) is retried like a failed request.
+			err = buffer(resp)
+		}
 		if err != nil {
-			if !get || try >= maxRetries || ctx.Err() != nil || isDryRun(err) {
+			if !again || try >= maxRetries || ctx.Err() != nil || isDryRun(err) || req.GetBody == nil && req.Body != nil {
 				return nil, err
 			}
 			if err := sleepFor(ctx, backoff(try+1)); err != nil {
@@ -132,7 +154,7 @@ func (t *paced) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		t.p.observe(b, resp.Header)
 		wait, retry := retryAfter(resp)
-		if !retry || !get || try >= maxRetries || wait > maxRateWait {
+		if !retry || try >= maxRetries || wait > maxRateWait || !get && (resp.StatusCode < 500 || !again) {
 			return resp, nil
 		}
 		resp.Body.Close()
@@ -141,6 +163,24 @@ func (t *paced) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 	}
+}
+
+// maxBody bounds one buffered answer (a page of 100 items is far less).
+const maxBody = 16 << 20
+
+// buffer reads resp's body whole (bounded) and puts it back; a 2xx JSON
+// answer that does not parse (cut short) is an error, so it is retried.
+func buffer(resp *http.Response) error {
+	defer resp.Body.Close()
+	b, err := safefile.ReadAll(resp.Body, maxBody)
+	if err != nil {
+		return fmt.Errorf("reading the answer: %w", err)
+	}
+	if resp.StatusCode/100 == 2 && len(b) > 0 && strings.Contains(resp.Header.Get("Content-Type"), "json") && !json.Valid(b) {
+		return fmt.Errorf("an unreadable %d answer (%d bytes of broken JSON)", resp.StatusCode, len(b))
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	return nil
 }
 
 // retryAfter says whether a response is worth retrying (a 5xx, or a limit

@@ -56,38 +56,46 @@ func everything(t *testing.T, root string) [][]byte {
 	return out
 }
 
-// TestPlaybookContainsAndAssesses: the whole playbook against the
-// scenario's world, baseline first: containment confirmed by the token's
-// own 401, the truth's findings, exit 5 (footholds open), and neither token
-// in any file of the run directory.
+// TestPlaybookContainsAndAssesses: the whole playbook against each
+// scenario's world, baseline first, then the attack and the scenario's
+// faults (5xx, a secondary limit, resets, a truncated answer):
+// containment confirmed by the token's own 401, the truth's findings and
+// exit code, and neither token in any file of the run directory.
 func TestPlaybookContainsAndAssesses(t *testing.T) {
-	f := newFixture(t, "github-pat-leak", false, nil)
-	base := filepath.Join(t.TempDir(), "baseline.json")
-	env, _ := f.newEnv(report.ModeLive)
-	env.Now = func() time.Time { return f.fx.WindowStart.Add(-time.Hour) }
-	if _, err := SaveBaseline(context.Background(), env, f.fx.Org, base); err != nil {
-		t.Fatal(err)
+	for _, name := range []string{"github-pat-leak", "github-fine-grained-leak", "github-pat-leak-flaky"} {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t, name, false, nil)
+			base := filepath.Join(t.TempDir(), "baseline.json")
+			env, _ := f.newEnv(report.ModeLive)
+			env.Now = func() time.Time { return f.fx.WindowStart.Add(-time.Hour) }
+			if _, err := SaveBaseline(context.Background(), env, f.fx.Org, base); err != nil {
+				t.Fatal(err)
+			}
+			f.fx.Attack(f.fx.State)
+			for _, fault := range f.fx.Faults {
+				f.srv.InjectFault(fault)
+			}
+			res, root := runPlaybook(t, f, report.ModeLive, map[string]string{"key": f.fx.LeakedToken, "org": f.fx.Org, "baseline": base})
+			sc, _ := provider.LookupScenario(name)
+			truth := sc.Truth(time.Now())
+			if res.ExitCode != truth.ExitCode || res.Report.Run.Containment.Status != truth.Containment {
+				t.Fatalf("exit %d, containment %+v; truth %d %s", res.ExitCode, res.Report.Run.Containment, truth.ExitCode, truth.Containment)
+			}
+			got := map[string]bool{}
+			for _, fd := range res.Report.Findings {
+				got[fd.Kind+" "+fd.Subject] = true
+			}
+			for _, e := range truth.Findings {
+				if !got[e.Kind+" "+e.Subject] {
+					t.Errorf("missing %s %s; got %v", e.Kind, e.Subject, got)
+				}
+			}
+			if f.srv.Authenticates(f.fx.LeakedToken) {
+				t.Fatal("the leaked token still authenticates after a confirmed run")
+			}
+			notifytest.AssertLeaksNoSecret(t, []string{f.fx.LeakedToken, f.fx.ResponderToken}, everything(t, root)...)
+		})
 	}
-	f.fx.Attack(f.fx.State)
-	res, root := runPlaybook(t, f, report.ModeLive, map[string]string{"key": f.fx.LeakedToken, "org": f.fx.Org, "baseline": base})
-	sc, _ := provider.LookupScenario("github-pat-leak")
-	truth := sc.Truth(time.Now())
-	if res.ExitCode != truth.ExitCode || res.Report.Run.Containment.Status != truth.Containment {
-		t.Fatalf("exit %d, containment %+v; truth %d %s", res.ExitCode, res.Report.Run.Containment, truth.ExitCode, truth.Containment)
-	}
-	got := map[string]bool{}
-	for _, fd := range res.Report.Findings {
-		got[fd.Kind+" "+fd.Subject] = true
-	}
-	for _, e := range truth.Findings {
-		if !got[e.Kind+" "+e.Subject] {
-			t.Errorf("missing %s %s; got %v", e.Kind, e.Subject, got)
-		}
-	}
-	if f.srv.Authenticates(f.fx.LeakedToken) {
-		t.Fatal("the leaked token still authenticates after a confirmed run")
-	}
-	notifytest.AssertLeaksNoSecret(t, []string{f.fx.LeakedToken, f.fx.ResponderToken}, everything(t, root)...)
 }
 
 // TestPlaybookDryRunChangesNothing: the plan, the planned revocation, no
