@@ -514,3 +514,18 @@ func TestPersistenceWithoutBaselineSaysWhatItCannotJudge(t *testing.T) {
 		t.Errorf("not assessable: %v (want ssh_keys and visibility)", na)
 	}
 }
+
+// TestSecretListIsRegistered: every token of revoke's list is a secret the
+// runner registers with the redactor before the step runs.
+func TestSecretListIsRegistered(t *testing.T) {
+	info, _ := actions.Lookup("github.revoke_token")
+	a, b := mint(t, "ghp_", 20), mint(t, "gho_", 21)
+	act, err := actions.Decode(info, map[string]any{"keys": []string{a, b}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(actions.SecretValues(act), " ")
+	if !strings.Contains(got, a) || !strings.Contains(got, b) {
+		t.Fatal("the tokens of a secret list are not secret values")
+	}
+}
