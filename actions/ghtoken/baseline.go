@@ -220,3 +220,14 @@ func LoadBaseline(path string) (*Baseline, error) {
 	}
 	return &b, nil
 }
+
+// UnreadSurfaces lists what a baseline could not read, and why, sorted: the
+// CLI warns of each (a surface missing from a baseline makes all of its
+// items look new next time).
+func UnreadSurfaces(b *Baseline) []string {
+	var out []string
+	for _, s := range sortedKeys(b.Unread) {
+		out = append(out, s+": "+b.Unread[s])
+	}
+	return out
+}
