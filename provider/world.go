@@ -29,6 +29,10 @@ type WorldOptions struct {
 	// produce themselves (a contract test checks each against the
 	// provider's published API description).
 	OnResponse func(r *http.Request, status int, h http.Header, body []byte)
+	// NoRateLimits asks the simulators to drop their rate limits: the fault
+	// matrix and the crash tests run a playbook (and its resume) many times
+	// against one world, and faults, not limits, are their subject.
+	NoRateLimits bool
 }
 
 // World is one drill's simulated world: what the playbook sees, and what
@@ -64,6 +68,13 @@ type World interface {
 	// Close stops the world's simulators; their recorded state stays
 	// readable (tests read requests and outboxes after the drill).
 	Close() error
+}
+
+// LiveKey is a World that knows whether the leaked key still authenticates
+// anywhere (after the propagation delay of a revoke): the fault matrix and
+// the crash tests hold keyir to never claiming containment while it does.
+type LiveKey interface {
+	LeakedKeyLive() bool
 }
 
 // Baseliner is a World whose playbook diffs against a baseline: the drill

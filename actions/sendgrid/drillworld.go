@@ -33,6 +33,7 @@ var (
 	_ provider.MailSink      = (*DrillWorld)(nil)
 	_ provider.Eradicable    = (*DrillWorld)(nil)
 	_ provider.FaultInjector = (*DrillWorld)(nil)
+	_ provider.LiveKey       = (*DrillWorld)(nil)
 )
 
 // drillWorld builds sc's world at built and serves it on both hosts.
@@ -47,6 +48,9 @@ func drillWorld(sc sendgridsim.Scenario) provider.BuildWorld {
 				}
 			}
 			fx.Config.OnResponse = see
+		}
+		if o.NoRateLimits {
+			fx.Config.Limits = nil
 		}
 		srv := sendgridsim.New(fx.State, fx.Config)
 		hosts, err := sendgridsim.ListenHosts("127.0.0.1:0", "127.0.0.1:0", srv)
@@ -138,6 +142,9 @@ func (w *DrillWorld) Replay(steps []report.Step) {
 		}
 	}
 }
+
+// LeakedKeyLive reports whether the leaked key still works on either host.
+func (w *DrillWorld) LeakedKeyLive() bool { return w.srv.Authenticates(w.fx.LeakedKeyID) }
 
 // Close stops both hosts; the simulator's state stays readable.
 func (w *DrillWorld) Close() error { return w.hosts.Shutdown(context.Background()) }
