@@ -10,10 +10,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/pace"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/safefile"
 )
@@ -43,56 +43,27 @@ func (e *RateLimitedError) Error() string {
 	return fmt.Sprintf("%s: GitHub's rate limit is spent until %s; not sent (keyir never sends past the documented limit)", e.What, e.Until.UTC().Format(time.RFC3339))
 }
 
-// pacer keeps the rate-limit state GitHub announces (X-RateLimit-Remaining,
-// X-RateLimit-Reset) per bucket and waits before a request its bucket has
-// no room for. It is the one place pacing and retries happen: the
-// provider-neutral pacer plugs in here.
-type pacer struct {
-	mu      sync.Mutex
-	buckets map[string]bucket
-}
+// pacer holds a step's requests back so they fit the limits GitHub's
+// answers announce (X-RateLimit-*), per bucket, with keyir's provider-neutral
+// pacer; this file is the one place pacing and retries happen.
+type pacer struct{ p *pace.Pacer }
 
-type bucket struct {
-	remaining int
-	reset     time.Time
-}
-
-func newPacer() *pacer { return &pacer{buckets: map[string]bucket{}} }
+// newPacer is uncapped: the wait it asks for is compared with maxRateWait
+// here, so a reset an hour away is refused, not waited in pieces.
+func newPacer() *pacer { return &pacer{p: pace.New(pace.XRateLimit, 0)} }
 
 // bucketOf groups requests the way GitHub counts them: the unauthenticated
-// revocation endpoint has its own hourly limit (per address), everything
-// else counts against the credential that sends it.
+// revocation endpoint has its own hourly limit (per address), search its
+// own, everything else counts against the credential that sends it ("core").
 func bucketOf(req *http.Request) string {
-	if strings.HasSuffix(req.URL.Path, "/credentials/revoke") {
-		return "revoke:" + redact.Fingerprint(req.Header.Get("Authorization"))
+	who := redact.Fingerprint(req.Header.Get("Authorization"))
+	switch {
+	case strings.HasSuffix(req.URL.Path, "/credentials/revoke"):
+		return "revoke:" + who
+	case strings.Contains(req.URL.Path, "/search/"):
+		return "search:" + who
 	}
-	if strings.Contains(req.URL.Path, "/search/") {
-		return "search:" + redact.Fingerprint(req.Header.Get("Authorization"))
-	}
-	return "core:" + redact.Fingerprint(req.Header.Get("Authorization"))
-}
-
-// room is how long to wait before a request of bucket b may be sent.
-func (p *pacer) room(b string, now time.Time) (time.Duration, time.Time) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	st, ok := p.buckets[b]
-	if !ok || st.remaining > 0 || !st.reset.After(now) {
-		return 0, time.Time{}
-	}
-	return st.reset.Sub(now), st.reset
-}
-
-// observe records what a response says of its bucket.
-func (p *pacer) observe(b string, h http.Header) {
-	rem, err1 := strconv.Atoi(strings.TrimSpace(h.Get("X-RateLimit-Remaining")))
-	reset, err2 := strconv.ParseInt(strings.TrimSpace(h.Get("X-RateLimit-Reset")), 10, 64)
-	if err1 != nil || err2 != nil {
-		return
-	}
-	p.mu.Lock()
-	p.buckets[b] = bucket{remaining: rem, reset: time.Unix(reset, 0)}
-	p.mu.Unlock()
+	return "core:" + who
 }
 
 // wrap puts the pacer in front of next (env.HTTP's guarded transport).
@@ -128,16 +99,23 @@ func (t *paced) RoundTrip(req *http.Request) (*http.Response, error) {
 			req = req.Clone(ctx)
 			req.Body = body
 		}
-		if d, until := t.p.room(b, time.Now()); d > 0 {
+		for d := t.p.p.Reserve(b); d > 0; d = t.p.p.Reserve(b) {
 			if d > maxRateWait {
-				return nil, &RateLimitedError{What: what, Until: until}
+				return nil, &RateLimitedError{What: what, Until: time.Now().Add(d)}
 			}
-			progress(t.env, fmt.Sprintf("GitHub rate limit spent: waiting %s before %s", d.Round(time.Second), what))
+			if d > time.Second {
+				progress(t.env, fmt.Sprintf("GitHub rate limit spent: waiting %s before %s", d.Round(time.Second), what))
+			}
 			if err := sleepFor(ctx, d); err != nil {
 				return nil, err
 			}
 		}
 		resp, err := t.next.RoundTrip(req)
+		if err != nil {
+			t.p.p.Observe(b, 0, nil)
+		} else {
+			t.p.p.Observe(b, resp.StatusCode, resp.Header)
+		}
 		if err == nil && again {
 			// Read the answer here, so a body cut short (a reset, a
 			// truncated answer) is retried like a failed request.
@@ -152,7 +130,6 @@ func (t *paced) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			continue
 		}
-		t.p.observe(b, resp.Header)
 		wait, retry := retryAfter(resp)
 		if !retry || try >= maxRetries || wait > maxRateWait || !get && (resp.StatusCode < 500 || !again) {
 			return resp, nil
