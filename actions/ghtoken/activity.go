@@ -172,19 +172,9 @@ func (a *Activity) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 		Kind: "github_activity", Subject: a.Org, Severity: report.High,
 		Title:    fmt.Sprintf("The token was used: %s in %s's audit log", report.Count(n, "event", "events"), a.Org),
 		Detail:   fmt.Sprintf("Between %s and %s: %s.", start.Format(time.RFC3339), end.Format(time.RFC3339), strings.Join(names, ", ")),
-		Evidence: refs(ref),
+		Evidence: ref,
 	})
 	return out, nil
-}
-
-func refs(r ...string) []string {
-	var out []string
-	for _, x := range r {
-		if x != "" {
-			out = append(out, x)
-		}
-	}
-	return out
 }
 
 var (

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -226,7 +228,7 @@ func LoadBaseline(path string) (*Baseline, error) {
 // items look new next time).
 func UnreadSurfaces(b *Baseline) []string {
 	var out []string
-	for _, s := range sortedKeys(b.Unread) {
+	for _, s := range slices.Sorted(maps.Keys(b.Unread)) {
 		out = append(out, s+": "+b.Unread[s])
 	}
 	return out

@@ -147,12 +147,16 @@ func progress(env *actions.Env, text string) {
 	}
 }
 
-func evidence(env *actions.Env, kind string, v any) string {
+// evidence records v as the step's evidence and returns what a finding
+// cites of it (nothing when it could not be recorded).
+func evidence(env *actions.Env, kind string, v any) []string {
 	if env.Recorder == nil {
-		return ""
+		return nil
 	}
-	ref, _ := env.Recorder.Evidence(kind, v)
-	return ref
+	if ref, err := env.Recorder.Evidence(kind, v); err == nil && ref != "" {
+		return []string{ref}
+	}
+	return nil
 }
 
 // earlier is a string output of the last earlier step of this run that

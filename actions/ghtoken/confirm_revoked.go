@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/keyir/keyir/actions"
@@ -50,15 +49,7 @@ func (a *Confirm) Validate() error {
 // time from the run's start), or the timeout (not confirmed). A 202 from
 // the revocation endpoint proves nothing; only this does.
 func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, error) {
-	token := strings.TrimSpace(a.Token)
-	if env.Redactor != nil {
-		env.Redactor.Add(token)
-	}
-	t, err := parseValid(token)
-	if err != nil {
-		return nil, err
-	}
-	where, err := apiOf(env)
+	token, t, where, err := leaked(env, a.Token)
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,8 @@ package ghtoken
 import (
 	"context"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -122,7 +123,7 @@ func (a *Persistence) Run(ctx context.Context, env *actions.Env) (actions.Output
 			add("github_webhook_added", a.Org+"/hooks/"+h.ID, fmt.Sprintf("Organization webhook %s to %s", h.ID, h.Name), "DELETE", "/orgs/"+a.Org+"/hooks/"+h.ID)
 		}
 	}
-	for _, full := range sortedKeys(now.Repos) {
+	for _, full := range slices.Sorted(maps.Keys(now.Repos)) {
 		r := now.Repos[full]
 		for _, h := range r.Hooks {
 			if j.new(surfRepos, "repo_hook:"+full+"/"+h.ID, h) {
@@ -150,7 +151,7 @@ func (a *Persistence) Run(ctx context.Context, env *actions.Env) (actions.Output
 			add("github_authorization_added", i.Name, fmt.Sprintf("App %s installed in %s", i.Name, a.Org), "", "the organization's settings: GitHub Apps → "+i.Name+" → Uninstall")
 		}
 	}
-	for _, login := range sortedKeys(now.SSHKeys) {
+	for _, login := range slices.Sorted(maps.Keys(now.SSHKeys)) {
 		kj := j
 		if _, ok := b.sshKeysOf(login); b != nil && !ok {
 			// Not a member when the baseline was taken: it vouches for
@@ -170,7 +171,7 @@ func (a *Persistence) Run(ctx context.Context, env *actions.Env) (actions.Output
 		return out, err
 	}
 	var unread []string
-	for _, s := range sortedKeys(now.Unread) {
+	for _, s := range slices.Sorted(maps.Keys(now.Unread)) {
 		unread = append(unread, s+": "+now.Unread[s])
 		notAssessable(env, s, now.Unread[s])
 	}
@@ -178,7 +179,7 @@ func (a *Persistence) Run(ctx context.Context, env *actions.Env) (actions.Output
 		unread = append(unread, surfSSHKeys+": the token's account is unknown")
 		notAssessable(env, surfSSHKeys, "the account the token acted as is unknown (it was not live when checked), so its SSH keys were not read")
 	}
-	for _, s := range sortedKeys(j.unjudgedWhat) {
+	for _, s := range slices.Sorted(maps.Keys(j.unjudgedWhat)) {
 		unread = append(unread, s+": no baseline")
 		notAssessable(env, s, "no baseline was given and GitHub gives these items no creation time, so new ones cannot be told from old ones; take a baseline ahead of time with `keyir inventory save --github-org ORG FILE`")
 	}
@@ -221,15 +222,6 @@ func keysOf(inv Inventory) map[string]bool {
 		}
 	}
 	return m
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 var (

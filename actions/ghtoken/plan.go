@@ -3,6 +3,7 @@ package ghtoken
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/keyir/keyir/actions"
@@ -45,11 +46,11 @@ type runFileWriter interface {
 // this step writes it in a GitHub run, so it is written whole: a resumed
 // step rewrites it) and records one finding each, citing its item. Outside
 // a run the findings cite the inventory evidence only.
-func recordFootholds(env *actions.Env, held []foothold, start, end time.Time, ref string) (int, error) {
+func recordFootholds(env *actions.Env, held []foothold, start, end time.Time, ref []string) (int, error) {
 	items := make([]planItem, len(held))
 	for i, h := range held {
 		items[i] = planItem{ID: fmt.Sprintf("fh-%02d", i+1), Kind: h.kind, Subject: h.subject, Severity: string(report.High),
-			Why: []string{h.title}, Evidence: refs(ref), Remove: h.remove}
+			Why: []string{h.title}, Evidence: ref, Remove: h.remove}
 	}
 	w, inRun := env.Recorder.(runFileWriter)
 	inRun = inRun && env.Dir != "" && len(items) > 0
@@ -64,7 +65,7 @@ func recordFootholds(env *actions.Env, held []foothold, start, end time.Time, re
 		}
 	}
 	for i, h := range held {
-		ev := refs(ref)
+		ev := slices.Clone(ref)
 		how := "remove it by hand: " + h.remove.Path
 		if h.remove.Method != "" {
 			how = "remove it with " + h.remove.Method + " " + h.remove.Path

@@ -3,8 +3,8 @@ package ghtoken
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
-	"strings"
 
 	"github.com/google/go-github/v84/github"
 
@@ -103,30 +103,16 @@ func Risk(scopes []string) report.Severity {
 		if !ok {
 			c.risk = report.Medium
 		}
-		if rank(c.risk) < rank(risk) {
+		if slices.Index(report.Severities, c.risk) < slices.Index(report.Severities, risk) {
 			risk = c.risk
 		}
 	}
 	return risk
 }
 
-func rank(s report.Severity) int {
-	for i, x := range report.Severities {
-		if x == s {
-			return i
-		}
-	}
-	return len(report.Severities)
-}
-
 // Run takes the snapshot and records it as evidence.
 func (a *Snapshot) Run(ctx context.Context, env *actions.Env) (actions.Outputs, error) {
-	token := strings.TrimSpace(a.Token)
-	t, err := parseValid(token)
-	if err != nil {
-		return nil, err
-	}
-	where, err := apiOf(env)
+	token, t, where, err := leaked(env, a.Token)
 	if err != nil {
 		return nil, err
 	}

@@ -92,17 +92,27 @@ func probe(ctx context.Context, env *actions.Env, a api, p *pacer, token string,
 	return l, nil
 }
 
+// leaked is what every step that asks with the leaked token starts with:
+// the token registered with the redactor, checked, and the API to ask.
+func leaked(env *actions.Env, raw string) (token string, t Token, where api, err error) {
+	token = strings.TrimSpace(raw)
+	if env.Redactor != nil {
+		env.Redactor.Add(token)
+	}
+	if t, err = parseValid(token); err != nil {
+		return "", t, where, err
+	}
+	where, err = apiOf(env)
+	return token, t, where, err
+}
+
 // Run checks liveness and records what it learnt.
 func (a *Liveness) Run(ctx context.Context, env *actions.Env) (actions.Outputs, error) {
-	t, err := parseValid(a.Token)
+	token, t, where, err := leaked(env, a.Token)
 	if err != nil {
 		return nil, err
 	}
-	where, err := apiOf(env)
-	if err != nil {
-		return nil, err
-	}
-	l, err := probe(ctx, env, where, newPacer(), strings.TrimSpace(a.Token), t)
+	l, err := probe(ctx, env, where, newPacer(), token, t)
 	if err != nil {
 		return nil, fmt.Errorf("liveness of the leaked token: %w", err)
 	}
