@@ -24,7 +24,7 @@ import (
 func (a *app) drillCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "drill",
-		Usage: "rehearse the SendGrid playbook against the built-in simulator (no credentials needed)",
+		Usage: "rehearse a provider's playbook against its built-in simulator (no credentials needed)",
 		Flags: append(append(commonRunFlags(),
 			&cli.StringFlag{Name: "scenario", Aliases: []string{"s"}, Value: "spam-burst", EnvVars: []string{"KEYIR_SCENARIO"}, Usage: "scenario to rehearse (see --list)"},
 			&cli.BoolFlag{Name: "list", Usage: "list the scenarios and exit"},
