@@ -170,14 +170,14 @@ func oneDocument(t *testing.T, stdout string, v any) {
 
 func TestListingsAsJSON(t *testing.T) {
 	var scen struct {
-		Scenarios []struct{ Name, Description string }
+		Scenarios []struct{ Name, Description, Provider string }
 	}
 	r := keyir(t, "", nil, "drill", "--list", "--output", "json")
 	if r.code != 0 {
 		t.Fatalf("drill --list: %d %s", r.code, r.stderr)
 	}
 	oneDocument(t, r.stdout, &scen)
-	if len(scen.Scenarios) != len(provider.Scenarios()) || scen.Scenarios[0].Name == "" || scen.Scenarios[0].Description == "" {
+	if len(scen.Scenarios) != len(provider.Scenarios()) || scen.Scenarios[0].Name == "" || scen.Scenarios[0].Description == "" || scen.Scenarios[0].Provider == "" {
 		t.Errorf("drill --list json: %+v", scen)
 	}
 	var pbs struct {
