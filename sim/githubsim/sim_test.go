@@ -478,6 +478,19 @@ func TestPrimaryRateLimit(t *testing.T) {
 	}
 }
 
+func TestAuditLogHasItsOwnLimit(t *testing.T) {
+	h := start(t, "github-pat-leak", false, func(c *Config) { c.AuditLog = Limit{1, time.Hour} })
+	if a := h.do("GET", "/orgs/acme-corp/audit-log", h.fx.ResponderToken, nil); a.status != 200 {
+		t.Fatalf("first: %d", a.status)
+	}
+	if a := h.do("GET", "/orgs/acme-corp/audit-log", h.fx.ResponderToken, nil); a.status != 403 || a.h.Get("X-RateLimit-Resource") != "audit_log" || a.h.Get("X-RateLimit-Remaining") != "0" {
+		t.Fatalf("second: %d %v", a.status, a.h)
+	}
+	if a := h.do("GET", "/orgs/acme-corp/hooks", h.fx.ResponderToken, nil); a.status != 200 {
+		t.Fatalf("other routes are not limited by it: %d", a.status)
+	}
+}
+
 func TestStandalone(t *testing.T) {
 	var out bytes.Buffer
 	stop, err := Standalone(StandaloneOptions{Listen: "127.0.0.1:0", Scenario: "github-pat-leak"}, &out)
