@@ -465,6 +465,14 @@ func TestFaultsAndSecondaryLimit(t *testing.T) {
 	if a.status != 403 || a.h.Get("Retry-After") != "1" || !strings.Contains(string(a.body), "secondary rate limit") {
 		t.Fatalf("secondary limit: %d %v %s", a.status, a.h, a.body)
 	}
+	h.srv.InjectFault(Fault{Kind: FaultStatus, Status: 503})
+	if a := h.do("GET", "/user", h.fx.LeakedToken, nil); a.status != 503 {
+		t.Fatalf("injected 503: %d", a.status)
+	}
+	h.srv.ClearFaults()
+	if a := h.do("GET", "/user", h.fx.LeakedToken, nil); a.status != 200 {
+		t.Fatalf("after ClearFaults: %d", a.status)
+	}
 }
 
 func TestPrimaryRateLimit(t *testing.T) {
