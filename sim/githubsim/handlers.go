@@ -35,8 +35,10 @@ func (s *Server) userRef(c *call, login string) map[string]any {
 	return c.simpleUser(login, u.ID)
 }
 
-// getUser: the token's own account (private-user). An installation token
-// acts for no user: 403 while live.
+// getUser: the token's own account. A classic or OAuth token with the user
+// or read:user scope gets the private-user view (user_view_type "private");
+// every other token the public-user view (GitHub's REST description of
+// GET /user). An installation token acts for no user: 403 while live.
 func (s *Server) getUser(c *call) response {
 	if c.tok.Kind == "github_installation" {
 		return ghError(http.StatusForbidden, "Resource not accessible by integration", docsRoot+"/users/users#get-the-authenticated-user")
@@ -48,13 +50,20 @@ func (s *Server) getUser(c *call) response {
 	b := c.simpleUser(u.Login, u.ID)
 	for k, v := range map[string]any{
 		"name": u.Name, "company": nil, "blog": "", "location": nil, "email": nilIfEmpty(u.Email), "hireable": nil,
-		"bio": nil, "twitter_username": nil, "notification_email": nilIfEmpty(u.Email), "public_repos": 2, "public_gists": 0,
+		"bio": nil, "twitter_username": nil, "public_repos": 2, "public_gists": 0,
 		"followers": 3, "following": 1, "created_at": ts(u.CreatedAt), "updated_at": ts(u.CreatedAt),
-		"private_gists": 0, "total_private_repos": 4, "owned_private_repos": 1, "disk_usage": 2048,
-		"collaborators": 0, "two_factor_authentication": true,
-		"plan": map[string]any{"name": "pro", "space": 976562499, "private_repos": 9999, "collaborators": 0},
 	} {
 		b[k] = v
+	}
+	if hasScope(c.tok.Scopes, "read:user") {
+		b["user_view_type"] = "private"
+		for k, v := range map[string]any{
+			"notification_email": nilIfEmpty(u.Email), "private_gists": 0, "total_private_repos": 4, "owned_private_repos": 1,
+			"disk_usage": 2048, "collaborators": 0, "two_factor_authentication": true,
+			"plan": map[string]any{"name": "pro", "space": 976562499, "private_repos": 9999, "collaborators": 0},
+		} {
+			b[k] = v
+		}
 	}
 	return jsonResp(http.StatusOK, b)
 }

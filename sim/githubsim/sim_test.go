@@ -114,6 +114,15 @@ func TestUserLiveThenRevokedAfterPropagation(t *testing.T) {
 	if u["login"] != "devon" || a.h.Get("X-OAuth-Scopes") != "repo, admin:org, admin:public_key, admin:repo_hook, admin:org_hook" {
 		t.Fatalf("login %v scopes %q", u["login"], a.h.Get("X-OAuth-Scopes"))
 	}
+	if u["user_view_type"] != "public" || u["two_factor_authentication"] != nil {
+		t.Fatalf("a token without read:user gets the public view: %v", u)
+	}
+	reader := h.fx.State.AddToken(Token{Value: mint(t, "gho_"), Kind: "github_oauth", Login: "devon", Scopes: []string{"user"}})
+	var pu map[string]any
+	h.do("GET", "/user", reader.Value, nil).json(t, &pu)
+	if pu["user_view_type"] != "private" || pu["two_factor_authentication"] != true || pu["login"] != "devon" {
+		t.Fatalf("a token with user gets the private view: %v", pu)
+	}
 	if got := a.h.Get("GitHub-Authentication-Token-Expiration"); got != "2027-01-20 12:00:00 UTC" {
 		t.Fatalf("expiration header %q", got)
 	}

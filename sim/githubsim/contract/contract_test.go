@@ -100,6 +100,19 @@ func TestSimulatorAnswersMatchTheDescription(t *testing.T) {
 				t.Errorf("%s: %s %s: %d, want %d", sc.Name, w.method, w.path, got, w.status)
 			}
 		}
+		// GET /user: the public view, the private view (read:user), an installation token, a dead token.
+		reader := s.fx.State.AddToken(githubsim.Token{Value: "gho_" + strings.Repeat("R", 30) + "000000", Kind: "github_oauth", Login: "devon", Scopes: []string{"read:user"}})
+		inst := s.fx.State.AddToken(githubsim.Token{Value: "ghs_" + strings.Repeat("I", 36), Kind: "github_installation", Org: "acme-corp"})
+		weak := s.fx.State.AddToken(githubsim.Token{Value: "ghp_" + strings.Repeat("W", 30) + "000000", Kind: "github_classic_pat", Login: "devon", Scopes: []string{"repo"}})
+		for _, w := range []struct {
+			path, token string
+			status      int
+		}{{"/user", r, 200}, {"/user", reader.Value, 200}, {"/user", inst.Value, 403}, {"/user", leaked, 401},
+			{"/user/keys?per_page=1", r, 200}, {"/user/keys", weak.Value, 403}, {"/user/keys", leaked, 401}} {
+			if got := s.do("GET", w.path, w.token, nil); got != w.status {
+				t.Errorf("%s: GET %s: %d, want %d", sc.Name, w.path, got, w.status)
+			}
+		}
 		// A non-owner with the scope: 403.
 		s.fx.State.AddUser(githubsim.User{Login: "outsider"})
 		out := s.fx.State.AddToken(githubsim.Token{Value: "ghp_" + strings.Repeat("Q", 30) + "000000", Kind: "github_classic_pat", Login: "outsider", Scopes: []string{"read:audit_log"}})
@@ -158,8 +171,17 @@ func TestCheckerRefusesWhatTheDescriptionDoesNot(t *testing.T) {
 	if err := chk.Check(req("GET", "/api/v3/orgs/o/audit-log"), 200, js, []byte(`[{"@timestamp":1,"action":"hook.create"}]`)); err != nil {
 		t.Errorf("a good answer under the Enterprise Server root: %v", err)
 	}
-	if chk.Covered("GET", "/user") {
-		t.Error("GET /user is not in the subset")
+	if chk.Covered("GET", "/users/devon/keys") || !chk.Covered("GET", "/user") {
+		t.Error("coverage: GET /users/{username}/keys is not in the subset, GET /user is")
+	}
+	private := `{"login":"a","id":1,"node_id":"n","avatar_url":"https://x/a","gravatar_id":"","url":"https://x/u","html_url":"https://x/h",` +
+		`"followers_url":"https://x/f","following_url":"x","gists_url":"x","starred_url":"x","subscriptions_url":"https://x/s",` +
+		`"organizations_url":"https://x/o","repos_url":"https://x/r","events_url":"x","received_events_url":"https://x/e","type":"User","site_admin":false`
+	if err := chk.Check(req("GET", "/user"), 200, js, []byte(private+`,"user_view_type":"private"}`)); err == nil {
+		t.Error("a private view without the private fields accepted")
+	}
+	if err := chk.Check(req("GET", "/user"), 200, js, []byte(private+`,"user_view_type":"public"}`)); err != nil {
+		t.Errorf("a public view refused: %v", err)
 	}
 }
 
