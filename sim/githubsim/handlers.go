@@ -35,8 +35,10 @@ func (s *Server) userRef(c *call, login string) map[string]any {
 	return c.simpleUser(login, u.ID)
 }
 
-// getUser: the token's own account (private-user). An installation token
-// acts for no user: 403 while live.
+// getUser: the token's own account. A classic or OAuth token with the user
+// or read:user scope gets the private-user view (user_view_type "private");
+// every other token the public-user view (GitHub's REST description of
+// GET /user). An installation token acts for no user: 403 while live.
 func (s *Server) getUser(c *call) response {
 	if c.tok.Kind == "github_installation" {
 		return ghError(http.StatusForbidden, "Resource not accessible by integration", docsRoot+"/users/users#get-the-authenticated-user")
@@ -48,13 +50,20 @@ func (s *Server) getUser(c *call) response {
 	b := c.simpleUser(u.Login, u.ID)
 	for k, v := range map[string]any{
 		"name": u.Name, "company": nil, "blog": "", "location": nil, "email": nilIfEmpty(u.Email), "hireable": nil,
-		"bio": nil, "twitter_username": nil, "notification_email": nilIfEmpty(u.Email), "public_repos": 2, "public_gists": 0,
+		"bio": nil, "twitter_username": nil, "public_repos": 2, "public_gists": 0,
 		"followers": 3, "following": 1, "created_at": ts(u.CreatedAt), "updated_at": ts(u.CreatedAt),
-		"private_gists": 0, "total_private_repos": 4, "owned_private_repos": 1, "disk_usage": 2048,
-		"collaborators": 0, "two_factor_authentication": true,
-		"plan": map[string]any{"name": "pro", "space": 976562499, "private_repos": 9999, "collaborators": 0},
 	} {
 		b[k] = v
+	}
+	if hasScope(c.tok.Scopes, "read:user") {
+		b["user_view_type"] = "private"
+		for k, v := range map[string]any{
+			"notification_email": nilIfEmpty(u.Email), "private_gists": 0, "total_private_repos": 4, "owned_private_repos": 1,
+			"disk_usage": 2048, "collaborators": 0, "two_factor_authentication": true,
+			"plan": map[string]any{"name": "pro", "space": 976562499, "private_repos": 9999, "collaborators": 0},
+		} {
+			b[k] = v
+		}
 	}
 	return jsonResp(http.StatusOK, b)
 }
@@ -158,14 +167,7 @@ func listResp[T any](c *call, items []T, view func(T) map[string]any) response {
 }
 
 func (s *Server) listUserKeys(c *call) response {
-	s.st.mu.Lock()
-	var keys []SSHKey
-	for _, k := range s.st.sshKeys {
-		if k.Login == c.tok.Login {
-			keys = append(keys, k)
-		}
-	}
-	s.st.mu.Unlock()
+	keys := pick(s.st, &s.st.sshKeys, func(k SSHKey) bool { return k.Login == c.tok.Login })
 	return listResp(c, keys, func(k SSHKey) map[string]any {
 		return map[string]any{"id": k.ID, "key": k.Key, "url": fmt.Sprintf("%s/user/keys/%d", c.base, k.ID), "title": k.Title,
 			"created_at": ts(k.CreatedAt), "verified": true, "read_only": false}
@@ -178,14 +180,7 @@ func (s *Server) listPublicKeys(c *call) response {
 	if _, ok := s.st.User(login); !ok {
 		return ghError(http.StatusNotFound, "Not Found", docsRoot+"/users/keys#list-public-keys-for-a-user")
 	}
-	s.st.mu.Lock()
-	var keys []SSHKey
-	for _, k := range s.st.sshKeys {
-		if k.Login == login {
-			keys = append(keys, k)
-		}
-	}
-	s.st.mu.Unlock()
+	keys := pick(s.st, &s.st.sshKeys, func(k SSHKey) bool { return k.Login == login })
 	return listResp(c, keys, func(k SSHKey) map[string]any { return map[string]any{"id": k.ID, "key": k.Key} })
 }
 
@@ -194,13 +189,8 @@ func (s *Server) installationRepos(c *call) response {
 	if c.tok.Kind != "github_installation" {
 		return ghError(http.StatusForbidden, "Resource not accessible by personal access token", docsRoot+"/apps/installations#list-repositories-accessible-to-the-app-installation")
 	}
+	rs := pick(s.st, &s.st.repos, func(r Repo) bool { return r.Owner == c.tok.Org })
 	s.st.mu.Lock()
-	var rs []Repo
-	for _, r := range s.st.repos {
-		if r.Owner == c.tok.Org {
-			rs = append(rs, r)
-		}
-	}
 	o, _ := s.st.org(c.tok.Org)
 	s.st.mu.Unlock()
 	pg, h := page(c, rs)
@@ -252,15 +242,7 @@ func (s *Server) listOrgRepos(c *call) response {
 }
 
 func (s *Server) ownedHooks(repo, org string) []Hook {
-	s.st.mu.Lock()
-	defer s.st.mu.Unlock()
-	var hs []Hook
-	for _, h := range s.st.hooks {
-		if h.Repo == repo && (repo != "" || h.Org == org) {
-			hs = append(hs, h)
-		}
-	}
-	return hs
+	return pick(s.st, &s.st.hooks, func(h Hook) bool { return h.Repo == repo && (repo != "" || h.Org == org) })
 }
 
 func (c *call) hookJSON(h Hook, kind string) map[string]any {
@@ -291,14 +273,7 @@ func (s *Server) listOrgHooks(c *call) response {
 
 func (s *Server) listDeployKeys(c *call) response {
 	full := c.params["owner"] + "/" + c.params["repo"]
-	s.st.mu.Lock()
-	var ks []DeployKey
-	for _, k := range s.st.deploy {
-		if k.Repo == full {
-			ks = append(ks, k)
-		}
-	}
-	s.st.mu.Unlock()
+	ks := pick(s.st, &s.st.deploy, func(k DeployKey) bool { return k.Repo == full })
 	return listResp(c, ks, func(k DeployKey) map[string]any {
 		return map[string]any{"id": k.ID, "key": k.Key, "url": fmt.Sprintf("%s/repos/%s/keys/%d", c.base, full, k.ID), "title": k.Title,
 			"verified": true, "created_at": ts(k.CreatedAt), "read_only": k.ReadOnly, "added_by": nilIfEmpty(k.AddedBy), "last_used": nil, "enabled": true}
@@ -307,14 +282,8 @@ func (s *Server) listDeployKeys(c *call) response {
 
 func (s *Server) listInvitations(c *call) response {
 	org := c.params["org"]
-	s.st.mu.Lock()
-	var is []Invitation
-	for _, i := range s.st.invites {
-		if i.Org == org && (c.query["role"] == "" || c.query["role"] == "all" || c.query["role"] == i.Role) {
-			is = append(is, i)
-		}
-	}
-	s.st.mu.Unlock()
+	role := c.query["role"]
+	is := pick(s.st, &s.st.invites, func(i Invitation) bool { return i.Org == org && (role == "" || role == "all" || role == i.Role) })
 	return listResp(c, is, func(i Invitation) map[string]any {
 		return map[string]any{"id": i.ID, "login": nilIfEmpty(i.Login), "email": nilIfEmpty(i.Email), "role": i.Role,
 			"created_at": ts(i.CreatedAt), "inviter": s.userRef(c, i.Inviter), "team_count": 0, "node_id": fmt.Sprintf("OI_kwDO%d", i.ID),
@@ -324,13 +293,8 @@ func (s *Server) listInvitations(c *call) response {
 
 func (s *Server) listInstallations(c *call) response {
 	org := c.params["org"]
+	is := pick(s.st, &s.st.installs, func(i Installation) bool { return i.Org == org })
 	s.st.mu.Lock()
-	var is []Installation
-	for _, i := range s.st.installs {
-		if i.Org == org {
-			is = append(is, i)
-		}
-	}
 	o, _ := s.st.org(org)
 	s.st.mu.Unlock()
 	pg, h := page(c, is)
@@ -351,14 +315,8 @@ func (s *Server) listInstallations(c *call) response {
 
 func (s *Server) listCredentialAuthorizations(c *call) response {
 	org := c.params["org"]
-	s.st.mu.Lock()
-	var cs []CredentialAuthorization
-	for _, x := range s.st.creds {
-		if x.Org == org && (c.query["login"] == "" || c.query["login"] == x.Login) {
-			cs = append(cs, x)
-		}
-	}
-	s.st.mu.Unlock()
+	login := c.query["login"]
+	cs := pick(s.st, &s.st.creds, func(x CredentialAuthorization) bool { return x.Org == org && (login == "" || login == x.Login) })
 	return listResp(c, cs, func(x CredentialAuthorization) map[string]any {
 		out := map[string]any{"login": x.Login, "credential_id": x.CredentialID, "credential_type": x.CredentialType,
 			"credential_authorized_at": ts(x.AuthorizedAt), "credential_accessed_at": nil, "authorized_credential_id": x.CredentialID}

@@ -147,6 +147,7 @@ func checkParams(rt *route, c *call) *response {
 // implied lists the classic scopes each scope grants besides itself.
 var implied = map[string][]string{
 	"repo":             {"public_repo", "repo:status", "repo_deployment", "repo:invite", "security_events"},
+	"user":             {"read:user", "user:email", "user:follow"},
 	"admin:org":        {"write:org", "read:org"},
 	"write:org":        {"read:org"},
 	"admin:public_key": {"write:public_key", "read:public_key"},

@@ -34,9 +34,11 @@ type Config struct {
 	// Core limits each token's requests (X-RateLimit-Resource: core);
 	// Unauthenticated limits each client address's requests without a token.
 	Core, Unauthenticated Limit
-	// Revoke limits POST /credentials/revoke per client address.
-	Revoke  Limit
-	Latency time.Duration // added to every response
+	// Revoke limits POST /credentials/revoke per client address; AuditLog
+	// limits the organization audit log per token (GitHub: 1,750 queries an
+	// hour per user and address).
+	Revoke, AuditLog Limit
+	Latency          time.Duration // added to every response
 	// OnResponse observes every response the simulator produces itself (not
 	// injected faults), with the request (its body readable again).
 	OnResponse func(r *http.Request, status int, h http.Header, body []byte)
@@ -50,6 +52,7 @@ func DefaultConfig() Config {
 		Core:            Limit{5000, time.Hour},
 		Unauthenticated: Limit{60, time.Hour},
 		Revoke:          Limit{60, time.Hour},
+		AuditLog:        Limit{1750, time.Hour},
 	}
 }
 
@@ -286,6 +289,12 @@ func (s *Server) handle(c *call, rt *route) response {
 		return *over
 	}
 	rl = h
+	if rt.tmpl == "/orgs/{org}/audit-log" {
+		// The audit log has its own limit; a refusal names it (X-RateLimit-Resource: audit_log).
+		if over, _ := s.limit("audit:"+strconv.FormatInt(t.ID, 10), "audit_log", s.cfg.AuditLog, c.now); over != nil {
+			return withHeader(*over, rl)
+		}
+	}
 	if len(t.Scopes) > 0 || t.Kind == "github_classic_pat" || t.Kind == "github_oauth" {
 		rl.Set("X-OAuth-Scopes", strings.Join(t.Scopes, ", "))
 		rl.Set("X-Accepted-OAuth-Scopes", strings.Join(rt.scopes, ", "))

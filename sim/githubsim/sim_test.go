@@ -114,6 +114,15 @@ func TestUserLiveThenRevokedAfterPropagation(t *testing.T) {
 	if u["login"] != "devon" || a.h.Get("X-OAuth-Scopes") != "repo, admin:org, admin:public_key, admin:repo_hook, admin:org_hook" {
 		t.Fatalf("login %v scopes %q", u["login"], a.h.Get("X-OAuth-Scopes"))
 	}
+	if u["user_view_type"] != "public" || u["two_factor_authentication"] != nil {
+		t.Fatalf("a token without read:user gets the public view: %v", u)
+	}
+	reader := h.fx.State.AddToken(Token{Value: mint(t, "gho_"), Kind: "github_oauth", Login: "devon", Scopes: []string{"user"}})
+	var pu map[string]any
+	h.do("GET", "/user", reader.Value, nil).json(t, &pu)
+	if pu["user_view_type"] != "private" || pu["two_factor_authentication"] != true || pu["login"] != "devon" {
+		t.Fatalf("a token with user gets the private view: %v", pu)
+	}
 	if got := a.h.Get("GitHub-Authentication-Token-Expiration"); got != "2027-01-20 12:00:00 UTC" {
 		t.Fatalf("expiration header %q", got)
 	}
@@ -465,6 +474,14 @@ func TestFaultsAndSecondaryLimit(t *testing.T) {
 	if a.status != 403 || a.h.Get("Retry-After") != "1" || !strings.Contains(string(a.body), "secondary rate limit") {
 		t.Fatalf("secondary limit: %d %v %s", a.status, a.h, a.body)
 	}
+	h.srv.InjectFault(Fault{Kind: FaultStatus, Status: 503})
+	if a := h.do("GET", "/user", h.fx.LeakedToken, nil); a.status != 503 {
+		t.Fatalf("injected 503: %d", a.status)
+	}
+	h.srv.ClearFaults()
+	if a := h.do("GET", "/user", h.fx.LeakedToken, nil); a.status != 200 {
+		t.Fatalf("after ClearFaults: %d", a.status)
+	}
 }
 
 func TestPrimaryRateLimit(t *testing.T) {
@@ -475,6 +492,19 @@ func TestPrimaryRateLimit(t *testing.T) {
 	a := h.do("GET", "/user", h.fx.ResponderToken, nil)
 	if a.status != 403 || a.h.Get("X-RateLimit-Remaining") != "0" || a.h.Get("X-RateLimit-Used") != "2" {
 		t.Fatalf("spent limit: %d %v", a.status, a.h)
+	}
+}
+
+func TestAuditLogHasItsOwnLimit(t *testing.T) {
+	h := start(t, "github-pat-leak", false, func(c *Config) { c.AuditLog = Limit{1, time.Hour} })
+	if a := h.do("GET", "/orgs/acme-corp/audit-log", h.fx.ResponderToken, nil); a.status != 200 {
+		t.Fatalf("first: %d", a.status)
+	}
+	if a := h.do("GET", "/orgs/acme-corp/audit-log", h.fx.ResponderToken, nil); a.status != 403 || a.h.Get("X-RateLimit-Resource") != "audit_log" || a.h.Get("X-RateLimit-Remaining") != "0" {
+		t.Fatalf("second: %d %v", a.status, a.h)
+	}
+	if a := h.do("GET", "/orgs/acme-corp/hooks", h.fx.ResponderToken, nil); a.status != 200 {
+		t.Fatalf("other routes are not limited by it: %d", a.status)
 	}
 }
 

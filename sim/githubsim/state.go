@@ -215,11 +215,7 @@ func (s *State) RevokeToken(value string, at time.Time) bool {
 
 // AddUser adds an account.
 func (s *State) AddUser(u User) User {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.id(&u.ID)
-	s.users = append(s.users, u)
-	return u
+	return add(s, &s.users, u, func(x *User) *int64 { return &x.ID })
 }
 
 // User finds an account by login.
@@ -236,11 +232,7 @@ func (s *State) User(login string) (User, bool) {
 
 // AddOrg adds an organization.
 func (s *State) AddOrg(o Org) Org {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.id(&o.ID)
-	s.orgs = append(s.orgs, o)
-	return o
+	return add(s, &s.orgs, o, func(x *Org) *int64 { return &x.ID })
 }
 
 func (s *State) org(login string) (Org, bool) {
@@ -254,11 +246,7 @@ func (s *State) org(login string) (Org, bool) {
 
 // AddRepo adds a repository.
 func (s *State) AddRepo(r Repo) Repo {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.id(&r.ID)
-	s.repos = append(s.repos, r)
-	return r
+	return add(s, &s.repos, r, func(x *Repo) *int64 { return &x.ID })
 }
 
 // SetVisibility changes a repository's visibility and reports whether it exists.
@@ -285,57 +273,33 @@ func (s *State) repo(fullName string) (Repo, bool) {
 
 // AddSSHKey adds a user's SSH key.
 func (s *State) AddSSHKey(k SSHKey) SSHKey {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.id(&k.ID)
-	s.sshKeys = append(s.sshKeys, k)
-	return k
+	return add(s, &s.sshKeys, k, func(x *SSHKey) *int64 { return &x.ID })
 }
 
 // AddDeployKey adds a repository's deploy key.
 func (s *State) AddDeployKey(k DeployKey) DeployKey {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.id(&k.ID)
-	s.deploy = append(s.deploy, k)
-	return k
+	return add(s, &s.deploy, k, func(x *DeployKey) *int64 { return &x.ID })
 }
 
 // AddHook adds a repository or organization webhook.
 func (s *State) AddHook(h Hook) Hook {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.id(&h.ID)
 	h.Events = slices.Clone(h.Events)
-	s.hooks = append(s.hooks, h)
-	return h
+	return add(s, &s.hooks, h, func(x *Hook) *int64 { return &x.ID })
 }
 
 // AddInvitation adds a pending organization invitation.
 func (s *State) AddInvitation(i Invitation) Invitation {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.id(&i.ID)
-	s.invites = append(s.invites, i)
-	return i
+	return add(s, &s.invites, i, func(x *Invitation) *int64 { return &x.ID })
 }
 
 // AddInstallation adds an app installation.
 func (s *State) AddInstallation(i Installation) Installation {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.id(&i.ID)
-	s.installs = append(s.installs, i)
-	return i
+	return add(s, &s.installs, i, func(x *Installation) *int64 { return &x.ID })
 }
 
 // AddCredentialAuthorization adds a SAML SSO credential authorization.
 func (s *State) AddCredentialAuthorization(c CredentialAuthorization) CredentialAuthorization {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.id(&c.CredentialID)
-	s.creds = append(s.creds, c)
-	return c
+	return add(s, &s.creds, c, func(x *CredentialAuthorization) *int64 { return &x.CredentialID })
 }
 
 // AddAudit appends an audit log entry (a document id is made up when empty).
@@ -354,4 +318,27 @@ func (s *State) AddAudit(e AuditEvent) AuditEvent {
 func docID(n int64) string {
 	sum := sha256.Sum256([]byte{byte(n), byte(n >> 8), byte(n >> 16), byte(n >> 24)})
 	return base64.RawURLEncoding.EncodeToString(sum[:])[:22]
+}
+
+// add appends v to *list under the lock, first giving it an id when the
+// field id points to is zero.
+func add[T any](s *State, list *[]T, v T, id func(*T) *int64) T {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.id(id(&v))
+	*list = append(*list, v)
+	return v
+}
+
+// pick returns the items of *list that keep accepts, read under the lock.
+func pick[T any](s *State, list *[]T, keep func(T) bool) []T {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []T
+	for _, x := range *list {
+		if keep(x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
