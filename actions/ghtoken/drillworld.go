@@ -29,6 +29,11 @@ func worldOf(sc githubsim.Scenario) provider.BuildWorld {
 		fx := sc.Build(built)
 		cfg := fx.Config
 		cfg.OnResponse = o.OnResponse
+		if o.NoRateLimits {
+			// A zero limit is none: the fault matrix's retries must not
+			// meet the simulator's limits instead of its faults.
+			cfg.Core, cfg.Unauthenticated, cfg.Revoke, cfg.AuditLog = githubsim.Limit{}, githubsim.Limit{}, githubsim.Limit{}, githubsim.Limit{}
+		}
 		srv := githubsim.New(fx.State, cfg)
 		u, stop, err := githubsim.Listen("127.0.0.1:0", srv)
 		if err != nil {
@@ -101,7 +106,16 @@ func (w *DrillWorld) InjectFault(f provider.Fault) {
 		Kind: githubsim.FaultKind(f.Kind), Status: f.Status, Latency: f.Latency})
 }
 
+// ClearFaults removes every injected fault.
+func (w *DrillWorld) ClearFaults() { w.srv.ClearFaults() }
+
+// LeakedKeyLive reports whether the leaked token still authenticates at
+// the simulator (propagation and expiry counted).
+func (w *DrillWorld) LeakedKeyLive() bool { return w.srv.Authenticates(w.fx.LeakedToken) }
+
 var (
-	_ provider.World     = (*DrillWorld)(nil)
-	_ provider.Baseliner = (*DrillWorld)(nil)
+	_ provider.World         = (*DrillWorld)(nil)
+	_ provider.Baseliner     = (*DrillWorld)(nil)
+	_ provider.FaultInjector = (*DrillWorld)(nil)
+	_ provider.LiveKey       = (*DrillWorld)(nil)
 )
