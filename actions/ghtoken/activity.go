@@ -124,7 +124,7 @@ func (a *Activity) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 		list, resp, err := c.Organizations.GetAuditLog(ctx, a.Org, opts)
 		if err != nil {
 			st := statusOf(resp, err)
-			if st == 403 || st == 404 || st == 401 {
+			if st == 403 || st == 404 {
 				notAssessable(env, "activity", fmt.Sprintf("%s: the responder token needs read:audit_log and an organization on GitHub Enterprise Cloud (%s)", callErr("GET /orgs/"+a.Org+"/audit-log", resp, err), where))
 				return out, nil
 			}

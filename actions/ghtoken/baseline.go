@@ -75,9 +75,21 @@ const (
 // collect reads the organization's surfaces with the responder's client,
 // and the SSH keys of the given logins. A surface that cannot be read is
 // recorded in Unread, never taken for empty.
-func collect(ctx context.Context, env *actions.Env, c *github.Client, org string, logins []string) Inventory {
+//
+// Only a refusal of the surface (403, 404: a scope or a plan the responder
+// lacks) is recorded as unread; any other failure (the responder token
+// refused, GitHub failing after the retries) is returned: the step fails
+// rather than report a partial reading as an assessment.
+func collect(ctx context.Context, env *actions.Env, c *github.Client, org string, logins []string) (Inventory, error) {
 	inv := Inventory{Repos: map[string]Repo{}, SSHKeys: map[string][]Item{}, Unread: map[string]string{}}
+	var failed error
 	miss := func(surface, what string, resp *github.Response, err error) {
+		if st := statusOf(resp, err); st != 403 && st != 404 {
+			if failed == nil {
+				failed = callErr(what+" with the responder token", resp, err)
+			}
+			return
+		}
 		inv.Unread[surface] = callErr(what, resp, err).Error()
 	}
 	progress(env, "reading the organization's webhooks")
@@ -91,7 +103,7 @@ func collect(ctx context.Context, env *actions.Env, c *github.Client, org string
 	n := 0
 	for r, err := range c.Repositories.ListByOrgIter(ctx, org, &github.RepositoryListByOrgOptions{Type: "all", ListOptions: github.ListOptions{PerPage: 100}}) {
 		if err != nil {
-			inv.Unread[surfRepos] = callErr("GET /orgs/"+org+"/repos", nil, err).Error()
+			miss(surfRepos, "GET /orgs/"+org+"/repos", nil, err)
 			break
 		}
 		if n++; n > maxRepos {
@@ -151,7 +163,7 @@ func collect(ctx context.Context, env *actions.Env, c *github.Client, org string
 		}
 		inv.SSHKeys[login] = items
 	}
-	return inv
+	return inv, failed
 }
 
 // members lists the organization's members (bounded), whose SSH keys a
@@ -195,8 +207,11 @@ func SaveBaseline(ctx context.Context, env *actions.Env, org, path string) (*Bas
 	if env.Now != nil {
 		now = env.Now
 	}
-	b := &Baseline{Version: baselineVersion, Provider: "github", TakenAt: now().UTC(), API: where.base.String(), Org: org,
-		Inventory: collect(ctx, env, c, org, logins)}
+	inv, err := collect(ctx, env, c, org, logins)
+	if err != nil {
+		return nil, fmt.Errorf("baseline not saved: %w", err)
+	}
+	b := &Baseline{Version: baselineVersion, Provider: "github", TakenAt: now().UTC(), API: where.base.String(), Org: org, Inventory: inv}
 	if why, ok := b.Unread[surfRepos]; ok && !strings.HasPrefix(why, "more than") {
 		return nil, fmt.Errorf("baseline not saved: the repositories could not be read: %s", why)
 	}

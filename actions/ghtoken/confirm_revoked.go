@@ -141,6 +141,9 @@ func describe(l liveness) string {
 	case StatusLive:
 		return fmt.Sprintf("still authenticates (%d)", l.HTTP)
 	}
+	if l.HTTP == 401 {
+		return "answered 401 without GitHub's \"Bad credentials\" (not GitHub's word on the token)"
+	}
 	return fmt.Sprintf("answered %d", l.HTTP)
 }
 

@@ -33,6 +33,9 @@ func worldOf(sc githubsim.Scenario) provider.BuildWorld {
 			// A zero limit is none: the fault matrix's retries must not
 			// meet the simulator's limits instead of its faults.
 			cfg.Core, cfg.Unauthenticated, cfg.Revoke, cfg.AuditLog = githubsim.Limit{}, githubsim.Limit{}, githubsim.Limit{}, githubsim.Limit{}
+			// The fault matrix gives a step 2s: a revocation that takes
+			// the scenario's 2s to propagate cannot be proven inside one.
+			cfg.PropagationDelay = 0
 		}
 		srv := githubsim.New(fx.State, cfg)
 		u, stop, err := githubsim.Listen("127.0.0.1:0", srv)

@@ -529,3 +529,36 @@ func TestSecretListIsRegistered(t *testing.T) {
 		t.Fatal("the tokens of a secret list are not secret values")
 	}
 }
+
+// TestA401WithoutBadCredentialsProvesNothing: only GitHub's own "Bad
+// credentials" 401 is the token's death; a proxy's bare 401 is not, and
+// confirm does not claim containment on it.
+func TestA401WithoutBadCredentialsProvesNothing(t *testing.T) {
+	f := newFixture(t, "github-pat-leak", false, nil)
+	f.srv.InjectFault(githubsim.Fault{Method: "GET", Route: "GET /user", Kind: githubsim.FaultStatus, Status: 401})
+	env, rec := f.newEnv(report.ModeLive)
+	if out, err := run(t, env, "github.token_liveness", map[string]any{"key": f.fx.LeakedToken}); err != nil || out["status"] != StatusUnknown || len(rec.findings) != 0 {
+		t.Fatalf("liveness on a bare 401: %v, %v, %+v", out, err, rec.findings)
+	}
+	env, rec = f.newEnv(report.ModeLive)
+	out, err := run(t, env, "github.confirm_revoked", map[string]any{"key": f.fx.LeakedToken, "interval": "50ms", "timeout": "300ms"})
+	if err == nil || out["confirmed"] != false || rec.containment[0].Status != report.ContainmentNotConfirmed {
+		t.Fatalf("confirm on a bare 401: %v, %v, %+v", out, err, rec.containment)
+	}
+}
+
+// TestResponderRefusedFailsTheAssessment: a responder token GitHub refuses
+// (401) fails the persistence and activity steps; it is not "not
+// assessable", and never "nothing found".
+func TestResponderRefusedFailsTheAssessment(t *testing.T) {
+	f := newFixture(t, "github-pat-leak", true, nil)
+	f.env[EnvToken] = mint(t, "ghp_", 30)
+	env, rec := f.newEnv(report.ModeLive)
+	if _, err := run(t, env, "github.persistence", map[string]any{"org": f.fx.Org, "login": "devon"}); err == nil || !strings.Contains(err.Error(), "401") || len(rec.findings) != 0 {
+		t.Fatalf("persistence with a refused responder: %v, %+v", err, rec.findings)
+	}
+	env, rec = f.newEnv(report.ModeLive)
+	if _, err := run(t, env, "github.activity", map[string]any{"org": f.fx.Org, "hashed_token": HashedToken(f.fx.LeakedToken)}); err == nil || len(rec.findings) != 0 {
+		t.Fatalf("activity with a refused responder: %v, %+v", err, rec.findings)
+	}
+}

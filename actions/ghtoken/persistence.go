@@ -98,7 +98,10 @@ func (a *Persistence) Run(ctx context.Context, env *actions.Env) (actions.Output
 	if login != "" {
 		logins = []string{login}
 	}
-	now := collect(ctx, env, c, a.Org, logins)
+	now, err := collect(ctx, env, c, a.Org, logins)
+	if err != nil {
+		return out, err
+	}
 	j := &judge{base: map[string]bool{}, haveBase: b != nil, start: start, end: end, unjudgedWhat: map[string]bool{}}
 	if b != nil {
 		j.tainted = !b.TakenAt.Before(start) && !b.TakenAt.After(end)

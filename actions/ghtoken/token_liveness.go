@@ -2,9 +2,12 @@ package ghtoken
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/google/go-github/v84/github"
 
 	"github.com/keyir/keyir/actions"
 	"github.com/keyir/keyir/report"
@@ -54,7 +57,16 @@ type liveness struct {
 	Scoped bool
 }
 
-// probe asks GET /user with the token. A 401 is dead; a 200 live; a 403 is
+// badCredentials reports GitHub's own word that a token is not valid: a 401
+// whose message is "Bad credentials". A 401 without it (a proxy's, a
+// gateway's) says nothing about the token, and proves nothing.
+func badCredentials(err error) bool {
+	var er *github.ErrorResponse
+	return errors.As(err, &er) && strings.EqualFold(strings.TrimSpace(er.Message), "Bad credentials")
+}
+
+// probe asks GET /user with the token. A 401 saying "Bad credentials" is
+// dead; a 200 live; a 403 is
 // live only for an installation token (GitHub's answer to an installation
 // on a user endpoint): for any other token it proves nothing.
 func probe(ctx context.Context, env *actions.Env, a api, p *pacer, token string, t Token) (liveness, error) {
@@ -82,7 +94,7 @@ func probe(ctx context.Context, env *actions.Env, a api, p *pacer, token string,
 	case l.HTTP == 200 && err == nil:
 		l.Status = StatusLive
 		l.Login, l.Type = u.GetLogin(), u.GetType()
-	case l.HTTP == 401:
+	case l.HTTP == 401 && badCredentials(err):
 		l.Status = StatusDead
 	case l.HTTP == 403 && t.installation():
 		l.Status = StatusLive
