@@ -164,19 +164,24 @@ func evidence(env *actions.Env, kind string, v any) []string {
 // the journal rather than a template keeps a failed earlier step from
 // failing this one.
 func earlier(env *actions.Env, action, output string) string {
+	v, _ := earlierOutput(env, action, output).(string)
+	return v
+}
+
+// earlierOutput is an output of the last earlier step of this run that ran
+// action, as the journal holds it (JSON-decoded); nil when none has it.
+func earlierOutput(env *actions.Env, action, output string) any {
 	if env.Report == nil {
-		return ""
+		return nil
 	}
 	rep, err := env.Report()
 	if err != nil || rep == nil {
-		return ""
+		return nil
 	}
-	v := ""
+	var v any
 	for _, s := range rep.Steps {
-		if s.Action == action && s.ID != env.Step && s.Outputs != nil {
-			if x, ok := s.Outputs[output].(string); ok {
-				v = x
-			}
+		if s.Action == action && s.ID != env.Step && s.Outputs[output] != nil {
+			v = s.Outputs[output]
 		}
 	}
 	return v

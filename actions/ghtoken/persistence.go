@@ -102,6 +102,7 @@ func (a *Persistence) Run(ctx context.Context, env *actions.Env) (actions.Output
 	if err != nil {
 		return out, err
 	}
+	snapshotKeyTimes(env, now.SSHKeys[login])
 	j := &judge{base: map[string]bool{}, haveBase: b != nil, start: start, end: end, unjudgedWhat: map[string]bool{}}
 	if b != nil {
 		j.tainted = !b.TakenAt.Before(start) && !b.TakenAt.After(end)
@@ -188,6 +189,18 @@ func (a *Persistence) Run(ctx context.Context, env *actions.Env) (actions.Output
 	}
 	out["assessed"], out["findings"], out["not_assessable"] = true, found, nonNil(unread)
 	return out, nil
+}
+
+// snapshotKeyTimes gives the account's SSH keys the creation times the
+// snapshot step read with the token itself (the public list has none), so
+// they can be judged by the window.
+func snapshotKeyTimes(env *actions.Env, keys []Item) {
+	m, _ := earlierOutput(env, "github.snapshot_token", "ssh_keys_created").(map[string]any)
+	for i := range keys {
+		if s, ok := m[keys[i].ID].(string); ok && keys[i].Created.IsZero() {
+			keys[i].Created, _ = time.Parse(time.RFC3339, s)
+		}
+	}
 }
 
 // sshKeysOf is the baseline's SSH keys of login, if it read them.

@@ -142,3 +142,23 @@ func TestPlaybookRevokedTokenAndBadChecksum(t *testing.T) {
 	}
 	notifytest.AssertLeaksNoSecret(t, []string{bad}, everything(t, root)...)
 }
+
+// TestPlaybookWithoutBaselineJudgesSSHKeysBySnapshot: without a baseline,
+// the SSH key the holder added is still found: the snapshot read, with the
+// token itself, when each key was added, and it lies inside the window.
+func TestPlaybookWithoutBaselineJudgesSSHKeysBySnapshot(t *testing.T) {
+	f := newFixture(t, "github-pat-leak", true, nil)
+	res, _ := runPlaybook(t, f, report.ModeLive, map[string]string{"key": f.fx.LeakedToken, "org": f.fx.Org})
+	var ssh, na []string
+	for _, fd := range res.Report.Findings {
+		switch fd.Kind {
+		case "github_ssh_key_added":
+			ssh = append(ssh, fd.Subject)
+		case "assessment.not_assessable":
+			na = append(na, fd.Subject)
+		}
+	}
+	if strings.Join(ssh, ",") != "devon/880001" || strings.Contains(strings.Join(na, ","), "ssh_keys") {
+		t.Fatalf("ssh key findings %v, not assessable %v", ssh, na)
+	}
+}

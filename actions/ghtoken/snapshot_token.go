@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"time"
 
 	"github.com/google/go-github/v84/github"
 
@@ -25,6 +26,7 @@ func init() {
 			{Name: "risk", Type: actions.TypeString, Description: "critical, high, medium or low; unknown when its permissions cannot be read with the token"},
 			{Name: "expires_at", Type: actions.TypeString, Description: "its expiry, empty when none is set"},
 			{Name: "repositories", Type: actions.TypeList, Description: "repositories an installation token reaches (first 100)"},
+			{Name: "ssh_keys_created", Type: actions.TypeMap, Description: "the SSH keys of the token's account (GET /user/keys with the token, when its scopes allow) by id, with when each was added: persistence judges them by the window without a baseline"},
 		},
 		New: func() actions.Action { return new(Snapshot) },
 	})
@@ -144,9 +146,24 @@ func (a *Snapshot) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 		out["categories"] = cats
 		risk = string(Risk(l.Scopes))
 	}
+	keys := map[string]string{}
+	if !t.installation() {
+		// Public keys carry no creation time; the account's own list does,
+		// and only the token itself can read it (before it is revoked).
+		list, resp, err := where.client(env, p, token).Users.ListKeys(ctx, "", &github.ListOptions{PerPage: 100})
+		if err != nil {
+			note(env, "the SSH keys of the token's account could not be read with it: "+callErr("GET /user/keys", resp, err).Error())
+		}
+		for _, k := range list {
+			if at := k.GetCreatedAt().Time; !at.IsZero() {
+				keys[fmt.Sprint(k.GetID())] = at.UTC().Format(time.RFC3339)
+			}
+		}
+	}
+	out["ssh_keys_created"] = keys
 	out["risk"] = risk
 	evidence(env, "snapshot", map[string]any{"kind": t.Kind.Kind, "fingerprint": t.Fingerprint, "api": where.String(), "login": l.Login,
-		"account_type": l.Type, "scopes": l.Scopes, "expires_at": l.Expires, "risk": risk, "repositories": out["repositories"]})
+		"account_type": l.Type, "scopes": l.Scopes, "expires_at": l.Expires, "risk": risk, "repositories": out["repositories"], "ssh_keys_created": keys})
 	note(env, fmt.Sprintf("snapshot: %s, blast radius %s", liveText(t, l, where), risk))
 	return out, nil
 }
