@@ -228,8 +228,17 @@ func SecretValues(a Action) []string {
 	var out []string
 	for _, p := range paramsOf(a) {
 		if p.Secret {
-			if s, ok := v.FieldByIndex(p.field).Interface().(string); ok && s != "" {
-				out = append(out, s)
+			switch s := v.FieldByIndex(p.field).Interface().(type) {
+			case string:
+				if s != "" {
+					out = append(out, s)
+				}
+			case []string: // several secrets (github.revoke_token's keys)
+				for _, x := range s {
+					if x != "" {
+						out = append(out, x)
+					}
+				}
 			}
 		}
 	}

@@ -129,6 +129,8 @@ func TestREADMEShellExamplesRun(t *testing.T) {
 		args := strings.Fields(strings.ReplaceAll(cmd, "/var/lib/keyir/", "var-lib-keyir/"))[1:]
 		t.Run(cmd, func(t *testing.T) {
 			switch {
+			case slices.Contains(args, "github-token-compromise") || slices.Contains(args, "--github-org"):
+				readmeGitHub(t, args)
 			case args[0] == "drill":
 				if r := keyir(t, "", map[string]string{}, args...); r.code != 0 {
 					t.Fatalf("exit %d\n%s", r.code, r.stderr)

@@ -1,0 +1,231 @@
+package contract
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keyir/keyir/sim/githubsim"
+)
+
+type sim struct {
+	t   *testing.T
+	url string
+	srv *githubsim.Server
+	fx  *githubsim.Fixture
+}
+
+func serve(t *testing.T, scenario string, tune func(*githubsim.Config)) *sim {
+	t.Helper()
+	sc, _ := githubsim.LookupScenario(scenario)
+	fx := sc.Build(time.Now())
+	fx.Attack(fx.State)
+	cfg := fx.Config
+	cfg.PropagationDelay = 0
+	if tune != nil {
+		tune(&cfg)
+	}
+	Observe(t, &cfg)
+	srv := githubsim.New(fx.State, cfg)
+	u, stop, err := githubsim.Listen("127.0.0.1:0", srv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = stop(context.Background()) })
+	return &sim{t, u, srv, fx}
+}
+
+func (s *sim) do(method, path, token string, body any) int {
+	s.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, s.url+path, rd)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// Every answer of the covered operations, including each exempted status,
+// matches the description; the allow-list has no entry nothing needs.
+func TestSimulatorAnswersMatchTheDescription(t *testing.T) {
+	chk, err := Shared()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range githubsim.Scenarios() {
+		if strings.HasSuffix(sc.Name, "-flaky") {
+			continue // faults bypass OnResponse
+		}
+		s := serve(t, sc.Name, nil)
+		r, leaked := s.fx.ResponderToken, s.fx.LeakedToken
+		phrase := url.Values{"phrase": {fmt.Sprintf(`hashed_token:"%s" created:>=%s`, githubsim.HashedToken(leaked), s.fx.WindowStart.Format("2006-01-02"))}, "include": {"all"}, "per_page": {"2"}}
+		want := []struct {
+			method, path, token string
+			body                any
+			status              int
+		}{
+			{"GET", "/orgs/acme-corp/audit-log?" + phrase.Encode(), r, nil, 200},
+			{"GET", "/orgs/acme-corp/audit-log?order=asc", r, nil, 200},
+			{"GET", "/orgs/acme-corp/audit-log", leaked + "x", nil, 401},
+			{"GET", "/orgs/nope/audit-log", r, nil, 404},
+			{"GET", "/orgs/acme-corp/audit-log?" + url.Values{"phrase": {`created:>=soon`}}.Encode(), r, nil, 422},
+			{"POST", "/credentials/revoke", r, map[string]any{"credentials": []string{leaked}}, 403},
+			{"POST", "/credentials/revoke", "", map[string]any{"credentials": []string{leaked}}, 202},
+			{"DELETE", "/installation/token", r, nil, 403},
+			{"DELETE", "/installation/token", leaked, nil, 401}, // revoked above, no delay
+			{"GET", "/orgs/acme-corp/audit-log", leaked, nil, 401},
+		}
+		for _, w := range want {
+			if got := s.do(w.method, w.path, w.token, w.body); got != w.status {
+				t.Errorf("%s: %s %s: %d, want %d", sc.Name, w.method, w.path, got, w.status)
+			}
+		}
+		// GET /user: the public view, the private view (read:user), an installation token, a dead token.
+		reader := s.fx.State.AddToken(githubsim.Token{Value: "gho_" + strings.Repeat("R", 30) + "000000", Kind: "github_oauth", Login: "devon", Scopes: []string{"read:user"}})
+		inst := s.fx.State.AddToken(githubsim.Token{Value: "ghs_" + strings.Repeat("I", 36), Kind: "github_installation", Org: "acme-corp"})
+		weak := s.fx.State.AddToken(githubsim.Token{Value: "ghp_" + strings.Repeat("W", 30) + "000000", Kind: "github_classic_pat", Login: "devon", Scopes: []string{"repo"}})
+		for _, w := range []struct {
+			path, token string
+			status      int
+		}{{"/user", r, 200}, {"/user", reader.Value, 200}, {"/user", inst.Value, 403}, {"/user", leaked, 401},
+			{"/user/keys?per_page=1", r, 200}, {"/user/keys", weak.Value, 403}, {"/user/keys", leaked, 401}} {
+			if got := s.do("GET", w.path, w.token, nil); got != w.status {
+				t.Errorf("%s: GET %s: %d, want %d", sc.Name, w.path, got, w.status)
+			}
+		}
+		// A non-owner with the scope: 403.
+		s.fx.State.AddUser(githubsim.User{Login: "outsider"})
+		out := s.fx.State.AddToken(githubsim.Token{Value: "ghp_" + strings.Repeat("Q", 30) + "000000", Kind: "github_classic_pat", Login: "outsider", Scopes: []string{"read:audit_log"}})
+		if got := s.do("GET", "/orgs/acme-corp/audit-log", out.Value, nil); got != 403 {
+			t.Errorf("non-owner audit log: %d", got)
+		}
+	}
+	// The revocation's hourly limit, and Enterprise Server's authenticated revocation.
+	s := serve(t, "github-pat-leak", func(c *githubsim.Config) { c.Revoke = githubsim.Limit{Requests: 1, Window: time.Hour} })
+	s.do("POST", "/credentials/revoke", "", map[string]any{"credentials": []string{"ghp_x"}})
+	if got := s.do("POST", "/credentials/revoke", "", map[string]any{"credentials": []string{"ghp_x"}}); got != 429 {
+		t.Errorf("past the limit: %d", got)
+	}
+	e := serve(t, "github-pat-leak", func(c *githubsim.Config) { c.Enterprise = true })
+	if got := e.do("POST", "/credentials/revoke", "", map[string]any{"credentials": []string{"ghp_x"}}); got != 401 {
+		t.Errorf("GHES anonymous revoke: %d", got)
+	}
+	ghs := s.fx.State.AddToken(githubsim.Token{Value: "ghs_" + strings.Repeat("S", 36), Kind: "github_installation", Org: "acme-corp"})
+	if got := s.do("DELETE", "/installation/token", ghs.Value, nil); got != 204 {
+		t.Errorf("installation token self-revoke: %d", got)
+	}
+	if u := chk.Unused(); len(u) > 0 {
+		t.Errorf("allow-list entries no response needed (remove them or exercise them): %v", u)
+	}
+}
+
+// The checker is not a rubber stamp: answers the description does not allow fail.
+func TestCheckerRefusesWhatTheDescriptionDoesNot(t *testing.T) {
+	chk, err := Shared()
+	if err != nil {
+		t.Fatal(err)
+	}
+	js := http.Header{"Content-Type": {"application/json; charset=utf-8"}}
+	req := func(method, path string) *http.Request {
+		r, _ := http.NewRequest(method, "http://x"+path, nil)
+		return r
+	}
+	for _, c := range []struct {
+		name   string
+		r      *http.Request
+		status int
+		body   string
+	}{
+		{"422 without documentation_url", req("POST", "/credentials/revoke"), 422, `{"message":"bad"}`},
+		{"202 with an array", req("POST", "/credentials/revoke"), 202, `[]`},
+		{"undocumented 418", req("POST", "/credentials/revoke"), 418, `{"message":"teapot","documentation_url":"x"}`},
+		{"exempt 403 with a bare body", req("POST", "/credentials/revoke"), 403, `"forbidden"`},
+		{"audit log entry with a string timestamp", req("GET", "/orgs/o/audit-log"), 200, `[{"@timestamp":"yesterday","action":"x"}]`},
+		{"audit log as an object", req("GET", "/orgs/o/audit-log"), 200, `{"entries":[]}`},
+		{"204 undocumented on the audit log", req("GET", "/orgs/o/audit-log"), 204, ``},
+	} {
+		if err := chk.Check(c.r, c.status, js, []byte(c.body)); err == nil {
+			t.Errorf("%s: accepted", c.name)
+		}
+	}
+	if err := chk.Check(req("GET", "/api/v3/orgs/o/audit-log"), 200, js, []byte(`[{"@timestamp":1,"action":"hook.create"}]`)); err != nil {
+		t.Errorf("a good answer under the Enterprise Server root: %v", err)
+	}
+	if chk.Covered("GET", "/users/devon/keys") || !chk.Covered("GET", "/user") {
+		t.Error("coverage: GET /users/{username}/keys is not in the subset, GET /user is")
+	}
+	private := `{"login":"a","id":1,"node_id":"n","avatar_url":"https://x/a","gravatar_id":"","url":"https://x/u","html_url":"https://x/h",` +
+		`"followers_url":"https://x/f","following_url":"x","gists_url":"x","starred_url":"x","subscriptions_url":"https://x/s",` +
+		`"organizations_url":"https://x/o","repos_url":"https://x/r","events_url":"x","received_events_url":"https://x/e","type":"User","site_admin":false`
+	if err := chk.Check(req("GET", "/user"), 200, js, []byte(private+`,"user_view_type":"private"}`)); err == nil {
+		t.Error("a private view without the private fields accepted")
+	}
+	if err := chk.Check(req("GET", "/user"), 200, js, []byte(private+`,"user_view_type":"public"}`)); err != nil {
+		t.Errorf("a public view refused: %v", err)
+	}
+}
+
+// Requests a test sends are checked against the description: a body or a
+// parameter value it does not accept is recorded as a violation (and the
+// simulator answers as GitHub would: 422).
+func TestRequestsAreCheckedAgainstTheDescription(t *testing.T) {
+	if err := Install(); err != nil {
+		t.Fatal(err)
+	}
+	defer githubsim.SetRequestValidator(nil)
+	githubsim.ResetContractViolations()
+	defer githubsim.ResetContractViolations()
+	s := serve(t, "github-pat-leak", nil)
+	r := s.fx.ResponderToken
+	if got := s.do("GET", "/orgs/acme-corp/audit-log?include=all&order=asc&per_page=5", r, nil); got != 200 {
+		t.Fatalf("good request: %d", got)
+	}
+	if vs := githubsim.ContractViolations(); len(vs) != 0 {
+		t.Fatalf("a request the description accepts was flagged: %v", vs)
+	}
+	bad := []struct {
+		method, path string
+		body         any
+		status       int
+		problem      string
+	}{
+		{"POST", "/credentials/revoke", map[string]any{"credentials": []string{}}, 422, "credentials"},
+		{"POST", "/credentials/revoke", map[string]any{"tokens": []string{"ghp_x"}}, 422, "credentials"},
+		{"GET", "/orgs/acme-corp/audit-log?order=sideways", nil, 422, "order"},
+		{"GET", "/orgs/acme-corp/audit-log?include=everything", nil, 422, "include"},
+	}
+	for _, b := range bad {
+		githubsim.ResetContractViolations()
+		tok := r
+		if b.method == "POST" {
+			tok = ""
+		}
+		if got := s.do(b.method, b.path, tok, b.body); got != b.status {
+			t.Errorf("%s %s: answered %d, want %d", b.method, b.path, got, b.status)
+		}
+		vs := githubsim.ContractViolations()
+		if len(vs) == 0 || !strings.Contains(strings.ToLower(fmt.Sprint(vs)), b.problem) {
+			t.Errorf("%s %s: violations %v, want one naming %q", b.method, b.path, vs, b.problem)
+		}
+	}
+}

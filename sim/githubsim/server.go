@@ -1,0 +1,401 @@
+package githubsim
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/keyir/keyir/tokenfmt"
+)
+
+// Limit is a fixed-window rate limit.
+type Limit struct {
+	Requests int
+	Window   time.Duration
+}
+
+// Config tunes the simulator; DefaultConfig gives github.com's documented limits.
+type Config struct {
+	Now func() time.Time // default time.Now
+	// PropagationDelay is how long a revoked token keeps authenticating.
+	PropagationDelay time.Duration
+	// Enterprise serves GitHub Enterprise Server: the API under /api/v3, and
+	// POST /credentials/revoke authenticated and for ghp_ and github_pat_ only.
+	Enterprise bool
+	// Core limits each token's requests (X-RateLimit-Resource: core);
+	// Unauthenticated limits each client address's requests without a token.
+	Core, Unauthenticated Limit
+	// Revoke limits POST /credentials/revoke per client address; AuditLog
+	// limits the organization audit log per token (GitHub: 1,750 queries an
+	// hour per user and address).
+	Revoke, AuditLog Limit
+	Latency          time.Duration // added to every response
+	// OnResponse observes every response the simulator produces itself (not
+	// injected faults), with the request (its body readable again).
+	OnResponse func(r *http.Request, status int, h http.Header, body []byte)
+}
+
+// DefaultConfig: 5,000 requests an hour per token, 60 an hour per address
+// without one, 60 revocation requests an hour per address.
+func DefaultConfig() Config {
+	return Config{
+		Now:             time.Now,
+		Core:            Limit{5000, time.Hour},
+		Unauthenticated: Limit{60, time.Hour},
+		Revoke:          Limit{60, time.Hour},
+		AuditLog:        Limit{1750, time.Hour},
+	}
+}
+
+// Request is one request the simulator received.
+type Request struct {
+	Time   time.Time
+	Method string
+	Path   string
+	Query  string
+	Header http.Header
+	Body   []byte
+	Status int    // 0 when none was sent (reset, timeout)
+	Route  string // "GET /user"; "" when no operation matched
+}
+
+// Server is the simulated GitHub REST API; it implements http.Handler.
+type Server struct {
+	st  *State
+	cfg Config
+
+	mu      sync.Mutex
+	reqs    []Request
+	faults  []*faultState
+	buckets map[[2]string]*bucket
+	viol    []Violation
+	origin  string
+	reqN    int
+}
+
+type bucket struct {
+	start time.Time
+	used  int
+}
+
+// New returns a server over st (nil: an empty State).
+func New(st *State, cfg Config) *Server {
+	if st == nil {
+		st = NewState()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Server{st: st, cfg: cfg, buckets: map[[2]string]*bucket{}, origin: creator()}
+}
+
+// State returns the simulated GitHub.
+func (s *Server) State() *State { return s.st }
+
+// Authenticates reports whether the token would still authenticate now: it
+// exists, is not expired, and was not revoked longer ago than the
+// propagation delay. (A live refresh token authenticates nowhere in the API
+// but is live in this sense: it can still mint tokens.)
+func (s *Server) Authenticates(token string) bool {
+	t, ok := s.st.Token(token)
+	return ok && s.live(t, s.cfg.Now())
+}
+
+func (s *Server) live(t Token, now time.Time) bool {
+	if !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt) {
+		return false
+	}
+	return t.RevokedAt.IsZero() || now.Before(t.RevokedAt.Add(s.cfg.PropagationDelay))
+}
+
+// Requests returns a copy of every request received, in order.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := slices.Clone(s.reqs)
+	for i := range out {
+		out[i].Header = out[i].Header.Clone()
+		out[i].Body = slices.Clone(out[i].Body)
+	}
+	return out
+}
+
+// Count counts requests by method and route ("" matches any).
+func (s *Server) Count(method, route string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.reqs {
+		if (method == "" || r.Method == method) && (route == "" || r.Route == route) {
+			n++
+		}
+	}
+	return n
+}
+
+// response is a buffered answer.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// call is one request being handled.
+type call struct {
+	r      *http.Request
+	body   []byte
+	now    time.Time
+	tok    *Token // nil: unauthenticated
+	params map[string]string
+	query  map[string]string // declared parameters only
+	base   string            // scheme://host[/api/v3]: the API root in bodies
+	origin string            // scheme://host: Link headers carry the request's own path
+}
+
+const maxBody = 1 << 20
+
+// ServeHTTP serves the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	path := r.URL.Path
+	root := ""
+	if s.cfg.Enterprise {
+		root = "/api/v3"
+	}
+	rt, params, known := match(r.Method, path, root)
+	rec := Request{Time: s.cfg.Now(), Method: r.Method, Path: path, Query: r.URL.RawQuery, Header: r.Header.Clone(), Body: body}
+	if rt != nil {
+		rec.Route = rt.name
+	}
+	s.mu.Lock()
+	s.reqs = append(s.reqs, rec)
+	idx := len(s.reqs) - 1
+	s.reqN++
+	reqID := fmt.Sprintf("C0DE:%04X:%06X:%06X:%08X", s.reqN%0xffff, s.reqN*7, s.reqN*13, s.reqN)
+	s.mu.Unlock()
+	s.checkRequest(rt, known, r, body)
+
+	if s.cfg.Latency > 0 && !sleep(r.Context(), s.cfg.Latency) {
+		return
+	}
+	f := s.takeFault(r.Method, rec.Route)
+	if f != nil && s.applyFault(w, r, f, idx) {
+		return
+	}
+	truncate := f != nil && f.Kind == FaultTruncate
+
+	var resp response
+	switch {
+	case len(body) > maxBody:
+		resp = ghError(http.StatusRequestEntityTooLarge, "Request body too large", docsRoot)
+	case rt == nil && known:
+		resp = ghError(http.StatusNotFound, "Not Found", docsRoot)
+	case rt == nil:
+		resp = ghError(http.StatusNotFound, "Not Found", docsRoot)
+	default:
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		resp = s.handle(&call{r: r, body: body, now: s.cfg.Now(), params: params, base: scheme + "://" + r.Host + root, origin: scheme + "://" + r.Host}, rt)
+	}
+	h := w.Header()
+	for k, v := range resp.header {
+		h[k] = v
+	}
+	h.Set("X-GitHub-Media-Type", "github.v3; format=json")
+	h.Set("X-GitHub-Api-Version-Selected", "2022-11-28")
+	h.Set("X-GitHub-Request-Id", reqID)
+	if len(resp.body) > 0 && h.Get("Content-Type") == "" {
+		h.Set("Content-Type", "application/json; charset=utf-8")
+	}
+	body2 := resp.body
+	if truncate {
+		body2 = body2[:len(body2)/2]
+		h.Set("Content-Length", strconv.Itoa(len(body2)))
+	}
+	s.mu.Lock()
+	s.reqs[idx].Status = resp.status
+	s.mu.Unlock()
+	w.WriteHeader(resp.status)
+	_, _ = w.Write(body2)
+	if s.cfg.OnResponse != nil && !truncate {
+		r2 := r.Clone(r.Context())
+		r2.Body = io.NopCloser(bytes.NewReader(body))
+		s.cfg.OnResponse(r2, resp.status, h.Clone(), slices.Clone(resp.body))
+	}
+}
+
+const docsRoot = "https://docs.github.com/rest"
+
+func (s *Server) handle(c *call, rt *route) response {
+	rl := http.Header{}
+	tokVal, hasAuth := credential(c.r.Header.Get("Authorization"))
+	client := clientAddr(c.r)
+
+	// POST /credentials/revoke on github.com is anonymous and paced per address.
+	if rt.revoke && !s.cfg.Enterprise {
+		if c.r.Header.Get("Authorization") != "" {
+			return ghError(http.StatusForbidden, "This endpoint must be called without authentication.", rt.doc)
+		}
+		if over, h := s.limit("revoke:"+client, "credentials_revoke", s.cfg.Revoke, c.now); over != nil {
+			return *over
+		} else {
+			rl = h
+		}
+		c.query = declared(rt, c.r)
+		return withHeader(rt.h(s, c), rl)
+	}
+
+	var t Token
+	ok := false
+	if hasAuth {
+		t, ok = s.st.Token(tokVal)
+		ok = ok && subtle.ConstantTimeCompare([]byte(t.Value), []byte(tokVal)) == 1 && s.live(t, c.now)
+		// A refresh token is exchanged for tokens at the OAuth endpoint; the API refuses it.
+		ok = ok && t.Kind != "github_refresh"
+	}
+	if !ok && rt.anon && c.r.Header.Get("Authorization") == "" {
+		over, h := s.limit("anon:"+client, "core", s.cfg.Unauthenticated, c.now)
+		if over != nil {
+			return *over
+		}
+		c.query = declared(rt, c.r)
+		return withHeader(rt.h(s, c), h)
+	}
+	if !ok {
+		// Failed and missing credentials count against the address's unauthenticated limit.
+		over, h := s.limit("anon:"+client, "core", s.cfg.Unauthenticated, c.now)
+		if over != nil {
+			return *over
+		}
+		if hasAuth || c.r.Header.Get("Authorization") != "" {
+			return withHeader(ghError(http.StatusUnauthorized, "Bad credentials", docsRoot), h)
+		}
+		return withHeader(ghError(http.StatusUnauthorized, "Requires authentication", rt.doc), h)
+	}
+	c.tok = &t
+	over, h := s.limit("tok:"+strconv.FormatInt(t.ID, 10), "core", s.cfg.Core, c.now)
+	if over != nil {
+		return *over
+	}
+	rl = h
+	if rt.tmpl == "/orgs/{org}/audit-log" {
+		// The audit log has its own limit; a refusal names it (X-RateLimit-Resource: audit_log).
+		if over, _ := s.limit("audit:"+strconv.FormatInt(t.ID, 10), "audit_log", s.cfg.AuditLog, c.now); over != nil {
+			return withHeader(*over, rl)
+		}
+	}
+	if len(t.Scopes) > 0 || t.Kind == "github_classic_pat" || t.Kind == "github_oauth" {
+		rl.Set("X-OAuth-Scopes", strings.Join(t.Scopes, ", "))
+		rl.Set("X-Accepted-OAuth-Scopes", strings.Join(rt.scopes, ", "))
+	}
+	if !t.ExpiresAt.IsZero() {
+		rl.Set("GitHub-Authentication-Token-Expiration", t.ExpiresAt.UTC().Format("2006-01-02 15:04:05 UTC"))
+	}
+	if denied := s.authorize(c, rt); denied != nil {
+		return withHeader(*denied, rl)
+	}
+	c.query = declared(rt, c.r)
+	if bad := checkParams(rt, c); bad != nil {
+		return withHeader(*bad, rl)
+	}
+	return withHeader(rt.h(s, c), rl)
+}
+
+// limit counts one request against key's window; over is the answer once the
+// window is spent (403 as GitHub answers a spent primary limit, with
+// X-RateLimit-Remaining 0 and the reset time).
+func (s *Server) limit(key, resource string, l Limit, now time.Time) (over *response, h http.Header) {
+	h = http.Header{}
+	if l.Requests <= 0 || l.Window <= 0 {
+		return nil, h
+	}
+	s.mu.Lock()
+	start := now.Truncate(l.Window)
+	b := s.buckets[[2]string{key, resource}]
+	if b == nil || !b.start.Equal(start) {
+		b = &bucket{start: start}
+		s.buckets[[2]string{key, resource}] = b
+	}
+	b.used++
+	used := b.used
+	s.mu.Unlock()
+	reset := start.Add(l.Window)
+	h.Set("X-RateLimit-Limit", strconv.Itoa(l.Requests))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(max(l.Requests-used, 0)))
+	h.Set("X-RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))
+	h.Set("X-RateLimit-Used", strconv.Itoa(min(used, l.Requests)))
+	h.Set("X-RateLimit-Resource", resource)
+	if used <= l.Requests {
+		return nil, h
+	}
+	r := withHeader(ghError(http.StatusForbidden, "API rate limit exceeded. Check the X-RateLimit-Reset header to see when you may retry.",
+		"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"), h)
+	if resource == "credentials_revoke" {
+		// The revocation endpoint's own pacing: 429 with Retry-After.
+		r.status = http.StatusTooManyRequests
+		r.header.Set("Retry-After", strconv.Itoa(int(reset.Sub(now).Seconds())+1))
+	}
+	return &r, h
+}
+
+// credential reads "Bearer X" or "token X" (GitHub takes both).
+func credential(h string) (string, bool) {
+	scheme, tok, ok := strings.Cut(strings.TrimSpace(h), " ")
+	if !ok || !(strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "token")) {
+		return "", false
+	}
+	tok = strings.TrimSpace(tok)
+	return tok, tok != ""
+}
+
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// ghError is GitHub's basic error body.
+func ghError(status int, msg, doc string) response {
+	return jsonResp(status, map[string]string{"message": msg, "documentation_url": doc, "status": strconv.Itoa(status)})
+}
+
+func jsonResp(status int, v any) response {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only simulator-built values are marshalled
+	}
+	return response{status: status, header: http.Header{"Content-Type": {"application/json; charset=utf-8"}}, body: b}
+}
+
+func withHeader(r response, h http.Header) response {
+	if r.header == nil {
+		r.header = http.Header{}
+	}
+	for k, v := range h {
+		if _, set := r.header[k]; !set {
+			r.header[k] = v
+		}
+	}
+	return r
+}
+
+// tokenKind names a token's kind by its shape, "" for none.
+func tokenKind(tok string) string {
+	if k, ok := tokenfmt.GitHubKindOf(tok); ok && tokenfmt.GitHubShapeOK(tok) {
+		return k.Name
+	}
+	return ""
+}
