@@ -1,0 +1,79 @@
+package slacktoken
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/report"
+)
+
+// window is an exposure window: the end defaults to now, the start to seven
+// days before the end.
+type window struct{ Start, End time.Time }
+
+func windowOf(env *actions.Env, start, end time.Time) (window, error) {
+	if end.IsZero() {
+		now := time.Now
+		if env.Now != nil {
+			now = env.Now
+		}
+		end = now()
+	}
+	if start.IsZero() {
+		start = end.Add(-7 * 24 * time.Hour)
+	}
+	if !start.Before(end) {
+		return window{}, &actions.ParamError{Param: "window_start", Msg: "the window must start before it ends"}
+	}
+	return window{Start: start.UTC(), End: end.UTC()}, nil
+}
+
+func (w window) has(t time.Time) bool { return !t.Before(w.Start) && !t.After(w.End) }
+
+func (w window) String() string {
+	return w.Start.Format(time.RFC3339) + " to " + w.End.Format(time.RFC3339)
+}
+
+// notAssessable records that something could not be assessed, and why: a
+// finding, never "no activity", and never a failed step.
+func notAssessable(env *actions.Env, subject, why string) {
+	env.Finding(report.Finding{
+		Kind: "assessment.not_assessable", Subject: subject, Severity: report.Medium,
+		Title:  "Could not assess the " + subject,
+		Detail: why + ". This is not a finding of no activity: check by hand, or give keyir what it needs and run again.",
+	})
+}
+
+// adminToken reads the responder's admin token, or records why the subject
+// cannot be assessed without one.
+func adminToken(env *actions.Env, subject string) (string, bool) {
+	tok, err := env.Credential(EnvAdminToken)
+	if err != nil {
+		notAssessable(env, subject, fmt.Sprintf("no admin token: set %s (or %s_FILE) to a user token with the admin scope on a paid plan (%v)", EnvAdminToken, EnvAdminToken, err))
+		return "", false
+	}
+	return tok, true
+}
+
+// refusedWhy says why Slack refused the admin token a log, for a not
+// assessable finding; "" for an error that is not a refusal (a network
+// failure fails the step instead).
+func refusedWhy(err error, tokenVar string) string {
+	var se *SlackError
+	if !errors.As(err, &se) {
+		return ""
+	}
+	switch se.Code {
+	case "paid_only":
+		return "Slack keeps these logs only on paid plans (paid_only)"
+	case "missing_scope":
+		return fmt.Sprintf("the token in %s lacks the scope Slack needs (missing_scope: needs %s, has %q)", tokenVar, se.Needed, se.Provided)
+	case "no_permission", "not_allowed_token_type", "user_is_bot", "org_login_required", "feature_not_enabled":
+		return fmt.Sprintf("Slack refused the token in %s (%s)", tokenVar, se.Code)
+	case "invalid_auth", "token_revoked", "account_inactive", "not_authed":
+		return fmt.Sprintf("Slack refuses the token in %s itself (%s)", tokenVar, se.Code)
+	}
+	return fmt.Sprintf("Slack answered %s", se.Code)
+}

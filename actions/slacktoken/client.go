@@ -1,0 +1,277 @@
+package slacktoken
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/transport"
+)
+
+// Environment variables the provider reads.
+const (
+	// EnvAPIURL is the Web API base URL (a simulator, a proxy); the same
+	// variable keyir's Slack notifications read: one Slack.
+	EnvAPIURL = "SLACK_API_URL"
+	// EnvAdminToken is the responder's admin token (a user token with the
+	// admin scope, xoxp-), or EnvAdminToken+"_FILE": it reads the team's
+	// access and integration logs. Never the leaked token.
+	EnvAdminToken = "SLACK_ADMIN_TOKEN"
+	// EnvOrgToken is an Enterprise Grid org token with auditlogs:read (or
+	// _FILE), for the Audit Logs API; EnvAuditURL overrides its base URL.
+	EnvOrgToken = "SLACK_ORG_TOKEN"
+	EnvAuditURL = "SLACK_AUDIT_API_URL"
+	// EnvBotToken is keyir's own bot token (notifications, serve): a leaked
+	// token equal to it is said so loudly.
+	EnvBotToken = "SLACK_BOT_TOKEN"
+)
+
+// Default base URLs.
+const (
+	DefaultAPIURL   = "https://slack.com/api/"
+	DefaultAuditURL = "https://api.slack.com/audit/v1/"
+)
+
+// maxBody bounds a Slack answer read into memory.
+const maxBody = 16 << 20
+
+// maxRateRetries bounds the retries of one read after a 429, and
+// maxRateWait one wait: a longer Retry-After fails the read instead.
+var (
+	maxRateRetries = 4
+	maxRateWait    = 65 * time.Second
+)
+
+// client reads with GET (token in the Authorization header) and revokes
+// with slack-go's auth.revoke, all through the step's guarded client.
+//
+// Why reads are not slack-go calls: slack-go sends every method as a POST,
+// and a dry run lets only GET and HEAD leave the machine (transport), so a
+// dry run could not even ask whether the token is live. Slack accepts GET
+// for every Web API method (its OpenAPI description declares them as GET)
+// and a Bearer token on any of them; the one write, auth.revoke, stays a
+// POST, which the transport refuses in a dry run and records as a planned
+// change.
+type client struct {
+	env  *actions.Env
+	base string
+}
+
+func newClient(env *actions.Env) (*client, error) {
+	return newClientAt(env, EnvAPIURL, DefaultAPIURL)
+}
+
+func newClientAt(env *actions.Env, urlVar, def string) (*client, error) {
+	base := strings.TrimSpace(env.Lookup(urlVar))
+	if base == "" {
+		base = def
+	}
+	if err := transport.CheckBaseURL(urlVar, base); err != nil {
+		return nil, err
+	}
+	if !strings.HasSuffix(base, "/") {
+		base += "/"
+	}
+	return &client{env: env, base: base}, nil
+}
+
+// SlackError is Slack's ok:false answer: death and refusals are in the body,
+// with HTTP 200.
+type SlackError struct {
+	Method, Code, Needed, Provided string
+}
+
+func (e *SlackError) Error() string {
+	s := fmt.Sprintf("Slack answered %s to %s", e.Code, e.Method)
+	if e.Needed != "" {
+		s += fmt.Sprintf(" (needs scope %s; the token has %q)", e.Needed, e.Provided)
+	}
+	return s
+}
+
+// StatusError is an HTTP status other than 200 (Slack's 429 once the
+// retries are spent, a 5xx).
+type StatusError struct {
+	Method     string
+	Status     int
+	RetryAfter time.Duration
+}
+
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("%s: HTTP %d", e.Method, e.Status)
+}
+
+// codeOf is Slack's error code of err, or "".
+func codeOf(err error) string {
+	var se *SlackError
+	if errors.As(err, &se) {
+		return se.Code
+	}
+	var sr slack.SlackErrorResponse
+	if errors.As(err, &sr) {
+		return sr.Err
+	}
+	return ""
+}
+
+// Death codes: Slack refuses the token itself. token_revoked and
+// account_inactive are specific to a real token that is dead; invalid_auth
+// is also Slack's answer to a token it does not know at this URL or one
+// used from an IP address its allow list refuses.
+var deathCodes = map[string]bool{"invalid_auth": true, "token_revoked": true, "account_inactive": true}
+
+// read calls a read-only method with GET and decodes the answer into out
+// (which must embed nothing of its own "ok"/"error"). A 429 waits for
+// Retry-After and tries again, a bounded number of times.
+func (c *client) read(ctx context.Context, method, token string, params url.Values, out any) (http.Header, error) {
+	return c.get(ctx, c.base+method, method, token, params, out)
+}
+
+func (c *client) get(ctx context.Context, endpoint, method, token string, params url.Values, out any) (http.Header, error) {
+	u := endpoint
+	if len(params) > 0 {
+		u += "?" + params.Encode()
+	}
+	for attempt := 0; ; attempt++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := c.env.HTTP.Do(req)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", method, err)
+		}
+		body, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+		resp.Body.Close()
+		if rerr != nil {
+			return nil, fmt.Errorf("%s: reading the answer: %w", method, rerr)
+		}
+		if resp.StatusCode == http.StatusTooManyRequests {
+			wait := retryAfter(resp.Header)
+			if attempt >= maxRateRetries || wait > maxRateWait {
+				return resp.Header, &StatusError{Method: method, Status: resp.StatusCode, RetryAfter: wait}
+			}
+			progress(c.env, fmt.Sprintf("%s: rate limited by Slack, waiting %s", method, wait))
+			if err := sleep(ctx, wait); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if resp.StatusCode != http.StatusOK {
+			return resp.Header, &StatusError{Method: method, Status: resp.StatusCode}
+		}
+		if len(body) > maxBody {
+			return resp.Header, fmt.Errorf("%s: the answer is larger than %d bytes", method, maxBody)
+		}
+		if err := decode(method, body, out); err != nil {
+			return resp.Header, err
+		}
+		return resp.Header, nil
+	}
+}
+
+// decode reads Slack's envelope, then the method's fields. ok:false is a
+// *SlackError; ok:false without an error code is still a failure (slack-go
+// would call it a success).
+func decode(method string, body []byte, out any) error {
+	var env struct {
+		OK       *bool  `json:"ok"`
+		Error    string `json:"error"`
+		Needed   string `json:"needed"`
+		Provided string `json:"provided"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil || env.OK == nil {
+		return fmt.Errorf("%s: the answer is not Slack's JSON", method)
+	}
+	if !*env.OK {
+		code := env.Error
+		if code == "" {
+			code = "unknown_error"
+		}
+		return &SlackError{Method: method, Code: code, Needed: env.Needed, Provided: env.Provided}
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return fmt.Errorf("%s: unexpected answer: %w", method, err)
+	}
+	return nil
+}
+
+// retryAfter is the Retry-After header in seconds (1s when absent or bad).
+func retryAfter(h http.Header) time.Duration {
+	if n, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After"))); err == nil && n >= 0 {
+		return time.Duration(max(n, 1)) * time.Second
+	}
+	return time.Second
+}
+
+// revoke sends auth.revoke with the token itself (slack-go, through the
+// guarded client: refused in a dry run).
+func (c *client) revoke(ctx context.Context, token string) (*slack.AuthRevokeResponse, error) {
+	api := slack.New(token, slack.OptionHTTPClient(c.env.HTTP), slack.OptionAPIURL(c.base))
+	return api.SendAuthRevokeContext(ctx, token)
+}
+
+// identity is auth.test's answer.
+type identity struct {
+	URL        string `json:"url"`
+	Team       string `json:"team"`
+	User       string `json:"user"`
+	TeamID     string `json:"team_id"`
+	UserID     string `json:"user_id"`
+	BotID      string `json:"bot_id"`
+	Enterprise bool   `json:"is_enterprise_install"`
+	Scopes     []string
+}
+
+// authTest asks Slack, with the token itself, who it is. The scopes come in
+// the X-OAuth-Scopes header.
+func (c *client) authTest(ctx context.Context, token string) (identity, error) {
+	var id identity
+	h, err := c.read(ctx, "auth.test", token, nil, &id)
+	if err != nil {
+		return identity{}, err
+	}
+	for _, s := range strings.Split(h.Get("X-OAuth-Scopes"), ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			id.Scopes = append(id.Scopes, s)
+		}
+	}
+	return id, nil
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func note(env *actions.Env, text string) {
+	if env.Recorder != nil {
+		env.Recorder.Note(text)
+	}
+}
+
+func progress(env *actions.Env, text string) {
+	if env.Recorder != nil {
+		env.Recorder.Progress(text)
+	}
+}
