@@ -72,8 +72,8 @@ type Options struct {
 	// RevokePropagation is how long after auth.revoke a token is still
 	// accepted (Slack's revocation is not instant everywhere).
 	RevokePropagation time.Duration
-	// FreePlan: the workspace is on the free plan, so the team logs answer
-	// paid_only.
+	// FreePlan: the workspace is on the free plan, so team.accessLogs
+	// answers paid_only.
 	FreePlan bool
 	// Logins and IntegrationLogs are what team.accessLogs and
 	// team.integrationLogs list; AuditLogs what /audit/v1/logs lists.
