@@ -23,6 +23,10 @@ const (
 	// EnvAPIURL is the Web API base URL (a simulator, a proxy); the same
 	// variable keyir's Slack notifications read: one Slack.
 	EnvAPIURL = "SLACK_API_URL"
+	// EnvTokenAPIURL, when set, is where the leaked token is checked and
+	// revoked instead (a drill's leak world beside its notification
+	// channel's simulator).
+	EnvTokenAPIURL = "SLACK_TOKEN_API_URL"
 	// EnvAdminToken is the responder's admin token (a user token with the
 	// admin scope, xoxp-), or EnvAdminToken+"_FILE": it reads the team's
 	// access and integration logs. Never the leaked token.
@@ -68,6 +72,9 @@ type client struct {
 }
 
 func newClient(env *actions.Env) (*client, error) {
+	if strings.TrimSpace(env.Lookup(EnvTokenAPIURL)) != "" {
+		return newClientAt(env, EnvTokenAPIURL, DefaultAPIURL)
+	}
 	return newClientAt(env, EnvAPIURL, DefaultAPIURL)
 }
 

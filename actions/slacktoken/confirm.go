@@ -174,8 +174,8 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 
 // envURL names the Slack the client talks to, for messages.
 func envURL(env *actions.Env) string {
-	if u := strings.TrimSpace(env.Lookup(EnvAPIURL)); u != "" {
-		return u
+	if c, err := newClient(env); err == nil {
+		return c.base
 	}
 	return DefaultAPIURL
 }

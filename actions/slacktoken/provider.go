@@ -36,6 +36,7 @@ func init() {
 	for _, sc := range slacksim.Scenarios() {
 		scenarios = append(scenarios, provider.Scenario{
 			Name: sc.Name, Description: sc.Description, Playbook: "slack-token-compromise", Truth: truthOf(sc),
+			World: drillWorld(sc),
 		})
 	}
 	provider.Register(provider.Provider{

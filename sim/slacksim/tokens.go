@@ -190,3 +190,13 @@ func (s *Server) authRevoke(w http.ResponseWriter, r *http.Request, c *Call, t *
 
 // truthy is how Slack reads a boolean argument: 1 or true.
 func truthy(v string) bool { return v == "1" || strings.EqualFold(v, "true") }
+
+// RevokeToken revokes a token as auth.revoke would have at the instant at
+// (a drill's resume replays a finished revoke into a rebuilt workspace).
+func (s *Server) RevokeToken(value string, at time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t := s.tokens[value]; t != nil && !t.revoked {
+		t.revoked, t.revokedAt = true, at
+	}
+}
