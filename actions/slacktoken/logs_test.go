@@ -109,3 +109,31 @@ func TestIntegrationLogs(t *testing.T) {
 		t.Fatalf("%v", sev)
 	}
 }
+
+// Enterprise Grid's audit logs: with an org token, the token's user's
+// actions in the window; a workspace token is refused (not assessable);
+// without an org token, a note and no finding.
+func TestAuditLogs(t *testing.T) {
+	f := newFixture(t, "slack-user-token-leak", nil)
+	f.vars[EnvAuditURL] = f.sim.URL() + "/audit/v1/"
+	f.vars[EnvOrgToken] = slacksim.OrgAdminToken
+	env, rec := f.env(report.ModeLive)
+	out, err := run(t, env, "slack.audit_logs", logParams(f, nil))
+	if err != nil || out["entries"] != 2 || strings.Join(out["actions"].([]string), ",") != "app_installed,user_login" {
+		t.Fatalf("%v %v", out, err)
+	}
+	if got := rec.kinds()["audit.action"]; len(got) != 2 || !strings.Contains(got[1].Detail, slacksim.ScenarioIP) {
+		t.Fatalf("%+v", got)
+	}
+	assertNoSecret(t, rec, out, slacksim.OrgAdminToken)
+	f.vars[EnvOrgToken] = slacksim.AdminToken
+	env, rec = f.env(report.ModeLive)
+	if out, err := run(t, env, "slack.audit_logs", logParams(f, nil)); err != nil || out["assessed"] != false || len(rec.kinds()["assessment.not_assessable"]) != 1 {
+		t.Fatalf("%v %v %+v", out, err, rec.findings)
+	}
+	delete(f.vars, EnvOrgToken)
+	env, rec = f.env(report.ModeLive)
+	if out, err := run(t, env, "slack.audit_logs", logParams(f, nil)); err != nil || out["assessed"] != false || len(rec.findings) != 0 || len(rec.notes) != 1 {
+		t.Fatalf("%v %v %+v", out, err, rec.findings)
+	}
+}

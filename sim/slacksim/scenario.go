@@ -179,6 +179,9 @@ func Standalone(o StandaloneOptions, out io.Writer) (*Server, error) {
 	if o.Scenario != "" {
 		fmt.Fprintf(out, "SLACK_ADMIN_TOKEN=%s\n", w.Admin)
 		fmt.Fprintf(out, "LEAKED_TOKEN=%s\n", w.Leaked)
+		// Enterprise Grid's Audit Logs API, on the same server.
+		fmt.Fprintf(out, "SLACK_ORG_TOKEN=%s\n", OrgAdminToken)
+		fmt.Fprintf(out, "SLACK_AUDIT_API_URL=%s/audit/v1/\n", sim.URL())
 		fmt.Fprintf(out, "scenario %s: exposure window %s to %s\n", o.Scenario, w.WindowStart.UTC().Format(time.RFC3339), w.WindowEnd.UTC().Format(time.RFC3339))
 		fmt.Fprintln(out, `respond: echo "$LEAKED_TOKEN" | keyir run slack-token-compromise --key -`)
 	}
