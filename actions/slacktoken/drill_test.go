@@ -3,8 +3,11 @@ package slacktoken
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/keyir/keyir/drill"
+	"github.com/keyir/keyir/provider"
+	"github.com/keyir/keyir/report"
 	"github.com/keyir/keyir/sim/slacksim/slackspec"
 )
 
@@ -29,6 +32,38 @@ func TestDrillScores(t *testing.T) {
 				t.Fatalf("live %v, revokes %d, ttc %s", w.LeakedKeyLive(), len(w.Sim().CallsTo("auth.revoke")), res.Score.TimeToContainment)
 			}
 			slackspec.Check(t, w.Sim().Calls())
+		})
+	}
+}
+
+// Under faults the drill never claims more than was proven: a failed
+// revoke (500, a reset) leaves the token live and the run ends 4, never
+// "confirmed"; faults that pass (latency, truncated polls the confirm step
+// polls through) still end contained, and a failed log read only fails its
+// step (3).
+func TestDrillUnderFaults(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		fault provider.Fault
+		exit  int
+	}{
+		{"revoke 500", provider.Fault{Route: "auth.revoke", Kind: provider.FaultStatus, Status: 500}, 4},
+		{"revoke reset", provider.Fault{Route: "auth.revoke", Kind: provider.FaultReset}, 4},
+		{"truncated polls", provider.Fault{Route: "auth.test", After: 1, Times: 2, Kind: provider.FaultTruncate}, 0},
+		{"slow revoke", provider.Fault{Route: "auth.revoke", Kind: provider.FaultLatency, Latency: 200 * time.Millisecond}, 0},
+		{"access logs 500", provider.Fault{Route: "team.accessLogs", Method: "GET", Kind: provider.FaultStatus, Status: 503}, 3},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			res, err := drill.Run(context.Background(), drill.Options{Scenario: "slack-user-token-leak", ReportsRoot: t.TempDir(), Incident: "DRILL-F", Operator: "test",
+				Faults: []provider.Fault{c.fault}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := res.World.(*DrillWorld)
+			confirmed := res.Run.Report.Run.Containment.Status == report.ContainmentConfirmed
+			if res.Run.ExitCode != c.exit || (confirmed && w.LeakedKeyLive()) || (c.exit == 4 && !w.LeakedKeyLive()) {
+				t.Fatalf("exit %d (want %d), containment %+v, token live %v", res.Run.ExitCode, c.exit, res.Run.Report.Run.Containment, w.LeakedKeyLive())
+			}
 		})
 	}
 }

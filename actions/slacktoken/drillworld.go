@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"math"
 	"time"
 
 	"github.com/keyir/keyir/provider"
@@ -23,8 +24,9 @@ type DrillWorld struct {
 }
 
 var (
-	_ provider.World   = (*DrillWorld)(nil)
-	_ provider.LiveKey = (*DrillWorld)(nil)
+	_ provider.World         = (*DrillWorld)(nil)
+	_ provider.LiveKey       = (*DrillWorld)(nil)
+	_ provider.FaultInjector = (*DrillWorld)(nil)
 )
 
 // drillWorld builds sc's world at built and serves it on loopback.
@@ -92,3 +94,35 @@ func (d *DrillWorld) LeakedKeyLive() bool { return !d.sim.Dead(d.w.Leaked) }
 
 // Close stops the simulator; its recorded calls stay readable.
 func (d *DrillWorld) Close() error { return d.sim.Close() }
+
+// InjectFault implements provider.FaultInjector: a fault's Route is a Web
+// API method ("auth.revoke", "team.accessLogs"; "" any), its Method the
+// HTTP method.
+func (d *DrillWorld) InjectFault(f provider.Fault) {
+	sf := slacksim.Fault{Method: f.Route, HTTPMethod: f.Method, Times: f.Times, After: f.After}
+	if sf.Method == "" {
+		sf.Method = "*"
+	}
+	if sf.Times == 0 {
+		sf.Times = math.MaxInt32 // every matching request after After
+	}
+	switch f.Kind {
+	case provider.FaultTimeout:
+		sf.Hang = true
+	case provider.FaultReset:
+		sf.Reset = true
+	case provider.FaultTruncate:
+		sf.Truncate = true
+	case provider.FaultLatency:
+		sf.Latency = f.Latency
+	default:
+		sf.Status = f.Status
+		if sf.Status == 0 {
+			sf.Status = 500
+		}
+	}
+	d.sim.Inject(sf)
+}
+
+// ClearFaults implements provider.FaultInjector.
+func (d *DrillWorld) ClearFaults() { d.sim.ClearFaults() }

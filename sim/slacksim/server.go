@@ -91,13 +91,20 @@ type Options struct {
 // posts) or "*" for any.
 type Fault struct {
 	Method string
-	Times  int // default 1
+	// HTTPMethod, when set, limits the fault to requests of that HTTP
+	// method (GET, POST).
+	HTTPMethod string
+	Times      int // default 1
+	// After lets this many matching requests through first.
+	After int
 	// Exactly one of the following applies, first set wins:
 	Error      string        // HTTP 200 {"ok":false,"error":Error}
 	Status     int           // this HTTP status; 429 gets Retry-After
 	RetryAfter time.Duration // Retry-After for Status 429 (default 1s)
 	Hang       bool          // never answer until the client gives up or the server closes
 	Reset      bool          // drop the connection without an answer
+	Truncate   bool          // HTTP 200 and a Content-Length, then half a body and the connection dropped
+	Latency    time.Duration // wait this long, then answer normally
 }
 
 // Call is one request the simulator received. Credentials are kept apart in
