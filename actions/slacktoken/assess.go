@@ -77,3 +77,14 @@ func refusedWhy(err error, tokenVar string) string {
 	}
 	return fmt.Sprintf("Slack answered %s", se.Code)
 }
+
+// refused settles a failed log read: Slack's refusal of the token is a not
+// assessable finding (nil: the step did what it could); anything else (the
+// network, a 5xx) is the step's error.
+func refused(env *actions.Env, subject, tokenVar string, err error) error {
+	if why := refusedWhy(err, tokenVar); why != "" {
+		notAssessable(env, subject, why)
+		return nil
+	}
+	return err
+}

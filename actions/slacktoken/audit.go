@@ -87,11 +87,7 @@ func (a *AuditLogs) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 			} `json:"response_metadata"`
 		}
 		if _, err := c.get(ctx, c.base+"logs", "audit.logs", token, q, &page); err != nil {
-			if why := refusedWhy(err, EnvOrgToken); why != "" {
-				notAssessable(env, subject, why)
-				return out, nil
-			}
-			return out, err
+			return out, refused(env, subject, EnvOrgToken, err)
 		}
 		entries = append(entries, page.Entries...)
 		if page.Meta.Next == "" {
@@ -131,7 +127,7 @@ func (a *AuditLogs) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 		env.Finding(report.Finding{Kind: "audit.action", Subject: action, Severity: report.Medium,
 			Title:    fmt.Sprintf("The token's user did %s in the exposure window", action),
 			Detail:   fmt.Sprintf("%s by %s in the window, from %s.", report.Count(len(es), "entry", "entries"), a.UserID, strings.Join(from, ", ")),
-			Evidence: refs(ref)})
+			Evidence: cite(ref)})
 	}
 	out["assessed"], out["entries"], out["actions"] = true, n, names
 	return out, nil

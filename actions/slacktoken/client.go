@@ -260,13 +260,12 @@ func (c *client) authTest(ctx context.Context, token string) (identity, error) {
 	return id, nil
 }
 
+// sleep waits d, or less when ctx ends first (its error).
 func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-t.C:
+	case <-time.After(d):
 		return nil
 	}
 }

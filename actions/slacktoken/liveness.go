@@ -3,6 +3,7 @@ package slacktoken
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -172,7 +173,8 @@ func (a *Snapshot) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 func Risk(ti TokenInfo, scopes []string) report.Severity {
 	risk := report.Low
 	raise := func(s report.Severity) {
-		if rank(s) < rank(risk) {
+		// report.Severities runs from the most severe down.
+		if slices.Index(report.Severities, s) < slices.Index(report.Severities, risk) {
 			risk = s
 		}
 	}
@@ -188,15 +190,6 @@ func Risk(ti TokenInfo, scopes []string) report.Severity {
 		}
 	}
 	return risk
-}
-
-func rank(s report.Severity) int {
-	for i, x := range report.Severities {
-		if x == s {
-			return i
-		}
-	}
-	return len(report.Severities)
 }
 
 var (

@@ -143,11 +143,7 @@ func (a *AccessLogs) Run(ctx context.Context, env *actions.Env) (actions.Outputs
 		func(p *pageOf[login]) []login { return p.Logins }, nil)
 	out["pages"] = pages
 	if err != nil {
-		if why := refusedWhy(err, EnvAdminToken); why != "" {
-			notAssessable(env, subject, why)
-			return out, nil
-		}
-		return out, err
+		return out, refused(env, subject, EnvAdminToken, err)
 	}
 	known := map[string]bool{}
 	var inWindow []login
@@ -175,10 +171,10 @@ func (a *AccessLogs) Run(ctx context.Context, env *actions.Env) (actions.Outputs
 		case !known["ip:"+l.IP]:
 			newIPs = append(newIPs, l.IP)
 			env.Finding(report.Finding{Kind: "access.new_login", Subject: l.IP, Severity: report.High,
-				Title: "The token's user logged in from a new IP address in the exposure window", Detail: detail + ": an IP address not seen before the window.", Evidence: refs(ref)})
+				Title: "The token's user logged in from a new IP address in the exposure window", Detail: detail + ": an IP address not seen before the window.", Evidence: cite(ref)})
 		case !known["ua:"+l.UserAgent]:
 			env.Finding(report.Finding{Kind: "access.new_user_agent", Subject: l.UserAgent, Severity: report.Medium,
-				Title: "The token's user logged in with a new user agent in the exposure window", Detail: detail + ": a user agent not seen before the window.", Evidence: refs(ref)})
+				Title: "The token's user logged in with a new user agent in the exposure window", Detail: detail + ": a user agent not seen before the window.", Evidence: cite(ref)})
 		}
 	}
 	if partial {
@@ -238,11 +234,7 @@ func (a *IntegrationLogs) Run(ctx context.Context, env *actions.Env) (actions.Ou
 		func(p *pageOf[change]) []change { return p.Logs }, func(x change) bool { return x.when().Before(w.Start) })
 	out["pages"] = pages
 	if err != nil {
-		if why := refusedWhy(err, EnvAdminToken); why != "" {
-			notAssessable(env, subject, why)
-			return out, nil
-		}
-		return out, err
+		return out, refused(env, subject, EnvAdminToken, err)
 	}
 	var inWindow []change
 	for _, x := range rows {
@@ -268,7 +260,7 @@ func (a *IntegrationLogs) Run(ctx context.Context, env *actions.Env) (actions.Ou
 		env.Finding(report.Finding{Kind: "persistence.integration", Subject: what, Severity: sev,
 			Title:    fmt.Sprintf("App or integration %s %s in the exposure window", what, x.ChangeType),
 			Detail:   fmt.Sprintf("%s %s %s at %s (type %s, scopes %q): an app can keep access after the token is revoked; check it and remove it if nobody expected it.", what, x.ChangeType, by, x.when().Format(time.RFC3339), x.AppType+x.ServiceType, x.Scope),
-			Evidence: refs(ref)})
+			Evidence: cite(ref)})
 	}
 	if partial {
 		note(env, fmt.Sprintf("integration logs: stopped after %d pages before reaching the window's start: older changes in the window were not read", pages))
@@ -278,14 +270,13 @@ func (a *IntegrationLogs) Run(ctx context.Context, env *actions.Env) (actions.Ou
 	return out, nil
 }
 
-func refs(r ...string) []string {
-	var out []string
-	for _, x := range r {
-		if x != "" {
-			out = append(out, x)
-		}
+// cite is the evidence a finding cites: the reference, when one was
+// recorded.
+func cite(ref string) []string {
+	if ref == "" {
+		return nil
 	}
-	return out
+	return []string{ref}
 }
 
 var (
