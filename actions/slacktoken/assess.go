@@ -3,6 +3,7 @@ package slacktoken
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/keyir/keyir/actions"
@@ -87,4 +88,30 @@ func refused(env *actions.Env, subject, tokenVar string, err error) error {
 		return nil
 	}
 	return err
+}
+
+// tokenUser is the leaked token's user, and whether it is a bot's: the
+// user_id given, else what an earlier step of the run recorded for the
+// token's fingerprint (snapshot_token, token_liveness). A step that failed
+// leaves nothing in the templates' scope, but what it learnt is journaled.
+func tokenUser(env *actions.Env, userID, fingerprint string) (string, bool) {
+	if userID = strings.TrimSpace(userID); userID != "" || fingerprint == "" || env.Report == nil {
+		return userID, false
+	}
+	rep, err := env.Report()
+	if err != nil || rep == nil {
+		return "", false
+	}
+	bot := false
+	for _, s := range rep.Steps {
+		if fp, _ := s.Outputs["fingerprint"].(string); fp != fingerprint {
+			continue
+		}
+		if u, _ := s.Outputs["user_id"].(string); u != "" {
+			userID = u
+			b, _ := s.Outputs["bot_id"].(string)
+			bot = b != ""
+		}
+	}
+	return userID, bot
 }

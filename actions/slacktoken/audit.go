@@ -29,7 +29,8 @@ func init() {
 
 // AuditLogs reads Enterprise Grid's Audit Logs API.
 type AuditLogs struct {
-	UserID      string    `param:"user_id" desc:"the leaked token's user (snapshot_token's user_id)"`
+	UserID      string    `param:"user_id" desc:"the leaked token's user; default: the one an earlier step recorded for fingerprint"`
+	Fingerprint string    `param:"fingerprint" desc:"the leaked token's fingerprint (identify_token's), to find its user in the run's journal"`
 	WindowStart time.Time `param:"window_start" desc:"start of the exposure window (default 7 days before its end)"`
 	WindowEnd   time.Time `param:"window_end" desc:"end of the exposure window (default now)"`
 	MaxPages    int       `param:"max_pages" default:"50" desc:"pages of 1000 entries to read at most"`
@@ -68,7 +69,8 @@ func (a *AuditLogs) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 		note(env, fmt.Sprintf("audit logs not read: no org token (%s or %s_FILE); the Audit Logs API is Enterprise Grid's and needs an org-level token with auditlogs:read", EnvOrgToken, EnvOrgToken))
 		return out, nil
 	}
-	if strings.TrimSpace(a.UserID) == "" {
+	user, _ := tokenUser(env, a.UserID, a.Fingerprint)
+	if user == "" {
 		notAssessable(env, subject, "the token's user is unknown (auth.test did not answer for it before the revoke), so its entries cannot be told from others'")
 		return out, nil
 	}
@@ -77,7 +79,7 @@ func (a *AuditLogs) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 		return nil, err
 	}
 	q := url.Values{"oldest": {strconv.FormatInt(w.Start.Unix(), 10)}, "latest": {strconv.FormatInt(w.End.Unix(), 10)},
-		"actor": {a.UserID}, "limit": {"1000"}}
+		"actor": {user}, "limit": {"1000"}}
 	var entries []auditEntry
 	for pg := 1; ; pg++ {
 		var page struct {
@@ -101,11 +103,11 @@ func (a *AuditLogs) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 	}
 	ref := ""
 	if env.Recorder != nil {
-		ref, _ = env.Recorder.Evidence("slack_audit_logs", map[string]any{"user_id": a.UserID, "window": w.String(), "entries": entries})
+		ref, _ = env.Recorder.Evidence("slack_audit_logs", map[string]any{"user_id": user, "window": w.String(), "entries": entries})
 	}
 	by := map[string][]auditEntry{}
 	for _, e := range entries {
-		if e.Actor.User.ID == a.UserID && w.has(time.Unix(e.DateCreate, 0)) {
+		if e.Actor.User.ID == user && w.has(time.Unix(e.DateCreate, 0)) {
 			by[e.Action] = append(by[e.Action], e)
 		}
 	}
@@ -126,7 +128,7 @@ func (a *AuditLogs) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 		}
 		env.Finding(report.Finding{Kind: "audit.action", Subject: action, Severity: report.Medium,
 			Title:    fmt.Sprintf("The token's user did %s in the exposure window", action),
-			Detail:   fmt.Sprintf("%s by %s in the window, from %s.", report.Count(len(es), "entry", "entries"), a.UserID, strings.Join(from, ", ")),
+			Detail:   fmt.Sprintf("%s by %s in the window, from %s.", report.Count(len(es), "entry", "entries"), user, strings.Join(from, ", ")),
 			Evidence: cite(ref)})
 	}
 	out["assessed"], out["entries"], out["actions"] = true, n, names

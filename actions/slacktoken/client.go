@@ -49,12 +49,57 @@ const (
 // maxBody bounds a Slack answer read into memory.
 const maxBody = 16 << 20
 
-// maxRateRetries bounds the retries of one read after a 429, and
-// maxRateWait one wait: a longer Retry-After fails the read instead.
+// maxRateRetries bounds the retries of one request after a 429, and
+// maxRateWait one wait: a longer Retry-After fails the request instead.
+// maxTransient bounds the retries after a 5xx, a reset or a cut answer,
+// backoff the first wait (doubled each time). Every request retried is
+// safe to repeat: a read, or auth.revoke (revoking twice is revoking).
 var (
 	maxRateRetries = 4
 	maxRateWait    = 65 * time.Second
+	maxTransient   = 3
+	backoff        = 500 * time.Millisecond
 )
+
+// transient reports whether err is worth another attempt: the network, a
+// cut answer or a 5xx; never a dry run's refusal, a cancelled context or
+// Slack's own ok:false.
+func transient(ctx context.Context, err error) bool {
+	if err == nil || ctx.Err() != nil || errors.Is(err, transport.ErrDryRun) {
+		return false
+	}
+	var st *StatusError
+	var sc slack.StatusCodeError
+	var se *SlackError
+	var sr slack.SlackErrorResponse
+	var rl *slack.RateLimitedError
+	switch {
+	case errors.As(err, &st):
+		return st.Status >= 500
+	case errors.As(err, &sc):
+		return sc.Code >= 500
+	case errors.As(err, &se), errors.As(err, &sr), errors.As(err, &rl):
+		return false
+	}
+	return true
+}
+
+// retry runs do until it succeeds, fails for good, or maxTransient
+// retries are spent.
+func retry(ctx context.Context, env *actions.Env, what string, do func() error) error {
+	wait := backoff
+	for attempt := 0; ; attempt++ {
+		err := do()
+		if attempt >= maxTransient || !transient(ctx, err) {
+			return err
+		}
+		progress(env, fmt.Sprintf("%s failed (%v); trying again in %s", what, err, wait))
+		if serr := sleep(ctx, wait); serr != nil {
+			return err
+		}
+		wait *= 2
+	}
+}
 
 // client reads with GET (token in the Authorization header) and revokes
 // with slack-go's auth.revoke, all through the step's guarded client.
@@ -144,7 +189,16 @@ func (c *client) read(ctx context.Context, method, token string, params url.Valu
 	return c.get(ctx, c.base+method, method, token, params, out)
 }
 
-func (c *client) get(ctx context.Context, endpoint, method, token string, params url.Values, out any) (http.Header, error) {
+// get is one read, retried after a transient failure.
+func (c *client) get(ctx context.Context, endpoint, method, token string, params url.Values, out any) (h http.Header, err error) {
+	err = retry(ctx, c.env, method, func() error {
+		h, err = c.getOnce(ctx, endpoint, method, token, params, out)
+		return err
+	})
+	return h, err
+}
+
+func (c *client) getOnce(ctx context.Context, endpoint, method, token string, params url.Values, out any) (http.Header, error) {
 	u := endpoint
 	if len(params) > 0 {
 		u += "?" + params.Encode()
@@ -227,9 +281,13 @@ func retryAfter(h http.Header) time.Duration {
 
 // revoke sends auth.revoke with the token itself (slack-go, through the
 // guarded client: refused in a dry run).
-func (c *client) revoke(ctx context.Context, token string) (*slack.AuthRevokeResponse, error) {
+func (c *client) revoke(ctx context.Context, token string) (resp *slack.AuthRevokeResponse, err error) {
 	api := slack.New(token, slack.OptionHTTPClient(c.env.HTTP), slack.OptionAPIURL(c.base))
-	return api.SendAuthRevokeContext(ctx, token)
+	err = retry(ctx, c.env, "auth.revoke", func() error {
+		resp, err = api.SendAuthRevokeContext(ctx, token)
+		return err
+	})
+	return resp, err
 }
 
 // identity is auth.test's answer.

@@ -46,7 +46,8 @@ const (
 
 // AccessLogs reads team.accessLogs.
 type AccessLogs struct {
-	UserID      string    `param:"user_id" desc:"the leaked token's user (snapshot_token's user_id)"`
+	UserID      string    `param:"user_id" desc:"the leaked token's user; default: the one an earlier step recorded for fingerprint"`
+	Fingerprint string    `param:"fingerprint" desc:"the leaked token's fingerprint (identify_token's), to find its user in the run's journal"`
 	Bot         bool      `param:"bot" desc:"the token is a bot's (bots do not log in: their API calls are not in the access logs)"`
 	WindowStart time.Time `param:"window_start" desc:"start of the exposure window (default 7 days before its end)"`
 	WindowEnd   time.Time `param:"window_end" desc:"end of the exposure window (default now)"`
@@ -122,11 +123,12 @@ func (a *AccessLogs) Run(ctx context.Context, env *actions.Env) (actions.Outputs
 	if err != nil {
 		return nil, err
 	}
+	user, bot := tokenUser(env, a.UserID, a.Fingerprint)
 	switch {
-	case a.Bot:
+	case a.Bot || bot:
 		notAssessable(env, subject, "the leaked token is a bot's: bots do not log in, and the access logs do not record a token's API calls")
 		return out, nil
-	case strings.TrimSpace(a.UserID) == "":
+	case user == "":
 		notAssessable(env, subject, "the token's user is unknown (auth.test did not answer for it before the revoke), so its logins cannot be told from others'")
 		return out, nil
 	}
@@ -148,7 +150,7 @@ func (a *AccessLogs) Run(ctx context.Context, env *actions.Env) (actions.Outputs
 	known := map[string]bool{}
 	var inWindow []login
 	for _, l := range rows {
-		if l.UserID != a.UserID {
+		if l.UserID != user {
 			continue
 		}
 		if time.Unix(l.DateFirst, 0).Before(w.Start) {
@@ -159,7 +161,7 @@ func (a *AccessLogs) Run(ctx context.Context, env *actions.Env) (actions.Outputs
 	}
 	ref := ""
 	if env.Recorder != nil {
-		ref, _ = env.Recorder.Evidence("slack_access_logs", map[string]any{"user_id": a.UserID, "window": w.String(), "in_window": inWindow, "pages": pages, "partial": partial})
+		ref, _ = env.Recorder.Evidence("slack_access_logs", map[string]any{"user_id": user, "window": w.String(), "in_window": inWindow, "pages": pages, "partial": partial})
 	}
 	newIPs := []string{}
 	for _, l := range inWindow {
@@ -182,13 +184,14 @@ func (a *AccessLogs) Run(ctx context.Context, env *actions.Env) (actions.Outputs
 	}
 	sort.Strings(newIPs)
 	out["assessed"], out["logins_in_window"], out["new_ips"] = true, len(inWindow), newIPs
-	note(env, fmt.Sprintf("access logs: %s of user %s first seen in the window, %s from new IP addresses", report.Count(len(inWindow), "login row", "login rows"), a.UserID, report.Count(len(newIPs), "row", "rows")))
+	note(env, fmt.Sprintf("access logs: %s of user %s first seen in the window, %s from new IP addresses", report.Count(len(inWindow), "login row", "login rows"), user, report.Count(len(newIPs), "row", "rows")))
 	return out, nil
 }
 
 // IntegrationLogs reads team.integrationLogs.
 type IntegrationLogs struct {
-	UserID      string    `param:"user_id" desc:"the leaked token's user: its changes rate high, others' medium"`
+	UserID      string    `param:"user_id" desc:"the leaked token's user, whose changes rate high (others' medium); default: the one an earlier step recorded for fingerprint"`
+	Fingerprint string    `param:"fingerprint" desc:"the leaked token's fingerprint (identify_token's), to find its user in the run's journal"`
 	WindowStart time.Time `param:"window_start" desc:"start of the exposure window (default 7 days before its end)"`
 	WindowEnd   time.Time `param:"window_end" desc:"end of the exposure window (default now)"`
 	MaxPages    int       `param:"max_pages" default:"100" desc:"pages to read at most (Slack stops at 100)"`
@@ -222,6 +225,7 @@ func (a *IntegrationLogs) Run(ctx context.Context, env *actions.Env) (actions.Ou
 	if err != nil {
 		return nil, err
 	}
+	user, _ := tokenUser(env, a.UserID, a.Fingerprint)
 	token, ok := adminToken(env, subject)
 	if !ok {
 		return out, nil
@@ -253,7 +257,7 @@ func (a *IntegrationLogs) Run(ctx context.Context, env *actions.Env) (actions.Ou
 			what = x.ServiceID
 		}
 		sev, by := report.Medium, "by "+x.UserName+" ("+x.UserID+")"
-		if a.UserID != "" && x.UserID == a.UserID {
+		if user != "" && x.UserID == user {
 			sev, by = report.High, "by the leaked token's user "+x.UserName+" ("+x.UserID+")"
 		}
 		apps = append(apps, what)

@@ -197,9 +197,22 @@ func TestRateLimitedReadWaits(t *testing.T) {
 	if err != nil || out["status"] != StatusLive || len(f.sim.CallsTo("auth.test")) != 2 || len(rec.progress) != 1 {
 		t.Fatalf("%v %v calls %d", out, err, len(f.sim.CallsTo("auth.test")))
 	}
-	// A 5xx is not death: unknown, and the step fails.
+	// A 5xx or a reset is tried again, a bounded number of times; one
+	// that persists is not death: unknown, and the step fails.
+	ob := backoff
+	backoff = 10 * time.Millisecond
+	t.Cleanup(func() { backoff = ob })
 	f.sim.Inject(slacksim.Fault{Method: "auth.test", Status: 503})
+	f.sim.Inject(slacksim.Fault{Method: "auth.test", Reset: true})
+	if out, err := run(t, env, "slack.token_liveness", map[string]any{"key": slacksim.LeakedBotToken}); err != nil || out["status"] != StatusLive {
+		t.Fatalf("transient faults not absorbed: %v %v", out, err)
+	}
+	before := len(f.sim.CallsTo("auth.test"))
+	f.sim.Inject(slacksim.Fault{Method: "auth.test", Status: 503, Times: 10})
 	if out, err := run(t, env, "slack.token_liveness", map[string]any{"key": slacksim.LeakedBotToken}); err == nil || out != nil {
 		t.Fatalf("%v %v", out, err)
+	}
+	if n := len(f.sim.CallsTo("auth.test")) - before; n != 1+maxTransient {
+		t.Fatalf("%d attempts, want %d", n, 1+maxTransient)
 	}
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/provider"
+	"github.com/keyir/keyir/sim/sendgridsim"
 )
 
 // commandPaths lists every command and subcommand keyir has ("report show").
@@ -177,7 +177,7 @@ func TestListingsAsJSON(t *testing.T) {
 		t.Fatalf("drill --list: %d %s", r.code, r.stderr)
 	}
 	oneDocument(t, r.stdout, &scen)
-	if len(scen.Scenarios) != len(provider.Scenarios()) || scen.Scenarios[0].Name == "" || scen.Scenarios[0].Description == "" {
+	if len(scen.Scenarios) != len(sendgridsim.Scenarios()) || scen.Scenarios[0].Name == "" || scen.Scenarios[0].Description == "" {
 		t.Errorf("drill --list json: %+v", scen)
 	}
 	var pbs struct {
