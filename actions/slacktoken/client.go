@@ -8,13 +8,13 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
 
 	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/pace"
 	"github.com/keyir/keyir/transport"
 )
 
@@ -111,9 +111,15 @@ func retry(ctx context.Context, env *actions.Env, what string, do func() error) 
 // and a Bearer token on any of them; the one write, auth.revoke, stays a
 // POST, which the transport refuses in a dry run and records as a planned
 // change.
+//
+// Rate limits are Slack's per method: a 429 with Retry-After. One pacer
+// (package pace, keyed by method) holds the client's later requests of that
+// method back until the Retry-After has passed, instead of spending a 429
+// each.
 type client struct {
-	env  *actions.Env
-	base string
+	env   *actions.Env
+	base  string
+	pacer *pace.Pacer
 }
 
 func newClient(env *actions.Env) (*client, error) {
@@ -134,7 +140,7 @@ func newClientAt(env *actions.Env, urlVar, def string) (*client, error) {
 	if !strings.HasSuffix(base, "/") {
 		base += "/"
 	}
-	return &client{env: env, base: base}, nil
+	return &client{env: env, base: base, pacer: pace.New(pace.RetryAfterOnly, maxRateWait)}, nil
 }
 
 // SlackError is Slack's ok:false answer: death and refusals are in the body,
@@ -204,29 +210,33 @@ func (c *client) getOnce(ctx context.Context, endpoint, method, token string, pa
 		u += "?" + params.Encode()
 	}
 	for attempt := 0; ; attempt++ {
+		if err := c.pacer.Wait(ctx, method); err != nil {
+			return nil, err
+		}
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 		if err != nil {
+			c.pacer.Observe(method, 0, nil)
 			return nil, err
 		}
 		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err := c.env.HTTP.Do(req)
 		if err != nil {
+			c.pacer.Observe(method, 0, nil)
 			return nil, fmt.Errorf("%s: %w", method, err)
 		}
+		c.pacer.Observe(method, resp.StatusCode, resp.Header)
 		body, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 		resp.Body.Close()
 		if rerr != nil {
 			return nil, fmt.Errorf("%s: reading the answer: %w", method, rerr)
 		}
 		if resp.StatusCode == http.StatusTooManyRequests {
-			wait := retryAfter(resp.Header)
+			wait := max(pace.RetryAfter(resp.Header.Get("Retry-After"), time.Now()), time.Second)
 			if attempt >= maxRateRetries || wait > maxRateWait {
 				return resp.Header, &StatusError{Method: method, Status: resp.StatusCode, RetryAfter: wait}
 			}
+			// The pacer holds the next attempt until Retry-After has passed.
 			progress(c.env, fmt.Sprintf("%s: rate limited by Slack, waiting %s", method, wait))
-			if err := sleep(ctx, wait); err != nil {
-				return nil, err
-			}
 			continue
 		}
 		if resp.StatusCode != http.StatusOK {
@@ -269,14 +279,6 @@ func decode(method string, body []byte, out any) error {
 		return fmt.Errorf("%s: unexpected answer: %w", method, err)
 	}
 	return nil
-}
-
-// retryAfter is the Retry-After header in seconds (1s when absent or bad).
-func retryAfter(h http.Header) time.Duration {
-	if n, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After"))); err == nil && n >= 0 {
-		return time.Duration(max(n, 1)) * time.Second
-	}
-	return time.Second
 }
 
 // revoke sends auth.revoke with the token itself (slack-go, through the
