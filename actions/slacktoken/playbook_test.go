@@ -141,3 +141,30 @@ func TestPlaybookDeadTokens(t *testing.T) {
 		t.Fatalf("invalid_auth alone: exit %d %+v", res.ExitCode, res.Report.Run.Containment)
 	}
 }
+
+// The leaked token is keyir's own bot token: the run says so (a critical
+// finding) before revoking it, and still contains it.
+func TestPlaybookOwnBotToken(t *testing.T) {
+	f := newFixture(t, "slack-bot-token-leak", nil)
+	f.vars[EnvBotToken] = f.world.Leaked
+	res := runPlaybook(t, f, report.ModeLive, f.world.Leaked)
+	if res.ExitCode != 0 || res.Report.Run.Containment.Status != report.ContainmentConfirmed || !slices.Contains(findings(res.Report), "token.keyir_bot "+EnvBotToken) {
+		t.Fatalf("exit %d %+v %v", res.ExitCode, res.Report.Run.Containment, findings(res.Report))
+	}
+	assertRunHasNo(t, res.Dir, f.world.Leaked, f.world.Admin)
+}
+
+// A rotating access token (xoxe.xoxp-) is revoked and proven dead like any
+// other access token.
+func TestPlaybookRotatingToken(t *testing.T) {
+	rotating := "xoxe.xoxp-1-" + strings.Repeat("Rk9", 20)
+	f := newFixture(t, "slack-user-token-leak", func(w *slacksim.World) {
+		w.Options.Tokens = append(w.Options.Tokens, slacksim.Token{Value: rotating, UserID: slacksim.AliceUser, UserName: "alice", Scopes: []string{"channels:history"}})
+	})
+	res := runPlaybook(t, f, report.ModeLive, rotating)
+	if res.ExitCode != 0 || res.Report.Run.Containment.Status != report.ContainmentConfirmed || !f.sim.Dead(rotating) ||
+		!slices.Contains(findings(res.Report), "access.new_login "+slacksim.ScenarioIP) {
+		t.Fatalf("exit %d %+v %v", res.ExitCode, res.Report.Run.Containment, findings(res.Report))
+	}
+	assertRunHasNo(t, res.Dir, rotating, f.world.Admin)
+}
