@@ -115,3 +115,21 @@ func tokenUser(env *actions.Env, userID, fingerprint string) (string, bool) {
 	}
 	return userID, bot
 }
+
+// logParams are the parameters every log step takes (embedded in each).
+type logParams struct {
+	UserID      string    `param:"user_id" desc:"the leaked token's user; default: the one an earlier step recorded for fingerprint"`
+	Fingerprint string    `param:"fingerprint" desc:"the leaked token's fingerprint (identify_token's), to find its user in the run's journal"`
+	WindowStart time.Time `param:"window_start" desc:"start of the exposure window (default 7 days before its end)"`
+	WindowEnd   time.Time `param:"window_end" desc:"end of the exposure window (default now)"`
+}
+
+// start resolves what every log step needs first: the window and the
+// token's user (and whether it is a bot's).
+func (p logParams) start(env *actions.Env) (w window, user string, bot bool, err error) {
+	if w, err = windowOf(env, p.WindowStart, p.WindowEnd); err != nil {
+		return window{}, "", false, err
+	}
+	user, bot = tokenUser(env, p.UserID, p.Fingerprint)
+	return w, user, bot, nil
+}

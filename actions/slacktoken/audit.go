@@ -29,11 +29,8 @@ func init() {
 
 // AuditLogs reads Enterprise Grid's Audit Logs API.
 type AuditLogs struct {
-	UserID      string    `param:"user_id" desc:"the leaked token's user; default: the one an earlier step recorded for fingerprint"`
-	Fingerprint string    `param:"fingerprint" desc:"the leaked token's fingerprint (identify_token's), to find its user in the run's journal"`
-	WindowStart time.Time `param:"window_start" desc:"start of the exposure window (default 7 days before its end)"`
-	WindowEnd   time.Time `param:"window_end" desc:"end of the exposure window (default now)"`
-	MaxPages    int       `param:"max_pages" default:"50" desc:"pages of 1000 entries to read at most"`
+	logParams
+	MaxPages int `param:"max_pages" default:"50" desc:"pages of 1000 entries to read at most"`
 }
 
 // auditEntry is one entry of the Audit Logs API.
@@ -60,7 +57,7 @@ type auditEntry struct {
 func (a *AuditLogs) Run(ctx context.Context, env *actions.Env) (actions.Outputs, error) {
 	const subject = "audit logs"
 	out := actions.Outputs{"assessed": false, "entries": 0, "actions": []string{}}
-	w, err := windowOf(env, a.WindowStart, a.WindowEnd)
+	w, user, _, err := a.start(env)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +66,6 @@ func (a *AuditLogs) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 		note(env, fmt.Sprintf("audit logs not read: no org token (%s or %s_FILE); the Audit Logs API is Enterprise Grid's and needs an org-level token with auditlogs:read", EnvOrgToken, EnvOrgToken))
 		return out, nil
 	}
-	user, _ := tokenUser(env, a.UserID, a.Fingerprint)
 	if user == "" {
 		notAssessable(env, subject, "the token's user is unknown (auth.test did not answer for it before the revoke), so its entries cannot be told from others'")
 		return out, nil

@@ -46,12 +46,9 @@ const (
 
 // AccessLogs reads team.accessLogs.
 type AccessLogs struct {
-	UserID      string    `param:"user_id" desc:"the leaked token's user; default: the one an earlier step recorded for fingerprint"`
-	Fingerprint string    `param:"fingerprint" desc:"the leaked token's fingerprint (identify_token's), to find its user in the run's journal"`
-	Bot         bool      `param:"bot" desc:"the token is a bot's (bots do not log in: their API calls are not in the access logs)"`
-	WindowStart time.Time `param:"window_start" desc:"start of the exposure window (default 7 days before its end)"`
-	WindowEnd   time.Time `param:"window_end" desc:"end of the exposure window (default now)"`
-	MaxPages    int       `param:"max_pages" default:"100" desc:"pages to read at most (Slack stops at 100)"`
+	logParams
+	Bot      bool `param:"bot" desc:"the token is a bot's (bots do not log in: their API calls are not in the access logs)"`
+	MaxPages int  `param:"max_pages" default:"100" desc:"pages to read at most (Slack stops at 100)"`
 }
 
 // login is one row of team.accessLogs.
@@ -119,11 +116,10 @@ type pageOf[T any] struct {
 func (a *AccessLogs) Run(ctx context.Context, env *actions.Env) (actions.Outputs, error) {
 	const subject = "access logs"
 	out := actions.Outputs{"assessed": false, "logins_in_window": 0, "new_ips": []string{}, "pages": 0}
-	w, err := windowOf(env, a.WindowStart, a.WindowEnd)
+	w, user, bot, err := a.start(env)
 	if err != nil {
 		return nil, err
 	}
-	user, bot := tokenUser(env, a.UserID, a.Fingerprint)
 	switch {
 	case a.Bot || bot:
 		notAssessable(env, subject, "the leaked token is a bot's: bots do not log in, and the access logs do not record a token's API calls")
@@ -190,11 +186,8 @@ func (a *AccessLogs) Run(ctx context.Context, env *actions.Env) (actions.Outputs
 
 // IntegrationLogs reads team.integrationLogs.
 type IntegrationLogs struct {
-	UserID      string    `param:"user_id" desc:"the leaked token's user, whose changes rate high (others' medium); default: the one an earlier step recorded for fingerprint"`
-	Fingerprint string    `param:"fingerprint" desc:"the leaked token's fingerprint (identify_token's), to find its user in the run's journal"`
-	WindowStart time.Time `param:"window_start" desc:"start of the exposure window (default 7 days before its end)"`
-	WindowEnd   time.Time `param:"window_end" desc:"end of the exposure window (default now)"`
-	MaxPages    int       `param:"max_pages" default:"100" desc:"pages to read at most (Slack stops at 100)"`
+	logParams
+	MaxPages int `param:"max_pages" default:"100" desc:"pages to read at most (Slack stops at 100)"`
 }
 
 // change is one row of team.integrationLogs.
@@ -221,11 +214,10 @@ func (c change) when() time.Time {
 func (a *IntegrationLogs) Run(ctx context.Context, env *actions.Env) (actions.Outputs, error) {
 	const subject = "integration logs"
 	out := actions.Outputs{"assessed": false, "changes": 0, "apps": []string{}, "pages": 0}
-	w, err := windowOf(env, a.WindowStart, a.WindowEnd)
+	w, user, _, err := a.start(env)
 	if err != nil {
 		return nil, err
 	}
-	user, _ := tokenUser(env, a.UserID, a.Fingerprint)
 	token, ok := adminToken(env, subject)
 	if !ok {
 		return out, nil

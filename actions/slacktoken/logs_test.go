@@ -10,7 +10,7 @@ import (
 	"github.com/keyir/keyir/sim/slacksim"
 )
 
-func logParams(f *fixture, extra map[string]any) map[string]any {
+func logArgs(f *fixture, extra map[string]any) map[string]any {
 	p := map[string]any{"user_id": slacksim.AliceUser, "window_start": f.world.WindowStart, "window_end": f.world.WindowEnd}
 	for k, v := range extra {
 		p[k] = v
@@ -29,7 +29,7 @@ func TestAccessLogsPaging(t *testing.T) {
 		}
 	})
 	env, rec := f.env(report.ModeLive)
-	out, err := run(t, env, "slack.access_logs", logParams(f, nil))
+	out, err := run(t, env, "slack.access_logs", logArgs(f, nil))
 	if err != nil || out["assessed"] != true || out["pages"] != 3 || out["logins_in_window"] != 1 {
 		t.Fatalf("%v %v", out, err)
 	}
@@ -76,7 +76,7 @@ func TestLogsNotAssessable(t *testing.T) {
 				if action == "slack.access_logs" {
 					extra["bot"] = c.bot
 				}
-				out, err := run(t, env, action, logParams(f, extra))
+				out, err := run(t, env, action, logArgs(f, extra))
 				na := rec.kinds()["assessment.not_assessable"]
 				if err != nil || out["assessed"] != false || len(na) != 1 || !strings.Contains(na[0].Detail, c.want) || !strings.Contains(na[0].Detail, "not a finding of no activity") {
 					t.Fatalf("%s: %v %v %+v", action, out, err, rec.findings)
@@ -97,7 +97,7 @@ func TestIntegrationLogs(t *testing.T) {
 			Date: w.WindowEnd.Add(-time.Hour), ChangeType: "expanded", AppType: "app", AppID: "A0BOBSAPP", Scope: "chat:write"})
 	})
 	env, rec := f.env(report.ModeLive)
-	out, err := run(t, env, "slack.integration_logs", logParams(f, nil))
+	out, err := run(t, env, "slack.integration_logs", logArgs(f, nil))
 	if err != nil || out["changes"] != 2 || out["pages"] != 1 {
 		t.Fatalf("%v %v", out, err)
 	}
@@ -118,7 +118,7 @@ func TestAuditLogs(t *testing.T) {
 	f.vars[EnvAuditURL] = f.sim.URL() + "/audit/v1/"
 	f.vars[EnvOrgToken] = slacksim.OrgAdminToken
 	env, rec := f.env(report.ModeLive)
-	out, err := run(t, env, "slack.audit_logs", logParams(f, nil))
+	out, err := run(t, env, "slack.audit_logs", logArgs(f, nil))
 	if err != nil || out["entries"] != 2 || strings.Join(out["actions"].([]string), ",") != "app_installed,user_login" {
 		t.Fatalf("%v %v", out, err)
 	}
@@ -128,12 +128,12 @@ func TestAuditLogs(t *testing.T) {
 	assertNoSecret(t, rec, out, slacksim.OrgAdminToken)
 	f.vars[EnvOrgToken] = slacksim.AdminToken
 	env, rec = f.env(report.ModeLive)
-	if out, err := run(t, env, "slack.audit_logs", logParams(f, nil)); err != nil || out["assessed"] != false || len(rec.kinds()["assessment.not_assessable"]) != 1 {
+	if out, err := run(t, env, "slack.audit_logs", logArgs(f, nil)); err != nil || out["assessed"] != false || len(rec.kinds()["assessment.not_assessable"]) != 1 {
 		t.Fatalf("%v %v %+v", out, err, rec.findings)
 	}
 	delete(f.vars, EnvOrgToken)
 	env, rec = f.env(report.ModeLive)
-	if out, err := run(t, env, "slack.audit_logs", logParams(f, nil)); err != nil || out["assessed"] != false || len(rec.findings) != 0 || len(rec.notes) != 1 {
+	if out, err := run(t, env, "slack.audit_logs", logArgs(f, nil)); err != nil || out["assessed"] != false || len(rec.findings) != 0 || len(rec.notes) != 1 {
 		t.Fatalf("%v %v %+v", out, err, rec.findings)
 	}
 }
