@@ -47,15 +47,17 @@ func notAssessable(env *actions.Env, subject, why string) {
 	})
 }
 
-// adminToken reads the responder's admin token, or records why the subject
-// cannot be assessed without one.
-func adminToken(env *actions.Env, subject string) (string, bool) {
+// adminClient reads the responder's admin token and builds the client that
+// sends it; without the token it records why the subject cannot be
+// assessed and returns no client (and no error: the step did what it could).
+func adminClient(env *actions.Env, subject string) (*client, string, error) {
 	tok, err := env.Credential(EnvAdminToken)
 	if err != nil {
 		notAssessable(env, subject, fmt.Sprintf("no admin token: set %s (or %s_FILE) to a user token with the admin scope on a paid plan (%v)", EnvAdminToken, EnvAdminToken, err))
-		return "", false
+		return nil, "", nil
 	}
-	return tok, true
+	c, err := newClient(env)
+	return c, tok, err
 }
 
 // refusedWhy says why Slack refused the admin token a log, for a not

@@ -128,13 +128,9 @@ func (a *AccessLogs) Run(ctx context.Context, env *actions.Env) (actions.Outputs
 		notAssessable(env, subject, "the token's user is unknown (auth.test did not answer for it before the revoke), so its logins cannot be told from others'")
 		return out, nil
 	}
-	token, ok := adminToken(env, subject)
-	if !ok {
-		return out, nil
-	}
-	c, err := newClient(env)
-	if err != nil {
-		return nil, err
+	c, token, err := adminClient(env, subject)
+	if c == nil || err != nil {
+		return out, err
 	}
 	rows, pages, partial, err := readPages(ctx, c, "team.accessLogs", token,
 		url.Values{"before": {strconv.FormatInt(w.End.Unix(), 10)}}, max(1, min(a.MaxPages, logPageLimit)),
@@ -218,13 +214,9 @@ func (a *IntegrationLogs) Run(ctx context.Context, env *actions.Env) (actions.Ou
 	if err != nil {
 		return nil, err
 	}
-	token, ok := adminToken(env, subject)
-	if !ok {
-		return out, nil
-	}
-	c, err := newClient(env)
-	if err != nil {
-		return nil, err
+	c, token, err := adminClient(env, subject)
+	if c == nil || err != nil {
+		return out, err
 	}
 	rows, pages, partial, err := readPages(ctx, c, "team.integrationLogs", token, nil, max(1, min(a.MaxPages, logPageLimit)),
 		func(p *pageOf[change]) []change { return p.Logs }, func(x change) bool { return x.when().Before(w.Start) })
