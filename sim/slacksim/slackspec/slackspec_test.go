@@ -115,3 +115,51 @@ func get(t *testing.T, api, method, token, query string) (map[string]any, *http.
 	json.NewDecoder(resp.Body).Decode(&body)
 	return body, resp
 }
+
+// The notification channel's and keyir serve's methods, as slack-go sends
+// them, and the simulator's answers conform too.
+func TestNotificationMethodsConform(t *testing.T) {
+	sim := slacksim.New(slacksim.Options{UserGroups: map[string][]string{"S0ONCALL": {"U0ALICE01", "W0BOB0001"}}})
+	api, err := sim.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	c := slack.New(sim.BotToken(), slack.OptionAPIURL(api))
+	ctx := context.Background()
+	ch, ts, err := c.PostMessageContext(ctx, "C0INCIDENT", slack.MsgOptionText("anchor", false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := []error{
+		func() error {
+			_, _, err := c.PostMessageContext(ctx, ch, slack.MsgOptionTS(ts), slack.MsgOptionText("reply", false))
+			return err
+		}(),
+		func() error {
+			_, _, _, err := c.UpdateMessageContext(ctx, ch, ts, slack.MsgOptionText("anchor v2", false))
+			return err
+		}(),
+		func() error {
+			_, err := c.PostEphemeralContext(ctx, ch, "U0ALICE01", slack.MsgOptionText("only you", false))
+			return err
+		}(),
+		func() error {
+			_, err := c.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: ch})
+			return err
+		}(),
+		func() error { _, err := c.GetUserGroupMembersContext(ctx, "S0ONCALL"); return err }(),
+	}
+	for i, err := range steps {
+		if err != nil {
+			t.Fatalf("call %d: %v", i+1, err)
+		}
+	}
+	if _, _, err := c.PostMessageContext(ctx, "C0NOWHERE", slack.MsgOptionText("x", false)); err == nil || err.Error() != "channel_not_found" {
+		t.Fatalf("want channel_not_found, got %v", err)
+	}
+	if n := len(sim.Calls()); n != 7 {
+		t.Fatalf("%d calls recorded", n)
+	}
+	Check(t, sim.Calls())
+}
