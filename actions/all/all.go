@@ -9,4 +9,5 @@ import (
 	_ "github.com/keyir/keyir/actions/ghtoken"    // github.*
 	_ "github.com/keyir/keyir/actions/notifystep" // notify.all, notify.slack, notify.email, notify.webhook
 	_ "github.com/keyir/keyir/actions/sendgrid"   // sendgrid.*
+	_ "github.com/keyir/keyir/actions/slacktoken" // slack.*
 )

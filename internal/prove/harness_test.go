@@ -1,6 +1,7 @@
 package prove
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -53,6 +54,12 @@ const pbName = "sendgrid-key-compromise"
 // (the timeout fault) costs exactly this much.
 const stepTimeout = 2 * time.Second
 
+// genericStepTimeout bounds every step of a registered world's playbook
+// without its own timeout: long enough for a confirm that polls a revocation
+// through a propagation delay of a few seconds (GitHub's), short enough
+// that a hung request does not stall the matrix.
+const genericStepTimeout = 10 * time.Second
+
 // fastNotify keeps a failing channel's retries short.
 var fastNotify = notify.Policy{MaxAttempts: 3, MaxElapsed: 4 * time.Second, Initial: 5 * time.Millisecond, Max: 20 * time.Millisecond}
 
@@ -89,6 +96,9 @@ type world struct {
 	env      map[string]string
 	// byID names the leaked key by its id only (--key-id), not the key.
 	byID bool
+	// stepTimeout overrides the harness's (a registered world's playbook
+	// may poll for a revocation to propagate for longer).
+	stepTimeout time.Duration
 	// unanswered: the Slack posts whose answer keyir never got.
 	unanswered *ambiguous
 }
@@ -149,7 +159,7 @@ func newRegisteredWorld(t testing.TB, sc provider.Scenario) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { pw.Close() })
-	w := &world{t: t, pw: pw, reports: t.TempDir(), unanswered: newAmbiguous(), playbook: sc.Playbook,
+	w := &world{t: t, pw: pw, reports: t.TempDir(), unanswered: newAmbiguous(), playbook: sc.Playbook, stepTimeout: genericStepTimeout,
 		given: pw.Given(), secrets: pw.Secrets(), leaked: pw.LeakedKey(), env: maps.Clone(pw.Env())}
 	w.fi, _ = pw.(provider.FaultInjector)
 	w.live, _ = pw.(provider.LiveKey)
@@ -228,7 +238,7 @@ func (w *world) options(red *redact.Redactor, hub *notify.Hub, obs playbook.Obse
 		ReadFile:    os.ReadFile,
 		Observer:    observers,
 		Services:    map[string]any{"notify": hub},
-		StepTimeout: stepTimeout,
+		StepTimeout: cmp.Or(w.stepTimeout, stepTimeout),
 		Backoff:     func(n int) time.Duration { return time.Duration(n) * 5 * time.Millisecond },
 		Version:     "prove",
 	}

@@ -40,12 +40,14 @@ steps:
     action: probe.revoke
     on_error: stop
     retries: 2
+    timeout: 2s
     with:
       key: "{{ .inputs.key }}"
   - id: confirm
     action: probe.confirm
     on_error: stop
     retries: 2
+    timeout: 2s
     with:
       key: "{{ .inputs.key }}"
   - id: notify_close
