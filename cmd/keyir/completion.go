@@ -109,6 +109,29 @@ func (n *compNode) words() []string {
 	return w
 }
 
+// commandValues are the values of a flag whose meaning depends on the
+// command ("keyir respond --format" is a scanner, not a report format);
+// they come before valueCompletions' in every script.
+func commandValues() map[string][]string {
+	return map[string][]string{
+		"keyir respond --format": {"auto", "gitleaks", "trufflehog", "kingfisher"},
+	}
+}
+
+// valueCases are the cases of the scripts' "$cmdpath $prev" switch: each
+// command's own flag values first, then the flags' everywhere.
+func valueCases() (pats []string, vals [][]string) {
+	cmd := commandValues()
+	for _, k := range sortedKeys(cmd) {
+		pats, vals = append(pats, fmt.Sprintf("%q", k)), append(vals, cmd[k])
+	}
+	all := valueCompletions()
+	for _, k := range sortedKeys(all) {
+		pats, vals = append(pats, fmt.Sprintf("*%q", " "+k)), append(vals, all[k])
+	}
+	return pats, vals
+}
+
 // valueFlags are the flags whose values completion offers: scenarios,
 // output formats, regions.
 func valueCompletions() map[string][]string {
@@ -134,11 +157,11 @@ _keyir() {
 	})
 	fmt.Fprint(w, `        esac
     done
-    case "$prev" in
+    case "$cmdpath $prev" in
 `)
-	vals := valueCompletions()
-	for _, k := range sortedKeys(vals) {
-		fmt.Fprintf(w, "        %s) COMPREPLY=($(compgen -W %q -- \"$cur\")); return ;;\n", k, strings.Join(vals[k], " "))
+	pats, vals := valueCases()
+	for i, p := range pats {
+		fmt.Fprintf(w, "        %s) COMPREPLY=($(compgen -W %q -- \"$cur\")); return ;;\n", p, strings.Join(vals[i], " "))
 	}
 	fmt.Fprint(w, `    esac
     local words=""
@@ -169,11 +192,11 @@ _keyir() {
 	})
 	fmt.Fprint(w, `        esac
     done
-    case "${words[CURRENT-1]}" in
+    case "$cmdpath ${words[CURRENT-1]}" in
 `)
-	vals := valueCompletions()
-	for _, k := range sortedKeys(vals) {
-		fmt.Fprintf(w, "        %s) compadd -- %s; return ;;\n", k, strings.Join(vals[k], " "))
+	pats, vals := valueCases()
+	for i, p := range pats {
+		fmt.Fprintf(w, "        %s) compadd -- %s; return ;;\n", p, strings.Join(vals[i], " "))
 	}
 	fmt.Fprint(w, `    esac
     case "$cmdpath" in
@@ -225,7 +248,11 @@ func writeFish(w io.Writer, tree *compNode) {
 			line := fmt.Sprintf("complete -c keyir -n %s -l %s -d %s", c, f.name, fishQuote(f.usage))
 			if f.value {
 				line += " -r"
-				if v, ok := vals["--"+f.name]; ok {
+				v, ok := commandValues()[n.path+" --"+f.name]
+				if !ok {
+					v, ok = vals["--"+f.name]
+				}
+				if ok {
 					line += " -a " + fishQuote(strings.Join(v, " "))
 				} else {
 					line += " -F"

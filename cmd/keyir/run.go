@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,6 +35,9 @@ type runOptions struct {
 	// the playbook input of the same name.
 	flagInputs map[string]string
 	notify     notifyOptions
+	// keys are secret inputs already read, registered with the redactor and
+	// recognised (keyir respond): input name -> key. keyFrom is then "".
+	keys map[string]string
 }
 
 // inputFlags map convenience flags to playbook inputs of the same meaning.
@@ -84,18 +89,11 @@ func (a *app) runCommand() *cli.Command {
 				dryRun:   c.Bool("dry-run"),
 				reports:  c.String("reports"),
 				output:   c.String("output"),
-				keyFrom:  c.String("key-file"),
 				notify:   notifyOptionsOf(c),
 			}
-			switch k := c.String("key"); {
-			case k == "-":
-				if o.keyFrom != "" {
-					return usageErr(fmt.Errorf("--key - and --key-file are exclusive"))
-				}
-				o.keyFrom = "-"
-			case k != "":
-				a.red.Add(k)
-				return usageErr(fmt.Errorf("--key takes only \"-\" (read the key from stdin): a key on the command line ends up in shell history and process lists; use --key - or --key-file"))
+			var err error
+			if o.keyFrom, err = a.keySource(c); err != nil {
+				return err
 			}
 			o.flagInputs = map[string]string{}
 			for _, f := range inputFlags {
@@ -111,6 +109,25 @@ func (a *app) runCommand() *cli.Command {
 	}
 }
 
+// keySource is where the leaked key is read from: "-" (stdin, --key -), the
+// --key-file path, or "" for neither. --key with any other value is refused
+// after registering it: a key on the command line ends up in shell history
+// and process lists.
+func (a *app) keySource(c *cli.Context) (string, error) {
+	from := c.String("key-file")
+	switch k := c.String("key"); {
+	case k == "-":
+		if from != "" {
+			return "", usageErr(fmt.Errorf("--key - and --key-file are exclusive"))
+		}
+		return "-", nil
+	case k != "":
+		a.red.Add(k)
+		return "", usageErr(fmt.Errorf("--key takes only \"-\" (read the key from stdin): a key on the command line ends up in shell history and process lists; use --key - or --key-file"))
+	}
+	return from, nil
+}
+
 func (a *app) runPlaybook(ctx context.Context, o runOptions) error {
 	if err := checkOutput(o.output); err != nil {
 		return err
@@ -119,6 +136,14 @@ func (a *app) runPlaybook(ctx context.Context, o runOptions) error {
 	if err != nil {
 		return a.reportLoadError(err)
 	}
+	return a.runResolved(ctx, pb, o)
+}
+
+// runResolved runs a loaded playbook the way `keyir run` does: inputs,
+// incident, preflight, notifications, the run, its summary and exit code.
+// `keyir respond` comes here too, with the playbook it recognised and the
+// keys it already read (o.keys), so both commands are one path.
+func (a *app) runResolved(ctx context.Context, pb *playbook.Playbook, o runOptions) error {
 	pb.RegisterShapes(a.red)
 	for _, cr := range pb.Credentials {
 		if err := checkCredentialFile(cr.Env, a.getenv); err != nil {
@@ -128,6 +153,14 @@ func (a *app) runPlaybook(ctx context.Context, o runOptions) error {
 	given, err := a.givenInputs(pb, o.inputs, o.flagInputs, o.keyFrom)
 	if err != nil {
 		return err
+	}
+	leaked := given["key"]
+	for _, name := range slices.Sorted(maps.Keys(o.keys)) {
+		a.red.Add(o.keys[name])
+		given[name] = o.keys[name]
+		if leaked == "" {
+			leaked = o.keys[name]
+		}
 	}
 	if err := normaliseTimes(pb, given, time.Now()); err != nil {
 		return err
@@ -150,7 +183,7 @@ func (a *app) runPlaybook(ctx context.Context, o runOptions) error {
 	if _, err := pb.ResolveInputs(given); err != nil {
 		return usageErr(err)
 	}
-	hub, err := a.startHub(o.notify, given["key"])
+	hub, err := a.startHub(o.notify, leaked)
 	if err != nil {
 		return err
 	}
@@ -183,7 +216,7 @@ func (a *app) runPlaybook(ctx context.Context, o runOptions) error {
 	}
 	err = a.printResult(res, o.output)
 	if res.ExitCode != report.ExitDone {
-		a.resumeHint(res.Dir, given["key"] != "")
+		a.resumeHint(res.Dir, leaked != "")
 	}
 	return err
 }
