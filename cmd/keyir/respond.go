@@ -106,4 +106,3 @@ func (a *app) respondKey(ctx context.Context, o runOptions) error {
 	o.keys = map[string]string{kind.KeyInput(): key}
 	return a.runResolved(ctx, pb, o)
 }
-
