@@ -107,7 +107,7 @@ func init() {
 func FuncNames() []string {
 	out := make([]string, 0, len(funcs))
 	for k := range funcs {
-		if !slices.Contains(refusedFuncs, k) {
+		if !slices.Contains(refusedFuncs, k) && !strings.HasPrefix(k, "_") {
 			out = append(out, k)
 		}
 	}

@@ -86,6 +86,7 @@ func Replay(run Run, events []Event) *Report {
 			if rep.Run.ID == "" && e.Run != nil {
 				rep.Run = e.Run.Clone()
 			}
+			rep.Keys = keysFromRun(rep.Run)
 			rep.Steps = make([]Step, len(e.Steps))
 			copy(rep.Steps, e.Steps)
 			for i := range rep.Steps {
@@ -149,7 +150,9 @@ func Replay(run Run, events []Event) *Report {
 		case EventPlannedChange:
 			appendStepped(&rep.Planned, e.Planned, func(p *PlannedChange) *string { return &p.Step }, e)
 		case EventContainment:
-			applyContainment(rep, e)
+			if !keyContainment(rep, e) {
+				applyContainment(rep, e)
+			}
 		case EventJournalRepaired:
 			// The repair is part of the story the report tells.
 			rep.Notes = append(rep.Notes, Note{Time: e.Time, Text: fmt.Sprintf(
@@ -163,6 +166,7 @@ func Replay(run Run, events []Event) *Report {
 				rep.ExitCode = *e.ExitCode
 			}
 			applyContainment(rep, e)
+			settleKeys(rep)
 		case EventRunInterrupted:
 			// The process ended (and exited with a code), but the run is
 			// resumable: a later run_resumed clears this again.
@@ -172,6 +176,7 @@ func Replay(run Run, events []Event) *Report {
 				rep.ExitCode = *e.ExitCode
 			}
 			applyContainment(rep, e)
+			settleKeys(rep)
 		}
 	}
 	rep.Run.Resumes = max(rep.Run.Resumes, resumes)
