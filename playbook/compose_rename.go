@@ -156,4 +156,3 @@ func (r renamer) str(s *parse.StringNode, text string) *parse.StringNode {
 	q := strconv.Quote(text)
 	return &parse.StringNode{NodeType: parse.NodeString, Pos: s.Pos, Quoted: q, Text: text}
 }
-

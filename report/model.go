@@ -167,8 +167,8 @@ type Report struct {
 	Notes    []Note          `json:"notes,omitempty"`
 	Planned  []PlannedChange `json:"planned_changes,omitempty"`
 	// Keys are each key's outcome, for a run that responds to several.
-	Keys     []KeyOutcome    `json:"keys,omitempty"`
-	ExitCode int             `json:"exit_code"`
+	Keys     []KeyOutcome `json:"keys,omitempty"`
+	ExitCode int          `json:"exit_code"`
 	// ManifestHead is the last link of MANIFEST's hash chain, written after the
 	// report; it is filled in for display (terminal, Slack) and is not part of
 	// report.json itself.
