@@ -80,6 +80,9 @@ func readTruffleHog(data []byte, red *redact.Redactor) ([]Finding, error) {
 		if f.Secret == "" {
 			f.Secret = t.RawV2
 		}
+		// RawV2 is the secret with what verifies it (an AWS key id and its
+		// secret): secret as a whole.
+		c.red.Add(t.RawV2)
 		return c.add(f, t.RawV2)
 	})
 	return c.out, err

@@ -6,7 +6,7 @@
 // A report is hostile input: it is read through safefile (no link
 // followed, a regular file only, capped), parsed without panicking, and
 // every secret in it — also the ones keyir does not handle, and every
-// field that carries one (a gitleaks Match, a TruffleHog RawV2) — is
+// key-shaped word of the fields around one (a gitleaks Match) — is
 // registered with the redactor before Read returns, even when the report
 // turns out to be malformed half-way. No error quotes the report's text.
 package scanners
@@ -98,7 +98,7 @@ func ReadFile(path, format string, red *redact.Redactor) (string, []Finding, err
 func Read(data []byte, format string, red *redact.Redactor) (string, []Finding, error) {
 	// Anything key-shaped anywhere in the file, before a parse error can
 	// stop the registration of the secrets below.
-	red.AddShapes(string(data))
+	addShapes(red, string(data))
 	if format == Auto || format == "" {
 		f, err := detect(data)
 		if err != nil {
@@ -183,10 +183,15 @@ type collector struct {
 	out []Finding
 }
 
-func (c *collector) add(f Finding, secrets ...string) error {
-	for _, s := range append(secrets, f.Secret) {
-		c.red.Add(s)
-		c.red.AddShapes(s)
+func (c *collector) add(f Finding, context ...string) error {
+	c.red.Add(f.Secret)
+	addShapes(c.red, f.Secret)
+	// What surrounds the secret (gitleaks' Match is "API_KEY=<secret>")
+	// holds the secret itself, caught above, and words that are not
+	// secrets: registering it whole would redact "API_KEY" everywhere.
+	// Its key-shaped words are registered.
+	for _, s := range context {
+		addShapes(c.red, s)
 	}
 	f.Secret = strings.TrimSpace(f.Secret)
 	if f.Secret == "" {
@@ -206,4 +211,25 @@ func clip(s string) string {
 		return "(not shown)"
 	}
 	return s
+}
+
+// addShapes registers every key-shaped word of s. Words end at anything a
+// key is not made of (quotes, colons, commas, braces, '=', blanks): the
+// redactor's AddShapes takes a key's whole blank-delimited word, which in
+// compact JSON is the whole line, and registering that would redact its
+// every field (rule names, paths) as a piece of a secret.
+func addShapes(red *redact.Redactor, s string) {
+	for _, w := range strings.FieldsFunc(s, notKeyByte) {
+		if redact.LooksLikeKey(w) {
+			red.AddShapes(w)
+		}
+	}
+}
+
+func notKeyByte(r rune) bool {
+	switch {
+	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		return false
+	}
+	return !strings.ContainsRune("_.-+/", r)
 }
