@@ -1,21 +1,22 @@
 // Package drill runs a tabletop exercise: a scenario's built-in playbook
-// against an in-process simulator loaded with the scenario, with no
-// credentials, then scores what the run found against the scenario's ground
-// truth. Scenarios, their playbooks and ground truth come from the provider
-// registry; the world a scenario runs in is, so far, the SendGrid
-// simulator's. `keyir drill` and the Slack `/keyir drill` command both use it.
+// against the scenario's simulated world, with no credentials, then scores
+// what the run found against the scenario's ground truth. Scenarios, their
+// playbooks, ground truth and worlds come from the provider registry
+// (provider.Scenario.World builds the world: its simulators on loopback, the
+// environment and inputs the playbook sees, the attack), so a provider's
+// drill runs without a change here. `keyir drill` and the Slack
+// `/keyir drill` command both use it.
 //
-// A drill is sealed off from real systems: its SendGrid (both hosts) is the
-// simulator, its configuration is Options.Env and nothing else (the process
-// environment is never read), and mail its email channel sends goes to the
-// simulator too. Resume rebuilds the same simulator (see Resume).
+// A drill is sealed off from real systems: the provider's API is its
+// simulator, its configuration is Options.Env with the world's laid over it
+// and nothing else (the process environment is never read), and mail its
+// email channel sends goes to the world's mail sink (a world without one
+// refuses the channel). Resume rebuilds the same world (see Resume).
 package drill
 
 import (
 	"context"
 	"fmt"
-	"maps"
-	"math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -24,13 +25,11 @@ import (
 	"time"
 
 	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/actions/sendgrid"
 	"github.com/keyir/keyir/notify"
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/provider"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/sendgridsim"
 )
 
 // Options configure a drill.
@@ -45,16 +44,18 @@ type Options struct {
 	Now         func() time.Time
 	// Env adds configuration (a Slack channel and token for the Slack
 	// simulator, a webhook secret) to what the playbook and the notification
-	// channels see. It is the drill's whole environment: SendGrid credentials
-	// and URLs always come from the simulator, and the email channel's key and
-	// host are always the simulator's, whatever Env says.
+	// channels see. It is the drill's whole environment: the provider's
+	// credentials and URLs always come from the world (provider.World.Env
+	// wins over Env), and the email channel's key and host are always the
+	// world's mail sink's, whatever Env says.
 	Env map[string]string
-	// SimConfig, when set, adjusts the simulator (the contract test observes
-	// every response through it).
-	SimConfig func(*sendgridsim.Config)
+	// OnResponse, when set, observes every response the world's simulators
+	// produce (the contract test checks each against the provider's spec).
+	OnResponse func(r *http.Request, status int, h http.Header, body []byte)
 	// Faults are injected after the scenario's own (tests hold a drill at a
-	// step with a latency fault).
-	Faults []sendgridsim.Fault
+	// step with a latency fault); the world must be a
+	// provider.FaultInjector.
+	Faults []provider.Fault
 	// Notify, when it configures a channel, gives the run a notification
 	// hub (built with Env overlaid, so Slack can be a simulator): the
 	// playbook's notify steps and its progress go to it. The channel
@@ -70,15 +71,25 @@ type Result struct {
 	Scenario string
 	Run      *playbook.Result
 	Score    Scorecard
-	// Sim is the simulator the drill ran against, for tests and transcripts;
-	// its State().Outbox() holds the mail the email channel sent.
-	Sim *sendgridsim.Server
+	// World is the world the drill ran against (closed, its recorded state
+	// still readable), for tests and transcripts: they type-assert it to the
+	// provider's own (*sendgrid.DrillWorld) to read its simulator.
+	World provider.World
 	// Notify is what each notification channel was sent (nil without
 	// channels); NotifyErr the deliveries that failed.
 	Notify    map[string]notify.Stat
 	NotifyErr error
 	// Eradication is set by Options.Eradicate; Score.Passed includes it.
 	Eradication *Eradication
+}
+
+// MailsSent counts the mail the drill's email channel sent into its world's
+// mail sink (0 when the world has none).
+func (r *Result) MailsSent() int {
+	if m, ok := r.World.(provider.MailSink); ok {
+		return m.MailsSent()
+	}
+	return 0
 }
 
 // Scorecard compares what the run found, and how it ended, with the
@@ -114,15 +125,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Scenario == "" {
 		o.Scenario = "spam-burst"
 	}
-	// Scenarios come from the provider registry; the world a scenario runs
-	// in is, so far, the SendGrid simulator's.
-	reg, ok := provider.LookupScenario(o.Scenario)
-	if !ok {
-		return nil, &playbook.UsageError{Err: fmt.Errorf("no drill scenario %q%s (scenarios: %s)", o.Scenario, actions.Suggest(o.Scenario, ScenarioNames()), strings.Join(ScenarioNames(), ", "))}
-	}
-	sc, ok := sendgridsim.LookupScenario(reg.Name)
-	if !ok || reg.Truth == nil {
-		return nil, &playbook.UsageError{Err: fmt.Errorf("drill scenario %q of provider %s cannot be run yet: drills run in the SendGrid simulator's world only", reg.Name, reg.Provider)}
+	reg, err := lookup(o.Scenario)
+	if err != nil {
+		return nil, err
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -133,8 +138,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err := os.MkdirAll(o.ReportsRoot, 0o700); err != nil {
 		return nil, err
 	}
+	mail := o.Notify != nil && o.Notify.Channels["email"] != nil
 	built := o.Now().UTC().Truncate(time.Second)
-	w, err := start(sc, built, o)
+	w, err := start(ctx, reg, built, o.Env, o.Redactor, provider.WorldOptions{Mail: mail, Eradicate: o.Eradicate, OnResponse: o.OnResponse})
 	if err != nil {
 		return nil, err
 	}
@@ -143,42 +149,29 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	// The run's id is chosen here so the drill's record (scenario, build time)
 	// can be named after it before the run directory exists.
 	runID := playbook.NewRunID()
-	rec := record{Version: 1, Scenario: sc.Name, Built: built, RunID: runID}
+	rec := record{Version: 1, Scenario: reg.Name, Built: built, RunID: runID, Mail: mail, Eradicate: o.Eradicate}
 	recPath, basePath := recordPaths(o.ReportsRoot, runID)
 	if err := writeRecord(recPath, rec); err != nil {
 		return nil, fmt.Errorf("recording the drill: %w", err)
 	}
 	// The baseline is taken before the attack, exactly as an operator would
 	// with `keyir inventory save`, so the drill exercises the baseline diff.
-	var eradKey sendgridsim.Key
-	if o.Eradicate {
-		eradKey = w.addEradicatorKey(uint64(built.Unix()))
+	given, err := w.baseline(ctx, basePath, true)
+	if err != nil {
+		return nil, err
 	}
-	if err := w.saveBaseline(ctx, o.Redactor, basePath); err != nil {
-		return nil, fmt.Errorf("saving the scenario's baseline: %w", err)
-	}
-	w.attack()
-	for _, f := range o.Faults {
-		w.srv.InjectFault(f)
+	w.world.Attack()
+	if err := w.inject(o.Faults); err != nil {
+		return nil, err
 	}
 
 	pb, err := playbook.Builtin(reg.Playbook)
 	if err != nil {
 		return nil, err
 	}
-	given := map[string]string{
-		"window_start": w.fx.WindowStart.UTC().Format(time.RFC3339),
-		"window_end":   w.fx.WindowEnd.UTC().Format(time.RFC3339),
-		"baseline":     basePath,
-	}
-	if w.fx.IDOnly {
-		given["key_id"] = w.fx.LeakedKeyID
-	} else {
-		given["key"] = w.fx.LeakedKey
-	}
 	incident := o.Incident
 	if incident == "" {
-		incident = "DRILL-" + sc.Name
+		incident = "DRILL-" + reg.Name
 	}
 	hub, services, observer, err := w.hub(o)
 	if err != nil {
@@ -208,7 +201,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	out := w.finish(ctx, res, hub, recPath, basePath)
 	out.Score.Eradicated = o.Eradicate // a run that could not reach the eradication fails it
 	if o.Eradicate && res.Report.Run.Status == report.RunSucceeded {
-		e, err := w.eradicate(ctx, o, res, eradKey)
+		e, err := w.eradicate(ctx, o, res)
 		if err != nil {
 			return nil, err
 		}
@@ -217,116 +210,26 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	return out, nil
 }
 
+// lookup finds a scenario the registered providers bring, with its world.
+func lookup(name string) (provider.Scenario, error) {
+	reg, ok := provider.LookupScenario(name)
+	if !ok {
+		return reg, &playbook.UsageError{Err: fmt.Errorf("no drill scenario %q%s (scenarios: %s)", name, actions.Suggest(name, ScenarioNames()), strings.Join(ScenarioNames(), ", "))}
+	}
+	if reg.World == nil || reg.Truth == nil {
+		return reg, &playbook.UsageError{Err: fmt.Errorf("drill scenario %q of provider %s cannot be run: its provider registers no simulated world or ground truth for it", reg.Name, reg.Provider)}
+	}
+	return reg, nil
+}
+
 // drillBackoff keeps retries of flaky scenarios short: the simulator's faults
 // are over in milliseconds, and a drill should take seconds, not minutes.
 func drillBackoff(n int) time.Duration { return time.Duration(n) * 50 * time.Millisecond }
 
-// world is one drill's simulator and the environment the run sees.
-type world struct {
-	sc    sendgridsim.Scenario
-	fx    *sendgridsim.Fixture
-	srv   *sendgridsim.Server
-	hosts *sendgridsim.Hosts
-	env   map[string]string
-	// notifyKey is the simulator's own mail.send key for the email channel.
-	notifyKey sendgridsim.Key
-	// truth is the scenario's ground truth, from its provider.
-	truth provider.Truth
-}
-
-// start builds the scenario at built and serves it on both hosts.
-func start(sc sendgridsim.Scenario, built time.Time, o Options) (*world, error) {
-	reg, ok := provider.LookupScenario(sc.Name)
-	if !ok || reg.Truth == nil {
-		return nil, fmt.Errorf("drill scenario %q has no ground truth registered", sc.Name)
-	}
-	truth := reg.Truth(built)
-	fx := sc.Build(built)
-	if o.SimConfig != nil {
-		o.SimConfig(&fx.Config)
-	}
-	srv := sendgridsim.New(fx.State, fx.Config)
-	hosts, err := sendgridsim.ListenHosts("127.0.0.1:0", "127.0.0.1:0", srv)
-	if err != nil {
-		return nil, fmt.Errorf("starting the simulator: %w", err)
-	}
-	o.Redactor.Add(fx.ResponderKey)
-	o.Redactor.Add(fx.LeakedKey)
-	// The email channel's key lives in the simulator: mail a drill "sends"
-	// lands in its outbox, never with a real provider.
-	var nk sendgridsim.Key
-	if o.Notify != nil && o.Notify.Channels["email"] != nil {
-		nk = sendgridsim.NewKey(rand.New(rand.NewPCG(0x6b657969, 0x6e6f74)), "keyir-drill-notify", []string{"mail.send"})
-		fx.State.AddKey(nk)
-		o.Redactor.Add(nk.Token())
-	}
-	env := maps.Clone(o.Env)
-	if env == nil {
-		env = map[string]string{}
-	}
-	// Nothing of SendGrid comes from the caller: the simulator's responder
-	// key and both hosts, and the simulator's notification key.
-	for _, k := range []string{"SENDGRID_API_KEY_FILE", "SENDGRID_NOTIFY_API_KEY_FILE", "SENDGRID_REGION"} {
-		delete(env, k)
-	}
-	maps.Copy(env, hosts.Env())
-	env["SENDGRID_API_KEY"] = fx.ResponderKey
-	delete(env, "SENDGRID_NOTIFY_API_KEY")
-	if nk.ID != "" {
-		env["SENDGRID_NOTIFY_API_KEY"] = nk.Token()
-	}
-	return &world{sc: sc, fx: fx, srv: srv, hosts: hosts, env: env, notifyKey: nk, truth: truth}, nil
-}
-
-func (w *world) getenv(k string) string { return w.env[k] }
-
-func (w *world) close() { _ = w.hosts.Shutdown(context.Background()) }
-
-// attack applies what the key's holder did, then the scenario's faults.
-func (w *world) attack() {
-	if w.fx.Attack != nil {
-		w.fx.Attack(w.fx.State)
-	}
-	for _, f := range w.fx.Faults {
-		w.srv.InjectFault(f)
-	}
-}
-
-func (w *world) saveBaseline(ctx context.Context, red *redact.Redactor, path string) error {
-	env := actions.StandaloneEnv("baseline", w.getenv, nil, red, http.DefaultTransport)
-	return sendgrid.SaveInventory(ctx, env, path)
-}
-
-// hub builds the notification hub, with the email channel pointed at the
-// simulator's global host.
-func (w *world) hub(o Options) (*notify.Hub, map[string]any, playbook.Observer, error) {
-	if o.Notify == nil {
-		return nil, nil, o.Observer, nil
-	}
-	cfg := *o.Notify
-	cfg.Channels = map[string]map[string]any{}
-	for name, ch := range o.Notify.Channels {
-		cfg.Channels[name] = maps.Clone(ch)
-	}
-	if em, ok := cfg.Channels["email"]; ok {
-		em["api_url"] = w.hosts.URL
-		delete(em, "region")
-		delete(em, "key_env")
-	}
-	hub, err := notify.StartRun(cfg, notify.HubEnv{Redactor: o.Redactor, Getenv: w.getenv, LeakedKey: w.fx.LeakedKey})
-	if err != nil {
-		return nil, nil, nil, &playbook.UsageError{Err: err}
-	}
-	if hub == nil { // no channel configured
-		return nil, nil, o.Observer, nil
-	}
-	return hub, hub.Services(), playbook.Observers{o.Observer, hub}, nil
-}
-
 // finish scores the run, lets the hub deliver, and removes the drill's
 // record once the run cannot be resumed any more.
 func (w *world) finish(ctx context.Context, res *playbook.Result, hub *notify.Hub, recPath, basePath string) *Result {
-	out := &Result{Scenario: w.sc.Name, Run: res, Score: score(w.truth, res), Sim: w.srv}
+	out := &Result{Scenario: w.sc.Name, Run: res, Score: score(w.truth, res), World: w.world}
 	if hub != nil {
 		// A run that stopped before its closing step is closed by the hub
 		// at RunFinished; give that delivery a bounded moment.

@@ -14,7 +14,6 @@ import (
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/runstore"
 	"github.com/keyir/keyir/sim/sendgridsim"
-	"github.com/keyir/keyir/sim/sendgridsim/contract"
 )
 
 // Every scenario, run end to end against the simulator with every response
@@ -29,7 +28,7 @@ func TestEveryScenarioScoresAllExpectedFindings(t *testing.T) {
 				ReportsRoot: root,
 				Operator:    "drill-test",
 				Redactor:    redact.New(),
-				SimConfig:   func(cfg *sendgridsim.Config) { contract.Observe(t, cfg) },
+				OnResponse:  observe(t),
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -60,7 +59,7 @@ func TestEveryScenarioScoresAllExpectedFindings(t *testing.T) {
 			// Whatever the run says, the simulator knows: the leaked key must not
 			// authenticate on either host any more.
 			fx := sc.Build(time.Now())
-			if res.Sim.Authenticates(fx.LeakedKeyID) {
+			if sim(t, res).Authenticates(fx.LeakedKeyID) {
 				t.Errorf("the leaked key %s still authenticates after the drill", fx.LeakedKeyID)
 			}
 			if v, err := runstore.Verify(res.Run.Dir); err != nil || !v.OK() {
@@ -85,7 +84,7 @@ func assertOnlyLeakedKeyRevoked(t *testing.T, res *drill.Result) {
 	if len(leakedID) != 22 {
 		t.Fatalf("identify gave no key id: %q", leakedID)
 	}
-	for _, r := range res.Sim.Requests() {
+	for _, r := range sim(t, res).Requests() {
 		if r.Method == "DELETE" && r.Path != "/v3/api_keys/"+leakedID {
 			t.Errorf("DELETE of something other than the leaked key: %s", r.Path)
 		}
@@ -95,7 +94,7 @@ func assertOnlyLeakedKeyRevoked(t *testing.T, res *drill.Result) {
 func assertNoSecretInDir(t *testing.T, root string, res *drill.Result) {
 	t.Helper()
 	var secrets []string
-	for _, r := range res.Sim.Requests() {
+	for _, r := range sim(t, res).Requests() {
 		if a := r.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer ") {
 			secrets = append(secrets, strings.TrimPrefix(a, "Bearer "))
 		}

@@ -6,10 +6,10 @@ import (
 
 	"github.com/keyir/keyir/drill"
 	"github.com/keyir/keyir/playbook"
+	"github.com/keyir/keyir/provider"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
 	"github.com/keyir/keyir/sim/sendgridsim"
-	"github.com/keyir/keyir/sim/sendgridsim/contract"
 )
 
 // A drill with --eradicate carries out the sealed run's plan against the
@@ -23,7 +23,7 @@ func TestDrillEradicateRemovesFootholdsAndKeepsLegitimateItems(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			res, err := drill.Run(context.Background(), drill.Options{
 				Scenario: name, ReportsRoot: t.TempDir(), Operator: "drill-test", Redactor: redact.New(), Eradicate: true,
-				SimConfig: func(cfg *sendgridsim.Config) { contract.Observe(t, cfg) },
+				OnResponse: observe(t),
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -53,17 +53,17 @@ func TestDrillEradicateRemovesFootholdsAndKeepsLegitimateItems(t *testing.T) {
 // A drill whose eradication removed a legitimate item, or left a foothold,
 // does not pass.
 func TestEradicationScoreFailsOnLegitimateRemoved(t *testing.T) {
-	clean := &drill.Eradication{Run: &playbook.Result{ExitCode: 0}, Removed: []sendgridsim.Item{{Kind: "teammate", Subject: "mallory"}}}
+	clean := &drill.Eradication{Run: &playbook.Result{ExitCode: 0}, Removed: []provider.Item{{Kind: "teammate", Subject: "mallory"}}}
 	if sc := (drill.Scorecard{Eradicated: true, Eradication: clean}); !sc.Passed() {
 		t.Fatal("a clean eradication did not pass")
 	}
 	bad := *clean
-	bad.LegitimateRemoved = []sendgridsim.Item{{Kind: "teammate", Subject: "alice"}}
+	bad.LegitimateRemoved = []provider.Item{{Kind: "teammate", Subject: "alice"}}
 	if sc := (drill.Scorecard{Eradicated: true, Eradication: &bad}); sc.Passed() {
 		t.Error("a drill that removed a legitimate item passed")
 	}
 	open := *clean
-	open.Open = []sendgridsim.Item{{Kind: "teammate", Subject: "mallory"}}
+	open.Open = []provider.Item{{Kind: "teammate", Subject: "mallory"}}
 	if sc := (drill.Scorecard{Eradicated: true, Eradication: &open}); sc.Passed() {
 		t.Error("a drill that left a foothold passed")
 	}

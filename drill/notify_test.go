@@ -278,12 +278,12 @@ func TestNotificationsLeakNoSecret(t *testing.T) {
 	}
 
 	keyID, _ := step(t, res.Run.Report, "identify").Outputs["key_id"].(string)
-	leaked, ok := res.Sim.State().Key(keyID)
+	leaked, ok := sim(t, res).State().Key(keyID)
 	if !ok {
 		t.Fatal("the leaked key is not in the simulator")
 	}
 	var responder string
-	for _, r := range res.Sim.Requests() {
+	for _, r := range sim(t, res).Requests() {
 		if a := r.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer ") && a != "Bearer "+leaked.Token() && r.Route != "POST /v3/mail/send" {
 			responder = strings.TrimPrefix(a, "Bearer ")
 		}
@@ -307,7 +307,7 @@ func TestNotificationsLeakNoSecret(t *testing.T) {
 		t.Errorf("the caller's mail provider got %d requests from a drill", n)
 	}
 	mails := 0
-	for _, r := range res.Sim.Requests() {
+	for _, r := range sim(t, res).Requests() {
 		if r.Route != "POST /v3/mail/send" {
 			continue
 		}
@@ -321,7 +321,7 @@ func TestNotificationsLeakNoSecret(t *testing.T) {
 		h.Write(&b)
 		outputs = append(outputs, append(b.Bytes(), r.Body...))
 	}
-	out := res.Sim.State().Outbox()
+	out := sim(t, res).State().Outbox()
 	if len(out) == 2 && !strings.Contains(string(out[1].Body), res.Run.Dir) {
 		t.Errorf("the closing mail does not name the evidence directory %s", res.Run.Dir)
 	}
@@ -339,7 +339,7 @@ func TestNotificationsLeakNoSecret(t *testing.T) {
 
 	// The SendGrid the run assessed saw none of the notification credentials.
 	var sgOut [][]byte
-	for _, r := range res.Sim.Requests() {
+	for _, r := range sim(t, res).Requests() {
 		if r.Route == "POST /v3/mail/send" {
 			continue // the drill's own mail, checked above
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/keyir/keyir/drill"
 	"github.com/keyir/keyir/notify"
+	"github.com/keyir/keyir/provider"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
 	"github.com/keyir/keyir/sim/sendgridsim"
@@ -43,7 +44,7 @@ func init() {
 func TestClosingNotificationAgreesWithTheRunner(t *testing.T) {
 	type tc struct {
 		name, scenario string
-		faults         []sendgridsim.Fault
+		faults         []provider.Fault
 	}
 	var cases []tc
 	for _, sc := range sendgridsim.Scenarios() {
@@ -51,7 +52,7 @@ func TestClosingNotificationAgreesWithTheRunner(t *testing.T) {
 	}
 	// A non-critical step that fails: the run ends degraded (exit 3).
 	cases = append(cases, tc{name: "stats-down", scenario: "spam-burst",
-		faults: []sendgridsim.Fault{{Method: "GET", Route: "GET /v3/stats", Kind: sendgridsim.FaultStatus, Status: 500}}})
+		faults: []provider.Fault{{Method: "GET", Route: "GET /v3/stats", Kind: provider.FaultStatus, Status: 500}}})
 	seen := map[int]bool{}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -3,29 +3,31 @@ package drill
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
+	"net/http"
 	"path/filepath"
 	"time"
 
 	"github.com/keyir/keyir/playbook"
+	"github.com/keyir/keyir/provider"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
 	"github.com/keyir/keyir/runstore"
 	"github.com/keyir/keyir/safefile"
-	"github.com/keyir/keyir/sim/sendgridsim"
 )
 
 // record is what a drill writes beside its run directory so a resume can
-// rebuild the very simulator the run started against: the scenario and the
-// instant it was built at (a scenario is deterministic given both).
+// rebuild the very world the run started against: the scenario, the instant
+// it was built at (a scenario is deterministic given both) and what the
+// drill asked of the world (a mail sink, an eradicator's credential: both
+// change the account the baseline saw).
 type record struct {
-	Version  int       `json:"version"`
-	Scenario string    `json:"scenario"`
-	Built    time.Time `json:"built"`
-	RunID    string    `json:"run_id"`
+	Version   int       `json:"version"`
+	Scenario  string    `json:"scenario"`
+	Built     time.Time `json:"built"`
+	RunID     string    `json:"run_id"`
+	Mail      bool      `json:"mail,omitempty"`
+	Eradicate bool      `json:"eradicate,omitempty"`
 }
 
 const maxRecord = 64 << 10
@@ -65,22 +67,22 @@ func IsDrill(dir string) (bool, error) {
 
 // ResumeOptions configure Resume; the fields mean what they do in Options.
 type ResumeOptions struct {
-	Operator  string
-	Version   string
-	Observer  playbook.Observer
-	Redactor  *redact.Redactor
-	Now       func() time.Time
-	SimConfig func(*sendgridsim.Config)
+	Operator   string
+	Version    string
+	Observer   playbook.Observer
+	Redactor   *redact.Redactor
+	Now        func() time.Time
+	OnResponse func(r *http.Request, status int, h http.Header, body []byte)
 }
 
 // Resume continues an interrupted or failed drill. It never reads the process
-// environment or any credential: it rebuilds the scenario's simulator as the
+// environment or any credential: it rebuilds the scenario's world as the
 // drill built it (same scenario and instant, then the attack and the faults),
-// replays into it what the run did to SendGrid (a revoke the journal records
-// as done), and resumes the run against it with the drill's own environment.
-// Without the drill's record (written beside the run directory at its start)
-// it refuses with a usage error: nothing else could stand in for the
-// simulator the run began with.
+// replays into it what the run did (provider.World.Replay: a revoke the
+// journal records as done), and resumes the run against it with the world's
+// own environment. Without the drill's record (written beside the run
+// directory at its start) it refuses with a usage error: nothing else could
+// stand in for the world the run began with.
 func Resume(ctx context.Context, dir string, o ResumeOptions) (*Result, error) {
 	if o.Redactor == nil {
 		o.Redactor = redact.New()
@@ -101,31 +103,26 @@ func Resume(ctx context.Context, dir string, o ResumeOptions) (*Result, error) {
 	if err != nil {
 		return nil, &playbook.UsageError{Err: fmt.Errorf("cannot resume drill run %s: its record %s is unreadable (%v); the simulator it ran against cannot be rebuilt, so start a new drill", rep.Run.ID, recPath, err)}
 	}
-	sc, ok := sendgridsim.LookupScenario(rec.Scenario)
-	if !ok || rec.RunID != rep.Run.ID {
+	sc, err := lookup(rec.Scenario)
+	if err != nil || rec.RunID != rep.Run.ID {
 		return nil, &playbook.UsageError{Err: fmt.Errorf("cannot resume drill run %s: its record names scenario %q and run %q, which this keyir cannot rebuild; start a new drill", rep.Run.ID, rec.Scenario, rec.RunID)}
 	}
-	w, err := start(sc, rec.Built, Options{Redactor: o.Redactor, SimConfig: o.SimConfig})
+	w, err := start(ctx, sc, rec.Built, nil, o.Redactor, provider.WorldOptions{Mail: rec.Mail, Eradicate: rec.Eradicate, OnResponse: o.OnResponse})
 	if err != nil {
 		return nil, err
 	}
 	defer w.close()
 	// The baseline was taken before the attack; a resume whose baseline file
 	// is gone takes it again, from the same pre-attack state.
-	if _, err := os.Lstat(basePath); errors.Is(err, fs.ErrNotExist) {
-		if err := w.saveBaseline(ctx, o.Redactor, basePath); err != nil {
-			return nil, fmt.Errorf("saving the scenario's baseline again: %w", err)
-		}
+	given, err := w.baseline(ctx, basePath, false)
+	if err != nil {
+		return nil, err
 	}
-	w.attack()
-	w.replay(rep)
+	w.world.Attack()
+	w.world.Replay(rep.Steps)
 
-	given := map[string]string{}
-	if !w.fx.IDOnly {
-		given["key"] = w.fx.LeakedKey
-	}
 	res, err := playbook.Resume(ctx, dir, playbook.Options{
-		Given:    given,
+		Given:    given, // only its secret inputs are taken
 		Redactor: o.Redactor,
 		Getenv:   w.getenv,
 		Observer: o.Observer,
@@ -138,20 +135,4 @@ func Resume(ctx context.Context, dir string, o ResumeOptions) (*Result, error) {
 		return nil, err
 	}
 	return w.finish(ctx, res, nil, recPath, basePath), nil
-}
-
-// replay makes the rebuilt simulator what the interrupted run left: the
-// leaked key revoked when the revoke step finished. A revoke that started but
-// did not finish is left undone: the resumed revoke sends it again, which
-// the simulator answers as SendGrid would either way.
-func (w *world) replay(rep *report.Report) {
-	for _, s := range rep.Steps {
-		if s.ID == "revoke" && s.Status == report.StepOK {
-			at := s.Started.Add(s.Duration)
-			if s.Started.IsZero() {
-				at = time.Now()
-			}
-			w.fx.State.RevokeKey(w.fx.LeakedKeyID, at)
-		}
-	}
 }

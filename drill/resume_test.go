@@ -10,6 +10,7 @@ import (
 
 	"github.com/keyir/keyir/drill"
 	"github.com/keyir/keyir/playbook"
+	"github.com/keyir/keyir/provider"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
 	"github.com/keyir/keyir/sim/sendgridsim"
@@ -41,7 +42,7 @@ func interrupted(t *testing.T, scenario, step string) (root, dir string) {
 		Scenario: scenario, ReportsRoot: root, Operator: "drill-test", Redactor: redact.New(),
 		Observer: cancelAt{step, cancel},
 		// Held at the step, so the cancellation lands inside it.
-		Faults: []sendgridsim.Fault{{Method: "GET", Route: "GET /v3/stats", Kind: sendgridsim.FaultLatency, Latency: time.Minute}},
+		Faults: []provider.Fault{{Method: "GET", Route: "GET /v3/stats", Kind: provider.FaultLatency, Latency: time.Minute}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -74,11 +75,11 @@ func TestResumeRebuildsTheDrill(t *testing.T) {
 		}
 		t.Fatalf("resumed drill: exit %d, score %+v", res.Run.ExitCode, res.Score)
 	}
-	if n := res.Sim.Count("DELETE", ""); n != 0 {
+	if n := sim(t, res).Count("DELETE", ""); n != 0 {
 		t.Errorf("the resumed drill revoked again (%d DELETEs): the finished revoke was not replayed", n)
 	}
 	fx, _ := sendgridsim.LookupScenario("persistence")
-	if id := fx.Build(time.Now()).LeakedKeyID; res.Sim.Authenticates(id) {
+	if id := fx.Build(time.Now()).LeakedKeyID; sim(t, res).Authenticates(id) {
 		t.Error("the leaked key authenticates in the rebuilt simulator")
 	}
 	if recs, _ := filepath.Glob(filepath.Join(root, ".drill-*")); len(recs) != 0 {

@@ -57,6 +57,9 @@ type Scenario struct {
 	// Truth is the scenario's ground truth when built at the given instant:
 	// what a correct run finds and how it ends. The drill scores against it.
 	Truth func(built time.Time) Truth
+	// World builds the simulated world the drill runs in (see World); a
+	// scenario without one is listed, and a drill of it refused plainly.
+	World BuildWorld
 	// Provider is filled in by Register.
 	Provider string
 }

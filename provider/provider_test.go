@@ -75,7 +75,15 @@ func init() {
 		}},
 		Scenarios: []provider.Scenario{{
 			Name: "tiny-leak", Description: "a Tiny token leaked", Playbook: "tiny-key-compromise",
-			Truth: func(time.Time) provider.Truth { return provider.Truth{Containment: "confirmed"} },
+			Truth: tinyTruth(report.ContainmentConfirmed, report.ExitDone),
+			World: tinyWorldOf(false),
+		}, {
+			Name: "tiny-sticky", Description: "a Tiny token the API says it revoked, and which keeps working", Playbook: "tiny-key-compromise",
+			Truth: tinyTruth(report.ContainmentNotConfirmed, report.ExitNotContained),
+			World: tinyWorldOf(true),
+		}, {
+			Name: "tiny-unbuilt", Description: "a Tiny scenario with no world", Playbook: "tiny-key-compromise",
+			Truth: tinyTruth(report.ContainmentConfirmed, report.ExitDone),
 		}},
 	})
 }
@@ -92,6 +100,7 @@ func (a *tinyRevoke) Run(ctx context.Context, env *actions.Env) (actions.Outputs
 	if status != http.StatusNoContent {
 		return nil, fmt.Errorf("revoke answered %d", status)
 	}
+	env.Finding(report.Finding{Kind: "tiny-token-revoked", Subject: "tiny", Severity: report.Info, Title: "the Tiny API accepted the revoke"})
 	return actions.Outputs{"status": status}, nil
 }
 
@@ -126,11 +135,13 @@ func tinyCall(ctx context.Context, env *actions.Env, method, path, key string) (
 	return resp.StatusCode, nil
 }
 
-// tinySim is the Tiny API: a token authenticates until it is revoked.
+// tinySim is the Tiny API: a token authenticates until it is revoked (a
+// sticky one answers the revoke and keeps working).
 type tinySim struct {
 	mu      sync.Mutex
 	revoked map[string]bool
 	calls   []string
+	sticky  bool
 }
 
 func (s *tinySim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -142,7 +153,7 @@ func (s *tinySim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case !tinyKey.Valid(tok) || s.revoked[tok]:
 		w.WriteHeader(http.StatusUnauthorized)
 	case r.Method == http.MethodPost && r.URL.Path == "/revoke":
-		s.revoked[tok] = true
+		s.revoked[tok] = !s.sticky
 		w.WriteHeader(http.StatusNoContent)
 	case r.Method == http.MethodGet && r.URL.Path == "/whoami":
 		_, _ = io.WriteString(w, `{"user":"tiny"}`)
@@ -259,9 +270,9 @@ func TestRegisteredKeyShapes(t *testing.T) {
 	}
 }
 
-// TestRegisteredScenariosAndDoctor: the drill lists the provider's scenario
-// (and refuses to run it, plainly, until drills run outside the SendGrid
-// simulator's world); a provider with no doctor is not asked.
+// TestRegisteredScenarios: the drill lists the provider's scenarios (and
+// refuses, plainly, one its provider brings no world for); a provider with no
+// doctor is not asked.
 func TestRegisteredScenarios(t *testing.T) {
 	if !slices.Contains(drill.ScenarioNames(), "tiny-leak") || !slices.Contains(drill.ScenarioNames(), "spam-burst") {
 		t.Fatalf("drill scenarios %v", drill.ScenarioNames())
@@ -270,10 +281,10 @@ func TestRegisteredScenarios(t *testing.T) {
 	if !ok || sc.Provider != "tiny" || sc.Playbook != "tiny-key-compromise" {
 		t.Fatalf("%+v %v", sc, ok)
 	}
-	_, err := drill.Run(context.Background(), drill.Options{Scenario: "tiny-leak", ReportsRoot: t.TempDir()})
+	_, err := drill.Run(context.Background(), drill.Options{Scenario: "tiny-unbuilt", ReportsRoot: t.TempDir()})
 	var ue *playbook.UsageError
-	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "tiny") {
-		t.Errorf("drill of tiny-leak: %v", err)
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "tiny") || !strings.Contains(err.Error(), "no simulated world") {
+		t.Errorf("drill of tiny-unbuilt: %v", err)
 	}
 	if ds := provider.DoctorsFor([]string{"tiny.revoke", "core.note"}); len(ds) != 0 {
 		t.Errorf("doctors for tiny: %v", ds)

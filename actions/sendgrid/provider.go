@@ -44,7 +44,7 @@ func init() {
 	for _, sc := range sendgridsim.Scenarios() {
 		scenarios = append(scenarios, provider.Scenario{
 			Name: sc.Name, Description: sc.Description, Playbook: "sendgrid-key-compromise",
-			Truth: truthOf(sc),
+			Truth: truthOf(sc), World: drillWorld(sc),
 		})
 	}
 	provider.Register(provider.Provider{

@@ -17,7 +17,6 @@ import (
 	"github.com/keyir/keyir/notify"
 	"github.com/keyir/keyir/provider"
 	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/sendgridsim"
 	"github.com/keyir/keyir/sim/slacksim"
 )
 
@@ -174,7 +173,7 @@ type drillJSON struct {
 	EradicateExitCode *int     `json:"eradicate_exit_code,omitempty"`
 }
 
-func itemStrings(items []sendgridsim.Item) []string {
+func itemStrings(items []provider.Item) []string {
 	out := make([]string, len(items))
 	for i, it := range items {
 		out[i] = it.Kind + " " + it.Subject
@@ -200,15 +199,6 @@ func drillExit(res *drill.Result) int {
 	return code
 }
 
-// emailsCaptured counts the mail the drill's email channel sent into the
-// simulator.
-func emailsCaptured(res *drill.Result) int {
-	if res.Sim == nil {
-		return 0
-	}
-	return len(res.Sim.State().Outbox())
-}
-
 func (a *app) printDrill(res *drill.Result, output string, sim *slacksim.Server) error {
 	sc := res.Score
 	missed := make([]string, len(sc.Missed))
@@ -222,7 +212,7 @@ func (a *app) printDrill(res *drill.Result, output string, sim *slacksim.Server)
 		out := drillJSON{
 			Scenario: res.Scenario, RunID: res.Run.Report.Run.ID, ReportDir: res.Run.Dir, ExitCode: code,
 			TimeToContainment: report.DurationMS(sc.TimeToContainment), Containment: res.Run.Report.Run.Containment.Status,
-			WantContainment: sc.WantContainment, WantExitCode: sc.WantExit, EmailsCaptured: emailsCaptured(res),
+			WantContainment: sc.WantContainment, WantExitCode: sc.WantExit, EmailsCaptured: res.MailsSent(),
 			StepsPassed: sc.StepsPassed, StepsTotal: sc.StepsTotal,
 			FindingsExpected: len(sc.Expected), FindingsFound: len(sc.Found), Missed: missed, ManifestHead: res.Run.Head,
 			SlackMessages: len(sim.Messages(drillChannel)), SlackCalls: len(sim.Calls()), NotifyErrors: errorLines(res.NotifyErr),
@@ -273,7 +263,7 @@ func (a *app) printDrill(res *drill.Result, output string, sim *slacksim.Server)
 	} else if res.Score.Eradicated {
 		t.Append("eradication", "not run: the drill's run did not finish")
 	}
-	if n := emailsCaptured(res); n > 0 {
+	if n := res.MailsSent(); n > 0 {
 		t.Append("email", fmt.Sprintf("%d captured by the SendGrid simulator (none sent for real)", n))
 	}
 	if err := t.Render(); err != nil {
@@ -312,9 +302,9 @@ func orNone(s string) string {
 // testStall holds a drill's GET /v3/stats for a minute when the test binary
 // runs as keyir with KEYIR_TEST_DRILL_STALL set, so a subprocess test can
 // signal the drill mid-run. A keyir binary ignores it (testing.Testing).
-func testStall() []sendgridsim.Fault {
+func testStall() []provider.Fault {
 	if !testing.Testing() || os.Getenv("KEYIR_TEST_DRILL_STALL") == "" {
 		return nil
 	}
-	return []sendgridsim.Fault{{Method: "GET", Route: "GET /v3/stats", Kind: sendgridsim.FaultLatency, Latency: time.Minute}}
+	return []provider.Fault{{Method: "GET", Route: "GET /v3/stats", Kind: provider.FaultLatency, Latency: time.Minute}}
 }
