@@ -142,6 +142,18 @@ func TestRespondFromEachSampleDryRun(t *testing.T) {
 		if n := len(dirsIn(reports)); n != 1 {
 			t.Errorf("%s: %d run directories", c.file, n)
 		}
+		// The canary: no secret of the report, handled or not, in the
+		// terminal or any file of the run (journal, evidence, reports).
+		outputs := [][]byte{[]byte(r.stdout), []byte(r.stderr)}
+		_ = filepath.WalkDir(reports, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				if data, err := os.ReadFile(p); err == nil {
+					outputs = append(outputs, data)
+				}
+			}
+			return nil
+		})
+		notifytest.AssertLeaksNoSecret(t, sampleSecrets(t, c.file), outputs...)
 	}
 	for _, req := range srv.Requests() {
 		if req.Method != "GET" {
@@ -184,4 +196,44 @@ func TestRespondFromRefusesWhatItCannotRead(t *testing.T) {
 			t.Errorf("%v: a run directory was created", c.args)
 		}
 	}
+}
+
+// sampleSecrets reads every secret of a sample report with encoding/json,
+// independently of package scanners.
+func sampleSecrets(t *testing.T, file string) []string {
+	t.Helper()
+	b, err := os.ReadFile("../../testdata/scanners/" + file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	for {
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			break
+		}
+		var walk func(any, string)
+		walk = func(v any, key string) {
+			switch x := v.(type) {
+			case map[string]any:
+				for k, e := range x {
+					walk(e, k)
+				}
+			case []any:
+				for _, e := range x {
+					walk(e, key)
+				}
+			case string:
+				if x != "" && slices.Contains([]string{"Secret", "Raw", "RawV2", "snippet"}, key) {
+					out = append(out, x)
+				}
+			}
+		}
+		walk(v, "")
+	}
+	if len(out) < 2 {
+		t.Fatalf("%s: found %d secrets", file, len(out))
+	}
+	return out
 }
