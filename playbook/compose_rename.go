@@ -45,32 +45,8 @@ func (r renamer) template(src string) string {
 	if err != nil || t.Tree == nil {
 		return src
 	}
-	r.list(t.Tree.Root, true)
+	eachPipe(t.Tree.Root, true, r.pipe, func() {})
 	return t.Tree.Root.String()
-}
-
-func (r renamer) list(l *parse.ListNode, root bool) {
-	if l == nil {
-		return
-	}
-	for _, n := range l.Nodes {
-		switch n := n.(type) {
-		case *parse.ActionNode:
-			r.pipe(n.Pipe, root)
-		case *parse.IfNode:
-			r.pipe(n.Pipe, root)
-			r.list(n.List, root)
-			r.list(n.ElseList, root)
-		case *parse.RangeNode:
-			r.pipe(n.Pipe, root)
-			r.list(n.List, false)
-			r.list(n.ElseList, root)
-		case *parse.WithNode:
-			r.pipe(n.Pipe, root)
-			r.list(n.List, false)
-			r.list(n.ElseList, root)
-		}
-	}
 }
 
 func (r renamer) pipe(p *parse.PipeNode, root bool) {

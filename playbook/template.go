@@ -227,34 +227,37 @@ func (w *refWalker) fail(err error) {
 }
 
 func (w *refWalker) list(l *parse.ListNode, root bool) {
+	eachPipe(l, root, w.pipe, func() { w.fail(errors.New("template: {{template}} is not supported")) })
+}
+
+// eachPipe calls fn with every pipeline of a template's tree, and whether
+// the dot is still the root there: inside {{range}} and {{with}} it is not,
+// so only $-rooted names count. included is called for {{template}}.
+func eachPipe(l *parse.ListNode, root bool, fn func(*parse.PipeNode, bool), included func()) {
 	if l == nil {
 		return
 	}
 	for _, n := range l.Nodes {
-		w.node(n, root)
-	}
-}
-
-func (w *refWalker) node(n parse.Node, root bool) {
-	switch n := n.(type) {
-	case *parse.ActionNode:
-		w.pipe(n.Pipe, root)
-	case *parse.IfNode:
-		w.pipe(n.Pipe, root)
-		w.list(n.List, root)
-		w.list(n.ElseList, root)
-	case *parse.RangeNode:
-		w.pipe(n.Pipe, root)
-		w.list(n.List, false)
-		w.list(n.ElseList, root)
-	case *parse.WithNode:
-		w.pipe(n.Pipe, root)
-		w.list(n.List, false)
-		w.list(n.ElseList, root)
-	case *parse.TemplateNode:
-		w.fail(errors.New("template: {{template}} is not supported"))
-	case *parse.ListNode:
-		w.list(n, root)
+		switch n := n.(type) {
+		case *parse.ActionNode:
+			fn(n.Pipe, root)
+		case *parse.IfNode:
+			fn(n.Pipe, root)
+			eachPipe(n.List, root, fn, included)
+			eachPipe(n.ElseList, root, fn, included)
+		case *parse.RangeNode:
+			fn(n.Pipe, root)
+			eachPipe(n.List, false, fn, included)
+			eachPipe(n.ElseList, root, fn, included)
+		case *parse.WithNode:
+			fn(n.Pipe, root)
+			eachPipe(n.List, false, fn, included)
+			eachPipe(n.ElseList, root, fn, included)
+		case *parse.TemplateNode:
+			included()
+		case *parse.ListNode:
+			eachPipe(n, root, fn, included)
+		}
 	}
 }
 

@@ -193,16 +193,21 @@ func applyContainment(rep *Report, e Event) {
 	if e.Containment == nil {
 		return
 	}
-	c := *e.Containment
+	rep.Run.Containment = reached(*e.Containment, e, rep.Run.Started)
+}
+
+// reached fills in when a confirmed containment was reached: at the event,
+// unless the step said, and how long after the run's start.
+func reached(c Containment, e Event, started time.Time) Containment {
 	if c.Status == ContainmentConfirmed {
 		if c.At.IsZero() {
 			c.At = e.Time
 		}
-		if c.TimeToContainment == 0 && !rep.Run.Started.IsZero() {
-			c.TimeToContainment = c.At.Sub(rep.Run.Started)
+		if c.TimeToContainment == 0 && !started.IsZero() {
+			c.TimeToContainment = c.At.Sub(started)
 		}
 	}
-	rep.Run.Containment = c
+	return c
 }
 
 // stepFor finds the step an event is about, by index and id, and adds one

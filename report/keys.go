@@ -41,16 +41,7 @@ func keyContainment(rep *Report, e Event) bool {
 	}
 	for i := range rep.Keys {
 		if slices.Contains(rep.Keys[i].Steps, e.Step) {
-			c := *e.Containment
-			if c.Status == ContainmentConfirmed {
-				if c.At.IsZero() {
-					c.At = e.Time
-				}
-				if c.TimeToContainment == 0 && !rep.Run.Started.IsZero() {
-					c.TimeToContainment = c.At.Sub(rep.Run.Started)
-				}
-			}
-			rep.Keys[i].Containment = c
+			rep.Keys[i].Containment = reached(*e.Containment, e, rep.Run.Started)
 		}
 	}
 	return true

@@ -18,11 +18,8 @@ import (
 var respondInputFlags = []string{"window-start", "window-end"}
 
 func (a *app) respondCommand() *cli.Command {
-	flags := append(commonRunFlags(),
-		&cli.StringFlag{Name: "incident", EnvVars: []string{"KEYIR_INCIDENT"}, Usage: "incident id, e.g. INC-42"},
-		&cli.BoolFlag{Name: "dry-run", EnvVars: []string{"KEYIR_DRY_RUN"}, Usage: "run every read, refuse every write (recorded as planned changes)"},
-		&cli.StringFlag{Name: "key", Usage: "read the leaked key from stdin: --key - (never pass the key itself)"},
-		&cli.StringFlag{Name: "key-file", EnvVars: []string{"KEYIR_KEY_FILE"}, Usage: "read the leaked key from this file"},
+	flags := append(commonRunFlags(), leakedKeyFlags()...)
+	flags = append(flags,
 		&cli.StringFlag{Name: "from", Usage: "a secret scanner's JSON report `FILE`: respond to every key in it, in one incident"},
 		&cli.StringFlag{Name: "format", Value: "auto", Usage: "the --from report's format: gitleaks, trufflehog, kingfisher or auto"},
 	)
@@ -49,22 +46,9 @@ func (a *app) respondCommand() *cli.Command {
 			if err := a.refuseKeyShapedFlags(c, "key"); err != nil {
 				return err
 			}
-			o := runOptions{
-				incident: c.String("incident"),
-				dryRun:   c.Bool("dry-run"),
-				reports:  c.String("reports"),
-				output:   c.String("output"),
-				notify:   notifyOptionsOf(c),
-			}
-			var err error
-			if o.keyFrom, err = a.keySource(c); err != nil {
+			o, err := a.runOptionsOf(c)
+			if err != nil {
 				return err
-			}
-			o.flagInputs = map[string]string{}
-			for _, f := range inputFlags {
-				if c.IsSet(f.flag) {
-					o.flagInputs[f.input] = c.String(f.flag)
-				}
 			}
 			if err := checkOutput(o.output); err != nil {
 				return err

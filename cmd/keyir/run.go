@@ -57,14 +57,43 @@ func commonRunFlags() []cli.Flag {
 	}
 }
 
-func (a *app) runCommand() *cli.Command {
-	flags := append(commonRunFlags(),
-		&cli.StringSliceFlag{Name: "input", Aliases: []string{"i"}, EnvVars: []string{"KEYIR_INPUT"}, Usage: "playbook input as NAME=VALUE (repeatable)"},
+// leakedKeyFlags are the flags of a run about one leaked key: run's and
+// respond's.
+func leakedKeyFlags() []cli.Flag {
+	return []cli.Flag{
 		&cli.StringFlag{Name: "incident", EnvVars: []string{"KEYIR_INCIDENT"}, Usage: "incident id, e.g. INC-42"},
 		&cli.BoolFlag{Name: "dry-run", EnvVars: []string{"KEYIR_DRY_RUN"}, Usage: "run every read, refuse every write (recorded as planned changes)"},
 		&cli.StringFlag{Name: "key", Usage: "read the leaked key from stdin: --key - (never pass the key itself)"},
 		&cli.StringFlag{Name: "key-file", EnvVars: []string{"KEYIR_KEY_FILE"}, Usage: "read the leaked key from this file"},
-	)
+	}
+}
+
+// runOptionsOf reads the options run and respond share.
+func (a *app) runOptionsOf(c *cli.Context) (runOptions, error) {
+	o := runOptions{
+		incident:   c.String("incident"),
+		dryRun:     c.Bool("dry-run"),
+		reports:    c.String("reports"),
+		output:     c.String("output"),
+		notify:     notifyOptionsOf(c),
+		flagInputs: map[string]string{},
+	}
+	var err error
+	if o.keyFrom, err = a.keySource(c); err != nil {
+		return o, err
+	}
+	for _, f := range inputFlags {
+		if c.IsSet(f.flag) {
+			o.flagInputs[f.input] = c.String(f.flag)
+		}
+	}
+	return o, nil
+}
+
+func (a *app) runCommand() *cli.Command {
+	flags := append(commonRunFlags(),
+		&cli.StringSliceFlag{Name: "input", Aliases: []string{"i"}, EnvVars: []string{"KEYIR_INPUT"}, Usage: "playbook input as NAME=VALUE (repeatable)"})
+	flags = append(flags, leakedKeyFlags()...)
 	flags = append(flags, notifyFlags(true)...)
 	for _, f := range inputFlags {
 		flags = append(flags, &cli.StringFlag{Name: f.flag, EnvVars: []string{"KEYIR_" + strings.ToUpper(strings.ReplaceAll(f.flag, "-", "_"))}, Usage: f.usage})
@@ -82,25 +111,11 @@ func (a *app) runCommand() *cli.Command {
 			if err := a.refuseKeyShapedFlags(c, "key", "input"); err != nil {
 				return err
 			}
-			o := runOptions{
-				playbook: c.Args().First(),
-				inputs:   c.StringSlice("input"),
-				incident: c.String("incident"),
-				dryRun:   c.Bool("dry-run"),
-				reports:  c.String("reports"),
-				output:   c.String("output"),
-				notify:   notifyOptionsOf(c),
-			}
-			var err error
-			if o.keyFrom, err = a.keySource(c); err != nil {
+			o, err := a.runOptionsOf(c)
+			if err != nil {
 				return err
 			}
-			o.flagInputs = map[string]string{}
-			for _, f := range inputFlags {
-				if c.IsSet(f.flag) {
-					o.flagInputs[f.input] = c.String(f.flag)
-				}
-			}
+			o.playbook, o.inputs = c.Args().First(), c.StringSlice("input")
 			if err := checkBaselineFlag(o.flagInputs["baseline"]); err != nil {
 				return err
 			}
