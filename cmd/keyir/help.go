@@ -24,7 +24,7 @@ var commandHelp = map[string]struct {
 		"pbpaste | keyir respond --key - --incident INC-42",
 		"keyir respond --key-file leaked.txt --incident INC-42 --dry-run",
 		"keyir respond --from gitleaks-report.json --incident INC-43 --dry-run",
-		"trufflehog git file://. --json > found.jsonl && keyir respond --from found.jsonl --format trufflehog --incident INC-44",
+		"keyir respond --from trufflehog.jsonl --format trufflehog --incident INC-44",
 	}, []int{0, 1, 2, 3, 4, 5}},
 	"run": {[]string{
 		"keyir run sendgrid-key-compromise --key - --incident INC-42 < leaked.txt",

@@ -230,7 +230,14 @@ func (a *app) runResolved(ctx context.Context, pb *playbook.Playbook, o runOptio
 		return err
 	}
 	err = a.printResult(res, o.output)
-	if res.ExitCode != report.ExitDone {
+	switch {
+	case res.ExitCode == report.ExitDone:
+	case len(pb.Keys) > 0:
+		// A composed run is neither a built-in nor a file: resume cannot
+		// load it again (yet). Responding again is safe: a revoke of a key
+		// already revoked finds it gone.
+		fmt.Fprintln(a.errOut, "keyir: the run did not end done; a run of several keys cannot be resumed yet: run the same keyir respond --from again (keys already revoked are found gone)")
+	default:
 		a.resumeHint(res.Dir, leaked != "")
 	}
 	return err
