@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-
-	"github.com/keyir/keyir/redact"
 )
 
 // gitleaksFinding is one element of gitleaks' JSON report (gitleaks detect
@@ -22,8 +20,8 @@ type gitleaksFinding struct {
 
 // readGitleaks decodes the array element by element, so the findings
 // before a malformed one have their secrets registered.
-func readGitleaks(data []byte, red *redact.Redactor) ([]Finding, error) {
-	c := &collector{red: red}
+func readGitleaks(data []byte, reg *registrar) ([]Finding, error) {
+	c := &collector{reg: reg}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
 		return nil, &Error{"not a gitleaks report: gitleaks' JSON report is an array of findings"}
@@ -60,8 +58,8 @@ type truffleHogFinding struct {
 	Redacted     string `json:"Redacted"`
 }
 
-func readTruffleHog(data []byte, red *redact.Redactor) ([]Finding, error) {
-	c := &collector{red: red}
+func readTruffleHog(data []byte, reg *registrar) ([]Finding, error) {
+	c := &collector{reg: reg}
 	err := values(data, "TruffleHog output", func(raw json.RawMessage) error {
 		var t truffleHogFinding
 		if err := json.Unmarshal(raw, &t); err != nil {
@@ -82,7 +80,7 @@ func readTruffleHog(data []byte, red *redact.Redactor) ([]Finding, error) {
 		}
 		// RawV2 is the secret with what verifies it (an AWS key id and its
 		// secret): secret as a whole.
-		c.red.Add(t.RawV2)
+		reg.secrets = append(reg.secrets, t.RawV2)
 		return c.add(f, t.RawV2)
 	})
 	return c.out, err
@@ -109,8 +107,8 @@ type kingfisherFinding struct {
 	} `json:"finding"`
 }
 
-func readKingfisher(data []byte, red *redact.Redactor) ([]Finding, error) {
-	c := &collector{red: red}
+func readKingfisher(data []byte, reg *registrar) ([]Finding, error) {
+	c := &collector{reg: reg}
 	add := func(raw json.RawMessage) error {
 		var k kingfisherFinding
 		if err := json.Unmarshal(raw, &k); err != nil {

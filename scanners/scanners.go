@@ -96,9 +96,13 @@ func ReadFile(path, format string, red *redact.Redactor) (string, []Finding, err
 // report holds is registered with red before Read returns, whatever it
 // returns; so is every key-shaped word anywhere in the report.
 func Read(data []byte, format string, red *redact.Redactor) (string, []Finding, error) {
-	// Anything key-shaped anywhere in the file, before a parse error can
-	// stop the registration of the secrets below.
-	addShapes(red, string(data))
+	// Anything key-shaped anywhere in the file, whatever the parse below
+	// makes of it. The secrets are registered at once when Read returns,
+	// with one rebuild of the redactor's index (one a secret would make a
+	// report of thousands of secrets take minutes).
+	reg := &registrar{}
+	defer func() { red.AddAll(reg.secrets) }()
+	reg.shapes(string(data))
 	if format == Auto || format == "" {
 		f, err := detect(data)
 		if err != nil {
@@ -112,11 +116,11 @@ func Read(data []byte, format string, red *redact.Redactor) (string, []Finding, 
 	)
 	switch format {
 	case Gitleaks:
-		fs, err = readGitleaks(data, red)
+		fs, err = readGitleaks(data, reg)
 	case TruffleHog:
-		fs, err = readTruffleHog(data, red)
+		fs, err = readTruffleHog(data, reg)
 	case Kingfisher:
-		fs, err = readKingfisher(data, red)
+		fs, err = readKingfisher(data, reg)
 	default:
 		return "", nil, &Error{fmt.Sprintf("unknown report format %q (formats: %s)", clip(format), strings.Join(Formats(), ", "))}
 	}
@@ -177,21 +181,44 @@ func values(data []byte, what string, fn func(json.RawMessage) error) error {
 	}
 }
 
-// collector gathers findings, registering each one's secrets first.
+// registrar collects what Read registers with the redactor.
+type registrar struct{ secrets []string }
+
+// shapes collects every key-shaped word of s. Words end at anything a key
+// is not made of (quotes, colons, commas, braces, '=', blanks): taking a
+// key's whole blank-delimited word, as the redactor's AddShapes does, would
+// in compact JSON take the whole line, and registering that would redact
+// its every field (rule names, paths) as a piece of a secret.
+func (g *registrar) shapes(s string) {
+	for _, w := range strings.FieldsFunc(s, notKeyByte) {
+		if redact.LooksLikeKey(w) {
+			g.secrets = append(g.secrets, w)
+		}
+	}
+}
+
+func notKeyByte(r rune) bool {
+	switch {
+	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		return false
+	}
+	return !strings.ContainsRune("_.-+/", r)
+}
+
+// collector gathers findings, collecting each one's secrets first.
 type collector struct {
-	red *redact.Redactor
+	reg *registrar
 	out []Finding
 }
 
 func (c *collector) add(f Finding, context ...string) error {
-	c.red.Add(f.Secret)
-	addShapes(c.red, f.Secret)
+	c.reg.secrets = append(c.reg.secrets, f.Secret)
 	// What surrounds the secret (gitleaks' Match is "API_KEY=<secret>")
-	// holds the secret itself, caught above, and words that are not
+	// holds the secret itself, taken above, and words that are not
 	// secrets: registering it whole would redact "API_KEY" everywhere.
 	// Its key-shaped words are registered.
 	for _, s := range context {
-		addShapes(c.red, s)
+		c.reg.shapes(s)
 	}
 	f.Secret = strings.TrimSpace(f.Secret)
 	if f.Secret == "" {
@@ -211,25 +238,4 @@ func clip(s string) string {
 		return "(not shown)"
 	}
 	return s
-}
-
-// addShapes registers every key-shaped word of s. Words end at anything a
-// key is not made of (quotes, colons, commas, braces, '=', blanks): the
-// redactor's AddShapes takes a key's whole blank-delimited word, which in
-// compact JSON is the whole line, and registering that would redact its
-// every field (rule names, paths) as a piece of a secret.
-func addShapes(red *redact.Redactor, s string) {
-	for _, w := range strings.FieldsFunc(s, notKeyByte) {
-		if redact.LooksLikeKey(w) {
-			red.AddShapes(w)
-		}
-	}
-}
-
-func notKeyByte(r rune) bool {
-	switch {
-	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
-		return false
-	}
-	return !strings.ContainsRune("_.-+/", r)
 }
