@@ -125,3 +125,24 @@ func TestRespondUsage(t *testing.T) {
 		t.Errorf("typo: %d %s", r.code, r.stderr)
 	}
 }
+
+// TestRespondCompletionOffersScannerFormats: respond's --format completes
+// to the scanners' formats in every shell, other commands' --format to the
+// report formats, and respond itself is offered.
+func TestRespondCompletionOffersScannerFormats(t *testing.T) {
+	for sh, want := range map[string][]string{
+		"bash": {`"keyir respond --format") COMPREPLY=($(compgen -W "auto gitleaks trufflehog kingfisher"`, `*" --format") COMPREPLY=($(compgen -W "md json html"`, `"keyir respond") words="--reports`},
+		"zsh":  {`"keyir respond --format") compadd -- auto gitleaks trufflehog kingfisher`, `*" --format") compadd -- md json html`},
+		"fish": {`'__fish_seen_subcommand_from respond' -l format -d 'the --from report\'s format: gitleaks, trufflehog, kingfisher or auto' -r -a 'auto gitleaks trufflehog kingfisher'`, `-a respond -d`},
+	} {
+		r := keyir(t, "", nil, "completion", sh)
+		if r.code != 0 {
+			t.Fatalf("%s: exit %d", sh, r.code)
+		}
+		for _, w := range want {
+			if !strings.Contains(r.stdout, w) {
+				t.Errorf("%s completion lacks %q", sh, w)
+			}
+		}
+	}
+}
