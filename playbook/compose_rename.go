@@ -45,28 +45,26 @@ func (r renamer) template(src string) string {
 	if err != nil || t.Tree == nil {
 		return src
 	}
-	eachPipe(t.Tree.Root, true, r.pipe, func() {})
+	w := &refWalker{rewrite: r.command}
+	w.list(t.Tree.Root, true)
 	return t.Tree.Root.String()
 }
 
-func (r renamer) pipe(p *parse.PipeNode, root bool) {
-	if p == nil {
-		return
-	}
-	for _, c := range p.Cmds {
-		// index .steps "id" … / index .inputs "name": the constant names.
-		if len(c.Args) >= 3 {
-			if id, ok := c.Args[0].(*parse.IdentifierNode); ok && id.Ident == "index" {
-				if path, ok := rootPath(c.Args[1], root); ok && len(path) == 1 {
-					if s, ok := c.Args[2].(*parse.StringNode); ok {
-						c.Args[2] = r.str(s, r.name(path[0], s.Text))
-					}
+// command renames the references of one command's arguments; the walk
+// goes on into nested pipelines itself.
+func (r renamer) command(c *parse.CommandNode, root bool) {
+	// index .steps "id" … / index .inputs "name": the constant names.
+	if len(c.Args) >= 3 {
+		if id, ok := c.Args[0].(*parse.IdentifierNode); ok && id.Ident == "index" {
+			if path, ok := rootPath(c.Args[1], root); ok && len(path) == 1 {
+				if s, ok := c.Args[2].(*parse.StringNode); ok {
+					c.Args[2] = r.str(s, r.name(path[0], s.Text))
 				}
 			}
 		}
-		for i, a := range c.Args {
-			c.Args[i] = r.arg(a, root)
-		}
+	}
+	for i, a := range c.Args {
+		c.Args[i] = r.arg(a, root)
 	}
 }
 
@@ -80,8 +78,6 @@ func (r renamer) arg(a parse.Node, root bool) parse.Node {
 		if len(a.Ident) >= 1 && a.Ident[0] == "$" {
 			return r.path(a, a.Ident[1:], "$")
 		}
-	case *parse.PipeNode:
-		r.pipe(a, root)
 	case *parse.ChainNode:
 		a.Node = r.arg(a.Node, root)
 	}

@@ -218,6 +218,10 @@ type refWalker struct {
 	refs  []Ref
 	reads [][]string
 	err   error
+	// rewrite, when set, is given each command before its arguments are
+	// walked, and whether the dot is the root there: Compose renames a
+	// key's references with it (compose_rename.go).
+	rewrite func(c *parse.CommandNode, root bool)
 }
 
 func (w *refWalker) fail(err error) {
@@ -227,38 +231,38 @@ func (w *refWalker) fail(err error) {
 }
 
 func (w *refWalker) list(l *parse.ListNode, root bool) {
-	eachPipe(l, root, w.pipe, func() { w.fail(errors.New("template: {{template}} is not supported")) })
-}
-
-// eachPipe calls fn with every pipeline of a template's tree, and whether
-// the dot is still the root there: inside {{range}} and {{with}} it is not,
-// so only $-rooted names count. included is called for {{template}}.
-func eachPipe(l *parse.ListNode, root bool, fn func(*parse.PipeNode, bool), included func()) {
 	if l == nil {
 		return
 	}
 	for _, n := range l.Nodes {
-		switch n := n.(type) {
-		case *parse.ActionNode:
-			fn(n.Pipe, root)
-		case *parse.IfNode:
-			fn(n.Pipe, root)
-			eachPipe(n.List, root, fn, included)
-			eachPipe(n.ElseList, root, fn, included)
-		case *parse.RangeNode:
-			fn(n.Pipe, root)
-			eachPipe(n.List, false, fn, included)
-			eachPipe(n.ElseList, root, fn, included)
-		case *parse.WithNode:
-			fn(n.Pipe, root)
-			eachPipe(n.List, false, fn, included)
-			eachPipe(n.ElseList, root, fn, included)
-		case *parse.TemplateNode:
-			included()
-		case *parse.ListNode:
-			eachPipe(n, root, fn, included)
-		}
+		w.node(n, root)
 	}
+}
+
+func (w *refWalker) node(n parse.Node, root bool) {
+	switch n := n.(type) {
+	case *parse.ActionNode:
+		w.pipe(n.Pipe, root)
+	case *parse.IfNode:
+		w.branch(&n.BranchNode, root, root)
+	case *parse.RangeNode:
+		w.branch(&n.BranchNode, root, false)
+	case *parse.WithNode:
+		w.branch(&n.BranchNode, root, false)
+	case *parse.TemplateNode:
+		w.fail(errors.New("template: {{template}} is not supported"))
+	case *parse.ListNode:
+		w.list(n, root)
+	}
+}
+
+// branch walks an {{if}}, {{range}} or {{with}}: its pipeline and else
+// branch see the dot the branch itself sees; its body sees it only in an
+// {{if}} (bodyRoot), since range and with move the dot.
+func (w *refWalker) branch(b *parse.BranchNode, root, bodyRoot bool) {
+	w.pipe(b.Pipe, root)
+	w.list(b.List, bodyRoot)
+	w.list(b.ElseList, root)
 }
 
 func (w *refWalker) pipe(p *parse.PipeNode, root bool) {
@@ -271,6 +275,9 @@ func (w *refWalker) pipe(p *parse.PipeNode, root bool) {
 }
 
 func (w *refWalker) command(c *parse.CommandNode, root bool) {
+	if w.rewrite != nil {
+		w.rewrite(c, root)
+	}
 	// {{ index .steps "check-key" "status" }} is how a step id with a hyphen
 	// is read, so constant index arguments extend the reference.
 	if len(c.Args) >= 3 {

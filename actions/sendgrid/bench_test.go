@@ -2,7 +2,6 @@ package sendgrid
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -39,17 +38,7 @@ func BenchmarkActivity100k(b *testing.B) {
 func BenchmarkRevoke1000(b *testing.B) {
 	for range b.N {
 		b.StopTimer()
-		f := newFixture(b, func(c *sendgridsim.Config) {
-			c.Limits["DELETE /v3/api_keys/{api_key_id}"] = sendgridsim.Limit{Requests: 100, Window: time.Second}
-		})
-		ids := make([]string, 1000)
-		for i := range ids {
-			k := sendgridsim.NewKey(f.rng, fmt.Sprint("k", i), nil)
-			f.st.AddKey(k)
-			ids[i] = k.ID
-		}
-		env, _ := f.env(report.ModeLive)
-		env.Recorder = discard{}
+		f, env, ids := limitedKeys(b, 1000)
 		b.StartTimer()
 		start := time.Now()
 		out, err := run(b, env, "sendgrid.revoke_key", map[string]any{"key_ids": ids, "concurrency": 8})

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/pace"
 	"github.com/keyir/keyir/transport"
 	"github.com/sendgrid/rest"
 	"github.com/sendgrid/sendgrid-go"
@@ -129,9 +130,28 @@ type Client struct {
 	subuser string // on-behalf-of; empty for the parent account
 	// who names the key in messages: "responder key" or "leaked key".
 	who string
-	// pace is shared by the copies of one client (onBehalfOf, forAccount).
-	pace *pacer
+	// pacer is shared by the copies of one client (onBehalfOf, forAccount):
+	// one key's requests, keyed by host and route template (sendgridRoutes).
+	pacer *pace.Pacer
 }
+
+// sendgridRoutes are the templates of the endpoints keyir calls with an id
+// in the path: SendGrid limits each endpoint template on its own, so
+// DELETE /v3/api_keys/A and /B spend one window.
+var sendgridRoutes = pace.NewRoutes(
+	"/v3/api_keys/{api_key_id}",
+	"/v3/access_settings/whitelist/{rule_id}",
+	"/v3/alerts/{alert_id}",
+	"/v3/teammates/{username}",
+	"/v3/teammates/pending/{token}",
+	"/v3/user/webhooks/event/settings/{id}",
+	"/v3/user/webhooks/event/settings/signed/{id}",
+	"/v3/user/webhooks/parse/settings/{hostname}",
+	"/v3/verified_senders/{id}",
+)
+
+// newPacer paces one key's requests by SendGrid's X-RateLimit-* headers.
+func newPacer() *pace.Pacer { return pace.New(pace.XRateLimit, maxRateWait) }
 
 // newClient is the responder's client: its key comes from SENDGRID_API_KEY
 // (or SENDGRID_API_KEY_FILE), never from a playbook parameter.
@@ -144,7 +164,7 @@ func newClient(env *actions.Env, region, subuser string) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{env: env, host: host, region: normRegion(region), key: key, subuser: subuser, who: "responder key", pace: new(pacer)}, nil
+	return &Client{env: env, host: host, region: normRegion(region), key: key, subuser: subuser, who: "responder key", pacer: newPacer()}, nil
 }
 
 // newLeakedClient authenticates with the leaked key itself: only liveness
@@ -157,7 +177,7 @@ func newLeakedClient(env *actions.Env, region, key string) (*Client, error) {
 	if env.Redactor != nil {
 		env.Redactor.Add(key)
 	}
-	return &Client{env: env, host: host, region: normRegion(region), key: key, who: "leaked key", pace: new(pacer)}, nil
+	return &Client{env: env, host: host, region: normRegion(region), key: key, who: "leaked key", pacer: newPacer()}, nil
 }
 
 // onBehalfOf returns a copy of c acting for subuser ("" = parent), on the
@@ -289,9 +309,9 @@ func (c *Client) do(ctx context.Context, method rest.Method, endpoint string, bo
 	}
 	rc := &rest.Client{HTTPClient: c.env.HTTP}
 	rateRetries, transientRetries := 0, 0
-	paceKey := string(method) + " " + pathOf(endpoint)
+	paceKey := c.host + " " + sendgridRoutes.Key(string(method), pathOf(endpoint))
 	for {
-		for d := c.pace.reserve(paceKey); d > 0; d = c.pace.reserve(paceKey) {
+		for d := c.pacer.Reserve(paceKey); d > 0; d = c.pacer.Reserve(paceKey) {
 			c.progress(fmt.Sprintf("rate limited: no requests left in this window before %s %s; waiting %s for the limit to reset", method, pathOf(endpoint), d.Round(time.Millisecond)))
 			if err := sleep(ctx, d); err != nil {
 				return nil, err
@@ -307,6 +327,7 @@ func (c *Client) do(ctx context.Context, method rest.Method, endpoint string, bo
 		req.Body = payload
 		resp, err := rc.SendWithContext(ctx, req)
 		if err != nil {
+			c.pacer.Observe(paceKey, 0, nil)
 			if errors.Is(err, transport.ErrDryRun) || ctx.Err() != nil {
 				return nil, err
 			}
@@ -322,7 +343,7 @@ func (c *Client) do(ctx context.Context, method rest.Method, endpoint string, bo
 			continue
 		}
 		r := &Response{Status: resp.StatusCode, Body: []byte(resp.Body), Header: http.Header(resp.Headers)}
-		c.pace.observe(paceKey, r.Header)
+		c.pacer.Observe(paceKey, r.Status, r.Header)
 		switch {
 		case r.Status == http.StatusTooManyRequests:
 			if rateRetries >= maxRateRetries {

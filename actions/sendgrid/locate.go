@@ -4,12 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/keyir/keyir/actions"
 	"github.com/keyir/keyir/report"
@@ -427,77 +424,6 @@ func ownerOutputs(out actions.Outputs, id string, loc location, known bool) acti
 	out["subusers_searched"] = loc.Subusers
 	out["not_searched"] = ns
 	return out
-}
-
-// --- rate-limit pacing --------------------------------------------------
-
-// pacer holds requests back so they fit the rate-limit window the answers
-// describe: each answer's X-RateLimit-Remaining and X-RateLimit-Reset say
-// how many requests the window has left; later requests to the same path
-// each take one of those, and once none is left they wait for the reset
-// instead of spending a 429 each. Reserving (not just waiting on a zero)
-// matters for a subuser search's concurrent workers: seeing "1 left", four
-// of them would otherwise all go, and three would draw 429. Shared by the
-// copies of one client; keyed by method and path, since SendGrid limits
-// each endpoint on its own.
-type pacer struct {
-	mu sync.Mutex
-	w  map[string]*paceWindow
-}
-
-type paceWindow struct {
-	until time.Time // the window's reset
-	left  int       // requests still allowed before it
-}
-
-func (p *pacer) observe(key string, h http.Header) {
-	if p == nil || h == nil {
-		return
-	}
-	rem, err := strconv.Atoi(strings.TrimSpace(h.Get("X-RateLimit-Remaining")))
-	if err != nil {
-		return
-	}
-	sec, err := strconv.ParseInt(strings.TrimSpace(h.Get("X-RateLimit-Reset")), 10, 64)
-	if err != nil {
-		return
-	}
-	t := time.Unix(sec, 0)
-	if max := time.Now().Add(maxRateWait); t.After(max) {
-		t = max
-	}
-	rem = max(rem, 0)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.w == nil {
-		p.w = map[string]*paceWindow{}
-	}
-	switch w := p.w[key]; {
-	case w == nil || t.After(w.until):
-		p.w[key] = &paceWindow{until: t, left: rem}
-	case t.Equal(w.until) && rem < w.left:
-		w.left = rem // an answer that counted requests another worker sent
-	}
-}
-
-// reserve takes one request of the current window for key, or says how long
-// to wait for the window to reset. Without a known window (none seen yet,
-// or its reset passed) a request goes and its answer tells.
-func (p *pacer) reserve(key string) time.Duration {
-	if p == nil {
-		return 0
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	w := p.w[key]
-	if w == nil || !time.Now().Before(w.until) {
-		return 0
-	}
-	if w.left > 0 {
-		w.left--
-		return 0
-	}
-	return time.Until(w.until)
 }
 
 // assessAccount is the account an assessment step looks at: the owner of
