@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -24,13 +23,7 @@ func (a *app) respondCommand() *cli.Command {
 		&cli.StringFlag{Name: "format", Value: "auto", Usage: "the --from report's format: gitleaks, trufflehog, kingfisher or auto"},
 	)
 	flags = append(flags, notifyFlags(true)...)
-	for _, f := range inputFlags {
-		for _, name := range respondInputFlags {
-			if f.flag == name {
-				flags = append(flags, &cli.StringFlag{Name: f.flag, EnvVars: []string{"KEYIR_" + strings.ToUpper(strings.ReplaceAll(f.flag, "-", "_"))}, Usage: f.usage})
-			}
-		}
-	}
+	flags = append(flags, inputFlagsOf(respondInputFlags)...)
 	return &cli.Command{
 		Name:      "respond",
 		Usage:     "recognise a leaked key (or every key a scanner found) and run its built-in response",

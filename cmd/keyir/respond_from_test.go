@@ -110,16 +110,7 @@ func TestRespondFromContainsEveryKeyInOneIncident(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 		}
 	}
-	outputs := [][]byte{[]byte(r.stdout), []byte(r.stderr)}
-	_ = filepath.WalkDir(reports, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			if data, err := os.ReadFile(p); err == nil {
-				outputs = append(outputs, data)
-			}
-		}
-		return nil
-	})
-	notifytest.AssertLeaksNoSecret(t, []string{leaked[0].Secret, leaked[1].Secret, zzTok, awsID, awsSecret}, outputs...)
+	notifytest.AssertLeaksNoSecret(t, []string{leaked[0].Secret, leaked[1].Secret, zzTok, awsID, awsSecret}, everyOutput(r, reports)...)
 }
 
 // TestRespondFromEachSampleDryRun: each sample report under
@@ -144,16 +135,7 @@ func TestRespondFromEachSampleDryRun(t *testing.T) {
 		}
 		// The canary: no secret of the report, handled or not, in the
 		// terminal or any file of the run (journal, evidence, reports).
-		outputs := [][]byte{[]byte(r.stdout), []byte(r.stderr)}
-		_ = filepath.WalkDir(reports, func(p string, d os.DirEntry, err error) error {
-			if err == nil && !d.IsDir() {
-				if data, err := os.ReadFile(p); err == nil {
-					outputs = append(outputs, data)
-				}
-			}
-			return nil
-		})
-		notifytest.AssertLeaksNoSecret(t, sampleSecrets(t, c.file), outputs...)
+		notifytest.AssertLeaksNoSecret(t, sampleSecrets(t, c.file), everyOutput(r, reports)...)
 	}
 	for _, req := range srv.Requests() {
 		if req.Method != "GET" {
@@ -236,4 +218,19 @@ func sampleSecrets(t *testing.T, file string) []string {
 		t.Fatalf("%s: found %d secrets", file, len(out))
 	}
 	return out
+}
+
+// everyOutput is what a command wrote: its stdout, its stderr and every
+// file under reports (run.json, the journal, evidence, the reports).
+func everyOutput(r result, reports string) [][]byte {
+	outputs := [][]byte{[]byte(r.stdout), []byte(r.stderr)}
+	_ = filepath.WalkDir(reports, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if data, err := os.ReadFile(p); err == nil {
+				outputs = append(outputs, data)
+			}
+		}
+		return nil
+	})
+	return outputs
 }

@@ -57,6 +57,18 @@ func commonRunFlags() []cli.Flag {
 	}
 }
 
+// inputFlagsOf are the convenience flags named in only (all of them when
+// only is nil), each also read from KEYIR_<FLAG>.
+func inputFlagsOf(only []string) []cli.Flag {
+	var out []cli.Flag
+	for _, f := range inputFlags {
+		if only == nil || slices.Contains(only, f.flag) {
+			out = append(out, &cli.StringFlag{Name: f.flag, EnvVars: []string{"KEYIR_" + strings.ToUpper(strings.ReplaceAll(f.flag, "-", "_"))}, Usage: f.usage})
+		}
+	}
+	return out
+}
+
 // leakedKeyFlags are the flags of a run about one leaked key: run's and
 // respond's.
 func leakedKeyFlags() []cli.Flag {
@@ -95,9 +107,7 @@ func (a *app) runCommand() *cli.Command {
 		&cli.StringSliceFlag{Name: "input", Aliases: []string{"i"}, EnvVars: []string{"KEYIR_INPUT"}, Usage: "playbook input as NAME=VALUE (repeatable)"})
 	flags = append(flags, leakedKeyFlags()...)
 	flags = append(flags, notifyFlags(true)...)
-	for _, f := range inputFlags {
-		flags = append(flags, &cli.StringFlag{Name: f.flag, EnvVars: []string{"KEYIR_" + strings.ToUpper(strings.ReplaceAll(f.flag, "-", "_"))}, Usage: f.usage})
-	}
+	flags = append(flags, inputFlagsOf(nil)...)
 	return &cli.Command{
 		Name:      "run",
 		Usage:     "run a playbook (a built-in name or a file)",
