@@ -293,3 +293,23 @@ func TestComposedDryRunPlansEveryKey(t *testing.T) {
 		}
 	}
 }
+
+// TestSecretListParameterTakesWholeInputsOnly: a list parameter declared
+// secret (a batch revocation) takes a secret input as a whole item; a
+// transformed one is still refused, and so is a list given to a parameter
+// that is not a list.
+func TestSecretListParameterTakesWholeInputsOnly(t *testing.T) {
+	head := "name: t\ninputs:\n  key: {type: string, secret: true}\nsteps:\n  - id: s\n    action: "
+	if _, err := playbook.Load("ok.yaml", []byte(head+"cmp.revoke_many\n    with:\n      keys: ['{{ .inputs.key }}']\n")); err != nil {
+		t.Fatalf("a whole item refused: %v", err)
+	}
+	for _, body := range []string{
+		"cmp.revoke_many\n    with:\n      keys: ['{{ .inputs.key | trim }}']\n",
+		"cmp.revoke_many\n    with:\n      keys: ['x{{ .inputs.key }}']\n",
+		"cmp.identify\n    with:\n      key: ['{{ .inputs.key }}']\n",
+	} {
+		if _, err := playbook.Load("bad.yaml", []byte(head+body)); err == nil || !strings.Contains(err.Error(), "must be the whole value") {
+			t.Errorf("%q: %v", body, err)
+		}
+	}
+}
