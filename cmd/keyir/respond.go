@@ -19,7 +19,7 @@ var respondInputFlags = []string{"window-start", "window-end"}
 func (a *app) respondCommand() *cli.Command {
 	flags := append(commonRunFlags(), leakedKeyFlags()...)
 	flags = append(flags,
-		&cli.StringFlag{Name: "from", Usage: "a secret scanner's JSON report `FILE`: respond to every key in it, in one incident"},
+		&cli.StringFlag{Name: "from", EnvVars: []string{"KEYIR_FROM"}, Usage: "a secret scanner's JSON report `FILE`: respond to every key in it, in one incident"},
 		&cli.StringFlag{Name: "format", Value: "auto", Usage: "the --from report's format: gitleaks, trufflehog, kingfisher or auto"},
 	)
 	flags = append(flags, notifyFlags(true)...)
