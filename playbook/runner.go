@@ -133,6 +133,7 @@ func Run(ctx context.Context, pb *Playbook, o Options) (*Result, error) {
 		SecretInput: pb.SecretInputs(),
 		Started:     o.Now().UTC(),
 		Status:      report.RunRunning,
+		Keys:        pb.Keys,
 	}
 	st, err := runstore.Create(o.ReportsRoot, run)
 	if err != nil {

@@ -107,7 +107,7 @@ func init() {
 func FuncNames() []string {
 	out := make([]string, 0, len(funcs))
 	for k := range funcs {
-		if !slices.Contains(refusedFuncs, k) {
+		if !slices.Contains(refusedFuncs, k) && !strings.HasPrefix(k, "_") {
 			out = append(out, k)
 		}
 	}
@@ -218,6 +218,10 @@ type refWalker struct {
 	refs  []Ref
 	reads [][]string
 	err   error
+	// rewrite, when set, is given each command before its arguments are
+	// walked, and whether the dot is the root there: Compose renames a
+	// key's references with it (compose_rename.go).
+	rewrite func(c *parse.CommandNode, root bool)
 }
 
 func (w *refWalker) fail(err error) {
@@ -271,6 +275,9 @@ func (w *refWalker) pipe(p *parse.PipeNode, root bool) {
 }
 
 func (w *refWalker) command(c *parse.CommandNode, root bool) {
+	if w.rewrite != nil {
+		w.rewrite(c, root)
+	}
 	// {{ index .steps "check-key" "status" }} is how a step id with a hyphen
 	// is read, so constant index arguments extend the reference.
 	if len(c.Args) >= 3 {

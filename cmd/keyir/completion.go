@@ -109,6 +109,29 @@ func (n *compNode) words() []string {
 	return w
 }
 
+// commandValues are the values of a flag whose meaning depends on the
+// command ("keyir respond --format" is a scanner, not a report format);
+// they come before valueCompletions' in every script.
+func commandValues() map[string][]string {
+	return map[string][]string{
+		"keyir respond --format": {"auto", "gitleaks", "trufflehog", "kingfisher"},
+	}
+}
+
+// valueCases are the cases of the scripts' "$cmdpath $prev" switch: each
+// command's own flag values first, then the flags' everywhere.
+func valueCases() (pats []string, vals [][]string) {
+	cmd := commandValues()
+	for _, k := range sortedKeys(cmd) {
+		pats, vals = append(pats, fmt.Sprintf("%q", k)), append(vals, cmd[k])
+	}
+	all := valueCompletions()
+	for _, k := range sortedKeys(all) {
+		pats, vals = append(pats, fmt.Sprintf("*%q", " "+k)), append(vals, all[k])
+	}
+	return pats, vals
+}
+
 // valueFlags are the flags whose values completion offers: scenarios,
 // output formats, regions.
 func valueCompletions() map[string][]string {
@@ -141,9 +164,9 @@ func writeWordWalk(w io.Writer, tree *compNode, sh shellSpelling) {
 		}
 	})
 	fmt.Fprintf(w, "        esac\n    done\n    case %s in\n", sh.prev)
-	vals := valueCompletions()
-	for _, k := range sortedKeys(vals) {
-		fmt.Fprintf(w, sh.valueArm, k, strings.Join(vals[k], " "))
+	pats, vals := valueCases()
+	for i, p := range pats {
+		fmt.Fprintf(w, sh.valueArm, p, strings.Join(vals[i], " "))
 	}
 	fmt.Fprint(w, "    esac\n"+sh.beforeWords+"    case \"$cmdpath\" in\n")
 	tree.each(func(n *compNode) {
@@ -158,7 +181,7 @@ _keyir() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} cmdpath=keyir i
 `)
 	writeWordWalk(w, tree, shellSpelling{
-		first: "1", count: "COMP_CWORD", words: "COMP_WORDS", prev: `"$prev"`,
+		first: "1", count: "COMP_CWORD", words: "COMP_WORDS", prev: `"$cmdpath $prev"`,
 		valueArm:    "        %s) COMPREPLY=($(compgen -W %q -- \"$cur\")); return ;;\n",
 		beforeWords: "    local words=\"\"\n",
 		wordsArm:    "        %q) words=%q ;;\n",
@@ -176,7 +199,7 @@ _keyir() {
     local cmdpath=keyir i
 `)
 	writeWordWalk(w, tree, shellSpelling{
-		first: "2", count: "CURRENT", words: "words", prev: `"${words[CURRENT-1]}"`,
+		first: "2", count: "CURRENT", words: "words", prev: `"$cmdpath ${words[CURRENT-1]}"`,
 		valueArm: "        %s) compadd -- %s; return ;;\n",
 		wordsArm: "        %q) compadd -- %s ;;\n",
 	})
@@ -223,7 +246,11 @@ func writeFish(w io.Writer, tree *compNode) {
 			line := fmt.Sprintf("complete -c keyir -n %s -l %s -d %s", c, f.name, fishQuote(f.usage))
 			if f.value {
 				line += " -r"
-				if v, ok := vals["--"+f.name]; ok {
+				v, ok := commandValues()[n.path+" --"+f.name]
+				if !ok {
+					v, ok = vals["--"+f.name]
+				}
+				if ok {
 					line += " -a " + fishQuote(strings.Join(v, " "))
 				} else {
 					line += " -F"

@@ -20,6 +20,12 @@ var commandHelp = map[string]struct {
 	examples []string
 	codes    []int
 }{
+	"respond": {[]string{
+		"pbpaste | keyir respond --key - --incident INC-42",
+		"keyir respond --key-file leaked.txt --incident INC-42 --dry-run",
+		"keyir respond --from gitleaks-report.json --incident INC-43 --dry-run",
+		"keyir respond --from trufflehog.jsonl --format trufflehog --incident INC-44",
+	}, []int{0, 1, 2, 3, 4, 5}},
 	"run": {[]string{
 		"keyir run sendgrid-key-compromise --key - --incident INC-42 < leaked.txt",
 		"keyir run sendgrid-key-compromise --key-file leaked.txt --incident INC-42 --dry-run",
@@ -74,7 +80,7 @@ var placeholders = map[string]string{
 	"reports": "DIR", "output": "FORMAT", "o": "FORMAT", "input": "NAME=VALUE", "i": "NAME=VALUE",
 	"incident": "ID", "key": "-", "key-file": "FILE", "key-id": "ID", "window-start": "TIME",
 	"window-end": "TIME", "subuser": "NAME", "region": "REGION", "baseline": "FILE",
-	"scenario": "NAME", "s": "NAME", "format": "FORMAT", "listen": "ADDR", "config": "FILE",
+	"scenario": "NAME", "from": "FILE", "s": "NAME", "format": "FORMAT", "listen": "ADDR", "config": "FILE",
 	"slack-api-url": "URL", "slack-channel": "CHANNEL", "slack-drill-channel": "CHANNEL",
 	"email-to": "ADDRESS", "email-from": "ADDRESS", "webhook-url": "URL",
 	"listen-eu": "ADDR", "fail-on": "SEVERITY", "trusted-domain": "DOMAIN", "older-than": "TIME", "note": "TEXT",

@@ -22,7 +22,7 @@ func TestTyposExitTwoWithOneSuggestion(t *testing.T) {
 		{[]string{"run", "x", "--incidnet", "INC-1"}, `unknown flag --incidnet (did you mean "--incident"?)`},
 		{[]string{"--verison"}, `unknown flag --verison (did you mean "--version"?)`},
 		{[]string{"help", "dril"}, `unknown command "dril" (did you mean "drill"?)`},
-		{[]string{"xyzzy"}, `unknown command "xyzzy"; keyir has: run, drill`},
+		{[]string{"xyzzy"}, `unknown command "xyzzy"; keyir has: respond, run, drill`},
 	}
 	for _, c := range cases {
 		r := keyir(t, "", nil, c.args...)
