@@ -108,8 +108,15 @@ type HubEnv struct {
 // ChannelOptions is what a channel's constructor gets besides its config.
 type ChannelOptions struct {
 	HubEnv
-	Retry             Policy
+	// Retry bounds the retries of each call; zero is DefaultPolicy.
+	Retry Policy
+	// MinUpdateInterval spaces the edits of a status message (Slack's
+	// progress message); progress arriving faster is coalesced into the
+	// next edit. Zero is the channel's default (1s, Slack's pace for a
+	// channel).
 	MinUpdateInterval time.Duration
+	// Now is the clock; nil is time.Now.
+	Now func() time.Time
 }
 
 // Channel is a kind of notifier the hub can build from configuration. The

@@ -240,22 +240,25 @@ func (w *refWalker) node(n parse.Node, root bool) {
 	case *parse.ActionNode:
 		w.pipe(n.Pipe, root)
 	case *parse.IfNode:
-		w.pipe(n.Pipe, root)
-		w.list(n.List, root)
-		w.list(n.ElseList, root)
+		w.branch(&n.BranchNode, root, root)
 	case *parse.RangeNode:
-		w.pipe(n.Pipe, root)
-		w.list(n.List, false)
-		w.list(n.ElseList, root)
+		w.branch(&n.BranchNode, root, false)
 	case *parse.WithNode:
-		w.pipe(n.Pipe, root)
-		w.list(n.List, false)
-		w.list(n.ElseList, root)
+		w.branch(&n.BranchNode, root, false)
 	case *parse.TemplateNode:
 		w.fail(errors.New("template: {{template}} is not supported"))
 	case *parse.ListNode:
 		w.list(n, root)
 	}
+}
+
+// branch walks an {{if}}, {{range}} or {{with}}: its pipeline and else
+// branch see the dot the branch itself sees; its body sees it only in an
+// {{if}} (bodyRoot), since range and with move the dot.
+func (w *refWalker) branch(b *parse.BranchNode, root, bodyRoot bool) {
+	w.pipe(b.Pipe, root)
+	w.list(b.List, bodyRoot)
+	w.list(b.ElseList, root)
 }
 
 func (w *refWalker) pipe(p *parse.PipeNode, root bool) {

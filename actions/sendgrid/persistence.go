@@ -47,9 +47,7 @@ type Persistence struct {
 	TrustedDomains []string  `param:"trusted_domains" desc:"destinations in these domains (and subdomains) are downgraded to info"`
 	WindowStart    time.Time `param:"window_start" desc:"start of the exposure window (default: window_end minus 7 days)"`
 	WindowEnd      time.Time `param:"window_end" desc:"end of the exposure window (default: now)"`
-	KeyID          string    `param:"key_id" desc:"the leaked key's id: the account that holds it (recorded by an earlier step) is assessed"`
-	Subuser        string    `param:"subuser" desc:"assess this subuser (on-behalf-of) when no earlier step recorded the key's owner"`
-	Region         string    `param:"region" desc:"override of the assessed account's region (global or eu)"`
+	assessedAccount
 }
 
 // Validate checks the window and region.
@@ -360,7 +358,7 @@ func (a *Persistence) Run(ctx context.Context, env *actions.Env) (actions.Output
 		}
 		base = b
 	}
-	acct := assessAccount(env, a.KeyID, a.Subuser, a.Region)
+	acct := a.account(env)
 	c0, err := newClient(env, RegionGlobal, "")
 	if err != nil {
 		return nil, err

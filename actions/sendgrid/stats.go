@@ -39,9 +39,7 @@ type Stats struct {
 	MinRequests    int       `param:"min_requests" default:"100" desc:"ignore request spikes below this many per day"`
 	MinBounces     int       `param:"min_bounces" default:"20" desc:"ignore bounce spikes below this many per day"`
 	MinSpamReports int       `param:"min_spam_reports" default:"5" desc:"ignore spam report spikes below this many per day"`
-	KeyID          string    `param:"key_id" desc:"the leaked key's id: the account that holds it (recorded by an earlier step) is assessed"`
-	Subuser        string    `param:"subuser" desc:"assess this subuser (on-behalf-of) when no earlier step recorded the key's owner"`
-	Region         string    `param:"region" desc:"override of the assessed account's region (global or eu)"`
+	assessedAccount
 }
 
 // Validate checks the window and thresholds.
@@ -135,11 +133,7 @@ func metric(p DayPoint, name string) int {
 
 // Run reads stats for the window and the baseline before it.
 func (a *Stats) Run(ctx context.Context, env *actions.Env) (actions.Outputs, error) {
-	c0, err := newClient(env, RegionGlobal, "")
-	if err != nil {
-		return nil, err
-	}
-	c, err := c0.forAccount(assessAccount(env, a.KeyID, a.Subuser, a.Region))
+	c, err := newAccountClient(env, a.account(env))
 	if err != nil {
 		return nil, err
 	}

@@ -37,15 +37,9 @@ const MinSecretLength = 16
 // Version is the payload schema version.
 const Version = "1"
 
-// Options are what the runner supplies besides the Config.
-type Options struct {
-	Redactor   *redact.Redactor // the run's; required
-	HTTPClient *http.Client     // default: Config.Timeout, no redirects
-	Getenv     func(string) string
-	ReadFile   func(string) ([]byte, error)
-	Retry      notify.Policy
-	Now        func() time.Time
-}
+// Options are what the hub gives every channel besides its Config; one
+// type for all channels, so a new hub setting reaches each the same way.
+type Options = notify.ChannelOptions
 
 // Notifier posts signed JSON.
 type Notifier struct {
@@ -61,11 +55,8 @@ var _ notify.Notifier = (*Notifier)(nil)
 
 // New reads the signing secret and returns a Notifier.
 func New(cfg Config, o Options) (*Notifier, error) {
-	if err := cfg.Validate(); err != nil {
+	if err := notify.CheckChannel("notify.webhook", cfg.Validate(), o.Redactor); err != nil {
 		return nil, err
-	}
-	if o.Redactor == nil {
-		return nil, errors.New("notify.webhook: a redactor is required")
 	}
 	if o.Now == nil {
 		o.Now = time.Now
