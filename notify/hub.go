@@ -513,8 +513,7 @@ func (h *Hub) RunFinished(rep *report.Report, dir string) {
 // key fields, which the report does not name in one place).
 func ClosedEvent(rep *report.Report) Event {
 	return Event{
-		Kind: Closed, Time: time.Now().UTC(), RunID: rep.Run.ID, Incident: rep.Run.Incident,
-		Playbook: rep.Run.Playbook, Mode: rep.Run.Mode, Operator: rep.Run.Operator,
+		Kind: Closed, Time: time.Now().UTC(), RunRef: RunRefOf(rep.Run),
 		Status: rep.Run.Status, Steps: rep.Steps, Findings: rep.Findings,
 		Containment: rep.Run.Containment, ExitCode: rep.ExitCode, ManifestHead: rep.ManifestHead,
 	}

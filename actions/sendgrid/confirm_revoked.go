@@ -17,11 +17,7 @@ func init() {
 		Name:     "sendgrid.confirm_revoked",
 		Summary:  "Prove the leaked key is dead: poll GET /v3/scopes with it until 401 (bounded)",
 		Contains: true,
-		Outputs: []actions.Output{
-			{Name: "confirmed", Type: actions.TypeBool, Description: "the key was proven dead"},
-			{Name: "polls", Type: actions.TypeInt, Description: "liveness reads made"},
-			{Name: "time_to_containment_ms", Type: actions.TypeInt, Description: "from the run's start to the first 401 (0 when not confirmed)"},
-		},
+		Outputs:  actions.ContainmentOutputs,
 		New: func() actions.Action {
 			return &Confirm{Timeout: 5 * time.Minute, Interval: 5 * time.Second, MaxInterval: 30 * time.Second}
 		},

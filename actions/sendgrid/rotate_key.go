@@ -29,7 +29,7 @@ func init() {
 		Mutates: true,
 		Outputs: []actions.Output{
 			{Name: "new_key_id", Type: actions.TypeString, Description: "id of the replacement key (never its secret)"},
-			{Name: "planned", Type: actions.TypeBool, Description: "dry run: the creation was refused and recorded as planned"},
+			actions.PlannedOutput,
 		},
 		New: func() actions.Action { return new(Rotate) },
 	})

@@ -52,7 +52,7 @@ var inputFlags = []struct{ flag, input, usage string }{
 
 func commonRunFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "reports", Value: "reports", EnvVars: []string{"KEYIR_REPORTS"}, Usage: "root directory for evidence reports"},
+		reportsFlag("root directory for evidence reports"),
 		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", EnvVars: []string{"KEYIR_OUTPUT"}, Usage: "text or json (one JSON document on stdout)"},
 	}
 }

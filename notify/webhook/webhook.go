@@ -77,15 +77,13 @@ func New(cfg Config, o Options) (*Notifier, error) {
 
 // Payload is the JSON body. See doc.go for the schema and an example.
 type Payload struct {
-	Version  string           `json:"version"`
-	Event    notify.Kind      `json:"event"`
-	Time     time.Time        `json:"time"`
-	Label    string           `json:"label,omitempty"`
-	RunID    string           `json:"run_id"`
-	Incident string           `json:"incident,omitempty"`
-	Playbook string           `json:"playbook,omitempty"`
-	Mode     report.Mode      `json:"mode"`
-	Operator string           `json:"operator,omitempty"`
+	Version string      `json:"version"`
+	Event   notify.Kind `json:"event"`
+	Time    time.Time   `json:"time"`
+	Label   string      `json:"label,omitempty"`
+	// The run's identity is notify.Event's own (the same fields, the same
+	// JSON names), flattened into the payload as before.
+	notify.RunRef
 	Key      Key              `json:"key"`
 	Status   report.RunStatus `json:"status"`
 	ExitCode int              `json:"exit_code"`
@@ -125,8 +123,7 @@ type Step struct {
 // NewPayload builds the payload of an (already redacted) event.
 func NewPayload(ev notify.Event) Payload {
 	p := Payload{
-		Version: Version, Event: ev.Kind, Time: ev.Time.UTC(), Label: ev.Label(), RunID: ev.RunID,
-		Incident: ev.Incident, Playbook: ev.Playbook, Mode: ev.Mode, Operator: ev.Operator,
+		Version: Version, Event: ev.Kind, Time: ev.Time.UTC(), Label: ev.Label(), RunRef: ev.RunRef,
 		Key:    Key{ID: ev.KeyID, Name: ev.KeyName, Type: ev.KeyType, Fingerprint: ev.KeyFingerprint},
 		Status: ev.Status, ExitCode: ev.ExitCode, Containment: ev.Containment,
 		Counts: map[string]int{}, Steps: []Step{}, Findings: ev.Findings, ManifestHead: ev.ManifestHead,
