@@ -40,7 +40,11 @@ func RenderMarkdown(w io.Writer, rep *report.Report) error {
 		fmt.Fprintf(&b, "> **INCOMPLETE** — this run did not finish (status: %s); `keyir resume DIR` continues it.\n\n", md(string(rep.Run.Status)))
 	}
 	if rep.ExitCode == report.ExitFootholdsOpen {
-		fmt.Fprintf(&b, "> **%s** — `%s` removes them (the plan is %s).\n\n", report.FootholdsOutcome(report.OpenFootholds(rep.Findings)), report.EradicateCommand(""), report.PlanFile)
+		if next := report.FootholdsNext(rep.Findings, ""); next == report.EradicateCommand("") {
+			fmt.Fprintf(&b, "> **%s** — `%s` removes them (the plan is %s).\n\n", report.FootholdsOutcome(report.OpenFootholds(rep.Findings)), next, report.PlanFile)
+		} else {
+			fmt.Fprintf(&b, "> **%s** — %s.\n\n", report.FootholdsOutcome(report.OpenFootholds(rep.Findings)), next)
+		}
 	}
 	title := rep.Run.Incident
 	if title == "" {

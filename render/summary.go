@@ -104,7 +104,7 @@ func RenderSummary(w io.Writer, rep *report.Report, dir string) error {
 	}
 	if rep.ExitCode == report.ExitFootholdsOpen {
 		// Last, so the next step is what the responder sees.
-		fmt.Fprintf(bw, "Outcome: %s\nNext: %s\n", report.FootholdsOutcome(report.OpenFootholds(rep.Findings)), report.EradicateCommand(dir))
+		fmt.Fprintf(bw, "Outcome: %s\nNext: %s\n", report.FootholdsOutcome(report.OpenFootholds(rep.Findings)), report.FootholdsNext(rep.Findings, dir))
 	}
 	return bw.Flush()
 }

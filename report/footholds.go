@@ -57,3 +57,19 @@ func EradicateCommand(dir string) string {
 	}
 	return "keyir eradicate " + dir
 }
+
+// FootholdsNext is the next step after exit 5 that every renderer shows:
+// `keyir eradicate DIR` when keyir can remove every open foothold, else the
+// plan to follow by hand (each of its items names the request that removes
+// it), so no channel offers a command that would refuse.
+func FootholdsNext(findings []Finding, dir string) string {
+	for _, f := range findings {
+		if IsFoothold(f) && f.ByHand {
+			if dir == "" {
+				return "remove them by hand: " + PlanFile + " names the request for each"
+			}
+			return "remove them by hand: " + dir + "/" + PlanFile + " names the request for each"
+		}
+	}
+	return EradicateCommand(dir)
+}

@@ -44,6 +44,11 @@ type Finding struct {
 	Detail   string   `json:"detail,omitempty"`
 	Step     string   `json:"step"`
 	Evidence []string `json:"evidence,omitempty"` // references such as "evidence/004-revoke.jsonl#2"
+	// ByHand marks a foothold `keyir eradicate` cannot remove (a provider
+	// whose removals keyir does not carry out yet): its Detail says how to
+	// remove it, and the run's next step says "by hand", never a command
+	// that would refuse.
+	ByHand bool `json:"by_hand,omitempty"`
 }
 
 // StepStatus is how a step ended.

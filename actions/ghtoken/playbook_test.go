@@ -93,6 +93,11 @@ func TestPlaybookContainsAndAssesses(t *testing.T) {
 			if f.srv.Authenticates(f.fx.LeakedToken) {
 				t.Fatal("the leaked token still authenticates after a confirmed run")
 			}
+			// keyir eradicate refuses a GitHub plan: the next step every
+			// channel shows must be the plan by hand, never that command.
+			if next := report.FootholdsNext(res.Report.Findings, res.Dir); res.ExitCode == report.ExitFootholdsOpen && strings.Contains(next, "keyir eradicate") {
+				t.Errorf("next step %q offers a command that refuses GitHub footholds", next)
+			}
 			notifytest.AssertLeaksNoSecret(t, []string{f.fx.LeakedToken, f.fx.ResponderToken}, everything(t, root)...)
 		})
 	}

@@ -133,7 +133,7 @@ func TestREADMEShellExamplesRun(t *testing.T) {
 		args := strings.Fields(strings.ReplaceAll(cmd, "/var/lib/keyir/", "var-lib-keyir/"))[1:]
 		t.Run(cmd, func(t *testing.T) {
 			switch {
-			case slices.Contains(args, "github-token-compromise") || slices.Contains(args, "--github-org"):
+			case slices.Contains(args, "github-token-compromise") || slices.Contains(args, "--github-org") || slices.Contains(args, "org=acme-corp"):
 				readmeGitHub(t, args)
 			case args[0] == "drill":
 				if r := keyir(t, "", map[string]string{}, args...); r.code != 0 {

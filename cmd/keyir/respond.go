@@ -17,7 +17,8 @@ import (
 var respondInputFlags = []string{"window-start", "window-end"}
 
 func (a *app) respondCommand() *cli.Command {
-	flags := append(commonRunFlags(), leakedKeyFlags()...)
+	flags := append(commonRunFlags(), inputFlag())
+	flags = append(flags, leakedKeyFlags()...)
 	flags = append(flags,
 		&cli.StringFlag{Name: "from", EnvVars: []string{"KEYIR_FROM"}, Usage: "a secret scanner's JSON report `FILE`: respond to every key in it, in one incident"},
 		&cli.StringFlag{Name: "format", Value: "auto", Usage: "the --from report's format: gitleaks, trufflehog, kingfisher or auto"},
@@ -36,13 +37,18 @@ func (a *app) respondCommand() *cli.Command {
 				}
 				return usageErr(fmt.Errorf("respond takes no arguments: give the key with --key - (stdin) or --key-file, or a scanner's report with --from"))
 			}
-			if err := a.refuseKeyShapedFlags(c, "key"); err != nil {
+			// --key and --input have their own, more precise refusals.
+			if err := a.refuseKeyShapedFlags(c, "key", "input"); err != nil {
 				return err
 			}
 			o, err := a.runOptionsOf(c)
 			if err != nil {
 				return err
 			}
+			// Inputs a kind's playbook takes beyond the key (a GitHub
+			// organization, a baseline): one that it does not declare is
+			// refused by name, as keyir run refuses it.
+			o.inputs = c.StringSlice("input")
 			if err := checkOutput(o.output); err != nil {
 				return err
 			}

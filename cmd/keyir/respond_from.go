@@ -76,6 +76,7 @@ func (a *app) respondFrom(ctx context.Context, o runOptions, path, format string
 	}
 	o.playbook = pb.Name
 	o.flagInputs = perKeyInputs(pb, o.flagInputs, len(parts))
+	o.inputs = perKeyRaw(pb, o.inputs, len(parts))
 	return a.runResolved(ctx, pb, o)
 }
 
@@ -130,17 +131,43 @@ func clipRule(rule string) string {
 func perKeyInputs(pb *playbook.Playbook, flags map[string]string, n int) map[string]string {
 	out := map[string]string{}
 	for name, v := range flags {
-		given := false
-		for i := range n {
-			in := playbook.Label(i) + "_" + name
-			if declares(pb, in) {
-				out[in] = v
-				given = true
-			}
+		for _, in := range perKeyNames(pb, name, n) {
+			out[in] = v
 		}
-		if !given {
-			out[name] = v // refused by name, as keyir run refuses it
+	}
+	return out
+}
+
+// perKeyRaw does the same for --input NAME=VALUE: --input org=acme gives
+// every key whose playbook takes an org its own k1_org, k3_org, … .
+// Malformed ones pass unchanged, for givenInputs' refusal.
+func perKeyRaw(pb *playbook.Playbook, raw []string, n int) []string {
+	var out []string
+	for _, kv := range raw {
+		name, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			out = append(out, kv)
+			continue
 		}
+		for _, in := range perKeyNames(pb, strings.TrimSpace(name), n) {
+			out = append(out, in+"="+v)
+		}
+	}
+	return out
+}
+
+// perKeyNames are the composed playbook's names for input name: each key's
+// own where its playbook declares it, else name itself (refused by name, as
+// keyir run refuses it).
+func perKeyNames(pb *playbook.Playbook, name string, n int) []string {
+	var out []string
+	for i := range n {
+		if in := playbook.Label(i) + "_" + name; declares(pb, in) {
+			out = append(out, in)
+		}
+	}
+	if len(out) == 0 {
+		return []string{name}
 	}
 	return out
 }

@@ -102,9 +102,14 @@ func (a *app) runOptionsOf(c *cli.Context) (runOptions, error) {
 	return o, nil
 }
 
+// inputFlag is --input NAME=VALUE, the way to give a playbook any input
+// that is not secret (run and respond).
+func inputFlag() cli.Flag {
+	return &cli.StringSliceFlag{Name: "input", Aliases: []string{"i"}, EnvVars: []string{"KEYIR_INPUT"}, Usage: "playbook input as NAME=VALUE (repeatable)"}
+}
+
 func (a *app) runCommand() *cli.Command {
-	flags := append(commonRunFlags(),
-		&cli.StringSliceFlag{Name: "input", Aliases: []string{"i"}, EnvVars: []string{"KEYIR_INPUT"}, Usage: "playbook input as NAME=VALUE (repeatable)"})
+	flags := append(commonRunFlags(), inputFlag())
 	flags = append(flags, leakedKeyFlags()...)
 	flags = append(flags, notifyFlags(true)...)
 	flags = append(flags, inputFlagsOf(nil)...)
