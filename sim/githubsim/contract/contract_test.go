@@ -94,6 +94,10 @@ func TestSimulatorAnswersMatchTheDescription(t *testing.T) {
 			{"DELETE", "/installation/token", r, nil, 403},
 			{"DELETE", "/installation/token", leaked, nil, 401}, // revoked above, no delay
 			{"GET", "/orgs/acme-corp/audit-log", leaked, nil, 401},
+			{"GET", "/orgs/acme-corp/members?role=admin&per_page=1", r, nil, 200},
+			{"GET", "/orgs/acme-corp/members?filter=2fa_disabled", r, nil, 200},
+			{"GET", "/orgs/acme-corp/members", leaked, nil, 401},
+			{"GET", "/orgs/nope/members", r, nil, 404},
 		}
 		for _, w := range want {
 			if got := s.do(w.method, w.path, w.token, w.body); got != w.status {
@@ -213,6 +217,8 @@ func TestRequestsAreCheckedAgainstTheDescription(t *testing.T) {
 		{"POST", "/credentials/revoke", map[string]any{"tokens": []string{"ghp_x"}}, 422, "credentials"},
 		{"GET", "/orgs/acme-corp/audit-log?order=sideways", nil, 422, "order"},
 		{"GET", "/orgs/acme-corp/audit-log?include=everything", nil, 422, "include"},
+		{"GET", "/orgs/acme-corp/members?role=owner", nil, 422, "role"},
+		{"GET", "/orgs/acme-corp/members?filter=2fa", nil, 422, "filter"},
 	}
 	for _, b := range bad {
 		githubsim.ResetContractViolations()
