@@ -53,6 +53,8 @@ var Allowed = []Exemption{
 	{"DELETE", "/installation/token", 403, "the simulator's answer to a token that is not an installation token (unverified: GitHub documents none)."},
 	{"GET", "/orgs/{org}/members", 401, "a dead or unknown token gets 401 Bad credentials on every authenticated operation; the operation lists only 200 and 422."},
 	{"GET", "/orgs/{org}/members", 404, "an organization that does not exist (GitHub's 404 Not Found); the operation lists only 200 and 422."},
+	{"GET", "/users/{username}/keys", 401, "a dead or unknown token gets 401 Bad credentials even on a public operation; the operation lists only 200."},
+	{"GET", "/users/{username}/keys", 404, "a user that does not exist (GitHub's 404 Not Found); the operation lists only 200."},
 	{"GET", "/orgs/{org}/audit-log", 401, "a dead or unknown token gets 401 Bad credentials; the operation lists only 200."},
 	{"GET", "/orgs/{org}/audit-log", 403, `the operation's text: the user "must be an organization owner", classic tokens "need the read:audit_log scope", and "a rate limit error (typically a 403 or 429)".`},
 	{"GET", "/orgs/{org}/audit-log", 404, "an organization that does not exist (GitHub's 404 Not Found); the operation lists only 200."},
