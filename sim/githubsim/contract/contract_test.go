@@ -106,6 +106,10 @@ func TestSimulatorAnswersMatchTheDescription(t *testing.T) {
 			{"GET", "/repos/acme-corp/api/keys?per_page=5", r, nil, 200},
 			{"GET", "/repos/acme-corp/nope/keys", r, nil, 404},
 			{"GET", "/repos/acme-corp/api/keys", leaked, nil, 401},
+			{"GET", "/orgs/acme-corp/invitations?role=all&invitation_source=member&per_page=3", r, nil, 200},
+			{"GET", "/orgs/nope/invitations", r, nil, 404},
+			{"GET", "/orgs/acme-corp/invitations?role=owner", r, nil, 422},
+			{"GET", "/orgs/acme-corp/invitations", leaked, nil, 401},
 		}
 		for _, w := range want {
 			if got := s.do(w.method, w.path, w.token, w.body); got != w.status {
@@ -228,6 +232,7 @@ func TestRequestsAreCheckedAgainstTheDescription(t *testing.T) {
 		{"GET", "/orgs/acme-corp/members?role=owner", nil, 422, "role"},
 		{"GET", "/orgs/acme-corp/members?filter=2fa", nil, 422, "filter"},
 		{"GET", "/users/devon/keys?per_page=many", nil, 200, "per_page"},
+		{"GET", "/orgs/acme-corp/invitations?invitation_source=email", nil, 422, "invitation_source"},
 	}
 	for _, b := range bad {
 		githubsim.ResetContractViolations()
@@ -253,7 +258,6 @@ var notYetCovered = []string{
 	"GET /orgs/{org}/repos",
 	"GET /repos/{owner}/{repo}/hooks",
 	"GET /orgs/{org}/hooks",
-	"GET /orgs/{org}/invitations",
 	"GET /orgs/{org}/installations",
 	"GET /orgs/{org}/credential-authorizations",
 }
