@@ -110,6 +110,9 @@ func TestSimulatorAnswersMatchTheDescription(t *testing.T) {
 			{"GET", "/orgs/nope/invitations", r, nil, 404},
 			{"GET", "/orgs/acme-corp/invitations?role=owner", r, nil, 422},
 			{"GET", "/orgs/acme-corp/invitations", leaked, nil, 401},
+			{"GET", "/orgs/acme-corp/hooks?per_page=2", r, nil, 200},
+			{"GET", "/orgs/nope/hooks", r, nil, 404},
+			{"GET", "/orgs/acme-corp/hooks", leaked, nil, 401},
 		}
 		for _, w := range want {
 			if got := s.do(w.method, w.path, w.token, w.body); got != w.status {
@@ -257,7 +260,6 @@ var notYetCovered = []string{
 	"GET /installation/repositories",
 	"GET /orgs/{org}/repos",
 	"GET /repos/{owner}/{repo}/hooks",
-	"GET /orgs/{org}/hooks",
 	"GET /orgs/{org}/installations",
 	"GET /orgs/{org}/credential-authorizations",
 }
