@@ -59,7 +59,7 @@ func Configure(info Info, known map[string]any, pending map[string]bool) Action 
 			raw = p.Default
 		}
 		if val, err := Convert(p.Type, raw); err == nil {
-			v.Field(p.field).Set(reflect.ValueOf(val).Convert(v.Field(p.field).Type()))
+			v.FieldByIndex(p.field).Set(reflect.ValueOf(val).Convert(v.FieldByIndex(p.field).Type()))
 		}
 	}
 	return a

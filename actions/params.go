@@ -27,6 +27,9 @@ const (
 //
 //	URL string `param:"url,required" desc:"what it is"`
 //	Timeout time.Duration `param:"timeout" default:"10s" desc:"…"`
+//
+// An embedded struct without a param tag contributes its own tagged fields,
+// in its place: parameters several actions share are declared once.
 type Param struct {
 	Name        string `json:"name"`
 	Type        string `json:"type"`
@@ -41,8 +44,8 @@ type Param struct {
 	Credential bool `json:"credential,omitempty"`
 	// Target marks the URL a credential is sent to; the loader checks its
 	// host against the credential's where the host is written out.
-	Target bool `json:"target,omitempty"`
-	field  int
+	Target bool  `json:"target,omitempty"`
+	field  []int // index path in the action struct (reflect.Value.FieldByIndex)
 }
 
 // Retirer is implemented by an action with parameters it no longer takes:
@@ -96,18 +99,26 @@ func typeName(t reflect.Type) (string, bool) {
 	return "", false
 }
 
-func paramsOf(a Action) []Param {
-	v := structOf(a)
-	t := v.Type()
+func paramsOf(a Action) []Param { return paramsIn(a, structOf(a).Type(), nil) }
+
+// paramsIn reads the parameters of struct type t, whose fields are at index
+// path at. An embedded struct without a param tag of its own contributes
+// its parameters in its place, so parameters several actions share (which
+// account an assessment reads) are declared once.
+func paramsIn(a Action, t reflect.Type, at []int) []Param {
 	var out []Param
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
+		index := append(at[:len(at):len(at)], i) // a copy: at is shared by the siblings
 		tag, ok := f.Tag.Lookup("param")
 		if !ok {
+			if f.Anonymous && f.Type.Kind() == reflect.Struct {
+				out = append(out, paramsIn(a, f.Type, index)...)
+			}
 			continue
 		}
 		parts := strings.Split(tag, ",")
-		p := Param{Name: parts[0], Description: f.Tag.Get("desc"), Default: f.Tag.Get("default"), field: i}
+		p := Param{Name: parts[0], Description: f.Tag.Get("desc"), Default: f.Tag.Get("default"), field: index}
 		for _, opt := range parts[1:] {
 			switch opt {
 			case "required":
@@ -193,7 +204,7 @@ func Decode(info Info, values map[string]any) (Action, error) {
 			errs = append(errs, &ParamError{Param: p.Name, Msg: err.Error()})
 			continue
 		}
-		v.Field(p.field).Set(reflect.ValueOf(val).Convert(v.Field(p.field).Type()))
+		v.FieldByIndex(p.field).Set(reflect.ValueOf(val).Convert(v.FieldByIndex(p.field).Type()))
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -217,8 +228,17 @@ func SecretValues(a Action) []string {
 	var out []string
 	for _, p := range paramsOf(a) {
 		if p.Secret {
-			if s, ok := v.Field(p.field).Interface().(string); ok && s != "" {
-				out = append(out, s)
+			switch s := v.FieldByIndex(p.field).Interface().(type) {
+			case string:
+				if s != "" {
+					out = append(out, s)
+				}
+			case []string: // several secrets (github.revoke_token's keys)
+				for _, x := range s {
+					if x != "" {
+						out = append(out, x)
+					}
+				}
 			}
 		}
 	}

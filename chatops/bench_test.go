@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"sort"
@@ -59,7 +60,18 @@ func randomKeyID() string {
 // (atomic write + fsync) before the answer; reading the key and posting the
 // plan happen afterwards. Reported: p50 and p99 over every command of every
 // iteration, and the worst.
-func BenchmarkServeAckLatency(b *testing.B) {
+func BenchmarkServeAckLatency(b *testing.B) { serveAck(b, 100) }
+
+// BenchmarkServeAckScaling is BenchmarkServeAckLatency at 10, 100 and
+// 1,000 concurrent commands; its floor is internal/prove's
+// BenchmarkBareAckScaling at the same counts.
+func BenchmarkServeAckScaling(b *testing.B) {
+	for _, n := range []int{10, 100, 1000} {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) { serveAck(b, n) })
+	}
+}
+
+func serveAck(b *testing.B, concurrent int) {
 	hold := holdStep{step: "activity", started: make(chan struct{}), release: make(chan struct{}), once: &sync.Once{}}
 	w := newWorld(b, func(w *world) {
 		w.mods = func(o *chatops.Options) {
@@ -73,7 +85,6 @@ func BenchmarkServeAckLatency(b *testing.B) {
 	w.click(bob, chatops.ActionApprove, r)
 	<-hold.started // the run is in flight: revoked, now held before the activity step
 
-	const concurrent = 100
 	var lat []time.Duration
 	var mu sync.Mutex
 	b.ResetTimer()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/keyir/keyir/actions/sendgrid"
 	"github.com/keyir/keyir/drill"
+	"github.com/keyir/keyir/provider"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
 )
@@ -139,7 +140,7 @@ func parseRevoke(a Args, rest []string, red *redact.Redactor) (Args, error) {
 	case keyIDRE.MatchString(arg):
 		a.Info, err = sendgrid.ParseKey("", arg)
 	default:
-		err = fmt.Errorf("the first argument is neither a SendGrid key (SG.<22>.<43>) nor a key id (22 characters of A-Z a-z 0-9 _ -); it is %d characters long and is not shown", len(arg))
+		err = recogniseOther(arg)
 	}
 	if err != nil {
 		a.Key = ""
@@ -155,6 +156,21 @@ func parseRevoke(a Args, rest []string, red *redact.Redactor) (Args, error) {
 		a.Incident = pos[1]
 	}
 	return a, nil
+}
+
+// recogniseOther names what a key that is neither a SendGrid key nor a key
+// id is, through the one recogniser (provider.Recognise): a shape keyir
+// does not know gets the kinds it knows and the generic way out, a known
+// shape with a wrong checksum says so; neither quotes the key. A kind with a
+// response of its own is pointed at `keyir respond`: /keyir revoke's
+// approval, plan and run are SendGrid's today.
+func recogniseOther(arg string) error {
+	r, err := provider.Recognise(arg)
+	if err != nil {
+		return fmt.Errorf("%w (it is %d characters long)", err, len(arg))
+	}
+	return fmt.Errorf("this is %s (fingerprint %s): /keyir revoke contains SendGrid keys; respond to it on the server with keyir respond --key - (it recognises the kind and runs %s), or revoke it in %s",
+		r.Named(), redact.Fingerprint(arg), r.Playbook, r.Revoke)
 }
 
 // HelpText is /keyir help.

@@ -1,9 +1,6 @@
 package chatops
 
 import (
-	"errors"
-	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 
@@ -29,7 +26,11 @@ type commitItem struct {
 	sync   func() error // fsync (the audit log, a record's temporary file)
 	rename func() error // then, for a record: move it into place
 	dir    string       // whose entry the rename changed: synced after it
-	err    error
+	// after: synced once every item of the same commit without it is, so
+	// that a request record never reaches the disk ahead of the audit
+	// lines and replay record written before it (they share the commit).
+	after bool
+	err   error
 }
 
 type commitBatch struct {
@@ -51,35 +52,30 @@ type committer struct {
 var disk committer
 
 // commit queues it and returns once it is durable, or its error.
-func (c *committer) commit(it *commitItem) error {
+func (c *committer) commit(it *commitItem) error { return c.enqueue(it)() }
+
+// enqueue queues it for the next commit and returns the wait for it: a
+// caller can do other work (and queue later writes, which land in the same
+// commit or a later one) before it waits.
+func (c *committer) enqueue(it *commitItem) func() error {
 	c.mu.Lock()
 	if c.open == nil {
 		c.open = &commitBatch{done: make(chan struct{})}
 	}
 	b := c.open
 	b.items = append(b.items, it)
-	lead := !c.busy
-	if lead {
+	if !c.busy {
+		// No commit is running: this one starts now, led by a goroutine
+		// that goes on with the writes queued meanwhile.
 		c.busy = true
 		c.open = nil
+		go c.chain(b)
 	}
 	c.mu.Unlock()
-	if lead {
-		c.runBatch(b)
-		// Writes that arrived during this commit form the next one, led
-		// by another goroutine so this caller can answer now.
-		c.mu.Lock()
-		if next := c.open; next != nil {
-			c.open = nil
-			c.mu.Unlock()
-			go c.chain(next)
-		} else {
-			c.busy = false
-			c.mu.Unlock()
-		}
+	return func() error {
+		<-b.done
+		return it.err
 	}
-	<-b.done
-	return it.err
 }
 
 // chain runs batches until none is waiting.
@@ -103,32 +99,16 @@ func (c *committer) runBatch(b *commitBatch) {
 
 func (b *commitBatch) run() {
 	defer close(b.done)
-	// One fsync per shared file: the writes on it wait for that one.
-	shared := map[any][]*commitItem{}
-	var own []*commitItem
+	var first, after []*commitItem
 	for _, it := range b.items {
-		if it.file != nil && it.sync != nil {
-			if len(shared[it.file]) == 0 {
-				own = append(own, it)
-			}
-			shared[it.file] = append(shared[it.file], it)
+		if it.after {
+			after = append(after, it)
 		} else {
-			own = append(own, it)
+			first = append(first, it)
 		}
 	}
-	each(own, func(it *commitItem) {
-		if it.sync != nil {
-			it.err = it.sync()
-		}
-		if it.err == nil && it.rename != nil {
-			it.err = it.rename()
-		}
-	})
-	for _, its := range shared {
-		for _, it := range its[1:] {
-			it.err = its[0].err
-		}
-	}
+	syncItems(first)
+	syncItems(after)
 	// One fsync per directory whose entries changed; its error goes to
 	// every write that needed it.
 	dirs := map[string][]*commitItem{}
@@ -152,8 +132,41 @@ func (b *commitBatch) run() {
 	wg.Wait()
 }
 
+// syncItems syncs (and renames) items at once, one fsync per shared file:
+// the writes on it wait for that one.
+func syncItems(items []*commitItem) {
+	shared := map[any][]*commitItem{}
+	var own []*commitItem
+	for _, it := range items {
+		if it.file != nil && it.sync != nil {
+			if len(shared[it.file]) == 0 {
+				own = append(own, it)
+			}
+			shared[it.file] = append(shared[it.file], it)
+		} else {
+			own = append(own, it)
+		}
+	}
+	each(own, func(it *commitItem) {
+		if it.sync != nil {
+			it.err = it.sync()
+		}
+		if it.err == nil && it.rename != nil {
+			it.err = it.rename()
+		}
+	})
+	for _, its := range shared {
+		for _, it := range its[1:] {
+			it.err = its[0].err
+		}
+	}
+}
+
 // each runs fn on every item at once.
 func each(items []*commitItem, fn func(*commitItem)) {
+	if len(items) == 0 {
+		return
+	}
 	if len(items) == 1 {
 		fn(items[0])
 		return
@@ -167,35 +180,4 @@ func each(items []*commitItem, fn func(*commitItem)) {
 		}()
 	}
 	wg.Wait()
-}
-
-// writeDurable replaces path with data like safefile.WriteAtomic (a new
-// temporary file in the same directory, synced, renamed over path, the
-// directory synced; a link in the way is replaced, never written through),
-// with the fsyncs shared with every other write of the same commit.
-func writeDurable(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	if err = f.Chmod(perm); err == nil {
-		_, err = f.Write(data)
-	}
-	if err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	err = disk.commit(&commitItem{
-		sync:   func() error { return errors.Join(f.Sync(), f.Close()) },
-		rename: func() error { return os.Rename(tmp, path) },
-		dir:    dir,
-	})
-	if err != nil {
-		f.Close() // harmless when already closed
-		os.Remove(tmp)
-	}
-	return err
 }

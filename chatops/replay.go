@@ -66,12 +66,9 @@ type replayCache struct {
 	// fence, when set: requests whose timestamp is not after it are
 	// refused (see loadReplay).
 	fence int64
-	added int64 // entries admitted so far (a generation count)
-
-	// Group commit: one write covers every entry admitted before it began,
-	// so a burst of requests costs a few writes, not one each in a row.
-	flushMu sync.Mutex
-	flushed int64 // generation known to be on disk
+	// tmp is the record written by the running commit, before its rename
+	// (only the commit's goroutine touches it: commits run one at a time).
+	tmp string
 }
 
 type replayDisk struct {
@@ -117,7 +114,7 @@ func loadReplay(dataDir string, now func() time.Time) (*replayCache, string, err
 		}
 		// Written now, so the fence holds even if no request comes before
 		// the next restart.
-		if err := c.flush(0); err != nil {
+		if err := c.flush(); err != nil {
 			return nil, "", err
 		}
 		return c, fmt.Sprintf("%s was unreadable (%d bytes, not a replay record; %s); requests signed before %s are refused as possible replays",
@@ -177,10 +174,8 @@ func (c *replayCache) admit(key string, ts int64) error {
 	// The verifier accepts ts until ts+window by its clock; a request
 	// signed "now" by a clock behind ours is covered from now.
 	c.entries[key] = max(ts, t) + int64((replayWindow + replayMargin).Seconds())
-	c.added++
-	gen := c.added
 	c.mu.Unlock()
-	err := c.flush(gen)
+	err := c.flush()
 	c.mu.Lock()
 	if err != nil {
 		// Not on disk: forget it, so the request (which is refused) can be
@@ -190,17 +185,21 @@ func (c *replayCache) admit(key string, ts int64) error {
 	return err
 }
 
-// flush returns once the entries up to generation gen are on disk: written
-// by this call, or by another that began after gen was admitted. If that
-// other write failed, this call tries its own.
-func (c *replayCache) flush(gen int64) error {
-	c.flushMu.Lock()
-	defer c.flushMu.Unlock()
-	if c.flushed >= gen && gen > 0 {
-		return nil
-	}
+// flush returns once the entries admitted before it was called are on
+// disk. It joins the group commit (commit.go): the record is rewritten once
+// per commit, from the entries as they are when the commit runs, so every
+// admission queued for that commit is in it, and commits run one after the
+// other, so a later record never is renamed into place before an earlier
+// one. (Before, each flush waited for the previous one and then for a
+// commit of its own: a burst of admissions paid a chain of them.)
+func (c *replayCache) flush() error {
+	return disk.commit(&commitItem{file: c, sync: c.writeTemp, rename: c.rename, dir: filepath.Dir(c.path)})
+}
+
+// writeTemp writes the record as it is now to a new temporary file and
+// syncs it; rename then moves it into place (one commit does both).
+func (c *replayCache) writeTemp() error {
 	c.mu.Lock()
-	upto := c.added
 	d := replayDisk{Version: 1, Entries: make([]replayEntry, 0, len(c.entries))}
 	if c.fence+fenceLife > c.now().Unix() {
 		d.Fence = c.fence
@@ -213,10 +212,34 @@ func (c *replayCache) flush(gen int64) error {
 	if err != nil {
 		return err
 	}
-	if err := writeDurable(c.path, b, 0o600); err != nil {
+	f, err := os.CreateTemp(filepath.Dir(c.path), "."+filepath.Base(c.path)+".tmp-*")
+	if err != nil {
 		return err
 	}
-	c.flushed = upto
+	if err = f.Chmod(0o600); err == nil {
+		_, err = f.Write(b)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	c.tmp = f.Name()
+	return nil
+}
+
+func (c *replayCache) rename() error {
+	tmp := c.tmp
+	c.tmp = ""
+	if err := os.Rename(tmp, c.path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
 	return nil
 }
 

@@ -319,6 +319,21 @@ func (s *Server) auditf(ev AuditEvent) {
 	}
 }
 
+// auditAppend writes ev without waiting for it to be durable; auditWait
+// waits for a commit of the audit log (auditLog.commit). An error is
+// logged, as auditf does.
+func (s *Server) auditAppend(ev AuditEvent) {
+	if err := s.audit.append(ev); err != nil {
+		s.logf("audit log: %v", err)
+	}
+}
+
+func (s *Server) auditWait(durable func() error) {
+	if err := durable(); err != nil {
+		s.logf("audit log: %v", err)
+	}
+}
+
 // AuditVerificationFailure records a request the adapter refused before
 // parsing it (bad signature, stale timestamp, replay, oversized).
 func (s *Server) AuditVerificationFailure(transport, reason, remote string) {
@@ -337,6 +352,13 @@ func (s *Server) checkOrigin(transport, team, app, user, channel string) error {
 // authorize decides whether user may use keyir in channel; the decision is
 // audited either way.
 func (s *Server) authorize(ctx context.Context, transport, verb, user, channel string) (bool, string) {
+	ok, why := s.decide(ctx, transport, verb, user, channel)
+	s.auditWait(s.audit.commit())
+	return ok, why
+}
+
+// decide is authorize with its audit line written but not yet durable.
+func (s *Server) decide(ctx context.Context, transport, verb, user, channel string) (bool, string) {
 	reason := ""
 	switch {
 	case !userIDRE.MatchString(user):
@@ -353,7 +375,7 @@ func (s *Server) authorize(ctx context.Context, transport, verb, user, channel s
 	if reason != "" {
 		dec = "deny"
 	}
-	s.auditf(AuditEvent{Event: AuditAuthorization, Transport: transport, Verb: verb, User: user, Channel: channel, Decision: dec, Reason: reason})
+	s.auditAppend(AuditEvent{Event: AuditAuthorization, Transport: transport, Verb: verb, User: user, Channel: channel, Decision: dec, Reason: reason})
 	return reason == "", reason
 }
 
@@ -400,19 +422,32 @@ func (s *Server) HandleCommand(ctx context.Context, c Command) (Reply, error) {
 	if perr != nil {
 		ev.Reason = "invalid arguments"
 	}
-	s.auditf(ev)
+	// The command's and the authorization's audit lines are written at
+	// once and made durable by one commit, which the answer (and, but for a
+	// revoke, the command's action) waits for. A revoke records its request
+	// meanwhile: the request log's sync comes after the audit log's when
+	// they share a commit (commitItem.after), so the record is never on
+	// disk without the lines before it.
+	s.auditAppend(ev)
 	if !s.Ready() {
+		s.auditWait(s.audit.commit())
 		return ephemeral("keyir is restarting; try again in a minute."), nil
 	}
-	if ok, why := s.authorize(ctx, c.Transport, args.Verb, c.User, c.Channel); !ok {
+	ok, why := s.decide(ctx, c.Transport, args.Verb, c.User, c.Channel)
+	durable := s.audit.commit()
+	if ok && perr == nil && args.Verb == VerbRevoke {
+		reply := s.revoke(c, args)
+		s.auditWait(durable)
+		return reply, nil
+	}
+	s.auditWait(durable)
+	if !ok {
 		return refusal(why), nil
 	}
 	if perr != nil {
 		return ephemeral("%s\n\n%s", perr.Error(), HelpText), nil
 	}
 	switch args.Verb {
-	case VerbRevoke:
-		return s.revoke(c, args), nil
 	case VerbDrill:
 		return s.startDrill(c, args), nil
 	case VerbStatus:

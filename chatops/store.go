@@ -315,7 +315,9 @@ func (s *store) save(r *Request) error {
 	}
 	s.logSize += int64(len(line))
 	s.mu.Unlock()
-	if err := disk.commit(&commitItem{file: s.log, sync: s.log.Sync}); err != nil {
+	// after: the audit lines written before this record (the command, its
+	// authorization) are synced first when they share its commit.
+	if err := disk.commit(&commitItem{file: s.log, sync: s.log.Sync, after: true}); err != nil {
 		// The line may reach the disk later or not: no further write can
 		// be trusted to mean what it says, so none is accepted.
 		s.mu.Lock()
@@ -458,6 +460,22 @@ func openAudit(path string, red *redact.Redactor, now func() time.Time) (*auditL
 }
 
 func (a *auditLog) write(ev AuditEvent) error {
+	if err := a.append(ev); err != nil {
+		return err
+	}
+	return a.commit()()
+}
+
+// commit queues the log's fsync for the next group commit and returns the
+// wait for it: once it returns nil, every line appended before commit was
+// called is on disk.
+func (a *auditLog) commit() func() error {
+	return disk.enqueue(&commitItem{file: a, sync: a.sync})
+}
+
+// append writes the line without waiting for it to be durable: a caller
+// that has more to write before it answers commits once for all of it.
+func (a *auditLog) append(ev AuditEvent) error {
 	if ev.Time.IsZero() {
 		ev.Time = a.now().UTC()
 	}
@@ -471,14 +489,9 @@ func (a *auditLog) write(ev AuditEvent) error {
 		a.mu.Unlock()
 		return errors.New("audit log is closed")
 	}
-	if _, err := a.f.Write(b); err != nil {
-		a.mu.Unlock()
-		return err
-	}
+	_, err = a.f.Write(b)
 	a.mu.Unlock()
-	// Group commit (commit.go): the line is on disk when this returns, by
-	// an fsync shared with every audit line and record written meanwhile.
-	return disk.commit(&commitItem{file: a, sync: a.sync})
+	return err
 }
 
 // sync fsyncs the log; after close there is nothing left to sync (close

@@ -183,18 +183,13 @@ func (c *Console) redraw() {
 // stepLine renders one step: a status mark, id, action, and duration. spin
 // is the spinner frame for a running step on a TTY ("" for plain output).
 func stepLine(s report.Step, spin string) string {
-	mark := map[report.StepStatus]string{
-		report.StepPending:     " ",
-		report.StepRunning:     spin,
-		report.StepOK:          "✓",
-		report.StepFailed:      "✗",
-		report.StepSkipped:     "-",
-		report.StepPlanned:     "◇",
-		report.StepInterrupted: "!",
-	}[s.Status]
-	if spin == "" {
+	mark := stepLooks[s.Status].mark
+	switch {
+	case spin == "":
 		mark = "[" + string(s.Status) + "]"
-	} else if mark == "" {
+	case s.Status == report.StepRunning:
+		mark = spin
+	case mark == "":
 		mark = "?"
 	}
 	line := fmt.Sprintf("  %s %-14s %-26s", mark, s.ID, s.Action)
@@ -236,21 +231,25 @@ func oneLine(s string) string {
 	return s
 }
 
-// statusColors are the SGR colours of a step's mark: green done, red failed,
-// yellow interrupted, cyan planned; pending and skipped stay plain.
-var statusColors = map[report.StepStatus]string{
-	report.StepOK:          "32",
-	report.StepFailed:      "31",
-	report.StepInterrupted: "33",
-	report.StepPlanned:     "36",
-	report.StepRunning:     "1",
+// stepLooks is how the terminal shows each step status: the mark on a TTY
+// (a running step's is the spinner's frame) and its SGR colour (green done,
+// red failed, yellow interrupted, cyan planned, bold running; pending and
+// skipped stay plain), in one table: a status's look is decided in one place.
+var stepLooks = map[report.StepStatus]struct{ mark, color string }{
+	report.StepPending:     {mark: " "},
+	report.StepRunning:     {color: "1"},
+	report.StepOK:          {"✓", "32"},
+	report.StepFailed:      {"✗", "31"},
+	report.StepSkipped:     {mark: "-"},
+	report.StepPlanned:     {"◇", "36"},
+	report.StepInterrupted: {"!", "33"},
 }
 
 // paint colours the status mark of a step line (the line's first field
 // after its indent), so the text stays as plain output has it.
 func (c *Console) paint(st report.StepStatus, line string) string {
-	code, ok := statusColors[st]
-	if !c.color || !ok || !strings.HasPrefix(line, "  ") {
+	code := stepLooks[st].color
+	if !c.color || code == "" || !strings.HasPrefix(line, "  ") {
 		return line
 	}
 	rest := line[2:]

@@ -145,6 +145,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	defer w.close()
+	if _, ok := w.world.(provider.FaultInjector); len(o.Faults) > 0 && !ok {
+		return nil, &playbook.UsageError{Err: fmt.Errorf("drill scenario %s: its world cannot inject faults", reg.Name)}
+	}
 
 	// The run's id is chosen here so the drill's record (scenario, build time)
 	// can be named after it before the run directory exists.
@@ -161,9 +164,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	w.world.Attack()
-	if err := w.inject(o.Faults); err != nil {
-		return nil, err
-	}
+	w.inject(o.Faults)
 
 	pb, err := playbook.Builtin(reg.Playbook)
 	if err != nil {

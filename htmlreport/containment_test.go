@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyir/keyir/internal/testrun"
 	"github.com/keyir/keyir/render"
 	"github.com/keyir/keyir/report"
 )
@@ -19,7 +20,7 @@ func TestUnprovenContainmentIsNeverPresentedAsProven(t *testing.T) {
 		{Status: report.ContainmentRevokedUnproven, Detail: "key id X was deleted from subuser s1. Without the key's secret keyir cannot prove the key no longer authenticates.", At: time.Now()},
 		{Status: report.ContainmentNotFound, Detail: "key id X was not found in the parent or any of its 3 subusers: nothing was revoked.", At: time.Now()},
 	} {
-		rep := &report.Report{Run: testRun(report.ModeLive), ExitCode: 0}
+		rep := &report.Report{Run: testrun.Run(report.ModeLive), ExitCode: 0}
 		rep.Run.Status = report.RunSucceeded
 		rep.Run.Finished = rep.Run.Started.Add(time.Second)
 		rep.Run.Containment = c

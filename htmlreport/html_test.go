@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyir/keyir/internal/testrun"
 	"github.com/keyir/keyir/report"
 	"github.com/keyir/keyir/runstore"
 	"golang.org/x/net/html"
@@ -51,8 +52,8 @@ func statsDaily() []any {
 func scriptHTML(t *testing.T, s *runstore.Store, keyName, errText string) {
 	t.Helper()
 	run := s.Run()
-	mustAppend(t, s, report.Event{Type: report.EventRunStarted, Run: &run, Steps: htmlSteps()})
-	mustAppend(t, s,
+	testrun.MustAppend(t, s, report.Event{Type: report.EventRunStarted, Run: &run, Steps: htmlSteps()})
+	testrun.MustAppend(t, s,
 		report.Event{Type: report.EventStepStarted, Step: "identify", Index: 1, Attempt: 1},
 		report.Event{Type: report.EventStepFinished, Step: "identify", Index: 1, Status: report.StepOK,
 			Outputs: map[string]any{"key_id": "pNgFrPzLzzMIpPhb7Gac_M", "fingerprint": "26f1ddb7", "has_secret": true}},
@@ -69,7 +70,7 @@ func scriptHTML(t *testing.T, s *runstore.Store, keyName, errText string) {
 	if err := ev.Close(); err != nil {
 		t.Fatal(err)
 	}
-	mustAppend(t, s,
+	testrun.MustAppend(t, s,
 		report.Event{Type: report.EventFinding, Step: "snapshot", Finding: &report.Finding{
 			Kind: "key.blast_radius", Subject: "pNgFrPzLzzMIpPhb7Gac_M", Severity: report.High,
 			Title: fmt.Sprintf("Leaked key %q: restricted access, high blast radius", keyName), Detail: "3 scopes: mail send (write); stats (read); templates (read).",
@@ -90,7 +91,7 @@ func scriptHTML(t *testing.T, s *runstore.Store, keyName, errText string) {
 		report.Event{Type: report.EventStepFinished, Step: "revoke", Index: 3, Attempt: 2, Status: report.StepOK},
 		report.Event{Type: report.EventStepStarted, Step: "confirm", Index: 4, Attempt: 1},
 		report.Event{Type: report.EventContainment, Step: "confirm", Containment: &report.Containment{Status: report.ContainmentConfirmed,
-			Detail: "the leaked key itself answered 401 on GET /v3/scopes after 1 poll", TimeToContainment: 3250 * time.Millisecond, At: t0.Add(3250 * time.Millisecond)}},
+			Detail: "the leaked key itself answered 401 on GET /v3/scopes after 1 poll", TimeToContainment: 3250 * time.Millisecond, At: testrun.T0.Add(3250 * time.Millisecond)}},
 		report.Event{Type: report.EventStepFinished, Step: "confirm", Index: 4, Status: report.StepOK},
 		report.Event{Type: report.EventStepStarted, Step: "stats", Index: 5, Attempt: 1},
 		report.Event{Type: report.EventFinding, Step: "stats", Finding: &report.Finding{Kind: "stats.requests_spike", Severity: report.High,
@@ -112,7 +113,7 @@ func scriptHTML(t *testing.T, s *runstore.Store, keyName, errText string) {
 		report.Event{Type: report.EventStepStarted, Step: "notify", Index: 7, Attempt: 1},
 		report.Event{Type: report.EventNote, Step: "notify", Note: &report.Note{Text: "incident closed: delivered to slack"}},
 		report.Event{Type: report.EventStepFinished, Step: "notify", Index: 7, Status: report.StepOK},
-		report.Event{Type: report.EventRunFinished, ExitCode: intp(report.ExitDegraded), RunStatus: report.RunDegraded},
+		report.Event{Type: report.EventRunFinished, ExitCode: testrun.IntP(report.ExitDegraded), RunStatus: report.RunDegraded},
 	)
 }
 
@@ -120,12 +121,12 @@ func scriptHTML(t *testing.T, s *runstore.Store, keyName, errText string) {
 // report.html.
 func renderedHTML(t *testing.T, mode report.Mode, keyName, errText string) (string, string) {
 	t.Helper()
-	s := newStore(t, testRun(mode))
+	s := testrun.NewStore(t, testrun.Run(mode))
 	scriptHTML(t, s, keyName, errText)
 	if _, err := s.Finish(nil, Renderer{}); err != nil {
 		t.Fatal(err)
 	}
-	return readFile(t, filepath.Join(s.Dir(), runstore.ReportHTML)), s.Dir()
+	return testrun.ReadFile(t, filepath.Join(s.Dir(), runstore.ReportHTML)), s.Dir()
 }
 
 var (
@@ -158,7 +159,7 @@ func TestHTMLGolden(t *testing.T) {
 	for _, mode := range []report.Mode{report.ModeLive, report.ModeDryRun, report.ModeDrill} {
 		t.Run(string(mode), func(t *testing.T) {
 			got, _ := renderedHTML(t, mode, "web-app-prod", "1 persistence check(s) failed: teammates: HTTP 500")
-			checkGolden(t, "report-"+string(mode)+".html", normalizeHTML(got))
+			testrun.CheckGolden(t, "report-"+string(mode)+".html", normalizeHTML(got))
 		})
 	}
 }
@@ -215,7 +216,7 @@ func TestHTMLContent(t *testing.T) {
 	if v, err := runstore.Verify(dir); err != nil || !v.OK() {
 		t.Errorf("verify: %+v %v", v, err)
 	}
-	if !strings.Contains(readFile(t, filepath.Join(dir, runstore.ManifestFile)), "  "+runstore.ReportHTML+"  ") {
+	if !strings.Contains(testrun.ReadFile(t, filepath.Join(dir, runstore.ManifestFile)), "  "+runstore.ReportHTML+"  ") {
 		t.Errorf("MANIFEST does not cover report.html")
 	}
 }
@@ -227,7 +228,7 @@ const hostile = `<script>alert(1)</script><img src=x onerror=alert(2)>"'><svg on
 func hostileReport() *report.Report {
 	s := htmlSteps()
 	for i := range s {
-		s[i].Started = t0.Add(time.Duration(i) * time.Second)
+		s[i].Started = testrun.T0.Add(time.Duration(i) * time.Second)
 		s[i].Duration = 700 * time.Millisecond
 		s[i].Status = report.StepOK
 	}
@@ -246,8 +247,8 @@ func hostileReport() *report.Report {
 	return &report.Report{
 		Run: report.Run{ID: "r1", Incident: "INC-1 " + hostile, Playbook: hostile, Mode: report.ModeDryRun, Operator: hostile, Host: hostile,
 			Version: hostile, Inputs: map[string]string{hostile: hostile}, SecretInput: []string{hostile},
-			Status: report.RunDegraded, Started: t0, Finished: t0.Add(9 * time.Second),
-			Containment: report.Containment{Status: hostile, Detail: hostile, TimeToContainment: time.Second, At: t0.Add(time.Second)}},
+			Status: report.RunDegraded, Started: testrun.T0, Finished: testrun.T0.Add(9 * time.Second),
+			Containment: report.Containment{Status: hostile, Detail: hostile, TimeToContainment: time.Second, At: testrun.T0.Add(time.Second)}},
 		Steps: s,
 		Findings: []report.Finding{{Kind: "persistence." + hostile, Subject: hostile, Severity: hostile, Title: hostile, Detail: hostile, Step: hostile,
 			Evidence: []string{hostile, "evidence/002-x.jsonl#" + hostile}}},
@@ -402,9 +403,9 @@ func TestHTMLFetchesNothing(t *testing.T) {
 // and the journal's raw data must not reach the page.
 func TestHTMLShowsOnlyTheReport(t *testing.T) {
 	const canary = "SG.canary-5f1e2d3c4b5a.never-in-the-report"
-	s := newStore(t, testRun(report.ModeLive))
+	s := testrun.NewStore(t, testrun.Run(report.ModeLive))
 	run := s.Run()
-	mustAppend(t, s, report.Event{Type: report.EventRunStarted, Run: &run, Steps: htmlSteps()[:1]},
+	testrun.MustAppend(t, s, report.Event{Type: report.EventRunStarted, Run: &run, Steps: htmlSteps()[:1]},
 		report.Event{Type: report.EventStepStarted, Step: "identify", Index: 1, Attempt: 1})
 	ev, err := s.EvidenceFile(1, "identify")
 	if err != nil {
@@ -416,16 +417,16 @@ func TestHTMLShowsOnlyTheReport(t *testing.T) {
 	if err := ev.Close(); err != nil {
 		t.Fatal(err)
 	}
-	mustAppend(t, s,
+	testrun.MustAppend(t, s,
 		report.Event{Type: report.EventStepFinished, Step: "identify", Index: 1, Status: report.StepFailed, Error: "HTTP 401: key [REDACTED:1a2b3c4d] rejected",
 			Outputs: map[string]any{"raw": canary, "key_id": "abc"}},
-		report.Event{Type: report.EventRunFinished, ExitCode: intp(report.ExitCouldNotRun), RunStatus: report.RunFailed, Data: map[string]any{"raw": canary}},
+		report.Event{Type: report.EventRunFinished, ExitCode: testrun.IntP(report.ExitCouldNotRun), RunStatus: report.RunFailed, Data: map[string]any{"raw": canary}},
 	)
 	if _, err := s.Finish(nil, Renderer{}); err != nil {
 		t.Fatal(err)
 	}
-	page := readFile(t, filepath.Join(s.Dir(), runstore.ReportHTML))
-	if !strings.Contains(readFile(t, filepath.Join(s.Dir(), "evidence", "001-identify.jsonl")), canary) {
+	page := testrun.ReadFile(t, filepath.Join(s.Dir(), runstore.ReportHTML))
+	if !strings.Contains(testrun.ReadFile(t, filepath.Join(s.Dir(), "evidence", "001-identify.jsonl")), canary) {
 		t.Fatal("test is vacuous: the canary is not in the evidence file")
 	}
 	if strings.Contains(page, canary) || strings.Contains(page, "canary-5f1e2d3c4b5a") {
@@ -457,7 +458,7 @@ func TestCheckSVGRejectsForeignMarkup(t *testing.T) {
 }
 
 func TestRenderHTMLWithoutSteps(t *testing.T) {
-	rep := &report.Report{Run: report.Run{ID: "r1", Mode: report.ModeLive, Status: report.RunRunning, Started: t0}}
+	rep := &report.Report{Run: report.Run{ID: "r1", Mode: report.ModeLive, Status: report.RunRunning, Started: testrun.T0}}
 	var b bytes.Buffer
 	if err := RenderHTML(&b, rep, ""); err != nil {
 		t.Fatal(err)

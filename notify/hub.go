@@ -108,8 +108,15 @@ type HubEnv struct {
 // ChannelOptions is what a channel's constructor gets besides its config.
 type ChannelOptions struct {
 	HubEnv
-	Retry             Policy
+	// Retry bounds the retries of each call; zero is DefaultPolicy.
+	Retry Policy
+	// MinUpdateInterval spaces the edits of a status message (Slack's
+	// progress message); progress arriving faster is coalesced into the
+	// next edit. Zero is the channel's default (1s, Slack's pace for a
+	// channel).
 	MinUpdateInterval time.Duration
+	// Now is the clock; nil is time.Now.
+	Now func() time.Time
 }
 
 // Channel is a kind of notifier the hub can build from configuration. The
@@ -506,8 +513,7 @@ func (h *Hub) RunFinished(rep *report.Report, dir string) {
 // key fields, which the report does not name in one place).
 func ClosedEvent(rep *report.Report) Event {
 	return Event{
-		Kind: Closed, Time: time.Now().UTC(), RunID: rep.Run.ID, Incident: rep.Run.Incident,
-		Playbook: rep.Run.Playbook, Mode: rep.Run.Mode, Operator: rep.Run.Operator,
+		Kind: Closed, Time: time.Now().UTC(), RunRef: RunRefOf(rep.Run),
 		Status: rep.Run.Status, Steps: rep.Steps, Findings: rep.Findings,
 		Containment: rep.Run.Containment, ExitCode: rep.ExitCode, ManifestHead: rep.ManifestHead,
 	}

@@ -52,13 +52,9 @@ const (
 // Event is one thing to tell people about a run. It names the leaked key by
 // id, name and fingerprint, never by its secret.
 type Event struct {
-	Kind     Kind        `json:"kind"`
-	Time     time.Time   `json:"time"`
-	RunID    string      `json:"run_id"`
-	Incident string      `json:"incident,omitempty"`
-	Playbook string      `json:"playbook,omitempty"`
-	Mode     report.Mode `json:"mode"`
-	Operator string      `json:"operator,omitempty"`
+	Kind Kind      `json:"kind"`
+	Time time.Time `json:"time"`
+	RunRef
 
 	// The key the incident is about.
 	KeyID          string `json:"key_id,omitempty"`
@@ -89,6 +85,22 @@ type Event struct {
 	Text string `json:"text,omitempty"`
 }
 
+// RunRef names the run an event is about. It heads both the Event and the
+// webhook's payload (whose JSON names these tags are), so the two cannot
+// drift apart.
+type RunRef struct {
+	RunID    string      `json:"run_id"`
+	Incident string      `json:"incident,omitempty"`
+	Playbook string      `json:"playbook,omitempty"`
+	Mode     report.Mode `json:"mode"`
+	Operator string      `json:"operator,omitempty"`
+}
+
+// RunRefOf names a run as its report records it.
+func RunRefOf(r report.Run) RunRef {
+	return RunRef{RunID: r.ID, Incident: r.Incident, Playbook: r.Playbook, Mode: r.Mode, Operator: r.Operator}
+}
+
 // Label is the banner every message of a non-live run carries: "DRY RUN",
 // "DRILL", or "" for a live run.
 func (e Event) Label() string {
@@ -114,12 +126,12 @@ func (e Event) Redact(r *redact.Redactor) Event {
 			c.Steps[i].Outputs = nil
 		}
 		if b, err = json.Marshal(c); err != nil {
-			return Event{Kind: e.Kind, Mode: e.Mode, Status: e.Status}
+			return Event{Kind: e.Kind, RunRef: RunRef{Mode: e.Mode}, Status: e.Status}
 		}
 	}
 	var out Event
 	if err := json.Unmarshal(r.Bytes(b), &out); err != nil {
-		return Event{Kind: e.Kind, Mode: e.Mode, Status: e.Status}
+		return Event{Kind: e.Kind, RunRef: RunRef{Mode: e.Mode}, Status: e.Status}
 	}
 	return out
 }

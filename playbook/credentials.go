@@ -33,13 +33,9 @@ import (
 var credentialFields = []string{"env", "host", "description"}
 
 func (l *loader) credentials(n *yaml.Node, inputs []Input) []Credential {
-	f, ok := l.declarations(n, "credentials", "a mapping of names to {env: VAR, host: api.example.com}", "credential")
-	if !ok {
-		return nil
-	}
 	var out []Credential
-	for i, k := range f.keys {
-		name, v := k.Value, f.vals[i]
+	for k, v := range l.declarations(n, "credentials", "a mapping of names to {env: VAR, host: api.example.com}", "credential") {
+		name := k.Value
 		label := "credential " + quoteShort(name)
 		if !credentials.ValidName(name) {
 			l.errf(k, "%s: use letters, digits, _ and -, starting with a letter", label)

@@ -15,13 +15,9 @@ import (
 )
 
 func (l *loader) inputs(n *yaml.Node) []Input {
-	f, ok := l.declarations(n, "inputs", "a mapping of input names to declarations", "input")
-	if !ok {
-		return nil
-	}
 	var out []Input
-	for i, k := range f.keys {
-		name, v := k.Value, f.vals[i]
+	for k, v := range l.declarations(n, "inputs", "a mapping of input names to declarations", "input") {
+		name := k.Value
 		if !inputNameRE.MatchString(name) {
 			l.errf(k, "input name %s: use lower-case letters, digits and _, starting with a letter", quoteShort(name))
 		}

@@ -4,6 +4,7 @@
 package playbook
 
 import (
+	"iter"
 	"strconv"
 
 	"go.yaml.in/yaml/v3"
@@ -54,15 +55,24 @@ func suggest(got string, known []string) string { return hints.Hint(got, known) 
 var short = yamlsafe.Short
 
 // declarations reads an optional section that maps names to declarations
-// (inputs, credentials): nothing is none, anything but a mapping is a
-// problem (want says what it should be).
-func (l *loader) declarations(n *yaml.Node, section, want, noun string) (fields, bool) {
-	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
-		return fields{}, false
+// (inputs, credentials) and yields each name's key and value node, in source
+// order: nothing is none, anything but a mapping is a problem (want says
+// what it should be). Range over it once: the problems are reported as it
+// is read.
+func (l *loader) declarations(n *yaml.Node, section, want, noun string) iter.Seq2[*yaml.Node, *yaml.Node] {
+	return func(yield func(k, v *yaml.Node) bool) {
+		if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
+			return
+		}
+		if n.Kind != yaml.MappingNode {
+			l.errf(n, "%s: want %s, got %s", section, want, describe(n))
+			return
+		}
+		f := l.mapping(n, noun, section, nil)
+		for i, k := range f.keys {
+			if !yield(k, f.vals[i]) {
+				return
+			}
+		}
 	}
-	if n.Kind != yaml.MappingNode {
-		l.errf(n, "%s: want %s, got %s", section, want, describe(n))
-		return fields{}, false
-	}
-	return l.mapping(n, noun, section, nil), true
 }

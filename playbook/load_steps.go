@@ -6,6 +6,7 @@ package playbook
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -186,6 +187,10 @@ func (l *loader) step(i int, sn *yaml.Node) (Step, stepSource, bool) {
 							if p.Name == k.Value {
 								sec := p.Secret
 								ta.secretParam = &sec
+								// A whole item of a list parameter counts as
+								// whole: a secret list (a batch revocation)
+								// takes keys item by item.
+								ta.whole = ta.whole || (p.Type == actions.TypeList && params.vals[j].Kind == yaml.SequenceNode && slices.Contains(params.vals[j].Content, ta.node))
 							}
 						}
 					}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/report"
 )
 
 // Pos is a position in a playbook source.
@@ -55,6 +56,10 @@ type Playbook struct {
 	// SHA256 is the hex digest of the source bytes, recorded in run.json so a
 	// resumed run can refuse a playbook that changed underneath it.
 	SHA256 string
+	// Keys, for a playbook composed for several keys (Compose), says which
+	// steps are each key's; recorded in run.json, so the report gives each
+	// key's outcome.
+	Keys []report.KeyRef
 	// text is the source as loaded: a key pasted anywhere in it (a note, a
 	// description, a header) is registered with the redactor, whole, before
 	// a run writes anything, so a part of it echoed later is caught too.

@@ -17,6 +17,10 @@ type stepRecorder struct {
 	file    string
 	planned int
 	err     error
+	// reads: the step only reads (see execution.beforeActing); commit is
+	// the group commit it did not wait for, if any.
+	reads  bool
+	commit *pendingCommit
 }
 
 func (r *stepRecorder) step() *report.Step { return &r.e.steps[r.index] }
@@ -58,7 +62,7 @@ func (r *stepRecorder) Note(text string) {
 }
 
 func (r *stepRecorder) Progress(text string) {
-	r.e.o.Observer.StepProgress(*r.step(), r.e.o.Redactor.String(text))
+	r.e.progress(r, *r.step(), r.e.o.Redactor.String(text))
 }
 
 func (r *stepRecorder) Containment(c report.Containment) {

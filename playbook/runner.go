@@ -20,8 +20,10 @@ import (
 )
 
 // Observer is told about a run as it goes: the terminal's live step list and
-// the Slack incident thread are observers. Calls come from the runner's
-// goroutine, in order; an observer must not block for long.
+// the Slack incident thread are observers. Calls come one at a time and in
+// order (from the runner's goroutine, from a step's progress, or from the
+// group commit a read-only step does not wait for); an observer must not
+// block for long.
 type Observer interface {
 	RunStarted(rep *report.Report, dir string)
 	StepStarted(step report.Step)
@@ -78,12 +80,17 @@ type Result struct {
 
 // Run executes a playbook from its first step. The run directory exists, with
 // run.json and a journal, before the first step starts. Every journal line is
-// written at once and is on disk before anything can depend on it: before
-// each step acts, everything journaled so far (the step's start included) is
-// synced in one fsync, and the observers hear that a step finished only
-// after that; a step that changes something outside keyir also syncs each of
-// its events as it records them. So a crash loses at most the step in
-// flight, and a step's end shares its fsync with the next step's start.
+// written at once (a killed process loses nothing it wrote) and is on disk
+// before anything can depend on it: before a step acts, everything journaled
+// so far (the step's start included) is synced in one fsync (group commit),
+// and the observers hear that a step finished only after that; a step that
+// changes something outside keyir also syncs each of its events as it
+// records them. A step that only reads (actions.Reader) does not wait for
+// that fsync when every step since the last completed one also only read:
+// it acts while the commit runs. So a killed process loses nothing written,
+// and a power loss at most the step in flight and the read-only steps before
+// it whose commit had not completed (reads, which a resume repeats): before
+// a step changes anything or tells anyone, all before it is on disk.
 func Run(ctx context.Context, pb *Playbook, o Options) (*Result, error) {
 	o = o.withDefaults()
 	for _, name := range pb.SecretInputs() {
@@ -126,6 +133,7 @@ func Run(ctx context.Context, pb *Playbook, o Options) (*Result, error) {
 		SecretInput: pb.SecretInputs(),
 		Started:     o.Now().UTC(),
 		Status:      report.RunRunning,
+		Keys:        pb.Keys,
 	}
 	st, err := runstore.Create(o.ReportsRoot, run)
 	if err != nil {
@@ -210,45 +218,15 @@ type execution struct {
 	// untold is the step whose end is journaled but not yet synced: the
 	// observers hear of it after the next sync (see tell).
 	untold *report.Step
+	// commit is the last group commit a read-only step did not wait for
+	// (settle waits for it); nil when none is pending.
+	commit *pendingCommit
+	// acted: a step that did not only read has ended, and no commit has
+	// completed since, so the next step waits for one whatever it does.
+	acted bool
 
-	mu sync.Mutex // guards the journal against concurrent recorders
-}
-
-// write journals ev without waiting for the disk (see report.Store.Write):
-// the next sync, at the latest before the next step acts, makes it durable.
-func (e *execution) write(ev report.Event) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if err := e.st.Write(ev); err != nil {
-		return fmt.Errorf("journal: %w", err)
-	}
-	return nil
-}
-
-// sync makes everything journaled so far durable: concurrent callers share
-// one fsync.
-func (e *execution) sync() error {
-	if err := e.st.Sync(); err != nil {
-		return fmt.Errorf("journal: %w", err)
-	}
-	return nil
-}
-
-// append journals ev and waits until it is on disk.
-func (e *execution) append(ev report.Event) error {
-	if err := e.write(ev); err != nil {
-		return err
-	}
-	return e.sync()
-}
-
-// tell gives the observers the end of the previous step, once it is durable
-// (or the run cannot go on): they never announce what a crash could undo.
-func (e *execution) tell() {
-	if s := e.untold; s != nil {
-		e.untold = nil
-		e.o.Observer.StepFinished(*s)
-	}
+	mu    sync.Mutex // guards the journal against concurrent recorders
+	obsMu sync.Mutex // one observer call at a time, in order
 }
 
 // restore reads what a previous process of this run completed.
@@ -340,32 +318,40 @@ func (e *execution) runStep(ctx context.Context, i int) report.StepStatus {
 	defer rec.close()
 	s := &e.steps[i]
 	s.Status, s.Started, s.Error, s.Attempts = report.StepRunning, e.o.Now().UTC(), "", 0
-	// One fsync for the previous step's end and this step's start: both are
-	// on disk before this step does anything.
-	if err := e.append(report.Event{Type: report.EventStepStarted, Step: s.ID, Index: s.Index}); err != nil {
+	if err := e.write(report.Event{Type: report.EventStepStarted, Step: s.ID, Index: s.Index}); err != nil {
 		return e.fail(s, err)
 	}
-	e.tell()
-	e.o.Observer.StepStarted(*s)
-
+	// Condition and parameters first (pure): whether the step only reads
+	// decides whether it waits for the commit of its start.
 	sc := e.scope()
+	skip := false
+	var act actions.Action
+	var err error
 	if step.If != nil {
-		ok, err := step.Cond(sc)
-		if err != nil {
-			return e.end(s, rec, report.StepFailed, nil, err)
-		}
-		if !ok {
-			return e.end(s, rec, report.StepSkipped, nil, nil)
+		var ok bool
+		ok, err = step.Cond(sc)
+		skip = err == nil && !ok
+	}
+	if err == nil && !skip {
+		if act, err = step.Decode(sc); err == nil {
+			for _, v := range actions.SecretValues(act) {
+				e.o.Redactor.Add(v)
+			}
+			s.Mutates = actions.MutatesWith(step.Info, act)
 		}
 	}
-	act, err := step.Decode(sc)
-	if err != nil {
+	// One fsync for the previous step's end and this step's start: both are
+	// on disk before this step does anything (a read-only step may act
+	// while it runs; see Run).
+	if cerr := e.beforeActing(s, rec, act != nil && !s.Mutates && actions.OnlyReads(act)); cerr != nil {
+		return e.fail(s, cerr)
+	}
+	switch {
+	case err != nil:
 		return e.end(s, rec, report.StepFailed, nil, err)
+	case skip:
+		return e.end(s, rec, report.StepSkipped, nil, nil)
 	}
-	for _, v := range actions.SecretValues(act) {
-		e.o.Redactor.Add(v)
-	}
-	s.Mutates = actions.MutatesWith(step.Info, act)
 	timeout := step.Timeout
 	if timeout == 0 {
 		timeout = e.o.StepTimeout
@@ -381,7 +367,7 @@ func (e *execution) runStep(ctx context.Context, i int) report.StepStatus {
 			return e.fail(s, jerr)
 		}
 		wait := e.o.Backoff(attempt)
-		e.o.Observer.StepProgress(*s, fmt.Sprintf("attempt %d failed; retrying in %s", attempt, report.FormatDuration(wait)))
+		e.progress(rec, *s, fmt.Sprintf("attempt %d failed; retrying in %s", attempt, report.FormatDuration(wait)))
 		select {
 		case <-ctx.Done():
 		case <-time.After(wait):
@@ -478,22 +464,18 @@ func (e *execution) end(s *report.Step, rec *stepRecorder, status report.StepSta
 	}
 	told := *s
 	e.untold = &told
-	return status
-}
-
-// record journals an event of step s: at once on disk for a step that
-// changes something outside keyir (what it did must not be lost before it
-// does more), else with the step's end.
-func (e *execution) record(s *report.Step, ev report.Event) error {
-	if s.Mutates {
-		return e.append(ev)
+	if !rec.reads {
+		e.acted = true
 	}
-	return e.write(ev)
+	return status
 }
 
 // fail handles a journal write failure: the run cannot go on without its
 // record, so the step is treated as a critical failure.
 func (e *execution) fail(s *report.Step, err error) report.StepStatus {
+	_ = e.settle() // its error, if any, is the one being reported or follows from it
+	e.obsMu.Lock()
+	defer e.obsMu.Unlock()
 	e.tell()
 	s.Status, s.Error, s.Critical = report.StepFailed, err.Error(), true
 	e.o.Observer.StepFinished(*s)
@@ -539,8 +521,10 @@ func normalize(v any) any {
 }
 
 func (e *execution) finish(interrupted, stopped bool) (*Result, error) {
-	err := e.sync() // the last step's end, before the observers hear of it
+	err := errors.Join(e.settle(), e.sync()) // the last step's end, before the observers hear of it
+	e.obsMu.Lock()
 	e.tell()
+	e.obsMu.Unlock()
 	if err != nil {
 		return nil, err
 	}

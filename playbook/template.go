@@ -107,7 +107,7 @@ func init() {
 func FuncNames() []string {
 	out := make([]string, 0, len(funcs))
 	for k := range funcs {
-		if !slices.Contains(refusedFuncs, k) {
+		if !slices.Contains(refusedFuncs, k) && !strings.HasPrefix(k, "_") {
 			out = append(out, k)
 		}
 	}
@@ -218,6 +218,10 @@ type refWalker struct {
 	refs  []Ref
 	reads [][]string
 	err   error
+	// rewrite, when set, is given each command before its arguments are
+	// walked, and whether the dot is the root there: Compose renames a
+	// key's references with it (compose_rename.go).
+	rewrite func(c *parse.CommandNode, root bool)
 }
 
 func (w *refWalker) fail(err error) {
@@ -240,22 +244,25 @@ func (w *refWalker) node(n parse.Node, root bool) {
 	case *parse.ActionNode:
 		w.pipe(n.Pipe, root)
 	case *parse.IfNode:
-		w.pipe(n.Pipe, root)
-		w.list(n.List, root)
-		w.list(n.ElseList, root)
+		w.branch(&n.BranchNode, root, root)
 	case *parse.RangeNode:
-		w.pipe(n.Pipe, root)
-		w.list(n.List, false)
-		w.list(n.ElseList, root)
+		w.branch(&n.BranchNode, root, false)
 	case *parse.WithNode:
-		w.pipe(n.Pipe, root)
-		w.list(n.List, false)
-		w.list(n.ElseList, root)
+		w.branch(&n.BranchNode, root, false)
 	case *parse.TemplateNode:
 		w.fail(errors.New("template: {{template}} is not supported"))
 	case *parse.ListNode:
 		w.list(n, root)
 	}
+}
+
+// branch walks an {{if}}, {{range}} or {{with}}: its pipeline and else
+// branch see the dot the branch itself sees; its body sees it only in an
+// {{if}} (bodyRoot), since range and with move the dot.
+func (w *refWalker) branch(b *parse.BranchNode, root, bodyRoot bool) {
+	w.pipe(b.Pipe, root)
+	w.list(b.List, bodyRoot)
+	w.list(b.ElseList, root)
 }
 
 func (w *refWalker) pipe(p *parse.PipeNode, root bool) {
@@ -268,6 +275,9 @@ func (w *refWalker) pipe(p *parse.PipeNode, root bool) {
 }
 
 func (w *refWalker) command(c *parse.CommandNode, root bool) {
+	if w.rewrite != nil {
+		w.rewrite(c, root)
+	}
 	// {{ index .steps "check-key" "status" }} is how a step id with a hyphen
 	// is read, so constant index arguments extend the reference.
 	if len(c.Args) >= 3 {

@@ -183,12 +183,14 @@ func TestProviderDrillResumes(t *testing.T) {
 
 // TestProviderDrillRefusesWhatItsWorldLacks: a world with no mail sink
 // refuses the email channel (its mail could only go to a real provider),
-// and one that rehearses no eradication refuses --eradicate, plainly and
-// before anything is written.
+// one that rehearses no eradication refuses --eradicate, and one that cannot
+// fail on cue refuses the caller's faults, plainly and before anything is
+// written.
 func TestProviderDrillRefusesWhatItsWorldLacks(t *testing.T) {
 	for name, o := range map[string]drill.Options{
 		"mail sink": {Notify: &notify.HubConfig{Channels: map[string]map[string]any{"email": {"to": []string{"oncall@example.com"}}}}},
 		"eradicat":  {Eradicate: true},
+		"faults":    {Faults: []provider.Fault{{Kind: provider.FaultStatus, Status: 500}}},
 	} {
 		root := t.TempDir()
 		o.Scenario, o.ReportsRoot, o.Redactor = "tiny-leak", root, redact.New()

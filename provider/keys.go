@@ -39,6 +39,14 @@ type KeyKind struct {
 	// Sample is a made-up key of the kind (a valid checksum included):
 	// registration proves the redactor catches it.
 	Sample string
+	// Batch, when set, names the step of Playbook whose action can act on
+	// many keys of the kind in one request (a provider's bulk revocation):
+	// a response to several keys at once (playbook.Compose) runs that step
+	// once for all of them, BatchMax keys (0: no limit) a step, giving it the
+	// keys as the list parameter BatchParam, declared secret.
+	Batch      string
+	BatchParam string
+	BatchMax   int
 
 	whole, loose *regexp.Regexp
 }
@@ -87,6 +95,10 @@ func (k *KeyKind) Match(key string) []string {
 func (k *KeyKind) Valid(key string) bool {
 	return k.Match(key) != nil && (k.Checksum == nil || k.Checksum(key))
 }
+
+// Named is the kind's human name with its article ("a SendGrid API key"),
+// for "this is …" messages that never quote the key.
+func (k *KeyKind) Named() string { return article(k.Human) }
 
 // KeyInput is the input of the kind's playbook that takes the key.
 func (k *KeyKind) KeyInput() string {

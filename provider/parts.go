@@ -96,48 +96,51 @@ type Doctor struct {
 
 // Simulators lists every registered simulator, sorted by name.
 func Simulators() []Simulator {
-	var out []Simulator
-	for _, p := range registry() {
-		for _, s := range p.Simulators {
-			s.Provider = p.Name
-			out = append(out, s)
-		}
-	}
+	out := collect(func(p *Info) []Simulator { return p.Simulators }, func(s *Simulator, name string) { s.Provider = name })
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
 
 // LookupSimulator finds a simulator by name.
 func LookupSimulator(name string) (Simulator, bool) {
-	for _, s := range Simulators() {
-		if s.Name == name {
-			return s, true
-		}
-	}
-	return Simulator{}, false
+	return named(Simulators(), func(s Simulator) string { return s.Name }, name)
 }
 
 // Scenarios lists every registered drill scenario, by provider, then in the
 // order the provider registered them (its own order tells a story).
 func Scenarios() []Scenario {
-	var out []Scenario
+	return collect(func(p *Info) []Scenario { return p.Scenarios }, func(s *Scenario, name string) { s.Provider = name })
+}
+
+// LookupScenario finds a drill scenario by name.
+func LookupScenario(name string) (Scenario, bool) {
+	return named(Scenarios(), func(s Scenario) string { return s.Name }, name)
+}
+
+// collect gathers one kind of part (simulators, scenarios) of every
+// provider, each copy told which provider brought it: the one walk over the
+// registry the part listings share.
+func collect[T any](parts func(*Info) []T, setProvider func(part *T, provider string)) []T {
+	var out []T
 	for _, p := range registry() {
-		for _, s := range p.Scenarios {
-			s.Provider = p.Name
-			out = append(out, s)
+		for _, part := range parts(p) {
+			setProvider(&part, p.Name)
+			out = append(out, part)
 		}
 	}
 	return out
 }
 
-// LookupScenario finds a drill scenario by name.
-func LookupScenario(name string) (Scenario, bool) {
-	for _, s := range Scenarios() {
-		if s.Name == name {
-			return s, true
+// named finds the part called name in a listing; the zero part and false
+// when there is none.
+func named[T any](all []T, nameOf func(T) string, name string) (T, bool) {
+	for _, part := range all {
+		if nameOf(part) == name {
+			return part, true
 		}
 	}
-	return Scenario{}, false
+	var zero T
+	return zero, false
 }
 
 // DoctorsFor lists the providers with a doctor whose actions the named

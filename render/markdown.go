@@ -55,6 +55,9 @@ func RenderMarkdown(w io.Writer, rep *report.Report) error {
 		}
 	}
 	b.WriteString("\n")
+	if err := keysMarkdown(&b, rep); err != nil {
+		return err
+	}
 
 	if len(rep.Run.Inputs) > 0 {
 		b.WriteString("## Inputs\n\n")

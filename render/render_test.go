@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyir/keyir/internal/testrun"
 	"github.com/keyir/keyir/report"
 	"github.com/keyir/keyir/runstore"
 )
@@ -19,36 +20,36 @@ func TestMarkdownGolden(t *testing.T) {
 		script func(*testing.T, *runstore.Store)
 		banner string
 	}{
-		{"live", report.ModeLive, scriptLive, ""},
-		{"dryrun", report.ModeDryRun, scriptDryRun, "> **DRY RUN** — no changes were made; 2 writes were refused and are listed as planned changes.\n"},
-		{"drill", report.ModeDrill, scriptDrill, "> **DRILL** — run against the built-in simulator; nothing real was touched.\n"},
+		{"live", report.ModeLive, testrun.ScriptLive, ""},
+		{"dryrun", report.ModeDryRun, testrun.ScriptDryRun, "> **DRY RUN** — no changes were made; 2 writes were refused and are listed as planned changes.\n"},
+		{"drill", report.ModeDrill, testrun.ScriptDrill, "> **DRILL** — run against the built-in simulator; nothing real was touched.\n"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			run := testRun(c.mode)
+			run := testrun.Run(c.mode)
 			if c.mode == report.ModeDrill {
 				run.Incident = ""
 			}
-			s := newStore(t, run)
+			s := testrun.NewStore(t, run)
 			c.script(t, s)
 			if _, err := s.Finish(nil, mdRenderer{}); err != nil {
 				t.Fatal(err)
 			}
-			got := readFile(t, filepath.Join(s.Dir(), runstore.ReportMD))
+			got := testrun.ReadFile(t, filepath.Join(s.Dir(), runstore.ReportMD))
 			if c.banner != "" && !strings.HasPrefix(got, c.banner) {
 				t.Errorf("report.md does not start with the banner %q:\n%s", c.banner, got)
 			}
 			if c.banner == "" && strings.HasPrefix(got, ">") {
 				t.Errorf("live report has a banner:\n%s", got)
 			}
-			checkGolden(t, "report-"+c.name+".md", got)
+			testrun.CheckGolden(t, "report-"+c.name+".md", got)
 		})
 	}
 }
 
 func TestMarkdownLiveContent(t *testing.T) {
-	s := newStore(t, testRun(report.ModeLive))
-	scriptLive(t, s)
+	s := testrun.NewStore(t, testrun.Run(report.ModeLive))
+	testrun.ScriptLive(t, s)
 	rep, err := s.Report()
 	if err != nil {
 		t.Fatal(err)
@@ -84,7 +85,7 @@ func TestMarkdownLiveContent(t *testing.T) {
 func TestMarkdownEscapesUntrustedText(t *testing.T) {
 	hostile := "evil | column\nnew row <!here> [link](http://x) `code` <img src=x onerror=alert(1)> www.evil.example"
 	rep := &report.Report{
-		Run:   report.Run{ID: "r1", Incident: "INC-1 <b>", Mode: report.ModeLive, Status: report.RunSucceeded, Started: t0, Finished: t0.Add(time.Second)},
+		Run:   report.Run{ID: "r1", Incident: "INC-1 <b>", Mode: report.ModeLive, Status: report.RunSucceeded, Started: testrun.T0, Finished: testrun.T0.Add(time.Second)},
 		Steps: []report.Step{{Index: 1, ID: "s", Action: "a.b", Status: report.StepFailed, Error: hostile}},
 		Findings: []report.Finding{{Severity: report.High, Title: hostile, Subject: hostile, Detail: hostile,
 			Evidence: []string{"evidence/001-s.jsonl#1"}}},
@@ -201,7 +202,7 @@ func TestRenderSummary(t *testing.T) {
 
 func TestRenderSummaryDryRunStripsControls(t *testing.T) {
 	rep := &report.Report{
-		Run:      report.Run{ID: "r1", Mode: report.ModeDryRun, Status: report.RunSucceeded, Started: t0, Finished: t0.Add(time.Second)},
+		Run:      report.Run{ID: "r1", Mode: report.ModeDryRun, Status: report.RunSucceeded, Started: testrun.T0, Finished: testrun.T0.Add(time.Second)},
 		Planned:  []report.PlannedChange{{Method: "DELETE", URL: "https://x/y"}},
 		Findings: []report.Finding{{Severity: report.Info, Title: "evil\x1b]0;pwned\x07 title\nnext"}},
 	}
@@ -219,8 +220,8 @@ func TestRenderSummaryDryRunStripsControls(t *testing.T) {
 }
 
 func TestRenderJSONRoundTrip(t *testing.T) {
-	s := newStore(t, testRun(report.ModeLive))
-	scriptLive(t, s)
+	s := testrun.NewStore(t, testrun.Run(report.ModeLive))
+	testrun.ScriptLive(t, s)
 	rep, err := s.Report()
 	if err != nil {
 		t.Fatal(err)
@@ -239,10 +240,10 @@ func TestRenderJSONRoundTrip(t *testing.T) {
 }
 
 func TestLoadUnfinishedRun(t *testing.T) {
-	s := newStore(t, testRun(report.ModeLive))
+	s := testrun.NewStore(t, testrun.Run(report.ModeLive))
 	run := s.Run()
-	mustAppend(t, s,
-		report.Event{Type: report.EventRunStarted, Run: &run, Steps: plannedSteps()},
+	testrun.MustAppend(t, s,
+		report.Event{Type: report.EventRunStarted, Run: &run, Steps: testrun.PlannedSteps()},
 		report.Event{Type: report.EventStepStarted, Step: "identify", Index: 1, Attempt: 1},
 	)
 	rep, err := runstore.Load(s.Dir())
@@ -263,12 +264,12 @@ func TestLoadUnfinishedRun(t *testing.T) {
 
 func TestReplayFinalContainmentAndInterruptedExit(t *testing.T) {
 	events := []report.Event{
-		{Type: report.EventRunStarted, Time: t0, Steps: plannedSteps()[:1]},
-		{Type: report.EventStepStarted, Time: t0.Add(time.Second), Step: "identify", Index: 1},
-		{Type: report.EventRunInterrupted, Time: t0.Add(2 * time.Second), ExitCode: intp(report.ExitNotContained),
+		{Type: report.EventRunStarted, Time: testrun.T0, Steps: testrun.PlannedSteps()[:1]},
+		{Type: report.EventStepStarted, Time: testrun.T0.Add(time.Second), Step: "identify", Index: 1},
+		{Type: report.EventRunInterrupted, Time: testrun.T0.Add(2 * time.Second), ExitCode: testrun.IntP(report.ExitNotContained),
 			Containment: &report.Containment{Status: report.ContainmentNotConfirmed, Detail: "interrupted before revoke"}},
 	}
-	rep := report.Replay(testRun(report.ModeLive), events)
+	rep := report.Replay(testrun.Run(report.ModeLive), events)
 	if rep.Run.Containment.Status != report.ContainmentNotConfirmed || rep.ExitCode != report.ExitNotContained || rep.Run.Status != report.RunInterrupted {
 		t.Fatalf("replay: %+v", rep.Run)
 	}

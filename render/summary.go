@@ -84,6 +84,7 @@ func RenderSummary(w io.Writer, rep *report.Report, dir string) error {
 		}
 	}
 
+	keysText(bw, rep)
 	c := rep.Run.Containment
 	line := "Containment: " + Plain(ContainmentLine(c))
 	if c.TimeToContainment > 0 {

@@ -86,6 +86,7 @@ func Replay(run Run, events []Event) *Report {
 			if rep.Run.ID == "" && e.Run != nil {
 				rep.Run = e.Run.Clone()
 			}
+			rep.Keys = keysFromRun(rep.Run)
 			rep.Steps = make([]Step, len(e.Steps))
 			copy(rep.Steps, e.Steps)
 			for i := range rep.Steps {
@@ -149,7 +150,9 @@ func Replay(run Run, events []Event) *Report {
 		case EventPlannedChange:
 			appendStepped(&rep.Planned, e.Planned, func(p *PlannedChange) *string { return &p.Step }, e)
 		case EventContainment:
-			applyContainment(rep, e)
+			if !keyContainment(rep, e) {
+				applyContainment(rep, e)
+			}
 		case EventJournalRepaired:
 			// The repair is part of the story the report tells.
 			rep.Notes = append(rep.Notes, Note{Time: e.Time, Text: fmt.Sprintf(
@@ -163,6 +166,7 @@ func Replay(run Run, events []Event) *Report {
 				rep.ExitCode = *e.ExitCode
 			}
 			applyContainment(rep, e)
+			settleKeys(rep)
 		case EventRunInterrupted:
 			// The process ended (and exited with a code), but the run is
 			// resumable: a later run_resumed clears this again.
@@ -172,6 +176,7 @@ func Replay(run Run, events []Event) *Report {
 				rep.ExitCode = *e.ExitCode
 			}
 			applyContainment(rep, e)
+			settleKeys(rep)
 		}
 	}
 	rep.Run.Resumes = max(rep.Run.Resumes, resumes)
@@ -188,16 +193,21 @@ func applyContainment(rep *Report, e Event) {
 	if e.Containment == nil {
 		return
 	}
-	c := *e.Containment
+	rep.Run.Containment = reached(*e.Containment, e, rep.Run.Started)
+}
+
+// reached fills in when a confirmed containment was reached: at the event,
+// unless the step said, and how long after the run's start.
+func reached(c Containment, e Event, started time.Time) Containment {
 	if c.Status == ContainmentConfirmed {
 		if c.At.IsZero() {
 			c.At = e.Time
 		}
-		if c.TimeToContainment == 0 && !rep.Run.Started.IsZero() {
-			c.TimeToContainment = c.At.Sub(rep.Run.Started)
+		if c.TimeToContainment == 0 && !started.IsZero() {
+			c.TimeToContainment = c.At.Sub(started)
 		}
 	}
-	rep.Run.Containment = c
+	return c
 }
 
 // stepFor finds the step an event is about, by index and id, and adds one

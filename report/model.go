@@ -5,7 +5,10 @@
 // the run directory is runstore's, the renderings render's and htmlreport's.
 package report
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Mode says what a run may touch.
 type Mode string
@@ -137,6 +140,8 @@ type Run struct {
 	Status      RunStatus         `json:"status"`
 	Containment Containment       `json:"containment"`
 	Resumes     int               `json:"resumes,omitempty"`
+	// Keys are the keys of a run that responds to several (keys.go).
+	Keys []KeyRef `json:"keys,omitempty"`
 }
 
 // Clone is a copy of r that shares no map or slice with it: the store hands
@@ -150,6 +155,7 @@ func (r Run) Clone() Run {
 		r.Inputs = in
 	}
 	r.SecretInput = append([]string(nil), r.SecretInput...)
+	r.Keys = slices.Clone(r.Keys)
 	return r
 }
 
@@ -160,7 +166,9 @@ type Report struct {
 	Findings []Finding       `json:"findings"`
 	Notes    []Note          `json:"notes,omitempty"`
 	Planned  []PlannedChange `json:"planned_changes,omitempty"`
-	ExitCode int             `json:"exit_code"`
+	// Keys are each key's outcome, for a run that responds to several.
+	Keys     []KeyOutcome `json:"keys,omitempty"`
+	ExitCode int          `json:"exit_code"`
 	// ManifestHead is the last link of MANIFEST's hash chain, written after the
 	// report; it is filled in for display (terminal, Slack) and is not part of
 	// report.json itself.

@@ -1,5 +1,7 @@
 package report
 
+import "slices"
+
 // How a run ends is decided here and nowhere else: the runner journals it,
 // the closing notification announces it, serve and drill read it back. Each
 // of them used to decide for itself, and they disagreed.
@@ -38,26 +40,14 @@ type Verdict struct {
 // id-only revoke ("revoked_unproven") is a finished containment without
 // proof: the report says so, the exit code does not fail it.
 func Outcome(rep *Report, contains bool, end Ending) Verdict {
-	v := Verdict{Containment: rep.Run.Containment}
-	c := &v.Containment
-	if contains {
-		switch {
-		case rep.Run.Mode == ModeDryRun:
-			c.Status = ContainmentPlanned
-			if c.Detail == "" {
-				c.Detail = "dry run: the revoke was planned, not made"
-			}
-		case c.Status == ContainmentConfirmed, c.Status == ContainmentRevokedUnproven,
-			c.Status == ContainmentNotFound:
-			// A step's own verdict: the key proven dead; an id-only revoke
-			// that nothing can prove; an id no account holds.
-		default:
-			c.Status = ContainmentNotConfirmed
-			if c.Detail == "" {
-				c.Detail = "the run ended before the leaked key was proven dead"
-			}
-		}
+	v := Verdict{Containment: decide(rep.Run.Containment, rep.Run.Mode, contains)}
+	if len(rep.Keys) > 0 {
+		// Several keys: each settled alike, the run's the worst (keys.go).
+		cp := *rep
+		cp.Keys = slices.Clone(rep.Keys)
+		v.Containment = decideKeys(&cp, contains)
 	}
+	c := &v.Containment
 	v.ExitCode = exitCode(rep, *c, end)
 	switch {
 	case end == EndedInterrupted:
@@ -70,6 +60,31 @@ func Outcome(rep *Report, contains bool, end Ending) Verdict {
 		v.Status = RunSucceeded
 	}
 	return v
+}
+
+// decide settles one key's containment at the end of a run. contains says
+// whether the playbook has a step whose action contains the key.
+func decide(c Containment, mode Mode, contains bool) Containment {
+	if !contains {
+		return c
+	}
+	switch {
+	case mode == ModeDryRun:
+		c.Status = ContainmentPlanned
+		if c.Detail == "" {
+			c.Detail = "dry run: the revoke was planned, not made"
+		}
+	case c.Status == ContainmentConfirmed, c.Status == ContainmentRevokedUnproven,
+		c.Status == ContainmentNotFound:
+		// A step's own verdict: the key proven dead; an id-only revoke
+		// that nothing can prove; an id no account holds.
+	default:
+		c.Status = ContainmentNotConfirmed
+		if c.Detail == "" {
+			c.Detail = "the run ended before the leaked key was proven dead"
+		}
+	}
+	return c
 }
 
 func exitCode(rep *Report, c Containment, end Ending) int {

@@ -144,10 +144,10 @@ func Create(root string, run report.Run) (*Store, error) {
 	}
 	s := makeStore(dir, run)
 	// run.json is new: nothing older to protect, so it is written in place
-	// (O_EXCL) rather than renamed into place, and made durable by the first
-	// Sync together with the directory entries of the run (its directory in
-	// root, evidence/, run.json, the journal), all in parallel and before the
-	// journal's first line can reach the disk. Nothing the run does outside
+	// (O_EXCL) rather than renamed into place, and made durable together with
+	// the directory entries of the run (its directory in root, evidence/,
+	// run.json, the journal), all in parallel, before the first Sync lets the
+	// journal's fsync go. Nothing the run does outside
 	// this directory happens before that Sync (see Write).
 	b, err := encodeRun(run)
 	if err != nil {
@@ -173,12 +173,17 @@ func Create(root string, run report.Run) (*Store, error) {
 		return nil, err
 	}
 	s.journal = f
-	s.pending = []func() error{
+	// They start now, in the background, so the first steps' work overlaps
+	// them; the first Sync waits for them before the journal's fsync.
+	first := []func() error{
 		func() error { return errors.Join(rf.Sync(), rf.Close()) },
 		func() error { return safefile.SyncDir(root) },
 		func() error { return safefile.SyncDir(dir) },
 		func() error { return safefile.SyncDir(filepath.Join(dir, EvidenceDir)) },
 	}
+	done := make(chan error, 1)
+	go func() { done <- parallel(first) }()
+	s.pending = []func() error{func() error { return <-done }}
 	return s, nil
 }
 

@@ -2,8 +2,14 @@
 # keyir's benchmarks, as one table: every figure next to the floor or
 # baseline it is judged against, measured in the same run, and their ratio.
 # Usage: scripts/bench.sh            (about a minute on 2 cores)
+#        scripts/bench.sh --scaling  (the scaling table instead: activity at
+#                                     1k..1M messages, serve acks at 10..1,000
+#                                     commands, revocations at 10..1,000 keys;
+#                                     a few minutes on 2 cores)
 # The raw `go test -bench` output is kept in $BENCH_OUT (default a temp file).
 set -euo pipefail
+scaling=false
+[ "${1:-}" = "--scaling" ] && scaling=true
 cd "$(dirname "$0")/.."
 export GOTOOLCHAIN=go1.27.3 # go.mod needs it; see the README's quick start
 out="${BENCH_OUT:-$(mktemp -t keyir-bench.XXXXXX)}"
@@ -11,10 +17,6 @@ out="${BENCH_OUT:-$(mktemp -t keyir-bench.XXXXXX)}"
 run() { # package, benchmark regexp
   go test -run '^$' -bench "$2" -benchtime 1x -count 1 "$1" | tee -a "$out" >&2
 }
-run ./actions/sendgrid 'Activity100k|Revoke1000|Containment50ms$'
-run ./internal/prove 'FullRunContainment50ms|Report200k|VersionStartup|BareAck100'
-run ./chatops 'ServeAckLatency|SocketAckLatency|BareSocketAck100'
-
 # metric NAME UNIT: the value of UNIT on benchmark NAME's line.
 metric() {
   awk -v b="^Benchmark$1(-[0-9]+)?\$" -v u="$2" '$1 ~ b { for (i = 3; i < NF; i += 2) if ($(i+1) == u) { print $i; exit } }' "$out"
@@ -27,6 +29,43 @@ row() { # figure, measured, unit, floor, floor label
   fi
   awk -v a="$m" -v b="$f" -v fig="$1" -v u="$3" -v fl="$5" 'BEGIN { printf "| %s | %s %s | %s %s (%s) | %.2f |\n", fig, a, u, b, u, fl, (b > 0 ? a / b : 0) }'
 }
+machine() {
+  echo "machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(go version | cut -d' ' -f3-)"
+}
+
+if $scaling; then
+  start=$(date +%s)
+  echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+  run ./internal/prove 'ReportScaling|BareAckScaling'
+  run ./chatops 'ServeAckScaling'
+  run ./actions/sendgrid 'RevokeScaling'
+  echo
+  echo "| work | measured | floor / baseline | ratio | also |"
+  echo "| --- | --- | --- | --- | --- |"
+  for n in 1000 10000 100000 1000000; do
+    b="ReportScaling/n=$n"
+    row "activity: keyir run over $n messages, wall time" "$(metric "$b" wall-s)" s "$(metric "$b" bare-fetch-s)" "bare client, same $(metric "$b" queries) queries" |
+      sed "s/ |\$/ | activity step $(metric "$b" activity-s) s; $(metric "$b" queries) queries (ceil(N\/1000) = $(metric "$b" ideal-queries)); peak RSS $(metric "$b" peak-rss-MiB) MiB (idle $(metric "$b" idle-rss-MiB), answers $(metric "$b" payload-MiB) MiB) |/"
+  done
+  for n in 10 100 1000; do
+    row "serve ack p99, $n concurrent commands, run in flight" "$(metric "ServeAckScaling/n=$n" p99-ms)" ms "$(metric "BareAckScaling/n=$n" p99-ms)" "bare HTTP 200, $n concurrent" |
+      sed "s/ |\$/ | p50 $(metric "ServeAckScaling/n=$n" p50-ms) ms (bare $(metric "BareAckScaling/n=$n" p50-ms)) |/"
+  done
+  for n in 10 100 1000; do
+    row "$n keys revoked under a 100/s limit" "$(metric "RevokeScaling/n=$n" wall-s)" s "$(metric "RevokeScaling/n=$n" floor-s)" "$n / 100 per s" |
+      sed "s/ |\$/ | $(metric "RevokeScaling/n=$n" 429s) answers 429 |/"
+  done
+  echo
+  machine
+  echo "took $(($(date +%s) - start)) s"
+  echo "raw output: $out"
+  exit 0
+fi
+
+run ./actions/sendgrid 'Activity100k|Revoke1000|Containment50ms$'
+run ./internal/prove 'FullRunContainment50ms|Report200k|VersionStartup|BareAck100'
+run ./chatops 'ServeAckLatency|SocketAckLatency|BareSocketAck100'
+
 echo
 echo "| figure | measured | floor / baseline | ratio |"
 echo "| --- | --- | --- | --- |"
@@ -53,5 +92,5 @@ row "keyir serve Socket Mode acknowledgement p50, 100 concurrent envelopes, run 
 row "keyir serve Socket Mode acknowledgement p99, 100 concurrent envelopes, run in flight" "$(metric SocketAckLatency p99-ms)" ms "$(metric BareSocketAck100 p99-ms)" "bare Socket Mode client acking at once, 100 concurrent"
 row "keyir version start-up (median of 20 execs)" "$(metric VersionStartup version-p50-ms)" ms "$(metric VersionStartup true-p50-ms)" "/bin/true, median of 20"
 echo
-echo "machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(go version | cut -d' ' -f3-)"
+machine
 echo "raw output: $out"

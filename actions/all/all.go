@@ -6,6 +6,8 @@ package all
 
 import (
 	_ "github.com/keyir/keyir/actions/core"       // core.note, core.wait, core.http
+	_ "github.com/keyir/keyir/actions/ghtoken"    // github.*
 	_ "github.com/keyir/keyir/actions/notifystep" // notify.all, notify.slack, notify.email, notify.webhook
 	_ "github.com/keyir/keyir/actions/sendgrid"   // sendgrid.*
+	_ "github.com/keyir/keyir/actions/slacktoken" // slack.*
 )

@@ -30,7 +30,7 @@ func init() {
 		Outputs: []actions.Output{
 			{Name: "status", Type: actions.TypeInt, Description: "HTTP status code"},
 			{Name: "body", Type: actions.TypeString, Description: "response body, redacted, at most 4 KiB"},
-			{Name: "planned", Type: actions.TypeBool, Description: "true when a dry run refused the request"},
+			actions.PlannedOutput,
 		},
 		New: func() actions.Action { return new(HTTP) },
 	})

@@ -140,10 +140,10 @@ func eventOf(env *actions.Env, rep *report.Report, kind notify.Kind) notify.Even
 		now = defaultNow
 	}
 	ev := notify.Event{
-		Kind: kind, Time: now().UTC(), RunID: rep.Run.ID, Incident: rep.Run.Incident,
-		Playbook: playbookName(rep.Run.Playbook), Mode: rep.Run.Mode, Operator: rep.Run.Operator,
+		Kind: kind, Time: now().UTC(), RunRef: notify.RunRefOf(rep.Run),
 		Status: report.RunRunning, Steps: slices.Clone(rep.Steps), RunDir: env.Dir,
 	}
+	ev.Playbook = playbookName(ev.Playbook)
 	// Replay marks a step without an end as interrupted: this one is running.
 	for i := range ev.Steps {
 		if ev.Steps[i].ID == env.Step {

@@ -17,11 +17,7 @@ func init() {
 		Name:     "sendgrid.confirm_revoked",
 		Summary:  "Prove the leaked key is dead: poll GET /v3/scopes with it until 401 (bounded)",
 		Contains: true,
-		Outputs: []actions.Output{
-			{Name: "confirmed", Type: actions.TypeBool, Description: "the key was proven dead"},
-			{Name: "polls", Type: actions.TypeInt, Description: "liveness reads made"},
-			{Name: "time_to_containment_ms", Type: actions.TypeInt, Description: "from the run's start to the first 401 (0 when not confirmed)"},
-		},
+		Outputs:  actions.ContainmentOutputs,
 		New: func() actions.Action {
 			return &Confirm{Timeout: 5 * time.Minute, Interval: 5 * time.Second, MaxInterval: 30 * time.Second}
 		},
@@ -281,7 +277,13 @@ func intOf(v any) int {
 	return 0
 }
 
+// OnlyReads (actions.Reader): GETs only (the leaked key's own liveness,
+// or the key id's 404), so the runner need not wait for the journal's
+// commit before it.
+func (a *Confirm) OnlyReads() bool { return true }
+
 var (
 	_ actions.Action    = (*Confirm)(nil)
+	_ actions.Reader    = (*Confirm)(nil)
 	_ actions.Validator = (*Confirm)(nil)
 )

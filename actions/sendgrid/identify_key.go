@@ -106,7 +106,12 @@ func (a *Identify) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 	return actions.Outputs{"key_id": ki.ID, "fingerprint": ki.Fingerprint, "has_secret": ki.HasSecret}, nil
 }
 
+// OnlyReads (actions.Reader): it makes no request at all, so the
+// runner need not wait for the journal's commit before it.
+func (a *Identify) OnlyReads() bool { return true }
+
 var (
 	_ actions.Action    = (*Identify)(nil)
+	_ actions.Reader    = (*Identify)(nil)
 	_ actions.Validator = (*Identify)(nil)
 )

@@ -14,22 +14,10 @@ func init() {
 	actions.Register(actions.Info{
 		Name:    "sendgrid.locate_key",
 		Summary: "Find the leaked key before revoking it: which account holds it (the parent, else every subuser), its name and scopes, and whether it still authenticates on the host where it lives; all reads, concurrently",
-		Outputs: []actions.Output{
-			{Name: "key_id", Type: actions.TypeString, Description: "the key id looked for"},
+		Outputs: actions.OutputList([]actions.Output{
 			{Name: "status", Type: actions.TypeString, Description: "live, dead or unknown (unknown without the key's secret)"},
 			{Name: "liveness", Type: actions.TypeString, Description: "what each host answered to the leaked key"},
-			{Name: "found", Type: actions.TypeBool, Description: "an account holds the key id"},
-			{Name: "owner_known", Type: actions.TypeBool, Description: "the owning account is known (owner, owner_region are set)"},
-			{Name: "owner", Type: actions.TypeString, Description: "the subuser that holds the key; empty for the parent account"},
-			{Name: "owner_region", Type: actions.TypeString, Description: "global or eu: the host of the owning account"},
-			{Name: "subusers_searched", Type: actions.TypeInt, Description: "subusers listed (and searched when the parent did not hold the key)"},
-			{Name: "not_searched", Type: actions.TypeList, Description: "accounts that could not be searched, and why"},
-			{Name: "name", Type: actions.TypeString, Description: "the key's name"},
-			{Name: "scopes", Type: actions.TypeList, Description: "the key's scopes"},
-			{Name: "key_type", Type: actions.TypeString, Description: "full, billing or restricted"},
-			{Name: "categories", Type: "list", Description: "scopes grouped by what they allow: [{category, scopes, write}]"},
-			{Name: "risk", Type: actions.TypeString, Description: "critical, high, medium or low (empty when the key was not found)"},
-		},
+		}, snapshotOutputs),
 		New: func() actions.Action { return new(Locate) },
 	})
 }
@@ -212,7 +200,12 @@ func categoryText(cats []Category) string {
 	return strings.Join(parts, "; ")
 }
 
+// OnlyReads (actions.Reader): GETs only, with the responder key and the
+// leaked key, so the runner need not wait for the journal's commit before it.
+func (a *Locate) OnlyReads() bool { return true }
+
 var (
 	_ actions.Action    = (*Locate)(nil)
+	_ actions.Reader    = (*Locate)(nil)
 	_ actions.Validator = (*Locate)(nil)
 )

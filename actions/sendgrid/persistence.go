@@ -43,19 +43,16 @@ const (
 
 // Persistence checks each surface independently.
 type Persistence struct {
-	Baseline       string    `param:"baseline" desc:"inventory file written by 'keyir inventory save'; only items not in it are findings"`
-	TrustedDomains []string  `param:"trusted_domains" desc:"destinations in these domains (and subdomains) are downgraded to info"`
-	WindowStart    time.Time `param:"window_start" desc:"start of the exposure window (default: window_end minus 7 days)"`
-	WindowEnd      time.Time `param:"window_end" desc:"end of the exposure window (default: now)"`
-	KeyID          string    `param:"key_id" desc:"the leaked key's id: the account that holds it (recorded by an earlier step) is assessed"`
-	Subuser        string    `param:"subuser" desc:"assess this subuser (on-behalf-of) when no earlier step recorded the key's owner"`
-	Region         string    `param:"region" desc:"override of the assessed account's region (global or eu)"`
+	Baseline       string   `param:"baseline" desc:"inventory file written by 'keyir inventory save'; only items not in it are findings"`
+	TrustedDomains []string `param:"trusted_domains" desc:"destinations in these domains (and subdomains) are downgraded to info"`
+	actions.Window
+	assessedAccount
 }
 
 // Validate checks the window and region.
 func (a *Persistence) Validate() error {
-	if !a.WindowStart.IsZero() && !a.WindowEnd.IsZero() && !a.WindowStart.Before(a.WindowEnd) {
-		return &actions.ParamError{Param: "window_start", Msg: "must be before window_end"}
+	if err := a.CheckWindow(); err != nil {
+		return err
 	}
 	return checkRegion(a.Region)
 }
@@ -360,7 +357,7 @@ func (a *Persistence) Run(ctx context.Context, env *actions.Env) (actions.Output
 		}
 		base = b
 	}
-	acct := assessAccount(env, a.KeyID, a.Subuser, a.Region)
+	acct := a.account(env)
 	c0, err := newClient(env, RegionGlobal, "")
 	if err != nil {
 		return nil, err
@@ -372,7 +369,7 @@ func (a *Persistence) Run(ctx context.Context, env *actions.Env) (actions.Output
 	if acct.Subuser != "" || normRegion(acct.Region) == RegionEU {
 		note(env, "assessing "+acct.String()+", the account that holds the key")
 	}
-	start, end := window(env, a.WindowStart, a.WindowEnd, 7*24*time.Hour)
+	start, end := a.Bounds(env)
 	tainted, err := checkRunBaseline(ctx, env, c0, base, start, end, true)
 	if err != nil {
 		return nil, err

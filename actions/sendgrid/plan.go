@@ -71,37 +71,40 @@ const (
 	KindSender        = "verified_sender"
 )
 
+// deletePaths are the DELETE endpoints of the kinds removed by id, as the
+// official spec names them; the item's id is appended, escaped. A table, so
+// a new kind is one line and cannot get a request shape of its own by mistake.
+var deletePaths = map[string]string{
+	KindAPIKey:        "/v3/api_keys/",
+	KindPendingInvite: "/v3/teammates/pending/",
+	KindTeammate:      "/v3/teammates/",
+	KindIPAllow:       "/v3/access_settings/whitelist/",
+	KindEventWebhook:  "/v3/user/webhooks/event/settings/",
+	KindParseSetting:  "/v3/user/webhooks/parse/settings/",
+	KindAlert:         "/v3/alerts/",
+	KindSender:        "/v3/verified_senders/",
+}
+
 // removal is the request that removes a resource of a kind, as the official
 // spec defines it.
 func removal(kind, rid string, acct Account) (Removal, bool) {
-	r := Removal{Method: "DELETE", OnBehalfOf: acct.Subuser}
-	switch kind {
-	case KindAPIKey:
-		r.Path = "/v3/api_keys/" + escape(rid)
-	case KindPendingInvite:
-		r.Path = "/v3/teammates/pending/" + escape(rid)
-	case KindTeammate:
-		r.Path = "/v3/teammates/" + escape(rid)
-	case KindIPAllow:
-		r.Path = "/v3/access_settings/whitelist/" + escape(rid)
-	case KindEventWebhook:
-		r.Path = "/v3/user/webhooks/event/settings/" + escape(rid)
-	case KindParseSetting:
-		r.Path = "/v3/user/webhooks/parse/settings/" + escape(rid)
-	case KindForwardBounce, KindForwardSpam:
-		r.Method, r.Path, r.Body = "PATCH", "/v3/mail_settings/"+kind, json.RawMessage(`{"enabled":false}`)
-	case KindAlert:
-		r.Path = "/v3/alerts/" + escape(rid)
-	case KindSender:
-		// The spec declares no on-behalf-of: the parent's senders only.
-		r.Path, r.OnBehalfOf = "/v3/verified_senders/"+escape(rid), ""
-	default:
-		return Removal{}, false
-	}
 	if rid == "" {
 		return Removal{}, false
 	}
-	return r, true
+	switch kind {
+	case KindForwardBounce, KindForwardSpam:
+		// A forward setting is switched off, not deleted.
+		return Removal{Method: "PATCH", Path: "/v3/mail_settings/" + kind, OnBehalfOf: acct.Subuser,
+			Body: json.RawMessage(`{"enabled":false}`)}, true
+	case KindSender:
+		// The spec declares no on-behalf-of: the parent's senders only.
+		return Removal{Method: "DELETE", Path: deletePaths[kind] + escape(rid)}, true
+	}
+	path, ok := deletePaths[kind]
+	if !ok {
+		return Removal{}, false
+	}
+	return Removal{Method: "DELETE", Path: path + escape(rid), OnBehalfOf: acct.Subuser}, true
 }
 
 // runFileWriter is implemented by the runner's recorder: it writes a tracked

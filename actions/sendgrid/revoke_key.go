@@ -19,19 +19,13 @@ func init() {
 		Summary:  "Revoke exactly the leaked key(s) by id (DELETE /v3/api_keys/{id}); idempotent",
 		Mutates:  true,
 		Contains: true,
-		Outputs: []actions.Output{
+		Outputs: actions.OutputList([]actions.Output{
 			{Name: "revoked", Type: actions.TypeList, Description: "ids deleted by this run"},
 			{Name: "already_revoked", Type: actions.TypeList, Description: "ids that no longer existed (404)"},
-			{Name: "planned", Type: actions.TypeBool, Description: "dry run: the deletes were refused and recorded as planned"},
+			actions.PlannedOutput,
 			{Name: "failed", Type: actions.TypeList, Description: "ids that could not be revoked"},
 			{Name: "not_found", Type: actions.TypeList, Description: "ids no account holds (the parent and every subuser were searched)"},
-			{Name: "key_id", Type: actions.TypeString, Description: "the first id (the leaked key's)"},
-			{Name: "owner_known", Type: actions.TypeBool, Description: "the account that held the first id is known"},
-			{Name: "owner", Type: actions.TypeString, Description: "the subuser that held the first id; empty for the parent account"},
-			{Name: "owner_region", Type: actions.TypeString, Description: "global or eu"},
-			{Name: "subusers_searched", Type: actions.TypeInt, Description: "subusers listed when the first id had to be searched for"},
-			{Name: "not_searched", Type: actions.TypeList, Description: "accounts that could not be searched, and why"},
-		},
+		}, ownerOutputList),
 		New: func() actions.Action { return &Revoke{Concurrency: 4} },
 	})
 }

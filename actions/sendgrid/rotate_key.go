@@ -29,7 +29,7 @@ func init() {
 		Mutates: true,
 		Outputs: []actions.Output{
 			{Name: "new_key_id", Type: actions.TypeString, Description: "id of the replacement key (never its secret)"},
-			{Name: "planned", Type: actions.TypeBool, Description: "dry run: the creation was refused and recorded as planned"},
+			actions.PlannedOutput,
 		},
 		New: func() actions.Action { return new(Rotate) },
 	})
@@ -65,11 +65,7 @@ func (a *Rotate) Run(ctx context.Context, env *actions.Env) (actions.Outputs, er
 	acct := assessAccount(env, a.KeyID, a.Subuser, a.Region)
 	name, scopes := a.Name, a.Scopes
 	if name == "" || len(scopes) == 0 {
-		c0, err := newClient(env, RegionGlobal, "")
-		if err != nil {
-			return nil, err
-		}
-		c, err := c0.forAccount(acct)
+		c, err := newAccountClient(env, acct)
 		if err != nil {
 			return nil, err
 		}
@@ -245,11 +241,7 @@ func CreateReplacement(ctx context.Context, env *actions.Env, req ReplacementReq
 		return Replacement{}, errors.New("the new secret has no destination")
 	}
 	out := Replacement{Name: ReplacementName(req.Name, nowOf(env)), Scopes: scopes, KeyType: KeyType(scopes), Account: req.Account}
-	c0, err := newClient(env, RegionGlobal, "")
-	if err != nil {
-		return out, err
-	}
-	c, err := c0.forAccount(req.Account)
+	c, err := newAccountClient(env, req.Account)
 	if err != nil {
 		return out, err
 	}

@@ -15,21 +15,8 @@ func init() {
 	actions.Register(actions.Info{
 		Name:    "sendgrid.snapshot_key",
 		Summary: "Record the leaked key's name and scopes (before it is gone) and rate its blast radius",
-		Outputs: []actions.Output{
-			{Name: "name", Type: actions.TypeString, Description: "the key's name"},
-			{Name: "scopes", Type: actions.TypeList, Description: "the key's scopes"},
-			{Name: "key_type", Type: actions.TypeString, Description: "full, billing or restricted"},
-			{Name: "categories", Type: "list", Description: "scopes grouped by what they allow: [{category, scopes, write}]"},
-			{Name: "risk", Type: actions.TypeString, Description: "critical, high, medium or low (empty when the key was not found)"},
-			{Name: "found", Type: actions.TypeBool, Description: "false when no account holds the key"},
-			{Name: "key_id", Type: actions.TypeString, Description: "the key id looked for"},
-			{Name: "owner_known", Type: actions.TypeBool, Description: "the owning account is known"},
-			{Name: "owner", Type: actions.TypeString, Description: "the subuser that holds the key; empty for the parent account"},
-			{Name: "owner_region", Type: actions.TypeString, Description: "global or eu"},
-			{Name: "subusers_searched", Type: actions.TypeInt, Description: "subusers listed"},
-			{Name: "not_searched", Type: actions.TypeList, Description: "accounts that could not be searched, and why"},
-		},
-		New: func() actions.Action { return new(Snapshot) },
+		Outputs: snapshotOutputs,
+		New:     func() actions.Action { return new(Snapshot) },
 	})
 }
 

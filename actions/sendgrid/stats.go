@@ -32,22 +32,19 @@ func init() {
 
 // Stats looks for a volume spike in the window.
 type Stats struct {
-	WindowStart    time.Time `param:"window_start" desc:"start of the exposure window (default: window_end minus 7 days)"`
-	WindowEnd      time.Time `param:"window_end" desc:"end of the exposure window (default: now)"`
-	BaselineDays   int       `param:"baseline_days" default:"14" desc:"days before the window to compare with (0: as long as the window)"`
-	SpikeFactor    int       `param:"spike_factor" default:"3" desc:"a spike is a window daily mean, or a single day, above this many times the baseline's daily mean"`
-	MinRequests    int       `param:"min_requests" default:"100" desc:"ignore request spikes below this many per day"`
-	MinBounces     int       `param:"min_bounces" default:"20" desc:"ignore bounce spikes below this many per day"`
-	MinSpamReports int       `param:"min_spam_reports" default:"5" desc:"ignore spam report spikes below this many per day"`
-	KeyID          string    `param:"key_id" desc:"the leaked key's id: the account that holds it (recorded by an earlier step) is assessed"`
-	Subuser        string    `param:"subuser" desc:"assess this subuser (on-behalf-of) when no earlier step recorded the key's owner"`
-	Region         string    `param:"region" desc:"override of the assessed account's region (global or eu)"`
+	actions.Window
+	BaselineDays   int `param:"baseline_days" default:"14" desc:"days before the window to compare with (0: as long as the window)"`
+	SpikeFactor    int `param:"spike_factor" default:"3" desc:"a spike is a window daily mean, or a single day, above this many times the baseline's daily mean"`
+	MinRequests    int `param:"min_requests" default:"100" desc:"ignore request spikes below this many per day"`
+	MinBounces     int `param:"min_bounces" default:"20" desc:"ignore bounce spikes below this many per day"`
+	MinSpamReports int `param:"min_spam_reports" default:"5" desc:"ignore spam report spikes below this many per day"`
+	assessedAccount
 }
 
 // Validate checks the window and thresholds.
 func (a *Stats) Validate() error {
-	if !a.WindowStart.IsZero() && !a.WindowEnd.IsZero() && !a.WindowStart.Before(a.WindowEnd) {
-		return &actions.ParamError{Param: "window_start", Msg: "must be before window_end"}
+	if err := a.CheckWindow(); err != nil {
+		return err
 	}
 	if a.BaselineDays < 0 || a.BaselineDays > 365 {
 		return &actions.ParamError{Param: "baseline_days", Msg: "want 0 to 365"}
@@ -135,15 +132,11 @@ func metric(p DayPoint, name string) int {
 
 // Run reads stats for the window and the baseline before it.
 func (a *Stats) Run(ctx context.Context, env *actions.Env) (actions.Outputs, error) {
-	c0, err := newClient(env, RegionGlobal, "")
+	c, err := newAccountClient(env, a.account(env))
 	if err != nil {
 		return nil, err
 	}
-	c, err := c0.forAccount(assessAccount(env, a.KeyID, a.Subuser, a.Region))
-	if err != nil {
-		return nil, err
-	}
-	start, end := window(env, a.WindowStart, a.WindowEnd, 7*24*time.Hour)
+	start, end := a.Bounds(env)
 	wFrom, wTo := start.Truncate(24*time.Hour), end.Truncate(24*time.Hour)
 	wDays := int(wTo.Sub(wFrom).Hours()/24) + 1
 	bDays := a.BaselineDays

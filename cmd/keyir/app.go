@@ -102,6 +102,7 @@ func (a *app) cli() *cli.App {
 			return flagUsageErr(c.App.Flags, "keyir --help", err)
 		},
 		Commands: []*cli.Command{
+			a.respondCommand(),
 			a.runCommand(),
 			a.drillCommand(),
 			a.resumeCommand(),

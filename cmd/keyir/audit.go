@@ -35,7 +35,7 @@ func (a *app) auditCommand() *cli.Command {
 			&cli.StringFlag{Name: "fail-on", Value: "high", Usage: "lowest severity of a failure that makes the exit code 3: info, low, medium, high or critical"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "what stdout gets: text, json or html"},
 			&cli.StringSliceFlag{Name: "trusted-domain", EnvVars: []string{"KEYIR_TRUSTED_DOMAINS"}, Usage: "domain forwarding and alert addresses may use (repeatable; default: the account owner's)"},
-			&cli.StringFlag{Name: "reports", Value: "reports", EnvVars: []string{"KEYIR_REPORTS"}, Usage: "root directory for evidence reports"},
+			reportsFlag("root directory for evidence reports"),
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {

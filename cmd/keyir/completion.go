@@ -109,6 +109,29 @@ func (n *compNode) words() []string {
 	return w
 }
 
+// commandValues are the values of a flag whose meaning depends on the
+// command ("keyir respond --format" is a scanner, not a report format);
+// they come before valueCompletions' in every script.
+func commandValues() map[string][]string {
+	return map[string][]string{
+		"keyir respond --format": {"auto", "gitleaks", "trufflehog", "kingfisher"},
+	}
+}
+
+// valueCases are the cases of the scripts' "$cmdpath $prev" switch: each
+// command's own flag values first, then the flags' everywhere.
+func valueCases() (pats []string, vals [][]string) {
+	cmd := commandValues()
+	for _, k := range sortedKeys(cmd) {
+		pats, vals = append(pats, fmt.Sprintf("%q", k)), append(vals, cmd[k])
+	}
+	all := valueCompletions()
+	for _, k := range sortedKeys(all) {
+		pats, vals = append(pats, fmt.Sprintf("*%q", " "+k)), append(vals, all[k])
+	}
+	return pats, vals
+}
+
 // valueFlags are the flags whose values completion offers: scenarios,
 // output formats, regions.
 func valueCompletions() map[string][]string {
@@ -120,35 +143,50 @@ func valueCompletions() map[string][]string {
 	}
 }
 
-func writeBash(w io.Writer, tree *compNode) {
-	fmt.Fprint(w, `# keyir bash completion: source <(keyir completion bash)
-_keyir() {
-    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} cmdpath=keyir i
-    for ((i = 1; i < COMP_CWORD; i++)); do
-        case "$cmdpath ${COMP_WORDS[i]}" in
-`)
+// shellSpelling is what bash and zsh spell differently in the one script
+// both completions are: follow the words typed so far down the command tree,
+// offer a flag's values after the flag, else the command's own words.
+type shellSpelling struct {
+	first, count, words string // the loop over the words typed: first index, count, array
+	prev                string // the word before the cursor
+	valueArm            string // a flag's arm, given the flag and its values joined
+	beforeWords         string // lines before the command's words are offered
+	wordsArm            string // a command's arm, given its path and its words joined
+}
+
+// writeWordWalk writes the part of the script bash and zsh share, so the
+// command tree and the value flags are walked in one place for both.
+func writeWordWalk(w io.Writer, tree *compNode, sh shellSpelling) {
+	fmt.Fprintf(w, "    for ((i = %s; i < %s; i++)); do\n        case \"$cmdpath ${%s[i]}\" in\n", sh.first, sh.count, sh.words)
 	tree.each(func(n *compNode) {
 		if n != tree {
 			fmt.Fprintf(w, "            %q) cmdpath=%q ;;\n", n.path, n.path)
 		}
 	})
-	fmt.Fprint(w, `        esac
-    done
-    case "$prev" in
-`)
-	vals := valueCompletions()
-	for _, k := range sortedKeys(vals) {
-		fmt.Fprintf(w, "        %s) COMPREPLY=($(compgen -W %q -- \"$cur\")); return ;;\n", k, strings.Join(vals[k], " "))
+	fmt.Fprintf(w, "        esac\n    done\n    case %s in\n", sh.prev)
+	pats, vals := valueCases()
+	for i, p := range pats {
+		fmt.Fprintf(w, sh.valueArm, p, strings.Join(vals[i], " "))
 	}
-	fmt.Fprint(w, `    esac
-    local words=""
-    case "$cmdpath" in
-`)
+	fmt.Fprint(w, "    esac\n"+sh.beforeWords+"    case \"$cmdpath\" in\n")
 	tree.each(func(n *compNode) {
-		fmt.Fprintf(w, "        %q) words=%q ;;\n", n.path, strings.Join(n.words(), " "))
+		fmt.Fprintf(w, sh.wordsArm, n.path, strings.Join(n.words(), " "))
 	})
-	fmt.Fprint(w, `    esac
-    COMPREPLY=($(compgen -W "$words" -- "$cur"))
+	fmt.Fprint(w, "    esac\n")
+}
+
+func writeBash(w io.Writer, tree *compNode) {
+	fmt.Fprint(w, `# keyir bash completion: source <(keyir completion bash)
+_keyir() {
+    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} cmdpath=keyir i
+`)
+	writeWordWalk(w, tree, shellSpelling{
+		first: "1", count: "COMP_CWORD", words: "COMP_WORDS", prev: `"$cmdpath $prev"`,
+		valueArm:    "        %s) COMPREPLY=($(compgen -W %q -- \"$cur\")); return ;;\n",
+		beforeWords: "    local words=\"\"\n",
+		wordsArm:    "        %q) words=%q ;;\n",
+	})
+	fmt.Fprint(w, `    COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }
 complete -o default -F _keyir keyir
 `)
@@ -159,30 +197,13 @@ func writeZsh(w io.Writer, tree *compNode) {
 # keyir zsh completion: keyir completion zsh > "${fpath[1]}/_keyir", or source <(keyir completion zsh)
 _keyir() {
     local cmdpath=keyir i
-    for ((i = 2; i < CURRENT; i++)); do
-        case "$cmdpath ${words[i]}" in
 `)
-	tree.each(func(n *compNode) {
-		if n != tree {
-			fmt.Fprintf(w, "            %q) cmdpath=%q ;;\n", n.path, n.path)
-		}
+	writeWordWalk(w, tree, shellSpelling{
+		first: "2", count: "CURRENT", words: "words", prev: `"$cmdpath ${words[CURRENT-1]}"`,
+		valueArm: "        %s) compadd -- %s; return ;;\n",
+		wordsArm: "        %q) compadd -- %s ;;\n",
 	})
-	fmt.Fprint(w, `        esac
-    done
-    case "${words[CURRENT-1]}" in
-`)
-	vals := valueCompletions()
-	for _, k := range sortedKeys(vals) {
-		fmt.Fprintf(w, "        %s) compadd -- %s; return ;;\n", k, strings.Join(vals[k], " "))
-	}
-	fmt.Fprint(w, `    esac
-    case "$cmdpath" in
-`)
-	tree.each(func(n *compNode) {
-		fmt.Fprintf(w, "        %q) compadd -- %s ;;\n", n.path, strings.Join(n.words(), " "))
-	})
-	fmt.Fprint(w, `    esac
-    _files
+	fmt.Fprint(w, `    _files
 }
 if [ "$funcstack[1]" = "_keyir" ]; then
     _keyir "$@"
@@ -225,7 +246,11 @@ func writeFish(w io.Writer, tree *compNode) {
 			line := fmt.Sprintf("complete -c keyir -n %s -l %s -d %s", c, f.name, fishQuote(f.usage))
 			if f.value {
 				line += " -r"
-				if v, ok := vals["--"+f.name]; ok {
+				v, ok := commandValues()[n.path+" --"+f.name]
+				if !ok {
+					v, ok = vals["--"+f.name]
+				}
+				if ok {
 					line += " -a " + fishQuote(strings.Join(v, " "))
 				} else {
 					line += " -F"

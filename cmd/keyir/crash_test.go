@@ -7,19 +7,27 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/actions/sendgrid"
+	"github.com/keyir/keyir/playbook"
+	"github.com/keyir/keyir/provider"
+	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
 	"github.com/keyir/keyir/runstore"
 	"github.com/keyir/keyir/sim/sendgridsim"
@@ -45,6 +53,10 @@ type holdGate struct {
 	// chat.postMessage: the one message a kill may leave delivered but
 	// unrecorded.
 	heldPost, heldWhat string
+	// watch is the reports root; before counts the requests that arrived
+	// while it did not exist yet (the preflight's).
+	watch  string
+	before int
 }
 
 func newHoldGate(k int) *holdGate {
@@ -56,6 +68,9 @@ func (g *holdGate) wrap(h http.Handler) http.Handler {
 		g.mu.Lock()
 		g.n++
 		hold := g.n == g.k
+		if _, err := os.Stat(g.watch); g.watch != "" && errors.Is(err, fs.ErrNotExist) {
+			g.before++
+		}
 		g.mu.Unlock()
 		if hold {
 			g.heldWhat = r.Method + " " + r.URL.Path
@@ -78,53 +93,101 @@ func (g *holdGate) let() { g.once.Do(func() { close(g.release) }) }
 
 func (g *holdGate) count() int { g.mu.Lock(); defer g.mu.Unlock(); return g.n }
 
+// crashWorld is a registered scenario's world (rate limits off) with its
+// baseline saved and its attack applied, every one of its loopback hosts and
+// Slack behind the gate, and the command line that runs its playbook.
 type crashWorld struct {
-	sg       *sendgridsim.Server
-	slack    *slacksim.Server
-	env      map[string]string
-	leaked   string
-	leakedID string
-	others   []string
-	keyFile  string
-	reports  string
+	sc    provider.Scenario
+	truth provider.Truth
+	pw    provider.World
+	slack *slacksim.Server
+	env   map[string]string
+	// inputs are the playbook's inputs as flags (--key-file, --input).
+	inputs  []string
+	keyFile string
+	reports string
 }
 
-func newCrashWorld(t *testing.T, g *holdGate) *crashWorld {
+func newCrashWorld(t *testing.T, g *holdGate, sc provider.Scenario) *crashWorld {
 	t.Helper()
-	sc, _ := sendgridsim.LookupScenario("persistence")
-	fx := sc.Build(time.Now())
-	fx.Attack(fx.State)
-	fx.Config.Limits = nil
-	cw := &crashWorld{sg: sendgridsim.New(fx.State, fx.Config), leaked: fx.LeakedKey, reports: filepath.Join(t.TempDir(), "reports")}
-	cw.leakedID = strings.Split(fx.LeakedKey, ".")[1]
-	for _, sub := range []string{"", "marketing"} {
-		for _, k := range fx.State.Keys(sub) {
-			if k.ID != cw.leakedID {
-				cw.others = append(cw.others, k.ID)
-			}
-		}
-	}
-	// The simulators live in this process, outside the one that is killed.
-	base, shutdown, err := sendgridsim.Listen("127.0.0.1:0", g.wrap(cw.sg))
+	built := time.Now().UTC().Truncate(time.Second)
+	pw, err := sc.World(context.Background(), built, provider.WorldOptions{NoRateLimits: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { shutdown(context.Background()) })
+	t.Cleanup(func() { pw.Close() })
+	cw := &crashWorld{sc: sc, truth: sc.Truth(built), pw: pw, env: map[string]string{}, reports: filepath.Join(t.TempDir(), "reports")}
+	worldEnv := pw.Env()
+	given := pw.Given()
+	if b, ok := pw.(provider.Baseliner); ok {
+		path := filepath.Join(t.TempDir(), "baseline.json")
+		env := actions.StandaloneEnv("baseline", func(k string) string { return worldEnv[k] }, nil, redact.New(pw.Secrets()...), http.DefaultTransport)
+		if err := b.SaveBaseline(context.Background(), env, path); err != nil {
+			t.Fatal(err)
+		}
+		given["baseline"] = path
+	}
+	pw.Attack()
+	// The simulators live in this process, outside the one that is killed;
+	// each of the world's hosts is reached through the gate.
+	for k, v := range worldEnv {
+		if v == "" {
+			continue // a name the world blanks: the process env has none of keyir's
+		}
+		if u, err := url.Parse(v); err == nil && u.Scheme == "http" && strings.HasPrefix(u.Host, "127.0.0.1:") {
+			v = gatedProxy(t, g, u)
+		}
+		cw.env[k] = v
+	}
 	cw.slack = slacksim.New(slacksim.Options{RateLimit: slacksim.RateLimit{Off: true}})
 	hs := httptest.NewServer(g.wrap(cw.slack))
 	t.Cleanup(hs.Close)
-	cw.keyFile = writeFile(t, t.TempDir(), "leaked.key", fx.LeakedKey+"\n")
-	cw.env = map[string]string{
-		"SENDGRID_API_URL": base, "SENDGRID_API_KEY": fx.ResponderKey,
-		"SLACK_API_URL": hs.URL + "/api/", "SLACK_BOT_TOKEN": cw.slack.BotToken(),
+	cw.env["SLACK_API_URL"], cw.env["SLACK_BOT_TOKEN"] = hs.URL+"/api/", cw.slack.BotToken()
+	pb, err := playbook.Builtin(sc.Playbook)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := map[string]bool{}
+	for _, n := range pb.SecretInputs() {
+		secret[n] = true
+	}
+	for _, name := range slices.Sorted(maps.Keys(given)) {
+		v := given[name]
+		switch {
+		case name == "key":
+			cw.keyFile = writeFile(t, t.TempDir(), "leaked.key", v+"\n")
+			cw.inputs = append(cw.inputs, "--key-file", cw.keyFile)
+		case secret[name]:
+			cw.env["KEYIR_INPUT_"+strings.ToUpper(name)+"_FILE"] = writeFile(t, t.TempDir(), name, v+"\n")
+		case strings.ContainsAny(v, " \t\n"):
+			t.Fatalf("input %s of scenario %s holds white space: the subprocess's arguments cannot carry it", name, sc.Name)
+		default:
+			cw.inputs = append(cw.inputs, "--input", name+"="+v)
+		}
 	}
 	return cw
 }
 
+// gatedProxy serves target behind the gate. A request keyir gave up on
+// still reaches the simulator (its context is detached), as one a server
+// had already received would.
+func gatedProxy(t *testing.T, g *holdGate, target *url.URL) string {
+	rp := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target) },
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			t.Errorf("the gate's proxy to %s: %s %s: %v", target, r.Method, r.URL.Path, err)
+			w.WriteHeader(http.StatusBadGateway)
+		}}
+	hs := httptest.NewServer(g.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Neither the request's context nor the connection's close
+		// notification (hidden by the plain writer) cancels the forward.
+		rp.ServeHTTP(struct{ http.ResponseWriter }{w}, r.WithContext(context.WithoutCancel(r.Context())))
+	})))
+	t.Cleanup(hs.Close)
+	return hs.URL
+}
+
 func (cw *crashWorld) args() []string {
-	return []string{"run", "sendgrid-key-compromise", "--key-file", cw.keyFile, "--incident", "INC-CRASH",
-		"--reports", cw.reports, "--slack-channel", "C0INCIDENT",
-		"--window-start", time.Now().Add(-72 * time.Hour).UTC().Format(time.RFC3339)}
+	return append([]string{"run", cw.sc.Playbook, "--incident", "INC-CRASH", "--reports", cw.reports, "--slack-channel", "C0INCIDENT"}, cw.inputs...)
 }
 
 func (cw *crashWorld) process(t *testing.T) *exec.Cmd {
@@ -135,30 +198,17 @@ func (cw *crashWorld) process(t *testing.T) *exec.Cmd {
 	return cmd
 }
 
-// check: only the leaked key was ever named in a DELETE, it was revoked
-// effectively exactly once, every other key lives, and no Slack message
+// check: the leaked key no longer authenticates anywhere; in SendGrid's
+// world, only the leaked key was ever named in a DELETE, it was revoked
+// effectively exactly once and every other key lives; and no Slack message
 // was posted twice.
 func (cw *crashWorld) check(t *testing.T, label string, mayRepeat string) {
 	t.Helper()
-	effective := 0
-	for _, r := range cw.sg.Requests() {
-		if r.Method != http.MethodDelete {
-			continue
-		}
-		if r.Path != "/v3/api_keys/"+cw.leakedID {
-			t.Errorf("%s: DELETE %s is not the leaked key", label, r.Path)
-		}
-		if r.Status/100 == 2 {
-			effective++
-		}
+	if lk, ok := cw.pw.(provider.LiveKey); ok && lk.LeakedKeyLive() {
+		t.Errorf("%s: the leaked key still authenticates", label)
 	}
-	if effective != 1 {
-		t.Errorf("%s: %d effective revocations, want 1", label, effective)
-	}
-	for _, id := range cw.others {
-		if !cw.sg.State().KeyLive(id, time.Now()) {
-			t.Errorf("%s: innocent key %s revoked", label, id)
-		}
+	if sg, ok := cw.pw.(*sendgrid.DrillWorld); ok {
+		checkSendGridRevocations(t, label, sg)
 	}
 	seen := map[string]bool{}
 	for _, c := range cw.slack.Calls() {
@@ -175,6 +225,73 @@ func (cw *crashWorld) check(t *testing.T, label string, mayRepeat string) {
 	}
 }
 
+func checkSendGridRevocations(t *testing.T, label string, w *sendgrid.DrillWorld) {
+	t.Helper()
+	leakedID := w.Fixture().LeakedKeyID
+	effective := 0
+	for _, r := range w.Sim().Requests() {
+		if r.Method != http.MethodDelete {
+			continue
+		}
+		if r.Path != "/v3/api_keys/"+leakedID {
+			t.Errorf("%s: DELETE %s is not the leaked key", label, r.Path)
+		}
+		if r.Status/100 == 2 {
+			effective++
+		}
+	}
+	if effective != 1 {
+		t.Errorf("%s: %d effective revocations, want 1", label, effective)
+	}
+	st := w.Fixture().State
+	for _, sub := range append([]string{""}, subuserNames(st)...) {
+		for _, k := range st.Keys(sub) {
+			if k.ID != leakedID && !st.KeyLive(k.ID, time.Now()) {
+				t.Errorf("%s: innocent key %s revoked", label, k.ID)
+			}
+		}
+	}
+}
+
+func subuserNames(st *sendgridsim.State) []string {
+	var out []string
+	for _, u := range st.Subusers() {
+		out = append(out, u.Username)
+	}
+	return out
+}
+
+// crashScenarios picks, for each built-in playbook a drill scenario
+// rehearses, the scenario to crash it in: one that proves containment with
+// the most findings (ties: the first registered). A provider that registers
+// such a scenario has its playbook crash-tested without a change here.
+func crashScenarios() []provider.Scenario {
+	best := map[string]provider.Scenario{}
+	var order []string
+	for _, sc := range provider.Scenarios() {
+		if sc.World == nil || sc.Truth == nil || sc.Truth(time.Now()).Containment != report.ContainmentConfirmed {
+			continue
+		}
+		cur, seen := best[sc.Playbook]
+		if !seen {
+			order = append(order, sc.Playbook)
+		}
+		if !seen || len(sc.Truth(time.Now()).Findings) > len(cur.Truth(time.Now()).Findings) {
+			best[sc.Playbook] = sc
+		}
+	}
+	var out []provider.Scenario
+	for _, pb := range order {
+		out = append(out, best[pb])
+	}
+	return out
+}
+
+// TestCrashRecoveryAtSeededPoints kills `keyir run` of every registered
+// playbook (in the scenario crashScenarios picks) at seeded requests, with
+// SIGINT, SIGTERM and SIGKILL, then checks the directory, resumes it and
+// checks again. SendGrid's playbook gets 8 points per signal, every other
+// one 3 (the suite stays within its budget).
 func TestCrashRecoveryAtSeededPoints(t *testing.T) {
 	if testing.Short() {
 		t.Skip("subprocess test")
@@ -183,42 +300,51 @@ func TestCrashRecoveryAtSeededPoints(t *testing.T) {
 	if s := os.Getenv("KEYIR_CRASH_SEED"); s != "" {
 		fmt.Sscan(s, &seed)
 	}
-	// Calibrate: how many requests does a whole run make?
-	calib := newHoldGate(-1)
-	cw := newCrashWorld(t, calib)
-	out, err := cw.process(t).CombinedOutput()
-	// The persistence scenario's footholds stay open: exit 5 is a whole run.
-	if ee := (*exec.ExitError)(nil); err != nil && !(errors.As(err, &ee) && ee.ExitCode() == report.ExitFootholdsOpen) {
-		t.Fatalf("calibration run: %v\n%s", err, out)
+	scenarios := crashScenarios()
+	if len(scenarios) == 0 {
+		t.Fatal("no registered scenario to crash a playbook in")
 	}
-	total := calib.count()
-	t.Logf("seed %d: a whole run makes %d requests (SendGrid and Slack)", seed, total)
+	for _, sc := range scenarios {
+		points := 3
+		if sc.Playbook == "sendgrid-key-compromise" {
+			points = 8
+		}
+		t.Run(sc.Playbook, func(t *testing.T) { crashPlaybook(t, sc, seed, points) })
+	}
+}
+
+func crashPlaybook(t *testing.T, sc provider.Scenario, seed uint64, pointsPerSignal int) {
+	// Calibrate: how many requests does a whole run make, and how many
+	// before its run directory exists?
+	calib := newHoldGate(-1)
+	cw := newCrashWorld(t, calib, sc)
+	calib.watch = cw.reports
+	out, err := cw.process(t).CombinedOutput()
+	if ee := (*exec.ExitError)(nil); err != nil && !(errors.As(err, &ee) && ee.ExitCode() == cw.truth.ExitCode) || err == nil && cw.truth.ExitCode != 0 {
+		t.Fatalf("calibration run of %s in %s: %v, want exit %d\n%s", sc.Playbook, sc.Name, err, cw.truth.ExitCode, out)
+	}
+	total, preflight := calib.count(), calib.before
+	t.Logf("seed %d: a whole run of %s in %s makes %d requests (the provider's and Slack's), %d before its run directory", seed, sc.Playbook, sc.Name, total, preflight)
 	rng := rand.New(rand.NewPCG(seed, 0))
 	signals := []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGKILL}
-	const pointsPerSignal = 8
 	var table []string
 	for _, sig := range signals {
 		for range pointsPerSignal {
 			k := 1 + rng.IntN(total)
 			name := fmt.Sprintf("%s@%d", strings.ToUpper(sig.String()[:4]), k)
 			t.Run(fmt.Sprintf("%v/request-%d", sig, k), func(t *testing.T) {
-				table = append(table, name+": "+crashAt(t, sig, k))
+				table = append(table, name+": "+crashAt(t, sc, sig, k, preflight))
 			})
 		}
 	}
 	t.Logf("crash points (signal@request: outcome):\n  %s", strings.Join(table, "\n  "))
 }
 
-// preflightRequests is how many requests a run makes before its run
-// directory exists: GET /v3/scopes (responder), auth.test and
-// conversations.info (Slack).
-const preflightRequests = 3
-
 // crashAt kills a run while its k-th request is in flight, then checks the
 // directory, resumes, and checks again.
-func crashAt(t *testing.T, sig syscall.Signal, k int) string {
+func crashAt(t *testing.T, sc provider.Scenario, sig syscall.Signal, k, preflight int) string {
 	g := newHoldGate(k)
-	cw := newCrashWorld(t, g)
+	cw := newCrashWorld(t, g, sc)
 	cmd := cw.process(t)
 	var outb strings.Builder
 	cmd.Stdout, cmd.Stderr = &outb, &outb
@@ -250,15 +376,12 @@ func crashAt(t *testing.T, sig syscall.Signal, k int) string {
 		t.Fatalf("%v: keyir did not stop:\n%s", sig, outb.String())
 	}
 	g.let() // the server still gets the request it had received
-	if k <= preflightRequests {
-		// The preflight's checks (the responder's scopes, Slack's
+	if k <= preflight {
+		// The preflight's checks (the responder's credential, Slack's
 		// auth.test and conversations.info) come before the run directory:
 		// a signal there leaves nothing to resume.
 		if _, err := os.Stat(cw.reports); !errors.Is(err, fs.ErrNotExist) {
-			t.Fatalf("%v during the preflight left a reports directory (%v)", sig, err)
-		}
-		if !strings.Contains(g.heldWhat, "/v3/scopes") && !strings.Contains(g.heldWhat, "auth.test") && !strings.Contains(g.heldWhat, "conversations.info") {
-			t.Fatalf("request %d (%s) is not one of the preflight's", k, g.heldWhat)
+			t.Fatalf("%v during the preflight (request %d of %d, %s) left a reports directory (%v)", sig, k, preflight, g.heldWhat, err)
 		}
 		if sig != syscall.SIGKILL && code != 1 {
 			t.Fatalf("%v during the preflight: exit %d, want 1\n%s", sig, code, outb.String())
@@ -296,7 +419,7 @@ func crashAt(t *testing.T, sig syscall.Signal, k int) string {
 		// was proven dead; the directory is sealed and verifiable.
 		// A signal during the closing notifications of a finished run
 		// leaves its exit code as it was.
-		if finished && code != report.ExitFootholdsOpen || !finished && code != 1 && code != 4 {
+		if finished && code != cw.truth.ExitCode || !finished && code != 1 && code != 4 {
 			t.Fatalf("%v: exit %d, want 1 or 4 (0 after the run had finished: %v)\n%s", sig, code, finished, outb.String())
 		}
 		if verr != nil || !v.OK() {
@@ -306,12 +429,16 @@ func crashAt(t *testing.T, sig syscall.Signal, k int) string {
 	}
 	// A run that had finished and sealed before the signal stays sealed:
 	// resume refuses it (exit 2); every other one resumes to the end.
-	wantResume := report.ExitFootholdsOpen // the persistence scenario's footholds stay open
+	wantResume := cw.truth.ExitCode // the scenario's footholds stay open
 	if rep0, err := runstore.Load(dir); verr == nil && v.OK() && err == nil &&
 		rep0.Run.Status != report.RunInterrupted && rep0.Run.Status != report.RunFailed {
 		wantResume = 2
 	}
-	r := keyir(t, "", cw.env, "resume", dir, "--key-file", cw.keyFile, "--slack-channel", "C0INCIDENT")
+	resume := []string{"resume", dir, "--slack-channel", "C0INCIDENT"}
+	if cw.keyFile != "" {
+		resume = append(resume, "--key-file", cw.keyFile)
+	}
+	r := keyir(t, "", cw.env, resume...)
 	if r.code != wantResume {
 		t.Fatalf("resume after %v at request %d: exit %d, want %d\n%s", sig, k, r.code, wantResume, r.stderr)
 	}
@@ -328,8 +455,8 @@ func crashAt(t *testing.T, sig syscall.Signal, k int) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Run.Containment.Status != report.ContainmentConfirmed {
+	if rep.Run.Containment.Status != cw.truth.Containment {
 		t.Errorf("containment %+v after resume", rep.Run.Containment)
 	}
-	return fmt.Sprintf("%s (held %s) → resume 0, verified", outcome, g.heldWhat)
+	return fmt.Sprintf("%s (held %s) → resume %d, verified", outcome, g.heldWhat, wantResume)
 }

@@ -39,7 +39,7 @@ const maxClockSkew = 30 * time.Second
 // variables a run reads, so `keyir doctor` checks what `keyir run` will use.
 func doctorFlags() []cli.Flag {
 	return append([]cli.Flag{
-		&cli.StringFlag{Name: "reports", Value: "reports", EnvVars: []string{"KEYIR_REPORTS"}, Usage: "root directory for evidence reports (checked for writing)"},
+		reportsFlag("root directory for evidence reports (checked for writing)"),
 	}, notifyFlags(true)...)
 }
 

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/olekukonko/tablewriter"
 	"github.com/urfave/cli/v2"
 
 	"github.com/keyir/keyir/drill"
@@ -23,7 +24,7 @@ import (
 func (a *app) drillCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "drill",
-		Usage: "rehearse the SendGrid playbook against the built-in simulator (no credentials needed)",
+		Usage: "rehearse a provider's playbook against its built-in simulator (no credentials needed)",
 		Flags: append(append(commonRunFlags(),
 			&cli.StringFlag{Name: "scenario", Aliases: []string{"s"}, Value: "spam-burst", EnvVars: []string{"KEYIR_SCENARIO"}, Usage: "scenario to rehearse (see --list)"},
 			&cli.BoolFlag{Name: "list", Usage: "list the scenarios and exit"},
@@ -128,11 +129,38 @@ func sealedFlags(fs []cli.Flag) []cli.Flag {
 	return fs
 }
 
+// listScenarios prints the scenarios grouped by the provider that brings
+// them, in the order it registered them.
 func (a *app) listScenarios() error {
-	t := newTable(a.out)
-	t.Header("Scenario", "What happens")
+	var t *tablewriter.Table
+	last := ""
 	for _, s := range provider.Scenarios() {
-		t.Append(s.Name, s.Description)
+		if s.Provider != last {
+			if t != nil {
+				if err := t.Render(); err != nil {
+					return err
+				}
+				fmt.Fprintln(a.out)
+			}
+			last = s.Provider
+			title := s.Provider
+			if p, ok := provider.Lookup(s.Provider); ok && p.Title != "" {
+				title = p.Title
+			}
+			fmt.Fprintf(a.out, "%s\n", title)
+			t = newTable(a.out)
+			t.Header("Scenario", "What happens")
+		}
+		desc := s.Description
+		if s.World == nil || s.Truth == nil {
+			desc += " (listed only: its provider brings no simulated world for it yet)"
+		}
+		if err := t.Append(s.Name, desc); err != nil {
+			return err
+		}
+	}
+	if t == nil {
+		return nil
 	}
 	return t.Render()
 }

@@ -21,7 +21,7 @@ func readSmallFile(path string) ([]byte, error) {
 // credentialFileCommands are the commands that read credentials from the
 // environment. A drill never does (its simulators supply them), so a drill is
 // not refused for a bad *_FILE it would never read.
-var credentialFileCommands = map[string]bool{"run": true, "resume": true, "serve": true, "doctor": true, "inventory": true}
+var credentialFileCommands = map[string]bool{"respond": true, "run": true, "resume": true, "serve": true, "doctor": true, "inventory": true}
 
 // checkCredentialFiles looks at every NAME_FILE of keyir's credentials before
 // the command starts, without reading any: a path that is a link, not a

@@ -20,6 +20,12 @@ var commandHelp = map[string]struct {
 	examples []string
 	codes    []int
 }{
+	"respond": {[]string{
+		"pbpaste | keyir respond --key - --incident INC-42",
+		"keyir respond --key-file leaked.txt --incident INC-42 --dry-run",
+		"keyir respond --from gitleaks-report.json --incident INC-43 --dry-run",
+		"keyir respond --from trufflehog.jsonl --format trufflehog --incident INC-44",
+	}, []int{0, 1, 2, 3, 4, 5}},
 	"run": {[]string{
 		"keyir run sendgrid-key-compromise --key - --incident INC-42 < leaked.txt",
 		"keyir run sendgrid-key-compromise --key-file leaked.txt --incident INC-42 --dry-run",
@@ -52,11 +58,12 @@ var commandHelp = map[string]struct {
 	"report open":          {[]string{"keyir report open reports/20261201T100000Z-INC-42"}, []int{0, 1, 2}},
 	"report verify":        {[]string{"keyir report verify reports/20261201T100000Z-INC-42"}, []int{0, 1, 2}},
 	"inventory":            {[]string{"SENDGRID_API_KEY_FILE=responder.key keyir inventory save baseline.json"}, []int{0, 1, 2}},
-	"inventory save":       {[]string{"SENDGRID_API_KEY_FILE=responder.key keyir inventory save baseline.json"}, []int{0, 1, 2}},
+	"inventory save":       {[]string{"SENDGRID_API_KEY_FILE=responder.key keyir inventory save baseline.json", "GITHUB_TOKEN_FILE=gh.token keyir inventory save --github-org acme-corp gh-baseline.json"}, []int{0, 1, 2}},
 	"doctor":               {[]string{"SENDGRID_API_KEY_FILE=responder.key keyir doctor", "keyir doctor my-playbook.yaml", "keyir doctor --slack-channel C0123 --webhook-url https://hooks.example.com/keyir --output json"}, []int{0, 1, 2}},
 	"sim":                  {[]string{"keyir sim sendgrid --scenario persistence", "keyir sim slack"}, []int{0, 1, 2}},
 	"sim sendgrid":         {[]string{"keyir sim sendgrid --scenario persistence --listen 127.0.0.1:8025"}, []int{0, 1, 2}},
 	"sim slack":            {[]string{"keyir sim slack --listen 127.0.0.1:8026"}, []int{0, 1, 2}},
+	"sim github":           {[]string{"keyir sim github --scenario github-fine-grained-leak", "keyir sim github --enterprise true"}, []int{0, 1, 2}},
 	"serve":                {[]string{"keyir serve --config serve.yaml", "keyir serve --config serve.yaml --socket-mode"}, []int{0, 1, 2}},
 	"version":              {[]string{"keyir version", "keyir --version"}, []int{0}},
 	"audit": {[]string{
@@ -73,10 +80,11 @@ var placeholders = map[string]string{
 	"reports": "DIR", "output": "FORMAT", "o": "FORMAT", "input": "NAME=VALUE", "i": "NAME=VALUE",
 	"incident": "ID", "key": "-", "key-file": "FILE", "key-id": "ID", "window-start": "TIME",
 	"window-end": "TIME", "subuser": "NAME", "region": "REGION", "baseline": "FILE",
-	"scenario": "NAME", "s": "NAME", "format": "FORMAT", "listen": "ADDR", "config": "FILE",
+	"scenario": "NAME", "from": "FILE", "s": "NAME", "format": "FORMAT", "listen": "ADDR", "config": "FILE",
 	"slack-api-url": "URL", "slack-channel": "CHANNEL", "slack-drill-channel": "CHANNEL",
 	"email-to": "ADDRESS", "email-from": "ADDRESS", "webhook-url": "URL",
 	"listen-eu": "ADDR", "fail-on": "SEVERITY", "trusted-domain": "DOMAIN", "older-than": "TIME", "note": "TEXT",
+	"github-org": "ORG", "enterprise": "true|false",
 }
 
 var defaultFlagStringer = cli.FlagStringer

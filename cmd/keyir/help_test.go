@@ -14,7 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/sim/sendgridsim"
+	"github.com/keyir/keyir/provider"
 )
 
 // commandPaths lists every command and subcommand keyir has ("report show").
@@ -170,14 +170,14 @@ func oneDocument(t *testing.T, stdout string, v any) {
 
 func TestListingsAsJSON(t *testing.T) {
 	var scen struct {
-		Scenarios []struct{ Name, Description string }
+		Scenarios []struct{ Name, Description, Provider string }
 	}
 	r := keyir(t, "", nil, "drill", "--list", "--output", "json")
 	if r.code != 0 {
 		t.Fatalf("drill --list: %d %s", r.code, r.stderr)
 	}
 	oneDocument(t, r.stdout, &scen)
-	if len(scen.Scenarios) != len(sendgridsim.Scenarios()) || scen.Scenarios[0].Name == "" || scen.Scenarios[0].Description == "" {
+	if len(scen.Scenarios) != len(provider.Scenarios()) || scen.Scenarios[0].Name == "" || scen.Scenarios[0].Description == "" || scen.Scenarios[0].Provider == "" {
 		t.Errorf("drill --list json: %+v", scen)
 	}
 	var pbs struct {

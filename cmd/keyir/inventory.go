@@ -12,13 +12,14 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/actions/ghtoken"
 	"github.com/keyir/keyir/actions/sendgrid"
 )
 
 func (a *app) inventoryCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "inventory",
-		Usage: "SendGrid account inventory baselines (keys, teammates, webhooks, forwarding, allow list …)",
+		Usage: "account inventory baselines: SendGrid (keys, teammates, webhooks, forwarding, allow list …) or a GitHub organization (--github-org)",
 		Subcommands: []*cli.Command{{
 			Name:      "save",
 			Usage:     "save the account's current inventory as the baseline assessments diff against (uses SENDGRID_API_KEY)",
@@ -27,6 +28,7 @@ func (a *app) inventoryCommand() *cli.Command {
 				"so a run refuses a baseline of another account. Take it ahead of time, on a schedule: a baseline taken during an incident may already hold the attacker's changes.",
 			Flags: []cli.Flag{
 				&cli.BoolFlag{Name: "force", Usage: "replace FILE if it exists (it is replaced atomically, a link in its place is replaced, never followed)"},
+				&cli.StringFlag{Name: "github-org", Usage: "save a GitHub organization's baseline instead (webhooks, deploy keys, members' SSH keys, invitations, app installations, visibility; uses GITHUB_TOKEN)"},
 			},
 			Action: func(c *cli.Context) error {
 				if c.NArg() != 1 {
@@ -41,6 +43,17 @@ func (a *app) inventoryCommand() *cli.Command {
 					return usageErr(err)
 				}
 				env := actions.StandaloneEnv("inventory", a.getenv, a.readFile, a.red, http.DefaultTransport)
+				if org := c.String("github-org"); org != "" {
+					b, err := ghtoken.SaveBaseline(c.Context, env, org, path)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(a.out, "baseline of GitHub organization %s taken %s, saved to %s (mode 0600); pass it to runs with --baseline %s\n", b.Org, b.TakenAt.Format("2006-01-02T15:04:05Z07:00"), path, path)
+					for _, s := range ghtoken.UnreadSurfaces(b) {
+						fmt.Fprintf(a.errOut, "warning: not in the baseline: %s\n", s)
+					}
+					return nil
+				}
 				b, err := sendgrid.SaveBaseline(c.Context, env, path)
 				if err != nil {
 					return err

@@ -18,12 +18,13 @@ func (a *app) listScenariosAs(output string) error {
 	type scenario struct {
 		Name        string `json:"name"`
 		Description string `json:"description"`
+		Provider    string `json:"provider"`
 	}
 	doc := struct {
 		Scenarios []scenario `json:"scenarios"`
 	}{Scenarios: []scenario{}}
 	for _, s := range provider.Scenarios() {
-		doc.Scenarios = append(doc.Scenarios, scenario{s.Name, s.Description})
+		doc.Scenarios = append(doc.Scenarios, scenario{s.Name, s.Description, s.Provider})
 	}
 	enc := json.NewEncoder(a.out)
 	enc.SetIndent("", "  ")

@@ -72,11 +72,6 @@ func (a *app) playbooksCommand() *cli.Command {
 	}
 }
 
-// outputFlag is --output of the commands that list or report.
-func outputFlag() cli.Flag {
-	return &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", EnvVars: []string{"KEYIR_OUTPUT"}, Usage: "text or json (one JSON document on stdout)"}
-}
-
 // playbookJSON is one playbook in `keyir playbooks --output json`.
 type playbookJSON struct {
 	Name string `json:"name"`

@@ -118,6 +118,10 @@ func TestREADMEShellExamplesRun(t *testing.T) {
 		t.Skip("runs a drill and several runs")
 	}
 	cmds, exports := readmeCommands(t)
+	samples, err := filepath.Abs(filepath.Join("..", "..", "testdata"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Chdir(t.TempDir())
 	if len(cmds) < 6 {
 		t.Fatalf("found only %d keyir commands in the README: %q", len(cmds), cmds)
@@ -129,11 +133,29 @@ func TestREADMEShellExamplesRun(t *testing.T) {
 		args := strings.Fields(strings.ReplaceAll(cmd, "/var/lib/keyir/", "var-lib-keyir/"))[1:]
 		t.Run(cmd, func(t *testing.T) {
 			switch {
+			case slices.Contains(args, "github-token-compromise") || slices.Contains(args, "--github-org"):
+				readmeGitHub(t, args)
 			case args[0] == "drill":
 				if r := keyir(t, "", map[string]string{}, args...); r.code != 0 {
 					t.Fatalf("exit %d\n%s", r.code, r.stderr)
 				}
-			case args[0] == "doctor", args[0] == "run":
+			case args[0] == "respond" && slices.Contains(args, "--from"):
+				// The sample report's keys are in no account: a dry run
+				// plans each, changes nothing, and lists the others.
+				envv, srv, _ := simAccount(t, sendgridsim.ResponderScopes())
+				for i, a := range args {
+					args[i] = strings.Replace(a, "testdata/", samples+"/", 1)
+				}
+				r := keyir(t, "", envv, args...)
+				if r.code != 0 || !strings.Contains(r.stderr, "not handled: ") || !strings.Contains(r.stdout, "→ planned") {
+					t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+				}
+				for _, req := range srv.Requests() {
+					if req.Method != "GET" {
+						t.Fatalf("the dry run sent %s %s", req.Method, req.Path)
+					}
+				}
+			case args[0] == "doctor", args[0] == "run", args[0] == "respond":
 				envv, srv, leaked := simAccount(t, sendgridsim.ResponderScopes())
 				// The export line: the responder key from a file.
 				keyFile := writeFile(t, t.TempDir(), "responder-key", envv["SENDGRID_API_KEY"]+"\n")

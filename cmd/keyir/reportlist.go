@@ -30,7 +30,7 @@ func (a *app) reportListCommand() *cli.Command {
 		Name:  "list",
 		Usage: "list past runs under the reports directory, newest first",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "reports", Value: "reports", EnvVars: []string{"KEYIR_REPORTS"}, Usage: "root `DIR` the runs were written under"},
+			reportsFlag("root `DIR` the runs were written under"),
 			outputFlag(),
 		},
 		Action: func(c *cli.Context) error {

@@ -115,7 +115,7 @@ func (a *app) reportPruneCommand() *cli.Command {
 		Name:  "prune",
 		Usage: "remove runs older than a time whose MANIFEST head is recorded elsewhere (keyir report mark-archived)",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "reports", Value: "reports", EnvVars: []string{"KEYIR_REPORTS"}, Usage: "root `DIR` the runs were written under"},
+			reportsFlag("root `DIR` the runs were written under"),
 			&cli.StringFlag{Name: "older-than", Usage: "prune runs started before this `TIME`: a duration back from now (30d, 720h), a date (UTC) or RFC 3339"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "say what would be removed, remove nothing"},
 			&cli.BoolFlag{Name: "force", Usage: "also remove runs whose head is not recorded elsewhere, unsealed runs and runs that do not verify"},

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,6 +35,9 @@ type runOptions struct {
 	// the playbook input of the same name.
 	flagInputs map[string]string
 	notify     notifyOptions
+	// keys are secret inputs already read, registered with the redactor and
+	// recognised (keyir respond): input name -> key. keyFrom is then "".
+	keys map[string]string
 }
 
 // inputFlags map convenience flags to playbook inputs of the same meaning.
@@ -47,23 +52,62 @@ var inputFlags = []struct{ flag, input, usage string }{
 
 func commonRunFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "reports", Value: "reports", EnvVars: []string{"KEYIR_REPORTS"}, Usage: "root directory for evidence reports"},
+		reportsFlag("root directory for evidence reports"),
 		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", EnvVars: []string{"KEYIR_OUTPUT"}, Usage: "text or json (one JSON document on stdout)"},
 	}
 }
 
-func (a *app) runCommand() *cli.Command {
-	flags := append(commonRunFlags(),
-		&cli.StringSliceFlag{Name: "input", Aliases: []string{"i"}, EnvVars: []string{"KEYIR_INPUT"}, Usage: "playbook input as NAME=VALUE (repeatable)"},
+// inputFlagsOf are the convenience flags named in only (all of them when
+// only is nil), each also read from KEYIR_<FLAG>.
+func inputFlagsOf(only []string) []cli.Flag {
+	var out []cli.Flag
+	for _, f := range inputFlags {
+		if only == nil || slices.Contains(only, f.flag) {
+			out = append(out, &cli.StringFlag{Name: f.flag, EnvVars: []string{"KEYIR_" + strings.ToUpper(strings.ReplaceAll(f.flag, "-", "_"))}, Usage: f.usage})
+		}
+	}
+	return out
+}
+
+// leakedKeyFlags are the flags of a run about one leaked key: run's and
+// respond's.
+func leakedKeyFlags() []cli.Flag {
+	return []cli.Flag{
 		&cli.StringFlag{Name: "incident", EnvVars: []string{"KEYIR_INCIDENT"}, Usage: "incident id, e.g. INC-42"},
 		&cli.BoolFlag{Name: "dry-run", EnvVars: []string{"KEYIR_DRY_RUN"}, Usage: "run every read, refuse every write (recorded as planned changes)"},
 		&cli.StringFlag{Name: "key", Usage: "read the leaked key from stdin: --key - (never pass the key itself)"},
 		&cli.StringFlag{Name: "key-file", EnvVars: []string{"KEYIR_KEY_FILE"}, Usage: "read the leaked key from this file"},
-	)
-	flags = append(flags, notifyFlags(true)...)
-	for _, f := range inputFlags {
-		flags = append(flags, &cli.StringFlag{Name: f.flag, EnvVars: []string{"KEYIR_" + strings.ToUpper(strings.ReplaceAll(f.flag, "-", "_"))}, Usage: f.usage})
 	}
+}
+
+// runOptionsOf reads the options run and respond share.
+func (a *app) runOptionsOf(c *cli.Context) (runOptions, error) {
+	o := runOptions{
+		incident:   c.String("incident"),
+		dryRun:     c.Bool("dry-run"),
+		reports:    c.String("reports"),
+		output:     c.String("output"),
+		notify:     notifyOptionsOf(c),
+		flagInputs: map[string]string{},
+	}
+	var err error
+	if o.keyFrom, err = a.keySource(c); err != nil {
+		return o, err
+	}
+	for _, f := range inputFlags {
+		if c.IsSet(f.flag) {
+			o.flagInputs[f.input] = c.String(f.flag)
+		}
+	}
+	return o, nil
+}
+
+func (a *app) runCommand() *cli.Command {
+	flags := append(commonRunFlags(),
+		&cli.StringSliceFlag{Name: "input", Aliases: []string{"i"}, EnvVars: []string{"KEYIR_INPUT"}, Usage: "playbook input as NAME=VALUE (repeatable)"})
+	flags = append(flags, leakedKeyFlags()...)
+	flags = append(flags, notifyFlags(true)...)
+	flags = append(flags, inputFlagsOf(nil)...)
 	return &cli.Command{
 		Name:      "run",
 		Usage:     "run a playbook (a built-in name or a file)",
@@ -77,38 +121,36 @@ func (a *app) runCommand() *cli.Command {
 			if err := a.refuseKeyShapedFlags(c, "key", "input"); err != nil {
 				return err
 			}
-			o := runOptions{
-				playbook: c.Args().First(),
-				inputs:   c.StringSlice("input"),
-				incident: c.String("incident"),
-				dryRun:   c.Bool("dry-run"),
-				reports:  c.String("reports"),
-				output:   c.String("output"),
-				keyFrom:  c.String("key-file"),
-				notify:   notifyOptionsOf(c),
+			o, err := a.runOptionsOf(c)
+			if err != nil {
+				return err
 			}
-			switch k := c.String("key"); {
-			case k == "-":
-				if o.keyFrom != "" {
-					return usageErr(fmt.Errorf("--key - and --key-file are exclusive"))
-				}
-				o.keyFrom = "-"
-			case k != "":
-				a.red.Add(k)
-				return usageErr(fmt.Errorf("--key takes only \"-\" (read the key from stdin): a key on the command line ends up in shell history and process lists; use --key - or --key-file"))
-			}
-			o.flagInputs = map[string]string{}
-			for _, f := range inputFlags {
-				if c.IsSet(f.flag) {
-					o.flagInputs[f.input] = c.String(f.flag)
-				}
-			}
+			o.playbook, o.inputs = c.Args().First(), c.StringSlice("input")
 			if err := checkBaselineFlag(o.flagInputs["baseline"]); err != nil {
 				return err
 			}
 			return a.runPlaybook(c.Context, o)
 		},
 	}
+}
+
+// keySource is where the leaked key is read from: "-" (stdin, --key -), the
+// --key-file path, or "" for neither. --key with any other value is refused
+// after registering it: a key on the command line ends up in shell history
+// and process lists.
+func (a *app) keySource(c *cli.Context) (string, error) {
+	from := c.String("key-file")
+	switch k := c.String("key"); {
+	case k == "-":
+		if from != "" {
+			return "", usageErr(fmt.Errorf("--key - and --key-file are exclusive"))
+		}
+		return "-", nil
+	case k != "":
+		a.red.Add(k)
+		return "", usageErr(fmt.Errorf("--key takes only \"-\" (read the key from stdin): a key on the command line ends up in shell history and process lists; use --key - or --key-file"))
+	}
+	return from, nil
 }
 
 func (a *app) runPlaybook(ctx context.Context, o runOptions) error {
@@ -119,6 +161,14 @@ func (a *app) runPlaybook(ctx context.Context, o runOptions) error {
 	if err != nil {
 		return a.reportLoadError(err)
 	}
+	return a.runResolved(ctx, pb, o)
+}
+
+// runResolved runs a loaded playbook the way `keyir run` does: inputs,
+// incident, preflight, notifications, the run, its summary and exit code.
+// `keyir respond` comes here too, with the playbook it recognised and the
+// keys it already read (o.keys), so both commands are one path.
+func (a *app) runResolved(ctx context.Context, pb *playbook.Playbook, o runOptions) error {
 	pb.RegisterShapes(a.red)
 	for _, cr := range pb.Credentials {
 		if err := checkCredentialFile(cr.Env, a.getenv); err != nil {
@@ -128,6 +178,14 @@ func (a *app) runPlaybook(ctx context.Context, o runOptions) error {
 	given, err := a.givenInputs(pb, o.inputs, o.flagInputs, o.keyFrom)
 	if err != nil {
 		return err
+	}
+	leaked := given["key"]
+	for _, name := range slices.Sorted(maps.Keys(o.keys)) {
+		a.red.Add(o.keys[name])
+		given[name] = o.keys[name]
+		if leaked == "" {
+			leaked = o.keys[name]
+		}
 	}
 	if err := normaliseTimes(pb, given, time.Now()); err != nil {
 		return err
@@ -150,7 +208,7 @@ func (a *app) runPlaybook(ctx context.Context, o runOptions) error {
 	if _, err := pb.ResolveInputs(given); err != nil {
 		return usageErr(err)
 	}
-	hub, err := a.startHub(o.notify, given["key"])
+	hub, err := a.startHub(o.notify, leaked)
 	if err != nil {
 		return err
 	}
@@ -182,8 +240,15 @@ func (a *app) runPlaybook(ctx context.Context, o runOptions) error {
 		return err
 	}
 	err = a.printResult(res, o.output)
-	if res.ExitCode != report.ExitDone {
-		a.resumeHint(res.Dir, given["key"] != "")
+	switch {
+	case res.ExitCode == report.ExitDone:
+	case len(pb.Keys) > 0:
+		// A composed run is neither a built-in nor a file: resume cannot
+		// load it again (yet). Responding again is safe: a revoke of a key
+		// already revoked finds it gone.
+		fmt.Fprintln(a.errOut, "keyir: the run did not end done; a run of several keys cannot be resumed yet: run the same keyir respond --from again (keys already revoked are found gone)")
+	default:
+		a.resumeHint(res.Dir, leaked != "")
 	}
 	return err
 }

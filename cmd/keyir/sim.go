@@ -63,26 +63,25 @@ func (a *app) simProviderCommand(s provider.Simulator) *cli.Command {
 
 // simSlackCommand serves the Slack simulator standalone: point a run at it
 // with SLACK_API_URL and SLACK_BOT_TOKEN and watch the incident thread form;
-// Ctrl-C prints what each channel got.
+// with --scenario it is also a workspace where a token leaked (it prints
+// SLACK_ADMIN_TOKEN and LEAKED_TOKEN for slack-token-compromise). Ctrl-C
+// prints what each channel got.
 func (a *app) simSlackCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "slack",
-		Usage: "serve the simulated Slack Web API (channels #incidents and #keyir-drill)",
+		Usage: "serve the simulated Slack Web API (channels #incidents and #keyir-drill; --scenario adds a leaked token)",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:8026", EnvVars: []string{"KEYIR_SLACK_SIM_LISTEN"}, Usage: "address to listen on (loopback)"},
+			&cli.StringFlag{Name: "scenario", EnvVars: []string{"KEYIR_SLACK_SCENARIO"}, Usage: "a Slack token leak to load (slack-bot-token-leak, slack-user-token-leak); none: the notification channel alone"},
 		},
 		Action: func(c *cli.Context) error {
-			sim := slacksim.New(slacksim.Options{})
-			api, err := sim.Listen(c.String("listen"))
+			// The simulator's tokens are made up; printing them is the
+			// point, so they bypass the redacting writer.
+			sim, err := slacksim.Standalone(slacksim.StandaloneOptions{Listen: c.String("listen"), Scenario: c.String("scenario")}, a.stdout)
 			if err != nil {
 				return usageErr(err)
 			}
 			defer sim.Close()
-			// The simulator's token is made up; printing it is the point, so
-			// it bypasses the redacting writer.
-			fmt.Fprintln(a.stdout, "Slack simulator listening")
-			fmt.Fprintf(a.stdout, "SLACK_API_URL=%s\n", api)
-			fmt.Fprintf(a.stdout, "SLACK_BOT_TOKEN=%s\n", sim.BotToken())
 			fmt.Fprintln(a.stdout, "channels: #incidents (C0INCIDENT), #keyir-drill (C0DRILL), e.g. keyir run … --slack-channel C0INCIDENT")
 			fmt.Fprintf(a.stdout, "workspace: team_id %s, api_app_id %s (serve.yaml: see the README)\n", slacksim.DefaultTeamID, slacksim.DefaultAppID)
 			fmt.Fprintln(a.stdout, "Ctrl-C to stop and print what each channel got.")

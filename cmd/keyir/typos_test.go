@@ -22,7 +22,7 @@ func TestTyposExitTwoWithOneSuggestion(t *testing.T) {
 		{[]string{"run", "x", "--incidnet", "INC-1"}, `unknown flag --incidnet (did you mean "--incident"?)`},
 		{[]string{"--verison"}, `unknown flag --verison (did you mean "--version"?)`},
 		{[]string{"help", "dril"}, `unknown command "dril" (did you mean "drill"?)`},
-		{[]string{"xyzzy"}, `unknown command "xyzzy"; keyir has: run, drill`},
+		{[]string{"xyzzy"}, `unknown command "xyzzy"; keyir has: respond, run, drill`},
 	}
 	for _, c := range cases {
 		r := keyir(t, "", nil, c.args...)
@@ -40,7 +40,7 @@ func TestTyposExitTwoWithOneSuggestion(t *testing.T) {
 
 func TestScenarioNamesArePlain(t *testing.T) {
 	r := keyir(t, "", nil, "drill", "--scenario", "spam-brust", "--reports", t.TempDir())
-	if r.code != 2 || strings.Contains(r.stderr, "[") || !strings.Contains(r.stderr, "persistence, rate-limited, spam-burst") || !strings.Contains(r.stderr, `did you mean "spam-burst"`) {
+	if r.code != 2 || strings.Contains(r.stderr, "[") || !strings.Contains(r.stderr, "persistence, rate-limited, ") || !strings.Contains(r.stderr, ", spam-burst, ") || !strings.Contains(r.stderr, `did you mean "spam-burst"`) {
 		t.Errorf("exit %d, stderr %q: want exit 2, the names comma-separated and a suggestion", r.code, r.stderr)
 	}
 }

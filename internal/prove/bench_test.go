@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/keyir/keyir/report"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -203,117 +204,142 @@ func watchHWM(pid int) func() int64 {
 // floor); and the bytes of those answers (a peak RSS below them means the
 // messages are streamed into aggregates, never held).
 func BenchmarkReport200k(b *testing.B) {
-	const n = 200000
-	bin := keyirBinary(b)
 	for range b.N {
-		b.StopTimer()
-		// The leaked key is live here, and sent n messages over six days.
-		st := sendgridsim.NewState()
-		rng := rand.New(rand.NewPCG(2, 2))
-		leaked := sendgridsim.NewKey(rng, "bulk-sender", []string{"mail.send"})
-		responder := sendgridsim.NewKey(rng, "responder", sendgridsim.ResponderScopes())
-		st.AddKey(leaked)
-		st.AddKey(responder)
-		end := time.Now().UTC().Truncate(time.Second)
-		msgs := make([]sendgridsim.Message, n)
-		for i := range msgs {
-			msgs[i] = sendgridsim.Message{ID: fmt.Sprintf("m%07d", i), APIKeyID: leaked.ID, From: "a@example.com",
-				To: fmt.Sprintf("user%06d@example.net", i%150000), Subject: fmt.Sprintf("subject %d", i%40), Status: "delivered",
-				LastEventTime: end.Add(-time.Duration(i) * (6 * 24 * time.Hour / n))}
-		}
-		st.AddMessages(msgs...)
-		msgs = nil
-		cfg := sendgridsim.DefaultConfig()
-		cfg.Limits = nil
-		srv := sendgridsim.New(st, cfg)
-		hosts, err := sendgridsim.ListenHosts("127.0.0.1:0", "127.0.0.1:0", srv)
-		if err != nil {
-			b.Fatal(err)
-		}
-		base, shutdown := hosts.URL, hosts.Shutdown
-		dir := b.TempDir()
-		keyFile := filepath.Join(dir, "key")
-		os.WriteFile(keyFile, []byte(leaked.Token()+"\n"), 0o600)
-		cmd := exec.Command(bin, "run", "sendgrid-key-compromise", "--key-file", keyFile, "--reports", filepath.Join(dir, "reports"),
-			"--window-start", end.Add(-7*24*time.Hour).Format(time.RFC3339), "--window-end", end.Add(time.Second).Format(time.RFC3339))
-		cmd.Env = append(os.Environ(), "SENDGRID_API_URL="+base, "SENDGRID_API_URL_EU="+hosts.EUURL, "SENDGRID_API_KEY="+responder.Token())
-		var out strings.Builder
-		cmd.Stdout, cmd.Stderr = &out, &out
-		b.StartTimer()
-		t0 := time.Now()
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
-		}
-		rss := watchHWM(cmd.Process.Pid)
-		err = cmd.Wait()
-		wall := time.Since(t0)
-		b.StopTimer()
-		peak := rss()
-		if err != nil {
-			b.Fatalf("keyir run: %v\n%s", err, out.String())
-		}
-		// The run must have counted every message, or the figure is void.
-		dirs, _ := filepath.Glob(filepath.Join(dir, "reports", "*", "report.json"))
-		if len(dirs) != 1 {
-			b.Fatalf("report.json: %v", dirs)
-		}
-		rep, err := runstore.Load(filepath.Dir(dirs[0]))
-		if err != nil {
-			b.Fatal(err)
-		}
-		counted := -1
-		for _, s := range rep.Steps {
-			if s.ID == "activity" {
-				if v, ok := s.Outputs["messages"].(float64); ok {
-					counted = int(v)
-				} else if v, ok := s.Outputs["messages"].(int); ok {
-					counted = v
-				}
-			}
-		}
-		if counted != n {
-			b.Fatalf("the run counted %d messages, want %d (outputs %v)", counted, n, rep.Steps)
-		}
-		// The floor: the same queries, sent and read by a bare client.
-		var queries []string
-		for _, r := range srv.Requests() {
-			if r.Route == "GET /v3/messages" {
-				queries = append(queries, base+r.Path+"?"+r.RawQuery)
-			}
-		}
-		t1 := time.Now()
-		var payload int64
-		for _, q := range queries {
-			req, _ := http.NewRequest(http.MethodGet, q, nil)
-			req.Header.Set("Authorization", "Bearer "+responder.Token())
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				b.Fatal(err)
-			}
-			nb, _ := io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			payload += nb
-		}
-		fetch := time.Since(t1)
-		shutdown(context.Background())
-		// The floor: an idle keyir process (the Slack simulator, waiting).
-		idle := exec.Command(bin, "sim", "slack", "--listen", "127.0.0.1:0")
-		if err := idle.Start(); err != nil {
-			b.Fatal(err)
-		}
-		floor := watchHWM(idle.Process.Pid)
-		time.Sleep(300 * time.Millisecond)
-		floorRSS := floor()
-		idle.Process.Signal(syscall.SIGTERM)
-		idle.Wait()
-		b.ReportMetric(wall.Seconds(), "wall-s")
-		b.ReportMetric(fetch.Seconds(), "bare-fetch-s")
-		b.ReportMetric(float64(len(queries)), "queries")
-		b.ReportMetric(float64(peak)/1024, "peak-rss-MiB")
-		b.ReportMetric(float64(floorRSS)/1024, "idle-rss-MiB")
-		b.ReportMetric(float64(payload)/(1<<20), "payload-MiB")
-		b.StartTimer()
+		reportRun(b, 200000)
 	}
+}
+
+// BenchmarkReportScaling is BenchmarkReport200k at 1k, 10k, 100k and 1M
+// messages, for the scaling table (scripts/bench.sh --scaling).
+func BenchmarkReportScaling(b *testing.B) {
+	for _, n := range []int{1000, 10000, 100000, 1000000} {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			for range b.N {
+				reportRun(b, n)
+			}
+		})
+	}
+}
+
+// reportRun runs keyir over n messages once and reports the metrics of
+// BenchmarkReport200k. KEYIR_BENCH_KEYIR names another keyir binary (a
+// build that writes a CPU profile, say) instead of building one.
+func reportRun(b *testing.B, n int) {
+	bin := os.Getenv("KEYIR_BENCH_KEYIR")
+	if bin == "" {
+		bin = keyirBinary(b)
+	}
+	b.StopTimer()
+	// The leaked key is live here, and sent n messages over six days.
+	st := sendgridsim.NewState()
+	rng := rand.New(rand.NewPCG(2, 2))
+	leaked := sendgridsim.NewKey(rng, "bulk-sender", []string{"mail.send"})
+	responder := sendgridsim.NewKey(rng, "responder", sendgridsim.ResponderScopes())
+	st.AddKey(leaked)
+	st.AddKey(responder)
+	end := time.Now().UTC().Truncate(time.Second)
+	msgs := make([]sendgridsim.Message, n)
+	for i := range msgs {
+		msgs[i] = sendgridsim.Message{ID: fmt.Sprintf("m%07d", i), APIKeyID: leaked.ID, From: "a@example.com",
+			To: fmt.Sprintf("user%06d@example.net", i%150000), Subject: fmt.Sprintf("subject %d", i%40), Status: "delivered",
+			LastEventTime: end.Add(-time.Duration(i) * (6 * 24 * time.Hour / time.Duration(n)))}
+	}
+	st.AddMessages(msgs...)
+	msgs = nil
+	cfg := sendgridsim.DefaultConfig()
+	cfg.Limits = nil
+	srv := sendgridsim.New(st, cfg)
+	hosts, err := sendgridsim.ListenHosts("127.0.0.1:0", "127.0.0.1:0", srv)
+	if err != nil {
+		b.Fatal(err)
+	}
+	base, shutdown := hosts.URL, hosts.Shutdown
+	dir := b.TempDir()
+	keyFile := filepath.Join(dir, "key")
+	os.WriteFile(keyFile, []byte(leaked.Token()+"\n"), 0o600)
+	cmd := exec.Command(bin, "run", "sendgrid-key-compromise", "--key-file", keyFile, "--reports", filepath.Join(dir, "reports"),
+		"--window-start", end.Add(-7*24*time.Hour).Format(time.RFC3339), "--window-end", end.Add(time.Second).Format(time.RFC3339))
+	cmd.Env = append(os.Environ(), "SENDGRID_API_URL="+base, "SENDGRID_API_URL_EU="+hosts.EUURL, "SENDGRID_API_KEY="+responder.Token())
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	b.StartTimer()
+	t0 := time.Now()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	rss := watchHWM(cmd.Process.Pid)
+	err = cmd.Wait()
+	wall := time.Since(t0)
+	b.StopTimer()
+	peak := rss()
+	if err != nil {
+		b.Fatalf("keyir run: %v\n%s", err, out.String())
+	}
+	// The run must have counted every message, or the figure is void.
+	dirs, _ := filepath.Glob(filepath.Join(dir, "reports", "*", "report.json"))
+	if len(dirs) != 1 {
+		b.Fatalf("report.json: %v", dirs)
+	}
+	rep, err := runstore.Load(filepath.Dir(dirs[0]))
+	if err != nil {
+		b.Fatal(err)
+	}
+	counted := -1
+	var activity time.Duration
+	for _, s := range rep.Steps {
+		if s.ID == "activity" {
+			activity = s.Duration
+			if v, ok := s.Outputs["messages"].(float64); ok {
+				counted = int(v)
+			} else if v, ok := s.Outputs["messages"].(int); ok {
+				counted = v
+			}
+		}
+	}
+	if counted != n {
+		b.Fatalf("the run counted %d messages, want %d (outputs %v)", counted, n, rep.Steps)
+	}
+	// The floor: the same queries, sent and read by a bare client.
+	var queries []string
+	for _, r := range srv.Requests() {
+		if r.Route == "GET /v3/messages" {
+			queries = append(queries, base+r.Path+"?"+r.RawQuery)
+		}
+	}
+	t1 := time.Now()
+	var payload int64
+	for _, q := range queries {
+		req, _ := http.NewRequest(http.MethodGet, q, nil)
+		req.Header.Set("Authorization", "Bearer "+responder.Token())
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		nb, _ := io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		payload += nb
+	}
+	fetch := time.Since(t1)
+	shutdown(context.Background())
+	// The floor: an idle keyir process (the Slack simulator, waiting).
+	idle := exec.Command(bin, "sim", "slack", "--listen", "127.0.0.1:0")
+	if err := idle.Start(); err != nil {
+		b.Fatal(err)
+	}
+	floor := watchHWM(idle.Process.Pid)
+	time.Sleep(300 * time.Millisecond)
+	floorRSS := floor()
+	idle.Process.Signal(syscall.SIGTERM)
+	idle.Wait()
+	b.ReportMetric(wall.Seconds(), "wall-s")
+	b.ReportMetric(activity.Seconds(), "activity-s")
+	b.ReportMetric(fetch.Seconds(), "bare-fetch-s")
+	b.ReportMetric(float64(len(queries)), "queries")
+	b.ReportMetric(math.Ceil(float64(n)/1000), "ideal-queries")
+	b.ReportMetric(float64(peak)/1024, "peak-rss-MiB")
+	b.ReportMetric(float64(floorRSS)/1024, "idle-rss-MiB")
+	b.ReportMetric(float64(payload)/(1<<20), "payload-MiB")
+	b.StartTimer()
 }
 
 // BenchmarkVersionStartup: `keyir version` exec'd 20 times, against
@@ -349,7 +375,17 @@ func BenchmarkVersionStartup(b *testing.B) {
 // BenchmarkBareAck100: the floor for keyir serve's acknowledgement latency
 // (chatops BenchmarkServeAckLatency): 100 concurrent POSTs of a slash
 // command's size to a handler that answers 200 at once.
-func BenchmarkBareAck100(b *testing.B) {
+func BenchmarkBareAck100(b *testing.B) { bareAck(b, 100) }
+
+// BenchmarkBareAckScaling: the floor of chatops' BenchmarkServeAckScaling,
+// at 10, 100 and 1,000 concurrent POSTs.
+func BenchmarkBareAckScaling(b *testing.B) {
+	for _, n := range []int{10, 100, 1000} {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) { bareAck(b, n) })
+	}
+}
+
+func bareAck(b *testing.B, concurrent int) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		w.Write([]byte(`{"response_type":"ephemeral","text":"ok"}`))
@@ -360,7 +396,7 @@ func BenchmarkBareAck100(b *testing.B) {
 	var mu sync.Mutex
 	for range b.N {
 		var wg sync.WaitGroup
-		for range 100 {
+		for range concurrent {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()

@@ -1,8 +1,10 @@
 package prove
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -13,11 +15,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyir/keyir/actions"
 	_ "github.com/keyir/keyir/actions/all"
 	"github.com/keyir/keyir/actions/sendgrid"
 	"github.com/keyir/keyir/notify"
 	_ "github.com/keyir/keyir/notify/all"
 	"github.com/keyir/keyir/playbook"
+	"github.com/keyir/keyir/provider"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
 	"github.com/keyir/keyir/runstore"
@@ -50,14 +54,35 @@ const pbName = "sendgrid-key-compromise"
 // (the timeout fault) costs exactly this much.
 const stepTimeout = 2 * time.Second
 
+// genericStepTimeout bounds every step of a registered world's playbook
+// without its own timeout: long enough for a confirm that polls a revocation
+// through a propagation delay of a few seconds (GitHub's), short enough
+// that a hung request does not stall the matrix.
+const genericStepTimeout = 10 * time.Second
+
 // fastNotify keeps a failing channel's retries short.
 var fastNotify = notify.Policy{MaxAttempts: 3, MaxElapsed: 4 * time.Second, Initial: 5 * time.Millisecond, Max: 20 * time.Millisecond}
 
-// world is one isolated account: a SendGrid simulator loaded with the
-// persistence scenario (its attack applied, no rate limits), a Slack
-// simulator behind a fault injector, and a reports root.
+// world is one isolated account: a provider's simulated world (SendGrid's
+// simulator loaded with the persistence scenario, its attack applied, no
+// rate limits, or any registered scenario's world), a Slack simulator behind
+// a fault injector, and a reports root.
 type world struct {
-	t        testing.TB
+	t testing.TB
+	// playbook is the built-in playbook the world's runs use; given its
+	// inputs, secrets what is registered with each run's redactor, and
+	// leaked the leaked key.
+	playbook string
+	given    map[string]string
+	secrets  []string
+	leaked   string
+	// pw is the registered world (nil for a SendGrid fixture served here),
+	// with its fault injector and its word on the key.
+	pw   provider.World
+	fi   provider.FaultInjector
+	live provider.LiveKey
+	// The SendGrid simulator's own view, for the SendGrid-specific checks
+	// (nil in a registered world of another provider).
 	sg       *sendgridsim.Server
 	sgURL    string
 	sgEU     string
@@ -71,6 +96,9 @@ type world struct {
 	env      map[string]string
 	// byID names the leaked key by its id only (--key-id), not the key.
 	byID bool
+	// stepTimeout overrides the harness's (a registered world's playbook
+	// may poll for a revocation to propagate for longer).
+	stepTimeout time.Duration
 	// unanswered: the Slack posts whose answer keyir never got.
 	unanswered *ambiguous
 }
@@ -93,7 +121,12 @@ func newWorld(t testing.TB) *world {
 // as the caller chose).
 func newWorldFrom(t testing.TB, fx *sendgridsim.Fixture) *world {
 	t.Helper()
-	w := &world{t: t, fx: fx, reports: t.TempDir(), unanswered: newAmbiguous()}
+	w := &world{t: t, fx: fx, reports: t.TempDir(), unanswered: newAmbiguous(), playbook: pbName, leaked: fx.LeakedKey, secrets: []string{fx.ResponderKey}}
+	w.given = map[string]string{
+		"key":          fx.LeakedKey,
+		"window_start": fx.WindowStart.UTC().Format(time.RFC3339),
+		"window_end":   fx.WindowEnd.UTC().Format(time.RFC3339),
+	}
 	w.sg = sendgridsim.New(fx.State, fx.Config)
 	hosts, err := sendgridsim.ListenHosts("127.0.0.1:0", "127.0.0.1:0", w.sg)
 	if err != nil {
@@ -107,18 +140,53 @@ func newWorldFrom(t testing.TB, fx *sendgridsim.Fixture) *world {
 			w.keysAt = append(w.keysAt, k.ID)
 		}
 	}
-	w.slack = slacksim.New(slacksim.Options{RateLimit: slacksim.RateLimit{Off: true}})
-	w.sf = &slackFaults{next: w.slack, release: make(chan struct{})}
-	hs := httptest.NewServer(w.sf)
-	t.Cleanup(func() { w.sf.close(); hs.Close() })
-	w.slackAPI = hs.URL + "/api/"
 	w.env = map[string]string{
 		"SENDGRID_API_KEY":    fx.ResponderKey,
 		"SENDGRID_API_URL":    w.sgURL,
 		"SENDGRID_API_URL_EU": w.sgEU,
-		"SLACK_BOT_TOKEN":     w.slack.BotToken(),
 	}
+	w.startSlack()
 	return w
+}
+
+// newRegisteredWorld builds a registered scenario's world the way a drill
+// does (rate limits off: faults are the subject): its baseline saved first
+// when it has one, then its attack.
+func newRegisteredWorld(t testing.TB, sc provider.Scenario) *world {
+	t.Helper()
+	pw, err := sc.World(context.Background(), time.Now().UTC().Truncate(time.Second), provider.WorldOptions{NoRateLimits: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pw.Close() })
+	w := &world{t: t, pw: pw, reports: t.TempDir(), unanswered: newAmbiguous(), playbook: sc.Playbook, stepTimeout: genericStepTimeout,
+		given: pw.Given(), secrets: pw.Secrets(), leaked: pw.LeakedKey(), env: maps.Clone(pw.Env())}
+	w.fi, _ = pw.(provider.FaultInjector)
+	w.live, _ = pw.(provider.LiveKey)
+	if sg, ok := pw.(*sendgrid.DrillWorld); ok {
+		w.sg, w.fx = sg.Sim(), sg.Fixture()
+	}
+	if b, ok := pw.(provider.Baseliner); ok {
+		red := redact.New(w.secrets...)
+		path := filepath.Join(t.TempDir(), "baseline.json")
+		if err := b.SaveBaseline(context.Background(), actions.StandaloneEnv("baseline", w.getenv, nil, red, http.DefaultTransport), path); err != nil {
+			t.Fatal(err)
+		}
+		w.given["baseline"] = path
+	}
+	pw.Attack()
+	w.startSlack()
+	return w
+}
+
+// startSlack puts the Slack simulator behind its fault injector.
+func (w *world) startSlack() {
+	w.slack = slacksim.New(slacksim.Options{RateLimit: slacksim.RateLimit{Off: true}})
+	w.sf = &slackFaults{next: w.slack, release: make(chan struct{})}
+	hs := httptest.NewServer(w.sf)
+	w.t.Cleanup(func() { w.sf.close(); hs.Close() })
+	w.slackAPI = hs.URL + "/api/"
+	w.env["SLACK_BOT_TOKEN"] = w.slack.BotToken()
 }
 
 func subusers(st *sendgridsim.State) []string {
@@ -138,7 +206,7 @@ func (w *world) hub(red *redact.Redactor) *notify.Hub {
 		MinUpdateInterval: 10 * time.Millisecond,
 		Channels:          map[string]map[string]any{"slack": {"channel": "C0INCIDENT", "api_url": w.slackAPI}},
 	}, notify.HubEnv{
-		Redactor: red, Getenv: w.getenv, LeakedKey: w.fx.LeakedKey,
+		Redactor: red, Getenv: w.getenv, LeakedKey: w.leaked,
 		HTTPClient: &http.Client{Timeout: 300 * time.Millisecond, Transport: w.unanswered},
 	})
 	if err != nil {
@@ -154,11 +222,7 @@ func (w *world) options(red *redact.Redactor, hub *notify.Hub, obs playbook.Obse
 	if obs != nil {
 		observers = append(observers, obs)
 	}
-	given := map[string]string{
-		"key":          w.fx.LeakedKey,
-		"window_start": w.fx.WindowStart.UTC().Format(time.RFC3339),
-		"window_end":   w.fx.WindowEnd.UTC().Format(time.RFC3339),
-	}
+	given := maps.Clone(w.given)
 	if w.byID {
 		delete(given, "key")
 		given["key_id"] = w.leakedID
@@ -174,7 +238,7 @@ func (w *world) options(red *redact.Redactor, hub *notify.Hub, obs playbook.Obse
 		ReadFile:    os.ReadFile,
 		Observer:    observers,
 		Services:    map[string]any{"notify": hub},
-		StepTimeout: stepTimeout,
+		StepTimeout: cmp.Or(w.stepTimeout, stepTimeout),
 		Backoff:     func(n int) time.Duration { return time.Duration(n) * 5 * time.Millisecond },
 		Version:     "prove",
 	}
@@ -183,12 +247,11 @@ func (w *world) options(red *redact.Redactor, hub *notify.Hub, obs playbook.Obse
 // run runs the playbook from the start, like `keyir run`: the hub is
 // flushed (bounded) after the run, as the CLI does.
 func (w *world) run(ctx context.Context, obs playbook.Observer) (*playbook.Result, error) {
-	pb, err := playbook.Builtin(pbName)
+	pb, err := playbook.Builtin(w.playbook)
 	if err != nil {
 		return nil, err
 	}
-	red := redact.New()
-	red.Add(w.fx.ResponderKey)
+	red := redact.New(w.secrets...)
 	hub := w.hub(red)
 	res, err := playbook.Run(ctx, pb, w.options(red, hub, obs))
 	w.stopHub(hub)
@@ -197,11 +260,13 @@ func (w *world) run(ctx context.Context, obs playbook.Observer) (*playbook.Resul
 
 // resume continues dir like `keyir resume DIR --key -`.
 func (w *world) resume(ctx context.Context, dir string) (*playbook.Result, error) {
-	red := redact.New()
-	red.Add(w.fx.ResponderKey)
+	red := redact.New(w.secrets...)
 	hub := w.hub(red)
 	o := w.options(red, hub, nil)
-	o.Given = map[string]string{"key": w.fx.LeakedKey}
+	o.Given = map[string]string{"key": w.leaked}
+	if w.pw != nil {
+		o.Given = w.pw.Given() // only its secret inputs are taken, as `keyir resume` gives them
+	}
 	res, err := playbook.Resume(ctx, dir, o)
 	w.stopHub(hub)
 	return res, err

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/keyir/keyir/playbook"
+	"github.com/keyir/keyir/provider"
 	"github.com/keyir/keyir/report"
 	"github.com/keyir/keyir/runstore"
 	"github.com/keyir/keyir/sim/sendgridsim"
@@ -319,4 +320,239 @@ func runCell(t *testing.T, step string, f fault, transient bool) (c cell) {
 		return fail("no DELETE at all")
 	}
 	return c
+}
+
+// genericFaults are the columns of the matrix every registered playbook
+// gets: a few of each kind every simulator with a provider.FaultInjector
+// understands.
+var genericFaults = []fault{
+	{"500", sendgridsim.FaultStatus, 500, "status", true},
+	{"timeout", sendgridsim.FaultTimeout, 0, "timeout", false},
+	{"reset", sendgridsim.FaultReset, 0, "reset", true},
+	{"401", sendgridsim.FaultStatus, 401, "status", false},
+}
+
+// representatives picks, for each built-in playbook a drill scenario
+// rehearses, the scenario the matrix and the crash tests run it in: one whose
+// world can inject faults and tell whether the key lives, and whose truth
+// proves containment with the most findings (ties: the first registered).
+// A provider that registers such a scenario has its playbook covered without
+// a change here.
+func representatives(t testing.TB) []provider.Scenario {
+	t.Helper()
+	best := map[string]provider.Scenario{}
+	var order []string
+	for _, sc := range provider.Scenarios() {
+		if sc.World == nil || sc.Truth == nil {
+			continue
+		}
+		tr := sc.Truth(time.Now())
+		if tr.Containment != report.ContainmentConfirmed {
+			continue
+		}
+		cur, seen := best[sc.Playbook]
+		if !seen {
+			order = append(order, sc.Playbook)
+		}
+		if !seen || len(tr.Findings) > len(cur.Truth(time.Now()).Findings) {
+			best[sc.Playbook] = sc
+		}
+	}
+	var out []provider.Scenario
+	for _, pb := range order {
+		out = append(out, best[pb])
+	}
+	if len(out) == 0 {
+		t.Fatal("no registered scenario to run the matrix in")
+	}
+	return out
+}
+
+// TestFaultMatrixEveryPlaybook runs every registered playbook (in its
+// representative scenario's world) with each generic fault on each step, and
+// holds it to what keyir promises whatever the provider: the evidence
+// verifies; containment is never claimed, nor exit 0 given, while the leaked
+// key still authenticates; a transient fault is absorbed (the run ends as
+// the scenario's truth says); a run stopped by a fault resumes against the
+// healthy API to the truth's outcome, and a finished one refuses to resume;
+// no Slack message is posted twice. A playbook with its own exact table
+// (SendGrid's: TestFaultMatrix, which checks all of this and more) is not run
+// twice; the test-only provider "probe" (probe_test.go) shows a playbook
+// found only through the registry is covered.
+func TestFaultMatrixEveryPlaybook(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fault matrix")
+	}
+	covered := 0
+	for _, sc := range representatives(t) {
+		if exactTable[sc.Playbook] {
+			continue
+		}
+		covered++
+		t.Run(sc.Playbook, func(t *testing.T) {
+			probe := newRegisteredWorld(t, sc)
+			if probe.fi == nil || probe.live == nil {
+				t.Fatalf("scenario %s's world is not a provider.FaultInjector and provider.LiveKey: the matrix cannot cover %s", sc.Name, sc.Playbook)
+			}
+			pb, err := playbook.Builtin(sc.Playbook)
+			if err != nil {
+				t.Fatal(err)
+			}
+			truth := sc.Truth(time.Now())
+			var failed, total int
+			var mu sync.Mutex
+			sem := make(chan struct{}, 8)
+			var wg sync.WaitGroup
+			start := time.Now()
+			for _, s := range pb.Steps {
+				for _, f := range genericFaults {
+					variants := []bool{false}
+					if f.retryable {
+						variants = append(variants, true)
+					}
+					for _, transient := range variants {
+						wg.Add(1)
+						sem <- struct{}{}
+						go func() {
+							defer func() { <-sem; wg.Done() }()
+							err := runGenericCell(t, sc, truth, s.ID, f, transient)
+							mu.Lock()
+							total++
+							if err != nil {
+								failed++
+								t.Error(err)
+							}
+							mu.Unlock()
+						}()
+					}
+				}
+			}
+			wg.Wait()
+			t.Logf("%s in scenario %s: %d/%d cells passed in %s", sc.Playbook, sc.Name, total-failed, total, time.Since(start).Round(time.Millisecond))
+		})
+	}
+	if covered == 0 {
+		t.Error("no playbook covered: the test-only provider probe is not registered")
+	}
+}
+
+// exactTable names the playbooks whose every cell has a documented exit code
+// (TestFaultMatrix).
+var exactTable = map[string]bool{pbName: true}
+
+// runGenericCell runs one cell of TestFaultMatrixEveryPlaybook.
+func runGenericCell(t *testing.T, sc provider.Scenario, truth provider.Truth, step string, f fault, transient bool) error {
+	variant := "persistent"
+	times := 0
+	if transient {
+		variant, times = "transient", 2
+	}
+	fail := func(format string, args ...any) error {
+		return fmt.Errorf("%s %s/%s/%s: %s", sc.Name, step, f.name, variant, fmt.Sprintf(format, args...))
+	}
+	w := newRegisteredWorld(t, sc)
+	hook := &stepHook{step: step}
+	if notifySteps[step] {
+		n := -1
+		if transient {
+			n = times
+		}
+		hook.on = func() { w.sf.set(f.slack, f.status, n) }
+	} else {
+		hook.on = func() {
+			w.fi.InjectFault(provider.Fault{Kind: provider.FaultKind(f.kind), Status: f.status, Times: times})
+		}
+		hook.off = w.fi.ClearFaults
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	res, err := w.run(ctx, hook)
+	w.fi.ClearFaults()
+	w.sf.clear()
+	if err != nil {
+		return fail("run: %v", err)
+	}
+	if err := verify(res.Dir); err != nil {
+		return fail("evidence after the faulty run: %v", err)
+	}
+	if f.status == http.StatusUnauthorized {
+		// A 401 is the provider's own word that the key is refused, the
+		// proof keyir accepts; one forged on the confirm step cannot be
+		// told from the real one. What must hold then is that the key was
+		// really revoked: it stops working once the revocation propagates.
+		if err := w.deadWithin(res, 15*time.Second); err != nil {
+			return fail("%v", err)
+		}
+	} else if err := w.claimsOnlyWhatHolds(res, "the faulty run"); err != nil {
+		return fail("%v", err)
+	}
+	if transient && res.ExitCode != truth.ExitCode {
+		return fail("a transient fault was not absorbed: exit %d, the scenario's truth %d; steps: %s", res.ExitCode, truth.ExitCode, failedSteps(res))
+	}
+	if res.ExitCode == report.ExitDone && truth.ExitCode != report.ExitDone {
+		return fail("exit 0 where a correct run exits %d", truth.ExitCode)
+	}
+	st := res.Report.Run.Status
+	sealed := st != report.RunInterrupted && st != report.RunFailed
+	res2, err := w.resume(ctx, res.Dir)
+	var se *runstore.SealedError
+	switch {
+	case sealed && errors.As(err, &se):
+		return w.checkSlack(fail)
+	case sealed:
+		return fail("resume of a sealed run (%s): %v, want it refused as sealed", st, err)
+	case err != nil:
+		return fail("resume: %v", err)
+	}
+	if err := verify(res2.Dir); err != nil {
+		return fail("evidence after resume: %v", err)
+	}
+	if err := w.claimsOnlyWhatHolds(res2, "the resume"); err != nil {
+		return fail("%v", err)
+	}
+	if res2.ExitCode != truth.ExitCode {
+		return fail("resumed against the healthy API: exit %d, the scenario's truth %d; steps: %s", res2.ExitCode, truth.ExitCode, failedSteps(res2))
+	}
+	return w.checkSlack(fail)
+}
+
+// claimsOnlyWhatHolds: a run that says the key is contained, or exits 0,
+// while the key still authenticates, claims more than was proven.
+func (w *world) claimsOnlyWhatHolds(res *playbook.Result, what string) error {
+	claims := res.Report.Run.Containment.Status == report.ContainmentConfirmed || res.ExitCode == report.ExitDone
+	if claims && w.live.LeakedKeyLive() {
+		return fmt.Errorf("%s ended %q, exit %d, while the leaked key still authenticates", what, res.Report.Run.Containment.Status, res.ExitCode)
+	}
+	return nil
+}
+
+// deadWithin: a run that claims containment leaves a key that stops
+// authenticating within d.
+func (w *world) deadWithin(res *playbook.Result, d time.Duration) error {
+	if res.Report.Run.Containment.Status != report.ContainmentConfirmed && res.ExitCode != report.ExitDone {
+		return nil
+	}
+	for end := time.Now().Add(d); w.live.LeakedKeyLive(); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(end) {
+			return fmt.Errorf("the run ended %q, exit %d, and the leaked key still authenticates %s later", res.Report.Run.Containment.Status, res.ExitCode, d)
+		}
+	}
+	return nil
+}
+
+func (w *world) checkSlack(fail func(string, ...any) error) error {
+	if d := duplicatePosts(w.slackPosts(), w.unanswered); len(d) > 0 {
+		return fail("notifications posted twice: %v", d)
+	}
+	return nil
+}
+
+func failedSteps(res *playbook.Result) string {
+	var failed []string
+	for _, s := range res.Report.Steps {
+		if s.Status != report.StepOK && s.Status != report.StepSkipped {
+			failed = append(failed, fmt.Sprintf("%s=%s(%.160s)", s.ID, s.Status, s.Error))
+		}
+	}
+	return strings.Join(failed, " ")
 }

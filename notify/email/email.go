@@ -12,7 +12,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	htmltemplate "html/template"
 	"net/http"
@@ -31,16 +30,9 @@ import (
 	"github.com/keyir/keyir/transport"
 )
 
-// Options are what the runner supplies besides the Config.
-type Options struct {
-	Redactor   *redact.Redactor // the run's; required
-	HTTPClient *http.Client     // default: Config.Timeout, no redirects
-	Getenv     func(string) string
-	ReadFile   func(string) ([]byte, error)
-	Retry      notify.Policy
-	// LeakedKey, if known, is refused as the notification key.
-	LeakedKey string
-}
+// Options are what the hub gives every channel besides its Config; one
+// type for all channels, so a new hub setting reaches each the same way.
+type Options = notify.ChannelOptions
 
 // Notifier emails one run's incident.
 type Notifier struct {
@@ -58,11 +50,8 @@ var _ notify.Notifier = (*Notifier)(nil)
 // notification path must not use a credential with more power than mail.send,
 // nor the one being revoked.
 func New(cfg Config, o Options) (*Notifier, error) {
-	if err := cfg.Validate(); err != nil {
+	if err := notify.CheckChannel("notify.email", cfg.Validate(), o.Redactor); err != nil {
 		return nil, err
-	}
-	if o.Redactor == nil {
-		return nil, errors.New("notify.email: a redactor is required")
 	}
 	key, err := credentials.Read(cfg.KeyEnv, o.Getenv, o.ReadFile, o.Redactor)
 	if err != nil {

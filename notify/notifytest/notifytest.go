@@ -47,11 +47,7 @@ func Event(kind notify.Kind, mode report.Mode) notify.Event {
 	ev := notify.Event{
 		Kind:           kind,
 		Time:           t0,
-		RunID:          "run-7f3a",
-		Incident:       "INC-42",
-		Playbook:       "sendgrid-key-compromise",
-		Mode:           mode,
-		Operator:       "alice",
+		RunRef:         notify.RunRef{RunID: "run-7f3a", Incident: "INC-42", Playbook: "sendgrid-key-compromise", Mode: mode, Operator: "alice"},
 		KeyID:          LeakedKeyID,
 		KeyName:        HostileName,
 		KeyType:        "full access",

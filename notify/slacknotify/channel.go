@@ -9,7 +9,6 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
-		return New(cfg, Options{Redactor: o.Redactor, HTTPClient: o.HTTPClient, Getenv: o.Getenv, ReadFile: o.ReadFile,
-			Retry: o.Retry, MinUpdateInterval: o.MinUpdateInterval})
+		return New(cfg, o)
 	}})
 }

@@ -32,26 +32,9 @@ import (
 	"github.com/keyir/keyir/transport"
 )
 
-// Options are what the runner supplies besides the Config.
-type Options struct {
-	// Redactor is the run's; the bot token is added to it. Required.
-	Redactor *redact.Redactor
-	// HTTPClient, if set, is used for every request (for instance a
-	// transport.NewClient with DryRun false, to record the exchanges as
-	// evidence). Default: a client with Config.Timeout that follows no redirect.
-	HTTPClient *http.Client
-	// Getenv and ReadFile read the token; nil means the os functions.
-	Getenv   func(string) string
-	ReadFile func(string) ([]byte, error)
-	// Retry bounds the retries of each call; zero is notify.DefaultPolicy.
-	Retry notify.Policy
-	// MinUpdateInterval spaces the edits of the progress message; progress
-	// arriving faster is coalesced into the next edit. Default 1s, Slack's
-	// pace for a channel.
-	MinUpdateInterval time.Duration
-	// Now is the clock; default time.Now.
-	Now func() time.Time
-}
+// Options are what the hub gives every channel besides its Config; one
+// type for all channels, so a new hub setting reaches each the same way.
+type Options = notify.ChannelOptions
 
 // Notifier posts one run's incident to Slack. Make one per run; it is safe
 // for concurrent use (events are serialised, so the thread reads in order).
@@ -73,11 +56,8 @@ var _ notify.Notifier = (*Notifier)(nil)
 // New reads the bot token from cfg.TokenEnv (or its _FILE variant) and
 // returns a Notifier. It does not call Slack.
 func New(cfg Config, o Options) (*Notifier, error) {
-	if err := cfg.Validate(); err != nil {
+	if err := notify.CheckChannel("notify.slack", cfg.Validate(), o.Redactor); err != nil {
 		return nil, err
-	}
-	if o.Redactor == nil {
-		return nil, errors.New("notify.slack: a redactor is required")
 	}
 	if o.Now == nil {
 		o.Now = time.Now

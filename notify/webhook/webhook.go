@@ -37,15 +37,9 @@ const MinSecretLength = 16
 // Version is the payload schema version.
 const Version = "1"
 
-// Options are what the runner supplies besides the Config.
-type Options struct {
-	Redactor   *redact.Redactor // the run's; required
-	HTTPClient *http.Client     // default: Config.Timeout, no redirects
-	Getenv     func(string) string
-	ReadFile   func(string) ([]byte, error)
-	Retry      notify.Policy
-	Now        func() time.Time
-}
+// Options are what the hub gives every channel besides its Config; one
+// type for all channels, so a new hub setting reaches each the same way.
+type Options = notify.ChannelOptions
 
 // Notifier posts signed JSON.
 type Notifier struct {
@@ -61,11 +55,8 @@ var _ notify.Notifier = (*Notifier)(nil)
 
 // New reads the signing secret and returns a Notifier.
 func New(cfg Config, o Options) (*Notifier, error) {
-	if err := cfg.Validate(); err != nil {
+	if err := notify.CheckChannel("notify.webhook", cfg.Validate(), o.Redactor); err != nil {
 		return nil, err
-	}
-	if o.Redactor == nil {
-		return nil, errors.New("notify.webhook: a redactor is required")
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -86,15 +77,13 @@ func New(cfg Config, o Options) (*Notifier, error) {
 
 // Payload is the JSON body. See doc.go for the schema and an example.
 type Payload struct {
-	Version  string           `json:"version"`
-	Event    notify.Kind      `json:"event"`
-	Time     time.Time        `json:"time"`
-	Label    string           `json:"label,omitempty"`
-	RunID    string           `json:"run_id"`
-	Incident string           `json:"incident,omitempty"`
-	Playbook string           `json:"playbook,omitempty"`
-	Mode     report.Mode      `json:"mode"`
-	Operator string           `json:"operator,omitempty"`
+	Version string      `json:"version"`
+	Event   notify.Kind `json:"event"`
+	Time    time.Time   `json:"time"`
+	Label   string      `json:"label,omitempty"`
+	// The run's identity is notify.Event's own (the same fields, the same
+	// JSON names), flattened into the payload as before.
+	notify.RunRef
 	Key      Key              `json:"key"`
 	Status   report.RunStatus `json:"status"`
 	ExitCode int              `json:"exit_code"`
@@ -134,8 +123,7 @@ type Step struct {
 // NewPayload builds the payload of an (already redacted) event.
 func NewPayload(ev notify.Event) Payload {
 	p := Payload{
-		Version: Version, Event: ev.Kind, Time: ev.Time.UTC(), Label: ev.Label(), RunID: ev.RunID,
-		Incident: ev.Incident, Playbook: ev.Playbook, Mode: ev.Mode, Operator: ev.Operator,
+		Version: Version, Event: ev.Kind, Time: ev.Time.UTC(), Label: ev.Label(), RunRef: ev.RunRef,
 		Key:    Key{ID: ev.KeyID, Name: ev.KeyName, Type: ev.KeyType, Fingerprint: ev.KeyFingerprint},
 		Status: ev.Status, ExitCode: ev.ExitCode, Containment: ev.Containment,
 		Counts: map[string]int{}, Steps: []Step{}, Findings: ev.Findings, ManifestHead: ev.ManifestHead,

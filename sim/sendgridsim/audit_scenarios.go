@@ -20,13 +20,6 @@ type AuditFixture struct {
 	NotAssessable []string
 }
 
-// AuditScenario is a named account posture.
-type AuditScenario struct {
-	Name        string
-	Description string
-	Build       func(now time.Time) *AuditFixture
-}
-
 var auditScenarios = []AuditScenario{
 	{"well-kept", "restricted keys in use, a narrow allow list, signed https webhooks, forwarding and alerts to the company's domain, no admin teammates", wellKept},
 	{"poor-hygiene", "a full-access key, duplicated and unused keys, environments mixed, wildcard allow list, plain-http unsigned webhooks, forwarding and alerts outside, an admin teammate and a stale invite", poorHygiene},
@@ -37,12 +30,7 @@ func AuditScenarios() []AuditScenario { return slices.Clone(auditScenarios) }
 
 // LookupAuditScenario finds an audit scenario by name.
 func LookupAuditScenario(name string) (AuditScenario, bool) {
-	for _, s := range auditScenarios {
-		if s.Name == name {
-			return s, true
-		}
-	}
-	return AuditScenario{}, false
+	return lookup(auditScenarios, name)
 }
 
 // auditNotAssessable: without a baseline a key's age and the drift are unknown, and the API

@@ -119,19 +119,7 @@ func (s *Server) messages(c *call) response {
 	if err != nil {
 		return errResp(http.StatusBadRequest, strp("query"), err.Error())
 	}
-	var ms []Message
-	for _, m := range s.st.Messages() {
-		if m.Subuser == c.acct && q.Match(m) {
-			ms = append(ms, m)
-		}
-	}
-	// The spec promises no order, so neither does the simulator: the matches are shuffled, the
-	// same way for the same seed and request, so a client that assumes newest-first (and
-	// treats a full page as "everything before the oldest row") is caught.
-	shuffle(s.seed(), ms, c.r.URL.RawQuery+"\x00"+c.acct)
-	if len(ms) > limit {
-		ms = ms[:limit]
-	}
+	ms := s.st.activityPage(c.acct, q, limit, s.seed(), c.r.URL.RawQuery+"\x00"+c.acct)
 	out := make([]messageJSON, 0, len(ms))
 	for _, m := range ms {
 		out = append(out, messageJSON{

@@ -2,6 +2,8 @@ package sendgridsim
 
 import (
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 )
@@ -68,8 +70,13 @@ func (n eqNode) match(m Message) bool {
 	return false
 }
 
+// match compares at the resolution the API shows last_event_time (whole
+// seconds, RFC 3339): a message listed at T is matched by BETWEEN T AND T.
+// Comparing a row's hidden sub-second part instead would put it between
+// two windows that meet at a second (… AND T, T+1s AND …) and in neither.
 func (n betweenNode) match(m Message) bool {
-	return !m.LastEventTime.Before(n.from) && !m.LastEventTime.After(n.to)
+	t := m.LastEventTime.Truncate(time.Second)
+	return !t.Before(n.from) && !t.After(n.to)
 }
 
 // queryFields are the fields accepted in field="value" terms.
@@ -305,4 +312,94 @@ func (p *parser) between(field token) (node, error) {
 		return nil, fmt.Errorf("last_event_time range ends before it starts (position %d)", field.pos)
 	}
 	return betweenNode{from, to}, nil
+}
+
+// activityPage is the answer of GET /v3/messages: at most limit of the
+// account's rows matching q. The spec promises no order, so neither does the
+// simulator: the matches are shuffled, the same way for the same seed and
+// salt (the request), so a client that assumes newest-first (and treats a
+// full page as "everything before the oldest row") is caught. The rows are
+// matched in place and their positions shuffled, not copies of every row:
+// the same permutation, without copying the whole table per query (which
+// cost the 200,000-message benchmark's floor and keyir alike).
+func (s *State) activityPage(acct string, q Query, limit int, seed uint64, salt string) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var idx []int
+	if from, to, ok := q.timeBounds(); ok {
+		// Only rows in [from, to] can match: read them from the time index
+		// instead of every row, then restore insertion order, so the
+		// shuffle below gives the same answer the full scan did.
+		by := s.timeIndex()
+		at := func(i int) time.Time { return s.messages[by[i]].LastEventTime.Truncate(time.Second) }
+		lo := sort.Search(len(by), func(i int) bool { return !at(i).Before(from) })
+		hi := sort.Search(len(by), func(i int) bool { return at(i).After(to) })
+		for _, i := range by[lo:max(lo, hi)] {
+			if m := &s.messages[i]; m.Subuser == acct && q.Match(*m) {
+				idx = append(idx, i)
+			}
+		}
+		slices.Sort(idx)
+	} else {
+		for i := range s.messages {
+			if m := &s.messages[i]; m.Subuser == acct && q.Match(*m) {
+				idx = append(idx, i)
+			}
+		}
+	}
+	shuffle(seed, idx, salt)
+	if len(idx) > limit {
+		idx = idx[:limit]
+	}
+	ms := make([]Message, len(idx))
+	for i, j := range idx {
+		ms[i] = s.messages[j]
+	}
+	return ms
+}
+
+// timeIndex is the positions of s.messages sorted by last_event_time (at
+// the second it is listed at), rebuilt when rows were added (rows are only
+// ever appended). s.mu is held.
+func (s *State) timeIndex() []int {
+	if len(s.byTime) != len(s.messages) {
+		s.byTime = make([]int, len(s.messages))
+		for i := range s.byTime {
+			s.byTime[i] = i
+		}
+		slices.SortStableFunc(s.byTime, func(a, b int) int {
+			return s.messages[a].LastEventTime.Truncate(time.Second).Compare(s.messages[b].LastEventTime.Truncate(time.Second))
+		})
+	}
+	return s.byTime
+}
+
+// timeBounds is the last_event_time range every match of q lies in, when
+// q has one: a BETWEEN, or an AND with a BETWEEN on either side (their
+// intersection). An OR, or no BETWEEN, bounds nothing.
+func (q Query) timeBounds() (from, to time.Time, ok bool) { return bounds(q.root) }
+
+func bounds(n node) (from, to time.Time, ok bool) {
+	switch n := n.(type) {
+	case betweenNode:
+		return n.from, n.to, true
+	case andNode:
+		lf, lt, lok := bounds(n.l)
+		rf, rt, rok := bounds(n.r)
+		switch {
+		case lok && rok:
+			if rf.After(lf) {
+				lf = rf
+			}
+			if rt.Before(lt) {
+				lt = rt
+			}
+			return lf, lt, true
+		case lok:
+			return lf, lt, true
+		case rok:
+			return rf, rt, true
+		}
+	}
+	return time.Time{}, time.Time{}, false
 }

@@ -47,13 +47,6 @@ type Fixture struct {
 	Legitimate []Item
 }
 
-// Scenario is a rehearsable incident.
-type Scenario struct {
-	Name        string
-	Description string
-	Build       func(now time.Time) *Fixture
-}
-
 var scenarios = []Scenario{
 	{"spam-burst", "the leaked key was used to send thousands of phishing mails in a day and a half", spamBurst},
 	{"persistence", "the holder of a full-access key created a key, invited a teammate, added a webhook, a forward address and an allow-list entry", persistence},
@@ -69,14 +62,7 @@ var scenarios = []Scenario{
 func Scenarios() []Scenario { return append([]Scenario(nil), scenarios...) }
 
 // LookupScenario finds a scenario by name.
-func LookupScenario(name string) (Scenario, bool) {
-	for _, s := range scenarios {
-		if s.Name == name {
-			return s, true
-		}
-	}
-	return Scenario{}, false
-}
+func LookupScenario(name string) (Scenario, bool) { return lookup(scenarios, name) }
 
 // ResponderScopes are the scopes of the responder key the scenarios give
 // out: reads for the assessment plus api_keys.delete, nothing more.

@@ -177,6 +177,7 @@ type State struct {
 	teammates []Teammate
 	invites   []Invite
 	messages  []Message
+	byTime    []int // positions of messages by last_event_time (query.go), rebuilt when rows are added
 	access    []AccessAttempt
 	allow     []AllowListIP
 	webhooks  []EventWebhook

@@ -2,6 +2,7 @@ package sendgridsim
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -24,61 +25,36 @@ func (s *State) Present(it Item) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	eq := strings.EqualFold
+	// Each kind is held when an entry of the item's account answers to its
+	// subject, compared the way a plan item names it (addresses and hosts
+	// without regard to case).
+	acct, subj := it.Account, it.Subject
 	switch it.Kind {
 	case "api_key":
-		for _, k := range s.keys {
-			if k.ID == it.Subject && k.Subuser == it.Account && k.RevokedAt.IsZero() {
-				return true
-			}
-		}
+		return slices.ContainsFunc(s.keys, func(k Key) bool { return k.ID == subj && k.Subuser == acct && k.RevokedAt.IsZero() })
 	case "pending_invite":
-		for _, x := range s.invites {
-			if x.Subuser == it.Account && eq(x.Email, it.Subject) {
-				return true
-			}
-		}
+		return slices.ContainsFunc(s.invites, func(x Invite) bool { return x.Subuser == acct && eq(x.Email, subj) })
 	case "teammate":
-		for _, x := range s.teammates {
-			if x.Subuser == it.Account && x.Username == it.Subject {
-				return true
-			}
-		}
+		return slices.ContainsFunc(s.teammates, func(x Teammate) bool { return x.Subuser == acct && x.Username == subj })
 	case "ip_allow_entry":
-		for _, x := range s.allow {
-			if x.Subuser == it.Account && x.IP == it.Subject {
-				return true
-			}
-		}
+		return slices.ContainsFunc(s.allow, func(x AllowListIP) bool { return x.Subuser == acct && x.IP == subj })
 	case "event_webhook":
-		for _, x := range s.webhooks {
-			if u, err := url.Parse(x.URL); err == nil && x.Subuser == it.Account && eq(u.Hostname(), it.Subject) {
-				return true
-			}
-		}
+		return slices.ContainsFunc(s.webhooks, func(x EventWebhook) bool {
+			u, err := url.Parse(x.URL)
+			return err == nil && x.Subuser == acct && eq(u.Hostname(), subj)
+		})
 	case "parse_setting":
-		for _, x := range s.parse {
-			if x.Subuser == it.Account && eq(x.Hostname, it.Subject) {
-				return true
-			}
-		}
+		return slices.ContainsFunc(s.parse, func(x ParseSetting) bool { return x.Subuser == acct && eq(x.Hostname, subj) })
 	case "forward_bounce", "forward_spam":
-		f := s.acct(it.Account).fwdBounce
+		f := s.acct(acct).fwdBounce
 		if it.Kind == "forward_spam" {
-			f = s.acct(it.Account).fwdSpam
+			f = s.acct(acct).fwdSpam
 		}
-		return f.Enabled && eq(f.Email, it.Subject)
+		return f.Enabled && eq(f.Email, subj)
 	case "alert":
-		for _, x := range s.alerts {
-			if x.Subuser == it.Account && eq(x.EmailTo, it.Subject) {
-				return true
-			}
-		}
+		return slices.ContainsFunc(s.alerts, func(x Alert) bool { return x.Subuser == acct && eq(x.EmailTo, subj) })
 	case "verified_sender":
-		for _, x := range s.senders {
-			if x.Subuser == it.Account && eq(x.FromEmail, it.Subject) {
-				return true
-			}
-		}
+		return slices.ContainsFunc(s.senders, func(x VerifiedSender) bool { return x.Subuser == acct && eq(x.FromEmail, subj) })
 	}
 	return false
 }

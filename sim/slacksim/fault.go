@@ -10,12 +10,17 @@ import (
 	"time"
 )
 
-// fault returns the fault that applies to method, consuming one use.
-func (s *Server) fault(method string) *Fault {
+// fault returns the fault that applies to a request of method, consuming
+// one use (or one of the requests it lets through first).
+func (s *Server) fault(method, httpMethod string) *Fault {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, f := range s.faults {
-		if f.Method == method || f.Method == "*" {
+		if (f.Method == method || f.Method == "*") && (f.HTTPMethod == "" || f.HTTPMethod == httpMethod) {
+			if f.After > 0 {
+				f.After--
+				continue
+			}
 			c := *f
 			f.Times--
 			if f.Times == 0 {
@@ -29,11 +34,18 @@ func (s *Server) fault(method string) *Fault {
 
 // applyFault answers with the fault and reports whether it did.
 func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, call *Call) bool {
-	f := s.fault(call.Method)
+	f := s.fault(call.Method, r.Method)
 	if f == nil {
 		return false
 	}
 	switch {
+	case f.Latency > 0:
+		select {
+		case <-time.After(f.Latency):
+		case <-r.Context().Done():
+		case <-s.hangs:
+		}
+		return false
 	case f.Error != "":
 		call.Status, call.Error = 200, f.Error
 		s.record(*call)
@@ -58,6 +70,17 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, call *Call) 
 		case <-r.Context().Done():
 		case <-s.hangs:
 		}
+	case f.Truncate:
+		call.Status, call.Error = 200, "truncated"
+		s.record(*call)
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Content-Length", "96")
+		w.WriteHeader(200)
+		io.WriteString(w, `{"ok":true,"url":"https://keyir-sim.slack.com/","te`)
+		if fl, ok := w.(http.Flusher); ok {
+			fl.Flush()
+		}
+		panic(http.ErrAbortHandler)
 	case f.Reset:
 		call.Error = "reset"
 		s.record(*call)
@@ -75,4 +98,11 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, call *Call) 
 		return false
 	}
 	return true
+}
+
+// ClearFaults removes every injected fault not yet used up.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
 }

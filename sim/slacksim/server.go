@@ -61,8 +61,29 @@ type Options struct {
 	// UserGroups maps a user group id (S…) to its members.
 	UserGroups map[string][]string
 	RateLimit  RateLimit
-	// Now is the clock (response_url expiry, message timestamps); default time.Now.
+	// Now is the clock (response_url expiry, message timestamps, revocation
+	// and log times); default time.Now.
 	Now func() time.Time
+
+	// Tokens are credentials beyond keyir's own bot and app tokens (which
+	// the model holds too): a leak scenario's tokens, a responder's admin
+	// token.
+	Tokens []Token
+	// RevokePropagation is how long after auth.revoke a token is still
+	// accepted (Slack's revocation is not instant everywhere).
+	RevokePropagation time.Duration
+	// FreePlan: the workspace is on the free plan, so team.accessLogs
+	// answers paid_only.
+	FreePlan bool
+	// Logins and IntegrationLogs are what team.accessLogs and
+	// team.integrationLogs list; AuditLogs what /audit/v1/logs lists.
+	Logins          []Login
+	IntegrationLogs []IntegrationLog
+	AuditLogs       []AuditEntry
+	// MethodLimits overrides DefaultMethodLimits (requests per minute of a
+	// method); MethodLimitsOff turns the per-method limits off.
+	MethodLimits    map[string]int
+	MethodLimitsOff bool
 }
 
 // Fault makes the next Times calls of Method fail. Method is a Web API method
@@ -70,13 +91,20 @@ type Options struct {
 // posts) or "*" for any.
 type Fault struct {
 	Method string
-	Times  int // default 1
+	// HTTPMethod, when set, limits the fault to requests of that HTTP
+	// method (GET, POST).
+	HTTPMethod string
+	Times      int // default 1
+	// After lets this many matching requests through first.
+	After int
 	// Exactly one of the following applies, first set wins:
 	Error      string        // HTTP 200 {"ok":false,"error":Error}
 	Status     int           // this HTTP status; 429 gets Retry-After
 	RetryAfter time.Duration // Retry-After for Status 429 (default 1s)
 	Hang       bool          // never answer until the client gives up or the server closes
 	Reset      bool          // drop the connection without an answer
+	Truncate   bool          // HTTP 200 and a Content-Length, then half a body and the connection dropped
+	Latency    time.Duration // wait this long, then answer normally
 }
 
 // Call is one request the simulator received. Credentials are kept apart in
@@ -93,6 +121,8 @@ type Call struct {
 	File   []byte          // uploaded bytes
 	Status int
 	Error  string // the ok:false error answered, if any
+	// Reply is the JSON body answered (Web API methods).
+	Reply json.RawMessage
 }
 
 // Content is everything the call carried except its credential, for leak
@@ -152,6 +182,7 @@ type Server struct {
 	mux *http.ServeMux
 
 	mu        sync.Mutex
+	tokens    map[string]*tokenState
 	calls     []Call
 	messages  []*Message
 	files     map[string]*File
@@ -214,12 +245,20 @@ func New(o Options) *Server {
 		o: o, mux: http.NewServeMux(),
 		files: map[string]*File{}, buckets: map[string]*bucket{},
 		responses: map[string]*responseURL{}, hangs: make(chan struct{}),
+		tokens: map[string]*tokenState{},
+	}
+	s.addToken(Token{Value: o.BotToken, Kind: KindBot, UserID: o.BotUserID, UserName: "keyir", BotID: DefaultBotID,
+		Scopes: []string{"chat:write", "files:write", "channels:read", "groups:read", "usergroups:read", "commands"}})
+	s.addToken(Token{Value: o.AppToken, Kind: KindApp, Scopes: []string{"connections:write"}})
+	for _, t := range o.Tokens {
+		s.addToken(t)
 	}
 	s.mux.HandleFunc("POST /api/{method}", s.api)
 	s.mux.HandleFunc("GET /api/{method}", s.api)
 	s.mux.HandleFunc("POST /upload/{id}", s.upload)
 	s.mux.HandleFunc("POST /response/{id}", s.response)
 	s.mux.HandleFunc("GET /ws", s.websocket)
+	s.mux.HandleFunc("GET /audit/v1/logs", s.auditLogs)
 	return s
 }
 

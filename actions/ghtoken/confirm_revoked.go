@@ -1,0 +1,153 @@
+package ghtoken
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/report"
+)
+
+func init() {
+	actions.Register(actions.Info{
+		Name:     "github.confirm_revoked",
+		Summary:  "Prove the leaked token is dead: poll GET /user with it until 401 (bounded)",
+		Contains: true,
+		Outputs: []actions.Output{
+			{Name: "confirmed", Type: actions.TypeBool, Description: "the token was proven dead (its own 401)"},
+			{Name: "polls", Type: actions.TypeInt, Description: "liveness reads made"},
+			{Name: "time_to_containment_ms", Type: actions.TypeInt, Description: "from the run's start to the first 401 (0 when not confirmed)"},
+		},
+		New: func() actions.Action {
+			return &Confirm{Timeout: 5 * time.Minute, Interval: 5 * time.Second, MaxInterval: 30 * time.Second}
+		},
+	})
+}
+
+// Confirm polls until the leaked token is refused.
+type Confirm struct {
+	Token       string        `param:"key,required,secret" desc:"the leaked token: only its own 401 proves it dead"`
+	Timeout     time.Duration `param:"timeout" default:"5m" desc:"give up after this long"`
+	Interval    time.Duration `param:"interval" default:"5s" desc:"first wait between polls; grows 1.5x per poll"`
+	MaxInterval time.Duration `param:"max_interval" default:"30s" desc:"longest wait between polls"`
+}
+
+// Validate checks the token and the bounds.
+func (a *Confirm) Validate() error {
+	if _, err := parseValid(a.Token); err != nil {
+		return err
+	}
+	if a.Timeout <= 0 || a.Interval <= 0 || a.MaxInterval < 0 {
+		return &actions.ParamError{Msg: "timeout and interval must be positive"}
+	}
+	return nil
+}
+
+// Run polls until the token's own 401 (containment "confirmed", with the
+// time from the run's start), or the timeout (not confirmed). A 202 from
+// the revocation endpoint proves nothing; only this does.
+func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, error) {
+	token, t, where, err := leaked(env, a.Token)
+	if err != nil {
+		return nil, err
+	}
+	now := env.Now
+	if now == nil {
+		now = time.Now
+	}
+	p := newPacer()
+	ask := func() (liveness, error) { return probe(ctx, env, where, p, token, t) }
+
+	if t.refresh() && !env.DryRun() {
+		detail := fmt.Sprintf("revocation of the %s was requested at %s, but the API refuses a refresh token whether it lives or not, so nothing can prove it dead: check by hand that it can no longer be exchanged for a token", t.Kind.Human, where)
+		env.Recorder.Containment(report.Containment{Status: report.ContainmentRevokedUnproven, At: now(), Detail: detail})
+		note(env, "revoked, not proven: "+detail)
+		return actions.Outputs{"confirmed": false, "polls": 0, "time_to_containment_ms": 0}, nil
+	}
+	if env.DryRun() {
+		state := "not checked"
+		if l, err := ask(); err == nil {
+			state = describe(l)
+		}
+		env.Recorder.Containment(report.Containment{
+			Status: report.ContainmentPlanned, At: now(),
+			Detail: fmt.Sprintf("DRY RUN: revocation planned, not performed; at %s the token %s", where, state),
+		})
+		return actions.Outputs{"confirmed": false, "polls": 1, "time_to_containment_ms": 0}, nil
+	}
+
+	deadline := time.Now().Add(a.Timeout)
+	interval, maxInterval := a.Interval, max(a.MaxInterval, a.Interval)
+	polls, last := 0, ""
+	var lastErr error
+	for {
+		polls++
+		l, err := ask()
+		if ctx.Err() != nil {
+			break
+		}
+		if err != nil {
+			lastErr, last = err, "error"
+		} else {
+			last = describe(l)
+		}
+		if err == nil && l.Status == StatusDead {
+			at := now()
+			ttc := at.Sub(env.RunStarted)
+			if env.RunStarted.IsZero() {
+				ttc = 0
+			}
+			detail := fmt.Sprintf("the leaked %s itself answered 401 on GET /user at %s after %s", t.Kind.Human, where, report.Count(polls, "poll", "polls"))
+			if earlier(env, "github.token_liveness", "status") == StatusDead {
+				detail += "; it was refused there before keyir revoked it too, so if it was issued by another GitHub (an Enterprise Server) it was not tested where it lives"
+			}
+			env.Recorder.Containment(report.Containment{Status: report.ContainmentConfirmed, TimeToContainment: ttc, At: at, Detail: detail})
+			note(env, "containment confirmed: "+detail)
+			return actions.Outputs{"confirmed": true, "polls": polls, "time_to_containment_ms": report.DurationMS(ttc)}, nil
+		}
+		var rl *RateLimitedError
+		if errors.As(err, &rl) {
+			break
+		}
+		wait := min(interval, time.Until(deadline))
+		if wait <= 0 {
+			break
+		}
+		progress(env, fmt.Sprintf("token %s after poll %d; next check in %s (revocation takes a moment to propagate)", last, polls, report.FormatDuration(wait)))
+		if sleepFor(ctx, wait) != nil {
+			break
+		}
+		interval = min(time.Duration(float64(interval)*1.5), maxInterval)
+	}
+	detail := fmt.Sprintf("the token was not proven dead at %s after %s over %s; last answer: %s", where, report.Count(polls, "poll", "polls"), a.Timeout, last)
+	if ctx.Err() != nil {
+		detail = fmt.Sprintf("interrupted after %s; last answer: %s", report.Count(polls, "poll", "polls"), last)
+	}
+	env.Recorder.Containment(report.Containment{Status: report.ContainmentNotConfirmed, At: now(), Detail: detail})
+	err = errors.New("containment not confirmed: " + detail)
+	if lastErr != nil {
+		err = fmt.Errorf("%w (last error: %v)", err, lastErr)
+	}
+	return actions.Outputs{"confirmed": false, "polls": polls, "time_to_containment_ms": 0}, err
+}
+
+// describe says what one liveness read found.
+func describe(l liveness) string {
+	switch l.Status {
+	case StatusDead:
+		return "is refused (401)"
+	case StatusLive:
+		return fmt.Sprintf("still authenticates (%d)", l.HTTP)
+	}
+	if l.HTTP == 401 {
+		return "answered 401 without GitHub's \"Bad credentials\" (not GitHub's word on the token)"
+	}
+	return fmt.Sprintf("answered %d", l.HTTP)
+}
+
+var (
+	_ actions.Action    = (*Confirm)(nil)
+	_ actions.Validator = (*Confirm)(nil)
+)

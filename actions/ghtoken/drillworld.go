@@ -1,0 +1,122 @@
+package ghtoken
+
+import (
+	"context"
+	"time"
+
+	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/provider"
+	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/sim/githubsim"
+)
+
+// DrillWorld is a GitHub drill's world: the simulator loaded with a
+// scenario, on loopback.
+type DrillWorld struct {
+	fx   *githubsim.Fixture
+	srv  *githubsim.Server
+	url  string
+	stop func(context.Context) error
+}
+
+// worldOf is the World builder of a GitHub scenario.
+func worldOf(sc githubsim.Scenario) provider.BuildWorld {
+	return func(ctx context.Context, built time.Time, o provider.WorldOptions) (provider.World, error) {
+		// Mail and Eradicate are not offered (no MailSink, no Eradicable):
+		// the drill refuses them plainly itself.
+		fx := sc.Build(built)
+		cfg := fx.Config
+		cfg.OnResponse = o.OnResponse
+		if o.NoRateLimits {
+			// A zero limit is none: the fault matrix's retries must not
+			// meet the simulator's limits instead of its faults.
+			cfg.Core, cfg.Unauthenticated, cfg.Revoke, cfg.AuditLog = githubsim.Limit{}, githubsim.Limit{}, githubsim.Limit{}, githubsim.Limit{}
+			// The fault matrix gives a step 2s: a revocation that takes
+			// the scenario's 2s to propagate cannot be proven inside one.
+			cfg.PropagationDelay = 0
+		}
+		srv := githubsim.New(fx.State, cfg)
+		u, stop, err := githubsim.Listen("127.0.0.1:0", srv)
+		if err != nil {
+			return nil, err
+		}
+		return &DrillWorld{fx: fx, srv: srv, url: u, stop: stop}, nil
+	}
+}
+
+// Sim is the simulator (tests read its requests).
+func (w *DrillWorld) Sim() *githubsim.Server { return w.srv }
+
+// Env points the playbook at the simulator with the scenario's responder
+// token; GITHUB_TOKEN_FILE is unset so a caller's file never reaches it.
+func (w *DrillWorld) Env() map[string]string {
+	return map[string]string{EnvAPIURL: w.url, EnvToken: w.fx.ResponderToken, EnvToken + "_FILE": ""}
+}
+
+// Given are the playbook's inputs: the leaked token, the org, the window.
+func (w *DrillWorld) Given() map[string]string {
+	return map[string]string{
+		"key": w.fx.LeakedToken, "org": w.fx.Org,
+		"window_start": w.fx.WindowStart.UTC().Format(time.RFC3339),
+		"window_end":   w.fx.WindowEnd.UTC().Format(time.RFC3339),
+	}
+}
+
+// Secrets are the responder's and the leaked token.
+func (w *DrillWorld) Secrets() []string { return []string{w.fx.ResponderToken, w.fx.LeakedToken} }
+
+// LeakedKey is the leaked token.
+func (w *DrillWorld) LeakedKey() string { return w.fx.LeakedToken }
+
+// Attack applies the holder's deeds and the scenario's faults.
+func (w *DrillWorld) Attack() {
+	if w.fx.Attack != nil {
+		w.fx.Attack(w.fx.State)
+	}
+	for _, f := range w.fx.Faults {
+		w.srv.InjectFault(f)
+	}
+}
+
+// Replay revokes the leaked token again when the journal says the revoke
+// step finished: the rebuilt simulator then answers as GitHub would.
+func (w *DrillWorld) Replay(steps []report.Step) {
+	for _, s := range steps {
+		if s.Action == "github.revoke_token" && s.Status == report.StepOK {
+			at := s.Started.Add(s.Duration)
+			if s.Started.IsZero() {
+				at = time.Now()
+			}
+			w.fx.State.RevokeToken(w.fx.LeakedToken, at)
+		}
+	}
+}
+
+// Close stops the simulator; its state stays readable.
+func (w *DrillWorld) Close() error { return w.stop(context.Background()) }
+
+// SaveBaseline is `keyir inventory save --github-org` against the simulator.
+func (w *DrillWorld) SaveBaseline(ctx context.Context, env *actions.Env, path string) error {
+	_, err := SaveBaseline(ctx, env, w.fx.Org, path)
+	return err
+}
+
+// InjectFault fails the simulator's requests on cue (the fault matrix).
+func (w *DrillWorld) InjectFault(f provider.Fault) {
+	w.srv.InjectFault(githubsim.Fault{Method: f.Method, Route: f.Route, After: f.After, Times: f.Times,
+		Kind: githubsim.FaultKind(f.Kind), Status: f.Status, Latency: f.Latency})
+}
+
+// ClearFaults removes every injected fault.
+func (w *DrillWorld) ClearFaults() { w.srv.ClearFaults() }
+
+// LeakedKeyLive reports whether the leaked token still authenticates at
+// the simulator (propagation and expiry counted).
+func (w *DrillWorld) LeakedKeyLive() bool { return w.srv.Authenticates(w.fx.LeakedToken) }
+
+var (
+	_ provider.World         = (*DrillWorld)(nil)
+	_ provider.Baseliner     = (*DrillWorld)(nil)
+	_ provider.FaultInjector = (*DrillWorld)(nil)
+	_ provider.LiveKey       = (*DrillWorld)(nil)
+)

@@ -1,0 +1,246 @@
+package ghtoken
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/report"
+)
+
+func init() {
+	actions.Register(actions.Info{
+		Name:    "github.persistence",
+		Summary: "Look for footholds the token's holder may have left in the organization: SSH keys, deploy keys, webhooks, app installations, invitations, visibility changes (needs GITHUB_TOKEN)",
+		Outputs: []actions.Output{
+			{Name: "assessed", Type: actions.TypeBool, Description: "the organization was read; false: not assessable, and a finding says why"},
+			{Name: "findings", Type: actions.TypeInt, Description: "footholds reported"},
+			{Name: "not_assessable", Type: actions.TypeList, Description: "surfaces that could not be assessed, and why"},
+		},
+		New: func() actions.Action { return new(Persistence) },
+	})
+}
+
+// Persistence diffs the organization against a baseline.
+type Persistence struct {
+	Org         string    `param:"org" desc:"the organization to assess"`
+	Login       string    `param:"login" desc:"the account the token acted as: its SSH keys are checked (default: what github.token_liveness recorded)"`
+	Baseline    string    `param:"baseline" desc:"file written by 'keyir inventory save --github-org ORG'; only items not in it are findings"`
+	WindowStart time.Time `param:"window_start" desc:"start of the exposure window (default: window_end minus 7 days)"`
+	WindowEnd   time.Time `param:"window_end" desc:"end of the exposure window (default: now)"`
+}
+
+// Validate checks the org, the login and the window.
+func (a *Persistence) Validate() error {
+	if a.Login != "" && !orgRE.MatchString(a.Login) && !strings.HasSuffix(a.Login, "[bot]") {
+		return &actions.ParamError{Param: "login", Msg: "not a GitHub login"}
+	}
+	return checkOrgWindow(a.Org, a.WindowStart, a.WindowEnd)
+}
+
+// judge decides which items are footholds: with a trusted baseline, those
+// not in it; without one (or with one taken inside the window), those
+// created inside the window. An item without a creation time and no
+// baseline cannot be judged.
+type judge struct {
+	base         map[string]bool
+	haveBase     bool
+	tainted      bool
+	start, end   time.Time
+	unjudgeable  int
+	unjudgedWhat map[string]bool
+}
+
+func (j *judge) new(surface, key string, it Item) bool {
+	inWindow := !it.Created.IsZero() && !it.Created.Before(j.start) && !it.Created.After(j.end)
+	switch {
+	case j.haveBase && !j.base[key]:
+		return true
+	case j.haveBase && !j.tainted:
+		return false
+	case inWindow:
+		return true
+	case it.Created.IsZero() && !j.haveBase:
+		j.unjudgeable++
+		j.unjudgedWhat[surface] = true
+	}
+	return false
+}
+
+// Run reads the organization and reports what is new.
+func (a *Persistence) Run(ctx context.Context, env *actions.Env) (actions.Outputs, error) {
+	out := actions.Outputs{"assessed": false, "findings": 0, "not_assessable": []string{}}
+	start, end := window(env, a.WindowStart, a.WindowEnd)
+	var b *Baseline
+	if strings.TrimSpace(a.Baseline) != "" {
+		var err error
+		if b, err = LoadBaseline(a.Baseline); err != nil {
+			return out, err
+		}
+		if a.Org != "" && !strings.EqualFold(b.Org, a.Org) {
+			return out, fmt.Errorf("the baseline was taken of organization %s, not %s: take one of this organization with `keyir inventory save --github-org %s FILE`", b.Org, a.Org, a.Org)
+		}
+	}
+	c, _, ok := responderFor(env, a.Org, "persistence")
+	if !ok {
+		return out, nil
+	}
+	login := a.Login
+	if login == "" {
+		// The account the token acted as, as an earlier step recorded it.
+		login = earlier(env, "github.token_liveness", "login")
+	}
+	var logins []string
+	if login != "" {
+		logins = []string{login}
+	}
+	now, err := collect(ctx, env, c, a.Org, logins)
+	if err != nil {
+		return out, err
+	}
+	snapshotKeyTimes(env, now.SSHKeys[login])
+	j := &judge{base: map[string]bool{}, haveBase: b != nil, start: start, end: end, unjudgedWhat: map[string]bool{}}
+	if b != nil {
+		j.tainted = !b.TakenAt.Before(start) && !b.TakenAt.After(end)
+		for k := range keysOf(b.Inventory) {
+			j.base[k] = true
+		}
+		if j.tainted {
+			env.Finding(report.Finding{
+				Kind: "baseline.inside_window", Severity: report.High,
+				Title:  "The baseline may already contain the attacker's changes",
+				Detail: fmt.Sprintf("The baseline was taken %s, inside the exposure window (%s to %s): items created inside the window are reported even when it lists them; items without a creation time (SSH keys, visibility) it lists were not. Take baselines ahead of time.", b.TakenAt.UTC().Format(time.RFC3339), start.Format(time.RFC3339), end.Format(time.RFC3339)),
+			})
+		}
+	}
+	ref := evidence(env, "inventory", now)
+	var held []foothold
+	add := func(kind, subject, title, method, path string) {
+		held = append(held, foothold{kind: kind, subject: subject, title: title, remove: removal{Method: method, Path: path}})
+	}
+	for _, h := range now.OrgHooks {
+		if j.new(surfOrgHooks, "org_hook:"+h.ID, h) {
+			add("github_webhook_added", a.Org+"/hooks/"+h.ID, fmt.Sprintf("Organization webhook %s to %s", h.ID, h.Name), "DELETE", "/orgs/"+a.Org+"/hooks/"+h.ID)
+		}
+	}
+	for _, full := range slices.Sorted(maps.Keys(now.Repos)) {
+		r := now.Repos[full]
+		for _, h := range r.Hooks {
+			if j.new(surfRepos, "repo_hook:"+full+"/"+h.ID, h) {
+				add("github_webhook_added", full+"/hooks/"+h.ID, fmt.Sprintf("Webhook %s of %s to %s", h.ID, full, h.Name), "DELETE", "/repos/"+full+"/hooks/"+h.ID)
+			}
+		}
+		for _, k := range r.DeployKeys {
+			if j.new(surfRepos, "deploy_key:"+full+"/"+k.ID, k) {
+				add("github_deploy_key_added", full+"/"+k.ID, fmt.Sprintf("Deploy key %q of %s", k.Name, full), "DELETE", "/repos/"+full+"/keys/"+k.ID)
+			}
+		}
+		if b == nil {
+			j.unjudgedWhat["visibility"] = true
+		} else if old, ok := b.Repos[full]; ok && old.Visibility != r.Visibility {
+			add("github_visibility_changed", full, fmt.Sprintf("%s changed from %s to %s", full, old.Visibility, r.Visibility), "PATCH", "/repos/"+full+` {"visibility":"`+old.Visibility+`"}`)
+		}
+	}
+	for _, i := range now.Invitations {
+		if j.new(surfInvitations, "invitation:"+i.ID, i) {
+			add("github_member_invited", i.Name, fmt.Sprintf("Pending invitation of %s to %s", i.Name, a.Org), "DELETE", "/orgs/"+a.Org+"/invitations/"+i.ID)
+		}
+	}
+	for _, i := range now.Installations {
+		if j.new(surfInstallations, "installation:"+i.ID, i) {
+			add("github_authorization_added", i.Name, fmt.Sprintf("App %s installed in %s", i.Name, a.Org), "", "the organization's settings: GitHub Apps → "+i.Name+" → Uninstall")
+		}
+	}
+	for _, login := range slices.Sorted(maps.Keys(now.SSHKeys)) {
+		kj := j
+		if _, ok := b.sshKeysOf(login); b != nil && !ok {
+			// Not a member when the baseline was taken: it vouches for
+			// none of the account's keys.
+			alone := *j
+			alone.haveBase = false
+			kj = &alone
+		}
+		for _, k := range now.SSHKeys[login] {
+			if kj.new(surfSSHKeys, "ssh_key:"+login+"/"+k.ID, k) {
+				add("github_ssh_key_added", login+"/"+k.ID, fmt.Sprintf("SSH key %s of %s", k.ID, login), "", login+"'s settings: SSH and GPG keys (DELETE /user/keys/"+k.ID+" needs that account's own token)")
+			}
+		}
+	}
+	found, err := recordFootholds(env, held, start, end, ref)
+	if err != nil {
+		return out, err
+	}
+	var unread []string
+	for _, s := range slices.Sorted(maps.Keys(now.Unread)) {
+		unread = append(unread, s+": "+now.Unread[s])
+		notAssessable(env, s, now.Unread[s])
+	}
+	if login == "" {
+		unread = append(unread, surfSSHKeys+": the token's account is unknown")
+		notAssessable(env, surfSSHKeys, "the account the token acted as is unknown (it was not live when checked), so its SSH keys were not read")
+	}
+	for _, s := range slices.Sorted(maps.Keys(j.unjudgedWhat)) {
+		unread = append(unread, s+": no baseline")
+		notAssessable(env, s, "no baseline was given and GitHub gives these items no creation time, so new ones cannot be told from old ones; take a baseline ahead of time with `keyir inventory save --github-org ORG FILE`")
+	}
+	out["assessed"], out["findings"], out["not_assessable"] = true, found, nonNil(unread)
+	return out, nil
+}
+
+// snapshotKeyTimes gives the account's SSH keys the creation times the
+// snapshot step read with the token itself (the public list has none), so
+// they can be judged by the window.
+func snapshotKeyTimes(env *actions.Env, keys []Item) {
+	m, _ := earlierOutput(env, "github.snapshot_token", "ssh_keys_created").(map[string]any)
+	for i := range keys {
+		if s, ok := m[keys[i].ID].(string); ok && keys[i].Created.IsZero() {
+			keys[i].Created, _ = time.Parse(time.RFC3339, s)
+		}
+	}
+}
+
+// sshKeysOf is the baseline's SSH keys of login, if it read them.
+func (b *Baseline) sshKeysOf(login string) ([]Item, bool) {
+	if b == nil {
+		return nil, false
+	}
+	k, ok := b.SSHKeys[login]
+	return k, ok
+}
+
+// keysOf names every item of an inventory the way Run looks them up.
+func keysOf(inv Inventory) map[string]bool {
+	m := map[string]bool{}
+	for _, h := range inv.OrgHooks {
+		m["org_hook:"+h.ID] = true
+	}
+	for full, r := range inv.Repos {
+		for _, h := range r.Hooks {
+			m["repo_hook:"+full+"/"+h.ID] = true
+		}
+		for _, k := range r.DeployKeys {
+			m["deploy_key:"+full+"/"+k.ID] = true
+		}
+	}
+	for _, i := range inv.Invitations {
+		m["invitation:"+i.ID] = true
+	}
+	for _, i := range inv.Installations {
+		m["installation:"+i.ID] = true
+	}
+	for login, keys := range inv.SSHKeys {
+		for _, k := range keys {
+			m["ssh_key:"+login+"/"+k.ID] = true
+		}
+	}
+	return m
+}
+
+var (
+	_ actions.Action    = (*Persistence)(nil)
+	_ actions.Validator = (*Persistence)(nil)
+)

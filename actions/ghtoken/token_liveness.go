@@ -1,0 +1,177 @@
+package ghtoken
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/google/go-github/v84/github"
+
+	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/report"
+)
+
+func init() {
+	actions.Register(actions.Info{
+		Name:    "github.token_liveness",
+		Summary: "Ask GitHub, with the leaked token itself, whether it still authenticates (GET /user)",
+		Outputs: []actions.Output{
+			{Name: "status", Type: actions.TypeString, Description: "live, dead or unknown"},
+			{Name: "login", Type: actions.TypeString, Description: "the account the token acts as (empty for an installation token or when not live)"},
+			{Name: "scopes", Type: actions.TypeList, Description: "its OAuth scopes (X-OAuth-Scopes; fine-grained and installation tokens have none)"},
+			{Name: "expires_at", Type: actions.TypeString, Description: "its expiry (github-authentication-token-expiration), empty when none is set"},
+		},
+		New: func() actions.Action { return new(Liveness) },
+	})
+}
+
+// Liveness statuses.
+const (
+	StatusLive    = "live"
+	StatusDead    = "dead"
+	StatusUnknown = "unknown"
+)
+
+// Liveness checks whether the leaked token still authenticates.
+type Liveness struct {
+	Token string `param:"key,required,secret" desc:"the leaked token"`
+}
+
+// Validate checks the token's shape and checksum.
+func (a *Liveness) Validate() error {
+	_, err := parseValid(a.Token)
+	return err
+}
+
+// liveness is one GET /user with the leaked token.
+type liveness struct {
+	Status  string
+	HTTP    int
+	Login   string
+	Type    string
+	Scopes  []string
+	Expires string
+	// Scoped reports whether the answer carried X-OAuth-Scopes at all.
+	Scoped bool
+}
+
+// badCredentials reports GitHub's own word that a token is not valid: a 401
+// whose message is "Bad credentials". A 401 without it (a proxy's, a
+// gateway's) says nothing about the token, and proves nothing.
+func badCredentials(err error) bool {
+	var er *github.ErrorResponse
+	return errors.As(err, &er) && strings.EqualFold(strings.TrimSpace(er.Message), "Bad credentials")
+}
+
+// probe asks GET /user with the token. A 401 saying "Bad credentials" is
+// dead; a 200 live; a 403 is
+// live only for an installation token (GitHub's answer to an installation
+// on a user endpoint): for any other token it proves nothing.
+func probe(ctx context.Context, env *actions.Env, a api, p *pacer, token string, t Token) (liveness, error) {
+	if t.refresh() {
+		// Its 401 would prove nothing: nothing is sent.
+		return liveness{Status: StatusUnknown}, nil
+	}
+	c := a.client(env, p, token)
+	u, resp, err := c.Users.Get(ctx, "")
+	l := liveness{Status: StatusUnknown, HTTP: statusOf(resp, err)}
+	if resp != nil && resp.Response != nil {
+		h := resp.Header
+		if v, ok := h["X-Oauth-Scopes"]; ok {
+			l.Scoped = true
+			for _, s := range strings.Split(strings.Join(v, ","), ",") {
+				if s = strings.TrimSpace(s); s != "" {
+					l.Scopes = append(l.Scopes, s)
+				}
+			}
+			sort.Strings(l.Scopes)
+		}
+		l.Expires = strings.TrimSpace(h.Get("Github-Authentication-Token-Expiration"))
+	}
+	switch {
+	case l.HTTP == 200 && err == nil:
+		l.Status = StatusLive
+		l.Login, l.Type = u.GetLogin(), u.GetType()
+	case l.HTTP == 401 && badCredentials(err):
+		l.Status = StatusDead
+	case l.HTTP == 403 && t.installation():
+		l.Status = StatusLive
+	case l.HTTP == 0:
+		return l, callErr("GET /user with the leaked token", resp, err)
+	}
+	return l, nil
+}
+
+// leaked is what every step that asks with the leaked token starts with:
+// the token registered with the redactor, checked, and the API to ask.
+func leaked(env *actions.Env, raw string) (token string, t Token, where api, err error) {
+	token = strings.TrimSpace(raw)
+	if env.Redactor != nil {
+		env.Redactor.Add(token)
+	}
+	if t, err = parseValid(token); err != nil {
+		return "", t, where, err
+	}
+	where, err = apiOf(env)
+	return token, t, where, err
+}
+
+// Run checks liveness and records what it learnt.
+func (a *Liveness) Run(ctx context.Context, env *actions.Env) (actions.Outputs, error) {
+	token, t, where, err := leaked(env, a.Token)
+	if err != nil {
+		return nil, err
+	}
+	l, err := probe(ctx, env, where, newPacer(), token, t)
+	if err != nil {
+		return nil, fmt.Errorf("liveness of the leaked token: %w", err)
+	}
+	switch l.Status {
+	case StatusLive:
+		note(env, liveText(t, l, where))
+	case StatusDead:
+		alreadyDead(env, t, where)
+	default:
+		if t.refresh() {
+			note(env, "liveness unknown: a refresh token is exchanged for tokens at GitHub's OAuth endpoint, and the API refuses it whether it lives or not; keyir cannot test it")
+			break
+		}
+		note(env, fmt.Sprintf("liveness unknown: GET /user answered %d at %s (neither 200 nor 401)", l.HTTP, where))
+	}
+	if l.Scopes == nil {
+		l.Scopes = []string{}
+	}
+	return actions.Outputs{"status": l.Status, "login": l.Login, "scopes": l.Scopes, "expires_at": l.Expires}, nil
+}
+
+func liveText(t Token, l liveness, where api) string {
+	switch {
+	case t.installation():
+		return fmt.Sprintf("the leaked %s is LIVE at %s (403 on GET /user: an installation token is refused there while it lives)", t.Kind.Human, where)
+	case l.Scoped:
+		return fmt.Sprintf("the leaked %s is LIVE at %s: it acts as %s with scopes [%s]", t.Kind.Human, where, l.Login, strings.Join(l.Scopes, ", "))
+	}
+	return fmt.Sprintf("the leaked %s is LIVE at %s: it acts as %s (its permissions are not readable with the token itself)", t.Kind.Human, where, l.Login)
+}
+
+// alreadyDead records a token that answered 401 before keyir revoked it.
+// A token issued by another GitHub (an Enterprise Server, or github.com
+// when GITHUB_API_URL names a server) answers 401 too: the finding says so.
+func alreadyDead(env *actions.Env, t Token, where api) {
+	other := "If it was issued by a GitHub Enterprise Server, set GITHUB_API_URL to https://HOST/api/v3: a token of another GitHub answers 401 here too, and was not tested where it lives."
+	if where.enterprise {
+		other = "If it was issued by github.com (or another server), unset or change GITHUB_API_URL: a token of another GitHub answers 401 here too, and was not tested where it lives."
+	}
+	env.Finding(report.Finding{
+		Kind: "token.already_revoked", Subject: t.Fingerprint, Severity: report.Info,
+		Title:  fmt.Sprintf("The %s does not authenticate at %s", t.Kind.Human, where),
+		Detail: fmt.Sprintf("GET /user with the token answered 401 at %s before keyir revoked anything: it was revoked or expired already (GitHub revokes tokens its secret scanning finds in public). %s", where, other),
+	})
+}
+
+var (
+	_ actions.Action    = (*Liveness)(nil)
+	_ actions.Validator = (*Liveness)(nil)
+)

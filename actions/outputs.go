@@ -1,0 +1,40 @@
+package actions
+
+// Output groups that several actions return with one meaning. A group is
+// declared once so that every action returning it (whatever its provider)
+// describes it alike in `keyir actions`, and so that an action's Register
+// lists only the outputs that are its own.
+
+// OutputList joins groups of outputs into one new list, in order. It copies:
+// the groups are shared, and one registration must never change another's.
+func OutputList(groups ...[]Output) []Output {
+	n := 0
+	for _, g := range groups {
+		n += len(g)
+	}
+	out := make([]Output, 0, n)
+	for _, g := range groups {
+		out = append(out, g...)
+	}
+	return out
+}
+
+// ContainmentOutputs are what a confirm step (the leaked credential polled
+// with itself until refused) returns: a playbook's later steps read the
+// same names whichever provider's confirm ran.
+var ContainmentOutputs = []Output{
+	{Name: "confirmed", Type: TypeBool, Description: "the leaked credential was proven dead (refused when it presented itself)"},
+	{Name: "polls", Type: TypeInt, Description: "liveness reads made"},
+	{Name: "time_to_containment_ms", Type: TypeInt, Description: "from the run's start to the proof (0 when not confirmed)"},
+}
+
+// BlastRadiusOutputs rate what a leaked credential may do: its permissions
+// grouped by category, and the risk the worst of them carries.
+var BlastRadiusOutputs = []Output{
+	{Name: "categories", Type: TypeList, Description: "scopes grouped by what they allow: [{category, scopes, write}]"},
+	{Name: "risk", Type: TypeString, Description: "critical, high, medium or low (empty or unknown when the credential's permissions could not be read)"},
+}
+
+// PlannedOutput is how a step that changes something says a dry run
+// refused its requests at the transport (recorded as planned changes).
+var PlannedOutput = Output{Name: "planned", Type: TypeBool, Description: "dry run: the requests were refused at the transport and recorded as planned"}

@@ -1,0 +1,134 @@
+package slacktoken
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/report"
+)
+
+func init() {
+	actions.Register(actions.Info{
+		Name:    "slack.audit_logs",
+		Summary: "With an Enterprise Grid org token (SLACK_ORG_TOKEN, auditlogs:read), list what the token's user did in the exposure window (Audit Logs API)",
+		Outputs: []actions.Output{
+			{Name: "assessed", Type: actions.TypeBool, Description: "false when the audit logs were not read (a note or a not assessable finding says why)"},
+			{Name: "entries", Type: actions.TypeInt, Description: "entries of the token's user in the window"},
+			{Name: "actions", Type: actions.TypeList, Description: "the distinct actions they record"},
+		},
+		New: func() actions.Action { return &AuditLogs{MaxPages: 50} },
+	})
+}
+
+// AuditLogs reads Enterprise Grid's Audit Logs API.
+type AuditLogs struct {
+	logParams
+	MaxPages int `param:"max_pages" default:"50" desc:"pages of 1000 entries to read at most"`
+}
+
+// auditEntry is one entry of the Audit Logs API.
+type auditEntry struct {
+	ID         string `json:"id"`
+	DateCreate int64  `json:"date_create"`
+	Action     string `json:"action"`
+	Actor      struct {
+		User struct {
+			ID   string `json:"id"`
+			Name string `json:"name"`
+		} `json:"user"`
+	} `json:"actor"`
+	Entity  map[string]any `json:"entity"`
+	Context struct {
+		IP string `json:"ip_address"`
+		UA string `json:"ua"`
+	} `json:"context"`
+}
+
+// Run lists the token's user's entries in the window. Without an org token
+// it only notes why: the API exists on Enterprise Grid alone, so most
+// workspaces have nothing to read.
+func (a *AuditLogs) Run(ctx context.Context, env *actions.Env) (actions.Outputs, error) {
+	const subject = "audit logs"
+	out := actions.Outputs{"assessed": false, "entries": 0, "actions": []string{}}
+	w, user, _, err := a.start(env)
+	if err != nil {
+		return nil, err
+	}
+	token, err := env.Credential(EnvOrgToken)
+	if err != nil {
+		note(env, fmt.Sprintf("audit logs not read: no org token (%s or %s_FILE); the Audit Logs API is Enterprise Grid's and needs an org-level token with auditlogs:read", EnvOrgToken, EnvOrgToken))
+		return out, nil
+	}
+	if user == "" {
+		notAssessable(env, subject, "the token's user is unknown (auth.test did not answer for it before the revoke), so its entries cannot be told from others'")
+		return out, nil
+	}
+	c, err := newClientAt(env, EnvAuditURL, DefaultAuditURL)
+	if err != nil {
+		return nil, err
+	}
+	q := url.Values{"oldest": {strconv.FormatInt(w.Start.Unix(), 10)}, "latest": {strconv.FormatInt(w.End.Unix(), 10)},
+		"actor": {user}, "limit": {"1000"}}
+	var entries []auditEntry
+	for pg := 1; ; pg++ {
+		var page struct {
+			Entries []auditEntry `json:"entries"`
+			Meta    struct {
+				Next string `json:"next_cursor"`
+			} `json:"response_metadata"`
+		}
+		if _, err := c.get(ctx, c.base+"logs", "audit.logs", token, q, &page); err != nil {
+			return out, refused(env, subject, EnvOrgToken, err)
+		}
+		entries = append(entries, page.Entries...)
+		if page.Meta.Next == "" {
+			break
+		}
+		if pg >= max(1, a.MaxPages) {
+			note(env, fmt.Sprintf("audit logs: stopped after %d pages; later pages of the window were not read", pg))
+			break
+		}
+		q.Set("cursor", page.Meta.Next)
+	}
+	ref := ""
+	if env.Recorder != nil {
+		ref, _ = env.Recorder.Evidence("slack_audit_logs", map[string]any{"user_id": user, "window": w.String(), "entries": entries})
+	}
+	by := map[string][]auditEntry{}
+	for _, e := range entries {
+		if e.Actor.User.ID == user && w.has(time.Unix(e.DateCreate, 0)) {
+			by[e.Action] = append(by[e.Action], e)
+		}
+	}
+	names := make([]string, 0, len(by))
+	for k := range by {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	n := 0
+	for _, action := range names {
+		es := by[action]
+		n += len(es)
+		var from []string
+		for _, e := range es {
+			if s := e.Context.IP + " (" + e.Context.UA + ")"; !slices.Contains(from, s) {
+				from = append(from, s)
+			}
+		}
+		env.Finding(report.Finding{Kind: "audit.action", Subject: action, Severity: report.Medium,
+			Title:    fmt.Sprintf("The token's user did %s in the exposure window", action),
+			Detail:   fmt.Sprintf("%s by %s in the window, from %s.", report.Count(len(es), "entry", "entries"), user, strings.Join(from, ", ")),
+			Evidence: cite(ref)})
+	}
+	out["assessed"], out["entries"], out["actions"] = true, n, names
+	return out, nil
+}
+
+var _ actions.Action = (*AuditLogs)(nil)

@@ -1,0 +1,186 @@
+package slacktoken
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/report"
+)
+
+func init() {
+	actions.Register(actions.Info{
+		Name:     "slack.confirm_revoked",
+		Summary:  "Prove the leaked Slack token is dead: poll auth.test with it until Slack refuses it (bounded)",
+		Contains: true,
+		Outputs: []actions.Output{
+			{Name: "confirmed", Type: actions.TypeBool, Description: "the token was proven dead"},
+			{Name: "refusal", Type: actions.TypeString, Description: "Slack's refusal that proved it"},
+			{Name: "polls", Type: actions.TypeInt, Description: "auth.test reads made"},
+			{Name: "time_to_containment_ms", Type: actions.TypeInt, Description: "from the run's start to the proof (0 when not confirmed)"},
+		},
+		New: func() actions.Action {
+			return &Confirm{Timeout: 5 * time.Minute, Interval: 2 * time.Second, MaxInterval: 15 * time.Second}
+		},
+	})
+}
+
+// Confirm polls auth.test with the leaked token until Slack refuses it.
+type Confirm struct {
+	Key         string        `param:"key,secret,required" desc:"the leaked Slack token (only its own refusal is proof)"`
+	Timeout     time.Duration `param:"timeout" default:"5m" desc:"give up after this long"`
+	Interval    time.Duration `param:"interval" default:"2s" desc:"first wait between polls; grows 1.5x per poll"`
+	MaxInterval time.Duration `param:"max_interval" default:"15s" desc:"longest wait between polls"`
+}
+
+// Validate checks the token and the bounds.
+func (a *Confirm) Validate() error {
+	if _, err := ParseToken(a.Key); err != nil {
+		return err
+	}
+	if a.Timeout <= 0 || a.Interval <= 0 || a.MaxInterval < 0 {
+		return &actions.ParamError{Msg: "timeout and interval must be positive"}
+	}
+	return nil
+}
+
+// seenLive reports whether an earlier step of this run saw the token
+// accepted by this Slack (auth.test answered ok, or auth.revoke revoked it):
+// then a later invalid_auth is the revocation taking effect, not a token
+// Slack never knew here.
+func seenLive(env *actions.Env, fingerprint string) bool {
+	if env.Report == nil {
+		return false
+	}
+	rep, err := env.Report()
+	if err != nil || rep == nil {
+		return false
+	}
+	for _, s := range rep.Steps {
+		if s.ID == env.Step || s.Outputs == nil || !strings.HasPrefix(s.Action, "slack.") {
+			continue
+		}
+		if fp, _ := s.Outputs["fingerprint"].(string); fp != fingerprint {
+			continue
+		}
+		if st, _ := s.Outputs["status"].(string); st == StatusLive {
+			return true
+		}
+		if rv, _ := s.Outputs["revoked"].(bool); rv {
+			return true
+		}
+	}
+	return false
+}
+
+// Run polls until the proof or the timeout. Proof is the token's own
+// refusal: token_revoked or account_inactive at once; invalid_auth only once
+// this Slack is known to have accepted the token (earlier in the run, or a
+// poll of this step), because invalid_auth is also the answer for a token
+// Slack does not know at this URL and for one used from an IP address its
+// allow list refuses.
+func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, error) {
+	ti, err := ParseToken(a.Key)
+	if err != nil {
+		return nil, err
+	}
+	now := env.Now
+	if now == nil {
+		now = time.Now
+	}
+	out := actions.Outputs{"confirmed": false, "refusal": "", "polls": 0, "time_to_containment_ms": 0}
+	if ti.Refresh {
+		detail := "a refresh token (xoxe-) cannot call auth.test: Slack refuses it whether or not it is live, so nothing keyir can send proves it dead. Revoke it in the app's settings and rotate the app's client secret"
+		env.Recorder.Containment(report.Containment{Status: report.ContainmentNotConfirmed, At: now(), Detail: detail})
+		return out, errors.New("containment not confirmed: " + detail)
+	}
+	token := strings.TrimSpace(a.Key)
+	live := seenLive(env, ti.Fingerprint)
+
+	if env.DryRun() {
+		l, err := checkLiveness(ctx, env, ti, token)
+		state := "not checked"
+		if err == nil {
+			state = l.Status
+			if l.Death != "" {
+				state += " (" + l.Death + ")"
+			}
+		}
+		out["polls"] = 1
+		env.Recorder.Containment(report.Containment{Status: report.ContainmentPlanned, At: now(),
+			Detail: "DRY RUN: auth.revoke planned, not sent; the token is " + state})
+		return out, nil
+	}
+
+	deadline := time.Now().Add(a.Timeout)
+	interval, maxInterval := a.Interval, max(a.MaxInterval, a.Interval)
+	polls, last := 0, ""
+	var lastErr error
+	for {
+		polls++
+		l, err := checkLiveness(ctx, env, ti, token)
+		if ctx.Err() != nil {
+			break
+		}
+		switch {
+		case err != nil:
+			lastErr, last = err, "error: "+err.Error()
+		case l.Status == StatusLive:
+			live, last = true, "still accepted (auth.test ok)"
+		case l.Death == "invalid_auth" && !live:
+			// Waiting will not change this answer; saying "confirmed" on
+			// it would claim more than was proven.
+			detail := fmt.Sprintf("Slack answers invalid_auth for the token, and it was never accepted by this Slack in this run: invalid_auth also means a token Slack does not know at %s, or one refused from this IP address by an allow list. Not proof it is dead: check where it was issued, or revoke it in the app's settings", envURL(env))
+			env.Recorder.Containment(report.Containment{Status: report.ContainmentNotConfirmed, At: now(), Detail: detail})
+			out["polls"] = polls
+			return out, errors.New("containment not confirmed: " + detail)
+		default:
+			at := now()
+			ttc := at.Sub(env.RunStarted)
+			if env.RunStarted.IsZero() {
+				ttc = 0
+			}
+			detail := fmt.Sprintf("the leaked token itself was refused by auth.test (%s, HTTP 200: death is in the body) after %s", l.Death, report.Count(polls, "poll", "polls"))
+			env.Recorder.Containment(report.Containment{Status: report.ContainmentConfirmed, TimeToContainment: ttc, At: at, Detail: detail})
+			note(env, "containment confirmed: "+detail)
+			out["confirmed"], out["refusal"], out["polls"], out["time_to_containment_ms"] = true, l.Death, polls, report.DurationMS(ttc)
+			return out, nil
+		}
+		wait := min(interval, time.Until(deadline))
+		if wait <= 0 {
+			break
+		}
+		progress(env, fmt.Sprintf("token %s after poll %d; next check in %s (revocation takes a moment to propagate)", last, polls, report.FormatDuration(wait)))
+		if sleep(ctx, wait) != nil {
+			break
+		}
+		interval = min(time.Duration(float64(interval)*1.5), maxInterval)
+	}
+	detail := fmt.Sprintf("the token was not proven dead after %s over %s; last answer: %s", report.Count(polls, "poll", "polls"), a.Timeout, last)
+	if ctx.Err() != nil {
+		detail = fmt.Sprintf("interrupted after %s; last answer: %s", report.Count(polls, "poll", "polls"), last)
+	}
+	env.Recorder.Containment(report.Containment{Status: report.ContainmentNotConfirmed, At: now(), Detail: detail})
+	out["polls"] = polls
+	err = errors.New("containment not confirmed: " + detail)
+	if lastErr != nil {
+		err = fmt.Errorf("%w (last error: %v)", err, lastErr)
+	}
+	return out, err
+}
+
+// envURL names the Slack the client talks to, for messages.
+func envURL(env *actions.Env) string {
+	if c, err := newClient(env); err == nil {
+		return c.base
+	}
+	return DefaultAPIURL
+}
+
+var (
+	_ actions.Action    = (*Confirm)(nil)
+	_ actions.Validator = (*Confirm)(nil)
+)

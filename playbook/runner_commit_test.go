@@ -1,0 +1,117 @@
+package playbook_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/playbook"
+	"github.com/keyir/keyir/report"
+)
+
+// commitProbe sees, for each step of TestReadOnlyStepsDoNotWaitForTheCommit,
+// whether its action ran and whether the observers had heard of its start.
+type commitProbe struct {
+	mu      sync.Mutex
+	calls   []string
+	started map[string]bool
+	ran     map[string]chan struct{}
+	early   map[string]bool // the action ran before the observers heard of its start
+}
+
+var probe *commitProbe
+
+func (p *commitProbe) ranCh(step string) chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ran[step] == nil {
+		p.ran[step] = make(chan struct{})
+	}
+	return p.ran[step]
+}
+
+type probeAction struct{ reads bool }
+
+func (a *probeAction) Run(_ context.Context, env *actions.Env) (actions.Outputs, error) {
+	probe.mu.Lock()
+	probe.early[env.Step] = !probe.started[env.Step]
+	probe.mu.Unlock()
+	close(probe.ranCh(env.Step))
+	return actions.Outputs{}, nil
+}
+
+func (a *probeAction) OnlyReads() bool { return a.reads }
+
+func init() {
+	actions.Register(actions.Info{Name: "probe.read", Summary: "reads (test)", New: func() actions.Action { return &probeAction{reads: true} }})
+	actions.Register(actions.Info{Name: "probe.act", Summary: "acts (test)", New: func() actions.Action { return &probeAction{} }})
+}
+
+// slowObserver holds StepStarted of the step named wait until that step's
+// action has run (at most 3 s): with the old runner, which told the
+// observers before a step acted, the action could not run meanwhile.
+type slowObserver struct{ wait string }
+
+func (o slowObserver) RunStarted(*report.Report, string) {}
+func (o slowObserver) StepStarted(s report.Step) {
+	if s.ID == o.wait {
+		select {
+		case <-probe.ranCh(s.ID):
+		case <-time.After(3 * time.Second):
+			probe.mu.Lock()
+			probe.calls = append(probe.calls, "timeout "+s.ID)
+			probe.mu.Unlock()
+		}
+	}
+	probe.mu.Lock()
+	defer probe.mu.Unlock()
+	probe.started[s.ID] = true
+	probe.calls = append(probe.calls, "started "+s.ID)
+}
+func (o slowObserver) StepProgress(report.Step, string) {}
+func (o slowObserver) StepFinished(s report.Step) {
+	probe.mu.Lock()
+	defer probe.mu.Unlock()
+	probe.calls = append(probe.calls, "finished "+s.ID)
+}
+func (o slowObserver) RunFinished(*report.Report, string) {}
+
+// TestReadOnlyStepsDoNotWaitForTheCommit: a step that only reads, after
+// steps that only read, acts while the group commit of its start runs (the
+// observer holding the commit's announcement back until the action ran does
+// not stop it); a step that acts, and a read-only step after it, act only
+// once the observers have heard of their start, i.e. after the commit. The
+// observers hear of every step in order either way.
+func TestReadOnlyStepsDoNotWaitForTheCommit(t *testing.T) {
+	probe = &commitProbe{started: map[string]bool{}, ran: map[string]chan struct{}{}, early: map[string]bool{}}
+	pb := load(t, header+`
+steps:
+  - id: r1
+    action: probe.read
+  - id: r2
+    action: probe.read
+  - id: a
+    action: probe.act
+  - id: r3
+    action: probe.read
+`)
+	o := opts(t, "http://127.0.0.1:1")
+	o.Observer = slowObserver{wait: "r2"}
+	res, err := playbook.Run(context.Background(), pb, o)
+	if err != nil || res.ExitCode != report.ExitDone {
+		t.Fatalf("run: %v %+v", err, res)
+	}
+	want := "started r1,finished r1,started r2,finished r2,started a,finished a,started r3,finished r3"
+	if got := strings.Join(probe.calls, ","); got != want {
+		t.Errorf("observer calls %v, want %s", probe.calls, want)
+	}
+	if !probe.early["r2"] {
+		t.Errorf("r2 (only reads, after a step that only read) did not act before its start was announced")
+	}
+	if probe.early["a"] || probe.early["r3"] {
+		t.Errorf("a step acted before its start was durable and announced: a %v, r3 (after a step that acted) %v", probe.early["a"], probe.early["r3"])
+	}
+}
