@@ -14,14 +14,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/keyir/keyir/sim/simhttp"
 	"github.com/keyir/keyir/tokenfmt"
 )
 
-// Limit is a fixed-window rate limit.
-type Limit struct {
-	Requests int
-	Window   time.Duration
-}
+// Limit is a fixed-window rate limit (zero: none).
+type Limit = simhttp.Limit
 
 // Config tunes the simulator; DefaultConfig gives github.com's documented limits.
 type Config struct {
@@ -49,42 +47,29 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Now:             time.Now,
-		Core:            Limit{5000, time.Hour},
-		Unauthenticated: Limit{60, time.Hour},
-		Revoke:          Limit{60, time.Hour},
-		AuditLog:        Limit{1750, time.Hour},
+		Core:            Limit{Requests: 5000, Window: time.Hour},
+		Unauthenticated: Limit{Requests: 60, Window: time.Hour},
+		Revoke:          Limit{Requests: 60, Window: time.Hour},
+		AuditLog:        Limit{Requests: 1750, Window: time.Hour},
 	}
 }
 
-// Request is one request the simulator received.
-type Request struct {
-	Time   time.Time
-	Method string
-	Path   string
-	Query  string
-	Header http.Header
-	Body   []byte
-	Status int    // 0 when none was sent (reset, timeout)
-	Route  string // "GET /user"; "" when no operation matched
-}
+// Request is one request the simulator received (Host is always "").
+type Request = simhttp.Request
 
 // Server is the simulated GitHub REST API; it implements http.Handler.
 type Server struct {
 	st  *State
 	cfg Config
 
-	mu      sync.Mutex
-	reqs    []Request
-	faults  []*faultState
-	buckets map[[2]string]*bucket
-	viol    []Violation
-	origin  string
-	reqN    int
-}
+	log    simhttp.Log
+	faults simhttp.Faults
+	origin string // where a test created the server (for contract violations)
 
-type bucket struct {
-	start time.Time
-	used  int
+	windows simhttp.Windows
+
+	mu   sync.Mutex
+	reqN int
 }
 
 // New returns a server over st (nil: an empty State).
@@ -95,7 +80,7 @@ func New(st *State, cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Server{st: st, cfg: cfg, buckets: map[[2]string]*bucket{}, origin: creator()}
+	return &Server{st: st, cfg: cfg, origin: contract.Origin()}
 }
 
 // State returns the simulated GitHub.
@@ -118,29 +103,10 @@ func (s *Server) live(t Token, now time.Time) bool {
 }
 
 // Requests returns a copy of every request received, in order.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := slices.Clone(s.reqs)
-	for i := range out {
-		out[i].Header = out[i].Header.Clone()
-		out[i].Body = slices.Clone(out[i].Body)
-	}
-	return out
-}
+func (s *Server) Requests() []Request { return s.log.Requests() }
 
 // Count counts requests by method and route ("" matches any).
-func (s *Server) Count(method, route string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, r := range s.reqs {
-		if (method == "" || r.Method == method) && (route == "" || r.Route == route) {
-			n++
-		}
-	}
-	return n
-}
+func (s *Server) Count(method, route string) int { return s.log.Count(method, route) }
 
 // response is a buffered answer.
 type response struct {
@@ -172,22 +138,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		root = "/api/v3"
 	}
 	rt, params, known := match(r.Method, path, root)
-	rec := Request{Time: s.cfg.Now(), Method: r.Method, Path: path, Query: r.URL.RawQuery, Header: r.Header.Clone(), Body: body}
+	rec := Request{Time: s.cfg.Now(), Method: r.Method, Path: path, RawQuery: r.URL.RawQuery, Header: r.Header.Clone(), Body: body}
 	if rt != nil {
 		rec.Route = rt.name
 	}
+	idx := s.log.Add(rec)
 	s.mu.Lock()
-	s.reqs = append(s.reqs, rec)
-	idx := len(s.reqs) - 1
 	s.reqN++
 	reqID := fmt.Sprintf("C0DE:%04X:%06X:%06X:%08X", s.reqN%0xffff, s.reqN*7, s.reqN*13, s.reqN)
 	s.mu.Unlock()
 	s.checkRequest(rt, known, r, body)
 
-	if s.cfg.Latency > 0 && !sleep(r.Context(), s.cfg.Latency) {
+	if s.cfg.Latency > 0 && !simhttp.Sleep(r.Context(), s.cfg.Latency) {
 		return
 	}
-	f := s.takeFault(r.Method, rec.Route)
+	f := s.faults.Take(r.Method, rec.Route)
 	if f != nil && s.applyFault(w, r, f, idx) {
 		return
 	}
@@ -223,9 +188,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		body2 = body2[:len(body2)/2]
 		h.Set("Content-Length", strconv.Itoa(len(body2)))
 	}
-	s.mu.Lock()
-	s.reqs[idx].Status = resp.status
-	s.mu.Unlock()
+	s.log.SetStatus(idx, resp.status)
 	w.WriteHeader(resp.status)
 	_, _ = w.Write(body2)
 	if s.cfg.OnResponse != nil && !truncate {
@@ -317,20 +280,10 @@ func (s *Server) handle(c *call, rt *route) response {
 // X-RateLimit-Remaining 0 and the reset time).
 func (s *Server) limit(key, resource string, l Limit, now time.Time) (over *response, h http.Header) {
 	h = http.Header{}
-	if l.Requests <= 0 || l.Window <= 0 {
+	if !l.On() {
 		return nil, h
 	}
-	s.mu.Lock()
-	start := now.Truncate(l.Window)
-	b := s.buckets[[2]string{key, resource}]
-	if b == nil || !b.start.Equal(start) {
-		b = &bucket{start: start}
-		s.buckets[[2]string{key, resource}] = b
-	}
-	b.used++
-	used := b.used
-	s.mu.Unlock()
-	reset := start.Add(l.Window)
+	used, reset := s.windows.Take(key, resource, l, now)
 	h.Set("X-RateLimit-Limit", strconv.Itoa(l.Requests))
 	h.Set("X-RateLimit-Remaining", strconv.Itoa(max(l.Requests-used, 0)))
 	h.Set("X-RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))

@@ -474,9 +474,9 @@ func TestFaultsAndSecondaryLimit(t *testing.T) {
 	if a.status != 403 || a.h.Get("Retry-After") != "1" || !strings.Contains(string(a.body), "secondary rate limit") {
 		t.Fatalf("secondary limit: %d %v %s", a.status, a.h, a.body)
 	}
-	h.srv.InjectFault(Fault{Kind: FaultStatus, Status: 503})
-	if a := h.do("GET", "/user", h.fx.LeakedToken, nil); a.status != 503 {
-		t.Fatalf("injected 503: %d", a.status)
+	h.srv.InjectFault(Fault{Kind: FaultStatus, Status: 503, RetryAfter: 30})
+	if a := h.do("GET", "/user", h.fx.LeakedToken, nil); a.status != 503 || a.h.Get("Retry-After") != "30" {
+		t.Fatalf("injected 503: %d, Retry-After %q", a.status, a.h.Get("Retry-After"))
 	}
 	h.srv.ClearFaults()
 	if a := h.do("GET", "/user", h.fx.LeakedToken, nil); a.status != 200 {
@@ -485,7 +485,7 @@ func TestFaultsAndSecondaryLimit(t *testing.T) {
 }
 
 func TestPrimaryRateLimit(t *testing.T) {
-	h := start(t, "github-pat-leak", false, func(c *Config) { c.Core = Limit{2, time.Minute} })
+	h := start(t, "github-pat-leak", false, func(c *Config) { c.Core = Limit{Requests: 2, Window: time.Minute} })
 	for i := 0; i < 2; i++ {
 		h.do("GET", "/user", h.fx.ResponderToken, nil)
 	}
@@ -496,7 +496,7 @@ func TestPrimaryRateLimit(t *testing.T) {
 }
 
 func TestAuditLogHasItsOwnLimit(t *testing.T) {
-	h := start(t, "github-pat-leak", false, func(c *Config) { c.AuditLog = Limit{1, time.Hour} })
+	h := start(t, "github-pat-leak", false, func(c *Config) { c.AuditLog = Limit{Requests: 1, Window: time.Hour} })
 	if a := h.do("GET", "/orgs/acme-corp/audit-log", h.fx.ResponderToken, nil); a.status != 200 {
 		t.Fatalf("first: %d", a.status)
 	}

@@ -3,52 +3,16 @@ package sendgridsim
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net"
 	"net/http"
-	"time"
+
+	"github.com/keyir/keyir/sim/simhttp"
 )
 
 // Listen serves h on a real TCP listener at addr, which must be a loopback address
 // ("127.0.0.1:0" picks a free port). It returns the base URL ("http://127.0.0.1:PORT") and a
 // shutdown function, which also ends requests held by a timeout fault.
 func Listen(addr string, h http.Handler) (baseURL string, shutdown func(context.Context) error, err error) {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return "", nil, fmt.Errorf("sendgrid sim: listen address %q: %w", addr, err)
-	}
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return "", nil, fmt.Errorf("sendgrid sim: listen address %q is not loopback", addr)
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return "", nil, fmt.Errorf("sendgrid sim: %w", err)
-	}
-	base, cancel := context.WithCancel(context.Background())
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return base },
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	shutdown = func(ctx context.Context) error {
-		cancel()
-		// Shutdown waits up to 5 s for a connection that was opened but has not
-		// sent a request yet (a client's spare connection): give in-flight
-		// requests a moment, then close whatever is left.
-		grace, stop := context.WithTimeout(ctx, 250*time.Millisecond)
-		defer stop()
-		err := srv.Shutdown(grace)
-		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-			err = srv.Close()
-		}
-		if serr := <-done; err == nil && !errors.Is(serr, http.ErrServerClosed) {
-			err = serr
-		}
-		return err
-	}
-	return "http://" + ln.Addr().String(), shutdown, nil
+	return simhttp.Listen("sendgrid sim", addr, h)
 }
 
 // The environment variables keyir reads the two SendGrid base URLs from.

@@ -2,7 +2,6 @@ package sendgridsim
 
 import (
 	"bytes"
-	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"hash/fnv"
@@ -14,13 +13,12 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/keyir/keyir/sim/simhttp"
 )
 
 // Limit is a fixed-window rate limit: Requests per Window, counted per route and per key.
-type Limit struct {
-	Requests int
-	Window   time.Duration
-}
+type Limit = simhttp.Limit
 
 // Config tunes the simulator. The zero value is usable; DefaultConfig gives SendGrid-like limits.
 type Config struct {
@@ -57,31 +55,21 @@ func DefaultConfig() Config {
 	}
 }
 
-// Request is one request the simulator received.
-type Request struct {
-	Time     time.Time
-	Host     string // the host that received it: RegionGlobal or RegionEU
-	Method   string
-	Path     string
-	RawQuery string
-	Header   http.Header
-	Body     []byte
-	Status   int    // 0 when no status was sent (reset, timeout)
-	Route    string // route name, "" if no route matched
-}
+// Request is one request the simulator received (Host: RegionGlobal or RegionEU).
+type Request = simhttp.Request
 
 // Server is the simulated SendGrid v3 API. It implements http.Handler.
 type Server struct {
 	st  *State
 	cfg Config
 
+	log    simhttp.Log
+	faults simhttp.Faults
+	origin string // where a test created the server (for contract violations)
+
 	mu      sync.Mutex
 	rng     *rand.Rand
-	faults  []*faultState
-	reqs    []Request
-	buckets map[bucketKey]*bucket
-	viol    []Violation
-	origin  string // where a test created the server (for contract violations)
+	windows simhttp.Windows
 }
 
 // New returns a server over st. A nil st is a new empty State.
@@ -97,11 +85,10 @@ func New(st *State, cfg Config) *Server {
 		seed = 1
 	}
 	return &Server{
-		st:      st,
-		cfg:     cfg,
-		rng:     rand.New(rand.NewPCG(seed, 0x5347)),
-		buckets: map[bucketKey]*bucket{},
-		origin:  creator(),
+		st:     st,
+		cfg:    cfg,
+		rng:    rand.New(rand.NewPCG(seed, 0x5347)),
+		origin: contract.Origin(),
 	}
 }
 
@@ -136,43 +123,10 @@ func (s *Server) authenticates(k Key, now time.Time) bool {
 }
 
 // Requests returns a copy of every request received, in arrival order.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Request, len(s.reqs))
-	for i, r := range s.reqs {
-		r.Header = r.Header.Clone()
-		r.Body = slices.Clone(r.Body)
-		out[i] = r
-	}
-	return out
-}
+func (s *Server) Requests() []Request { return s.log.Requests() }
 
 // Count counts received requests by method and route name ("" matches any).
-func (s *Server) Count(method, route string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, r := range s.reqs {
-		if (method == "" || r.Method == method) && (route == "" || r.Route == route) {
-			n++
-		}
-	}
-	return n
-}
-
-func (s *Server) record(r Request) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.reqs = append(s.reqs, r)
-	return len(s.reqs) - 1
-}
-
-func (s *Server) setStatus(i, status int) {
-	s.mu.Lock()
-	s.reqs[i].Status = status
-	s.mu.Unlock()
-}
+func (s *Server) Count(method, route string) int { return s.log.Count(method, route) }
 
 func (s *Server) randID(n int) string {
 	s.mu.Lock()
@@ -230,13 +184,13 @@ func (s *Server) serve(region string, w http.ResponseWriter, r *http.Request) {
 	if rt != nil {
 		rec.Route = rt.name
 	}
-	idx := s.record(rec)
+	idx := s.log.Add(rec)
 	s.checkRequest(region, rt, known, r, body)
 
-	if s.cfg.Latency > 0 && !sleep(r.Context(), s.cfg.Latency) {
+	if s.cfg.Latency > 0 && !simhttp.Sleep(r.Context(), s.cfg.Latency) {
 		return
 	}
-	f := s.takeFault(r.Method, rec.Route)
+	f := s.faults.Take(r.Method, rec.Route)
 	if f != nil && s.applyFault(w, r, f, idx) {
 		return
 	}
@@ -261,7 +215,7 @@ func (s *Server) serve(region string, w http.ResponseWriter, r *http.Request) {
 		resp.body = resp.body[:len(resp.body)/2]
 		resp.header.Set("Content-Length", strconv.Itoa(len(resp.body)))
 	}
-	s.setStatus(idx, resp.status)
+	s.log.SetStatus(idx, resp.status)
 	for k, v := range resp.header {
 		w.Header()[k] = v
 	}
@@ -287,7 +241,7 @@ func (s *Server) handle(region string, r *http.Request, rt *route, params map[st
 	// rejected calls too.
 	rl := http.Header{}
 	if lim, ok := s.limitFor(rt); ok {
-		used, reset := s.take(id, rt.name, lim, now)
+		used, reset := s.windows.Take(id, rt.name, lim, now)
 		if !rt.mail {
 			rl["X-Ratelimit-Limit"] = []string{strconv.Itoa(lim.Requests)}
 			rl["X-Ratelimit-Remaining"] = []string{strconv.Itoa(max(lim.Requests-used, 0))}
@@ -364,36 +318,14 @@ func checkLimit(rt *route, c *call) *response {
 }
 
 func (s *Server) limitFor(rt *route) (Limit, bool) {
-	if l, ok := s.cfg.Limits[rt.name]; ok && l.Requests > 0 && l.Window > 0 {
+	if l, ok := s.cfg.Limits[rt.name]; ok && l.On() {
 		return l, true
 	}
 	if rt.mail {
 		return Limit{}, false
 	}
 	l, ok := s.cfg.Limits["*"]
-	return l, ok && l.Requests > 0 && l.Window > 0
-}
-
-type bucketKey struct{ key, route string }
-
-type bucket struct {
-	start time.Time
-	used  int
-}
-
-// take counts one request in the fixed window containing now and returns how many the window
-// has seen (this one included) and when it resets.
-func (s *Server) take(key, route string, l Limit, now time.Time) (int, time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	start := now.Truncate(l.Window)
-	b := s.buckets[bucketKey{key, route}]
-	if b == nil || !b.start.Equal(start) {
-		b = &bucket{start: start}
-		s.buckets[bucketKey{key, route}] = b
-	}
-	b.used++
-	return b.used, start.Add(l.Window)
+	return l, ok && l.On()
 }
 
 func bearer(h string) (string, bool) {
@@ -402,17 +334,6 @@ func bearer(h string) (string, bool) {
 		return "", false
 	}
 	return strings.TrimSpace(tok), true
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // apiError is one entry of the SendGrid error body.

@@ -442,6 +442,13 @@ func TestFaults(t *testing.T) {
 			t.Fatalf("statuses %v", got)
 		}
 	})
+	t.Run("status with Retry-After", func(t *testing.T) {
+		srv.InjectFault(sendgridsim.Fault{Route: scopes, Times: 1, Kind: sendgridsim.FaultStatus, Status: 429, RetryAfter: 7})
+		defer srv.ClearFaults()
+		if r := do(t, hc, base, "GET", "/v3/scopes", f.full.Token(), ""); r.status != 429 || r.header.Get("Retry-After") != "7" {
+			t.Fatalf("status %d, Retry-After %q", r.status, r.header.Get("Retry-After"))
+		}
+	})
 	t.Run("method filter", func(t *testing.T) {
 		srv.InjectFault(sendgridsim.Fault{Method: "DELETE", Kind: sendgridsim.FaultStatus, Status: 500})
 		defer srv.ClearFaults()

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -94,6 +95,24 @@ func TestSimulatorAnswersMatchTheDescription(t *testing.T) {
 			{"DELETE", "/installation/token", r, nil, 403},
 			{"DELETE", "/installation/token", leaked, nil, 401}, // revoked above, no delay
 			{"GET", "/orgs/acme-corp/audit-log", leaked, nil, 401},
+			{"GET", "/orgs/acme-corp/members?role=admin&per_page=1", r, nil, 200},
+			{"GET", "/orgs/acme-corp/members?filter=2fa_disabled", r, nil, 200},
+			{"GET", "/orgs/acme-corp/members", leaked, nil, 401},
+			{"GET", "/orgs/nope/members", r, nil, 404},
+			{"GET", "/users/devon/keys?per_page=1", "", nil, 200},
+			{"GET", "/users/devon/keys", r, nil, 200},
+			{"GET", "/users/nobody-here/keys", r, nil, 404},
+			{"GET", "/users/devon/keys", leaked, nil, 401},
+			{"GET", "/repos/acme-corp/api/keys?per_page=5", r, nil, 200},
+			{"GET", "/repos/acme-corp/nope/keys", r, nil, 404},
+			{"GET", "/repos/acme-corp/api/keys", leaked, nil, 401},
+			{"GET", "/orgs/acme-corp/invitations?role=all&invitation_source=member&per_page=3", r, nil, 200},
+			{"GET", "/orgs/nope/invitations", r, nil, 404},
+			{"GET", "/orgs/acme-corp/invitations?role=owner", r, nil, 422},
+			{"GET", "/orgs/acme-corp/invitations", leaked, nil, 401},
+			{"GET", "/orgs/acme-corp/hooks?per_page=2", r, nil, 200},
+			{"GET", "/orgs/nope/hooks", r, nil, 404},
+			{"GET", "/orgs/acme-corp/hooks", leaked, nil, 401},
 		}
 		for _, w := range want {
 			if got := s.do(w.method, w.path, w.token, w.body); got != w.status {
@@ -171,8 +190,8 @@ func TestCheckerRefusesWhatTheDescriptionDoesNot(t *testing.T) {
 	if err := chk.Check(req("GET", "/api/v3/orgs/o/audit-log"), 200, js, []byte(`[{"@timestamp":1,"action":"hook.create"}]`)); err != nil {
 		t.Errorf("a good answer under the Enterprise Server root: %v", err)
 	}
-	if chk.Covered("GET", "/users/devon/keys") || !chk.Covered("GET", "/user") {
-		t.Error("coverage: GET /users/{username}/keys is not in the subset, GET /user is")
+	if chk.Covered("GET", "/orgs/acme-corp/teams") || chk.Covered("POST", "/user") || !chk.Covered("GET", "/user") {
+		t.Error("coverage: GET /orgs/{org}/teams and POST /user are not in the subset, GET /user is")
 	}
 	private := `{"login":"a","id":1,"node_id":"n","avatar_url":"https://x/a","gravatar_id":"","url":"https://x/u","html_url":"https://x/h",` +
 		`"followers_url":"https://x/f","following_url":"x","gists_url":"x","starred_url":"x","subscriptions_url":"https://x/s",` +
@@ -213,6 +232,10 @@ func TestRequestsAreCheckedAgainstTheDescription(t *testing.T) {
 		{"POST", "/credentials/revoke", map[string]any{"tokens": []string{"ghp_x"}}, 422, "credentials"},
 		{"GET", "/orgs/acme-corp/audit-log?order=sideways", nil, 422, "order"},
 		{"GET", "/orgs/acme-corp/audit-log?include=everything", nil, 422, "include"},
+		{"GET", "/orgs/acme-corp/members?role=owner", nil, 422, "role"},
+		{"GET", "/orgs/acme-corp/members?filter=2fa", nil, 422, "filter"},
+		{"GET", "/users/devon/keys?per_page=many", nil, 200, "per_page"},
+		{"GET", "/orgs/acme-corp/invitations?invitation_source=email", nil, 422, "invitation_source"},
 	}
 	for _, b := range bad {
 		githubsim.ResetContractViolations()
@@ -226,6 +249,34 @@ func TestRequestsAreCheckedAgainstTheDescription(t *testing.T) {
 		vs := githubsim.ContractViolations()
 		if len(vs) == 0 || !strings.Contains(strings.ToLower(fmt.Sprint(vs)), b.problem) {
 			t.Errorf("%s %s: violations %v, want one naming %q", b.method, b.path, vs, b.problem)
+		}
+	}
+}
+
+// notYetCovered are the simulator's operations whose answers the subset does
+// not describe yet (their schemas not read from GitHub's description); the
+// list may only shrink.
+var notYetCovered = []string{
+	"GET /installation/repositories",
+	"GET /orgs/{org}/repos",
+	"GET /repos/{owner}/{repo}/hooks",
+	"GET /orgs/{org}/installations",
+	"GET /orgs/{org}/credential-authorizations",
+}
+
+func TestEveryRouteIsCovered(t *testing.T) {
+	chk, err := Shared()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rt := range githubsim.Routes() {
+		method, tmpl, _ := strings.Cut(rt, " ")
+		path := strings.NewReplacer("{org}", "acme-corp", "{owner}", "acme-corp", "{repo}", "api", "{username}", "devon").Replace(tmpl)
+		switch covered, listed := chk.Covered(method, path), slices.Contains(notYetCovered, rt); {
+		case covered && listed:
+			t.Errorf("%s is covered now: remove it from notYetCovered", rt)
+		case !covered && !listed:
+			t.Errorf("%s is served by the simulator but not described by the subset", rt)
 		}
 	}
 }
