@@ -56,12 +56,12 @@ func ParsePhrase(phrase string) ([]Term, error) {
 		if i < len(phrase) && phrase[i] == '"' {
 			end := strings.IndexByte(phrase[i+1:], '"')
 			if end < 0 {
-				return nil, fmt.Errorf("unterminated quote after %s:", t.Key)
+				return nil, fmt.Errorf("unterminated quote after %s: qualifier", t.Key)
 			}
 			t.Value = phrase[i+1 : i+1+end]
 			i += end + 2
 			if i < len(phrase) && phrase[i] != ' ' {
-				return nil, fmt.Errorf("text after the closing quote of %s:", t.Key)
+				return nil, fmt.Errorf("text after the closing quote of the %s: qualifier", t.Key)
 			}
 		} else {
 			end := strings.IndexByte(phrase[i:], ' ')

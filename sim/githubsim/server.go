@@ -201,7 +201,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 const docsRoot = "https://docs.github.com/rest"
 
 func (s *Server) handle(c *call, rt *route) response {
-	rl := http.Header{}
+	var rl http.Header
 	tokVal, hasAuth := credential(c.r.Header.Get("Authorization"))
 	client := clientAddr(c.r)
 

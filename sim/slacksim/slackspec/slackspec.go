@@ -87,10 +87,9 @@ func SpecFile() string {
 
 // operation is what the description says of one method.
 type operation struct {
-	params   map[string]bool // declared argument → required
-	success  *jsonschema.Schema
-	failure  *jsonschema.Schema
-	security string
+	params  map[string]bool // declared argument → required
+	success *jsonschema.Schema
+	failure *jsonschema.Schema
 }
 
 var (

@@ -3,7 +3,6 @@ package slackspec
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -98,8 +97,6 @@ func TestSimulatorConforms(t *testing.T) {
 }
 
 func timeNow() time.Time { return time.Now() }
-
-func errorsAs(err error, target any) bool { return errors.As(err, target) }
 
 // get calls a method with GET and the token as a Bearer header.
 func get(t *testing.T, api, method, token, query string) (map[string]any, *http.Response) {
