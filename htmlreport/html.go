@@ -60,7 +60,9 @@ type htmlView struct {
 	Mode       string
 	Status     string
 	Summary    [][2]string
+	Subtitle   string // what leaked: the key's kind when a step named it
 	Key        []kv
+	KeyAbsent  []string // fields this kind of key does not have
 	// Containment
 	Contained   string // "confirmed", "not-confirmed", ...
 	ContClass   string
@@ -80,6 +82,7 @@ type htmlView struct {
 	Findings     []htmlFindingGroup
 	Categories   []htmlCategory
 	Scopes       string
+	ScopeList    []string // one scope a row, when the snapshot did not group them
 	Risk         string
 	Persistence  []htmlFinding
 	Surfaces     [][2]string
@@ -154,39 +157,12 @@ func buildHTMLView(rep *report.Report, dir string) (*htmlView, error) {
 	}
 
 	// The leaked key, from the steps that identified and described it.
-	id := outputsOf(rep, "sendgrid.identify_key")
-	// sendgrid.locate_key reads liveness and the snapshot at once; older
-	// playbooks (and custom ones) have the two separate steps.
-	live := outputsOf(rep, "sendgrid.locate_key")
-	snap := live
-	if live == nil {
-		live = outputsOf(rep, "sendgrid.key_liveness")
-		snap = outputsOf(rep, "sendgrid.snapshot_key")
-	}
-	keyType := str(snap["key_type"])
-	if keyType == "" {
-		keyType = str(live["key_type"])
-	}
-	v.Key = []kv{
-		{"Key id", str(id["key_id"])},
-		{"Name", str(snap["name"])},
-		{"Fingerprint", str(id["fingerprint"])},
-		{"Key type", keyType},
-		{"Risk", str(snap["risk"])},
-		{"State at start", str(live["status"])},
-	}
-	if known, _ := snap["owner_known"].(bool); known {
-		held := "the parent account"
-		if sub := str(snap["owner"]); sub != "" {
-			held = "subuser " + sub
-		}
-		if r := str(snap["owner_region"]); r != "" {
-			held += " (" + r + " region)"
-		}
-		v.Key = append(v.Key, kv{"Held by", held})
-	}
-	if v.Key[0].V == "" {
-		v.Key[0].V = r.Inputs["key_id"]
+	ks := findKeySteps(rep)
+	var kind string
+	v.Key, v.KeyAbsent, kind = keyPanel(rep, ks)
+	v.Subtitle = "Leaked key incident"
+	if kind != "" {
+		v.Subtitle = kind + " incident"
 	}
 
 	c := r.Containment
@@ -220,6 +196,7 @@ func buildHTMLView(rep *report.Report, dir string) (*htmlView, error) {
 	buildVolume(v, rep)
 
 	// Findings by severity; the persistence ones again on their own.
+	sweep, counts := sweepStep(rep)
 	groups := render.GroupFindings(rep.Findings)
 	v.FindingCount = render.FindingCounts(groups, len(rep.Findings))
 	for _, g := range groups {
@@ -227,40 +204,16 @@ func buildHTMLView(rep *report.Report, dir string) (*htmlView, error) {
 		for _, f := range g.Findings {
 			hf := toHTMLFinding(f)
 			hg.Findings = append(hg.Findings, hf)
-			if strings.HasPrefix(f.Kind, "persistence.") {
+			if isPersistence(f, sweep) {
 				v.Persistence = append(v.Persistence, hf)
 			}
 		}
 		v.Findings = append(v.Findings, hg)
 	}
 
-	// Blast radius.
-	var cats []struct {
-		Category string   `json:"category"`
-		Scopes   []string `json:"scopes"`
-		Write    bool     `json:"write"`
-	}
-	decodeOutput(snap["categories"], &cats)
-	for _, ct := range cats {
-		access := "read"
-		if ct.Write {
-			access = "read and write"
-		}
-		v.Categories = append(v.Categories, htmlCategory{Category: ct.Category, Access: access, Scopes: strings.Join(ct.Scopes, ", ")})
-	}
-	var scopes []string
-	decodeOutput(snap["scopes"], &scopes)
-	if len(scopes) == 0 {
-		decodeOutput(live["scopes"], &scopes)
-	}
-	if len(scopes) > 0 {
-		v.Scopes = fmt.Sprintf("%d %s: %s", len(scopes), report.Plural(len(scopes), "scope", "scopes"), render.Truncate(strings.Join(scopes, ", "), 2000))
-	}
-	v.Risk = str(snap["risk"])
+	blastRadius(v, ks)
 
 	// What the persistence sweep looked at.
-	var counts map[string]any
-	decodeOutput(outputsOf(rep, "sendgrid.persistence")["counts"], &counts)
 	for _, k := range sortedAnyKeys(counts) {
 		v.Surfaces = append(v.Surfaces, [2]string{strings.ReplaceAll(k, "_", " "), str(counts[k])})
 	}
@@ -299,9 +252,10 @@ func toHTMLFinding(f report.Finding) htmlFinding {
 	return hf
 }
 
-// buildVolume reads sendgrid.stats' daily series and draws it.
+// buildVolume reads the daily send statistics (the step with a "daily"
+// output) and draws them.
 func buildVolume(v *htmlView, rep *report.Report) {
-	out := outputsOf(rep, "sendgrid.stats")
+	out := outputsWith(rep, "daily")
 	if out == nil {
 		return
 	}
@@ -403,12 +357,13 @@ func ratio(w, b any) string {
 	return fmt.Sprintf("%.1f×", wf/bf)
 }
 
-// outputsOf returns the outputs of the last step that ran action and
-// produced any, or nil. Steps are found by action, not id: a user's playbook
-// names its steps as it likes.
-func outputsOf(rep *report.Report, action string) map[string]any {
+// outputsWith returns the outputs of the last step that produced the
+// output name, or nil. Steps are found by what they output, not by id or
+// action: a user's playbook names its steps as it likes, and every
+// provider's actions have their own names.
+func outputsWith(rep *report.Report, name string) map[string]any {
 	for i := len(rep.Steps) - 1; i >= 0; i-- {
-		if s := rep.Steps[i]; s.Action == action && len(s.Outputs) > 0 {
+		if s := rep.Steps[i]; s.Outputs[name] != nil {
 			return s.Outputs
 		}
 	}
