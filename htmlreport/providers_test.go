@@ -102,19 +102,7 @@ func TestHTMLGitHubRun(t *testing.T) {
 		t.Errorf("the page's header does not name the token's kind")
 	}
 
-	blast := section(t, page, "h-blast")
-	scopes := snapshotScopes(t, rep)
-	if len(scopes) == 0 {
-		t.Fatal("test is vacuous: the snapshot recorded no scope")
-	}
-	if !strings.Contains(blast, "by scope category") || !strings.Contains(blast, "risk: <strong>") {
-		t.Errorf("blast radius is not by scope category with its risk:\n%s", blast)
-	}
-	for _, s := range scopes {
-		if !strings.Contains(blast, s) {
-			t.Errorf("blast radius lacks scope %q:\n%s", s, blast)
-		}
-	}
+	checkBlast(t, page, rep, "by scope category", func(s string) string { return s })
 
 	persist := section(t, page, "h-persist")
 	footholds := 0
@@ -147,19 +135,7 @@ func TestHTMLSlackRun(t *testing.T) {
 	if strings.Contains(key, "<dt>Key id</dt>") || strings.Contains(key, "<dt>Name</dt>") {
 		t.Errorf("key panel shows fields a Slack token does not have:\n%s", key)
 	}
-	blast := section(t, page, "h-blast")
-	scopes := snapshotScopes(t, rep)
-	if len(scopes) == 0 {
-		t.Fatal("test is vacuous: the snapshot recorded no scope")
-	}
-	if !strings.Contains(blast, "by scope:") || !strings.Contains(blast, "risk: <strong>") {
-		t.Errorf("blast radius is not by scope with its risk:\n%s", blast)
-	}
-	for _, s := range scopes {
-		if !strings.Contains(blast, "<tr><td><code>"+s+"</code></td></tr>") {
-			t.Errorf("blast radius lacks a row for scope %q:\n%s", s, blast)
-		}
-	}
+	checkBlast(t, page, rep, "by scope:", func(s string) string { return "<tr><td><code>" + s + "</code></td></tr>" })
 }
 
 // TestHTMLSendGridRunKeepsItsPanel: the SendGrid run found by outputs
@@ -182,6 +158,25 @@ func TestHTMLSendGridRunKeepsItsPanel(t *testing.T) {
 	for _, f := range rep.Findings {
 		if report.IsFoothold(f) && !strings.Contains(persist, f.Title) {
 			t.Errorf("Persistence lacks the foothold %q (%s)", f.Title, f.Kind)
+		}
+	}
+}
+
+// checkBlast: the blast radius says how it groups the scopes (phrase), rates
+// the risk, and shows each scope the snapshot recorded as row(scope).
+func checkBlast(t *testing.T, page string, rep *report.Report, phrase string, row func(string) string) {
+	t.Helper()
+	blast := section(t, page, "h-blast")
+	scopes := snapshotScopes(t, rep)
+	if len(scopes) == 0 {
+		t.Fatal("test is vacuous: the snapshot recorded no scope")
+	}
+	if !strings.Contains(blast, phrase) || !strings.Contains(blast, "risk: <strong>") {
+		t.Errorf("blast radius is not %q with its risk:\n%s", phrase, blast)
+	}
+	for _, s := range scopes {
+		if !strings.Contains(blast, row(s)) {
+			t.Errorf("blast radius lacks scope %q:\n%s", s, blast)
 		}
 	}
 }
