@@ -61,7 +61,8 @@ func (k keySteps) field(names ...string) (string, bool) {
 			}
 			reported = true
 			if s := str(v); s != "" {
-				return s, true
+				// The API's text, hostile in length like any other input.
+				return render.Truncate(s, 300), true
 			}
 		}
 	}
