@@ -59,6 +59,7 @@ var Allowed = []Exemption{
 	{"GET", "/repos/{owner}/{repo}/keys", 404, "a repository that does not exist or that the token may not administer (GitHub's 404 Not Found); the operation lists only 200."},
 	{"GET", "/orgs/{org}/invitations", 401, "a dead or unknown token gets 401 Bad credentials; the operation lists only 200 and 404."},
 	{"GET", "/orgs/{org}/invitations", 422, "a role or invitation_source outside the documented enums (the simulator's choice, as for the members list, whose description does list 422; unverified here)."},
+	{"GET", "/repos/{owner}/{repo}/hooks", 401, "a dead or unknown token gets 401 Bad credentials; the operation lists only 200 and 404."},
 	{"GET", "/orgs/{org}/hooks", 401, "a dead or unknown token gets 401 Bad credentials; the operation lists only 200 and 404."},
 	{"GET", "/orgs/{org}/audit-log", 401, "a dead or unknown token gets 401 Bad credentials; the operation lists only 200."},
 	{"GET", "/orgs/{org}/audit-log", 403, `the operation's text: the user "must be an organization owner", classic tokens "need the read:audit_log scope", and "a rate limit error (typically a 403 or 429)".`},

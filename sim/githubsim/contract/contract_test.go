@@ -113,6 +113,9 @@ func TestSimulatorAnswersMatchTheDescription(t *testing.T) {
 			{"GET", "/orgs/acme-corp/hooks?per_page=2", r, nil, 200},
 			{"GET", "/orgs/nope/hooks", r, nil, 404},
 			{"GET", "/orgs/acme-corp/hooks", leaked, nil, 401},
+			{"GET", "/repos/acme-corp/web/hooks?per_page=2", r, nil, 200}, // web has a hook in every scenario
+			{"GET", "/repos/acme-corp/nope/hooks", r, nil, 404},
+			{"GET", "/repos/acme-corp/api/hooks", leaked, nil, 401},
 		}
 		for _, w := range want {
 			if got := s.do(w.method, w.path, w.token, w.body); got != w.status {
@@ -182,6 +185,10 @@ func TestCheckerRefusesWhatTheDescriptionDoesNot(t *testing.T) {
 		{"audit log entry with a string timestamp", req("GET", "/orgs/o/audit-log"), 200, `[{"@timestamp":"yesterday","action":"x"}]`},
 		{"audit log as an object", req("GET", "/orgs/o/audit-log"), 200, `{"entries":[]}`},
 		{"204 undocumented on the audit log", req("GET", "/orgs/o/audit-log"), 204, ``},
+		{"repository hook without last_response and test_url", req("GET", "/repos/o/r/hooks"), 200,
+			`[{"type":"Repository","id":1,"name":"web","active":true,"events":["push"],"config":{},"url":"https://x/h","ping_url":"https://x/p","created_at":"2020-01-01T00:00:00Z","updated_at":"2020-01-01T00:00:00Z"}]`},
+		{"repository hook with a numeric last_response status", req("GET", "/repos/o/r/hooks"), 200,
+			`[{"type":"Repository","id":1,"name":"web","active":true,"events":["push"],"config":{},"url":"https://x/h","ping_url":"https://x/p","test_url":"https://x/t","created_at":"2020-01-01T00:00:00Z","updated_at":"2020-01-01T00:00:00Z","last_response":{"code":null,"status":200,"message":null}}]`},
 	} {
 		if err := chk.Check(c.r, c.status, js, []byte(c.body)); err == nil {
 			t.Errorf("%s: accepted", c.name)
@@ -259,7 +266,6 @@ func TestRequestsAreCheckedAgainstTheDescription(t *testing.T) {
 var notYetCovered = []string{
 	"GET /installation/repositories",
 	"GET /orgs/{org}/repos",
-	"GET /repos/{owner}/{repo}/hooks",
 	"GET /orgs/{org}/installations",
 	"GET /orgs/{org}/credential-authorizations",
 }
