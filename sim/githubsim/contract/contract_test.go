@@ -116,6 +116,10 @@ func TestSimulatorAnswersMatchTheDescription(t *testing.T) {
 			{"GET", "/repos/acme-corp/web/hooks?per_page=2", r, nil, 200}, // web has a hook in every scenario
 			{"GET", "/repos/acme-corp/nope/hooks", r, nil, 404},
 			{"GET", "/repos/acme-corp/api/hooks", leaked, nil, 401},
+			{"GET", "/orgs/acme-corp/credential-authorizations?per_page=1&page=1", r, nil, 200},
+			{"GET", "/orgs/acme-corp/credential-authorizations?login=devon", r, nil, 200},
+			{"GET", "/orgs/nope/credential-authorizations", r, nil, 404},
+			{"GET", "/orgs/acme-corp/credential-authorizations", leaked, nil, 401},
 		}
 		for _, w := range want {
 			if got := s.do(w.method, w.path, w.token, w.body); got != w.status {
@@ -140,6 +144,9 @@ func TestSimulatorAnswersMatchTheDescription(t *testing.T) {
 		out := s.fx.State.AddToken(githubsim.Token{Value: "ghp_" + strings.Repeat("Q", 30) + "000000", Kind: "github_classic_pat", Login: "outsider", Scopes: []string{"read:audit_log"}})
 		if got := s.do("GET", "/orgs/acme-corp/audit-log", out.Value, nil); got != 403 {
 			t.Errorf("non-owner audit log: %d", got)
+		}
+		if got := s.do("GET", "/orgs/acme-corp/credential-authorizations", out.Value, nil); got != 403 {
+			t.Errorf("non-owner credential authorizations: %d", got)
 		}
 	}
 	// The revocation's hourly limit, and Enterprise Server's authenticated revocation.
@@ -185,6 +192,10 @@ func TestCheckerRefusesWhatTheDescriptionDoesNot(t *testing.T) {
 		{"audit log entry with a string timestamp", req("GET", "/orgs/o/audit-log"), 200, `[{"@timestamp":"yesterday","action":"x"}]`},
 		{"audit log as an object", req("GET", "/orgs/o/audit-log"), 200, `{"entries":[]}`},
 		{"204 undocumented on the audit log", req("GET", "/orgs/o/audit-log"), 204, ``},
+		{"credential authorization of an unknown type", req("GET", "/orgs/o/credential-authorizations"), 200,
+			`[{"login":"a","credential_id":1,"credential_type":"deploy key","credential_authorized_at":"2020-01-01T00:00:00Z","credential_accessed_at":null,"authorized_credential_id":1}]`},
+		{"credential authorization without credential_accessed_at", req("GET", "/orgs/o/credential-authorizations"), 200,
+			`[{"login":"a","credential_id":1,"credential_type":"SSH key","credential_authorized_at":"2020-01-01T00:00:00Z","authorized_credential_id":1}]`},
 		{"repository hook without last_response and test_url", req("GET", "/repos/o/r/hooks"), 200,
 			`[{"type":"Repository","id":1,"name":"web","active":true,"events":["push"],"config":{},"url":"https://x/h","ping_url":"https://x/p","created_at":"2020-01-01T00:00:00Z","updated_at":"2020-01-01T00:00:00Z"}]`},
 		{"repository hook with a numeric last_response status", req("GET", "/repos/o/r/hooks"), 200,
@@ -267,7 +278,6 @@ var notYetCovered = []string{
 	"GET /installation/repositories",
 	"GET /orgs/{org}/repos",
 	"GET /orgs/{org}/installations",
-	"GET /orgs/{org}/credential-authorizations",
 }
 
 func TestEveryRouteIsCovered(t *testing.T) {
