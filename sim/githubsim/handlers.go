@@ -231,7 +231,8 @@ func (s *Server) listOrgRepos(c *call) response {
 		if r.Owner != org || (r.Visibility != "public" && !private) {
 			continue
 		}
-		if t := c.query["type"]; (t == "public" && r.Visibility != "public") || (t == "private" && r.Visibility == "public") {
+		// The description's type enum has no "public" (checkParams refuses it).
+		if t := c.query["type"]; (t == "internal" && r.Visibility != "internal") || (t == "private" && r.Visibility == "public") {
 			continue
 		}
 		rs = append(rs, r)
