@@ -236,8 +236,17 @@ func TestCheckerRefusesWhatTheDescriptionDoesNot(t *testing.T) {
 	if err := chk.Check(req("GET", "/user"), 200, js, []byte(private+`,"user_view_type":"private"}`)); err == nil {
 		t.Error("a private view without the private fields accepted")
 	}
-	if err := chk.Check(req("GET", "/user"), 200, js, []byte(private+`,"user_view_type":"public"}`)); err != nil {
+	profile := `,"name":null,"company":null,"blog":"","location":null,"email":null,"hireable":null,"bio":null,"public_repos":0,"public_gists":0,` +
+		`"followers":0,"following":0,"created_at":"2020-01-01T00:00:00Z","updated_at":"2020-01-01T00:00:00Z"`
+	if err := chk.Check(req("GET", "/user"), 200, js, []byte(private+profile+`,"user_view_type":"public"}`)); err != nil {
 		t.Errorf("a public view refused: %v", err)
+	}
+	// public-user is closed and requires the profile fields (as read; the reconstruction accepted both).
+	if err := chk.Check(req("GET", "/user"), 200, js, []byte(private+`,"user_view_type":"public"}`)); err == nil {
+		t.Error("a public view without the profile fields accepted")
+	}
+	if err := chk.Check(req("GET", "/user"), 200, js, []byte(private+profile+`,"two_factor_authentication":true,"user_view_type":"public"}`)); err == nil {
+		t.Error("a public view with a private-only field accepted")
 	}
 }
 
