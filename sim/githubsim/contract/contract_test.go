@@ -203,6 +203,7 @@ func TestCheckerRefusesWhatTheDescriptionDoesNot(t *testing.T) {
 		{"exempt 403 with a bare body", req("POST", "/credentials/revoke"), 403, `"forbidden"`},
 		{"audit log entry with a string timestamp", req("GET", "/orgs/o/audit-log"), 200, `[{"@timestamp":"yesterday","action":"x"}]`},
 		{"audit log as an object", req("GET", "/orgs/o/audit-log"), 200, `{"entries":[]}`},
+		{"audit log hook.create with config as an object", req("GET", "/orgs/o/audit-log"), 200, `[{"@timestamp":1,"action":"hook.create","config":{"url":"https://x"}}]`},
 		{"204 undocumented on the audit log", req("GET", "/orgs/o/audit-log"), 204, ``},
 		{"credential authorization of an unknown type", req("GET", "/orgs/o/credential-authorizations"), 200,
 			`[{"login":"a","credential_id":1,"credential_type":"deploy key","credential_authorized_at":"2020-01-01T00:00:00Z","credential_accessed_at":null,"authorized_credential_id":1}]`},
