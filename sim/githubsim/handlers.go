@@ -231,7 +231,8 @@ func (s *Server) listOrgRepos(c *call) response {
 		if r.Owner != org || (r.Visibility != "public" && !private) {
 			continue
 		}
-		if t := c.query["type"]; (t == "public" && r.Visibility != "public") || (t == "private" && r.Visibility == "public") {
+		// The description's type enum has no "public" (checkParams refuses it).
+		if t := c.query["type"]; (t == "internal" && r.Visibility != "internal") || (t == "private" && r.Visibility == "public") {
 			continue
 		}
 		rs = append(rs, r)
@@ -347,6 +348,11 @@ func (c *call) repoJSON(r Repo, o Org) map[string]any {
 		"html_url": "https://github.com/" + r.FullName(), "description": nil, "fork": false, "url": u,
 		"created_at": ts(r.CreatedAt), "updated_at": ts(r.CreatedAt), "pushed_at": ts(r.CreatedAt),
 		"archived": false, "disabled": false, "default_branch": "main",
+		// The full repository schema (GET /installation/repositories) requires these.
+		"svn_url": "https://github.com/" + r.FullName(), "homepage": nil, "language": nil, "mirror_url": nil, "license": nil,
+		"forks": 0, "forks_count": 0, "stargazers_count": 0, "watchers": 0, "watchers_count": 0, "size": 0,
+		"open_issues": 0, "open_issues_count": 0,
+		"has_issues": true, "has_projects": true, "has_wiki": true, "has_pages": false, "has_downloads": true,
 	}
 	for _, k := range []string{"archive", "assignees", "blobs", "branches", "collaborators", "comments", "commits", "compare",
 		"contents", "contributors", "deployments", "downloads", "events", "forks", "git_commits", "git_refs", "git_tags",

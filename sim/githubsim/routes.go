@@ -45,7 +45,7 @@ var routes = []*route{
 		scopes: []string{"read:audit_log"}, perm: [2]string{"organization_administration", "read"}, orgOwner: true,
 		h: (*Server).auditLog, doc: docsRoot + "/orgs/orgs#get-the-audit-log-for-an-organization"},
 	{method: "GET", tmpl: "/orgs/{org}/repos", query: []string{"type", "sort", "direction", "per_page", "page"},
-		enums: map[string][]string{"type": {"all", "public", "private", "forks", "sources", "member"}, "sort": {"created", "updated", "pushed", "full_name"}, "direction": {"asc", "desc"}},
+		enums: map[string][]string{"type": {"all", "private", "forks", "sources", "member", "internal"}, "sort": {"created", "updated", "pushed", "full_name"}, "direction": {"asc", "desc"}},
 		perm:  [2]string{"metadata", "read"}, h: (*Server).listOrgRepos, doc: docsRoot + "/repos/repos#list-organization-repositories"},
 	{method: "GET", tmpl: "/repos/{owner}/{repo}/keys", query: paging, scopes: []string{"repo"}, perm: [2]string{"administration", "read"}, repoAdm: true,
 		h: (*Server).listDeployKeys, doc: docsRoot + "/deploy-keys/deploy-keys#list-deploy-keys"},
