@@ -75,6 +75,8 @@ type world struct {
 	// if set, adjusts it before the simulator starts.
 	scenario string
 	fixture  func(*sendgridsim.Fixture)
+	// env adds to the runs' environment (another provider's simulator).
+	env map[string]string
 }
 
 func newWorld(t testing.TB, mods ...func(*world)) *world {
@@ -127,7 +129,7 @@ func (w *world) getenv(k string) string {
 	case "SENDGRID_API_URL":
 		return w.sgURL
 	}
-	return ""
+	return w.env[k]
 }
 
 // start (re)starts keyir serve on the same data directory.
