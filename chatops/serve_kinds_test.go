@@ -10,6 +10,7 @@ import (
 
 	"github.com/keyir/keyir/chatops"
 	"github.com/keyir/keyir/notify/notifytest"
+	"github.com/keyir/keyir/provider"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/sim/githubsim"
 )
@@ -204,5 +205,42 @@ func TestServeRestartExpiresAPendingTokenRevoke(t *testing.T) {
 	}
 	if !gh.Authenticates(fx.LeakedToken) {
 		t.Error("the token was revoked")
+	}
+}
+
+// Every kind keyir responds to parses as a revoke of that kind, by its
+// fingerprint and with its own playbook, registered with the redactor
+// first; the same shape with a broken checksum is refused without quoting
+// it.
+func TestServeParseRevokeRecognisesEveryKind(t *testing.T) {
+	n, checked := 0, 0
+	for _, k := range provider.Kinds() {
+		if k.Playbook == "" || k.Sample == "" || strings.HasPrefix(k.Sample, "SG.") {
+			continue
+		}
+		n++
+		red := redact.New()
+		a, err := chatops.ParseArgs("revoke "+k.Sample+" INC-3 --dry-run", red)
+		if err != nil {
+			t.Errorf("%s: %v", k.Kind, err)
+			continue
+		}
+		if a.Kind.KeyKind != k || a.Key != k.Sample || a.Info.ID != "" || a.Info.Fingerprint != redact.Fingerprint(k.Sample) || a.Incident != "INC-3" || !a.DryRun {
+			t.Errorf("%s: parsed %+v", k.Kind, a.Info)
+		}
+		if !red.Contains(k.Sample) {
+			t.Errorf("%s: not registered with the redactor", k.Kind)
+		}
+		bad := k.Sample[:len(k.Sample)-1] + map[bool]string{true: "A", false: "B"}[!strings.HasSuffix(k.Sample, "A")]
+		if r, ok := provider.Identify(bad); !ok || r.ChecksumOK {
+			continue // no checksum over the last character
+		}
+		checked++
+		if _, err := chatops.ParseArgs("revoke "+bad, redact.New()); err == nil || !strings.Contains(err.Error(), "checksum") || strings.Contains(err.Error(), bad) {
+			t.Errorf("%s: a broken checksum: %v", k.Kind, err)
+		}
+	}
+	if n < 2 || checked == 0 {
+		t.Fatalf("only %d token kinds with a playbook are linked, %d with a checksum checked", n, checked)
 	}
 }
