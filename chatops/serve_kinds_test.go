@@ -13,6 +13,7 @@ import (
 	"github.com/keyir/keyir/provider"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/sim/githubsim"
+	"github.com/keyir/keyir/sim/slacksim"
 )
 
 // ghWorld is a serve world with a GitHub simulator running the
@@ -243,4 +244,40 @@ func TestServeParseRevokeRecognisesEveryKind(t *testing.T) {
 	if n < 2 || checked == 0 {
 		t.Fatalf("only %d token kinds with a playbook are linked, %d with a checksum checked", n, checked)
 	}
+}
+
+// A leaked Slack user token is revoked through /keyir revoke the same way:
+// its own playbook (auth.revoke with the token, then proof), approved by a
+// second person, against a second Slack (the leak's workspace; the
+// incident channel stays on the first).
+func TestServeRevokesASlackTokenWithItsOwnPlaybook(t *testing.T) {
+	sc, _ := slacksim.LookupScenario("slack-user-token-leak")
+	lw := sc.Build(time.Now())
+	lw.Options.RevokePropagation = 100 * time.Millisecond
+	leak := slacksim.New(lw.Options)
+	u, err := leak.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { leak.Close() })
+	w := newWorld(t, func(w *world) {
+		w.env = map[string]string{"SLACK_API_URL": u, "SLACK_ADMIN_TOKEN": lw.Admin}
+	})
+	fp := redact.Fingerprint(lw.Leaked)
+	w.command(alice, channel, "revoke "+lw.Leaked+" INC-11")
+	r := w.tokenRequest(fp, chatops.StatePending)
+	if r.TokenKind == "" || r.Playbook == "" || strings.HasPrefix(r.Playbook, "sendgrid") {
+		t.Fatalf("request %+v", r)
+	}
+	plan := findMessage(t, w.slack.Messages(channel), r.MessageTS)
+	if body := string(plan.Blocks) + plan.Text; !strings.Contains(body, r.Playbook) || !strings.Contains(body, fp) {
+		t.Errorf("plan:\n%s", body)
+	}
+	w.click(bob, chatops.ActionApprove, r)
+	done := w.tokenRequest(fp, chatops.StateFinished)
+	if revoked, _ := leak.Revoked(lw.Leaked); !revoked {
+		t.Errorf("the token was not revoked (run %+v)", done)
+	}
+	w.settle()
+	notifytest.AssertLeaksNoSecret(t, []string{lw.Leaked, lw.Admin, w.slack.BotToken()}, w.outputs()...)
 }
