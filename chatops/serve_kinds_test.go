@@ -40,48 +40,11 @@ func ghWorld(t *testing.T) (*world, *githubsim.Server, *githubsim.Fixture) {
 	return w, gh, fx
 }
 
-// tokenRequest waits for the only request on the token with fingerprint fp
-// to reach a state, with its plan posted when pending.
-func (w *world) tokenRequest(fp string, states ...chatops.State) chatops.Request {
-	w.t.Helper()
-	var got chatops.Request
-	waitFor(w.t, 60*time.Second, "request of "+fp+" in "+joinStates(states), func() bool {
-		for _, r := range w.srv.Requests() {
-			if r.Fingerprint != fp {
-				continue
-			}
-			for _, s := range states {
-				if r.State == s && (s != chatops.StatePending || r.MessageTS != "") {
-					got = r
-					return true
-				}
-			}
-		}
-		return false
-	})
-	return got
-}
-
-// everything keyir serve wrote or said: Slack calls, acks, the data dir,
-// the reports and the server's log.
-func (w *world) outputs() [][]byte {
-	var out [][]byte
-	for _, c := range w.slack.Calls() {
-		out = append(out, c.Content())
-	}
-	for _, a := range w.slack.Acks() {
-		out = append(out, a.Payload)
-	}
-	for _, dir := range []string{w.dataDir, w.reports} {
-		filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-			if err == nil && !d.IsDir() {
-				b, _ := os.ReadFile(p)
-				out = append(out, b)
-			}
-			return nil
-		})
-	}
-	return append(out, w.log.Bytes())
+// everything keyir serve wrote or said (world.outputs), for
+// notifytest.AssertLeaksNoSecret.
+func (w *world) allOutput() [][]byte {
+	hay, _ := w.outputs()
+	return hay
 }
 
 func (w *world) threadText(ts string) string {
@@ -166,7 +129,7 @@ func TestServeRevokesAGitHubTokenWithItsOwnPlaybook(t *testing.T) {
 		t.Errorf("the finished request still holds the token: %q", again)
 	}
 	w.settle()
-	notifytest.AssertLeaksNoSecret(t, []string{leaked, fx.ResponderToken, w.slack.BotToken(), secret}, w.outputs()...)
+	notifytest.AssertLeaksNoSecret(t, []string{leaked, fx.ResponderToken, w.slack.BotToken(), secret}, w.allOutput()...)
 }
 
 // A dry run of a GitHub token changes nothing: any authorized responder,
@@ -187,7 +150,7 @@ func TestServeDryRunOfAGitHubTokenChangesNothing(t *testing.T) {
 		t.Error("a dry run revoked the token")
 	}
 	w.settle()
-	notifytest.AssertLeaksNoSecret(t, []string{leaked, fx.ResponderToken}, w.outputs()...)
+	notifytest.AssertLeaksNoSecret(t, []string{leaked, fx.ResponderToken}, w.allOutput()...)
 }
 
 // A pending GitHub revoke does not survive a restart as runnable: the
@@ -279,5 +242,5 @@ func TestServeRevokesASlackTokenWithItsOwnPlaybook(t *testing.T) {
 		t.Errorf("the token was not revoked (run %+v)", done)
 	}
 	w.settle()
-	notifytest.AssertLeaksNoSecret(t, []string{lw.Leaked, lw.Admin, w.slack.BotToken()}, w.outputs()...)
+	notifytest.AssertLeaksNoSecret(t, []string{lw.Leaked, lw.Admin, w.slack.BotToken()}, w.allOutput()...)
 }
