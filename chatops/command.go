@@ -26,9 +26,12 @@ const (
 // given: it is registered with the redactor while parsing and never shown;
 // Info.ID and Info.Fingerprint name it.
 type Args struct {
-	Verb     string
-	Key      string
-	Info     sendgrid.KeyInfo
+	Verb string
+	Key  string
+	Info sendgrid.KeyInfo
+	// Kind is the recognised kind of a token that is not a SendGrid key
+	// (Info.ID is then empty, Info.Fingerprint set; kinds.go).
+	Kind     provider.Recognised
 	Incident string
 	DryRun   bool
 	Scenario string
@@ -140,13 +143,13 @@ func parseRevoke(a Args, rest []string, red *redact.Redactor) (Args, error) {
 	case keyIDRE.MatchString(arg):
 		a.Info, err = sendgrid.ParseKey("", arg)
 	default:
-		err = recogniseOther(arg)
+		err = recogniseToken(&a, arg)
 	}
 	if err != nil {
 		a.Key = ""
 		return a, err
 	}
-	if !keyIDRE.MatchString(a.Info.ID) {
+	if a.Kind.KeyKind == nil && !keyIDRE.MatchString(a.Info.ID) {
 		return a, errors.New("the key id is not 22 characters of A-Z a-z 0-9 _ -")
 	}
 	if len(pos) == 2 {
@@ -158,30 +161,15 @@ func parseRevoke(a Args, rest []string, red *redact.Redactor) (Args, error) {
 	return a, nil
 }
 
-// recogniseOther names what a key that is neither a SendGrid key nor a key
-// id is, through the one recogniser (provider.Recognise): a shape keyir
-// does not know gets the kinds it knows and the generic way out, a known
-// shape with a wrong checksum says so; neither quotes the key. A kind with a
-// response of its own is pointed at `keyir respond`: /keyir revoke's
-// approval, plan and run are SendGrid's today.
-func recogniseOther(arg string) error {
-	r, err := provider.Recognise(arg)
-	if err != nil {
-		return fmt.Errorf("%w (it is %d characters long)", err, len(arg))
-	}
-	return fmt.Errorf("this is %s (fingerprint %s): /keyir revoke contains SendGrid keys; respond to it on the server with keyir respond --key - (it recognises the kind and runs %s), or revoke it in %s",
-		r.Named(), redact.Fingerprint(arg), r.Playbook, r.Revoke)
-}
-
 // HelpText is /keyir help.
-const HelpText = "*keyir* — contain a leaked SendGrid API key from Slack.\n" +
-	"• `/keyir revoke <key or key id> [incident id] [--dry-run]` — post the plan for approval; a second person approves live runs.\n" +
+const HelpText = "*keyir* — contain a leaked SendGrid API key, GitHub token or Slack token from Slack.\n" +
+	"• `/keyir revoke <key, key id or token> [incident id] [--dry-run]` — recognise the kind and post its playbook's plan for approval; a second person approves live runs.\n" +
 	"• `/keyir drill [scenario]` — a tabletop drill against the built-in simulator (nothing real is touched).\n" +
 	"• `/keyir status [run id]` — runs and pending approvals, or one run.\n" +
 	"• `/keyir abandon <request id>` — release a key whose revoke was interrupted and will not be finished (`keyir resume DIR` on the server finishes it instead).\n" +
 	"• `/keyir audit` — the account's API-key best practices (reads only); the summary and the HTML report are posted here.\n" +
 	"• `/keyir help` — this text.\n" +
-	"The key you paste is never shown or stored: keyir names it by id and fingerprint. Paste it here only if it is already leaked."
+	"The key you paste is never shown or stored: keyir names it by id (SendGrid) or kind, and fingerprint. Paste it here only if it is already leaked."
 
 // oneArg reads a verb's optional single argument. Every token that does
 // not look like one (re) is registered with the redactor before anything

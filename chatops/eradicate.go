@@ -52,6 +52,9 @@ func (r *Request) slot() string {
 	if r.Kind == KindEradicate {
 		return "eradicate:" + r.ParentRequest
 	}
+	if r.TokenKind != "" {
+		return tokenSlot(r.TokenKind, r.Fingerprint)
+	}
 	return r.KeyID
 }
 

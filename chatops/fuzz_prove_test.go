@@ -15,13 +15,19 @@ func FuzzParseArgs(f *testing.F) {
 		"", "help", "revoke " + key, "revoke " + key + " INC-42", "revoke " + strings.Repeat("a", 22) + " --dry-run",
 		"drill spam-burst", "status 0a1b2c", "revoke <!channel> *bold* `code`", "revoke ../../etc/passwd",
 		"REVOKE\t" + key, strings.Repeat("x ", 600), "revoke \xff\xfe",
+		"revoke ghp_" + strings.Repeat("a", 36) + " INC-1", "revoke github_pat_" + strings.Repeat("b", 22) + "_" + strings.Repeat("c", 59),
+		"revoke xoxb-4230001111-5230002222-KeyirDrillLeakedBot00001 --dry-run",
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
 		red := redact.New()
-		_, err := ParseArgs(text, red)
+		a, err := ParseArgs(text, red)
 		if err == nil {
+			// An accepted token of any kind is registered before use.
+			if a.Key != "" && !red.Contains(a.Key) {
+				t.Fatalf("accepted a key that is not registered with the redactor")
+			}
 			return
 		}
 		for _, tok := range strings.Fields(text)[min(1, len(strings.Fields(text))):] {

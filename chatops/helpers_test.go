@@ -75,6 +75,8 @@ type world struct {
 	// if set, adjusts it before the simulator starts.
 	scenario string
 	fixture  func(*sendgridsim.Fixture)
+	// env adds to the runs' environment (another provider's simulator).
+	env map[string]string
 }
 
 func newWorld(t testing.TB, mods ...func(*world)) *world {
@@ -127,7 +129,7 @@ func (w *world) getenv(k string) string {
 	case "SENDGRID_API_URL":
 		return w.sgURL
 	}
-	return ""
+	return w.env[k]
 }
 
 // start (re)starts keyir serve on the same data directory.
@@ -296,10 +298,21 @@ func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 // plan posted (message ts known) when pending.
 func (w *world) request(keyID string, states ...chatops.State) chatops.Request {
 	w.t.Helper()
+	return w.requestWhere(keyID, func(r chatops.Request) bool { return r.KeyID == keyID }, states...)
+}
+
+// tokenRequest is request for a token of another kind, by its fingerprint.
+func (w *world) tokenRequest(fp string, states ...chatops.State) chatops.Request {
+	w.t.Helper()
+	return w.requestWhere(fp, func(r chatops.Request) bool { return r.Fingerprint == fp }, states...)
+}
+
+func (w *world) requestWhere(what string, match func(chatops.Request) bool, states ...chatops.State) chatops.Request {
+	w.t.Helper()
 	var got chatops.Request
-	waitFor(w.t, 60*time.Second, "request of "+keyID+" in "+joinStates(states), func() bool {
+	waitFor(w.t, 60*time.Second, "request of "+what+" in "+joinStates(states), func() bool {
 		for _, r := range w.srv.Requests() {
-			if r.KeyID != keyID {
+			if !match(r) {
 				continue
 			}
 			for _, s := range states {
@@ -373,8 +386,20 @@ func (w *world) countAudit(event, reason string) int {
 // and the server's log.
 func (w *world) assertNoLeak(secrets ...string) {
 	w.t.Helper()
-	var hay [][]byte
-	var where []string
+	hay, where := w.outputs()
+	for _, s := range secrets {
+		for i, h := range hay {
+			if bytes.Contains(h, []byte(s)) {
+				w.t.Errorf("secret (%d chars) found in %s", len(s), where[i])
+			}
+		}
+	}
+}
+
+// outputs is everything keyir serve wrote or said, and where: every Slack
+// call the simulator recorded, every Socket Mode ack, the audit log, the
+// data dir, the reports and the server's log.
+func (w *world) outputs() (hay [][]byte, where []string) {
 	for _, c := range w.slack.Calls() {
 		hay, where = append(hay, c.Content()), append(where, "slack call "+c.Method)
 	}
@@ -390,14 +415,7 @@ func (w *world) assertNoLeak(secrets ...string) {
 			return nil
 		})
 	}
-	hay, where = append(hay, w.log.Bytes()), append(where, "server log")
-	for _, s := range secrets {
-		for i, h := range hay {
-			if bytes.Contains(h, []byte(s)) {
-				w.t.Errorf("secret (%d chars) found in %s", len(s), where[i])
-			}
-		}
-	}
+	return append(hay, w.log.Bytes()), append(where, "server log")
 }
 
 // modes of files and directories under the data dir.

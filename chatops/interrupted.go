@@ -119,9 +119,9 @@ func interruptedReply(r *Request) Reply {
 		where = fmt.Sprintf("run %s, which was stopped before it recorded its directory: nothing is known to have run", r.RunID)
 		resume = "look for its run id under the reports directory on the server"
 	}
-	return ephemeral("Key `%s` has an interrupted revoke: request %s (%s). It may already have changed things, so nothing new was started. "+
+	return ephemeral("%s has an interrupted revoke: request %s (%s). It may already have changed things, so nothing new was started. "+
 		"To go on: %s; or, if it will not be finished, `/keyir abandon %s` releases the key for a new request.",
-		r.KeyID, r.ID, where, resume, r.ID)
+		upperFirst(keyRef(r)), r.ID, where, resume, r.ID)
 }
 
 // abandon resolves an interrupted request by decision of an authorized user.
@@ -132,7 +132,7 @@ func (s *Server) abandon(c Command, a Args) Reply {
 	r := s.reqs[a.RunID]
 	var key string
 	if r != nil {
-		key = r.KeyID
+		key = r.slot()
 	}
 	s.mu.Unlock()
 	if r == nil {
@@ -174,6 +174,6 @@ func (s *Server) abandon(c Command, a Args) Reply {
 	if snap.RunDir != "" {
 		dir = "its directory stays on the keyir server as evidence: `" + snap.RunDir + "`"
 	}
-	return Reply{ResponseType: "in_channel", Text: fmt.Sprintf("<@%s> abandoned the interrupted revoke %s of key `%s` (run %s; %s). The key may be partly handled: a new `/keyir revoke %s` starts from the beginning.",
-		c.User, snap.ID, snap.KeyID, snap.RunID, dir, snap.KeyID)}
+	return Reply{ResponseType: "in_channel", Text: fmt.Sprintf("<@%s> abandoned the interrupted revoke %s of %s (run %s; %s). The key may be partly handled: a new `/keyir revoke` of it starts from the beginning.",
+		c.User, snap.ID, keyRef(snap), snap.RunID, dir)}
 }

@@ -26,6 +26,10 @@ func planMessage(r *Request, cfg *Config, steps []planStep, buttons bool) (strin
 	if r.DryRun {
 		label = "[DRY RUN] "
 	}
+	if r.TokenKind != "" {
+		text, blocks := tokenPlanHead(r, label)
+		return text, planTail(r, cfg, steps, buttons, blocks)
+	}
 	title := fmt.Sprintf("%skeyir: revoke leaked SendGrid key `%s`", label, r.KeyID)
 	text := fmt.Sprintf("%skeyir: revoke leaked SendGrid key %s — %s", label, r.KeyID, stateLine(r))
 
@@ -40,10 +44,6 @@ func planMessage(r *Request, cfg *Config, steps []planStep, buttons bool) (strin
 	case r.Updated.After(r.Created) || r.MessageTS != "":
 		name = "_not found_ (GET /v3/api_keys/" + r.KeyID + " answered 404: already revoked?)"
 	}
-	incident := "—"
-	if r.Incident != "" {
-		incident = "`" + r.Incident + "`"
-	}
 	mode := "*LIVE*: the key will be revoked"
 	if r.DryRun {
 		mode = "*DRY RUN*: reads only, every write refused and recorded as planned"
@@ -53,7 +53,7 @@ func planMessage(r *Request, cfg *Config, steps []planStep, buttons bool) (strin
 		md("*Fingerprint*\n`" + r.Fingerprint + "`"),
 		md("*Name* (from SendGrid)\n" + name),
 		md("*Type*\n" + notify.SlackEscape(typ)),
-		md("*Incident*\n" + incident),
+		md("*Incident*\n" + incidentField(r)),
 		md("*Mode*\n" + mode),
 		md("*Requested by*\n<@" + r.Requester + ">"),
 		md(fmt.Sprintf("*Expires*\n<!date^%d^{time}|%s>", r.Expires.Unix(), r.Expires.UTC().Format("15:04 UTC"))),
@@ -63,6 +63,12 @@ func planMessage(r *Request, cfg *Config, steps []planStep, buttons bool) (strin
 		slack.NewSectionBlock(nil, fields, nil),
 		slack.NewSectionBlock(md("*Scopes* (from SendGrid)\n"+scopes), nil, nil),
 	}
+	return text, planTail(r, cfg, steps, buttons, blocks)
+}
+
+// planTail adds the playbook's steps, the policy and the buttons (or the
+// final state) to an approval message's head.
+func planTail(r *Request, cfg *Config, steps []planStep, buttons bool, blocks []slack.Block) []slack.Block {
 	if len(steps) > 0 {
 		var b strings.Builder
 		fmt.Fprintf(&b, "*Playbook* `%s`\n", notify.SlackEscape(r.Playbook))
@@ -99,12 +105,15 @@ func planMessage(r *Request, cfg *Config, steps []planStep, buttons bool) (strin
 	} else {
 		blocks = append(blocks, slack.NewContextBlock("", md(stateLine(r))))
 	}
-	return text, blocks
+	return blocks
 }
 
 func confirmText(r *Request) string {
 	if r.DryRun {
-		return "Dry run for key " + r.KeyID + ": nothing will be changed."
+		return "Dry run for " + plainRef(r) + ": nothing will be changed."
+	}
+	if r.TokenKind != "" {
+		return "The " + r.TokenHuman + " with fingerprint " + r.Fingerprint + " will be revoked. Anything still using it stops working."
 	}
 	return "Key " + r.KeyID + " will be revoked in SendGrid. Anything still using it stops working."
 }
@@ -156,7 +165,11 @@ func md(s string) *slack.TextBlockObject {
 
 func statusText(r *Request, steps []report.Step) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "*%s* — key `%s` (fingerprint `%s`) — %s\n", r.ID, r.KeyID, r.Fingerprint, stateLine(r))
+	if r.TokenKind != "" {
+		fmt.Fprintf(&b, "*%s* — %s — %s\n", r.ID, keyRef(r), stateLine(r))
+	} else {
+		fmt.Fprintf(&b, "*%s* — key `%s` (fingerprint `%s`) — %s\n", r.ID, r.KeyID, r.Fingerprint, stateLine(r))
+	}
 	if r.RunID != "" {
 		fmt.Fprintf(&b, "Run %s%s\n", r.RunID, runSuffix(r))
 	}

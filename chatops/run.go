@@ -2,6 +2,7 @@ package chatops
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -68,7 +69,13 @@ func (s *Server) run(r *Request, secret string) {
 		n.Anchor(r.Channel, r.MessageTS)
 	}
 	given := map[string]string{"region": s.cfg.Region}
-	if secret != "" {
+	if r.TokenKind != "" {
+		if secret == "" { // restoreRefusal expires such a request: never reached
+			fail(errors.New("the token is not held in memory (keyir serve restarted?); run /keyir revoke again"))
+			return
+		}
+		given = map[string]string{r.TokenInput: secret}
+	} else if secret != "" {
 		given["key"] = secret
 	} else {
 		given["key_id"] = r.KeyID
@@ -110,7 +117,7 @@ func (s *Server) run(r *Request, secret string) {
 	pctx, pcancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer pcancel()
 	s.post(pctx, r.Channel, r.MessageTS, summaryText(snap, res))
-	if snap.State == StateFinished {
+	if snap.State == StateFinished && snap.TokenKind == "" { // footholds: SendGrid's eradication only
 		s.offerEradication(pctx, snap)
 	}
 }

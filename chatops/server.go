@@ -224,8 +224,8 @@ func (s *Server) Start(ctx context.Context) {
 	for _, r := range s.reqs {
 		switch r.State {
 		case StatePending:
-			if !now.Before(r.Expires) {
-				s.expireLocked(r, "expired while keyir serve was stopped")
+			if why := restoreRefusal(r, now); why != "" {
+				s.expireLocked(r, why)
 			} else {
 				if r.HasSecret {
 					r.SecretLost = true
@@ -463,10 +463,10 @@ func (s *Server) HandleCommand(ctx context.Context, c Command) (Reply, error) {
 func (s *Server) revoke(c Command, a Args) Reply {
 	// An interrupted run on this key that `keyir resume` has finished since
 	// no longer holds the key.
-	s.settleInterrupted(a.Info.ID)
+	s.settleInterrupted(revokeSlot(a))
 	now := s.o.Now()
 	s.mu.Lock()
-	if id, busy := s.byKey[a.Info.ID]; busy {
+	if id, busy := s.byKey[revokeSlot(a)]; busy {
 		other := s.reqs[id]
 		if other.State == StateInterrupted {
 			reply := interruptedReply(other)
@@ -474,16 +474,12 @@ func (s *Server) revoke(c Command, a Args) Reply {
 			return reply
 		}
 		s.mu.Unlock()
-		return ephemeral("Key `%s` already has a request %s: %s. Nothing new was started.", a.Info.ID, describeState(other), other.ID)
+		return ephemeral("%s already has a request %s: %s. Nothing new was started.", upperFirst(keyRef(other)), describeState(other), other.ID)
 	}
-	r := &Request{
-		ID: newRequestID(), State: StatePending, KeyID: a.Info.ID, Fingerprint: a.Info.Fingerprint, HasSecret: a.Key != "",
-		Incident: a.Incident, DryRun: a.DryRun, Playbook: s.cfg.Playbooks[VerbRevoke], Team: c.Team,
-		Requester: c.User, Channel: c.Channel, Created: now.UTC(), Expires: now.Add(s.cfg.ApprovalExpiry).UTC(),
-	}
+	r := s.newRevokeRequest(c, a, now)
 	s.saveLocked(r)
 	s.reqs[r.ID] = r
-	s.byKey[r.KeyID] = r.ID
+	s.byKey[r.slot()] = r.ID
 	if a.Key != "" {
 		s.secrets[r.ID] = a.Key
 	}
@@ -504,6 +500,9 @@ func (s *Server) revoke(c Command, a Args) Reply {
 	mode := "live"
 	if a.DryRun {
 		mode = "dry run"
+	}
+	if r.TokenKind != "" {
+		return ephemeral("Request %s (%s) for %s: posting the plan of `%s` here for approval. The token you pasted is not shown or stored.", r.ID, mode, keyRef(r), r.Playbook)
 	}
 	return ephemeral("Request %s (%s) for key `%s` (fingerprint `%s`): reading the key and posting the plan here for approval. The key you pasted is not shown or stored.",
 		r.ID, mode, r.KeyID, r.Fingerprint)

@@ -51,12 +51,18 @@ func (s *Server) postPlan(r *Request, responseURL string) {
 	}
 	ctx, cancel := context.WithTimeout(s.runCtx, 30*time.Second)
 	defer cancel()
-	kd, derr := s.describeKey(ctx, r.KeyID)
+	var kd sendgrid.KeyDetails
+	var derr error
+	if r.TokenKind == "" { // another kind's run reads its token itself, after approval
+		kd, derr = s.describeKey(ctx, r.KeyID)
+	}
 	s.mu.Lock()
 	cur := s.reqs[r.ID]
-	if derr == nil {
+	switch {
+	case r.TokenKind != "": // nothing read before approval
+	case derr == nil:
 		cur.KeyName, cur.KeyScopes, cur.KeyType, cur.KeyFound = kd.Name, kd.Scopes, kd.Type, kd.Found
-	} else {
+	default:
 		cur.Detail = "could not read the key's name and scopes: " + s.red.String(derr.Error())
 	}
 	// Persisted with the message ts below: one write per plan, not two.

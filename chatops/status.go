@@ -50,7 +50,7 @@ func (s *Server) status(a Args) Reply {
 			fmt.Fprintf(&b, "… and %d older\n", len(rs)-10)
 			break
 		}
-		fmt.Fprintf(&b, "• %s — key `%s` — %s%s\n", r.ID, r.KeyID, describeState(r), runSuffix(r))
+		fmt.Fprintf(&b, "• %s — %s — %s%s\n", r.ID, keyRef(r), describeState(r), runSuffix(r))
 	}
 	return ephemeral("%s", b.String())
 }

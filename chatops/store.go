@@ -73,6 +73,12 @@ type Request struct {
 	// Kind is "" for a revoke, KindEradicate for a removal of the footholds
 	// a finished run left (eradicate.go); both take the same approval.
 	Kind string `json:"kind,omitempty"`
+	// TokenKind, TokenHuman and TokenInput name a revoked token of another
+	// kind than a SendGrid key (provider.KeyKind's Kind, Human and
+	// KeyInput; kinds.go): it has no KeyID and goes by Fingerprint.
+	TokenKind  string `json:"token_kind,omitempty"`
+	TokenHuman string `json:"token_human,omitempty"`
+	TokenInput string `json:"token_input,omitempty"`
 	// An eradication's parent: the request whose run found the footholds,
 	// its run directory and MANIFEST head (verified when the plan was
 	// posted, checked again before anything is removed), the thread its
