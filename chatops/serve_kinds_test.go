@@ -117,6 +117,11 @@ func TestServeRevokesAGitHubTokenWithItsOwnPlaybook(t *testing.T) {
 	if !strings.Contains(thread, "Approved by <@"+bob+">") {
 		t.Errorf("thread:\n%s", w.slack.Transcript(channel))
 	}
+	// The incident is named by the token's own kind, never as another
+	// provider's key.
+	if tr := w.slack.Transcript(channel); strings.Contains(tr, "SendGrid") || !strings.Contains(tr, "Leaked GitHub personal access token") {
+		t.Errorf("the channel names the incident wrongly:\n%s", tr)
+	}
 	runJSON, err := os.ReadFile(filepath.Join(done.RunDir, "run.json"))
 	if err != nil || !strings.Contains(string(runJSON), "github-token-compromise") {
 		t.Errorf("run.json (%v) does not name GitHub's playbook", err)

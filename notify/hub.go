@@ -485,7 +485,7 @@ func (h *Hub) RunFinished(rep *report.Report, dir string) {
 	ev := ClosedEvent(rep)
 	ev.RunDir = dir
 	if h.base != nil {
-		ev.KeyID, ev.KeyName, ev.KeyType, ev.KeyFingerprint = h.base.KeyID, h.base.KeyName, h.base.KeyType, h.base.KeyFingerprint
+		ev.KeyID, ev.KeyName, ev.KeyType, ev.KeyFingerprint, ev.KeyKind = h.base.KeyID, h.base.KeyName, h.base.KeyType, h.base.KeyFingerprint, h.base.KeyKind
 	}
 	if len(to) > 0 {
 		closed := ev

@@ -26,6 +26,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/keyir/keyir/redact"
@@ -61,6 +62,10 @@ type Event struct {
 	KeyName        string `json:"key_name,omitempty"`
 	KeyType        string `json:"key_type,omitempty"` // "full access", "restricted", "billing", "unknown"
 	KeyFingerprint string `json:"key_fingerprint,omitempty"`
+	// KeyKind names the kind for people ("GitHub personal access token
+	// (classic)"), from the identify step's "human" output; "" when no step
+	// named it.
+	KeyKind string `json:"key_kind,omitempty"`
 
 	Status      report.RunStatus   `json:"status"`
 	Steps       []report.Step      `json:"steps,omitempty"`
@@ -173,4 +178,19 @@ func (e *redactedError) Unwrap() error { return e.err }
 // Errorf is fmt.Errorf followed by RedactError.
 func Errorf(r *redact.Redactor, format string, args ...any) error {
 	return RedactError(r, fmt.Errorf(format, args...))
+}
+
+// LeakedKey names the incident's key in one line: "leaked SendGrid API key
+// <id>", "leaked GitHub personal access token (classic) <fingerprint>" (a
+// token has no id), "leaked key …" when the run named no kind: never as
+// another provider's.
+func (e Event) LeakedKey() string {
+	what, name := e.KeyKind, e.KeyID
+	if what == "" {
+		what = "key"
+	}
+	if name == "" {
+		name = e.KeyFingerprint
+	}
+	return strings.TrimSpace("leaked " + what + " " + name)
 }

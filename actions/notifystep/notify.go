@@ -150,7 +150,7 @@ func eventOf(env *actions.Env, rep *report.Report, kind notify.Kind) notify.Even
 			ev.Steps[i].Status = report.StepRunning
 		}
 	}
-	ev.KeyID, ev.KeyName, ev.KeyType, ev.KeyFingerprint = keyOf(rep.Steps)
+	ev.KeyID, ev.KeyName, ev.KeyType, ev.KeyFingerprint, ev.KeyKind = keyOf(rep.Steps)
 	return ev
 }
 
@@ -161,7 +161,7 @@ func playbookName(src string) string { return strings.TrimPrefix(src, "builtin:"
 // keyOf reads the key from earlier steps' outputs: key_id and fingerprint
 // (sendgrid.identify_key), name and key_type (sendgrid.snapshot_key; a
 // key_type without a name, as sendgrid.key_liveness gives, is the fallback).
-func keyOf(steps []report.Step) (id, name, typ, fp string) {
+func keyOf(steps []report.Step) (id, name, typ, fp, kind string) {
 	str := func(m map[string]any, k string) string { s, _ := m[k].(string); return s }
 	for _, s := range steps {
 		if s.Status != report.StepOK {
@@ -173,6 +173,9 @@ func keyOf(steps []report.Step) (id, name, typ, fp string) {
 		if fp == "" {
 			fp = str(s.Outputs, "fingerprint")
 		}
+		if kind == "" {
+			kind = str(s.Outputs, "human")
+		}
 		t, n := str(s.Outputs, "key_type"), str(s.Outputs, "name")
 		if t != "" && (typ == "" || (name == "" && n != "")) {
 			typ, name = t, n
@@ -181,7 +184,7 @@ func keyOf(steps []report.Step) (id, name, typ, fp string) {
 	if k, ok := keyTypes[typ]; ok {
 		typ = k
 	}
-	return id, name, typ, fp
+	return id, name, typ, fp, kind
 }
 
 var keyTypes = map[string]string{"full": "full access", "restricted": "restricted", "billing": "billing"}

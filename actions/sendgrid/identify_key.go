@@ -17,6 +17,7 @@ func init() {
 		Outputs: []actions.Output{
 			{Name: "key_id", Type: actions.TypeString, Description: "the api_key_id (middle segment of SG.<id>.<secret>)"},
 			{Name: "fingerprint", Type: actions.TypeString, Description: "first 8 hex of the SHA-256 of the full key (of the id when only the id is known)"},
+			{Name: "human", Type: actions.TypeString, Description: "the kind, for people (\"SendGrid API key\")"},
 			{Name: "has_secret", Type: actions.TypeBool, Description: "whether the full key is known (liveness can be proven with it)"},
 		},
 		New: func() actions.Action { return new(Identify) },
@@ -103,7 +104,7 @@ func (a *Identify) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 	if !ki.HasSecret && env.Recorder != nil {
 		env.Recorder.Note("only the key id is known: keyir can revoke the key by its id, but without its secret nothing can prove it no longer authenticates; containment will be reported as revoked_unproven, never confirmed")
 	}
-	return actions.Outputs{"key_id": ki.ID, "fingerprint": ki.Fingerprint, "has_secret": ki.HasSecret}, nil
+	return actions.Outputs{"key_id": ki.ID, "fingerprint": ki.Fingerprint, "has_secret": ki.HasSecret, "human": APIKey.Human}, nil
 }
 
 // OnlyReads (actions.Reader): it makes no request at all, so the

@@ -14,6 +14,7 @@ func init() {
 		Summary: "Name a leaked Slack token's kind and fingerprint (no network); say loudly when it is keyir's own bot token",
 		Outputs: []actions.Output{
 			{Name: "kind", Type: actions.TypeString, Description: "slack-bot-token, slack-user-token, slack-rotating-token or slack-refresh-token"},
+			{Name: "human", Type: actions.TypeString, Description: "the kind, for people"},
 			{Name: "fingerprint", Type: actions.TypeString, Description: "first 8 hex of the SHA-256 of the token"},
 			{Name: "bot", Type: actions.TypeBool, Description: "the token acts as a bot user"},
 			{Name: "refresh", Type: actions.TypeBool, Description: "a refresh token: no Web API method accepts it, so nothing can prove it live or dead"},
@@ -52,7 +53,7 @@ func (a *Identify) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 	if ti.Refresh {
 		note(env, "a refresh token (xoxe-): no Web API method accepts it, so keyir can neither revoke it nor prove it dead; revoke it in the app's settings (OAuth & Permissions) and rotate the app's credentials")
 	}
-	return actions.Outputs{"kind": ti.Kind.Kind, "fingerprint": ti.Fingerprint, "bot": ti.Bot, "refresh": ti.Refresh, "keyir_bot": own}, nil
+	return actions.Outputs{"kind": ti.Kind.Kind, "human": ti.Kind.Human, "fingerprint": ti.Fingerprint, "bot": ti.Bot, "refresh": ti.Refresh, "keyir_bot": own}, nil
 }
 
 // ownBot reports whether token is keyir's own bot token (SLACK_BOT_TOKEN or

@@ -318,7 +318,9 @@ func crashPlaybook(t *testing.T, sc provider.Scenario, seed uint64, pointsPerSig
 	// before its run directory exists?
 	calib := newHoldGate(-1)
 	cw := newCrashWorld(t, calib, sc)
+	calib.mu.Lock() // the world's hosts already serve: the gate reads it under mu
 	calib.watch = cw.reports
+	calib.mu.Unlock()
 	out, err := cw.process(t).CombinedOutput()
 	if ee := (*exec.ExitError)(nil); err != nil && !(errors.As(err, &ee) && ee.ExitCode() == cw.truth.ExitCode) || err == nil && cw.truth.ExitCode != 0 {
 		t.Fatalf("calibration run of %s in %s: %v, want exit %d\n%s", sc.Playbook, sc.Name, err, cw.truth.ExitCode, out)

@@ -23,7 +23,7 @@ func TestDrillShowsWhatSlackWouldShow(t *testing.T) {
 		t.Fatalf("drill: exit %d\n%s", r.code, r.stderr)
 	}
 	// Slack's markup is shown as text: "Outcome:", not "*Outcome:*".
-	for _, want := range []string{"What #keyir-drill would show", "[DRILL] Leaked SendGrid key — DRILL-persistence", "Outcome:", "[DRILL] Progress:", "[DRILL] Findings (", "report.md"} {
+	for _, want := range []string{"What #keyir-drill would show", "[DRILL] Leaked SendGrid API key — DRILL-persistence", "Outcome:", "[DRILL] Progress:", "[DRILL] Findings (", "report.md"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("drill output lacks %q", want)
 		}

@@ -171,7 +171,7 @@ func Subject(ev notify.Event) string {
 	if ev.Incident != "" {
 		b.WriteString(" " + ev.Incident)
 	}
-	b.WriteString(": leaked SendGrid key " + ev.KeyID)
+	b.WriteString(": " + ev.LeakedKey())
 	if ev.Kind == notify.Closed {
 		b.WriteString(" — " + string(ev.Status))
 		if ev.Containment.Status != "" {

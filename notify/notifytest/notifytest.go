@@ -52,6 +52,7 @@ func Event(kind notify.Kind, mode report.Mode) notify.Event {
 		KeyName:        HostileName,
 		KeyType:        "full access",
 		KeyFingerprint: "3c9a1f0e",
+		KeyKind:        "SendGrid API key",
 		Status:         report.RunRunning,
 	}
 	steps := []report.Step{

@@ -44,7 +44,13 @@ func field(name, value string) *slack.TextBlockObject {
 }
 
 func header(ev notify.Event) slack.Block {
-	t := "Leaked SendGrid key"
+	// The kind the identify step named; a provider's run that names none
+	// says "key", never another provider's.
+	what := ev.KeyKind
+	if what == "" {
+		what = "key"
+	}
+	t := "Leaked " + what
 	if ev.Incident != "" {
 		t += " — " + ev.Incident
 	}
@@ -92,16 +98,21 @@ var severityIcons = map[report.Severity]string{
 }
 
 func keyFields(ev notify.Event) []*slack.TextBlockObject {
-	return []*slack.TextBlockObject{
-		field("Key id", notify.SlackLiteral(ev.KeyID)),
-		field("Key name", notify.SlackLiteral(ev.KeyName)),
-		field("Key type", notify.SlackLiteral(ev.KeyType)),
+	var out []*slack.TextBlockObject
+	// A kind of key without an id, a name or a type (a GitHub or Slack
+	// token) shows no empty field for them.
+	for _, f := range [][2]string{{"Key id", ev.KeyID}, {"Key name", ev.KeyName}, {"Key type", ev.KeyType}} {
+		if f[1] != "" {
+			out = append(out, field(f[0], notify.SlackLiteral(f[1])))
+		}
+	}
+	return append(out,
 		field("Fingerprint", notify.SlackLiteral(ev.KeyFingerprint)),
 		field("Mode", notify.SlackLiteral(string(ev.Mode))),
 		field("Incident", notify.SlackLiteral(ev.Incident)),
 		field("Status", runIcons[ev.Status]+" "+notify.SlackEscape(string(ev.Status))),
 		field("Operator", notify.SlackLiteral(ev.Operator)),
-	}
+	)
 }
 
 // manifestPart names the evidence's MANIFEST head, or, when the closing

@@ -329,7 +329,7 @@ func fallback(ev notify.Event) string {
 	if l := ev.Label(); l != "" {
 		b.WriteString("[" + l + "] ")
 	}
-	b.WriteString("keyir: leaked SendGrid key " + notify.SlackEscape(ev.KeyID))
+	b.WriteString("keyir: " + notify.SlackEscape(ev.LeakedKey()))
 	if ev.Incident != "" {
 		b.WriteString(" — " + notify.SlackEscape(ev.Incident))
 	}

@@ -124,7 +124,7 @@ func TestLifecycle(t *testing.T) {
 		t.Errorf("Thread() = %s %s", ch, ts)
 	}
 	tr := sim.Transcript("C0INCIDENT")
-	for _, want := range []string{"Leaked SendGrid key — INC-42", "Containment confirmed", "Findings", "📎", "    │ "} {
+	for _, want := range []string{"Leaked SendGrid API key — INC-42", "Containment confirmed", "Findings", "📎", "    │ "} {
 		if !strings.Contains(tr, want) {
 			t.Errorf("transcript lacks %q:\n%s", want, tr)
 		}
