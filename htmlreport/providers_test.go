@@ -129,7 +129,7 @@ func TestHTMLSlackRun(t *testing.T) {
 	if fp := fingerprint(res.World.LeakedKey()); !strings.Contains(key, "<dt>Fingerprint</dt><dd><code>"+fp+"</code>") {
 		t.Errorf("key panel lacks the token's fingerprint %s:\n%s", fp, key)
 	}
-	if !strings.Contains(key, "<dt>Kind</dt><dd><code>slack-bot-token</code>") {
+	if !strings.Contains(key, "<dt>Kind</dt><dd><code>Slack bot token</code>") {
 		t.Errorf("key panel lacks the token's kind:\n%s", key)
 	}
 	if strings.Contains(key, "<dt>Key id</dt>") || strings.Contains(key, "<dt>Name</dt>") {
