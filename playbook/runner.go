@@ -361,6 +361,10 @@ func (e *execution) runStep(ctx context.Context, i int) report.StepStatus {
 		timeout = e.o.StepTimeout
 	}
 	var out actions.Outputs
+	if ao, ok := e.o.Observer.(ActObserver); ok {
+		ao.StepActing(*s)
+		defer ao.StepActed(*s)
+	}
 	for attempt := 1; ; attempt++ {
 		s.Attempts = attempt
 		out, err = e.attempt(ctx, step, act, rec, timeout)

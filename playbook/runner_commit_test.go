@@ -126,3 +126,56 @@ steps:
 		t.Errorf("r4 (only reads, after a step that changed something and synced its events) waited for the commit")
 	}
 }
+
+// actHook records StepActing and StepActed with whether the probe's action
+// had run by then.
+type actHook struct {
+	slowObserver
+	seen []string
+}
+
+func (h *actHook) StepActing(s report.Step) {
+	h.seen = append(h.seen, "acting "+s.ID+ranMark(s.ID))
+}
+func (h *actHook) StepActed(s report.Step) {
+	h.seen = append(h.seen, "acted "+s.ID+ranMark(s.ID))
+}
+
+func ranMark(step string) string {
+	select {
+	case <-probe.ranCh(step):
+		return " (ran)"
+	default:
+		return ""
+	}
+}
+
+// TestActObserverBracketsTheAction: a playbook.ActObserver hears of every
+// step right before its action runs and right after, on the runner's
+// goroutine, even a read-only step that acts before its start is announced
+// (the fault matrix injects a step's fault there).
+func TestActObserverBracketsTheAction(t *testing.T) {
+	probe = &commitProbe{started: map[string]bool{}, ran: map[string]chan struct{}{}, early: map[string]bool{}}
+	pb := load(t, header+`
+steps:
+  - id: r1
+    action: probe.read
+  - id: c
+    action: probe.change
+  - id: r2
+    action: probe.read
+`)
+	o := opts(t, "http://127.0.0.1:1")
+	h := &actHook{slowObserver: slowObserver{wait: "r2"}}
+	o.Observer = playbook.Observers{h}
+	if res, err := playbook.Run(context.Background(), pb, o); err != nil || res.ExitCode != report.ExitDone {
+		t.Fatalf("run: %v %+v", err, res)
+	}
+	want := "acting r1,acted r1 (ran),acting c,acted c (ran),acting r2,acted r2 (ran)"
+	if got := strings.Join(h.seen, ","); got != want {
+		t.Errorf("act observer heard %s, want %s", got, want)
+	}
+	if !probe.early["r2"] {
+		t.Errorf("r2 waited for its announcement: the act observer must be told without it")
+	}
+}
