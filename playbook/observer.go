@@ -9,6 +9,36 @@ type Observers []Observer
 
 var _ Observer = Observers(nil)
 
+// ActObserver is an Observer told, on the runner's goroutine, right before
+// a step's action first runs and right after its last attempt returns.
+// StepStarted and StepFinished come once the journal's commit has made
+// them durable, and a step that only reads may act before that (see Run);
+// these two bracket exactly the action. A harness that makes one step's
+// requests fail (the fault matrix) uses them.
+type ActObserver interface {
+	Observer
+	StepActing(step report.Step)
+	StepActed(step report.Step)
+}
+
+var _ ActObserver = Observers(nil)
+
+func (os Observers) StepActing(s report.Step) {
+	for _, o := range os {
+		if ao, ok := o.(ActObserver); ok {
+			ao.StepActing(s)
+		}
+	}
+}
+
+func (os Observers) StepActed(s report.Step) {
+	for _, o := range os {
+		if ao, ok := o.(ActObserver); ok {
+			ao.StepActed(s)
+		}
+	}
+}
+
 func (os Observers) RunStarted(rep *report.Report, dir string) {
 	for _, o := range os {
 		if o != nil {

@@ -86,11 +86,14 @@ type Result struct {
 // and the observers hear that a step finished only after that; a step that
 // changes something outside keyir also syncs each of its events as it
 // records them. A step that only reads (actions.Reader) does not wait for
-// that fsync when every step since the last completed one also only read:
-// it acts while the commit runs. So a killed process loses nothing written,
-// and a power loss at most the step in flight and the read-only steps before
-// it whose commit had not completed (reads, which a resume repeats): before
-// a step changes anything or tells anyone, all before it is on disk.
+// that fsync when every step since the last completed one only read or
+// changed something (whose events are on disk already): it acts while the
+// commit runs. So a killed process loses nothing written, and a power loss
+// at most the step in flight, the read-only steps before it whose commit
+// had not completed (reads, which a resume repeats) and the end line of a
+// changing step before them (whose changes are on disk: a resume runs it
+// again, as after a crash inside it): before a step changes anything or
+// tells anyone, all before it is on disk.
 func Run(ctx context.Context, pb *Playbook, o Options) (*Result, error) {
 	o = o.withDefaults()
 	for _, name := range pb.SecretInputs() {
@@ -221,7 +224,8 @@ type execution struct {
 	// commit is the last group commit a read-only step did not wait for
 	// (settle waits for it); nil when none is pending.
 	commit *pendingCommit
-	// acted: a step that did not only read has ended, and no commit has
+	// acted: a step that told someone (neither only read nor changed
+	// something with its events synced) has ended, and no commit has
 	// completed since, so the next step waits for one whatever it does.
 	acted bool
 
@@ -357,6 +361,10 @@ func (e *execution) runStep(ctx context.Context, i int) report.StepStatus {
 		timeout = e.o.StepTimeout
 	}
 	var out actions.Outputs
+	if ao, ok := e.o.Observer.(ActObserver); ok {
+		ao.StepActing(*s)
+		defer ao.StepActed(*s)
+	}
 	for attempt := 1; ; attempt++ {
 		s.Attempts = attempt
 		out, err = e.attempt(ctx, step, act, rec, timeout)
@@ -464,7 +472,13 @@ func (e *execution) end(s *report.Step, rec *stepRecorder, status report.StepSta
 	}
 	told := *s
 	e.untold = &told
-	if !rec.reads {
+	// A step that changed something outside keyir synced each of its
+	// events as it recorded them: only this end line is pending, and losing
+	// it is a crash inside the step, which a resume already handles by
+	// running the step again. A step that told someone (a notification)
+	// did not sync what it sent: the next step waits for the commit, so a
+	// power loss cannot make a resume tell twice.
+	if !rec.reads && !s.Mutates {
 		e.acted = true
 	}
 	return status

@@ -72,8 +72,9 @@ func (e *execution) announce(prev *report.Step, s report.Step) {
 
 // beforeActing makes the step's start and everything before it durable
 // before the step acts: at once (one group commit), or, for a step that only
-// reads when every step since the last completed commit also only read, in
-// the background while it acts (see Run). The observers hear of the previous
+// reads when no step since the last completed commit told anyone (each only
+// read, or changed something and synced its events), in the background
+// while it acts (see Run). The observers hear of the previous
 // step's end and of this step's start once the commit has completed.
 func (e *execution) beforeActing(s *report.Step, rec *stepRecorder, reads bool) error {
 	rec.reads = reads

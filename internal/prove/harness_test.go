@@ -440,24 +440,27 @@ func hijackClose(w http.ResponseWriter) {
 	conn.Close()
 }
 
-// stepHook is a playbook observer that calls on when step starts and off
-// when it finishes (observers run on the runner's goroutine, before and
-// after the action, so the fault covers exactly that step).
+// stepHook is a playbook observer that calls on right before step acts and
+// off right after (playbook.ActObserver: on the runner's goroutine, around
+// the action itself, so the fault covers exactly that step, even a
+// read-only one that acts before its start is announced).
 type stepHook struct {
 	step    string
 	on, off func()
 }
 
 func (h *stepHook) RunStarted(*report.Report, string) {}
-func (h *stepHook) StepStarted(s report.Step) {
+func (h *stepHook) StepStarted(report.Step)           {}
+func (h *stepHook) StepActing(s report.Step) {
 	if s.ID == h.step && h.on != nil {
 		h.on()
 	}
 }
-func (h *stepHook) StepProgress(report.Step, string) {}
-func (h *stepHook) StepFinished(s report.Step) {
+func (h *stepHook) StepActed(s report.Step) {
 	if s.ID == h.step && h.off != nil {
 		h.off()
 	}
 }
+func (h *stepHook) StepProgress(report.Step, string)   {}
+func (h *stepHook) StepFinished(report.Step)           {}
 func (h *stepHook) RunFinished(*report.Report, string) {}
