@@ -15,11 +15,7 @@ func init() {
 		Name:     "github.confirm_revoked",
 		Summary:  "Prove the leaked token is dead: poll GET /user with it until 401 (bounded)",
 		Contains: true,
-		Outputs: []actions.Output{
-			{Name: "confirmed", Type: actions.TypeBool, Description: "the token was proven dead (its own 401)"},
-			{Name: "polls", Type: actions.TypeInt, Description: "liveness reads made"},
-			{Name: "time_to_containment_ms", Type: actions.TypeInt, Description: "from the run's start to the first 401 (0 when not confirmed)"},
-		},
+		Outputs:  actions.ContainmentOutputs,
 		New: func() actions.Action {
 			return &Confirm{Timeout: 5 * time.Minute, Interval: 5 * time.Second, MaxInterval: 30 * time.Second}
 		},

@@ -16,12 +16,9 @@ func init() {
 		Name:     "slack.confirm_revoked",
 		Summary:  "Prove the leaked Slack token is dead: poll auth.test with it until Slack refuses it (bounded)",
 		Contains: true,
-		Outputs: []actions.Output{
-			{Name: "confirmed", Type: actions.TypeBool, Description: "the token was proven dead"},
+		Outputs: actions.OutputList(actions.ContainmentOutputs, []actions.Output{
 			{Name: "refusal", Type: actions.TypeString, Description: "Slack's refusal that proved it"},
-			{Name: "polls", Type: actions.TypeInt, Description: "auth.test reads made"},
-			{Name: "time_to_containment_ms", Type: actions.TypeInt, Description: "from the run's start to the proof (0 when not confirmed)"},
-		},
+		}),
 		New: func() actions.Action {
 			return &Confirm{Timeout: 5 * time.Minute, Interval: 2 * time.Second, MaxInterval: 15 * time.Second}
 		},
