@@ -40,11 +40,13 @@ func (r *stepRecorder) Evidence(kind string, v any) (string, error) {
 	}
 	ev := r.ev
 	r.e.mu.Unlock()
-	b, err := json.Marshal(v)
+	// JSON redacts the encoding: in full, or only its surface for a value
+	// the transport already redacted (redact.Clean).
+	b, err := r.e.o.Redactor.JSON(v)
 	if err != nil {
 		return "", fmt.Errorf("evidence %s: %w", kind, err)
 	}
-	return ev.Write(kind, json.RawMessage(r.e.o.Redactor.Bytes(b)))
+	return ev.Write(kind, json.RawMessage(b))
 }
 
 func (r *stepRecorder) Finding(f report.Finding) {

@@ -18,6 +18,7 @@ func (r *Redactor) AddAll(secrets []string) {
 		changed = true
 	}
 	if changed {
-		r.ix = buildIndex(r.set)
+		r.gen++
+		r.ix = buildIndex(r.set, r.gen)
 	}
 }

@@ -69,6 +69,7 @@ func Fingerprint(secret string) string {
 type Redactor struct {
 	mu  sync.RWMutex
 	set map[string]bool
+	gen uint64 // bumped whenever set changes (see Generation)
 	// ix is immutable once built: Add builds a new one, readers take the
 	// pointer under the read lock and scan without holding it.
 	ix *index
@@ -96,7 +97,8 @@ func (r *Redactor) Add(secret string) {
 		return
 	}
 	r.set[secret] = true
-	r.ix = buildIndex(r.set)
+	r.gen++
+	r.ix = buildIndex(r.set, r.gen)
 }
 
 func (r *Redactor) index() *index {

@@ -41,6 +41,8 @@ type index struct {
 	filter []uint64
 	// minMaterial is the fewest decoded bytes that can hold a match.
 	minMaterial int
+	// gen is the Redactor's generation this index was built for.
+	gen uint64
 }
 
 const (
@@ -91,7 +93,7 @@ func skipWindows(s string) []bool {
 	return out
 }
 
-func buildIndex(set map[string]bool) *index {
+func buildIndex(set map[string]bool, gen uint64) *index {
 	all := make([]string, 0, len(set))
 	for s := range set {
 		all = append(all, s)
@@ -103,7 +105,7 @@ func buildIndex(set map[string]bool) *index {
 		}
 		return all[i] < all[j]
 	})
-	ix := &index{grams: map[uint64][]gramRef{}, filter: make([]uint64, 1<<16/64), minMaterial: minShape}
+	ix := &index{grams: map[uint64][]gramRef{}, filter: make([]uint64, 1<<16/64), minMaterial: minShape, gen: gen}
 	for _, s := range all {
 		e := secretEntry{s: s, token: Token(s)}
 		skip := skipWindows(s)

@@ -89,6 +89,31 @@ type Exchange struct {
 	DurationMS float64           `json:"duration_ms"`
 	Error      string            `json:"error,omitempty"`
 	Refused    bool              `json:"refused_dry_run,omitempty"`
+	// proof: every text above was redacted by this redactor (see
+	// RedactedBy), so the evidence writer needs no second full pass.
+	proof redact.Proof
+}
+
+// RedactedBy makes an Exchange a redact.Clean value: the guard redacts
+// every text of it, header names included, before recording it.
+func (e Exchange) RedactedBy() redact.Proof { return e.proof }
+
+// texts redacts the exchange's texts as the guard builds it, and keeps the
+// proof of it.
+type texts struct {
+	red   *redact.Redactor
+	proof redact.Proof
+}
+
+func newTexts(red *redact.Redactor) *texts {
+	_, p := red.Redact("")
+	return &texts{red: red, proof: p}
+}
+
+func (t *texts) str(s string) string {
+	out, p := t.red.Redact(s)
+	t.proof = t.proof.And(p)
+	return out
 }
 
 type guard struct {
@@ -110,14 +135,15 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 		reqBody = b
 		req.Body = io.NopCloser(bytes.NewReader(b))
 	}
-	red := g.o.Redactor
+	red := newTexts(g.o.Redactor)
 	ex := Exchange{
 		Time:       time.Now().UTC(),
-		Method:     req.Method,
-		URL:        red.String(req.URL.String()),
+		Method:     red.str(req.Method),
+		URL:        red.str(req.URL.String()),
 		ReqHeaders: headers(red, req.Header),
 	}
-	ex.ReqBody = g.clip(red.String(string(reqBody)), &ex)
+	ex.ReqBody = g.clip(red.str(string(reqBody)), &ex)
+	ex.proof = red.proof
 	if g.o.DryRun && req.Method != http.MethodGet && req.Method != http.MethodHead {
 		ex.Refused = true
 		if g.o.Recorder != nil {
@@ -130,7 +156,8 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := g.next.RoundTrip(req)
 	if err != nil {
 		ex.DurationMS = ms(time.Since(start))
-		ex.Error = red.String(err.Error())
+		ex.Error = red.str(err.Error())
+		ex.proof = red.proof
 		g.record(ex)
 		return nil, err
 	}
@@ -139,9 +166,11 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 	ex.DurationMS = ms(time.Since(start))
 	ex.Status = resp.StatusCode
 	ex.RespHeads = headers(red, resp.Header)
-	ex.RespBody = g.clip(red.String(string(body)), &ex)
+	ex.RespBody = g.clip(red.str(string(body)), &ex)
+	ex.proof = red.proof
 	if rerr != nil {
-		ex.Error = "reading body: " + red.String(rerr.Error())
+		ex.Error = "reading body: " + red.str(rerr.Error())
+		ex.proof = red.proof
 		g.record(ex)
 		return nil, rerr
 	}
@@ -165,16 +194,17 @@ func (g *guard) record(ex Exchange) {
 }
 
 // headers keeps the headers worth keeping as evidence; credentials are dropped
-// whole, whatever the redactor knows.
-func headers(red *redact.Redactor, h http.Header) map[string]string {
+// whole, whatever the redactor knows. Names are redacted too: a server
+// chooses them.
+func headers(red *texts, h http.Header) map[string]string {
 	out := map[string]string{}
 	for k, v := range h {
 		switch strings.ToLower(k) {
 		case "authorization", "cookie", "set-cookie", "proxy-authorization", "x-slack-signature":
-			out[k] = "[REDACTED]"
+			out[red.str(k)] = "[REDACTED]"
 			continue
 		}
-		out[k] = red.String(strings.Join(v, ", "))
+		out[red.str(k)] = red.str(strings.Join(v, ", "))
 	}
 	return out
 }

@@ -1,6 +1,8 @@
 package transport
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -130,5 +132,50 @@ func TestPlainHTTPOnlyToLoopbackAndNoRedirects(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusFound {
 		t.Fatalf("a redirect was followed (status %d): it could carry credentials elsewhere", resp.StatusCode)
+	}
+}
+
+// Every text of a recorded exchange is redacted (a header's name too: the
+// server chooses it), so the exchange is a proven-clean value whose
+// evidence encoding needs only the surface pass, and that pass gives what
+// the full one gives.
+func TestExchangeIsRedactedWholeAndProvenClean(t *testing.T) {
+	secret := "SG.AbCdEfGhIjKlMnOpQrStUv.CANARYleakedSECRETpart0123456789abcdefghijk"
+	enc := base64.StdEncoding.EncodeToString([]byte("apikey:" + secret))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-"+secret[3:25]+"-"+secret[26:40], "v")
+		w.Header().Set("X-Echo", enc)
+		io.WriteString(w, `{"basic":"`+enc+`","raw":"`+secret+`"}`)
+	}))
+	defer srv.Close()
+	red := redact.New(secret)
+	rec := &sink{}
+	c := NewClient(Options{Step: "s", Recorder: rec, Redactor: red})
+	resp, err := c.Get(srv.URL + "/x?k=" + url.QueryEscape(secret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if len(rec.evidence) != 1 {
+		t.Fatalf("recorded %d exchanges", len(rec.evidence))
+	}
+	ex := rec.evidence[0]
+	raw, _ := json.Marshal(ex)
+	if red.Contains(string(raw)) {
+		t.Fatalf("the exchange's texts still hold the secret: %s", raw)
+	}
+	got, err := red.JSON(ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if full := red.Bytes(raw); string(got) != string(full) {
+		t.Fatalf("surface pass\n%s\nfull pass\n%s", got, full)
+	}
+	// The proof holds only until a secret is added.
+	late := "a-secret-registered-later"
+	red.Add(late)
+	ex.RespBody = base64.StdEncoding.EncodeToString([]byte(late)) // as if it had been in the body
+	if got, _ := red.JSON(ex); strings.Contains(string(got), ex.RespBody) {
+		t.Fatalf("a secret registered after the exchange was recorded survived: %s", got)
 	}
 }

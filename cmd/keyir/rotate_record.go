@@ -40,11 +40,13 @@ func (r *rotateRecorder) Evidence(kind string, v any) (string, error) {
 	}
 	ev := r.ev
 	r.mu.Unlock()
-	b, err := json.Marshal(v)
+	// JSON redacts the encoding: in full, or only its surface for a value
+	// the transport already redacted (redact.Clean).
+	b, err := r.red.JSON(v)
 	if err != nil {
 		return "", fmt.Errorf("evidence %s: %w", kind, err)
 	}
-	return ev.Write(kind, json.RawMessage(r.red.Bytes(b)))
+	return ev.Write(kind, json.RawMessage(b))
 }
 
 func (r *rotateRecorder) Finding(f report.Finding) {

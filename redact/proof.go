@@ -1,0 +1,110 @@
+package redact
+
+import (
+	"encoding/json"
+	"unsafe"
+)
+
+// Redaction is the costliest thing keyir does per HTTP exchange: a 75 KB
+// Email Activity answer is redacted by the transport, and its evidence
+// record (the exchange, JSON-encoded) used to be redacted again, whole,
+// decoding every escape and base64 run a second time. A Proof lets the
+// second look be only what the encoding could have added.
+
+// Proof says that texts were redacted by one Redactor when it held the
+// secrets of one generation. The zero Proof proves nothing.
+type Proof struct {
+	r   *Redactor
+	gen uint64
+}
+
+// Clean is a value whose every text (string field, map key and value) was
+// redacted by the Redactor its proof names; numbers, booleans and times
+// are not texts. transport.Exchange is one.
+type Clean interface {
+	RedactedBy() Proof
+}
+
+// Generation counts the changes to the registered secrets: a text redacted
+// at generation G is clean of every secret registered up to G, and of no
+// secret registered after.
+func (r *Redactor) Generation() uint64 {
+	if r == nil {
+		return 0
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.gen
+}
+
+// Redact is String that also returns the proof of what it did. Several
+// texts' proofs combine with And.
+func (r *Redactor) Redact(s string) (string, Proof) {
+	if r == nil {
+		return r.String(s), Proof{}
+	}
+	r.mu.RLock()
+	ix, gen := r.ix, r.gen
+	r.mu.RUnlock()
+	if spans := ix.find(s); len(spans) > 0 {
+		s = apply(s, spans)
+	}
+	return s, Proof{r: r, gen: gen}
+}
+
+// And is the proof of both texts: the older generation, and nothing when
+// different redactors (or none) redacted them.
+func (p Proof) And(q Proof) Proof {
+	if p.r == nil || p.r != q.r {
+		return Proof{}
+	}
+	return Proof{r: p.r, gen: min(p.gen, q.gen)}
+}
+
+// holds reports whether p proves texts clean for r as it is now: redacted
+// by r, and no secret registered since.
+func (p Proof) holds(r *Redactor) bool {
+	return r != nil && p.r == r && p.gen == r.Generation()
+}
+
+// JSON encodes v as JSON and redacts the encoding. A v that is Clean by r,
+// with no secret registered since, gets only the surface pass (Surface):
+// each of its texts was already searched through every escape and
+// encoding, and the JSON encoding only adds quotes, escapes, field names
+// and numbers around them, so a secret can newly appear only in the bytes
+// as written, straddling what was added. Anything else gets the full pass
+// (String): a secret registered after the texts were redacted is caught
+// in every form.
+func (r *Redactor) JSON(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	if c, ok := v.(Clean); ok && c.RedactedBy().holds(r) {
+		return r.Surface(b), nil
+	}
+	return r.Bytes(b), nil
+}
+
+// Surface redacts b as written only: every registered secret, every run of
+// Gram or more bytes of a long one, and every credential shape, without
+// undoing escapes or decoding base64 and hex. It is for text whose parts
+// were each redacted in full (see JSON); b is returned as is when it holds
+// nothing.
+func (r *Redactor) Surface(b []byte) []byte {
+	if len(b) == 0 {
+		return b
+	}
+	var spans []span
+	emit := func(st, en int, tok string) bool {
+		spans = append(spans, span{st, en, tok})
+		return false
+	}
+	r.index().scanMaterial(b, emit)
+	scanShapes(b, emit)
+	if len(spans) == 0 {
+		return b
+	}
+	s := unsafe.String(unsafe.SliceData(b), len(b)) // read-only view for apply
+	return []byte(apply(s, spans))
+}
