@@ -4,11 +4,8 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
-	"math"
 	"net/url"
-	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -47,8 +44,11 @@ const activityCap = 1000
 // end to that oldest instant (inclusive: messages sharing it may not all have
 // been returned) and skips the msg_ids already counted at that instant. Each
 // query thus adds ~1000 new messages and N messages take ceil(N/1000) queries
-// (+1 when N is an exact multiple). If an answer is not sorted newest first,
-// the window is bisected instead. If a single second holds more messages than
+// (+1 when N is an exact multiple). If a capped answer is not sorted newest
+// first (the spec promises no order), the window is listed by a sweep
+// instead (activity_sweep.go): windows sized from the message rate already
+// listed, checked against the capped answer as a sample; about 1.1 times
+// the ideal number of queries. If a single second holds more messages than
 // the cap, the extra messages at that instant cannot be listed: the result is
 // marked incomplete and retrieval goes on below that second.
 type Activity struct {
@@ -174,21 +174,14 @@ func messagesEndpoint(q string, limit int) string {
 }
 
 // span is a closed window [start, end] at one-second resolution; skip holds
-// msg_ids already counted at its end instant.
+// msg_ids already counted at its end instant. A span with a sweep is the
+// rest of a span whose first answer was capped and unsorted: it is listed
+// a window at a time (see sweep).
 type span struct {
 	start, end time.Time
 	skip       map[string]bool
-	// pts are the sample points (last_event_times of a capped, unordered
-	// page) that fell in this span when it was cut from a larger one; grp
-	// is shared by the spans cut from the same page, and learns from the
-	// first of them answered how many messages one sample point stands for.
-	pts []time.Time
-	grp *splitGroup
+	sw         *sweep
 }
-
-// splitGroup is what the spans cut from one capped page learn: messages
-// per sample point (0 while unknown).
-type splitGroup struct{ scale float64 }
 
 // pageRecordedWhole: a page whose body is larger than this is written to
 // the activity's evidence row by row, since the transport's record of the
@@ -249,21 +242,20 @@ func (a *Activity) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 	for len(stack) > 0 {
 		sp := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		if sp.grp != nil && sp.grp.scale > 0 && len(sp.pts) > 1 && sp.end.Sub(sp.start) >= 2*time.Second {
-			// A sibling told how many messages a sample point stands for:
-			// a span expected to hold more than fits a page is cut before it
-			// costs a query that would come back capped.
-			if k := int(math.Ceil(sp.grp.scale * float64(len(sp.pts)) / (0.95 * float64(limit)))); k > 1 {
-				stack = append(stack, splitSpan(sp, sp.pts, k, sp.grp)...)
-				continue
+		// q is the window queried: the span, or a sweep's next window.
+		q := sp
+		if sp.sw != nil {
+			q = span{start: sp.start, end: sp.sw.next(sp.start, sp.end)}
+			if q.end.Equal(sp.end) {
+				q.skip = sp.skip
 			}
 		}
 		var page struct {
 			Messages []message `json:"messages"`
 		}
 		queries++
-		c.progress(fmt.Sprintf("email activity query %d: %s to %s (%d messages so far)", queries, sp.start.Format(time.RFC3339), sp.end.Format(time.RFC3339), t.messages))
-		resp, err := c.get(ctx, messagesEndpoint(activityQuery(a.KeyID, sp.start, sp.end), limit), &page)
+		c.progress(fmt.Sprintf("email activity query %d: %s to %s (%d messages so far)", queries, q.start.Format(time.RFC3339), q.end.Format(time.RFC3339), t.messages))
+		resp, err := c.get(ctx, messagesEndpoint(activityQuery(a.KeyID, q.start, q.end), limit), &page)
 		if err != nil {
 			if queries == 1 {
 				if out, ok := a.notAssessable(ctx, env, err); ok {
@@ -277,11 +269,11 @@ func (a *Activity) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 		// Parse times; check the order the strategy relies on.
 		times := make([]time.Time, len(ms))
 		sorted := true
-		oldest := sp.end
+		oldest := q.end
 		for i, m := range ms {
 			ts, perr := time.Parse(time.RFC3339Nano, m.LastEventTime)
 			if perr != nil {
-				ts = sp.start
+				ts = q.start
 			}
 			times[i] = ts.UTC()
 			if i > 0 && times[i].After(times[i-1]) {
@@ -291,27 +283,26 @@ func (a *Activity) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 				oldest = times[i]
 			}
 		}
-		if sp.grp != nil && len(sp.pts) > 0 {
-			scale := float64(len(ms)) / float64(len(sp.pts))
-			if full {
-				scale *= 1.25 // a lower bound: the span held more than one page
+		if full && !sorted && q.end.After(q.start) {
+			// Unsorted and capped: nothing in the page is known complete,
+			// and the page is a sample of the window's messages. A span's
+			// first such answer starts a sweep over it; a sweep's window
+			// that overflowed is cut again at its own sample.
+			if sp.sw == nil {
+				stack = append(stack, span{start: q.start, end: q.end, skip: q.skip, sw: newSweep(ms, times, limit)})
+			} else {
+				sp.sw.overflowed(q.start, q.end, ms, times)
+				stack = append(stack, sp)
 			}
-			sp.grp.scale = max(sp.grp.scale, scale)
-		}
-		if full && !sorted && sp.end.Sub(sp.start) >= 2*time.Second {
-			// Unsorted and capped: nothing in the page is known complete.
-			// The page is a sample of the span's messages, so its time
-			// quantiles cut the span into parts of about equal counts: four
-			// for the first page, two for a span cut from a sample already
-			// (it was expected to fit, so it holds not much more than a
-			// page); the siblings then learn the scale from the first one
-			// answered.
-			parts := firstSplit(resp)
-			if sp.grp != nil {
-				parts = 2
-			}
-			stack = append(stack, splitSpan(sp, times, parts, &splitGroup{})...)
 			continue
+		}
+		if sp.sw != nil && q.end.Before(sp.end) {
+			// The rest of the sweep, after this window (and after what a
+			// capped, sorted answer below pushes on top of it).
+			stack = append(stack, span{start: q.end.Add(time.Second), end: sp.end, skip: sp.skip, sw: sp.sw})
+		}
+		if sp.sw != nil && !full {
+			sp.sw.listed(q.start, q.end, len(ms))
 		}
 		// Count this page, skipping messages counted by the previous query.
 		// The page itself is already evidence (the HTTP exchange, body
@@ -325,7 +316,7 @@ func (a *Activity) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 		var kept []message
 		whole := resp != nil && len(resp.Body) > pageRecordedWhole
 		for _, m := range ms {
-			if sp.skip[m.MsgID] {
+			if q.skip[m.MsgID] {
 				skipped = append(skipped, m.MsgID)
 				continue
 			}
@@ -334,7 +325,7 @@ func (a *Activity) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 				kept = append(kept, m)
 			}
 		}
-		rec := map[string]any{"query": queries, "window_start": sp.start, "window_end": sp.end, "returned": len(ms), "new": len(ms) - len(skipped), "skipped": skipped}
+		rec := map[string]any{"query": queries, "window_start": q.start, "window_end": q.end, "returned": len(ms), "new": len(ms) - len(skipped), "skipped": skipped}
 		if whole {
 			rec["messages"] = kept
 		}
@@ -343,13 +334,13 @@ func (a *Activity) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 			continue
 		}
 		boundary := oldest.Truncate(time.Second)
-		if !boundary.Before(sp.end) || len(skipped) == len(ms) {
+		if !boundary.Before(q.end) || len(skipped) == len(ms) {
 			// The whole page sits at one instant: more messages than the cap
 			// share it. They cannot all be listed; go on below it.
 			complete = false
 			note(env, fmt.Sprintf("email activity: %s holds more than %d messages; some at that instant could not be listed", boundary.Format(time.RFC3339), limit))
-			if next := boundary.Add(-time.Second); !next.Before(sp.start) {
-				stack = append(stack, span{start: sp.start, end: next})
+			if next := boundary.Add(-time.Second); !next.Before(q.start) {
+				stack = append(stack, span{start: q.start, end: next})
 			}
 			continue
 		}
@@ -359,68 +350,16 @@ func (a *Activity) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 				skip[m.MsgID] = true
 			}
 		}
-		if sp.end.Equal(boundary) {
-			for id := range sp.skip {
+		if q.end.Equal(boundary) {
+			for id := range q.skip {
 				skip[id] = true
 			}
 		}
-		stack = append(stack, span{start: sp.start, end: boundary, skip: skip})
+		stack = append(stack, span{start: q.start, end: boundary, skip: skip})
 	}
 	out := a.outputs(t, queries, complete, true)
 	a.findings(env, t, start, end)
 	return out, nil
-}
-
-// firstSplit is how many parts the first capped page's span is cut into.
-// Email Activity allows 6 queries a minute, so after the first query 5 more
-// cost no wait for the window's reset: cutting into 5 parts of about equal
-// counts lists up to about 5,000 messages in one window (quartiles would
-// overflow past 4,000 and wait a minute for the re-split). When the
-// X-RateLimit-Remaining header says fewer queries are left, 4 parts.
-func firstSplit(resp *Response) int {
-	if resp != nil {
-		if n, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get("X-RateLimit-Remaining"))); err == nil && n >= 5 {
-			return 5
-		}
-	}
-	return 4
-}
-
-// splitSpan cuts sp into up to parts spans at the quantiles of times (at
-// one-second resolution), falling back to halves when the times do not
-// give a usable cut. Each part gets the sample points that fall in it and
-// the group grp. The last span keeps sp's skip set (it holds sp.end).
-func splitSpan(sp span, times []time.Time, parts int, grp *splitGroup) []span {
-	ts := slices.Clone(times)
-	slices.SortFunc(ts, func(a, b time.Time) int { return a.Compare(b) })
-	var cuts []time.Time
-	for i := 1; i < parts && len(ts) > 0; i++ {
-		c := ts[len(ts)*i/parts].Truncate(time.Second)
-		if c.Before(sp.start) || !c.Before(sp.end) || (len(cuts) > 0 && !c.After(cuts[len(cuts)-1])) {
-			continue
-		}
-		cuts = append(cuts, c)
-	}
-	if len(cuts) == 0 {
-		cuts = []time.Time{sp.start.Add(sp.end.Sub(sp.start) / 2).Truncate(time.Second)}
-	}
-	var out []span
-	from := sp.start
-	bounds := append(slices.Clone(cuts), sp.end)
-	for i, to := range bounds {
-		part := span{start: from, end: to, grp: grp}
-		for _, t := range ts {
-			if !t.Before(from) && !t.After(to.Add(time.Second-1)) {
-				part.pts = append(part.pts, t)
-			}
-		}
-		if i == len(bounds)-1 {
-			part.skip = sp.skip
-		}
-		out = append(out, part)
-		from = to.Add(time.Second)
-	}
-	return out
 }
 
 func ceilSecond(t time.Time) time.Time {

@@ -788,3 +788,36 @@ func TestBuiltinPlaybook(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+// Real sending is bursty: half the messages at random instants over six
+// days, half in three bursts of an hour (many sharing a second). The sweep
+// must still count every one, and stay near ceil(N/1000) queries.
+func TestActivitySweepBurstyIsCompleteAndNearTheIdeal(t *testing.T) {
+	f := newFixture(t, nil)
+	end := time.Now().UTC().Truncate(time.Second)
+	rng := rand.New(rand.NewPCG(7, 7))
+	const n = 30000
+	ms := make([]sendgridsim.Message, n)
+	for i := range ms {
+		var at time.Time
+		if i%2 == 0 {
+			at = end.Add(-time.Duration(rng.Int64N(int64(6 * 24 * time.Hour))))
+		} else {
+			burst := end.Add(-time.Duration(1+i%3) * 40 * time.Hour)
+			at = burst.Add(-time.Duration(rng.Int64N(int64(time.Hour))))
+		}
+		ms[i] = sendgridsim.Message{ID: fmt.Sprintf("b%06d", i), APIKeyID: f.leaked.ID, From: "a@victim.example",
+			To: fmt.Sprintf("u%d@d.example", i), Subject: "s", Status: "delivered", LastEventTime: at}
+	}
+	f.st.AddMessages(ms...)
+	env, _ := f.env(report.ModeLive)
+	out, err := run(t, env, "sendgrid.activity", map[string]any{"key_id": f.leaked.ID, "window_end": end.Format(time.RFC3339)})
+	if err != nil || out["messages"] != n || out["complete"] != true {
+		t.Fatalf("%v %v", out, err)
+	}
+	// The quantile cuts this replaces took 3 to 7 times the ideal 30.
+	if q := out["queries"].(int); q > 45 {
+		t.Fatalf("%d queries for %d messages, want at most 45 (ideal %d)", q, n, n/1000)
+	}
+	t.Logf("%d queries for %d messages", out["queries"], n)
+}
