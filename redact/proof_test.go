@@ -142,3 +142,23 @@ func BenchmarkEvidenceJSON(b *testing.B) {
 		}
 	})
 }
+
+// FuzzJSONOfCleanValue: whatever the two texts and the secret (quotes,
+// backslashes, escapes that JSON adds), the surface pass over a clean
+// value's encoding leaves no registered secret in clear.
+func FuzzJSONOfCleanValue(f *testing.F) {
+	f.Add(`x1y2z3","B":"q9w8`, "x1y2z3", "q9w8v7")
+	f.Add(`ab\"cdef`, `ab"cdef`, "")
+	f.Add(`u003cdefghi`, "<defghi", "x")
+	f.Add(plain, "before "+plain, `{"k":"`+plain+`"}`)
+	f.Fuzz(func(t *testing.T, secret, a, b string) {
+		r := New(secret)
+		got, err := r.JSON(redactPair(r, a, b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := strings.TrimSpace(secret); len(s) >= MinLength && strings.Contains(string(got), s) {
+			t.Fatalf("secret %q in clear: %s", s, got)
+		}
+	})
+}
