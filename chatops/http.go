@@ -25,6 +25,8 @@ func (s *Server) Handler(signingSecret string) http.Handler {
 	s.red.Add(signingSecret)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /slack/commands", func(w http.ResponseWriter, r *http.Request) {
+		s.acks.begin()
+		defer s.acks.end()
 		if !s.verify(w, r, signingSecret, MaxCommandBody) {
 			return
 		}
@@ -44,6 +46,8 @@ func (s *Server) Handler(signingSecret string) http.Handler {
 		_ = json.NewEncoder(w).Encode(reply)
 	})
 	mux.HandleFunc("POST /slack/interactions", func(w http.ResponseWriter, r *http.Request) {
+		s.acks.begin()
+		defer s.acks.end()
 		if !s.verify(w, r, signingSecret, MaxInteractionBody) {
 			return
 		}

@@ -148,6 +148,7 @@ type Server struct {
 	tickDone  chan struct{}
 
 	replay *replayCache // accepted HTTP requests and Socket Mode envelopes
+	acks   *ackGate     // requests owed an answer; background work waits for none (background.go)
 }
 
 // New opens the data directory and the audit log and restores persisted
@@ -189,6 +190,7 @@ func New(o Options) (*Server, error) {
 		reqs: map[string]*Request{}, secrets: map[string]string{}, byKey: map[string]string{},
 		steps:    map[string][]report.Step{},
 		stopTick: make(chan struct{}), tickDone: make(chan struct{}),
+		acks: newAckGate(),
 	}
 	// Real time, as slack-go's verifier uses, not o.Now.
 	rc, note, err := loadReplay(o.Config.DataDir, time.Now)
@@ -306,6 +308,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		err = fmt.Errorf("chatops: runs still stopping: %w", ctx.Err())
 	}
+	s.store.settle()
 	return errors.Join(err, s.audit.close())
 }
 
@@ -492,11 +495,9 @@ func (s *Server) revoke(c Command, a Args) Reply {
 		s.mu.Unlock()
 		return ephemeral("keyir could not record the request; nothing was started.")
 	}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		s.postPlan(snap, c.ResponseURL)
-	}()
+	// The plan (the key read from SendGrid, a Slack post) follows the
+	// acknowledgement of this command and of every other one owed.
+	s.afterAcks(func() { s.postPlan(snap, c.ResponseURL) })
 	mode := "live"
 	if a.DryRun {
 		mode = "dry run"

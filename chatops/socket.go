@@ -35,6 +35,7 @@ func (s *Server) RunSocketMode(ctx context.Context, appToken string) error {
 			}
 			switch evt.Type {
 			case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
+				s.acks.begin() // owed from here: ended by handleEnvelope
 				go s.handleEnvelope(ctx, client, evt)
 			case socketmode.EventTypeInvalidAuth:
 				s.logf("socket mode: invalid app token")
@@ -46,6 +47,7 @@ func (s *Server) RunSocketMode(ctx context.Context, appToken string) error {
 }
 
 func (s *Server) handleEnvelope(ctx context.Context, client *socketmode.Client, evt socketmode.Event) {
+	defer s.acks.end()
 	if evt.Request == nil {
 		return
 	}

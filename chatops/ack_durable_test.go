@@ -1,0 +1,93 @@
+package chatops_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keyir/keyir/chatops"
+)
+
+// While no commit can finish, no command is answered, over HTTP or Socket
+// Mode: an answer before the fsync of its replay record, audit lines and
+// request record would fail here. Once commits run again, both are
+// answered, and what they answered for is in the audit log.
+func TestServeAcksOnlyAfterTheirCommit(t *testing.T) {
+	w := newWorld(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go w.srv.RunSocketMode(ctx, w.slack.AppToken())
+	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer wcancel()
+	if err := w.slack.WaitSocket(wctx); err != nil {
+		t.Fatal(err)
+	}
+	httpKey, socketKey := randomKeyID(), randomKeyID()
+
+	release := chatops.HoldCommits()
+	held := true
+	defer func() {
+		if held {
+			release()
+		}
+	}()
+	answered := make(chan []byte, 1)
+	go func() {
+		resp, b := w.postSigned("/slack/commands", commandForm(w, alice, channel, "revoke "+httpKey+" INC-DURABLE", reqOpt{}), reqOpt{})
+		if resp.StatusCode != 200 {
+			t.Errorf("status %d: %s", resp.StatusCode, b)
+		}
+		answered <- b
+	}()
+	envID, err := w.slack.Push(slashEnvelope(w, bob, "revoke "+socketKey+" INC-DURABLE"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	acked := make(chan []byte, 1)
+	go func() {
+		actx, acancel := context.WithTimeout(ctx, 30*time.Second)
+		defer acancel()
+		a, err := w.slack.WaitAck(actx, envID)
+		if err != nil {
+			t.Error(err)
+		}
+		acked <- a.Payload
+	}()
+	select {
+	case b := <-answered:
+		t.Fatalf("HTTP answered while nothing could be synced: %s", b)
+	case p := <-acked:
+		t.Fatalf("Socket Mode acked while nothing could be synced: %s", p)
+	case <-time.After(500 * time.Millisecond):
+	}
+	held = false
+	release()
+	for what, c := range map[string]chan []byte{"http": answered, "socket": acked} {
+		select {
+		case b := <-c:
+			var rep chatops.Reply
+			if json.Unmarshal(b, &rep) != nil || !strings.Contains(rep.Text, "Request req_") {
+				t.Errorf("%s reply: %s", what, b)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%s never answered after the commits resumed", what)
+		}
+	}
+	for _, key := range []string{httpKey, socketKey} {
+		if n := countWhere(w.audit(), func(a auditLine) bool { return a.Event == chatops.AuditCommand && a.KeyID == key }); n != 1 {
+			t.Errorf("%d command audit lines for %s, want 1", n, key)
+		}
+	}
+}
+
+func countWhere(lines []auditLine, f func(auditLine) bool) int {
+	n := 0
+	for _, l := range lines {
+		if f(l) {
+			n++
+		}
+	}
+	return n
+}
