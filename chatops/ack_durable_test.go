@@ -3,6 +3,8 @@ package chatops_test
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -90,4 +92,64 @@ func countWhere(lines []auditLine, f func(auditLine) bool) int {
 		}
 	}
 	return n
+}
+
+// Over Socket Mode, a slash command whose replay record cannot be written
+// is not acked (Slack delivers it again) and starts nothing: the request
+// recorded meanwhile is failed, no plan is posted. Redelivered once the
+// record can be written, it is handled as new.
+func TestSocketUnrecordableEnvelopeIsNotAcked(t *testing.T) {
+	w := newWorld(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go w.srv.RunSocketMode(ctx, w.slack.AppToken())
+	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer wcancel()
+	if err := w.slack.WaitSocket(wctx); err != nil {
+		t.Fatal(err)
+	}
+	// A directory where the record goes: the atomic rename over it fails.
+	blocker := filepath.Join(w.dataDir, chatops.ReplayFile)
+	if err := os.Mkdir(blocker, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	env := slashEnvelope(w, alice, "revoke "+keyIDOf(w.fx.LeakedKey)+" INC-UNREC")
+	env.EnvelopeID = "env-unrecorded"
+	if _, err := w.slack.Push(env); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the unrecorded envelope to be audited", func() bool {
+		return w.countAudit(chatops.AuditVerificationFailed, "replay record unavailable") == 1
+	})
+	time.Sleep(100 * time.Millisecond)
+	for _, a := range w.slack.Acks() {
+		if a.EnvelopeID == env.EnvelopeID {
+			t.Fatalf("acked without its replay record: %s", a.Payload)
+		}
+	}
+	for _, r := range w.srv.Requests() {
+		if r.State != chatops.StateFailed {
+			t.Fatalf("a request from an unrecorded envelope is %s, want failed", r.State)
+		}
+	}
+	if err := os.Remove(blocker); err != nil {
+		t.Fatal(err)
+	}
+	env.RetryAttempt, env.RetryReason = 1, "timeout"
+	if _, err := w.slack.Push(env); err != nil {
+		t.Fatal(err)
+	}
+	actx, acancel := context.WithTimeout(ctx, 10*time.Second)
+	defer acancel()
+	ack, err := w.slack.WaitAck(actx, env.EnvelopeID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(ack.Payload), "Request req_") {
+		t.Fatalf("redelivered: %s", ack.Payload)
+	}
+	w.request(keyIDOf(w.fx.LeakedKey), chatops.StatePending)
+	if n := len(w.slack.Messages(channel)); n != 1 {
+		t.Fatalf("%d messages posted, want the one plan of the recorded envelope", n)
+	}
 }

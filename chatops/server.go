@@ -82,6 +82,28 @@ type Command struct {
 	Command     string // "/keyir"
 	Text        string
 	ResponseURL string
+	// admitted waits for the command's replay record (replay.go), queued
+	// by the adapter: it shares a commit with the command's audit lines
+	// and request record instead of costing one before them. nil: nothing
+	// to wait for.
+	admitted func() error
+}
+
+// errUnrecorded: a command's replay record could not be written. It is not
+// run, nor answered: HTTP answers 503, Socket Mode does not ack (Slack
+// delivers the envelope again).
+var errUnrecorded = errors.New("chatops: replay record unavailable")
+
+// recorded waits for c's replay record; nothing of c acts or is answered
+// before it returns nil.
+func (c Command) recorded() error {
+	if c.admitted == nil {
+		return nil
+	}
+	if err := c.admitted(); err != nil {
+		return fmt.Errorf("%w: %v", errUnrecorded, err)
+	}
+	return nil
 }
 
 // Action is a button click from an approval message, verified by the adapter.
@@ -434,6 +456,9 @@ func (s *Server) HandleCommand(ctx context.Context, c Command) (Reply, error) {
 	s.auditAppend(ev)
 	if !s.Ready() {
 		s.auditWait(s.audit.commit())
+		if err := c.recorded(); err != nil {
+			return Reply{}, err
+		}
 		return ephemeral("keyir is restarting; try again in a minute."), nil
 	}
 	ok, why := s.decide(ctx, c.Transport, args.Verb, c.User, c.Channel)
@@ -441,9 +466,15 @@ func (s *Server) HandleCommand(ctx context.Context, c Command) (Reply, error) {
 	if ok && perr == nil && args.Verb == VerbRevoke {
 		reply := s.revoke(c, args)
 		s.auditWait(durable)
+		if err := c.recorded(); err != nil {
+			return Reply{}, err
+		}
 		return reply, nil
 	}
 	s.auditWait(durable)
+	if err := c.recorded(); err != nil {
+		return Reply{}, err
+	}
 	if !ok {
 		return refusal(why), nil
 	}
@@ -494,6 +525,18 @@ func (s *Server) revoke(c Command, a Args) Reply {
 		delete(s.secrets, r.ID)
 		s.mu.Unlock()
 		return ephemeral("keyir could not record the request; nothing was started.")
+	}
+	if c.recorded() != nil {
+		// The request record may be on disk, the command's replay record
+		// is not: failed, so that neither a restart nor the command sent
+		// again finds it pending. HandleCommand refuses the command.
+		s.mu.Lock()
+		r.State, r.Detail = StateFailed, "its replay record could not be written; nothing was started"
+		s.releaseLocked(r)
+		delete(s.secrets, r.ID)
+		s.saveLocked(r)
+		s.unlockAndFlush()
+		return Reply{}
 	}
 	// The plan (the key read from SendGrid, a Slack post) follows the
 	// acknowledgement of this command and of every other one owed.
