@@ -53,10 +53,12 @@ func (g *ackGate) end() {
 	g.mu.Unlock()
 }
 
-// wait returns once no acknowledgement is owed, after maxDefer at most, or
-// when stop is closed, holding one of the background slots; the returned
-// func gives it back.
-func (g *ackGate) wait(stop <-chan struct{}) func() {
+// quiet returns once no acknowledgement is owed, after maxDefer at most, or
+// when stop is closed.
+func (g *ackGate) quiet(stop <-chan struct{}) {
+	if g == nil {
+		return
+	}
 	g.mu.Lock()
 	idle := g.idle
 	g.mu.Unlock()
@@ -67,18 +69,29 @@ func (g *ackGate) wait(stop <-chan struct{}) func() {
 	case <-t.C:
 	case <-stop:
 	}
+}
+
+// wait is quiet, then takes one of the background slots; the returned func
+// gives it back.
+func (g *ackGate) wait(stop <-chan struct{}) func() {
+	g.quiet(stop)
 	g.slots <- struct{}{}
 	return func() { <-g.slots }
 }
 
 // afterAcks runs fn in the background once no acknowledgement is owed (see
-// ackGate); Wait and Shutdown wait for it.
+// ackGate); Wait and Shutdown wait for it. Stopping first, fn does not run:
+// what it would have done is left to the next start (Start posts a plan
+// that was never posted), not failed by a cancelled context.
 func (s *Server) afterAcks(fn func()) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		release := s.acks.wait(s.runCtx.Done())
 		defer release()
+		if s.runCtx.Err() != nil {
+			return
+		}
 		fn()
 	}()
 }

@@ -221,6 +221,7 @@ func New(o Options) (*Server, error) {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
 	s.replay = rc
+	st.acks = s.acks
 	if note != "" {
 		s.logf("%s", note)
 		s.auditf(AuditEvent{Event: AuditReplayRecordLost, Reason: note})

@@ -130,6 +130,8 @@ type store struct {
 	applying chan struct{}          // closed when the running applier ends; nil: none runs
 	applyMu  sync.Mutex             // serialises file replacements; taken after mu, never before
 	replaced map[string]int64       // version each file was replaced with (applyMu)
+	acks     *ackGate               // the applier waits until none is owed (nil: never)
+	hurry    chan struct{}          // closed by settle: the applier waits no more
 }
 
 // Names and bounds of the write-ahead log.
@@ -160,7 +162,7 @@ func openStore(dataDir string, red *redact.Redactor) (*store, error) {
 		}
 	}
 	s := &store{dir: dir, red: red, locks: map[string]*sync.Mutex{}, written: map[string]int64{}, touched: map[string]bool{},
-		files: map[string]pendingFile{}, replaced: map[string]int64{}}
+		files: map[string]pendingFile{}, replaced: map[string]int64{}, hurry: make(chan struct{})}
 	f, err := safefile.OpenFile(filepath.Join(dataDir, requestsLog), os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, err

@@ -37,6 +37,10 @@ func (s *store) applyLocked() {
 func (s *store) apply(done chan struct{}) {
 	defer close(done)
 	for {
+		// Replacing files is background work too: it yields to the
+		// acknowledgements owed (background.go), as long as settle does
+		// not wait for it.
+		s.acks.quiet(s.hurry)
 		s.mu.Lock()
 		if len(s.files) == 0 || s.broken != nil {
 			s.applying = nil
@@ -85,6 +89,11 @@ func (s *store) replaceFiles(files map[string]pendingFile) error {
 // (Shutdown; tests that read the files), unless replacing one fails.
 func (s *store) settle() {
 	s.mu.Lock()
+	select {
+	case <-s.hurry:
+	default:
+		close(s.hurry)
+	}
 	s.applyLocked()
 	done := s.applying
 	s.mu.Unlock()
