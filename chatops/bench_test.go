@@ -218,6 +218,7 @@ func BenchmarkSocketAckLatency(b *testing.B) {
 
 	const concurrent = 100
 	var lat []time.Duration
+	commits := chatops.Commits()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		envs := make([]slacksim.Envelope, concurrent)
@@ -231,6 +232,8 @@ func BenchmarkSocketAckLatency(b *testing.B) {
 		lat = append(lat, pushAll(b, w.slack, envs)...)
 	}
 	b.StopTimer()
+	// Commits during the bursts (plans posted after the acks add a few).
+	b.ReportMetric(float64(chatops.Commits()-commits)/float64(b.N), "commits")
 	for _, a := range w.slack.Acks() {
 		var rep chatops.Reply
 		if len(a.Payload) > 0 && string(a.Payload) != "null" && (json.Unmarshal(a.Payload, &rep) != nil || rep.Text == "") {

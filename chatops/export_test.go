@@ -10,3 +10,7 @@ func HoldCommits() (release func()) {
 	<-started
 	return func() { close(hold); _ = wait() }
 }
+
+// Commits counts the group commits run so far (benchmarks report how many
+// a burst took).
+func Commits() int64 { return disk.commits.Load() }
