@@ -18,14 +18,7 @@ import (
 // answered, and what they answered for is in the audit log.
 func TestServeAcksOnlyAfterTheirCommit(t *testing.T) {
 	w := newWorld(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go w.srv.RunSocketMode(ctx, w.slack.AppToken())
-	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
-	defer wcancel()
-	if err := w.slack.WaitSocket(wctx); err != nil {
-		t.Fatal(err)
-	}
+	ctx := w.socketMode()
 	httpKey, socketKey := randomKeyID(), randomKeyID()
 
 	release := chatops.HoldCommits()
@@ -100,14 +93,7 @@ func countWhere(lines []auditLine, f func(auditLine) bool) int {
 // record can be written, it is handled as new.
 func TestSocketUnrecordableEnvelopeIsNotAcked(t *testing.T) {
 	w := newWorld(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go w.srv.RunSocketMode(ctx, w.slack.AppToken())
-	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
-	defer wcancel()
-	if err := w.slack.WaitSocket(wctx); err != nil {
-		t.Fatal(err)
-	}
+	ctx := w.socketMode()
 	// A directory where the record goes: the atomic rename over it fails.
 	blocker := filepath.Join(w.dataDir, chatops.ReplayFile)
 	if err := os.Mkdir(blocker, 0o700); err != nil {
@@ -152,4 +138,19 @@ func TestSocketUnrecordableEnvelopeIsNotAcked(t *testing.T) {
 	if n := len(w.slack.Messages(channel)); n != 1 {
 		t.Fatalf("%d messages posted, want the one plan of the recorded envelope", n)
 	}
+}
+
+// socketMode runs keyir serve's Socket Mode adapter against the simulator
+// until the test ends, once the simulator has its connection.
+func (w *world) socketMode() context.Context {
+	w.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	w.t.Cleanup(cancel)
+	go w.srv.RunSocketMode(ctx, w.slack.AppToken())
+	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer wcancel()
+	if err := w.slack.WaitSocket(wctx); err != nil {
+		w.t.Fatal(err)
+	}
+	return ctx
 }
