@@ -1,6 +1,7 @@
 package chatops
 
 import (
+	"context"
 	"sync"
 	"time"
 )
@@ -94,4 +95,16 @@ func (s *Server) afterAcks(fn func()) {
 		}
 		fn()
 	}()
+}
+
+// Wait waits for background work (plans, runs, drills) to finish, or ctx.
+func (s *Server) Wait(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

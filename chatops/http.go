@@ -148,19 +148,6 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, secret string, l
 	return admitted, true
 }
 
-// unrecorded answers 503 when err (a request's replay record could not be
-// written) is not nil: not recorded, so not run; Slack shows the user an
-// error and they can try again.
-func (s *Server) unrecorded(w http.ResponseWriter, r *http.Request, err error) bool {
-	if err == nil {
-		return false
-	}
-	s.logf("replay record: %v", err)
-	s.AuditVerificationFailure("http", "replay record unavailable", r.RemoteAddr)
-	http.Error(w, "unavailable", http.StatusServiceUnavailable)
-	return true
-}
-
 // parseInteraction reads a verified interaction request down to the one
 // button click keyir acts on: the payload field of the form body, as JSON.
 // The query string is not signed: slack-go v0.35 ignores it, and it is

@@ -89,23 +89,6 @@ type Command struct {
 	admitted func() error
 }
 
-// errUnrecorded: a command's replay record could not be written. It is not
-// run, nor answered: HTTP answers 503, Socket Mode does not ack (Slack
-// delivers the envelope again).
-var errUnrecorded = errors.New("chatops: replay record unavailable")
-
-// recorded waits for c's replay record; nothing of c acts or is answered
-// before it returns nil.
-func (c Command) recorded() error {
-	if c.admitted == nil {
-		return nil
-	}
-	if err := c.admitted(); err != nil {
-		return fmt.Errorf("%w: %v", errUnrecorded, err)
-	}
-	return nil
-}
-
 // Action is a button click from an approval message, verified by the adapter.
 type Action struct {
 	Transport   string
@@ -596,17 +579,6 @@ func (s *Server) unlockAndFlush() error {
 	return errors.Join(errs...)
 }
 
-func (r *Request) clone() *Request {
-	c := *r
-	c.KeyScopes = slices.Clone(r.KeyScopes)
-	c.PlanLines = slices.Clone(r.PlanLines)
-	if r.ExitCode != nil {
-		x := *r.ExitCode
-		c.ExitCode = &x
-	}
-	return &c
-}
-
 // Requests returns a snapshot of every request (tests, status).
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
@@ -617,16 +589,4 @@ func (s *Server) Requests() []Request {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
 	return out
-}
-
-// Wait waits for background work (plans, runs, drills) to finish, or ctx.
-func (s *Server) Wait(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() { s.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

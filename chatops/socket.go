@@ -100,13 +100,6 @@ func (s *Server) handleEnvelope(ctx context.Context, client *socketmode.Client, 
 	}
 }
 
-// unackedEnvelope: the envelope's replay record could not be written. Not
-// recorded: not acked either, so Slack redelivers it.
-func (s *Server) unackedEnvelope(err error) {
-	s.logf("replay record: %v", err)
-	s.AuditVerificationFailure("socket", "replay record unavailable", "")
-}
-
 type redactWriter struct{ s *Server }
 
 func (w redactWriter) Write(p []byte) (int, error) {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -89,6 +90,17 @@ type Request struct {
 	ThreadTS      string   `json:"thread_ts,omitempty"`
 	Items         int      `json:"items,omitempty"`
 	PlanLines     []string `json:"plan_lines,omitempty"`
+}
+
+func (r *Request) clone() *Request {
+	c := *r
+	c.KeyScopes = slices.Clone(r.KeyScopes)
+	c.PlanLines = slices.Clone(r.PlanLines)
+	if r.ExitCode != nil {
+		x := *r.ExitCode
+		c.ExitCode = &x
+	}
+	return &c
 }
 
 // Active reports whether the request holds its key's slot: one request
