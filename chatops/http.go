@@ -25,17 +25,27 @@ func (s *Server) Handler(signingSecret string) http.Handler {
 	s.red.Add(signingSecret)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /slack/commands", func(w http.ResponseWriter, r *http.Request) {
-		if !s.verify(w, r, signingSecret, MaxCommandBody) {
+		s.acks.begin()
+		defer s.acks.end()
+		admitted, ok := s.verify(w, r, signingSecret, MaxCommandBody)
+		if !ok {
 			return
 		}
 		unsignedQuery(r)
 		cmd, err := slack.SlashCommandParse(r)
 		if err != nil {
+			if s.unrecorded(w, r, admitted()) {
+				return
+			}
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}
 		reply, err := s.HandleCommand(r.Context(), Command{Transport: "http", Team: cmd.TeamID, APIAppID: cmd.APIAppID,
-			User: cmd.UserID, Channel: cmd.ChannelID, Command: cmd.Command, Text: cmd.Text, ResponseURL: cmd.ResponseURL})
+			User: cmd.UserID, Channel: cmd.ChannelID, Command: cmd.Command, Text: cmd.Text, ResponseURL: cmd.ResponseURL,
+			admitted: admitted})
+		if s.unrecorded(w, r, admitted()) {
+			return
+		}
 		if err != nil {
 			unauthorized(w)
 			return
@@ -44,7 +54,10 @@ func (s *Server) Handler(signingSecret string) http.Handler {
 		_ = json.NewEncoder(w).Encode(reply)
 	})
 	mux.HandleFunc("POST /slack/interactions", func(w http.ResponseWriter, r *http.Request) {
-		if !s.verify(w, r, signingSecret, MaxInteractionBody) {
+		s.acks.begin()
+		defer s.acks.end()
+		admitted, ok := s.verify(w, r, signingSecret, MaxInteractionBody)
+		if !ok || s.unrecorded(w, r, admitted()) {
 			return
 		}
 		a, err := parseInteraction(r)
@@ -78,36 +91,38 @@ func unauthorized(w http.ResponseWriter) {
 // verify reads the bounded body, checks the signature and timestamp with
 // slack-go's SecretsVerifier, refuses a request seen before (by content, see
 // replay.go), and restores the body for parsing. It answers the refusal
-// itself. The verifier decodes the hex signature and compares the bytes
+// itself. An admitted request comes with the wait for its replay record
+// (replayCache.admitQueued): the caller answers nothing before it, and
+// answers 503 if it fails (unrecorded). The verifier decodes the hex signature and compares the bytes
 // with hmac.Equal: constant time, and "ABCD" and "abcd" are one signature.
-func (s *Server) verify(w http.ResponseWriter, r *http.Request, secret string, limit int64) bool {
+func (s *Server) verify(w http.ResponseWriter, r *http.Request, secret string, limit int64) (func() error, bool) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			s.AuditVerificationFailure("http", "body over the size limit", r.RemoteAddr)
 			http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
-			return false
+			return nil, false
 		}
 		s.AuditVerificationFailure("http", "unreadable body", r.RemoteAddr)
 		unauthorized(w)
-		return false
+		return nil, false
 	}
 	sv, err := slack.NewSecretsVerifier(r.Header, secret)
 	if err != nil {
 		s.AuditVerificationFailure("http", "missing or stale signature headers", r.RemoteAddr)
 		unauthorized(w)
-		return false
+		return nil, false
 	}
 	if _, err := sv.Write(body); err != nil {
 		s.AuditVerificationFailure("http", "verifier", r.RemoteAddr)
 		unauthorized(w)
-		return false
+		return nil, false
 	}
 	if err := sv.Ensure(); err != nil {
 		s.AuditVerificationFailure("http", "bad signature", r.RemoteAddr)
 		unauthorized(w)
-		return false
+		return nil, false
 	}
 	// After the signature: only a genuine request is recorded. The
 	// verifier already parsed the timestamp; this cannot fail for one that
@@ -116,24 +131,21 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, secret string, l
 	if err != nil {
 		s.AuditVerificationFailure("http", "missing or stale signature headers", r.RemoteAddr)
 		unauthorized(w)
-		return false
+		return nil, false
 	}
-	if err := s.replay.admit(contentKey(r.Header.Get("X-Slack-Request-Timestamp"), body), ts); err != nil {
+	admitted, err := s.replay.admitQueued(contentKey(r.Header.Get("X-Slack-Request-Timestamp"), body), ts)
+	if err != nil {
 		if errors.Is(err, errReplayed) || errors.Is(err, errFenced) {
 			s.AuditVerificationFailure("http", err.Error(), r.RemoteAddr)
 			unauthorized(w)
-			return false
+			return nil, false
 		}
-		// Not recorded, so not run: Slack shows the user an error and they
-		// can try again.
-		s.logf("replay record: %v", err)
-		s.AuditVerificationFailure("http", "replay record unavailable", r.RemoteAddr)
-		http.Error(w, "unavailable", http.StatusServiceUnavailable)
-		return false
+		s.unrecorded(w, r, err)
+		return nil, false
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
-	return true
+	return admitted, true
 }
 
 // parseInteraction reads a verified interaction request down to the one

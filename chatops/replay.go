@@ -151,17 +151,30 @@ func envelopeKey(id string) string {
 // for a request from before a lost record; errFull; or a write error, in
 // which case nothing is recorded and the request must not run.
 func (c *replayCache) admit(key string, ts int64) error {
+	durable, err := c.admitQueued(key, ts)
+	if err != nil {
+		return err
+	}
+	return durable()
+}
+
+// admitQueued is admit without the wait: a refusal comes at once; an
+// admission comes with the wait for its record's commit, so that the
+// command's own writes can join that commit (HandleCommand). The request
+// must not act, nor be answered, before the wait has returned nil.
+func (c *replayCache) admitQueued(key string, ts int64) (func() error, error) {
 	now := c.now()
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	t := now.Unix()
 	if ts < 0 {
 		ts = t
 	} else if c.fence != 0 && ts <= c.fence {
-		return errFenced
+		c.mu.Unlock()
+		return nil, errFenced
 	}
 	if exp, ok := c.entries[key]; ok && exp > t {
-		return errReplayed
+		c.mu.Unlock()
+		return nil, errReplayed
 	}
 	for k, exp := range c.entries {
 		if exp <= t {
@@ -169,20 +182,25 @@ func (c *replayCache) admit(key string, ts int64) error {
 		}
 	}
 	if len(c.entries) >= c.max {
-		return errFull
+		c.mu.Unlock()
+		return nil, errFull
 	}
 	// The verifier accepts ts until ts+window by its clock; a request
 	// signed "now" by a clock behind ours is covered from now.
 	c.entries[key] = max(ts, t) + int64((replayWindow + replayMargin).Seconds())
 	c.mu.Unlock()
-	err := c.flush()
-	c.mu.Lock()
-	if err != nil {
-		// Not on disk: forget it, so the request (which is refused) can be
-		// sent again.
-		delete(c.entries, key)
-	}
-	return err
+	durable := c.flushQueued()
+	return sync.OnceValue(func() error {
+		err := durable()
+		if err != nil {
+			// Not on disk: forget it, so the request (which is refused)
+			// can be sent again.
+			c.mu.Lock()
+			delete(c.entries, key)
+			c.mu.Unlock()
+		}
+		return err
+	}), nil
 }
 
 // flush returns once the entries admitted before it was called are on
@@ -192,8 +210,11 @@ func (c *replayCache) admit(key string, ts int64) error {
 // other, so a later record never is renamed into place before an earlier
 // one. (Before, each flush waited for the previous one and then for a
 // commit of its own: a burst of admissions paid a chain of them.)
-func (c *replayCache) flush() error {
-	return disk.commit(&commitItem{file: c, sync: c.writeTemp, rename: c.rename, dir: filepath.Dir(c.path)})
+func (c *replayCache) flush() error { return c.flushQueued()() }
+
+// flushQueued queues the rewrite and returns the wait for it.
+func (c *replayCache) flushQueued() func() error {
+	return disk.enqueue(&commitItem{file: c, sync: c.writeTemp, rename: c.rename, dir: filepath.Dir(c.path)})
 }
 
 // writeTemp writes the record as it is now to a new temporary file and

@@ -138,9 +138,11 @@ func TestServeCorruptReplayRecordRefusesEarlierRequests(t *testing.T) {
 	}
 }
 
-// A request that cannot be recorded is not run: 503, nothing reaches the
-// core; once the record can be written, the same request is accepted (it
-// was never acted on).
+// A request that cannot be recorded is not run: 503. Its replay record
+// shares a commit with the command's own writes, so the core has seen it:
+// the request it recorded is failed at once (never pending, no plan
+// posted); once the record can be written, the same request is accepted
+// (it was never acted on).
 func TestServeUnrecordableRequestIsNotRun(t *testing.T) {
 	w := newWorld(t)
 	id := keyIDOf(w.fx.LeakedKey)
@@ -154,11 +156,13 @@ func TestServeUnrecordableRequestIsNotRun(t *testing.T) {
 	if code := w.postWithSignature("/slack/commands", body, ts, sig); code != 503 {
 		t.Fatalf("unrecordable: %d, want 503", code)
 	}
-	if n := len(w.srv.Requests()); n != 0 {
-		t.Fatalf("%d requests from an unrecorded command", n)
+	for _, r := range w.srv.Requests() {
+		if r.State != chatops.StateFailed {
+			t.Fatalf("a request from an unrecorded command is %s, want failed", r.State)
+		}
 	}
-	if n := w.countAudit(chatops.AuditCommand, ""); n != 0 {
-		t.Fatalf("an unrecorded command reached the core")
+	if n := w.countAudit(chatops.AuditVerificationFailed, "replay record unavailable"); n != 1 {
+		t.Fatalf("%d audit lines for the unrecorded command, want 1", n)
 	}
 	if err := os.Remove(blocker); err != nil {
 		t.Fatal(err)
@@ -170,4 +174,7 @@ func TestServeUnrecordableRequestIsNotRun(t *testing.T) {
 		t.Fatalf("and then a replay: %d", code)
 	}
 	w.request(id, chatops.StatePending)
+	if n := len(w.slack.Messages(channel)); n != 1 {
+		t.Fatalf("%d messages posted, want the one plan of the recorded command", n)
+	}
 }

@@ -82,6 +82,11 @@ type Command struct {
 	Command     string // "/keyir"
 	Text        string
 	ResponseURL string
+	// admitted waits for the command's replay record (replay.go), queued
+	// by the adapter: it shares a commit with the command's audit lines
+	// and request record instead of costing one before them. nil: nothing
+	// to wait for.
+	admitted func() error
 }
 
 // Action is a button click from an approval message, verified by the adapter.
@@ -148,6 +153,7 @@ type Server struct {
 	tickDone  chan struct{}
 
 	replay *replayCache // accepted HTTP requests and Socket Mode envelopes
+	acks   *ackGate     // requests owed an answer; background work waits for none (background.go)
 }
 
 // New opens the data directory and the audit log and restores persisted
@@ -189,6 +195,7 @@ func New(o Options) (*Server, error) {
 		reqs: map[string]*Request{}, secrets: map[string]string{}, byKey: map[string]string{},
 		steps:    map[string][]report.Step{},
 		stopTick: make(chan struct{}), tickDone: make(chan struct{}),
+		acks: newAckGate(),
 	}
 	// Real time, as slack-go's verifier uses, not o.Now.
 	rc, note, err := loadReplay(o.Config.DataDir, time.Now)
@@ -197,6 +204,7 @@ func New(o Options) (*Server, error) {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
 	s.replay = rc
+	st.acks = s.acks
 	if note != "" {
 		s.logf("%s", note)
 		s.auditf(AuditEvent{Event: AuditReplayRecordLost, Reason: note})
@@ -306,6 +314,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		err = fmt.Errorf("chatops: runs still stopping: %w", ctx.Err())
 	}
+	s.store.settle()
 	return errors.Join(err, s.audit.close())
 }
 
@@ -431,6 +440,9 @@ func (s *Server) HandleCommand(ctx context.Context, c Command) (Reply, error) {
 	s.auditAppend(ev)
 	if !s.Ready() {
 		s.auditWait(s.audit.commit())
+		if err := c.recorded(); err != nil {
+			return Reply{}, err
+		}
 		return ephemeral("keyir is restarting; try again in a minute."), nil
 	}
 	ok, why := s.decide(ctx, c.Transport, args.Verb, c.User, c.Channel)
@@ -438,9 +450,15 @@ func (s *Server) HandleCommand(ctx context.Context, c Command) (Reply, error) {
 	if ok && perr == nil && args.Verb == VerbRevoke {
 		reply := s.revoke(c, args)
 		s.auditWait(durable)
+		if err := c.recorded(); err != nil {
+			return Reply{}, err
+		}
 		return reply, nil
 	}
 	s.auditWait(durable)
+	if err := c.recorded(); err != nil {
+		return Reply{}, err
+	}
 	if !ok {
 		return refusal(why), nil
 	}
@@ -492,11 +510,21 @@ func (s *Server) revoke(c Command, a Args) Reply {
 		s.mu.Unlock()
 		return ephemeral("keyir could not record the request; nothing was started.")
 	}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		s.postPlan(snap, c.ResponseURL)
-	}()
+	if c.recorded() != nil {
+		// The request record may be on disk, the command's replay record
+		// is not: failed, so that neither a restart nor the command sent
+		// again finds it pending. HandleCommand refuses the command.
+		s.mu.Lock()
+		r.State, r.Detail = StateFailed, "its replay record could not be written; nothing was started"
+		s.releaseLocked(r)
+		delete(s.secrets, r.ID)
+		s.saveLocked(r)
+		s.unlockAndFlush()
+		return Reply{}
+	}
+	// The plan (the key read from SendGrid, a Slack post) follows the
+	// acknowledgement of this command and of every other one owed.
+	s.afterAcks(func() { s.postPlan(snap, c.ResponseURL) })
 	mode := "live"
 	if a.DryRun {
 		mode = "dry run"
@@ -551,17 +579,6 @@ func (s *Server) unlockAndFlush() error {
 	return errors.Join(errs...)
 }
 
-func (r *Request) clone() *Request {
-	c := *r
-	c.KeyScopes = slices.Clone(r.KeyScopes)
-	c.PlanLines = slices.Clone(r.PlanLines)
-	if r.ExitCode != nil {
-		x := *r.ExitCode
-		c.ExitCode = &x
-	}
-	return &c
-}
-
 // Requests returns a snapshot of every request (tests, status).
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
@@ -572,16 +589,4 @@ func (s *Server) Requests() []Request {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
 	return out
-}
-
-// Wait waits for background work (plans, runs, drills) to finish, or ctx.
-func (s *Server) Wait(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() { s.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -35,6 +35,7 @@ func (s *Server) RunSocketMode(ctx context.Context, appToken string) error {
 			}
 			switch evt.Type {
 			case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
+				s.acks.begin() // owed from here: ended by handleEnvelope
 				go s.handleEnvelope(ctx, client, evt)
 			case socketmode.EventTypeInvalidAuth:
 				s.logf("socket mode: invalid app token")
@@ -46,17 +47,22 @@ func (s *Server) RunSocketMode(ctx context.Context, appToken string) error {
 }
 
 func (s *Server) handleEnvelope(ctx context.Context, client *socketmode.Client, evt socketmode.Event) {
+	defer s.acks.end()
 	if evt.Request == nil {
 		return
 	}
 	req := *evt.Request
 	// A redelivered envelope (retry_attempt > 0) is acked again, not handled
-	// again.
-	if err := s.replay.admit(envelopeKey(req.EnvelopeID), -1); err != nil {
+	// again. The record's commit is waited for before anything is acked:
+	// for a slash command, together with the command's own writes
+	// (Command.admitted); for the rest, at once.
+	admitted, err := s.replay.admitQueued(envelopeKey(req.EnvelopeID), -1)
+	if err == nil && evt.Type != socketmode.EventTypeSlashCommand {
+		err = admitted()
+	}
+	if err != nil {
 		if !errors.Is(err, errReplayed) {
-			// Not recorded: not acked either, so Slack redelivers it.
-			s.logf("replay record: %v", err)
-			s.AuditVerificationFailure("socket", "replay record unavailable", "")
+			s.unackedEnvelope(err)
 			return
 		}
 		s.AuditVerificationFailure("socket", "replayed envelope", "")
@@ -66,13 +72,17 @@ func (s *Server) handleEnvelope(ctx context.Context, client *socketmode.Client, 
 	switch evt.Type {
 	case socketmode.EventTypeSlashCommand:
 		cmd, ok := evt.Data.(slack.SlashCommand)
-		if !ok {
-			_ = client.Ack(req)
+		var reply Reply
+		if ok {
+			reply, err = s.HandleCommand(ctx, Command{Transport: "socket", Team: cmd.TeamID, APIAppID: cmd.APIAppID,
+				User: cmd.UserID, Channel: cmd.ChannelID, Command: cmd.Command, Text: cmd.Text, ResponseURL: cmd.ResponseURL,
+				admitted: admitted})
+		}
+		if rerr := admitted(); rerr != nil {
+			s.unackedEnvelope(rerr)
 			return
 		}
-		reply, err := s.HandleCommand(ctx, Command{Transport: "socket", Team: cmd.TeamID, APIAppID: cmd.APIAppID,
-			User: cmd.UserID, Channel: cmd.ChannelID, Command: cmd.Command, Text: cmd.Text, ResponseURL: cmd.ResponseURL})
-		if err != nil {
+		if !ok || err != nil {
 			_ = client.Ack(req)
 			return
 		}

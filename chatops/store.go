@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -91,6 +92,17 @@ type Request struct {
 	PlanLines     []string `json:"plan_lines,omitempty"`
 }
 
+func (r *Request) clone() *Request {
+	c := *r
+	c.KeyScopes = slices.Clone(r.KeyScopes)
+	c.PlanLines = slices.Clone(r.PlanLines)
+	if r.ExitCode != nil {
+		x := *r.ExitCode
+		c.ExitCode = &x
+	}
+	return &c
+}
+
 // Active reports whether the request holds its key's slot: one request
 // (pending, running, or interrupted and not yet resolved) per key at a time.
 func (r *Request) Active() bool {
@@ -108,10 +120,12 @@ func (r *Request) Active() bool {
 // records written meanwhile: one fsync covers a burst of requests, where a
 // synced file each cost two fsyncs per request. The record's file is
 // replaced (temporary file, rename; a link in the way is replaced, never
-// written through) before its line is written, but not synced: the log is
-// what survives a power loss. At start (openStore), and whenever the log
-// passes logCheckpoint, every file the log names is brought up to the
-// newest version it holds and synced, and only then is the log emptied.
+// written through) after the save has returned, by the applier
+// (store_apply.go), and not synced: the log is what survives a crash or a
+// power loss, and no temporary file is created on the way to an
+// acknowledgement. At start (openStore), and whenever the log passes
+// logCheckpoint, every file the log names is brought up to the newest
+// version it holds and synced, and only then is the log emptied.
 type store struct {
 	dir string // DATA_DIR/requests
 	red *redact.Redactor
@@ -123,6 +137,13 @@ type store struct {
 	logSize int64
 	touched map[string]bool // files replaced since the log was last emptied
 	broken  error           // a failed log write or sync: nothing more is accepted
+
+	files    map[string]pendingFile // versions logged, their files not yet replaced
+	applying chan struct{}          // closed when the running applier ends; nil: none runs
+	applyMu  sync.Mutex             // serialises file replacements; taken after mu, never before
+	replaced map[string]int64       // version each file was replaced with (applyMu)
+	acks     *ackGate               // the applier waits until none is owed (nil: never)
+	hurry    chan struct{}          // closed by settle: the applier waits no more
 }
 
 // Names and bounds of the write-ahead log.
@@ -152,7 +173,8 @@ func openStore(dataDir string, red *redact.Redactor) (*store, error) {
 			return nil, err
 		}
 	}
-	s := &store{dir: dir, red: red, locks: map[string]*sync.Mutex{}, written: map[string]int64{}, touched: map[string]bool{}}
+	s := &store{dir: dir, red: red, locks: map[string]*sync.Mutex{}, written: map[string]int64{}, touched: map[string]bool{},
+		files: map[string]pendingFile{}, replaced: map[string]int64{}, hurry: make(chan struct{})}
 	f, err := safefile.OpenFile(filepath.Join(dataDir, requestsLog), os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, err
@@ -230,9 +252,14 @@ func (s *store) recover() error {
 	return s.emptyLog()
 }
 
-// emptyLog empties the log once every file it covers is synced. The caller
-// holds s.mu or owns the store alone.
+// emptyLog empties the log once every file it covers is replaced with the
+// newest version logged and synced. The caller holds s.mu or owns the store
+// alone.
 func (s *store) emptyLog() error {
+	if err := s.replaceFiles(s.files); err != nil {
+		return err
+	}
+	s.files = map[string]pendingFile{}
 	var errs []error
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -305,11 +332,12 @@ func (s *store) save(r *Request) error {
 		return nil
 	}
 	name := r.ID + ".json"
-	if err := replaceFile(filepath.Join(s.dir, name), b); err != nil {
-		return err
-	}
 	s.mu.Lock()
-	s.touched[name] = true // before the line: an emptying of the log syncs the file
+	// Before the line: an emptying of the log replaces and syncs the file.
+	s.touched[name] = true
+	if p, ok := s.files[name]; !ok || p.version < r.Version {
+		s.files[name] = pendingFile{version: r.Version, data: b}
+	}
 	if s.broken != nil {
 		s.mu.Unlock()
 		return fmt.Errorf("request log unusable after an earlier error: %w", s.broken)
@@ -341,6 +369,7 @@ func (s *store) save(r *Request) error {
 			s.broken = err
 		}
 	}
+	s.applyLocked()
 	return nil
 }
 

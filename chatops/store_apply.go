@@ -1,0 +1,103 @@
+package chatops
+
+import (
+	"maps"
+	"path/filepath"
+)
+
+// The applier brings request files up to the versions the log holds, after
+// the saves that logged them have returned: a file's temporary file and
+// rename cost as much CPU as the rest of a save and made nothing more
+// durable (the log line, synced, is what a restart reads; store). One
+// applier runs at a time, started by a save and ending when nothing is
+// left; emptyLog replaces whatever it has not reached before the log is
+// emptied.
+
+// pendingFile is a logged version whose file is not yet replaced.
+type pendingFile struct {
+	version int64
+	data    []byte
+}
+
+// applyFiles off leaves every file to emptyLog and to the next start (a
+// test's crash with every acknowledged request only in the log).
+var applyFiles = true
+
+// applyLocked starts the applier unless it runs or has nothing to do. The
+// caller holds s.mu.
+func (s *store) applyLocked() {
+	if !applyFiles || s.applying != nil || len(s.files) == 0 || s.broken != nil {
+		return
+	}
+	done := make(chan struct{})
+	s.applying = done
+	go s.apply(done)
+}
+
+func (s *store) apply(done chan struct{}) {
+	defer close(done)
+	for {
+		// Replacing files is background work too: it yields to the
+		// acknowledgements owed (background.go), as long as settle does
+		// not wait for it.
+		s.acks.quiet(s.hurry)
+		s.mu.Lock()
+		if len(s.files) == 0 || s.broken != nil {
+			s.applying = nil
+			s.mu.Unlock()
+			return
+		}
+		batch := maps.Clone(s.files)
+		s.mu.Unlock()
+		err := s.replaceFiles(batch)
+		s.mu.Lock()
+		for name, p := range batch {
+			// A newer version saved meanwhile stays for the next round.
+			if cur, ok := s.files[name]; ok && cur.version <= p.version && err == nil {
+				delete(s.files, name)
+			}
+		}
+		if err != nil {
+			// Left for emptyLog, which fails the store if it fails too;
+			// the log still holds every version.
+			s.applying = nil
+			s.mu.Unlock()
+			return
+		}
+		s.mu.Unlock()
+	}
+}
+
+// replaceFiles replaces each file with its version unless a version as new
+// is already in it (emptyLog and the applier may hold the same one).
+func (s *store) replaceFiles(files map[string]pendingFile) error {
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
+	for name, p := range files {
+		if s.replaced[name] >= p.version {
+			continue
+		}
+		if err := replaceFile(filepath.Join(s.dir, name), p.data); err != nil {
+			return err
+		}
+		s.replaced[name] = p.version
+	}
+	return nil
+}
+
+// settle waits until every request file holds the newest version saved
+// (Shutdown; tests that read the files), unless replacing one fails.
+func (s *store) settle() {
+	s.mu.Lock()
+	select {
+	case <-s.hurry:
+	default:
+		close(s.hurry)
+	}
+	s.applyLocked()
+	done := s.applying
+	s.mu.Unlock()
+	if done != nil {
+		<-done
+	}
+}
