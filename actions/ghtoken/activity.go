@@ -14,17 +14,16 @@ import (
 	"github.com/keyir/keyir/report"
 )
 
-func init() {
-	actions.Register(actions.Info{
-		Name:    "github.activity",
-		Summary: "Find what the leaked token did: the organization audit log by hashed_token in the exposure window (needs GITHUB_TOKEN with read:audit_log)",
-		Outputs: []actions.Output{
-			{Name: "assessed", Type: actions.TypeBool, Description: "the audit log was read; false: not assessable, and a finding says why"},
-			{Name: "events", Type: actions.TypeInt, Description: "audit log events by the token in the window"},
-			{Name: "actions", Type: actions.TypeMap, Description: "events per audit action"},
-		},
-		New: func() actions.Action { return new(Activity) },
-	})
+// activityInfo declares github.activity; provider.go registers it.
+var activityInfo = actions.Info{
+	Name:    "github.activity",
+	Summary: "Find what the leaked token did: the organization audit log by hashed_token in the exposure window (needs GITHUB_TOKEN with read:audit_log)",
+	Outputs: []actions.Output{
+		{Name: "assessed", Type: actions.TypeBool, Description: "the audit log was read; false: not assessable, and a finding says why"},
+		{Name: "events", Type: actions.TypeInt, Description: "audit log events by the token in the window"},
+		{Name: "actions", Type: actions.TypeMap, Description: "events per audit action"},
+	},
+	New: func() actions.Action { return new(Activity) },
 }
 
 // maxAuditPages bounds one search (100 events a page).

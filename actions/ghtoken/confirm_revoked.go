@@ -10,16 +10,15 @@ import (
 	"github.com/keyir/keyir/report"
 )
 
-func init() {
-	actions.Register(actions.Info{
-		Name:     "github.confirm_revoked",
-		Summary:  "Prove the leaked token is dead: poll GET /user with it until 401 (bounded)",
-		Contains: true,
-		Outputs:  actions.ContainmentOutputs,
-		New: func() actions.Action {
-			return &Confirm{Timeout: 5 * time.Minute, Interval: 5 * time.Second, MaxInterval: 30 * time.Second}
-		},
-	})
+// confirmRevokedInfo declares github.confirm_revoked; provider.go registers it.
+var confirmRevokedInfo = actions.Info{
+	Name:     "github.confirm_revoked",
+	Summary:  "Prove the leaked token is dead: poll GET /user with it until 401 (bounded)",
+	Contains: true,
+	Outputs:  actions.ContainmentOutputs,
+	New: func() actions.Action {
+		return &Confirm{Timeout: 5 * time.Minute, Interval: 5 * time.Second, MaxInterval: 30 * time.Second}
+	},
 }
 
 // Confirm polls until the leaked token is refused.

@@ -12,17 +12,16 @@ import (
 	"github.com/keyir/keyir/report"
 )
 
-func init() {
-	actions.Register(actions.Info{
-		Name:    "github.persistence",
-		Summary: "Look for footholds the token's holder may have left in the organization: SSH keys, deploy keys, webhooks, app installations, invitations, visibility changes (needs GITHUB_TOKEN)",
-		Outputs: []actions.Output{
-			{Name: "assessed", Type: actions.TypeBool, Description: "the organization was read; false: not assessable, and a finding says why"},
-			{Name: "findings", Type: actions.TypeInt, Description: "footholds reported"},
-			{Name: "not_assessable", Type: actions.TypeList, Description: "surfaces that could not be assessed, and why"},
-		},
-		New: func() actions.Action { return new(Persistence) },
-	})
+// persistenceInfo declares github.persistence; provider.go registers it.
+var persistenceInfo = actions.Info{
+	Name:    "github.persistence",
+	Summary: "Look for footholds the token's holder may have left in the organization: SSH keys, deploy keys, webhooks, app installations, invitations, visibility changes (needs GITHUB_TOKEN)",
+	Outputs: []actions.Output{
+		{Name: "assessed", Type: actions.TypeBool, Description: "the organization was read; false: not assessable, and a finding says why"},
+		{Name: "findings", Type: actions.TypeInt, Description: "footholds reported"},
+		{Name: "not_assessable", Type: actions.TypeList, Description: "surfaces that could not be assessed, and why"},
+	},
+	New: func() actions.Action { return new(Persistence) },
 }
 
 // Persistence diffs the organization against a baseline.

@@ -12,16 +12,15 @@ import (
 	"github.com/keyir/keyir/report"
 )
 
-func init() {
-	actions.Register(actions.Info{
-		Name:     "sendgrid.confirm_revoked",
-		Summary:  "Prove the leaked key is dead: poll GET /v3/scopes with it until 401 (bounded)",
-		Contains: true,
-		Outputs:  actions.ContainmentOutputs,
-		New: func() actions.Action {
-			return &Confirm{Timeout: 5 * time.Minute, Interval: 5 * time.Second, MaxInterval: 30 * time.Second}
-		},
-	})
+// confirmRevokedInfo declares sendgrid.confirm_revoked; provider.go registers it.
+var confirmRevokedInfo = actions.Info{
+	Name:     "sendgrid.confirm_revoked",
+	Summary:  "Prove the leaked key is dead: poll GET /v3/scopes with it until 401 (bounded)",
+	Contains: true,
+	Outputs:  actions.ContainmentOutputs,
+	New: func() actions.Action {
+		return &Confirm{Timeout: 5 * time.Minute, Interval: 5 * time.Second, MaxInterval: 30 * time.Second}
+	},
 }
 
 // Confirm polls until the leaked key is refused.

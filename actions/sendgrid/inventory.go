@@ -15,19 +15,18 @@ import (
 	"github.com/keyir/keyir/safefile"
 )
 
-func init() {
-	actions.Register(actions.Info{
-		Name:    "sendgrid.inventory",
-		Summary: "List every API key of the account and its subusers, and diff against a baseline inventory",
-		Outputs: []actions.Output{
-			{Name: "keys", Type: actions.TypeInt, Description: "keys found"},
-			{Name: "new_keys", Type: actions.TypeList, Description: "ids of keys not in the baseline"},
-			{Name: "subusers", Type: actions.TypeList, Description: "subusers enumerated"},
-			{Name: "disabled_subusers", Type: actions.TypeList, Description: "subusers that are disabled (their keys are listed, marked)"},
-			{Name: "not_listed", Type: actions.TypeList, Description: "accounts whose keys could not be listed, and why"},
-		},
-		New: func() actions.Action { return &Inventory{Concurrency: 4} },
-	})
+// inventoryInfo declares sendgrid.inventory; provider.go registers it.
+var inventoryInfo = actions.Info{
+	Name:    "sendgrid.inventory",
+	Summary: "List every API key of the account and its subusers, and diff against a baseline inventory",
+	Outputs: []actions.Output{
+		{Name: "keys", Type: actions.TypeInt, Description: "keys found"},
+		{Name: "new_keys", Type: actions.TypeList, Description: "ids of keys not in the baseline"},
+		{Name: "subusers", Type: actions.TypeList, Description: "subusers enumerated"},
+		{Name: "disabled_subusers", Type: actions.TypeList, Description: "subusers that are disabled (their keys are listed, marked)"},
+		{Name: "not_listed", Type: actions.TypeList, Description: "accounts whose keys could not be listed, and why"},
+	},
+	New: func() actions.Action { return &Inventory{Concurrency: 4} },
 }
 
 // Inventory lists keys and diffs them against a baseline.

@@ -9,17 +9,16 @@ import (
 	"github.com/keyir/keyir/actions"
 )
 
-func init() {
-	actions.Register(actions.Info{
-		Name:    "sendgrid.key_liveness",
-		Summary: "Ask SendGrid, with the leaked key itself, whether it still authenticates (GET /v3/scopes)",
-		Outputs: []actions.Output{
-			{Name: "status", Type: actions.TypeString, Description: "live, dead or unknown"},
-			{Name: "key_type", Type: actions.TypeString, Description: "full, billing or restricted (empty when not live)"},
-			{Name: "scopes", Type: actions.TypeList, Description: "the key's scopes when it is live and may read them"},
-		},
-		New: func() actions.Action { return new(Liveness) },
-	})
+// keyLivenessInfo declares sendgrid.key_liveness; provider.go registers it.
+var keyLivenessInfo = actions.Info{
+	Name:    "sendgrid.key_liveness",
+	Summary: "Ask SendGrid, with the leaked key itself, whether it still authenticates (GET /v3/scopes)",
+	Outputs: []actions.Output{
+		{Name: "status", Type: actions.TypeString, Description: "live, dead or unknown"},
+		{Name: "key_type", Type: actions.TypeString, Description: "full, billing or restricted (empty when not live)"},
+		{Name: "scopes", Type: actions.TypeList, Description: "the key's scopes when it is live and may read them"},
+	},
+	New: func() actions.Action { return new(Liveness) },
 }
 
 // Liveness statuses.

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/keyir/keyir/actions"
 	"github.com/keyir/keyir/provider"
 	"github.com/keyir/keyir/sim/sendgridsim"
 
@@ -47,6 +48,22 @@ func init() {
 			Truth: truthOf(sc), World: drillWorld(sc),
 		})
 	}
+	// Its actions, each declared beside its type (<verb>Info), in the
+	// order its playbook runs them.
+	actions.Register(
+		identifyKeyInfo,
+		locateKeyInfo,
+		keyLivenessInfo,
+		snapshotKeyInfo,
+		revokeKeyInfo,
+		confirmRevokedInfo,
+		rotateKeyInfo,
+		activityInfo,
+		statsInfo,
+		persistenceInfo,
+		inventoryInfo,
+		eradicateInfo,
+	)
 	provider.Register(provider.Provider{
 		Name:      "sendgrid",
 		Title:     "SendGrid",

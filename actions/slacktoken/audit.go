@@ -14,17 +14,16 @@ import (
 	"github.com/keyir/keyir/report"
 )
 
-func init() {
-	actions.Register(actions.Info{
-		Name:    "slack.audit_logs",
-		Summary: "With an Enterprise Grid org token (SLACK_ORG_TOKEN, auditlogs:read), list what the token's user did in the exposure window (Audit Logs API)",
-		Outputs: []actions.Output{
-			{Name: "assessed", Type: actions.TypeBool, Description: "false when the audit logs were not read (a note or a not assessable finding says why)"},
-			{Name: "entries", Type: actions.TypeInt, Description: "entries of the token's user in the window"},
-			{Name: "actions", Type: actions.TypeList, Description: "the distinct actions they record"},
-		},
-		New: func() actions.Action { return &AuditLogs{MaxPages: 50} },
-	})
+// auditLogsInfo declares slack.audit_logs; provider.go registers it.
+var auditLogsInfo = actions.Info{
+	Name:    "slack.audit_logs",
+	Summary: "With an Enterprise Grid org token (SLACK_ORG_TOKEN, auditlogs:read), list what the token's user did in the exposure window (Audit Logs API)",
+	Outputs: []actions.Output{
+		{Name: "assessed", Type: actions.TypeBool, Description: "false when the audit logs were not read (a note or a not assessable finding says why)"},
+		{Name: "entries", Type: actions.TypeInt, Description: "entries of the token's user in the window"},
+		{Name: "actions", Type: actions.TypeList, Description: "the distinct actions they record"},
+	},
+	New: func() actions.Action { return &AuditLogs{MaxPages: 50} },
 }
 
 // AuditLogs reads Enterprise Grid's Audit Logs API.

@@ -8,20 +8,19 @@ import (
 	"github.com/keyir/keyir/report"
 )
 
-func init() {
-	actions.Register(actions.Info{
-		Name:    "slack.identify_token",
-		Summary: "Name a leaked Slack token's kind and fingerprint (no network); say loudly when it is keyir's own bot token",
-		Outputs: []actions.Output{
-			{Name: "kind", Type: actions.TypeString, Description: "slack-bot-token, slack-user-token, slack-rotating-token or slack-refresh-token"},
-			{Name: "human", Type: actions.TypeString, Description: "the kind, for people"},
-			{Name: "fingerprint", Type: actions.TypeString, Description: "first 8 hex of the SHA-256 of the token"},
-			{Name: "bot", Type: actions.TypeBool, Description: "the token acts as a bot user"},
-			{Name: "refresh", Type: actions.TypeBool, Description: "a refresh token: no Web API method accepts it, so nothing can prove it live or dead"},
-			{Name: "keyir_bot", Type: actions.TypeBool, Description: "the token is keyir's own bot token (SLACK_BOT_TOKEN)"},
-		},
-		New: func() actions.Action { return new(Identify) },
-	})
+// identifyTokenInfo declares slack.identify_token; provider.go registers it.
+var identifyTokenInfo = actions.Info{
+	Name:    "slack.identify_token",
+	Summary: "Name a leaked Slack token's kind and fingerprint (no network); say loudly when it is keyir's own bot token",
+	Outputs: []actions.Output{
+		{Name: "kind", Type: actions.TypeString, Description: "slack-bot-token, slack-user-token, slack-rotating-token or slack-refresh-token"},
+		{Name: "human", Type: actions.TypeString, Description: "the kind, for people"},
+		{Name: "fingerprint", Type: actions.TypeString, Description: "first 8 hex of the SHA-256 of the token"},
+		{Name: "bot", Type: actions.TypeBool, Description: "the token acts as a bot user"},
+		{Name: "refresh", Type: actions.TypeBool, Description: "a refresh token: no Web API method accepts it, so nothing can prove it live or dead"},
+		{Name: "keyir_bot", Type: actions.TypeBool, Description: "the token is keyir's own bot token (SLACK_BOT_TOKEN)"},
+	},
+	New: func() actions.Action { return new(Identify) },
 }
 
 // Identify names a leaked token without the network.

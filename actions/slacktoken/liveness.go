@@ -28,22 +28,23 @@ var identityOutputs = []actions.Output{
 	{Name: "scopes", Type: actions.TypeList, Description: "its scopes (X-OAuth-Scopes)"},
 }
 
-func init() {
-	actions.Register(actions.Info{
-		Name:    "slack.token_liveness",
-		Summary: "Ask Slack, with the leaked token itself, whether it is live (auth.test: team, user, bot, scopes)",
-		Outputs: identityOutputs,
-		New:     func() actions.Action { return new(Liveness) },
-	})
-	actions.Register(actions.Info{
-		Name:    "slack.snapshot_token",
-		Summary: "Record the leaked token's workspace, user, bot and scopes before it is revoked, and rate its blast radius",
-		Outputs: append(append([]actions.Output(nil), identityOutputs...),
-			actions.Output{Name: "bot", Type: actions.TypeBool, Description: "it acts as a bot user (bots do not appear in access logs)"},
-			actions.Output{Name: "risk", Type: actions.TypeString, Description: "critical, high, medium or low (empty when the token is not live)"},
-		),
-		New: func() actions.Action { return new(Snapshot) },
-	})
+// tokenLivenessInfo declares slack.token_liveness; provider.go registers it.
+var tokenLivenessInfo = actions.Info{
+	Name:    "slack.token_liveness",
+	Summary: "Ask Slack, with the leaked token itself, whether it is live (auth.test: team, user, bot, scopes)",
+	Outputs: identityOutputs,
+	New:     func() actions.Action { return new(Liveness) },
+}
+
+// snapshotTokenInfo declares slack.snapshot_token; provider.go registers it.
+var snapshotTokenInfo = actions.Info{
+	Name:    "slack.snapshot_token",
+	Summary: "Record the leaked token's workspace, user, bot and scopes before it is revoked, and rate its blast radius",
+	Outputs: append(append([]actions.Output(nil), identityOutputs...),
+		actions.Output{Name: "bot", Type: actions.TypeBool, Description: "it acts as a bot user (bots do not appear in access logs)"},
+		actions.Output{Name: "risk", Type: actions.TypeString, Description: "critical, high, medium or low (empty when the token is not live)"},
+	),
+	New: func() actions.Action { return new(Snapshot) },
 }
 
 // Liveness asks auth.test with the leaked token.

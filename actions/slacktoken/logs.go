@@ -13,29 +13,30 @@ import (
 	"github.com/keyir/keyir/report"
 )
 
-func init() {
-	actions.Register(actions.Info{
-		Name:    "slack.access_logs",
-		Summary: "With an admin token (SLACK_ADMIN_TOKEN), find logins of the token's user from IP addresses or user agents first seen in the exposure window (team.accessLogs)",
-		Outputs: []actions.Output{
-			{Name: "assessed", Type: actions.TypeBool, Description: "false when the logs could not be read (a not assessable finding says why)"},
-			{Name: "logins_in_window", Type: actions.TypeInt, Description: "login rows of the token's user first seen in the window"},
-			{Name: "new_ips", Type: actions.TypeList, Description: "IP addresses first seen in the window"},
-			{Name: "pages", Type: actions.TypeInt, Description: "pages read"},
-		},
-		New: func() actions.Action { return &AccessLogs{MaxPages: logPageLimit} },
-	})
-	actions.Register(actions.Info{
-		Name:    "slack.integration_logs",
-		Summary: "With an admin token (SLACK_ADMIN_TOKEN), list apps and integrations added or changed in the exposure window (team.integrationLogs): persistence",
-		Outputs: []actions.Output{
-			{Name: "assessed", Type: actions.TypeBool, Description: "false when the logs could not be read (a not assessable finding says why)"},
-			{Name: "changes", Type: actions.TypeInt, Description: "changes in the window"},
-			{Name: "apps", Type: actions.TypeList, Description: "the apps or integrations changed in the window"},
-			{Name: "pages", Type: actions.TypeInt, Description: "pages read"},
-		},
-		New: func() actions.Action { return &IntegrationLogs{MaxPages: logPageLimit} },
-	})
+// accessLogsInfo declares slack.access_logs; provider.go registers it.
+var accessLogsInfo = actions.Info{
+	Name:    "slack.access_logs",
+	Summary: "With an admin token (SLACK_ADMIN_TOKEN), find logins of the token's user from IP addresses or user agents first seen in the exposure window (team.accessLogs)",
+	Outputs: []actions.Output{
+		{Name: "assessed", Type: actions.TypeBool, Description: "false when the logs could not be read (a not assessable finding says why)"},
+		{Name: "logins_in_window", Type: actions.TypeInt, Description: "login rows of the token's user first seen in the window"},
+		{Name: "new_ips", Type: actions.TypeList, Description: "IP addresses first seen in the window"},
+		{Name: "pages", Type: actions.TypeInt, Description: "pages read"},
+	},
+	New: func() actions.Action { return &AccessLogs{MaxPages: logPageLimit} },
+}
+
+// integrationLogsInfo declares slack.integration_logs; provider.go registers it.
+var integrationLogsInfo = actions.Info{
+	Name:    "slack.integration_logs",
+	Summary: "With an admin token (SLACK_ADMIN_TOKEN), list apps and integrations added or changed in the exposure window (team.integrationLogs): persistence",
+	Outputs: []actions.Output{
+		{Name: "assessed", Type: actions.TypeBool, Description: "false when the logs could not be read (a not assessable finding says why)"},
+		{Name: "changes", Type: actions.TypeInt, Description: "changes in the window"},
+		{Name: "apps", Type: actions.TypeList, Description: "the apps or integrations changed in the window"},
+		{Name: "pages", Type: actions.TypeInt, Description: "pages read"},
+	},
+	New: func() actions.Action { return &IntegrationLogs{MaxPages: logPageLimit} },
 }
 
 // Slack's paging of the team logs: up to 1000 rows a page, 100 pages.

@@ -39,6 +39,18 @@ func init() {
 			World: drillWorld(sc),
 		})
 	}
+	// Its actions, each declared beside its type (<verb>Info), in the
+	// order its playbook runs them.
+	actions.Register(
+		identifyTokenInfo,
+		tokenLivenessInfo,
+		snapshotTokenInfo,
+		revokeTokenInfo,
+		confirmRevokedInfo,
+		accessLogsInfo,
+		integrationLogsInfo,
+		auditLogsInfo,
+	)
 	provider.Register(provider.Provider{
 		Name:      "slack",
 		Title:     "Slack",

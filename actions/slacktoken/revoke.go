@@ -14,21 +14,20 @@ import (
 	"github.com/keyir/keyir/transport"
 )
 
-func init() {
-	actions.Register(actions.Info{
-		Name:     "slack.revoke_token",
-		Summary:  "Revoke the leaked Slack token with auth.revoke, sent with the token itself; idempotent",
-		Mutates:  true,
-		Contains: true,
-		Outputs: []actions.Output{
-			{Name: "revoked", Type: actions.TypeBool, Description: "Slack answered revoked:true to this run"},
-			{Name: "already_revoked", Type: actions.TypeBool, Description: "Slack already refused the token (the confirm step settles whether it is dead)"},
-			{Name: "refusal", Type: actions.TypeString, Description: "Slack's refusal when already_revoked"},
-			{Name: "planned", Type: actions.TypeBool, Description: "dry run: auth.revoke was refused by the transport and recorded as a planned change"},
-			{Name: "fingerprint", Type: actions.TypeString, Description: "the token's fingerprint"},
-		},
-		New: func() actions.Action { return new(Revoke) },
-	})
+// revokeTokenInfo declares slack.revoke_token; provider.go registers it.
+var revokeTokenInfo = actions.Info{
+	Name:     "slack.revoke_token",
+	Summary:  "Revoke the leaked Slack token with auth.revoke, sent with the token itself; idempotent",
+	Mutates:  true,
+	Contains: true,
+	Outputs: []actions.Output{
+		{Name: "revoked", Type: actions.TypeBool, Description: "Slack answered revoked:true to this run"},
+		{Name: "already_revoked", Type: actions.TypeBool, Description: "Slack already refused the token (the confirm step settles whether it is dead)"},
+		{Name: "refusal", Type: actions.TypeString, Description: "Slack's refusal when already_revoked"},
+		{Name: "planned", Type: actions.TypeBool, Description: "dry run: auth.revoke was refused by the transport and recorded as a planned change"},
+		{Name: "fingerprint", Type: actions.TypeString, Description: "the token's fingerprint"},
+	},
+	New: func() actions.Action { return new(Revoke) },
 }
 
 // Revoke sends auth.revoke with the leaked token: Slack revokes the token a
