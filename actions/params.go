@@ -138,6 +138,12 @@ func paramsIn(a Action, t reflect.Type, at []int) []Param {
 			panic(fmt.Sprintf("actions: %T.%s: unsupported parameter type %s", a, f.Name, f.Type))
 		}
 		p.Type = typ
+		if p.Default == "" {
+			// No default in the tag: the value New sets is the default. A
+			// parameter struct shared by several actions (Poll) takes each
+			// action's own defaults this way.
+			p.Default = valueDefault(structOf(a).FieldByIndex(index))
+		}
 		if p.Default != "" {
 			if _, err := Convert(typ, p.Default); err != nil {
 				panic(fmt.Sprintf("actions: %T.%s: bad default: %v", a, f.Name, err))
@@ -146,6 +152,25 @@ func paramsIn(a Action, t reflect.Type, at []int) []Param {
 		out = append(out, p)
 	}
 	return out
+}
+
+// valueDefault is how a parameter's non-zero value in a new action is
+// written as its default ("" for a zero value, or a type without one).
+func valueDefault(v reflect.Value) string {
+	if v.IsZero() {
+		return ""
+	}
+	switch {
+	case v.Type() == durationType:
+		return time.Duration(v.Int()).String()
+	case v.Kind() == reflect.String:
+		return v.String()
+	case v.Kind() == reflect.Int || v.Kind() == reflect.Int64:
+		return strconv.FormatInt(v.Int(), 10)
+	case v.Kind() == reflect.Bool:
+		return "true"
+	}
+	return ""
 }
 
 // ParamError is a problem with one parameter; Param is empty when the problem

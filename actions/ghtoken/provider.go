@@ -31,15 +31,8 @@ func init() {
 	})
 	// Its actions, each declared beside its type (<verb>Info), in the
 	// order its playbook runs them.
-	actions.Register(
-		identifyTokenInfo,
-		tokenLivenessInfo,
-		snapshotTokenInfo,
-		revokeTokenInfo,
-		confirmRevokedInfo,
-		activityInfo,
-		persistenceInfo,
-	)
+	actions.Register(identifyTokenInfo, tokenLivenessInfo, snapshotTokenInfo, revokeTokenInfo,
+		confirmRevokedInfo, activityInfo, persistenceInfo)
 	provider.Register(provider.Provider{
 		Name:       "github",
 		Title:      "GitHub",

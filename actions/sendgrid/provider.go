@@ -50,20 +50,9 @@ func init() {
 	}
 	// Its actions, each declared beside its type (<verb>Info), in the
 	// order its playbook runs them.
-	actions.Register(
-		identifyKeyInfo,
-		locateKeyInfo,
-		keyLivenessInfo,
-		snapshotKeyInfo,
-		revokeKeyInfo,
-		confirmRevokedInfo,
-		rotateKeyInfo,
-		activityInfo,
-		statsInfo,
-		persistenceInfo,
-		inventoryInfo,
-		eradicateInfo,
-	)
+	actions.Register(identifyKeyInfo, locateKeyInfo, keyLivenessInfo, snapshotKeyInfo,
+		revokeKeyInfo, confirmRevokedInfo, rotateKeyInfo, activityInfo, statsInfo,
+		persistenceInfo, inventoryInfo, eradicateInfo)
 	provider.Register(provider.Provider{
 		Name:      "sendgrid",
 		Title:     "SendGrid",

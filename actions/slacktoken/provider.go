@@ -41,16 +41,8 @@ func init() {
 	}
 	// Its actions, each declared beside its type (<verb>Info), in the
 	// order its playbook runs them.
-	actions.Register(
-		identifyTokenInfo,
-		tokenLivenessInfo,
-		snapshotTokenInfo,
-		revokeTokenInfo,
-		confirmRevokedInfo,
-		accessLogsInfo,
-		integrationLogsInfo,
-		auditLogsInfo,
-	)
+	actions.Register(identifyTokenInfo, tokenLivenessInfo, snapshotTokenInfo, revokeTokenInfo,
+		confirmRevokedInfo, accessLogsInfo, integrationLogsInfo, auditLogsInfo)
 	provider.Register(provider.Provider{
 		Name:      "slack",
 		Title:     "Slack",
