@@ -81,15 +81,9 @@ func (w *DrillWorld) Attack() {
 // Replay revokes the leaked token again when the journal says the revoke
 // step finished: the rebuilt simulator then answers as GitHub would.
 func (w *DrillWorld) Replay(steps []report.Step) {
-	for _, s := range steps {
-		if s.Action == "github.revoke_token" && s.Status == report.StepOK {
-			at := s.Started.Add(s.Duration)
-			if s.Started.IsZero() {
-				at = time.Now()
-			}
-			w.fx.State.RevokeToken(w.fx.LeakedToken, at)
-		}
-	}
+	provider.ReplayFinished(steps, func(s report.Step) bool { return s.Action == "github.revoke_token" }, func(at time.Time) {
+		w.fx.State.RevokeToken(w.fx.LeakedToken, at)
+	})
 }
 
 // Close stops the simulator; its state stays readable.
