@@ -18,7 +18,7 @@ var tokenLivenessInfo = actions.Info{
 	Name:    "github.token_liveness",
 	Summary: "Ask GitHub, with the leaked token itself, whether it still authenticates (GET /user)",
 	Outputs: []actions.Output{
-		{Name: "status", Type: actions.TypeString, Description: "live, dead or unknown"},
+		actions.StatusOutput,
 		{Name: "login", Type: actions.TypeString, Description: "the account the token acts as (empty for an installation token or when not live)"},
 		{Name: "scopes", Type: actions.TypeList, Description: "its OAuth scopes (X-OAuth-Scopes; fine-grained and installation tokens have none)"},
 		{Name: "expires_at", Type: actions.TypeString, Description: "its expiry (github-authentication-token-expiration), empty when none is set"},

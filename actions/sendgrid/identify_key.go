@@ -17,7 +17,7 @@ var identifyKeyInfo = actions.Info{
 	Outputs: []actions.Output{
 		{Name: "key_id", Type: actions.TypeString, Description: "the api_key_id (middle segment of SG.<id>.<secret>)"},
 		{Name: "fingerprint", Type: actions.TypeString, Description: "first 8 hex of the SHA-256 of the full key (of the id when only the id is known)"},
-		{Name: "human", Type: actions.TypeString, Description: "the kind, for people (\"SendGrid API key\")"},
+		actions.HumanOutput,
 		{Name: "has_secret", Type: actions.TypeBool, Description: "whether the full key is known (liveness can be proven with it)"},
 	},
 	New: func() actions.Action { return new(Identify) },

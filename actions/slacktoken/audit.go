@@ -62,7 +62,7 @@ func (a *AuditLogs) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 	}
 	token, err := env.Credential(EnvOrgToken)
 	if err != nil {
-		note(env, fmt.Sprintf("audit logs not read: no org token (%s or %s_FILE); the Audit Logs API is Enterprise Grid's and needs an org-level token with auditlogs:read", EnvOrgToken, EnvOrgToken))
+		env.Note(fmt.Sprintf("audit logs not read: no org token (%s or %s_FILE); the Audit Logs API is Enterprise Grid's and needs an org-level token with auditlogs:read", EnvOrgToken, EnvOrgToken))
 		return out, nil
 	}
 	if user == "" {
@@ -91,7 +91,7 @@ func (a *AuditLogs) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 			break
 		}
 		if pg >= max(1, a.MaxPages) {
-			note(env, fmt.Sprintf("audit logs: stopped after %d pages; later pages of the window were not read", pg))
+			env.Note(fmt.Sprintf("audit logs: stopped after %d pages; later pages of the window were not read", pg))
 			break
 		}
 		q.Set("cursor", page.Meta.Next)

@@ -93,7 +93,7 @@ func retry(ctx context.Context, env *actions.Env, what string, do func() error) 
 		if attempt >= maxTransient || !transient(ctx, err) {
 			return err
 		}
-		progress(env, fmt.Sprintf("%s failed (%v); trying again in %s", what, err, wait))
+		env.Progress(fmt.Sprintf("%s failed (%v); trying again in %s", what, err, wait))
 		if serr := sleep(ctx, wait); serr != nil {
 			return err
 		}
@@ -236,7 +236,7 @@ func (c *client) getOnce(ctx context.Context, endpoint, method, token string, pa
 				return resp.Header, &StatusError{Method: method, Status: resp.StatusCode, RetryAfter: wait}
 			}
 			// The pacer holds the next attempt until Retry-After has passed.
-			progress(c.env, fmt.Sprintf("%s: rate limited by Slack, waiting %s", method, wait))
+			c.env.Progress(fmt.Sprintf("%s: rate limited by Slack, waiting %s", method, wait))
 			continue
 		}
 		if resp.StatusCode != http.StatusOK {
@@ -327,17 +327,5 @@ func sleep(ctx context.Context, d time.Duration) error {
 		return ctx.Err()
 	case <-time.After(d):
 		return nil
-	}
-}
-
-func note(env *actions.Env, text string) {
-	if env.Recorder != nil {
-		env.Recorder.Note(text)
-	}
-}
-
-func progress(env *actions.Env, text string) {
-	if env.Recorder != nil {
-		env.Recorder.Progress(text)
 	}
 }

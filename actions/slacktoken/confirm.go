@@ -138,14 +138,14 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 			}
 			detail := fmt.Sprintf("the leaked token itself was refused by auth.test (%s, HTTP 200: death is in the body) after %s", l.Death, report.Count(polls, "poll", "polls"))
 			env.Recorder.Containment(report.Containment{Status: report.ContainmentConfirmed, TimeToContainment: ttc, At: at, Detail: detail})
-			note(env, "containment confirmed: "+detail)
+			env.Note("containment confirmed: " + detail)
 			out["confirmed"], out["refusal"], out["polls"], out["time_to_containment_ms"] = true, l.Death, polls, report.DurationMS(ttc)
 			done = true
 			return true
 		}
 		return false
 	}, func(polls int, wait time.Duration) {
-		progress(env, fmt.Sprintf("token %s after poll %d; next check in %s (revocation takes a moment to propagate)", last, polls, report.FormatDuration(wait)))
+		env.Progress(fmt.Sprintf("token %s after poll %d; next check in %s (revocation takes a moment to propagate)", last, polls, report.FormatDuration(wait)))
 	})
 	if done {
 		return out, settled

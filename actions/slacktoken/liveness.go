@@ -19,9 +19,9 @@ const (
 )
 
 var identityOutputs = []actions.Output{
-	{Name: "status", Type: actions.TypeString, Description: "live, dead or unknown"},
+	actions.StatusOutput,
 	{Name: "death", Type: actions.TypeString, Description: "Slack's refusal when dead: invalid_auth, token_revoked or account_inactive"},
-	{Name: "fingerprint", Type: actions.TypeString, Description: "the token's fingerprint (which token this is about)"},
+	actions.FingerprintOutput,
 	{Name: "team_id", Type: actions.TypeString, Description: "the workspace the token belongs to"},
 	{Name: "user_id", Type: actions.TypeString, Description: "the user it acts as (a bot's bot user)"},
 	{Name: "bot_id", Type: actions.TypeString, Description: "the bot, for a bot token"},
@@ -40,10 +40,10 @@ var tokenLivenessInfo = actions.Info{
 var snapshotTokenInfo = actions.Info{
 	Name:    "slack.snapshot_token",
 	Summary: "Record the leaked token's workspace, user, bot and scopes before it is revoked, and rate its blast radius",
-	Outputs: append(append([]actions.Output(nil), identityOutputs...),
-		actions.Output{Name: "bot", Type: actions.TypeBool, Description: "it acts as a bot user (bots do not appear in access logs)"},
-		actions.Output{Name: "risk", Type: actions.TypeString, Description: "critical, high, medium or low (empty when the token is not live)"},
-	),
+	Outputs: actions.OutputList(identityOutputs, []actions.Output{
+		{Name: "bot", Type: actions.TypeBool, Description: "it acts as a bot user (bots do not appear in access logs)"},
+		{Name: "risk", Type: actions.TypeString, Description: "critical, high, medium or low (empty when the token is not live)"},
+	}),
 	New: func() actions.Action { return new(Snapshot) },
 }
 
@@ -123,7 +123,7 @@ func (a *Liveness) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 	if err != nil {
 		return nil, fmt.Errorf("liveness of the leaked token: %w", err)
 	}
-	note(env, l.describe(ti))
+	env.Note(l.describe(ti))
 	return l.outputs(ti), nil
 }
 
@@ -152,7 +152,7 @@ func (a *Snapshot) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 		// (the assessment then says what it cannot tell).
 		return out, fmt.Errorf("snapshot of the leaked token: %w", err)
 	}
-	note(env, l.describe(ti))
+	env.Note(l.describe(ti))
 	if l.Status == StatusLive {
 		risk := Risk(ti, l.ID.Scopes)
 		out["risk"] = string(risk)

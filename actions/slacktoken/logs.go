@@ -101,7 +101,7 @@ func readPages[T any](ctx context.Context, c *client, method, token string, para
 		if len(got) == 0 || pg >= p.Paging.Pages {
 			return rows, pg, false, nil
 		}
-		progress(c.env, fmt.Sprintf("%s: page %d of %d", method, pg, p.Paging.Pages))
+		c.env.Progress(fmt.Sprintf("%s: page %d of %d", method, pg, p.Paging.Pages))
 	}
 }
 
@@ -173,11 +173,11 @@ func (a *AccessLogs) Run(ctx context.Context, env *actions.Env) (actions.Outputs
 		}
 	}
 	if partial {
-		note(env, fmt.Sprintf("access logs: stopped after %d pages (Slack pages no further); logins before them were not compared, so an address counted new may be older", pages))
+		env.Note(fmt.Sprintf("access logs: stopped after %d pages (Slack pages no further); logins before them were not compared, so an address counted new may be older", pages))
 	}
 	sort.Strings(newIPs)
 	out["assessed"], out["logins_in_window"], out["new_ips"] = true, len(inWindow), newIPs
-	note(env, fmt.Sprintf("access logs: %s of user %s first seen in the window, %s from new IP addresses", report.Count(len(inWindow), "login row", "login rows"), user, report.Count(len(newIPs), "row", "rows")))
+	env.Note(fmt.Sprintf("access logs: %s of user %s first seen in the window, %s from new IP addresses", report.Count(len(inWindow), "login row", "login rows"), user, report.Count(len(newIPs), "row", "rows")))
 	return out, nil
 }
 
@@ -252,10 +252,10 @@ func (a *IntegrationLogs) Run(ctx context.Context, env *actions.Env) (actions.Ou
 			Evidence: cite(ref)})
 	}
 	if partial {
-		note(env, fmt.Sprintf("integration logs: stopped after %d pages before reaching the window's start: older changes in the window were not read", pages))
+		env.Note(fmt.Sprintf("integration logs: stopped after %d pages before reaching the window's start: older changes in the window were not read", pages))
 	}
 	out["assessed"], out["changes"], out["apps"] = true, len(inWindow), apps
-	note(env, fmt.Sprintf("integration logs: %s in the window", report.Count(len(inWindow), "change", "changes")))
+	env.Note(fmt.Sprintf("integration logs: %s in the window", report.Count(len(inWindow), "change", "changes")))
 	return out, nil
 }
 

@@ -24,8 +24,8 @@ var revokeTokenInfo = actions.Info{
 		{Name: "revoked", Type: actions.TypeBool, Description: "Slack answered revoked:true to this run"},
 		{Name: "already_revoked", Type: actions.TypeBool, Description: "Slack already refused the token (the confirm step settles whether it is dead)"},
 		{Name: "refusal", Type: actions.TypeString, Description: "Slack's refusal when already_revoked"},
-		{Name: "planned", Type: actions.TypeBool, Description: "dry run: auth.revoke was refused by the transport and recorded as a planned change"},
-		{Name: "fingerprint", Type: actions.TypeString, Description: "the token's fingerprint"},
+		actions.PlannedOutput,
+		actions.FingerprintOutput,
 	},
 	New: func() actions.Action { return new(Revoke) },
 }
@@ -61,7 +61,7 @@ func (a *Revoke) Run(ctx context.Context, env *actions.Env) (actions.Outputs, er
 		return out, errors.New("a refresh token (xoxe-) cannot be revoked through the Web API: no method accepts it. Revoke it in the app's settings (OAuth & Permissions: revoke tokens) or uninstall the app, and rotate the app's client secret; keyir cannot prove it dead")
 	}
 	if ownBot(env, token) {
-		note(env, "WARNING: revoking keyir's own bot token (SLACK_BOT_TOKEN): Slack notifications after this step will fail")
+		env.Note("WARNING: revoking keyir's own bot token (SLACK_BOT_TOKEN): Slack notifications after this step will fail")
 	}
 	c, err := newClient(env)
 	if err != nil {
@@ -75,7 +75,7 @@ func (a *Revoke) Run(ctx context.Context, env *actions.Env) (actions.Outputs, er
 		if !errors.As(err, &rl) || rl.RetryAfter > maxRateWait {
 			break
 		}
-		progress(env, fmt.Sprintf("auth.revoke: rate limited by Slack, waiting %s", rl.RetryAfter))
+		env.Progress(fmt.Sprintf("auth.revoke: rate limited by Slack, waiting %s", rl.RetryAfter))
 		if serr := sleep(ctx, max(rl.RetryAfter, time.Second)); serr != nil {
 			return out, serr
 		}
@@ -92,7 +92,7 @@ func (a *Revoke) Run(ctx context.Context, env *actions.Env) (actions.Outputs, er
 		return out, errors.New("auth.revoke answered ok without revoked:true: the token was not revoked")
 	case errors.Is(err, transport.ErrDryRun):
 		out["planned"] = true
-		note(env, "DRY RUN: auth.revoke with the leaked token planned, not sent")
+		env.Note("DRY RUN: auth.revoke with the leaked token planned, not sent")
 		return out, nil
 	case deathCodes[code]:
 		out["already_revoked"], out["refusal"] = true, code
