@@ -45,8 +45,16 @@ var HumanOutput = Output{Name: "human", Type: TypeString, Description: "the kind
 var FingerprintOutput = Output{Name: "fingerprint", Type: TypeString, Description: "first 8 hex of the SHA-256 of the leaked credential: how reports name it"}
 
 // StatusOutput is a liveness step's verdict on the leaked credential, asked
-// with itself.
-var StatusOutput = Output{Name: "status", Type: TypeString, Description: "live, dead or unknown"}
+// with itself: StatusLive, StatusDead or StatusUnknown, whatever the
+// provider, so later steps and the report read one vocabulary.
+var StatusOutput = Output{Name: "status", Type: TypeString, Description: StatusLive + ", " + StatusDead + " or " + StatusUnknown}
+
+// The liveness statuses.
+const (
+	StatusLive    = "live"
+	StatusDead    = "dead"
+	StatusUnknown = "unknown"
+)
 
 // PlannedOutput is how a step that changes something says a dry run
 // refused its requests at the transport (recorded as planned changes).

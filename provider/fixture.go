@@ -38,3 +38,15 @@ func ReplayFinished(steps []report.Step, match func(report.Step) bool, redo func
 		}
 	}
 }
+
+// Attack is what a World's Attack does with its simulator's fixture: the
+// key holder's deeds (attack, when the scenario has any) on the simulator's
+// state, then each of the scenario's faults injected.
+func Attack[S, F any](state S, attack func(S), faults []F, inject func(F)) {
+	if attack != nil {
+		attack(state)
+	}
+	for _, f := range faults {
+		inject(f)
+	}
+}

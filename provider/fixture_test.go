@@ -26,3 +26,12 @@ func TestTruthFromAndReplayFinished(t *testing.T) {
 		t.Errorf("replayed at %v: want the finished revoke's end, then now for one without a start", ats)
 	}
 }
+
+func TestAttackDeedsThenFaults(t *testing.T) {
+	var did []string
+	Attack(&did, func(d *[]string) { *d = append(*d, "deed") }, []string{"f1", "f2"}, func(f string) { did = append(did, f) })
+	Attack(&did, nil, []string{"f3"}, func(f string) { did = append(did, f) })
+	if len(did) != 4 || did[0] != "deed" || did[1] != "f1" || did[3] != "f3" {
+		t.Errorf("did %v: want the deeds first, then every fault; no deeds when the scenario has none", did)
+	}
+}

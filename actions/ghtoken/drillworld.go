@@ -70,12 +70,7 @@ func (w *DrillWorld) LeakedKey() string { return w.fx.LeakedToken }
 
 // Attack applies the holder's deeds and the scenario's faults.
 func (w *DrillWorld) Attack() {
-	if w.fx.Attack != nil {
-		w.fx.Attack(w.fx.State)
-	}
-	for _, f := range w.fx.Faults {
-		w.srv.InjectFault(f)
-	}
+	provider.Attack(w.fx.State, w.fx.Attack, w.fx.Faults, w.srv.InjectFault)
 }
 
 // Replay revokes the leaked token again when the journal says the revoke

@@ -26,11 +26,11 @@ var tokenLivenessInfo = actions.Info{
 	New: func() actions.Action { return new(Liveness) },
 }
 
-// Liveness statuses.
+// Liveness statuses: the values of actions.StatusOutput.
 const (
-	StatusLive    = "live"
-	StatusDead    = "dead"
-	StatusUnknown = "unknown"
+	StatusLive    = actions.StatusLive
+	StatusDead    = actions.StatusDead
+	StatusUnknown = actions.StatusUnknown
 )
 
 // Liveness checks whether the leaked token still authenticates.

@@ -119,12 +119,7 @@ func (w *DrillWorld) LeakedKey() string { return w.fx.LeakedKey }
 
 // Attack applies what the key's holder did, then the scenario's faults.
 func (w *DrillWorld) Attack() {
-	if w.fx.Attack != nil {
-		w.fx.Attack(w.fx.State)
-	}
-	for _, f := range w.fx.Faults {
-		w.srv.InjectFault(f)
-	}
+	provider.Attack(w.fx.State, w.fx.Attack, w.fx.Faults, w.srv.InjectFault)
 }
 
 // Replay makes the rebuilt simulator what the interrupted run left: the

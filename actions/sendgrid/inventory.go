@@ -122,6 +122,15 @@ func (b *Baseline) captured(surface string) bool {
 // MaxBaseline caps an inventory file; a large account's is well under 1 MiB.
 const MaxBaseline = 32 << 20
 
+// baselineIfAny is the baseline a step's baseline parameter names, or nil
+// when it names none (every item is then judged without one).
+func baselineIfAny(path string) (*Baseline, error) {
+	if path == "" {
+		return nil, nil
+	}
+	return LoadBaseline(path)
+}
+
 // LoadBaseline reads an inventory file: regular, no link followed, capped.
 func LoadBaseline(path string) (*Baseline, error) {
 	raw, err := safefile.ReadFile(path, MaxBaseline)
@@ -325,13 +334,9 @@ func describeKey(k KeyRecord) string {
 
 // Run lists the keys and diffs them.
 func (a *Inventory) Run(ctx context.Context, env *actions.Env) (actions.Outputs, error) {
-	var base *Baseline
-	if a.Baseline != "" {
-		b, err := LoadBaseline(a.Baseline)
-		if err != nil {
-			return nil, err
-		}
-		base = b
+	base, err := baselineIfAny(a.Baseline)
+	if err != nil {
+		return nil, err
 	}
 	c, err := newClient(env, RegionGlobal, "")
 	if err != nil {

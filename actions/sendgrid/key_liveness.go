@@ -21,11 +21,11 @@ var keyLivenessInfo = actions.Info{
 	New: func() actions.Action { return new(Liveness) },
 }
 
-// Liveness statuses.
+// Liveness statuses: the values of actions.StatusOutput.
 const (
-	StatusLive    = "live"
-	StatusDead    = "dead"
-	StatusUnknown = "unknown"
+	StatusLive    = actions.StatusLive
+	StatusDead    = actions.StatusDead
+	StatusUnknown = actions.StatusUnknown
 )
 
 // Key types, from scopes.

@@ -348,13 +348,9 @@ func trusted(dest string, domains []string) bool {
 
 // Run checks every surface, each independently.
 func (a *Persistence) Run(ctx context.Context, env *actions.Env) (actions.Outputs, error) {
-	var base *Baseline
-	if a.Baseline != "" {
-		b, err := LoadBaseline(a.Baseline)
-		if err != nil {
-			return nil, err
-		}
-		base = b
+	base, err := baselineIfAny(a.Baseline)
+	if err != nil {
+		return nil, err
 	}
 	acct := a.account(env)
 	c0, err := newClient(env, RegionGlobal, "")
