@@ -46,13 +46,26 @@ func (p Poll) Until(ctx context.Context, probe func(poll int) (stop bool), waiti
 		if waiting != nil {
 			waiting(polls, wait)
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if Sleep(ctx, wait) != nil {
 			return polls
-		case <-t.C:
 		}
 		interval = min(time.Duration(float64(interval)*1.5), maxInterval)
+	}
+}
+
+// Sleep waits d, or less when ctx ends first (then its error; also at once
+// for d <= 0 when ctx has ended). Every wait of a step (a poll, a retry, a
+// rate limit's reset) goes through it, so a cancelled run stops waiting.
+func Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }

@@ -65,3 +65,20 @@ func TestPollBacksOff(t *testing.T) {
 		t.Errorf("a cancelled context: %d polls, want 1", n)
 	}
 }
+
+// TestSleepStopsWithTheRun: a wait ends with the run's context, with its
+// error; an elapsed wait is nil.
+func TestSleepStopsWithTheRun(t *testing.T) {
+	if err := Sleep(context.Background(), time.Millisecond); err != nil {
+		t.Errorf("an elapsed wait: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	start := time.Now()
+	if err := Sleep(ctx, time.Hour); err != context.Canceled || time.Since(start) > time.Second {
+		t.Errorf("a cancelled wait: %v after %s", err, time.Since(start))
+	}
+	if err := Sleep(ctx, 0); err != context.Canceled {
+		t.Errorf("no wait on an ended context: %v", err)
+	}
+}

@@ -94,7 +94,7 @@ func retry(ctx context.Context, env *actions.Env, what string, do func() error) 
 			return err
 		}
 		env.Progress(fmt.Sprintf("%s failed (%v); trying again in %s", what, err, wait))
-		if serr := sleep(ctx, wait); serr != nil {
+		if serr := actions.Sleep(ctx, wait); serr != nil {
 			return err
 		}
 		wait *= 2
@@ -318,14 +318,4 @@ func (c *client) authTest(ctx context.Context, token string) (identity, error) {
 		}
 	}
 	return id, nil
-}
-
-// sleep waits d, or less when ctx ends first (its error).
-func sleep(ctx context.Context, d time.Duration) error {
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(d):
-		return nil
-	}
 }

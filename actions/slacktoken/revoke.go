@@ -76,7 +76,7 @@ func (a *Revoke) Run(ctx context.Context, env *actions.Env) (actions.Outputs, er
 			break
 		}
 		env.Progress(fmt.Sprintf("auth.revoke: rate limited by Slack, waiting %s", rl.RetryAfter))
-		if serr := sleep(ctx, max(rl.RetryAfter, time.Second)); serr != nil {
+		if serr := actions.Sleep(ctx, max(rl.RetryAfter, time.Second)); serr != nil {
 			return out, serr
 		}
 		resp, err = c.revoke(ctx, token)
