@@ -29,7 +29,10 @@ const (
 //	Timeout time.Duration `param:"timeout" default:"10s" desc:"…"`
 //
 // An embedded struct without a param tag contributes its own tagged fields,
-// in its place: parameters several actions share are declared once.
+// in its place: parameters several actions share are declared once. A
+// parameter without a default tag whose field the action's New sets takes
+// that value as its default (how actions.Poll's intervals differ by
+// provider).
 type Param struct {
 	Name        string `json:"name"`
 	Type        string `json:"type"`
