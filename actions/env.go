@@ -93,6 +93,22 @@ type CredentialUser interface {
 	BindCredential(credentials.Binding)
 }
 
+// Note journals a note of this step; outside a run (no recorder) it is
+// dropped. Every provider's steps note through it.
+func (e *Env) Note(text string) {
+	if e.Recorder != nil {
+		e.Recorder.Note(text)
+	}
+}
+
+// Progress says what a long step is doing (a wait, a page read); outside a
+// run it is dropped.
+func (e *Env) Progress(text string) {
+	if e.Recorder != nil {
+		e.Recorder.Progress(text)
+	}
+}
+
 // Finding records a finding attributed to this step.
 func (e *Env) Finding(f report.Finding) {
 	if f.Step == "" {

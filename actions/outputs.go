@@ -35,6 +35,27 @@ var BlastRadiusOutputs = []Output{
 	{Name: "risk", Type: TypeString, Description: "critical, high, medium or low (empty or unknown when the credential's permissions could not be read)"},
 }
 
+// HumanOutput is the leaked credential's kind in words ("SendGrid API key",
+// "GitHub classic personal access token"), as identify steps return it.
+var HumanOutput = Output{Name: "human", Type: TypeString, Description: "the kind, for people"}
+
+// FingerprintOutput is how every step that names the leaked credential
+// names it: never the secret, a short hash (identify's outputs are what
+// reports and notifications read it from).
+var FingerprintOutput = Output{Name: "fingerprint", Type: TypeString, Description: "first 8 hex of the SHA-256 of the leaked credential: how reports name it"}
+
+// StatusOutput is a liveness step's verdict on the leaked credential, asked
+// with itself: StatusLive, StatusDead or StatusUnknown, whatever the
+// provider, so later steps and the report read one vocabulary.
+var StatusOutput = Output{Name: "status", Type: TypeString, Description: StatusLive + ", " + StatusDead + " or " + StatusUnknown}
+
+// The liveness statuses.
+const (
+	StatusLive    = "live"
+	StatusDead    = "dead"
+	StatusUnknown = "unknown"
+)
+
 // PlannedOutput is how a step that changes something says a dry run
 // refused its requests at the transport (recorded as planned changes).
 var PlannedOutput = Output{Name: "planned", Type: TypeBool, Description: "dry run: the requests were refused at the transport and recorded as planned"}

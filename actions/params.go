@@ -29,7 +29,10 @@ const (
 //	Timeout time.Duration `param:"timeout" default:"10s" desc:"…"`
 //
 // An embedded struct without a param tag contributes its own tagged fields,
-// in its place: parameters several actions share are declared once.
+// in its place: parameters several actions share are declared once. A
+// parameter without a default tag whose field the action's New sets takes
+// that value as its default (how actions.Poll's intervals differ by
+// provider).
 type Param struct {
 	Name        string `json:"name"`
 	Type        string `json:"type"`
@@ -138,6 +141,12 @@ func paramsIn(a Action, t reflect.Type, at []int) []Param {
 			panic(fmt.Sprintf("actions: %T.%s: unsupported parameter type %s", a, f.Name, f.Type))
 		}
 		p.Type = typ
+		if p.Default == "" {
+			// No default in the tag: the value New sets is the default. A
+			// parameter struct shared by several actions (Poll) takes each
+			// action's own defaults this way.
+			p.Default = valueDefault(structOf(a).FieldByIndex(index))
+		}
 		if p.Default != "" {
 			if _, err := Convert(typ, p.Default); err != nil {
 				panic(fmt.Sprintf("actions: %T.%s: bad default: %v", a, f.Name, err))
@@ -146,6 +155,25 @@ func paramsIn(a Action, t reflect.Type, at []int) []Param {
 		out = append(out, p)
 	}
 	return out
+}
+
+// valueDefault is how a parameter's non-zero value in a new action is
+// written as its default ("" for a zero value, or a type without one).
+func valueDefault(v reflect.Value) string {
+	if v.IsZero() {
+		return ""
+	}
+	switch {
+	case v.Type() == durationType:
+		return time.Duration(v.Int()).String()
+	case v.Kind() == reflect.String:
+		return v.String()
+	case v.Kind() == reflect.Int || v.Kind() == reflect.Int64:
+		return strconv.FormatInt(v.Int(), 10)
+	case v.Kind() == reflect.Bool:
+		return "true"
+	}
+	return ""
 }
 
 // ParamError is a problem with one parameter; Param is empty when the problem

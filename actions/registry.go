@@ -1,6 +1,6 @@
 // Package actions is keyir's action registry. An action is a named unit a
 // playbook step runs (sendgrid.revoke_key, core.http, notify.slack …). Like a
-// caddy module it registers itself from init() with a constructor; the exported
+// caddy module it is registered from init() with a constructor; the exported
 // fields of its struct are its parameters, decoded strictly and then validated
 // before anything in the run executes. Unlike caddy, every action says whether
 // it mutates anything, so dry runs and `keyir actions` can tell.
@@ -71,9 +71,18 @@ var (
 	registry = map[string]Info{}
 )
 
-// Register adds an action. It panics on a malformed or duplicate registration:
-// both are programming errors found by any test that imports the package.
-func Register(info Info) {
+// Register adds actions. A provider's package declares each action's Info
+// beside its type and registers them all in one call from its provider.go,
+// so one place lists everything the provider brings. It panics on a
+// malformed or duplicate registration: both are programming errors found by
+// any test that imports the package.
+func Register(infos ...Info) {
+	for _, info := range infos {
+		register(info)
+	}
+}
+
+func register(info Info) {
 	if info.Name == "" || !strings.Contains(info.Name, ".") || info.New == nil {
 		panic(fmt.Sprintf("actions: bad registration %q", info.Name))
 	}

@@ -14,17 +14,16 @@ import (
 	"github.com/keyir/keyir/report"
 )
 
-func init() {
-	actions.Register(actions.Info{
-		Name:    "github.activity",
-		Summary: "Find what the leaked token did: the organization audit log by hashed_token in the exposure window (needs GITHUB_TOKEN with read:audit_log)",
-		Outputs: []actions.Output{
-			{Name: "assessed", Type: actions.TypeBool, Description: "the audit log was read; false: not assessable, and a finding says why"},
-			{Name: "events", Type: actions.TypeInt, Description: "audit log events by the token in the window"},
-			{Name: "actions", Type: actions.TypeMap, Description: "events per audit action"},
-		},
-		New: func() actions.Action { return new(Activity) },
-	})
+// activityInfo declares github.activity; provider.go registers it.
+var activityInfo = actions.Info{
+	Name:    "github.activity",
+	Summary: "Find what the leaked token did: the organization audit log by hashed_token in the exposure window (needs GITHUB_TOKEN with read:audit_log)",
+	Outputs: []actions.Output{
+		{Name: "assessed", Type: actions.TypeBool, Description: "the audit log was read; false: not assessable, and a finding says why"},
+		{Name: "events", Type: actions.TypeInt, Description: "audit log events by the token in the window"},
+		{Name: "actions", Type: actions.TypeMap, Description: "events per audit action"},
+	},
+	New: func() actions.Action { return new(Activity) },
 }
 
 // maxAuditPages bounds one search (100 events a page).
@@ -32,10 +31,9 @@ const maxAuditPages = 50
 
 // Activity searches an organization's audit log for the token's events.
 type Activity struct {
-	HashedToken string    `param:"hashed_token,required" desc:"base64(SHA-256(token)), from github.identify_token"`
-	Org         string    `param:"org" desc:"the organization whose audit log is searched (GitHub Enterprise Cloud)"`
-	WindowStart time.Time `param:"window_start" desc:"start of the exposure window (default: window_end minus 7 days)"`
-	WindowEnd   time.Time `param:"window_end" desc:"end of the exposure window (default: now)"`
+	HashedToken string `param:"hashed_token,required" desc:"base64(SHA-256(token)), from github.identify_token"`
+	Org         string `param:"org" desc:"the organization whose audit log is searched (GitHub Enterprise Cloud)"`
+	actions.Window
 }
 
 var (
@@ -49,32 +47,14 @@ func (a *Activity) Validate() error {
 	if !hashedRE.MatchString(a.HashedToken) {
 		return &actions.ParamError{Param: "hashed_token", Msg: "not a base64 SHA-256 (44 characters)"}
 	}
-	return checkOrgWindow(a.Org, a.WindowStart, a.WindowEnd)
+	return checkOrgWindow(a.Org, a.Window)
 }
 
-func checkOrgWindow(org string, start, end time.Time) error {
+func checkOrgWindow(org string, w actions.Window) error {
 	if org != "" && !orgRE.MatchString(org) {
 		return &actions.ParamError{Param: "org", Msg: fmt.Sprintf("not a GitHub organization name (%d characters)", len(org))}
 	}
-	if !start.IsZero() && !end.IsZero() && !start.Before(end) {
-		return &actions.ParamError{Param: "window_start", Msg: "must be before window_end"}
-	}
-	return nil
-}
-
-// window is the exposure window, defaulted.
-func window(env *actions.Env, start, end time.Time) (time.Time, time.Time) {
-	if end.IsZero() {
-		now := time.Now
-		if env.Now != nil {
-			now = env.Now
-		}
-		end = now()
-	}
-	if start.IsZero() {
-		start = end.Add(-7 * 24 * time.Hour)
-	}
-	return start.UTC(), end.UTC()
+	return w.CheckWindow()
 }
 
 // notAssessable records that a surface could not be assessed, and why: a
@@ -110,7 +90,7 @@ func responderFor(env *actions.Env, org, subject string) (*github.Client, api, b
 // Run searches the log and records one finding for the token's events.
 func (a *Activity) Run(ctx context.Context, env *actions.Env) (actions.Outputs, error) {
 	out := actions.Outputs{"assessed": false, "events": 0, "actions": map[string]string{}}
-	start, end := window(env, a.WindowStart, a.WindowEnd)
+	start, end := a.Bounds(env)
 	c, where, ok := responderFor(env, a.Org, "activity")
 	if !ok {
 		return out, nil

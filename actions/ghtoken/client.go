@@ -135,17 +135,10 @@ func callErr(what string, resp *github.Response, err error) error {
 	return fmt.Errorf("GitHub %s: %w", what, err)
 }
 
-func note(env *actions.Env, text string) {
-	if env.Recorder != nil {
-		env.Recorder.Note(text)
-	}
-}
-
-func progress(env *actions.Env, text string) {
-	if env.Recorder != nil {
-		env.Recorder.Progress(text)
-	}
-}
+// note and progress are the package's short names for env.Note and
+// env.Progress.
+func note(env *actions.Env, text string)     { env.Note(text) }
+func progress(env *actions.Env, text string) { env.Progress(text) }
 
 // evidence records v as the step's evidence and returns what a finding
 // cites of it (nothing when it could not be recorded).

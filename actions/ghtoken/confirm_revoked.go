@@ -10,24 +10,21 @@ import (
 	"github.com/keyir/keyir/report"
 )
 
-func init() {
-	actions.Register(actions.Info{
-		Name:     "github.confirm_revoked",
-		Summary:  "Prove the leaked token is dead: poll GET /user with it until 401 (bounded)",
-		Contains: true,
-		Outputs:  actions.ContainmentOutputs,
-		New: func() actions.Action {
-			return &Confirm{Timeout: 5 * time.Minute, Interval: 5 * time.Second, MaxInterval: 30 * time.Second}
-		},
-	})
+// confirmRevokedInfo declares github.confirm_revoked; provider.go registers it.
+var confirmRevokedInfo = actions.Info{
+	Name:     "github.confirm_revoked",
+	Summary:  "Prove the leaked token is dead: poll GET /user with it until 401 (bounded)",
+	Contains: true,
+	Outputs:  actions.ContainmentOutputs,
+	New: func() actions.Action {
+		return &Confirm{Poll: actions.Poll{Timeout: 5 * time.Minute, Interval: 5 * time.Second, MaxInterval: 30 * time.Second}}
+	},
 }
 
 // Confirm polls until the leaked token is refused.
 type Confirm struct {
-	Token       string        `param:"key,required,secret" desc:"the leaked token: only its own 401 proves it dead"`
-	Timeout     time.Duration `param:"timeout" default:"5m" desc:"give up after this long"`
-	Interval    time.Duration `param:"interval" default:"5s" desc:"first wait between polls; grows 1.5x per poll"`
-	MaxInterval time.Duration `param:"max_interval" default:"30s" desc:"longest wait between polls"`
+	Token string `param:"key,required,secret" desc:"the leaked token: only its own 401 proves it dead"`
+	actions.Poll
 }
 
 // Validate checks the token and the bounds.
@@ -35,8 +32,8 @@ func (a *Confirm) Validate() error {
 	if _, err := parseValid(a.Token); err != nil {
 		return err
 	}
-	if a.Timeout <= 0 || a.Interval <= 0 || a.MaxInterval < 0 {
-		return &actions.ParamError{Msg: "timeout and interval must be positive"}
+	if err := a.CheckPoll(); err != nil {
+		return err
 	}
 	return nil
 }
@@ -74,15 +71,13 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 		return actions.Outputs{"confirmed": false, "polls": 1, "time_to_containment_ms": 0}, nil
 	}
 
-	deadline := time.Now().Add(a.Timeout)
-	interval, maxInterval := a.Interval, max(a.MaxInterval, a.Interval)
-	polls, last := 0, ""
+	last := ""
 	var lastErr error
-	for {
-		polls++
+	var proven actions.Outputs
+	polls := a.Until(ctx, func(polls int) bool {
 		l, err := ask()
 		if ctx.Err() != nil {
-			break
+			return true
 		}
 		if err != nil {
 			lastErr, last = err, "error"
@@ -101,21 +96,17 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 			}
 			env.Recorder.Containment(report.Containment{Status: report.ContainmentConfirmed, TimeToContainment: ttc, At: at, Detail: detail})
 			note(env, "containment confirmed: "+detail)
-			return actions.Outputs{"confirmed": true, "polls": polls, "time_to_containment_ms": report.DurationMS(ttc)}, nil
+			proven = actions.Outputs{"confirmed": true, "polls": polls, "time_to_containment_ms": report.DurationMS(ttc)}
+			return true
 		}
+		// A rate-limited token cannot be asked again before the limit resets.
 		var rl *RateLimitedError
-		if errors.As(err, &rl) {
-			break
-		}
-		wait := min(interval, time.Until(deadline))
-		if wait <= 0 {
-			break
-		}
+		return errors.As(err, &rl)
+	}, func(polls int, wait time.Duration) {
 		progress(env, fmt.Sprintf("token %s after poll %d; next check in %s (revocation takes a moment to propagate)", last, polls, report.FormatDuration(wait)))
-		if sleepFor(ctx, wait) != nil {
-			break
-		}
-		interval = min(time.Duration(float64(interval)*1.5), maxInterval)
+	})
+	if proven != nil {
+		return proven, nil
 	}
 	detail := fmt.Sprintf("the token was not proven dead at %s after %s over %s; last answer: %s", where, report.Count(polls, "poll", "polls"), a.Timeout, last)
 	if ctx.Err() != nil {

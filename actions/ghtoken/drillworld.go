@@ -70,26 +70,15 @@ func (w *DrillWorld) LeakedKey() string { return w.fx.LeakedToken }
 
 // Attack applies the holder's deeds and the scenario's faults.
 func (w *DrillWorld) Attack() {
-	if w.fx.Attack != nil {
-		w.fx.Attack(w.fx.State)
-	}
-	for _, f := range w.fx.Faults {
-		w.srv.InjectFault(f)
-	}
+	provider.Attack(w.fx.State, w.fx.Attack, w.fx.Faults, w.srv.InjectFault)
 }
 
 // Replay revokes the leaked token again when the journal says the revoke
 // step finished: the rebuilt simulator then answers as GitHub would.
 func (w *DrillWorld) Replay(steps []report.Step) {
-	for _, s := range steps {
-		if s.Action == "github.revoke_token" && s.Status == report.StepOK {
-			at := s.Started.Add(s.Duration)
-			if s.Started.IsZero() {
-				at = time.Now()
-			}
-			w.fx.State.RevokeToken(w.fx.LeakedToken, at)
-		}
-	}
+	provider.ReplayFinished(steps, func(s report.Step) bool { return s.Action == "github.revoke_token" }, func(at time.Time) {
+		w.fx.State.RevokeToken(w.fx.LeakedToken, at)
+	})
 }
 
 // Close stops the simulator; its state stays readable.

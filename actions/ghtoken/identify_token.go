@@ -7,20 +7,19 @@ import (
 	"github.com/keyir/keyir/actions"
 )
 
-func init() {
-	actions.Register(actions.Info{
-		Name:    "github.identify_token",
-		Summary: "Name a leaked GitHub token's kind, check its checksum, derive its fingerprint and audit-log hash (no network)",
-		Outputs: []actions.Output{
-			{Name: "kind", Type: actions.TypeString, Description: "the token's kind (github-pat-classic, github-pat-fine-grained, github-oauth-token, github-app-user-token, github-app-refresh-token, github-app-installation-token)"},
-			{Name: "human", Type: actions.TypeString, Description: "the kind, for people"},
-			{Name: "checksum_ok", Type: actions.TypeBool, Description: "the checksum is valid (always true for fine-grained tokens: GitHub publishes none)"},
-			{Name: "fingerprint", Type: actions.TypeString, Description: "first 8 hex of the SHA-256 of the token: how reports name it"},
-			{Name: "hashed_token", Type: actions.TypeString, Description: "base64(SHA-256(token)): what GitHub's audit log records as hashed_token"},
-			{Name: "installation", Type: actions.TypeBool, Description: "an App installation token (ghs_): it revokes itself, GET /user answers 403 while it lives"},
-		},
-		New: func() actions.Action { return new(Identify) },
-	})
+// identifyTokenInfo declares github.identify_token; provider.go registers it.
+var identifyTokenInfo = actions.Info{
+	Name:    "github.identify_token",
+	Summary: "Name a leaked GitHub token's kind, check its checksum, derive its fingerprint and audit-log hash (no network)",
+	Outputs: []actions.Output{
+		{Name: "kind", Type: actions.TypeString, Description: "the token's kind (github-pat-classic, github-pat-fine-grained, github-oauth-token, github-app-user-token, github-app-refresh-token, github-app-installation-token)"},
+		actions.HumanOutput,
+		{Name: "checksum_ok", Type: actions.TypeBool, Description: "the checksum is valid (always true for fine-grained tokens: GitHub publishes none)"},
+		actions.FingerprintOutput,
+		{Name: "hashed_token", Type: actions.TypeString, Description: "base64(SHA-256(token)): what GitHub's audit log records as hashed_token"},
+		{Name: "installation", Type: actions.TypeBool, Description: "an App installation token (ghs_): it revokes itself, GET /user answers 403 while it lives"},
+	},
+	New: func() actions.Action { return new(Identify) },
 }
 
 // Identify names a leaked token without the network.

@@ -2,7 +2,6 @@ package ghtoken
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -106,7 +105,7 @@ func (t *paced) RoundTrip(req *http.Request) (*http.Response, error) {
 			if d > time.Second {
 				progress(t.env, fmt.Sprintf("GitHub rate limit spent: waiting %s before %s", d.Round(time.Second), what))
 			}
-			if err := sleepFor(ctx, d); err != nil {
+			if err := actions.Sleep(ctx, d); err != nil {
 				return nil, err
 			}
 		}
@@ -125,7 +124,7 @@ func (t *paced) RoundTrip(req *http.Request) (*http.Response, error) {
 			if !again || try >= maxRetries || ctx.Err() != nil || isDryRun(err) || req.GetBody == nil && req.Body != nil {
 				return nil, err
 			}
-			if err := sleepFor(ctx, backoff(try+1)); err != nil {
+			if err := actions.Sleep(ctx, backoff(try+1)); err != nil {
 				return nil, err
 			}
 			continue
@@ -136,7 +135,7 @@ func (t *paced) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		resp.Body.Close()
 		progress(t.env, fmt.Sprintf("%s answered %d; retry %d/%d in %s", what, resp.StatusCode, try+1, maxRetries, wait.Round(time.Millisecond)))
-		if err := sleepFor(ctx, wait); err != nil {
+		if err := actions.Sleep(ctx, wait); err != nil {
 			return nil, err
 		}
 	}
@@ -186,17 +185,4 @@ func backoff(n int) time.Duration {
 	d := backoffBase << (n - 1)
 	half := d / 2
 	return half + time.Duration(rand.Int64N(int64(half)+1))
-}
-
-// sleepFor waits for d or until ctx is done.
-func sleepFor(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(d):
-		return nil
-	}
 }

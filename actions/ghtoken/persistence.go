@@ -12,26 +12,24 @@ import (
 	"github.com/keyir/keyir/report"
 )
 
-func init() {
-	actions.Register(actions.Info{
-		Name:    "github.persistence",
-		Summary: "Look for footholds the token's holder may have left in the organization: SSH keys, deploy keys, webhooks, app installations, invitations, visibility changes (needs GITHUB_TOKEN)",
-		Outputs: []actions.Output{
-			{Name: "assessed", Type: actions.TypeBool, Description: "the organization was read; false: not assessable, and a finding says why"},
-			{Name: "findings", Type: actions.TypeInt, Description: "footholds reported"},
-			{Name: "not_assessable", Type: actions.TypeList, Description: "surfaces that could not be assessed, and why"},
-		},
-		New: func() actions.Action { return new(Persistence) },
-	})
+// persistenceInfo declares github.persistence; provider.go registers it.
+var persistenceInfo = actions.Info{
+	Name:    "github.persistence",
+	Summary: "Look for footholds the token's holder may have left in the organization: SSH keys, deploy keys, webhooks, app installations, invitations, visibility changes (needs GITHUB_TOKEN)",
+	Outputs: []actions.Output{
+		{Name: "assessed", Type: actions.TypeBool, Description: "the organization was read; false: not assessable, and a finding says why"},
+		{Name: "findings", Type: actions.TypeInt, Description: "footholds reported"},
+		{Name: "not_assessable", Type: actions.TypeList, Description: "surfaces that could not be assessed, and why"},
+	},
+	New: func() actions.Action { return new(Persistence) },
 }
 
 // Persistence diffs the organization against a baseline.
 type Persistence struct {
-	Org         string    `param:"org" desc:"the organization to assess"`
-	Login       string    `param:"login" desc:"the account the token acted as: its SSH keys are checked (default: what github.token_liveness recorded)"`
-	Baseline    string    `param:"baseline" desc:"file written by 'keyir inventory save --github-org ORG'; only items not in it are findings"`
-	WindowStart time.Time `param:"window_start" desc:"start of the exposure window (default: window_end minus 7 days)"`
-	WindowEnd   time.Time `param:"window_end" desc:"end of the exposure window (default: now)"`
+	Org      string `param:"org" desc:"the organization to assess"`
+	Login    string `param:"login" desc:"the account the token acted as: its SSH keys are checked (default: what github.token_liveness recorded)"`
+	Baseline string `param:"baseline" desc:"file written by 'keyir inventory save --github-org ORG'; only items not in it are findings"`
+	actions.Window
 }
 
 // Validate checks the org, the login and the window.
@@ -39,7 +37,7 @@ func (a *Persistence) Validate() error {
 	if a.Login != "" && !orgRE.MatchString(a.Login) && !strings.HasSuffix(a.Login, "[bot]") {
 		return &actions.ParamError{Param: "login", Msg: "not a GitHub login"}
 	}
-	return checkOrgWindow(a.Org, a.WindowStart, a.WindowEnd)
+	return checkOrgWindow(a.Org, a.Window)
 }
 
 // judge decides which items are footholds: with a trusted baseline, those
@@ -74,7 +72,7 @@ func (j *judge) new(surface, key string, it Item) bool {
 // Run reads the organization and reports what is new.
 func (a *Persistence) Run(ctx context.Context, env *actions.Env) (actions.Outputs, error) {
 	out := actions.Outputs{"assessed": false, "findings": 0, "not_assessable": []string{}}
-	start, end := window(env, a.WindowStart, a.WindowEnd)
+	start, end := a.Bounds(env)
 	var b *Baseline
 	if strings.TrimSpace(a.Baseline) != "" {
 		var err error

@@ -29,6 +29,10 @@ func init() {
 		Credentials: []string{EnvToken},
 		Hosts:       []string{strings.TrimPrefix(DotComURL, "https://")},
 	})
+	// Its actions, each declared beside its type (<verb>Info), in the
+	// order its playbook runs them.
+	actions.Register(identifyTokenInfo, tokenLivenessInfo, snapshotTokenInfo, revokeTokenInfo,
+		confirmRevokedInfo, activityInfo, persistenceInfo)
 	provider.Register(provider.Provider{
 		Name:       "github",
 		Title:      "GitHub",

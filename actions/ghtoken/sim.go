@@ -49,10 +49,6 @@ func scenarios() []provider.Scenario {
 func truthOf(sc githubsim.Scenario) func(time.Time) provider.Truth {
 	return func(built time.Time) provider.Truth {
 		fx := sc.Build(built)
-		t := provider.Truth{Containment: fx.Containment, ExitCode: fx.ExitCode}
-		for _, e := range fx.Expected {
-			t.Findings = append(t.Findings, provider.Finding{Kind: e.Kind, Subject: e.Subject})
-		}
-		return t
+		return provider.TruthFrom(fx.Containment, fx.ExitCode, fx.Expected, func(e githubsim.Expected) (string, string) { return e.Kind, e.Subject })
 	}
 }

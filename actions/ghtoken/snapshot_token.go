@@ -13,23 +13,21 @@ import (
 	"github.com/keyir/keyir/report"
 )
 
-func init() {
-	actions.Register(actions.Info{
-		Name:    "github.snapshot_token",
-		Summary: "Record what the leaked token is before it is revoked (account, scopes, expiry, repositories) and rate its blast radius",
-		Outputs: []actions.Output{
-			{Name: "live", Type: actions.TypeBool, Description: "the token authenticated when the snapshot was taken"},
-			{Name: "login", Type: actions.TypeString, Description: "the account it acts as"},
-			{Name: "account_type", Type: actions.TypeString, Description: "User, Bot or Organization"},
-			{Name: "scopes", Type: actions.TypeList, Description: "its OAuth scopes"},
-			{Name: "categories", Type: "list", Description: "scopes grouped by what they allow: [{category, scopes, write}]"},
-			{Name: "risk", Type: actions.TypeString, Description: "critical, high, medium or low; unknown when its permissions cannot be read with the token"},
-			{Name: "expires_at", Type: actions.TypeString, Description: "its expiry, empty when none is set"},
-			{Name: "repositories", Type: actions.TypeList, Description: "repositories an installation token reaches (first 100)"},
-			{Name: "ssh_keys_created", Type: actions.TypeMap, Description: "the SSH keys of the token's account (GET /user/keys with the token, when its scopes allow) by id, with when each was added: persistence judges them by the window without a baseline"},
-		},
-		New: func() actions.Action { return new(Snapshot) },
-	})
+// snapshotTokenInfo declares github.snapshot_token; provider.go registers it.
+var snapshotTokenInfo = actions.Info{
+	Name:    "github.snapshot_token",
+	Summary: "Record what the leaked token is before it is revoked (account, scopes, expiry, repositories) and rate its blast radius",
+	Outputs: actions.OutputList([]actions.Output{
+		{Name: "live", Type: actions.TypeBool, Description: "the token authenticated when the snapshot was taken"},
+		{Name: "login", Type: actions.TypeString, Description: "the account it acts as"},
+		{Name: "account_type", Type: actions.TypeString, Description: "User, Bot or Organization"},
+		{Name: "scopes", Type: actions.TypeList, Description: "its OAuth scopes"},
+	}, actions.BlastRadiusOutputs, []actions.Output{
+		{Name: "expires_at", Type: actions.TypeString, Description: "its expiry, empty when none is set"},
+		{Name: "repositories", Type: actions.TypeList, Description: "repositories an installation token reaches (first 100)"},
+		{Name: "ssh_keys_created", Type: actions.TypeMap, Description: "the SSH keys of the token's account (GET /user/keys with the token, when its scopes allow) by id, with when each was added: persistence judges them by the window without a baseline"},
+	}),
+	New: func() actions.Action { return new(Snapshot) },
 }
 
 // Snapshot records what the token is, with the token itself.

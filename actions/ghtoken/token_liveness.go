@@ -13,25 +13,24 @@ import (
 	"github.com/keyir/keyir/report"
 )
 
-func init() {
-	actions.Register(actions.Info{
-		Name:    "github.token_liveness",
-		Summary: "Ask GitHub, with the leaked token itself, whether it still authenticates (GET /user)",
-		Outputs: []actions.Output{
-			{Name: "status", Type: actions.TypeString, Description: "live, dead or unknown"},
-			{Name: "login", Type: actions.TypeString, Description: "the account the token acts as (empty for an installation token or when not live)"},
-			{Name: "scopes", Type: actions.TypeList, Description: "its OAuth scopes (X-OAuth-Scopes; fine-grained and installation tokens have none)"},
-			{Name: "expires_at", Type: actions.TypeString, Description: "its expiry (github-authentication-token-expiration), empty when none is set"},
-		},
-		New: func() actions.Action { return new(Liveness) },
-	})
+// tokenLivenessInfo declares github.token_liveness; provider.go registers it.
+var tokenLivenessInfo = actions.Info{
+	Name:    "github.token_liveness",
+	Summary: "Ask GitHub, with the leaked token itself, whether it still authenticates (GET /user)",
+	Outputs: []actions.Output{
+		actions.StatusOutput,
+		{Name: "login", Type: actions.TypeString, Description: "the account the token acts as (empty for an installation token or when not live)"},
+		{Name: "scopes", Type: actions.TypeList, Description: "its OAuth scopes (X-OAuth-Scopes; fine-grained and installation tokens have none)"},
+		{Name: "expires_at", Type: actions.TypeString, Description: "its expiry (github-authentication-token-expiration), empty when none is set"},
+	},
+	New: func() actions.Action { return new(Liveness) },
 }
 
-// Liveness statuses.
+// Liveness statuses: the values of actions.StatusOutput.
 const (
-	StatusLive    = "live"
-	StatusDead    = "dead"
-	StatusUnknown = "unknown"
+	StatusLive    = actions.StatusLive
+	StatusDead    = actions.StatusDead
+	StatusUnknown = actions.StatusUnknown
 )
 
 // Liveness checks whether the leaked token still authenticates.

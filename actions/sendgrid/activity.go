@@ -13,22 +13,21 @@ import (
 	"github.com/keyir/keyir/report"
 )
 
-func init() {
-	actions.Register(actions.Info{
-		Name:    "sendgrid.activity",
-		Summary: "Count the mail sent with the leaked key in the exposure window (Email Activity; complete despite its 1000-row cap)",
-		Outputs: []actions.Output{
-			{Name: "messages", Type: actions.TypeInt, Description: "messages sent with the key in the window"},
-			{Name: "recipients", Type: actions.TypeInt, Description: "distinct recipients"},
-			{Name: "domains", Type: "list", Description: "top recipient domains: [{name, count}]"},
-			{Name: "subjects", Type: "list", Description: "top subjects: [{name, count}]"},
-			{Name: "statuses", Type: "list", Description: "messages by status: [{name, count}]"},
-			{Name: "queries", Type: actions.TypeInt, Description: "Email Activity queries made"},
-			{Name: "complete", Type: actions.TypeBool, Description: "false when some instant held more messages than one query returns"},
-			{Name: "assessable", Type: actions.TypeBool, Description: "false without the Email Activity add-on or the scope to read it"},
-		},
-		New: func() actions.Action { return &Activity{PageSize: activityCap} },
-	})
+// activityInfo declares sendgrid.activity; provider.go registers it.
+var activityInfo = actions.Info{
+	Name:    "sendgrid.activity",
+	Summary: "Count the mail sent with the leaked key in the exposure window (Email Activity; complete despite its 1000-row cap)",
+	Outputs: []actions.Output{
+		{Name: "messages", Type: actions.TypeInt, Description: "messages sent with the key in the window"},
+		{Name: "recipients", Type: actions.TypeInt, Description: "distinct recipients"},
+		{Name: "domains", Type: "list", Description: "top recipient domains: [{name, count}]"},
+		{Name: "subjects", Type: "list", Description: "top subjects: [{name, count}]"},
+		{Name: "statuses", Type: "list", Description: "messages by status: [{name, count}]"},
+		{Name: "queries", Type: actions.TypeInt, Description: "Email Activity queries made"},
+		{Name: "complete", Type: actions.TypeBool, Description: "false when some instant held more messages than one query returns"},
+		{Name: "assessable", Type: actions.TypeBool, Description: "false without the Email Activity add-on or the scope to read it"},
+	},
+	New: func() actions.Action { return &Activity{PageSize: activityCap} },
 }
 
 // activityCap is the most messages one Email Activity query returns; there is

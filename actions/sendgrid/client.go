@@ -313,7 +313,7 @@ func (c *Client) do(ctx context.Context, method rest.Method, endpoint string, bo
 	for {
 		for d := c.pacer.Reserve(paceKey); d > 0; d = c.pacer.Reserve(paceKey) {
 			c.progress(fmt.Sprintf("rate limited: no requests left in this window before %s %s; waiting %s for the limit to reset", method, pathOf(endpoint), d.Round(time.Millisecond)))
-			if err := sleep(ctx, d); err != nil {
+			if err := actions.Sleep(ctx, d); err != nil {
 				return nil, err
 			}
 		}
@@ -337,7 +337,7 @@ func (c *Client) do(ctx context.Context, method rest.Method, endpoint string, bo
 			transientRetries++
 			d := backoff(transientRetries)
 			c.progress(fmt.Sprintf("%s %s failed (%s); retry %d/%d in %s", method, pathOf(endpoint), shortErr(err), transientRetries, maxTransientRetries, d.Round(time.Millisecond)))
-			if err := sleep(ctx, d); err != nil {
+			if err := actions.Sleep(ctx, d); err != nil {
 				return nil, err
 			}
 			continue
@@ -352,7 +352,7 @@ func (c *Client) do(ctx context.Context, method rest.Method, endpoint string, bo
 			rateRetries++
 			d := rateWait(r.Header, rateRetries)
 			c.progress(fmt.Sprintf("rate limited on %s %s: waiting %s for the limit to reset (retry %d/%d)", method, pathOf(endpoint), d.Round(time.Millisecond), rateRetries, maxRateRetries))
-			if err := sleep(ctx, d); err != nil {
+			if err := actions.Sleep(ctx, d); err != nil {
 				return nil, err
 			}
 			continue
@@ -360,7 +360,7 @@ func (c *Client) do(ctx context.Context, method rest.Method, endpoint string, bo
 			transientRetries++
 			d := backoff(transientRetries)
 			c.progress(fmt.Sprintf("%s %s answered %d; retry %d/%d in %s", method, pathOf(endpoint), r.Status, transientRetries, maxTransientRetries, d.Round(time.Millisecond)))
-			if err := sleep(ctx, d); err != nil {
+			if err := actions.Sleep(ctx, d); err != nil {
 				return nil, err
 			}
 			continue
@@ -394,7 +394,7 @@ func (c *Client) call(ctx context.Context, method rest.Method, endpoint string, 
 		}
 		d := backoff(attempt + 1)
 		c.progress(fmt.Sprintf("%s %s: unreadable answer (%v); retrying in %s", method, pathOf(endpoint), derr, d.Round(time.Millisecond)))
-		if err := sleep(ctx, d); err != nil {
+		if err := actions.Sleep(ctx, d); err != nil {
 			return nil, err
 		}
 	}
@@ -463,21 +463,6 @@ func backoff(n int) time.Duration {
 	}
 	half := d / 2
 	return half + time.Duration(rand.Int64N(int64(half)+1))
-}
-
-// sleep waits for d or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // isDryRun reports a write refused by the transport in a dry run.

@@ -12,27 +12,24 @@ import (
 	"github.com/keyir/keyir/report"
 )
 
-func init() {
-	actions.Register(actions.Info{
-		Name:     "sendgrid.confirm_revoked",
-		Summary:  "Prove the leaked key is dead: poll GET /v3/scopes with it until 401 (bounded)",
-		Contains: true,
-		Outputs:  actions.ContainmentOutputs,
-		New: func() actions.Action {
-			return &Confirm{Timeout: 5 * time.Minute, Interval: 5 * time.Second, MaxInterval: 30 * time.Second}
-		},
-	})
+// confirmRevokedInfo declares sendgrid.confirm_revoked; provider.go registers it.
+var confirmRevokedInfo = actions.Info{
+	Name:     "sendgrid.confirm_revoked",
+	Summary:  "Prove the leaked key is dead: poll GET /v3/scopes with it until 401 (bounded)",
+	Contains: true,
+	Outputs:  actions.ContainmentOutputs,
+	New: func() actions.Action {
+		return &Confirm{Poll: actions.Poll{Timeout: 5 * time.Minute, Interval: 5 * time.Second, MaxInterval: 30 * time.Second}}
+	},
 }
 
 // Confirm polls until the leaked key is refused.
 type Confirm struct {
-	Key         string        `param:"key,secret" desc:"the leaked key (the only strong proof: it gets 401)"`
-	KeyID       string        `param:"key_id" desc:"the key id, used when the key itself is not known"`
-	Subuser     string        `param:"subuser" desc:"subuser that held the key, when no earlier step of the run recorded the owner"`
-	Timeout     time.Duration `param:"timeout" default:"5m" desc:"give up after this long"`
-	Interval    time.Duration `param:"interval" default:"5s" desc:"first wait between polls; grows 1.5x per poll"`
-	MaxInterval time.Duration `param:"max_interval" default:"30s" desc:"longest wait between polls"`
-	Region      string        `param:"region" desc:"override of the owning account's region (global or eu)"`
+	Key     string `param:"key,secret" desc:"the leaked key (the only strong proof: it gets 401)"`
+	KeyID   string `param:"key_id" desc:"the key id, used when the key itself is not known"`
+	Subuser string `param:"subuser" desc:"subuser that held the key, when no earlier step of the run recorded the owner"`
+	actions.Poll
+	Region string `param:"region" desc:"override of the owning account's region (global or eu)"`
 }
 
 // Validate checks what identifies the key, and the bounds.
@@ -40,8 +37,8 @@ func (a *Confirm) Validate() error {
 	if _, err := ParseKey(a.Key, a.KeyID); err != nil {
 		return err
 	}
-	if a.Timeout <= 0 || a.Interval <= 0 || a.MaxInterval < 0 {
-		return &actions.ParamError{Msg: "timeout and interval must be positive"}
+	if err := a.CheckPoll(); err != nil {
+		return err
 	}
 	return checkRegion(a.Region)
 }
@@ -173,17 +170,13 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 		return actions.Outputs{"confirmed": false, "polls": polls, "time_to_containment_ms": 0}, nil
 	}
 
-	deadline := time.Now().Add(a.Timeout)
-	interval := a.Interval
-	maxInterval := max(a.MaxInterval, a.Interval)
-	polls := 0
 	last := ""
 	var lastErr error
-	for {
-		polls++
+	var settled actions.Outputs
+	polls := a.Until(ctx, func(polls int) bool {
 		dead, what, err := probe(ctx)
 		if ctx.Err() != nil {
-			break
+			return true
 		}
 		if err != nil {
 			lastErr, last = err, "error"
@@ -192,7 +185,7 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 			}
 			var uh *UnknownHostError
 			if errors.As(err, &uh) {
-				break
+				return true
 			}
 		} else {
 			last = what
@@ -211,26 +204,25 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 				Status: report.ContainmentConfirmed, TimeToContainment: ttc, At: at, Detail: detail,
 			})
 			note(env, "containment confirmed: "+detail)
-			return actions.Outputs{"confirmed": true, "polls": polls, "time_to_containment_ms": report.DurationMS(ttc)}, nil
+			settled = actions.Outputs{"confirmed": true, "polls": polls, "time_to_containment_ms": report.DurationMS(ttc)}
+			return true
 		}
 		if dead {
 			// The id is gone; the key's secret was not available to prove
 			// anything more. No time to containment: nothing was proven.
 			env.Recorder.Containment(report.Containment{Status: report.ContainmentRevokedUnproven, At: now(), Detail: proof + "."})
 			note(env, "revoked, not proven: "+proof)
-			return actions.Outputs{"confirmed": false, "polls": polls, "time_to_containment_ms": 0}, nil
+			settled = actions.Outputs{"confirmed": false, "polls": polls, "time_to_containment_ms": 0}
+			return true
 		}
-		wait := min(interval, time.Until(deadline))
-		if wait <= 0 {
-			break
-		}
+		return false
+	}, func(polls int, wait time.Duration) {
 		if env.Recorder != nil {
 			env.Recorder.Progress(fmt.Sprintf("key still %s after poll %d; next check in %s (revocation takes a few minutes to propagate)", last, polls, report.FormatDuration(wait)))
 		}
-		if sleep(ctx, wait) != nil {
-			break
-		}
-		interval = min(time.Duration(float64(interval)*1.5), maxInterval)
+	})
+	if settled != nil {
+		return settled, nil
 	}
 	detail := fmt.Sprintf("the key was not proven dead after %s over %s; last answer: %s", report.Count(polls, "poll", "polls"), a.Timeout, last)
 	if ctx.Err() != nil {

@@ -119,12 +119,7 @@ func (w *DrillWorld) LeakedKey() string { return w.fx.LeakedKey }
 
 // Attack applies what the key's holder did, then the scenario's faults.
 func (w *DrillWorld) Attack() {
-	if w.fx.Attack != nil {
-		w.fx.Attack(w.fx.State)
-	}
-	for _, f := range w.fx.Faults {
-		w.srv.InjectFault(f)
-	}
+	provider.Attack(w.fx.State, w.fx.Attack, w.fx.Faults, w.srv.InjectFault)
 }
 
 // Replay makes the rebuilt simulator what the interrupted run left: the
@@ -132,15 +127,9 @@ func (w *DrillWorld) Attack() {
 // did not finish is left undone: the resumed revoke sends it again, which
 // the simulator answers as SendGrid would either way.
 func (w *DrillWorld) Replay(steps []report.Step) {
-	for _, s := range steps {
-		if s.ID == "revoke" && s.Status == report.StepOK {
-			at := s.Started.Add(s.Duration)
-			if s.Started.IsZero() {
-				at = time.Now()
-			}
-			w.fx.State.RevokeKey(w.fx.LeakedKeyID, at)
-		}
-	}
+	provider.ReplayFinished(steps, func(s report.Step) bool { return s.ID == "revoke" }, func(at time.Time) {
+		w.fx.State.RevokeKey(w.fx.LeakedKeyID, at)
+	})
 }
 
 // LeakedKeyLive reports whether the leaked key still works on either host.

@@ -10,18 +10,17 @@ import (
 	"github.com/keyir/keyir/redact"
 )
 
-func init() {
-	actions.Register(actions.Info{
-		Name:    "sendgrid.identify_key",
-		Summary: "Derive the key id and fingerprint of a leaked SendGrid key (no network)",
-		Outputs: []actions.Output{
-			{Name: "key_id", Type: actions.TypeString, Description: "the api_key_id (middle segment of SG.<id>.<secret>)"},
-			{Name: "fingerprint", Type: actions.TypeString, Description: "first 8 hex of the SHA-256 of the full key (of the id when only the id is known)"},
-			{Name: "human", Type: actions.TypeString, Description: "the kind, for people (\"SendGrid API key\")"},
-			{Name: "has_secret", Type: actions.TypeBool, Description: "whether the full key is known (liveness can be proven with it)"},
-		},
-		New: func() actions.Action { return new(Identify) },
-	})
+// identifyKeyInfo declares sendgrid.identify_key; provider.go registers it.
+var identifyKeyInfo = actions.Info{
+	Name:    "sendgrid.identify_key",
+	Summary: "Derive the key id and fingerprint of a leaked SendGrid key (no network)",
+	Outputs: []actions.Output{
+		{Name: "key_id", Type: actions.TypeString, Description: "the api_key_id (middle segment of SG.<id>.<secret>)"},
+		{Name: "fingerprint", Type: actions.TypeString, Description: "first 8 hex of the SHA-256 of the full key (of the id when only the id is known)"},
+		actions.HumanOutput,
+		{Name: "has_secret", Type: actions.TypeBool, Description: "whether the full key is known (liveness can be proven with it)"},
+	},
+	New: func() actions.Action { return new(Identify) },
 }
 
 // Identify derives the key id and fingerprint of a leaked key.

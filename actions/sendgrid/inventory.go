@@ -15,19 +15,18 @@ import (
 	"github.com/keyir/keyir/safefile"
 )
 
-func init() {
-	actions.Register(actions.Info{
-		Name:    "sendgrid.inventory",
-		Summary: "List every API key of the account and its subusers, and diff against a baseline inventory",
-		Outputs: []actions.Output{
-			{Name: "keys", Type: actions.TypeInt, Description: "keys found"},
-			{Name: "new_keys", Type: actions.TypeList, Description: "ids of keys not in the baseline"},
-			{Name: "subusers", Type: actions.TypeList, Description: "subusers enumerated"},
-			{Name: "disabled_subusers", Type: actions.TypeList, Description: "subusers that are disabled (their keys are listed, marked)"},
-			{Name: "not_listed", Type: actions.TypeList, Description: "accounts whose keys could not be listed, and why"},
-		},
-		New: func() actions.Action { return &Inventory{Concurrency: 4} },
-	})
+// inventoryInfo declares sendgrid.inventory; provider.go registers it.
+var inventoryInfo = actions.Info{
+	Name:    "sendgrid.inventory",
+	Summary: "List every API key of the account and its subusers, and diff against a baseline inventory",
+	Outputs: []actions.Output{
+		{Name: "keys", Type: actions.TypeInt, Description: "keys found"},
+		{Name: "new_keys", Type: actions.TypeList, Description: "ids of keys not in the baseline"},
+		{Name: "subusers", Type: actions.TypeList, Description: "subusers enumerated"},
+		{Name: "disabled_subusers", Type: actions.TypeList, Description: "subusers that are disabled (their keys are listed, marked)"},
+		{Name: "not_listed", Type: actions.TypeList, Description: "accounts whose keys could not be listed, and why"},
+	},
+	New: func() actions.Action { return &Inventory{Concurrency: 4} },
 }
 
 // Inventory lists keys and diffs them against a baseline.
@@ -122,6 +121,15 @@ func (b *Baseline) captured(surface string) bool {
 
 // MaxBaseline caps an inventory file; a large account's is well under 1 MiB.
 const MaxBaseline = 32 << 20
+
+// baselineIfAny is the baseline a step's baseline parameter names, or nil
+// when it names none (every item is then judged without one).
+func baselineIfAny(path string) (*Baseline, error) {
+	if path == "" {
+		return nil, nil
+	}
+	return LoadBaseline(path)
+}
 
 // LoadBaseline reads an inventory file: regular, no link followed, capped.
 func LoadBaseline(path string) (*Baseline, error) {
@@ -326,13 +334,9 @@ func describeKey(k KeyRecord) string {
 
 // Run lists the keys and diffs them.
 func (a *Inventory) Run(ctx context.Context, env *actions.Env) (actions.Outputs, error) {
-	var base *Baseline
-	if a.Baseline != "" {
-		b, err := LoadBaseline(a.Baseline)
-		if err != nil {
-			return nil, err
-		}
-		base = b
+	base, err := baselineIfAny(a.Baseline)
+	if err != nil {
+		return nil, err
 	}
 	c, err := newClient(env, RegionGlobal, "")
 	if err != nil {

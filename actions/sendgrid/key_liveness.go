@@ -9,24 +9,23 @@ import (
 	"github.com/keyir/keyir/actions"
 )
 
-func init() {
-	actions.Register(actions.Info{
-		Name:    "sendgrid.key_liveness",
-		Summary: "Ask SendGrid, with the leaked key itself, whether it still authenticates (GET /v3/scopes)",
-		Outputs: []actions.Output{
-			{Name: "status", Type: actions.TypeString, Description: "live, dead or unknown"},
-			{Name: "key_type", Type: actions.TypeString, Description: "full, billing or restricted (empty when not live)"},
-			{Name: "scopes", Type: actions.TypeList, Description: "the key's scopes when it is live and may read them"},
-		},
-		New: func() actions.Action { return new(Liveness) },
-	})
+// keyLivenessInfo declares sendgrid.key_liveness; provider.go registers it.
+var keyLivenessInfo = actions.Info{
+	Name:    "sendgrid.key_liveness",
+	Summary: "Ask SendGrid, with the leaked key itself, whether it still authenticates (GET /v3/scopes)",
+	Outputs: []actions.Output{
+		actions.StatusOutput,
+		{Name: "key_type", Type: actions.TypeString, Description: "full, billing or restricted (empty when not live)"},
+		{Name: "scopes", Type: actions.TypeList, Description: "the key's scopes when it is live and may read them"},
+	},
+	New: func() actions.Action { return new(Liveness) },
 }
 
-// Liveness statuses.
+// Liveness statuses: the values of actions.StatusOutput.
 const (
-	StatusLive    = "live"
-	StatusDead    = "dead"
-	StatusUnknown = "unknown"
+	StatusLive    = actions.StatusLive
+	StatusDead    = actions.StatusDead
+	StatusUnknown = actions.StatusUnknown
 )
 
 // Key types, from scopes.
@@ -153,11 +152,8 @@ func checkRegion(r string) error {
 	return nil
 }
 
-func note(env *actions.Env, text string) {
-	if env.Recorder != nil {
-		env.Recorder.Note(text)
-	}
-}
+// note is the package's short name for env.Note.
+func note(env *actions.Env, text string) { env.Note(text) }
 
 // OnlyReads (actions.Reader): one GET /v3/scopes per host, with the leaked
 // key, so the runner need not wait for the journal's commit before it.

@@ -10,16 +10,15 @@ import (
 	"github.com/keyir/keyir/report"
 )
 
-func init() {
-	actions.Register(actions.Info{
-		Name:    "sendgrid.locate_key",
-		Summary: "Find the leaked key before revoking it: which account holds it (the parent, else every subuser), its name and scopes, and whether it still authenticates on the host where it lives; all reads, concurrently",
-		Outputs: actions.OutputList([]actions.Output{
-			{Name: "status", Type: actions.TypeString, Description: "live, dead or unknown (unknown without the key's secret)"},
-			{Name: "liveness", Type: actions.TypeString, Description: "what each host answered to the leaked key"},
-		}, snapshotOutputs),
-		New: func() actions.Action { return new(Locate) },
-	})
+// locateKeyInfo declares sendgrid.locate_key; provider.go registers it.
+var locateKeyInfo = actions.Info{
+	Name:    "sendgrid.locate_key",
+	Summary: "Find the leaked key before revoking it: which account holds it (the parent, else every subuser), its name and scopes, and whether it still authenticates on the host where it lives; all reads, concurrently",
+	Outputs: actions.OutputList([]actions.Output{
+		{Name: "status", Type: actions.TypeString, Description: "live, dead or unknown (unknown without the key's secret)"},
+		{Name: "liveness", Type: actions.TypeString, Description: "what each host answered to the leaked key"},
+	}, snapshotOutputs),
+	New: func() actions.Action { return new(Locate) },
 }
 
 // Locate runs the two reads that must precede a revoke at the same time,

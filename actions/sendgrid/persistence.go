@@ -13,18 +13,17 @@ import (
 	"github.com/keyir/keyir/report"
 )
 
-func init() {
-	actions.Register(actions.Info{
-		Name:    "sendgrid.persistence",
-		Summary: "Look for footholds an attacker may have left: teammates, invites, IP allow list, logins from new IPs, webhooks, parse, forwarding, alerts, senders",
-		Outputs: []actions.Output{
-			{Name: "counts", Type: actions.TypeMap, Description: "items found per surface"},
-			{Name: "findings", Type: actions.TypeInt, Description: "items reported as findings"},
-			{Name: "failed_access_attempts", Type: actions.TypeInt, Description: "refused access attempts in the window"},
-			{Name: "not_assessable", Type: actions.TypeList, Description: "surfaces the responder key may not read"},
-		},
-		New: func() actions.Action { return new(Persistence) },
-	})
+// persistenceInfo declares sendgrid.persistence; provider.go registers it.
+var persistenceInfo = actions.Info{
+	Name:    "sendgrid.persistence",
+	Summary: "Look for footholds an attacker may have left: teammates, invites, IP allow list, logins from new IPs, webhooks, parse, forwarding, alerts, senders",
+	Outputs: []actions.Output{
+		{Name: "counts", Type: actions.TypeMap, Description: "items found per surface"},
+		{Name: "findings", Type: actions.TypeInt, Description: "items reported as findings"},
+		{Name: "failed_access_attempts", Type: actions.TypeInt, Description: "refused access attempts in the window"},
+		{Name: "not_assessable", Type: actions.TypeList, Description: "surfaces the responder key may not read"},
+	},
+	New: func() actions.Action { return new(Persistence) },
 }
 
 // Persistence surfaces, as named in findings and the baseline.
@@ -349,13 +348,9 @@ func trusted(dest string, domains []string) bool {
 
 // Run checks every surface, each independently.
 func (a *Persistence) Run(ctx context.Context, env *actions.Env) (actions.Outputs, error) {
-	var base *Baseline
-	if a.Baseline != "" {
-		b, err := LoadBaseline(a.Baseline)
-		if err != nil {
-			return nil, err
-		}
-		base = b
+	base, err := baselineIfAny(a.Baseline)
+	if err != nil {
+		return nil, err
 	}
 	acct := a.account(env)
 	c0, err := newClient(env, RegionGlobal, "")

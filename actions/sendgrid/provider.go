@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/keyir/keyir/actions"
 	"github.com/keyir/keyir/provider"
 	"github.com/keyir/keyir/sim/sendgridsim"
 
@@ -47,6 +48,11 @@ func init() {
 			Truth: truthOf(sc), World: drillWorld(sc),
 		})
 	}
+	// Its actions, each declared beside its type (<verb>Info), in the
+	// order its playbook runs them.
+	actions.Register(identifyKeyInfo, locateKeyInfo, keyLivenessInfo, snapshotKeyInfo,
+		revokeKeyInfo, confirmRevokedInfo, rotateKeyInfo, activityInfo, statsInfo,
+		persistenceInfo, inventoryInfo, eradicateInfo)
 	provider.Register(provider.Provider{
 		Name:      "sendgrid",
 		Title:     "SendGrid",
@@ -87,11 +93,7 @@ func startSim(o provider.SimOptions, out io.Writer) (func(context.Context, io.Wr
 func truthOf(sc sendgridsim.Scenario) func(time.Time) provider.Truth {
 	return func(built time.Time) provider.Truth {
 		fx := sc.Build(built)
-		t := provider.Truth{Containment: fx.Containment, ExitCode: fx.ExitCode}
-		for _, e := range fx.Expected {
-			t.Findings = append(t.Findings, provider.Finding{Kind: e.Kind, Subject: e.Subject})
-		}
-		return t
+		return provider.TruthFrom(fx.Containment, fx.ExitCode, fx.Expected, func(e sendgridsim.Expected) (string, string) { return e.Kind, e.Subject })
 	}
 }
 

@@ -22,17 +22,16 @@ import (
 	"github.com/sendgrid/rest"
 )
 
-func init() {
-	actions.Register(actions.Info{
-		Name:    "sendgrid.rotate_key",
-		Summary: "Create a replacement key with the same name and scopes; its secret goes only to a 0600 file or a command's stdin",
-		Mutates: true,
-		Outputs: []actions.Output{
-			{Name: "new_key_id", Type: actions.TypeString, Description: "id of the replacement key (never its secret)"},
-			actions.PlannedOutput,
-		},
-		New: func() actions.Action { return new(Rotate) },
-	})
+// rotateKeyInfo declares sendgrid.rotate_key; provider.go registers it.
+var rotateKeyInfo = actions.Info{
+	Name:    "sendgrid.rotate_key",
+	Summary: "Create a replacement key with the same name and scopes; its secret goes only to a 0600 file or a command's stdin",
+	Mutates: true,
+	Outputs: []actions.Output{
+		{Name: "new_key_id", Type: actions.TypeString, Description: "id of the replacement key (never its secret)"},
+		actions.PlannedOutput,
+	},
+	New: func() actions.Action { return new(Rotate) },
 }
 
 // Rotate creates a replacement for a revoked key.

@@ -11,13 +11,12 @@ import (
 	"github.com/keyir/keyir/report"
 )
 
-func init() {
-	actions.Register(actions.Info{
-		Name:    "sendgrid.snapshot_key",
-		Summary: "Record the leaked key's name and scopes (before it is gone) and rate its blast radius",
-		Outputs: snapshotOutputs,
-		New:     func() actions.Action { return new(Snapshot) },
-	})
+// snapshotKeyInfo declares sendgrid.snapshot_key; provider.go registers it.
+var snapshotKeyInfo = actions.Info{
+	Name:    "sendgrid.snapshot_key",
+	Summary: "Record the leaked key's name and scopes (before it is gone) and rate its blast radius",
+	Outputs: snapshotOutputs,
+	New:     func() actions.Action { return new(Snapshot) },
 }
 
 // Snapshot reads a key's name and scopes with the responder key.

@@ -11,23 +11,22 @@ import (
 	"github.com/keyir/keyir/report"
 )
 
-func init() {
-	actions.Register(actions.Info{
-		Name:    "sendgrid.stats",
-		Summary: "Compare the account's sending volume, bounces and spam reports in the window with the period before it",
-		Outputs: []actions.Output{
-			{Name: "window_totals", Type: actions.TypeMap, Description: "requests, delivered, bounces, spam_reports summed over the window"},
-			{Name: "baseline_means", Type: actions.TypeMap, Description: "per-day means over the baseline period"},
-			{Name: "window_means", Type: actions.TypeMap, Description: "per-day means over the window"},
-			{Name: "daily", Type: "list", Description: "daily series over baseline and window: [{date, requests, delivered, bounces, spam_reports, in_window}]"},
-			{Name: "bounces_suppressed", Type: actions.TypeInt, Description: "bounce suppressions created in the window"},
-			{Name: "spam_reports_suppressed", Type: actions.TypeInt, Description: "spam report suppressions created in the window"},
-			{Name: "spikes", Type: actions.TypeList, Description: "metrics that spiked"},
-		},
-		New: func() actions.Action {
-			return &Stats{BaselineDays: 14, SpikeFactor: 3, MinRequests: 100, MinBounces: 20, MinSpamReports: 5}
-		},
-	})
+// statsInfo declares sendgrid.stats; provider.go registers it.
+var statsInfo = actions.Info{
+	Name:    "sendgrid.stats",
+	Summary: "Compare the account's sending volume, bounces and spam reports in the window with the period before it",
+	Outputs: []actions.Output{
+		{Name: "window_totals", Type: actions.TypeMap, Description: "requests, delivered, bounces, spam_reports summed over the window"},
+		{Name: "baseline_means", Type: actions.TypeMap, Description: "per-day means over the baseline period"},
+		{Name: "window_means", Type: actions.TypeMap, Description: "per-day means over the window"},
+		{Name: "daily", Type: "list", Description: "daily series over baseline and window: [{date, requests, delivered, bounces, spam_reports, in_window}]"},
+		{Name: "bounces_suppressed", Type: actions.TypeInt, Description: "bounce suppressions created in the window"},
+		{Name: "spam_reports_suppressed", Type: actions.TypeInt, Description: "spam report suppressions created in the window"},
+		{Name: "spikes", Type: actions.TypeList, Description: "metrics that spiked"},
+	},
+	New: func() actions.Action {
+		return &Stats{BaselineDays: 14, SpikeFactor: 3, MinRequests: 100, MinBounces: 20, MinSpamReports: 5}
+	},
 }
 
 // Stats looks for a volume spike in the window.

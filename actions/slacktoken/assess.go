@@ -10,25 +10,18 @@ import (
 	"github.com/keyir/keyir/report"
 )
 
-// window is an exposure window: the end defaults to now, the start to seven
-// days before the end.
+// window is an exposure window with actions.Window's defaults (it ends now,
+// and starts seven days before its end).
 type window struct{ Start, End time.Time }
 
-func windowOf(env *actions.Env, start, end time.Time) (window, error) {
-	if end.IsZero() {
-		now := time.Now
-		if env.Now != nil {
-			now = env.Now
-		}
-		end = now()
-	}
-	if start.IsZero() {
-		start = end.Add(-7 * 24 * time.Hour)
-	}
+// windowOf refuses a window that does not start before it ends, also when
+// its end is the default (a window_start in the future).
+func windowOf(env *actions.Env, w actions.Window) (window, error) {
+	start, end := w.Bounds(env)
 	if !start.Before(end) {
 		return window{}, &actions.ParamError{Param: "window_start", Msg: "the window must start before it ends"}
 	}
-	return window{Start: start.UTC(), End: end.UTC()}, nil
+	return window{Start: start, End: end}, nil
 }
 
 func (w window) has(t time.Time) bool { return !t.Before(w.Start) && !t.After(w.End) }
@@ -120,16 +113,15 @@ func tokenUser(env *actions.Env, userID, fingerprint string) (string, bool) {
 
 // logParams are the parameters every log step takes (embedded in each).
 type logParams struct {
-	UserID      string    `param:"user_id" desc:"the leaked token's user; default: the one an earlier step recorded for fingerprint"`
-	Fingerprint string    `param:"fingerprint" desc:"the leaked token's fingerprint (identify_token's), to find its user in the run's journal"`
-	WindowStart time.Time `param:"window_start" desc:"start of the exposure window (default 7 days before its end)"`
-	WindowEnd   time.Time `param:"window_end" desc:"end of the exposure window (default now)"`
+	UserID      string `param:"user_id" desc:"the leaked token's user; default: the one an earlier step recorded for fingerprint"`
+	Fingerprint string `param:"fingerprint" desc:"the leaked token's fingerprint (identify_token's), to find its user in the run's journal"`
+	actions.Window
 }
 
 // start resolves what every log step needs first: the window and the
 // token's user (and whether it is a bot's).
 func (p logParams) start(env *actions.Env) (w window, user string, bot bool, err error) {
-	if w, err = windowOf(env, p.WindowStart, p.WindowEnd); err != nil {
+	if w, err = windowOf(env, p.Window); err != nil {
 		return window{}, "", false, err
 	}
 	user, bot = tokenUser(env, p.UserID, p.Fingerprint)

@@ -14,17 +14,16 @@ import (
 	"github.com/keyir/keyir/report"
 )
 
-func init() {
-	actions.Register(actions.Info{
-		Name:    "slack.audit_logs",
-		Summary: "With an Enterprise Grid org token (SLACK_ORG_TOKEN, auditlogs:read), list what the token's user did in the exposure window (Audit Logs API)",
-		Outputs: []actions.Output{
-			{Name: "assessed", Type: actions.TypeBool, Description: "false when the audit logs were not read (a note or a not assessable finding says why)"},
-			{Name: "entries", Type: actions.TypeInt, Description: "entries of the token's user in the window"},
-			{Name: "actions", Type: actions.TypeList, Description: "the distinct actions they record"},
-		},
-		New: func() actions.Action { return &AuditLogs{MaxPages: 50} },
-	})
+// auditLogsInfo declares slack.audit_logs; provider.go registers it.
+var auditLogsInfo = actions.Info{
+	Name:    "slack.audit_logs",
+	Summary: "With an Enterprise Grid org token (SLACK_ORG_TOKEN, auditlogs:read), list what the token's user did in the exposure window (Audit Logs API)",
+	Outputs: []actions.Output{
+		{Name: "assessed", Type: actions.TypeBool, Description: "false when the audit logs were not read (a note or a not assessable finding says why)"},
+		{Name: "entries", Type: actions.TypeInt, Description: "entries of the token's user in the window"},
+		{Name: "actions", Type: actions.TypeList, Description: "the distinct actions they record"},
+	},
+	New: func() actions.Action { return &AuditLogs{MaxPages: 50} },
 }
 
 // AuditLogs reads Enterprise Grid's Audit Logs API.
@@ -63,7 +62,7 @@ func (a *AuditLogs) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 	}
 	token, err := env.Credential(EnvOrgToken)
 	if err != nil {
-		note(env, fmt.Sprintf("audit logs not read: no org token (%s or %s_FILE); the Audit Logs API is Enterprise Grid's and needs an org-level token with auditlogs:read", EnvOrgToken, EnvOrgToken))
+		env.Note(fmt.Sprintf("audit logs not read: no org token (%s or %s_FILE); the Audit Logs API is Enterprise Grid's and needs an org-level token with auditlogs:read", EnvOrgToken, EnvOrgToken))
 		return out, nil
 	}
 	if user == "" {
@@ -92,7 +91,7 @@ func (a *AuditLogs) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 			break
 		}
 		if pg >= max(1, a.MaxPages) {
-			note(env, fmt.Sprintf("audit logs: stopped after %d pages; later pages of the window were not read", pg))
+			env.Note(fmt.Sprintf("audit logs: stopped after %d pages; later pages of the window were not read", pg))
 			break
 		}
 		q.Set("cursor", page.Meta.Next)

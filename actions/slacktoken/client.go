@@ -93,8 +93,8 @@ func retry(ctx context.Context, env *actions.Env, what string, do func() error) 
 		if attempt >= maxTransient || !transient(ctx, err) {
 			return err
 		}
-		progress(env, fmt.Sprintf("%s failed (%v); trying again in %s", what, err, wait))
-		if serr := sleep(ctx, wait); serr != nil {
+		env.Progress(fmt.Sprintf("%s failed (%v); trying again in %s", what, err, wait))
+		if serr := actions.Sleep(ctx, wait); serr != nil {
 			return err
 		}
 		wait *= 2
@@ -236,7 +236,7 @@ func (c *client) getOnce(ctx context.Context, endpoint, method, token string, pa
 				return resp.Header, &StatusError{Method: method, Status: resp.StatusCode, RetryAfter: wait}
 			}
 			// The pacer holds the next attempt until Retry-After has passed.
-			progress(c.env, fmt.Sprintf("%s: rate limited by Slack, waiting %s", method, wait))
+			c.env.Progress(fmt.Sprintf("%s: rate limited by Slack, waiting %s", method, wait))
 			continue
 		}
 		if resp.StatusCode != http.StatusOK {
@@ -318,26 +318,4 @@ func (c *client) authTest(ctx context.Context, token string) (identity, error) {
 		}
 	}
 	return id, nil
-}
-
-// sleep waits d, or less when ctx ends first (its error).
-func sleep(ctx context.Context, d time.Duration) error {
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(d):
-		return nil
-	}
-}
-
-func note(env *actions.Env, text string) {
-	if env.Recorder != nil {
-		env.Recorder.Note(text)
-	}
-}
-
-func progress(env *actions.Env, text string) {
-	if env.Recorder != nil {
-		env.Recorder.Progress(text)
-	}
 }

@@ -11,26 +11,23 @@ import (
 	"github.com/keyir/keyir/report"
 )
 
-func init() {
-	actions.Register(actions.Info{
-		Name:     "slack.confirm_revoked",
-		Summary:  "Prove the leaked Slack token is dead: poll auth.test with it until Slack refuses it (bounded)",
-		Contains: true,
-		Outputs: actions.OutputList(actions.ContainmentOutputs, []actions.Output{
-			{Name: "refusal", Type: actions.TypeString, Description: "Slack's refusal that proved it"},
-		}),
-		New: func() actions.Action {
-			return &Confirm{Timeout: 5 * time.Minute, Interval: 2 * time.Second, MaxInterval: 15 * time.Second}
-		},
-	})
+// confirmRevokedInfo declares slack.confirm_revoked; provider.go registers it.
+var confirmRevokedInfo = actions.Info{
+	Name:     "slack.confirm_revoked",
+	Summary:  "Prove the leaked Slack token is dead: poll auth.test with it until Slack refuses it (bounded)",
+	Contains: true,
+	Outputs: actions.OutputList(actions.ContainmentOutputs, []actions.Output{
+		{Name: "refusal", Type: actions.TypeString, Description: "Slack's refusal that proved it"},
+	}),
+	New: func() actions.Action {
+		return &Confirm{Poll: actions.Poll{Timeout: 5 * time.Minute, Interval: 2 * time.Second, MaxInterval: 15 * time.Second}}
+	},
 }
 
 // Confirm polls auth.test with the leaked token until Slack refuses it.
 type Confirm struct {
-	Key         string        `param:"key,secret,required" desc:"the leaked Slack token (only its own refusal is proof)"`
-	Timeout     time.Duration `param:"timeout" default:"5m" desc:"give up after this long"`
-	Interval    time.Duration `param:"interval" default:"2s" desc:"first wait between polls; grows 1.5x per poll"`
-	MaxInterval time.Duration `param:"max_interval" default:"15s" desc:"longest wait between polls"`
+	Key string `param:"key,secret,required" desc:"the leaked Slack token (only its own refusal is proof)"`
+	actions.Poll
 }
 
 // Validate checks the token and the bounds.
@@ -38,8 +35,8 @@ func (a *Confirm) Validate() error {
 	if _, err := ParseToken(a.Key); err != nil {
 		return err
 	}
-	if a.Timeout <= 0 || a.Interval <= 0 || a.MaxInterval < 0 {
-		return &actions.ParamError{Msg: "timeout and interval must be positive"}
+	if err := a.CheckPoll(); err != nil {
+		return err
 	}
 	return nil
 }
@@ -112,15 +109,13 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 		return out, nil
 	}
 
-	deadline := time.Now().Add(a.Timeout)
-	interval, maxInterval := a.Interval, max(a.MaxInterval, a.Interval)
-	polls, last := 0, ""
-	var lastErr error
-	for {
-		polls++
+	last := ""
+	var lastErr, settled error
+	done := false
+	polls := a.Until(ctx, func(polls int) bool {
 		l, err := checkLiveness(ctx, env, ti, token)
 		if ctx.Err() != nil {
-			break
+			return true
 		}
 		switch {
 		case err != nil:
@@ -133,7 +128,8 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 			detail := fmt.Sprintf("Slack answers invalid_auth for the token, and it was never accepted by this Slack in this run: invalid_auth also means a token Slack does not know at %s, or one refused from this IP address by an allow list. Not proof it is dead: check where it was issued, or revoke it in the app's settings", envURL(env))
 			env.Recorder.Containment(report.Containment{Status: report.ContainmentNotConfirmed, At: now(), Detail: detail})
 			out["polls"] = polls
-			return out, errors.New("containment not confirmed: " + detail)
+			done, settled = true, errors.New("containment not confirmed: "+detail)
+			return true
 		default:
 			at := now()
 			ttc := at.Sub(env.RunStarted)
@@ -142,19 +138,17 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 			}
 			detail := fmt.Sprintf("the leaked token itself was refused by auth.test (%s, HTTP 200: death is in the body) after %s", l.Death, report.Count(polls, "poll", "polls"))
 			env.Recorder.Containment(report.Containment{Status: report.ContainmentConfirmed, TimeToContainment: ttc, At: at, Detail: detail})
-			note(env, "containment confirmed: "+detail)
+			env.Note("containment confirmed: " + detail)
 			out["confirmed"], out["refusal"], out["polls"], out["time_to_containment_ms"] = true, l.Death, polls, report.DurationMS(ttc)
-			return out, nil
+			done = true
+			return true
 		}
-		wait := min(interval, time.Until(deadline))
-		if wait <= 0 {
-			break
-		}
-		progress(env, fmt.Sprintf("token %s after poll %d; next check in %s (revocation takes a moment to propagate)", last, polls, report.FormatDuration(wait)))
-		if sleep(ctx, wait) != nil {
-			break
-		}
-		interval = min(time.Duration(float64(interval)*1.5), maxInterval)
+		return false
+	}, func(polls int, wait time.Duration) {
+		env.Progress(fmt.Sprintf("token %s after poll %d; next check in %s (revocation takes a moment to propagate)", last, polls, report.FormatDuration(wait)))
+	})
+	if done {
+		return out, settled
 	}
 	detail := fmt.Sprintf("the token was not proven dead after %s over %s; last answer: %s", report.Count(polls, "poll", "polls"), a.Timeout, last)
 	if ctx.Err() != nil {

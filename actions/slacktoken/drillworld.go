@@ -78,15 +78,9 @@ func (d *DrillWorld) Attack() {}
 // Replay revokes the token again when the interrupted run's revoke
 // finished; one that did not finish is sent again by the resume.
 func (d *DrillWorld) Replay(steps []report.Step) {
-	for _, s := range steps {
-		if s.ID == "revoke" && s.Status == report.StepOK {
-			at := s.Started.Add(s.Duration)
-			if s.Started.IsZero() {
-				at = time.Now()
-			}
-			d.sim.RevokeToken(d.w.Leaked, at)
-		}
-	}
+	provider.ReplayFinished(steps, func(s report.Step) bool { return s.ID == "revoke" }, func(at time.Time) {
+		d.sim.RevokeToken(d.w.Leaked, at)
+	})
 }
 
 // LeakedKeyLive implements provider.LiveKey.

@@ -8,20 +8,19 @@ import (
 	"github.com/keyir/keyir/report"
 )
 
-func init() {
-	actions.Register(actions.Info{
-		Name:    "slack.identify_token",
-		Summary: "Name a leaked Slack token's kind and fingerprint (no network); say loudly when it is keyir's own bot token",
-		Outputs: []actions.Output{
-			{Name: "kind", Type: actions.TypeString, Description: "slack-bot-token, slack-user-token, slack-rotating-token or slack-refresh-token"},
-			{Name: "human", Type: actions.TypeString, Description: "the kind, for people"},
-			{Name: "fingerprint", Type: actions.TypeString, Description: "first 8 hex of the SHA-256 of the token"},
-			{Name: "bot", Type: actions.TypeBool, Description: "the token acts as a bot user"},
-			{Name: "refresh", Type: actions.TypeBool, Description: "a refresh token: no Web API method accepts it, so nothing can prove it live or dead"},
-			{Name: "keyir_bot", Type: actions.TypeBool, Description: "the token is keyir's own bot token (SLACK_BOT_TOKEN)"},
-		},
-		New: func() actions.Action { return new(Identify) },
-	})
+// identifyTokenInfo declares slack.identify_token; provider.go registers it.
+var identifyTokenInfo = actions.Info{
+	Name:    "slack.identify_token",
+	Summary: "Name a leaked Slack token's kind and fingerprint (no network); say loudly when it is keyir's own bot token",
+	Outputs: []actions.Output{
+		{Name: "kind", Type: actions.TypeString, Description: "slack-bot-token, slack-user-token, slack-rotating-token or slack-refresh-token"},
+		actions.HumanOutput,
+		actions.FingerprintOutput,
+		{Name: "bot", Type: actions.TypeBool, Description: "the token acts as a bot user"},
+		{Name: "refresh", Type: actions.TypeBool, Description: "a refresh token: no Web API method accepts it, so nothing can prove it live or dead"},
+		{Name: "keyir_bot", Type: actions.TypeBool, Description: "the token is keyir's own bot token (SLACK_BOT_TOKEN)"},
+	},
+	New: func() actions.Action { return new(Identify) },
 }
 
 // Identify names a leaked token without the network.
@@ -48,10 +47,10 @@ func (a *Identify) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 			Title:  "The leaked token is keyir's own Slack bot token",
 			Detail: "The leaked token is the one keyir posts incidents with (SLACK_BOT_TOKEN). keyir revokes it anyway, because a leaked token must be contained; once the revocation takes effect, keyir's own Slack notifications and `keyir serve` stop working until SLACK_BOT_TOKEN is replaced with a new token (reinstall the app).",
 		})
-		note(env, "WARNING: the leaked token IS keyir's own bot token (SLACK_BOT_TOKEN): revoking it cuts keyir's own Slack channel; replace SLACK_BOT_TOKEN afterwards")
+		env.Note("WARNING: the leaked token IS keyir's own bot token (SLACK_BOT_TOKEN): revoking it cuts keyir's own Slack channel; replace SLACK_BOT_TOKEN afterwards")
 	}
 	if ti.Refresh {
-		note(env, "a refresh token (xoxe-): no Web API method accepts it, so keyir can neither revoke it nor prove it dead; revoke it in the app's settings (OAuth & Permissions) and rotate the app's credentials")
+		env.Note("a refresh token (xoxe-): no Web API method accepts it, so keyir can neither revoke it nor prove it dead; revoke it in the app's settings (OAuth & Permissions) and rotate the app's credentials")
 	}
 	return actions.Outputs{"kind": ti.Kind.Kind, "human": ti.Kind.Human, "fingerprint": ti.Fingerprint, "bot": ti.Bot, "refresh": ti.Refresh, "keyir_bot": own}, nil
 }

@@ -11,39 +11,40 @@ import (
 	"github.com/keyir/keyir/report"
 )
 
-// Liveness statuses.
+// Liveness statuses: the values of actions.StatusOutput.
 const (
-	StatusLive    = "live"
-	StatusDead    = "dead"
-	StatusUnknown = "unknown"
+	StatusLive    = actions.StatusLive
+	StatusDead    = actions.StatusDead
+	StatusUnknown = actions.StatusUnknown
 )
 
 var identityOutputs = []actions.Output{
-	{Name: "status", Type: actions.TypeString, Description: "live, dead or unknown"},
+	actions.StatusOutput,
 	{Name: "death", Type: actions.TypeString, Description: "Slack's refusal when dead: invalid_auth, token_revoked or account_inactive"},
-	{Name: "fingerprint", Type: actions.TypeString, Description: "the token's fingerprint (which token this is about)"},
+	actions.FingerprintOutput,
 	{Name: "team_id", Type: actions.TypeString, Description: "the workspace the token belongs to"},
 	{Name: "user_id", Type: actions.TypeString, Description: "the user it acts as (a bot's bot user)"},
 	{Name: "bot_id", Type: actions.TypeString, Description: "the bot, for a bot token"},
 	{Name: "scopes", Type: actions.TypeList, Description: "its scopes (X-OAuth-Scopes)"},
 }
 
-func init() {
-	actions.Register(actions.Info{
-		Name:    "slack.token_liveness",
-		Summary: "Ask Slack, with the leaked token itself, whether it is live (auth.test: team, user, bot, scopes)",
-		Outputs: identityOutputs,
-		New:     func() actions.Action { return new(Liveness) },
-	})
-	actions.Register(actions.Info{
-		Name:    "slack.snapshot_token",
-		Summary: "Record the leaked token's workspace, user, bot and scopes before it is revoked, and rate its blast radius",
-		Outputs: append(append([]actions.Output(nil), identityOutputs...),
-			actions.Output{Name: "bot", Type: actions.TypeBool, Description: "it acts as a bot user (bots do not appear in access logs)"},
-			actions.Output{Name: "risk", Type: actions.TypeString, Description: "critical, high, medium or low (empty when the token is not live)"},
-		),
-		New: func() actions.Action { return new(Snapshot) },
-	})
+// tokenLivenessInfo declares slack.token_liveness; provider.go registers it.
+var tokenLivenessInfo = actions.Info{
+	Name:    "slack.token_liveness",
+	Summary: "Ask Slack, with the leaked token itself, whether it is live (auth.test: team, user, bot, scopes)",
+	Outputs: identityOutputs,
+	New:     func() actions.Action { return new(Liveness) },
+}
+
+// snapshotTokenInfo declares slack.snapshot_token; provider.go registers it.
+var snapshotTokenInfo = actions.Info{
+	Name:    "slack.snapshot_token",
+	Summary: "Record the leaked token's workspace, user, bot and scopes before it is revoked, and rate its blast radius",
+	Outputs: actions.OutputList(identityOutputs, []actions.Output{
+		{Name: "bot", Type: actions.TypeBool, Description: "it acts as a bot user (bots do not appear in access logs)"},
+		{Name: "risk", Type: actions.TypeString, Description: "critical, high, medium or low (empty when the token is not live)"},
+	}),
+	New: func() actions.Action { return new(Snapshot) },
 }
 
 // Liveness asks auth.test with the leaked token.
@@ -122,7 +123,7 @@ func (a *Liveness) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 	if err != nil {
 		return nil, fmt.Errorf("liveness of the leaked token: %w", err)
 	}
-	note(env, l.describe(ti))
+	env.Note(l.describe(ti))
 	return l.outputs(ti), nil
 }
 
@@ -151,7 +152,7 @@ func (a *Snapshot) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 		// (the assessment then says what it cannot tell).
 		return out, fmt.Errorf("snapshot of the leaked token: %w", err)
 	}
-	note(env, l.describe(ti))
+	env.Note(l.describe(ti))
 	if l.Status == StatusLive {
 		risk := Risk(ti, l.ID.Scopes)
 		out["risk"] = string(risk)

@@ -13,29 +13,36 @@ import (
 	"github.com/keyir/keyir/report"
 )
 
-func init() {
-	actions.Register(actions.Info{
-		Name:    "slack.access_logs",
-		Summary: "With an admin token (SLACK_ADMIN_TOKEN), find logins of the token's user from IP addresses or user agents first seen in the exposure window (team.accessLogs)",
-		Outputs: []actions.Output{
-			{Name: "assessed", Type: actions.TypeBool, Description: "false when the logs could not be read (a not assessable finding says why)"},
-			{Name: "logins_in_window", Type: actions.TypeInt, Description: "login rows of the token's user first seen in the window"},
-			{Name: "new_ips", Type: actions.TypeList, Description: "IP addresses first seen in the window"},
-			{Name: "pages", Type: actions.TypeInt, Description: "pages read"},
-		},
-		New: func() actions.Action { return &AccessLogs{MaxPages: logPageLimit} },
-	})
-	actions.Register(actions.Info{
-		Name:    "slack.integration_logs",
-		Summary: "With an admin token (SLACK_ADMIN_TOKEN), list apps and integrations added or changed in the exposure window (team.integrationLogs): persistence",
-		Outputs: []actions.Output{
-			{Name: "assessed", Type: actions.TypeBool, Description: "false when the logs could not be read (a not assessable finding says why)"},
-			{Name: "changes", Type: actions.TypeInt, Description: "changes in the window"},
-			{Name: "apps", Type: actions.TypeList, Description: "the apps or integrations changed in the window"},
-			{Name: "pages", Type: actions.TypeInt, Description: "pages read"},
-		},
-		New: func() actions.Action { return &IntegrationLogs{MaxPages: logPageLimit} },
-	})
+// The outputs both team log steps return alike.
+var (
+	logsAssessedOutput = actions.Output{Name: "assessed", Type: actions.TypeBool, Description: "false when the logs could not be read (a not assessable finding says why)"}
+	logsPagesOutput    = actions.Output{Name: "pages", Type: actions.TypeInt, Description: "pages read"}
+)
+
+// accessLogsInfo declares slack.access_logs; provider.go registers it.
+var accessLogsInfo = actions.Info{
+	Name:    "slack.access_logs",
+	Summary: "With an admin token (SLACK_ADMIN_TOKEN), find logins of the token's user from IP addresses or user agents first seen in the exposure window (team.accessLogs)",
+	Outputs: []actions.Output{
+		logsAssessedOutput,
+		{Name: "logins_in_window", Type: actions.TypeInt, Description: "login rows of the token's user first seen in the window"},
+		{Name: "new_ips", Type: actions.TypeList, Description: "IP addresses first seen in the window"},
+		logsPagesOutput,
+	},
+	New: func() actions.Action { return &AccessLogs{MaxPages: logPageLimit} },
+}
+
+// integrationLogsInfo declares slack.integration_logs; provider.go registers it.
+var integrationLogsInfo = actions.Info{
+	Name:    "slack.integration_logs",
+	Summary: "With an admin token (SLACK_ADMIN_TOKEN), list apps and integrations added or changed in the exposure window (team.integrationLogs): persistence",
+	Outputs: []actions.Output{
+		logsAssessedOutput,
+		{Name: "changes", Type: actions.TypeInt, Description: "changes in the window"},
+		{Name: "apps", Type: actions.TypeList, Description: "the apps or integrations changed in the window"},
+		logsPagesOutput,
+	},
+	New: func() actions.Action { return &IntegrationLogs{MaxPages: logPageLimit} },
 }
 
 // Slack's paging of the team logs: up to 1000 rows a page, 100 pages.
@@ -100,7 +107,7 @@ func readPages[T any](ctx context.Context, c *client, method, token string, para
 		if len(got) == 0 || pg >= p.Paging.Pages {
 			return rows, pg, false, nil
 		}
-		progress(c.env, fmt.Sprintf("%s: page %d of %d", method, pg, p.Paging.Pages))
+		c.env.Progress(fmt.Sprintf("%s: page %d of %d", method, pg, p.Paging.Pages))
 	}
 }
 
@@ -172,11 +179,11 @@ func (a *AccessLogs) Run(ctx context.Context, env *actions.Env) (actions.Outputs
 		}
 	}
 	if partial {
-		note(env, fmt.Sprintf("access logs: stopped after %d pages (Slack pages no further); logins before them were not compared, so an address counted new may be older", pages))
+		env.Note(fmt.Sprintf("access logs: stopped after %d pages (Slack pages no further); logins before them were not compared, so an address counted new may be older", pages))
 	}
 	sort.Strings(newIPs)
 	out["assessed"], out["logins_in_window"], out["new_ips"] = true, len(inWindow), newIPs
-	note(env, fmt.Sprintf("access logs: %s of user %s first seen in the window, %s from new IP addresses", report.Count(len(inWindow), "login row", "login rows"), user, report.Count(len(newIPs), "row", "rows")))
+	env.Note(fmt.Sprintf("access logs: %s of user %s first seen in the window, %s from new IP addresses", report.Count(len(inWindow), "login row", "login rows"), user, report.Count(len(newIPs), "row", "rows")))
 	return out, nil
 }
 
@@ -251,10 +258,10 @@ func (a *IntegrationLogs) Run(ctx context.Context, env *actions.Env) (actions.Ou
 			Evidence: cite(ref)})
 	}
 	if partial {
-		note(env, fmt.Sprintf("integration logs: stopped after %d pages before reaching the window's start: older changes in the window were not read", pages))
+		env.Note(fmt.Sprintf("integration logs: stopped after %d pages before reaching the window's start: older changes in the window were not read", pages))
 	}
 	out["assessed"], out["changes"], out["apps"] = true, len(inWindow), apps
-	note(env, fmt.Sprintf("integration logs: %s in the window", report.Count(len(inWindow), "change", "changes")))
+	env.Note(fmt.Sprintf("integration logs: %s in the window", report.Count(len(inWindow), "change", "changes")))
 	return out, nil
 }
 

@@ -39,6 +39,10 @@ func init() {
 			World: drillWorld(sc),
 		})
 	}
+	// Its actions, each declared beside its type (<verb>Info), in the
+	// order its playbook runs them.
+	actions.Register(identifyTokenInfo, tokenLivenessInfo, snapshotTokenInfo, revokeTokenInfo,
+		confirmRevokedInfo, accessLogsInfo, integrationLogsInfo, auditLogsInfo)
 	provider.Register(provider.Provider{
 		Name:      "slack",
 		Title:     "Slack",
@@ -52,10 +56,6 @@ func init() {
 func truthOf(sc slacksim.Scenario) func(time.Time) provider.Truth {
 	return func(built time.Time) provider.Truth {
 		w := sc.Build(built)
-		t := provider.Truth{Containment: w.Containment, ExitCode: w.ExitCode}
-		for _, e := range w.Expected {
-			t.Findings = append(t.Findings, provider.Finding{Kind: e.Kind, Subject: e.Subject})
-		}
-		return t
+		return provider.TruthFrom(w.Containment, w.ExitCode, w.Expected, func(e slacksim.Expected) (string, string) { return e.Kind, e.Subject })
 	}
 }

@@ -14,21 +14,20 @@ import (
 	"github.com/keyir/keyir/transport"
 )
 
-func init() {
-	actions.Register(actions.Info{
-		Name:     "slack.revoke_token",
-		Summary:  "Revoke the leaked Slack token with auth.revoke, sent with the token itself; idempotent",
-		Mutates:  true,
-		Contains: true,
-		Outputs: []actions.Output{
-			{Name: "revoked", Type: actions.TypeBool, Description: "Slack answered revoked:true to this run"},
-			{Name: "already_revoked", Type: actions.TypeBool, Description: "Slack already refused the token (the confirm step settles whether it is dead)"},
-			{Name: "refusal", Type: actions.TypeString, Description: "Slack's refusal when already_revoked"},
-			{Name: "planned", Type: actions.TypeBool, Description: "dry run: auth.revoke was refused by the transport and recorded as a planned change"},
-			{Name: "fingerprint", Type: actions.TypeString, Description: "the token's fingerprint"},
-		},
-		New: func() actions.Action { return new(Revoke) },
-	})
+// revokeTokenInfo declares slack.revoke_token; provider.go registers it.
+var revokeTokenInfo = actions.Info{
+	Name:     "slack.revoke_token",
+	Summary:  "Revoke the leaked Slack token with auth.revoke, sent with the token itself; idempotent",
+	Mutates:  true,
+	Contains: true,
+	Outputs: []actions.Output{
+		{Name: "revoked", Type: actions.TypeBool, Description: "Slack answered revoked:true to this run"},
+		{Name: "already_revoked", Type: actions.TypeBool, Description: "Slack already refused the token (the confirm step settles whether it is dead)"},
+		{Name: "refusal", Type: actions.TypeString, Description: "Slack's refusal when already_revoked"},
+		actions.PlannedOutput,
+		actions.FingerprintOutput,
+	},
+	New: func() actions.Action { return new(Revoke) },
 }
 
 // Revoke sends auth.revoke with the leaked token: Slack revokes the token a
@@ -62,7 +61,7 @@ func (a *Revoke) Run(ctx context.Context, env *actions.Env) (actions.Outputs, er
 		return out, errors.New("a refresh token (xoxe-) cannot be revoked through the Web API: no method accepts it. Revoke it in the app's settings (OAuth & Permissions: revoke tokens) or uninstall the app, and rotate the app's client secret; keyir cannot prove it dead")
 	}
 	if ownBot(env, token) {
-		note(env, "WARNING: revoking keyir's own bot token (SLACK_BOT_TOKEN): Slack notifications after this step will fail")
+		env.Note("WARNING: revoking keyir's own bot token (SLACK_BOT_TOKEN): Slack notifications after this step will fail")
 	}
 	c, err := newClient(env)
 	if err != nil {
@@ -76,8 +75,8 @@ func (a *Revoke) Run(ctx context.Context, env *actions.Env) (actions.Outputs, er
 		if !errors.As(err, &rl) || rl.RetryAfter > maxRateWait {
 			break
 		}
-		progress(env, fmt.Sprintf("auth.revoke: rate limited by Slack, waiting %s", rl.RetryAfter))
-		if serr := sleep(ctx, max(rl.RetryAfter, time.Second)); serr != nil {
+		env.Progress(fmt.Sprintf("auth.revoke: rate limited by Slack, waiting %s", rl.RetryAfter))
+		if serr := actions.Sleep(ctx, max(rl.RetryAfter, time.Second)); serr != nil {
 			return out, serr
 		}
 		resp, err = c.revoke(ctx, token)
@@ -93,7 +92,7 @@ func (a *Revoke) Run(ctx context.Context, env *actions.Env) (actions.Outputs, er
 		return out, errors.New("auth.revoke answered ok without revoked:true: the token was not revoked")
 	case errors.Is(err, transport.ErrDryRun):
 		out["planned"] = true
-		note(env, "DRY RUN: auth.revoke with the leaked token planned, not sent")
+		env.Note("DRY RUN: auth.revoke with the leaked token planned, not sent")
 		return out, nil
 	case deathCodes[code]:
 		out["already_revoked"], out["refusal"] = true, code
