@@ -306,7 +306,7 @@ func (s *Server) auditLog(c *call) response {
 	}
 	links = append(links, link("", "", "first"))
 	h.Set("Link", strings.Join(links, ", "))
-	return withHeader(jsonResp(http.StatusOK, out), h)
+	return jsonResp(http.StatusOK, out).With(h)
 }
 
 func (s *Server) auditJSON(e AuditEvent, o Org) map[string]any {
