@@ -19,7 +19,9 @@ type exchangeSim struct {
 func (s *exchangeSim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	x := s.log.Receive(w, r, Request{Method: r.Method, Path: r.URL.Path, Body: body, Route: "POST /echo"})
-	errorBody := func(status int, msg string) Response { return JSON(status, "application/x-err", map[string]string{"error": msg}) }
+	errorBody := func(status int, msg string) Response {
+		return JSON(status, "application/x-err", map[string]string{"error": msg})
+	}
 	teapot := func(f *Fault) (Response, bool) {
 		if f.Kind != "teapot" {
 			return Response{}, false
