@@ -7,6 +7,7 @@ import (
 
 	"github.com/keyir/keyir/actions"
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/sim/simhttp"
 )
 
 // BuildWorld builds the simulated world a drill scenario runs in, as it is at
@@ -121,25 +122,20 @@ type FaultInjector interface {
 	ClearFaults()
 }
 
-// FaultKind is what an injected fault does to a request.
-type FaultKind string
+// FaultKind is what an injected fault does to a request (simhttp's, which
+// every simulator shares).
+type FaultKind = simhttp.FaultKind
 
 // The fault kinds every simulator with a FaultInjector understands.
 const (
-	FaultStatus   FaultKind = "status"   // answer Status with the provider's error body
-	FaultTimeout  FaultKind = "timeout"  // send nothing until the client gives up
-	FaultReset    FaultKind = "reset"    // close the connection (a TCP reset)
-	FaultTruncate FaultKind = "truncate" // real status and headers, half the body
-	FaultLatency  FaultKind = "latency"  // delay by Latency, then answer normally
+	FaultStatus   = simhttp.FaultStatus   // answer Status with the provider's error body
+	FaultTimeout  = simhttp.FaultTimeout  // send nothing until the client gives up
+	FaultReset    = simhttp.FaultReset    // close the connection (a TCP reset)
+	FaultTruncate = simhttp.FaultTruncate // real status and headers, half the body
+	FaultLatency  = simhttp.FaultLatency  // delay by Latency, then answer normally
 )
 
-// Fault is an injected failure.
-type Fault struct {
-	Method  string // "" = any
-	Route   string // the simulator's route name ("GET /v3/stats"), "" = any
-	After   int    // let this many matching requests through first
-	Times   int    // how many matching requests fail; 0 = every one after After
-	Kind    FaultKind
-	Status  int // FaultStatus: the status to answer (default 500)
-	Latency time.Duration
-}
+// Fault is an injected failure (simhttp.Fault: Method, Route as the
+// simulator names it, After, Times, Kind, Status, RetryAfter, Latency), so
+// a World hands it to its simulators as it is.
+type Fault = simhttp.Fault

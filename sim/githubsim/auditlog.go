@@ -124,15 +124,15 @@ func (t *Term) parseCreated() error {
 			if err != nil {
 				return err
 			}
-			switch op {
-			case ">=":
-				t.From = lo
-			case ">":
-				t.From = hi
-			case "<=":
-				t.To = hi
-			case "<":
-				t.To = lo
+			// >=D and <D are bounded where D starts, >D and <=D where it ends.
+			bound := lo
+			if op == ">" || op == "<=" {
+				bound = hi
+			}
+			if op[0] == '>' {
+				t.From = bound
+			} else {
+				t.To = bound
 			}
 			return nil
 		}
@@ -306,7 +306,7 @@ func (s *Server) auditLog(c *call) response {
 	}
 	links = append(links, link("", "", "first"))
 	h.Set("Link", strings.Join(links, ", "))
-	return withHeader(jsonResp(http.StatusOK, out), h)
+	return jsonResp(http.StatusOK, out).With(h)
 }
 
 func (s *Server) auditJSON(e AuditEvent, o Org) map[string]any {

@@ -80,3 +80,24 @@ func FuzzCursor(f *testing.F) {
 		}
 	})
 }
+
+// Each comparison qualifier bounds the search where its day starts or ends.
+func TestCreatedComparisonBounds(t *testing.T) {
+	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	next := day.AddDate(0, 0, 1)
+	for phrase, want := range map[string][2]time.Time{
+		"created:>=2026-11-20": {day, {}},
+		"created:>2026-11-20":  {next, {}},
+		"created:<=2026-11-20": {{}, next},
+		"created:<2026-11-20":  {{}, day},
+		"created:2026-11-20":   {day, next},
+	} {
+		terms, err := ParsePhrase(phrase)
+		if err != nil || len(terms) != 1 {
+			t.Fatalf("%s: %v %v", phrase, terms, err)
+		}
+		if got := terms[0]; !got.From.Equal(want[0]) || !got.To.Equal(want[1]) {
+			t.Errorf("%s: %v..%v, want %v..%v", phrase, got.From, got.To, want[0], want[1])
+		}
+	}
+}

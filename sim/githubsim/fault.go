@@ -37,31 +37,13 @@ func (s *Server) InjectFault(f Fault) { s.faults.Inject(f) }
 // ClearFaults removes every fault.
 func (s *Server) ClearFaults() { s.faults.Clear() }
 
-// applyFault acts f out; it reports whether the request is finished.
-func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f *Fault, idx int) bool {
-	if simhttp.Act(w, r, f) {
-		return true
+// secondary answers a FaultSecondary (simhttp plays the other kinds).
+func secondary(f *Fault) (response, bool) {
+	if f.Kind != FaultSecondary {
+		return response{}, false
 	}
-	var resp response
-	switch f.Kind {
-	case FaultStatus:
-		st := f.StatusOr(http.StatusInternalServerError)
-		resp = ghError(st, http.StatusText(st), docsRoot)
-		if f.RetryAfter > 0 {
-			resp.header.Set("Retry-After", strconv.Itoa(f.RetryAfter))
-		}
-	case FaultSecondary:
-		resp = ghError(f.StatusOr(http.StatusForbidden), "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
-			"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits")
-		resp.header.Set("Retry-After", strconv.Itoa(max(f.RetryAfter, 1)))
-	default:
-		return false // latency and truncate: ServeHTTP goes on
-	}
-	s.log.SetStatus(idx, resp.status)
-	for k, v := range resp.header {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(resp.status)
-	_, _ = w.Write(resp.body)
-	return true
+	resp := ghError(f.StatusOr(http.StatusForbidden), "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+		"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits")
+	resp.Header.Set("Retry-After", strconv.Itoa(max(f.RetryAfter, 1)))
+	return resp, true
 }

@@ -115,7 +115,7 @@ func (s *Server) deleteInstallationToken(c *call) response {
 		return ghError(http.StatusForbidden, "Resource not accessible by personal access token", docsRoot+"/apps/installations#revoke-an-installation-access-token")
 	}
 	s.st.RevokeToken(c.tok.Value, c.now)
-	return response{status: http.StatusNoContent, header: http.Header{}}
+	return response{Status: http.StatusNoContent, Header: http.Header{}}
 }
 
 // page cuts items to the requested page (per_page up to 100, default 30)
@@ -163,7 +163,7 @@ func listResp[T any](c *call, items []T, view func(T) map[string]any) response {
 	for _, it := range pg {
 		out = append(out, view(it))
 	}
-	return withHeader(jsonResp(http.StatusOK, out), h)
+	return jsonResp(http.StatusOK, out).With(h)
 }
 
 func (s *Server) listUserKeys(c *call) response {
@@ -198,7 +198,7 @@ func (s *Server) installationRepos(c *call) response {
 	for _, r := range pg {
 		out = append(out, c.repoJSON(r, o))
 	}
-	return withHeader(jsonResp(http.StatusOK, map[string]any{"total_count": len(rs), "repositories": out, "repository_selection": "all"}), h)
+	return jsonResp(http.StatusOK, map[string]any{"total_count": len(rs), "repositories": out, "repository_selection": "all"}).With(h)
 }
 
 // listMembers: owners and members to an organization member; to anyone
@@ -311,7 +311,7 @@ func (s *Server) listInstallations(c *call) response {
 			"single_file_name": nil, "suspended_by": nil, "suspended_at": nil,
 		})
 	}
-	return withHeader(jsonResp(http.StatusOK, map[string]any{"total_count": len(is), "installations": out}), h)
+	return jsonResp(http.StatusOK, map[string]any{"total_count": len(is), "installations": out}).With(h)
 }
 
 func (s *Server) listCredentialAuthorizations(c *call) response {

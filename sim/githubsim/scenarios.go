@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/keyir/keyir/sim/simhttp"
 	"github.com/keyir/keyir/tokenfmt"
 )
 
@@ -17,10 +18,10 @@ import (
 // org/hooks/id), github_member_invited (the invitee's login, else email),
 // github_visibility_changed (owner/repo), github_authorization_added (an
 // installed app's slug).
-type Expected struct {
-	Kind    string `json:"kind"`
-	Subject string `json:"subject,omitempty"`
-}
+type Expected = simhttp.Expected
+
+// Truth is a fixture's attack, faults and ground truth (simhttp.Truth).
+type Truth = simhttp.Truth[*State, Item]
 
 // Fixture is a scenario made concrete at a point in time.
 type Fixture struct {
@@ -34,19 +35,10 @@ type Fixture struct {
 	LeakedLogin    string // the account the leaked token acts for
 	WindowStart    time.Time
 	WindowEnd      time.Time
-	// Attack applies what the token's holder did that a baseline taken
-	// before the leak would not show; a drill saves its baseline first.
-	Attack   func(*State)
-	Faults   []Fault
-	Expected []Expected
-	// Containment a correct run reports ("confirmed": the token's own 401
-	// was seen) and its exit code.
-	Containment string
-	ExitCode    int
-	// Footholds the attack left that eradication must remove; Legitimate
-	// what the organization had before and must keep.
-	Footholds  []Item
-	Legitimate []Item
+	// Truth: a correct run confirms containment (the token's own 401 was
+	// seen); footholds are what the attack left, Legitimate what the
+	// organization had before and must keep.
+	Truth
 }
 
 // Scenario is a rehearsable incident.
@@ -128,14 +120,14 @@ func newWorld(name string, now time.Time) *world {
 		w.audit(AuditEvent{At: at.Add(time.Hour), Action: "pull_request.merge", Actor: "alice", Repo: org + "/api"}, Token{})
 	}
 	w.fx = &Fixture{State: st, Config: DefaultConfig(), ResponderToken: responder.Value, ResponderLogin: "alice", Org: org,
-		WindowStart: now.AddDate(0, 0, -7), WindowEnd: now, Containment: "confirmed",
-		Legitimate: []Item{
-			{Kind: "ssh_key", Subject: itoa(aliceKey.ID)}, {Kind: "ssh_key", Subject: itoa(devonKey.ID)},
-			{Kind: "deploy_key", Subject: itoa(ci.ID)}, {Kind: "webhook", Subject: "ci.acme.example"},
-			{Kind: "webhook", Subject: "chat.acme.example"}, {Kind: "installation", Subject: app.AppSlug},
-			{Kind: "token", Subject: responder.Value}, {Kind: "token", Subject: daily.Value},
-			{Kind: "visibility", Subject: org + "/docs=public"}, {Kind: "visibility", Subject: org + "/api=private"},
-		}}
+		WindowStart: now.AddDate(0, 0, -7), WindowEnd: now, Truth: Truth{Containment: "confirmed",
+			Legitimate: []Item{
+				{Kind: "ssh_key", Subject: itoa(aliceKey.ID)}, {Kind: "ssh_key", Subject: itoa(devonKey.ID)},
+				{Kind: "deploy_key", Subject: itoa(ci.ID)}, {Kind: "webhook", Subject: "ci.acme.example"},
+				{Kind: "webhook", Subject: "chat.acme.example"}, {Kind: "installation", Subject: app.AppSlug},
+				{Kind: "token", Subject: responder.Value}, {Kind: "token", Subject: daily.Value},
+				{Kind: "visibility", Subject: org + "/docs=public"}, {Kind: "visibility", Subject: org + "/api=private"},
+			}}}
 	// Revocation takes a moment to reach every GitHub host: confirm must poll.
 	w.fx.Config.PropagationDelay = 2 * time.Second
 	return w

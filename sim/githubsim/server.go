@@ -1,14 +1,11 @@
 package githubsim
 
 import (
-	"bytes"
 	"crypto/subtle"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -109,11 +106,7 @@ func (s *Server) Requests() []Request { return s.log.Requests() }
 func (s *Server) Count(method, route string) int { return s.log.Count(method, route) }
 
 // response is a buffered answer.
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-}
+type response = simhttp.Response
 
 // call is one request being handled.
 type call struct {
@@ -142,21 +135,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rt != nil {
 		rec.Route = rt.name
 	}
-	idx := s.log.Add(rec)
+	x := s.log.Receive(w, r, rec)
 	s.mu.Lock()
 	s.reqN++
 	reqID := fmt.Sprintf("C0DE:%04X:%06X:%06X:%08X", s.reqN%0xffff, s.reqN*7, s.reqN*13, s.reqN)
 	s.mu.Unlock()
 	s.checkRequest(rt, known, r, body)
-
-	if s.cfg.Latency > 0 && !simhttp.Sleep(r.Context(), s.cfg.Latency) {
+	if x.Intercept(&s.faults, s.cfg.Latency, ghStatus, secondary) {
 		return
 	}
-	f := s.faults.Take(r.Method, rec.Route)
-	if f != nil && s.applyFault(w, r, f, idx) {
-		return
-	}
-	truncate := f != nil && f.Kind == FaultTruncate
 
 	var resp response
 	switch {
@@ -173,29 +160,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		resp = s.handle(&call{r: r, body: body, now: s.cfg.Now(), params: params, base: scheme + "://" + r.Host + root, origin: scheme + "://" + r.Host}, rt)
 	}
-	h := w.Header()
-	for k, v := range resp.header {
-		h[k] = v
+	if resp.Header == nil {
+		resp.Header = http.Header{}
 	}
-	h.Set("X-GitHub-Media-Type", "github.v3; format=json")
-	h.Set("X-GitHub-Api-Version-Selected", "2022-11-28")
-	h.Set("X-GitHub-Request-Id", reqID)
-	if len(resp.body) > 0 && h.Get("Content-Type") == "" {
-		h.Set("Content-Type", "application/json; charset=utf-8")
-	}
-	body2 := resp.body
-	if truncate {
-		body2 = body2[:len(body2)/2]
-		h.Set("Content-Length", strconv.Itoa(len(body2)))
-	}
-	s.log.SetStatus(idx, resp.status)
-	w.WriteHeader(resp.status)
-	_, _ = w.Write(body2)
-	if s.cfg.OnResponse != nil && !truncate {
-		r2 := r.Clone(r.Context())
-		r2.Body = io.NopCloser(bytes.NewReader(body))
-		s.cfg.OnResponse(r2, resp.status, h.Clone(), slices.Clone(resp.body))
-	}
+	resp.Header.Set("X-GitHub-Media-Type", "github.v3; format=json")
+	resp.Header.Set("X-GitHub-Api-Version-Selected", "2022-11-28")
+	resp.Header.Set("X-GitHub-Request-Id", reqID)
+	x.Send(resp, contentType, s.cfg.OnResponse)
 }
 
 const docsRoot = "https://docs.github.com/rest"
@@ -216,7 +187,7 @@ func (s *Server) handle(c *call, rt *route) response {
 			rl = h
 		}
 		c.query = declared(rt, c.r)
-		return withHeader(rt.h(s, c), rl)
+		return rt.h(s, c).With(rl)
 	}
 
 	var t Token
@@ -233,7 +204,7 @@ func (s *Server) handle(c *call, rt *route) response {
 			return *over
 		}
 		c.query = declared(rt, c.r)
-		return withHeader(rt.h(s, c), h)
+		return rt.h(s, c).With(h)
 	}
 	if !ok {
 		// Failed and missing credentials count against the address's unauthenticated limit.
@@ -242,9 +213,9 @@ func (s *Server) handle(c *call, rt *route) response {
 			return *over
 		}
 		if hasAuth || c.r.Header.Get("Authorization") != "" {
-			return withHeader(ghError(http.StatusUnauthorized, "Bad credentials", docsRoot), h)
+			return ghError(http.StatusUnauthorized, "Bad credentials", docsRoot).With(h)
 		}
-		return withHeader(ghError(http.StatusUnauthorized, "Requires authentication", rt.doc), h)
+		return ghError(http.StatusUnauthorized, "Requires authentication", rt.doc).With(h)
 	}
 	c.tok = &t
 	over, h := s.limit("tok:"+strconv.FormatInt(t.ID, 10), "core", s.cfg.Core, c.now)
@@ -255,7 +226,7 @@ func (s *Server) handle(c *call, rt *route) response {
 	if rt.tmpl == "/orgs/{org}/audit-log" {
 		// The audit log has its own limit; a refusal names it (X-RateLimit-Resource: audit_log).
 		if over, _ := s.limit("audit:"+strconv.FormatInt(t.ID, 10), "audit_log", s.cfg.AuditLog, c.now); over != nil {
-			return withHeader(*over, rl)
+			return over.With(rl)
 		}
 	}
 	if len(t.Scopes) > 0 || t.Kind == "github_classic_pat" || t.Kind == "github_oauth" {
@@ -266,13 +237,13 @@ func (s *Server) handle(c *call, rt *route) response {
 		rl.Set("GitHub-Authentication-Token-Expiration", t.ExpiresAt.UTC().Format("2006-01-02 15:04:05 UTC"))
 	}
 	if denied := s.authorize(c, rt); denied != nil {
-		return withHeader(*denied, rl)
+		return denied.With(rl)
 	}
 	c.query = declared(rt, c.r)
 	if bad := checkParams(rt, c); bad != nil {
-		return withHeader(*bad, rl)
+		return bad.With(rl)
 	}
-	return withHeader(rt.h(s, c), rl)
+	return rt.h(s, c).With(rl)
 }
 
 // limit counts one request against key's window; over is the answer once the
@@ -292,12 +263,12 @@ func (s *Server) limit(key, resource string, l Limit, now time.Time) (over *resp
 	if used <= l.Requests {
 		return nil, h
 	}
-	r := withHeader(ghError(http.StatusForbidden, "API rate limit exceeded. Check the X-RateLimit-Reset header to see when you may retry.",
-		"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"), h)
+	r := ghError(http.StatusForbidden, "API rate limit exceeded. Check the X-RateLimit-Reset header to see when you may retry.",
+		"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api").With(h)
 	if resource == "credentials_revoke" {
 		// The revocation endpoint's own pacing: 429 with Retry-After.
-		r.status = http.StatusTooManyRequests
-		r.header.Set("Retry-After", strconv.Itoa(int(reset.Sub(now).Seconds())+1))
+		r.Status = http.StatusTooManyRequests
+		r.Header.Set("Retry-After", strconv.Itoa(int(reset.Sub(now).Seconds())+1))
 	}
 	return &r, h
 }
@@ -325,25 +296,13 @@ func ghError(status int, msg, doc string) response {
 	return jsonResp(status, map[string]string{"message": msg, "documentation_url": doc, "status": strconv.Itoa(status)})
 }
 
-func jsonResp(status int, v any) response {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // only simulator-built values are marshalled
-	}
-	return response{status: status, header: http.Header{"Content-Type": {"application/json; charset=utf-8"}}, body: b}
-}
+// ghStatus is the answer of a status fault.
+func ghStatus(status int, msg string) response { return ghError(status, msg, docsRoot) }
 
-func withHeader(r response, h http.Header) response {
-	if r.header == nil {
-		r.header = http.Header{}
-	}
-	for k, v := range h {
-		if _, set := r.header[k]; !set {
-			r.header[k] = v
-		}
-	}
-	return r
-}
+// contentType is what GitHub's JSON answers say they are.
+const contentType = "application/json; charset=utf-8"
+
+func jsonResp(status int, v any) response { return simhttp.JSON(status, contentType, v) }
 
 // tokenKind names a token's kind by its shape, "" for none.
 func tokenKind(tok string) string {

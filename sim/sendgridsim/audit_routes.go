@@ -64,7 +64,7 @@ func (s *Server) addAllowList(c *call) response {
 	}
 	// The live API answers with the whole list.
 	r := s.whitelist(c)
-	r.status = http.StatusCreated
+	r.Status = http.StatusCreated
 	return r
 }
 
@@ -324,7 +324,7 @@ func (s *Server) deleteAllowList(c *call) response {
 	if !deleteFrom(s.st, &s.st.allow, func(a AllowListIP) bool { return a.Subuser == c.acct && itoa(a.ID) == id }) {
 		return errResp(http.StatusNotFound, nil, "rule not found")
 	}
-	return response{status: http.StatusNoContent}
+	return response{Status: http.StatusNoContent}
 }
 
 func (s *Server) deleteAlert(c *call) response {
@@ -332,5 +332,5 @@ func (s *Server) deleteAlert(c *call) response {
 	if !deleteFrom(s.st, &s.st.alerts, func(a Alert) bool { return a.Subuser == c.acct && itoa(a.ID) == id }) {
 		return errResp(http.StatusNotFound, nil, "alert not found")
 	}
-	return response{status: http.StatusNoContent}
+	return response{Status: http.StatusNoContent}
 }

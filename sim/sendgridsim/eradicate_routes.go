@@ -55,7 +55,7 @@ func removeWhere[T any](s *State, xs *[]T, sub string, of func(T) string, match 
 func gone(ok bool, what, field string) response {
 	switch {
 	case ok:
-		return response{status: http.StatusNoContent}
+		return response{Status: http.StatusNoContent}
 	case field == "error_id":
 		return jsonResp(http.StatusNotFound, map[string][]map[string]string{"errors": {{"message": what + " not found", "error_id": "not_found"}}})
 	case field != "":

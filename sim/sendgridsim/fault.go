@@ -1,9 +1,6 @@
 package sendgridsim
 
 import (
-	"net/http"
-	"strconv"
-
 	"github.com/keyir/keyir/sim/simhttp"
 )
 
@@ -33,25 +30,3 @@ func (s *Server) InjectFault(f Fault) { s.faults.Inject(f) }
 
 // ClearFaults removes every fault.
 func (s *Server) ClearFaults() { s.faults.Clear() }
-
-// applyFault acts out f; it reports whether the request is finished.
-func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f *Fault, idx int) bool {
-	if simhttp.Act(w, r, f) {
-		return true
-	}
-	if f.Kind != FaultStatus {
-		return false // latency and truncate: ServeHTTP handles the request
-	}
-	st := f.StatusOr(http.StatusInternalServerError)
-	resp := errResp(st, nil, http.StatusText(st))
-	if f.RetryAfter > 0 {
-		resp.header.Set("Retry-After", strconv.Itoa(f.RetryAfter))
-	}
-	s.log.SetStatus(idx, st)
-	for k, v := range resp.header {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(st)
-	_, _ = w.Write(resp.body)
-	return true
-}

@@ -51,7 +51,7 @@ func (s *Server) deleteKey(c *call) response {
 	if !ok || k.Subuser != c.acct || !s.st.RevokeKey(k.ID, c.now) {
 		return errResp(http.StatusNotFound, nil, "unable to find API Key")
 	}
-	return response{status: http.StatusNoContent}
+	return response{Status: http.StatusNoContent}
 }
 
 func (s *Server) createKey(c *call) response {

@@ -90,11 +90,11 @@ func (s *Server) mailSend(c *call) response {
 	}
 	if sandbox {
 		s.st.send(m)
-		return response{status: http.StatusOK}
+		return response{Status: http.StatusOK}
 	}
 	m.MessageID = s.randID(keyIDLen)
 	s.st.send(m)
-	return response{status: http.StatusAccepted, header: http.Header{"X-Message-Id": {m.MessageID}}}
+	return response{Status: http.StatusAccepted, Header: http.Header{"X-Message-Id": {m.MessageID}}}
 }
 
 func validEmail(s string) bool {

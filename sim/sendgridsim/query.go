@@ -52,23 +52,7 @@ func (n betweenNode) String() string {
 // quote renders a string literal the lexer reads back: backslash escapes \ and \".
 func quote(s string) string { return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"` }
 
-func (n eqNode) match(m Message) bool {
-	switch n.field {
-	case "api_key_id":
-		return m.APIKeyID == n.value
-	case "msg_id":
-		return m.ID == n.value
-	case "status":
-		return m.Status == n.value
-	case "to_email":
-		return strings.EqualFold(m.To, n.value)
-	case "from_email":
-		return strings.EqualFold(m.From, n.value)
-	case "subject":
-		return m.Subject == n.value
-	}
-	return false
-}
+func (n eqNode) match(m Message) bool { return queryFields[n.field](m, n.value) }
 
 // match compares at the resolution the API shows last_event_time (whole
 // seconds, RFC 3339): a message listed at T is matched by BETWEEN T AND T.
@@ -79,9 +63,15 @@ func (n betweenNode) match(m Message) bool {
 	return !t.Before(n.from) && !t.After(n.to)
 }
 
-// queryFields are the fields accepted in field="value" terms.
-var queryFields = map[string]bool{
-	"api_key_id": true, "msg_id": true, "status": true, "to_email": true, "from_email": true, "subject": true,
+// queryFields are the fields accepted in field="value" terms, each with how
+// a message matches a value (addresses without regard to case).
+var queryFields = map[string]func(m Message, v string) bool{
+	"api_key_id": func(m Message, v string) bool { return m.APIKeyID == v },
+	"msg_id":     func(m Message, v string) bool { return m.ID == v },
+	"status":     func(m Message, v string) bool { return m.Status == v },
+	"to_email":   func(m Message, v string) bool { return strings.EqualFold(m.To, v) },
+	"from_email": func(m Message, v string) bool { return strings.EqualFold(m.From, v) },
+	"subject":    func(m Message, v string) bool { return m.Subject == v },
 }
 
 // maxQueryDepth bounds nesting of parentheses.
@@ -260,7 +250,7 @@ func (p *parser) term() (node, error) {
 	if field == "last_event_time" {
 		return p.between(t)
 	}
-	if !queryFields[field] {
+	if queryFields[field] == nil {
 		return nil, fmt.Errorf("unknown or unsupported field %q at position %d", t.text, t.pos)
 	}
 	switch op := p.next(); op.kind {

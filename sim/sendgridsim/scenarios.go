@@ -6,14 +6,18 @@ import (
 	"math/rand/v2"
 	"sort"
 	"time"
+
+	"github.com/keyir/keyir/sim/simhttp"
 )
 
 // Expected is one finding a scenario's ground truth says a complete
 // assessment must report: its kind and, where it matters, its subject.
-type Expected struct {
-	Kind    string `json:"kind"`
-	Subject string `json:"subject,omitempty"`
-}
+type Expected = simhttp.Expected
+
+// Truth is a fixture's attack (new keys, invites, webhooks …), faults and
+// ground truth (simhttp.Truth); Footholds are what `keyir eradicate` must
+// remove.
+type Truth = simhttp.Truth[*State, Item]
 
 // Fixture is a scenario made concrete at a point in time.
 type Fixture struct {
@@ -27,24 +31,7 @@ type Fixture struct {
 	IDOnly      bool
 	WindowStart time.Time
 	WindowEnd   time.Time
-	// Attack applies what the key's holder did that a baseline taken before
-	// the leak would not show (new keys, invites, webhooks …). A drill saves
-	// its baseline first, then applies it; nil when there is nothing to add.
-	Attack   func(*State)
-	Faults   []Fault
-	Expected []Expected
-	// Containment is the containment status a correct run reports ("confirmed": the key's own
-	// 401 was seen; "revoked_unproven": revoked by id, no secret to prove it with), and
-	// ExitCode its exit code. Compared as strings and numbers, so the drill's scorecard needs
-	// no knowledge of the report package's constants.
-	Containment string
-	ExitCode    int
-	// Footholds are what the attack left that `keyir eradicate` must remove
-	// (each one an item of the run's plan), Legitimate what the account
-	// had before and must keep: a drill with --eradicate that removes one
-	// of them fails.
-	Footholds  []Item
-	Legitimate []Item
+	Truth
 }
 
 var scenarios = []Scenario{
@@ -120,14 +107,14 @@ func newWorld(name string, now time.Time) *world {
 		w.st.SetStats("", DayStats{Date: day.Format("2006-01-02"), Requests: req, Processed: req, Delivered: req - 3, Bounces: 2 + rng.IntN(2), SpamReports: rng.IntN(2), Opens: req / 3, UniqueOpens: req / 4, Clicks: req / 10, UniqueClicks: req / 12})
 	}
 	w.fx = &Fixture{State: w.st, Config: cfg, ResponderKey: w.responder.Token(), WindowStart: now.AddDate(0, 0, -7), WindowEnd: now,
-		Containment: "confirmed", ExitCode: 0,
-		Legitimate: []Item{
-			{Kind: "api_key", Subject: w.responder.ID}, {Kind: "api_key", Subject: prod.ID}, {Kind: "api_key", Subject: analytics.ID},
-			{Kind: "api_key", Account: "marketing", Subject: mk.ID},
-			{Kind: "teammate", Subject: "alice"}, {Kind: "teammate", Subject: "bob"},
-			{Kind: "event_webhook", Subject: "hooks.example.com"}, {Kind: "alert", Subject: "billing@example.com"},
-			{Kind: "verified_sender", Subject: "support@example.com"},
-		}}
+		Truth: Truth{Containment: "confirmed", ExitCode: 0,
+			Legitimate: []Item{
+				{Kind: "api_key", Subject: w.responder.ID}, {Kind: "api_key", Subject: prod.ID}, {Kind: "api_key", Subject: analytics.ID},
+				{Kind: "api_key", Account: "marketing", Subject: mk.ID},
+				{Kind: "teammate", Subject: "alice"}, {Kind: "teammate", Subject: "bob"},
+				{Kind: "event_webhook", Subject: "hooks.example.com"}, {Kind: "alert", Subject: "billing@example.com"},
+				{Kind: "verified_sender", Subject: "support@example.com"},
+			}}}
 	return w
 }
 

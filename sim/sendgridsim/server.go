@@ -1,9 +1,7 @@
 package sendgridsim
 
 import (
-	"bytes"
 	"crypto/subtle"
-	"encoding/json"
 	"hash/fnv"
 	"io"
 	"math/rand/v2"
@@ -135,11 +133,7 @@ func (s *Server) randID(n int) string {
 }
 
 // response is a buffered answer.
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-}
+type response = simhttp.Response
 
 // call is one authenticated request being handled.
 type call struct {
@@ -184,17 +178,11 @@ func (s *Server) serve(region string, w http.ResponseWriter, r *http.Request) {
 	if rt != nil {
 		rec.Route = rt.name
 	}
-	idx := s.log.Add(rec)
+	x := s.log.Receive(w, r, rec)
 	s.checkRequest(region, rt, known, r, body)
-
-	if s.cfg.Latency > 0 && !simhttp.Sleep(r.Context(), s.cfg.Latency) {
+	if x.Intercept(&s.faults, s.cfg.Latency, statusFault, nil) {
 		return
 	}
-	f := s.faults.Take(r.Method, rec.Route)
-	if f != nil && s.applyFault(w, r, f, idx) {
-		return
-	}
-	truncate := f != nil && f.Kind == FaultTruncate
 
 	var resp response
 	switch {
@@ -205,28 +193,7 @@ func (s *Server) serve(region string, w http.ResponseWriter, r *http.Request) {
 	default:
 		resp = s.handle(region, r, rt, params, body)
 	}
-	if resp.header == nil {
-		resp.header = http.Header{}
-	}
-	if len(resp.body) > 0 && resp.header.Get("Content-Type") == "" {
-		resp.header.Set("Content-Type", "application/json")
-	}
-	if truncate {
-		resp.body = resp.body[:len(resp.body)/2]
-		resp.header.Set("Content-Length", strconv.Itoa(len(resp.body)))
-	}
-	s.log.SetStatus(idx, resp.status)
-	for k, v := range resp.header {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(resp.status)
-	_, _ = w.Write(resp.body)
-
-	if s.cfg.OnResponse != nil && !truncate {
-		r2 := r.Clone(r.Context())
-		r2.Body = io.NopCloser(bytes.NewReader(body))
-		s.cfg.OnResponse(r2, resp.status, resp.header.Clone(), slices.Clone(resp.body))
-	}
+	x.Send(resp, contentType, s.cfg.OnResponse)
 }
 
 func (s *Server) handle(region string, r *http.Request, rt *route, params map[string]string, body []byte) response {
@@ -248,13 +215,13 @@ func (s *Server) handle(region string, r *http.Request, rt *route, params map[st
 			rl["X-Ratelimit-Reset"] = []string{strconv.FormatInt(reset.Unix(), 10)}
 		}
 		if used > lim.Requests {
-			return withHeader(errResp(http.StatusTooManyRequests, nil, "too many requests"), rl)
+			return errResp(http.StatusTooManyRequests, nil, "too many requests").With(rl)
 		}
 	}
 
 	k, ok := s.st.Key(id)
 	if !wellFormed || !ok || subtle.ConstantTimeCompare([]byte(tok), []byte(k.Token())) != 1 || !s.authenticates(k, now) {
-		return withHeader(errResp(http.StatusUnauthorized, nil, "authorization required"), rl)
+		return errResp(http.StatusUnauthorized, nil, "authorization required").With(rl)
 	}
 
 	c := &call{r: r, body: body, now: now, key: k, acct: k.Subuser, params: params, query: declared(rt, r.URL.Query())}
@@ -264,10 +231,10 @@ func (s *Server) handle(region string, r *http.Request, rt *route, params map[st
 	if sub := r.Header.Get("On-Behalf-Of"); sub != "" {
 		switch {
 		case rt.mail:
-			return withHeader(errResp(http.StatusBadRequest, strp("on-behalf-of"), "the on-behalf-of header is not supported on this endpoint"), rl)
+			return errResp(http.StatusBadRequest, strp("on-behalf-of"), "the on-behalf-of header is not supported on this endpoint").With(rl)
 		case !rt.onBehalf():
 		case k.Subuser != "" || !s.st.hasSubuser(sub):
-			return withHeader(errResp(http.StatusForbidden, nil, "access forbidden"), rl)
+			return errResp(http.StatusForbidden, nil, "access forbidden").With(rl)
 		default:
 			c.acct = sub
 		}
@@ -276,15 +243,15 @@ func (s *Server) handle(region string, r *http.Request, rt *route, params map[st
 	// behalf, authenticate only on the EU host; the parent's and global subusers' only on the
 	// global host.
 	if s.st.RegionOf(c.acct) != region {
-		return withHeader(errResp(http.StatusUnauthorized, nil, "authorization required"), rl)
+		return errResp(http.StatusUnauthorized, nil, "authorization required").With(rl)
 	}
 	if rt.scope != "" && !k.HasScope(rt.scope) {
-		return withHeader(errResp(http.StatusForbidden, nil, "access forbidden"), rl)
+		return errResp(http.StatusForbidden, nil, "access forbidden").With(rl)
 	}
 	if bad := checkLimit(rt, c); bad != nil {
-		return withHeader(*bad, rl)
+		return bad.With(rl)
 	}
-	return withHeader(rt.h(s, c), rl)
+	return rt.h(s, c).With(rl)
 }
 
 // declared keeps only the query parameters the spec declares for the operation: the rest
@@ -353,23 +320,13 @@ func errResp(status int, field *string, msg string) response {
 	return jsonResp(status, map[string][]apiError{"errors": {{Field: field, Message: msg}}})
 }
 
-func jsonResp(status int, v any) response {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // only simulator-built values are marshalled
-	}
-	return response{status: status, header: http.Header{"Content-Type": {"application/json"}}, body: b}
-}
+// statusFault is the answer of a status fault.
+func statusFault(status int, msg string) response { return errResp(status, nil, msg) }
 
-func withHeader(r response, h http.Header) response {
-	if r.header == nil {
-		r.header = http.Header{}
-	}
-	for k, v := range h {
-		r.header[k] = v
-	}
-	return r
-}
+// contentType is what SendGrid's JSON answers say they are.
+const contentType = "application/json"
+
+func jsonResp(status int, v any) response { return simhttp.JSON(status, contentType, v) }
 
 func itoa(i int) string { return strconv.Itoa(i) }
 

@@ -4,10 +4,11 @@ package slacksim
 
 import (
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/keyir/keyir/sim/simhttp"
 )
 
 // fault returns the fault that applies to a request of method, consuming
@@ -84,16 +85,7 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, call *Call) 
 	case f.Reset:
 		call.Error = "reset"
 		s.record(*call)
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				if tc, ok := conn.(*net.TCPConn); ok {
-					tc.SetLinger(0) // RST, not FIN
-				}
-				conn.Close()
-				return true
-			}
-		}
-		panic(http.ErrAbortHandler)
+		simhttp.Drop(w) // RST, not FIN
 	default:
 		return false
 	}
