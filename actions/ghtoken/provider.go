@@ -36,5 +36,6 @@ func init() {
 		Playbooks:  sub,
 		Simulators: simulators(),
 		Scenarios:  scenarios(),
+		Doctor:     doctor,
 	})
 }

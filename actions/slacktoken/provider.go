@@ -45,6 +45,7 @@ func init() {
 		Keys:      kinds,
 		Playbooks: sub,
 		Scenarios: scenarios,
+		Doctor:    doctor,
 	})
 }
 

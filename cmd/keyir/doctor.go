@@ -33,6 +33,7 @@ func (a *app) doctorCommand() *cli.Command {
 			}
 			pb.RegisterShapes(a.red)
 			checks, responderOK := a.doctorChecks(c, pb)
+			checks = append(checks, a.optionalDoctors(c.Context, pb, c.NArg() == 0)...)
 			if !responderOK {
 				return a.doctorStop(c, pb, checks)
 			}
@@ -53,7 +54,9 @@ func (a *app) doctorCommand() *cli.Command {
 			}
 			failed := a.printDoctorChecks(checks)
 			if dr.checked == 0 {
-				fmt.Fprintf(a.out, "playbook %s uses no provider whose responder credential keyir can check: nothing to check\n", pb.Name)
+				if len(actionsOfOptional(pb)) == 0 {
+					fmt.Fprintf(a.out, "playbook %s uses no provider whose responder credential keyir can check: nothing to check\n", pb.Name)
+				}
 				if failed {
 					return withCode(report.ExitCouldNotRun)
 				}
