@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -97,6 +98,24 @@ type Doctor struct {
 	// its own, a missing one as a warning, and checks it also when asked
 	// about no playbook in particular.
 	Optional bool
+}
+
+// NeedsOf is a Doctor's Needs from a table of the permissions each action
+// needs: those of the named actions, sorted, each once (unknown names add
+// nothing).
+func NeedsOf(perAction map[string][]string) func(actionNames []string) []string {
+	return func(actionNames []string) []string {
+		var out []string
+		for _, n := range actionNames {
+			for _, s := range perAction[n] {
+				if !slices.Contains(out, s) {
+					out = append(out, s)
+				}
+			}
+		}
+		sort.Strings(out)
+		return out
+	}
 }
 
 // DoctorWarning is what an optional Doctor's Check returns for what a run

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/keyir/keyir/actions"
@@ -37,25 +36,10 @@ var impliedBy = map[string][]string{
 	"read:repo_hook":  {"write:repo_hook", "admin:repo_hook"},
 }
 
-// RequiredScopes lists, sorted and without duplicates, the scopes the
-// responder's token needs for the given actions.
-func RequiredScopes(actionNames []string) []string {
-	var out []string
-	for _, n := range actionNames {
-		for _, s := range requiredScopes[n] {
-			if !slices.Contains(out, s) {
-				out = append(out, s)
-			}
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
 // doctor is GitHub's provider.Doctor.
 var doctor = &provider.Doctor{
 	Credential: "the responder token (" + EnvToken + ")",
-	Needs:      RequiredScopes,
+	Needs:      provider.NeedsOf(requiredScopes),
 	Check:      Doctor,
 	Optional:   true,
 }

@@ -19,7 +19,7 @@ import (
 // GITHUB_API_URL that does not answer fails.
 func TestDoctorChecksTheResponderTokenAgainstGitHub(t *testing.T) {
 	f := newFixture(t, "github-pat-leak", false, nil)
-	needed := RequiredScopes([]string{"github.identify_token", "github.revoke_token", "github.activity", "github.persistence"})
+	needed := doctor.Needs([]string{"github.identify_token", "github.revoke_token", "github.activity", "github.persistence"})
 	if !slices.Equal(needed, []string{"admin:org_hook", "read:audit_log", "read:org", "read:public_key", "read:repo_hook", "repo"}) {
 		t.Fatalf("needed %v", needed)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/keyir/keyir/actions"
@@ -31,25 +30,10 @@ var requiredScopes = map[string][]string{
 	"slack.audit_logs":       {scopeAuditLogs},
 }
 
-// RequiredScopes lists, sorted and without duplicates, the scopes the
-// responder's tokens need for the given actions.
-func RequiredScopes(actionNames []string) []string {
-	var out []string
-	for _, n := range actionNames {
-		for _, s := range requiredScopes[n] {
-			if !slices.Contains(out, s) {
-				out = append(out, s)
-			}
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
 // doctor is Slack's provider.Doctor.
 var doctor = &provider.Doctor{
 	Credential: "the responder tokens (" + EnvAdminToken + ", " + EnvOrgToken + ")",
-	Needs:      RequiredScopes,
+	Needs:      provider.NeedsOf(requiredScopes),
 	Check:      Doctor,
 	Optional:   true,
 }

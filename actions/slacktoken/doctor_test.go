@@ -21,7 +21,7 @@ func TestDoctorChecksTheResponderTokensAgainstSlack(t *testing.T) {
 	f := newFixture(t, "slack-user-token-leak", func(w *slacksim.World) {
 		w.Options.Tokens = append(w.Options.Tokens, slacksim.Token{Value: weak, UserID: slacksim.AdminUser, UserName: "admin", Scopes: []string{"identify", "users:read"}})
 	})
-	needed := RequiredScopes([]string{"slack.identify_token", "slack.revoke_token", "slack.access_logs", "slack.integration_logs", "slack.audit_logs"})
+	needed := doctor.Needs([]string{"slack.identify_token", "slack.revoke_token", "slack.access_logs", "slack.integration_logs", "slack.audit_logs"})
 	if !slices.Equal(needed, []string{"admin", "auditlogs:read"}) {
 		t.Fatalf("needed %v", needed)
 	}
