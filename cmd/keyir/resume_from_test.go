@@ -80,6 +80,8 @@ func TestResumeFromGivesEachKeyBackByFingerprint(t *testing.T) {
 		{[]string{"--from", gitleaksOf(t, "more.json", leaked[0], leaked[1], other)}, "SendGrid API key " + redact.Fingerprint(other.Token()) + " (sendgrid-api-token), which is not one of this run's keys"},
 		{[]string{"--from", gitleaksOf(t, "swapped.json", other, leaked[1])}, "k1 (SendGrid API key " + redact.Fingerprint(leaked[0].Token()) + ") is not in "},
 		{[]string{"--key-file", writeFile(t, t.TempDir(), "k", leaked[1].Token()+"\n")}, "not --key or --key-file"},
+		{[]string{"--from", "/dev/zero"}, "--from"},
+		{[]string{"--from", from, "--format", "gitlaeks"}, `did you mean "gitleaks"`},
 	} {
 		r := keyir(t, "", envv, append([]string{"resume", runDir}, c.args...)...)
 		if r.code != report.ExitUsage || !strings.Contains(r.stderr, c.want) {
