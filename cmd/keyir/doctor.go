@@ -13,7 +13,7 @@ import (
 func (a *app) doctorCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "doctor",
-		Usage:     "check the responder key (SENDGRID_API_KEY) has the scopes a playbook needs, and no more",
+		Usage:     "check what a run will use: the responder credentials' scopes (SendGrid's key, GitHub's and Slack's tokens), notifications, reports",
 		ArgsUsage: "[PLAYBOOK]",
 		Flags:     append([]cli.Flag{outputFlag()}, doctorFlags()...),
 		Action: func(c *cli.Context) error {
