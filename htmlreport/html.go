@@ -73,27 +73,29 @@ type htmlView struct {
 	TimelineError string
 	Steps         []htmlStep
 
-	Volume       []template.HTML
-	VolumeError  string
-	VolumeNote   string
-	VolumeTable  [][]string
-	HasVolume    bool
-	FindingCount string
-	Findings     []htmlFindingGroup
-	Categories   []htmlCategory
-	Scopes       string
-	ScopeList    []string // one scope a row, when the snapshot did not group them
-	Risk         string
-	Persistence  []htmlFinding
-	Surfaces     [][2]string
-	Planned      []report.PlannedChange
-	Notes        []htmlNote
-	Inputs       [][2]string
-	Secret       string
-	Files        []htmlFile
-	FilesNote    string
-	ManifestHead string
-	Footer       string
+	Volume      []template.HTML
+	VolumeError string
+	VolumeNote  string
+	VolumeTable [][]string
+	HasVolume   bool
+	// VolumeCaption says whose daily statistics the charts draw.
+	VolumeCaption string
+	FindingCount  string
+	Findings      []htmlFindingGroup
+	Categories    []htmlCategory
+	Scopes        string
+	ScopeList     []string // one scope a row, when the snapshot did not group them
+	Risk          string
+	Persistence   []htmlFinding
+	Surfaces      [][2]string
+	Planned       []report.PlannedChange
+	Notes         []htmlNote
+	Inputs        [][2]string
+	Secret        string
+	Files         []htmlFile
+	FilesNote     string
+	ManifestHead  string
+	Footer        string
 }
 
 type kv struct{ K, V string }
@@ -255,10 +257,12 @@ func toHTMLFinding(f report.Finding) htmlFinding {
 // buildVolume reads the daily send statistics (the step with a "daily"
 // output) and draws them.
 func buildVolume(v *htmlView, rep *report.Report) {
-	out := outputsWith(rep, "daily")
-	if out == nil {
+	step := stepWith(rep, "daily")
+	if step == nil {
 		return
 	}
+	out := step.Outputs
+	v.VolumeCaption = volumeCaption(*step)
 	var raw []struct {
 		Date        string  `json:"date"`
 		Requests    float64 `json:"requests"`
@@ -362,9 +366,17 @@ func ratio(w, b any) string {
 // action: a user's playbook names its steps as it likes, and every
 // provider's actions have their own names.
 func outputsWith(rep *report.Report, name string) map[string]any {
+	if s := stepWith(rep, name); s != nil {
+		return s.Outputs
+	}
+	return nil
+}
+
+// stepWith is the last step with an output called name, or nil.
+func stepWith(rep *report.Report, name string) *report.Step {
 	for i := len(rep.Steps) - 1; i >= 0; i-- {
-		if s := rep.Steps[i]; s.Outputs[name] != nil {
-			return s.Outputs
+		if rep.Steps[i].Outputs[name] != nil {
+			return &rep.Steps[i]
 		}
 	}
 	return nil

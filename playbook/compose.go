@@ -83,6 +83,7 @@ type composer struct {
 	assess      []rawStep
 	closing     []rawStep
 	keys        []report.KeyRef
+	rules       composedRules
 }
 
 // Compose builds one playbook that responds to every part's key, named
@@ -91,7 +92,7 @@ func Compose(name string, parts []ComposePart) (*Playbook, error) {
 	if len(parts) == 0 || len(parts) > MaxComposedKeys {
 		return nil, fmt.Errorf("a composed response takes 1 to %d keys, not %d", MaxComposedKeys, len(parts))
 	}
-	c := &composer{inputs: map[string]any{}, credentials: map[string]any{}}
+	c := &composer{inputs: map[string]any{}, credentials: map[string]any{}, rules: composedRules{critical: map[string]bool{}, gates: map[string][]string{}}}
 	groups := batchGroups(parts)
 	batchOf := map[int]string{} // part -> its batch step's id
 	for _, g := range groups {
@@ -123,6 +124,10 @@ func Compose(name string, parts []ComposePart) (*Playbook, error) {
 		return nil, fmt.Errorf("the composed playbook is invalid:\n%w", err)
 	}
 	pb.Keys = c.keys
+	for _, s := range c.closing {
+		c.rules.closing = append(c.rules.closing, s["id"].(string))
+	}
+	pb.composed = &c.rules
 	return pb, nil
 }
 
@@ -209,6 +214,7 @@ func (c *composer) add(i int, part ComposePart, batchID string, groups []batchGr
 			out["with"].(map[string]any)["credential"] = rn.prefix + cred
 		}
 		if len(gate) > 0 && !notifies {
+			c.rules.gate(ids[id], gate)
 			cond := `{{ _completed .steps "` + strings.Join(gate, `" "`) + `" }}`
 			if orig, ok := out["if"].(string); ok {
 				inner, err := onePipeline(orig)
@@ -221,6 +227,7 @@ func (c *composer) add(i int, part ComposePart, batchID string, groups []batchGr
 		}
 		if critical && !notifies && !slices.Contains(gate, ids[id]) {
 			gate = append(gate, ids[id])
+			c.rules.critical[ids[id]] = true
 		}
 		switch {
 		case batchID != "" && id == part.Kind.Batch:
@@ -245,6 +252,7 @@ func (c *composer) add(i int, part ComposePart, batchID string, groups []batchGr
 		return fmt.Errorf("its kind's batch step %q is not a step of %s", part.Kind.Batch, part.Kind.Playbook)
 	}
 	c.keys = append(c.keys, ref)
+	c.rules.keyInputs = append(c.rules.keyInputs, KeyInputOf(i, part.Kind))
 	return nil
 }
 

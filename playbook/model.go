@@ -60,6 +60,9 @@ type Playbook struct {
 	// steps are each key's; recorded in run.json, so the report gives each
 	// key's outcome.
 	Keys []report.KeyRef
+	// composed are the rules a resume of such a playbook follows
+	// (compose_resume.go); nil for any other playbook.
+	composed *composedRules
 	// text is the source as loaded: a key pasted anywhere in it (a note, a
 	// description, a header) is registered with the redactor, whole, before
 	// a run writes anything, so a part of it echoed later is caught too.

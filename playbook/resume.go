@@ -34,7 +34,7 @@ func Resume(ctx context.Context, dir string, o Options) (*Result, error) {
 	}()
 	st.Now = o.Now
 	run := st.Run()
-	pb, err := Resolve(run.Playbook)
+	pb, err := resumable(run)
 	if err != nil {
 		return nil, fmt.Errorf("resume %s: %w", dir, err)
 	}
@@ -53,6 +53,9 @@ func Resume(ctx context.Context, dir string, o Options) (*Result, error) {
 		}
 	}
 	inputs, err := pb.ResolveInputs(given)
+	if err == nil {
+		err = pb.missingKeys(given)
+	}
 	if err != nil {
 		return nil, &UsageError{Err: fmt.Errorf("resume %s: %w (secret inputs are never stored: give them again)", dir, err)}
 	}
@@ -64,6 +67,7 @@ func Resume(ctx context.Context, dir string, o Options) (*Result, error) {
 	e := &execution{pb: pb, o: o, st: st, inputs: inputs, outputs: map[string]map[string]any{}}
 	e.steps = NewPlan(pb, inputs).ReportSteps()
 	e.restore(events)
+	e.regate()
 	if err := st.UpdateRun(func(r *report.Run) { r.Resumes++; r.Status = report.RunRunning; r.Finished = time.Time{} }); err != nil {
 		return nil, err
 	}

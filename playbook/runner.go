@@ -548,7 +548,7 @@ func (e *execution) finish(interrupted, stopped bool) (*Result, error) {
 	}
 	run := e.st.Run()
 	rep := report.Replay(run, events)
-	v := report.Outcome(rep, e.containsKey(), ending(interrupted, stopped))
+	v := report.Outcome(rep, e.containsKey(), ending(interrupted, stopped || e.keyStopped(rep)))
 	cont, code, status := v.Containment, v.ExitCode, v.Status
 	finished := e.o.Now().UTC()
 	if err := e.st.UpdateRun(func(r *report.Run) { r.Status, r.Finished, r.Containment = status, finished, cont }); err != nil {

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -92,7 +93,39 @@ type Doctor struct {
 	Check func(ctx context.Context, env *actions.Env, needed []string) (missing, excess []string, err error)
 	// Notes are lines worth printing for the named actions; may be nil.
 	Notes func(actionNames []string) []string
+	// Optional: a run goes on without the credential (its assessment
+	// steps say "not assessable"), so doctor reports on it as a line of
+	// its own, a missing one as a warning, and checks it also when asked
+	// about no playbook in particular.
+	Optional bool
 }
+
+// NeedsOf is a Doctor's Needs from a table of the permissions each action
+// needs: those of the named actions, sorted, each once (unknown names add
+// nothing).
+func NeedsOf(perAction map[string][]string) func(actionNames []string) []string {
+	return func(actionNames []string) []string {
+		var out []string
+		for _, n := range actionNames {
+			for _, s := range perAction[n] {
+				if !slices.Contains(out, s) {
+					out = append(out, s)
+				}
+			}
+		}
+		sort.Strings(out)
+		return out
+	}
+}
+
+// DoctorWarning is what an optional Doctor's Check returns for what a run
+// can go without (its credential not set, a token whose permissions the
+// provider does not list): doctor prints Detail as a warning, not a
+// failure. It may come with the missing and excess permissions of another
+// credential it did check.
+type DoctorWarning struct{ Detail string }
+
+func (w *DoctorWarning) Error() string { return w.Detail }
 
 // Simulators lists every registered simulator, sorted by name.
 func Simulators() []Simulator {

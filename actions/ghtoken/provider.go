@@ -40,5 +40,6 @@ func init() {
 		Playbooks:  sub,
 		Simulators: simulators(),
 		Scenarios:  scenarios(),
+		Doctor:     doctor,
 	})
 }

@@ -49,6 +49,7 @@ func init() {
 		Keys:      kinds,
 		Playbooks: sub,
 		Scenarios: scenarios,
+		Doctor:    doctor,
 	})
 }
 

@@ -13,7 +13,7 @@ import (
 func (a *app) doctorCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "doctor",
-		Usage:     "check the responder key (SENDGRID_API_KEY) has the scopes a playbook needs, and no more",
+		Usage:     "check what a run will use: the responder credentials' scopes (SendGrid's key, GitHub's and Slack's tokens), notifications, reports",
 		ArgsUsage: "[PLAYBOOK]",
 		Flags:     append([]cli.Flag{outputFlag()}, doctorFlags()...),
 		Action: func(c *cli.Context) error {
@@ -33,6 +33,7 @@ func (a *app) doctorCommand() *cli.Command {
 			}
 			pb.RegisterShapes(a.red)
 			checks, responderOK := a.doctorChecks(c, pb)
+			checks = append(checks, a.optionalDoctors(c.Context, pb, c.NArg() == 0)...)
 			if !responderOK {
 				return a.doctorStop(c, pb, checks)
 			}
@@ -53,7 +54,9 @@ func (a *app) doctorCommand() *cli.Command {
 			}
 			failed := a.printDoctorChecks(checks)
 			if dr.checked == 0 {
-				fmt.Fprintf(a.out, "playbook %s uses no provider whose responder credential keyir can check: nothing to check\n", pb.Name)
+				if len(actionsOfOptional(pb)) == 0 {
+					fmt.Fprintf(a.out, "playbook %s uses no provider whose responder credential keyir can check: nothing to check\n", pb.Name)
+				}
 				if failed {
 					return withCode(report.ExitCouldNotRun)
 				}

@@ -15,7 +15,7 @@ import (
 func defaultDoctorPlaybook() string {
 	for _, p := range provider.All() {
 		for _, k := range p.Keys {
-			if p.Doctor != nil && k.Playbook != "" {
+			if p.Doctor != nil && !p.Doctor.Optional && k.Playbook != "" {
 				return k.Playbook
 			}
 		}
@@ -37,6 +37,9 @@ func (a *app) runDoctors(ctx context.Context, actionNames []string) (doctorResul
 	var r doctorResult
 	env := actions.StandaloneEnv("doctor", a.getenv, a.readFile, a.red, http.DefaultTransport)
 	for _, p := range provider.DoctorsFor(actionNames) {
+		if p.Doctor.Optional {
+			continue // a line of its own (doctor_optional.go)
+		}
 		needed := p.Doctor.Needs(actionNames)
 		missing, excess, err := p.Doctor.Check(ctx, env, needed)
 		if err != nil {

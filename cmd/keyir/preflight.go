@@ -286,18 +286,16 @@ func itThem(n int) string {
 }
 
 // resumeHint tells how to continue a run that did not finish, only when
-// the directory can be resumed (a sealed run cannot).
-func (a *app) resumeHint(dir string, needsKey bool) {
+// the directory can be resumed (a sealed run cannot). secrets is what the
+// command needs to give the run's secrets again (they are never stored).
+func (a *app) resumeHint(dir, secrets string) {
 	if dir == "" {
 		return
 	}
 	if _, err := runstore.CheckResume(dir); err != nil {
 		return
 	}
-	cmd := "keyir resume " + shellQuote(dir)
-	if needsKey {
-		cmd += " --key - < FILE-WITH-THE-LEAKED-KEY"
-	}
+	cmd := "keyir resume " + shellQuote(dir) + secrets
 	fmt.Fprintf(a.errOut, "keyir: the run did not finish; to retry from its first unfinished step: %s\n", cmd)
 }
 

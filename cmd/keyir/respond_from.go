@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -28,18 +27,10 @@ type reportKey struct {
 // that keyir responds to, and lists the others as not handled, by rule and
 // location.
 func (a *app) respondFrom(ctx context.Context, o runOptions, path, format string) error {
-	if !slices.Contains(scanners.Formats(), format) {
-		return usageErr(fmt.Errorf("--format must be one of %s, not %q%s", strings.Join(scanners.Formats(), ", "), format, suggestion(format, scanners.Formats())))
-	}
-	// Every secret of the report is registered with the redactor here,
-	// before anything is printed, whatever the report turns out to be.
-	format, findings, err := scanners.ReadFile(path, format, a.red)
+	asked := format // the resume hint repeats only what was asked
+	format, findings, err := a.readReport(path, format)
 	if err != nil {
-		var se *scanners.Error
-		if errors.As(err, &se) {
-			return usageErr(fmt.Errorf("--from %s: %w", path, err))
-		}
-		return usageErr(fmt.Errorf("--from: %w", err))
+		return err
 	}
 	keys := distinctKeys(findings)
 	var handled, other []*reportKey
@@ -75,6 +66,7 @@ func (a *app) respondFrom(ctx context.Context, o runOptions, path, format string
 		return a.reportLoadError(err)
 	}
 	o.playbook = pb.Name
+	o.from, o.fromFormat = path, asked
 	o.flagInputs = perKeyInputs(pb, o.flagInputs, len(parts))
 	o.inputs = perKeyRaw(pb, o.inputs, len(parts))
 	return a.runResolved(ctx, pb, o)

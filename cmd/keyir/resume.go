@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/urfave/cli/v2"
 
@@ -18,6 +20,8 @@ func (a *app) resumeCommand() *cli.Command {
 		Flags: append(append(commonRunFlags()[1:],
 			&cli.StringFlag{Name: "key", Usage: "read the leaked key from stdin again: --key - (secret inputs are never stored)"},
 			&cli.StringFlag{Name: "key-file", EnvVars: []string{"KEYIR_KEY_FILE"}, Usage: "read the leaked key from this file"},
+			&cli.StringFlag{Name: "from", Usage: "a run of several keys (keyir respond --from): the scanner's report `FILE` again, for its keys"},
+			&cli.StringFlag{Name: "format", Value: "auto", Usage: "the --from report's format: gitleaks, trufflehog, kingfisher or auto"},
 		), notifyFlags(true)...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
@@ -28,11 +32,20 @@ func (a *app) resumeCommand() *cli.Command {
 			}
 			// The directory is checked before anything else happens (a key
 			// read, a notification): a sealed or altered run goes no further.
-			if _, err := runstore.CheckResume(c.Args().First()); err != nil {
+			chk, err := runstore.CheckResume(c.Args().First())
+			if err != nil {
 				return err
 			}
 			if isDrill, _ := drill.IsDrill(c.Args().First()); isDrill {
 				return a.resumeDrill(c)
+			}
+			given := map[string]string{}
+			if len(chk.Run.Keys) > 0 {
+				if given, err = a.resumeKeys(c, c.Args().First(), chk.Run); err != nil {
+					return err
+				}
+			} else if c.String("from") != "" {
+				return usageErr(fmt.Errorf("%s responds to one key: give it with --key - or --key-file; --from is for a run of several keys (keyir respond --from)", c.Args().First()))
 			}
 			keyFrom := c.String("key-file")
 			if k := c.String("key"); k != "" {
@@ -42,15 +55,14 @@ func (a *app) resumeCommand() *cli.Command {
 				}
 				keyFrom = "-"
 			}
-			given := map[string]string{}
-			if keyFrom != "" {
+			if keyFrom != "" && len(chk.Run.Keys) == 0 {
 				key, err := a.readKey(keyFrom)
 				if err != nil {
 					return err
 				}
 				given["key"] = key
 			}
-			hub, err := a.startHub(notifyOptionsOf(c), given["key"])
+			hub, err := a.startHub(notifyOptionsOf(c), leakedOf(given))
 			if err != nil {
 				return err
 			}
@@ -76,11 +88,11 @@ func (a *app) resumeCommand() *cli.Command {
 // drill itself it is sealed off from real systems: no key, credential, URL
 // or notification channel is taken from the flags or the environment.
 func (a *app) resumeDrill(c *cli.Context) error {
-	if c.String("key") != "" || c.String("key-file") != "" {
+	if c.String("key") != "" || c.String("key-file") != "" || c.String("from") != "" {
 		if k := c.String("key"); k != "" && k != "-" {
 			a.red.Add(k)
 		}
-		return usageErr(fmt.Errorf("%s is a drill: its key comes from the scenario; resume it without --key or --key-file", c.Args().First()))
+		return usageErr(fmt.Errorf("%s is a drill: its key comes from the scenario; resume it without --key, --key-file or --from", c.Args().First()))
 	}
 	if o := notifyOptionsOf(c); o.slackChannel != "" || len(o.emailTo) > 0 || o.webhookURL != "" {
 		fmt.Fprintln(a.errOut, "keyir: resuming a drill sends no notifications (the drill's simulators are gone); the notification options are ignored")
@@ -95,4 +107,16 @@ func (a *app) resumeDrill(c *cli.Context) error {
 		return err
 	}
 	return a.printResult(res.Run, c.String("output"))
+}
+
+// leakedOf is the key a resume's notifications are about: the run's one
+// key, or the first of several.
+func leakedOf(given map[string]string) string {
+	if k, ok := given["key"]; ok {
+		return k
+	}
+	for _, name := range slices.Sorted(maps.Keys(given)) {
+		return given[name]
+	}
+	return ""
 }

@@ -38,6 +38,9 @@ type runOptions struct {
 	// keys are secret inputs already read, registered with the redactor and
 	// recognised (keyir respond): input name -> key. keyFrom is then "".
 	keys map[string]string
+	// from and fromFormat are the scanner's report keyir respond --from
+	// read the keys from: a resume of the run reads them there again.
+	from, fromFormat string
 }
 
 // inputFlags map convenience flags to playbook inputs of the same meaning.
@@ -248,12 +251,16 @@ func (a *app) runResolved(ctx context.Context, pb *playbook.Playbook, o runOptio
 	switch {
 	case res.ExitCode == report.ExitDone:
 	case len(pb.Keys) > 0:
-		// A composed run is neither a built-in nor a file: resume cannot
-		// load it again (yet). Responding again is safe: a revoke of a key
-		// already revoked finds it gone.
-		fmt.Fprintln(a.errOut, "keyir: the run did not end done; a run of several keys cannot be resumed yet: run the same keyir respond --from again (keys already revoked are found gone)")
+		// The keys are never stored: the resume reads the report again.
+		again := " --from " + shellQuote(o.from)
+		if o.fromFormat != "auto" {
+			again += " --format " + o.fromFormat
+		}
+		a.resumeHint(res.Dir, again)
+	case leaked != "":
+		a.resumeHint(res.Dir, " --key - < FILE-WITH-THE-LEAKED-KEY")
 	default:
-		a.resumeHint(res.Dir, leaked != "")
+		a.resumeHint(res.Dir, "")
 	}
 	return err
 }
