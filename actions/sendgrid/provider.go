@@ -48,7 +48,7 @@ func init() {
 		})
 	}
 	provider.Register(provider.Provider{
-		Name:      "sendgrid",
+		Name:      ProviderName,
 		Title:     "SendGrid",
 		Keys:      []*provider.KeyKind{APIKey},
 		Playbooks: sub,
@@ -69,6 +69,7 @@ func init() {
 			Check:      Doctor,
 			Notes:      doctorNotes,
 		},
+		Eradicator: eradicator,
 	})
 }
 

@@ -1,0 +1,59 @@
+package sendgrid
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/keyir/keyir/provider"
+	"github.com/keyir/keyir/report"
+)
+
+// eradicator is what `keyir eradicate` needs of SendGrid: its items of a
+// plan, each checked against the request keyir derives for it, and the
+// playbook that removes them.
+var eradicator = &provider.Eradicator{Playbook: "sendgrid-eradicate", Items: planItems}
+
+// planItems decodes SendGrid's items of a plan and checks each (CheckItem):
+// the request shown for approval is the one keyir derives, never the file's.
+func planItems(raw []json.RawMessage) ([]provider.PlanItem, error) {
+	out := make([]provider.PlanItem, 0, len(raw))
+	for _, r := range raw {
+		var it PlanItem
+		if err := json.Unmarshal(r, &it); err != nil {
+			return nil, fmt.Errorf("%s: %w", report.PlanFile, err)
+		}
+		if err := CheckItem(it); err != nil {
+			return nil, err
+		}
+		rm, _ := removal(it.Kind, it.ResourceID, Account{Subuser: it.Account, Region: it.Region})
+		out = append(out, provider.PlanItem{
+			ID: it.ID, Provider: ProviderName, Kind: it.Kind, Account: it.Account, Where: whereOf(it),
+			Subject: it.Subject, Severity: it.Severity, Why: it.Why, Request: requestLine(rm),
+		})
+	}
+	return out, nil
+}
+
+// whereOf names the account an item lives in, for people.
+func whereOf(it PlanItem) string {
+	acct := "parent"
+	if it.Account != "" {
+		acct = "subuser " + it.Account
+	}
+	if it.Region == RegionEU {
+		acct += ", eu"
+	}
+	return acct
+}
+
+// requestLine is a removal as one line: method, path, body, on behalf of.
+func requestLine(rm Removal) string {
+	req := rm.Method + " " + rm.Path
+	if b := compact(rm.Body); b != "" {
+		req += " " + b
+	}
+	if rm.OnBehalfOf != "" {
+		req += " (on behalf of " + rm.OnBehalfOf + ")"
+	}
+	return req
+}
