@@ -71,7 +71,7 @@ func prepare(dir string, only []string, drill bool) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, head, err := loadParent(abs)
+	f, head, err := planfile.LoadParent(abs)
 	if errors.Is(err, runstore.ErrNoManifest) {
 		return nil, fmt.Errorf("%s is not sealed (no MANIFEST): only a finished, verified run's plan is carried out; finish it with keyir resume %s first", dir, dir)
 	}
@@ -105,26 +105,6 @@ func prepare(dir string, only []string, drill bool) (*Prepared, error) {
 	}
 	p.whole = len(only) == 0 && len(p.Providers()) == 1 && len(p.Removable()) == len(heads)
 	return p, nil
-}
-
-// loadParent verifies a run directory (sealed by MANIFEST, unchanged) and
-// reads its plan. head is the MANIFEST head.
-func loadParent(dir string) (*planfile.File, string, error) {
-	res, err := runstore.Verify(dir)
-	if err != nil {
-		return nil, "", err
-	}
-	if !res.OK() {
-		return nil, "", fmt.Errorf("%s does not verify against its MANIFEST, so its plan cannot be trusted: %s", dir, strings.Join(res.Reasons(), "; "))
-	}
-	f, ok, err := planfile.Read(dir)
-	if err != nil {
-		return nil, "", err
-	}
-	if !ok {
-		return nil, "", fmt.Errorf("%s has no %s: the run found no footholds to remove (or predates eradication plans)", dir, report.PlanFile)
-	}
-	return f, res.Head, nil
 }
 
 // readItems has each provider read and check its selected items; an item

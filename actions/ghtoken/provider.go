@@ -30,11 +30,12 @@ func init() {
 		Hosts:       []string{strings.TrimPrefix(DotComURL, "https://")},
 	})
 	provider.Register(provider.Provider{
-		Name:       "github",
+		Name:       ProviderName,
 		Title:      "GitHub",
 		Keys:       Kinds,
 		Playbooks:  sub,
 		Simulators: simulators(),
 		Scenarios:  scenarios(),
+		Eradicator: eradicator,
 	})
 }

@@ -13,8 +13,8 @@ import (
 	"github.com/sendgrid/rest"
 
 	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/planfile"
 	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/runstore"
 )
 
 func init() {
@@ -53,23 +53,14 @@ func (a *Eradicate) Validate() error {
 }
 
 // LoadParentPlan verifies a run directory (sealed by MANIFEST, unchanged)
-// and reads its plan. head is the MANIFEST head.
+// and reads SendGrid's items of its plan. head is the MANIFEST head.
 func LoadParentPlan(dir string) (p *Plan, head string, err error) {
-	res, err := runstore.Verify(dir)
+	f, head, err := planfile.LoadParent(dir)
 	if err != nil {
 		return nil, "", err
 	}
-	if !res.OK() {
-		return nil, "", fmt.Errorf("%s does not verify against its MANIFEST, so its plan cannot be trusted: %s", dir, strings.Join(res.Reasons(), "; "))
-	}
-	p, ok, err := ReadPlan(dir)
-	if err != nil {
-		return nil, "", err
-	}
-	if !ok {
-		return nil, "", fmt.Errorf("%s has no %s: the run found no footholds to remove (or predates eradication plans)", dir, report.PlanFile)
-	}
-	return p, res.Head, nil
+	p, err = planOf(f)
+	return p, head, err
 }
 
 // SelectItems returns the plan's items named by only (all when empty), in

@@ -1,0 +1,290 @@
+package ghtoken
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/google/go-github/v84/github"
+
+	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/planfile"
+	"github.com/keyir/keyir/report"
+)
+
+func init() {
+	actions.Register(actions.Info{
+		Name:    "github.eradicate",
+		Summary: "Remove the GitHub footholds of a sealed run's eradication plan with the responder's token (GITHUB_TOKEN, an organization owner's), each idempotently (404 = already gone), and read each back to prove it is gone",
+		Mutates: true,
+		Outputs: []actions.Output{
+			{Name: "removed", Type: actions.TypeInt, Description: "items this step removed"},
+			{Name: "already_gone", Type: actions.TypeInt, Description: "items that were gone before the request (404, or absent on read-back)"},
+			{Name: "open", Type: actions.TypeList, Description: "ids of the items still present (refused, failed, or seen again on read-back)"},
+			{Name: "planned", Type: actions.TypeInt, Description: "dry run: removals refused at the transport"},
+		},
+		New: func() actions.Action { return new(Eradicate) },
+	})
+}
+
+// Eradicate carries out GitHub's items of a parent run's plan. Items keyir
+// cannot remove (a user's SSH key, an app installation) are never
+// selected: `keyir eradicate` names only removable ones, and an item named
+// here that is not is refused.
+type Eradicate struct {
+	planfile.Parent
+}
+
+// Validate checks the parameters' shape.
+func (a *Eradicate) Validate() error {
+	if param, err := a.Check(); err != nil {
+		return &actions.ParamError{Param: param, Msg: err.Error()}
+	}
+	return nil
+}
+
+// Outcomes of one item (as SendGrid's eradication names them).
+const (
+	outcomeRemoved     = "removed"
+	outcomeAlreadyGone = "already_gone"
+	outcomeRefused     = "refused"
+	outcomeFailed      = "failed"
+	outcomeStillThere  = "still_present"
+	outcomePlanned     = "planned"
+)
+
+// itemResult is what the evidence records about one item.
+type itemResult struct {
+	ID       string `json:"id"`
+	Kind     string `json:"kind"`
+	Subject  string `json:"subject"`
+	Request  string `json:"request"`
+	Status   int    `json:"status,omitempty"`
+	Outcome  string `json:"outcome"`
+	ReadBack string `json:"read_back,omitempty"`
+	Detail   string `json:"detail,omitempty"`
+}
+
+// Run removes each item, then reads it back.
+func (a *Eradicate) Run(ctx context.Context, env *actions.Env) (actions.Outputs, error) {
+	raws, err := a.Items(ProviderName)
+	if err != nil {
+		return nil, err
+	}
+	var items []planItem
+	for _, raw := range raws {
+		it, err := decodeItem(raw)
+		if err != nil {
+			return nil, err
+		}
+		if it.ByHand != "" {
+			if len(a.Only) > 0 {
+				return nil, fmt.Errorf("%s cannot be removed by keyir: %s", it.ID, it.ByHand)
+			}
+			continue // left to a person; the parent's plan says how
+		}
+		items = append(items, it)
+	}
+	where, err := apiOf(env)
+	if err != nil {
+		return nil, err
+	}
+	c, err := where.responder(env, newPacer())
+	if err != nil {
+		return nil, err
+	}
+	removed, gone, planned := 0, 0, 0
+	open := []string{}
+	var left []planItem
+	var leftF, done []report.Finding
+	for i, it := range items {
+		progress(env, fmt.Sprintf("item %d of %d: %s %s", i+1, len(items), it.Kind, it.Subject))
+		r := removeOne(ctx, c, it)
+		ref := evidence(env, "eradicate_item", r)
+		if err := ctx.Err(); err != nil {
+			// Interrupted: nothing is concluded from this attempt; a
+			// resume runs the step again and finds what was removed gone.
+			return nil, err
+		}
+		f := report.Finding{
+			Kind: "eradicate." + r.Outcome, Subject: it.Subject, Severity: report.Info,
+			Title:    fmt.Sprintf("%s %s (%s): %s", it.ID, it.Subject, it.Kind, strings.ReplaceAll(r.Outcome, "_", " ")),
+			Detail:   r.Request + ": " + r.Detail,
+			Evidence: append(slices.Clone(ref), "parent:"+report.PlanRef(it.ID)),
+		}
+		switch r.Outcome {
+		case outcomeRemoved:
+			removed++
+		case outcomeAlreadyGone:
+			gone++
+		case outcomePlanned:
+			planned++
+		default:
+			open = append(open, it.ID)
+			// Still there: it goes into this run's own plan (what is
+			// left), under the parent's id, and its finding keeps the
+			// item's severity.
+			f.Severity = report.Severity(it.Severity)
+			f.Title = fmt.Sprintf("Still open: %s %s (%s)", it.ID, it.Subject, it.Kind)
+			it.Why = append(slices.Clone(it.Why), "not removed by the eradication: "+r.Detail)
+			it.Evidence = append(slices.Clone(it.Evidence), ref...)
+			left = append(left, it)
+			leftF = append(leftF, f)
+			continue
+		}
+		done = append(done, f)
+	}
+	// Findings only once every item is settled, so an interrupted attempt
+	// leaves none behind for the resume to contradict.
+	for _, f := range done {
+		env.Finding(f)
+	}
+	if len(left) > 0 {
+		inRun, err := writePlan(env, left[0].Org, left)
+		for i, f := range leftF {
+			if inRun && err == nil {
+				f.Evidence = append(f.Evidence, report.PlanRef(left[i].ID))
+			}
+			env.Finding(f)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return actions.Outputs{"removed": removed, "already_gone": gone, "open": open, "planned": planned}, nil
+}
+
+// decodeItem reads one GitHub item and checks it (checkItem).
+func decodeItem(raw json.RawMessage) (planItem, error) {
+	var it planItem
+	if err := json.Unmarshal(raw, &it); err != nil {
+		return planItem{}, fmt.Errorf("%s: %w", report.PlanFile, err)
+	}
+	it.Provider = ProviderName
+	return it, checkItem(it)
+}
+
+// removeOne sends the item's removal (rebuilt, never the file's) and reads
+// the item back.
+func removeOne(ctx context.Context, c *github.Client, it planItem) itemResult {
+	rm, _, _ := removalOf(it) // checked when the item was read
+	r := itemResult{ID: it.ID, Kind: it.Kind, Subject: it.Subject, Request: requestLine(rm)}
+	if rm.Method == http.MethodPatch {
+		// A repository made private again answers 200 to every PATCH:
+		// read it first, so a second eradication records it as already
+		// gone.
+		if present, err := stillPresent(ctx, c, it); err == nil && !present {
+			r.Outcome, r.Detail, r.ReadBack = outcomeAlreadyGone, "already private before the request", "gone"
+			return r
+		}
+	}
+	var body any
+	if len(rm.Body) > 0 {
+		body = json.RawMessage(compactJSON(rm.Body))
+	}
+	req, err := c.NewRequest(rm.Method, strings.TrimPrefix(rm.Path, "/"), body)
+	if err != nil {
+		r.Outcome, r.Detail = outcomeFailed, err.Error()
+		return r
+	}
+	resp, err := c.Do(ctx, req, nil)
+	st := statusOf(resp, err)
+	r.Status = st
+	switch {
+	case isDryRun(err):
+		r.Outcome, r.Detail = outcomePlanned, "dry run: the request was refused at the transport and recorded as a planned change"
+		return r
+	case st == http.StatusNotFound:
+		r.Outcome, r.Detail = outcomeAlreadyGone, "404: it no longer exists"
+		return r
+	case st == http.StatusForbidden || st == http.StatusUnauthorized:
+		r.Outcome = outcomeRefused
+		r.Detail = callErr(rm.Method+" "+rm.Path, resp, err).Error() + ": the responder token may not remove it (an organization owner's token with the scope it needs, or remove it by hand)"
+		return r
+	case err != nil:
+		r.Outcome, r.Detail = outcomeFailed, callErr(rm.Method+" "+rm.Path, resp, err).Error()
+		return r
+	}
+	r.Outcome, r.Detail = outcomeRemoved, strconv.Itoa(st)
+	// Read it back: only an item keyir sees gone counts as removed.
+	present, err := stillPresent(ctx, c, it)
+	switch {
+	case err != nil:
+		r.ReadBack = "could not read back: " + err.Error()
+		r.Outcome, r.Detail = outcomeFailed, r.Detail+"; "+r.ReadBack
+	case present:
+		r.ReadBack = "still present"
+		r.Outcome, r.Detail = outcomeStillThere, r.Detail+"; read back: still present"
+	default:
+		r.ReadBack = "gone"
+	}
+	return r
+}
+
+// maxReadBackPages bounds a read-back listing (100 items a page).
+const maxReadBackPages = 30
+
+// listed pages through a listing and reports whether match finds an item
+// in it; a listing that is not there (404) holds nothing.
+func listed[T any](list func(*github.ListOptions) ([]T, *github.Response, error), match func(T) bool) (bool, error) {
+	opt := &github.ListOptions{PerPage: 100}
+	for range maxReadBackPages {
+		items, resp, err := list(opt)
+		if statusOf(resp, err) == http.StatusNotFound {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if slices.ContainsFunc(items, match) {
+			return true, nil
+		}
+		if resp == nil || resp.NextPage == 0 {
+			return false, nil
+		}
+		opt.Page = resp.NextPage
+	}
+	return false, fmt.Errorf("more than %d pages: could not read it back", maxReadBackPages)
+}
+
+// stillPresent reads an item back with the listing the assessment read.
+func stillPresent(ctx context.Context, c *github.Client, it planItem) (bool, error) {
+	id, _ := strconv.ParseInt(it.ResourceID, 10, 64)
+	owner, name, _ := strings.Cut(it.Repo, "/")
+	switch {
+	case it.Kind == KindDeployKey:
+		return listed(func(o *github.ListOptions) ([]*github.Key, *github.Response, error) {
+			return c.Repositories.ListKeys(ctx, owner, name, o)
+		}, func(k *github.Key) bool { return k.GetID() == id })
+	case it.Kind == KindWebhook && it.Repo != "":
+		return listed(func(o *github.ListOptions) ([]*github.Hook, *github.Response, error) {
+			return c.Repositories.ListHooks(ctx, owner, name, o)
+		}, func(h *github.Hook) bool { return h.GetID() == id })
+	case it.Kind == KindWebhook:
+		return listed(func(o *github.ListOptions) ([]*github.Hook, *github.Response, error) {
+			return c.Organizations.ListHooks(ctx, it.Org, o)
+		}, func(h *github.Hook) bool { return h.GetID() == id })
+	case it.Kind == KindInvitation:
+		return listed(func(o *github.ListOptions) ([]*github.Invitation, *github.Response, error) {
+			return c.Organizations.ListPendingOrgInvitations(ctx, it.Org, o)
+		}, func(i *github.Invitation) bool { return i.GetID() == id })
+	case it.Kind == KindVisibility:
+		// Present (the foothold) while the repository is not private.
+		return listed(func(o *github.ListOptions) ([]*github.Repository, *github.Response, error) {
+			return c.Repositories.ListByOrg(ctx, owner, &github.RepositoryListByOrgOptions{Type: "all", ListOptions: *o})
+		}, func(r *github.Repository) bool {
+			return strings.EqualFold(r.GetName(), name) && r.GetVisibility() != "private" && !(r.GetVisibility() == "" && r.GetPrivate())
+		})
+	}
+	return false, errors.New("no read-back for kind " + it.Kind)
+}
+
+var (
+	_ actions.Action    = (*Eradicate)(nil)
+	_ actions.Validator = (*Eradicate)(nil)
+)
