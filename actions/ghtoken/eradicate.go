@@ -17,19 +17,18 @@ import (
 	"github.com/keyir/keyir/report"
 )
 
-func init() {
-	actions.Register(actions.Info{
-		Name:    "github.eradicate",
-		Summary: "Remove the GitHub footholds of a sealed run's eradication plan with the responder's token (GITHUB_TOKEN, an organization owner's), each idempotently (404 = already gone), and read each back to prove it is gone",
-		Mutates: true,
-		Outputs: []actions.Output{
-			{Name: "removed", Type: actions.TypeInt, Description: "items this step removed"},
-			{Name: "already_gone", Type: actions.TypeInt, Description: "items that were gone before the request (404, or absent on read-back)"},
-			{Name: "open", Type: actions.TypeList, Description: "ids of the items still present (refused, failed, or seen again on read-back)"},
-			{Name: "planned", Type: actions.TypeInt, Description: "dry run: removals refused at the transport"},
-		},
-		New: func() actions.Action { return new(Eradicate) },
-	})
+// eradicateInfo declares github.eradicate; provider.go registers it.
+var eradicateInfo = actions.Info{
+	Name:    "github.eradicate",
+	Summary: "Remove the GitHub footholds of a sealed run's eradication plan with the responder's token (GITHUB_TOKEN, an organization owner's), each idempotently (404 = already gone), and read each back to prove it is gone",
+	Mutates: true,
+	Outputs: []actions.Output{
+		{Name: "removed", Type: actions.TypeInt, Description: "items this step removed"},
+		{Name: "already_gone", Type: actions.TypeInt, Description: "items that were gone before the request (404, or absent on read-back)"},
+		{Name: "open", Type: actions.TypeList, Description: "ids of the items still present (refused, failed, or seen again on read-back)"},
+		{Name: "planned", Type: actions.TypeInt, Description: "dry run: removals refused at the transport"},
+	},
+	New: func() actions.Action { return new(Eradicate) },
 }
 
 // Eradicate carries out GitHub's items of a parent run's plan. Items keyir

@@ -29,6 +29,7 @@ func init() {
 		Credentials: []string{EnvToken},
 		Hosts:       []string{strings.TrimPrefix(DotComURL, "https://")},
 	})
+	actions.Register(eradicateInfo)
 	provider.Register(provider.Provider{
 		Name:       ProviderName,
 		Title:      "GitHub",
