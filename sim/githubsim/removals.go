@@ -117,3 +117,20 @@ func (s *Server) updateRepo(c *call) response {
 	s.st.mu.Unlock()
 	return jsonResp(http.StatusOK, c.repoJSON(r, o))
 }
+
+// HasDeployKey, HasHook and HasInvitation report whether the state holds
+// the item with that id (a drill checks what an eradication removed by the
+// ids its plan names).
+func (s *State) HasDeployKey(id int64) bool {
+	return len(pick(s, &s.deploy, func(k DeployKey) bool { return k.ID == id })) > 0
+}
+
+// HasHook: see HasDeployKey.
+func (s *State) HasHook(id int64) bool {
+	return len(pick(s, &s.hooks, func(h Hook) bool { return h.ID == id })) > 0
+}
+
+// HasInvitation: see HasDeployKey.
+func (s *State) HasInvitation(id int64) bool {
+	return len(pick(s, &s.invites, func(i Invitation) bool { return i.ID == id })) > 0
+}
