@@ -3,13 +3,19 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"maps"
+	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/keyir/keyir/actions"
 	"github.com/keyir/keyir/planfile"
+	"github.com/keyir/keyir/provider"
+	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/sim/githubsim"
 )
 
@@ -124,5 +130,87 @@ func TestEradicateGitHubPlan(t *testing.T) {
 	}
 	if runs, _ := os.ReadDir(filepath.Dir(dir)); len(runs) != 4 { // the run, the dry run, two eradications
 		t.Errorf("%d run directories, want 4", len(runs))
+	}
+}
+
+// A composed run's plan holds a SendGrid key's and a GitHub token's
+// footholds: keyir eradicate carries out each provider's items as its own
+// run (one approval, two runs each naming the parent), every removable
+// foothold of both worlds is gone and nothing legitimate was touched.
+func TestEradicateComposedPlanOneRunPerProvider(t *testing.T) {
+	envv, erad := map[string]string{}, map[string]string{}
+	var fs []glFinding
+	var args []string
+	var worlds []provider.Eradicable
+	for i, name := range []string{"persistence", "github-pat-leak"} {
+		sc, _ := provider.LookupScenario(name)
+		pw, err := sc.World(context.Background(), time.Now().UTC().Truncate(time.Second), provider.WorldOptions{NoRateLimits: true, Eradicate: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { pw.Close() })
+		given := pw.Given()
+		path := filepath.Join(t.TempDir(), "baseline.json")
+		env := actions.StandaloneEnv("baseline", func(k string) string { return pw.Env()[k] }, nil, redact.New(pw.Secrets()...), http.DefaultTransport)
+		if err := pw.(provider.Baseliner).SaveBaseline(context.Background(), env, path); err != nil {
+			t.Fatal(err)
+		}
+		given["baseline"] = path
+		pw.Attack()
+		maps.Copy(envv, pw.Env())
+		maps.Copy(erad, pw.(provider.Eradicable).EradicationEnv())
+		worlds = append(worlds, pw.(provider.Eradicable))
+		fs = append(fs, glFinding{"leak", given["key"], given["key"], "leak.env", "3f9c2a7e41b05d8c6e1f", i + 1})
+		for _, k := range slices.Sorted(maps.Keys(given)) {
+			if k != "key" {
+				args = append(args, "--input", "k"+string(rune('1'+i))+"_"+k+"="+given[k])
+			}
+		}
+	}
+	b, _ := json.Marshal(fs)
+	from := writeFile(t, t.TempDir(), "gitleaks.json", string(b))
+	reports := filepath.Join(t.TempDir(), "reports")
+	if r := keyir(t, "", envv, append([]string{"respond", "--from", from, "--incident", "INC-54", "--reports", reports}, args...)...); r.code != 5 {
+		t.Fatalf("respond: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	dir := onlyRunDir(t, reports)
+	maps.Copy(envv, erad)
+	r := keyir(t, "", envv, "eradicate", dir, "--yes", "--output", "json")
+	var docs []struct {
+		ExitCode    int `json:"exit_code"`
+		Eradication struct {
+			Parent string   `json:"parent"`
+			Open   []string `json:"open"`
+		} `json:"eradication"`
+		Report struct {
+			Run struct {
+				Playbook string `json:"playbook"`
+			} `json:"run"`
+		} `json:"report"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &docs); err != nil || r.code != 0 || len(docs) != 2 {
+		t.Fatalf("eradicate: exit %d, %v, %d runs\n%s%s", r.code, err, len(docs), r.stdout, r.stderr)
+	}
+	var pbs []string
+	for _, d := range docs {
+		pbs = append(pbs, d.Report.Run.Playbook)
+		if d.Eradication.Parent != dir || len(d.Eradication.Open) != 0 || d.ExitCode != 0 {
+			t.Errorf("eradication run: %+v", d)
+		}
+	}
+	if strings.Join(pbs, " ") != "builtin:sendgrid-eradicate builtin:github-eradicate" {
+		t.Errorf("playbooks %v", pbs)
+	}
+	for _, w := range worlds {
+		for _, f := range w.Footholds() {
+			if w.Present(f) {
+				t.Errorf("foothold still there: %+v", f)
+			}
+		}
+		for _, l := range w.Legitimate() {
+			if !w.Present(l) {
+				t.Errorf("legitimate item removed: %+v", l)
+			}
+		}
 	}
 }
