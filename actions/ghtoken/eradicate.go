@@ -22,13 +22,8 @@ var eradicateInfo = actions.Info{
 	Name:    "github.eradicate",
 	Summary: "Remove the GitHub footholds of a sealed run's eradication plan with the responder's token (GITHUB_TOKEN, an organization owner's), each idempotently (404 = already gone), and read each back to prove it is gone",
 	Mutates: true,
-	Outputs: []actions.Output{
-		{Name: "removed", Type: actions.TypeInt, Description: "items this step removed"},
-		{Name: "already_gone", Type: actions.TypeInt, Description: "items that were gone before the request (404, or absent on read-back)"},
-		{Name: "open", Type: actions.TypeList, Description: "ids of the items still present (refused, failed, or seen again on read-back)"},
-		{Name: "planned", Type: actions.TypeInt, Description: "dry run: removals refused at the transport"},
-	},
-	New: func() actions.Action { return new(Eradicate) },
+	Outputs: planfile.EradicateOutputs,
+	New:     func() actions.Action { return new(Eradicate) },
 }
 
 // Eradicate carries out GitHub's items of a parent run's plan. Items keyir
@@ -45,28 +40,6 @@ func (a *Eradicate) Validate() error {
 		return &actions.ParamError{Param: param, Msg: err.Error()}
 	}
 	return nil
-}
-
-// Outcomes of one item (as SendGrid's eradication names them).
-const (
-	outcomeRemoved     = "removed"
-	outcomeAlreadyGone = "already_gone"
-	outcomeRefused     = "refused"
-	outcomeFailed      = "failed"
-	outcomeStillThere  = "still_present"
-	outcomePlanned     = "planned"
-)
-
-// itemResult is what the evidence records about one item.
-type itemResult struct {
-	ID       string `json:"id"`
-	Kind     string `json:"kind"`
-	Subject  string `json:"subject"`
-	Request  string `json:"request"`
-	Status   int    `json:"status,omitempty"`
-	Outcome  string `json:"outcome"`
-	ReadBack string `json:"read_back,omitempty"`
-	Detail   string `json:"detail,omitempty"`
 }
 
 // Run removes each item, then reads it back.
@@ -97,8 +70,7 @@ func (a *Eradicate) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 	if err != nil {
 		return nil, err
 	}
-	removed, gone, planned := 0, 0, 0
-	open := []string{}
+	var tally planfile.Tally
 	var left []planItem
 	var leftF, done []report.Finding
 	for i, it := range items {
@@ -110,33 +82,18 @@ func (a *Eradicate) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 			// resume runs the step again and finds what was removed gone.
 			return nil, err
 		}
-		f := report.Finding{
-			Kind: "eradicate." + r.Outcome, Subject: it.Subject, Severity: report.Info,
-			Title:    fmt.Sprintf("%s %s (%s): %s", it.ID, it.Subject, it.Kind, strings.ReplaceAll(r.Outcome, "_", " ")),
-			Detail:   r.Request + ": " + r.Detail,
-			Evidence: append(slices.Clone(ref), "parent:"+report.PlanRef(it.ID)),
-		}
-		switch r.Outcome {
-		case outcomeRemoved:
-			removed++
-		case outcomeAlreadyGone:
-			gone++
-		case outcomePlanned:
-			planned++
-		default:
-			open = append(open, it.ID)
-			// Still there: it goes into this run's own plan (what is
-			// left), under the parent's id, and its finding keeps the
-			// item's severity.
-			f.Severity = report.Severity(it.Severity)
-			f.Title = fmt.Sprintf("Still open: %s %s (%s)", it.ID, it.Subject, it.Kind)
-			it.Why = append(slices.Clone(it.Why), "not removed by the eradication: "+r.Detail)
-			it.Evidence = append(slices.Clone(it.Evidence), ref...)
-			left = append(left, it)
-			leftF = append(leftF, f)
+		tally.Count(r)
+		f := r.Finding(it.Severity, ref)
+		if planfile.Settled(r.Outcome) {
+			done = append(done, f)
 			continue
 		}
-		done = append(done, f)
+		// Still there: it goes into this run's own plan (what is left),
+		// under the parent's id.
+		it.Why = append(slices.Clone(it.Why), "not removed by the eradication: "+r.Detail)
+		it.Evidence = append(slices.Clone(it.Evidence), ref...)
+		left = append(left, it)
+		leftF = append(leftF, f)
 	}
 	// Findings only once every item is settled, so an interrupted attempt
 	// leaves none behind for the resume to contradict.
@@ -155,7 +112,7 @@ func (a *Eradicate) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 			return nil, err
 		}
 	}
-	return actions.Outputs{"removed": removed, "already_gone": gone, "open": open, "planned": planned}, nil
+	return tally.Outputs(), nil
 }
 
 // decodeItem reads one GitHub item and checks it (checkItem).
@@ -170,15 +127,15 @@ func decodeItem(raw json.RawMessage) (planItem, error) {
 
 // removeOne sends the item's removal (rebuilt, never the file's) and reads
 // the item back.
-func removeOne(ctx context.Context, c *github.Client, it planItem) itemResult {
+func removeOne(ctx context.Context, c *github.Client, it planItem) planfile.ItemResult {
 	rm, _, _ := removalOf(it) // checked when the item was read
-	r := itemResult{ID: it.ID, Kind: it.Kind, Subject: it.Subject, Request: requestLine(rm)}
+	r := planfile.ItemResult{ID: it.ID, Kind: it.Kind, Subject: it.Subject, Request: requestLine(rm)}
 	if rm.Method == http.MethodPatch {
 		// A repository made private again answers 200 to every PATCH:
 		// read it first, so a second eradication records it as already
 		// gone.
 		if present, err := stillPresent(ctx, c, it); err == nil && !present {
-			r.Outcome, r.Detail, r.ReadBack = outcomeAlreadyGone, "already private before the request", "gone"
+			r.Outcome, r.Detail, r.ReadBack = planfile.OutcomeAlreadyGone, "already private before the request", "gone"
 			return r
 		}
 	}
@@ -188,7 +145,7 @@ func removeOne(ctx context.Context, c *github.Client, it planItem) itemResult {
 	}
 	req, err := c.NewRequest(rm.Method, strings.TrimPrefix(rm.Path, "/"), body)
 	if err != nil {
-		r.Outcome, r.Detail = outcomeFailed, err.Error()
+		r.Outcome, r.Detail = planfile.OutcomeFailed, err.Error()
 		return r
 	}
 	resp, err := c.Do(ctx, req, nil)
@@ -196,29 +153,29 @@ func removeOne(ctx context.Context, c *github.Client, it planItem) itemResult {
 	r.Status = st
 	switch {
 	case isDryRun(err):
-		r.Outcome, r.Detail = outcomePlanned, "dry run: the request was refused at the transport and recorded as a planned change"
+		r.Outcome, r.Detail = planfile.OutcomePlanned, "dry run: the request was refused at the transport and recorded as a planned change"
 		return r
 	case st == http.StatusNotFound:
-		r.Outcome, r.Detail = outcomeAlreadyGone, "404: it no longer exists"
+		r.Outcome, r.Detail = planfile.OutcomeAlreadyGone, "404: it no longer exists"
 		return r
 	case st == http.StatusForbidden || st == http.StatusUnauthorized:
-		r.Outcome = outcomeRefused
+		r.Outcome = planfile.OutcomeRefused
 		r.Detail = callErr(rm.Method+" "+rm.Path, resp, err).Error() + ": the responder token may not remove it (an organization owner's token with the scope it needs, or remove it by hand)"
 		return r
 	case err != nil:
-		r.Outcome, r.Detail = outcomeFailed, callErr(rm.Method+" "+rm.Path, resp, err).Error()
+		r.Outcome, r.Detail = planfile.OutcomeFailed, callErr(rm.Method+" "+rm.Path, resp, err).Error()
 		return r
 	}
-	r.Outcome, r.Detail = outcomeRemoved, strconv.Itoa(st)
+	r.Outcome, r.Detail = planfile.OutcomeRemoved, strconv.Itoa(st)
 	// Read it back: only an item keyir sees gone counts as removed.
 	present, err := stillPresent(ctx, c, it)
 	switch {
 	case err != nil:
 		r.ReadBack = "could not read back: " + err.Error()
-		r.Outcome, r.Detail = outcomeFailed, r.Detail+"; "+r.ReadBack
+		r.Outcome, r.Detail = planfile.OutcomeFailed, r.Detail+"; "+r.ReadBack
 	case present:
 		r.ReadBack = "still present"
-		r.Outcome, r.Detail = outcomeStillThere, r.Detail+"; read back: still present"
+		r.Outcome, r.Detail = planfile.OutcomeStillThere, r.Detail+"; read back: still present"
 	default:
 		r.ReadBack = "gone"
 	}
