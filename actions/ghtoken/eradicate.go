@@ -62,11 +62,7 @@ func (a *Eradicate) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 		}
 		items = append(items, it)
 	}
-	where, err := apiOf(env)
-	if err != nil {
-		return nil, err
-	}
-	c, err := where.responder(env, newPacer())
+	c, err := responderClient(env)
 	if err != nil {
 		return nil, err
 	}
@@ -113,6 +109,24 @@ func (a *Eradicate) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 		}
 	}
 	return tally.Outputs(), nil
+}
+
+// responderClient is the responder's client (GITHUB_TOKEN) of the API
+// GITHUB_API_URL names, with a pacer of its own.
+func responderClient(env *actions.Env) (*github.Client, error) {
+	_, c, err := responderAPI(env)
+	return c, err
+}
+
+// responderAPI is the API GITHUB_API_URL names and the responder's client
+// of it.
+func responderAPI(env *actions.Env) (api, *github.Client, error) {
+	where, err := apiOf(env)
+	if err != nil {
+		return where, nil, err
+	}
+	c, err := where.responder(env, newPacer())
+	return where, c, err
 }
 
 // decodeItem reads one GitHub item and checks it (checkItem).
