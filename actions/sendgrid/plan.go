@@ -135,7 +135,11 @@ func planOf(f *planfile.File) (*Plan, error) {
 // its id, a new one gets the next free id of the whole plan. It returns the
 // items with their ids, for findings to cite. Outside a run (no directory,
 // no tracked-file writer) nothing is written and ids stay empty.
-func addToPlan(env *actions.Env, owns []string, items []PlanItem) ([]PlanItem, error) {
+//
+// in, when set, is the one account the step assessed: only its items are
+// replaced, so in a composed run another key's step in another subuser
+// keeps its own.
+func addToPlan(env *actions.Env, owns []string, in *Account, items []PlanItem) ([]PlanItem, error) {
 	w, ok := env.Recorder.(planfile.RunFileWriter)
 	if !ok || env.Dir == "" {
 		return items, nil
@@ -150,12 +154,14 @@ func addToPlan(env *actions.Env, owns []string, items []PlanItem) ([]PlanItem, e
 	}
 	key := func(it PlanItem) string { return it.Kind + "\x00" + it.Account + "\x00" + it.ResourceID }
 	oldIDs := map[string]string{}
+	mine := map[string]bool{} // ids of the items this step replaces
 	for _, it := range p.Items {
-		if slices.Contains(owns, it.Kind) {
+		if slices.Contains(owns, it.Kind) && (in == nil || (it.Account == in.Subuser && normRegion(it.Region) == normRegion(in.Region))) {
 			oldIDs[key(it)] = it.ID
+			mine[it.ID] = true
 		}
 	}
-	replace := func(h planfile.Head) bool { return slices.Contains(owns, h.Kind) }
+	replace := func(h planfile.Head) bool { return mine[h.ID] }
 	ids := planfile.NewIDs(f, ProviderName, replace)
 	// An item that comes with its id (an eradication's item still open
 	// keeps the parent's) reserves it; one already planned keeps its own.
@@ -206,6 +212,8 @@ func whyDest(dest string, domains []string) string {
 type footholds struct {
 	pending []pendingFinding
 	items   []PlanItem
+	// in, when set, is the one account the step assessed (addToPlan).
+	in *Account
 }
 
 type pendingFinding struct {
@@ -238,7 +246,7 @@ func (fh *footholds) add(f report.Finding, kind, rid string, acct Account, why [
 // written the findings are still recorded, without a plan reference, and the
 // error fails the step.
 func (fh *footholds) emit(env *actions.Env, owns []string) error {
-	items, err := addToPlan(env, owns, fh.items)
+	items, err := addToPlan(env, owns, fh.in, fh.items)
 	for _, p := range fh.pending {
 		f := p.f
 		if p.item >= 0 && err == nil {
