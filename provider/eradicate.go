@@ -70,3 +70,24 @@ func EradicatorOf(name string) (*Eradicator, bool) {
 	}
 	return p.Eradicator, true
 }
+
+// ItemsOf is an Eradicator's Items for a provider whose plan items decode
+// into T: each raw item is decoded, then view checks it (its request
+// rebuilt) and says it for the engine.
+func ItemsOf[T any](view func(T) (PlanItem, error)) func([]json.RawMessage) ([]PlanItem, error) {
+	return func(raw []json.RawMessage) ([]PlanItem, error) {
+		out := make([]PlanItem, 0, len(raw))
+		for _, r := range raw {
+			var it T
+			if err := json.Unmarshal(r, &it); err != nil {
+				return nil, fmt.Errorf("eradication-plan.json: %w", err)
+			}
+			pi, err := view(it)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, pi)
+		}
+		return out, nil
+	}
+}

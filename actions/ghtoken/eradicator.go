@@ -1,38 +1,36 @@
 package ghtoken
 
 import (
-	"encoding/json"
-
 	"github.com/keyir/keyir/provider"
 )
 
 // eradicator is what `keyir eradicate` needs of GitHub: its items of a
 // plan, each checked against the request keyir rebuilds for it, and the
 // playbook that removes them.
-var eradicator = &provider.Eradicator{Playbook: "github-eradicate", Items: planItems}
+var eradicator = &provider.Eradicator{Playbook: "github-eradicate", Items: provider.ItemsOf(viewItem)}
 
-// planItems decodes GitHub's items of a plan and checks each (checkItem).
-func planItems(raw []json.RawMessage) ([]provider.PlanItem, error) {
-	out := make([]provider.PlanItem, 0, len(raw))
-	for _, r := range raw {
-		it, err := decodeItem(r)
-		if err != nil {
-			return nil, err
-		}
-		rm, _, _ := removalOf(it)
-		where := it.Org
-		switch {
-		case it.Repo != "":
-			where = it.Repo
-		case it.Login != "":
-			where = "user " + it.Login
-		}
-		pi := provider.PlanItem{ID: it.ID, Provider: ProviderName, Kind: it.Kind, Where: where,
-			Subject: it.Subject, Severity: it.Severity, Why: it.Why, ByHand: it.ByHand}
-		if it.ByHand == "" {
-			pi.Request = requestLine(rm)
-		}
-		out = append(out, pi)
+// viewItem checks one of GitHub's items (checkItem) and says it for the
+// engine.
+func viewItem(it planItem) (provider.PlanItem, error) {
+	it.Provider = ProviderName
+	if err := checkItem(it); err != nil {
+		return provider.PlanItem{}, err
 	}
-	return out, nil
+	rm, _, _ := removalOf(it)
+	where := it.Org
+	switch {
+	case it.Repo != "":
+		where = it.Repo
+	case it.Login != "":
+		where = "user " + it.Login
+	}
+	pi := provider.PlanItem{ID: it.ID, Provider: ProviderName, Kind: it.Kind, Where: where,
+		Subject: it.Subject, Severity: it.Severity, Why: it.Why, ByHand: it.ByHand}
+	if it.ByHand == "" {
+		pi.Request = requestLine(rm)
+	}
+	return pi, nil
 }
+
+// planItems reads GitHub's items of a plan (tests and the fuzz target).
+var planItems = eradicator.Items

@@ -1,37 +1,26 @@
 package sendgrid
 
 import (
-	"encoding/json"
-	"fmt"
-
 	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/report"
 )
 
 // eradicator is what `keyir eradicate` needs of SendGrid: its items of a
 // plan, each checked against the request keyir derives for it, and the
 // playbook that removes them.
-var eradicator = &provider.Eradicator{Playbook: "sendgrid-eradicate", Items: planItems}
+var eradicator = &provider.Eradicator{Playbook: "sendgrid-eradicate", Items: provider.ItemsOf(planItem)}
 
-// planItems decodes SendGrid's items of a plan and checks each (CheckItem):
-// the request shown for approval is the one keyir derives, never the file's.
-func planItems(raw []json.RawMessage) ([]provider.PlanItem, error) {
-	out := make([]provider.PlanItem, 0, len(raw))
-	for _, r := range raw {
-		var it PlanItem
-		if err := json.Unmarshal(r, &it); err != nil {
-			return nil, fmt.Errorf("%s: %w", report.PlanFile, err)
-		}
-		if err := CheckItem(it); err != nil {
-			return nil, err
-		}
-		rm, _ := removal(it.Kind, it.ResourceID, Account{Subuser: it.Account, Region: it.Region})
-		out = append(out, provider.PlanItem{
-			ID: it.ID, Provider: ProviderName, Kind: it.Kind, Account: it.Account, Where: whereOf(it),
-			Subject: it.Subject, Severity: it.Severity, Why: it.Why, Request: requestLine(rm),
-		})
+// planItem checks one of SendGrid's items (CheckItem) and says it for the
+// engine: the request shown for approval is the one keyir derives, never
+// the file's.
+func planItem(it PlanItem) (provider.PlanItem, error) {
+	if err := CheckItem(it); err != nil {
+		return provider.PlanItem{}, err
 	}
-	return out, nil
+	rm, _ := removal(it.Kind, it.ResourceID, Account{Subuser: it.Account, Region: it.Region})
+	return provider.PlanItem{
+		ID: it.ID, Provider: ProviderName, Kind: it.Kind, Account: it.Account, Where: whereOf(it),
+		Subject: it.Subject, Severity: it.Severity, Why: it.Why, Request: requestLine(rm),
+	}, nil
 }
 
 // whereOf names the account an item lives in, for people.
