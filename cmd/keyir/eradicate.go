@@ -26,8 +26,10 @@ func (a *app) eradicateCommand() *cli.Command {
 		ArgsUsage: "DIR",
 		Description: "Verifies DIR against its MANIFEST, shows its plan and asks for a typed yes (or --yes), then removes each item " +
 			"(404 = already gone) and reads it back, recorded as a new run beside DIR that names DIR and its MANIFEST head. DIR is " +
-			"not changed. Exit 0 when nothing is left, 5 when footholds of high severity stay open (refused by the API, say), 2 " +
-			"without a terminal and without --yes.",
+			"not changed. Each provider's items (SendGrid's, GitHub's) are removed by its own eradication playbook, one run each; " +
+			"items keyir cannot remove (a GitHub user's SSH key, an app installation) are shown as by hand, with why. Exit 0 " +
+			"when nothing is left, 5 when footholds of high severity stay open (refused by the API, say), 2 without a terminal " +
+			"and without --yes.",
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "only", Usage: "remove only this plan item `ID` (repeatable)"},
 			&cli.BoolFlag{Name: "yes", Usage: "do not ask for confirmation (scripts)"},
