@@ -92,21 +92,27 @@ func TestEradicateGitHubPlan(t *testing.T) {
 		t.Fatalf("a dry run sent %d writes", n)
 	}
 
-	r = keyir(t, "", envv, "eradicate", dir, "--yes", "--output", "json")
 	var doc struct {
 		ExitCode    int    `json:"exit_code"`
 		ReportDir   string `json:"report_dir"`
 		Eradication struct {
-			Removed    int      `json:"removed"`
-			Open       []string `json:"open"`
-			Parent     string   `json:"parent"`
-			ParentHead string   `json:"parent_head"`
+			Removed     int      `json:"removed"`
+			AlreadyGone int      `json:"already_gone"`
+			Open        []string `json:"open"`
+			Parent      string   `json:"parent"`
+			ParentHead  string   `json:"parent_head"`
 		} `json:"eradication"`
 	}
+	// --only the deploy key: that one alone.
+	r = keyir(t, "", envv, "eradicate", dir, "--yes", "--only", ids["github_deploy_key_added"], "--output", "json")
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || r.code != 0 || doc.Eradication.Removed != 1 || fx.State.Present(deploy) || !fx.State.Present(hook) {
+		t.Fatalf("--only the deploy key: exit %d, %v %+v\n%s", r.code, err, doc, r.stderr)
+	}
+	r = keyir(t, "", envv, "eradicate", dir, "--yes", "--output", "json")
 	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
 		t.Fatalf("eradicate: exit %d, %v\n%s%s", r.code, err, r.stdout, r.stderr)
 	}
-	if r.code != 5 || doc.Eradication.Removed != 2 || strings.Join(doc.Eradication.Open, ",") != ids["github_member_invited"] || doc.Eradication.Parent != dir || len(doc.Eradication.ParentHead) != 64 {
+	if r.code != 5 || doc.Eradication.Removed != 1 || doc.Eradication.AlreadyGone != 1 || strings.Join(doc.Eradication.Open, ",") != ids["github_member_invited"] || doc.Eradication.Parent != dir || len(doc.Eradication.ParentHead) != 64 {
 		t.Fatalf("with the responder's token (no admin:org): exit %d, %+v", r.code, doc)
 	}
 	if fx.State.Present(deploy) || fx.State.Present(hook) || !fx.State.Present(invite) || !fx.State.Present(sshKey) {
@@ -122,14 +128,14 @@ func TestEradicateGitHubPlan(t *testing.T) {
 	envv["GITHUB_TOKEN"] = owner.Value
 	r = keyir(t, "", envv, "eradicate", dir, "--yes", "--output", "json")
 	doc.Eradication.Open = nil
-	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || r.code != 0 || doc.Eradication.Removed != 1 || len(doc.Eradication.Open) != 0 {
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || r.code != 0 || doc.Eradication.Removed != 1 || doc.Eradication.AlreadyGone != 2 || len(doc.Eradication.Open) != 0 {
 		t.Fatalf("with an owner's admin:org token: exit %d, %v %+v\n%s", r.code, err, doc, r.stderr)
 	}
 	if fx.State.Present(invite) || !fx.State.Present(sshKey) {
 		t.Fatalf("after the second eradication: invitation %v, ssh key %v", fx.State.Present(invite), fx.State.Present(sshKey))
 	}
-	if runs, _ := os.ReadDir(filepath.Dir(dir)); len(runs) != 4 { // the run, the dry run, two eradications
-		t.Errorf("%d run directories, want 4", len(runs))
+	if runs, _ := os.ReadDir(filepath.Dir(dir)); len(runs) != 5 { // the run, the dry run, three eradications
+		t.Errorf("%d run directories, want 5", len(runs))
 	}
 }
 
