@@ -10,10 +10,10 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/keyir/keyir/actions/sendgrid"
 	"github.com/keyir/keyir/eradicate"
 	"github.com/keyir/keyir/notify"
 	"github.com/keyir/keyir/playbook"
+	"github.com/keyir/keyir/provider"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
 )
@@ -66,18 +66,16 @@ func threadOf(r *Request) string {
 	return r.MessageTS
 }
 
-// planLines is the compact plan: kind, account, subject, one line each,
-// plain text (escaped when rendered), at most maxPlanLines.
-func planLines(items []sendgrid.PlanItem) []string {
+// planLines is the compact plan of the items keyir removes: kind, where,
+// subject, one line each, plain text (escaped when rendered), at most
+// maxPlanLines.
+func planLines(items []provider.PlanItem) []string {
 	var out []string
 	for i, it := range items {
 		if i == maxPlanLines {
 			break
 		}
-		acct := "parent"
-		if it.Account != "" {
-			acct = "subuser " + it.Account
-		}
+		acct := it.Where
 		subj := it.Subject
 		if r := []rune(subj); len(r) > 120 {
 			subj = string(r[:119]) + "…"
@@ -113,10 +111,12 @@ func (s *Server) offerEradication(ctx context.Context, r *Request) {
 		s.logf("run %s: no eradication offered: %v", r.RunID, err)
 		return
 	}
-	if len(p.Items) == 0 {
+	if len(p.Removable()) == 0 {
+		// Nothing keyir can remove: the run's own message says to remove
+		// them by hand, and a button would only refuse.
 		return
 	}
-	text, blocks := footholdsMessage(r, p.Items)
+	text, blocks := footholdsMessage(r, p.Removable(), len(p.ByHand()))
 	err = s.retry(ctx, func() error {
 		_, _, err := s.api.PostMessageContext(ctx, r.Channel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...),
 			slack.MsgOptionTS(threadOf(r)), slack.MsgOptionDisableLinkUnfurl(), slack.MsgOptionDisableMediaUnfurl())
@@ -127,14 +127,18 @@ func (s *Server) offerEradication(ctx context.Context, r *Request) {
 	}
 }
 
-func footholdsMessage(r *Request, items []sendgrid.PlanItem) (string, []slack.Block) {
+func footholdsMessage(r *Request, items []provider.PlanItem, byHand int) (string, []slack.Block) {
 	label := ""
 	if r.DryRun {
 		label = "[DRY RUN] "
 	}
 	n := len(items)
-	head := fmt.Sprintf("%sRun %s left %d foothold(s) open", label, r.RunID, n)
-	blocks := []slack.Block{slack.NewSectionBlock(md("*"+head+"*\n"+renderPlan(planLines(items), n)), nil, nil)}
+	head := fmt.Sprintf("%sRun %s left %d foothold(s) open", label, r.RunID, n+byHand)
+	plan := renderPlan(planLines(items), n)
+	if byHand > 0 {
+		plan += fmt.Sprintf("%d more keyir cannot remove: remove them by hand, as the run's plan says.\n", byHand)
+	}
+	blocks := []slack.Block{slack.NewSectionBlock(md("*"+head+"*\n"+plan), nil, nil)}
 	if r.DryRun {
 		blocks = append(blocks, slack.NewContextBlock("", md(fmt.Sprintf(
 			"A dry run removes nothing, so it offers no removal: revoke live, or review the plan with `keyir eradicate %s --dry-run` on the keyir server.",
@@ -194,7 +198,7 @@ func (s *Server) requestEradication(ctx context.Context, a Action) error {
 	}
 	r := &Request{
 		ID: newRequestID(), Kind: KindEradicate, State: StatePending, KeyID: parent.KeyID, Fingerprint: parent.Fingerprint,
-		Incident: parent.Incident, Playbook: eradicate.PlaybookName, Team: a.Team, Requester: a.User, Channel: a.Channel,
+		Incident: parent.Incident, Team: a.Team, Requester: a.User, Channel: a.Channel,
 		ParentRequest: parent.ID, Parent: parent.RunDir, ThreadTS: threadOf(parent),
 		Created: now.UTC(), Expires: now.Add(s.cfg.ApprovalExpiry).UTC(),
 	}
@@ -223,8 +227,11 @@ func (s *Server) postEradicationPlan(r *Request, responseURL string) {
 	ctx, cancel := context.WithTimeout(s.runCtx, 30*time.Second)
 	defer cancel()
 	p, perr := eradicate.Prepare(r.Parent, nil)
-	if perr == nil && len(p.Items) == 0 {
-		perr = errors.New("its plan is empty: nothing to remove")
+	if perr == nil && len(p.Removable()) == 0 {
+		perr = errors.New("its plan has nothing keyir can remove")
+	}
+	if perr == nil && len(p.Providers()) > 1 {
+		perr = errors.New("its plan holds several providers' items: run keyir eradicate on the server")
 	}
 	s.mu.Lock()
 	cur := s.reqs[r.ID]
@@ -237,7 +244,7 @@ func (s *Server) postEradicationPlan(r *Request, responseURL string) {
 		s.post(ctx, r.Channel, r.ThreadTS, "Nothing will be removed: "+notify.SlackEscape(snap.Detail))
 		return
 	}
-	cur.ParentHead, cur.Items, cur.PlanLines = p.Head, len(p.Items), planLines(p.Items)
+	cur.ParentHead, cur.Items, cur.PlanLines, cur.Playbook = p.Head, len(p.Removable()), planLines(p.Removable()), p.Playbook()
 	snap := cur.clone()
 	s.mu.Unlock()
 
@@ -348,14 +355,14 @@ func eradicationMessage(r *Request, cfg *Config, buttons bool) (string, []slack.
 		md("*Parent run*\n`" + notify.SlackEscape(parent) + "`"),
 		md(fmt.Sprintf("*Parent MANIFEST head*\n`%.16s`", r.ParentHead)),
 		md("*Incident*\n" + incident),
-		md("*Mode*\n*LIVE*: each item is removed from SendGrid and read back"),
+		md("*Mode*\n*LIVE*: each item is removed and read back"),
 		md("*Requested by*\n<@" + r.Requester + ">"),
 		md(fmt.Sprintf("*Expires*\n<!date^%d^{time}|%s>", r.Expires.Unix(), r.Expires.UTC().Format("15:04 UTC"))),
 	}
 	blocks := []slack.Block{
 		slack.NewSectionBlock(md("*"+title+"*"), nil, nil),
 		slack.NewSectionBlock(nil, fields, nil),
-		slack.NewSectionBlock(md("*Plan* (`"+eradicate.PlaybookName+"`)\n"+renderPlan(r.PlanLines, r.Items)), nil, nil),
+		slack.NewSectionBlock(md("*Plan* (`"+notify.SlackEscape(r.Playbook)+"`)\n"+renderPlan(r.PlanLines, r.Items)), nil, nil),
 	}
 	if !buttons {
 		return text, append(blocks, slack.NewContextBlock("", md(stateLine(r))))
@@ -369,7 +376,7 @@ func eradicationMessage(r *Request, cfg *Config, buttons bool) (string, []slack.
 		WithStyle(slack.StyleDanger).
 		WithConfirm(slack.NewConfirmationBlockObject(
 			slack.NewTextBlockObject(slack.PlainTextType, fmt.Sprintf("Remove %d footholds?", r.Items), false, false),
-			slack.NewTextBlockObject(slack.PlainTextType, "Each item of the plan is removed from SendGrid and read back. The parent run is verified first.", false, false),
+			slack.NewTextBlockObject(slack.PlainTextType, "Each item of the plan is removed and read back. The parent run is verified first.", false, false),
 			slack.NewTextBlockObject(slack.PlainTextType, "Approve", false, false),
 			slack.NewTextBlockObject(slack.PlainTextType, "Back", false, false)))
 	cancel := slack.NewButtonBlockElement(ActionCancel, r.ID, slack.NewTextBlockObject(slack.PlainTextType, "Cancel", false, false))

@@ -12,6 +12,8 @@ import (
 
 	"github.com/keyir/keyir/chatops"
 	"github.com/keyir/keyir/eradicate"
+	"github.com/keyir/keyir/redact"
+	"github.com/keyir/keyir/sim/githubsim"
 	"github.com/keyir/keyir/sim/sendgridsim"
 	"github.com/keyir/keyir/sim/slacksim"
 )
@@ -273,4 +275,75 @@ func TestServeDryRunOffersNoRemoval(t *testing.T) {
 			t.Fatalf("a dry run's click created %s", r.ID)
 		}
 	}
+}
+
+// A GitHub token revoked from Slack with the server's GITHUB_ORG set: the
+// run assesses the organization, leaves footholds (exit 5) and ends its
+// thread with "Remove 3 footholds" (devon's SSH key is counted apart: keyir
+// cannot remove it); the removal takes the same two-person approval, runs
+// github-eradicate, and removes the deploy key, webhook and invitation,
+// never the SSH key or anything the organization had.
+func TestServeRemovesGitHubFootholdsWithTwoPersonApproval(t *testing.T) {
+	w, gh, fx := ghWorld(t)
+	// An owner's token that may also cancel invitations (admin:org).
+	owner := fx.State.AddToken(githubsim.Token{Value: fx.ResponderToken[:len(fx.ResponderToken)-6] + "Zz0000", Kind: "github_classic_pat", Login: fx.ResponderLogin,
+		Scopes: append(githubsim.ResponderScopes(), "admin:org")})
+	w.env["GITHUB_TOKEN"], w.env["GITHUB_ORG"] = owner.Value, fx.Org
+	fx.Attack(fx.State)
+	footholds := []githubsim.Item{{Kind: "deploy_key", Subject: "880002"}, {Kind: "webhook", Subject: "relay.hooks-collect.example"}, {Kind: "invitation", Subject: "ops-helper-7"}}
+	sshKey := githubsim.Item{Kind: "ssh_key", Subject: "880001"}
+
+	fp := redact.Fingerprint(fx.LeakedToken)
+	w.command(alice, channel, "revoke "+fx.LeakedToken+" INC-15")
+	w.click(bob, chatops.ActionApprove, w.tokenRequest(fp, chatops.StatePending))
+	done := w.tokenRequest(fp, chatops.StateFinished)
+	w.settle()
+	if done.ExitCode == nil || *done.ExitCode != 5 {
+		t.Fatalf("GitHub run: %+v\n%s", done, w.slack.Transcript(channel))
+	}
+	btns := w.removeButtons(done.MessageTS)
+	if len(btns) != 1 {
+		t.Fatalf("%d messages with the Remove button, want 1:\n%s", len(btns), w.slack.Transcript(channel))
+	}
+	msg := string(btns[0].Blocks) + btns[0].Text
+	for _, s := range []string{"Remove 3 footholds", "left 4 foothold(s) open", "1 more keyir cannot remove", "github_deploy_key_added", "acme-corp/api/880002", "github_member_invited"} {
+		if !strings.Contains(msg, s) {
+			t.Errorf("the footholds message lacks %q:\n%s", s, msg)
+		}
+	}
+	w.click(alice, chatops.ActionEradicate, done)
+	er := w.eradication("", chatops.StatePending)
+	if appr := findMessage(t, w.slack.Messages(channel), er.MessageTS); !strings.Contains(string(appr.Blocks), "github-eradicate") {
+		t.Errorf("the approval message does not name github-eradicate:\n%s", appr.Blocks)
+	}
+	w.click(alice, chatops.ActionApprove, er)
+	waitFor(t, 5*time.Second, "self-approval refusal", func() bool { return w.countAudit(chatops.AuditApprovalRefused, "self-approval") == 1 })
+	for _, f := range footholds {
+		if !fx.State.Present(f) {
+			t.Fatalf("removed before a second person approved: %v", f)
+		}
+	}
+	w.click(bob, chatops.ActionApprove, er)
+	fin := w.eradication("", chatops.StateFinished)
+	w.settle()
+	if fin.ExitCode == nil || *fin.ExitCode != 0 || fin.DecidedBy != bob {
+		t.Fatalf("eradication: %+v\n%s", fin, w.slack.Transcript(channel))
+	}
+	for _, f := range footholds {
+		if fx.State.Present(f) {
+			t.Errorf("still present: %v", f)
+		}
+	}
+	if !fx.State.Present(sshKey) {
+		t.Error("the SSH key keyir cannot remove was removed")
+	}
+	for _, l := range fx.Legitimate {
+		if l.Kind != "token" && !fx.State.Present(l) {
+			t.Errorf("legitimate item removed: %v", l)
+		}
+	}
+	if !strings.Contains(w.threadText(done.MessageTS), "3 removed") {
+		t.Errorf("the thread does not report 3 removed:\n%s", w.slack.Transcript(channel))
+	}
+	_ = gh
 }

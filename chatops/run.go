@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"sync"
 	"time"
@@ -75,6 +76,7 @@ func (s *Server) run(r *Request, secret string) {
 			return
 		}
 		given = map[string]string{r.TokenInput: secret}
+		maps.Copy(given, inputsFromEnv(r.TokenKind, s.o.Getenv))
 	} else if secret != "" {
 		given["key"] = secret
 	} else {
@@ -117,7 +119,7 @@ func (s *Server) run(r *Request, secret string) {
 	pctx, pcancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer pcancel()
 	s.post(pctx, r.Channel, r.MessageTS, summaryText(snap, res))
-	if snap.State == StateFinished && snap.TokenKind == "" { // footholds: SendGrid's eradication only
+	if snap.State == StateFinished { // footholds of any provider with an eradication
 		s.offerEradication(pctx, snap)
 	}
 }

@@ -2,46 +2,57 @@
 // plan of a sealed run (the footholds its assessment found) as a new run of
 // its own. The parent is verified against its MANIFEST before its plan is
 // shown, the operator approves the plan (a typed "yes", or --yes), and the
-// removal runs as the built-in playbook sendgrid-eradicate, so it has its own
-// journal, evidence and MANIFEST, resumes like any run, and its dry run is
-// enforced at the transport. The parent directory is only read.
+// removal runs as the built-in eradication playbook of the items' provider
+// (provider.Eradicator: sendgrid-eradicate, github-eradicate …), so it has
+// its own journal, evidence and MANIFEST, resumes like any run, and its dry
+// run is enforced at the transport. The parent directory is only read.
+//
+// This package knows no provider: each provider reads and checks its own
+// items (rebuilding every removal request from the item's kind and ids) and
+// says which it cannot remove (by hand). A plan with items of several
+// providers (a composed run) is carried out as one run per provider.
 package eradicate
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode"
 
-	"github.com/keyir/keyir/actions/sendgrid"
+	"github.com/keyir/keyir/planfile"
 	"github.com/keyir/keyir/playbook"
+	"github.com/keyir/keyir/provider"
 	"github.com/keyir/keyir/report"
 	"github.com/keyir/keyir/runstore"
 )
 
-// PlaybookName is the built-in playbook an eradication runs.
-const PlaybookName = "sendgrid-eradicate"
-
-// Prepared is a verified parent run and the items to remove.
+// Prepared is a verified parent run and the items of its plan to show.
 type Prepared struct {
-	Dir   string // the parent run directory, absolute
-	Head  string // its MANIFEST head
-	Plan  *sendgrid.Plan
-	Items []sendgrid.PlanItem // the selected items, in plan order
+	Dir      string // the parent run directory, absolute
+	Head     string // its MANIFEST head
+	RunID    string // the parent's run id and incident, from its plan
+	Incident string
+	// Items are the selected items, in plan order: those keyir removes and
+	// those left to a person (ByHand), each read and checked by its
+	// provider.
+	Items []provider.PlanItem
 	Only  []string
+	// whole: the selection is every item of the plan, all of one provider
+	// and all removable (the run then needs no "only").
+	whole bool
 }
 
 // Prepare verifies the parent run (sealed by MANIFEST and unchanged) and
 // selects the items of its plan. A directory that does not verify, has no
 // MANIFEST or no plan is refused (exit 1); an --only id the plan does not
-// have, or an item whose request is not the removal keyir derives for it, is
-// a usage error (exit 2).
+// have or that keyir cannot remove, or an item whose request is not the
+// removal its provider derives for it, is a usage error (exit 2).
 //
 // A drill's plan names the simulator's resources: it is refused here (its
 // ids mean nothing in a real account, and a forward setting would be
@@ -60,7 +71,7 @@ func prepare(dir string, only []string, drill bool) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	plan, head, err := sendgrid.LoadParentPlan(abs)
+	f, head, err := planfile.LoadParent(abs)
 	if errors.Is(err, runstore.ErrNoManifest) {
 		return nil, fmt.Errorf("%s is not sealed (no MANIFEST): only a finished, verified run's plan is carried out; finish it with keyir resume %s first", dir, dir)
 	}
@@ -77,20 +88,91 @@ func prepare(dir string, only []string, drill bool) (*Prepared, error) {
 		}
 		return nil, fmt.Errorf("%s is not a drill run", dir)
 	}
-	items, err := sendgrid.SelectItems(plan, only)
+	heads := f.Heads()
+	sel, err := planfile.Select(heads, only)
 	if err != nil {
 		return nil, &playbook.UsageError{Err: fmt.Errorf("--only: %w", err)}
 	}
+	items, err := readItems(f, heads, sel)
+	if err != nil {
+		return nil, &playbook.UsageError{Err: err}
+	}
+	p := &Prepared{Dir: abs, Head: head, RunID: f.RunID, Incident: f.Incident, Items: items, Only: only}
 	for _, it := range items {
-		if err := sendgrid.CheckItem(it); err != nil {
-			return nil, &playbook.UsageError{Err: fmt.Errorf("%s: %w", report.PlanFile, err)}
+		if len(only) > 0 && !it.Removable() {
+			return nil, &playbook.UsageError{Err: fmt.Errorf("--only: keyir cannot remove %s (%s): %s", it.ID, it.Kind, it.ByHand)}
 		}
 	}
-	return &Prepared{Dir: abs, Head: head, Plan: plan, Items: items, Only: only}, nil
+	p.whole = len(only) == 0 && len(p.Providers()) == 1 && len(p.Removable()) == len(heads)
+	return p, nil
+}
+
+// readItems has each provider read and check its selected items; an item
+// of a provider keyir has no eradication for is shown, to be removed by
+// hand.
+func readItems(f *planfile.File, heads []planfile.Head, sel []int) ([]provider.PlanItem, error) {
+	byProv := map[string][]int{}
+	for _, i := range sel {
+		byProv[heads[i].Provider] = append(byProv[heads[i].Provider], i)
+	}
+	got := map[string]provider.PlanItem{}
+	for prov, idx := range byProv {
+		e, ok := provider.EradicatorOf(prov)
+		if !ok {
+			for _, i := range idx {
+				got[heads[i].ID] = provider.PlanItem{ID: heads[i].ID, Provider: prov, Kind: heads[i].Kind,
+					ByHand: "keyir has no eradication for provider " + prov + "'s items: follow " + report.PlanFile}
+			}
+			continue
+		}
+		raw := make([]json.RawMessage, len(idx))
+		for j, i := range idx {
+			raw[j] = f.Items[i]
+		}
+		items, err := e.Items(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", report.PlanFile, err)
+		}
+		for _, it := range items {
+			it.Provider = prov
+			got[it.ID] = it
+		}
+	}
+	out := make([]provider.PlanItem, 0, len(sel))
+	for _, i := range sel {
+		it, ok := got[heads[i].ID]
+		if !ok {
+			return nil, fmt.Errorf("%s: provider %s did not read item %s", report.PlanFile, heads[i].Provider, heads[i].ID)
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}
+
+// Removable are the selected items keyir removes.
+func (p *Prepared) Removable() []provider.PlanItem {
+	return slices.DeleteFunc(slices.Clone(p.Items), func(it provider.PlanItem) bool { return !it.Removable() })
+}
+
+// ByHand are the selected items left to a person.
+func (p *Prepared) ByHand() []provider.PlanItem {
+	return slices.DeleteFunc(slices.Clone(p.Items), provider.PlanItem.Removable)
+}
+
+// Providers are the providers of the removable items, in plan order: one
+// eradication run each.
+func (p *Prepared) Providers() []string {
+	var out []string
+	for _, it := range p.Removable() {
+		if !slices.Contains(out, it.Provider) {
+			out = append(out, it.Provider)
+		}
+	}
+	return out
 }
 
 // WriteTable shows the plan as a table that fits width columns (80 when 0):
-// one line per item, the request under it.
+// one line per item, the request (or why it is left to a person) under it.
 func (p *Prepared) WriteTable(w io.Writer, width int, dryRun bool) error {
 	if width <= 0 {
 		width = 80
@@ -101,37 +183,38 @@ func (p *Prepared) WriteTable(w io.Writer, width int, dryRun bool) error {
 		verb = "dry run: would remove"
 	}
 	inc := ""
-	if p.Plan.Incident != "" {
-		inc = ", incident " + clean(p.Plan.Incident)
+	if p.Incident != "" {
+		inc = ", incident " + clean(p.Incident)
 	}
-	fmt.Fprintln(bw, fit(fmt.Sprintf("Eradication plan of run %s%s", clean(p.Plan.RunID), inc), width))
-	fmt.Fprintln(bw, fit(fmt.Sprintf("%s %d item(s):", firstUpper(verb), len(p.Items)), width))
+	fmt.Fprintln(bw, fit(fmt.Sprintf("Eradication plan of run %s%s", clean(p.RunID), inc), width))
+	line := fmt.Sprintf("%s %d item(s):", firstUpper(verb), len(p.Removable()))
+	if n := len(p.ByHand()); n > 0 {
+		line = fmt.Sprintf("%s %d item(s); %d to remove by hand:", firstUpper(verb), len(p.Removable()), n)
+	}
+	fmt.Fprintln(bw, fit(line, width))
 	if len(p.Items) == 0 {
 		return bw.Flush()
 	}
-	fmt.Fprintln(bw, fit(fmt.Sprintf("%-6s %-8s %-15s %s", "ID", "SEVERITY", "KIND", "SUBJECT (ACCOUNT)"), width))
+	fmt.Fprintln(bw, fit(fmt.Sprintf("%-6s %-8s %-15s %s", "ID", "SEVERITY", "KIND", "SUBJECT (WHERE)"), width))
 	for _, it := range p.Items {
-		acct := "parent"
-		if it.Account != "" {
-			acct = "subuser " + it.Account
+		fmt.Fprintln(bw, fit(fmt.Sprintf("%-6s %-8s %-15s %s (%s)", clean(it.ID), clean(it.Severity), clean(it.Kind), clean(it.Subject), clean(orDash(it.Where))), width))
+		if it.Removable() {
+			fmt.Fprintln(bw, fit("       "+clean(it.Request), width))
+		} else {
+			fmt.Fprintln(bw, fit("       by hand: "+clean(it.ByHand), width))
 		}
-		if it.Region == sendgrid.RegionEU {
-			acct += ", eu"
-		}
-		fmt.Fprintln(bw, fit(fmt.Sprintf("%-6s %-8s %-15s %s (%s)", clean(it.ID), clean(it.Severity), clean(it.Kind), clean(it.Subject), clean(acct)), width))
-		req := it.Remove.Method + " " + it.Remove.Path
-		if len(it.Remove.Body) > 0 {
-			var c bytes.Buffer
-			if json.Compact(&c, it.Remove.Body) == nil {
-				req += " " + c.String()
-			}
-		}
-		fmt.Fprintln(bw, fit("       "+clean(req), width))
 		if len(it.Why) > 0 {
 			fmt.Fprintln(bw, fit("       why: "+clean(strings.Join(it.Why, "; ")), width))
 		}
 	}
 	return bw.Flush()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 func firstUpper(s string) string {
@@ -192,12 +275,26 @@ func Confirm(in io.Reader, prompt io.Writer, tty, yes bool, n int) error {
 	return nil
 }
 
-// Run carries out the prepared plan as a new run of the built-in playbook,
-// in the directory beside the parent's (o.ReportsRoot when set). o gives the
-// operator, redactor, credentials, observer and transport; its mode is set
-// from dryRun (a drill's stays ModeDrill), its incident from the parent's plan.
+// Run carries out the prepared plan's removable items of one provider as a
+// new run of its eradication playbook, in the directory beside the
+// parent's (o.ReportsRoot when set). o gives the operator, redactor,
+// credentials, observer and transport; its mode is set from dryRun (a
+// drill's stays ModeDrill), its incident from the parent's plan. A plan
+// whose removable items span several providers is RunAll's.
 func Run(ctx context.Context, p *Prepared, dryRun bool, o playbook.Options) (*playbook.Result, error) {
-	pb, err := playbook.Builtin(PlaybookName)
+	provs := p.Providers()
+	switch len(provs) {
+	case 0:
+		return nil, &playbook.UsageError{Err: fmt.Errorf("nothing in the plan of %s is for keyir to remove: %d item(s) by hand", p.Dir, len(p.ByHand()))}
+	case 1:
+	default:
+		return nil, &playbook.UsageError{Err: fmt.Errorf("the plan of %s has items of %s: each is its own eradication run (keyir eradicate runs them in turn)", p.Dir, strings.Join(provs, " and "))}
+	}
+	e, ok := provider.EradicatorOf(provs[0])
+	if !ok {
+		return nil, fmt.Errorf("no eradication for provider %s", provs[0])
+	}
+	pb, err := playbook.Builtin(e.Playbook)
 	if err != nil {
 		return nil, err
 	}
@@ -207,12 +304,40 @@ func Run(ctx context.Context, p *Prepared, dryRun bool, o playbook.Options) (*pl
 	case o.Mode != report.ModeDrill: // a drill's eradication stays a drill
 		o.Mode = report.ModeLive
 	}
-	o.Incident = p.Plan.Incident
+	o.Incident = p.Incident
 	if o.ReportsRoot == "" {
 		o.ReportsRoot = filepath.Dir(p.Dir)
 	}
-	o.Given = map[string]string{"parent": p.Dir, "parent_head": p.Head, "only": strings.Join(p.Only, ",")}
+	only := ""
+	if !p.whole {
+		// The provider's removable items only: a by-hand item or another
+		// provider's is not this run's to touch.
+		var ids []string
+		for _, it := range p.Removable() {
+			ids = append(ids, it.ID)
+		}
+		only = strings.Join(ids, ",")
+	}
+	o.Given = map[string]string{"parent": p.Dir, "parent_head": p.Head, "only": only}
 	return playbook.Run(ctx, pb, o)
+}
+
+// RunAll carries out the removable items of every provider, one run each,
+// in plan order of their providers; it stops at the first run that could
+// not start.
+func RunAll(ctx context.Context, p *Prepared, dryRun bool, o playbook.Options) ([]*playbook.Result, error) {
+	var out []*playbook.Result
+	for _, prov := range p.Providers() {
+		part := *p
+		part.Items = slices.DeleteFunc(slices.Clone(p.Items), func(it provider.PlanItem) bool { return it.Provider != prov })
+		part.whole = p.whole
+		res, err := Run(ctx, &part, dryRun, o)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, res)
+	}
+	return out, nil
 }
 
 // Summary is what an eradication run did, from its report.
@@ -282,4 +407,17 @@ func orNone(s string) string {
 		return "not run"
 	}
 	return s
+}
+
+// Playbook names the eradication playbook(s) the removable items run
+// ("github-eradicate"; "sendgrid-eradicate+github-eradicate" for a plan
+// of two providers).
+func (p *Prepared) Playbook() string {
+	var names []string
+	for _, prov := range p.Providers() {
+		if e, ok := provider.EradicatorOf(prov); ok {
+			names = append(names, e.Playbook)
+		}
+	}
+	return strings.Join(names, "+")
 }

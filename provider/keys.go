@@ -47,6 +47,11 @@ type KeyKind struct {
 	Batch      string
 	BatchParam string
 	BatchMax   int
+	// InputsFromEnv maps inputs of Playbook to the environment variable a
+	// server (keyir serve, where a request gives only the key) reads each
+	// from: GitHub's organization (GITHUB_ORG), without which its
+	// assessment is not assessable and finds no footholds.
+	InputsFromEnv map[string]string
 
 	whole, loose *regexp.Regexp
 }

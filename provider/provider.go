@@ -50,6 +50,9 @@ type Provider struct {
 	// Doctor checks the responder credential; nil when there is nothing to
 	// check.
 	Doctor *Doctor
+	// Eradicator carries out its items of an eradication plan; nil when
+	// its runs leave none keyir can remove (see eradicate.go).
+	Eradicator *Eradicator
 }
 
 // Info is a registered provider as the engine sees it.
@@ -154,6 +157,9 @@ func prepare(p Provider) (*Info, error) {
 	}
 	if p.Doctor != nil && (p.Doctor.Needs == nil || p.Doctor.Check == nil) {
 		return nil, fmt.Errorf("%s: a doctor needs Needs and Check", p.Name)
+	}
+	if err := checkEradicator(info); err != nil {
+		return nil, err
 	}
 	return info, nil
 }

@@ -18,6 +18,9 @@ import (
 	"time"
 
 	"github.com/keyir/keyir/actions"
+	// SendGrid's scenarios are listed below: package drill links no
+	// provider itself.
+	_ "github.com/keyir/keyir/actions/sendgrid"
 	"github.com/keyir/keyir/drill"
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/provider"

@@ -59,17 +59,30 @@ func EradicateCommand(dir string) string {
 }
 
 // FootholdsNext is the next step after exit 5 that every renderer shows:
-// `keyir eradicate DIR` when keyir can remove every open foothold, else the
-// plan to follow by hand (each of its items names the request that removes
-// it), so no channel offers a command that would refuse.
+// `keyir eradicate DIR` when keyir can remove at least one open foothold
+// (saying how many are left to a person), else the plan to follow by hand
+// (each of its items says how), so no channel offers a command that would
+// have nothing to do.
 func FootholdsNext(findings []Finding, dir string) string {
+	removable, byHand := 0, 0
 	for _, f := range findings {
-		if IsFoothold(f) && f.ByHand {
-			if dir == "" {
-				return "remove them by hand: " + PlanFile + " names the request for each"
-			}
-			return "remove them by hand: " + dir + "/" + PlanFile + " names the request for each"
+		switch {
+		case !IsFoothold(f):
+		case f.ByHand:
+			byHand++
+		default:
+			removable++
 		}
+	}
+	plan := PlanFile
+	if dir != "" {
+		plan = dir + "/" + PlanFile
+	}
+	switch {
+	case removable == 0 && byHand > 0:
+		return "remove them by hand: " + plan + " says how for each"
+	case byHand > 0:
+		return fmt.Sprintf("%s; %d to remove by hand, as %s says", EradicateCommand(dir), byHand, plan)
 	}
 	return EradicateCommand(dir)
 }

@@ -191,11 +191,7 @@ func SaveBaseline(ctx context.Context, env *actions.Env, org, path string) (*Bas
 	if !orgRE.MatchString(org) {
 		return nil, fmt.Errorf("--github-org: not a GitHub organization name")
 	}
-	where, err := apiOf(env)
-	if err != nil {
-		return nil, err
-	}
-	c, err := where.responder(env, newPacer())
+	where, c, err := responderAPI(env)
 	if err != nil {
 		return nil, err
 	}

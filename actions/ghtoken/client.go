@@ -32,6 +32,9 @@ const (
 	// EnvToken is the responder's own token (or GITHUB_TOKEN_FILE): the
 	// audit log, persistence and Enterprise Server revocation use it.
 	EnvToken = "GITHUB_TOKEN"
+	// EnvOrg is the organization keyir serve assesses for a GitHub token
+	// (the `org` input; keyir sim github prints it).
+	EnvOrg = "GITHUB_ORG"
 )
 
 // api is the GitHub API a step talks to.

@@ -17,13 +17,15 @@ type DrillWorld struct {
 	srv  *githubsim.Server
 	url  string
 	stop func(context.Context) error
+	// eradicator is the token an eradication drill runs with ("" otherwise).
+	eradicator string
 }
 
 // worldOf is the World builder of a GitHub scenario.
 func worldOf(sc githubsim.Scenario) provider.BuildWorld {
 	return func(ctx context.Context, built time.Time, o provider.WorldOptions) (provider.World, error) {
-		// Mail and Eradicate are not offered (no MailSink, no Eradicable):
-		// the drill refuses them plainly itself.
+		// Mail is not offered (no MailSink): the drill refuses it plainly
+		// itself.
 		fx := sc.Build(built)
 		cfg := fx.Config
 		cfg.OnResponse = o.OnResponse
@@ -40,7 +42,14 @@ func worldOf(sc githubsim.Scenario) provider.BuildWorld {
 		if err != nil {
 			return nil, err
 		}
-		return &DrillWorld{fx: fx, srv: srv, url: u, stop: stop}, nil
+		w := &DrillWorld{fx: fx, srv: srv, url: u, stop: stop}
+		if o.Eradicate {
+			if err := w.addEradicator(built); err != nil {
+				_ = stop(ctx)
+				return nil, err
+			}
+		}
+		return w, nil
 	}
 }
 
@@ -63,7 +72,13 @@ func (w *DrillWorld) Given() map[string]string {
 }
 
 // Secrets are the responder's and the leaked token.
-func (w *DrillWorld) Secrets() []string { return []string{w.fx.ResponderToken, w.fx.LeakedToken} }
+func (w *DrillWorld) Secrets() []string {
+	out := []string{w.fx.ResponderToken, w.fx.LeakedToken}
+	if w.eradicator != "" {
+		out = append(out, w.eradicator)
+	}
+	return out
+}
 
 // LeakedKey is the leaked token.
 func (w *DrillWorld) LeakedKey() string { return w.fx.LeakedToken }

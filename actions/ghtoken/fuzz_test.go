@@ -1,6 +1,8 @@
 package ghtoken
 
 import (
+	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -36,6 +38,39 @@ func FuzzParseToken(f *testing.F) {
 		}
 		if _, err := parseValid(s); (err == nil) != tok.ChecksumOK {
 			t.Fatalf("parseValid disagrees with ChecksumOK for %q", s)
+		}
+	})
+}
+
+// FuzzPlanItems: whatever a plan file's GitHub items hold, reading them
+// never panics, and an item accepted has exactly the request rebuilt from
+// its kind and ids, with a path that stays under the API (no "..", no
+// query, no scheme).
+func FuzzPlanItems(f *testing.F) {
+	for _, it := range validItems(f) {
+		b, _ := json.Marshal(it)
+		f.Add(b)
+	}
+	f.Add([]byte(`{"id":"fh-01","kind":"github_deploy_key_added","repo":"a/b","resource_id":"1","remove":{"method":"DELETE","path":"/repos/a/b/keys/1"}}`))
+	f.Add([]byte(`{"kind":"github_webhook_added","org":"..","resource_id":"1"}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, err := planItems([]json.RawMessage{b})
+		if err != nil {
+			return
+		}
+		for _, pi := range got {
+			if pi.ByHand != "" {
+				if pi.Request != "" {
+					t.Fatalf("by hand with a request: %+v", pi)
+				}
+				continue
+			}
+			_, path, _ := strings.Cut(pi.Request, " ")
+			path, _, _ = strings.Cut(path, " ")
+			segs := strings.Split(path, "/")
+			if segs[0] != "" || slices.ContainsFunc(segs[1:], func(s string) bool { return s == "" || s == "." || s == ".." }) || strings.ContainsAny(path, "?#%\\ \t\n") {
+				t.Fatalf("accepted %q with request %q", b, pi.Request)
+			}
 		}
 	})
 }

@@ -117,40 +117,41 @@ func (a *Persistence) Run(ctx context.Context, env *actions.Env) (actions.Output
 	}
 	ref := evidence(env, "inventory", now)
 	var held []foothold
-	add := func(kind, subject, title, method, path string) {
-		held = append(held, foothold{kind: kind, subject: subject, title: title, remove: removal{Method: method, Path: path}})
+	add := func(title string, it planItem) {
+		it.Org = a.Org
+		held = append(held, foothold{item: it, title: title})
 	}
 	for _, h := range now.OrgHooks {
 		if j.new(surfOrgHooks, "org_hook:"+h.ID, h) {
-			add("github_webhook_added", a.Org+"/hooks/"+h.ID, fmt.Sprintf("Organization webhook %s to %s", h.ID, h.Name), "DELETE", "/orgs/"+a.Org+"/hooks/"+h.ID)
+			add(fmt.Sprintf("Organization webhook %s to %s", h.ID, h.Name), planItem{Kind: KindWebhook, Subject: a.Org + "/hooks/" + h.ID, ResourceID: h.ID})
 		}
 	}
 	for _, full := range slices.Sorted(maps.Keys(now.Repos)) {
 		r := now.Repos[full]
 		for _, h := range r.Hooks {
 			if j.new(surfRepos, "repo_hook:"+full+"/"+h.ID, h) {
-				add("github_webhook_added", full+"/hooks/"+h.ID, fmt.Sprintf("Webhook %s of %s to %s", h.ID, full, h.Name), "DELETE", "/repos/"+full+"/hooks/"+h.ID)
+				add(fmt.Sprintf("Webhook %s of %s to %s", h.ID, full, h.Name), planItem{Kind: KindWebhook, Subject: full + "/hooks/" + h.ID, Repo: full, ResourceID: h.ID})
 			}
 		}
 		for _, k := range r.DeployKeys {
 			if j.new(surfRepos, "deploy_key:"+full+"/"+k.ID, k) {
-				add("github_deploy_key_added", full+"/"+k.ID, fmt.Sprintf("Deploy key %q of %s", k.Name, full), "DELETE", "/repos/"+full+"/keys/"+k.ID)
+				add(fmt.Sprintf("Deploy key %q of %s", k.Name, full), planItem{Kind: KindDeployKey, Subject: full + "/" + k.ID, Repo: full, ResourceID: k.ID})
 			}
 		}
 		if b == nil {
 			j.unjudgedWhat["visibility"] = true
 		} else if old, ok := b.Repos[full]; ok && old.Visibility != r.Visibility {
-			add("github_visibility_changed", full, fmt.Sprintf("%s changed from %s to %s", full, old.Visibility, r.Visibility), "PATCH", "/repos/"+full+` {"visibility":"`+old.Visibility+`"}`)
+			add(fmt.Sprintf("%s changed from %s to %s", full, old.Visibility, r.Visibility), planItem{Kind: KindVisibility, Subject: full, Repo: full, Was: old.Visibility})
 		}
 	}
 	for _, i := range now.Invitations {
 		if j.new(surfInvitations, "invitation:"+i.ID, i) {
-			add("github_member_invited", i.Name, fmt.Sprintf("Pending invitation of %s to %s", i.Name, a.Org), "DELETE", "/orgs/"+a.Org+"/invitations/"+i.ID)
+			add(fmt.Sprintf("Pending invitation of %s to %s", i.Name, a.Org), planItem{Kind: KindInvitation, Subject: i.Name, ResourceID: i.ID})
 		}
 	}
 	for _, i := range now.Installations {
 		if j.new(surfInstallations, "installation:"+i.ID, i) {
-			add("github_authorization_added", i.Name, fmt.Sprintf("App %s installed in %s", i.Name, a.Org), "", "the organization's settings: GitHub Apps → "+i.Name+" → Uninstall")
+			add(fmt.Sprintf("App %s installed in %s", i.Name, a.Org), planItem{Kind: KindInstallation, Subject: i.Name, ResourceID: i.ID})
 		}
 	}
 	for _, login := range slices.Sorted(maps.Keys(now.SSHKeys)) {
@@ -164,7 +165,7 @@ func (a *Persistence) Run(ctx context.Context, env *actions.Env) (actions.Output
 		}
 		for _, k := range now.SSHKeys[login] {
 			if kj.new(surfSSHKeys, "ssh_key:"+login+"/"+k.ID, k) {
-				add("github_ssh_key_added", login+"/"+k.ID, fmt.Sprintf("SSH key %s of %s", k.ID, login), "", login+"'s settings: SSH and GPG keys (DELETE /user/keys/"+k.ID+" needs that account's own token)")
+				add(fmt.Sprintf("SSH key %s of %s", k.ID, login), planItem{Kind: KindSSHKey, Subject: login + "/" + k.ID, Login: login, ResourceID: k.ID})
 			}
 		}
 	}

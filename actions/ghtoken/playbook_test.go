@@ -93,10 +93,14 @@ func TestPlaybookContainsAndAssesses(t *testing.T) {
 			if f.srv.Authenticates(f.fx.LeakedToken) {
 				t.Fatal("the leaked token still authenticates after a confirmed run")
 			}
-			// keyir eradicate refuses a GitHub plan: the next step every
-			// channel shows must be the plan by hand, never that command.
-			if next := report.FootholdsNext(res.Report.Findings, res.Dir); res.ExitCode == report.ExitFootholdsOpen && strings.Contains(next, "keyir eradicate") {
-				t.Errorf("next step %q offers a command that refuses GitHub footholds", next)
+			// keyir eradicate removes every foothold but a user's SSH key
+			// (by hand): the next step offers it, and says what is left.
+			next := report.FootholdsNext(res.Report.Findings, res.Dir)
+			if !strings.HasPrefix(next, report.EradicateCommand(res.Dir)) {
+				t.Errorf("next step %q does not offer keyir eradicate", next)
+			}
+			if byHand := name != "github-fine-grained-leak"; byHand != strings.Contains(next, "1 to remove by hand") {
+				t.Errorf("next step %q: the SSH key is left by hand in github-pat-leak only", next)
 			}
 			notifytest.AssertLeaksNoSecret(t, []string{f.fx.LeakedToken, f.fx.ResponderToken}, everything(t, root)...)
 		})

@@ -30,16 +30,17 @@ func init() {
 		Hosts:       []string{strings.TrimPrefix(DotComURL, "https://")},
 	})
 	// Its actions, each declared beside its type (<verb>Info), in the
-	// order its playbook runs them.
+	// order its playbook runs them, then the eradication's.
 	actions.Register(identifyTokenInfo, tokenLivenessInfo, snapshotTokenInfo, revokeTokenInfo,
-		confirmRevokedInfo, activityInfo, persistenceInfo)
+		confirmRevokedInfo, activityInfo, persistenceInfo, eradicateInfo)
 	provider.Register(provider.Provider{
-		Name:       "github",
+		Name:       ProviderName,
 		Title:      "GitHub",
 		Keys:       Kinds,
 		Playbooks:  sub,
 		Simulators: simulators(),
 		Scenarios:  scenarios(),
 		Doctor:     doctor,
+		Eradicator: eradicator,
 	})
 }

@@ -36,6 +36,9 @@ func kindOf(k tokenfmt.GitHubKind) *provider.KeyKind {
 		Revoke:   revokeHints[k.Prefix],
 		Playbook: PlaybookName,
 		Sample:   sample(k),
+		// keyir serve's requests give only the token: the organization
+		// to assess comes from the server's environment.
+		InputsFromEnv: map[string]string{"org": EnvOrg},
 	}
 }
 

@@ -13,8 +13,8 @@ import (
 	"github.com/sendgrid/rest"
 
 	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/planfile"
 	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/runstore"
 )
 
 // eradicateInfo declares sendgrid.eradicate; provider.go registers it.
@@ -22,13 +22,8 @@ var eradicateInfo = actions.Info{
 	Name:    "sendgrid.eradicate",
 	Summary: "Remove the footholds of a sealed run's eradication plan, each idempotently (404 = already gone), and read each back to prove it is gone",
 	Mutates: true,
-	Outputs: []actions.Output{
-		{Name: "removed", Type: actions.TypeInt, Description: "items this step removed"},
-		{Name: "already_gone", Type: actions.TypeInt, Description: "items that were gone before the request (404, or absent on read-back)"},
-		{Name: "open", Type: actions.TypeList, Description: "ids of the items still present (refused, failed, or seen again on read-back)"},
-		{Name: "planned", Type: actions.TypeInt, Description: "dry run: removals refused at the transport"},
-	},
-	New: func() actions.Action { return new(Eradicate) },
+	Outputs: planfile.EradicateOutputs,
+	New:     func() actions.Action { return new(Eradicate) },
 }
 
 // Eradicate carries out a parent run's plan. The parent is verified again
@@ -52,23 +47,14 @@ func (a *Eradicate) Validate() error {
 }
 
 // LoadParentPlan verifies a run directory (sealed by MANIFEST, unchanged)
-// and reads its plan. head is the MANIFEST head.
+// and reads SendGrid's items of its plan. head is the MANIFEST head.
 func LoadParentPlan(dir string) (p *Plan, head string, err error) {
-	res, err := runstore.Verify(dir)
+	f, head, err := planfile.LoadParent(dir)
 	if err != nil {
 		return nil, "", err
 	}
-	if !res.OK() {
-		return nil, "", fmt.Errorf("%s does not verify against its MANIFEST, so its plan cannot be trusted: %s", dir, strings.Join(res.Reasons(), "; "))
-	}
-	p, ok, err := ReadPlan(dir)
-	if err != nil {
-		return nil, "", err
-	}
-	if !ok {
-		return nil, "", fmt.Errorf("%s has no %s: the run found no footholds to remove (or predates eradication plans)", dir, report.PlanFile)
-	}
-	return p, res.Head, nil
+	p, err = planOf(f)
+	return p, head, err
 }
 
 // SelectItems returns the plan's items named by only (all when empty), in
@@ -125,27 +111,15 @@ func compact(b json.RawMessage) string {
 	return buf.String()
 }
 
-// Outcomes of one item.
+// Outcomes of one item (planfile's, named here as before).
 const (
-	OutcomeRemoved     = "removed"
-	OutcomeAlreadyGone = "already_gone"
-	OutcomeRefused     = "refused"
-	OutcomeFailed      = "failed"
-	OutcomeStillThere  = "still_present"
-	OutcomePlanned     = "planned"
+	OutcomeRemoved     = planfile.OutcomeRemoved
+	OutcomeAlreadyGone = planfile.OutcomeAlreadyGone
+	OutcomeRefused     = planfile.OutcomeRefused
+	OutcomeFailed      = planfile.OutcomeFailed
+	OutcomeStillThere  = planfile.OutcomeStillThere
+	OutcomePlanned     = planfile.OutcomePlanned
 )
-
-// itemResult is what the evidence records about one item.
-type itemResult struct {
-	ID       string `json:"id"`
-	Kind     string `json:"kind"`
-	Subject  string `json:"subject"`
-	Request  string `json:"request"`
-	Status   int    `json:"status,omitempty"`
-	Outcome  string `json:"outcome"`
-	ReadBack string `json:"read_back,omitempty"`
-	Detail   string `json:"detail,omitempty"`
-}
 
 // Run removes each item, then reads it back.
 func (a *Eradicate) Run(ctx context.Context, env *actions.Env) (actions.Outputs, error) {
@@ -169,8 +143,7 @@ func (a *Eradicate) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 	if err != nil {
 		return nil, err
 	}
-	removed, gone, planned := 0, 0, 0
-	open := []string{}
+	var tally planfile.Tally
 	var fh footholds
 	var done []report.Finding
 	for i, it := range items {
@@ -185,30 +158,14 @@ func (a *Eradicate) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 			// and finds what this one removed already gone.
 			return nil, err
 		}
-		switch r.Outcome {
-		case OutcomeRemoved:
-			removed++
-		case OutcomeAlreadyGone:
-			gone++
-		case OutcomePlanned:
-			planned++
-		default:
-			open = append(open, it.ID)
-		}
-		f := report.Finding{
-			Kind: "eradicate." + r.Outcome, Subject: it.Subject, Severity: report.Info,
-			Title:    fmt.Sprintf("%s %s (%s): %s", it.ID, it.Subject, it.Kind, strings.ReplaceAll(r.Outcome, "_", " ")),
-			Detail:   r.Request + ": " + r.Detail,
-			Evidence: refs(ref, parentRef(it.ID)),
-		}
-		if r.Outcome == OutcomePlanned || r.Outcome == OutcomeRemoved || r.Outcome == OutcomeAlreadyGone {
+		tally.Count(r)
+		f := r.Finding(it.Severity, refs(ref))
+		if planfile.Settled(r.Outcome) {
 			done = append(done, f)
 			continue
 		}
 		// Still there: it goes into this run's own plan (what is left),
 		// and its finding keeps the item's severity.
-		f.Severity = report.Severity(it.Severity)
-		f.Title = fmt.Sprintf("Still open: %s %s (%s)", it.ID, it.Subject, it.Kind)
 		left := it
 		left.Why = append(append([]string{}, it.Why...), "not removed by the eradication: "+r.Detail)
 		left.Evidence = refs(append(append([]string{}, it.Evidence...), ref)...)
@@ -222,15 +179,11 @@ func (a *Eradicate) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 	if err := fh.emit(env, allKinds()); err != nil {
 		return nil, err
 	}
-	return actions.Outputs{"removed": removed, "already_gone": gone, "open": open, "planned": planned}, nil
+	return tally.Outputs(), nil
 }
 
-// parentRef names the parent's plan item in a finding (for a reader; it is
-// not this run's plan).
-func parentRef(id string) string { return "parent:" + report.PlanRef(id) }
-
-func (a *Eradicate) removeOne(ctx context.Context, env *actions.Env, c0 *Client, it PlanItem) itemResult {
-	r := itemResult{ID: it.ID, Kind: it.Kind, Subject: it.Subject, Request: it.Remove.Method + " " + it.Remove.Path}
+func (a *Eradicate) removeOne(ctx context.Context, env *actions.Env, c0 *Client, it PlanItem) planfile.ItemResult {
+	r := planfile.ItemResult{ID: it.ID, Kind: it.Kind, Subject: it.Subject, Request: it.Remove.Method + " " + it.Remove.Path}
 	if it.Remove.OnBehalfOf != "" {
 		r.Request += " (on behalf of " + it.Remove.OnBehalfOf + ")"
 	}

@@ -436,6 +436,7 @@ func (a *Persistence) Run(ctx context.Context, env *actions.Env) (actions.Output
 			fs.add(f, s.planKind, it.rid, acct, []string{why, whyDest(it.dest, a.TrustedDomains)})
 		}
 	}
+	fs.in = &acct
 	if err := fs.emit(env, persistenceKinds()); err != nil {
 		errs = append(errs, fmt.Errorf("%s: %w", report.PlanFile, err))
 	}

@@ -2,26 +2,21 @@ package sendgrid
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/keyir/keyir/actions"
+	"github.com/keyir/keyir/planfile"
 	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/safefile"
 )
 
 // PlanVersion is the schema version of eradication-plan.json.
-const PlanVersion = 1
+const PlanVersion = planfile.Version
 
-// MaxPlanFile bounds what is read of a plan: 100 keys, teammates, webhooks …
-// per account come to well under a megabyte.
-const MaxPlanFile = 8 << 20
+// ProviderName is SendGrid's name in the registry and in plan items.
+const ProviderName = "sendgrid"
 
 // Plan is eradication-plan.json: the footholds a run's assessment found, each
 // with the exact request that removes it. Its shape is a contract (other
@@ -36,7 +31,8 @@ type Plan struct {
 
 // PlanItem is one foothold.
 type PlanItem struct {
-	ID         string   `json:"id"`      // fh-01, unique in the plan
+	ID         string   `json:"id"` // fh-01, unique in the plan
+	Provider   string   `json:"provider"`
 	Kind       string   `json:"kind"`    // api_key, pending_invite, teammate, ip_allow_entry, …
 	Account    string   `json:"account"` // "" = parent, else the subuser's username
 	Region     string   `json:"region"`  // global or eu
@@ -107,109 +103,91 @@ func removal(kind, rid string, acct Account) (Removal, bool) {
 	return Removal{Method: "DELETE", Path: path + escape(rid), OnBehalfOf: acct.Subuser}, true
 }
 
-// runFileWriter is implemented by the runner's recorder: it writes a tracked
-// file of the run directory (report.PlanFile) and journals a note.
-type runFileWriter interface {
-	WriteRunFile(name string, data []byte, note string) error
-}
-
-// ReadPlan reads a run directory's plan; a run without one has an empty plan
-// (ok false).
+// ReadPlan reads SendGrid's items of a run directory's plan (a composed
+// run's plan holds other providers' items too); a run without a plan has
+// an empty one (ok false).
 func ReadPlan(dir string) (p *Plan, ok bool, err error) {
-	b, err := safefile.ReadFile(filepath.Join(dir, report.PlanFile), MaxPlanFile)
-	if errors.Is(err, fs.ErrNotExist) {
-		return &Plan{Version: PlanVersion}, false, nil
+	f, ok, err := planfile.Read(dir)
+	if err != nil || !ok {
+		return &Plan{Version: PlanVersion}, false, err
 	}
-	if err != nil {
-		return nil, false, err
-	}
-	p = new(Plan)
-	if err := json.Unmarshal(b, p); err != nil {
-		return nil, false, fmt.Errorf("%s: %w", report.PlanFile, err)
-	}
-	if p.Version != PlanVersion {
-		return nil, false, fmt.Errorf("%s: version %d, this keyir reads version %d", report.PlanFile, p.Version, PlanVersion)
-	}
-	seen := map[string]bool{}
-	for i, it := range p.Items {
-		if it.ID == "" || seen[it.ID] {
-			return nil, false, fmt.Errorf("%s: item %d has a missing or repeated id %q", report.PlanFile, i+1, it.ID)
-		}
-		seen[it.ID] = true
-	}
-	return p, true, nil
+	p, err = planOf(f)
+	return p, err == nil, err
 }
 
-// addToPlan merges a step's items into the run's plan: the items of the
-// kinds this step owns are replaced (a resumed step reruns), the others
-// kept; an item already planned keeps its id, a new one gets the next. It
-// returns the items with their ids, for findings to cite. Outside a run (no
-// directory, no tracked-file writer) nothing is written and ids stay empty.
-func addToPlan(env *actions.Env, owns []string, items []PlanItem) ([]PlanItem, error) {
-	w, ok := env.Recorder.(runFileWriter)
+// planOf decodes SendGrid's items of a plan.
+func planOf(f *planfile.File) (*Plan, error) {
+	p := &Plan{Version: f.Version, RunID: f.RunID, Incident: f.Incident, Created: f.Created}
+	for _, raw := range f.Of(ProviderName) {
+		var it PlanItem
+		if err := json.Unmarshal(raw, &it); err != nil {
+			return nil, fmt.Errorf("%s: %w", report.PlanFile, err)
+		}
+		it.Provider = ProviderName
+		p.Items = append(p.Items, it)
+	}
+	return p, nil
+}
+
+// addToPlan merges a step's items into the run's plan: SendGrid's items of
+// the kinds this step owns are replaced (a resumed step reruns), every
+// other item kept (another provider's too); an item already planned keeps
+// its id, a new one gets the next free id of the whole plan. It returns the
+// items with their ids, for findings to cite. Outside a run (no directory,
+// no tracked-file writer) nothing is written and ids stay empty.
+//
+// in, when set, is the one account the step assessed: only its items are
+// replaced, so in a composed run another key's step in another subuser
+// keeps its own.
+func addToPlan(env *actions.Env, owns []string, in *Account, items []PlanItem) ([]PlanItem, error) {
+	w, ok := env.Recorder.(planfile.RunFileWriter)
 	if !ok || env.Dir == "" {
 		return items, nil
 	}
-	p, _, err := ReadPlan(env.Dir)
+	f, _, err := planfile.Read(env.Dir)
+	if err != nil {
+		return items, err
+	}
+	p, err := planOf(f)
 	if err != nil {
 		return items, err
 	}
 	key := func(it PlanItem) string { return it.Kind + "\x00" + it.Account + "\x00" + it.ResourceID }
 	oldIDs := map[string]string{}
-	kept := p.Items[:0:0]
-	next := 0
+	mine := map[string]bool{} // ids of the items this step replaces
 	for _, it := range p.Items {
-		var n int
-		if _, err := fmt.Sscanf(it.ID, "fh-%d", &n); err == nil && n > next {
-			next = n
-		}
-		if slices.Contains(owns, it.Kind) {
+		if slices.Contains(owns, it.Kind) && (in == nil || (it.Account == in.Subuser && normRegion(it.Region) == normRegion(in.Region))) {
 			oldIDs[key(it)] = it.ID
-			continue
+			mine[it.ID] = true
 		}
-		kept = append(kept, it)
 	}
-	used := map[string]bool{}
-	for _, it := range kept {
-		used[it.ID] = true
-	}
-	for _, it := range items {
-		// An item that comes with its id (an eradication's item still
-		// open keeps the parent's) reserves it.
-		if it.ID != "" && !used[it.ID] {
-			used[it.ID] = true
-			next = max(next, idNum(it.ID))
-		}
+	replace := func(h planfile.Head) bool { return mine[h.ID] }
+	ids := planfile.NewIDs(f, ProviderName, replace)
+	// An item that comes with its id (an eradication's item still open
+	// keeps the parent's) reserves it; one already planned keeps its own.
+	given := make([]bool, len(items))
+	for i := range items {
+		given[i] = ids.Reserve(items[i].ID)
 	}
 	for i := range items {
-		if id, ok := oldIDs[key(items[i])]; ok && items[i].ID == "" {
+		if given[i] {
+			continue
+		}
+		if id, ok := oldIDs[key(items[i])]; ok && items[i].ID == "" && ids.Reserve(id) {
 			items[i].ID = id
 			continue
 		}
-		if items[i].ID != "" && used[items[i].ID] {
-			continue
+		items[i].ID = ids.New()
+	}
+	raws := make([]json.RawMessage, len(items))
+	for i := range items {
+		items[i].Provider = ProviderName
+		if raws[i], err = json.Marshal(items[i]); err != nil {
+			return items, err
 		}
-		next++
-		items[i].ID = fmt.Sprintf("fh-%02d", next)
 	}
-	p.Items = append(kept, items...)
-	sort.SliceStable(p.Items, func(i, j int) bool { return idNum(p.Items[i].ID) < idNum(p.Items[j].ID) })
-	p.Version, p.RunID, p.Incident = PlanVersion, env.RunID, env.Incident
-	if p.Created.IsZero() {
-		p.Created = nowOf(env).UTC().Truncate(time.Second)
-	}
-	b, err := json.MarshalIndent(p, "", "  ")
-	if err != nil {
-		return items, err
-	}
-	note := fmt.Sprintf("eradication plan: %d item(s) in %s (%d from this step)", len(p.Items), report.PlanFile, len(items))
-	return items, w.WriteRunFile(report.PlanFile, append(b, '\n'), note)
-}
-
-func idNum(id string) int {
-	var n int
-	fmt.Sscanf(id, "fh-%d", &n)
-	return n
+	note := fmt.Sprintf("eradication plan: %d item(s) from this step in %s", len(items), report.PlanFile)
+	return items, planfile.Replace(w, f, ProviderName, replace, raws, env.RunID, env.Incident, nowOf(env), note)
 }
 
 // planRefs are a finding's evidence references plus its plan item's.
@@ -234,6 +212,8 @@ func whyDest(dest string, domains []string) string {
 type footholds struct {
 	pending []pendingFinding
 	items   []PlanItem
+	// in, when set, is the one account the step assessed (addToPlan).
+	in *Account
 }
 
 type pendingFinding struct {
@@ -266,7 +246,7 @@ func (fh *footholds) add(f report.Finding, kind, rid string, acct Account, why [
 // written the findings are still recorded, without a plan reference, and the
 // error fails the step.
 func (fh *footholds) emit(env *actions.Env, owns []string) error {
-	items, err := addToPlan(env, owns, fh.items)
+	items, err := addToPlan(env, owns, fh.in, fh.items)
 	for _, p := range fh.pending {
 		f := p.f
 		if p.item >= 0 && err == nil {

@@ -54,7 +54,7 @@ func init() {
 		revokeKeyInfo, confirmRevokedInfo, rotateKeyInfo, activityInfo, statsInfo,
 		persistenceInfo, inventoryInfo, eradicateInfo)
 	provider.Register(provider.Provider{
-		Name:      "sendgrid",
+		Name:      ProviderName,
 		Title:     "SendGrid",
 		Keys:      []*provider.KeyKind{APIKey},
 		Playbooks: sub,
@@ -75,6 +75,7 @@ func init() {
 			Check:      Doctor,
 			Notes:      doctorNotes,
 		},
+		Eradicator: eradicator,
 	})
 }
 

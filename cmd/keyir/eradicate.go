@@ -26,8 +26,10 @@ func (a *app) eradicateCommand() *cli.Command {
 		ArgsUsage: "DIR",
 		Description: "Verifies DIR against its MANIFEST, shows its plan and asks for a typed yes (or --yes), then removes each item " +
 			"(404 = already gone) and reads it back, recorded as a new run beside DIR that names DIR and its MANIFEST head. DIR is " +
-			"not changed. Exit 0 when nothing is left, 5 when footholds of high severity stay open (refused by the API, say), 2 " +
-			"without a terminal and without --yes.",
+			"not changed. Each provider's items (SendGrid's, GitHub's) are removed by its own eradication playbook, one run each; " +
+			"items keyir cannot remove (a GitHub user's SSH key, an app installation) are shown as by hand, with why. Exit 0 " +
+			"when nothing is left, 5 when footholds of high severity stay open (refused by the API, say), 2 without a terminal " +
+			"and without --yes.",
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "only", Usage: "remove only this plan item `ID` (repeatable)"},
 			&cli.BoolFlag{Name: "yes", Usage: "do not ask for confirmation (scripts)"},
@@ -56,16 +58,22 @@ func (a *app) eradicateCommand() *cli.Command {
 			if err := p.WriteTable(show, columns(), dry); err != nil {
 				return err
 			}
-			if len(p.Items) == 0 {
-				fmt.Fprintln(show, "Nothing to do: the plan is empty.")
+			n := len(p.Removable())
+			if n == 0 {
+				if len(p.Items) == 0 {
+					fmt.Fprintln(show, "Nothing to do: the plan is empty.")
+				} else {
+					fmt.Fprintf(show, "Nothing for keyir to remove: %d item(s) to remove by hand, as each says.\n", len(p.Items))
+				}
 				return nil
 			}
 			if !dry {
-				if err := eradicate.Confirm(a.stdin, show, stdinIsTerminal(), c.Bool("yes"), len(p.Items)); err != nil {
+				if err := eradicate.Confirm(a.stdin, show, stdinIsTerminal(), c.Bool("yes"), n); err != nil {
 					return err
 				}
 			}
-			res, err := eradicate.Run(c.Context, p, dry, playbook.Options{
+			// One run per provider (a composed run's plan may hold several).
+			results, err := eradicate.RunAll(c.Context, p, dry, playbook.Options{
 				Operator: a.operator(),
 				Redactor: a.red,
 				Getenv:   a.getenv,
@@ -76,24 +84,38 @@ func (a *app) eradicateCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			sum := eradicate.Summarize(res.Report)
+			code := 0
+			type runOut struct {
+				runJSON
+				Eradication eradicate.Summary `json:"eradication"`
+			}
+			var outs []runOut
+			for _, res := range results {
+				code = max(code, res.ExitCode)
+				sum := eradicate.Summarize(res.Report)
+				if output == "json" {
+					outs = append(outs, runOut{runJSON{RunID: res.Report.Run.ID, ReportDir: res.Dir, ExitCode: res.ExitCode, ExitMeaning: report.ExitMeaning(res.ExitCode), ManifestHead: res.Head, Report: res.Report}, sum})
+					continue
+				}
+				fmt.Fprintln(a.out)
+				fmt.Fprintln(a.out, sum.Line())
+				if err := render.RenderSummary(a.out, res.Report, res.Dir); err != nil {
+					return err
+				}
+			}
 			if output == "json" {
 				enc := json.NewEncoder(a.out)
 				enc.SetIndent("", "  ")
-				if err := enc.Encode(struct {
-					runJSON
-					Eradication eradicate.Summary `json:"eradication"`
-				}{runJSON{RunID: res.Report.Run.ID, ReportDir: res.Dir, ExitCode: res.ExitCode, ExitMeaning: report.ExitMeaning(res.ExitCode), ManifestHead: res.Head, Report: res.Report}, sum}); err != nil {
+				// One run: its document, as before; several: a list.
+				var doc any = outs
+				if len(outs) == 1 {
+					doc = outs[0]
+				}
+				if err := enc.Encode(doc); err != nil {
 					return err
 				}
-				return withCode(res.ExitCode)
 			}
-			fmt.Fprintln(a.out)
-			fmt.Fprintln(a.out, sum.Line())
-			if err := render.RenderSummary(a.out, res.Report, res.Dir); err != nil {
-				return err
-			}
-			return withCode(res.ExitCode)
+			return withCode(code)
 		},
 	}
 }

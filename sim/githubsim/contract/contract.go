@@ -74,6 +74,12 @@ var Allowed = []Exemption{
 	{"GET", "/orgs/{org}/audit-log", 403, `the operation's text: the user "must be an organization owner", classic tokens "need the read:audit_log scope", and "a rate limit error (typically a 403 or 429)".`},
 	{"GET", "/orgs/{org}/audit-log", 404, "an organization that does not exist (GitHub's 404 Not Found); the operation lists only 200."},
 	{"GET", "/orgs/{org}/audit-log", 422, "a phrase the simulator cannot read, or an enum value outside the documented ones (the simulator's choice; unverified)."},
+	{"DELETE", "/repos/{owner}/{repo}/keys/{key_id}", 401, "a dead or unknown token gets 401 Bad credentials; the operation lists only 204."},
+	{"DELETE", "/repos/{owner}/{repo}/keys/{key_id}", 404, "a key that is not there (already removed: GitHub's 404 Not Found); the operation lists only 204."},
+	{"DELETE", "/repos/{owner}/{repo}/hooks/{hook_id}", 401, "a dead or unknown token gets 401 Bad credentials; the operation lists only 204 and 404."},
+	{"DELETE", "/orgs/{org}/hooks/{hook_id}", 401, "a dead or unknown token gets 401 Bad credentials; the operation lists only 204 and 404."},
+	{"DELETE", "/orgs/{org}/invitations/{invitation_id}", 401, "a dead or unknown token gets 401 Bad credentials; the operation lists only 204, 422 and 404."},
+	{"DELETE", "/orgs/{org}/invitations/{invitation_id}", 403, "a classic token without admin:org (GitHub's OAuth scopes: cancelling an invitation is an owner's admin:org act); the operation lists only 204, 422 and 404."},
 }
 
 // Checker validates against the subset. It is safe for concurrent use.
