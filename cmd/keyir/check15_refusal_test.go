@@ -19,6 +19,8 @@ type seededReader struct{ r *rand.ChaCha8 }
 
 func (s seededReader) Read(p []byte) (int, error) { return s.r.Read(p) }
 
+func newChaCha(seed byte) *rand.ChaCha8 { return rand.NewChaCha8([32]byte{seed}) }
+
 func mintGitHub(t *testing.T, rng seededReader, prefix string) string {
 	t.Helper()
 	tok, err := tokenfmt.MintGitHub(prefix, rng)
@@ -37,7 +39,7 @@ func mintGitHub(t *testing.T, rng seededReader, prefix string) string {
 // stdout naming the error and the exit code. Before, stdout was empty: a
 // script parsing it got nothing to parse.
 func TestCheck15RefusalsAreJSONWithOutputJSON(t *testing.T) {
-	rng := seededReader{rand.NewChaCha8([32]byte{15})}
+	rng := seededReader{newChaCha(15)}
 	good := mintGitHub(t, rng, "ghp_")
 	last := good[len(good)-1]
 	badChecksum := good[:len(good)-1] + map[bool]string{true: "B", false: "A"}[last == 'A']

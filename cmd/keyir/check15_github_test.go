@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keyir/keyir/notify/notifytest"
+	"github.com/keyir/keyir/sim/githubsim"
+)
+
+// check15GitHub serves scenario github-pat-leak (without its propagation
+// delay), as github.com or as an Enterprise Server.
+func check15GitHub(t *testing.T, enterprise bool) (map[string]string, *githubsim.Server, *githubsim.Fixture) {
+	t.Helper()
+	sc, _ := githubsim.LookupScenario("github-pat-leak")
+	fx := sc.Build(time.Now())
+	cfg := fx.Config
+	cfg.PropagationDelay = 0
+	cfg.Enterprise = enterprise
+	srv := githubsim.New(fx.State, cfg)
+	u, stop, err := githubsim.Listen("127.0.0.1:0", srv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stop(context.Background()) })
+	return map[string]string{"GITHUB_API_URL": u, "GITHUB_TOKEN": fx.ResponderToken}, srv, fx
+}
+
+// TestCheck15GitHubDryRunSendsNoWrite: respond --dry-run on a live GitHub
+// token sends only reads (the simulator's request log has no POST or
+// DELETE), the token stays live, and the JSON says the revoke was planned.
+func TestCheck15GitHubDryRunSendsNoWrite(t *testing.T) {
+	envv, srv, fx := check15GitHub(t, false)
+	reports := filepath.Join(t.TempDir(), "reports")
+	r := keyir(t, fx.LeakedToken+"\n", envv, "respond", "--key", "-", "--input", "org=acme-corp", "--dry-run", "--output", "json", "--reports", reports)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	var out runJSON
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatalf("stdout: %v", err)
+	}
+	for _, req := range srv.Requests() {
+		if req.Method != "GET" {
+			t.Errorf("a dry run sent %s %s", req.Method, req.Path)
+		}
+	}
+	if !srv.Authenticates(fx.LeakedToken) {
+		t.Error("a dry run revoked the token")
+	}
+	planned := false
+	for _, s := range out.Report.Steps {
+		if s.ID == "revoke" && strings.Contains(string(s.Status), "planned") {
+			planned = true
+		}
+	}
+	if !planned {
+		t.Errorf("the revoke step is not recorded as planned: %+v", out.Report.Steps)
+	}
+	notifytest.AssertLeaksNoSecret(t, []string{fx.LeakedToken, fx.ResponderToken}, everyOutput(r, reports)...)
+}
+
+// TestCheck15GitHubRevocationIsNotRetriedPastTheLimit: POST
+// /credentials/revoke refused by GitHub's limit (403 with Retry-After, 422
+// "spammed") is sent once; one failing with 500 every time is sent at most
+// 1+3 times (the pacer's bound) and the step is not rerun by the playbook.
+// Each run ends 4 (the token may be live) with the token live.
+func TestCheck15GitHubRevocationIsNotRetriedPastTheLimit(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		f    githubsim.Fault
+		max  int
+	}{
+		{"secondary limit", githubsim.Fault{Kind: githubsim.FaultSecondary, RetryAfter: 1}, 1},
+		{"422", githubsim.Fault{Kind: githubsim.FaultStatus, Status: 422}, 1},
+		{"500", githubsim.Fault{Kind: githubsim.FaultStatus, Status: 500}, 4},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			envv, srv, fx := check15GitHub(t, false)
+			c.f.Method, c.f.Route = "POST", "POST /credentials/revoke"
+			srv.InjectFault(c.f)
+			reports := filepath.Join(t.TempDir(), "reports")
+			r := keyir(t, fx.LeakedToken+"\n", envv, "respond", "--key", "-", "--output", "json", "--reports", reports)
+			if r.code != 4 {
+				t.Errorf("exit %d, want 4\n%s", r.code, r.stderr)
+			}
+			if n := srv.Count("POST", "POST /credentials/revoke"); n < 1 || n > c.max {
+				t.Errorf("%d revocation requests, want 1..%d", n, c.max)
+			}
+			if !srv.Authenticates(fx.LeakedToken) {
+				t.Error("token revoked despite the fault")
+			}
+			var out runJSON
+			if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+				t.Errorf("stdout: %v", err)
+			}
+			notifytest.AssertLeaksNoSecret(t, []string{fx.LeakedToken, fx.ResponderToken}, everyOutput(r, reports)...)
+		})
+	}
+}
+
+// TestCheck15GitHubTokenOfAnotherGitHubIsNamedRight: a token the server
+// does not know answers 401 before anything is revoked; the containment
+// line's caveat must name the GitHub the token may come from: against
+// github.com "an Enterprise Server", against an Enterprise Server
+// "github.com or another Enterprise Server" — not "another GitHub (an
+// Enterprise Server)" when the server asked IS one.
+func TestCheck15GitHubTokenOfAnotherGitHubIsNamedRight(t *testing.T) {
+	rng := seededReader{newChaCha(16)}
+	for _, enterprise := range []bool{false, true} {
+		envv, _, _ := check15GitHub(t, enterprise)
+		tok := mintGitHub(t, rng, "ghp_")
+		reports := filepath.Join(t.TempDir(), "reports")
+		r := keyir(t, tok+"\n", envv, "respond", "--key", "-", "--reports", reports)
+		if r.code != 0 && r.code != 5 {
+			t.Fatalf("enterprise=%v: exit %d\n%s", enterprise, r.code, r.stderr)
+		}
+		line := strings.Join(strings.Fields(r.stdout[strings.Index(r.stdout, "Containment:"):]), " ")
+		if !strings.Contains(line, "before keyir revoked it") {
+			t.Errorf("enterprise=%v: no caveat: %s", enterprise, line)
+		}
+		if enterprise && strings.Contains(line, "another GitHub (an Enterprise Server)") {
+			t.Errorf("against an Enterprise Server the caveat says the token may be an Enterprise Server's: %.300s", line)
+		}
+		notifytest.AssertLeaksNoSecret(t, []string{tok}, everyOutput(r, reports)...)
+	}
+}
