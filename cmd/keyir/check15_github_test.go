@@ -129,3 +129,29 @@ func TestCheck15GitHubTokenOfAnotherGitHubIsNamedRight(t *testing.T) {
 		notifytest.AssertLeaksNoSecret(t, []string{tok}, everyOutput(r, reports)...)
 	}
 }
+
+// TestCheck15GitHubInstallationToken: a live ghs_ token (403 on GET /user
+// while live) revokes itself with DELETE /installation/token and is proven
+// dead; one whose DELETE is refused (403: no right to revoke it) ends exit
+// 4 with the DELETE sent once, no POST /credentials/revoke fallback loop,
+// and a message naming the refusal — never the token.
+func TestCheck15GitHubInstallationToken(t *testing.T) {
+	for _, refused := range []bool{false, true} {
+		envv, srv, _ := check15GitHub(t, false)
+		tok := mintGitHub(t, seededReader{newChaCha(17)}, "ghs_")
+		srv.State().AddToken(githubsim.Token{Value: tok, Kind: "github_installation", Org: "acme-corp", InstallationID: 77, CreatedAt: time.Now().Add(-time.Hour), ExpiresAt: time.Now().Add(time.Hour)})
+		if refused {
+			srv.InjectFault(githubsim.Fault{Method: "DELETE", Route: "DELETE /installation/token", Kind: githubsim.FaultStatus, Status: 403})
+		}
+		reports := filepath.Join(t.TempDir(), "reports")
+		r := keyir(t, tok+"\n", envv, "respond", "--key", "-", "--reports", reports)
+		deletes := srv.Count("DELETE", "DELETE /installation/token")
+		switch {
+		case !refused && (r.code != 0 && r.code != 5 || srv.Authenticates(tok) || deletes != 1):
+			t.Errorf("live ghs_: exit %d, live %v, %d DELETEs\n%s\n%s", r.code, srv.Authenticates(tok), deletes, r.stdout, r.stderr)
+		case refused && (r.code != 4 || !srv.Authenticates(tok) || deletes != 1 || !strings.Contains(r.stdout+r.stderr, "403")):
+			t.Errorf("refused ghs_: exit %d, live %v, %d DELETEs\n%s\n%s", r.code, srv.Authenticates(tok), deletes, r.stdout, r.stderr)
+		}
+		notifytest.AssertLeaksNoSecret(t, []string{tok}, everyOutput(r, reports)...)
+	}
+}
