@@ -155,3 +155,66 @@ func TestCheck15GitHubInstallationToken(t *testing.T) {
 		notifytest.AssertLeaksNoSecret(t, []string{tok}, everyOutput(r, reports)...)
 	}
 }
+
+// TestCheck15FromGitHubBatchAndDuplicates: a gitleaks report holding the
+// same GitHub token twice, two more live tokens and an AWS secret: the
+// three tokens go to GitHub in ONE POST /credentials/revoke naming each
+// once, all three are proven dead in one incident, and the AWS secret is
+// listed by rule and location, never by value.
+func TestCheck15FromGitHubBatchAndDuplicates(t *testing.T) {
+	envv, srv, fx := check15GitHub(t, false)
+	rng := seededReader{newChaCha(18)}
+	toks := []string{fx.LeakedToken}
+	for range 2 {
+		tok := mintGitHub(t, rng, "ghp_")
+		srv.State().AddToken(githubsim.Token{Value: tok, Kind: "github_classic_pat", Login: "devon", Scopes: []string{"repo"}, CreatedAt: time.Now().Add(-time.Hour)})
+		toks = append(toks, tok)
+	}
+	aws := "wJalrXUtnFEMIK7MDENGbPxRfiCYzEXAMPLEKEY7"
+	fs := []glFinding{
+		{"github-pat", toks[0], toks[0], "a.env", "abc123", 1},
+		{"github-pat", toks[1], toks[1], "b.env", "abc123", 2},
+		{"aws-secret", aws, aws, "infra/creds", "abc123", 3},
+		{"github-pat", toks[0], toks[0], "c.env", "abc123", 4},
+		{"github-pat", toks[2], toks[2], "d.env", "abc123", 5},
+	}
+	b, err := json.Marshal(fs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	from := writeFile(t, dir, "gitleaks.json", string(b))
+	reports := filepath.Join(dir, "reports")
+	r := keyir(t, "", envv, "respond", "--from", from, "--output", "json", "--reports", reports)
+	if r.code != 0 && r.code != 5 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	var out runJSON
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatalf("stdout: %v", err)
+	}
+	if len(out.Report.Keys) != 3 || len(dirsIn(reports)) != 1 {
+		t.Errorf("%d keys, %d run directories", len(out.Report.Keys), len(dirsIn(reports)))
+	}
+	var posts []string
+	for _, req := range srv.Requests() {
+		if req.Route == "POST /credentials/revoke" {
+			posts = append(posts, string(req.Body))
+		}
+	}
+	if len(posts) != 1 {
+		t.Fatalf("%d revocation requests, want one batch", len(posts))
+	}
+	for _, tok := range toks {
+		if n := strings.Count(posts[0], tok); n != 1 {
+			t.Errorf("a token is named %d times in the batch", n)
+		}
+		if srv.Authenticates(tok) {
+			t.Error("a token is still live")
+		}
+	}
+	if !strings.Contains(r.stderr, "not handled: aws-secret at infra/creds:3") {
+		t.Errorf("stderr: %s", r.stderr)
+	}
+	notifytest.AssertLeaksNoSecret(t, append(toks, aws), everyOutput(r, reports)...)
+}
