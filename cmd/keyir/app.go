@@ -62,8 +62,10 @@ type app struct {
 	// CommandNotFound (which urfave/cli lets return nothing) so run prints it
 	// once and exits 2.
 	notFound error
-	// stdoutBytes counts what reached stdout (printErrorJSON).
+	// stdoutBytes counts what reached stdout, stderrLines keeps keyir's
+	// messages on stderr (printErrorJSON).
 	stdoutBytes *countingWriter
+	stderrLines *stderrLines
 }
 
 func newApp(e env) *app {
@@ -77,7 +79,8 @@ func newApp(e env) *app {
 	}
 	a.stdoutBytes = &countingWriter{w: e.stdout}
 	a.out = redact.NewWriter(a.red, a.stdoutBytes)
-	a.errOut = redact.NewWriter(a.red, e.stderr)
+	a.stderrLines = &stderrLines{w: e.stderr}
+	a.errOut = redact.NewWriter(a.red, a.stderrLines)
 	return a
 }
 

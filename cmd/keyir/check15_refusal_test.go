@@ -134,3 +134,24 @@ func TestCheck15HugeStdinSaysWhatIsWrong(t *testing.T) {
 		t.Errorf("stderr: %s", r.stderr)
 	}
 }
+
+// TestCheck15PreflightRefusalIsJSON: a live respond whose preflight stops
+// it (no responder key) prints its reasons itself; with --output json the
+// document on stdout carries them, redacted, and the exit code 2.
+func TestCheck15PreflightRefusalIsJSON(t *testing.T) {
+	envv, _, leaked := twoLeakedKeys(t)
+	delete(envv, "SENDGRID_API_KEY")
+	reports := filepath.Join(t.TempDir(), "reports")
+	r := keyir(t, leaked[0].Token()+"\n", envv, "respond", "--key", "-", "--output", "json", "--reports", reports)
+	var doc errorJSON
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || r.code != 2 {
+		t.Fatalf("exit %d, stdout %q (%v)\n%s", r.code, r.stdout, err, r.stderr)
+	}
+	if doc.ExitCode != 2 || !strings.Contains(doc.Error, "responder key is missing") {
+		t.Errorf("document %+v", doc)
+	}
+	if n := len(dirsIn(reports)); n != 0 {
+		t.Errorf("%d run directories", n)
+	}
+	notifytest.AssertLeaksNoSecret(t, []string{leaked[0].Secret, leaked[0].Token()}, []byte(r.stdout), []byte(r.stderr))
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"strings"
@@ -23,6 +24,40 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// stderrLines keeps the "keyir: " lines that reached stderr (already
+// redacted: it sits under the redacting writer), bounded, so the JSON
+// document of an error the command printed itself can carry its text.
+type stderrLines struct {
+	w       io.Writer
+	partial []byte
+	lines   []string
+}
+
+// maxErrorLines bounds what stderrLines keeps (the last ones win).
+const maxErrorLines = 8
+
+func (c *stderrLines) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.partial = append(c.partial, p[:n]...)
+	for {
+		i := bytes.IndexByte(c.partial, '\n')
+		if i < 0 {
+			break
+		}
+		if line, ok := strings.CutPrefix(string(c.partial[:i]), "keyir: "); ok {
+			c.lines = append(c.lines, line)
+			if len(c.lines) > maxErrorLines {
+				c.lines = c.lines[1:]
+			}
+		}
+		c.partial = c.partial[i+1:]
+	}
+	if len(c.partial) > 64<<10 {
+		c.partial = nil // a line that long is no message of keyir's
+	}
+	return n, err
+}
+
 // errorJSON is what --output json prints when a command ends with an error
 // before printing its own document: a script reading stdout gets one JSON
 // document on every path, refusals included.
@@ -34,14 +69,14 @@ type errorJSON struct {
 
 // printErrorJSON prints err as errorJSON when the command line asked for
 // JSON and stdout is still empty. msg is the message printed on stderr
-// ("" when the command printed its own); it passes through the redactor
+// ("" when the command printed its own: then its "keyir: " lines); it passes through the redactor
 // like everything on stdout.
 func (a *app) printErrorJSON(cmds []*cli.Command, args []string, msg string, code int) {
 	if a.stdoutBytes == nil || a.stdoutBytes.n > 0 || !wantsJSON(cmds, args, a.getenv) {
 		return
 	}
-	if msg == "" {
-		msg = "see stderr"
+	if msg == "" && a.stderrLines != nil {
+		msg = strings.Join(a.stderrLines.lines, "; ")
 	}
 	enc := json.NewEncoder(a.out)
 	enc.SetIndent("", "  ")
