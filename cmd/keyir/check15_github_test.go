@@ -178,12 +178,8 @@ func TestCheck15FromGitHubBatchAndDuplicates(t *testing.T) {
 		{"github-pat", toks[0], toks[0], "c.env", "abc123", 4},
 		{"github-pat", toks[2], toks[2], "d.env", "abc123", 5},
 	}
-	b, err := json.Marshal(fs)
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	from := writeFile(t, dir, "gitleaks.json", string(b))
+	from := gitleaksFile(t, dir, fs)
 	reports := filepath.Join(dir, "reports")
 	r := keyir(t, "", envv, "respond", "--from", from, "--output", "json", "--reports", reports)
 	if r.code != 0 && r.code != 5 {
@@ -217,4 +213,14 @@ func TestCheck15FromGitHubBatchAndDuplicates(t *testing.T) {
 		t.Errorf("stderr: %s", r.stderr)
 	}
 	notifytest.AssertLeaksNoSecret(t, append(toks, aws), everyOutput(r, reports)...)
+}
+
+// gitleaksFile writes findings as a gitleaks JSON report in dir.
+func gitleaksFile(t *testing.T, dir string, fs []glFinding) string {
+	t.Helper()
+	b, err := json.Marshal(fs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return writeFile(t, dir, "gitleaks.json", string(b))
 }

@@ -6,10 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/keyir/keyir/notify/notifytest"
-	"github.com/keyir/keyir/sim/slacksim"
 )
 
 // TestCheck15FromThreeProvidersDryRunThenLive: one gitleaks report with
@@ -23,16 +21,8 @@ func TestCheck15FromThreeProvidersDryRunThenLive(t *testing.T) {
 	envv, sg, leaked := twoLeakedKeys(t)
 	ghEnv, gh, fx := check15GitHub(t, false)
 	maps.Copy(envv, ghEnv)
-	sc, _ := slacksim.LookupScenario("slack-bot-token-leak")
-	w := sc.Build(time.Now())
-	w.Options.RevokePropagation = 0
-	sl := slacksim.New(w.Options)
-	api, err := sl.Listen("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sl.Close() })
-	envv["SLACK_API_URL"], envv["SLACK_ADMIN_TOKEN"] = api, w.Admin
+	slEnv, sl, w := check15Slack(t)
+	maps.Copy(envv, slEnv)
 	unknown := "sk_live_4eC39HqLyjWDarjtT1zdp7dcEXAMPLE1"
 	fs := []glFinding{
 		{"sendgrid-api-token", leaked[0].Token(), leaked[0].Token(), "app.env", "c0ffee", 1},
@@ -41,12 +31,8 @@ func TestCheck15FromThreeProvidersDryRunThenLive(t *testing.T) {
 		{"stripe-access-token", unknown, unknown, "pay.go", "c0ffee", 4},
 		{"sendgrid-api-token", leaked[1].Token(), leaked[1].Token(), "mail.env", "c0ffee", 5},
 	}
-	b, err := json.Marshal(fs)
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	from := writeFile(t, dir, "gitleaks.json", string(b))
+	from := gitleaksFile(t, dir, fs)
 	secrets := []string{leaked[0].Secret, leaked[1].Secret, fx.LeakedToken, w.Leaked, unknown, fx.ResponderToken, w.Admin}
 
 	dry := filepath.Join(dir, "dry")
