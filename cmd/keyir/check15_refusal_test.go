@@ -155,3 +155,28 @@ func TestCheck15PreflightRefusalIsJSON(t *testing.T) {
 	}
 	notifytest.AssertLeaksNoSecret(t, []string{leaked[0].Secret, leaked[0].Token()}, []byte(r.stdout), []byte(r.stderr))
 }
+
+// TestCheck15UnrecognisedKeySaysWhatItIsNear: a key pasted with its quotes
+// or its variable name, or cut short after a known prefix, is refused (exit
+// 2, no run directory) with what it looks like, never quoting it; a key
+// near nothing keeps the plain refusal.
+func TestCheck15UnrecognisedKeySaysWhatItIsNear(t *testing.T) {
+	good := mintGitHub(t, seededReader{newChaCha(20)}, "ghp_")
+	for _, c := range []struct{ name, line, want string }{
+		{"quoted", `"` + good + `",`, "holds what looks like a GitHub personal access token (classic) among other text"},
+		{"assignment", "export GITHUB_TOKEN=" + good, "holds what looks like a GitHub personal access token (classic) among other text"},
+		{"cut", good[:20], "starts like a GitHub personal access token (classic) (ghp_…) but the rest does not have that shape"},
+		{"slack cut", "xoxb-123", "starts like a Slack bot token (xoxb-…)"},
+		{"nothing", "qq_live_7fJ2kP9xL4mN8vB3cR6tY1wZ5", "has no shape keyir knows (it is not shown); keyir responds to"},
+	} {
+		reports := filepath.Join(t.TempDir(), "reports")
+		r := keyir(t, c.line+"\n", nil, "respond", "--key", "-", "--reports", reports)
+		if r.code != 2 || !strings.Contains(r.stderr, c.want) || !strings.Contains(r.stderr, "keyir run generic-key-revoke") {
+			t.Errorf("%s: exit %d\n%s", c.name, r.code, r.stderr)
+		}
+		if len(dirsIn(reports)) != 0 {
+			t.Errorf("%s: a run directory", c.name)
+		}
+		notifytest.AssertLeaksNoSecret(t, []string{good, good[4:20], c.line}, []byte(r.stdout), []byte(r.stderr))
+	}
+}
