@@ -15,7 +15,7 @@ func Recognise(key string) (Recognised, error) {
 	r, ok := Identify(key)
 	switch {
 	case !ok:
-		return r, Unrecognised("the leaked key")
+		return r, unrecognised("the leaked key", shapeHint(key))
 	case !r.ChecksumOK:
 		return r, fmt.Errorf("the leaked key looks like %s but its checksum does not match: mistyped, truncated or not a real token (it is not shown)", r.Named())
 	case r.Playbook == "":
@@ -27,9 +27,12 @@ func Recognise(key string) (Recognised, error) {
 // Unrecognised is the refusal of a key of no shape keyir knows: the kinds
 // it knows, and the way out for any other key. what names the key ("the
 // leaked key").
-func Unrecognised(what string) error {
-	return fmt.Errorf("%s has no shape keyir knows (it is not shown); keyir responds to %s. For any other key, revoke it where it was issued, or with one request through keyir run generic-key-revoke --input revoke_url=URL --input revoke_host=HOST (token in REVOKE_TOKEN; see keyir playbooks)",
-		what, KnownKinds())
+func Unrecognised(what string) error { return unrecognised(what, "") }
+
+// unrecognised is Unrecognised with a hint (shapeHint) after "not shown".
+func unrecognised(what, hint string) error {
+	return fmt.Errorf("%s has no shape keyir knows (it is not shown)%s; keyir responds to %s. For any other key, revoke it where it was issued, or with one request through keyir run generic-key-revoke --input revoke_url=URL --input revoke_host=HOST (token in REVOKE_TOKEN; see keyir playbooks)",
+		what, hint, KnownKinds())
 }
 
 // KnownKinds lists the kinds keyir responds to, by name and prefix:

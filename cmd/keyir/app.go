@@ -62,6 +62,10 @@ type app struct {
 	// CommandNotFound (which urfave/cli lets return nothing) so run prints it
 	// once and exits 2.
 	notFound error
+	// stdoutBytes counts what reached stdout, stderrLines keeps keyir's
+	// messages on stderr (printErrorJSON).
+	stdoutBytes *countingWriter
+	stderrLines *stderrLines
 }
 
 func newApp(e env) *app {
@@ -73,8 +77,10 @@ func newApp(e env) *app {
 	for _, name := range credentialVars {
 		a.red.Add(e.getenv(name))
 	}
-	a.out = redact.NewWriter(a.red, e.stdout)
-	a.errOut = redact.NewWriter(a.red, e.stderr)
+	a.stdoutBytes = &countingWriter{w: e.stdout}
+	a.out = redact.NewWriter(a.red, a.stdoutBytes)
+	a.stderrLines = &stderrLines{w: e.stderr}
+	a.errOut = redact.NewWriter(a.red, a.stderrLines)
 	return a
 }
 
@@ -154,15 +160,20 @@ func (a *app) run(ctx context.Context, args []string) int {
 		err = unknownCommand(nil, args[1])
 	}
 	code := exitCode(err)
+	msg := ""
 	if err != nil && !isReported(err) {
 		// The last guard of "no error quotes a key": any word of the message
 		// shaped like a key (a flag value urfave/cli echoes, a path) is
 		// registered, so errOut prints its token.
-		msg := err.Error()
+		msg = err.Error()
 		a.red.AddShapes(msg)
 		fmt.Fprintf(a.errOut, "keyir: %s\n", msg)
 	}
 	a.out.Flush()
+	if err != nil {
+		a.printErrorJSON(app.Commands, args, msg, code)
+		a.out.Flush()
+	}
 	a.errOut.Flush()
 	return code
 }

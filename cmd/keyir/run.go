@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -449,6 +450,9 @@ func declares(pb *playbook.Playbook, name string) bool {
 	return false
 }
 
+// maxKeyLine bounds the line a leaked key is read from.
+const maxKeyLine = 4096
+
 // readKey reads the leaked key from stdin ("-") or a file: the first
 // non-empty line, bounded, so a pasted file of junk cannot exhaust memory.
 func (a *app) readKey(from string) (string, error) {
@@ -465,14 +469,17 @@ func (a *app) readKey(from string) (string, error) {
 		what = from
 	}
 	sc := bufio.NewScanner(io.LimitReader(r, 64<<10))
-	sc.Buffer(make([]byte, 4096), 4096)
+	sc.Buffer(make([]byte, maxKeyLine), maxKeyLine)
 	for sc.Scan() {
 		if line := strings.TrimSpace(sc.Text()); line != "" {
 			a.red.Add(line)
 			return line, nil
 		}
 	}
-	if err := sc.Err(); err != nil {
+	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+		// bufio's "token too long" tells the operator nothing.
+		return "", usageErr(fmt.Errorf("the first line on %s is longer than %d bytes: no key keyir knows is that long (it is not shown)", what, maxKeyLine))
+	} else if err != nil {
 		return "", usageErr(fmt.Errorf("reading the leaked key from %s: %w", what, err))
 	}
 	return "", usageErr(fmt.Errorf("no leaked key on %s", what))
