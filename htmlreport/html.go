@@ -361,18 +361,9 @@ func ratio(w, b any) string {
 	return fmt.Sprintf("%.1f×", wf/bf)
 }
 
-// outputsWith returns the outputs of the last step that produced the
-// output name, or nil. Steps are found by what they output, not by id or
-// action: a user's playbook names its steps as it likes, and every
-// provider's actions have their own names.
-func outputsWith(rep *report.Report, name string) map[string]any {
-	if s := stepWith(rep, name); s != nil {
-		return s.Outputs
-	}
-	return nil
-}
-
-// stepWith is the last step with an output called name, or nil.
+// stepWith is the last step with an output called name, or nil. Steps are
+// found by what they output, not by id or action: a user's playbook names
+// its steps as it likes, and every provider's actions have their own names.
 func stepWith(rep *report.Report, name string) *report.Step {
 	for i := len(rep.Steps) - 1; i >= 0; i-- {
 		if rep.Steps[i].Outputs[name] != nil {

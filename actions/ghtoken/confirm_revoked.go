@@ -92,7 +92,11 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 			}
 			detail := fmt.Sprintf("the leaked %s itself answered 401 on GET /user at %s after %s", t.Kind.Human, where, report.Count(polls, "poll", "polls"))
 			if earlier(env, "github.token_liveness", "status") == StatusDead {
-				detail += "; it was refused there before keyir revoked it too, so if it was issued by another GitHub (an Enterprise Server) it was not tested where it lives"
+				other := "another GitHub (an Enterprise Server)"
+				if where.enterprise {
+					other = "another GitHub (github.com or another Enterprise Server)"
+				}
+				detail += "; it was refused there before keyir revoked it too, so if it was issued by " + other + " it was not tested where it lives"
 			}
 			env.Recorder.Containment(report.Containment{Status: report.ContainmentConfirmed, TimeToContainment: ttc, At: at, Detail: detail})
 			note(env, "containment confirmed: "+detail)
@@ -109,6 +113,10 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 		return proven, nil
 	}
 	detail := fmt.Sprintf("the token was not proven dead at %s after %s over %s; last answer: %s", where, report.Count(polls, "poll", "polls"), a.Timeout, last)
+	var rl *RateLimitedError
+	if errors.As(lastErr, &rl) {
+		detail = fmt.Sprintf("the token was not proven dead at %s: GitHub's rate limit for requests without valid credentials is spent until %s, and only the token's own 401 proves it dead; resume the run after that time to prove it", where, rl.Until.UTC().Format(time.RFC3339))
+	}
 	if ctx.Err() != nil {
 		detail = fmt.Sprintf("interrupted after %s; last answer: %s", report.Count(polls, "poll", "polls"), last)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/google/go-github/v84/github"
 
@@ -88,6 +89,13 @@ func probe(ctx context.Context, env *actions.Env, a api, p *pacer, token string,
 			sort.Strings(l.Scopes)
 		}
 		l.Expires = strings.TrimSpace(h.Get("Github-Authentication-Token-Expiration"))
+	}
+	if until, limited := rateLimited(err); limited {
+		// GitHub counts a refused token against the address's hourly limit
+		// for requests without valid credentials (60): a 403 or 429 of a
+		// spent limit says nothing about the token, and asking again before
+		// the reset would only be refused again.
+		return l, &RateLimitedError{What: "GET /user with the leaked token", Until: until}
 	}
 	switch {
 	case l.HTTP == 200 && err == nil:
@@ -174,3 +182,17 @@ var (
 	_ actions.Action    = (*Liveness)(nil)
 	_ actions.Validator = (*Liveness)(nil)
 )
+
+// rateLimited tells a spent limit (go-github's primary or secondary rate
+// limit error) from an answer about the token, and when it resets.
+func rateLimited(err error) (time.Time, bool) {
+	var primary *github.RateLimitError
+	if errors.As(err, &primary) {
+		return primary.Rate.Reset.Time, true
+	}
+	var secondary *github.AbuseRateLimitError
+	if errors.As(err, &secondary) {
+		return time.Now().Add(secondary.GetRetryAfter()), true
+	}
+	return time.Time{}, false
+}

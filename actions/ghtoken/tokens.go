@@ -29,7 +29,7 @@ const PlaybookName = "github-token-compromise"
 // kindOf is the provider's key kind of one tokenfmt kind: tokenfmt is the
 // one definition of the shapes and the checksum, shared with the simulator.
 func kindOf(k tokenfmt.GitHubKind) *provider.KeyKind {
-	return &provider.KeyKind{
+	kk := &provider.KeyKind{
 		Kind: k.Name, Human: k.Human, Prefix: k.Prefix, Pattern: k.Pattern,
 		Loose:    regexp.QuoteMeta(k.Prefix) + `[A-Za-z0-9_]{6,}`,
 		Checksum: tokenfmt.GitHubChecksumOK,
@@ -40,6 +40,14 @@ func kindOf(k tokenfmt.GitHubKind) *provider.KeyKind {
 		// to assess comes from the server's environment.
 		InputsFromEnv: map[string]string{"org": EnvOrg},
 	}
+	if k.Prefix != "ghs_" {
+		// Many tokens of a kind share one POST /credentials/revoke (up to
+		// 1,000 a request, 60 requests an hour): a scanner report of many
+		// tokens spends one request, not one each. An installation token
+		// revokes itself, one request per token.
+		kk.Batch, kk.BatchParam, kk.BatchMax = "revoke", "keys", maxBatch
+	}
+	return kk
 }
 
 // sample is a made-up token of a kind, with a valid checksum where the kind

@@ -74,7 +74,7 @@ func Doctor(ctx context.Context, env *actions.Env, needed []string) (missing, ex
 		if err != nil {
 			var se *SlackError
 			if errors.As(err, &se) {
-				return nil, nil, fmt.Errorf("Slack refuses %s (auth.test: %s)", rt.env, se.Code)
+				return nil, nil, fmt.Errorf("%s is refused by Slack (auth.test: %s)", rt.env, se.Code)
 			}
 			return nil, nil, fmt.Errorf("%s: auth.test: %w", rt.env, err)
 		}

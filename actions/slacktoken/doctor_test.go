@@ -40,7 +40,7 @@ func TestDoctorChecksTheResponderTokensAgainstSlack(t *testing.T) {
 	}
 	_, _, err = check(map[string]string{EnvAPIURL: f.api, EnvAdminToken: "xoxp-1-2-3-" + strings.Repeat("0", 32)}, []string{"admin"})
 	var w *provider.DoctorWarning
-	if err == nil || errors.As(err, &w) || !strings.Contains(err.Error(), "Slack refuses SLACK_ADMIN_TOKEN (auth.test: invalid_auth)") {
+	if err == nil || errors.As(err, &w) || !strings.Contains(err.Error(), "SLACK_ADMIN_TOKEN is refused by Slack (auth.test: invalid_auth)") {
 		t.Errorf("a token Slack never issued: %v", err)
 	}
 	before := len(f.sim.Calls())
