@@ -2,7 +2,6 @@ package githubsim
 
 import (
 	"fmt"
-	"hash/fnv"
 	"math/rand/v2"
 	"time"
 
@@ -42,30 +41,19 @@ type Fixture struct {
 }
 
 // Scenario is a rehearsable incident.
-type Scenario struct {
-	Name        string
-	Description string
-	Build       func(now time.Time) *Fixture
-}
+type Scenario = simhttp.Named[*Fixture]
 
 var scenarios = []Scenario{
-	{"github-pat-leak", "a developer's classic personal access token leaked; its holder added an SSH key, a deploy key and a webhook, and invited a member", patLeak},
-	{"github-fine-grained-leak", "a fine-grained personal access token leaked; its holder made a private repository public and added a webhook", fineGrainedLeak},
-	{"github-pat-leak-flaky", "github-pat-leak with 5xx answers, a secondary rate limit and connection resets along the way", patLeakFlaky},
+	{Name: "github-pat-leak", Description: "a developer's classic personal access token leaked; its holder added an SSH key, a deploy key and a webhook, and invited a member", Build: patLeak},
+	{Name: "github-fine-grained-leak", Description: "a fine-grained personal access token leaked; its holder made a private repository public and added a webhook", Build: fineGrainedLeak},
+	{Name: "github-pat-leak-flaky", Description: "github-pat-leak with 5xx answers, a secondary rate limit and connection resets along the way", Build: patLeakFlaky},
 }
 
 // Scenarios lists the built-in scenarios.
 func Scenarios() []Scenario { return append([]Scenario(nil), scenarios...) }
 
 // LookupScenario finds a scenario by name.
-func LookupScenario(name string) (Scenario, bool) {
-	for _, s := range scenarios {
-		if s.Name == name {
-			return s, true
-		}
-	}
-	return Scenario{}, false
-}
+func LookupScenario(name string) (Scenario, bool) { return simhttp.Lookup(scenarios, name) }
 
 // ResponderScopes are the classic scopes of the responder token the
 // scenarios give out: reads for the assessment, nothing that writes.
@@ -89,9 +77,7 @@ type world struct {
 const org = "acme-corp"
 
 func newWorld(name string, now time.Time) *world {
-	h := fnv.New64a()
-	h.Write([]byte(name))
-	rng := rand.New(rand.NewPCG(h.Sum64(), 0))
+	rng := simhttp.SeededRand(name)
 	now = now.UTC().Truncate(time.Second)
 	st := NewState()
 	w := &world{rng: rng, now: now, st: st, org: org}

@@ -1,10 +1,11 @@
 package sendgridsim
 
 import (
-	"hash/fnv"
 	"math/rand/v2"
 	"slices"
 	"time"
+
+	"github.com/keyir/keyir/sim/simhttp"
 )
 
 // AuditFixture is an account posture for `keyir audit`, with its ground truth.
@@ -21,8 +22,8 @@ type AuditFixture struct {
 }
 
 var auditScenarios = []AuditScenario{
-	{"well-kept", "restricted keys in use, a narrow allow list, signed https webhooks, forwarding and alerts to the company's domain, no admin teammates", wellKept},
-	{"poor-hygiene", "a full-access key, duplicated and unused keys, environments mixed, wildcard allow list, plain-http unsigned webhooks, forwarding and alerts outside, an admin teammate and a stale invite", poorHygiene},
+	{Name: "well-kept", Description: "restricted keys in use, a narrow allow list, signed https webhooks, forwarding and alerts to the company's domain, no admin teammates", Build: wellKept},
+	{Name: "poor-hygiene", Description: "a full-access key, duplicated and unused keys, environments mixed, wildcard allow list, plain-http unsigned webhooks, forwarding and alerts outside, an admin teammate and a stale invite", Build: poorHygiene},
 }
 
 // AuditScenarios lists the audit scenarios.
@@ -30,7 +31,7 @@ func AuditScenarios() []AuditScenario { return slices.Clone(auditScenarios) }
 
 // LookupAuditScenario finds an audit scenario by name.
 func LookupAuditScenario(name string) (AuditScenario, bool) {
-	return lookup(auditScenarios, name)
+	return simhttp.Lookup(auditScenarios, name)
 }
 
 // auditNotAssessable: without a baseline a key's age and the drift are unknown, and the API
@@ -45,9 +46,7 @@ type auditWorld struct {
 }
 
 func newAuditWorld(name string, now time.Time) *auditWorld {
-	h := fnv.New64a()
-	h.Write([]byte("audit:" + name))
-	w := &auditWorld{rng: rand.New(rand.NewPCG(h.Sum64(), 0)), now: now.UTC().Truncate(time.Second), st: NewState()}
+	w := &auditWorld{rng: simhttp.SeededRand("audit:" + name), now: now.UTC().Truncate(time.Second), st: NewState()}
 	cfg := DefaultConfig()
 	cfg.Now = time.Now
 	resp := NewKey(w.rng, "keyir-responder", ResponderScopes())

@@ -2,7 +2,6 @@ package sendgridsim
 
 import (
 	"fmt"
-	"hash/fnv"
 	"math/rand/v2"
 	"sort"
 	"time"
@@ -35,21 +34,21 @@ type Fixture struct {
 }
 
 var scenarios = []Scenario{
-	{"spam-burst", "the leaked key was used to send thousands of phishing mails in a day and a half", spamBurst},
-	{"persistence", "the holder of a full-access key created a key, invited a teammate, added a webhook, a forward address and an allow-list entry", persistence},
-	{"already-revoked", "SendGrid auto-deleted the key after finding it on public GitHub; the revoke finds it gone", alreadyRevoked},
-	{"rate-limited", "tight rate limits on every endpoint: keyir must wait them out and still retrieve everything", rateLimited},
-	{"flaky-api", "5xx answers, connection resets and a truncated body in the middle of the run", flakyAPI},
-	{"subuser-key", "the leaked key belongs to a subuser, and the responder does not say which one: keyir must find it", subuserKey},
-	{"eu-subuser", "the leaked key belongs to an EU regional subuser, served only by the EU host (api.eu.sendgrid.com)", euSubuser},
-	{"id-only", "only the leaked key's id is known (from a log line or an alert), not the key: revoked, but nothing can prove it dead", idOnly},
+	{Name: "spam-burst", Description: "the leaked key was used to send thousands of phishing mails in a day and a half", Build: spamBurst},
+	{Name: "persistence", Description: "the holder of a full-access key created a key, invited a teammate, added a webhook, a forward address and an allow-list entry", Build: persistence},
+	{Name: "already-revoked", Description: "SendGrid auto-deleted the key after finding it on public GitHub; the revoke finds it gone", Build: alreadyRevoked},
+	{Name: "rate-limited", Description: "tight rate limits on every endpoint: keyir must wait them out and still retrieve everything", Build: rateLimited},
+	{Name: "flaky-api", Description: "5xx answers, connection resets and a truncated body in the middle of the run", Build: flakyAPI},
+	{Name: "subuser-key", Description: "the leaked key belongs to a subuser, and the responder does not say which one: keyir must find it", Build: subuserKey},
+	{Name: "eu-subuser", Description: "the leaked key belongs to an EU regional subuser, served only by the EU host (api.eu.sendgrid.com)", Build: euSubuser},
+	{Name: "id-only", Description: "only the leaked key's id is known (from a log line or an alert), not the key: revoked, but nothing can prove it dead", Build: idOnly},
 }
 
 // Scenarios lists the built-in scenarios.
 func Scenarios() []Scenario { return append([]Scenario(nil), scenarios...) }
 
 // LookupScenario finds a scenario by name.
-func LookupScenario(name string) (Scenario, bool) { return lookup(scenarios, name) }
+func LookupScenario(name string) (Scenario, bool) { return simhttp.Lookup(scenarios, name) }
 
 // ResponderScopes are the scopes of the responder key the scenarios give
 // out: reads for the assessment plus api_keys.delete, nothing more.
@@ -77,9 +76,7 @@ type world struct {
 }
 
 func newWorld(name string, now time.Time) *world {
-	h := fnv.New64a()
-	h.Write([]byte(name))
-	rng := rand.New(rand.NewPCG(h.Sum64(), 0))
+	rng := simhttp.SeededRand(name)
 	now = now.UTC().Truncate(time.Second)
 	cfg := DefaultConfig()
 	cfg.Now = func() time.Time { return time.Now() }

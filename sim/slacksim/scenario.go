@@ -9,6 +9,8 @@ import (
 	"io"
 	"sort"
 	"time"
+
+	"github.com/keyir/keyir/sim/simhttp"
 )
 
 // Expected is one finding a correct run reports: its kind and subject.
@@ -31,10 +33,7 @@ type World struct {
 }
 
 // Scenario is a named leak.
-type Scenario struct {
-	Name, Description string
-	Build             func(now time.Time) World
-}
+type Scenario = simhttp.Named[World]
 
 // Made-up tokens of Slack's real shapes (never valid anywhere).
 const (
@@ -69,14 +68,7 @@ func Scenarios() []Scenario {
 }
 
 // LookupScenario finds a scenario by name.
-func LookupScenario(name string) (Scenario, bool) {
-	for _, s := range Scenarios() {
-		if s.Name == name {
-			return s, true
-		}
-	}
-	return Scenario{}, false
-}
+func LookupScenario(name string) (Scenario, bool) { return simhttp.Lookup(Scenarios(), name) }
 
 // base is the workspace both scenarios share: an admin with the admin scope,
 // Alice's usual logins, and an app the admin added a month ago.
