@@ -16,7 +16,7 @@ func (a *app) actionsCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "actions",
 		Usage: "list every action playbooks can use, its parameters, and whether it mutates",
-		Flags: []cli.Flag{&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", EnvVars: []string{"KEYIR_OUTPUT"}, Usage: "text or json"}},
+		Flags: []cli.Flag{outputFlag()},
 		Action: func(c *cli.Context) error {
 			if err := checkOutput(c.String("output")); err != nil {
 				return err

@@ -33,7 +33,7 @@ func (a *app) auditCommand() *cli.Command {
 			&cli.BoolFlag{Name: "all-subusers", Usage: "audit the parent account and every subuser"},
 			&cli.StringSliceFlag{Name: "baseline", Usage: "inventory saved by 'keyir inventory save' (repeatable: the oldest gives key ages, the newest the drift)"},
 			&cli.StringFlag{Name: "fail-on", Value: "high", Usage: "lowest severity of a failure that makes the exit code 3: info, low, medium, high or critical"},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "what stdout gets: text, json or html"},
+			outputFlagUsage("what stdout gets: text, json or html"),
 			&cli.StringSliceFlag{Name: "trusted-domain", EnvVars: []string{"KEYIR_TRUSTED_DOMAINS"}, Usage: "domain forwarding and alert addresses may use (repeatable; default: the account owner's)"},
 			reportsFlag("root directory for evidence reports"),
 		},

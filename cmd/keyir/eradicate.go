@@ -34,7 +34,7 @@ func (a *app) eradicateCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "only", Usage: "remove only this plan item `ID` (repeatable)"},
 			&cli.BoolFlag{Name: "yes", Usage: "do not ask for confirmation (scripts)"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "show the requests without sending them (refused at the transport, recorded as planned)"},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "text or json (one JSON document on stdout)"},
+			outputFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
