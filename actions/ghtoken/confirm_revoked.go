@@ -84,14 +84,14 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 		} else {
 			last = describe(l)
 		}
-		if err == nil && l.Status == StatusDead {
+		if err == nil && l.Status == actions.StatusDead {
 			at := now()
 			ttc := at.Sub(env.RunStarted)
 			if env.RunStarted.IsZero() {
 				ttc = 0
 			}
 			detail := fmt.Sprintf("the leaked %s itself answered 401 on GET /user at %s after %s", t.Kind.Human, where, report.Count(polls, "poll", "polls"))
-			if earlier(env, "github.token_liveness", "status") == StatusDead {
+			if earlier(env, "github.token_liveness", "status") == actions.StatusDead {
 				other := "another GitHub (an Enterprise Server)"
 				if where.enterprise {
 					other = "another GitHub (github.com or another Enterprise Server)"
@@ -131,9 +131,9 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 // describe says what one liveness read found.
 func describe(l liveness) string {
 	switch l.Status {
-	case StatusDead:
+	case actions.StatusDead:
 		return "is refused (401)"
-	case StatusLive:
+	case actions.StatusLive:
 		return fmt.Sprintf("still authenticates (%d)", l.HTTP)
 	}
 	if l.HTTP == 401 {

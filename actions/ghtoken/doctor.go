@@ -73,7 +73,7 @@ func Doctor(ctx context.Context, env *actions.Env, needed []string) (missing, ex
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", EnvToken, err)
 	}
-	if l.Status != StatusLive {
+	if l.Status != actions.StatusLive {
 		return nil, nil, fmt.Errorf("%s refuses %s (GET /user answered %d): the assessment steps would fail", a, EnvToken, l.HTTP)
 	}
 	if !l.Scoped {

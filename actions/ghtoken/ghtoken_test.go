@@ -213,7 +213,7 @@ func TestLivenessLiveThenDead(t *testing.T) {
 	f := newFixture(t, "github-pat-leak", false, nil)
 	env, rec := f.newEnv(report.ModeLive)
 	out, err := run(t, env, "github.token_liveness", map[string]any{"key": f.fx.LeakedToken})
-	if err != nil || out["status"] != StatusLive || out["login"] != "devon" || out["expires_at"] == "" {
+	if err != nil || out["status"] != actions.StatusLive || out["login"] != "devon" || out["expires_at"] == "" {
 		t.Fatalf("liveness of the live token: %v, %v", out, err)
 	}
 	if sc, _ := out["scopes"].([]string); len(sc) != 5 {
@@ -224,7 +224,7 @@ func TestLivenessLiveThenDead(t *testing.T) {
 	f.fx.State.RevokeToken(f.fx.LeakedToken, time.Now().Add(-time.Minute))
 	env, rec = f.newEnv(report.ModeLive)
 	out, err = run(t, env, "github.token_liveness", map[string]any{"key": f.fx.LeakedToken})
-	if err != nil || out["status"] != StatusDead {
+	if err != nil || out["status"] != actions.StatusDead {
 		t.Fatalf("liveness of the revoked token: %v, %v", out, err)
 	}
 	dead := rec.kinds()["token.already_revoked"]
@@ -241,7 +241,7 @@ func TestTokenOfAnotherGitHub(t *testing.T) {
 	other := mint(t, "ghp_", 3)
 	env, rec := f.newEnv(report.ModeLive)
 	out, err := run(t, env, "github.token_liveness", map[string]any{"key": other})
-	if err != nil || out["status"] != StatusDead {
+	if err != nil || out["status"] != actions.StatusDead {
 		t.Fatalf("liveness: %v, %v", out, err)
 	}
 	if f := rec.kinds()["token.already_revoked"]; len(f) != 1 || !strings.Contains(f[0].Detail, "Enterprise Server") {
@@ -357,7 +357,7 @@ func TestInstallationTokenLiveOn403AndRevokesItself(t *testing.T) {
 	f := newFixture(t, "github-pat-leak", false, nil)
 	ghs := f.fx.State.AddToken(githubsim.Token{Value: mint(t, "ghs_", 5), Kind: "github_installation", Org: "acme-corp", InstallationID: 1})
 	env, _ := f.newEnv(report.ModeLive)
-	if out, err := run(t, env, "github.token_liveness", map[string]any{"key": ghs.Value}); err != nil || out["status"] != StatusLive {
+	if out, err := run(t, env, "github.token_liveness", map[string]any{"key": ghs.Value}); err != nil || out["status"] != actions.StatusLive {
 		t.Fatalf("an installation token's 403: %v, %v (want live)", out, err)
 	}
 	env, rec := f.newEnv(report.ModeLive)
@@ -537,7 +537,7 @@ func TestA401WithoutBadCredentialsProvesNothing(t *testing.T) {
 	f := newFixture(t, "github-pat-leak", false, nil)
 	f.srv.InjectFault(githubsim.Fault{Method: "GET", Route: "GET /user", Kind: githubsim.FaultStatus, Status: 401})
 	env, rec := f.newEnv(report.ModeLive)
-	if out, err := run(t, env, "github.token_liveness", map[string]any{"key": f.fx.LeakedToken}); err != nil || out["status"] != StatusUnknown || len(rec.findings) != 0 {
+	if out, err := run(t, env, "github.token_liveness", map[string]any{"key": f.fx.LeakedToken}); err != nil || out["status"] != actions.StatusUnknown || len(rec.findings) != 0 {
 		t.Fatalf("liveness on a bare 401: %v, %v, %+v", out, err, rec.findings)
 	}
 	env, rec = f.newEnv(report.ModeLive)

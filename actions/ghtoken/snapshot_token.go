@@ -121,9 +121,9 @@ func (a *Snapshot) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 	if err != nil {
 		return nil, fmt.Errorf("snapshot of the leaked token: %w", err)
 	}
-	out := actions.Outputs{"live": l.Status == StatusLive, "login": l.Login, "account_type": l.Type, "scopes": nonNil(l.Scopes),
+	out := actions.Outputs{"live": l.Status == actions.StatusLive, "login": l.Login, "account_type": l.Type, "scopes": nonNil(l.Scopes),
 		"categories": []Category{}, "risk": "", "expires_at": l.Expires, "repositories": []string{}}
-	if l.Status != StatusLive {
+	if l.Status != actions.StatusLive {
 		note(env, fmt.Sprintf("nothing to snapshot: the token %s at %s", describe(l), where))
 		return out, nil
 	}

@@ -27,13 +27,6 @@ var tokenLivenessInfo = actions.Info{
 	New: func() actions.Action { return new(Liveness) },
 }
 
-// Liveness statuses: the values of actions.StatusOutput.
-const (
-	StatusLive    = actions.StatusLive
-	StatusDead    = actions.StatusDead
-	StatusUnknown = actions.StatusUnknown
-)
-
 // Liveness checks whether the leaked token still authenticates.
 type Liveness struct {
 	Token string `param:"key,required,secret" desc:"the leaked token"`
@@ -72,11 +65,11 @@ func badCredentials(err error) bool {
 func probe(ctx context.Context, env *actions.Env, a api, p *pacer, token string, t Token) (liveness, error) {
 	if t.refresh() {
 		// Its 401 would prove nothing: nothing is sent.
-		return liveness{Status: StatusUnknown}, nil
+		return liveness{Status: actions.StatusUnknown}, nil
 	}
 	c := a.client(env, p, token)
 	u, resp, err := c.Users.Get(ctx, "")
-	l := liveness{Status: StatusUnknown, HTTP: statusOf(resp, err)}
+	l := liveness{Status: actions.StatusUnknown, HTTP: statusOf(resp, err)}
 	if resp != nil && resp.Response != nil {
 		h := resp.Header
 		if v, ok := h["X-Oauth-Scopes"]; ok {
@@ -99,12 +92,12 @@ func probe(ctx context.Context, env *actions.Env, a api, p *pacer, token string,
 	}
 	switch {
 	case l.HTTP == 200 && err == nil:
-		l.Status = StatusLive
+		l.Status = actions.StatusLive
 		l.Login, l.Type = u.GetLogin(), u.GetType()
 	case l.HTTP == 401 && badCredentials(err):
-		l.Status = StatusDead
+		l.Status = actions.StatusDead
 	case l.HTTP == 403 && t.installation():
-		l.Status = StatusLive
+		l.Status = actions.StatusLive
 	case l.HTTP == 0:
 		return l, callErr("GET /user with the leaked token", resp, err)
 	}
@@ -136,9 +129,9 @@ func (a *Liveness) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 		return nil, fmt.Errorf("liveness of the leaked token: %w", err)
 	}
 	switch l.Status {
-	case StatusLive:
+	case actions.StatusLive:
 		note(env, liveText(t, l, where))
-	case StatusDead:
+	case actions.StatusDead:
 		alreadyDead(env, t, where)
 	default:
 		if t.refresh() {

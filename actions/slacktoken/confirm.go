@@ -60,7 +60,7 @@ func seenLive(env *actions.Env, fingerprint string) bool {
 		if fp, _ := s.Outputs["fingerprint"].(string); fp != fingerprint {
 			continue
 		}
-		if st, _ := s.Outputs["status"].(string); st == StatusLive {
+		if st, _ := s.Outputs["status"].(string); st == actions.StatusLive {
 			return true
 		}
 		if rv, _ := s.Outputs["revoked"].(bool); rv {
@@ -120,7 +120,7 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 		switch {
 		case err != nil:
 			lastErr, last = err, "error: "+err.Error()
-		case l.Status == StatusLive:
+		case l.Status == actions.StatusLive:
 			live, last = true, "still accepted (auth.test ok)"
 		case l.Death == "invalid_auth" && !live:
 			// Waiting will not change this answer; saying "confirmed" on

@@ -11,13 +11,6 @@ import (
 	"github.com/keyir/keyir/report"
 )
 
-// Liveness statuses: the values of actions.StatusOutput.
-const (
-	StatusLive    = actions.StatusLive
-	StatusDead    = actions.StatusDead
-	StatusUnknown = actions.StatusUnknown
-)
-
 var identityOutputs = []actions.Output{
 	actions.StatusOutput,
 	{Name: "death", Type: actions.TypeString, Description: "Slack's refusal when dead: invalid_auth, token_revoked or account_inactive"},
@@ -68,21 +61,21 @@ type liveness struct {
 // with invalid_auth whether or not it is live, so its answer proves nothing.
 func checkLiveness(ctx context.Context, env *actions.Env, ti TokenInfo, token string) (liveness, error) {
 	if ti.Refresh {
-		return liveness{Status: StatusUnknown}, nil
+		return liveness{Status: actions.StatusUnknown}, nil
 	}
 	c, err := newClient(env)
 	if err != nil {
-		return liveness{Status: StatusUnknown}, err
+		return liveness{Status: actions.StatusUnknown}, err
 	}
 	id, err := c.authTest(ctx, token)
 	switch code := codeOf(err); {
 	case err == nil:
 		sort.Strings(id.Scopes)
-		return liveness{Status: StatusLive, ID: id}, nil
+		return liveness{Status: actions.StatusLive, ID: id}, nil
 	case deathCodes[code]:
-		return liveness{Status: StatusDead, Death: code}, nil
+		return liveness{Status: actions.StatusDead, Death: code}, nil
 	default:
-		return liveness{Status: StatusUnknown}, err
+		return liveness{Status: actions.StatusUnknown}, err
 	}
 }
 
@@ -98,13 +91,13 @@ func (l liveness) outputs(ti TokenInfo) actions.Outputs {
 // describe says what the answer means, for a note.
 func (l liveness) describe(ti TokenInfo) string {
 	switch l.Status {
-	case StatusLive:
+	case actions.StatusLive:
 		who := "user " + l.ID.UserID
 		if l.ID.BotID != "" {
 			who = "bot " + l.ID.BotID + " (user " + l.ID.UserID + ")"
 		}
 		return fmt.Sprintf("the leaked %s is LIVE: workspace %s, %s, %d scopes", ti.Kind.Human, l.ID.TeamID, who, len(l.ID.Scopes))
-	case StatusDead:
+	case actions.StatusDead:
 		return fmt.Sprintf("Slack refuses the leaked %s (%s)", ti.Kind.Human, l.Death)
 	}
 	if ti.Refresh {
@@ -153,7 +146,7 @@ func (a *Snapshot) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 		return out, fmt.Errorf("snapshot of the leaked token: %w", err)
 	}
 	env.Note(l.describe(ti))
-	if l.Status == StatusLive {
+	if l.Status == actions.StatusLive {
 		risk := Risk(ti, l.ID.Scopes)
 		out["risk"] = string(risk)
 		if env.Recorder != nil {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyir/keyir/actions"
 	"github.com/keyir/keyir/provider"
 	"github.com/keyir/keyir/report"
 	"github.com/keyir/keyir/sim/slacksim"
@@ -48,7 +49,7 @@ func TestLivenessAndSnapshot(t *testing.T) {
 	})
 	env, rec := f.env(report.ModeLive)
 	out, err := run(t, env, "slack.snapshot_token", map[string]any{"key": slacksim.LeakedBotToken})
-	if err != nil || out["status"] != StatusLive || out["bot_id"] != slacksim.LeakedBot || out["user_id"] != slacksim.LeakedBotU ||
+	if err != nil || out["status"] != actions.StatusLive || out["bot_id"] != slacksim.LeakedBot || out["user_id"] != slacksim.LeakedBotU ||
 		out["team_id"] != slacksim.DefaultTeamID || out["risk"] != string(report.High) || out["bot"] != true {
 		t.Fatalf("%v %v", out, err)
 	}
@@ -69,7 +70,7 @@ func TestLivenessAndSnapshot(t *testing.T) {
 		"xoxb-1000000001-2000000002-" + strings.Repeat("z", 24):             "invalid_auth",
 	} {
 		out, err := run(t, env, "slack.token_liveness", map[string]any{"key": token})
-		if err != nil || out["status"] != StatusDead || out["death"] != death {
+		if err != nil || out["status"] != actions.StatusDead || out["death"] != death {
 			t.Errorf("want dead (%s): %v %v", death, out, err)
 		}
 	}
@@ -116,7 +117,7 @@ func TestConfirmInvalidAuthNeedsPriorLiveness(t *testing.T) {
 	// taking effect.
 	env, rec = f.env(report.ModeLive)
 	ti, _ := ParseToken(stranger)
-	withJournal(env, report.Step{ID: "snapshot", Action: "slack.snapshot_token", Outputs: map[string]any{"fingerprint": ti.Fingerprint, "status": StatusLive}})
+	withJournal(env, report.Step{ID: "snapshot", Action: "slack.snapshot_token", Outputs: map[string]any{"fingerprint": ti.Fingerprint, "status": actions.StatusLive}})
 	out, err = run(t, env, "slack.confirm_revoked", map[string]any{"key": stranger, "interval": "50ms", "timeout": "2s"})
 	if err != nil || out["confirmed"] != true || out["refusal"] != "invalid_auth" || rec.containment[0].Status != report.ContainmentConfirmed {
 		t.Fatalf("%v %v %+v", out, err, rec.containment)
@@ -160,7 +161,7 @@ func TestRefreshTokenIsNeverProbed(t *testing.T) {
 	f := newFixture(t, "slack-bot-token-leak", nil)
 	env, rec := f.env(report.ModeLive)
 	refresh := RefreshToken.Sample
-	if out, err := run(t, env, "slack.token_liveness", map[string]any{"key": refresh}); err != nil || out["status"] != StatusUnknown {
+	if out, err := run(t, env, "slack.token_liveness", map[string]any{"key": refresh}); err != nil || out["status"] != actions.StatusUnknown {
 		t.Fatalf("%v %v", out, err)
 	}
 	if _, err := run(t, env, "slack.revoke_token", map[string]any{"key": refresh}); err == nil || !strings.Contains(err.Error(), "refresh token") {
@@ -194,7 +195,7 @@ func TestRateLimitedReadWaits(t *testing.T) {
 	f.sim.Inject(slacksim.Fault{Method: "auth.test", Status: 429, RetryAfter: time.Second})
 	env, rec := f.env(report.ModeLive)
 	out, err := run(t, env, "slack.token_liveness", map[string]any{"key": slacksim.LeakedBotToken})
-	if err != nil || out["status"] != StatusLive || len(f.sim.CallsTo("auth.test")) != 2 || len(rec.progress) != 1 {
+	if err != nil || out["status"] != actions.StatusLive || len(f.sim.CallsTo("auth.test")) != 2 || len(rec.progress) != 1 {
 		t.Fatalf("%v %v calls %d", out, err, len(f.sim.CallsTo("auth.test")))
 	}
 	// A 5xx or a reset is tried again, a bounded number of times; one
@@ -204,7 +205,7 @@ func TestRateLimitedReadWaits(t *testing.T) {
 	t.Cleanup(func() { backoff = ob })
 	f.sim.Inject(slacksim.Fault{Method: "auth.test", Status: 503})
 	f.sim.Inject(slacksim.Fault{Method: "auth.test", Reset: true})
-	if out, err := run(t, env, "slack.token_liveness", map[string]any{"key": slacksim.LeakedBotToken}); err != nil || out["status"] != StatusLive {
+	if out, err := run(t, env, "slack.token_liveness", map[string]any{"key": slacksim.LeakedBotToken}); err != nil || out["status"] != actions.StatusLive {
 		t.Fatalf("transient faults not absorbed: %v %v", out, err)
 	}
 	before := len(f.sim.CallsTo("auth.test"))
