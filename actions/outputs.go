@@ -56,6 +56,11 @@ const (
 	StatusUnknown = "unknown"
 )
 
+// AssessedOutput is how an assessment step says whether it could read what
+// it assesses (a log, an organization): false is not assessable, never
+// "nothing found", and the step says why in a finding or a note.
+var AssessedOutput = Output{Name: "assessed", Type: TypeBool, Description: "what the step reads was read; false: not assessable, and a finding or note says why"}
+
 // PlannedOutput is how a step that changes something says a dry run
 // refused its requests at the transport (recorded as planned changes).
 var PlannedOutput = Output{Name: "planned", Type: TypeBool, Description: "dry run: the requests were refused at the transport and recorded as planned"}

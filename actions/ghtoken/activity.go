@@ -19,7 +19,7 @@ var activityInfo = actions.Info{
 	Name:    "github.activity",
 	Summary: "Find what the leaked token did: the organization audit log by hashed_token in the exposure window (needs GITHUB_TOKEN with read:audit_log)",
 	Outputs: []actions.Output{
-		{Name: "assessed", Type: actions.TypeBool, Description: "the audit log was read; false: not assessable, and a finding says why"},
+		actions.AssessedOutput,
 		{Name: "events", Type: actions.TypeInt, Description: "audit log events by the token in the window"},
 		{Name: "actions", Type: actions.TypeMap, Description: "events per audit action"},
 	},

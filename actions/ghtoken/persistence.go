@@ -17,7 +17,7 @@ var persistenceInfo = actions.Info{
 	Name:    "github.persistence",
 	Summary: "Look for footholds the token's holder may have left in the organization: SSH keys, deploy keys, webhooks, app installations, invitations, visibility changes (needs GITHUB_TOKEN)",
 	Outputs: []actions.Output{
-		{Name: "assessed", Type: actions.TypeBool, Description: "the organization was read; false: not assessable, and a finding says why"},
+		actions.AssessedOutput,
 		{Name: "findings", Type: actions.TypeInt, Description: "footholds reported"},
 		{Name: "not_assessable", Type: actions.TypeList, Description: "surfaces that could not be assessed, and why"},
 	},

@@ -19,7 +19,7 @@ var auditLogsInfo = actions.Info{
 	Name:    "slack.audit_logs",
 	Summary: "With an Enterprise Grid org token (SLACK_ORG_TOKEN, auditlogs:read), list what the token's user did in the exposure window (Audit Logs API)",
 	Outputs: []actions.Output{
-		{Name: "assessed", Type: actions.TypeBool, Description: "false when the audit logs were not read (a note or a not assessable finding says why)"},
+		actions.AssessedOutput,
 		{Name: "entries", Type: actions.TypeInt, Description: "entries of the token's user in the window"},
 		{Name: "actions", Type: actions.TypeList, Description: "the distinct actions they record"},
 	},

@@ -13,18 +13,16 @@ import (
 	"github.com/keyir/keyir/report"
 )
 
-// The outputs both team log steps return alike.
-var (
-	logsAssessedOutput = actions.Output{Name: "assessed", Type: actions.TypeBool, Description: "false when the logs could not be read (a not assessable finding says why)"}
-	logsPagesOutput    = actions.Output{Name: "pages", Type: actions.TypeInt, Description: "pages read"}
-)
+// logsPagesOutput is what both team log steps return alike besides
+// actions.AssessedOutput.
+var logsPagesOutput = actions.Output{Name: "pages", Type: actions.TypeInt, Description: "pages read"}
 
 // accessLogsInfo declares slack.access_logs; provider.go registers it.
 var accessLogsInfo = actions.Info{
 	Name:    "slack.access_logs",
 	Summary: "With an admin token (SLACK_ADMIN_TOKEN), find logins of the token's user from IP addresses or user agents first seen in the exposure window (team.accessLogs)",
 	Outputs: []actions.Output{
-		logsAssessedOutput,
+		actions.AssessedOutput,
 		{Name: "logins_in_window", Type: actions.TypeInt, Description: "login rows of the token's user first seen in the window"},
 		{Name: "new_ips", Type: actions.TypeList, Description: "IP addresses first seen in the window"},
 		logsPagesOutput,
@@ -37,7 +35,7 @@ var integrationLogsInfo = actions.Info{
 	Name:    "slack.integration_logs",
 	Summary: "With an admin token (SLACK_ADMIN_TOKEN), list apps and integrations added or changed in the exposure window (team.integrationLogs): persistence",
 	Outputs: []actions.Output{
-		logsAssessedOutput,
+		actions.AssessedOutput,
 		{Name: "changes", Type: actions.TypeInt, Description: "changes in the window"},
 		{Name: "apps", Type: actions.TypeList, Description: "the apps or integrations changed in the window"},
 		logsPagesOutput,
