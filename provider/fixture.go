@@ -4,20 +4,21 @@ import (
 	"time"
 
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/sim/simhttp"
 )
 
 // What every provider's drill code does alike with its simulator's
 // fixtures, written once here (each provider's simulator has its own fixture
-// types, so the parts that differ are passed in).
+// types, so the parts that differ are passed in; the expected findings are
+// simhttp.Expected in every one).
 
 // TruthFrom is the ground truth a simulator's fixture declares: the
 // containment and exit code a correct run reports, and each expected
-// finding, whose kind and subject kindSubject reads.
-func TruthFrom[E any](containment string, exitCode int, expected []E, kindSubject func(E) (kind, subject string)) Truth {
+// finding.
+func TruthFrom(containment string, exitCode int, expected []simhttp.Expected) Truth {
 	t := Truth{Containment: containment, ExitCode: exitCode}
 	for _, e := range expected {
-		k, s := kindSubject(e)
-		t.Findings = append(t.Findings, Finding{Kind: k, Subject: s})
+		t.Findings = append(t.Findings, Finding{Kind: e.Kind, Subject: e.Subject})
 	}
 	return t
 }

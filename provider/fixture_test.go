@@ -5,11 +5,11 @@ import (
 	"time"
 
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/sim/simhttp"
 )
 
 func TestTruthFromAndReplayFinished(t *testing.T) {
-	type exp struct{ K, S string }
-	tr := TruthFrom("confirmed", 5, []exp{{"a", "x"}, {"b", ""}}, func(e exp) (string, string) { return e.K, e.S })
+	tr := TruthFrom("confirmed", 5, []simhttp.Expected{{Kind: "a", Subject: "x"}, {Kind: "b"}})
 	if tr.Containment != "confirmed" || tr.ExitCode != 5 || len(tr.Findings) != 2 || tr.Findings[1] != (Finding{Kind: "b"}) {
 		t.Errorf("truth %+v", tr)
 	}

@@ -49,6 +49,6 @@ func scenarios() []provider.Scenario {
 func truthOf(sc githubsim.Scenario) func(time.Time) provider.Truth {
 	return func(built time.Time) provider.Truth {
 		fx := sc.Build(built)
-		return provider.TruthFrom(fx.Containment, fx.ExitCode, fx.Expected, func(e githubsim.Expected) (string, string) { return e.Kind, e.Subject })
+		return provider.TruthFrom(fx.Containment, fx.ExitCode, fx.Expected)
 	}
 }

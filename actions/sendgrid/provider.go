@@ -94,7 +94,7 @@ func startSim(o provider.SimOptions, out io.Writer) (func(context.Context, io.Wr
 func truthOf(sc sendgridsim.Scenario) func(time.Time) provider.Truth {
 	return func(built time.Time) provider.Truth {
 		fx := sc.Build(built)
-		return provider.TruthFrom(fx.Containment, fx.ExitCode, fx.Expected, func(e sendgridsim.Expected) (string, string) { return e.Kind, e.Subject })
+		return provider.TruthFrom(fx.Containment, fx.ExitCode, fx.Expected)
 	}
 }
 

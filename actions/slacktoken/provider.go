@@ -57,6 +57,6 @@ func init() {
 func truthOf(sc slacksim.Scenario) func(time.Time) provider.Truth {
 	return func(built time.Time) provider.Truth {
 		w := sc.Build(built)
-		return provider.TruthFrom(w.Containment, w.ExitCode, w.Expected, func(e slacksim.Expected) (string, string) { return e.Kind, e.Subject })
+		return provider.TruthFrom(w.Containment, w.ExitCode, w.Expected)
 	}
 }

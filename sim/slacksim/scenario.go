@@ -13,8 +13,9 @@ import (
 	"github.com/keyir/keyir/sim/simhttp"
 )
 
-// Expected is one finding a correct run reports: its kind and subject.
-type Expected struct{ Kind, Subject string }
+// Expected is one finding a correct run reports: its kind and subject
+// (every simulator's ground truth declares it alike).
+type Expected = simhttp.Expected
 
 // World is a built scenario: the simulator's options and what the
 // responder is given.
