@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -272,6 +273,9 @@ func (a *Activity) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 		}
 		ms := page.Messages
 		full := len(ms) >= limit
+		if sp.sw != nil {
+			sp.sw.free = remaining(resp)
+		}
 		// Parse times; check the order the strategy relies on.
 		times := make([]time.Time, len(ms))
 		sorted := true
@@ -366,6 +370,16 @@ func (a *Activity) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 	out := a.outputs(t, queries, complete, true)
 	a.findings(env, t, start, end)
 	return out, nil
+}
+
+// remaining is the answer's X-RateLimit-Remaining, or -1.
+func remaining(resp *Response) int {
+	if resp != nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get("X-RateLimit-Remaining"))); err == nil && n >= 0 {
+			return n
+		}
+	}
+	return -1
 }
 
 func ceilSecond(t time.Time) time.Time {

@@ -37,10 +37,19 @@ const (
 	maxFill   = 0.97
 )
 
-// sweepFirst is how many sample points the first window of a sweep holds,
-// before any rate is known: few enough that a span of a million messages
-// rarely overflows it, enough that the first rate is not noise.
+// sweepFirst is how many sample points must lie in the windows listed
+// before their count per point is trusted: enough that it is not noise.
 const sweepFirst = 30
+
+// firstParts: the first window of a sweep holds a fifth of the span's
+// sample. Email Activity allows 6 queries a minute, so after the capped
+// first answer 5 more cost no wait: a span of up to about 4,500 messages
+// is then listed in 6 queries, a fifth of it at a time (a sweep's first
+// window of 30 points, as before, wasted a query on a hundred messages and
+// pushed such spans past the minute). A larger span overflows that window
+// and is cut at the window's own sample, its count per point learnt as
+// its windows are listed (listed).
+const firstParts = 5
 
 type sweep struct {
 	top    []time.Time     // the span's capped answer: sorted, at the second
@@ -59,10 +68,17 @@ type sweep struct {
 	fine                []time.Time
 	fineStart, fineEnd  time.Time
 	fineScale, capacity float64
+	// fn, fk: messages listed, and fine points, in the windows of the fine
+	// sample answered below the cap; they correct fineScale, a
+	// capture-recapture estimate that a small overlap makes rough.
+	fn, fk int
+	// free: queries left before the rate limit's window resets, from the
+	// last answer's X-RateLimit-Remaining; -1 when not known.
+	free int
 }
 
 func newSweep(ms []message, times []time.Time, limit int) *sweep {
-	sw := &sweep{topIDs: make(map[string]bool, len(ms)), capacity: float64(limit)}
+	sw := &sweep{topIDs: make(map[string]bool, len(ms)), capacity: float64(limit), free: -1}
 	for i, m := range ms {
 		sw.topIDs[m.MsgID] = true
 		sw.top = append(sw.top, times[i].Truncate(time.Second))
@@ -127,11 +143,14 @@ func (sw *sweep) next(c, end time.Time) time.Time {
 		return clamp(b)
 	}
 	s := sw.scale()
+	if p, ok := sw.dense(c, end, s); ok {
+		return clamp(cutAt(sw.top, c, end, p))
+	}
 	if sw.rate <= 0 {
 		if s > 0 {
 			return clamp(cutAt(sw.top, c, end, want/s))
 		}
-		return clamp(cutAt(sw.top, c, end, sweepFirst))
+		return clamp(cutAt(sw.top, c, end, math.Max(sweepFirst, float64(len(sw.top)/firstParts))))
 	}
 	secs := math.Max(1, math.Floor(want/sw.rate))
 	b := clamp(c.Add(time.Duration(secs-1) * time.Second))
@@ -159,6 +178,52 @@ func (sw *sweep) next(c, end time.Time) time.Time {
 	return b
 }
 
+// denseMin is the fewest sample points a window may be cut at by dense:
+// with fewer, the sample's own noise (1/sqrt of the points) costs more
+// than a rate's error.
+const denseMin = 100
+
+// dense: where the span's sample is dense (a small span: a few messages a
+// point), the rest of the span [c, end] is cut into the fewest parts of
+// equal sample points that each fit the cap at two standard deviations of
+// the sample's noise, and dense returns the points of one part. Equal
+// parts leave no small last window to cost a query of its own; a rate
+// learnt from the first window is biased where that window holds time
+// before the first message (the 7-day window around a 36-hour burst).
+//
+// How many parts: at least enough that each fits on the estimate (fit),
+// and as many as make each fit at two standard deviations of the part's
+// sampling noise and of the count per point's own (safe) when the queries
+// left before the rate limit resets (free) allow them, or when they are
+// not known; when free is between the two, free: a query past the
+// limit's window waits for the next one (a minute on the live API), so
+// the risk of an overflow is worth taking to stay inside it.
+func (sw *sweep) dense(c, end time.Time, s float64) (float64, bool) {
+	r := points(sw.top, c, end)
+	if s <= 0 || r == 0 {
+		return 0, false
+	}
+	fit, safe := 0, 0
+	for parts := 1; parts <= r && safe == 0; parts++ {
+		p := float64(r) / float64(parts)
+		if fit == 0 && s*p <= maxFill*sw.capacity {
+			fit = parts
+		}
+		if s*p*(1+2*math.Sqrt(1/p+1/float64(max(sw.k, 1)))) <= sw.capacity {
+			safe = parts
+		}
+	}
+	parts := safe
+	if fit > 0 && sw.free >= fit && sw.free < safe {
+		parts = sw.free
+	}
+	if parts == 0 {
+		return 0, false
+	}
+	p := float64(r) / float64(parts)
+	return p, p >= denseMin
+}
+
 // listed learns from the window [c, b] answered below the cap with n
 // messages.
 func (sw *sweep) listed(c, b time.Time, n int) {
@@ -170,6 +235,13 @@ func (sw *sweep) listed(c, b time.Time, n int) {
 		sw.ne++
 	}
 	sw.rate = float64(n) / (b.Sub(c).Seconds() + 1)
+	if len(sw.fine) > 0 && !c.After(sw.fineEnd) {
+		sw.fn += n
+		sw.fk += points(sw.fine, c, b)
+		if sw.fk >= sweepFirst {
+			sw.fineScale = float64(sw.fn) / float64(sw.fk)
+		}
+	}
 	if !b.Before(sw.fineEnd) {
 		sw.fine = nil
 	}
@@ -208,4 +280,5 @@ func (sw *sweep) overflowed(c, b time.Time, ms []message, times []time.Time) {
 	slices.SortFunc(sw.fine, func(a, b time.Time) int { return a.Compare(b) })
 	sw.fineStart, sw.fineEnd = c, b
 	sw.fineScale = est / float64(len(ms))
+	sw.fn, sw.fk = 0, 0
 }
