@@ -20,6 +20,10 @@ type pipelineKey struct{}
 type pipeline struct {
 	mu   sync.Mutex
 	last chan struct{} // closed when the latest record is written
+	// panicked: what a background record panicked with, raised again in
+	// the caller's goroutine by the next settle, where the step's own
+	// recover (playbook) turns it into a failed attempt as before.
+	panicked any
 }
 
 // Pipelined returns a context under which the guard records each answered
@@ -52,6 +56,13 @@ func (p *pipeline) settle() {
 	if c != nil {
 		<-c
 	}
+	p.mu.Lock()
+	v := p.panicked
+	p.panicked = nil
+	p.mu.Unlock()
+	if v != nil {
+		panic(v)
+	}
 }
 
 // start waits for the outstanding record, then runs record in the
@@ -64,6 +75,13 @@ func (p *pipeline) start(record func()) {
 	p.mu.Unlock()
 	go func() {
 		defer close(done)
+		defer func() {
+			if v := recover(); v != nil {
+				p.mu.Lock()
+				p.panicked = v
+				p.mu.Unlock()
+			}
+		}()
 		record()
 	}()
 }

@@ -110,3 +110,31 @@ func TestWithoutPipelinedTheRecordComesFirst(t *testing.T) {
 		t.Fatalf("%d records when the answer returned", len(rec.evidence))
 	}
 }
+
+// panicSink panics on its first record, as a broken recorder would.
+type panicSink struct{ sink }
+
+func (s *panicSink) Evidence(kind string, v any) (string, error) { panic("recorder broke") }
+
+// TestPipelinedRecordPanicReachesTheCaller: a record that panics in the
+// background panics again in the caller's goroutine at settle, where the
+// step's recover sees it (as when the record was written synchronously),
+// instead of killing the process from a goroutine nobody recovers.
+func TestPipelinedRecordPanicReachesTheCaller(t *testing.T) {
+	srv, _ := server(t)
+	c := NewClient(Options{Step: "activity", Recorder: &panicSink{}, Redactor: redact.New()})
+	ctx, settle := Pipelined(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/x", nil)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	defer func() {
+		if v := recover(); v != "recorder broke" {
+			t.Fatalf("recovered %v", v)
+		}
+	}()
+	settle()
+	t.Fatal("settle returned")
+}
