@@ -310,10 +310,7 @@ func (w *world) tokenRequest(fp string, states ...chatops.State) chatops.Request
 func (w *world) requestWhere(what string, match func(chatops.Request) bool, states ...chatops.State) chatops.Request {
 	w.t.Helper()
 	var got chatops.Request
-	// 180 s: since 2026-12-02's merge the Socket Mode full flow takes 30-60 s
-	// under -race where it took 3-10 s (cause not yet found; see the closing
-	// note), and a 60 s wait failed it one run in three.
-	waitFor(w.t, 180*time.Second, "request of "+what+" in "+joinStates(states), func() bool {
+	waitFor(w.t, 60*time.Second, "request of "+what+" in "+joinStates(states), func() bool {
 		for _, r := range w.srv.Requests() {
 			if !match(r) {
 				continue

@@ -559,7 +559,7 @@ func TestServeDrillCommandRunsAndReports(t *testing.T) {
 	if got := w.command(alice, channel, "drill spam-burst"); !strings.Contains(got, "DRILL") {
 		t.Fatalf("drill: %q", got)
 	}
-	waitFor(t, 180*time.Second, "the drill's result", func() bool {
+	waitFor(t, 60*time.Second, "the drill's result", func() bool {
 		for _, m := range w.slack.Messages(channel) {
 			if m.Ephemeral && strings.Contains(m.Text, "[DRILL] spam-burst finished") {
 				return true

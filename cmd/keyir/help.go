@@ -146,8 +146,12 @@ func (a *app) describe(app *cli.App) {
 					b.WriteString("  " + e + "\n")
 				}
 				b.WriteString("\nExit codes:\n")
+				// The help template wraps a line longer than the
+				// terminal again, folding its spaces and losing the
+				// column: each code's meaning is wrapped here to fit
+				// beside the template's indent of 3 and "  N  ".
 				for _, code := range h.codes {
-					fmt.Fprintf(&b, "  %d  %s\n", code, exitWhen(p, code))
+					fmt.Fprintf(&b, "  %d  %s\n", code, wrapText(exitWhen(p, code), columns()-3-5, "     "))
 				}
 			}
 			c.Description = strings.TrimRight(b.String(), "\n")

@@ -8,8 +8,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/urfave/cli/v2"
 
@@ -297,5 +299,29 @@ func TestReportListNewestFirstWithoutFollowingLinks(t *testing.T) {
 	}
 	if r := keyir(t, "", nil, "report", "list", "--reports", filepath.Join(dir, "none")); r.code != 1 || !strings.Contains(r.stderr, "no reports directory") {
 		t.Errorf("a missing reports directory: exit %d, %s", r.code, r.stderr)
+	}
+}
+
+// A command's exit codes keep their column at any width: the help template
+// re-wraps (and folds the spaces of) any line longer than the terminal.
+func TestCommandHelpExitCodesFitTheTerminal(t *testing.T) {
+	for _, cols := range []string{"80", "60"} {
+		width, _ := strconv.Atoi(cols)
+		for _, p := range commandPaths(t) {
+			r := keyir(t, "", map[string]string{"COLUMNS": cols}, append(strings.Fields(p), "--help")...)
+			_, codes, ok := strings.Cut(r.stdout, "Exit codes:\n")
+			if !ok {
+				t.Fatalf("keyir %s --help: no exit codes:\n%s", p, r.stdout)
+			}
+			codes, _, _ = strings.Cut(codes, "\n\n")
+			for _, line := range strings.Split(codes, "\n") {
+				if n := utf8.RuneCountInString(line); n > width {
+					t.Errorf("COLUMNS=%s keyir %s --help: %d columns: %q", cols, p, n, line)
+				}
+				if !regexp.MustCompile(`^     (\d  \S|   \S)`).MatchString(line) {
+					t.Errorf("COLUMNS=%s keyir %s --help: exit code line out of its column: %q", cols, p, line)
+				}
+			}
+		}
 	}
 }
