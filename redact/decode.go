@@ -299,7 +299,9 @@ func (ix *index) scanRunsDepth(b []byte, emit func(st, en int, tok string) bool,
 				break
 			}
 			joined = append(joined, b[line:j]...)
-			ix.hexRuns(b[line:j], line, minHex, &scratch, emit, depth)
+			if j-line >= minHex {
+				ix.hexRuns(b[line:j], line, minHex, &scratch, emit, depth)
+			}
 			j += n
 			line = j
 		}
@@ -319,7 +321,11 @@ func (ix *index) scanRunsDepth(b []byte, emit func(st, en int, tok string) bool,
 				}
 			}
 		}
-		ix.hexRuns(b[line:j], line, minHex, &scratch, emit, depth)
+		// A hex run inside this line is no longer than the line: most
+		// lines (words of ordinary text) are too short to hold one.
+		if j-line >= minHex {
+			ix.hexRuns(b[line:j], line, minHex, &scratch, emit, depth)
+		}
 		// Hex broken into lines (xxd -p writes 60 digits a line).
 		if len(joined) >= minHex && allHex(joined) {
 			for align := 0; align < 2; align++ {
@@ -347,8 +353,13 @@ func (ix *index) spacedHex(b []byte, minHex int, emit func(st, en int, tok strin
 	}
 	var joined, scratch []byte
 	for i := 0; i < len(b); {
-		if !isHex(b[i]) || (i > 0 && isWordByte(b[i-1])) {
+		if c := b[i]; !wordBytes[c] {
 			i++
+			continue
+		} else if !isHex(c) || (i > 0 && wordBytes[b[i-1]]) {
+			// A group starts a word: skip the rest of this one at once.
+			for i++; i < len(b) && wordBytes[b[i]]; i++ {
+			}
 			continue
 		}
 		start, groups := i, 0
@@ -385,9 +396,14 @@ func (ix *index) spacedHex(b []byte, minHex int, emit func(st, en int, tok strin
 
 // isWordByte: a letter, digit or underscore, which would make a hex-looking
 // group part of a longer word.
-func isWordByte(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
-}
+func isWordByte(c byte) bool { return wordBytes[c] }
+
+var wordBytes = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
+	}
+	return t
+}()
 
 // hexRuns finds hex runs inside one line of a base64 run ("0x5347…" or
 // "key=5347…"); at is seg's offset in the scanned text.
@@ -417,6 +433,10 @@ func (ix *index) hexRuns(seg []byte, at, minHex int, scratch *[]byte, emit func(
 // lineBreak is the length of the line break at the start of b: CRLF or LF,
 // raw or JSON-escaped; 0 when there is none.
 func lineBreak(b []byte) int {
+	// Most runs end at a byte that begins no line break: one test.
+	if len(b) == 0 || (b[0] != '\\' && b[0] != '\r' && b[0] != '\n') {
+		return 0
+	}
 	for _, lb := range [...]string{`\r\n`, `\n`, "\r\n", "\n"} {
 		if len(b) >= len(lb) && string(b[:len(lb)]) == lb {
 			return len(lb)

@@ -39,6 +39,8 @@ type index struct {
 	// so that most windows of ordinary text are rejected with one load.
 	grams  map[uint64][]gramRef
 	filter []uint64
+	// inLong: the bytes that occur in a long secret.
+	inLong [256]bool
 	// minMaterial is the fewest decoded bytes that can hold a match.
 	minMaterial int
 	// gen is the Redactor's generation this index was built for.
@@ -118,6 +120,9 @@ func buildIndex(set map[string]bool, gen uint64) *index {
 		}
 		n := int32(len(ix.long))
 		ix.long = append(ix.long, e)
+		for k := 0; k < len(s); k++ {
+			ix.inLong[s[k]] = true
+		}
 		ix.minMaterial = min(ix.minMaterial, Gram)
 		for off := 0; off+Gram <= len(s); off++ {
 			if skip != nil && skip[off] {
@@ -209,8 +214,32 @@ func (ix *index) scanMaterial(b []byte, emit func(st, en int, tok string) bool) 
 	if len(ix.long) == 0 || len(b) < Gram {
 		return
 	}
-	i := 0
-	h := gramHash(b)
+	// Only a run of Gram or more bytes that all occur in some long secret
+	// can hold one of its Gram-byte windows: the rolling hash runs over
+	// those runs alone (ordinary JSON is broken up by quotes, colons and
+	// spaces every few bytes). A match and its extension never cross a
+	// byte outside the set, so the matches are those of a scan of all b.
+	for lo := 0; lo < len(b); {
+		for lo < len(b) && !ix.inLong[b[lo]] {
+			lo++
+		}
+		hi := lo
+		for hi < len(b) && ix.inLong[b[hi]] {
+			hi++
+		}
+		if hi-lo >= Gram && ix.scanGrams(b, lo, hi, emit) {
+			return
+		}
+		lo = hi
+	}
+}
+
+// scanGrams is scanMaterial's search for Gram-byte windows of the long
+// secrets in b[lo:hi], every byte of which is in inLong; it returns true
+// when emit asked to stop.
+func (ix *index) scanGrams(b []byte, lo, hi int, emit func(st, en int, tok string) bool) bool {
+	i := lo
+	h := gramHash(b[lo:])
 	for {
 		if bit := filterBit(h); ix.filter[bit>>6]&(1<<(bit&63)) != 0 {
 			bestL, bestR, tok := -1, 0, ""
@@ -233,18 +262,18 @@ func (ix *index) scanMaterial(b []byte, emit func(st, en int, tok string) bool) 
 			}
 			if bestL >= 0 {
 				if emit(i-bestL, i+Gram+bestR, tok) {
-					return
+					return true
 				}
 				i += Gram + bestR
-				if i+Gram > len(b) {
-					return
+				if i+Gram > hi {
+					return false
 				}
 				h = gramHash(b[i:])
 				continue
 			}
 		}
-		if i+Gram >= len(b) {
-			return
+		if i+Gram >= hi {
+			return false
 		}
 		h = (h-uint64(b[i])*hashPow)*hashBase + uint64(b[i+Gram])
 		i++

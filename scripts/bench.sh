@@ -114,6 +114,7 @@ row "time to containment, revoke + confirm steps only, 50 ms" "$(metric Containm
 row "1,000 keys revoked under a 100/s limit ($(metric Revoke1000 429s) answers 429)" "$(metric Revoke1000 wall-s)" s "$(metric Revoke1000 floor-s)" "1000 / 100 per s"
 row "Email Activity queries to retrieve 100,000 messages" "$(metric Activity100k queries/op)" queries "$(metric Activity100k ideal-queries/op)" "ceil(N/1000)"
 row "whole run over 200,000 messages: wall time" "$(metric Report200k wall-s)" s "$(metric Report200k bare-fetch-s)" "bare client, same $(metric Report200k queries) queries"
+row "whole run over 200,000 messages: wall time, against curl in its own process" "$(metric Report200k wall-s)" s "$(metric Report200k curl-fetch-s)" "curl, same $(metric Report200k queries) queries"
 row "whole run over 200,000 messages: peak RSS" "$(metric Report200k peak-rss-MiB)" MiB "$(metric Report200k idle-rss-MiB)" "idle keyir process; answers were $(metric Report200k payload-MiB) MiB"
 serve_rows
 row "keyir version start-up (median of 20 execs)" "$(metric VersionStartup version-p50-ms)" ms "$(metric VersionStartup true-p50-ms)" "/bin/true, median of 20"

@@ -135,6 +135,10 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 		reqBody = b
 		req.Body = io.NopCloser(bytes.NewReader(b))
 	}
+	// Under a Pipelined context the previous exchange may still be being
+	// recorded: every record written here waits for it first (settle), so
+	// records keep the order of their exchanges.
+	pl := pipelineOf(req.Context())
 	red := newTexts(g.o.Redactor)
 	ex := Exchange{
 		Time:       time.Now().UTC(),
@@ -147,6 +151,7 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 	if g.o.DryRun && req.Method != http.MethodGet && req.Method != http.MethodHead {
 		ex.Refused = true
 		if g.o.Recorder != nil {
+			pl.settle()
 			g.o.Recorder.Planned(report.PlannedChange{Step: g.o.Step, Method: req.Method, URL: ex.URL, Body: ex.ReqBody})
 			g.o.Recorder.Evidence("http", ex)
 		}
@@ -158,6 +163,7 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 		ex.DurationMS = ms(time.Since(start))
 		ex.Error = red.str(err.Error())
 		ex.proof = red.proof
+		pl.settle()
 		g.record(ex)
 		return nil, err
 	}
@@ -165,9 +171,24 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp.Body.Close()
 	ex.DurationMS = ms(time.Since(start))
 	ex.Status = resp.StatusCode
-	ex.RespHeads = headers(red, resp.Header)
-	ex.RespBody = g.clip(red.str(string(body)), &ex)
-	ex.proof = red.proof
+	finish := func(h http.Header) {
+		ex.RespHeads = headers(red, h)
+		ex.RespBody = g.clip(red.str(string(body)), &ex)
+		ex.proof = red.proof
+	}
+	if pl != nil && rerr == nil && g.o.Recorder != nil {
+		// The caller reads the answer while it is redacted and recorded;
+		// the header map is copied, since the caller may change its own.
+		h := resp.Header.Clone()
+		pl.start(func() {
+			finish(h)
+			g.record(ex)
+		})
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		return resp, nil
+	}
+	finish(resp.Header)
+	pl.settle()
 	if rerr != nil {
 		ex.Error = "reading body: " + red.str(rerr.Error())
 		ex.proof = red.proof

@@ -12,6 +12,7 @@ import (
 
 	"github.com/keyir/keyir/actions"
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/transport"
 )
 
 // activityInfo declares sendgrid.activity; provider.go registers it.
@@ -235,6 +236,12 @@ func (a *Activity) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 		})
 		start = oldest
 	}
+	// Each answer is redacted and recorded while it is decoded and the
+	// next query is sent (transport.Pipelined): keyir's CPU then overlaps
+	// the API's time. settle before returning, so the step's evidence holds
+	// every exchange when the step ends.
+	ctx, settle := transport.Pipelined(ctx)
+	defer settle()
 	t := newTally()
 	queries := 0
 	complete := true

@@ -320,6 +320,12 @@ func reportRun(b *testing.B, n int) {
 		payload += nb
 	}
 	fetch := time.Since(t1)
+	// The same floor from a process of its own, as keyir is: curl sending
+	// the same queries over one connection, answers discarded. The bare
+	// client above shares the simulator's process, so each of its queries
+	// costs no wake-up of another process; on a loaded machine that
+	// difference is part of what separates keyir from it.
+	curlFetch := curlQueries(b, dir, queries, responder.Token())
 	shutdown(context.Background())
 	// The floor: an idle keyir process (the Slack simulator, waiting).
 	idle := exec.Command(bin, "sim", "slack", "--listen", "127.0.0.1:0")
@@ -334,12 +340,38 @@ func reportRun(b *testing.B, n int) {
 	b.ReportMetric(wall.Seconds(), "wall-s")
 	b.ReportMetric(activity.Seconds(), "activity-s")
 	b.ReportMetric(fetch.Seconds(), "bare-fetch-s")
+	if curlFetch > 0 {
+		b.ReportMetric(curlFetch.Seconds(), "curl-fetch-s")
+	}
 	b.ReportMetric(float64(len(queries)), "queries")
 	b.ReportMetric(math.Ceil(float64(n)/1000), "ideal-queries")
 	b.ReportMetric(float64(peak)/1024, "peak-rss-MiB")
 	b.ReportMetric(float64(floorRSS)/1024, "idle-rss-MiB")
 	b.ReportMetric(float64(payload)/(1<<20), "payload-MiB")
 	b.StartTimer()
+}
+
+// curlQueries sends urls with curl (one process, one connection, in
+// order, bodies discarded) and returns its wall time; 0 without curl.
+func curlQueries(b *testing.B, dir string, urls []string, token string) time.Duration {
+	curl, err := exec.LookPath("curl")
+	if err != nil || len(urls) == 0 {
+		return 0
+	}
+	var cfg strings.Builder
+	fmt.Fprintf(&cfg, "silent\nfail\nheader = \"Authorization: Bearer %s\"\n", token)
+	for _, u := range urls {
+		fmt.Fprintf(&cfg, "url = \"%s\"\noutput = \"/dev/null\"\n", u)
+	}
+	path := filepath.Join(dir, "curl.cfg")
+	if err := os.WriteFile(path, []byte(cfg.String()), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	t0 := time.Now()
+	if out, err := exec.Command(curl, "-K", path).CombinedOutput(); err != nil {
+		b.Fatalf("curl: %v\n%s", err, out)
+	}
+	return time.Since(t0)
 }
 
 // BenchmarkVersionStartup: `keyir version` exec'd 20 times, against
