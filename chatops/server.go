@@ -214,6 +214,7 @@ func New(o Options) (*Server, error) {
 	reqs, err := st.loadAll()
 	if err != nil {
 		al.close()
+		rc.close()
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
 	for _, r := range reqs {
@@ -315,7 +316,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		err = fmt.Errorf("chatops: runs still stopping: %w", ctx.Err())
 	}
 	s.store.settle()
-	return errors.Join(err, s.audit.close())
+	return errors.Join(err, s.audit.close(), s.replay.close())
 }
 
 func (s *Server) logf(format string, args ...any) {
