@@ -306,16 +306,14 @@ func syncFile(path string) error {
 // is on disk (shared group commit). A version older than the one on disk is
 // not written.
 func (s *store) save(r *Request) error {
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return err
-	}
 	line, err := json.Marshal(r)
 	if err != nil {
 		return err
 	}
 	// Nothing secret is in a Request; redact anyway, it is going to disk.
-	b, line = s.red.Bytes(b), append(s.red.Bytes(line), '\n')
+	// The file's indented form is made from this line by the applier,
+	// after the acknowledgement (pendingFile.data).
+	line = append(s.red.Bytes(line), '\n')
 	s.mu.Lock()
 	l := s.locks[r.ID]
 	if l == nil {
@@ -336,7 +334,7 @@ func (s *store) save(r *Request) error {
 	// Before the line: an emptying of the log replaces and syncs the file.
 	s.touched[name] = true
 	if p, ok := s.files[name]; !ok || p.version < r.Version {
-		s.files[name] = pendingFile{version: r.Version, data: b}
+		s.files[name] = pendingFile{version: r.Version, line: line[:len(line)-1]}
 	}
 	if s.broken != nil {
 		s.mu.Unlock()
