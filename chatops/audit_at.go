@@ -85,11 +85,7 @@ func auditLineEndingAt(path string, end int64) (AuditEvent, bool, error) {
 
 // failUnauditedLocked fails r at start, audited and saved: see above.
 func (s *Server) failUnauditedLocked(r *Request, why string) {
-	r.State, r.Detail = StateFailed, why
-	s.releaseLocked(r)
-	delete(s.secrets, r.ID)
-	s.saveLocked(r)
-	s.auditLocked(AuditEvent{Event: AuditUnacknowledged, Request: r.ID, User: r.Requester, Channel: r.Channel, KeyID: r.KeyID, Fingerprint: r.Fingerprint, Reason: why})
+	s.endLocked(r, StateFailed, AuditUnacknowledged, why)
 }
 
 // endTornLine ends a last line that a crash cut short, so that the next
