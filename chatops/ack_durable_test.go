@@ -94,11 +94,16 @@ func countWhere(lines []auditLine, f func(auditLine) bool) int {
 func TestSocketUnrecordableEnvelopeIsNotAcked(t *testing.T) {
 	w := newWorld(t)
 	ctx := w.socketMode()
-	// A directory where the record goes: the atomic rename over it fails.
+	// A directory where the record goes, and its rewrite due: the atomic
+	// rename over the directory fails, and goes on failing.
 	blocker := filepath.Join(w.dataDir, chatops.ReplayFile)
+	if err := os.Remove(blocker); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.Mkdir(blocker, 0o700); err != nil {
 		t.Fatal(err)
 	}
+	w.srv.RewriteReplayRecord()
 	env := slashEnvelope(w, alice, "revoke "+keyIDOf(w.fx.LeakedKey)+" INC-UNREC")
 	env.EnvelopeID = "env-unrecorded"
 	if _, err := w.slack.Push(env); err != nil {

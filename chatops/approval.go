@@ -245,10 +245,14 @@ func (s *Server) ExpireNow() {
 	}
 }
 
-func (s *Server) expireLocked(r *Request, why string) {
-	r.State, r.Detail = StateExpired, why
+func (s *Server) expireLocked(r *Request, why string) { s.endLocked(r, StateExpired, AuditExpiry, why) }
+
+// endLocked ends a request that never ran: state, its key released, the
+// secret forgotten, saved and audited (event) with why.
+func (s *Server) endLocked(r *Request, state State, event, why string) {
+	r.State, r.Detail = state, why
 	s.releaseLocked(r)
 	delete(s.secrets, r.ID)
 	s.saveLocked(r)
-	s.auditLocked(AuditEvent{Event: AuditExpiry, Request: r.ID, User: r.Requester, Channel: r.Channel, KeyID: r.KeyID, Fingerprint: r.Fingerprint, Reason: why})
+	s.auditLocked(AuditEvent{Event: event, Request: r.ID, User: r.Requester, Channel: r.Channel, KeyID: r.KeyID, Fingerprint: r.Fingerprint, Reason: why})
 }

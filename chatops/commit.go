@@ -30,6 +30,8 @@ type commitItem struct {
 	// after: synced once every item of the same commit without it is, so
 	// that a request record never reaches the disk ahead of the audit
 	// lines and replay record written before it (they share the commit).
+	// A request's first record is not after: a start checks that its
+	// audit line is on disk instead (audit_at.go).
 	after bool
 	err   error
 }
@@ -100,9 +102,17 @@ func (c *committer) runBatch(b *commitBatch) {
 
 func (b *commitBatch) run() {
 	defer close(b.done)
+	// A file with an after item is synced after, for all of its items:
+	// an earlier fsync of it would make that item durable early too.
+	late := map[any]bool{}
+	for _, it := range b.items {
+		if it.after && it.file != nil {
+			late[it.file] = true
+		}
+	}
 	var first, after []*commitItem
 	for _, it := range b.items {
-		if it.after {
+		if it.after || (it.file != nil && late[it.file]) {
 			after = append(after, it)
 		} else {
 			first = append(first, it)

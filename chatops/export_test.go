@@ -14,3 +14,13 @@ func HoldCommits() (release func()) {
 // Commits counts the group commits run so far (benchmarks report how many
 // a burst took).
 func Commits() int64 { return disk.commits.Load() }
+
+// RewriteReplayRecord makes the next commit rewrite the replay record
+// whole, as after a failed write (replay_log.go): a test that puts a
+// directory at its path makes that write fail, and every later one until
+// the directory goes.
+func (s *Server) RewriteReplayRecord() {
+	s.replay.mu.Lock()
+	s.replay.log.rewrite = true
+	s.replay.mu.Unlock()
+}

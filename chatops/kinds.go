@@ -53,6 +53,7 @@ func (s *Server) newRevokeRequest(c Command, a Args, now time.Time) *Request {
 		ID: newRequestID(), State: StatePending, KeyID: a.Info.ID, Fingerprint: a.Info.Fingerprint, HasSecret: a.Key != "",
 		Incident: a.Incident, DryRun: a.DryRun, Playbook: s.cfg.Playbooks[VerbRevoke], Team: c.Team,
 		Requester: c.User, Channel: c.Channel, Created: now.UTC(), Expires: now.Add(s.cfg.ApprovalExpiry).UTC(),
+		AuditAt: c.auditAt,
 	}
 	if k := a.Kind.KeyKind; k != nil {
 		r.TokenKind, r.TokenHuman, r.TokenInput, r.Playbook = k.Kind, k.Human, k.KeyInput(), k.Playbook

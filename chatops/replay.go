@@ -3,17 +3,13 @@ package chatops
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
-
-	"github.com/keyir/keyir/safefile"
 )
 
 // Replay protection. slack-go's verifier accepts a signed request for five
@@ -24,9 +20,9 @@ import (
 // body), never the signature text: hex is case-insensitive for the verifier,
 // so "v0=ABCD…" and "v0=abcd…" are one signature and must be one request.
 //
-// The record lives in DATA_DIR/replay.json, rewritten atomically and synced
-// before the request is acted on, so a replay after a restart (or a crash)
-// is refused too.
+// The record lives in DATA_DIR/replay.json, a log appended and synced
+// before the request is acted on (replay_log.go), so a replay after a
+// restart (or a crash) is refused too.
 const (
 	// replayWindow is Slack's signature window (either direction).
 	replayWindow = 5 * time.Minute
@@ -65,18 +61,18 @@ type replayCache struct {
 	entries map[string]int64 // content key → expiry (Unix seconds)
 	// fence, when set: requests whose timestamp is not after it are
 	// refused (see loadReplay).
-	fence int64
-	// tmp is the record written by the running commit, before its rename
-	// (only the commit's goroutine touches it: commits run one at a time).
-	tmp string
+	fence  int64
+	pruned int64     // the second of the last pruning
+	log    replayLog // the file (replay_log.go)
 }
 
+// replayDisk is the record as keyir wrote it before it became a log
+// (replay_log.go): one JSON object, rewritten whole. It is still read, so
+// that an upgrade forgets no request inside its window.
 type replayDisk struct {
 	Version int           `json:"version"`
 	Entries []replayEntry `json:"entries"`
-	// Fence is kept while it matters (its window), so a second restart
-	// soon after the first does not forget it.
-	Fence int64 `json:"fence,omitempty"`
+	Fence   int64         `json:"fence,omitempty"`
 }
 
 type replayEntry struct {
@@ -93,42 +89,45 @@ type replayEntry struct {
 // its window, since any of them may have been accepted before. Requests
 // signed after the start are unaffected. (This assumes Slack's clock is not
 // ahead of ours; both run NTP.) The fence is written with the record, so it
-// holds across another restart. The returned note says what happened, for
-// the log and the audit.
+// holds across another restart. The record is then rewritten from what was
+// read (expired entries and a torn last line dropped) and opened for
+// appending. The returned note says what happened, for the log and the
+// audit.
 func loadReplay(dataDir string, now func() time.Time) (*replayCache, string, error) {
 	c := &replayCache{path: filepath.Join(dataDir, ReplayFile), now: now, max: maxReplayEntries, entries: map[string]int64{}}
-	b, err := safefile.ReadFile(c.path, maxReplayFile)
-	if errors.Is(err, fs.ErrNotExist) {
-		return c, "", nil
-	}
-	if err != nil {
-		return nil, "", err
-	}
-	var d replayDisk
 	t := now().Unix()
-	if err := json.Unmarshal(b, &d); err != nil || d.Version != 1 || len(d.Entries) > maxReplayEntries {
+	rec, n, err := readReplay(c.path)
+	note := ""
+	switch {
+	case errors.Is(err, errReplayUnreadable):
 		c.fence = t
 		kept := c.path + ".unreadable"
 		if err := os.Rename(c.path, kept); err != nil {
 			kept = "not kept: " + err.Error()
 		}
-		// Written now, so the fence holds even if no request comes before
-		// the next restart.
-		if err := c.flush(); err != nil {
-			return nil, "", err
+		note = fmt.Sprintf("%s was unreadable (%d bytes, not a replay record; %s); requests signed before %s are refused as possible replays",
+			c.path, n, kept, now().UTC().Format(time.RFC3339))
+	case err != nil:
+		return nil, "", err
+	default:
+		if rec.Fence+fenceLife > t {
+			c.fence = rec.Fence
 		}
-		return c, fmt.Sprintf("%s was unreadable (%d bytes, not a replay record; %s); requests signed before %s are refused as possible replays",
-			c.path, len(b), kept, now().UTC().Format(time.RFC3339)), nil
-	}
-	if d.Fence+fenceLife > t {
-		c.fence = d.Fence
-	}
-	for _, e := range d.Entries {
-		if e.Expires > t && len(e.Key) <= 80 {
-			c.entries[e.Key] = e.Expires
+		for _, e := range rec.Entries {
+			if e.Expires > t && len(e.Key) <= 80 {
+				c.entries[e.Key] = e.Expires
+			}
 		}
 	}
-	return c, "", nil
+	// Written now, so that a fence holds even if no request comes before
+	// the next restart, and appends never follow a torn line.
+	c.mu.Lock()
+	err = c.rewriteLocked()
+	c.mu.Unlock()
+	if err != nil {
+		return nil, "", err
+	}
+	return c, note, nil
 }
 
 // contentKey names a signed HTTP request by what its signature covers.
@@ -176,9 +175,14 @@ func (c *replayCache) admitQueued(key string, ts int64) (func() error, error) {
 		c.mu.Unlock()
 		return nil, errReplayed
 	}
-	for k, exp := range c.entries {
-		if exp <= t {
-			delete(c.entries, k)
+	// Expiries are whole seconds: one pruning per second removes every
+	// expired entry (a pass per admission made a burst quadratic).
+	if t != c.pruned {
+		c.pruned = t
+		for k, exp := range c.entries {
+			if exp <= t {
+				delete(c.entries, k)
+			}
 		}
 	}
 	if len(c.entries) >= c.max {
@@ -187,81 +191,27 @@ func (c *replayCache) admitQueued(key string, ts int64) (func() error, error) {
 	}
 	// The verifier accepts ts until ts+window by its clock; a request
 	// signed "now" by a clock behind ours is covered from now.
-	c.entries[key] = max(ts, t) + int64((replayWindow + replayMargin).Seconds())
+	exp := max(ts, t) + int64((replayWindow + replayMargin).Seconds())
+	c.entries[key] = exp
+	if err := c.appendLocked(key, exp); err != nil {
+		delete(c.entries, key)
+		c.mu.Unlock()
+		return nil, err
+	}
 	c.mu.Unlock()
-	durable := c.flushQueued()
-	return sync.OnceValue(func() error {
-		err := durable()
-		if err != nil {
-			// Not on disk: forget it, so the request (which is refused)
-			// can be sent again.
-			c.mu.Lock()
-			delete(c.entries, key)
-			c.mu.Unlock()
-		}
-		return err
-	}), nil
+	return c.flushQueued(), nil
 }
 
 // flush returns once the entries admitted before it was called are on
-// disk. It joins the group commit (commit.go): the record is rewritten once
-// per commit, from the entries as they are when the commit runs, so every
-// admission queued for that commit is in it, and commits run one after the
-// other, so a later record never is renamed into place before an earlier
-// one. (Before, each flush waited for the previous one and then for a
-// commit of its own: a burst of admissions paid a chain of them.)
+// disk.
 func (c *replayCache) flush() error { return c.flushQueued()() }
 
-// flushQueued queues the rewrite and returns the wait for it.
+// flushQueued queues the log's fsync for the next group commit (commit.go)
+// and returns the wait for it. One fsync of an appended file, no temporary
+// file and rename (replay_log.go): the replay record is in every command's
+// commit, so its cost is every command's.
 func (c *replayCache) flushQueued() func() error {
-	return disk.enqueue(&commitItem{file: c, sync: c.writeTemp, rename: c.rename, dir: filepath.Dir(c.path)})
-}
-
-// writeTemp writes the record as it is now to a new temporary file and
-// syncs it; rename then moves it into place (one commit does both).
-func (c *replayCache) writeTemp() error {
-	c.mu.Lock()
-	d := replayDisk{Version: 1, Entries: make([]replayEntry, 0, len(c.entries))}
-	if c.fence+fenceLife > c.now().Unix() {
-		d.Fence = c.fence
-	}
-	for k, exp := range c.entries {
-		d.Entries = append(d.Entries, replayEntry{Key: k, Expires: exp})
-	}
-	c.mu.Unlock()
-	b, err := json.Marshal(d)
-	if err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(c.path), "."+filepath.Base(c.path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	if err = f.Chmod(0o600); err == nil {
-		_, err = f.Write(b)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	c.tmp = f.Name()
-	return nil
-}
-
-func (c *replayCache) rename() error {
-	tmp := c.tmp
-	c.tmp = ""
-	if err := os.Rename(tmp, c.path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
+	return disk.enqueue(&commitItem{file: c, sync: c.sync})
 }
 
 // parseTimestamp reads X-Slack-Request-Timestamp as the verifier does.

@@ -146,11 +146,16 @@ func TestServeCorruptReplayRecordRefusesEarlierRequests(t *testing.T) {
 func TestServeUnrecordableRequestIsNotRun(t *testing.T) {
 	w := newWorld(t)
 	id := keyIDOf(w.fx.LeakedKey)
-	// A directory where the record goes: the atomic rename over it fails.
+	// A directory where the record goes, and its rewrite due: the atomic
+	// rename over the directory fails, and goes on failing.
 	blocker := filepath.Join(w.dataDir, chatops.ReplayFile)
+	if err := os.Remove(blocker); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.Mkdir(blocker, 0o700); err != nil {
 		t.Fatal(err)
 	}
+	w.srv.RewriteReplayRecord()
 	body := commandForm(w, alice, channel, "revoke "+id+" --dry-run", reqOpt{})
 	ts, sig := sign(body, time.Now(), secret)
 	if code := w.postWithSignature("/slack/commands", body, ts, sig); code != 503 {

@@ -87,6 +87,7 @@ type Command struct {
 	// and request record instead of costing one before them. nil: nothing
 	// to wait for.
 	admitted func() error
+	auditAt  int64 // where its authorization line ends (Request.AuditAt)
 }
 
 // Action is a button click from an approval message, verified by the adapter.
@@ -214,6 +215,7 @@ func New(o Options) (*Server, error) {
 	reqs, err := st.loadAll()
 	if err != nil {
 		al.close()
+		rc.close()
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
 	for _, r := range reqs {
@@ -232,7 +234,9 @@ func (s *Server) Start(ctx context.Context) {
 	for _, r := range s.reqs {
 		switch r.State {
 		case StatePending:
-			if why := restoreRefusal(r, now); why != "" {
+			if why := s.unauditedReason(r); why != "" {
+				s.failUnauditedLocked(r, why)
+			} else if why := restoreRefusal(r, now); why != "" {
 				s.expireLocked(r, why)
 			} else {
 				if r.HasSecret {
@@ -315,7 +319,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		err = fmt.Errorf("chatops: runs still stopping: %w", ctx.Err())
 	}
 	s.store.settle()
-	return errors.Join(err, s.audit.close())
+	return errors.Join(err, s.audit.close(), s.replay.close())
 }
 
 func (s *Server) logf(format string, args ...any) {
@@ -361,13 +365,14 @@ func (s *Server) checkOrigin(transport, team, app, user, channel string) error {
 // authorize decides whether user may use keyir in channel; the decision is
 // audited either way.
 func (s *Server) authorize(ctx context.Context, transport, verb, user, channel string) (bool, string) {
-	ok, why := s.decide(ctx, transport, verb, user, channel)
+	ok, why, _ := s.decide(ctx, transport, verb, user, channel)
 	s.auditWait(s.audit.commit())
 	return ok, why
 }
 
-// decide is authorize with its audit line written but not yet durable.
-func (s *Server) decide(ctx context.Context, transport, verb, user, channel string) (bool, string) {
+// decide is authorize with its audit line written but not yet durable;
+// at is where that line ends in the audit log (0 if it was not written).
+func (s *Server) decide(ctx context.Context, transport, verb, user, channel string) (ok bool, why string, at int64) {
 	reason := ""
 	switch {
 	case !userIDRE.MatchString(user):
@@ -384,8 +389,8 @@ func (s *Server) decide(ctx context.Context, transport, verb, user, channel stri
 	if reason != "" {
 		dec = "deny"
 	}
-	s.auditAppend(AuditEvent{Event: AuditAuthorization, Transport: transport, Verb: verb, User: user, Channel: channel, Decision: dec, Reason: reason})
-	return reason == "", reason
+	at = s.auditAppendAt(AuditEvent{Event: AuditAuthorization, Transport: transport, Verb: verb, User: user, Channel: channel, Decision: dec, Reason: reason})
+	return reason == "", reason, at
 }
 
 func (s *Server) allowedUser(ctx context.Context, user string) (bool, string) {
@@ -445,9 +450,10 @@ func (s *Server) HandleCommand(ctx context.Context, c Command) (Reply, error) {
 		}
 		return ephemeral("keyir is restarting; try again in a minute."), nil
 	}
-	ok, why := s.decide(ctx, c.Transport, args.Verb, c.User, c.Channel)
+	ok, why, at := s.decide(ctx, c.Transport, args.Verb, c.User, c.Channel)
 	durable := s.audit.commit()
 	if ok && perr == nil && args.Verb == VerbRevoke {
+		c.auditAt = at
 		reply := s.revoke(c, args)
 		s.auditWait(durable)
 		if err := c.recorded(); err != nil {

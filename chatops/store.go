@@ -67,6 +67,9 @@ type Request struct {
 	Updated     time.Time `json:"updated"`
 	// Version counts the changes; a write never replaces a newer one.
 	Version int64 `json:"version"`
+	// AuditAt: where the command's authorization line ends in the audit
+	// log; a first version is checked against it at start (audit_at.go).
+	AuditAt int64 `json:"audit_at,omitempty"`
 	// SecretLost: the server restarted while the request held the leaked
 	// key in memory; the run goes by key id (the id-only proof).
 	SecretLost bool `json:"secret_lost,omitempty"`
@@ -306,16 +309,14 @@ func syncFile(path string) error {
 // is on disk (shared group commit). A version older than the one on disk is
 // not written.
 func (s *store) save(r *Request) error {
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return err
-	}
 	line, err := json.Marshal(r)
 	if err != nil {
 		return err
 	}
 	// Nothing secret is in a Request; redact anyway, it is going to disk.
-	b, line = s.red.Bytes(b), append(s.red.Bytes(line), '\n')
+	// The file's indented form is made from this line by the applier,
+	// after the acknowledgement (pendingFile.data).
+	line = append(s.red.Bytes(line), '\n')
 	s.mu.Lock()
 	l := s.locks[r.ID]
 	if l == nil {
@@ -336,7 +337,7 @@ func (s *store) save(r *Request) error {
 	// Before the line: an emptying of the log replaces and syncs the file.
 	s.touched[name] = true
 	if p, ok := s.files[name]; !ok || p.version < r.Version {
-		s.files[name] = pendingFile{version: r.Version, data: b}
+		s.files[name] = pendingFile{version: r.Version, line: line[:len(line)-1]}
 	}
 	if s.broken != nil {
 		s.mu.Unlock()
@@ -349,9 +350,13 @@ func (s *store) save(r *Request) error {
 	}
 	s.logSize += int64(len(line))
 	s.mu.Unlock()
-	// after: the audit lines written before this record (the command, its
-	// authorization) are synced first when they share its commit.
-	if err := disk.commit(&commitItem{file: s.log, sync: s.log.Sync, after: true}); err != nil {
+	// after: the audit lines written before this record are synced first
+	// when they share its commit. A request's first record needs no such
+	// order: it names its authorization line, and a start fails it if
+	// that line is not in the audit log (audit_at.go), so both syncs run
+	// at once.
+	first := r.Version == 1 && r.AuditAt > 0
+	if err := disk.commit(&commitItem{file: s.log, sync: s.log.Sync, after: !first}); err != nil {
 		// The line may reach the disk later or not: no further write can
 		// be trusted to mean what it says, so none is accepted.
 		s.mu.Lock()
@@ -468,15 +473,18 @@ const (
 	AuditRunOutcome         = "run_outcome"
 	AuditRestored           = "restored"
 	AuditReplayRecordLost   = "replay_record_lost"
+	AuditUnacknowledged     = "unacknowledged_request_failed"
 )
 
 // auditLog appends JSON lines, each synced before write returns, to a 0600
 // file opened for append.
 type auditLog struct {
-	mu  sync.Mutex // guards writes
-	f   *os.File
-	red *redact.Redactor
-	now func() time.Time
+	mu   sync.Mutex // guards writes
+	f    *os.File
+	path string
+	size int64 // bytes written to f: where the next line starts
+	red  *redact.Redactor
+	now  func() time.Time
 }
 
 func openAudit(path string, red *redact.Redactor, now func() time.Time) (*auditLog, error) {
@@ -491,7 +499,17 @@ func openAudit(path string, red *redact.Redactor, now func() time.Time) (*auditL
 		f.Close()
 		return nil, err
 	}
-	return &auditLog{f: f, red: red, now: now}, nil
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	a := &auditLog{f: f, path: path, size: st.Size(), red: red, now: now}
+	if err := a.endTornLine(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return a, nil
 }
 
 func (a *auditLog) write(ev AuditEvent) error {
@@ -511,22 +529,28 @@ func (a *auditLog) commit() func() error {
 // append writes the line without waiting for it to be durable: a caller
 // that has more to write before it answers commits once for all of it.
 func (a *auditLog) append(ev AuditEvent) error {
+	_, err := a.appendAt(ev)
+	return err
+}
+
+// appendAt is append, also saying where the line ends in the file.
+func (a *auditLog) appendAt(ev AuditEvent) (int64, error) {
 	if ev.Time.IsZero() {
 		ev.Time = a.now().UTC()
 	}
 	b, err := json.Marshal(ev)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	b = append(a.red.Bytes(b), '\n')
 	a.mu.Lock()
+	defer a.mu.Unlock()
 	if a.f == nil {
-		a.mu.Unlock()
-		return errors.New("audit log is closed")
+		return 0, errors.New("audit log is closed")
 	}
-	_, err = a.f.Write(b)
-	a.mu.Unlock()
-	return err
+	n, err := a.f.Write(b)
+	a.size += int64(n)
+	return a.size, err
 }
 
 // sync fsyncs the log; after close there is nothing left to sync (close

@@ -1,6 +1,8 @@
 package chatops
 
 import (
+	"bytes"
+	"encoding/json"
 	"maps"
 	"path/filepath"
 )
@@ -16,7 +18,18 @@ import (
 // pendingFile is a logged version whose file is not yet replaced.
 type pendingFile struct {
 	version int64
-	data    []byte
+	line    []byte // the log line (redacted), without its newline
+}
+
+// data is the file's content: the line, indented. Marshalling and
+// redacting the request a second time for it cost a third of a save's
+// CPU before the acknowledgement; indenting JSON changes no string in it.
+func (p pendingFile) data() []byte {
+	var b bytes.Buffer
+	if json.Indent(&b, p.line, "", "  ") != nil {
+		return p.line // what a restart reads from the log anyway
+	}
+	return b.Bytes()
 }
 
 // applyFiles off leaves every file to emptyLog and to the next start (a
@@ -77,7 +90,7 @@ func (s *store) replaceFiles(files map[string]pendingFile) error {
 		if s.replaced[name] >= p.version {
 			continue
 		}
-		if err := replaceFile(filepath.Join(s.dir, name), p.data); err != nil {
+		if err := replaceFile(filepath.Join(s.dir, name), p.data()); err != nil {
 			return err
 		}
 		s.replaced[name] = p.version
