@@ -112,6 +112,10 @@ func (s *Store) Finish(rep *report.Report, r Renderer) (head string, err error) 
 		}
 		sums[name] = sum
 	}
+	// From the manifest_written event to MANIFEST the directory is sealed
+	// but unverifiable: a signalled process waits for this (AwaitSeals).
+	sealing.Add(1)
+	defer sealing.Add(-1)
 	if err := s.Append(report.Event{Type: report.EventManifestWritten, Data: map[string]any{"sha256": sums}}); err != nil {
 		return "", err
 	}

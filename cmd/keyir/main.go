@@ -13,14 +13,21 @@ import (
 
 	_ "github.com/keyir/keyir/actions/all" // registers every action
 	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/runstore"
 )
 
 // stopGrace is how long a command has, after the first SIGINT/SIGTERM, to
 // stop on its own (an interrupted run records where it stood and seals its
 // directory, which takes well under a second). Past it keyir exits anyway
 // with exit code 1, as an interrupted run does: whatever it was blocked in,
-// a signal ends keyir within 2 seconds.
+// a signal ends keyir within 2 seconds, unless a MANIFEST is being written
+// (sealGrace).
 const stopGrace = 1500 * time.Millisecond
+
+// sealGrace bounds the wait for a MANIFEST being written when stopGrace
+// ends (see runstore.AwaitSeals): hashing a run directory takes well under
+// it even on a loaded machine.
+const sealGrace = 30 * time.Second
 
 func main() {
 	// The first SIGINT/SIGTERM cancels the run, which records where it stood
@@ -30,6 +37,13 @@ func main() {
 		<-ctx.Done()
 		stop()
 		time.Sleep(stopGrace)
+		// A run between its journal's seal and its MANIFEST would be left
+		// neither verifiable nor resumable: that is finished first (a
+		// second signal, handled by the default again, still kills).
+		if !runstore.AwaitSeals(0) {
+			fmt.Fprintln(os.Stderr, "keyir: interrupted; writing the run's MANIFEST before exiting (a second signal kills keyir now)")
+			runstore.AwaitSeals(sealGrace)
+		}
 		fmt.Fprintf(os.Stderr, "keyir: interrupted, and still busy %v later; exiting\n", stopGrace)
 		os.Exit(report.ExitCouldNotRun)
 	}()
