@@ -202,10 +202,6 @@ func (c *replayCache) admitQueued(key string, ts int64) (func() error, error) {
 	return c.flushQueued(), nil
 }
 
-// flush returns once the entries admitted before it was called are on
-// disk.
-func (c *replayCache) flush() error { return c.flushQueued()() }
-
 // flushQueued queues the log's fsync for the next group commit (commit.go)
 // and returns the wait for it. One fsync of an appended file, no temporary
 // file and rename (replay_log.go): the replay record is in every command's
