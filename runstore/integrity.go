@@ -102,6 +102,10 @@ type ResumeCheck struct {
 	Head string
 	// Leftovers are temporary files of interrupted atomic writes.
 	Leftovers []string
+	// UnfinishedSeal is the journal line of a seal whose MANIFEST was
+	// never written (0: none): such a run is not resumed but its seal
+	// finished (FinishSeal).
+	UnfinishedSeal int
 
 	journal  journalScan
 	recorded map[string]report.FileState
@@ -173,7 +177,18 @@ func CheckResume(dir string) (*ResumeCheck, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	} else if st.sealLine > 0 {
-		return nil, &TamperError{dir, []string{fmt.Sprintf("%s is missing, but %s line %d records that the run was sealed: it was deleted (or keyir died while writing it); `keyir report verify` cannot vouch for this directory, and it cannot be resumed; start a new run", ManifestFile, JournalFile, st.sealLine)}}
+		// keyir stopped between the seal's event and report.html (a
+		// SIGKILL, a power loss: rendering the page is the seal's slow
+		// part) when that event is the journal's last line, report.html
+		// is not there and the renderings the event binds are on disk as
+		// it records them; the checks below then hold every other file
+		// to the journal. Anything else is a MANIFEST deleted.
+		last := j.events[len(j.events)-1]
+		_, herr := os.Lstat(filepath.Join(dir, ReportHTML))
+		if last.Seq != st.sealLine || !errors.Is(herr, fs.ErrNotExist) || !renderingsAsSealed(dir, last) {
+			return nil, &TamperError{dir, []string{fmt.Sprintf("%s is missing, but %s line %d records that the run was sealed: it was deleted (or keyir died while writing it); `keyir report verify` cannot vouch for this directory, and it cannot be resumed; start a new run", ManifestFile, JournalFile, st.sealLine)}}
+		}
+		chk.UnfinishedSeal = st.sealLine
 	}
 
 	var probs []string

@@ -386,10 +386,14 @@ func Verify(dir string) (VerifyResult, error) {
 // verifyUnsealed is Verify for a directory without MANIFEST.
 func verifyUnsealed(dir string) (VerifyResult, error) {
 	res := VerifyResult{Dir: dir}
-	_, err := CheckResume(dir)
+	chk, err := CheckResume(dir)
 	var te *TamperError
 	var se *safefile.Error
 	switch {
+	case err == nil && chk.UnfinishedSeal > 0:
+		// Not verified: nothing vouches for the files yet.
+		res.Problems = []string{(&UnfinishedSealError{Dir: dir, Line: chk.UnfinishedSeal}).Error()}
+		return res, nil
 	case err == nil:
 		return res, fmt.Errorf("%s: %w: the run did not finish (it crashed, was killed, or is still running); its journal and files are as recorded so far; run `keyir resume %s` to finish it", dir, ErrNoManifest, dir)
 	case errors.As(err, &te):

@@ -213,6 +213,9 @@ func Open(dir string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	if chk.UnfinishedSeal > 0 {
+		return nil, &UnfinishedSealError{Dir: dir, Line: chk.UnfinishedSeal}
+	}
 	path := filepath.Join(dir, JournalFile)
 	f, err := openPrivate(path, os.O_RDWR|os.O_APPEND)
 	if err != nil {

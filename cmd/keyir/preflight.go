@@ -292,7 +292,7 @@ func (a *app) resumeHint(dir, secrets string) {
 	if dir == "" {
 		return
 	}
-	if _, err := runstore.CheckResume(dir); err != nil {
+	if chk, err := runstore.CheckResume(dir); err != nil || chk.UnfinishedSeal > 0 {
 		return
 	}
 	cmd := "keyir resume " + shellQuote(dir) + secrets

@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/keyir/keyir/drill"
+	"github.com/keyir/keyir/htmlreport"
 	"github.com/keyir/keyir/playbook"
 	"github.com/keyir/keyir/runstore"
 )
@@ -35,6 +36,9 @@ func (a *app) resumeCommand() *cli.Command {
 			chk, err := runstore.CheckResume(c.Args().First())
 			if err != nil {
 				return err
+			}
+			if chk.UnfinishedSeal > 0 {
+				return a.finishSeal(c.Args().First(), c.String("output"))
 			}
 			if isDrill, _ := drill.IsDrill(c.Args().First()); isDrill {
 				return a.resumeDrill(c)
@@ -82,6 +86,19 @@ func (a *app) resumeCommand() *cli.Command {
 			return a.printResult(res, c.String("output"))
 		},
 	}
+}
+
+// finishSeal finishes the seal of a run that keyir left sealed in its
+// journal without MANIFEST (killed while writing it): no step runs again,
+// no secret is needed, nothing is sent; report.html and MANIFEST are
+// written and the run's own result printed.
+func (a *app) finishSeal(dir, output string) error {
+	rep, head, err := runstore.FinishSeal(dir, htmlreport.Renderer{})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.errOut, "keyir: %s was sealed in its journal but keyir stopped before writing report.html and MANIFEST; every file is as the journal records it, and the seal is finished now (no step ran again)\n", dir)
+	return a.printResult(&playbook.Result{Report: rep, Dir: dir, Head: head, ExitCode: rep.ExitCode}, output)
 }
 
 // resumeDrill resumes a drill's run against its rebuilt simulator. Like the

@@ -1,0 +1,84 @@
+package runstore
+
+import (
+	"bytes"
+	"fmt"
+	"path/filepath"
+
+	"github.com/keyir/keyir/report"
+	"github.com/keyir/keyir/safefile"
+)
+
+// UnfinishedSealError refuses to resume a run whose journal was sealed
+// but whose MANIFEST was never written: its seal is finished instead
+// (FinishSeal, `keyir resume`), never its steps run again.
+type UnfinishedSealError struct {
+	Dir  string
+	Line int
+}
+
+func (e *UnfinishedSealError) Error() string {
+	return fmt.Sprintf("%s: sealed at %s line %d but keyir stopped before writing its report.html and %s, every file as the journal records it; `keyir resume %s` finishes the seal", e.Dir, JournalFile, e.Line, ManifestFile, e.Dir)
+}
+
+// renderingsAsSealed reports whether the renderings the seal's event binds
+// (findings.json, report.json, report.md, run.json) are on disk with the
+// SHA-256 it records.
+func renderingsAsSealed(dir string, seal report.Event) bool {
+	sums, ok := seal.Data["sha256"].(map[string]any)
+	if !ok || len(sums) == 0 {
+		return false
+	}
+	for name, want := range sums {
+		if !filepath.IsLocal(name) {
+			return false
+		}
+		got, err := HashFile(filepath.Join(dir, name))
+		if err != nil || got != want {
+			return false
+		}
+	}
+	return true
+}
+
+// FinishSeal finishes the seal of a run that stopped between its journal's
+// manifest_written event and MANIFEST (Finish's steps 3 and 4): report.html
+// is rendered from the journal, then MANIFEST written over every file. It
+// refuses anything CheckResume refuses and any run whose seal is not
+// unfinished; the journal is locked meanwhile, so no other keyir works on
+// the directory. The head (also in the report's ManifestHead) is returned
+// for the caller to print, with the report replayed from the journal.
+func FinishSeal(dir string, r Renderer) (rep *report.Report, head string, err error) {
+	dir = filepath.Clean(dir)
+	chk, err := CheckResume(dir)
+	if err != nil {
+		return nil, "", err
+	}
+	if chk.UnfinishedSeal == 0 {
+		return nil, "", fmt.Errorf("%s: its seal is not unfinished: nothing to finish", dir)
+	}
+	f, err := openPrivate(filepath.Join(dir, JournalFile), 0)
+	if err != nil {
+		return nil, "", err
+	}
+	defer f.Close()
+	if err := lockJournal(f); err != nil {
+		return nil, "", err
+	}
+	rep = report.Replay(chk.Run, chk.Events)
+	fillEvidence(dir, rep)
+	sealing.Add(1)
+	defer sealing.Add(-1)
+	var page bytes.Buffer
+	if err := r.RenderHTML(&page, rep, dir); err != nil {
+		return nil, "", err
+	}
+	if err := safefile.WriteAtomic(filepath.Join(dir, ReportHTML), page.Bytes(), FilePerm); err != nil {
+		return nil, "", err
+	}
+	if head, err = WriteManifest(dir); err != nil {
+		return nil, "", err
+	}
+	rep.ManifestHead = head
+	return rep, head, nil
+}
