@@ -46,7 +46,9 @@ func renderingsAsSealed(dir string, seal report.Event) bool {
 // is rendered from the journal, then MANIFEST written over every file. It
 // refuses anything CheckResume refuses and any run whose seal is not
 // unfinished; the journal is locked meanwhile, so no other keyir works on
-// the directory. The head (also in the report's ManifestHead) is returned
+// the directory. A temporary file the killed write left (report.html's,
+// say) is kept and sealed with the rest: the journal, sealed, cannot
+// record its removal, and nothing leaves the directory unrecorded. The head (also in the report's ManifestHead) is returned
 // for the caller to print, with the report replayed from the journal.
 func FinishSeal(dir string, r Renderer) (rep *report.Report, head string, err error) {
 	dir = filepath.Clean(dir)

@@ -73,3 +73,29 @@ func TestFinishSealRefusesAlteredRenderings(t *testing.T) {
 		t.Errorf("a MANIFEST was written over an edited report: %v", err)
 	}
 }
+
+// The write the kill cut short leaves its temporary file: the finished
+// seal keeps it and covers it (a sealed journal cannot record a removal).
+func TestFinishSealCoversATemporaryFileTheKillLeft(t *testing.T) {
+	s, dir := finishedDir(t)
+	s.Close()
+	for _, name := range []string{ManifestFile, ReportHTML} {
+		os.Remove(filepath.Join(dir, name))
+	}
+	tmp := filepath.Join(dir, "."+ReportHTML+".tmp-123")
+	if err := os.WriteFile(tmp, []byte("<html><title>cut sh"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := FinishSeal(dir, stubRenderer{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(tmp); err != nil {
+		t.Errorf("the temporary file left by the kill is gone: %v", err)
+	}
+	if res, err := Verify(dir); err != nil || !res.OK() {
+		t.Fatalf("after FinishSeal: %v %v", err, res.Reasons())
+	}
+	if !strings.Contains(readFile(t, filepath.Join(dir, ManifestFile)), filepath.Base(tmp)) {
+		t.Error("MANIFEST does not cover the temporary file")
+	}
+}

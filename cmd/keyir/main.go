@@ -42,7 +42,11 @@ func main() {
 		// second signal, handled by the default again, still kills).
 		if !runstore.AwaitSeals(0) {
 			fmt.Fprintln(os.Stderr, "keyir: interrupted; writing the run's MANIFEST before exiting (a second signal kills keyir now)")
-			runstore.AwaitSeals(sealGrace)
+			if runstore.AwaitSeals(sealGrace) {
+				// The command returns on its own right after its seal,
+				// with the run's exit code (4 when not contained): let it.
+				time.Sleep(stopGrace)
+			}
 		}
 		fmt.Fprintf(os.Stderr, "keyir: interrupted, and still busy %v later; exiting\n", stopGrace)
 		os.Exit(report.ExitCouldNotRun)
