@@ -110,6 +110,21 @@ func (r *stepRecorder) close() {
 	}
 }
 
+// release ends the evidence file without waiting for its fsync: the next
+// group commit waits for it before the journal's own (runstore's
+// EvidenceWriter.Release), so the step's end line, which records the file,
+// is never durable before the file's bytes. The next step does not wait for
+// the disk here: one that must be durable before it acts waits in its commit,
+// overlapped with what came before it; a read-only one acts meanwhile.
+func (r *stepRecorder) release() {
+	r.e.mu.Lock()
+	defer r.e.mu.Unlock()
+	if r.ev != nil {
+		r.ev.Release()
+		r.ev = nil
+	}
+}
+
 // WriteRunFile writes one of the files a step may write whole into the run
 // directory (report.PlanFile), redacted, tracked by the journal like run.json
 // and sealed by MANIFEST. A note journals it at once, so a crash leaves at

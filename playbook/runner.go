@@ -347,7 +347,7 @@ func (e *execution) runStep(ctx context.Context, i int) report.StepStatus {
 	// One fsync for the previous step's end and this step's start: both are
 	// on disk before this step does anything (a read-only step may act
 	// while it runs; see Run).
-	if cerr := e.beforeActing(s, rec, act != nil && !s.Mutates && actions.OnlyReads(act)); cerr != nil {
+	if cerr := e.beforeActing(s, rec, act != nil && !s.Mutates && actions.OnlyReads(act), act != nil && !s.Mutates && tellsAfterCommit(act)); cerr != nil {
 		return e.fail(s, cerr)
 	}
 	switch {
@@ -447,7 +447,7 @@ func (e *execution) report() (*report.Report, error) {
 }
 
 func (e *execution) end(s *report.Step, rec *stepRecorder, status report.StepStatus, out actions.Outputs, err error) report.StepStatus {
-	rec.close() // evidence on disk before the step is journaled as finished
+	rec.release() // on disk before the step's end line is (see stepRecorder.release)
 	if rec.err != nil && err == nil {
 		status, err = report.StepFailed, fmt.Errorf("recording the step's evidence: %w", rec.err)
 	}

@@ -3,6 +3,7 @@ package playbook
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/keyir/keyir/report"
 )
@@ -14,10 +15,19 @@ import (
 
 // pendingCommit is a group commit running while a read-only step acts.
 type pendingCommit struct {
-	done chan struct{}
-	err  error          // set before done is closed
-	prev *pendingCommit // the one before, still running when this began
-	told *report.Step   // the step end it announces
+	done    chan struct{}
+	err     error          // set before done is closed
+	prev    *pendingCommit // the one before, still running when this began
+	told    *report.Step   // the step end it announces
+	started report.Step    // the step start it announces
+	// deferred: no fsync runs yet; the next one completes it (see
+	// deferCommit).
+	deferred bool
+
+	once  sync.Once // complete runs once
+	mu    sync.Mutex
+	fired bool     // after was taken (err is set)
+	after []func() // what the step runs once the commit is done (AfterCommit)
 }
 
 // write journals ev without waiting for the disk (see report.Store.Write):
@@ -76,10 +86,14 @@ func (e *execution) announce(prev *report.Step, s report.Step) {
 // read, or changed something and synced its events), in the background
 // while it acts (see Run). The observers hear of the previous
 // step's end and of this step's start once the commit has completed.
-func (e *execution) beforeActing(s *report.Step, rec *stepRecorder, reads bool) error {
+func (e *execution) beforeActing(s *report.Step, rec *stepRecorder, reads, tellsAfter bool) error {
 	rec.reads = reads
 	prev := e.untold
 	e.untold = nil
+	if tellsAfter {
+		e.deferCommit(s, rec, prev)
+		return nil
+	}
 	if !reads || e.acted {
 		if err := errors.Join(e.settle(), e.sync()); err != nil {
 			e.untold = prev
@@ -89,20 +103,8 @@ func (e *execution) beforeActing(s *report.Step, rec *stepRecorder, reads bool) 
 		e.announce(prev, *s)
 		return nil
 	}
-	c := &pendingCommit{done: make(chan struct{}), prev: e.commit, told: prev}
-	started := *s
-	go func() {
-		defer close(c.done)
-		err := e.sync()
-		if c.prev != nil { // announced first, in order
-			if <-c.prev.done; err == nil {
-				err = c.prev.err
-			}
-		}
-		if c.err = err; err == nil {
-			e.announce(prev, started)
-		}
-	}()
+	c := &pendingCommit{done: make(chan struct{}), prev: e.commit, told: prev, started: *s}
+	go e.complete(c)
 	e.commit, rec.commit = c, c
 	return nil
 }
@@ -112,6 +114,9 @@ func (e *execution) settle() error {
 	c := e.commit
 	if c == nil {
 		return nil
+	}
+	if c.deferred {
+		e.complete(c)
 	}
 	<-c.done
 	e.commit = nil
@@ -124,6 +129,9 @@ func (e *execution) settle() error {
 // progress tells the observers of a step's progress, after its start.
 func (e *execution) progress(rec *stepRecorder, s report.Step, text string) {
 	if c := rec.commit; c != nil {
+		if c.deferred {
+			return // its start is not announced before the next commit: nor is its progress
+		}
 		if <-c.done; c.err != nil {
 			return // the step's start was never announced; its failure will be
 		}

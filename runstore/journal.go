@@ -142,10 +142,11 @@ func (s *Store) Sync() error {
 }
 
 // namesUnsynced reports whether files names an evidence file with bytes not
-// yet synced. The caller holds s.mu.
+// yet synced (written since the last Sync, or released and not yet waited
+// for). The caller holds s.mu.
 func (s *Store) namesUnsynced(files map[string]report.FileState) bool {
 	for name := range files {
-		if s.unsynced[name] != nil {
+		if s.unsynced[name] != nil || s.releasing[name] != nil {
 			return true
 		}
 	}

@@ -86,10 +86,15 @@ type Store struct {
 	synced   int
 	unsynced map[string]*EvidenceWriter
 	pending  []func() error
-	syncing  bool         // a Sync is flushing; see Write
-	syncDone *sync.Cond   // on mu: broadcast when a Sync ends
-	syncMu   sync.Mutex   // held for the whole of a Sync: one at a time
-	fsyncs   atomic.Int64 // of the journal, for the tests
+	// releasing are the evidence files synced and closed in the
+	// background (see EvidenceWriter.Release) whose fsync no Sync has
+	// waited for yet: like unsynced, a line naming one of them waits while a
+	// Sync flushes (see Write).
+	releasing map[string]*release
+	syncing   bool         // a Sync is flushing; see Write
+	syncDone  *sync.Cond   // on mu: broadcast when a Sync ends
+	syncMu    sync.Mutex   // held for the whole of a Sync: one at a time
+	fsyncs    atomic.Int64 // of the journal, for the tests
 
 	readMu sync.Mutex  // guards read
 	read   journalScan // the journal as Report last read it (see journalSoFar)
@@ -97,7 +102,7 @@ type Store struct {
 
 // makeStore is a Store with its maps and condition made.
 func makeStore(dir string, run report.Run) *Store {
-	s := &Store{dir: dir, run: run, open: map[string]bool{}, files: map[string]*fileTrack{}, unsynced: map[string]*EvidenceWriter{}}
+	s := &Store{dir: dir, run: run, open: map[string]bool{}, files: map[string]*fileTrack{}, unsynced: map[string]*EvidenceWriter{}, releasing: map[string]*release{}}
 	s.syncDone = sync.NewCond(&s.mu)
 	return s
 }

@@ -67,3 +67,27 @@ func euMissing(method, path string) bool {
 	rt, _, _ := match(RegionGlobal, method, path)
 	return rt != nil && rt.globalOnly
 }
+
+// checkWhile runs checkRequest and returns a function that waits for it to be done: in the
+// background when concurrent (the simulator then waits out its injected latency meanwhile),
+// else before checkWhile returns. The check is the tests' instrument, not SendGrid's work: it
+// never changes the answer, so at a latency it needs no time of its own on the request's path;
+// the caller waits before it answers, so every violation is recorded before the client sees
+// the answer, as when the check ran first. A panic in the check is raised again by the wait,
+// in the handler's goroutine, where net/http contains it as before.
+func (s *Server) checkWhile(concurrent bool, region string, rt *route, known bool, r *http.Request, body []byte) (wait func()) {
+	if !concurrent {
+		s.checkRequest(region, rt, known, r, body)
+		return func() {}
+	}
+	done := make(chan any, 1)
+	go func() {
+		defer func() { done <- recover() }()
+		s.checkRequest(region, rt, known, r, body)
+	}()
+	return func() {
+		if p := <-done; p != nil {
+			panic(p)
+		}
+	}
+}

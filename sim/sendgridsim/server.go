@@ -179,8 +179,10 @@ func (s *Server) serve(region string, w http.ResponseWriter, r *http.Request) {
 		rec.Route = rt.name
 	}
 	x := s.log.Receive(w, r, rec)
-	s.checkRequest(region, rt, known, r, body)
-	if x.Intercept(&s.faults, s.cfg.Latency, statusFault, nil) {
+	waitCheck := s.checkWhile(s.cfg.Latency > 0, region, rt, known, r, body)
+	done := x.Intercept(&s.faults, s.cfg.Latency, statusFault, nil)
+	waitCheck()
+	if done {
 		return
 	}
 
