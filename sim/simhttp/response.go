@@ -75,7 +75,7 @@ func (l *Log) Receive(w http.ResponseWriter, r *http.Request, rec Request) *Exch
 // reports whether the request is finished (answered, reset, timed out, or
 // its client gone); a truncate fault is kept for Send.
 func (x *Exchange) Intercept(q *Faults, latency time.Duration, errorBody func(status int, msg string) Response, own func(*Fault) (Response, bool)) (done bool) {
-	if latency > 0 && !Sleep(x.r.Context(), latency) {
+	if latency > 0 && !Latency(x.r.Context(), latency) {
 		return true
 	}
 	f := q.Take(x.r.Method, x.route)
