@@ -7,8 +7,9 @@
 //
 //   - event: opened builds the incident from the run so far (the key's id,
 //     name, type and fingerprint from earlier steps' outputs) and only
-//     queues it: the step returns at once and the revoke that follows is
-//     not delayed.
+//     queues it, once the journal holds everything before it (right after
+//     the run's next commit, which the revoke that follows makes anyway):
+//     the step returns at once and the revoke is not delayed.
 //   - event: closed builds the summary (steps, findings, containment, the
 //     outcome so far, report.md rendered now), queues it, and waits for
 //     every delivery of the run to the step's channels, bounded by the
