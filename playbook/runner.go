@@ -138,14 +138,21 @@ func Run(ctx context.Context, pb *Playbook, o Options) (*Result, error) {
 		Status:      report.RunRunning,
 		Keys:        pb.Keys,
 	}
+	// The plan needs only the playbook and the inputs: it is worked out
+	// while the run directory is made (file system calls), not after.
+	planned := make(chan *Plan, 1)
+	go func() {
+		plan := NewPlan(pb, inputs)
+		plan.redact(o.Redactor)
+		planned <- plan
+	}()
 	st, err := runstore.Create(o.ReportsRoot, run)
+	plan := <-planned
 	if err != nil {
 		return nil, err
 	}
 	st.Now = o.Now
 	e := &execution{pb: pb, o: o, st: st, inputs: inputs, outputs: map[string]map[string]any{}}
-	plan := NewPlan(pb, inputs)
-	plan.redact(o.Redactor)
 	e.steps = plan.ReportSteps()
 	// Synced with the first step's start, before any step acts.
 	if err := e.write(report.Event{Type: report.EventRunStarted, Run: &run, Steps: e.steps, Data: plan.journalData()}); err != nil {
