@@ -126,3 +126,20 @@ func TestEveryFlagReadsItsEnvironmentVariable(t *testing.T) {
 		}
 	}
 }
+
+// An error quotes what it was given; a megabyte argument (a path, a flag's
+// value) must still give a message that fits a terminal, in text and in
+// the JSON error document, with the exit code of the error.
+func TestErrorsQuotingAHugeArgumentStayShort(t *testing.T) {
+	huge := strings.Repeat("x", 128<<10) // the most one argument of exec can be (MAX_ARG_STRLEN)
+	for _, args := range [][]string{
+		{"drill", "--scenario", huge},
+		{"report", "show", huge},
+		{"eradicate", huge, "--output", "json"},
+	} {
+		r := keyir(t, "", nil, args...)
+		if r.code == 0 || len(r.stderr) > 2000 || !strings.Contains(r.stderr, "bytes]") || len(r.stdout) > 2000 {
+			t.Errorf("keyir %s …: exit %d, %d bytes of stderr, %d of stdout:\n%.300s", args[0], r.code, len(r.stderr), len(r.stdout), r.stderr)
+		}
+	}
+}
