@@ -4,11 +4,15 @@ import "time"
 
 // Socket Mode hands keyir a burst of envelopes at once, each handled on its
 // own goroutine. A new goroutine starts on a 2 KiB stack and a command's
-// handling (parse, audit, record) needs several times that: profiled, the
-// stack growth of 100 new goroutines (fresh stacks allocated, frames
-// copied, twice or three times each) was about a fifth of the CPU spent
-// per envelope before its commit. A goroutine that has handled one
-// envelope keeps its grown stack, so the pool keeps them for the next.
+// handling (parse, audit, record: JSON encoding is deep) needs several
+// times that: profiled over 30 bursts in a row, growing the stacks of the
+// new goroutines (fresh stack memory, frames copied) was about a fifth of
+// the CPU spent per envelope before its commit. A goroutine that has
+// handled one envelope keeps its grown stack, so the pool keeps them for
+// the next burst (the first burst after a pause gets new ones). The HTTP
+// adapter does not use it: net/http runs each connection on its own
+// goroutine, and handing the command to a pooled one showed no gain in the
+// one-burst benchmark.
 
 // goPool runs functions on goroutines it keeps for idle after their last
 // one; a function that finds none idle gets a new goroutine. It never

@@ -20,7 +20,6 @@ func (s *Server) RunSocketMode(ctx context.Context, appToken string) error {
 	client := socketmode.New(api, socketmode.OptionLog(log.New(redactWriter{s}, "socketmode: ", 0)))
 	errc := make(chan error, 1)
 	go func() { errc <- client.RunContext(ctx) }()
-	handlers := newGoPool(goIdle) // goroutines whose stacks have grown (gopool.go)
 	for {
 		select {
 		case <-ctx.Done():
@@ -36,8 +35,8 @@ func (s *Server) RunSocketMode(ctx context.Context, appToken string) error {
 			}
 			switch evt.Type {
 			case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
-				s.acks.begin() // owed from here: ended by handleEnvelope
-				handlers.do(func() { s.handleEnvelope(ctx, client, evt) })
+				s.acks.begin()                                           // owed from here: ended by handleEnvelope
+				s.pool.do(func() { s.handleEnvelope(ctx, client, evt) }) // a goroutine whose stack has grown
 			case socketmode.EventTypeInvalidAuth:
 				s.logf("socket mode: invalid app token")
 			case socketmode.EventTypeConnected:
