@@ -80,6 +80,15 @@ func (s *pageScanner) lit(c byte) bool {
 	return false
 }
 
+// strStop: the bytes str must look at: the closing quote, a backslash, a
+// control byte, and a byte of a multi-byte character (UTF-8 to check).
+var strStop = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf
+	}
+	return t
+}()
+
 // str reads a string that decodes to its own bytes: no escape, no control
 // byte, valid UTF-8. It returns a view of b.
 func (s *pageScanner) str() (string, bool) {
@@ -87,20 +96,22 @@ func (s *pageScanner) str() (string, bool) {
 		return "", false
 	}
 	start, ascii := s.i, true
-	for ; s.i < len(s.b); s.i++ {
+	for {
+		for s.i < len(s.b) && !strStop[s.b[s.i]] {
+			s.i++
+		}
+		if s.i >= len(s.b) {
+			return "", false
+		}
 		c := s.b[s.i]
 		if c == '"' {
 			break
 		}
-		if c == '\\' || c < 0x20 {
+		if c < utf8.RuneSelf { // a backslash or a control byte
 			return "", false
 		}
-		if c >= utf8.RuneSelf {
-			ascii = false
-		}
-	}
-	if s.i >= len(s.b) {
-		return "", false
+		ascii = false
+		s.i++
 	}
 	v := s.b[start:s.i]
 	s.i++ // the closing quote
