@@ -2,6 +2,7 @@ package sendgrid
 
 import (
 	"encoding/json"
+	"reflect"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -58,6 +59,9 @@ func keep(s string) string { return strings.Clone(s) }
 type pageScanner struct {
 	b []byte
 	i int
+	// order[j]+1 is the field that came j-th in the last message read
+	// (0: none yet): answers list the fields of every message in one order.
+	order [64]uint8
 }
 
 func (s *pageScanner) space() {
@@ -145,17 +149,57 @@ func (s *pageScanner) num() (int, bool) {
 	return n, err == nil
 }
 
-// message fields, one bit each, to refuse a duplicate.
-const (
-	fMsgID = 1 << iota
-	fFrom
-	fTo
-	fSubject
-	fStatus
-	fLast
-	fOpens
-	fClicks
-)
+// messageField is where scanPage writes a field of message.
+type messageField struct {
+	name string
+	off  uintptr // offset in message
+	num  bool    // an int; else a string
+}
+
+// messageFields are message's fields scanPage can read, in order: every
+// string or int field tagged with a bare JSON name (an option such as
+// ",string" changes how encoding/json reads it; a name not here makes
+// scanPage give up). Taken from the type, so the two cannot disagree.
+var messageFields = func() []messageField {
+	t := reflect.TypeFor[message]()
+	var out []messageField
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name := f.Tag.Get("json")
+		if name == "" || name == "-" || strings.Contains(name, ",") {
+			continue
+		}
+		switch f.Type {
+		case reflect.TypeFor[string]():
+			out = append(out, messageField{name, f.Offset, false})
+		case reflect.TypeFor[int]():
+			out = append(out, messageField{name, f.Offset, true})
+		}
+	}
+	if len(out) > 64 {
+		panic("sendgrid: message has more fields than scanPage's bit set")
+	}
+	return out
+}()
+
+// field finds key, the j-th of its message, among messageFields, trying
+// first the field that came j-th in the last message.
+func (s *pageScanner) field(j int, key string) int {
+	if j < len(s.order) {
+		if k := int(s.order[j]) - 1; k >= 0 && messageFields[k].name == key {
+			return k
+		}
+	}
+	for k := range messageFields {
+		if messageFields[k].name == key {
+			if j < len(s.order) {
+				s.order[j] = uint8(k + 1)
+			}
+			return k
+		}
+	}
+	return -1
+}
 
 // object reads one message.
 func (s *pageScanner) object() (message, bool) {
@@ -166,47 +210,30 @@ func (s *pageScanner) object() (message, bool) {
 	if s.lit('}') {
 		return m, true
 	}
-	seen := 0
-	for {
+	var seen uint64 // the fields read, to refuse a duplicate
+	for j := 0; ; j++ {
 		key, ok := s.str()
 		if !ok || !s.lit(':') {
 			return m, false
 		}
-		var bit int
-		switch key {
-		case "msg_id":
-			bit = fMsgID
-			m.MsgID, ok = s.str()
-		case "from_email":
-			bit = fFrom
-			m.FromEmail, ok = s.str()
-		case "to_email":
-			bit = fTo
-			m.ToEmail, ok = s.str()
-		case "subject":
-			bit = fSubject
-			m.Subject, ok = s.str()
-		case "status":
-			bit = fStatus
-			m.Status, ok = s.str()
-		case "last_event_time":
-			bit = fLast
-			m.LastEventTime, ok = s.str()
-		case "opens_count":
-			bit = fOpens
-			m.OpensCount, ok = s.num()
-		case "clicks_count":
-			bit = fClicks
-			m.ClicksCount, ok = s.num()
-		default:
+		k := s.field(j, key)
+		if k < 0 || seen&(1<<k) != 0 {
 			// Another field (or one spelt in another case, which
-			// encoding/json would match): the general decoder's job.
+			// encoding/json would match), or one given twice: the general
+			// decoder's job.
 			return m, false
 		}
-		if !ok || seen&bit != 0 {
+		seen |= 1 << k
+		// A pointer to the field within m (offsets from reflect).
+		p := unsafe.Add(unsafe.Pointer(&m), messageFields[k].off)
+		if messageFields[k].num {
+			*(*int)(p), ok = s.num()
+		} else {
+			*(*string)(p), ok = s.str()
+		}
+		if !ok {
 			return m, false
 		}
-		seen |= bit
 		if s.lit('}') {
 			return m, true
 		}

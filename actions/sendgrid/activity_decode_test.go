@@ -11,25 +11,19 @@ import (
 
 // simPage is an answer as the simulator writes one (its field order).
 func simPage(n int) []byte {
-	type simMessage struct {
-		FromEmail     string `json:"from_email"`
-		MsgID         string `json:"msg_id"`
-		Subject       string `json:"subject"`
-		ToEmail       string `json:"to_email"`
-		Status        string `json:"status"`
-		OpensCount    int    `json:"opens_count"`
-		ClicksCount   int    `json:"clicks_count"`
-		LastEventTime string `json:"last_event_time"`
-	}
-	ms := make([]simMessage, n)
 	t0 := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
-	for i := range ms {
-		ms[i] = simMessage{FromEmail: "a@example.com", MsgID: fmt.Sprintf("m%07d", i), Subject: fmt.Sprintf("subject %d ✓", i%40),
-			ToEmail: fmt.Sprintf("User%06d@Example.net", i), Status: "delivered", OpensCount: i % 3, ClicksCount: -(i % 2),
-			LastEventTime: t0.Add(-time.Duration(i) * time.Second).Format(time.RFC3339)}
+	var b strings.Builder
+	b.WriteString(`{"messages":[`)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"from_email":"a@example.com","msg_id":"m%07d","subject":"subject %d ✓","to_email":"User%06d@Example.net",`+
+			`"status":"delivered","opens_count":%d,"clicks_count":%d,"last_event_time":"%s"}`,
+			i, i%40, i, i%3, -(i % 2), t0.Add(-time.Duration(i)*time.Second).Format(time.RFC3339))
 	}
-	b, _ := json.Marshal(map[string]any{"messages": ms})
-	return b
+	b.WriteString(`]}`)
+	return []byte(b.String())
 }
 
 // decodeBoth decodes b with decodeBody and with encoding/json (the
