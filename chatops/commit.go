@@ -9,9 +9,9 @@ import (
 
 // Group commit for everything keyir serve makes durable before it answers
 // Slack: audit lines, request records and the replay record. Each write is
-// done at once (a line appended, a temporary file written) and then waits
-// for the next commit, which makes every write that arrived meanwhile
-// durable together: the files' fsyncs in parallel, then the renames of the
+// queued at once (a line kept for its file, linebuf.go) and then waits for
+// the next commit, which makes every write that arrived meanwhile durable
+// together: each file's lines written and its fsync, in parallel, then the renames of the
 // new records, then one fsync per directory that got a rename (beside the
 // syncs of the items marked after). Nothing is
 // acknowledged before its own commit has returned, and no sync is skipped:

@@ -14,8 +14,8 @@ import (
 )
 
 // The replay record on disk is a log: a header line, then one line per
-// admitted request, appended when it is admitted and made durable by the
-// group commit's fsync of the file. Every command waits for that commit
+// admitted request, queued when it is admitted and written and synced by
+// the group commit that makes it durable (linebuf.go). Every command waits for that commit
 // before it is answered, so the record costs one fsync of an appended file
 // there, not a temporary file, a rename and a directory fsync in a row (as
 // when it was rewritten whole on each commit). It is rewritten whole (the
@@ -44,8 +44,9 @@ var errReplayUnreadable = errors.New("not a replay record")
 // guarded by replayCache.mu.
 type replayLog struct {
 	f        *os.File
-	lines    int      // lines in f
+	lines    int      // lines in f, and pending
 	unsynced []string // keys appended since the last fsync began
+	pending  lineBuf  // their lines, not yet written: the commit writes them (linebuf.go)
 	rewrite  bool     // the next commit rewrites the file (a write failed)
 }
 
@@ -104,11 +105,7 @@ func (c *replayCache) appendLocked(key string, exp int64) error {
 	if err != nil {
 		return err
 	}
-	if _, err := c.log.f.Write(append(line, '\n')); err != nil {
-		// Part of the line may be in the file: rewrite it.
-		c.log.rewrite = true
-		return err
-	}
+	c.log.pending.add(append(line, '\n'))
 	c.log.lines++
 	c.log.unsynced = append(c.log.unsynced, key)
 	return nil
@@ -125,6 +122,11 @@ func (c *replayCache) sync() error {
 		return err
 	}
 	f, n := c.log.f, len(c.log.unsynced)
+	var err error
+	if f != nil {
+		// The lines of exactly unsynced[:n]: both grow together under mu.
+		_, err = c.log.pending.writeTo(f)
+	}
 	c.mu.Unlock()
 	if f == nil {
 		if n == 0 {
@@ -132,11 +134,14 @@ func (c *replayCache) sync() error {
 		}
 		return errors.New("replay record is closed")
 	}
-	err := f.Sync()
+	if err == nil {
+		err = f.Sync()
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err != nil {
-		// Which lines reached the disk is unknown: their requests are
+		// Which lines reached the disk (a write may have stopped part
+		// way) is unknown: their requests are
 		// refused (and forgotten, so they can be sent again), and the
 		// next commit rewrites the file from what is remembered.
 		c.forgetLocked(c.log.unsynced[:n])
@@ -158,6 +163,7 @@ func (c *replayCache) forgetLocked(keys []string) {
 // commit tries again.
 func (c *replayCache) rewriteLocked() error {
 	pending := c.log.unsynced
+	c.log.pending.drop() // the whole file is written from the entries
 	err := c.writeWhole()
 	if err != nil {
 		c.forgetLocked(pending)
@@ -228,7 +234,8 @@ func (c *replayCache) close() error {
 	if c.log.f == nil {
 		return nil
 	}
-	err := errors.Join(c.log.f.Sync(), c.log.f.Close())
+	_, werr := c.log.pending.writeTo(c.log.f)
+	err := errors.Join(werr, c.log.f.Sync(), c.log.f.Close())
 	c.log.f, c.log.unsynced = nil, nil
 	return err
 }

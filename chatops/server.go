@@ -155,6 +155,7 @@ type Server struct {
 
 	replay *replayCache // accepted HTTP requests and Socket Mode envelopes
 	acks   *ackGate     // requests owed an answer; background work waits for none (background.go)
+	pool   *goPool      // goroutines with grown stacks for Socket Mode envelopes (gopool.go)
 }
 
 // New opens the data directory and the audit log and restores persisted
@@ -196,7 +197,7 @@ func New(o Options) (*Server, error) {
 		reqs: map[string]*Request{}, secrets: map[string]string{}, byKey: map[string]string{},
 		steps:    map[string][]report.Step{},
 		stopTick: make(chan struct{}), tickDone: make(chan struct{}),
-		acks: newAckGate(),
+		acks: newAckGate(), pool: newGoPool(goIdle),
 	}
 	// Real time, as slack-go's verifier uses, not o.Now.
 	rc, note, err := loadReplay(o.Config.DataDir, time.Now)

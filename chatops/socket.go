@@ -35,8 +35,8 @@ func (s *Server) RunSocketMode(ctx context.Context, appToken string) error {
 			}
 			switch evt.Type {
 			case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
-				s.acks.begin() // owed from here: ended by handleEnvelope
-				go s.handleEnvelope(ctx, client, evt)
+				s.acks.begin()                                           // owed from here: ended by handleEnvelope
+				s.pool.do(func() { s.handleEnvelope(ctx, client, evt) }) // a goroutine whose stack has grown
 			case socketmode.EventTypeInvalidAuth:
 				s.logf("socket mode: invalid app token")
 			case socketmode.EventTypeConnected:
@@ -90,14 +90,24 @@ func (s *Server) handleEnvelope(ctx context.Context, client *socketmode.Client, 
 	case socketmode.EventTypeInteractive:
 		// Ack first: the decision and the message update follow.
 		_ = client.Ack(req)
-		cb, ok := evt.Data.(slack.InteractionCallback)
-		if !ok {
-			return
-		}
-		_ = s.HandleAction(ctx, actionOf("socket", cb, req.Payload))
+		s.handleInteraction(ctx, evt.Data, req.Payload)
 	default:
 		_ = client.Ack(req)
 	}
+}
+
+// handleInteraction is apart from handleEnvelope for the stack: a
+// slack.InteractionCallback is kilobytes, and held in handleEnvelope's
+// frame (8 KiB) it made every envelope's new goroutine copy its stack to
+// a larger one before doing anything, slash commands included.
+//
+//go:noinline
+func (s *Server) handleInteraction(ctx context.Context, data any, payload []byte) {
+	cb, ok := data.(slack.InteractionCallback)
+	if !ok {
+		return
+	}
+	_ = s.HandleAction(ctx, actionOf("socket", cb, payload))
 }
 
 type redactWriter struct{ s *Server }

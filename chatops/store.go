@@ -140,6 +140,10 @@ type store struct {
 	logSize int64
 	touched map[string]bool // files replaced since the log was last emptied
 	broken  error           // a failed log write or sync: nothing more is accepted
+	// logMu guards pending, the lines saved and not yet written to log:
+	// the commit writes them (linebuf.go). Taken after mu, never before.
+	logMu   sync.Mutex
+	pending lineBuf
 
 	files    map[string]pendingFile // versions logged, their files not yet replaced
 	applying chan struct{}          // closed when the running applier ends; nil: none runs
@@ -343,11 +347,9 @@ func (s *store) save(r *Request) error {
 		s.mu.Unlock()
 		return fmt.Errorf("request log unusable after an earlier error: %w", s.broken)
 	}
-	if _, err := s.log.Write(line); err != nil {
-		s.broken = err
-		s.mu.Unlock()
-		return err
-	}
+	s.logMu.Lock()
+	s.pending.add(line)
+	s.logMu.Unlock()
 	s.logSize += int64(len(line))
 	s.mu.Unlock()
 	// after: the audit lines written before this record are synced first
@@ -356,7 +358,7 @@ func (s *store) save(r *Request) error {
 	// that line is not in the audit log (audit_at.go), so both syncs run
 	// at once.
 	first := r.Version == 1 && r.AuditAt > 0
-	if err := disk.commit(&commitItem{file: s.log, sync: s.log.Sync, after: !first}); err != nil {
+	if err := disk.commit(&commitItem{file: s.log, sync: s.syncLog, after: !first}); err != nil {
 		// The line may reach the disk later or not: no further write can
 		// be trusted to mean what it says, so none is accepted.
 		s.mu.Lock()
@@ -376,6 +378,18 @@ func (s *store) save(r *Request) error {
 	}
 	s.applyLocked()
 	return nil
+}
+
+// syncLog is the request log's part of a commit: the lines saved since
+// the last one are written, then the log is synced.
+func (s *store) syncLog() error {
+	s.logMu.Lock()
+	_, err := s.pending.writeTo(s.log)
+	s.logMu.Unlock()
+	if err != nil {
+		return err
+	}
+	return s.log.Sync()
 }
 
 // replaceFile puts data at path through a temporary file and a rename, so a
@@ -479,12 +493,13 @@ const (
 // auditLog appends JSON lines, each synced before write returns, to a 0600
 // file opened for append.
 type auditLog struct {
-	mu   sync.Mutex // guards writes
-	f    *os.File
-	path string
-	size int64 // bytes written to f: where the next line starts
-	red  *redact.Redactor
-	now  func() time.Time
+	mu      sync.Mutex // guards writes
+	f       *os.File
+	path    string
+	size    int64   // bytes appended: where the next line starts in f
+	pending lineBuf // appended, not yet written: the next commit writes them (linebuf.go)
+	red     *redact.Redactor
+	now     func() time.Time
 }
 
 func openAudit(path string, red *redact.Redactor, now func() time.Time) (*auditLog, error) {
@@ -548,19 +563,23 @@ func (a *auditLog) appendAt(ev AuditEvent) (int64, error) {
 	if a.f == nil {
 		return 0, errors.New("audit log is closed")
 	}
-	n, err := a.f.Write(b)
-	a.size += int64(n)
-	return a.size, err
+	a.pending.add(b)
+	a.size += int64(len(b))
+	return a.size, nil
 }
 
-// sync fsyncs the log; after close there is nothing left to sync (close
-// synced it).
+// sync writes the lines appended since the last commit and fsyncs the log;
+// after close there is nothing left to sync (close wrote and synced it).
 func (a *auditLog) sync() error {
 	a.mu.Lock()
 	f := a.f
+	var err error
+	if f != nil {
+		err = a.flushLocked()
+	}
 	a.mu.Unlock()
-	if f == nil {
-		return nil
+	if f == nil || err != nil {
+		return err
 	}
 	if err := f.Sync(); err != nil && !errors.Is(err, os.ErrClosed) {
 		return err
@@ -574,7 +593,16 @@ func (a *auditLog) close() error {
 	if a.f == nil {
 		return nil
 	}
-	err := errors.Join(a.f.Sync(), a.f.Close())
+	err := errors.Join(a.flushLocked(), a.f.Sync(), a.f.Close())
 	a.f = nil
+	return err
+}
+
+// flushLocked writes the pending lines; a.mu is held. Bytes that did not
+// reach the file are taken off size, so that the next line's offset is
+// where it will be written.
+func (a *auditLog) flushLocked() error {
+	rest, err := a.pending.writeTo(a.f)
+	a.size -= int64(rest)
 	return err
 }

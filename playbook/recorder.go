@@ -1,7 +1,6 @@
 package playbook
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/keyir/keyir/report"
@@ -40,13 +39,14 @@ func (r *stepRecorder) Evidence(kind string, v any) (string, error) {
 	}
 	ev := r.ev
 	r.e.mu.Unlock()
-	// JSON redacts the encoding: in full, or only its surface for a value
-	// the transport already redacted (redact.Clean).
-	b, err := r.e.o.Redactor.JSON(v)
+	// Record redacts the encoding: in full, or only its surface for a value
+	// the transport already redacted (redact.Clean); the writer splices in
+	// an encoding the redaction left as it was without validating it again.
+	b, err := r.e.o.Redactor.Record(v)
 	if err != nil {
 		return "", fmt.Errorf("evidence %s: %w", kind, err)
 	}
-	return ev.Write(kind, json.RawMessage(b))
+	return ev.Write(kind, b)
 }
 
 func (r *stepRecorder) Finding(f report.Finding) {

@@ -76,14 +76,47 @@ func (p Proof) holds(r *Redactor) bool {
 // (String): a secret registered after the texts were redacted is caught
 // in every form.
 func (r *Redactor) JSON(v any) ([]byte, error) {
+	t, err := r.Record(v)
+	return t.b, err
+}
+
+// JSONText is a redacted JSON encoding made by Record. When the redaction
+// changed nothing, it is exactly what encoding/json wrote, hence valid,
+// compact JSON that a writer may splice into a larger JSON text as it is;
+// re-validating it (json.Marshal of a json.RawMessage, json.Valid) cost
+// as much as encoding a 180 KB Email Activity record in the first place.
+// When a redaction replaced bytes, a replacement may have cut through the
+// JSON syntax: Valid is false and the writer must check it as before.
+type JSONText struct {
+	b     []byte
+	valid bool
+}
+
+// Bytes is the redacted encoding.
+func (t JSONText) Bytes() []byte { return t.b }
+
+// Valid reports whether the bytes are encoding/json's output unchanged
+// (valid JSON without another look); false for the zero JSONText.
+func (t JSONText) Valid() bool { return t.valid }
+
+// Record is JSON that also says whether the result needs no validation
+// (JSONText.Valid): exactly when no redaction changed the encoding.
+func (r *Redactor) Record(v any) (JSONText, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return nil, err
+		return JSONText{}, err
 	}
+	var spans []span
 	if c, ok := v.(Clean); ok && c.RedactedBy().holds(r) {
-		return r.Surface(b), nil
+		spans = r.index().surfaceSpans(b)
+	} else {
+		spans = r.index().find(unsafe.String(unsafe.SliceData(b), len(b)))
 	}
-	return r.Bytes(b), nil
+	if len(spans) == 0 {
+		return JSONText{b: b, valid: true}, nil
+	}
+	s := unsafe.String(unsafe.SliceData(b), len(b)) // read-only view for apply
+	return JSONText{b: []byte(apply(s, spans))}, nil
 }
 
 // Surface redacts b as written only: every registered secret, every run of
@@ -92,19 +125,26 @@ func (r *Redactor) JSON(v any) ([]byte, error) {
 // were each redacted in full (see JSON); b is returned as is when it holds
 // nothing.
 func (r *Redactor) Surface(b []byte) []byte {
-	if len(b) == 0 {
+	spans := r.index().surfaceSpans(b)
+	if len(spans) == 0 {
 		return b
+	}
+	s := unsafe.String(unsafe.SliceData(b), len(b)) // read-only view for apply
+	return []byte(apply(s, spans))
+}
+
+// surfaceSpans is Surface's search: the spans of b as written. ix may be
+// nil (credential shapes are still found).
+func (ix *index) surfaceSpans(b []byte) []span {
+	if len(b) == 0 {
+		return nil
 	}
 	var spans []span
 	emit := func(st, en int, tok string) bool {
 		spans = append(spans, span{st, en, tok})
 		return false
 	}
-	r.index().scanMaterial(b, emit)
+	ix.scanMaterial(b, emit)
 	scanShapes(b, emit)
-	if len(spans) == 0 {
-		return b
-	}
-	s := unsafe.String(unsafe.SliceData(b), len(b)) // read-only view for apply
-	return []byte(apply(s, spans))
+	return spans
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/keyir/keyir/internal/testrun"
 	"github.com/keyir/keyir/report"
@@ -280,5 +281,21 @@ func TestReplayFinalContainmentAndInterruptedExit(t *testing.T) {
 	out := b.String()
 	if !strings.HasPrefix(out, "> **INCOMPLETE**") || !strings.Contains(out, "**Exit code:** 4 — containment not confirmed") || !strings.Contains(out, "| interrupted |") {
 		t.Errorf("interrupted report:\n%s", out)
+	}
+}
+
+func TestClipWords(t *testing.T) {
+	long := strings.Repeat("a", 5000) + "Z"
+	got := ClipWords("no scenario \""+long+"\" (did you mean x?)", 60)
+	if len(got) > 200 || !strings.HasPrefix(got, "no scenario \"aaa") || !strings.Contains(got, "…[5003 bytes]…") || !strings.HasSuffix(got, "aZ\" (did you mean x?)") {
+		t.Errorf("clipped: %q", got)
+	}
+	for _, s := range []string{"short words stay as they are", strings.Repeat("é", 60) + " " + strings.Repeat("b", 60), ""} {
+		if got := ClipWords(s, 60); got != s {
+			t.Errorf("ClipWords(%q) = %q, want it unchanged", s, got)
+		}
+	}
+	if got := ClipWords(strings.Repeat("é", 61), 60); !utf8.ValidString(got) || !strings.Contains(got, "[122 bytes]") {
+		t.Errorf("a long word of two-byte runes: %q", got)
 	}
 }

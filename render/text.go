@@ -1,6 +1,7 @@
 package render
 
 import (
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -87,3 +88,44 @@ func md(s string) string {
 }
 
 func isWord(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// ClipWords shortens every word (a run without white space) of s longer
+// than n runes to its head and tail around "…[N bytes]…": an error message
+// quotes what it was given — a path, a flag's value, a scenario name — and
+// a megabyte argument must not become a megabyte message. The head and
+// tail keep it recognisable; the rest of s is untouched. n below 24 is 24.
+func ClipWords(s string, n int) string {
+	n = max(n, 24)
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	var b strings.Builder
+	start := -1
+	flush := func(end int) {
+		w := s[start:end]
+		if utf8.RuneCountInString(w) <= n {
+			b.WriteString(w)
+			return
+		}
+		r := []rune(w)
+		head, tail := n*2/3, n/3
+		b.WriteString(string(r[:head]))
+		b.WriteString("…[" + strconv.Itoa(len(w)) + " bytes]…")
+		b.WriteString(string(r[len(r)-tail:]))
+	}
+	for i, c := range s {
+		if unicode.IsSpace(c) {
+			if start >= 0 {
+				flush(i)
+				start = -1
+			}
+			b.WriteRune(c)
+		} else if start < 0 {
+			start = i
+		}
+	}
+	if start >= 0 {
+		flush(len(s))
+	}
+	return b.String()
+}

@@ -15,7 +15,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
@@ -119,6 +121,11 @@ func (t *texts) str(s string) string {
 type guard struct {
 	o    Options
 	next http.RoundTripper
+	// lastBody is the size of the last answer's body: the next body of
+	// an unknown length is read into a buffer that size (answers of one
+	// API are alike), not grown from 512 bytes by io.ReadAll's steps,
+	// each a copy (a 180 KB answer took 20 of them).
+	lastBody atomic.Int64
 }
 
 func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -167,13 +174,16 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 		g.record(ex)
 		return nil, err
 	}
-	body, rerr := io.ReadAll(resp.Body)
+	body, rerr := g.readBody(resp)
 	resp.Body.Close()
 	ex.DurationMS = ms(time.Since(start))
 	ex.Status = resp.StatusCode
 	finish := func(h http.Header) {
 		ex.RespHeads = headers(red, h)
-		ex.RespBody = g.clip(red.str(string(body)), &ex)
+		// A read-only view of body: nothing writes to it once read (the
+		// caller gets a reader over it), so the copy string(body) would
+		// make is not needed.
+		ex.RespBody = g.clip(red.str(unsafe.String(unsafe.SliceData(body), len(body))), &ex)
 		ex.proof = red.proof
 	}
 	if pl != nil && rerr == nil && g.o.Recorder != nil {
@@ -198,6 +208,23 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 	g.record(ex)
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	return resp, nil
+}
+
+// maxBodyHint bounds the buffer allocated ahead of a body: a
+// Content-Length is the server's word, not bytes received.
+const maxBodyHint = 4 << 20
+
+// readBody reads the whole body, as io.ReadAll, into a buffer sized by
+// its Content-Length or the last body's size.
+func (g *guard) readBody(resp *http.Response) ([]byte, error) {
+	hint := resp.ContentLength
+	if hint < 0 {
+		hint = g.lastBody.Load()
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, min(hint, maxBodyHint)+bytes.MinRead))
+	_, err := buf.ReadFrom(resp.Body)
+	g.lastBody.Store(int64(buf.Len()))
+	return buf.Bytes(), err
 }
 
 func (g *guard) clip(s string, ex *Exchange) string {

@@ -11,12 +11,10 @@ import (
 )
 
 // revokeTokenInfo declares github.revoke_token; provider.go registers it.
-var revokeTokenInfo = actions.Info{
-	Name:     "github.revoke_token",
-	Summary:  "Ask GitHub to revoke leaked tokens (POST /credentials/revoke, unauthenticated, batched; an installation token revokes itself)",
-	Mutates:  true,
-	Contains: true,
-	Outputs: []actions.Output{
+var revokeTokenInfo = actions.RevokeInfo("github.revoke_token",
+	"Ask GitHub to revoke leaked tokens (POST /credentials/revoke, unauthenticated, batched; an installation token revokes itself)",
+	func() actions.Action { return &Revoke{BatchSize: maxBatch} },
+	[]actions.Output{
 		{Name: "requested", Type: actions.TypeList, Description: "fingerprints of tokens GitHub accepted a revocation request for (202: not proof; the confirm step proves it)"},
 		{Name: "revoked", Type: actions.TypeList, Description: "fingerprints of installation tokens that revoked themselves (DELETE /installation/token answered 204)"},
 		{Name: "already_revoked", Type: actions.TypeList, Description: "fingerprints of installation tokens that no longer authenticate (401)"},
@@ -24,9 +22,7 @@ var revokeTokenInfo = actions.Info{
 		{Name: "failed", Type: actions.TypeList, Description: "fingerprints of tokens whose revocation was not requested, and why"},
 		{Name: "not_revocable", Type: actions.TypeList, Description: "fingerprints of tokens this GitHub cannot revoke by API (an Enterprise Server takes only ghp_ and github_pat_)"},
 		{Name: "requests", Type: actions.TypeInt, Description: "revocation requests sent"},
-	},
-	New: func() actions.Action { return &Revoke{BatchSize: maxBatch} },
-}
+	})
 
 const (
 	// maxBatch is the most tokens one POST /credentials/revoke takes.

@@ -3,8 +3,8 @@ package sendgrid
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -111,9 +111,22 @@ type Counted struct {
 type tally struct {
 	messages   int
 	recipients map[uint64]struct{}
-	domains    map[string]int
-	subjects   map[string]int
-	statuses   map[string]int
+	domains    counts
+	subjects   counts
+	statuses   counts
+}
+
+// counts counts names. Its keys are copied once, when first seen: a name
+// is a view of an answer's body (activityPage), and m[k]++ on a
+// map[string]int stores the key it is given again each time, which would
+// keep every body alive.
+type counts map[string]*int
+
+func (c counts) get(k string) int {
+	if p := c[k]; p != nil {
+		return *p
+	}
+	return 0
 }
 
 const (
@@ -123,22 +136,30 @@ const (
 )
 
 func newTally() *tally {
-	return &tally{recipients: map[uint64]struct{}{}, domains: map[string]int{}, subjects: map[string]int{}, statuses: map[string]int{}}
+	return &tally{recipients: map[uint64]struct{}{}, domains: counts{}, subjects: counts{}, statuses: counts{}}
 }
 
-func bump(m map[string]int, k string, limit int) {
-	if _, ok := m[k]; !ok && len(m) >= limit {
-		k = otherBucket
+// bump counts k, or otherBucket once limit names are counted.
+func bump(m counts, k string, limit int) {
+	if p := m[k]; p != nil {
+		*p++
+		return
 	}
-	m[k]++
+	if len(m) >= limit {
+		k = otherBucket
+		if p := m[k]; p != nil {
+			*p++
+			return
+		}
+	}
+	n := 1
+	m[keep(k)] = &n
 }
 
 func (t *tally) add(m message) {
 	t.messages++
 	to := strings.ToLower(strings.TrimSpace(m.ToEmail))
-	h := fnv.New64a()
-	h.Write([]byte(to))
-	t.recipients[h.Sum64()] = struct{}{}
+	t.recipients[fnv64a(to)] = struct{}{}
 	dom := "(none)"
 	if i := strings.LastIndexByte(to, '@'); i >= 0 {
 		dom = to[i+1:]
@@ -148,10 +169,20 @@ func (t *tally) add(m message) {
 	bump(t.statuses, m.Status, 64)
 }
 
-func top(m map[string]int, n int) []Counted {
+// fnv64a is hash/fnv's 64-bit FNV-1a of s, without its allocations.
+func fnv64a(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+func top(m counts, n int) []Counted {
 	out := make([]Counted, 0, len(m))
 	for k, v := range m {
-		out = append(out, Counted{k, v})
+		out = append(out, Counted{k, *v})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Count != out[j].Count {
@@ -246,6 +277,10 @@ func (a *Activity) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 	queries := 0
 	complete := true
 	stack := []span{{start: start, end: end}}
+	// page and times are reused from query to query (nothing keeps them
+	// past their own: see activityPage), sparing 180 KB of garbage a query.
+	var page activityPage
+	var times []time.Time
 	for len(stack) > 0 {
 		sp := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
@@ -256,9 +291,6 @@ func (a *Activity) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 			if q.end.Equal(sp.end) {
 				q.skip = sp.skip
 			}
-		}
-		var page struct {
-			Messages []message `json:"messages"`
 		}
 		queries++
 		c.progress(fmt.Sprintf("email activity query %d: %s to %s (%d messages so far)", queries, q.start.Format(time.RFC3339), q.end.Format(time.RFC3339), t.messages))
@@ -277,7 +309,7 @@ func (a *Activity) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 			sp.sw.free = remaining(resp)
 		}
 		// Parse times; check the order the strategy relies on.
-		times := make([]time.Time, len(ms))
+		times = slices.Grow(times[:0], len(ms))[:len(ms)]
 		sorted := true
 		oldest := q.end
 		for i, m := range ms {
@@ -357,7 +389,7 @@ func (a *Activity) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 		skip := map[string]bool{}
 		for i, m := range ms {
 			if !times[i].Before(boundary) {
-				skip[m.MsgID] = true
+				skip[keep(m.MsgID)] = true
 			}
 		}
 		if q.end.Equal(boundary) {
@@ -459,7 +491,10 @@ func (a *Activity) findings(env *actions.Env, t *tally, start, end time.Time) {
 		})
 		return
 	}
-	bad := t.statuses["not_delivered"] + t.statuses["bounce"] + t.statuses["bounced"] + t.statuses["dropped"] + t.statuses["spamreport"] + t.statuses["spam_report"]
+	bad := 0
+	for _, st := range []string{"not_delivered", "bounce", "bounced", "dropped", "spamreport", "spam_report"} {
+		bad += t.statuses.get(st)
+	}
 	sev := report.Medium
 	if len(t.recipients) > 100 || bad*5 >= t.messages {
 		sev = report.High

@@ -80,7 +80,7 @@ type sweep struct {
 func newSweep(ms []message, times []time.Time, limit int) *sweep {
 	sw := &sweep{topIDs: make(map[string]bool, len(ms)), capacity: float64(limit), free: -1}
 	for i, m := range ms {
-		sw.topIDs[m.MsgID] = true
+		sw.topIDs[keep(m.MsgID)] = true
 		sw.top = append(sw.top, times[i].Truncate(time.Second))
 	}
 	slices.SortFunc(sw.top, func(a, b time.Time) int { return a.Compare(b) })

@@ -385,7 +385,12 @@ func (c *Client) call(ctx context.Context, method rest.Method, endpoint string, 
 		if out == nil || len(strings.TrimSpace(string(r.Body))) == 0 && r.Status == http.StatusNoContent {
 			return r, nil
 		}
-		derr := json.Unmarshal(r.Body, out)
+		var derr error
+		if d, ok := out.(bodyDecoder); ok {
+			derr = d.decodeBody(r.Body)
+		} else {
+			derr = json.Unmarshal(r.Body, out)
+		}
 		if derr == nil {
 			return r, nil
 		}

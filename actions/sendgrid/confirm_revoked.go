@@ -13,15 +13,11 @@ import (
 )
 
 // confirmRevokedInfo declares sendgrid.confirm_revoked; provider.go registers it.
-var confirmRevokedInfo = actions.Info{
-	Name:     "sendgrid.confirm_revoked",
-	Summary:  "Prove the leaked key is dead: poll GET /v3/scopes with it until 401 (bounded)",
-	Contains: true,
-	Outputs:  actions.ContainmentOutputs,
-	New: func() actions.Action {
+var confirmRevokedInfo = actions.ConfirmInfo("sendgrid.confirm_revoked",
+	"Prove the leaked key is dead: poll GET /v3/scopes with it until 401 (bounded)",
+	func() actions.Action {
 		return &Confirm{Poll: actions.Poll{Timeout: 5 * time.Minute, Interval: 5 * time.Second, MaxInterval: 30 * time.Second}}
-	},
-}
+	})
 
 // Confirm polls until the leaked key is refused.
 type Confirm struct {

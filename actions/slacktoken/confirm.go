@@ -12,17 +12,12 @@ import (
 )
 
 // confirmRevokedInfo declares slack.confirm_revoked; provider.go registers it.
-var confirmRevokedInfo = actions.Info{
-	Name:     "slack.confirm_revoked",
-	Summary:  "Prove the leaked Slack token is dead: poll auth.test with it until Slack refuses it (bounded)",
-	Contains: true,
-	Outputs: actions.OutputList(actions.ContainmentOutputs, []actions.Output{
-		{Name: "refusal", Type: actions.TypeString, Description: "Slack's refusal that proved it"},
-	}),
-	New: func() actions.Action {
+var confirmRevokedInfo = actions.ConfirmInfo("slack.confirm_revoked",
+	"Prove the leaked Slack token is dead: poll auth.test with it until Slack refuses it (bounded)",
+	func() actions.Action {
 		return &Confirm{Poll: actions.Poll{Timeout: 5 * time.Minute, Interval: 2 * time.Second, MaxInterval: 15 * time.Second}}
 	},
-}
+	actions.Output{Name: "refusal", Type: actions.TypeString, Description: "Slack's refusal that proved it"})
 
 // Confirm polls auth.test with the leaked token until Slack refuses it.
 type Confirm struct {

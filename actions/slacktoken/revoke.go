@@ -15,20 +15,16 @@ import (
 )
 
 // revokeTokenInfo declares slack.revoke_token; provider.go registers it.
-var revokeTokenInfo = actions.Info{
-	Name:     "slack.revoke_token",
-	Summary:  "Revoke the leaked Slack token with auth.revoke, sent with the token itself; idempotent",
-	Mutates:  true,
-	Contains: true,
-	Outputs: []actions.Output{
+var revokeTokenInfo = actions.RevokeInfo("slack.revoke_token",
+	"Revoke the leaked Slack token with auth.revoke, sent with the token itself; idempotent",
+	func() actions.Action { return new(Revoke) },
+	[]actions.Output{
 		{Name: "revoked", Type: actions.TypeBool, Description: "Slack answered revoked:true to this run"},
 		{Name: "already_revoked", Type: actions.TypeBool, Description: "Slack already refused the token (the confirm step settles whether it is dead)"},
 		{Name: "refusal", Type: actions.TypeString, Description: "Slack's refusal when already_revoked"},
 		actions.PlannedOutput,
 		actions.FingerprintOutput,
-	},
-	New: func() actions.Action { return new(Revoke) },
-}
+	})
 
 // Revoke sends auth.revoke with the leaked token: Slack revokes the token a
 // request carries, and no other.

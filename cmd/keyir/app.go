@@ -13,6 +13,7 @@ import (
 
 	"github.com/keyir/keyir/console"
 	"github.com/keyir/keyir/redact"
+	"github.com/keyir/keyir/render"
 )
 
 // env is everything a command reads from the world, injectable for tests.
@@ -167,6 +168,10 @@ func (a *app) run(ctx context.Context, args []string) int {
 		// registered, so errOut prints its token.
 		msg = err.Error()
 		a.red.AddShapes(msg)
+		// Redacted before it is clipped, so no cut leaves part of a secret
+		// the redactor would not know; clipped so that a huge argument the
+		// message quotes does not flood the terminal (and the JSON error).
+		msg = render.ClipWords(a.red.String(msg), maxErrorWord)
 		fmt.Fprintf(a.errOut, "keyir: %s\n", msg)
 	}
 	a.out.Flush()
@@ -177,6 +182,10 @@ func (a *app) run(ctx context.Context, args []string) int {
 	a.errOut.Flush()
 	return code
 }
+
+// maxErrorWord is the longest word (runes) an error message prints whole:
+// room for a long path, not for a megabyte argument.
+const maxErrorWord = 300
 
 // setUsageErrors makes a flag error of any command a usage error (exit 2)
 // with a suggestion; urfave/cli calls only the command's own OnUsageError.

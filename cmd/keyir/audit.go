@@ -29,12 +29,12 @@ func (a *app) auditCommand() *cli.Command {
 		Description: "Practices checked: least privilege, rotation, monitoring, IP allow list, HTTPS, separate keys, no sharing, two-factor authentication, auditing.\n" +
 			"The evidence (journal, audit.json/.txt/.html, MANIFEST) is written to a timestamped directory under --reports.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "subuser", Usage: "audit this subuser only (on-behalf-of)"},
-			&cli.BoolFlag{Name: "all-subusers", Usage: "audit the parent account and every subuser"},
-			&cli.StringSliceFlag{Name: "baseline", Usage: "inventory saved by 'keyir inventory save' (repeatable: the oldest gives key ages, the newest the drift)"},
-			&cli.StringFlag{Name: "fail-on", Value: "high", Usage: "lowest severity of a failure that makes the exit code 3: info, low, medium, high or critical"},
+			&cli.StringFlag{Name: "subuser", EnvVars: envOf("subuser"), Usage: "audit this subuser only (on-behalf-of)"},
+			&cli.BoolFlag{Name: "all-subusers", EnvVars: envOf("all-subusers"), Usage: "audit the parent account and every subuser"},
+			&cli.StringSliceFlag{Name: "baseline", EnvVars: envOf("baseline"), Usage: "inventory saved by 'keyir inventory save' (repeatable: the oldest gives key ages, the newest the drift)"},
+			&cli.StringFlag{Name: "fail-on", Value: "high", EnvVars: envOf("fail-on"), Usage: "lowest severity of a failure that makes the exit code 3: info, low, medium, high or critical"},
 			outputFlagUsage("what stdout gets: text, json or html"),
-			&cli.StringSliceFlag{Name: "trusted-domain", EnvVars: []string{"KEYIR_TRUSTED_DOMAINS"}, Usage: "domain forwarding and alert addresses may use (repeatable; default: the account owner's)"},
+			&cli.StringSliceFlag{Name: "trusted-domain", EnvVars: append(envOf("trusted-domain"), "KEYIR_TRUSTED_DOMAINS"), Usage: "domain forwarding and alert addresses may use (repeatable; default: the account owner's)"},
 			reportsFlag("root directory for evidence reports"),
 		},
 		Action: func(c *cli.Context) error {

@@ -28,7 +28,7 @@ func (a *app) drillCommand() *cli.Command {
 		Flags: append(append(commonRunFlags(),
 			&cli.StringFlag{Name: "scenario", Aliases: []string{"s"}, Value: "spam-burst", EnvVars: []string{"KEYIR_SCENARIO"}, Usage: "scenario to rehearse (see --list)"},
 			&cli.BoolFlag{Name: "list", Usage: "list the scenarios and exit"},
-			&cli.BoolFlag{Name: "eradicate", Usage: "then apply the run's eradication plan to the simulator (keyir eradicate --yes) and score it"},
+			&cli.BoolFlag{Name: "eradicate", EnvVars: envOf("eradicate"), Usage: "then apply the run's eradication plan to the simulator (keyir eradicate --yes) and score it"},
 			&cli.StringFlag{Name: "incident", EnvVars: []string{"KEYIR_INCIDENT"}, Usage: "incident id (default DRILL-<scenario>)"},
 		), sealedFlags(notifyFlags(false))...),
 		Action: func(c *cli.Context) error {

@@ -31,9 +31,9 @@ func (a *app) eradicateCommand() *cli.Command {
 			"when nothing is left, 5 when footholds of high severity stay open (refused by the API, say), 2 without a terminal " +
 			"and without --yes.",
 		Flags: []cli.Flag{
-			&cli.StringSliceFlag{Name: "only", Usage: "remove only this plan item `ID` (repeatable)"},
+			&cli.StringSliceFlag{Name: "only", EnvVars: envOf("only"), Usage: "remove only this plan item `ID` (repeatable)"},
 			&cli.BoolFlag{Name: "yes", Usage: "do not ask for confirmation (scripts)"},
-			&cli.BoolFlag{Name: "dry-run", Usage: "show the requests without sending them (refused at the transport, recorded as planned)"},
+			dryRunFlag("show the requests without sending them (refused at the transport, recorded as planned)"),
 			outputFlag(),
 		},
 		Action: func(c *cli.Context) error {

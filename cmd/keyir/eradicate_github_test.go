@@ -91,6 +91,18 @@ func TestEradicateGitHubPlan(t *testing.T) {
 	if n := srv.Count("DELETE", "") + srv.Count("PATCH", ""); n != 0 {
 		t.Fatalf("a dry run sent %d writes", n)
 	}
+	// KEYIR_DRY_RUN asks for the same, even with --yes; eradicate ignored
+	// it and removed the footholds.
+	// (Flags read the process's environment, not the test's map.)
+	t.Setenv("KEYIR_DRY_RUN", "1")
+	r = keyir(t, "", envv, "eradicate", dir, "--yes")
+	os.Unsetenv("KEYIR_DRY_RUN")
+	if r.code != 0 || !strings.Contains(r.stdout, "DELETE /repos/acme-corp/api/keys/880002") {
+		t.Fatalf("KEYIR_DRY_RUN: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if n := srv.Count("DELETE", "") + srv.Count("PATCH", ""); n != 0 || !fx.State.Present(deploy) {
+		t.Fatalf("with KEYIR_DRY_RUN, %d writes reached the simulator", n)
+	}
 
 	var doc struct {
 		ExitCode    int    `json:"exit_code"`
@@ -134,8 +146,8 @@ func TestEradicateGitHubPlan(t *testing.T) {
 	if fx.State.Present(invite) || !fx.State.Present(sshKey) {
 		t.Fatalf("after the second eradication: invitation %v, ssh key %v", fx.State.Present(invite), fx.State.Present(sshKey))
 	}
-	if runs, _ := os.ReadDir(filepath.Dir(dir)); len(runs) != 5 { // the run, the dry run, three eradications
-		t.Errorf("%d run directories, want 5", len(runs))
+	if runs, _ := os.ReadDir(filepath.Dir(dir)); len(runs) != 6 { // the run, two dry runs, three eradications
+		t.Errorf("%d run directories, want 6", len(runs))
 	}
 }
 

@@ -1,6 +1,10 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
 
 // The flags several commands take with one meaning, declared once so their
 // name, default and environment variable cannot drift apart between
@@ -23,4 +27,19 @@ func outputFlagUsage(usage string) cli.Flag {
 // the run it reads.)
 func reportsFlag(usage string) cli.Flag {
 	return &cli.StringFlag{Name: "reports", Value: "reports", EnvVars: []string{"KEYIR_REPORTS"}, Usage: usage}
+}
+
+// envOf is the environment variable of --name, KEYIR_<NAME> with dashes as
+// underscores (README: Configuration): the one spelling rule, so that no
+// flag drifts from what the README promises. The flags that read none, or
+// another, are listed with their reasons in flags_test.go and the README.
+func envOf(name string) []string {
+	return []string{"KEYIR_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))}
+}
+
+// dryRunFlag is --dry-run of every command that can write. KEYIR_DRY_RUN
+// sets each of them: a shell that asked for dry runs must get one from
+// eradicate and rotate as from run (they ignored the variable and wrote).
+func dryRunFlag(usage string) cli.Flag {
+	return &cli.BoolFlag{Name: "dry-run", EnvVars: envOf("dry-run"), Usage: usage}
 }

@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/urfave/cli/v2"
@@ -36,5 +38,108 @@ func TestEveryOutputFlagReadsKEYIROUTPUT(t *testing.T) {
 	walk("", app.cli().Commands)
 	if seen < 8 {
 		t.Errorf("found --output on %d commands; the walk missed some", seen)
+	}
+}
+
+// flagsWithoutTheirVariable are the flags that do not read KEYIR_<FLAG>,
+// with the variables they read instead (none: nil). Each is named in the
+// README's Configuration section, with its reason.
+var flagsWithoutTheirVariable = map[string][]string{
+	// The leaked key is read from stdin only when the command line asks.
+	"run --key": nil, "respond --key": nil, "resume --key": nil,
+	"drill --list": nil,
+	// KEYIR_FORMAT is report show's.
+	"respond --format": nil, "resume --format": nil,
+	// A drill is sealed off: no notification destination from the
+	// environment of real incidents reaches it.
+	"drill --email-to": nil, "drill --email-from": nil, "drill --webhook-url": nil,
+	// A destruction is confirmed, and what a prune removes is said, on the
+	// command line, never by a variable left in a shell.
+	"eradicate --yes": nil, "rotate --yes": nil, "inventory save --force": nil,
+	"report prune --force": nil, "report prune --older-than": nil,
+	// Where a new secret goes is said on the command line.
+	"rotate --out": nil, "rotate --exec": nil,
+	// Named for what they are.
+	"serve --config": {"KEYIR_SERVE_CONFIG"}, "serve --slack-api-url": {"SLACK_API_URL"},
+}
+
+// TestEveryFlagReadsItsEnvironmentVariable holds every command's flags to
+// the README's rule (KEYIR_<FLAG>) and its list of exceptions: eradicate's
+// and rotate's --dry-run ignored KEYIR_DRY_RUN, so a shell that had asked
+// for dry runs removed footholds and created keys. A simulator's flags
+// (keyir sim NAME) read the variables its help names.
+func TestEveryFlagReadsItsEnvironmentVariable(t *testing.T) {
+	app := newApp(env{getenv: func(string) string { return "" }, stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}})
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	config := string(readme)
+	if i := strings.Index(config, "## Configuration"); i >= 0 {
+		config = config[i:]
+	}
+	seen := map[string]bool{}
+	var walk func(path string, cmds []*cli.Command)
+	walk = func(path string, cmds []*cli.Command) {
+		for _, c := range cmds {
+			name := strings.TrimSpace(path + " " + c.Name)
+			if name == "sim" {
+				continue
+			}
+			for _, f := range c.Flags {
+				if slices.Contains(f.Names(), "help") {
+					continue
+				}
+				id := name + " --" + f.Names()[0]
+				var got []string
+				if e, ok := f.(interface{ GetEnvVars() []string }); ok {
+					got = e.GetEnvVars()
+				}
+				want, excepted := flagsWithoutTheirVariable[id]
+				if excepted {
+					seen[id] = true
+					for _, v := range want {
+						if !strings.Contains(config, "`"+v+"`") {
+							t.Errorf("README's Configuration does not name %s, which keyir %s reads", v, id)
+						}
+					}
+					if !strings.Contains(config, "--"+f.Names()[0]) {
+						t.Errorf("README's Configuration does not name --%s among the flags without KEYIR_<FLAG>", f.Names()[0])
+					}
+				} else {
+					want = envOf(f.Names()[0])
+				}
+				if len(got) == 0 && len(want) == 0 {
+					continue
+				}
+				if len(got) == 0 || len(want) == 0 || got[0] != want[0] {
+					t.Errorf("keyir %s reads %v from the environment, want %v first", id, got, want)
+				}
+			}
+			walk(name, c.Subcommands)
+		}
+	}
+	walk("", app.cli().Commands)
+	for id := range flagsWithoutTheirVariable {
+		if !seen[id] {
+			t.Errorf("%s is listed as an exception but no command has it", id)
+		}
+	}
+}
+
+// An error quotes what it was given; a megabyte argument (a path, a flag's
+// value) must still give a message that fits a terminal, in text and in
+// the JSON error document, with the exit code of the error.
+func TestErrorsQuotingAHugeArgumentStayShort(t *testing.T) {
+	huge := strings.Repeat("x", 128<<10) // the most one argument of exec can be (MAX_ARG_STRLEN)
+	for _, args := range [][]string{
+		{"drill", "--scenario", huge},
+		{"report", "show", huge},
+		{"eradicate", huge, "--output", "json"},
+	} {
+		r := keyir(t, "", nil, args...)
+		if r.code == 0 || len(r.stderr) > 2000 || !strings.Contains(r.stderr, "bytes]") || len(r.stdout) > 2000 {
+			t.Errorf("keyir %s …: exit %d, %d bytes of stderr, %d of stdout:\n%.300s", args[0], r.code, len(r.stderr), len(r.stdout), r.stderr)
+		}
 	}
 }

@@ -28,7 +28,7 @@ func (a *app) inventoryCommand() *cli.Command {
 				"so a run refuses a baseline of another account. Take it ahead of time, on a schedule: a baseline taken during an incident may already hold the attacker's changes.",
 			Flags: []cli.Flag{
 				&cli.BoolFlag{Name: "force", Usage: "replace FILE if it exists (it is replaced atomically, a link in its place is replaced, never followed)"},
-				&cli.StringFlag{Name: "github-org", Usage: "save a GitHub organization's baseline instead (webhooks, deploy keys, members' SSH keys, invitations, app installations, visibility; uses GITHUB_TOKEN)"},
+				&cli.StringFlag{Name: "github-org", EnvVars: envOf("github-org"), Usage: "save a GitHub organization's baseline instead (webhooks, deploy keys, members' SSH keys, invitations, app installations, visibility; uses GITHUB_TOKEN)"},
 			},
 			Action: func(c *cli.Context) error {
 				if c.NArg() != 1 {

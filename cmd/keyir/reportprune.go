@@ -40,7 +40,7 @@ func (a *app) reportMarkArchivedCommand() *cli.Command {
 		Usage:     "record that a sealed run's MANIFEST head is kept elsewhere (a ticket, an archive), so report prune may remove it",
 		ArgsUsage: "DIR",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "note", Usage: "where the head is recorded, e.g. the `TICKET`"},
+			&cli.StringFlag{Name: "note", EnvVars: envOf("note"), Usage: "where the head is recorded, e.g. the `TICKET`"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
@@ -117,7 +117,7 @@ func (a *app) reportPruneCommand() *cli.Command {
 		Flags: []cli.Flag{
 			reportsFlag("root `DIR` the runs were written under"),
 			&cli.StringFlag{Name: "older-than", Usage: "prune runs started before this `TIME`: a duration back from now (30d, 720h), a date (UTC) or RFC 3339"},
-			&cli.BoolFlag{Name: "dry-run", Usage: "say what would be removed, remove nothing"},
+			dryRunFlag("say what would be removed, remove nothing"),
 			&cli.BoolFlag{Name: "force", Usage: "also remove runs whose head is not recorded elsewhere, unsealed runs and runs that do not verify"},
 			outputFlag(),
 		},

@@ -21,7 +21,7 @@ func (a *app) resumeCommand() *cli.Command {
 		Flags: append(append(commonRunFlags()[1:],
 			&cli.StringFlag{Name: "key", Usage: "read the leaked key from stdin again: --key - (secret inputs are never stored)"},
 			&cli.StringFlag{Name: "key-file", EnvVars: []string{"KEYIR_KEY_FILE"}, Usage: "read the leaked key from this file"},
-			&cli.StringFlag{Name: "from", Usage: "a run of several keys (keyir respond --from): the scanner's report `FILE` again, for its keys"},
+			&cli.StringFlag{Name: "from", EnvVars: envOf("from"), Usage: "a run of several keys (keyir respond --from): the scanner's report `FILE` again, for its keys"},
 			&cli.StringFlag{Name: "format", Value: "auto", Usage: "the --from report's format: gitleaks, trufflehog, kingfisher or auto"},
 		), notifyFlags(true)...),
 		Action: func(c *cli.Context) error {

@@ -60,7 +60,7 @@ func (a *app) rotateCommand() *cli.Command {
 			&cli.StringFlag{Name: "out", Usage: "write the new secret to this new `FILE` (created 0600; an existing file or link is refused); \"-\" prints it, on a terminal only"},
 			&cli.StringFlag{Name: "exec", Usage: "give the new secret to the standard input of `CMD` (split on blanks, run without a shell), e.g. a secret manager's CLI"},
 			&cli.BoolFlag{Name: "yes", Usage: "create a full-access replacement without asking (a full-access original needs this, or a typed yes on a terminal)"},
-			&cli.BoolFlag{Name: "dry-run", Usage: "show the request that would create the key; create nothing"},
+			dryRunFlag("show the request that would create the key; create nothing"),
 			outputFlag(),
 			&cli.StringFlag{Name: "reports", EnvVars: []string{"KEYIR_REPORTS"}, Usage: "root directory for the new run (default: the one holding DIR)"},
 		},

@@ -374,6 +374,19 @@ func TestRotateDryRunCreatesNothing(t *testing.T) {
 	if _, err := os.Lstat(out); err == nil {
 		t.Fatal("dry run created the secret file")
 	}
+	// KEYIR_DRY_RUN asks for the same, --yes or not (README: every flag
+	// from KEYIR_<FLAG>); rotate ignored it and created the key.
+	// (Flags read the process's environment, not the test's map.)
+	t.Setenv("KEYIR_DRY_RUN", "true")
+	if r := keyir(t, "", w.envv, "rotate", w.parent, "--out", out, "--yes"); r.code != 0 || !strings.Contains(r.stdout, "DRY RUN") {
+		t.Fatalf("KEYIR_DRY_RUN: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if n := w.srv.Count(http.MethodPost, ""); n != 0 {
+		t.Fatalf("with KEYIR_DRY_RUN %d POSTs reached the simulator", n)
+	}
+	if _, err := os.Lstat(out); err == nil {
+		t.Fatal("the KEYIR_DRY_RUN run created the secret file")
+	}
 }
 
 // A run that recorded no scopes for the key is refused; never a

@@ -67,7 +67,7 @@ func inputFlagsOf(only []string) []cli.Flag {
 	var out []cli.Flag
 	for _, f := range inputFlags {
 		if only == nil || slices.Contains(only, f.flag) {
-			out = append(out, &cli.StringFlag{Name: f.flag, EnvVars: []string{"KEYIR_" + strings.ToUpper(strings.ReplaceAll(f.flag, "-", "_"))}, Usage: f.usage})
+			out = append(out, &cli.StringFlag{Name: f.flag, EnvVars: envOf(f.flag), Usage: f.usage})
 		}
 	}
 	return out
@@ -78,7 +78,7 @@ func inputFlagsOf(only []string) []cli.Flag {
 func leakedKeyFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "incident", EnvVars: []string{"KEYIR_INCIDENT"}, Usage: "incident id, e.g. INC-42"},
-		&cli.BoolFlag{Name: "dry-run", EnvVars: []string{"KEYIR_DRY_RUN"}, Usage: "run every read, refuse every write (recorded as planned changes)"},
+		dryRunFlag("run every read, refuse every write (recorded as planned changes)"),
 		&cli.StringFlag{Name: "key", Usage: "read the leaked key from stdin: --key - (never pass the key itself)"},
 		&cli.StringFlag{Name: "key-file", EnvVars: []string{"KEYIR_KEY_FILE"}, Usage: "read the leaked key from this file"},
 	}

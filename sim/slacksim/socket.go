@@ -175,11 +175,16 @@ func (s *Server) Acks() []Ack {
 // WaitAck waits for the ack of an envelope, or ctx ends.
 func (s *Server) WaitAck(ctx context.Context, envelopeID string) (Ack, error) {
 	for {
-		for _, a := range s.Acks() {
+		// Scanned under the lock, not copied: a benchmark waits for every
+		// ack of thousands, and a copy per poll was most of its CPU.
+		s.mu.Lock()
+		for _, a := range s.acks {
 			if a.EnvelopeID == envelopeID {
+				s.mu.Unlock()
 				return a, nil
 			}
 		}
+		s.mu.Unlock()
 		select {
 		case <-ctx.Done():
 			return Ack{}, fmt.Errorf("slacksim: no ack for %s: %w", envelopeID, ctx.Err())

@@ -1,0 +1,24 @@
+package actions
+
+// A containment step (Info.Contains) is one of two kinds, whatever the
+// provider: a revoke, which changes the provider's state so the leaked
+// credential stops working, and a confirm, which changes nothing and asks
+// the provider, with the leaked credential itself, until it is refused.
+// Each provider declares its revoke and confirm steps with these two
+// constructors, so what makes a step containment, whether it mutates and
+// what a confirm returns are decided here once, not in each declaration.
+
+// RevokeInfo declares a revoke step: a containment step that mutates (a
+// dry run refuses its requests at the transport, so outputs list
+// PlannedOutput where the step says so).
+func RevokeInfo(name, summary string, newAction func() Action, outputs []Output) Info {
+	return Info{Name: name, Summary: summary, Mutates: true, Contains: true, Outputs: outputs, New: newAction}
+}
+
+// ConfirmInfo declares a confirm step: a containment step that changes
+// nothing (it polls, see Poll) and returns ContainmentOutputs, which a
+// playbook's later steps read by the same names whichever provider's
+// confirm ran, then the provider's own extra outputs.
+func ConfirmInfo(name, summary string, newAction func() Action, extra ...Output) Info {
+	return Info{Name: name, Summary: summary, Contains: true, Outputs: OutputList(ContainmentOutputs, extra), New: newAction}
+}
