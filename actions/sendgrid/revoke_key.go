@@ -14,20 +14,16 @@ import (
 )
 
 // revokeKeyInfo declares sendgrid.revoke_key; provider.go registers it.
-var revokeKeyInfo = actions.Info{
-	Name:     "sendgrid.revoke_key",
-	Summary:  "Revoke exactly the leaked key(s) by id (DELETE /v3/api_keys/{id}); idempotent",
-	Mutates:  true,
-	Contains: true,
-	Outputs: actions.OutputList([]actions.Output{
+var revokeKeyInfo = actions.RevokeInfo("sendgrid.revoke_key",
+	"Revoke exactly the leaked key(s) by id (DELETE /v3/api_keys/{id}); idempotent",
+	func() actions.Action { return &Revoke{Concurrency: 4} },
+	actions.OutputList([]actions.Output{
 		{Name: "revoked", Type: actions.TypeList, Description: "ids deleted by this run"},
 		{Name: "already_revoked", Type: actions.TypeList, Description: "ids that no longer existed (404)"},
 		actions.PlannedOutput,
 		{Name: "failed", Type: actions.TypeList, Description: "ids that could not be revoked"},
 		{Name: "not_found", Type: actions.TypeList, Description: "ids no account holds (the parent and every subuser were searched)"},
-	}, ownerOutputList),
-	New: func() actions.Action { return &Revoke{Concurrency: 4} },
-}
+	}, ownerOutputList))
 
 // Revoke deletes keys by their exact ids. It never lists keys and picks
 // one: the id comes from the leaked key itself.
