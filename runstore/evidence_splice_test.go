@@ -2,6 +2,7 @@ package runstore
 
 import (
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -33,7 +34,7 @@ func TestEvidenceSpliceEqualsMarshal(t *testing.T) {
 	big := strings.Repeat(`{"msg_id":"m1","to_email":"a<b>&c@example.net","subject":"s \"q\" \\ \u2028"},`, 3000)
 	values := []any{
 		map[string]any{"url": "https://x/v3/messages?q=a%20b", "status": 200, "body": big},
-		map[string]any{"bad": "\xff\xfe ok \x00 \t \u2029", "n": 1.5e300, "neg": -0.0, "nested": []any{nil, true, map[string]any{"": ""}}},
+		map[string]any{"bad": "\xff\xfe ok \x00 \t \u2029", "n": 1.5e300, "neg": math.Copysign(0, -1), "nested": []any{nil, true, map[string]any{"": ""}}},
 		[]string{"<script>", "&amp;", "</tag>"},
 		"just a string",
 		42,
