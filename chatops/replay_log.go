@@ -48,6 +48,7 @@ type replayLog struct {
 	unsynced []string // keys appended since the last fsync began
 	pending  lineBuf  // their lines, not yet written: the commit writes them (linebuf.go)
 	rewrite  bool     // the next commit rewrites the file (a write failed)
+	closeErr error    // what close's write and fsync returned (f is nil since)
 }
 
 type replayHeader struct {
@@ -121,7 +122,7 @@ func (c *replayCache) sync() error {
 		c.mu.Unlock()
 		return err
 	}
-	f, n := c.log.f, len(c.log.unsynced)
+	f, n, closeErr := c.log.f, len(c.log.unsynced), c.log.closeErr
 	var err error
 	if f != nil {
 		// The lines of exactly unsynced[:n]: both grow together under mu.
@@ -130,7 +131,7 @@ func (c *replayCache) sync() error {
 	c.mu.Unlock()
 	if f == nil {
 		if n == 0 {
-			return nil // closed, and close synced everything
+			return closeErr // closed: close wrote and synced every line, or says why not
 		}
 		return errors.New("replay record is closed")
 	}
@@ -139,6 +140,16 @@ func (c *replayCache) sync() error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.log.f != f {
+		// close replaced the log while this fsync ran (serve stopping):
+		// it wrote, synced and forgot every line itself, so unsynced is
+		// no longer the list n counted. The lines are durable if this
+		// fsync or close's succeeded.
+		if err != nil && c.log.closeErr != nil {
+			return fmt.Errorf("replay record closed during its commit: %w", errors.Join(err, c.log.closeErr))
+		}
+		return nil
+	}
 	if err != nil {
 		// Which lines reached the disk (a write may have stopped part
 		// way) is unknown: their requests are
@@ -236,6 +247,6 @@ func (c *replayCache) close() error {
 	}
 	_, werr := c.log.pending.writeTo(c.log.f)
 	err := errors.Join(werr, c.log.f.Sync(), c.log.f.Close())
-	c.log.f, c.log.unsynced = nil, nil
+	c.log.f, c.log.unsynced, c.log.closeErr = nil, nil, err
 	return err
 }
