@@ -3,6 +3,7 @@ package actions
 import (
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"regexp"
 	"sort"
@@ -423,7 +424,12 @@ var dayRE = regexp.MustCompile(`^(\d+)d$`)
 func ParseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	if m := dayRE.FindStringSubmatch(s); m != nil {
-		n, _ := strconv.Atoi(m[1])
+		// A count past what a Duration holds (about 106751 days) would wrap
+		// around to any value, a few minutes included.
+		n, err := strconv.Atoi(m[1])
+		if err != nil || n > int(math.MaxInt64/int64(24*time.Hour)) {
+			return 0, fmt.Errorf("%q is too long a duration (at most %d days)", s, math.MaxInt64/int64(24*time.Hour))
+		}
 		return time.Duration(n) * 24 * time.Hour, nil
 	}
 	d, err := time.ParseDuration(s)
