@@ -1,10 +1,17 @@
 package main
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/keyir/keyir/sim/sendgridsim"
 )
 
 // A count of days too large for a time.Duration used to wrap around: 202163959358895d
@@ -32,5 +39,47 @@ func TestPruneRefusesADurationThatOverflows(t *testing.T) {
 		if r.code != 2 || !strings.Contains(r.stderr, "--older-than") {
 			t.Fatalf("--older-than %s: want exit 2 naming the flag, got %d %q", v, r.code, r.stderr)
 		}
+	}
+}
+
+// KEYIR_DRY_RUN asks every command that can write for a dry run (README:
+// Configuration). resume has no --dry-run: it continues a run in the mode it
+// started in, so in a shell that asked for dry runs it revoked the leaked key
+// of a live run. It now refuses, exit 2, and sends nothing.
+func TestResumeOfALiveRunRefusesUnderKEYIR_DRY_RUN(t *testing.T) {
+	envv, srv, leaked := simAccount(t, sendgridsim.ResponderScopes())
+	target, _ := url.Parse(envv["SENDGRID_API_URL"])
+	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target) }}
+	refuse := true
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodDelete && refuse {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusForbidden)
+			w.Write([]byte(`{"errors":[{"field":null,"message":"access forbidden"}]}`))
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	envv["SENDGRID_API_URL"] = front.URL
+	reports := filepath.Join(t.TempDir(), "reports")
+	if r := keyir(t, leaked.Token()+"\n", envv, "run", "sendgrid-key-compromise", "--key", "-", "--reports", reports); r.code != 4 {
+		t.Fatalf("exit %d, want 4\n%s", r.code, r.stderr)
+	}
+	dir := onlyRunDir(t, reports)
+	refuse = false
+	for _, v := range []string{"1", "true", "maybe"} {
+		envv["KEYIR_DRY_RUN"] = v
+		r := keyir(t, leaked.Token()+"\n", envv, "resume", dir, "--key", "-")
+		if !srv.State().KeyLive(leaked.ID, time.Now()) {
+			t.Fatalf("KEYIR_DRY_RUN=%s: the resume revoked the key (exit %d)\n%s", v, r.code, r.stderr)
+		}
+		if r.code != 2 || !strings.Contains(r.stderr, "KEYIR_DRY_RUN") {
+			t.Fatalf("KEYIR_DRY_RUN=%s: exit %d, want 2 naming the variable\n%s", v, r.code, r.stderr)
+		}
+	}
+	envv["KEYIR_DRY_RUN"] = "false"
+	if r := keyir(t, leaked.Token()+"\n", envv, "resume", dir, "--key", "-"); r.code != 0 || srv.State().KeyLive(leaked.ID, time.Now()) {
+		t.Fatalf("KEYIR_DRY_RUN=false: exit %d\n%s", r.code, r.stderr)
 	}
 }

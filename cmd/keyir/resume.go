@@ -4,12 +4,15 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/keyir/keyir/drill"
 	"github.com/keyir/keyir/htmlreport"
 	"github.com/keyir/keyir/playbook"
+	"github.com/keyir/keyir/report"
 	"github.com/keyir/keyir/runstore"
 )
 
@@ -42,6 +45,9 @@ func (a *app) resumeCommand() *cli.Command {
 			}
 			if isDrill, _ := drill.IsDrill(c.Args().First()); isDrill {
 				return a.resumeDrill(c)
+			}
+			if err := a.refuseLiveResumeInDryRun(c.Args().First(), chk.Run.Mode); err != nil {
+				return err
 			}
 			given := map[string]string{}
 			if len(chk.Run.Keys) > 0 {
@@ -136,4 +142,20 @@ func leakedOf(given map[string]string) string {
 		return given[name]
 	}
 	return ""
+}
+
+// refuseLiveResumeInDryRun: resume continues a run in the mode it started
+// in and so has no --dry-run, but a shell that set KEYIR_DRY_RUN asked every
+// command for a dry run (README: Configuration); continuing a live run there
+// would revoke and notify for real. An unreadable value is refused as well,
+// as the flag's own parser refuses it.
+func (a *app) refuseLiveResumeInDryRun(dir string, mode report.Mode) error {
+	v := strings.TrimSpace(a.getenv("KEYIR_DRY_RUN"))
+	if v == "" || mode == report.ModeDryRun {
+		return nil
+	}
+	if dry, err := strconv.ParseBool(v); err == nil && !dry {
+		return nil
+	}
+	return usageErr(fmt.Errorf("KEYIR_DRY_RUN is set, but %s is a %s run and resume continues it as it started, with real writes; unset KEYIR_DRY_RUN to continue it", dir, mode))
 }
