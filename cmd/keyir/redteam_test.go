@@ -83,3 +83,55 @@ func TestResumeOfALiveRunRefusesUnderKEYIR_DRY_RUN(t *testing.T) {
 		t.Fatalf("KEYIR_DRY_RUN=false: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// Names and fields in a run directory are anyone's text: report verify, list
+// and prune printed them raw, so a file named with an ANSI cursor-up could
+// paint "intact" over "TAMPERED", a newline could forge a line, and a
+// tampered run.json could clear the screen.
+func TestReportCommandsPrintRunDirectoryTextInert(t *testing.T) {
+	dir := t.TempDir()
+	pb := writeFile(t, dir, "pb.yaml", "name: n\ndescription: d\nsteps:\n  - id: n\n    action: core.note\n    with: {text: hello}\n")
+	reports := filepath.Join(dir, "reports")
+	if r := keyir(t, "", nil, "run", pb, "--reports", reports, "--incident", "INC-1"); r.code != 0 {
+		t.Fatalf("run: %d %s", r.code, r.stderr)
+	}
+	runs, _, err := listRuns(reports)
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("%v %v", runs, err)
+	}
+	run := runs[0].Path
+	evil := "x\x1b[1A\r\x1b[2Kreports-run: intact — every file matches MANIFEST\n\u202eevil"
+	writeFile(t, run, evil, "")
+	raw := func(what, out string) {
+		t.Helper()
+		if strings.ContainsAny(out, "\x1b\r\u202e") || strings.Contains(out, "\nreports-run: intact") {
+			t.Errorf("%s prints run-directory text raw:\n%q", what, out)
+		}
+	}
+	r := keyir(t, "", nil, "report", "verify", run)
+	if r.code != 1 || !strings.Contains(r.stdout, "TAMPERED") {
+		t.Fatalf("verify: %+v", r)
+	}
+	raw("report verify", r.stdout)
+	os.Remove(filepath.Join(run, evil))
+	// A run.json rewritten by hand, and a directory named to drive the terminal.
+	b, err := os.ReadFile(filepath.Join(run, "run.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = []byte(strings.Replace(string(b), `"INC-1"`, `"INC\u001b[2J\u001b[31mFAKE\nline"`, 1))
+	if err := os.WriteFile(filepath.Join(run, "run.json"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(reports, "d\x1b[31m"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(reports, "d\x1b[31m"), "run.json", "{")
+	r = keyir(t, "", nil, "report", "list", "--reports", reports)
+	if r.code != 0 || !strings.Contains(r.stdout, "FAKE") {
+		t.Fatalf("list: %+v", r)
+	}
+	raw("report list", r.stdout+r.stderr)
+	r = keyir(t, "", nil, "report", "prune", "--reports", reports, "--older-than", "2099-01-01", "--dry-run")
+	raw("report prune", r.stdout+r.stderr)
+}

@@ -179,12 +179,12 @@ func (a *app) reportVerify(dir string) error {
 		name = dir + " -> " + res.Dir
 	}
 	if res.OK() {
-		fmt.Fprintf(a.out, "%s: intact — every file matches MANIFEST (head %s)\n", name, res.Head)
+		fmt.Fprintf(a.out, "%s: intact — every file matches MANIFEST (head %s)\n", inert(name), res.Head)
 		return nil
 	}
-	fmt.Fprintf(a.out, "%s: TAMPERED\n", name)
+	fmt.Fprintf(a.out, "%s: TAMPERED\n", inert(name))
 	for _, r := range res.Reasons() {
-		fmt.Fprintf(a.out, "  %s\n", r)
+		fmt.Fprintf(a.out, "  %s\n", inert(r))
 	}
 	return withCode(report.ExitCouldNotRun)
 }

@@ -9,9 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/urfave/cli/v2"
 
@@ -142,9 +145,7 @@ func (a *app) reportList(root, output string) error {
 			Skipped    []skippedDir `json:"skipped"`
 		}{root, runs, skipped})
 	}
-	for _, s := range skipped {
-		fmt.Fprintf(a.errOut, "keyir: skipped %s: %s\n", s.Path, s.Reason)
-	}
+	a.printSkipped(skipped)
 	if len(runs) == 0 {
 		fmt.Fprintf(a.errOut, "no runs under %s\n", root)
 		return nil
@@ -154,8 +155,8 @@ func (a *app) reportList(root, output string) error {
 	tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "RUN\tINCIDENT\tPLAYBOOK\tMODE\tSTARTED\tOUTCOME\tCONTAINMENT\tPATH")
 	for _, r := range runs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.RunID, dash(r.Incident), strings.TrimPrefix(r.Playbook, playbook.BuiltinPrefix), r.Mode,
-			r.Started.UTC().Format("2006-01-02T15:04Z"), r.Outcome, dash(r.Containment), r.Path)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", inert(r.RunID), inert(dash(r.Incident)), inert(strings.TrimPrefix(r.Playbook, playbook.BuiltinPrefix)), inert(r.Mode),
+			r.Started.UTC().Format("2006-01-02T15:04Z"), inert(r.Outcome), inert(dash(r.Containment)), inert(r.Path))
 	}
 	return tw.Flush()
 }
@@ -163,6 +164,28 @@ func (a *app) reportList(root, output string) error {
 func dash(s string) string {
 	if s == "" {
 		return "-"
+	}
+	return s
+}
+
+// printSkipped names on stderr the entries of a reports directory that are
+// not readable runs.
+func (a *app) printSkipped(skipped []skippedDir) {
+	for _, s := range skipped {
+		fmt.Fprintf(a.errOut, "keyir: skipped %s: %s\n", inert(s.Path), inert(s.Reason))
+	}
+}
+
+// inert shows text read from a run directory (a file's name, a field of
+// run.json: nothing vouches for either) on a terminal as what it is: text
+// with a control or format character (an ANSI escape, a line break, a bidi
+// override) or invalid UTF-8 is shown Go-quoted, so it can neither drive the
+// terminal (move the cursor up over "TAMPERED") nor forge a line of output.
+func inert(s string) string {
+	for _, r := range s {
+		if r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return strconv.QuoteToGraphic(s)
+		}
 	}
 	return s
 }

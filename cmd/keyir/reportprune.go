@@ -216,18 +216,16 @@ func (a *app) reportPrune(root string, cutoff time.Time, dryRun, force bool, out
 		verb = "would remove"
 	}
 	for _, p := range doc.Removed {
-		line := fmt.Sprintf("%s %s (started %s)", verb, p.Path, p.Started.Local().Format("2006-01-02 15:04"))
+		line := fmt.Sprintf("%s %s (started %s)", verb, inert(p.Path), p.Started.Local().Format("2006-01-02 15:04"))
 		if p.Reason != "" {
-			line += ": " + p.Reason
+			line += ": " + inert(p.Reason)
 		}
 		fmt.Fprintln(a.out, wrapText(line, columns(), "  "))
 	}
 	for _, p := range doc.Kept {
-		fmt.Fprintln(a.out, wrapText(fmt.Sprintf("kept %s: %s", p.Path, p.Reason), columns(), "  "))
+		fmt.Fprintln(a.out, wrapText(fmt.Sprintf("kept %s: %s", inert(p.Path), inert(p.Reason)), columns(), "  "))
 	}
-	for _, s := range skipped {
-		fmt.Fprintf(a.errOut, "keyir: skipped %s: %s\n", s.Path, s.Reason)
-	}
+	a.printSkipped(skipped)
 	fmt.Fprintf(a.out, "%s %s, kept %d, older than %s\n", verb, report.Count(len(doc.Removed), "run", "runs"), len(doc.Kept), cutoff.Local().Format("2006-01-02 15:04 MST"))
 	return nil
 }
