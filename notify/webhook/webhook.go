@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -175,11 +176,26 @@ func (n *Notifier) post(ctx context.Context, kind notify.Kind, delivery string, 
 	req.Header.Set(HeaderDelivery, delivery)
 	resp, err := n.hc.Do(req)
 	if err != nil {
+		// A receiver's URL often holds its credential (an incoming-webhook
+		// path, a ?token=, user:password@): the error names the host only.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			ue.URL = hostOnly(n.cfg.URL)
+		}
 		return notify.TransportError(err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	return notify.CheckResponse(resp, n.red.String(string(b)))
+}
+
+// hostOnly is a URL as errors show it: scheme and host, the rest elided.
+func hostOnly(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "(the webhook URL)"
+	}
+	return u.Scheme + "://" + u.Host + "/…"
 }
 
 // Sign returns the X-Keyir-Signature value for a body sent at ts (unix
