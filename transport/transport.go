@@ -277,6 +277,9 @@ func CheckURL(u *url.URL) error {
 func CheckBaseURL(name, raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
+		if strings.Contains(raw, "@") { // user:password@ is not quoted
+			return fmt.Errorf("%s is not an absolute URL (not shown: it holds an @, perhaps a password)", name)
+		}
 		return fmt.Errorf("%s: %q is not an absolute URL", name, raw)
 	}
 	if err := CheckURL(u); err != nil {

@@ -83,6 +83,8 @@ func (a *app) checkSendGrid(ctx context.Context, add func(name, status, detail s
 		add("sendgrid_api", "fail", err.Error())
 		return false
 	}
+	base = req.URL.Redacted() // as shown: a proxy's user:password@ is not
+	base = strings.TrimSuffix(base, "/v3/scopes")
 	if kerr == nil {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}

@@ -135,3 +135,18 @@ func TestReportCommandsPrintRunDirectoryTextInert(t *testing.T) {
 	r = keyir(t, "", nil, "report", "prune", "--reports", reports, "--older-than", "2099-01-01", "--dry-run")
 	raw("report prune", r.stdout+r.stderr)
 }
+
+// A password in a base URL (a proxy's user:password@) is a credential in a
+// variable that is not one: doctor printed the URL whole, and a URL without
+// its scheme was quoted whole as "not an absolute URL".
+func TestBaseURLPasswordIsNeverPrinted(t *testing.T) {
+	for _, base := range []string{"http://u:PASSWORDinURL@127.0.0.1:1", "u:PASSWORDinURL@127.0.0.1"} {
+		envv := map[string]string{"SENDGRID_API_URL": base, "SENDGRID_API_KEY": "SG.aaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"}
+		for _, args := range [][]string{{"doctor", "--reports", t.TempDir()}, {"doctor", "--reports", t.TempDir(), "--output", "json"}, {"audit", "--reports", t.TempDir()}} {
+			r := keyir(t, "", envv, args...)
+			if r.code == 0 || strings.Contains(r.stdout+r.stderr, "PASSWORDinURL") {
+				t.Errorf("%s with SENDGRID_API_URL=%s: exit %d\n%s%s", args[0], base, r.code, r.stdout, r.stderr)
+			}
+		}
+	}
+}
