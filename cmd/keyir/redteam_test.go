@@ -150,3 +150,52 @@ func TestBaseURLPasswordIsNeverPrinted(t *testing.T) {
 		}
 	}
 }
+
+// A 200 whose body lacks the listing (an empty object, an unexpected shape,
+// a null list) is not an empty account: the persistence step read it as "no
+// invites, no webhooks, no forwarding, no allow list", and the run ended
+// exit 0, clean, with four footholds open. Such an answer is now unreadable,
+// as a truncated one is: retried, then the step fails naming it.
+func TestMalformed200IsNotAnEmptyListing(t *testing.T) {
+	envv, srv, leaked := simAccount(t, sendgridsim.ResponderScopes())
+	at := time.Now().Add(-30 * time.Hour)
+	st := srv.State()
+	st.AddInvite(sendgridsim.Invite{Email: "ops-helper@mailbox.example", IsAdmin: true, Token: "tok0123456789abcdefgh", Expiration: at.AddDate(0, 0, 7)})
+	st.AddEventWebhook(sendgridsim.EventWebhook{URL: "https://collect.hooks-relay.example/sg", Enabled: true, Created: at, Updated: at, Events: []string{"delivered"}})
+	st.SetForwardBounce("", sendgridsim.Forward{Email: "drop@mailbox.example", Enabled: true})
+	st.AddAllowListIP(sendgridsim.AllowListIP{IP: "203.0.113.66", CreatedAt: at, UpdatedAt: at})
+	malformed := map[string]string{
+		"/v3/teammates/pending":                `{"unexpected":1}`,
+		"/v3/user/webhooks/event/settings/all": `{}`,
+		"/v3/mail_settings/forward_bounce":     `{}`,
+		"/v3/access_settings/whitelist":        `{"result":null}`,
+	}
+	target, _ := url.Parse(envv["SENDGRID_API_URL"])
+	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target) }}
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if body, ok := malformed[r.URL.Path]; ok && r.Method == http.MethodGet {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(body))
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	envv["SENDGRID_API_URL"] = front.URL
+	reports := filepath.Join(t.TempDir(), "r")
+	r := keyir(t, leaked.Token()+"\n", envv, "respond", "--key", "-", "--reports", reports)
+	if r.code == 0 {
+		t.Fatalf("four malformed listings ended a clean run (exit 0):\n%s", r.stdout)
+	}
+	// The step fails naming each surface it could not read (exit 3), as it
+	// does for any other answer it cannot read.
+	b, err := os.ReadFile(filepath.Join(onlyRunDir(t, reports), "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"/v3/teammates/pending", "/v3/user/webhooks/event/settings/all", "/v3/mail_settings/forward_bounce", "/v3/access_settings/whitelist"} {
+		if !strings.Contains(string(b), "unreadable 200 answer") || !strings.Contains(string(b), s) {
+			t.Errorf("report.json does not say %s was unreadable (exit %d)", s, r.code)
+		}
+	}
+}

@@ -1,0 +1,57 @@
+package sendgrid
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"reflect"
+	"strings"
+)
+
+// wantFields refuses a 2xx read whose JSON object holds none of the fields
+// out reads (`{}`, `{"unexpected":1}`, `{"result":null}`) or is null: decoded
+// as it is, such an answer is an empty listing, and the persistence step
+// said "no webhooks, no invites" of an account it never saw. Only a struct
+// out is checked (a top-level array decodes or fails on its own).
+func wantFields(body []byte, out any) error {
+	t := reflect.TypeOf(out)
+	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	if bytes.Equal(bytes.TrimSpace(body), []byte("null")) {
+		return errors.New("the answer is null")
+	}
+	var got map[string]json.RawMessage
+	if json.Unmarshal(body, &got) != nil {
+		return nil // not an object: Unmarshal into the struct has said so
+	}
+	present := map[string]bool{}
+	for k, v := range got {
+		if !bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
+			present[strings.ToLower(k)] = true
+		}
+	}
+	var want []string
+	st := t.Elem()
+	for i := range st.NumField() {
+		f := st.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		if present[strings.ToLower(name)] {
+			return nil
+		}
+		want = append(want, name)
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	return errors.New("the answer has none of the fields read (" + strings.Join(want, ", ") + ")")
+}
