@@ -388,7 +388,10 @@ func (c *Client) call(ctx context.Context, method rest.Method, endpoint string, 
 		var derr error
 		if d, ok := out.(bodyDecoder); ok {
 			derr = d.decodeBody(r.Body)
-		} else if derr = json.Unmarshal(r.Body, out); derr == nil && method == rest.Get {
+		} else {
+			derr = json.Unmarshal(r.Body, out)
+		}
+		if derr == nil && method == rest.Get {
 			derr = wantFields(r.Body, out)
 		}
 		if derr == nil {

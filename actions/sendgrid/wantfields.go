@@ -11,12 +11,16 @@ import (
 // wantFields refuses a 2xx read whose JSON object holds none of the fields
 // out reads (`{}`, `{"unexpected":1}`, `{"result":null}`) or is null: decoded
 // as it is, such an answer is an empty listing, and the persistence step
-// said "no webhooks, no invites" of an account it never saw. Only a struct
-// out is checked (a top-level array decodes or fails on its own).
+// said "no webhooks, no invites" of an account it never saw, and activity
+// "no message sent with this key". Only a struct out that decoded to its
+// zero value is checked (a top-level array decodes or fails on its own).
 func wantFields(body []byte, out any) error {
 	t := reflect.TypeOf(out)
 	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
 		return nil
+	}
+	if !reflect.ValueOf(out).Elem().IsZero() {
+		return nil // something was read (and a 180 KB page is not scanned twice)
 	}
 	if bytes.Equal(bytes.TrimSpace(body), []byte("null")) {
 		return errors.New("the answer is null")

@@ -199,3 +199,31 @@ func TestMalformed200IsNotAnEmptyListing(t *testing.T) {
 		}
 	}
 }
+
+// The same for Email Activity: a 200 {} was read as a page of no messages,
+// and the report said "Email Activity lists no message sent with this key"
+// (activity.none) of a window it never saw.
+func TestMalformed200IsNotNoActivity(t *testing.T) {
+	envv, _, leaked := simAccount(t, sendgridsim.ResponderScopes())
+	target, _ := url.Parse(envv["SENDGRID_API_URL"])
+	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target) }}
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v3/messages" {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"result":[]}`))
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	envv["SENDGRID_API_URL"] = front.URL
+	reports := filepath.Join(t.TempDir(), "r")
+	r := keyir(t, leaked.Token()+"\n", envv, "respond", "--key", "-", "--reports", reports)
+	b, err := os.ReadFile(filepath.Join(onlyRunDir(t, reports), "findings.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "activity.none") || r.code == 0 {
+		t.Fatalf("an answer without messages was read as no activity (exit %d):\n%s", r.code, b)
+	}
+}
