@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -22,9 +23,30 @@ func Banner(rep *report.Report) string {
 		return fmt.Sprintf("DRY RUN — no changes were made; %d %s refused and %s listed as planned changes.",
 			len(rep.Planned), report.Plural(len(rep.Planned), "write was", "writes were"), report.Plural(len(rep.Planned), "is", "are"))
 	case report.ModeDrill:
+		if postedToWebhook(rep) {
+			return "DRILL — run against the built-in simulator; nothing real was touched but the --webhook-url receiver, sent deliveries signed with a secret made up for the drill."
+		}
 		return "DRILL — run against the built-in simulator; nothing real was touched."
 	}
 	return ""
+}
+
+// postedToWebhook: a notify step of the run had the webhook channel, the
+// one channel of a drill that is not a simulator (--webhook-url).
+func postedToWebhook(rep *report.Report) bool {
+	for _, s := range rep.Steps {
+		if chans, ok := s.Outputs["channels"].([]any); ok {
+			for _, c := range chans {
+				if c == "webhook" {
+					return true
+				}
+			}
+		}
+		if chans, ok := s.Outputs["channels"].([]string); ok && slices.Contains(chans, "webhook") {
+			return true
+		}
+	}
+	return false
 }
 
 // RenderMarkdown writes report.md. Everything that did not come from keyir

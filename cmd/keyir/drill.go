@@ -59,6 +59,11 @@ func (a *app) drillCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			if cfg.Channels["webhook"] != nil {
+				// The one door out of the sealed drill, said before the
+				// banner says "nothing real was touched" of the rest.
+				fmt.Fprintln(a.errOut, "keyir: --webhook-url is a real receiver, not a simulator: it gets this drill's deliveries, signed with a secret made up for the drill")
+			}
 			res, err := drill.Run(c.Context, drill.Options{
 				Scenario:    c.String("scenario"),
 				ReportsRoot: c.String("reports"),

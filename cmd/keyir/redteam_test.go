@@ -227,3 +227,26 @@ func TestMalformed200IsNotNoActivity(t *testing.T) {
 		t.Fatalf("an answer without messages was read as no activity (exit %d):\n%s", r.code, b)
 	}
 }
+
+// A drill with --webhook-url reaches a real receiver: the terminal says so,
+// and report.md's banner no longer says "nothing real was touched".
+func TestDrillWithAWebhookSaysItTouchedOne(t *testing.T) {
+	got := 0
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got++; w.WriteHeader(204) }))
+	t.Cleanup(recv.Close)
+	reports := filepath.Join(t.TempDir(), "r")
+	r := keyir(t, "", nil, "drill", "--scenario", "id-only", "--webhook-url", recv.URL+"/hook", "--reports", reports)
+	if r.code != 0 || got == 0 {
+		t.Fatalf("drill: exit %d, %d deliveries\n%s", r.code, got, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "--webhook-url is a real receiver") {
+		t.Errorf("the terminal does not say the webhook is real:\n%s", r.stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(onlyRunDir(t, reports), "report.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "nothing real was touched.") || !strings.Contains(string(b), "--webhook-url receiver") {
+		t.Errorf("report.md's banner:\n%.300s", b)
+	}
+}
