@@ -155,7 +155,7 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	ex.ReqBody = g.clip(red.str(string(reqBody)), &ex)
 	ex.proof = red.proof
-	if g.o.DryRun && req.Method != http.MethodGet && req.Method != http.MethodHead {
+	if g.o.DryRun && !readOnly(req) {
 		ex.Refused = true
 		if g.o.Recorder != nil {
 			pl.settle()

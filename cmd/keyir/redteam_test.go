@@ -250,3 +250,29 @@ func TestDrillWithAWebhookSaysItTouchedOne(t *testing.T) {
 		t.Errorf("report.md's banner:\n%.300s", b)
 	}
 }
+
+// A dry run lets only GET and HEAD through, by method: a GET carrying
+// X-HTTP-Method-Override: DELETE (which many servers honour) went out. It is
+// now refused and planned like any write.
+func TestDryRunRefusesAMethodOverride(t *testing.T) {
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.Method+" "+r.Header.Get("X-HTTP-Method-Override")+r.Header.Get("X-Method-Override")+r.Header.Get("X-HTTP-Method"))
+		w.WriteHeader(200)
+	}))
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	for _, h := range []string{"X-HTTP-Method-Override: DELETE", "x-method-override: put", "X-HTTP-Method: PATCH"} {
+		got = nil
+		pb := writeFile(t, dir, "pb.yaml", "name: n\ndescription: d\nsteps:\n  - id: del\n    action: core.http\n    with:\n      method: GET\n      url: \""+srv.URL+"/tokens/abc\"\n      headers: {"+h+"}\n      expect: [200]\n")
+		r := keyir(t, "", nil, "run", pb, "--dry-run", "--reports", filepath.Join(dir, "r"))
+		if len(got) != 0 {
+			t.Errorf("%s: a dry run sent %v (exit %d)", h, got, r.code)
+		}
+	}
+	// A GET that overrides to GET is a read.
+	pb := writeFile(t, dir, "pb.yaml", "name: n\ndescription: d\nsteps:\n  - id: get\n    action: core.http\n    with:\n      method: GET\n      url: \""+srv.URL+"/tokens/abc\"\n      headers: {X-HTTP-Method-Override: GET}\n      expect: [200]\n")
+	if r := keyir(t, "", nil, "run", pb, "--dry-run", "--reports", filepath.Join(dir, "r")); r.code != 0 || len(got) != 1 {
+		t.Errorf("a plain read: exit %d, %v\n%s", r.code, got, r.stderr)
+	}
+}
