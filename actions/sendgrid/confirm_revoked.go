@@ -69,10 +69,16 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 		where = owner.String()
 	}
 
+	// The key as given was refused (401) before anything was revoked, yet an
+	// account held its id: that 401 is not the key's own refusal (the secret
+	// given is not the one SendGrid holds: mistyped or cut), so a 401 after
+	// the revoke proves nothing either; the id's 404 is all there is.
+	loc := outputsIn(steps, env.Step, "sendgrid.locate_key", ki.ID)
+	notItsSecret := ki.HasSecret && loc["status"] == StatusDead && loc["found"] == true
 	var (
 		probe  func(context.Context) (dead bool, what string, err error)
 		proof  string
-		strong = ki.HasSecret
+		strong = ki.HasSecret && !notItsSecret
 	)
 	if strong {
 		key := strings.TrimSpace(a.Key)
@@ -116,6 +122,9 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 			return nil, err
 		}
 		proof = fmt.Sprintf("key id %s was deleted from %s (GET /v3/api_keys/%s now answers 404 there). Without the key's secret keyir cannot prove the key no longer authenticates: test it by hand (GET /v3/scopes with the key must answer 401)", ki.ID, where, ki.ID)
+		if notItsSecret {
+			proof = fmt.Sprintf("the key given answered 401 before it was revoked while %s still held key id %s, so its secret is not the one SendGrid holds (mistyped or cut?) and its 401 proves nothing; %s", where, ki.ID, proof)
+		}
 		probe = func(ctx context.Context) (bool, string, error) {
 			if !known {
 				loc, err := locateKey(ctx, c, ki.ID, Account{Region: RegionGlobal})

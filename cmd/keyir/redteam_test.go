@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -274,5 +276,41 @@ func TestDryRunRefusesAMethodOverride(t *testing.T) {
 	pb := writeFile(t, dir, "pb.yaml", "name: n\ndescription: d\nsteps:\n  - id: get\n    action: core.http\n    with:\n      method: GET\n      url: \""+srv.URL+"/tokens/abc\"\n      headers: {X-HTTP-Method-Override: GET}\n      expect: [200]\n")
 	if r := keyir(t, "", nil, "run", pb, "--dry-run", "--reports", filepath.Join(dir, "r")); r.code != 0 || len(got) != 1 {
 		t.Errorf("a plain read: exit %d, %v\n%s", r.code, got, r.stderr)
+	}
+}
+
+// A key with the right id and a wrong secret (mistyped, cut) answers 401
+// before anything is revoked while the account still holds its id. The run
+// revoked the id and then took the same 401 as proof: "confirmed — the
+// leaked key itself answered 401", with a time to containment, while the
+// real key could still authenticate for minutes. It is now
+// revoked_unproven, saying why.
+func TestMistypedSecretIsNotConfirmed(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	st := sendgridsim.NewState()
+	responder := sendgridsim.NewKey(rng, "responder", sendgridsim.ResponderScopes())
+	leaked := sendgridsim.NewKey(rng, "leaky", []string{"mail.send"})
+	st.AddKey(responder)
+	st.AddKey(leaked)
+	cfg := sendgridsim.DefaultConfig()
+	cfg.PropagationDelay = time.Hour // the real key keeps authenticating after its revoke, as SendGrid's may for minutes
+	srv := sendgridsim.New(st, cfg)
+	hosts, err := sendgridsim.ListenHosts("127.0.0.1:0", "127.0.0.1:0", srv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { hosts.Shutdown(context.Background()) })
+	envv := map[string]string{"SENDGRID_API_KEY": responder.Token(), "SENDGRID_API_URL": hosts.URL, "SENDGRID_API_URL_EU": hosts.EUURL}
+	mistyped := "SG." + leaked.ID + "." + strings.Repeat("b", 43)
+	reports := filepath.Join(t.TempDir(), "r")
+	r := keyir(t, mistyped+"\n", envv, "respond", "--key", "-", "--reports", reports, "--output", "json")
+	if strings.Contains(r.stdout, `"status": "confirmed"`) {
+		t.Fatalf("a mistyped secret's 401 was taken as proof (exit %d):\n%s", r.code, r.stdout)
+	}
+	if !strings.Contains(r.stdout, `"status": "revoked_unproven"`) || !strings.Contains(r.stdout, "mistyped or cut") {
+		t.Errorf("want revoked_unproven saying why (exit %d):\n%s", r.code, r.stdout)
+	}
+	if st.KeyLive(leaked.ID, time.Now()) {
+		t.Error("the key was not revoked")
 	}
 }
