@@ -314,3 +314,40 @@ func TestMistypedSecretIsNotConfirmed(t *testing.T) {
 		t.Error("the key was not revoked")
 	}
 }
+
+// resume takes the leaked key again (secrets are never stored). Given the
+// run's key id with another secret, it revoked the run's key by id and then
+// polled with the other one, whose 401 confirmed a containment nothing had
+// proven. The key given must now be the run's, by the fingerprint its
+// identify step recorded.
+func TestResumeRefusesAnotherSecret(t *testing.T) {
+	envv, srv, leaked := simAccount(t, sendgridsim.ResponderScopes())
+	target, _ := url.Parse(envv["SENDGRID_API_URL"])
+	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target) }}
+	refuse := true
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodDelete && refuse {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusForbidden)
+			w.Write([]byte(`{"errors":[{"field":null,"message":"access forbidden"}]}`))
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	envv["SENDGRID_API_URL"] = front.URL
+	reports := filepath.Join(t.TempDir(), "reports")
+	if r := keyir(t, leaked.Token()+"\n", envv, "respond", "--key", "-", "--reports", reports); r.code != 4 {
+		t.Fatalf("exit %d, want 4\n%s", r.code, r.stderr)
+	}
+	dir := onlyRunDir(t, reports)
+	refuse = false
+	other := "SG." + leaked.ID + "." + strings.Repeat("b", 43)
+	r := keyir(t, other+"\n", envv, "resume", dir, "--key", "-", "--output", "json")
+	if r.code != 2 || !strings.Contains(r.stderr, "fingerprint") || !srv.State().KeyLive(leaked.ID, time.Now()) {
+		t.Fatalf("a resume with another secret: exit %d, key live %v\n%s%s", r.code, srv.State().KeyLive(leaked.ID, time.Now()), r.stdout, r.stderr)
+	}
+	if r := keyir(t, leaked.Token()+"\n", envv, "resume", dir, "--key", "-"); r.code != 0 || srv.State().KeyLive(leaked.ID, time.Now()) {
+		t.Fatalf("the run's own key: exit %d\n%s", r.code, r.stderr)
+	}
+}

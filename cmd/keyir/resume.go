@@ -12,6 +12,7 @@ import (
 	"github.com/keyir/keyir/drill"
 	"github.com/keyir/keyir/htmlreport"
 	"github.com/keyir/keyir/playbook"
+	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
 	"github.com/keyir/keyir/runstore"
 )
@@ -68,6 +69,9 @@ func (a *app) resumeCommand() *cli.Command {
 			if keyFrom != "" && len(chk.Run.Keys) == 0 {
 				key, err := a.readKey(keyFrom)
 				if err != nil {
+					return err
+				}
+				if err := resumedKeyIsTheRuns(c.Args().First(), key); err != nil {
 					return err
 				}
 				given["key"] = key
@@ -158,4 +162,24 @@ func (a *app) refuseLiveResumeInDryRun(dir string, mode report.Mode) error {
 		return nil
 	}
 	return usageErr(fmt.Errorf("KEYIR_DRY_RUN is set, but %s is a %s run and resume continues it as it started, with real writes; unset KEYIR_DRY_RUN to continue it", dir, mode))
+}
+
+// resumedKeyIsTheRuns: the key given to a resume must be the one the run
+// started with, by the fingerprint its identify step recorded. Another key
+// of the same id (a mistyped secret) was polled in the run's key's place,
+// and its 401 confirmed a containment nothing had proven.
+func resumedKeyIsTheRuns(dir, key string) error {
+	events, _, err := runstore.ReadJournal(dir)
+	if err != nil {
+		return err
+	}
+	for _, ev := range events {
+		if ev.Type != report.EventStepFinished || ev.Step != "identify" {
+			continue
+		}
+		if fp, _ := ev.Outputs["fingerprint"].(string); fp != "" && fp != redact.Fingerprint(key) {
+			return usageErr(fmt.Errorf("the key given is not %s's: its fingerprint is %s, the run's is %s (recorded by its identify step); give the run's key", dir, redact.Fingerprint(key), fp))
+		}
+	}
+	return nil
 }
