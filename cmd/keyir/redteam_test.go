@@ -351,3 +351,15 @@ func TestResumeRefusesAnotherSecret(t *testing.T) {
 		t.Fatalf("the run's own key: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// The drill's Slack transcript printed message text raw: an operator name
+// (or any API text in a message) with an ANSI escape reached the terminal.
+func TestDrillTranscriptIsInert(t *testing.T) {
+	r := keyir(t, "", map[string]string{"KEYIR_OPERATOR": "bob\x1b[2J\u202eFAKE"}, "drill", "--scenario", "id-only", "--reports", filepath.Join(t.TempDir(), "r"))
+	if r.code != 0 || !strings.Contains(r.stdout+r.stderr, "FAKE") {
+		t.Fatalf("drill: exit %d\n%s", r.code, r.stderr)
+	}
+	if strings.ContainsAny(r.stdout+r.stderr, "\x1b\u202e") {
+		t.Errorf("a control character reached the terminal:\n%q", r.stdout+r.stderr)
+	}
+}

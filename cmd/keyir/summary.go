@@ -169,8 +169,14 @@ func findingsTable(w io.Writer, fs []report.Finding) error {
 // plainText makes API text inert on a terminal: no control characters, no
 // format characters (bidi overrides), one line.
 func plainText(s string) string {
+	return strings.Join(strings.Fields(inertRunes(s)), " ")
+}
+
+// inertRunes is plainText keeping the spacing: line breaks and tabs become
+// spaces, other control and format characters go.
+func inertRunes(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.Map(func(r rune) rune {
+	return strings.Map(func(r rune) rune {
 		switch {
 		case r == '\n' || r == '\r' || r == '\t':
 			return ' '
@@ -179,7 +185,6 @@ func plainText(s string) string {
 		}
 		return r
 	}, s)
-	return strings.Join(strings.Fields(s), " ")
 }
 
 // laidOutTable is newTable for cells already laid out by cellWrap: the

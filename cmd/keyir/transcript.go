@@ -45,7 +45,7 @@ func renderTranscript(raw string, width int, loc *time.Location) string {
 				line = m[1] + "[" + time.Unix(sec, 0).In(loc).Format("15:04:05") + "]" + line[len(m[0]):]
 			}
 		}
-		line = slackText(line)
+		line = inertRunes(slackText(line)) // message text is anyone's: no escape reaches the terminal
 		indent := line[:len(line)-len(strings.TrimLeft(line, " │"))]
 		body := strings.TrimLeft(line, " │")
 		if utf8.RuneCountInString(line) <= width || body == "" {
