@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"sort"
 	"strings"
 )
 
@@ -35,25 +36,24 @@ func wantFields(body []byte, out any) error {
 			present[strings.ToLower(k)] = true
 		}
 	}
+	// The field names as encoding/json sees them: those of the zero value,
+	// encoded (none of the outs decoded here says omitempty).
+	zero, err := json.Marshal(reflect.New(t.Elem()).Interface())
+	if err != nil {
+		return nil
+	}
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(zero, &fields) != nil {
+		return nil
+	}
 	var want []string
-	st := t.Elem()
-	for i := range st.NumField() {
-		f := st.Field(i)
-		if !f.IsExported() {
-			continue
-		}
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "-" {
-			continue
-		}
-		if name == "" {
-			name = f.Name
-		}
+	for name := range fields {
 		if present[strings.ToLower(name)] {
 			return nil
 		}
 		want = append(want, name)
 	}
+	sort.Strings(want)
 	if len(want) == 0 {
 		return nil
 	}

@@ -50,26 +50,13 @@ func TestPruneRefusesADurationThatOverflows(t *testing.T) {
 // of a live run. It now refuses, exit 2, and sends nothing.
 func TestResumeOfALiveRunRefusesUnderKEYIR_DRY_RUN(t *testing.T) {
 	envv, srv, leaked := simAccount(t, sendgridsim.ResponderScopes())
-	target, _ := url.Parse(envv["SENDGRID_API_URL"])
-	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target) }}
-	refuse := true
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodDelete && refuse {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusForbidden)
-			w.Write([]byte(`{"errors":[{"field":null,"message":"access forbidden"}]}`))
-			return
-		}
-		proxy.ServeHTTP(w, r)
-	}))
-	t.Cleanup(front.Close)
-	envv["SENDGRID_API_URL"] = front.URL
+	refuse := refuseDeletes(t, envv)
 	reports := filepath.Join(t.TempDir(), "reports")
 	if r := keyir(t, leaked.Token()+"\n", envv, "run", "sendgrid-key-compromise", "--key", "-", "--reports", reports); r.code != 4 {
 		t.Fatalf("exit %d, want 4\n%s", r.code, r.stderr)
 	}
 	dir := onlyRunDir(t, reports)
-	refuse = false
+	*refuse = false
 	for _, v := range []string{"1", "true", "maybe"} {
 		envv["KEYIR_DRY_RUN"] = v
 		r := keyir(t, leaked.Token()+"\n", envv, "resume", dir, "--key", "-")
@@ -322,26 +309,13 @@ func TestMistypedSecretIsNotConfirmed(t *testing.T) {
 // identify step recorded.
 func TestResumeRefusesAnotherSecret(t *testing.T) {
 	envv, srv, leaked := simAccount(t, sendgridsim.ResponderScopes())
-	target, _ := url.Parse(envv["SENDGRID_API_URL"])
-	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target) }}
-	refuse := true
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodDelete && refuse {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusForbidden)
-			w.Write([]byte(`{"errors":[{"field":null,"message":"access forbidden"}]}`))
-			return
-		}
-		proxy.ServeHTTP(w, r)
-	}))
-	t.Cleanup(front.Close)
-	envv["SENDGRID_API_URL"] = front.URL
+	refuse := refuseDeletes(t, envv)
 	reports := filepath.Join(t.TempDir(), "reports")
 	if r := keyir(t, leaked.Token()+"\n", envv, "respond", "--key", "-", "--reports", reports); r.code != 4 {
 		t.Fatalf("exit %d, want 4\n%s", r.code, r.stderr)
 	}
 	dir := onlyRunDir(t, reports)
-	refuse = false
+	*refuse = false
 	other := "SG." + leaked.ID + "." + strings.Repeat("b", 43)
 	r := keyir(t, other+"\n", envv, "resume", dir, "--key", "-", "--output", "json")
 	if r.code != 2 || !strings.Contains(r.stderr, "fingerprint") || !srv.State().KeyLive(leaked.ID, time.Now()) {
@@ -362,4 +336,27 @@ func TestDrillTranscriptIsInert(t *testing.T) {
 	if strings.ContainsAny(r.stdout+r.stderr, "\x1b\u202e") {
 		t.Errorf("a control character reached the terminal:\n%q", r.stdout+r.stderr)
 	}
+}
+
+// refuseDeletes puts a proxy in front of envv's SendGrid that answers every
+// DELETE 403 while *refuse (true at first): a revoke that fails, so the run
+// ends not contained and can be resumed.
+func refuseDeletes(t *testing.T, envv map[string]string) (refuse *bool) {
+	t.Helper()
+	target, _ := url.Parse(envv["SENDGRID_API_URL"])
+	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target) }}
+	refuse = new(bool)
+	*refuse = true
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodDelete && *refuse {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusForbidden)
+			w.Write([]byte(`{"errors":[{"field":null,"message":"access forbidden"}]}`))
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	envv["SENDGRID_API_URL"] = front.URL
+	return refuse
 }
