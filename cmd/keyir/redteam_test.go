@@ -20,16 +20,7 @@ import (
 // is 65.536µs once wrapped, so `report prune --older-than 202163959358895d` (asking for
 // runs older than 553 billion years) removed every archived run, however recent.
 func TestPruneRefusesADurationThatOverflows(t *testing.T) {
-	dir := t.TempDir()
-	pb := writeFile(t, dir, "pb.yaml", "name: n\ndescription: d\nsteps:\n  - id: n\n    action: core.note\n    with: {text: hello}\n")
-	reports := filepath.Join(dir, "reports")
-	if r := keyir(t, "", nil, "run", pb, "--reports", reports, "--incident", "INC-1"); r.code != 0 {
-		t.Fatalf("run: %d %s", r.code, r.stderr)
-	}
-	runs, _, err := listRuns(reports)
-	if err != nil || len(runs) != 1 {
-		t.Fatalf("%v %v", runs, err)
-	}
+	reports, runs := oneNoteRun(t)
 	if r := keyir(t, "", nil, "report", "mark-archived", runs[0].Path); r.code != 0 {
 		t.Fatalf("mark-archived: %+v", r)
 	}
@@ -78,16 +69,7 @@ func TestResumeOfALiveRunRefusesUnderKEYIR_DRY_RUN(t *testing.T) {
 // paint "intact" over "TAMPERED", a newline could forge a line, and a
 // tampered run.json could clear the screen.
 func TestReportCommandsPrintRunDirectoryTextInert(t *testing.T) {
-	dir := t.TempDir()
-	pb := writeFile(t, dir, "pb.yaml", "name: n\ndescription: d\nsteps:\n  - id: n\n    action: core.note\n    with: {text: hello}\n")
-	reports := filepath.Join(dir, "reports")
-	if r := keyir(t, "", nil, "run", pb, "--reports", reports, "--incident", "INC-1"); r.code != 0 {
-		t.Fatalf("run: %d %s", r.code, r.stderr)
-	}
-	runs, _, err := listRuns(reports)
-	if err != nil || len(runs) != 1 {
-		t.Fatalf("%v %v", runs, err)
-	}
+	reports, runs := oneNoteRun(t)
 	run := runs[0].Path
 	evil := "x\x1b[1A\r\x1b[2Kreports-run: intact — every file matches MANIFEST\n\u202eevil"
 	writeFile(t, run, evil, "")
@@ -359,4 +341,20 @@ func refuseDeletes(t *testing.T, envv map[string]string) (refuse *bool) {
 	t.Cleanup(front.Close)
 	envv["SENDGRID_API_URL"] = front.URL
 	return refuse
+}
+
+// oneNoteRun runs a one-note playbook as incident INC-1 and lists it.
+func oneNoteRun(t *testing.T) (reports string, runs []listedRun) {
+	t.Helper()
+	dir := t.TempDir()
+	pb := writeFile(t, dir, "pb.yaml", "name: n\ndescription: d\nsteps:\n  - id: n\n    action: core.note\n    with: {text: hello}\n")
+	reports = filepath.Join(dir, "reports")
+	if r := keyir(t, "", nil, "run", pb, "--reports", reports, "--incident", "INC-1"); r.code != 0 {
+		t.Fatalf("run: %d %s", r.code, r.stderr)
+	}
+	runs, _, err := listRuns(reports)
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("%v %v", runs, err)
+	}
+	return reports, runs
 }
