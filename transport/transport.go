@@ -178,6 +178,9 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp.Body.Close()
 	ex.DurationMS = ms(time.Since(start))
 	ex.Status = resp.StatusCode
+	if a := answerOf(req.Context()); a != nil && rerr == nil {
+		a.body, a.ok = body, true
+	}
 	finish := func(h http.Header) {
 		ex.RespHeads = headers(red, h)
 		// A read-only view of body: nothing writes to it once read (the
