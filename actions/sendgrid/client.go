@@ -10,6 +10,7 @@
 package sendgrid
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -417,7 +418,7 @@ func (c *Client) call(ctx context.Context, method rest.Method, endpoint string, 
 		if r.Status < 200 || r.Status > 299 {
 			return r, &APIError{Method: string(method), Endpoint: pathOf(endpoint), Status: r.Status, Messages: errorMessages(r.Body), Who: c.who}
 		}
-		if out == nil || len(strings.TrimSpace(string(r.Body))) == 0 && r.Status == http.StatusNoContent {
+		if out == nil || r.Status == http.StatusNoContent && len(bytes.TrimSpace(r.Body)) == 0 {
 			return r, nil
 		}
 		var derr error
