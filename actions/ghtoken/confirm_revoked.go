@@ -11,11 +11,8 @@ import (
 )
 
 // confirmRevokedInfo declares github.confirm_revoked; provider.go registers it.
-var confirmRevokedInfo = actions.ConfirmInfo("github.confirm_revoked",
-	"Prove the leaked token is dead: poll GET /user with it until 401 (bounded)",
-	func() actions.Action {
-		return &Confirm{Poll: actions.Poll{Timeout: 5 * time.Minute, Interval: 5 * time.Second, MaxInterval: 30 * time.Second}}
-	})
+var confirmRevokedInfo = actions.ConfirmOf[Confirm]("github.confirm_revoked",
+	"Prove the leaked token is dead: poll GET /user with it until 401 (bounded)", actions.ConfirmPoll)
 
 // Confirm polls until the leaked token is refused.
 type Confirm struct {

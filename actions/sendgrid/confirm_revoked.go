@@ -13,11 +13,8 @@ import (
 )
 
 // confirmRevokedInfo declares sendgrid.confirm_revoked; provider.go registers it.
-var confirmRevokedInfo = actions.ConfirmInfo("sendgrid.confirm_revoked",
-	"Prove the leaked key is dead: poll GET /v3/scopes with it until 401 (bounded)",
-	func() actions.Action {
-		return &Confirm{Poll: actions.Poll{Timeout: 5 * time.Minute, Interval: 5 * time.Second, MaxInterval: 30 * time.Second}}
-	})
+var confirmRevokedInfo = actions.ConfirmOf[Confirm]("sendgrid.confirm_revoked",
+	"Prove the leaked key is dead: poll GET /v3/scopes with it until 401 (bounded)", actions.ConfirmPoll)
 
 // Confirm polls until the leaked key is refused.
 type Confirm struct {

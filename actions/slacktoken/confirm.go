@@ -12,11 +12,11 @@ import (
 )
 
 // confirmRevokedInfo declares slack.confirm_revoked; provider.go registers it.
-var confirmRevokedInfo = actions.ConfirmInfo("slack.confirm_revoked",
+// Slack's confirm polls within bounds of its own, tighter than
+// actions.ConfirmPoll (see actions.Poll: the intervals differ by provider).
+var confirmRevokedInfo = actions.ConfirmOf[Confirm]("slack.confirm_revoked",
 	"Prove the leaked Slack token is dead: poll auth.test with it until Slack refuses it (bounded)",
-	func() actions.Action {
-		return &Confirm{Poll: actions.Poll{Timeout: 5 * time.Minute, Interval: 2 * time.Second, MaxInterval: 15 * time.Second}}
-	},
+	actions.Poll{Timeout: 5 * time.Minute, Interval: 2 * time.Second, MaxInterval: 15 * time.Second},
 	actions.Output{Name: "refusal", Type: actions.TypeString, Description: "Slack's refusal that proved it"})
 
 // Confirm polls auth.test with the leaked token until Slack refuses it.
