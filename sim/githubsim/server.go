@@ -54,10 +54,9 @@ type Request = simhttp.Request
 type Server struct {
 	st  *State
 	cfg Config
-
-	log    simhttp.Log
-	faults simhttp.Faults
-	origin string // where a test created the server (for contract violations)
+	// Recorder: the requests received, their contract violations, the
+	// injected faults.
+	simhttp.Recorder
 
 	windows simhttp.Windows
 
@@ -71,7 +70,9 @@ func New(st *State, cfg Config) *Server {
 		st = NewState()
 	}
 	cfg.Base = cfg.WithClock()
-	return &Server{st: st, cfg: cfg, origin: contract.Origin()}
+	s := &Server{st: st, cfg: cfg}
+	s.Record(contract)
+	return s
 }
 
 // State returns the simulated GitHub.
@@ -92,12 +93,6 @@ func (s *Server) live(t Token, now time.Time) bool {
 	}
 	return !s.cfg.Revoked(t.RevokedAt, now)
 }
-
-// Requests returns a copy of every request received, in order.
-func (s *Server) Requests() []Request { return s.log.Requests() }
-
-// Count counts requests by method and route ("" matches any).
-func (s *Server) Count(method, route string) int { return s.log.Count(method, route) }
 
 // response is a buffered answer.
 type response = simhttp.Response
@@ -129,13 +124,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rt != nil {
 		rec.Route = rt.name
 	}
-	x := s.log.Receive(w, r, rec)
+	x := s.Receive(w, r, rec)
 	s.mu.Lock()
 	s.reqN++
 	reqID := fmt.Sprintf("C0DE:%04X:%06X:%06X:%08X", s.reqN%0xffff, s.reqN*7, s.reqN*13, s.reqN)
 	s.mu.Unlock()
 	s.checkRequest(rt, known, r, body)
-	if x.Intercept(&s.faults, s.cfg.Latency, ghStatus, secondary) {
+	if s.Intercept(x, s.cfg.Latency, ghStatus, secondary) {
 		return
 	}
 

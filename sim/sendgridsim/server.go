@@ -57,9 +57,9 @@ type Server struct {
 	st  *State
 	cfg Config
 
-	log    simhttp.Log
-	faults simhttp.Faults
-	origin string // where a test created the server (for contract violations)
+	// Recorder: the requests received, their contract violations, the
+	// injected faults.
+	simhttp.Recorder
 
 	mu      sync.Mutex
 	rng     *rand.Rand
@@ -76,12 +76,9 @@ func New(st *State, cfg Config) *Server {
 	if seed == 0 {
 		seed = 1
 	}
-	return &Server{
-		st:     st,
-		cfg:    cfg,
-		rng:    rand.New(rand.NewPCG(seed, 0x5347)),
-		origin: contract.Origin(),
-	}
+	s := &Server{st: st, cfg: cfg, rng: rand.New(rand.NewPCG(seed, 0x5347))}
+	s.Record(contract)
+	return s
 }
 
 func (s *Server) seed() uint64 {
@@ -113,12 +110,6 @@ func (s *Server) AuthenticatesOn(region, id string) bool {
 func (s *Server) authenticates(k Key, now time.Time) bool {
 	return !s.cfg.Revoked(k.RevokedAt, now)
 }
-
-// Requests returns a copy of every request received, in arrival order.
-func (s *Server) Requests() []Request { return s.log.Requests() }
-
-// Count counts received requests by method and route name ("" matches any).
-func (s *Server) Count(method, route string) int { return s.log.Count(method, route) }
 
 func (s *Server) randID(n int) string {
 	s.mu.Lock()
@@ -172,9 +163,9 @@ func (s *Server) serve(region string, w http.ResponseWriter, r *http.Request) {
 	if rt != nil {
 		rec.Route = rt.name
 	}
-	x := s.log.Receive(w, r, rec)
+	x := s.Receive(w, r, rec)
 	waitCheck := s.checkWhile(s.cfg.Latency > 0, region, rt, known, r, body)
-	done := x.Intercept(&s.faults, s.cfg.Latency, statusFault, nil)
+	done := s.Intercept(x, s.cfg.Latency, statusFault, nil)
 	waitCheck()
 	if done {
 		return
