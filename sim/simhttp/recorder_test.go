@@ -13,7 +13,9 @@ type recorderSim struct{ Recorder }
 func (s *recorderSim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x := s.Receive(w, r, Request{Method: r.Method, Path: r.URL.Path, Route: "POST /echo"})
 	s.CheckContract("", r, nil, nil, "no such operation")
-	errorBody := func(status int, msg string) Response { return JSON(status, "application/x-err", map[string]string{"error": msg}) }
+	errorBody := func(status int, msg string) Response {
+		return JSON(status, "application/x-err", map[string]string{"error": msg})
+	}
 	if s.Intercept(x, 0, errorBody, nil) {
 		return
 	}
