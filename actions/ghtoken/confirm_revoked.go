@@ -39,10 +39,7 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 	if err != nil {
 		return nil, err
 	}
-	now := env.Now
-	if now == nil {
-		now = time.Now
-	}
+	now := env.Clock()
 	p := newPacer()
 	ask := func() (liveness, error) { return probe(ctx, env, where, p, token, t) }
 

@@ -47,10 +47,7 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 	if err != nil {
 		return nil, err
 	}
-	now := env.Now
-	if now == nil {
-		now = time.Now
-	}
+	now := env.Clock()
 	steps := journalSteps(env) // read once: the journal is replayed from disk
 	owner, known := ownerIn(steps, env.Step, ki.ID)
 	if !known && a.Subuser != "" {

@@ -76,10 +76,7 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 	if err != nil {
 		return nil, err
 	}
-	now := env.Now
-	if now == nil {
-		now = time.Now
-	}
+	now := env.Clock()
 	out := actions.Outputs{"confirmed": false, "refusal": "", "polls": 0, "time_to_containment_ms": 0}
 	if ti.Refresh {
 		detail := "a refresh token (xoxe-) cannot call auth.test: Slack refuses it whether or not it is live, so nothing keyir can send proves it dead. Revoke it in the app's settings and rotate the app's client secret"
