@@ -199,7 +199,7 @@ func openStore(dataDir string, red *redact.Redactor) (*store, error) {
 	s.log = f
 	if err := s.recover(); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("%s: %w", f.Name(), err)
+		return nil, fmt.Errorf("request log in %s: %w", dataDir, err)
 	}
 	return s, nil
 }

@@ -104,8 +104,11 @@ func (s *store) readSegments(seqs []int) ([][]byte, error) {
 		} else {
 			b, err = safefile.ReadFile(filepath.Join(s.data, segmentName(seq)), left)
 		}
+		if err != nil && seq == 0 {
+			err = fmt.Errorf("%s: %w", requestsLog, err)
+		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", segmentName(seq), err)
+			return nil, err // safefile's error names the path
 		}
 		left -= int64(len(b))
 		out = append(out, b)
@@ -137,12 +140,7 @@ func (s *store) recover() error {
 	newest := map[string][]byte{}
 	versions := map[string]int64{}
 	for si, b := range segs {
-		where := func(i int) string {
-			if seqs[si] == 0 {
-				return fmt.Sprintf("line %d", i+1)
-			}
-			return fmt.Sprintf("%s: line %d", segmentName(seqs[si]), i+1)
-		}
+		where := func(i int) string { return fmt.Sprintf("%s: line %d", segmentName(seqs[si]), i+1) }
 		lines := bytes.SplitAfter(b, []byte("\n"))
 		for i, line := range lines {
 			if len(line) == 0 {
