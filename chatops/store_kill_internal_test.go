@@ -76,6 +76,11 @@ func killAfterAcks(t *testing.T, apply string) {
 	if apply == "off" && behind != len(acked) {
 		t.Fatalf("with the applier off, %d files were written", len(acked)-behind)
 	}
+	if apply == "checkpoints" {
+		if _, err := os.Stat(data + "/" + segmentName(2)); err != nil {
+			t.Fatalf("no checkpoint ran before the kill: %v", err)
+		}
+	}
 	s, err := openStore(data, redact.New())
 	if err != nil {
 		t.Fatal(err)
