@@ -131,38 +131,9 @@ func (s *store) recover() error {
 	if err != nil {
 		return err
 	}
-	lastFull := -1 // the newest segment holding any byte
-	for i, b := range segs {
-		if len(b) > 0 {
-			lastFull = i
-		}
-	}
-	newest := map[string][]byte{}
-	versions := map[string]int64{}
-	for si, b := range segs {
-		where := func(i int) string { return fmt.Sprintf("%s: line %d", segmentName(seqs[si]), i+1) }
-		lines := bytes.SplitAfter(b, []byte("\n"))
-		for i, line := range lines {
-			if len(line) == 0 {
-				continue
-			}
-			var r Request
-			err := json.Unmarshal(line, &r)
-			last := si == lastFull && (i == len(lines)-1 || (i == len(lines)-2 && len(lines[len(lines)-1]) == 0))
-			if err != nil || !bytes.HasSuffix(line, []byte("\n")) {
-				if last {
-					break // torn: its request was never acknowledged
-				}
-				return fmt.Errorf("%s is not a request record", where(i))
-			}
-			if !validRequestID.MatchString(r.ID) {
-				return fmt.Errorf("%s: invalid request id", where(i))
-			}
-			if _, seen := versions[r.ID]; !seen || r.Version >= versions[r.ID] {
-				versions[r.ID] = r.Version
-				newest[r.ID] = bytes.TrimSuffix(line, []byte("\n"))
-			}
-		}
+	newest, versions, err := parseSegments(seqs, segs)
+	if err != nil {
+		return err
 	}
 	for id, line := range newest {
 		path := filepath.Join(s.dir, id+".json")
@@ -216,6 +187,47 @@ func (s *store) recover() error {
 	}
 	s.next = next
 	return nil
+}
+
+// parseSegments reads the segments' lines (seqs[i] names segs[i], oldest
+// first): the newest line of each request, and its version. A torn line
+// ending the newest segment that holds any byte is dropped; any other bad
+// line is an error naming its segment and line.
+func parseSegments(seqs []int, segs [][]byte) (newest map[string][]byte, versions map[string]int64, err error) {
+	lastFull := -1 // the newest segment holding any byte
+	for i, b := range segs {
+		if len(b) > 0 {
+			lastFull = i
+		}
+	}
+	newest = map[string][]byte{}
+	versions = map[string]int64{}
+	for si, b := range segs {
+		where := func(i int) string { return fmt.Sprintf("%s: line %d", segmentName(seqs[si]), i+1) }
+		lines := bytes.SplitAfter(b, []byte("\n"))
+		for i, line := range lines {
+			if len(line) == 0 {
+				continue
+			}
+			var r Request
+			err := json.Unmarshal(line, &r)
+			last := si == lastFull && (i == len(lines)-1 || (i == len(lines)-2 && len(lines[len(lines)-1]) == 0))
+			if err != nil || !bytes.HasSuffix(line, []byte("\n")) {
+				if last {
+					break // torn: its request was never acknowledged
+				}
+				return nil, nil, fmt.Errorf("%s is not a request record", where(i))
+			}
+			if !validRequestID.MatchString(r.ID) {
+				return nil, nil, fmt.Errorf("%s: invalid request id", where(i))
+			}
+			if _, seen := versions[r.ID]; !seen || r.Version >= versions[r.ID] {
+				versions[r.ID] = r.Version
+				newest[r.ID] = bytes.TrimSuffix(line, []byte("\n"))
+			}
+		}
+	}
+	return newest, versions, nil
 }
 
 // createSegment creates segment seq, empty; the caller syncs the directory

@@ -343,3 +343,34 @@ func TestFailedCheckpointRefusesFurtherSaves(t *testing.T) {
 		t.Fatalf("a save after a failed checkpoint: %v", err)
 	}
 }
+
+// FuzzParseSegments: whatever two segments hold, parseSegments refuses them
+// or returns, for each valid request id, its newest line with its version;
+// never a panic, and never a torn first segment ahead of a second one's
+// lines.
+func FuzzParseSegments(f *testing.F) {
+	x := "req_" + strings.Repeat("a", 24)
+	line := func(v int64) string {
+		b, _ := json.Marshal(testRequest(x, v, StatePending))
+		return string(b) + "\n"
+	}
+	f.Add([]byte(line(1)+line(2)), []byte(line(3)))
+	f.Add([]byte(line(2)+line(1)[:20]), []byte(""))
+	f.Add([]byte("not json\n"), []byte(line(1)))
+	f.Add([]byte(`{"id":"../x","version":1}`+"\n"), []byte(line(1)[:9]))
+	f.Fuzz(func(t *testing.T, seg0, seg1 []byte) {
+		newest, versions, err := parseSegments([]int{0, 1}, [][]byte{seg0, seg1})
+		if err != nil {
+			return
+		}
+		if len(seg1) > 0 && len(seg0) > 0 && seg0[len(seg0)-1] != '\n' {
+			t.Fatalf("a torn line ends %s, ahead of %d bytes of %s: accepted", segmentName(0), len(seg1), segmentName(1))
+		}
+		for id, l := range newest {
+			var r Request
+			if !validRequestID.MatchString(id) || json.Unmarshal(l, &r) != nil || r.ID != id || r.Version != versions[id] {
+				t.Fatalf("%q: line %q, version %d", id, l, versions[id])
+			}
+		}
+	})
+}
