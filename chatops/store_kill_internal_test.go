@@ -82,19 +82,7 @@ func killAfterAcks(t *testing.T, apply string) {
 		}
 		t.Logf("segments at the kill: %v", segmentsIn(t, data))
 	}
-	s, err := openStore(data, redact.New())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.log.Close()
-	reqs, err := s.loadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]int64{}
-	for _, r := range reqs {
-		got[r.ID] = r.Version
-	}
+	got := restored(t, data)
 	for id, v := range acked {
 		if got[id] < v {
 			t.Errorf("%s acknowledged at version %d, restored at %d", id, v, got[id])

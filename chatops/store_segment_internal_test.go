@@ -16,11 +16,19 @@ import (
 	"github.com/keyir/keyir/redact"
 )
 
-// smallCheckpoint makes the log change segment every few kilobytes.
-func smallCheckpoint(t *testing.T, n int64) {
+// smallCheckpoint makes the log change segment every few kilobytes and
+// opens a store in a fresh data directory.
+func smallCheckpoint(t *testing.T, n int64) (*store, string) {
 	old := logCheckpoint
 	logCheckpoint = n
 	t.Cleanup(func() { logCheckpoint = old })
+	data := t.TempDir()
+	s, err := openStore(data, redact.New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.log.Close() })
+	return s, data
 }
 
 // restored opens data as the next start does and returns each request's
@@ -49,12 +57,7 @@ func restored(t *testing.T, data string) map[string]int64 {
 // Before segments, the save that pushed the log past the size replaced and
 // synced the files itself, holding the store's lock: it never returned.
 func TestSavesDoNotWaitForACheckpoint(t *testing.T) {
-	smallCheckpoint(t, 4<<10)
-	data := t.TempDir()
-	s, err := openStore(data, redact.New())
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, data := smallCheckpoint(t, 4<<10)
 	s.applyMu.Lock() // every file replacement, the checkpoint's first step, waits
 	held := true
 	defer func() {
@@ -137,13 +140,7 @@ func copyData(t *testing.T, from, to string) {
 // every request acknowledged before the crash at the version acknowledged
 // or newer.
 func TestCheckpointCrashPoints(t *testing.T) {
-	smallCheckpoint(t, 4<<10)
-	data := t.TempDir()
-	s, err := openStore(data, redact.New())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.log.Close()
+	s, data := smallCheckpoint(t, 4<<10)
 	type crash struct {
 		step  string
 		dir   string
@@ -316,13 +313,7 @@ func TestRecoveryAppliesEverySegment(t *testing.T) {
 // after a failed log write. Here the segment after next cannot be created
 // (a directory holds its name).
 func TestFailedCheckpointRefusesFurtherSaves(t *testing.T) {
-	smallCheckpoint(t, 4<<10)
-	data := t.TempDir()
-	s, err := openStore(data, redact.New())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.log.Close()
+	s, data := smallCheckpoint(t, 4<<10)
 	if err := os.Mkdir(filepath.Join(data, segmentName(2)), 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -338,7 +329,7 @@ func TestFailedCheckpointRefusesFurtherSaves(t *testing.T) {
 		}
 	}
 	s.settle()
-	err = s.save(testRequest("req_"+strings.Repeat("c", 24), 1, StatePending))
+	err := s.save(testRequest("req_"+strings.Repeat("c", 24), 1, StatePending))
 	if err == nil || !strings.Contains(err.Error(), "unusable") || !strings.Contains(err.Error(), segmentName(2)) {
 		t.Fatalf("a save after a failed checkpoint: %v", err)
 	}
