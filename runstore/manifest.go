@@ -219,21 +219,28 @@ func writeManifest(dir string, known map[string]writtenSum) (head string, err er
 }
 
 // ListFiles returns the regular files under dir (except MANIFEST), sorted,
-// slash-separated, and separately anything that is neither a file nor a
-// directory (symlinks, sockets).
+// slash-separated, and separately anything else: links, sockets and the
+// like, and any directory but the run directory itself and evidence/.
 func ListFiles(dir string) (files, odd []string, err error) {
 	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
-		}
-		if d.IsDir() {
-			return nil
 		}
 		rel, err := filepath.Rel(dir, p)
 		if err != nil {
 			return err
 		}
 		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			// keyir makes the run directory and evidence/, nothing else: a
+			// directory added afterwards, even empty, is a change to the
+			// run that MANIFEST cannot list, so it is reported, never
+			// passed over.
+			if rel != "." && rel != EvidenceDir {
+				odd = append(odd, rel+" (a directory keyir does not make)")
+			}
+			return nil
+		}
 		switch {
 		case rel == ManifestFile:
 		case d.Type().IsRegular():

@@ -97,6 +97,16 @@ func TestVerify(t *testing.T) {
 		}, func(r VerifyResult) bool {
 			return !r.OK() && len(r.Added) == 1 && strings.HasPrefix(r.Added[0], "link")
 		}},
+		{"added empty directory", func(t *testing.T, dir string) {
+			os.Mkdir(filepath.Join(dir, "newdir"), 0o700)
+		}, func(r VerifyResult) bool {
+			return !r.OK() && len(r.Added) == 1 && strings.HasPrefix(r.Added[0], "newdir")
+		}},
+		{"added empty directory in evidence", func(t *testing.T, dir string) {
+			os.Mkdir(filepath.Join(dir, "evidence", "sub"), 0o700)
+		}, func(r VerifyResult) bool {
+			return !r.OK() && len(r.Added) == 1 && strings.HasPrefix(r.Added[0], "evidence/sub")
+		}},
 		{"edited MANIFEST line", func(t *testing.T, dir string) {
 			// Replace the hash of report.md with the hash of the tampered
 			// file, without recomputing the chain.
