@@ -299,3 +299,19 @@ func TestClipWords(t *testing.T) {
 		t.Errorf("a long word of two-byte runes: %q", got)
 	}
 }
+
+func TestEscaped(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain path /tmp/x":               "plain path /tmp/x",
+		"two\n\tlines":                    "two\n\tlines",
+		"run\x1b[1A\rintact":              `run\x1b[1A\rintact`,
+		"bidi \u202egnp.exe":              `bidi \u202egnp.exe`,
+		"bad \xff byte, real \uFFFD kept": "bad \\xff byte, real \uFFFD kept",
+		"bell\a and del\x7f":              `bell\a and del\x7f`,
+		"résumé ✓":                        "résumé ✓",
+	} {
+		if got := Escaped(in); got != want {
+			t.Errorf("Escaped(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -126,6 +127,43 @@ func ClipWords(s string, n int) string {
 	}
 	if start >= 0 {
 		flush(len(s))
+	}
+	return b.String()
+}
+
+// Escaped keeps the lines of s (line breaks and tabs) and shows every other
+// control character, bidirectional override and invalid byte as a Go escape
+// (`\x1b`, `\u202e`, `\xff`). An error message quotes what it was given — a
+// path, a flag's value, a name read from a run directory — and such text may
+// carry an ANSI sequence that would move the cursor, clear the screen or
+// repaint an earlier line; escaped, it is shown as what it is, and the path
+// stays recognisable (Plain drops those characters, for one-line labels).
+func Escaped(s string) string {
+	clean := true
+	for i, r := range s {
+		if r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD") || r != '\n' && r != '\t' && (unicode.IsControl(r) || isBidi(r)) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\n' || r == '\t':
+			b.WriteRune(r)
+		case unicode.IsControl(r) || isBidi(r):
+			q := strconv.QuoteRuneToASCII(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
 	}
 	return b.String()
 }

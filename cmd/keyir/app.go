@@ -170,8 +170,9 @@ func (a *app) run(ctx context.Context, args []string) int {
 		a.red.AddShapes(msg)
 		// Redacted before it is clipped, so no cut leaves part of a secret
 		// the redactor would not know; clipped so that a huge argument the
-		// message quotes does not flood the terminal (and the JSON error).
-		msg = render.ClipWords(a.red.String(msg), maxErrorWord)
+		// message quotes does not flood the terminal (and the JSON error);
+		// escaped, so a path it quotes cannot drive the terminal.
+		msg = render.Escaped(render.ClipWords(a.red.String(msg), maxErrorWord))
 		fmt.Fprintf(a.errOut, "keyir: %s\n", msg)
 	}
 	a.out.Flush()

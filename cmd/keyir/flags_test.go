@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -140,6 +141,23 @@ func TestErrorsQuotingAHugeArgumentStayShort(t *testing.T) {
 		r := keyir(t, "", nil, args...)
 		if r.code == 0 || len(r.stderr) > 2000 || !strings.Contains(r.stderr, "bytes]") || len(r.stdout) > 2000 {
 			t.Errorf("keyir %s …: exit %d, %d bytes of stderr, %d of stdout:\n%.300s", args[0], r.code, len(r.stderr), len(r.stdout), r.stderr)
+		}
+	}
+}
+
+// An error quotes what it was given: a path or name carrying an ANSI
+// sequence must reach the terminal escaped, never as a sequence that moves
+// the cursor or clears the screen.
+func TestErrorsQuotingControlCharactersShowThemEscaped(t *testing.T) {
+	hostile := "run\x1b[2J\x1b[1A\rintact\u202e"
+	for _, args := range [][]string{
+		{"drill", "--scenario", hostile},
+		{"report", "show", filepath.Join(t.TempDir(), hostile)},
+		{"eradicate", hostile, "--output", "json"},
+	} {
+		r := keyir(t, "", nil, args...)
+		if r.code == 0 || strings.ContainsAny(r.stderr, "\x1b\r\u202e") || !strings.Contains(r.stderr, `\x1b[2J`) {
+			t.Errorf("keyir %s …: exit %d, stderr %q", args[0], r.code, r.stderr)
 		}
 	}
 }
