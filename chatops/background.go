@@ -60,9 +60,11 @@ func (g *ackGate) begin() {
 	}
 	g.owed++
 	g.mu.Unlock()
+	disk.owed.Add(1)
 }
 
 func (g *ackGate) end() {
+	disk.owed.Add(-1)
 	g.mu.Lock()
 	g.owed--
 	if g.owed == 0 {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -186,5 +187,37 @@ func TestRequestLogCheckpoint(t *testing.T) {
 		if r.Version != 2 {
 			t.Fatalf("%s at version %d, want 2", r.ID, r.Version)
 		}
+	}
+}
+
+// A commit started while a request owed an answer is still queuing its
+// writes waits (lingers) until that request blocks on a commit, so that
+// its writes share the commit: here the second write, queued well after
+// the first started a commit, must be carried by that same one.
+func TestCommitLingersForRequestsStillWriting(t *testing.T) {
+	defer func(d time.Duration) { maxLinger = d }(maxLinger)
+	maxLinger = 10 * time.Second // the wait below ends it, not the bound
+	g := newAckGate()
+	g.begin() // one request owed: it queues two writes, then waits
+	defer g.end()
+	var synced atomic.Int64
+	item := func() *commitItem {
+		return &commitItem{sync: func() error { synced.Add(1); return nil }}
+	}
+	before := disk.commits.Load()
+	first := disk.enqueue(item()) // starts a commit, which must linger
+	time.Sleep(20 * time.Millisecond)
+	second := disk.enqueue(item())
+	if err := first(); err != nil { // now blocked on a commit: it runs
+		t.Fatal(err)
+	}
+	if err := second(); err != nil {
+		t.Fatal(err)
+	}
+	if got := disk.commits.Load() - before; got != 1 {
+		t.Fatalf("%d commits for one request's two writes, want 1", got)
+	}
+	if synced.Load() != 2 {
+		t.Fatalf("%d of 2 writes synced", synced.Load())
 	}
 }
