@@ -65,6 +65,7 @@ func (g *ackGate) begin() {
 
 func (g *ackGate) end() {
 	disk.owed.Add(-1)
+	disk.nudge() // a lingering commit may have been waiting for this one
 	g.mu.Lock()
 	g.owed--
 	if g.owed == 0 {

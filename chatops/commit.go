@@ -58,7 +58,7 @@ type committer struct {
 	// commit no longer carries its first envelope alone.
 	owed    atomic.Int64  // requests owed an answer, all servers (ackGate)
 	waiting atomic.Int64  // goroutines blocked on a commit
-	moved   chan struct{} // a goroutine began to wait (cap 1)
+	moved   chan struct{} // owed or waiting changed (cap 1; nudge)
 }
 
 // maxLinger bounds how long a commit waits for requests still writing: a
@@ -97,14 +97,20 @@ func (c *committer) enqueue(it *commitItem) func() error {
 		case <-b.done:
 		default:
 			c.waiting.Add(1)
-			select {
-			case c.moved <- struct{}{}:
-			default:
-			}
+			c.nudge()
 			<-b.done
 			c.waiting.Add(-1)
 		}
 		return it.err
+	}
+}
+
+// nudge wakes a lingering commit to look again: a goroutine began to
+// wait, or a request stopped being owed.
+func (c *committer) nudge() {
+	select {
+	case c.moved <- struct{}{}:
+	default:
 	}
 }
 

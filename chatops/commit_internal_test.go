@@ -221,3 +221,29 @@ func TestCommitLingersForRequestsStillWriting(t *testing.T) {
 		t.Fatalf("%d of 2 writes synced", synced.Load())
 	}
 }
+
+// A lingering commit starts as soon as the request it waited for stops
+// being owed (answered without a commit of its own), not at maxLinger.
+func TestCommitLingerEndsWhenTheRequestIsAnswered(t *testing.T) {
+	defer func(d time.Duration) { maxLinger = d }(maxLinger)
+	maxLinger = 10 * time.Second
+	g := newAckGate()
+	g.begin()
+	before := disk.commits.Load()
+	wait := disk.enqueue(&commitItem{sync: func() error { return nil }})
+	time.Sleep(10 * time.Millisecond)
+	if disk.commits.Load() != before {
+		t.Fatal("the commit did not linger while a request was owed")
+	}
+	g.end() // answered without waiting on a commit: nothing is owed any more
+	deadline := time.Now().Add(5 * time.Second)
+	for disk.commits.Load() == before {
+		if time.Now().After(deadline) {
+			t.Fatal("the commit still lingers after the request it waited for was answered")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := wait(); err != nil {
+		t.Fatal(err)
+	}
+}
