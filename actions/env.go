@@ -65,6 +65,15 @@ func (e *Env) Service(name string) any {
 	return e.Services[name]
 }
 
+// Clock is the step's clock: Now when the runner (or a test) set one,
+// else time.Now; nil-safe, so a step given no Env still has one.
+func (e *Env) Clock() func() time.Time {
+	if e == nil || e.Now == nil {
+		return time.Now
+	}
+	return e.Now
+}
+
 // DryRun reports whether writes are refused.
 func (e *Env) DryRun() bool { return e.Mode == report.ModeDryRun }
 

@@ -28,11 +28,7 @@ func (w Window) CheckWindow() error {
 func (w Window) Bounds(env *Env) (start, end time.Time) {
 	start, end = w.WindowStart, w.WindowEnd
 	if end.IsZero() {
-		if env != nil && env.Now != nil {
-			end = env.Now()
-		} else {
-			end = time.Now()
-		}
+		end = env.Clock()()
 	}
 	if start.IsZero() {
 		start = end.Add(-DefaultWindow)

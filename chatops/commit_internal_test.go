@@ -167,9 +167,9 @@ func TestRequestLogCheckpoint(t *testing.T) {
 			}
 		}
 	}
-	s.log.Close()
-	if fi, _ := os.Stat(filepath.Join(data, requestsLog)); fi.Size() > logCheckpoint+2048 {
-		t.Fatalf("log of %d bytes: never emptied", fi.Size())
+	s.settle() // the checkpoints run in the background (store_segment.go)
+	if _, err := os.Stat(filepath.Join(data, requestsLog)); err == nil {
+		t.Fatalf("%s never checkpointed and removed", requestsLog)
 	}
 	s, err = openStore(data, redact.New())
 	if err != nil {

@@ -1,14 +1,11 @@
 package chatops
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -126,24 +123,33 @@ func (r *Request) Active() bool {
 // written through) after the save has returned, by the applier
 // (store_apply.go), and not synced: the log is what survives a crash or a
 // power loss, and no temporary file is created on the way to an
-// acknowledgement. At start (openStore), and whenever the log passes
-// logCheckpoint, every file the log names is brought up to the newest
-// version it holds and synced, and only then is the log emptied.
+// acknowledgement. At start (openStore) every file the log names is
+// brought up to the newest version it holds and synced, and only then is
+// the log emptied. While serving, the log is a chain of segments
+// (store_segment.go): past logCheckpoint the next lines go to a fresh
+// segment, and the full one is checkpointed (its files synced, then it is
+// removed) in the background, so no save waits for those syncs.
 type store struct {
-	dir string // DATA_DIR/requests
-	red *redact.Redactor
+	dir  string // DATA_DIR/requests
+	data string // DATA_DIR: the log's segments
+	red  *redact.Redactor
 
 	mu      sync.Mutex
 	locks   map[string]*sync.Mutex // per request file
 	written map[string]int64       // version on disk
-	log     *os.File               // the write-ahead log
-	logSize int64
-	touched map[string]bool // files replaced since the log was last emptied
-	broken  error           // a failed log write or sync: nothing more is accepted
-	// logMu guards pending, the lines saved and not yet written to log:
-	// the commit writes them (linebuf.go). Taken after mu, never before.
-	logMu   sync.Mutex
-	pending lineBuf
+	broken  error                  // a failed log write or sync, or checkpoint: nothing more is accepted
+	// logMu guards pending, the lines saved and not yet written to log
+	// (the commit writes them, linebuf.go), and the segments
+	// (store_segment.go). Taken after mu, never before.
+	logMu    sync.Mutex
+	pending  lineBuf
+	log      *os.File        // the active segment
+	logSeq   int             // its number
+	logSize  int64           // bytes written to it
+	logSyncs *sync.WaitGroup // its fsyncs under way: it is closed after them
+	touched  map[string]bool // files whose lines are in the active segment or pending
+	next     *os.File        // the next segment, created and durable; nil while a checkpoint runs
+	ckpt     chan struct{}   // closed when the running checkpoint ends; nil: none runs
 
 	files    map[string]pendingFile // versions logged, their files not yet replaced
 	applying chan struct{}          // closed when the running applier ends; nil: none runs
@@ -159,8 +165,8 @@ const (
 	maxRequestLog = 256 << 20 // read cap at start; a log this large is not keyir's
 )
 
-// logCheckpoint: past this many bytes the log is emptied (a variable for
-// the tests).
+// logCheckpoint: past this many bytes the active segment is replaced by a
+// fresh one and checkpointed (a variable for the tests).
 var logCheckpoint int64 = 1 << 20
 
 // validRequestID is what a request id from the log may be: it names a file.
@@ -180,8 +186,8 @@ func openStore(dataDir string, red *redact.Redactor) (*store, error) {
 			return nil, err
 		}
 	}
-	s := &store{dir: dir, red: red, locks: map[string]*sync.Mutex{}, written: map[string]int64{}, touched: map[string]bool{},
-		files: map[string]pendingFile{}, replaced: map[string]int64{}, hurry: make(chan struct{})}
+	s := &store{dir: dir, data: dataDir, red: red, locks: map[string]*sync.Mutex{}, written: map[string]int64{}, touched: map[string]bool{},
+		files: map[string]pendingFile{}, replaced: map[string]int64{}, hurry: make(chan struct{}), logSyncs: &sync.WaitGroup{}}
 	f, err := safefile.OpenFile(filepath.Join(dataDir, requestsLog), os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, err
@@ -193,110 +199,9 @@ func openStore(dataDir string, red *redact.Redactor) (*store, error) {
 	s.log = f
 	if err := s.recover(); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("%s: %w", f.Name(), err)
+		return nil, fmt.Errorf("request log in %s: %w", dataDir, err)
 	}
 	return s, nil
-}
-
-// recover applies the log to the files: each request it names gets the
-// newest version the log or its file holds, synced; then the log is
-// emptied. A torn last line (a crash while it was written, never
-// acknowledged) is dropped; any other bad line refuses the start.
-func (s *store) recover() error {
-	if _, err := s.log.Seek(0, io.SeekStart); err != nil {
-		return err
-	}
-	b, err := safefile.ReadAll(s.log, maxRequestLog)
-	if err != nil {
-		return err
-	}
-	newest := map[string][]byte{}
-	versions := map[string]int64{}
-	lines := bytes.SplitAfter(b, []byte("\n"))
-	for i, line := range lines {
-		if len(line) == 0 {
-			continue
-		}
-		var r Request
-		err := json.Unmarshal(line, &r)
-		last := i == len(lines)-1 || (i == len(lines)-2 && len(lines[len(lines)-1]) == 0)
-		if err != nil || !bytes.HasSuffix(line, []byte("\n")) {
-			if last {
-				break // torn: its request was never acknowledged
-			}
-			return fmt.Errorf("line %d is not a request record", i+1)
-		}
-		if !validRequestID.MatchString(r.ID) {
-			return fmt.Errorf("line %d: invalid request id", i+1)
-		}
-		if _, seen := versions[r.ID]; !seen || r.Version >= versions[r.ID] {
-			versions[r.ID] = r.Version
-			newest[r.ID] = bytes.TrimSuffix(line, []byte("\n"))
-		}
-	}
-	for id, line := range newest {
-		path := filepath.Join(s.dir, id+".json")
-		var onDisk Request
-		fb, err := safefile.ReadFile(path, maxRequestFile)
-		if err == nil && json.Unmarshal(fb, &onDisk) == nil && onDisk.Version > versions[id] {
-			// Replaced, never logged: the crash came between the two; keep
-			// it (as a file renamed into place always was), synced.
-			if err := syncFile(path); err != nil {
-				return err
-			}
-			continue
-		}
-		var r Request
-		_ = json.Unmarshal(line, &r) // parsed above
-		out, err := json.MarshalIndent(r, "", "  ")
-		if err != nil {
-			return err
-		}
-		if err := safefile.WriteAtomic(path, out, 0o600); err != nil {
-			return err
-		}
-	}
-	return s.emptyLog()
-}
-
-// emptyLog empties the log once every file it covers is replaced with the
-// newest version logged and synced. The caller holds s.mu or owns the store
-// alone.
-func (s *store) emptyLog() error {
-	if err := s.replaceFiles(s.files); err != nil {
-		return err
-	}
-	s.files = map[string]pendingFile{}
-	var errs []error
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for name := range s.touched {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := syncFile(filepath.Join(s.dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				mu.Lock()
-				errs = append(errs, err)
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return err
-	}
-	if err := safefile.SyncDir(s.dir); err != nil {
-		return err
-	}
-	if err := s.log.Truncate(0); err != nil {
-		return err
-	}
-	if err := s.log.Sync(); err != nil {
-		return err
-	}
-	s.logSize = 0
-	s.touched = map[string]bool{}
-	return nil
 }
 
 // syncFile fsyncs the file at path (an fsync through any descriptor
@@ -338,8 +243,6 @@ func (s *store) save(r *Request) error {
 	}
 	name := r.ID + ".json"
 	s.mu.Lock()
-	// Before the line: an emptying of the log replaces and syncs the file.
-	s.touched[name] = true
 	if p, ok := s.files[name]; !ok || p.version < r.Version {
 		s.files[name] = pendingFile{version: r.Version, line: line[:len(line)-1]}
 	}
@@ -348,9 +251,11 @@ func (s *store) save(r *Request) error {
 		return fmt.Errorf("request log unusable after an earlier error: %w", s.broken)
 	}
 	s.logMu.Lock()
+	// Before the line, in the same segment's set: the checkpoint of the
+	// segment the line lands in replaces and syncs the file.
+	s.touched[name] = true
 	s.pending.add(line)
 	s.logMu.Unlock()
-	s.logSize += int64(len(line))
 	s.mu.Unlock()
 	// after: the audit lines written before this record are synced first
 	// when they share its commit. A request's first record needs no such
@@ -358,7 +263,7 @@ func (s *store) save(r *Request) error {
 	// that line is not in the audit log (audit_at.go), so both syncs run
 	// at once.
 	first := r.Version == 1 && r.AuditAt > 0
-	if err := disk.commit(&commitItem{file: s.log, sync: s.syncLog, after: !first}); err != nil {
+	if err := disk.commit(&commitItem{file: s, sync: s.syncLog, after: !first}); err != nil {
 		// The line may reach the disk later or not: no further write can
 		// be trusted to mean what it says, so none is accepted.
 		s.mu.Lock()
@@ -371,25 +276,8 @@ func (s *store) save(r *Request) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.written[r.ID] = r.Version
-	if s.logSize > logCheckpoint && s.broken == nil {
-		if err := s.emptyLog(); err != nil {
-			s.broken = err
-		}
-	}
 	s.applyLocked()
 	return nil
-}
-
-// syncLog is the request log's part of a commit: the lines saved since
-// the last one are written, then the log is synced.
-func (s *store) syncLog() error {
-	s.logMu.Lock()
-	_, err := s.pending.writeTo(s.log)
-	s.logMu.Unlock()
-	if err != nil {
-		return err
-	}
-	return s.log.Sync()
 }
 
 // replaceFile puts data at path through a temporary file and a rename, so a

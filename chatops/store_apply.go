@@ -12,8 +12,8 @@ import (
 // rename cost as much CPU as the rest of a save and made nothing more
 // durable (the log line, synced, is what a restart reads; store). One
 // applier runs at a time, started by a save and ending when nothing is
-// left; emptyLog replaces whatever it has not reached before the log is
-// emptied.
+// left; a checkpoint (store_segment.go) replaces whatever it has not
+// reached before the segment naming it is removed.
 
 // pendingFile is a logged version whose file is not yet replaced.
 type pendingFile struct {
@@ -32,7 +32,7 @@ func (p pendingFile) data() []byte {
 	return b.Bytes()
 }
 
-// applyFiles off leaves every file to emptyLog and to the next start (a
+// applyFiles off leaves every file to the checkpoints and to the next start (a
 // test's crash with every acknowledged request only in the log).
 var applyFiles = true
 
@@ -71,8 +71,8 @@ func (s *store) apply(done chan struct{}) {
 			}
 		}
 		if err != nil {
-			// Left for emptyLog, which fails the store if it fails too;
-			// the log still holds every version.
+			// Left for the checkpoint, which fails the store if it fails
+			// too; the log still holds every version.
 			s.applying = nil
 			s.mu.Unlock()
 			return
@@ -82,7 +82,7 @@ func (s *store) apply(done chan struct{}) {
 }
 
 // replaceFiles replaces each file with its version unless a version as new
-// is already in it (emptyLog and the applier may hold the same one).
+// is already in it (a checkpoint and the applier may hold the same one).
 func (s *store) replaceFiles(files map[string]pendingFile) error {
 	s.applyMu.Lock()
 	defer s.applyMu.Unlock()
@@ -99,8 +99,10 @@ func (s *store) replaceFiles(files map[string]pendingFile) error {
 }
 
 // settle waits until every request file holds the newest version saved
-// (Shutdown; tests that read the files), unless replacing one fails.
+// and no checkpoint runs (Shutdown; tests that read the files), unless
+// replacing one fails.
 func (s *store) settle() {
+	defer s.waitCheckpoint()
 	s.mu.Lock()
 	select {
 	case <-s.hurry:

@@ -19,16 +19,20 @@ const killChild = "KEYIR_TEST_STORE_KILL_CHILD"
 // A process saving requests at full speed is killed (SIGKILL) the moment
 // the last of 200 saves is acknowledged, while the request files are still
 // being replaced after their acks (store_apply.go), or with none replaced
-// (the applier off: every acknowledged request only in the log): the next
-// start has every acknowledged request at the version acknowledged or
-// newer.
+// (the applier off: every acknowledged request only in the log), or while
+// the log changes segment every 16 KiB and the full ones are checkpointed
+// (store_segment.go): the next start has every acknowledged request at the
+// version acknowledged or newer.
 func TestRequestsSurviveKill9AfterAcks(t *testing.T) {
 	if dir := os.Getenv(killChild); dir != "" {
-		applyFiles = os.Getenv(killChild+"_APPLY") == "on"
+		applyFiles = os.Getenv(killChild+"_APPLY") != "off"
+		if os.Getenv(killChild+"_APPLY") == "checkpoints" {
+			logCheckpoint = 16 << 10
+		}
 		storeKillChild(dir)
 		return
 	}
-	for _, apply := range []string{"on", "off"} {
+	for _, apply := range []string{"on", "off", "checkpoints"} {
 		t.Run("applier "+apply, func(t *testing.T) { killAfterAcks(t, apply) })
 	}
 }
@@ -72,19 +76,13 @@ func killAfterAcks(t *testing.T, apply string) {
 	if apply == "off" && behind != len(acked) {
 		t.Fatalf("with the applier off, %d files were written", len(acked)-behind)
 	}
-	s, err := openStore(data, redact.New())
-	if err != nil {
-		t.Fatal(err)
+	if apply == "checkpoints" {
+		if _, err := os.Stat(data + "/" + requestsLog); err == nil {
+			t.Fatalf("no checkpoint removed %s before the kill", requestsLog)
+		}
+		t.Logf("segments at the kill: %v", segmentsIn(t, data))
 	}
-	defer s.log.Close()
-	reqs, err := s.loadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]int64{}
-	for _, r := range reqs {
-		got[r.ID] = r.Version
-	}
+	got := restored(t, data)
 	for id, v := range acked {
 		if got[id] < v {
 			t.Errorf("%s acknowledged at version %d, restored at %d", id, v, got[id])

@@ -131,7 +131,7 @@ func (s *Store) Finish(rep *report.Report, r Renderer) (head string, err error) 
 	if err := s.WriteFile(ReportHTML, page.Bytes()); err != nil {
 		return "", err
 	}
-	head, err = WriteManifest(s.dir)
+	head, err = writeManifest(s.dir, s.writtenSums())
 	if err != nil {
 		return "", err
 	}
@@ -186,7 +186,11 @@ func chainNext(prev, sum, rel string) string {
 // with paths sorted and slash-separated. Each line's chain value depends on
 // every line before it, so a line cannot be removed or edited without
 // rewriting the rest, and the head changes with any change at all.
-func WriteManifest(dir string) (head string, err error) {
+func WriteManifest(dir string) (head string, err error) { return writeManifest(dir, nil) }
+
+// writeManifest is WriteManifest taking the SHA-256 of the files in known
+// (by relative path) as given, not read again.
+func writeManifest(dir string, known map[string]writtenSum) (head string, err error) {
 	files, odd, err := ListFiles(dir)
 	if err != nil {
 		return "", err
@@ -200,7 +204,7 @@ func WriteManifest(dir string) (head string, err error) {
 		if strings.ContainsAny(rel, "\n\r") {
 			return "", fmt.Errorf("manifest: file name %q contains a line break", rel)
 		}
-		sum, err := HashFile(filepath.Join(dir, filepath.FromSlash(rel)))
+		sum, err := known[rel].of(filepath.Join(dir, filepath.FromSlash(rel)))
 		if err != nil {
 			return "", err
 		}

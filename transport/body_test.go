@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -47,6 +48,39 @@ func TestBodiesOfEverySizeReadWhole(t *testing.T) {
 			if got := rec.evidence[len(rec.evidence)-1].RespBody; got != want {
 				t.Fatalf("size %d: recorded %d bytes", n, len(got))
 			}
+		}
+	}
+}
+
+// An answer a little longer than the last is read into the buffer sized
+// for it, not one that bytes.Buffer doubles and copies on its last bytes
+// (half of an Email Activity run's answers were).
+func TestBodyALittleLongerThanTheLastReadWithoutRegrowing(t *testing.T) {
+	bodies := map[string][]byte{"a": []byte(strings.Repeat("ab, ", 45000)), "b": []byte(strings.Repeat("cd, ", 46000))}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write(bodies[r.URL.Query().Get("b")]) // chunked: no Content-Length
+	}))
+	t.Cleanup(srv.Close)
+	c := NewClient(Options{Step: "s", Redactor: redact.New()})
+	get := func(b string) {
+		resp, err := c.Get(srv.URL + "/?b=" + b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.ContentLength >= 0 {
+			t.Fatalf("Content-Length %d: want a chunked answer", resp.ContentLength)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	for range 3 {
+		get("a")
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		get("b")
+		runtime.ReadMemStats(&after)
+		if n := after.TotalAlloc - before.TotalAlloc; n > 2*uint64(len(bodies["b"])) {
+			t.Fatalf("%d bytes allocated to read a %d-byte answer after a %d-byte one", n, len(bodies["b"]), len(bodies["a"]))
 		}
 	}
 }

@@ -178,6 +178,9 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp.Body.Close()
 	ex.DurationMS = ms(time.Since(start))
 	ex.Status = resp.StatusCode
+	if a := answerOf(req.Context()); a != nil && rerr == nil {
+		a.body, a.ok = body, true
+	}
 	finish := func(h http.Header) {
 		ex.RespHeads = headers(red, h)
 		// A read-only view of body: nothing writes to it once read (the
@@ -215,11 +218,16 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 const maxBodyHint = 4 << 20
 
 // readBody reads the whole body, as io.ReadAll, into a buffer sized by
-// its Content-Length or the last body's size.
+// its Content-Length or the last body's size. That size is only a guess
+// for the next answer: one a byte longer made bytes.Buffer double the
+// buffer and copy it (half of an Email Activity run's answers, each a few
+// KB longer or shorter than the one before), so the guess gets an eighth
+// more room.
 func (g *guard) readBody(resp *http.Response) ([]byte, error) {
 	hint := resp.ContentLength
 	if hint < 0 {
 		hint = g.lastBody.Load()
+		hint += hint / 8
 	}
 	buf := bytes.NewBuffer(make([]byte, 0, min(hint, maxBodyHint)+bytes.MinRead))
 	_, err := buf.ReadFrom(resp.Body)

@@ -199,10 +199,7 @@ func SaveBaseline(ctx context.Context, env *actions.Env, org, path string) (*Bas
 	if err != nil {
 		return nil, fmt.Errorf("baseline not saved: %w", err)
 	}
-	now := time.Now
-	if env.Now != nil {
-		now = env.Now
-	}
+	now := env.Clock()
 	inv, err := collect(ctx, env, c, org, logins)
 	if err != nil {
 		return nil, fmt.Errorf("baseline not saved: %w", err)

@@ -11,11 +11,8 @@ import (
 )
 
 // confirmRevokedInfo declares github.confirm_revoked; provider.go registers it.
-var confirmRevokedInfo = actions.ConfirmInfo("github.confirm_revoked",
-	"Prove the leaked token is dead: poll GET /user with it until 401 (bounded)",
-	func() actions.Action {
-		return &Confirm{Poll: actions.Poll{Timeout: 5 * time.Minute, Interval: 5 * time.Second, MaxInterval: 30 * time.Second}}
-	})
+var confirmRevokedInfo = actions.ConfirmOf[Confirm]("github.confirm_revoked",
+	"Prove the leaked token is dead: poll GET /user with it until 401 (bounded)", actions.ConfirmPoll)
 
 // Confirm polls until the leaked token is refused.
 type Confirm struct {
@@ -42,10 +39,7 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 	if err != nil {
 		return nil, err
 	}
-	now := env.Now
-	if now == nil {
-		now = time.Now
-	}
+	now := env.Clock()
 	p := newPacer()
 	ask := func() (liveness, error) { return probe(ctx, env, where, p, token, t) }
 

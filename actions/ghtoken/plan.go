@@ -249,11 +249,7 @@ func writePlan(env *actions.Env, org string, items []planItem) (inRun bool, err 
 		}
 	}
 	note := fmt.Sprintf("eradication plan: %s from GitHub", report.Count(len(items), "foothold", "footholds"))
-	now := time.Now()
-	if env.Now != nil {
-		now = env.Now()
-	}
-	return true, planfile.Replace(w, f, ProviderName, replace, raws, env.RunID, env.Incident, now, note)
+	return true, planfile.Replace(w, f, ProviderName, replace, raws, env.RunID, env.Incident, env.Clock()(), note)
 }
 
 // requestLine is a removal as one line.

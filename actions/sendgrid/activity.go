@@ -110,7 +110,7 @@ type Counted struct {
 // tally keeps aggregates only, never the messages.
 type tally struct {
 	messages   int
-	recipients map[uint64]struct{}
+	recipients hashSet
 	domains    counts
 	subjects   counts
 	statuses   counts
@@ -136,7 +136,7 @@ const (
 )
 
 func newTally() *tally {
-	return &tally{recipients: map[uint64]struct{}{}, domains: counts{}, subjects: counts{}, statuses: counts{}}
+	return &tally{domains: counts{}, subjects: counts{}, statuses: counts{}}
 }
 
 // bump counts k, or otherBucket once limit names are counted.
@@ -159,7 +159,7 @@ func bump(m counts, k string, limit int) {
 func (t *tally) add(m message) {
 	t.messages++
 	to := strings.ToLower(strings.TrimSpace(m.ToEmail))
-	t.recipients[fnv64a(to)] = struct{}{}
+	t.recipients.add(fnv64a(to))
 	dom := "(none)"
 	if i := strings.LastIndexByte(to, '@'); i >= 0 {
 		dom = to[i+1:]
@@ -475,7 +475,7 @@ func (a *Activity) notAssessable(ctx context.Context, env *actions.Env, err erro
 
 func (a *Activity) outputs(t *tally, queries int, complete, assessable bool) actions.Outputs {
 	return actions.Outputs{
-		"messages": t.messages, "recipients": len(t.recipients),
+		"messages": t.messages, "recipients": t.recipients.len(),
 		"domains": top(t.domains, 10), "subjects": top(t.subjects, 10), "statuses": top(t.statuses, 0),
 		"queries": queries, "complete": complete, "assessable": assessable,
 	}
@@ -496,7 +496,7 @@ func (a *Activity) findings(env *actions.Env, t *tally, start, end time.Time) {
 		bad += t.statuses.get(st)
 	}
 	sev := report.Medium
-	if len(t.recipients) > 100 || bad*5 >= t.messages {
+	if t.recipients.len() > 100 || bad*5 >= t.messages {
 		sev = report.High
 	}
 	list := func(cs []Counted) string {
@@ -507,10 +507,10 @@ func (a *Activity) findings(env *actions.Env, t *tally, start, end time.Time) {
 		return strings.Join(parts, ", ")
 	}
 	detail := fmt.Sprintf("%s messages sent by this key in the window (%s) to %s distinct recipients; top domains %s; top subjects %s; statuses %s. %s",
-		report.FormatCount(int64(t.messages)), win, report.FormatCount(int64(len(t.recipients))), list(top(t.domains, 5)), list(top(t.subjects, 3)), list(top(t.statuses, 0)), lastEventNote)
+		report.FormatCount(int64(t.messages)), win, report.FormatCount(int64(t.recipients.len())), list(top(t.domains, 5)), list(top(t.subjects, 3)), list(top(t.statuses, 0)), lastEventNote)
 	env.Finding(report.Finding{
 		Kind: "activity.messages_sent", Subject: a.KeyID, Severity: sev,
-		Title:  fmt.Sprintf("%s messages sent with the leaked key to %s recipients", report.FormatCount(int64(t.messages)), report.FormatCount(int64(len(t.recipients)))),
+		Title:  fmt.Sprintf("%s messages sent with the leaked key to %s recipients", report.FormatCount(int64(t.messages)), report.FormatCount(int64(t.recipients.len()))),
 		Detail: detail,
 	})
 }

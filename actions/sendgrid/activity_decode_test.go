@@ -121,8 +121,8 @@ func TestActivityTallyKeepsNoViewOfTheBody(t *testing.T) {
 			t.Fatalf("the sweep's msg_ids changed with the body: %q", id)
 		}
 	}
-	if tl.messages != 50 || len(tl.recipients) != 50 || tl.domains.get("example.net") != 50 {
-		t.Fatalf("tally %d messages, %d recipients, %v", tl.messages, len(tl.recipients), top(tl.domains, 0))
+	if tl.messages != 50 || tl.recipients.len() != 50 || tl.domains.get("example.net") != 50 {
+		t.Fatalf("tally %d messages, %d recipients, %v", tl.messages, tl.recipients.len(), top(tl.domains, 0))
 	}
 }
 

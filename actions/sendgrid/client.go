@@ -10,6 +10,7 @@
 package sendgrid
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/keyir/keyir/actions"
 	"github.com/keyir/keyir/pace"
+	"github.com/keyir/keyir/safefile"
 	"github.com/keyir/keyir/transport"
 	"github.com/sendgrid/rest"
 	"github.com/sendgrid/sendgrid-go"
@@ -207,7 +209,8 @@ func (c *Client) forAccount(a Account) (*Client, error) {
 // right.
 func (c *Client) parentOnly() *Client { return c.onBehalfOf("") }
 
-// Response is a completed exchange: any status, body read.
+// Response is a completed exchange: any status, body read. Body is shared
+// with the exchange's evidence record (send): read it, never write to it.
 type Response struct {
 	Status int
 	Body   []byte
@@ -325,7 +328,7 @@ func (c *Client) do(ctx context.Context, method rest.Method, endpoint string, bo
 		}
 		req.Method = method
 		req.Body = payload
-		resp, err := rc.SendWithContext(ctx, req)
+		r, err := send(ctx, rc, req)
 		if err != nil {
 			c.pacer.Observe(paceKey, 0, nil)
 			if errors.Is(err, transport.ErrDryRun) || ctx.Err() != nil {
@@ -342,7 +345,6 @@ func (c *Client) do(ctx context.Context, method rest.Method, endpoint string, bo
 			}
 			continue
 		}
-		r := &Response{Status: resp.StatusCode, Body: []byte(resp.Body), Header: http.Header(resp.Headers)}
 		c.pacer.Observe(paceKey, r.Status, r.Header)
 		switch {
 		case r.Status == http.StatusTooManyRequests:
@@ -369,6 +371,40 @@ func (c *Client) do(ctx context.Context, method rest.Method, endpoint string, bo
 	}
 }
 
+// maxAnswer bounds the body of one answer (a variable for tests).
+// SendGrid's largest, a page of 1,000 Email Activity messages, is about
+// 200 KB.
+var maxAnswer = 64 << 20
+
+// send is the rest library's SendWithContext with the answer read once:
+// the SDK builds and sends the request, and the body is the one the guard
+// (transport) read to record it, handed over through transport.WithAnswer;
+// rest's BuildResponse read it again with io.ReadAll from 512 bytes and
+// copied it twice more (a string, then bytes again). A client without the
+// guard has the body read here, bounded.
+func send(ctx context.Context, rc *rest.Client, req rest.Request) (*Response, error) {
+	hreq, err := rest.BuildRequestObject(req)
+	if err != nil {
+		return nil, err
+	}
+	var ans transport.Answer
+	resp, err := rc.MakeRequest(hreq.WithContext(transport.WithAnswer(ctx, &ans)))
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, ok := ans.Body()
+	if !ok {
+		body, err = safefile.ReadAll(resp.Body, int64(maxAnswer))
+	} else if len(body) > maxAnswer {
+		err = fmt.Errorf("answer %w: more than %s", safefile.ErrTooLarge, safefile.Size(int64(maxAnswer)))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Response{Status: resp.StatusCode, Body: body, Header: resp.Header}, nil
+}
+
 // call is do plus status mapping: a non-2xx becomes an *APIError; a 2xx body
 // is decoded into out (when non-nil). A 2xx whose body does not decode
 // (a truncated answer) is retried like a transient failure for idempotent
@@ -382,7 +418,7 @@ func (c *Client) call(ctx context.Context, method rest.Method, endpoint string, 
 		if r.Status < 200 || r.Status > 299 {
 			return r, &APIError{Method: string(method), Endpoint: pathOf(endpoint), Status: r.Status, Messages: errorMessages(r.Body), Who: c.who}
 		}
-		if out == nil || len(strings.TrimSpace(string(r.Body))) == 0 && r.Status == http.StatusNoContent {
+		if out == nil || r.Status == http.StatusNoContent && len(bytes.TrimSpace(r.Body)) == 0 {
 			return r, nil
 		}
 		var derr error

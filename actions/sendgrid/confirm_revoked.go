@@ -13,11 +13,8 @@ import (
 )
 
 // confirmRevokedInfo declares sendgrid.confirm_revoked; provider.go registers it.
-var confirmRevokedInfo = actions.ConfirmInfo("sendgrid.confirm_revoked",
-	"Prove the leaked key is dead: poll GET /v3/scopes with it until 401 (bounded)",
-	func() actions.Action {
-		return &Confirm{Poll: actions.Poll{Timeout: 5 * time.Minute, Interval: 5 * time.Second, MaxInterval: 30 * time.Second}}
-	})
+var confirmRevokedInfo = actions.ConfirmOf[Confirm]("sendgrid.confirm_revoked",
+	"Prove the leaked key is dead: poll GET /v3/scopes with it until 401 (bounded)", actions.ConfirmPoll)
 
 // Confirm polls until the leaked key is refused.
 type Confirm struct {
@@ -50,10 +47,7 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 	if err != nil {
 		return nil, err
 	}
-	now := env.Now
-	if now == nil {
-		now = time.Now
-	}
+	now := env.Clock()
 	steps := journalSteps(env) // read once: the journal is replayed from disk
 	owner, known := ownerIn(steps, env.Step, ki.ID)
 	if !known && a.Subuser != "" {

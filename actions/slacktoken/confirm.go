@@ -12,11 +12,11 @@ import (
 )
 
 // confirmRevokedInfo declares slack.confirm_revoked; provider.go registers it.
-var confirmRevokedInfo = actions.ConfirmInfo("slack.confirm_revoked",
+// Slack's confirm polls within bounds of its own, tighter than
+// actions.ConfirmPoll (see actions.Poll: the intervals differ by provider).
+var confirmRevokedInfo = actions.ConfirmOf[Confirm]("slack.confirm_revoked",
 	"Prove the leaked Slack token is dead: poll auth.test with it until Slack refuses it (bounded)",
-	func() actions.Action {
-		return &Confirm{Poll: actions.Poll{Timeout: 5 * time.Minute, Interval: 2 * time.Second, MaxInterval: 15 * time.Second}}
-	},
+	actions.Poll{Timeout: 5 * time.Minute, Interval: 2 * time.Second, MaxInterval: 15 * time.Second},
 	actions.Output{Name: "refusal", Type: actions.TypeString, Description: "Slack's refusal that proved it"})
 
 // Confirm polls auth.test with the leaked token until Slack refuses it.
@@ -76,10 +76,7 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 	if err != nil {
 		return nil, err
 	}
-	now := env.Now
-	if now == nil {
-		now = time.Now
-	}
+	now := env.Clock()
 	out := actions.Outputs{"confirmed": false, "refusal": "", "polls": 0, "time_to_containment_ms": 0}
 	if ti.Refresh {
 		detail := "a refresh token (xoxe-) cannot call auth.test: Slack refuses it whether or not it is live, so nothing keyir can send proves it dead. Revoke it in the app's settings and rotate the app's client secret"

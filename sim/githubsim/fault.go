@@ -30,13 +30,6 @@ const (
 // MaxHang bounds a FaultTimeout.
 const MaxHang = simhttp.MaxHang
 
-// InjectFault adds a fault; every matching fault counts the request, the
-// first one due fires.
-func (s *Server) InjectFault(f Fault) { s.faults.Inject(f) }
-
-// ClearFaults removes every fault.
-func (s *Server) ClearFaults() { s.faults.Clear() }
-
 // secondary answers a FaultSecondary (simhttp plays the other kinds).
 func secondary(f *Fault) (response, bool) {
 	if f.Kind != FaultSecondary {

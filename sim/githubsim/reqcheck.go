@@ -33,16 +33,13 @@ func ContractViolations() []Violation { return contract.Violations() }
 // ResetContractViolations forgets them (after a test that sends wrong requests on purpose).
 func ResetContractViolations() { contract.Reset() }
 
-// ContractViolations returns the violations this server recorded.
-func (s *Server) ContractViolations() []Violation { return s.log.Violations() }
-
 func (s *Server) checkRequest(rt *route, known bool, r *http.Request, body []byte) {
 	switch {
 	case rt != nil:
-		contract.Check(&s.log, "", s.origin, r, body, &simhttp.Operation{Name: rt.name, Query: rt.query}, "")
+		s.CheckContract("", r, body, &simhttp.Operation{Name: rt.name, Query: rt.query}, "")
 	case known:
-		contract.Check(&s.log, "", s.origin, r, body, nil, "the path has no such method")
+		s.CheckContract("", r, body, nil, "the path has no such method")
 	default:
-		contract.Check(&s.log, "", s.origin, r, body, nil, "no such operation")
+		s.CheckContract("", r, body, nil, "no such operation")
 	}
 }

@@ -20,9 +20,9 @@ type Limit = simhttp.Limit
 
 // Config tunes the simulator; DefaultConfig gives github.com's documented limits.
 type Config struct {
-	Now func() time.Time // default time.Now
-	// PropagationDelay is how long a revoked token keeps authenticating.
-	PropagationDelay time.Duration
+	// Base: the clock, the propagation delay of a revocation, the latency
+	// and the response observer every simulator has.
+	simhttp.Base
 	// Enterprise serves GitHub Enterprise Server: the API under /api/v3, and
 	// POST /credentials/revoke authenticated and for ghp_ and github_pat_ only.
 	Enterprise bool
@@ -33,17 +33,13 @@ type Config struct {
 	// limits the organization audit log per token (GitHub: 1,750 queries an
 	// hour per user and address).
 	Revoke, AuditLog Limit
-	Latency          time.Duration // added to every response
-	// OnResponse observes every response the simulator produces itself (not
-	// injected faults), with the request (its body readable again).
-	OnResponse func(r *http.Request, status int, h http.Header, body []byte)
 }
 
 // DefaultConfig: 5,000 requests an hour per token, 60 an hour per address
 // without one, 60 revocation requests an hour per address.
 func DefaultConfig() Config {
 	return Config{
-		Now:             time.Now,
+		Base:            simhttp.Base{Now: time.Now},
 		Core:            Limit{Requests: 5000, Window: time.Hour},
 		Unauthenticated: Limit{Requests: 60, Window: time.Hour},
 		Revoke:          Limit{Requests: 60, Window: time.Hour},
@@ -58,10 +54,9 @@ type Request = simhttp.Request
 type Server struct {
 	st  *State
 	cfg Config
-
-	log    simhttp.Log
-	faults simhttp.Faults
-	origin string // where a test created the server (for contract violations)
+	// Recorder: the requests received, their contract violations, the
+	// injected faults.
+	simhttp.Recorder
 
 	windows simhttp.Windows
 
@@ -74,10 +69,10 @@ func New(st *State, cfg Config) *Server {
 	if st == nil {
 		st = NewState()
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	return &Server{st: st, cfg: cfg, origin: contract.Origin()}
+	cfg.Base = cfg.WithClock()
+	s := &Server{st: st, cfg: cfg}
+	s.Record(contract)
+	return s
 }
 
 // State returns the simulated GitHub.
@@ -96,14 +91,8 @@ func (s *Server) live(t Token, now time.Time) bool {
 	if !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt) {
 		return false
 	}
-	return t.RevokedAt.IsZero() || now.Before(t.RevokedAt.Add(s.cfg.PropagationDelay))
+	return !s.cfg.Revoked(t.RevokedAt, now)
 }
-
-// Requests returns a copy of every request received, in order.
-func (s *Server) Requests() []Request { return s.log.Requests() }
-
-// Count counts requests by method and route ("" matches any).
-func (s *Server) Count(method, route string) int { return s.log.Count(method, route) }
 
 // response is a buffered answer.
 type response = simhttp.Response
@@ -135,13 +124,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rt != nil {
 		rec.Route = rt.name
 	}
-	x := s.log.Receive(w, r, rec)
+	x := s.Receive(w, r, rec)
 	s.mu.Lock()
 	s.reqN++
 	reqID := fmt.Sprintf("C0DE:%04X:%06X:%06X:%08X", s.reqN%0xffff, s.reqN*7, s.reqN*13, s.reqN)
 	s.mu.Unlock()
 	s.checkRequest(rt, known, r, body)
-	if x.Intercept(&s.faults, s.cfg.Latency, ghStatus, secondary) {
+	if s.Intercept(x, s.cfg.Latency, ghStatus, secondary) {
 		return
 	}
 

@@ -23,10 +23,3 @@ const (
 
 // MaxHang bounds a FaultTimeout.
 const MaxHang = simhttp.MaxHang
-
-// InjectFault adds a fault. Faults are checked in the order injected; every matching fault
-// counts the request, the first one due fires.
-func (s *Server) InjectFault(f Fault) { s.faults.Inject(f) }
-
-// ClearFaults removes every fault.
-func (s *Server) ClearFaults() { s.faults.Clear() }

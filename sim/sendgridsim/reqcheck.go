@@ -42,9 +42,6 @@ func ContractViolations() []Violation { return contract.Violations() }
 // requests on purpose clears what it caused).
 func ResetContractViolations() { contract.Reset() }
 
-// ContractViolations returns the violations this server recorded.
-func (s *Server) ContractViolations() []Violation { return s.log.Violations() }
-
 // checkRequest records how r departs from the spec's declaration of its operation.
 func (s *Server) checkRequest(region string, rt *route, known bool, r *http.Request, body []byte) {
 	var op *simhttp.Operation
@@ -59,7 +56,7 @@ func (s *Server) checkRequest(region string, rt *route, known bool, r *http.Requ
 	default:
 		missing = "no such operation"
 	}
-	contract.Check(&s.log, region, s.origin, r, body, op, missing)
+	s.CheckContract(region, r, body, op, missing)
 }
 
 // euMissing reports whether a global-only route has this method and path.

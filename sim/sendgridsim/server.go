@@ -20,9 +20,9 @@ type Limit = simhttp.Limit
 
 // Config tunes the simulator. The zero value is usable; DefaultConfig gives SendGrid-like limits.
 type Config struct {
-	Now func() time.Time // default time.Now
-	// PropagationDelay is how long a revoked key keeps authenticating after its RevokedAt.
-	PropagationDelay time.Duration
+	// Base: the clock, the propagation delay of a revocation (after a key's
+	// RevokedAt), the latency and the response observer every simulator has.
+	simhttp.Base
 	// Limits by route name ("GET /v3/messages", "DELETE /v3/api_keys/{api_key_id}", …) with "*"
 	// as the default. A route without an entry and no "*" is not limited. POST /v3/mail/send is
 	// limited only by an explicit entry and never carries rate-limit headers.
@@ -30,10 +30,6 @@ type Config struct {
 	// EmailActivityAddon: false makes GET /v3/messages answer as the live API does for an
 	// account without the paid add-on: 400 {"errors":[{"message":"authorization required"}]}.
 	EmailActivityAddon bool
-	Latency            time.Duration // added to every response
-	// OnResponse observes every response the simulator produces itself (not injected faults),
-	// with the request (its body readable again), status, headers and body.
-	OnResponse func(r *http.Request, status int, h http.Header, body []byte)
 	// Seed seeds the generator of key ids, secrets and message ids (default 1).
 	Seed uint64
 }
@@ -43,7 +39,7 @@ type Config struct {
 // PropagationDelay to model one), seed 1.
 func DefaultConfig() Config {
 	return Config{
-		Now: time.Now,
+		Base: simhttp.Base{Now: time.Now},
 		Limits: map[string]Limit{
 			"*":                {Requests: 600, Window: time.Minute},
 			"GET /v3/messages": {Requests: 6, Window: time.Minute},
@@ -61,9 +57,9 @@ type Server struct {
 	st  *State
 	cfg Config
 
-	log    simhttp.Log
-	faults simhttp.Faults
-	origin string // where a test created the server (for contract violations)
+	// Recorder: the requests received, their contract violations, the
+	// injected faults.
+	simhttp.Recorder
 
 	mu      sync.Mutex
 	rng     *rand.Rand
@@ -75,19 +71,14 @@ func New(st *State, cfg Config) *Server {
 	if st == nil {
 		st = NewState()
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
+	cfg.Base = cfg.WithClock()
 	seed := cfg.Seed
 	if seed == 0 {
 		seed = 1
 	}
-	return &Server{
-		st:     st,
-		cfg:    cfg,
-		rng:    rand.New(rand.NewPCG(seed, 0x5347)),
-		origin: contract.Origin(),
-	}
+	s := &Server{st: st, cfg: cfg, rng: rand.New(rand.NewPCG(seed, 0x5347))}
+	s.Record(contract)
+	return s
 }
 
 func (s *Server) seed() uint64 {
@@ -117,14 +108,8 @@ func (s *Server) AuthenticatesOn(region, id string) bool {
 }
 
 func (s *Server) authenticates(k Key, now time.Time) bool {
-	return k.RevokedAt.IsZero() || now.Before(k.RevokedAt.Add(s.cfg.PropagationDelay))
+	return !s.cfg.Revoked(k.RevokedAt, now)
 }
-
-// Requests returns a copy of every request received, in arrival order.
-func (s *Server) Requests() []Request { return s.log.Requests() }
-
-// Count counts received requests by method and route name ("" matches any).
-func (s *Server) Count(method, route string) int { return s.log.Count(method, route) }
 
 func (s *Server) randID(n int) string {
 	s.mu.Lock()
@@ -178,9 +163,9 @@ func (s *Server) serve(region string, w http.ResponseWriter, r *http.Request) {
 	if rt != nil {
 		rec.Route = rt.name
 	}
-	x := s.log.Receive(w, r, rec)
+	x := s.Receive(w, r, rec)
 	waitCheck := s.checkWhile(s.cfg.Latency > 0, region, rt, known, r, body)
-	done := x.Intercept(&s.faults, s.cfg.Latency, statusFault, nil)
+	done := s.Intercept(x, s.cfg.Latency, statusFault, nil)
 	waitCheck()
 	if done {
 		return
