@@ -3,6 +3,7 @@ package chatops
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/keyir/keyir/safefile"
 )
@@ -47,12 +48,28 @@ type committer struct {
 	mu   sync.Mutex
 	open *commitBatch // collecting writes while a commit runs
 	busy bool         // a commit is running
+
+	// A commit that starts while requests owed an answer are still
+	// writing (owed > waiting) carries only what they queued so far; the
+	// rest wait for it to end and pay a second commit. So a commit waits
+	// (lingers), at most maxLinger, until every request owed is blocked
+	// on a commit: a lone command's replay record no longer goes alone,
+	// one commit before its audit lines and record, and a burst's first
+	// commit no longer carries its first envelope alone.
+	owed    atomic.Int64  // requests owed an answer, all servers (ackGate)
+	waiting atomic.Int64  // goroutines blocked on a commit
+	moved   chan struct{} // owed or waiting changed (cap 1; nudge)
 }
+
+// maxLinger bounds how long a commit waits for requests still writing: a
+// request that waits on something else (the network) delays the others'
+// commit by this much at most.
+var maxLinger = 2 * time.Millisecond
 
 // disk is the committer of this process: batching the writes of several
 // servers (tests run many) only makes commits larger, never weaker, since
 // each write gets its own result.
-var disk committer
+var disk = committer{moved: make(chan struct{}, 1)}
 
 // commit queues it and returns once it is durable, or its error.
 func (c *committer) commit(it *commitItem) error { return c.enqueue(it)() }
@@ -68,30 +85,66 @@ func (c *committer) enqueue(it *commitItem) func() error {
 	b := c.open
 	b.items = append(b.items, it)
 	if !c.busy {
-		// No commit is running: this one starts now, led by a goroutine
-		// that goes on with the writes queued meanwhile.
+		// No commit is running: one starts now, led by a goroutine that
+		// takes the open batch once it has lingered, and goes on with the
+		// writes queued meanwhile.
 		c.busy = true
-		c.open = nil
-		go c.chain(b)
+		go c.chain()
 	}
 	c.mu.Unlock()
 	return func() error {
-		<-b.done
+		select {
+		case <-b.done:
+		default:
+			c.waiting.Add(1)
+			c.nudge()
+			<-b.done
+			c.waiting.Add(-1)
+		}
 		return it.err
 	}
 }
 
+// nudge wakes a lingering commit to look again: a goroutine began to
+// wait, or a request stopped being owed.
+func (c *committer) nudge() {
+	select {
+	case c.moved <- struct{}{}:
+	default:
+	}
+}
+
+// linger returns once every request owed an answer is blocked on a
+// commit, or after maxLinger.
+func (c *committer) linger() {
+	if c.owed.Load() <= c.waiting.Load() {
+		return
+	}
+	t := time.NewTimer(maxLinger)
+	defer t.Stop()
+	for c.owed.Load() > c.waiting.Load() {
+		select {
+		case <-c.moved:
+		case <-t.C:
+			return
+		}
+	}
+}
+
 // chain runs batches until none is waiting.
-func (c *committer) chain(b *commitBatch) {
-	for b != nil {
-		c.runBatch(b)
+func (c *committer) chain() {
+	for {
+		c.linger()
 		c.mu.Lock()
-		b = c.open
+		b := c.open
 		c.open = nil
 		if b == nil {
 			c.busy = false
+			c.mu.Unlock()
+			return
 		}
 		c.mu.Unlock()
+		c.runBatch(b)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -186,5 +187,63 @@ func TestRequestLogCheckpoint(t *testing.T) {
 		if r.Version != 2 {
 			t.Fatalf("%s at version %d, want 2", r.ID, r.Version)
 		}
+	}
+}
+
+// A commit started while a request owed an answer is still queuing its
+// writes waits (lingers) until that request blocks on a commit, so that
+// its writes share the commit: here the second write, queued well after
+// the first started a commit, must be carried by that same one.
+func TestCommitLingersForRequestsStillWriting(t *testing.T) {
+	defer func(d time.Duration) { maxLinger = d }(maxLinger)
+	maxLinger = 10 * time.Second // the wait below ends it, not the bound
+	g := newAckGate()
+	g.begin() // one request owed: it queues two writes, then waits
+	defer g.end()
+	var synced atomic.Int64
+	item := func() *commitItem {
+		return &commitItem{sync: func() error { synced.Add(1); return nil }}
+	}
+	before := disk.commits.Load()
+	first := disk.enqueue(item()) // starts a commit, which must linger
+	time.Sleep(20 * time.Millisecond)
+	second := disk.enqueue(item())
+	if err := first(); err != nil { // now blocked on a commit: it runs
+		t.Fatal(err)
+	}
+	if err := second(); err != nil {
+		t.Fatal(err)
+	}
+	if got := disk.commits.Load() - before; got != 1 {
+		t.Fatalf("%d commits for one request's two writes, want 1", got)
+	}
+	if synced.Load() != 2 {
+		t.Fatalf("%d of 2 writes synced", synced.Load())
+	}
+}
+
+// A lingering commit starts as soon as the request it waited for stops
+// being owed (answered without a commit of its own), not at maxLinger.
+func TestCommitLingerEndsWhenTheRequestIsAnswered(t *testing.T) {
+	defer func(d time.Duration) { maxLinger = d }(maxLinger)
+	maxLinger = 10 * time.Second
+	g := newAckGate()
+	g.begin()
+	before := disk.commits.Load()
+	wait := disk.enqueue(&commitItem{sync: func() error { return nil }})
+	time.Sleep(10 * time.Millisecond)
+	if disk.commits.Load() != before {
+		t.Fatal("the commit did not linger while a request was owed")
+	}
+	g.end() // answered without waiting on a commit: nothing is owed any more
+	deadline := time.Now().Add(5 * time.Second)
+	for disk.commits.Load() == before {
+		if time.Now().After(deadline) {
+			t.Fatal("the commit still lingers after the request it waited for was answered")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := wait(); err != nil {
+		t.Fatal(err)
 	}
 }
