@@ -17,13 +17,22 @@ import (
 
 // Banner is the first line of every human-readable artifact of a dry run or
 // a drill, so nobody mistakes one for a real response. "" for a live run.
+// It names every notification channel the run used: a dry run refuses the
+// provider writes at the transport, but its notifications go out (marked),
+// and a drill's --webhook-url receiver is real; "nothing was changed" or
+// "nothing real was touched" alone would claim more than is true.
 func Banner(rep *report.Report) string {
+	notified := notifiedChannels(rep)
 	switch rep.Run.Mode {
 	case report.ModeDryRun:
-		return fmt.Sprintf("DRY RUN — no changes were made; %d %s refused and %s listed as planned changes.",
+		b := fmt.Sprintf("DRY RUN — no changes were made; %d %s refused and %s listed as planned changes.",
 			len(rep.Planned), report.Plural(len(rep.Planned), "write was", "writes were"), report.Plural(len(rep.Planned), "is", "are"))
+		if len(notified) > 0 {
+			b += " Only notifications went out, marked DRY RUN: " + strings.Join(notified, ", ") + "."
+		}
+		return b
 	case report.ModeDrill:
-		if postedToWebhook(rep) {
+		if slices.Contains(notified, "webhook") {
 			return "DRILL — run against the built-in simulator; nothing real was touched but the --webhook-url receiver, sent deliveries signed with a secret made up for the drill."
 		}
 		return "DRILL — run against the built-in simulator; nothing real was touched."
@@ -31,22 +40,24 @@ func Banner(rep *report.Report) string {
 	return ""
 }
 
-// postedToWebhook: a notify step of the run had the webhook channel, the
-// one channel of a drill that is not a simulator (--webhook-url).
-func postedToWebhook(rep *report.Report) bool {
+// notifiedChannels lists, sorted, the channels the run's notify steps sent
+// to (their "channels" output; from a report read back, a []any).
+func notifiedChannels(rep *report.Report) []string {
+	var out []string
 	for _, s := range rep.Steps {
-		if chans, ok := s.Outputs["channels"].([]any); ok {
+		switch chans := s.Outputs["channels"].(type) {
+		case []string:
+			out = append(out, chans...)
+		case []any:
 			for _, c := range chans {
-				if c == "webhook" {
-					return true
+				if c, ok := c.(string); ok {
+					out = append(out, c)
 				}
 			}
 		}
-		if chans, ok := s.Outputs["channels"].([]string); ok && slices.Contains(chans, "webhook") {
-			return true
-		}
 	}
-	return false
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // RenderMarkdown writes report.md. Everything that did not come from keyir

@@ -315,3 +315,23 @@ func TestEscaped(t *testing.T) {
 		}
 	}
 }
+
+// A dry run refuses the provider's writes, but its notifications go out:
+// the banner must say where, never "no changes" alone. From a run in memory
+// ([]string) and from a report read back from JSON ([]any) alike.
+func TestDryRunBannerNamesTheNotificationsSent(t *testing.T) {
+	run := report.Run{ID: "r1", Mode: report.ModeDryRun}
+	quiet := &report.Report{Run: run, Steps: []report.Step{{ID: "notify_open", Outputs: map[string]any{"sent": false, "channels": []string{}}}}}
+	if b := Banner(quiet); strings.Contains(b, "notifications") {
+		t.Errorf("a dry run that notified no one: %q", b)
+	}
+	for _, chans := range []any{[]string{"webhook", "slack"}, []any{"slack", "webhook"}} {
+		rep := &report.Report{Run: run, Steps: []report.Step{
+			{ID: "notify_open", Outputs: map[string]any{"sent": true, "channels": chans}},
+			{ID: "notify_close", Outputs: map[string]any{"sent": true, "channels": chans}},
+		}}
+		if b := Banner(rep); !strings.HasSuffix(b, "Only notifications went out, marked DRY RUN: slack, webhook.") {
+			t.Errorf("channels %v: banner %q", chans, b)
+		}
+	}
+}
