@@ -2,20 +2,31 @@ package notify
 
 import (
 	"errors"
+	"fmt"
+	"time"
 
-	"github.com/keyir/keyir/redact"
+	"github.com/keyir/keyir/credentials"
 )
 
-// CheckChannel is the check every channel's constructor makes before it
-// reads its credential: the configuration is valid (configErr is its
-// Validate's answer) and the run's redactor is there, because the credential
-// is registered with it before anything is sent or logged.
-func CheckChannel(name string, configErr error, red *redact.Redactor) error {
+// OpenChannel is what every channel's constructor does first, in one
+// place: the configuration is valid (configErr is its Validate's answer);
+// the run's redactor is there, because the channel's credential is
+// registered with it before anything is sent or logged; o's clock defaults
+// to time.Now; and the credential is read from the variable env (or
+// env_FILE) through credentials.Read, the one door. Errors name the channel.
+func OpenChannel(name string, configErr error, o *ChannelOptions, env string) (string, error) {
 	if configErr != nil {
-		return configErr
+		return "", configErr
 	}
-	if red == nil {
-		return errors.New(name + ": a redactor is required")
+	if o.Redactor == nil {
+		return "", errors.New(name + ": a redactor is required")
 	}
-	return nil
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	secret, err := credentials.Read(env, o.Getenv, o.ReadFile, o.Redactor)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", name, err)
+	}
+	return secret, nil
 }

@@ -50,12 +50,9 @@ var _ notify.Notifier = (*Notifier)(nil)
 // notification path must not use a credential with more power than mail.send,
 // nor the one being revoked.
 func New(cfg Config, o Options) (*Notifier, error) {
-	if err := notify.CheckChannel("notify.email", cfg.Validate(), o.Redactor); err != nil {
-		return nil, err
-	}
-	key, err := credentials.Read(cfg.KeyEnv, o.Getenv, o.ReadFile, o.Redactor)
+	key, err := notify.OpenChannel("notify.email", cfg.Validate(), &o, cfg.KeyEnv)
 	if err != nil {
-		return nil, fmt.Errorf("notify.email: %w", err)
+		return nil, err
 	}
 	if o.LeakedKey != "" && key == strings.TrimSpace(o.LeakedKey) {
 		return nil, fmt.Errorf("notify.email: %s is the leaked key; refusing to send with it", cfg.KeyEnv)

@@ -24,7 +24,6 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/keyir/keyir/credentials"
 	"github.com/keyir/keyir/notify"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
@@ -56,18 +55,12 @@ var _ notify.Notifier = (*Notifier)(nil)
 // New reads the bot token from cfg.TokenEnv (or its _FILE variant) and
 // returns a Notifier. It does not call Slack.
 func New(cfg Config, o Options) (*Notifier, error) {
-	if err := notify.CheckChannel("notify.slack", cfg.Validate(), o.Redactor); err != nil {
+	token, err := notify.OpenChannel("notify.slack", cfg.Validate(), &o, cfg.TokenEnv)
+	if err != nil {
 		return nil, err
-	}
-	if o.Now == nil {
-		o.Now = time.Now
 	}
 	if o.MinUpdateInterval <= 0 {
 		o.MinUpdateInterval = time.Second
-	}
-	token, err := credentials.Read(cfg.TokenEnv, o.Getenv, o.ReadFile, o.Redactor)
-	if err != nil {
-		return nil, fmt.Errorf("notify.slack: %w", err)
 	}
 	hc := o.HTTPClient
 	if hc == nil {

@@ -17,7 +17,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/keyir/keyir/credentials"
 	"github.com/keyir/keyir/notify"
 	"github.com/keyir/keyir/redact"
 	"github.com/keyir/keyir/report"
@@ -56,15 +55,9 @@ var _ notify.Notifier = (*Notifier)(nil)
 
 // New reads the signing secret and returns a Notifier.
 func New(cfg Config, o Options) (*Notifier, error) {
-	if err := notify.CheckChannel("notify.webhook", cfg.Validate(), o.Redactor); err != nil {
-		return nil, err
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	secret, err := credentials.Read(cfg.SecretEnv, o.Getenv, o.ReadFile, o.Redactor)
+	secret, err := notify.OpenChannel("notify.webhook", cfg.Validate(), &o, cfg.SecretEnv)
 	if err != nil {
-		return nil, fmt.Errorf("notify.webhook: %w", err)
+		return nil, err
 	}
 	if len(secret) < MinSecretLength {
 		return nil, fmt.Errorf("notify.webhook: %s is shorter than %d characters", cfg.SecretEnv, MinSecretLength)
