@@ -139,25 +139,13 @@ func ClipWords(s string, n int) string {
 // repaint an earlier line; escaped, it is shown as what it is, and the path
 // stays recognisable (Plain drops those characters, for one-line labels).
 func Escaped(s string) string {
-	clean := true
-	for i, r := range s {
-		if r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD") || r != '\n' && r != '\t' && (unicode.IsControl(r) || isBidi(r)) {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
 	var b strings.Builder
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
-		case r == utf8.RuneError && size <= 1:
+		case r == utf8.RuneError && size <= 1: // an invalid byte, not U+FFFD itself
 			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r == '\n' || r == '\t':
-			b.WriteRune(r)
-		case unicode.IsControl(r) || isBidi(r):
+		case r != '\n' && r != '\t' && (unicode.IsControl(r) || isBidi(r)):
 			q := strconv.QuoteRuneToASCII(r)
 			b.WriteString(q[1 : len(q)-1])
 		default:
