@@ -1,9 +1,7 @@
 package actions
 
-import (
-	"testing"
-	"time"
-)
+import "testing"
+import "time"
 
 // Clock is the step's clock wherever a step asks for the time: Env.Now
 // when set, else the wall clock, also for a nil Env.

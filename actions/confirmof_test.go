@@ -1,10 +1,8 @@
 package actions
 
-import (
-	"context"
-	"testing"
-	"time"
-)
+import "context"
+import "testing"
+import "time"
 
 // testConfirm is a provider's confirm as ConfirmOf expects it: a struct
 // embedding Poll.

@@ -1,9 +1,7 @@
 package actions
 
-import (
-	"slices"
-	"testing"
-)
+import "slices"
+import "testing"
 
 // The two containment kinds: a revoke mutates, a confirm does not and
 // returns ContainmentOutputs first; neither may share its list with the

@@ -1,10 +1,8 @@
 package actions
 
-import (
-	"reflect"
-	"strings"
-	"sync"
-)
+import "reflect"
+import "strings"
+import "sync"
 
 // Effect is what one configured step does outside keyir, as far as its
 // parameters tell before it runs: whether it changes anything, why that is

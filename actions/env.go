@@ -1,15 +1,13 @@
 package actions
 
-import (
-	"net/http"
-	"os"
-	"time"
+import "net/http"
+import "os"
+import "time"
 
-	"github.com/keyir/keyir/credentials"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/transport"
-)
+import "github.com/keyir/keyir/credentials"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/transport"
 
 // Recorder receives what a step learns, as it learns it. The runner's
 // implementation writes each call to the run directory before returning, so

@@ -1,16 +1,14 @@
 package actions
 
-import (
-	"errors"
-	"fmt"
-	"math"
-	"reflect"
-	"regexp"
-	"sort"
-	"strconv"
-	"strings"
-	"time"
-)
+import "errors"
+import "fmt"
+import "math"
+import "reflect"
+import "regexp"
+import "sort"
+import "strconv"
+import "strings"
+import "time"
 
 // Param types, shared with playbook inputs.
 const (

@@ -1,11 +1,9 @@
 package actions
 
-import (
-	"context"
-	"slices"
-	"strings"
-	"testing"
-)
+import "context"
+import "slices"
+import "strings"
+import "testing"
 
 // sharedScope stands for parameters several actions share (sendgrid's
 // assessedAccount): declared once, embedded.

@@ -1,9 +1,7 @@
 package actions
 
-import (
-	"context"
-	"time"
-)
+import "context"
+import "time"
 
 // Poll is the polling parameters of a confirm step: the leaked credential
 // is asked, with itself, again and again until its provider refuses it or

@@ -1,10 +1,8 @@
 package actions
 
-import (
-	"context"
-	"testing"
-	"time"
-)
+import "context"
+import "testing"
+import "time"
 
 type pollAction struct {
 	Key string `param:"key"`

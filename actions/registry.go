@@ -6,14 +6,12 @@
 // it mutates anything, so dry runs and `keyir actions` can tell.
 package actions
 
-import (
-	"context"
-	"fmt"
-	"reflect"
-	"sort"
-	"strings"
-	"sync"
-)
+import "context"
+import "fmt"
+import "reflect"
+import "sort"
+import "strings"
+import "sync"
 
 // Action runs one step. Its exported, `param`-tagged fields hold the step's
 // decoded parameters.

@@ -1,11 +1,9 @@
 package actions
 
-import (
-	"context"
-	"fmt"
-	"strings"
-	"testing"
-)
+import "context"
+import "fmt"
+import "strings"
+import "testing"
 
 // TestRegisterMany: a provider registers all of its actions in one call;
 // each is then found by name, and a duplicate anywhere in the list is

@@ -1,9 +1,7 @@
 package actions
 
-import (
-	"testing"
-	"time"
-)
+import "testing"
+import "time"
 
 func TestWindowBoundsDefaultsAndCheck(t *testing.T) {
 	now := time.Date(2026, 3, 9, 12, 0, 0, 0, time.FixedZone("X", 3600))

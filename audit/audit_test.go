@@ -1,19 +1,17 @@
 package audit_test
 
-import (
-	"encoding/json"
-	"fmt"
-	"os"
-	"path/filepath"
-	"slices"
-	"strings"
-	"testing"
-	"time"
+import "encoding/json"
+import "fmt"
+import "os"
+import "path/filepath"
+import "slices"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/actions/sendgrid"
-	"github.com/keyir/keyir/audit"
-	"github.com/keyir/keyir/sim/sendgridsim"
-)
+import "github.com/keyir/keyir/actions/sendgrid"
+import "github.com/keyir/keyir/audit"
+import "github.com/keyir/keyir/sim/sendgridsim"
 
 func TestScenarioWellKeptIsClean(t *testing.T) {
 	r := newRig(t, "well-kept")

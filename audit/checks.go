@@ -1,12 +1,10 @@
 package audit
 
-import (
-	"fmt"
-	"sort"
-	"strings"
+import "fmt"
+import "sort"
+import "strings"
 
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/report"
 
 // Catalog lists every check in report order. Ids are stable: CI baselines
 // and suppressions name them.

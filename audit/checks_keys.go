@@ -1,16 +1,14 @@
 package audit
 
-import (
-	"fmt"
-	"maps"
-	"regexp"
-	"slices"
-	"sort"
-	"strings"
-	"time"
+import "fmt"
+import "maps"
+import "regexp"
+import "slices"
+import "sort"
+import "strings"
+import "time"
 
-	"github.com/keyir/keyir/actions/sendgrid"
-)
+import "github.com/keyir/keyir/actions/sendgrid"
 
 func isFull(k Key) bool { return sendgrid.KeyType(k.Scopes) == sendgrid.TypeFull }
 

@@ -1,14 +1,12 @@
 package audit
 
-import (
-	"fmt"
-	"net/netip"
-	"slices"
-	"strings"
-	"time"
+import "fmt"
+import "net/netip"
+import "slices"
+import "strings"
+import "time"
 
-	"github.com/keyir/keyir/actions/sendgrid"
-)
+import "github.com/keyir/keyir/actions/sendgrid"
 
 func checkNoAllowList(s *Snapshot, a *Account) []Result {
 	if a.AllowListGap != "" {

@@ -1,11 +1,9 @@
 package audit
 
-import (
-	"fmt"
-	"slices"
-	"strings"
-	"time"
-)
+import "fmt"
+import "slices"
+import "strings"
+import "time"
 
 func checkTeamAdmin(s *Snapshot, a *Account) []Result {
 	var out []Result

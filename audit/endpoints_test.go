@@ -1,23 +1,21 @@
 package audit_test
 
-import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"errors"
-	"net/http"
-	"os"
-	"path/filepath"
-	"slices"
-	"strings"
-	"testing"
-	"unicode/utf8"
+import "bytes"
+import "context"
+import "encoding/json"
+import "errors"
+import "net/http"
+import "os"
+import "path/filepath"
+import "slices"
+import "strings"
+import "testing"
+import "unicode/utf8"
 
-	"github.com/keyir/keyir/audit"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/sendgridsim"
-	"github.com/keyir/keyir/transport"
-)
+import "github.com/keyir/keyir/audit"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/sendgridsim"
+import "github.com/keyir/keyir/transport"
 
 // TestEndpointsInSpec: every endpoint the package documents is an operation of the official
 // spec, and an audit of every account with a baseline sends only documented GETs.

@@ -1,19 +1,17 @@
 package audit
 
-import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"fmt"
-	"net/http"
-	"time"
+import "bytes"
+import "context"
+import "encoding/json"
+import "fmt"
+import "net/http"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/htmlreport"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/runstore"
-	"github.com/keyir/keyir/transport"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/htmlreport"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/runstore"
+import "github.com/keyir/keyir/transport"
 
 // RunOptions say how to run an audit as a run with evidence.
 type RunOptions struct {

@@ -1,20 +1,18 @@
 package audit
 
-import (
-	"bytes"
-	"fmt"
-	"html/template"
-	"image/color"
-	"io"
-	"time"
+import "bytes"
+import "fmt"
+import "html/template"
+import "image/color"
+import "io"
+import "time"
 
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
+import "gonum.org/v1/plot"
+import "gonum.org/v1/plot/plotter"
+import "gonum.org/v1/plot/vg"
 
-	"github.com/keyir/keyir/htmlreport"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/htmlreport"
+import "github.com/keyir/keyir/report"
 
 // severityColors: most severe darkest, colour-blind-safe ordering.
 var severityColors = map[report.Severity]color.RGBA{

@@ -1,10 +1,8 @@
 package audit
 
-import (
-	"time"
+import "time"
 
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/report"
 
 // Practice is one of the API-key best practices a check serves.
 type Practice string

@@ -1,19 +1,17 @@
 package audit
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"net/url"
-	"slices"
-	"sort"
-	"strings"
-	"sync"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "net/url"
+import "slices"
+import "sort"
+import "strings"
+import "sync"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/actions/sendgrid"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/actions/sendgrid"
 
 // Options say what to read.
 type Options struct {

@@ -1,14 +1,12 @@
 package audit
 
-import (
-	"encoding/json"
-	"fmt"
-	"io"
-	"slices"
-	"strings"
+import "encoding/json"
+import "fmt"
+import "io"
+import "slices"
+import "strings"
 
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/report"
 
 // Counts are results by status.
 type Counts struct {

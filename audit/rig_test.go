@@ -1,24 +1,22 @@
 package audit_test
 
-import (
-	"context"
-	"encoding/json"
-	"io"
-	"math/rand/v2"
-	"net/http"
-	"os"
-	"slices"
-	"strings"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "encoding/json"
+import "io"
+import "math/rand/v2"
+import "net/http"
+import "os"
+import "slices"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/audit"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/sim/sendgridsim"
-	"github.com/keyir/keyir/sim/sendgridsim/contract"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/audit"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/sim/sendgridsim"
+import "github.com/keyir/keyir/sim/sendgridsim/contract"
 
 // Every request these tests send the simulator must be one the official spec declares.
 func TestMain(m *testing.M) { os.Exit(contract.RunMain(m)) }

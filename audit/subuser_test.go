@@ -1,13 +1,11 @@
 package audit_test
 
-import (
-	"slices"
-	"strings"
-	"testing"
+import "slices"
+import "strings"
+import "testing"
 
-	"github.com/keyir/keyir/audit"
-	"github.com/keyir/keyir/sim/sendgridsim"
-)
+import "github.com/keyir/keyir/audit"
+import "github.com/keyir/keyir/sim/sendgridsim"
 
 // Subusers are audited on behalf of, each with its own keys and settings; Email Activity has
 // no on-behalf-of, so their unused-key check is not assessable.

@@ -1,16 +1,14 @@
 package chatops_test
 
-import (
-	"context"
-	"encoding/json"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "encoding/json"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/chatops"
-)
+import "github.com/keyir/keyir/chatops"
 
 // While no commit can finish, no command is answered, over HTTP or Socket
 // Mode: an answer before the fsync of its replay record, audit lines and

@@ -1,10 +1,8 @@
 package chatops
 
-import (
-	"errors"
-	"fmt"
-	"net/http"
-)
+import "errors"
+import "fmt"
+import "net/http"
 
 // A request's replay record (replay.go) is queued by its adapter when the
 // request arrives and made durable by the group commit that also carries

@@ -1,15 +1,13 @@
 package chatops
 
-import (
-	"context"
-	"fmt"
-	"slices"
-	"strings"
-	"sync"
-	"time"
+import "context"
+import "fmt"
+import "slices"
+import "strings"
+import "sync"
+import "time"
 
-	"github.com/keyir/keyir/playbook"
-)
+import "github.com/keyir/keyir/playbook"
 
 // The approval state machine: a request is pending until a click decides
 // it (approved, cancelled) or it expires. decide, decideRequest and due are

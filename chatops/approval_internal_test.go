@@ -1,10 +1,8 @@
 package chatops
 
-import (
-	"strings"
-	"testing"
-	"time"
-)
+import "strings"
+import "testing"
+import "time"
 
 // TestApprovalStateMachine drives the approval rules alone: no Slack, no
 // disk, no server.

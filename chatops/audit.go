@@ -1,21 +1,19 @@
 package chatops
 
-import (
-	"bytes"
-	"context"
-	"fmt"
-	"net/http"
-	"strings"
-	"time"
+import "bytes"
+import "context"
+import "fmt"
+import "net/http"
+import "strings"
+import "time"
 
-	"github.com/slack-go/slack"
+import "github.com/slack-go/slack"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/audit"
-	"github.com/keyir/keyir/notify"
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/audit"
+import "github.com/keyir/keyir/notify"
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/report"
 
 // VerbAudit runs `keyir audit` on the account: reads only, so it needs no
 // approval, only an allow-listed user in an allowed channel (HandleCommand

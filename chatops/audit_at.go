@@ -1,12 +1,10 @@
 package chatops
 
-import (
-	"bytes"
-	"encoding/json"
-	"io"
+import "bytes"
+import "encoding/json"
+import "io"
 
-	"github.com/keyir/keyir/safefile"
-)
+import "github.com/keyir/keyir/safefile"
 
 // A request's first record and its command's audit lines are synced at
 // once, in the same commit, not one after the other: one fsync fewer

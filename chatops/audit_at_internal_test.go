@@ -1,13 +1,11 @@
 package chatops
 
-import (
-	"os"
-	"path/filepath"
-	"testing"
-	"time"
+import "os"
+import "path/filepath"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/redact"
-)
+import "github.com/keyir/keyir/redact"
 
 // A last audit line cut short by a crash is ended at open: the next line
 // starts on its own, and the offset appendAt returns is that line's end.

@@ -1,14 +1,12 @@
 package chatops_test
 
-import (
-	"bytes"
-	"encoding/json"
-	"os"
-	"path/filepath"
-	"testing"
+import "bytes"
+import "encoding/json"
+import "os"
+import "path/filepath"
+import "testing"
 
-	"github.com/keyir/keyir/chatops"
-)
+import "github.com/keyir/keyir/chatops"
 
 // A revoke's first record and its command's audit lines are synced at
 // once (one fsync fewer before the answer), so a crash in that commit can

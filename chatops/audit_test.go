@@ -1,12 +1,10 @@
 package chatops_test
 
-import (
-	"strings"
-	"testing"
-	"time"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/chatops"
-)
+import "github.com/keyir/keyir/chatops"
 
 // TestSlashAudit: /keyir audit from an allow-listed user posts the summary in the channel with
 // the self-contained HTML report attached, journals the outcome, and leaks no credential;

@@ -3,16 +3,14 @@ package chatops
 // The audit log: who asked serve for what, one JSON line an event,
 // appended and synced by the group commit (commit.go, linebuf.go).
 
-import (
-	"errors"
-	"os"
-	"path/filepath"
-	"sync"
-	"time"
+import "errors"
+import "os"
+import "path/filepath"
+import "sync"
+import "time"
 
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/safefile"
-)
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/safefile"
 
 // AuditEvent is one line of the audit log. It names the key by id and
 // fingerprint only.

@@ -1,14 +1,12 @@
 package chatops
 
-import (
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/redact"
-)
+import "github.com/keyir/keyir/redact"
 
 // An audit line is redacted as it is encoded: a registered secret in any
 // field (here pasted where a reason goes) never reaches the file, and the

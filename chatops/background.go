@@ -1,10 +1,8 @@
 package chatops
 
-import (
-	"context"
-	"sync"
-	"time"
-)
+import "context"
+import "sync"
+import "time"
 
 // Work that may follow an acknowledgement (reading the key's details,
 // posting the plan to Slack) must not compete with acknowledgements still

@@ -1,12 +1,10 @@
 package chatops
 
-import (
-	"context"
-	"runtime"
-	"sync/atomic"
-	"testing"
-	"time"
-)
+import "context"
+import "runtime"
+import "sync/atomic"
+import "testing"
+import "time"
 
 // Background work starts only once no answer has been owed for ackGrace:
 // the last answer handed over is not on the wire yet.

@@ -1,30 +1,28 @@
 package chatops_test
 
-import (
-	"context"
-	"crypto/rand"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"log"
-	"os"
-	"path/filepath"
-	"slices"
-	"sort"
-	"strings"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "crypto/rand"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "io"
+import "log"
+import "os"
+import "path/filepath"
+import "slices"
+import "sort"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/socketmode"
+import "github.com/slack-go/slack"
+import "github.com/slack-go/slack/socketmode"
 
-	"github.com/keyir/keyir/chatops"
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/slacksim"
-)
+import "github.com/keyir/keyir/chatops"
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/slacksim"
 
 // holdStep blocks the run at the start of a step until release is closed:
 // a run in flight for as long as the benchmark needs.

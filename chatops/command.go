@@ -1,18 +1,16 @@
 package chatops
 
-import (
-	"errors"
-	"fmt"
-	"regexp"
-	"slices"
-	"strings"
+import "errors"
+import "fmt"
+import "regexp"
+import "slices"
+import "strings"
 
-	"github.com/keyir/keyir/actions/sendgrid"
-	"github.com/keyir/keyir/drill"
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions/sendgrid"
+import "github.com/keyir/keyir/drill"
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
 
 // Verbs of /keyir.
 const (

@@ -1,11 +1,9 @@
 package chatops
 
-import (
-	"strings"
-	"testing"
+import "strings"
+import "testing"
 
-	"github.com/keyir/keyir/redact"
-)
+import "github.com/keyir/keyir/redact"
 
 // TestRevokeOfAnUnknownShapeGetsTheHelpfulRefusal: a token of no shape
 // keyir knows is registered, refused with the kinds keyir knows and the

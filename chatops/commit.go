@@ -1,12 +1,10 @@
 package chatops
 
-import (
-	"sync"
-	"sync/atomic"
-	"time"
+import "sync"
+import "sync/atomic"
+import "time"
 
-	"github.com/keyir/keyir/safefile"
-)
+import "github.com/keyir/keyir/safefile"
 
 // Group commit for everything keyir serve makes durable before it answers
 // Slack: audit lines, request records and the replay record. Each write is

@@ -1,18 +1,16 @@
 package chatops
 
-import (
-	"encoding/json"
-	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
-	"sync"
-	"sync/atomic"
-	"testing"
-	"time"
+import "encoding/json"
+import "fmt"
+import "os"
+import "path/filepath"
+import "strings"
+import "sync"
+import "sync/atomic"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/redact"
-)
+import "github.com/keyir/keyir/redact"
 
 func testRequest(id string, version int64, state State) *Request {
 	now := time.Unix(1700000000, 0).UTC()

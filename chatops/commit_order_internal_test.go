@@ -1,11 +1,9 @@
 package chatops
 
-import (
-	"slices"
-	"sync"
-	"testing"
-	"time"
-)
+import "slices"
+import "sync"
+import "testing"
+import "time"
 
 // Writes queued while a commit runs share the next one, and inside it a
 // write marked after (a request record) is synced only once every other

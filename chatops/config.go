@@ -1,21 +1,19 @@
 package chatops
 
-import (
-	"fmt"
-	"os"
-	"regexp"
-	"slices"
-	"strconv"
-	"strings"
-	"time"
+import "fmt"
+import "os"
+import "regexp"
+import "slices"
+import "strconv"
+import "strings"
+import "time"
 
-	"go.yaml.in/yaml/v3"
+import "go.yaml.in/yaml/v3"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/safefile"
-	"github.com/keyir/keyir/yamlsafe"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/safefile"
+import "github.com/keyir/keyir/yamlsafe"
 
 // Config is keyir serve's configuration file. Identity is by Slack id only:
 // user and channel names are display data.

@@ -1,22 +1,20 @@
 package chatops
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"path/filepath"
-	"strings"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "path/filepath"
+import "strings"
+import "time"
 
-	"github.com/slack-go/slack"
+import "github.com/slack-go/slack"
 
-	"github.com/keyir/keyir/eradicate"
-	"github.com/keyir/keyir/notify"
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/eradicate"
+import "github.com/keyir/keyir/notify"
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
 
 // Eradication from the thread. A live run that leaves footholds (its sealed
 // eradication-plan.json has items) ends its thread with the plan and a

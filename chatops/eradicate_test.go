@@ -1,22 +1,20 @@
 package chatops_test
 
-import (
-	"context"
-	"math/rand/v2"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "math/rand/v2"
+import "os"
+import "path/filepath"
+import "strconv"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/chatops"
-	"github.com/keyir/keyir/eradicate"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/sim/githubsim"
-	"github.com/keyir/keyir/sim/sendgridsim"
-	"github.com/keyir/keyir/sim/slacksim"
-)
+import "github.com/keyir/keyir/chatops"
+import "github.com/keyir/keyir/eradicate"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/sim/githubsim"
+import "github.com/keyir/keyir/sim/sendgridsim"
+import "github.com/keyir/keyir/sim/slacksim"
 
 // withFootholds serves the persistence scenario after its attack, with a
 // responder key that may also remove what the plan names: a live revoke

@@ -1,14 +1,12 @@
 package chatops
 
-import (
-	"encoding/json"
-	"fmt"
-	"net/http"
-	"net/url"
-	"strings"
-	"testing"
-	"time"
-)
+import "encoding/json"
+import "fmt"
+import "net/http"
+import "net/url"
+import "strings"
+import "testing"
+import "time"
 
 func interactionRequest(body, query string) *http.Request {
 	r, _ := http.NewRequest("POST", "http://keyir.test/slack/interactions", strings.NewReader(body))

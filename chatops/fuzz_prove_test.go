@@ -1,11 +1,9 @@
 package chatops
 
-import (
-	"strings"
-	"testing"
+import "strings"
+import "testing"
 
-	"github.com/keyir/keyir/redact"
-)
+import "github.com/keyir/keyir/redact"
 
 // FuzzParseArgs: whatever follows /keyir in Slack, parsing never panics and
 // never quotes a token it did not accept (it may be a leaked key).

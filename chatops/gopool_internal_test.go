@@ -1,13 +1,11 @@
 package chatops
 
-import (
-	"bytes"
-	"runtime"
-	"strconv"
-	"sync"
-	"testing"
-	"time"
-)
+import "bytes"
+import "runtime"
+import "strconv"
+import "sync"
+import "testing"
+import "time"
 
 // The pool never queues: 100 functions that each wait for all of them to
 // have started must all run at once.

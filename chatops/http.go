@@ -1,14 +1,12 @@
 package chatops
 
-import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"io"
-	"net/http"
+import "bytes"
+import "encoding/json"
+import "errors"
+import "io"
+import "net/http"
 
-	"github.com/slack-go/slack"
-)
+import "github.com/slack-go/slack"
 
 // Body limits: a slash command is a few hundred bytes; an interaction
 // payload carries the message's blocks, a few KiB.

@@ -1,13 +1,11 @@
 package chatops
 
-import (
-	"errors"
-	"fmt"
+import "errors"
+import "fmt"
 
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/runstore"
-)
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/runstore"
 
 // An interrupted revoke (keyir serve was stopped or crashed during the run)
 // may already have changed things: the key may be revoked, or half of the

@@ -1,14 +1,12 @@
 package chatops_test
 
-import (
-	"context"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/chatops"
-	"github.com/keyir/keyir/playbook"
-)
+import "github.com/keyir/keyir/chatops"
+import "github.com/keyir/keyir/playbook"
 
 // interruptedRevoke: a live revoke approved and stopped (SIGTERM) while its
 // revoke step runs, then keyir serve started again on the same data.

@@ -1,16 +1,14 @@
 package chatops
 
-import (
-	"fmt"
-	"strings"
-	"time"
+import "fmt"
+import "strings"
+import "time"
 
-	"github.com/slack-go/slack"
+import "github.com/slack-go/slack"
 
-	"github.com/keyir/keyir/notify"
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/redact"
-)
+import "github.com/keyir/keyir/notify"
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/redact"
 
 // A revoke of a token of another kind than SendGrid's (GitHub, Slack …):
 // provider.Recognise names the kind, and the request runs the kind's own

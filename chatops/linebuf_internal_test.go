@@ -1,14 +1,12 @@
 package chatops
 
-import (
-	"bytes"
-	"os"
-	"path/filepath"
-	"testing"
-	"time"
+import "bytes"
+import "os"
+import "path/filepath"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/redact"
-)
+import "github.com/keyir/keyir/redact"
 
 // Lines wait in memory for their commit (linebuf.go): each must be in its
 // file once the commit that covers it has returned, and a line appended

@@ -1,14 +1,12 @@
 package chatops
 
-import (
-	"fmt"
-	"strings"
+import "fmt"
+import "strings"
 
-	"github.com/slack-go/slack"
+import "github.com/slack-go/slack"
 
-	"github.com/keyir/keyir/notify"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/notify"
+import "github.com/keyir/keyir/report"
 
 type planStep struct {
 	ID, Action string

@@ -1,15 +1,13 @@
 package chatops
 
-import (
-	"encoding/json"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
+import "encoding/json"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
 
-	_ "github.com/keyir/keyir/actions/all"
-)
+import _ "github.com/keyir/keyir/actions/all"
 
 // TestApprovalShowsThePlan: the approval message lists the steps from the
 // run's plan, so a core.http POST is shown as a change (to its host) and a

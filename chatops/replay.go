@@ -1,16 +1,14 @@
 package chatops
 
-import (
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
-	"sync"
-	"time"
-)
+import "crypto/sha256"
+import "encoding/hex"
+import "errors"
+import "fmt"
+import "os"
+import "path/filepath"
+import "strconv"
+import "sync"
+import "time"
 
 // Replay protection. slack-go's verifier accepts a signed request for five
 // minutes either side of its timestamp and does not de-duplicate, so keyir

@@ -1,10 +1,8 @@
 package chatops
 
-import (
-	"fmt"
-	"testing"
-	"time"
-)
+import "fmt"
+import "testing"
+import "time"
 
 // Serve closes its replay record at shutdown while a group commit may be
 // fsyncing it: the commit must then neither crash (it sliced the keys it

@@ -1,15 +1,13 @@
 package chatops
 
-import (
-	"errors"
-	"os"
-	"path/filepath"
-	"slices"
-	"strings"
-	"sync"
-	"testing"
-	"time"
-)
+import "errors"
+import "os"
+import "path/filepath"
+import "slices"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
 type fakeNow struct {
 	mu sync.Mutex

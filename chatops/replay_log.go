@@ -1,17 +1,15 @@
 package chatops
 
-import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"slices"
+import "bytes"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "io/fs"
+import "os"
+import "path/filepath"
+import "slices"
 
-	"github.com/keyir/keyir/safefile"
-)
+import "github.com/keyir/keyir/safefile"
 
 // The replay record on disk is a log: a header line, then one line per
 // admitted request, queued when it is admitted and written and synced by

@@ -1,14 +1,12 @@
 package chatops
 
-import (
-	"bytes"
-	"errors"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
-)
+import "bytes"
+import "errors"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
 
 // The log as a crash can leave it: a last line cut short is a write whose
 // commit never returned, and is dropped; a bad line before the last is not

@@ -1,17 +1,15 @@
 package chatops_test
 
-import (
-	"bytes"
-	"io"
-	"net/http"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
+import "bytes"
+import "io"
+import "net/http"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/chatops"
-)
+import "github.com/keyir/keyir/chatops"
 
 // postWithSignature posts body with the given timestamp and signature text.
 func (w *world) postWithSignature(path string, body []byte, ts, sig string) int {

@@ -1,15 +1,13 @@
 package chatops_test
 
-import (
-	"encoding/json"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
+import "encoding/json"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/chatops"
-)
+import "github.com/keyir/keyir/chatops"
 
 // keyir serve stopped after recording a request and before posting its
 // plan: at the next start the plan is posted (with its buttons), so the key

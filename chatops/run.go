@@ -1,23 +1,21 @@
 package chatops
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"maps"
-	"os"
-	"sync"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "maps"
+import "os"
+import "sync"
+import "time"
 
-	"github.com/slack-go/slack"
+import "github.com/slack-go/slack"
 
-	"github.com/keyir/keyir/drill"
-	"github.com/keyir/keyir/notify"
-	"github.com/keyir/keyir/notify/slacknotify"
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/drill"
+import "github.com/keyir/keyir/notify"
+import "github.com/keyir/keyir/notify/slacknotify"
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
 
 // run executes an approved request: playbook.Run with the notification hub
 // anchored on the approval message, so the run's progress, findings and

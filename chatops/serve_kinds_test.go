@@ -1,20 +1,18 @@
 package chatops_test
 
-import (
-	"context"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/chatops"
-	"github.com/keyir/keyir/notify/notifytest"
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/sim/githubsim"
-	"github.com/keyir/keyir/sim/slacksim"
-)
+import "github.com/keyir/keyir/chatops"
+import "github.com/keyir/keyir/notify/notifytest"
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/sim/githubsim"
+import "github.com/keyir/keyir/sim/slacksim"
 
 // ghWorld is a serve world with a GitHub simulator running the
 // github-pat-leak scenario; the runs reach it through GITHUB_API_URL and

@@ -1,21 +1,19 @@
 package chatops_test
 
-import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
+import "bytes"
+import "context"
+import "encoding/json"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/chatops"
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/slacksim"
-)
+import "github.com/keyir/keyir/chatops"
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/slacksim"
 
 func TestServeConfigErrorsHavePositions(t *testing.T) {
 	src := "team_id: T0SIMTEAM\napi_app_id: nope\nallowed_channels: [\"#incidents\"]\ntwo_persons: true\napproval_expiry: 2h\nplaybooks:\n  revoke: no-such-playbook\n  rotate: x\ndata_dir: /tmp/x\n"

@@ -1,18 +1,16 @@
 package chatops
 
-import (
-	"context"
-	"errors"
-	"time"
+import "context"
+import "errors"
+import "time"
 
-	"github.com/slack-go/slack"
+import "github.com/slack-go/slack"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/actions/sendgrid"
-	"github.com/keyir/keyir/notify"
-	"github.com/keyir/keyir/notify/slacknotify"
-	"github.com/keyir/keyir/redact"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/actions/sendgrid"
+import "github.com/keyir/keyir/notify"
+import "github.com/keyir/keyir/notify/slacknotify"
+import "github.com/keyir/keyir/redact"
 
 // serve's Slack side: waiting out Slack's rate limit, threaded posts, the
 // approval message (posted, then updated as the state machine in

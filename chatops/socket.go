@@ -1,13 +1,11 @@
 package chatops
 
-import (
-	"context"
-	"errors"
-	"log"
+import "context"
+import "errors"
+import "log"
 
-	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/socketmode"
-)
+import "github.com/slack-go/slack"
+import "github.com/slack-go/slack/socketmode"
 
 // RunSocketMode is the Socket Mode adapter: it connects with the app-level
 // token (no inbound port, no signing secret), acks every envelope at once

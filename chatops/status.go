@@ -1,10 +1,8 @@
 package chatops
 
-import (
-	"fmt"
-	"sort"
-	"strings"
-)
+import "fmt"
+import "sort"
+import "strings"
 
 // /keyir status and the words for a request's state.
 

@@ -1,22 +1,20 @@
 package chatops
 
-import (
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
-	"regexp"
-	"slices"
-	"strings"
-	"sync"
-	"time"
+import "crypto/rand"
+import "encoding/hex"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "os"
+import "path/filepath"
+import "regexp"
+import "slices"
+import "strings"
+import "sync"
+import "time"
 
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/safefile"
-)
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/safefile"
 
 // State is where a request stands. Pending changes once, atomically, to
 // approved, cancelled or expired; an approved request runs, then ends.

@@ -1,11 +1,9 @@
 package chatops
 
-import (
-	"bytes"
-	"encoding/json"
-	"maps"
-	"path/filepath"
-)
+import "bytes"
+import "encoding/json"
+import "maps"
+import "path/filepath"
 
 // The applier brings request files up to the versions the log holds, after
 // the saves that logged them have returned: a file's temporary file and

@@ -1,14 +1,12 @@
 package chatops
 
-import (
-	"fmt"
-	"slices"
-	"sync"
-	"testing"
-	"time"
+import "fmt"
+import "slices"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/redact"
-)
+import "github.com/keyir/keyir/redact"
 
 // BenchmarkStoreSaveBursts: bursts of 100 concurrent saves in a row (each
 // request saved twice, as a command's pending record and its plan's

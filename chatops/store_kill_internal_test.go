@@ -1,17 +1,15 @@
 package chatops
 
-import (
-	"bufio"
-	"encoding/json"
-	"fmt"
-	"os"
-	"os/exec"
-	"sync"
-	"testing"
-	"time"
+import "bufio"
+import "encoding/json"
+import "fmt"
+import "os"
+import "os/exec"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/redact"
-)
+import "github.com/keyir/keyir/redact"
 
 // killChild is set in the process TestRequestsSurviveKill9AfterAcks starts.
 const killChild = "KEYIR_TEST_STORE_KILL_CHILD"

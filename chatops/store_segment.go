@@ -1,21 +1,19 @@
 package chatops
 
-import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"maps"
-	"os"
-	"path/filepath"
-	"slices"
-	"strconv"
-	"strings"
-	"sync"
+import "bytes"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "io"
+import "maps"
+import "os"
+import "path/filepath"
+import "slices"
+import "strconv"
+import "strings"
+import "sync"
 
-	"github.com/keyir/keyir/safefile"
-)
+import "github.com/keyir/keyir/safefile"
 
 // The request log is a chain of segments: DATA_DIR/requests.log (number
 // 0), then requests.log.1, .2, … in the order they were used. Emptying one

@@ -1,10 +1,8 @@
 package chatops
 
-import (
-	"strings"
+import "strings"
 
-	"github.com/keyir/keyir/provider"
-)
+import "github.com/keyir/keyir/provider"
 
 // inputsFromEnv are the playbook inputs of a token's kind that a request
 // cannot give (it gives only the token), read from the server's

@@ -5,17 +5,15 @@
 // CLI wraps in the run's redactor.
 package console
 
-import (
-	"fmt"
-	"io"
-	"strings"
-	"sync"
-	"time"
-	"unicode/utf8"
+import "fmt"
+import "io"
+import "strings"
+import "sync"
+import "time"
+import "unicode/utf8"
 
-	"github.com/keyir/keyir/render"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/render"
+import "github.com/keyir/keyir/report"
 
 var spinnerFrames = []string{"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"}
 

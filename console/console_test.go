@@ -1,15 +1,13 @@
 package console
 
-import (
-	"bytes"
-	"regexp"
-	"strings"
-	"testing"
-	"time"
-	"unicode/utf8"
+import "bytes"
+import "regexp"
+import "strings"
+import "testing"
+import "time"
+import "unicode/utf8"
 
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/report"
 
 var ansi = regexp.MustCompile(`\x1b\[[0-9;]*[A-Za-z]`)
 

@@ -6,15 +6,13 @@
 // so neither has to import the other for it.
 package credentials
 
-import (
-	"errors"
-	"fmt"
-	"os"
-	"strings"
+import "errors"
+import "fmt"
+import "os"
+import "strings"
 
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/safefile"
-)
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/safefile"
 
 // MaxFile caps a NAME_FILE credential: a token is a few hundred bytes;
 // /dev/zero or a 10 GB file is refused before anything is allocated.

@@ -1,12 +1,10 @@
 package credentials
 
-import (
-	"fmt"
-	"net"
-	"net/url"
-	"regexp"
-	"strings"
-)
+import "fmt"
+import "net"
+import "net/url"
+import "regexp"
+import "strings"
 
 // Binding is a credential a playbook declares under `credentials:`, bound
 // to the one host it may be sent to. The playbook names the environment

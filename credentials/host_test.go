@@ -1,9 +1,7 @@
 package credentials
 
-import (
-	"strings"
-	"testing"
-)
+import "strings"
+import "testing"
 
 // TestNormalizeHost: a credential's host is a host (and port), nothing
 // that could be read two ways.

@@ -1,20 +1,18 @@
 package drill_test
 
-import (
-	"context"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "io/fs"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
 
-	_ "github.com/keyir/keyir/actions/all"
-	"github.com/keyir/keyir/drill"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/runstore"
-	"github.com/keyir/keyir/sim/sendgridsim"
-)
+import _ "github.com/keyir/keyir/actions/all"
+import "github.com/keyir/keyir/drill"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/runstore"
+import "github.com/keyir/keyir/sim/sendgridsim"
 
 // Every scenario, run end to end against the simulator with every response
 // checked against the official OpenAPI spec, must contain the key and find

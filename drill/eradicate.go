@@ -1,15 +1,13 @@
 package drill
 
-import (
-	"context"
-	"fmt"
-	"maps"
+import "context"
+import "fmt"
+import "maps"
 
-	"github.com/keyir/keyir/eradicate"
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/eradicate"
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/report"
 
 // Eradication is what `keyir drill --eradicate` adds: the eradication run
 // against the world, and the footholds and legitimate items of the

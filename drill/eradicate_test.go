@@ -1,16 +1,14 @@
 package drill_test
 
-import (
-	"context"
-	"testing"
+import "context"
+import "testing"
 
-	"github.com/keyir/keyir/drill"
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/sendgridsim"
-)
+import "github.com/keyir/keyir/drill"
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/sendgridsim"
 
 // A drill with --eradicate carries out the sealed run's plan against the
 // simulator: every foothold of the scenario's ground truth is in the plan and

@@ -1,18 +1,16 @@
 package drill_test
 
-import (
-	"context"
-	"slices"
-	"sync"
-	"testing"
+import "context"
+import "slices"
+import "sync"
+import "testing"
 
-	"github.com/keyir/keyir/drill"
-	"github.com/keyir/keyir/notify"
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/sendgridsim"
-)
+import "github.com/keyir/keyir/drill"
+import "github.com/keyir/keyir/notify"
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/sendgridsim"
 
 // closedSink keeps the Closed events a run's hub delivered.
 type closedSink struct {

@@ -1,20 +1,18 @@
 package drill
 
-import (
-	"context"
-	"encoding/json"
-	"fmt"
-	"net/http"
-	"path/filepath"
-	"time"
+import "context"
+import "encoding/json"
+import "fmt"
+import "net/http"
+import "path/filepath"
+import "time"
 
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/runstore"
-	"github.com/keyir/keyir/safefile"
-)
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/runstore"
+import "github.com/keyir/keyir/safefile"
 
 // record is what a drill writes beside its run directory so a resume can
 // rebuild the very world the run started against: the scenario, the instant

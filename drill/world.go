@@ -1,21 +1,19 @@
 package drill
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"io/fs"
-	"maps"
-	"net/http"
-	"os"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "io/fs"
+import "maps"
+import "net/http"
+import "os"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/notify"
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/redact"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/notify"
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/redact"
 
 // world is one drill's simulated world, as its provider built it, and the
 // environment the run sees: the drill's own configuration (Options.Env)

@@ -1,14 +1,12 @@
 package drill_test
 
-import (
-	"net/http"
-	"testing"
+import "net/http"
+import "testing"
 
-	"github.com/keyir/keyir/actions/sendgrid"
-	"github.com/keyir/keyir/drill"
-	"github.com/keyir/keyir/sim/sendgridsim"
-	"github.com/keyir/keyir/sim/sendgridsim/contract"
-)
+import "github.com/keyir/keyir/actions/sendgrid"
+import "github.com/keyir/keyir/drill"
+import "github.com/keyir/keyir/sim/sendgridsim"
+import "github.com/keyir/keyir/sim/sendgridsim/contract"
 
 // sim is the SendGrid simulator a drill of a SendGrid scenario ran against.
 func sim(t testing.TB, res *drill.Result) *sendgridsim.Server {

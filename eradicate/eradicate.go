@@ -13,24 +13,22 @@
 // providers (a composed run) is carried out as one run per provider.
 package eradicate
 
-import (
-	"bufio"
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"path/filepath"
-	"slices"
-	"strings"
-	"unicode"
+import "bufio"
+import "context"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "io"
+import "path/filepath"
+import "slices"
+import "strings"
+import "unicode"
 
-	"github.com/keyir/keyir/planfile"
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/runstore"
-)
+import "github.com/keyir/keyir/planfile"
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/runstore"
 
 // Prepared is a verified parent run and the items of its plan to show.
 type Prepared struct {

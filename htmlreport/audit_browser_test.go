@@ -1,20 +1,18 @@
 package htmlreport_test
 
-import (
-	"context"
-	"net/http"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "net/http"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/audit"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/sendgridsim"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/audit"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/sendgridsim"
 
 // TestAuditHTMLInChromium renders keyir audit's page of both audit scenarios in headless
 // Chromium, as TestReportHTMLInChromium does report.html: it loads without a console error,

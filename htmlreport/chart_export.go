@@ -1,11 +1,9 @@
 package htmlreport
 
-import (
-	"html/template"
+import "html/template"
 
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/vg"
-)
+import "gonum.org/v1/plot"
+import "gonum.org/v1/plot/vg"
 
 // The chart helpers of report.html, exported for other self-contained pages
 // (keyir audit's report): the same fonts, legend column and SVG allow-list,

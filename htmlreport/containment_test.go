@@ -1,16 +1,14 @@
 package htmlreport
 
-import (
-	"bytes"
-	"html"
-	"strings"
-	"testing"
-	"time"
+import "bytes"
+import "html"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/internal/testrun"
-	"github.com/keyir/keyir/render"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/internal/testrun"
+import "github.com/keyir/keyir/render"
+import "github.com/keyir/keyir/report"
 
 // An id-only run says in one sentence what was done and what could not be
 // proven, in every rendering, and never presents a time to containment or

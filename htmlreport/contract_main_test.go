@@ -1,11 +1,9 @@
 package htmlreport
 
-import (
-	"os"
-	"testing"
+import "os"
+import "testing"
 
-	"github.com/keyir/keyir/sim/sendgridsim/contract"
-)
+import "github.com/keyir/keyir/sim/sendgridsim/contract"
 
 // TestMain fails the package's tests when any request they sent to a SendGrid simulator
 // departs from the official spec (an undeclared query parameter or header, a body the

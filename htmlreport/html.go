@@ -1,24 +1,22 @@
 package htmlreport
 
-import (
-	"bytes"
-	"embed"
-	"encoding/json"
-	"fmt"
-	"html/template"
-	"io"
-	"math"
-	"os"
-	"path/filepath"
-	"sort"
-	"strconv"
-	"strings"
-	"time"
+import "bytes"
+import "embed"
+import "encoding/json"
+import "fmt"
+import "html/template"
+import "io"
+import "math"
+import "os"
+import "path/filepath"
+import "sort"
+import "strconv"
+import "strings"
+import "time"
 
-	"github.com/keyir/keyir/render"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/runstore"
-)
+import "github.com/keyir/keyir/render"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/runstore"
 
 //go:embed templates/report.html.tmpl
 var htmlTemplates embed.FS

@@ -1,19 +1,17 @@
 package htmlreport
 
-import (
-	"bytes"
-	"fmt"
-	"path/filepath"
-	"regexp"
-	"strings"
-	"testing"
-	"time"
+import "bytes"
+import "fmt"
+import "path/filepath"
+import "regexp"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/internal/testrun"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/runstore"
-	"golang.org/x/net/html"
-)
+import "github.com/keyir/keyir/internal/testrun"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/runstore"
+import "golang.org/x/net/html"
 
 // htmlSteps are the built-in playbook's SendGrid steps, so report.html finds
 // the outputs it draws from.

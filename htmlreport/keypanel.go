@@ -1,12 +1,10 @@
 package htmlreport
 
-import (
-	"fmt"
-	"strings"
+import "fmt"
+import "strings"
 
-	"github.com/keyir/keyir/render"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/render"
+import "github.com/keyir/keyir/report"
 
 // The key panel and the blast radius are read from the steps by what they
 // output, never by action name, so that every provider's run fills them

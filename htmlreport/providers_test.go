@@ -1,22 +1,20 @@
 package htmlreport_test
 
-import (
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"html"
-	"path/filepath"
-	"strings"
-	"testing"
+import "context"
+import "crypto/sha256"
+import "encoding/hex"
+import "html"
+import "path/filepath"
+import "strings"
+import "testing"
 
-	_ "github.com/keyir/keyir/actions/all"
-	"github.com/keyir/keyir/drill"
-	"github.com/keyir/keyir/internal/testrun"
-	"github.com/keyir/keyir/notify/notifytest"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/runstore"
-)
+import _ "github.com/keyir/keyir/actions/all"
+import "github.com/keyir/keyir/drill"
+import "github.com/keyir/keyir/internal/testrun"
+import "github.com/keyir/keyir/notify/notifytest"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/runstore"
 
 // section is the page's <section> whose heading has id, up to its end.
 func section(t *testing.T, page, id string) string {

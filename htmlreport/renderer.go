@@ -1,11 +1,9 @@
 package htmlreport
 
-import (
-	"io"
+import "io"
 
-	"github.com/keyir/keyir/render"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/render"
+import "github.com/keyir/keyir/report"
 
 // Renderer is every rendering a sealed run directory holds (report.json,
 // report.md, report.html): what runstore's Finish is given by the programs

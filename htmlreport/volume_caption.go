@@ -1,11 +1,9 @@
 package htmlreport
 
-import (
-	"strings"
+import "strings"
 
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/report"
 
 // volumeCaption names whose daily statistics the volume charts draw: the
 // provider of the step that produced them (its actions are named

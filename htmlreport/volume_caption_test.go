@@ -1,13 +1,11 @@
 package htmlreport_test
 
-import (
-	"bytes"
-	"strings"
-	"testing"
+import "bytes"
+import "strings"
+import "testing"
 
-	"github.com/keyir/keyir/htmlreport"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/htmlreport"
+import "github.com/keyir/keyir/report"
 
 // TestVolumeCaptionNamesTheStepsProvider: the send volume section's
 // caption names the provider of the step whose "daily" output it draws (a

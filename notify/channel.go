@@ -1,12 +1,10 @@
 package notify
 
-import (
-	"errors"
-	"fmt"
-	"time"
+import "errors"
+import "fmt"
+import "time"
 
-	"github.com/keyir/keyir/credentials"
-)
+import "github.com/keyir/keyir/credentials"
 
 // OpenChannel is what every channel's constructor does first, in one
 // place: the configuration is valid (configErr is its Validate's answer);

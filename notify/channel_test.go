@@ -1,11 +1,9 @@
 package notify
 
-import (
-	"strings"
-	"testing"
+import "strings"
+import "testing"
 
-	"github.com/keyir/keyir/redact"
-)
+import "github.com/keyir/keyir/redact"
 
 // OpenChannel is every channel constructor's first step: a channel without
 // the run's redactor is refused before its credential is read, and the

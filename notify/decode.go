@@ -1,13 +1,11 @@
 package notify
 
-import (
-	"encoding/json"
-	"fmt"
-	"reflect"
-	"sort"
-	"strings"
-	"time"
-)
+import "encoding/json"
+import "fmt"
+import "reflect"
+import "sort"
+import "strings"
+import "time"
 
 var durationType = reflect.TypeOf(time.Duration(0))
 

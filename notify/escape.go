@@ -1,10 +1,8 @@
 package notify
 
-import (
-	"strings"
+import "strings"
 
-	"github.com/slack-go/slack/slackutilsx"
-)
+import "github.com/slack-go/slack/slackutilsx"
 
 // SlackEscape makes text from an API or a user safe for Slack: &, < and > are
 // escaped, so "<!channel>", "<@U123>" or "<https://evil|click>" in a key name

@@ -1,19 +1,17 @@
 package notify
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"maps"
-	"net/http"
-	"slices"
-	"sort"
-	"sync"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "maps"
+import "net/http"
+import "slices"
+import "sort"
+import "sync"
+import "time"
 
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
 
 // A Hub is one run's notifications: it holds the run's Notifiers (Slack,
 // email, webhook — whichever are configured) and delivers Events to them from

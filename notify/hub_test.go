@@ -1,19 +1,17 @@
 package notify_test
 
-import (
-	"context"
-	"errors"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "errors"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/notify"
-	_ "github.com/keyir/keyir/notify/all"
-	"github.com/keyir/keyir/notify/notifytest"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/slacksim"
-)
+import "github.com/keyir/keyir/notify"
+import _ "github.com/keyir/keyir/notify/all"
+import "github.com/keyir/keyir/notify/notifytest"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/slacksim"
 
 func slackHub(t *testing.T) (*slacksim.Server, *notify.Hub) {
 	t.Helper()

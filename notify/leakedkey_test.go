@@ -1,10 +1,8 @@
 package notify_test
 
-import (
-	"testing"
+import "testing"
 
-	"github.com/keyir/keyir/notify"
-)
+import "github.com/keyir/keyir/notify"
 
 // Every channel names the incident's key by the kind the run identified:
 // a token without an id by its fingerprint, a run that named no kind as a

@@ -22,16 +22,14 @@
 // dry run is labelled DRY RUN.
 package notify
 
-import (
-	"context"
-	"encoding/json"
-	"fmt"
-	"strings"
-	"time"
+import "context"
+import "encoding/json"
+import "fmt"
+import "strings"
+import "time"
 
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
 
 // Kind is where an incident is in its lifecycle.
 type Kind string

@@ -1,17 +1,15 @@
 package notify
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"strconv"
-	"strings"
-	"syscall"
-	"time"
-)
+import "context"
+import "errors"
+import "fmt"
+import "io"
+import "net"
+import "net/http"
+import "strconv"
+import "strings"
+import "syscall"
+import "time"
 
 // RetryableError marks a failure worth trying again: a 429, a 5xx, a timeout,
 // a reset connection. Anything else a notifier returns is permanent: a bad

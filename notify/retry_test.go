@@ -1,12 +1,10 @@
 package notify
 
-import (
-	"context"
-	"errors"
-	"net/http"
-	"testing"
-	"time"
-)
+import "context"
+import "errors"
+import "net/http"
+import "testing"
+import "time"
 
 func TestRetryStopsOnPermanent(t *testing.T) {
 	n := 0

@@ -1,9 +1,7 @@
 package notify
 
-import (
-	"context"
-	"time"
-)
+import "context"
+import "time"
 
 // ServiceName is the name a run's actions find the hub under
 // (actions.Env.Service): the notify steps look it up by it.

@@ -1,16 +1,14 @@
 package notify_test
 
-import (
-	"context"
-	"testing"
-	"time"
+import "context"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/notify"
-	"github.com/keyir/keyir/notify/notifytest"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/slacksim"
-)
+import "github.com/keyir/keyir/notify"
+import "github.com/keyir/keyir/notify/notifytest"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/slacksim"
 
 // TestStartRunWithoutChannels: no channel, no hub: the run gets no
 // service, and finishing it is a no-op, not a panic.

@@ -1,11 +1,9 @@
 package pace
 
-import (
-	"net/http"
-	"strconv"
-	"strings"
-	"time"
-)
+import "net/http"
+import "strconv"
+import "strings"
+import "time"
 
 // ResetUnit says how a provider writes the moment its window resets.
 type ResetUnit int

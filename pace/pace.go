@@ -10,12 +10,10 @@
 // It imports nothing of keyir: any provider client can use it.
 package pace
 
-import (
-	"context"
-	"net/http"
-	"sync"
-	"time"
-)
+import "context"
+import "net/http"
+import "sync"
+import "time"
 
 // poll is how long a request waits when its window's allowance is spent
 // but the window's end is not known yet (the answers that will say it are in

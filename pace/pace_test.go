@@ -1,16 +1,14 @@
 package pace
 
-import (
-	"context"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"strconv"
-	"strings"
-	"sync"
-	"testing"
-	"time"
-)
+import "context"
+import "fmt"
+import "net/http"
+import "net/http/httptest"
+import "strconv"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
 // windowServer enforces a fixed-window limit the way SendGrid and its
 // simulator do: every request to the limited paths counts in the window of

@@ -1,12 +1,10 @@
 package planfile
 
-import (
-	"fmt"
-	"strings"
+import "fmt"
+import "strings"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/report"
 
 // What every provider's eradication action records and returns, declared
 // once: the outcomes of an item, the evidence of one, its finding, and the

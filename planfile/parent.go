@@ -1,14 +1,12 @@
 package planfile
 
-import (
-	"encoding/json"
-	"fmt"
-	"path/filepath"
-	"strings"
+import "encoding/json"
+import "fmt"
+import "path/filepath"
+import "strings"
 
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/runstore"
-)
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/runstore"
 
 // LoadParent verifies a run directory (sealed by MANIFEST, unchanged) and
 // reads its plan. head is the MANIFEST head. A directory without MANIFEST

@@ -7,20 +7,18 @@
 // with ids unique across them, and no provider rewrites another's items.
 package planfile
 
-import (
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io/fs"
-	"path/filepath"
-	"slices"
-	"sort"
-	"strings"
-	"time"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "io/fs"
+import "path/filepath"
+import "slices"
+import "sort"
+import "strings"
+import "time"
 
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/safefile"
-)
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/safefile"
 
 // Version is the schema version of the plan. A plan without a provider
 // (written before providers other than SendGrid had plans) is SendGrid's.

@@ -1,16 +1,14 @@
 package planfile
 
-import (
-	"encoding/json"
-	"path/filepath"
-	"slices"
-	"strings"
-	"testing"
-	"time"
+import "encoding/json"
+import "path/filepath"
+import "slices"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/safefile"
-)
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/safefile"
 
 // dirWriter writes a run file straight into a directory (the runner's
 // recorder journals it too).

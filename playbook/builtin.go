@@ -1,17 +1,15 @@
 package playbook
 
-import (
-	"embed"
-	"errors"
-	"fmt"
-	"io/fs"
-	"slices"
-	"strings"
+import "embed"
+import "errors"
+import "fmt"
+import "io/fs"
+import "slices"
+import "strings"
 
-	// The engine's own built-in playbook uses the provider-neutral actions.
-	_ "github.com/keyir/keyir/actions/core"
-	"github.com/keyir/keyir/provider"
-)
+// The engine's own built-in playbook uses the provider-neutral actions.
+import _ "github.com/keyir/keyir/actions/core"
+import "github.com/keyir/keyir/provider"
 
 // builtinFS holds the engine's own built-in playbooks (generic-key-revoke),
 // registered as provider "core". A provider's playbooks live in its own

@@ -1,11 +1,9 @@
 package playbook
 
-import (
-	"fmt"
-	"strings"
+import "fmt"
+import "strings"
 
-	"github.com/keyir/keyir/provider"
-)
+import "github.com/keyir/keyir/provider"
 
 // BuiltinSource is a built-in playbook's YAML as shipped, so a responder can
 // start their own from it (`keyir playbooks show NAME > mine.yaml`).

@@ -1,21 +1,20 @@
 package playbook_test
 
-import (
-	"errors"
-	"os"
-	"path/filepath"
-	"reflect"
-	"strings"
-	"testing"
-	"time"
+import "errors"
+import "os"
+import "path/filepath"
+import "reflect"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/playbook"
-	// Every provider whose actions a built-in playbook uses must be linked
-	// here, or TestBuiltins reports its actions as unknown.
-	_ "github.com/keyir/keyir/actions/core"
-	_ "github.com/keyir/keyir/actions/notifystep"
-	_ "github.com/keyir/keyir/actions/sendgrid"
-)
+import "github.com/keyir/keyir/playbook"
+
+// Every provider whose actions a built-in playbook uses must be linked
+// here, or TestBuiltins reports its actions as unknown.
+import _ "github.com/keyir/keyir/actions/core"
+import _ "github.com/keyir/keyir/actions/notifystep"
+import _ "github.com/keyir/keyir/actions/sendgrid"
 
 // TestBuiltins loads every embedded playbook: a broken built-in fails here,
 // never in an incident.

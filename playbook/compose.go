@@ -1,19 +1,17 @@
 package playbook
 
-import (
-	"fmt"
-	"slices"
-	"strconv"
-	"strings"
-	"text/template"
-	"text/template/parse"
+import "fmt"
+import "slices"
+import "strconv"
+import "strings"
+import "text/template"
+import "text/template/parse"
 
-	"go.yaml.in/yaml/v3"
+import "go.yaml.in/yaml/v3"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/report"
 
 // A response to several leaked keys at once (keyir respond --from) is one
 // run of one playbook, composed here from each key's built-in playbook:

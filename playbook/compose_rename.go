@@ -1,10 +1,8 @@
 package playbook
 
-import (
-	"strconv"
-	"text/template"
-	"text/template/parse"
-)
+import "strconv"
+import "text/template"
+import "text/template/parse"
 
 // renamer moves one key's playbook into a composition: input names get a
 // prefix (k1_key: still a field name), step ids are mapped (k1-locate: not

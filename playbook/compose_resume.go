@@ -1,13 +1,11 @@
 package playbook
 
-import (
-	"fmt"
-	"slices"
-	"strings"
+import "fmt"
+import "slices"
+import "strings"
 
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/report"
 
 // A composed playbook is neither a built-in nor a file: resume cannot open
 // it again by name. It is rebuilt from what run.json recorded of each key

@@ -1,18 +1,16 @@
 package playbook_test
 
-import (
-	"context"
-	"errors"
-	"net/http/httptest"
-	"slices"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "errors"
+import "net/http/httptest"
+import "slices"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/runstore"
-)
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/runstore"
 
 // finishedCount counts the step_finished events of each step in a run's
 // journal: how often each step ran to an end.

@@ -1,28 +1,26 @@
 package playbook_test
 
-import (
-	"context"
-	"embed"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io/fs"
-	"net/http"
-	"net/http/httptest"
-	"slices"
-	"strings"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "embed"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "io/fs"
+import "net/http"
+import "net/http/httptest"
+import "slices"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	_ "github.com/keyir/keyir/actions/notifystep"
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/transport"
-)
+import "github.com/keyir/keyir/actions"
+import _ "github.com/keyir/keyir/actions/notifystep"
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/transport"
 
 // The test-only provider "cmp" has two key kinds: Cmp-A keys, which its
 // API revokes many at a time (a batch step), and Cmp-B tokens, one at a

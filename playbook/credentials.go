@@ -1,16 +1,14 @@
 package playbook
 
-import (
-	"errors"
-	"fmt"
-	"net/url"
-	"strings"
+import "errors"
+import "fmt"
+import "net/url"
+import "strings"
 
-	"go.yaml.in/yaml/v3"
+import "go.yaml.in/yaml/v3"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/credentials"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/credentials"
 
 // Credentials a playbook may send.
 //

@@ -1,8 +1,6 @@
 package playbook
 
-import (
-	"testing"
-)
+import "testing"
 
 // FuzzTemplate: any `with:` value a playbook author (or a stranger's
 // playbook) writes either fails to parse with an error, or renders against

@@ -1,11 +1,9 @@
 package playbook
 
-import (
-	"errors"
-	"os"
-	"path/filepath"
-	"testing"
-)
+import "errors"
+import "os"
+import "path/filepath"
+import "testing"
 
 // FuzzLoad: whatever the bytes, Load returns a playbook or Problems with
 // real positions, and never panics. `keyir validate` runs on files from

@@ -1,16 +1,14 @@
 package playbook
 
-import (
-	"errors"
-	"fmt"
-	"regexp"
-	"sort"
-	"time"
-	"unicode/utf8"
+import "errors"
+import "fmt"
+import "regexp"
+import "sort"
+import "time"
+import "unicode/utf8"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/redact"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/redact"
 
 // MaxInputSize bounds one input value (64 KiB): a key, a URL or a note is
 // far smaller; a bigger value is a mistake or an attack.

@@ -1,9 +1,7 @@
 package playbook
 
-import (
-	"strings"
-	"testing"
-)
+import "strings"
+import "testing"
 
 // TestResolveInputsRefusesHostileValues: a value over MaxInputSize or not
 // valid UTF-8 is refused by name and length, never echoed (it may be a

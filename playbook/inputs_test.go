@@ -1,11 +1,9 @@
 package playbook
 
-import (
-	"reflect"
-	"strings"
-	"testing"
-	"time"
-)
+import "reflect"
+import "strings"
+import "testing"
+import "time"
 
 const inputsPlaybook = `name: inputs
 inputs:

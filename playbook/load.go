@@ -1,20 +1,18 @@
 package playbook
 
-import (
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
-	"fmt"
-	"regexp"
-	"sort"
-	"time"
+import "crypto/sha256"
+import "encoding/hex"
+import "errors"
+import "fmt"
+import "regexp"
+import "sort"
+import "time"
 
-	"go.yaml.in/yaml/v3"
+import "go.yaml.in/yaml/v3"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/safefile"
-	"github.com/keyir/keyir/yamlsafe"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/safefile"
+import "github.com/keyir/keyir/yamlsafe"
 
 // Limits on what Load accepts. A playbook may come from anywhere (a pasted
 // gist, a PR), and `keyir validate` is run on untrusted files, so the loader

@@ -2,17 +2,15 @@
 
 package playbook
 
-import (
-	"errors"
-	"regexp"
-	"regexp/syntax"
-	"slices"
-	"strings"
+import "errors"
+import "regexp"
+import "regexp/syntax"
+import "slices"
+import "strings"
 
-	"go.yaml.in/yaml/v3"
+import "go.yaml.in/yaml/v3"
 
-	"github.com/keyir/keyir/actions"
-)
+import "github.com/keyir/keyir/actions"
 
 func (l *loader) inputs(n *yaml.Node) []Input {
 	var out []Input

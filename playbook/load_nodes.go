@@ -3,15 +3,13 @@
 
 package playbook
 
-import (
-	"iter"
-	"strconv"
+import "iter"
+import "strconv"
 
-	"go.yaml.in/yaml/v3"
+import "go.yaml.in/yaml/v3"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/yamlsafe"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/yamlsafe"
 
 // fields is a mapping's entries by key, in source order: yamlsafe.Fields
 // under the names the loader uses.

@@ -3,18 +3,16 @@
 
 package playbook
 
-import (
-	"errors"
-	"fmt"
-	"slices"
-	"sort"
-	"strconv"
-	"strings"
+import "errors"
+import "fmt"
+import "slices"
+import "sort"
+import "strconv"
+import "strings"
 
-	"go.yaml.in/yaml/v3"
+import "go.yaml.in/yaml/v3"
 
-	"github.com/keyir/keyir/actions"
-)
+import "github.com/keyir/keyir/actions"
 
 // stepSource is what the second pass needs to check a step's templates.
 type stepSource struct {

@@ -1,15 +1,13 @@
 package playbook
 
-import (
-	"errors"
-	"flag"
-	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
-)
+import "errors"
+import "flag"
+import "fmt"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
 
 var update = flag.Bool("update", false, "rewrite testdata/playbooks/bad/*.want from the current output")
 

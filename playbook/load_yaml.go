@@ -3,11 +3,9 @@
 
 package playbook
 
-import (
-	"go.yaml.in/yaml/v3"
+import "go.yaml.in/yaml/v3"
 
-	"github.com/keyir/keyir/yamlsafe"
-)
+import "github.com/keyir/keyir/yamlsafe"
 
 // parse decodes the one YAML document of a playbook into a node tree under
 // yamlsafe's policy and returns its top mapping, or nil with the problem

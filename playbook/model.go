@@ -4,14 +4,12 @@
 // then execute, journaled and resumable).
 package playbook
 
-import (
-	"fmt"
-	"strings"
-	"time"
+import "fmt"
+import "strings"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/report"
 
 // Pos is a position in a playbook source.
 type Pos struct {

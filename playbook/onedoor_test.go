@@ -1,17 +1,15 @@
 package playbook_test
 
-import (
-	"context"
-	"errors"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
+import "context"
+import "errors"
+import "io/fs"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
 
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/redact"
-)
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/redact"
 
 // doorKey is the leaked key of these tests; doorSecret its secret segment.
 const (

@@ -1,15 +1,13 @@
 package playbook
 
-import (
-	"fmt"
-	"io"
-	"strings"
-	"unicode"
+import "fmt"
+import "io"
+import "strings"
+import "unicode"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
 
 // Plan is what a run of a playbook will do, computed once from the loaded
 // playbook and its inputs before anything runs: each step, whether it

@@ -1,17 +1,15 @@
 package playbook_test
 
-import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"reflect"
-	"strings"
-	"testing"
+import "bytes"
+import "context"
+import "encoding/json"
+import "reflect"
+import "strings"
+import "testing"
 
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/runstore"
-)
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/runstore"
 
 // planBook has a core.http read, a core.http write with a declared
 // credential, a write whose method only an earlier step knows, and a note.

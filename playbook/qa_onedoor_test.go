@@ -1,16 +1,14 @@
 package playbook_test
 
-import (
-	"context"
-	"errors"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
+import "context"
+import "errors"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
 
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/redact"
-)
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/redact"
 
 // TestKeyWrittenIntoAPlaybookIsRegistered: a key pasted into a playbook's
 // note (or its description) is redacted whole by its shape, and a part of it

@@ -1,11 +1,9 @@
 package playbook
 
-import (
-	"fmt"
+import "fmt"
 
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/runstore"
-)
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/runstore"
 
 // stepRecorder is the actions.Recorder of one step: everything it is given is
 // redacted and written to the run directory before the call returns.

@@ -1,13 +1,11 @@
 package playbook
 
-import (
-	"context"
-	"fmt"
-	"time"
+import "context"
+import "fmt"
+import "time"
 
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/runstore"
-)
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/runstore"
 
 // Resume continues a run after its last completed step, with the same run id,
 // inputs and journal. Steps that finished are not repeated (their outputs are

@@ -1,9 +1,7 @@
 package playbook
 
-import (
-	"crypto/rand"
-	"encoding/hex"
-)
+import "crypto/rand"
+import "encoding/hex"
 
 // UsageError marks errors that are the operator's to fix (exit code 2).
 type UsageError struct{ Err error }

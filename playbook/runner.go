@@ -1,23 +1,21 @@
 package playbook
 
-import (
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"math"
-	mrand "math/rand/v2"
-	"net/http"
-	"sync"
-	"time"
+import "context"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "math"
+import mrand "math/rand/v2"
+import "net/http"
+import "sync"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/htmlreport"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/runstore"
-	"github.com/keyir/keyir/transport"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/htmlreport"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/runstore"
+import "github.com/keyir/keyir/transport"
 
 // Observer is told about a run as it goes: the terminal's live step list and
 // the Slack incident thread are observers. Calls come one at a time and in

@@ -1,12 +1,10 @@
 package playbook
 
-import (
-	"errors"
-	"fmt"
-	"sync"
+import "errors"
+import "fmt"
+import "sync"
 
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/report"
 
 // The journal's durability rules for a run (see Run): lines written at
 // once, one group commit before a step acts (in the background for a step

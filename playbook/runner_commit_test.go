@@ -1,16 +1,14 @@
 package playbook_test
 
-import (
-	"context"
-	"strings"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/report"
 
 // commitProbe sees, for each step of TestReadOnlyStepsDoNotWaitForTheCommit,
 // whether its action ran and whether the observers had heard of its start.

@@ -1,9 +1,7 @@
 package playbook
 
-import (
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/report"
 
 // A step that tells someone (a notification) must not do so before
 // everything journaled before it is on disk. Most such steps wait for a group

@@ -1,15 +1,13 @@
 package playbook_test
 
-import (
-	"context"
-	"errors"
-	"strings"
-	"testing"
+import "context"
+import "errors"
+import "strings"
+import "testing"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/report"
 
 // tellAction tells through its recorder's AfterCommit (as notify "opened"
 // does); changeAction changes something. Both note in probe.calls when they

@@ -1,24 +1,22 @@
 package playbook_test
 
-import (
-	"context"
-	"io/fs"
-	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
-	"strings"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "io/fs"
+import "net/http"
+import "net/http/httptest"
+import "os"
+import "path/filepath"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
-	_ "github.com/keyir/keyir/actions/core"
-	"github.com/keyir/keyir/notify/notifytest"
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/runstore"
-)
+import _ "github.com/keyir/keyir/actions/core"
+import "github.com/keyir/keyir/notify/notifytest"
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/runstore"
 
 // counter is a local HTTP server that counts requests per method and path and
 // can be told to fail a path a number of times.

@@ -1,10 +1,8 @@
 package playbook
 
-import (
-	"fmt"
-	"sort"
-	"strings"
-)
+import "fmt"
+import "sort"
+import "strings"
 
 // Secret flow, checked at load.
 //

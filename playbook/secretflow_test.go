@@ -1,10 +1,8 @@
 package playbook
 
-import (
-	"slices"
-	"strings"
-	"testing"
-)
+import "slices"
+import "strings"
+import "testing"
 
 const flowHeader = `name: flow
 description: secret flow

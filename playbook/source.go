@@ -1,10 +1,8 @@
 package playbook
 
-import (
-	"errors"
+import "errors"
 
-	"github.com/keyir/keyir/redact"
-)
+import "github.com/keyir/keyir/redact"
 
 // checkSource refuses a playbook whose path holds a key or a secret the
 // redactor knows (a key pasted as a directory or file name): the path is

@@ -1,22 +1,20 @@
 package playbook
 
-import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"reflect"
-	"regexp"
-	"slices"
-	"sort"
-	"strconv"
-	"strings"
-	"text/template"
-	"text/template/parse"
+import "bytes"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "reflect"
+import "regexp"
+import "slices"
+import "sort"
+import "strconv"
+import "strings"
+import "text/template"
+import "text/template/parse"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/credentials"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/credentials"
 
 // Scope is what a template sees: .inputs (resolved inputs), .steps (outputs
 // of the steps that already ran, by step id) and .run (run metadata such as

@@ -1,14 +1,12 @@
 package playbook
 
-import (
-	"reflect"
-	"strings"
-	"sync"
-	"testing"
-	"time"
+import "reflect"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-)
+import "github.com/keyir/keyir/actions"
 
 func scope() Scope {
 	return Scope{

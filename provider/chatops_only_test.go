@@ -1,10 +1,8 @@
 package provider_test
 
-import (
-	"os/exec"
-	"strings"
-	"testing"
-)
+import "os/exec"
+import "strings"
+import "testing"
 
 // TestChatopsAloneLoadsPlaybooks builds and runs a program that links
 // chatops and nothing else of keyir's (testdata/chatopsonly): every built-in

@@ -1,26 +1,24 @@
 package provider_test
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"io/fs"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
-	"slices"
-	"strings"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "io/fs"
+import "net/http/httptest"
+import "os"
+import "path/filepath"
+import "slices"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/drill"
-	"github.com/keyir/keyir/notify"
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/drill"
+import "github.com/keyir/keyir/notify"
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
 
 // tinyWorld is the Tiny provider's drill world: its API on an httptest
 // server (loopback) holding one leaked token, made from the instant the world

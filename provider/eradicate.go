@@ -1,10 +1,8 @@
 package provider
 
-import (
-	"encoding/json"
-	"fmt"
-	"slices"
-)
+import "encoding/json"
+import "fmt"
+import "slices"
 
 // Eradicator is what `keyir eradicate` (package eradicate) needs of a
 // provider whose assessment writes items into a run's eradication plan

@@ -1,11 +1,9 @@
 package provider
 
-import (
-	"time"
+import "time"
 
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/simhttp"
-)
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/simhttp"
 
 // What every provider's drill code does alike with its simulator's
 // fixtures, written once here (each provider's simulator has its own fixture

@@ -1,12 +1,10 @@
 package provider
 
-import (
-	"testing"
-	"time"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/simhttp"
-)
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/simhttp"
 
 func TestTruthFromAndReplayFinished(t *testing.T) {
 	tr := TruthFrom("confirmed", 5, []simhttp.Expected{{Kind: "a", Subject: "x"}, {Kind: "b"}})

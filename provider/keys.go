@@ -1,13 +1,11 @@
 package provider
 
-import (
-	"fmt"
-	"regexp"
-	"sort"
-	"strings"
+import "fmt"
+import "regexp"
+import "sort"
+import "strings"
 
-	"github.com/keyir/keyir/redact"
-)
+import "github.com/keyir/keyir/redact"
 
 // KeyKind is one kind of credential a provider recognises: the one
 // definition its parser, the redactor and the CLI's "this is a …" all use.

@@ -1,15 +1,13 @@
 package provider
 
-import (
-	"context"
-	"io"
-	"slices"
-	"sort"
-	"strings"
-	"time"
+import "context"
+import "io"
+import "slices"
+import "sort"
+import "strings"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-)
+import "github.com/keyir/keyir/actions"
 
 // Simulator is a simulated provider API that `keyir sim NAME` serves
 // standalone, for rehearsals with a responder's own tools.

@@ -1,14 +1,12 @@
 package provider
 
-import (
-	"fmt"
-	"io/fs"
-	"sort"
-	"strings"
+import "fmt"
+import "io/fs"
+import "sort"
+import "strings"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/yamlsafe"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/yamlsafe"
 
 // parsed is what the registry learns from a playbook at registration: the
 // actions its steps use and its secret inputs. The playbook package loads

@@ -19,16 +19,14 @@
 // registry.
 package provider
 
-import (
-	"fmt"
-	"io/fs"
-	"regexp"
-	"sort"
-	"strings"
-	"sync"
+import "fmt"
+import "io/fs"
+import "regexp"
+import "sort"
+import "strings"
+import "sync"
 
-	"github.com/keyir/keyir/actions"
-)
+import "github.com/keyir/keyir/actions"
 
 // Provider is everything one provider brings.
 type Provider struct {

@@ -1,32 +1,31 @@
 package provider_test
 
-import (
-	"bytes"
-	"context"
-	"embed"
-	"errors"
-	"fmt"
-	"hash/crc32"
-	"io"
-	"io/fs"
-	"net"
-	"net/http"
-	"slices"
-	"strings"
-	"sync"
-	"testing"
-	"time"
+import "bytes"
+import "context"
+import "embed"
+import "errors"
+import "fmt"
+import "hash/crc32"
+import "io"
+import "io/fs"
+import "net"
+import "net/http"
+import "slices"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	// SendGrid's scenarios are listed below: package drill links no
-	// provider itself.
-	_ "github.com/keyir/keyir/actions/sendgrid"
-	"github.com/keyir/keyir/drill"
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+
+// SendGrid's scenarios are listed below: package drill links no
+// provider itself.
+import _ "github.com/keyir/keyir/actions/sendgrid"
+import "github.com/keyir/keyir/drill"
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
 
 // The test-only provider "tiny" is added the way a real one is: one
 // registration of its key shape, actions, playbook, simulator and drill

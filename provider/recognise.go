@@ -1,9 +1,7 @@
 package provider
 
-import (
-	"fmt"
-	"strings"
-)
+import "fmt"
+import "strings"
 
 // Recognise names the kind of a leaked key keyir can respond to, or says
 // why it cannot: a shape no provider registered (with the kinds keyir knows

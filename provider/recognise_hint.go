@@ -1,10 +1,8 @@
 package provider
 
-import (
-	"fmt"
-	"regexp"
-	"strings"
-)
+import "fmt"
+import "regexp"
+import "strings"
 
 // shapeHint says what an unrecognised key is near, without quoting it: a
 // whole key of a known kind inside other text (pasted with its quotes, its

@@ -1,13 +1,11 @@
 package provider
 
-import (
-	"strings"
-	"testing"
-	"testing/fstest"
+import "strings"
+import "testing"
+import "testing/fstest"
 
-	"github.com/keyir/keyir/actions"
-	_ "github.com/keyir/keyir/actions/core"
-)
+import "github.com/keyir/keyir/actions"
+import _ "github.com/keyir/keyir/actions/core"
 
 func playbookFS(name, action string) fstest.MapFS {
 	return fstest.MapFS{name + ".yaml": {Data: []byte("name: " + name + "\nsteps:\n  - id: a\n    action: " + action + "\n")}}

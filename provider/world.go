@@ -1,14 +1,12 @@
 package provider
 
-import (
-	"context"
-	"net/http"
-	"time"
+import "context"
+import "net/http"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/simhttp"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/simhttp"
 
 // BuildWorld builds the simulated world a drill scenario runs in, as it is at
 // built (a scenario is deterministic given the instant: resume rebuilds the

@@ -1,11 +1,9 @@
 package redact
 
-import (
-	"encoding/json"
-	"fmt"
-	"testing"
-	"time"
-)
+import "encoding/json"
+import "fmt"
+import "testing"
+import "time"
 
 // activityAnswer is an Email Activity answer of 1,000 messages, shaped as
 // the simulator writes it (about 180 KB): the text the transport redacts

@@ -1,10 +1,8 @@
 package redact
 
-import (
-	"bytes"
-	"html"
-	"unicode/utf8"
-)
+import "bytes"
+import "html"
+import "unicode/utf8"
 
 // escMap maps a decoded layer back to the text it was decoded from. It lists
 // only the escapes (decoded start and length, source start and length):

@@ -1,13 +1,11 @@
 package redact
 
-import (
-	"bytes"
-	"encoding/base64"
-	"encoding/hex"
-	"fmt"
-	"strings"
-	"testing"
-)
+import "bytes"
+import "encoding/base64"
+import "encoding/hex"
+import "fmt"
+import "strings"
+import "testing"
 
 // A SendGrid-shaped secret (its id segment is public) and a plain one.
 const (

@@ -1,10 +1,8 @@
 package redact
 
-import (
-	"encoding/base64"
-	"strings"
-	"testing"
-)
+import "encoding/base64"
+import "strings"
+import "testing"
 
 // FuzzRedact: whatever the text, String does not panic, leaves no registered
 // secret in clear, and changes nothing in text that holds no trace of one.

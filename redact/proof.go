@@ -1,9 +1,7 @@
 package redact
 
-import (
-	"encoding/json"
-	"unsafe"
-)
+import "encoding/json"
+import "unsafe"
 
 // Redaction is the costliest thing keyir does per HTTP exchange: a 75 KB
 // Email Activity answer is redacted by the transport, and its evidence

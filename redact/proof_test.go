@@ -1,11 +1,9 @@
 package redact
 
-import (
-	"encoding/base64"
-	"encoding/json"
-	"strings"
-	"testing"
-)
+import "encoding/base64"
+import "encoding/json"
+import "strings"
+import "testing"
 
 // cleanPair is a Clean value as the transport builds one: each text
 // redacted alone, the proof kept.

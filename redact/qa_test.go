@@ -1,13 +1,11 @@
 package redact
 
-import (
-	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
-	"fmt"
-	"strings"
-	"testing"
-)
+import "encoding/base64"
+import "encoding/hex"
+import "encoding/json"
+import "fmt"
+import "strings"
+import "testing"
 
 // Found by the issue-11 check: forms an encoded body takes in real evidence.
 

@@ -12,13 +12,11 @@
 // told about (one an API returned, one pasted into a note) cannot leak either.
 package redact
 
-import (
-	"crypto/sha256"
-	"encoding/hex"
-	"regexp"
-	"strings"
-	"sync"
-)
+import "crypto/sha256"
+import "encoding/hex"
+import "regexp"
+import "strings"
+import "sync"
 
 // MinLength is the shortest value Add accepts as a secret. Shorter values would
 // redact ordinary words and numbers and make every output unreadable.

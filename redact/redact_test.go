@@ -1,12 +1,10 @@
 package redact
 
-import (
-	"bytes"
-	"encoding/json"
-	"net/url"
-	"strings"
-	"testing"
-)
+import "bytes"
+import "encoding/json"
+import "net/url"
+import "strings"
+import "testing"
 
 const canary = "CANARY-s3cr3t-value+/="
 

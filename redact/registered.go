@@ -1,13 +1,11 @@
 package redact
 
-import (
-	"bytes"
-	"fmt"
-	"regexp"
-	"strings"
-	"sync"
-	"sync/atomic"
-)
+import "bytes"
+import "fmt"
+import "regexp"
+import "strings"
+import "sync"
+import "sync/atomic"
 
 // Shape is a kind of credential a provider registers (package provider
 // feeds it at registration): what it is called, where it is revoked, and its

@@ -1,12 +1,10 @@
 package redact
 
-import (
-	"bytes"
-	"regexp"
-	"sort"
-	"strings"
-	"unsafe"
-)
+import "bytes"
+import "regexp"
+import "sort"
+import "strings"
+import "unsafe"
 
 // Partial matches: a secret of LongSecret bytes or more is also redacted
 // wherever Gram or more of its consecutive bytes appear (an upstream that

@@ -1,11 +1,9 @@
 package redact
 
-import (
-	"bytes"
-	"fmt"
-	"testing"
-	"unsafe"
-)
+import "bytes"
+import "fmt"
+import "testing"
+import "unsafe"
 
 // refScanMaterial is scanMaterial as it was before it skipped the bytes no
 // long secret holds: the rolling hash over every window of b. The fuzz

@@ -1,10 +1,8 @@
 package redact
 
-import (
-	"bytes"
-	"io"
-	"sync"
-)
+import "bytes"
+import "io"
+import "sync"
 
 // Writer redacts everything written through it. It holds back an incomplete
 // line until its newline arrives (or Flush), so a secret split across two

@@ -1,11 +1,9 @@
 package render
 
-import (
-	"strings"
-	"testing"
+import "strings"
+import "testing"
 
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/report"
 
 // A drill given --webhook-url posts its deliveries to that receiver, which
 // is no simulator: the banner of its report said "nothing real was touched".

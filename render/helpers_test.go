@@ -1,12 +1,10 @@
 package render
 
-import (
-	"testing"
+import "testing"
 
-	"github.com/keyir/keyir/internal/testrun"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/runstore"
-)
+import "github.com/keyir/keyir/internal/testrun"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/runstore"
 
 // finishedDir builds a complete, finished live run directory.
 func finishedDir(t *testing.T) (*runstore.Store, string) {

@@ -1,13 +1,11 @@
 package render
 
-import (
-	"bytes"
-	"fmt"
-	"io"
-	"strings"
+import "bytes"
+import "fmt"
+import "io"
+import "strings"
 
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/report"
 
 // A run that responds to several keys (keyir respond --from) lists each
 // key's outcome: by kind and fingerprint, never by value.

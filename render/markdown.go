@@ -1,19 +1,17 @@
 package render
 
-import (
-	"bytes"
-	"fmt"
-	"io"
-	"slices"
-	"strconv"
-	"strings"
+import "bytes"
+import "fmt"
+import "io"
+import "slices"
+import "strconv"
+import "strings"
 
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/runstore"
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
-)
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/runstore"
+import "github.com/olekukonko/tablewriter"
+import "github.com/olekukonko/tablewriter/renderer"
+import "github.com/olekukonko/tablewriter/tw"
 
 // Banner is the first line of every human-readable artifact of a dry run or
 // a drill, so nobody mistakes one for a real response. "" for a live run.

@@ -1,18 +1,16 @@
 package render
 
-import (
-	"bytes"
-	"encoding/json"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
-	"unicode/utf8"
+import "bytes"
+import "encoding/json"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
+import "unicode/utf8"
 
-	"github.com/keyir/keyir/internal/testrun"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/runstore"
-)
+import "github.com/keyir/keyir/internal/testrun"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/runstore"
 
 func TestMarkdownGolden(t *testing.T) {
 	cases := []struct {

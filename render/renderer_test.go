@@ -1,10 +1,8 @@
 package render
 
-import (
-	"io"
+import "io"
 
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/report"
 
 // mdRenderer seals this package's renderings; report.html belongs to
 // htmlreport, which imports this package, so these tests leave it empty.

@@ -1,18 +1,16 @@
 package render
 
-import (
-	"bufio"
-	"encoding/json"
-	"fmt"
-	"io"
-	"path/filepath"
-	"sort"
-	"strconv"
-	"strings"
+import "bufio"
+import "encoding/json"
+import "fmt"
+import "io"
+import "path/filepath"
+import "sort"
+import "strconv"
+import "strings"
 
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/runstore"
-)
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/runstore"
 
 // RenderJSON writes report.json: the Report, indented.
 func RenderJSON(w io.Writer, rep *report.Report) error {

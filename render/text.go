@@ -1,13 +1,11 @@
 package render
 
-import (
-	"fmt"
-	"strconv"
-	"strings"
-	"time"
-	"unicode"
-	"unicode/utf8"
-)
+import "fmt"
+import "strconv"
+import "strings"
+import "time"
+import "unicode"
+import "unicode/utf8"
 
 // FormatTime is a timestamp in UTC, to the second: incident timelines are
 // compared across people in different zones.

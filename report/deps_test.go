@@ -1,10 +1,8 @@
 package report
 
-import (
-	"os/exec"
-	"strings"
-	"testing"
-)
+import "os/exec"
+import "strings"
+import "testing"
 
 // The dry-run guard (transport), the actions and the notifiers take the
 // model from this package and nothing else of the report: they must not

@@ -1,9 +1,7 @@
 package report
 
-import (
-	"fmt"
-	"time"
-)
+import "fmt"
+import "time"
 
 // EventType names what a journal event records.
 type EventType string

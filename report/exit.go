@@ -1,9 +1,7 @@
 package report
 
-import (
-	"fmt"
-	"time"
-)
+import "fmt"
+import "time"
 
 // Exit codes of keyir, in one place. The CLI exits with them, the reports
 // and the notifications explain them, and Outcome decides a run's.

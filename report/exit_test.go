@@ -1,9 +1,7 @@
 package report
 
-import (
-	"testing"
-	"time"
-)
+import "testing"
+import "time"
 
 func TestFormatDuration(t *testing.T) {
 	for d, want := range map[time.Duration]string{

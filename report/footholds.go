@@ -1,9 +1,7 @@
 package report
 
-import (
-	"fmt"
-	"strings"
-)
+import "fmt"
+import "strings"
 
 // PlanFile is the eradication plan a run's assessment steps write: one item
 // per foothold, with the request that removes it (`keyir eradicate DIR`).

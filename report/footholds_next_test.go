@@ -1,11 +1,9 @@
 package report_test
 
-import (
-	"strings"
-	"testing"
+import "strings"
+import "testing"
 
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/report"
 
 // Footholds keyir eradicate cannot remove must never be answered with the
 // command alone: when none is removable the next step is the plan, by hand;

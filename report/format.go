@@ -1,9 +1,7 @@
 package report
 
-import (
-	"strconv"
-	"strings"
-)
+import "strconv"
+import "strings"
 
 // FormatCount writes an integer with its thousands grouped by commas (4210 as
 // "4,210", -1234567 as "-1,234,567"): the one number format of the findings

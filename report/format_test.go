@@ -1,9 +1,7 @@
 package report
 
-import (
-	"math"
-	"testing"
-)
+import "math"
+import "testing"
 
 func TestFormatCountGroupsThousands(t *testing.T) {
 	for n, want := range map[int64]string{

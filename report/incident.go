@@ -1,11 +1,9 @@
 package report
 
-import (
-	"errors"
-	"fmt"
+import "errors"
+import "fmt"
 
-	"github.com/keyir/keyir/redact"
-)
+import "github.com/keyir/keyir/redact"
 
 // MaxIncidentLen bounds an incident id: it is part of the run directory's
 // name, of every notification and of Slack commands.

@@ -1,11 +1,9 @@
 package report
 
-import (
-	"strings"
-	"testing"
+import "strings"
+import "testing"
 
-	"github.com/keyir/keyir/redact"
-)
+import "github.com/keyir/keyir/redact"
 
 const incidentKey = "SG.IncidentKeyIdIncide01.INCIDENTsecretPART0123456789abcdefghijklm"
 

@@ -1,10 +1,8 @@
 package report
 
-import (
-	"fmt"
-	"slices"
-	"strings"
-)
+import "fmt"
+import "slices"
+import "strings"
 
 // A run may respond to several keys at once (keyir respond --from): run.json
 // then lists them (Run.Keys), each with the steps that are its own, and the

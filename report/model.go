@@ -5,10 +5,8 @@
 // the run directory is runstore's, the renderings render's and htmlreport's.
 package report
 
-import (
-	"slices"
-	"time"
-)
+import "slices"
+import "time"
 
 // Mode says what a run may touch.
 type Mode string

@@ -1,9 +1,7 @@
 package report
 
-import (
-	"testing"
-	"time"
-)
+import "testing"
+import "time"
 
 var t0 = time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
 

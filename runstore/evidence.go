@@ -1,23 +1,21 @@
 package runstore
 
-import (
-	"bufio"
-	"bytes"
-	"crypto/sha256"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"os"
-	"path"
-	"path/filepath"
-	"strconv"
-	"sync"
-	"time"
+import "bufio"
+import "bytes"
+import "crypto/sha256"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "io"
+import "os"
+import "path"
+import "path/filepath"
+import "strconv"
+import "sync"
+import "time"
 
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/safefile"
-)
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/safefile"
 
 // EvidenceName is the evidence file of step number index (1-based) relative
 // to the run directory: "evidence/004-revoke.jsonl". The index comes first so

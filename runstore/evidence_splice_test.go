@@ -1,14 +1,12 @@
 package runstore
 
-import (
-	"encoding/json"
-	"math"
-	"strings"
-	"testing"
-	"time"
+import "encoding/json"
+import "math"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/redact"
-)
+import "github.com/keyir/keyir/redact"
 
 // oldLine is how Write encoded every record before the splice: the
 // redacted encoding as a json.RawMessage, validated and re-encoded by

@@ -1,13 +1,11 @@
 package runstore
 
-import (
-	"bytes"
-	"fmt"
-	"path/filepath"
+import "bytes"
+import "fmt"
+import "path/filepath"
 
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/safefile"
-)
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/safefile"
 
 // UnfinishedSealError refuses to resume a run whose journal was sealed
 // but whose MANIFEST was never written: its seal is finished instead

@@ -1,12 +1,10 @@
 package runstore
 
-import (
-	"errors"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
-)
+import "errors"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
 
 // A run killed between its journal's seal and MANIFEST is not lost: every
 // file is held to the journal, the seal is finished (report.html, then

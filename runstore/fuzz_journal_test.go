@@ -1,13 +1,11 @@
 package runstore
 
-import (
-	"bytes"
-	"os"
-	"path/filepath"
-	"testing"
+import "bytes"
+import "os"
+import "path/filepath"
+import "testing"
 
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/report"
 
 // FuzzReadJournal feeds arbitrary bytes to the journal reader: it must never
 // panic, and what it accepts must be a dense, chained prefix of the input.

@@ -1,13 +1,11 @@
 package runstore
 
-import (
-	"os"
-	"path/filepath"
-	"sync"
-	"testing"
+import "os"
+import "path/filepath"
+import "sync"
+import "testing"
 
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/report"
 
 // Write puts the line in the file at once (a crashed process keeps it) and
 // Sync makes every line written so far durable with one journal fsync;

@@ -1,12 +1,10 @@
 package runstore
 
-import (
-	"os"
-	"testing"
-	"time"
+import "os"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/report"
 
 var t0 = time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
 

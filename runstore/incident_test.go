@@ -1,13 +1,11 @@
 package runstore
 
-import (
-	"os"
-	"strings"
-	"testing"
-	"time"
+import "os"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/report"
 
 // A key-shaped incident id, as report's own tests use.
 const incidentKey = "SG.IncidentKeyIdIncide01.INCIDENTsecretPART0123456789abcdefghijklm"

@@ -1,22 +1,20 @@
 package runstore
 
-import (
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
-	"fmt"
-	"hash"
-	"io"
-	"io/fs"
-	"os"
-	"path"
-	"path/filepath"
-	"sort"
-	"strings"
+import "crypto/sha256"
+import "encoding/hex"
+import "errors"
+import "fmt"
+import "hash"
+import "io"
+import "io/fs"
+import "os"
+import "path"
+import "path/filepath"
+import "sort"
+import "strings"
 
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/safefile"
-)
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/safefile"
 
 // fileTrack follows one file this process writes. Evidence files keep a
 // running hash (they only grow); run.json is hashed whole on each write.

@@ -1,20 +1,18 @@
 package runstore
 
-import (
-	"bufio"
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"path/filepath"
-	"sync"
+import "bufio"
+import "bytes"
+import "crypto/sha256"
+import "encoding/hex"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "io"
+import "path/filepath"
+import "sync"
 
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/safefile"
-)
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/safefile"
 
 // Append writes e as the next journal line and syncs it to disk before
 // returning: once Append returns, the event survives a crash. It sets Seq,

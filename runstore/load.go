@@ -1,17 +1,15 @@
 package runstore
 
-import (
-	"bufio"
-	"errors"
-	"fmt"
-	"io"
-	"io/fs"
-	"path/filepath"
-	"strings"
+import "bufio"
+import "errors"
+import "fmt"
+import "io"
+import "io/fs"
+import "path/filepath"
+import "strings"
 
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/safefile"
-)
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/safefile"
 
 // Load reads a run directory's report for `keyir report show`: report.json
 // when the run finished, otherwise a replay of run.json and the journal, so a

@@ -1,11 +1,9 @@
 package runstore
 
-import (
-	"errors"
-	"fmt"
-	"os"
-	"syscall"
-)
+import "errors"
+import "fmt"
+import "os"
+import "syscall"
 
 // ErrInUse is a run directory another keyir process is writing: a run still
 // going, or a resume of it. Two writers would run steps twice (a revoke

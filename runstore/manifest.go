@@ -1,22 +1,20 @@
 package runstore
 
-import (
-	"bufio"
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
-	"fmt"
-	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"sort"
-	"strings"
+import "bufio"
+import "bytes"
+import "crypto/sha256"
+import "encoding/hex"
+import "errors"
+import "fmt"
+import "io"
+import "io/fs"
+import "os"
+import "path/filepath"
+import "sort"
+import "strings"
 
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/safefile"
-)
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/safefile"
 
 // manifestSeed starts the chain. It names the format, so a future v2 cannot be
 // mistaken for this one.

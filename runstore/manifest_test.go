@@ -1,15 +1,13 @@
 package runstore
 
-import (
-	"errors"
-	"os"
-	"path/filepath"
-	"slices"
-	"strings"
-	"testing"
+import "errors"
+import "os"
+import "path/filepath"
+import "slices"
+import "strings"
+import "testing"
 
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/report"
 
 func TestFinishWritesEverything(t *testing.T) {
 	s, dir := finishedDir(t)

@@ -2,14 +2,12 @@
 
 package runstore
 
-import (
-	"io/fs"
-	"path/filepath"
-	"syscall"
-	"testing"
+import "io/fs"
+import "path/filepath"
+import "syscall"
+import "testing"
 
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/report"
 
 // With umask 0, a plain os.OpenFile(…, 0666) would make world-readable
 // evidence: every file and directory must still be private.

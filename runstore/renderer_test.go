@@ -1,12 +1,10 @@
 package runstore
 
-import (
-	"encoding/json"
-	"fmt"
-	"io"
+import "encoding/json"
+import "fmt"
+import "io"
 
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/report"
 
 // stubRenderer stands in for htmlreport.Renderer, which these tests cannot
 // import (htmlreport imports runstore). The store only seals bytes; what the

@@ -1,13 +1,11 @@
 package runstore
 
-import (
-	"fmt"
-	"path/filepath"
-	"strings"
+import "fmt"
+import "path/filepath"
+import "strings"
 
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/safefile"
-)
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/safefile"
 
 // trackedFiles are the files besides run.json and the evidence that a step
 // may write whole into the run directory. Each write is tracked like

@@ -1,13 +1,11 @@
 package runstore
 
-import (
-	"errors"
-	"os"
-	"path/filepath"
-	"testing"
+import "errors"
+import "os"
+import "path/filepath"
+import "testing"
 
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/report"
 
 // The plan a step writes is journaled like run.json: a resume accepts it as
 // written and refuses it once edited; no other name may be written this way.

@@ -1,17 +1,15 @@
 package runstore
 
-import (
-	"errors"
-	"os"
-	"path/filepath"
-	"strings"
-	"syscall"
-	"testing"
-	"time"
+import "errors"
+import "os"
+import "path/filepath"
+import "strings"
+import "syscall"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/safefile"
-)
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/safefile"
 
 // crashedDir is a live run that died in step 4 (kill -9: no run_interrupted,
 // no MANIFEST) after writing and journaling evidence for step 1 and 4.

@@ -1,9 +1,7 @@
 package runstore
 
-import (
-	"sync/atomic"
-	"time"
-)
+import "sync/atomic"
+import "time"
 
 // sealing counts the Finishes between their manifest_written event and
 // their MANIFEST. In that window the journal says the run was sealed but

@@ -1,14 +1,12 @@
 package runstore
 
-import (
-	"io"
-	"os"
-	"path/filepath"
-	"testing"
-	"time"
+import "io"
+import "os"
+import "path/filepath"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/report"
 
 // heldHTML holds report.html's rendering, which Finish does after the
 // journal's manifest_written event and before MANIFEST.

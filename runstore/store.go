@@ -1,22 +1,20 @@
 package runstore
 
-import (
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"regexp"
-	"strings"
-	"sync"
-	"sync/atomic"
-	"time"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "io/fs"
+import "os"
+import "path/filepath"
+import "regexp"
+import "strings"
+import "sync"
+import "sync/atomic"
+import "time"
 
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/safefile"
-)
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/safefile"
 
 // Permissions of everything in a run directory. A run directory holds what an
 // attacker's key did and who was told: it is readable by the responder only,

@@ -1,13 +1,11 @@
 package runstore
 
-import (
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
 
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/report"
 
 // Release ends an evidence file without waiting for its fsync; the next
 // Sync waits for it before the journal's own, so the line that records the

@@ -1,9 +1,7 @@
 package runstore
 
-import (
-	"os"
-	"path/filepath"
-)
+import "os"
+import "path/filepath"
 
 // An Email Activity run writes about 40 MB of evidence, each line hashed as
 // it is written (fileTrack's running hash, which the journal records);

@@ -1,14 +1,12 @@
 package runstore
 
-import (
-	"os"
-	"path/filepath"
-	"slices"
-	"strings"
-	"testing"
+import "os"
+import "path/filepath"
+import "slices"
+import "strings"
+import "testing"
 
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/report"
 
 // manifestSum is the SHA-256 MANIFEST lists for rel.
 func manifestSum(t *testing.T, dir, rel string) string {

@@ -7,15 +7,13 @@
 // error instead of the process.
 package safefile
 
-import (
-	"errors"
-	"fmt"
-	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"syscall"
-)
+import "errors"
+import "fmt"
+import "io"
+import "io/fs"
+import "os"
+import "path/filepath"
+import "syscall"
 
 // Errors a caller can test with errors.Is. Every error this package returns
 // names the path.

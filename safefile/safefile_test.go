@@ -1,14 +1,12 @@
 package safefile
 
-import (
-	"errors"
-	"os"
-	"path/filepath"
-	"strings"
-	"syscall"
-	"testing"
-	"time"
-)
+import "errors"
+import "os"
+import "path/filepath"
+import "strings"
+import "syscall"
+import "testing"
+import "time"
 
 func TestReadFileRefusesWhatIsNotASmallRegularFile(t *testing.T) {
 	dir := t.TempDir()

@@ -1,11 +1,9 @@
 package scanners
 
-import (
-	"bytes"
-	"encoding/json"
-	"fmt"
-	"strconv"
-)
+import "bytes"
+import "encoding/json"
+import "fmt"
+import "strconv"
 
 // gitleaksFinding is one element of gitleaks' JSON report (gitleaks detect
 // --report-format json): an array of findings.

@@ -11,18 +11,16 @@
 // turns out to be malformed half-way. No error quotes the report's text.
 package scanners
 
-import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"strconv"
-	"strings"
+import "bytes"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "io"
+import "strconv"
+import "strings"
 
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/safefile"
-)
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/safefile"
 
 // Formats a report can have.
 const (

@@ -1,17 +1,15 @@
 package scanners
 
-import (
-	"encoding/json"
-	"errors"
-	"os"
-	"path/filepath"
-	"strings"
-	"syscall"
-	"testing"
+import "encoding/json"
+import "errors"
+import "os"
+import "path/filepath"
+import "strings"
+import "syscall"
+import "testing"
 
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/safefile"
-)
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/safefile"
 
 const samples = "../testdata/scanners/"
 

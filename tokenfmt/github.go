@@ -5,14 +5,12 @@
 // stand on it.
 package tokenfmt
 
-import (
-	"errors"
-	"fmt"
-	"hash/crc32"
-	"io"
-	"regexp"
-	"strings"
-)
+import "errors"
+import "fmt"
+import "hash/crc32"
+import "io"
+import "regexp"
+import "strings"
 
 // GitHubKind is one kind of GitHub token, told apart by its prefix.
 type GitHubKind struct {

@@ -1,11 +1,9 @@
 package tokenfmt
 
-import (
-	"bytes"
-	"math/rand/v2"
-	"strings"
-	"testing"
-)
+import "bytes"
+import "math/rand/v2"
+import "strings"
+import "testing"
 
 // A published vector: a CRC32/base62/'0'-padded checksum implementation in
 // public code gives "2oIfSC" for this 30-character random part. It pins the

@@ -1,16 +1,14 @@
 package transport
 
-import (
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"runtime"
-	"strconv"
-	"strings"
-	"testing"
+import "io"
+import "net/http"
+import "net/http/httptest"
+import "runtime"
+import "strconv"
+import "strings"
+import "testing"
 
-	"github.com/keyir/keyir/redact"
-)
+import "github.com/keyir/keyir/redact"
 
 // readBody sizes its buffer from the Content-Length or the last body: a
 // body longer or shorter than the hint, chunked or not, reaches the caller

@@ -1,9 +1,7 @@
 package transport
 
-import (
-	"net/http"
-	"time"
-)
+import "net/http"
+import "time"
 
 // HTTPClient returns keyir's one kind of HTTP client, with the rules every
 // request keyir makes obeys: it never follows a redirect (a redirect could

@@ -1,14 +1,12 @@
 package transport
 
-import (
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"strings"
-	"sync/atomic"
-	"testing"
-	"time"
-)
+import "io"
+import "net/http"
+import "net/http/httptest"
+import "strings"
+import "sync/atomic"
+import "testing"
+import "time"
 
 // TestHTTPClientRules: the one client constructor never follows a redirect
 // and refuses plain http to a host that is not loopback before sending.

@@ -1,9 +1,7 @@
 package transport
 
-import (
-	"context"
-	"sync"
-)
+import "context"
+import "sync"
 
 // Recording an exchange (redacting a 180 KB answer, encoding it, writing
 // and hashing the record) costs keyir more CPU than reading the answer. A

@@ -1,19 +1,17 @@
 package transport
 
-import (
-	"context"
-	"encoding/base64"
-	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "encoding/base64"
+import "fmt"
+import "io"
+import "net/http"
+import "net/http/httptest"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
 
 // gatedSink is a sink whose Evidence waits for the test to open its gate.
 type gatedSink struct {

@@ -1,9 +1,7 @@
 package transport
 
-import (
-	"net/http"
-	"strings"
-)
+import "net/http"
+import "strings"
 
 // methodOverrides are the headers with which many servers take a request's
 // method from a header instead of its request line.

@@ -6,22 +6,20 @@
 //   - plain http:// is refused except to loopback addresses.
 package transport
 
-import (
-	"bytes"
-	"errors"
-	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"net/url"
-	"strings"
-	"sync/atomic"
-	"time"
-	"unsafe"
+import "bytes"
+import "errors"
+import "fmt"
+import "io"
+import "net"
+import "net/http"
+import "net/url"
+import "strings"
+import "sync/atomic"
+import "time"
+import "unsafe"
 
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
 
 // ErrDryRun is wrapped by every error for a request refused in a dry run.
 var ErrDryRun = errors.New("refused: dry run")

@@ -1,20 +1,18 @@
 package transport
 
-import (
-	"encoding/base64"
-	"encoding/json"
-	"errors"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"net/url"
-	"strings"
-	"sync"
-	"testing"
+import "encoding/base64"
+import "encoding/json"
+import "errors"
+import "io"
+import "net/http"
+import "net/http/httptest"
+import "net/url"
+import "strings"
+import "sync"
+import "testing"
 
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
 
 // sink records what the guard reports.
 type sink struct {

@@ -1,9 +1,7 @@
 package yamlsafe
 
-import (
-	"strings"
-	"testing"
-)
+import "strings"
+import "testing"
 
 // TestHostileSyntaxErrors: the second scan that places a syntax error
 // holds on hostile input as the first parser does: a megabyte of nesting or

@@ -1,14 +1,12 @@
 package yamlsafe
 
-import (
-	"bytes"
-	"errors"
-	"fmt"
-	"io"
-	"strings"
+import "bytes"
+import "errors"
+import "fmt"
+import "io"
+import "strings"
 
-	"github.com/pb33f/go-yaml"
-)
+import "github.com/pb33f/go-yaml"
 
 // locate scans data with a second YAML parser whose errors carry the
 // position of the mistake itself (go.yaml.in/yaml/v3 keeps it private): the

@@ -1,12 +1,10 @@
 package yamlsafe
 
-import (
-	"slices"
-	"strconv"
-	"unicode/utf8"
+import "slices"
+import "strconv"
+import "unicode/utf8"
 
-	"go.yaml.in/yaml/v3"
-)
+import "go.yaml.in/yaml/v3"
 
 // Reader reads nodes strictly, reporting every problem at its node so a
 // user sees all of them at once.

@@ -8,17 +8,15 @@
 // keyir's YAML files.
 package yamlsafe
 
-import (
-	"bytes"
-	"errors"
-	"fmt"
-	"io"
-	"regexp"
-	"strconv"
-	"strings"
+import "bytes"
+import "errors"
+import "fmt"
+import "io"
+import "regexp"
+import "strconv"
+import "strings"
 
-	"go.yaml.in/yaml/v3"
-)
+import "go.yaml.in/yaml/v3"
 
 // MaxDepth bounds the nesting of mappings and lists; a playbook needs about
 // 5, a serve config 3.

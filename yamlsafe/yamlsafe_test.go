@@ -1,9 +1,7 @@
 package yamlsafe
 
-import (
-	"strings"
-	"testing"
-)
+import "strings"
+import "testing"
 
 var doc = Doc{Name: "playbook", Want: "name and steps"}
 

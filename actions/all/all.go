@@ -4,10 +4,8 @@
 // that provider's playbooks to load and run.
 package all
 
-import (
-	_ "github.com/keyir/keyir/actions/core"       // core.note, core.wait, core.http
-	_ "github.com/keyir/keyir/actions/ghtoken"    // github.*
-	_ "github.com/keyir/keyir/actions/notifystep" // notify.all, notify.slack, notify.email, notify.webhook
-	_ "github.com/keyir/keyir/actions/sendgrid"   // sendgrid.*
-	_ "github.com/keyir/keyir/actions/slacktoken" // slack.*
-)
+import _ "github.com/keyir/keyir/actions/core"       // core.note, core.wait, core.http
+import _ "github.com/keyir/keyir/actions/ghtoken"    // github.*
+import _ "github.com/keyir/keyir/actions/notifystep" // notify.all, notify.slack, notify.email, notify.webhook
+import _ "github.com/keyir/keyir/actions/sendgrid"   // sendgrid.*
+import _ "github.com/keyir/keyir/actions/slacktoken" // slack.*

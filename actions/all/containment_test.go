@@ -1,12 +1,10 @@
 package all
 
-import (
-	"slices"
-	"strings"
-	"testing"
+import "slices"
+import "strings"
+import "testing"
 
-	"github.com/keyir/keyir/actions"
-)
+import "github.com/keyir/keyir/actions"
 
 // TestContainmentStepsOfEveryProvider: every provider's containment steps
 // are of the two kinds actions.RevokeInfo and actions.ConfirmInfo declare:

@@ -1,10 +1,8 @@
 package all
 
-import (
-	"testing"
+import "testing"
 
-	"github.com/keyir/keyir/actions"
-)
+import "github.com/keyir/keyir/actions"
 
 // TestSharedOutputsDeclaredOnce: an output that several providers' actions
 // return with one meaning is the one declaration in package actions

@@ -3,13 +3,11 @@
 // settle, and revoke a credential of a provider keyir has no package for.
 package core
 
-import (
-	"context"
-	"fmt"
-	"time"
+import "context"
+import "fmt"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-)
+import "github.com/keyir/keyir/actions"
 
 func init() {
 	actions.Register(actions.Info{

@@ -1,22 +1,20 @@
 package core
 
-import (
-	"context"
-	"errors"
-	"net/http"
-	"net/http/httptest"
-	"net/url"
-	"strings"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "errors"
+import "net/http"
+import "net/http/httptest"
+import "net/url"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/credentials"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/transport"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/credentials"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/transport"
 
 // recorder keeps what a step records; it is a sink, so a slice is the real
 // thing for a test.

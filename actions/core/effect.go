@@ -1,12 +1,10 @@
 package core
 
-import (
-	"net/url"
-	"slices"
+import "net/url"
+import "slices"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/credentials"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/credentials"
 
 // Effect decides from the step's own method, not from core.http's
 // registration: a GET reads, a POST or DELETE may change something at the

@@ -1,10 +1,8 @@
 package core
 
-import (
-	"reflect"
-	"strings"
-	"testing"
-)
+import "reflect"
+import "strings"
+import "testing"
 
 // TestHTTPEffect: the step's own method decides, an unknown or invalid one
 // counts as a write (and an invalid one, which came from an input, is not

@@ -1,21 +1,19 @@
 package core
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"io"
-	"net/http"
-	"net/url"
-	"slices"
-	"strconv"
-	"strings"
-	"unicode/utf8"
+import "context"
+import "errors"
+import "fmt"
+import "io"
+import "net/http"
+import "net/url"
+import "slices"
+import "strconv"
+import "strings"
+import "unicode/utf8"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/credentials"
-	"github.com/keyir/keyir/transport"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/credentials"
+import "github.com/keyir/keyir/transport"
 
 // MaxBodyOutput bounds the body output: outputs go to the journal, the
 // report and later templates, where a megabyte of HTML helps nobody.

@@ -1,18 +1,16 @@
 package ghtoken
 
-import (
-	"context"
-	"fmt"
-	"regexp"
-	"sort"
-	"strings"
-	"time"
+import "context"
+import "fmt"
+import "regexp"
+import "sort"
+import "strings"
+import "time"
 
-	"github.com/google/go-github/v84/github"
+import "github.com/google/go-github/v84/github"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/report"
 
 // activityInfo declares github.activity; provider.go registers it.
 var activityInfo = actions.Info{

@@ -1,21 +1,19 @@
 package ghtoken
 
-import (
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"maps"
-	"slices"
-	"sort"
-	"strings"
-	"time"
+import "context"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "maps"
+import "slices"
+import "sort"
+import "strings"
+import "time"
 
-	"github.com/google/go-github/v84/github"
+import "github.com/google/go-github/v84/github"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/safefile"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/safefile"
 
 // Baseline is what an organization holds, saved ahead of time (`keyir
 // inventory save --github-org ORG FILE`): the persistence step reports what

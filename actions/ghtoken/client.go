@@ -9,18 +9,16 @@
 // retry policy live in one round tripper under it (pacer.go).
 package ghtoken
 
-import (
-	"errors"
-	"fmt"
-	"net/http"
-	"net/url"
-	"strings"
+import "errors"
+import "fmt"
+import "net/http"
+import "net/url"
+import "strings"
 
-	"github.com/google/go-github/v84/github"
+import "github.com/google/go-github/v84/github"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/transport"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/transport"
 
 // Where GitHub is, and the responder's credential.
 const (

@@ -1,14 +1,12 @@
 package ghtoken
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/report"
 
 // confirmRevokedInfo declares github.confirm_revoked; provider.go registers it.
 var confirmRevokedInfo = actions.ConfirmOf[Confirm]("github.confirm_revoked",

@@ -1,15 +1,13 @@
 package ghtoken
 
-import (
-	"context"
-	"fmt"
-	"net/http"
-	"slices"
-	"strings"
+import "context"
+import "fmt"
+import "net/http"
+import "slices"
+import "strings"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/provider"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/provider"
 
 // The responder's own token (GITHUB_TOKEN) is optional: without it a run
 // still revokes the leaked token and proves it dead, and its assessment

@@ -1,15 +1,13 @@
 package ghtoken
 
-import (
-	"errors"
-	"slices"
-	"strings"
-	"testing"
+import "errors"
+import "slices"
+import "strings"
+import "testing"
 
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/githubsim"
-)
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/githubsim"
 
 // TestDoctorChecksTheResponderTokenAgainstGitHub: against githubsim over
 // HTTP, the scenario's responder token has every scope the playbook's

@@ -1,14 +1,12 @@
 package ghtoken
 
-import (
-	"context"
-	"testing"
+import "context"
+import "testing"
 
-	"github.com/keyir/keyir/drill"
-	"github.com/keyir/keyir/notify/notifytest"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/sim/githubsim"
-)
+import "github.com/keyir/keyir/drill"
+import "github.com/keyir/keyir/notify/notifytest"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/sim/githubsim"
 
 // TestDrillsScore: keyir drill runs each GitHub scenario in its world
 // (baseline before the attack) and the scorecard passes: every expected

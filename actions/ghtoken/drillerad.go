@@ -1,16 +1,14 @@
 package ghtoken
 
-import (
-	"math/rand/v2"
-	"slices"
-	"strconv"
-	"strings"
-	"time"
+import "math/rand/v2"
+import "slices"
+import "strconv"
+import "strings"
+import "time"
 
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/sim/githubsim"
-	"github.com/keyir/keyir/tokenfmt"
-)
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/sim/githubsim"
+import "github.com/keyir/keyir/tokenfmt"
 
 // A GitHub drill rehearses `keyir eradicate` (--eradicate) with an
 // eradicator's token: an owner's (alice's), with the responder's reads and

@@ -1,14 +1,12 @@
 package ghtoken
 
-import (
-	"context"
-	"time"
+import "context"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/githubsim"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/githubsim"
 
 // DrillWorld is a GitHub drill's world: the simulator loaded with a
 // scenario, on loopback.

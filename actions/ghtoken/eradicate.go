@@ -1,21 +1,19 @@
 package ghtoken
 
-import (
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"net/http"
-	"slices"
-	"strconv"
-	"strings"
+import "context"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "net/http"
+import "slices"
+import "strconv"
+import "strings"
 
-	"github.com/google/go-github/v84/github"
+import "github.com/google/go-github/v84/github"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/planfile"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/planfile"
+import "github.com/keyir/keyir/report"
 
 // eradicateInfo declares github.eradicate; provider.go registers it.
 var eradicateInfo = actions.Info{

@@ -1,8 +1,6 @@
 package ghtoken
 
-import (
-	"github.com/keyir/keyir/provider"
-)
+import "github.com/keyir/keyir/provider"
 
 // eradicator is what `keyir eradicate` needs of GitHub: its items of a
 // plan, each checked against the request keyir rebuilds for it, and the

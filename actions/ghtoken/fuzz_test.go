@@ -1,11 +1,9 @@
 package ghtoken
 
-import (
-	"encoding/json"
-	"slices"
-	"strings"
-	"testing"
-)
+import "encoding/json"
+import "slices"
+import "strings"
+import "testing"
 
 // FuzzParseToken: whatever is pasted as a token, ParseToken never panics,
 // never quotes it in an error, and accepts only what one kind's pattern

@@ -1,22 +1,20 @@
 package ghtoken
 
-import (
-	"context"
-	"encoding/json"
-	"fmt"
-	"math/rand/v2"
-	"strings"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "encoding/json"
+import "fmt"
+import "math/rand/v2"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/githubsim"
-	"github.com/keyir/keyir/tokenfmt"
-	"github.com/keyir/keyir/transport"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/githubsim"
+import "github.com/keyir/keyir/tokenfmt"
+import "github.com/keyir/keyir/transport"
 
 // recorder collects what a step records.
 type recorder struct {

@@ -1,11 +1,9 @@
 package ghtoken
 
-import (
-	"context"
-	"strings"
+import "context"
+import "strings"
 
-	"github.com/keyir/keyir/actions"
-)
+import "github.com/keyir/keyir/actions"
 
 // identifyTokenInfo declares github.identify_token; provider.go registers it.
 var identifyTokenInfo = actions.Info{

@@ -1,21 +1,19 @@
 package ghtoken
 
-import (
-	"bytes"
-	"encoding/json"
-	"fmt"
-	"io"
-	"math/rand/v2"
-	"net/http"
-	"strconv"
-	"strings"
-	"time"
+import "bytes"
+import "encoding/json"
+import "fmt"
+import "io"
+import "math/rand/v2"
+import "net/http"
+import "strconv"
+import "strings"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/pace"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/safefile"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/pace"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/safefile"
 
 // Retry and pacing policy. Tests may shorten them; actions never change
 // them.

@@ -1,16 +1,14 @@
 package ghtoken
 
-import (
-	"context"
-	"fmt"
-	"maps"
-	"slices"
-	"strings"
-	"time"
+import "context"
+import "fmt"
+import "maps"
+import "slices"
+import "strings"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/report"
 
 // persistenceInfo declares github.persistence; provider.go registers it.
 var persistenceInfo = actions.Info{

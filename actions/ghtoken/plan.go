@@ -1,17 +1,15 @@
 package ghtoken
 
-import (
-	"encoding/json"
-	"fmt"
-	"regexp"
-	"slices"
-	"strings"
-	"time"
+import "encoding/json"
+import "fmt"
+import "regexp"
+import "slices"
+import "strings"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/planfile"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/planfile"
+import "github.com/keyir/keyir/report"
 
 // ProviderName is GitHub's name in the registry and in plan items.
 const ProviderName = "github"

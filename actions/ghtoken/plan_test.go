@@ -1,10 +1,8 @@
 package ghtoken
 
-import (
-	"encoding/json"
-	"strings"
-	"testing"
-)
+import "encoding/json"
+import "strings"
+import "testing"
 
 // validItems are one item of each kind as the persistence step writes them.
 func validItems(t testing.TB) []planItem {

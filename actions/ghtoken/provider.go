@@ -1,17 +1,15 @@
 package ghtoken
 
-import (
-	"embed"
-	"io/fs"
-	"strings"
+import "embed"
+import "io/fs"
+import "strings"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/provider"
 
-	// The built-in playbook notifies with notify.all: linking this package
-	// is all a program needs for the playbook to load and run.
-	_ "github.com/keyir/keyir/actions/notifystep"
-)
+// The built-in playbook notifies with notify.all: linking this package
+// is all a program needs for the playbook to load and run.
+import _ "github.com/keyir/keyir/actions/notifystep"
 
 // playbookFS holds the GitHub playbooks keyir ships, <name>.yaml each.
 //

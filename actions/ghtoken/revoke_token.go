@@ -1,14 +1,12 @@
 package ghtoken
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"strings"
+import "context"
+import "errors"
+import "fmt"
+import "strings"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/report"
 
 // revokeTokenInfo declares github.revoke_token; provider.go registers it.
 var revokeTokenInfo = actions.RevokeInfo("github.revoke_token",

@@ -1,13 +1,11 @@
 package ghtoken
 
-import (
-	"context"
-	"io"
-	"time"
+import "context"
+import "io"
+import "time"
 
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/sim/githubsim"
-)
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/sim/githubsim"
 
 // simulators is `keyir sim github`.
 func simulators() []provider.Simulator {

@@ -1,17 +1,15 @@
 package ghtoken
 
-import (
-	"context"
-	"fmt"
-	"slices"
-	"sort"
-	"time"
+import "context"
+import "fmt"
+import "slices"
+import "sort"
+import "time"
 
-	"github.com/google/go-github/v84/github"
+import "github.com/google/go-github/v84/github"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/report"
 
 // snapshotTokenInfo declares github.snapshot_token; provider.go registers it.
 var snapshotTokenInfo = actions.Info{

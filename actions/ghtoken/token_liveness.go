@@ -1,18 +1,16 @@
 package ghtoken
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"sort"
-	"strings"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "sort"
+import "strings"
+import "time"
 
-	"github.com/google/go-github/v84/github"
+import "github.com/google/go-github/v84/github"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/report"
 
 // tokenLivenessInfo declares github.token_liveness; provider.go registers it.
 var tokenLivenessInfo = actions.Info{

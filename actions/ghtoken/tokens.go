@@ -1,17 +1,15 @@
 package ghtoken
 
-import (
-	"crypto/sha256"
-	"encoding/base64"
-	"fmt"
-	"math/rand/v2"
-	"regexp"
-	"strings"
+import "crypto/sha256"
+import "encoding/base64"
+import "fmt"
+import "math/rand/v2"
+import "regexp"
+import "strings"
 
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/tokenfmt"
-)
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/tokenfmt"
 
 // revokeHints say where a responder revokes a token of each kind by hand.
 var revokeHints = map[string]string{

@@ -18,22 +18,20 @@
 //     and containment is never held up.
 package notifystep
 
-import (
-	"bytes"
-	"context"
-	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
-	"slices"
-	"strings"
-	"time"
+import "bytes"
+import "context"
+import "errors"
+import "fmt"
+import "os"
+import "path/filepath"
+import "slices"
+import "strings"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/notify"
-	"github.com/keyir/keyir/render"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/notify"
+import "github.com/keyir/keyir/render"
+import "github.com/keyir/keyir/report"
 
 // ServiceName is the name the hub is provided under (Env.Service).
 const ServiceName = notify.ServiceName

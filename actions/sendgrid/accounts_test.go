@@ -1,23 +1,21 @@
 package sendgrid
 
-import (
-	"encoding/json"
-	"errors"
-	"fmt"
-	"net/http"
-	"net/url"
-	"os"
-	"path/filepath"
-	"regexp"
-	"slices"
-	"strings"
-	"testing"
-	"time"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "net/http"
+import "net/url"
+import "os"
+import "path/filepath"
+import "regexp"
+import "slices"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/sendgridsim"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/sendgridsim"
 
 // addSubusers adds n subusers named sub-000 … and returns their names.
 func addSubusers(f *fixture, n int, region func(i int) string) []string {

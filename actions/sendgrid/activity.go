@@ -1,19 +1,17 @@
 package sendgrid
 
-import (
-	"context"
-	"fmt"
-	"net/url"
-	"slices"
-	"sort"
-	"strconv"
-	"strings"
-	"time"
+import "context"
+import "fmt"
+import "net/url"
+import "slices"
+import "sort"
+import "strconv"
+import "strings"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/transport"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/transport"
 
 // activityInfo declares sendgrid.activity; provider.go registers it.
 var activityInfo = actions.Info{

@@ -1,13 +1,11 @@
 package sendgrid
 
-import (
-	"encoding/json"
-	"fmt"
-	"reflect"
-	"strings"
-	"testing"
-	"time"
-)
+import "encoding/json"
+import "fmt"
+import "reflect"
+import "strings"
+import "testing"
+import "time"
 
 // simPage is an answer as the simulator writes one (its field order).
 func simPage(n int) []byte {

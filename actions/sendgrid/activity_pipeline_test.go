@@ -1,13 +1,11 @@
 package sendgrid
 
-import (
-	"strings"
-	"testing"
-	"time"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/transport"
-)
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/transport"
 
 // slowRecorder takes 20 ms to write each HTTP exchange, so that an answer's
 // record (written in the background under transport.Pipelined) is still

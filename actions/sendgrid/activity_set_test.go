@@ -1,9 +1,7 @@
 package sendgrid
 
-import (
-	"math/rand/v2"
-	"testing"
-)
+import "math/rand/v2"
+import "testing"
 
 // hashSet counts what a map counts: hashes that share a slot's start,
 // runs that wrap around the table's end, zero, repeats, growth.

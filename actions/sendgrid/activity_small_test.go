@@ -1,15 +1,13 @@
 package sendgrid
 
-import (
-	"fmt"
-	"math/rand/v2"
-	"strings"
-	"testing"
-	"time"
+import "fmt"
+import "math/rand/v2"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/sendgridsim"
-)
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/sendgridsim"
 
 // TestActivitySmallSpansFitOneRateWindow: a few thousand messages, spread
 // evenly (3,500 over six days) or in a burst (4,210 in 36 hours of a

@@ -1,11 +1,9 @@
 package sendgrid
 
-import (
-	"math"
-	"slices"
-	"sort"
-	"time"
-)
+import "math"
+import "slices"
+import "sort"
+import "time"
 
 // The simulator (as the spec) answers Email Activity in no promised order,
 // so a capped answer is a sample of the span's messages and nothing in it

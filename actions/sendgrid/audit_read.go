@@ -1,16 +1,14 @@
 package sendgrid
 
-import (
-	"context"
-	"fmt"
-	"slices"
-	"sort"
-	"strings"
-	"time"
+import "context"
+import "fmt"
+import "slices"
+import "sort"
+import "strings"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/transport"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/transport"
 
 // Reader is the responder's client for `keyir audit`: GET only, through the
 // same request, retry and region machinery as the actions, so an audit works

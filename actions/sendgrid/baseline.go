@@ -1,14 +1,12 @@
 package sendgrid
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/report"
 
 // BaselineVersion is the inventory format SaveInventory writes: version 2
 // records the account the baseline was taken of.

@@ -1,13 +1,11 @@
 package sendgrid
 
-import (
-	"fmt"
-	"testing"
-	"time"
+import "fmt"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/sendgridsim"
-)
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/sendgridsim"
 
 // BenchmarkRevokeScaling is BenchmarkRevoke1000 at 10, 100 and 1,000
 // keys, for the scaling table (scripts/bench.sh --scaling): DELETE limited

@@ -1,14 +1,12 @@
 package sendgrid
 
-import (
-	"context"
-	"math"
-	"testing"
-	"time"
+import "context"
+import "math"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/sendgridsim"
-)
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/sendgridsim"
 
 // BenchmarkActivity100k: queries per retrieval of 100,000 messages against
 // the ideal ceil(N/1000). The 6/min limit of Email Activity is lifted here

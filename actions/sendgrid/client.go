@@ -9,28 +9,26 @@
 // case, ignores the context and drops the last response.
 package sendgrid
 
-import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"math/rand/v2"
-	"net"
-	"net/http"
-	"net/url"
-	"regexp"
-	"strconv"
-	"strings"
-	"time"
+import "bytes"
+import "context"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "math/rand/v2"
+import "net"
+import "net/http"
+import "net/url"
+import "regexp"
+import "strconv"
+import "strings"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/pace"
-	"github.com/keyir/keyir/safefile"
-	"github.com/keyir/keyir/transport"
-	"github.com/sendgrid/rest"
-	"github.com/sendgrid/sendgrid-go"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/pace"
+import "github.com/keyir/keyir/safefile"
+import "github.com/keyir/keyir/transport"
+import "github.com/sendgrid/rest"
+import "github.com/sendgrid/sendgrid-go"
 
 // Base URLs of the SendGrid API by region.
 const (

@@ -1,21 +1,19 @@
 package sendgrid
 
-import (
-	"bytes"
-	"context"
-	"errors"
-	"net/http"
-	"net/http/httptest"
-	"runtime"
-	"strings"
-	"testing"
-	"time"
+import "bytes"
+import "context"
+import "errors"
+import "net/http"
+import "net/http/httptest"
+import "runtime"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/safefile"
-	"github.com/keyir/keyir/transport"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/safefile"
+import "github.com/keyir/keyir/transport"
 
 // answerClient is a Client of srv through the guarded client (guarded) or
 // a plain http.Client.

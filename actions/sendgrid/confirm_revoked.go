@@ -1,16 +1,14 @@
 package sendgrid
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"slices"
-	"strings"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "slices"
+import "strings"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/report"
 
 // confirmRevokedInfo declares sendgrid.confirm_revoked; provider.go registers it.
 var confirmRevokedInfo = actions.ConfirmOf[Confirm]("sendgrid.confirm_revoked",

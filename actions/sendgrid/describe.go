@@ -1,11 +1,9 @@
 package sendgrid
 
-import (
-	"context"
-	"fmt"
+import "context"
+import "fmt"
 
-	"github.com/keyir/keyir/actions"
-)
+import "github.com/keyir/keyir/actions"
 
 // KeyDetails is what SendGrid says about a key: its name and scopes, read
 // with the responder key (GET /v3/api_keys/{id}), never guessed.

@@ -1,12 +1,10 @@
 package sendgrid
 
-import (
-	"context"
-	"sort"
-	"strings"
+import "context"
+import "sort"
+import "strings"
 
-	"github.com/keyir/keyir/actions"
-)
+import "github.com/keyir/keyir/actions"
 
 // requiredScopes lists, per action, the scopes the responder key needs.
 // Every name is in SendGrid's official scope lists (a test checks them

@@ -1,18 +1,16 @@
 package sendgrid
 
-import (
-	"context"
-	"fmt"
-	"maps"
-	"math/rand/v2"
-	"net/http"
-	"time"
+import "context"
+import "fmt"
+import "maps"
+import "math/rand/v2"
+import "net/http"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/sendgridsim"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/sendgridsim"
 
 // DrillWorld is a SendGrid drill's world: the scenario's account in the
 // simulator, served on both hosts (global and EU), with the simulator's own

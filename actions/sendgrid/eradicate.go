@@ -1,21 +1,19 @@
 package sendgrid
 
-import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"net/http"
-	"path/filepath"
-	"strings"
+import "bytes"
+import "context"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "net/http"
+import "path/filepath"
+import "strings"
 
-	"github.com/sendgrid/rest"
+import "github.com/sendgrid/rest"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/planfile"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/planfile"
+import "github.com/keyir/keyir/report"
 
 // eradicateInfo declares sendgrid.eradicate; provider.go registers it.
 var eradicateInfo = actions.Info{

@@ -1,8 +1,6 @@
 package sendgrid
 
-import (
-	"github.com/keyir/keyir/provider"
-)
+import "github.com/keyir/keyir/provider"
 
 // eradicator is what `keyir eradicate` needs of SendGrid: its items of a
 // plan, each checked against the request keyir derives for it, and the

@@ -1,15 +1,13 @@
 package sendgrid
 
-import (
-	"context"
-	"net/url"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "net/url"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/sim/sendgridsim"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/sim/sendgridsim"
 
 // FuzzParseKey: whatever is pasted as the leaked key or its id, ParseKey
 // never panics, accepts only SendGrid-shaped input, and never quotes the

@@ -1,12 +1,10 @@
 package sendgrid
 
-import (
-	"context"
-	"testing"
-	"time"
+import "context"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/sim/sendgridsim"
-)
+import "github.com/keyir/keyir/sim/sendgridsim"
 
 // listenHosts serves srv as the global and the EU host, stopped when the
 // test ends.

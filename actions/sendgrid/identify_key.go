@@ -1,14 +1,12 @@
 package sendgrid
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"strings"
+import "context"
+import "errors"
+import "fmt"
+import "strings"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/redact"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/redact"
 
 // identifyKeyInfo declares sendgrid.identify_key; provider.go registers it.
 var identifyKeyInfo = actions.Info{

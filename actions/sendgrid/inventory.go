@@ -1,19 +1,17 @@
 package sendgrid
 
-import (
-	"context"
-	"encoding/json"
-	"fmt"
-	"slices"
-	"sort"
-	"strings"
-	"sync"
-	"time"
+import "context"
+import "encoding/json"
+import "fmt"
+import "slices"
+import "sort"
+import "strings"
+import "sync"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/safefile"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/safefile"
 
 // inventoryInfo declares sendgrid.inventory; provider.go registers it.
 var inventoryInfo = actions.Info{

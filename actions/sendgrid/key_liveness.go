@@ -1,13 +1,11 @@
 package sendgrid
 
-import (
-	"context"
-	"fmt"
-	"sort"
-	"strings"
+import "context"
+import "fmt"
+import "sort"
+import "strings"
 
-	"github.com/keyir/keyir/actions"
-)
+import "github.com/keyir/keyir/actions"
 
 // keyLivenessInfo declares sendgrid.key_liveness; provider.go registers it.
 var keyLivenessInfo = actions.Info{

@@ -1,16 +1,14 @@
 package sendgrid
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"sort"
-	"strings"
-	"sync"
+import "context"
+import "errors"
+import "fmt"
+import "sort"
+import "strings"
+import "sync"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/report"
 
 // Account is one SendGrid account keyir can act in: the parent (Subuser
 // "") or one of its subusers, with the region whose host serves it.

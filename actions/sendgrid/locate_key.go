@@ -1,14 +1,12 @@
 package sendgrid
 
-import (
-	"context"
-	"fmt"
-	"strings"
-	"sync"
+import "context"
+import "fmt"
+import "strings"
+import "sync"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/report"
 
 // locateKeyInfo declares sendgrid.locate_key; provider.go registers it.
 var locateKeyInfo = actions.Info{

@@ -1,16 +1,14 @@
 package sendgrid
 
-import (
-	"fmt"
+import "fmt"
 
-	"testing"
-	"time"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/actions"
 
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/sendgridsim"
-)
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/sendgridsim"
 
 // TestRevokeListPacesByRoute: 250 revocations of distinct ids, 8 at a time,
 // under SendGrid's per-endpoint limit of 100 per second. Every DELETE

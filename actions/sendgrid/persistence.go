@@ -1,17 +1,15 @@
 package sendgrid
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"net/url"
-	"sort"
-	"strings"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "net/url"
+import "sort"
+import "strings"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/report"
 
 // persistenceInfo declares sendgrid.persistence; provider.go registers it.
 var persistenceInfo = actions.Info{

@@ -1,16 +1,14 @@
 package sendgrid
 
-import (
-	"encoding/json"
-	"fmt"
-	"slices"
-	"strings"
-	"time"
+import "encoding/json"
+import "fmt"
+import "slices"
+import "strings"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/planfile"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/planfile"
+import "github.com/keyir/keyir/report"
 
 // PlanVersion is the schema version of eradication-plan.json.
 const PlanVersion = planfile.Version

@@ -1,13 +1,11 @@
 package sendgrid
 
-import (
-	"path/filepath"
-	"testing"
+import "path/filepath"
+import "testing"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/planfile"
-	"github.com/keyir/keyir/safefile"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/planfile"
+import "github.com/keyir/keyir/safefile"
 
 // planRecorder is a recorder that writes the run's tracked files into a
 // directory (the runner's also journals them).

@@ -1,21 +1,19 @@
 package sendgrid
 
-import (
-	"context"
-	"embed"
-	"io"
-	"io/fs"
-	"slices"
-	"time"
+import "context"
+import "embed"
+import "io"
+import "io/fs"
+import "slices"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/sim/sendgridsim"
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/sim/sendgridsim"
 
-	// The built-in playbook notifies with notify.all: linking this package
-	// is all a program needs for the playbook to load and run.
-	_ "github.com/keyir/keyir/actions/notifystep"
-)
+// The built-in playbook notifies with notify.all: linking this package
+// is all a program needs for the playbook to load and run.
+import _ "github.com/keyir/keyir/actions/notifystep"
 
 // playbookFS holds the SendGrid playbooks keyir ships, <name>.yaml each.
 //

@@ -1,16 +1,14 @@
 package sendgrid
 
-import (
-	"bytes"
-	"context"
-	"io"
-	"slices"
-	"strings"
-	"testing"
+import "bytes"
+import "context"
+import "io"
+import "slices"
+import "strings"
+import "testing"
 
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/redact"
-)
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/redact"
 
 // TestSendGridProvider: the SendGrid provider brings its key shape, its
 // playbook, its simulator, its scenarios and its doctor through one

@@ -1,10 +1,8 @@
 package sendgrid
 
-import (
-	"strings"
+import "strings"
 
-	"github.com/keyir/keyir/actions"
-)
+import "github.com/keyir/keyir/actions"
 
 // Every sendgrid.* action reads the responder's key and talks to the
 // region's API host (SENDGRID_API_URL and SENDGRID_API_URL_EU redirect them

@@ -1,17 +1,15 @@
 package sendgrid
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"sort"
-	"strings"
-	"sync"
+import "context"
+import "errors"
+import "fmt"
+import "sort"
+import "strings"
+import "sync"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/report"
-	"github.com/sendgrid/rest"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/report"
+import "github.com/sendgrid/rest"
 
 // revokeKeyInfo declares sendgrid.revoke_key; provider.go registers it.
 var revokeKeyInfo = actions.RevokeInfo("sendgrid.revoke_key",

@@ -1,26 +1,24 @@
 package sendgrid
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"io"
-	"io/fs"
-	"os"
-	"os/exec"
-	"regexp"
-	"slices"
-	"sort"
-	"strings"
-	"time"
-	"unicode"
-	"unicode/utf8"
+import "context"
+import "errors"
+import "fmt"
+import "io"
+import "io/fs"
+import "os"
+import "os/exec"
+import "regexp"
+import "slices"
+import "sort"
+import "strings"
+import "time"
+import "unicode"
+import "unicode/utf8"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/safefile"
-	"github.com/sendgrid/rest"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/safefile"
+import "github.com/sendgrid/rest"
 
 // rotateKeyInfo declares sendgrid.rotate_key; provider.go registers it.
 var rotateKeyInfo = actions.Info{

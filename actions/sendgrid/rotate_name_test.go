@@ -1,11 +1,9 @@
 package sendgrid
 
-import (
-	"strings"
-	"testing"
-	"time"
-	"unicode/utf8"
-)
+import "strings"
+import "testing"
+import "time"
+import "unicode/utf8"
 
 func TestReplacementNameKeepsTheDateWithinTheLimit(t *testing.T) {
 	day := time.Date(2026, 12, 1, 23, 30, 0, 0, time.FixedZone("x", -5*3600)) // 2026-12-02 UTC

@@ -1,27 +1,25 @@
 package sendgrid
 
-import (
-	"context"
-	"encoding/json"
-	"fmt"
-	"math/rand/v2"
-	"net/http"
-	"os"
-	"path/filepath"
-	"strings"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "encoding/json"
+import "fmt"
+import "math/rand/v2"
+import "net/http"
+import "os"
+import "path/filepath"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	_ "github.com/keyir/keyir/actions/notifystep" // the built-in playbook's notify steps
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/sendgridsim"
-	"github.com/keyir/keyir/sim/sendgridsim/contract"
-	"github.com/keyir/keyir/transport"
-)
+import "github.com/keyir/keyir/actions"
+import _ "github.com/keyir/keyir/actions/notifystep" // the built-in playbook's notify steps
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/sendgridsim"
+import "github.com/keyir/keyir/sim/sendgridsim/contract"
+import "github.com/keyir/keyir/transport"
 
 // recorder collects what a step records.
 type recorder struct {

@@ -1,15 +1,13 @@
 package sendgrid
 
-import (
-	"context"
-	"encoding/json"
-	"fmt"
-	"sort"
-	"strings"
+import "context"
+import "encoding/json"
+import "fmt"
+import "sort"
+import "strings"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/report"
 
 // snapshotKeyInfo declares sendgrid.snapshot_key; provider.go registers it.
 var snapshotKeyInfo = actions.Info{

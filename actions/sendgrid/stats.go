@@ -1,15 +1,13 @@
 package sendgrid
 
-import (
-	"context"
-	"encoding/json"
-	"fmt"
-	"strings"
-	"time"
+import "context"
+import "encoding/json"
+import "fmt"
+import "strings"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/report"
 
 // statsInfo declares sendgrid.stats; provider.go registers it.
 var statsInfo = actions.Info{

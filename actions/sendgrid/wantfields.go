@@ -1,13 +1,11 @@
 package sendgrid
 
-import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"reflect"
-	"sort"
-	"strings"
-)
+import "bytes"
+import "encoding/json"
+import "errors"
+import "reflect"
+import "sort"
+import "strings"
 
 // wantFields refuses a 2xx read whose JSON object holds none of the fields
 // out reads (`{}`, `{"unexpected":1}`, `{"result":null}`) or is null: decoded

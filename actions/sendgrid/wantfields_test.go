@@ -1,9 +1,7 @@
 package sendgrid
 
-import (
-	"encoding/json"
-	"testing"
-)
+import "encoding/json"
+import "testing"
 
 type listing struct {
 	Result []struct {

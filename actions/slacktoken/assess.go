@@ -1,14 +1,12 @@
 package slacktoken
 
-import (
-	"errors"
-	"fmt"
-	"strings"
-	"time"
+import "errors"
+import "fmt"
+import "strings"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/report"
 
 // window is an exposure window with actions.Window's defaults (it ends now,
 // and starts seven days before its end).

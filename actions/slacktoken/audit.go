@@ -1,18 +1,16 @@
 package slacktoken
 
-import (
-	"context"
-	"fmt"
-	"net/url"
-	"slices"
-	"sort"
-	"strconv"
-	"strings"
-	"time"
+import "context"
+import "fmt"
+import "net/url"
+import "slices"
+import "sort"
+import "strconv"
+import "strings"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/report"
 
 // auditLogsInfo declares slack.audit_logs; provider.go registers it.
 var auditLogsInfo = actions.Info{

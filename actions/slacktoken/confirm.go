@@ -1,15 +1,13 @@
 package slacktoken
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"strings"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "strings"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/report"
 
 // confirmRevokedInfo declares slack.confirm_revoked; provider.go registers it.
 // Slack's confirm polls within bounds of its own, tighter than

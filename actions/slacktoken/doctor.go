@@ -1,15 +1,13 @@
 package slacktoken
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"slices"
-	"strings"
+import "context"
+import "errors"
+import "fmt"
+import "slices"
+import "strings"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/provider"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/provider"
 
 // The responder's Slack tokens are optional: without them a run still
 // revokes the leaked token (with the token itself) and proves it dead, and

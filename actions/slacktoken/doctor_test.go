@@ -1,15 +1,13 @@
 package slacktoken
 
-import (
-	"errors"
-	"slices"
-	"strings"
-	"testing"
+import "errors"
+import "slices"
+import "strings"
+import "testing"
 
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/slacksim"
-)
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/slacksim"
 
 // TestDoctorChecksTheResponderTokensAgainstSlack: against slacksim over
 // HTTP, the scenario's admin and org tokens hold admin and auditlogs:read;

@@ -1,15 +1,13 @@
 package slacktoken
 
-import (
-	"context"
-	"testing"
-	"time"
+import "context"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/drill"
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/slacksim/slackspec"
-)
+import "github.com/keyir/keyir/drill"
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/slacksim/slackspec"
 
 // `keyir drill --scenario slack-…`: each Slack scenario runs in its own
 // world and scores against its ground truth; the token ends dead, and the

@@ -1,16 +1,14 @@
 package slacktoken
 
-import (
-	"context"
-	"fmt"
-	"maps"
-	"math"
-	"time"
+import "context"
+import "fmt"
+import "maps"
+import "math"
+import "time"
 
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/slacksim"
-)
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/slacksim"
 
 // DrillWorld is a Slack token leak's drill world: the scenario's workspace in
 // its own simulator, beside the drill's notification channel (the leaked

@@ -1,12 +1,10 @@
 package slacktoken
 
-import (
-	"errors"
-	"strings"
-	"testing"
+import "errors"
+import "strings"
+import "testing"
 
-	"github.com/keyir/keyir/sim/slacksim"
-)
+import "github.com/keyir/keyir/sim/slacksim"
 
 // FuzzParseToken: whatever is pasted as the leaked token, ParseToken never
 // panics, an accepted token is whole one of the four kinds, and a refusal

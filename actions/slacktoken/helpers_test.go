@@ -1,21 +1,19 @@
 package slacktoken
 
-import (
-	"context"
-	"encoding/json"
-	"fmt"
-	"strings"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "encoding/json"
+import "fmt"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/slacksim"
-	"github.com/keyir/keyir/sim/slacksim/slackspec"
-	"github.com/keyir/keyir/transport"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/slacksim"
+import "github.com/keyir/keyir/sim/slacksim/slackspec"
+import "github.com/keyir/keyir/transport"
 
 // recorder collects what a step records.
 type recorder struct {

@@ -1,12 +1,10 @@
 package slacktoken
 
-import (
-	"context"
-	"strings"
+import "context"
+import "strings"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/report"
 
 // identifyTokenInfo declares slack.identify_token; provider.go registers it.
 var identifyTokenInfo = actions.Info{

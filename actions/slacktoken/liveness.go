@@ -1,15 +1,13 @@
 package slacktoken
 
-import (
-	"context"
-	"fmt"
-	"slices"
-	"sort"
-	"strings"
+import "context"
+import "fmt"
+import "slices"
+import "sort"
+import "strings"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/report"
 
 var identityOutputs = []actions.Output{
 	actions.StatusOutput,

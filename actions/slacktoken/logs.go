@@ -1,17 +1,15 @@
 package slacktoken
 
-import (
-	"context"
-	"fmt"
-	"net/url"
-	"sort"
-	"strconv"
-	"strings"
-	"time"
+import "context"
+import "fmt"
+import "net/url"
+import "sort"
+import "strconv"
+import "strings"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/report"
 
 // logsPagesOutput is what both team log steps return alike besides
 // actions.AssessedOutput.

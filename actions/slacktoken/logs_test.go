@@ -1,14 +1,12 @@
 package slacktoken
 
-import (
-	"fmt"
-	"strings"
-	"testing"
-	"time"
+import "fmt"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/slacksim"
-)
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/slacksim"
 
 func logArgs(f *fixture, extra map[string]any) map[string]any {
 	p := map[string]any{"user_id": slacksim.AliceUser, "window_start": f.world.WindowStart, "window_end": f.world.WindowEnd}

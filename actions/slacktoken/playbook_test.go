@@ -1,21 +1,19 @@
 package slacktoken
 
-import (
-	"context"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"slices"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "io/fs"
+import "os"
+import "path/filepath"
+import "slices"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/slacksim"
-)
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/slacksim"
 
 // runPlaybook runs the built-in playbook against the fixture's workspace.
 func runPlaybook(t *testing.T, f *fixture, mode report.Mode, token string) *playbook.Result {

@@ -1,18 +1,16 @@
 package slacktoken
 
-import (
-	"embed"
-	"io/fs"
-	"time"
+import "embed"
+import "io/fs"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/sim/slacksim"
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/sim/slacksim"
 
-	// The built-in playbook notifies with notify.all: linking this package
-	// is all a program needs for the playbook to load and run.
-	_ "github.com/keyir/keyir/actions/notifystep"
-)
+// The built-in playbook notifies with notify.all: linking this package
+// is all a program needs for the playbook to load and run.
+import _ "github.com/keyir/keyir/actions/notifystep"
 
 // playbookFS holds the Slack token playbook keyir ships.
 //

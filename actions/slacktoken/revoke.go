@@ -1,18 +1,16 @@
 package slacktoken
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"strings"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "strings"
+import "time"
 
-	"github.com/slack-go/slack"
+import "github.com/slack-go/slack"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/transport"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/transport"
 
 // revokeTokenInfo declares slack.revoke_token; provider.go registers it.
 var revokeTokenInfo = actions.RevokeInfo("slack.revoke_token",

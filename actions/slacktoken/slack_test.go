@@ -1,15 +1,13 @@
 package slacktoken
 
-import (
-	"strings"
-	"testing"
-	"time"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/slacksim"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/slacksim"
 
 func TestParseTokenKinds(t *testing.T) {
 	for _, c := range []struct {

@@ -9,14 +9,12 @@
 // (client.go).
 package slacktoken
 
-import (
-	"errors"
-	"fmt"
-	"strings"
+import "errors"
+import "fmt"
+import "strings"
 
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/redact"
-)
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/redact"
 
 // The kinds of Slack token keyir responds to, from their real shapes. Slack
 // tokens carry no checksum.

@@ -1,16 +1,14 @@
 package main
 
-import (
-	"encoding/json"
-	"fmt"
-	"strings"
+import "encoding/json"
+import "fmt"
+import "strings"
 
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/tw"
-	"github.com/urfave/cli/v2"
+import "github.com/olekukonko/tablewriter"
+import "github.com/olekukonko/tablewriter/tw"
+import "github.com/urfave/cli/v2"
 
-	"github.com/keyir/keyir/actions"
-)
+import "github.com/keyir/keyir/actions"
 
 func (a *app) actionsCommand() *cli.Command {
 	return &cli.Command{

@@ -1,20 +1,18 @@
 package main
 
-import (
-	"context"
-	"fmt"
-	"io"
-	"os"
-	"os/user"
-	"strings"
+import "context"
+import "fmt"
+import "io"
+import "os"
+import "os/user"
+import "strings"
 
-	"github.com/urfave/cli/v2"
-	"golang.org/x/term"
+import "github.com/urfave/cli/v2"
+import "golang.org/x/term"
 
-	"github.com/keyir/keyir/console"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/render"
-)
+import "github.com/keyir/keyir/console"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/render"
 
 // env is everything a command reads from the world, injectable for tests.
 type env struct {

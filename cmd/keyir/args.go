@@ -1,10 +1,8 @@
 package main
 
-import (
-	"strings"
+import "strings"
 
-	"github.com/urfave/cli/v2"
-)
+import "github.com/urfave/cli/v2"
 
 // interleave moves flags that follow positional arguments in front of them.
 // urfave/cli v2 stops parsing flags at the first positional argument, but

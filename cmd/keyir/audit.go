@@ -1,22 +1,20 @@
 package main
 
-import (
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"net/http"
-	"strings"
+import "context"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "net/http"
+import "strings"
 
-	"github.com/urfave/cli/v2"
+import "github.com/urfave/cli/v2"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/actions/sendgrid"
-	"github.com/keyir/keyir/audit"
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/safefile"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/actions/sendgrid"
+import "github.com/keyir/keyir/audit"
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/safefile"
 
 // maxBaseline bounds a baseline file read (a 100-key account with every
 // surface is a few hundred KiB).

@@ -1,21 +1,19 @@
 package main
 
-import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"os"
-	"path/filepath"
-	"slices"
-	"strings"
-	"sync"
-	"testing"
-	"time"
+import "bytes"
+import "context"
+import "encoding/json"
+import "os"
+import "path/filepath"
+import "slices"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/runstore"
-	"github.com/keyir/keyir/sim/sendgridsim"
-)
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/runstore"
+import "github.com/keyir/keyir/sim/sendgridsim"
 
 // auditSim serves an audit scenario and returns the environment of a keyir pointed at it.
 func auditSim(t *testing.T, scenario string, edit ...func(*sendgridsim.AuditFixture)) (*sendgridsim.AuditFixture, map[string]string) {

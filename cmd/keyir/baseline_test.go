@@ -1,13 +1,11 @@
 package main
 
-import (
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
 
-	"github.com/keyir/keyir/sim/sendgridsim"
-)
+import "github.com/keyir/keyir/sim/sendgridsim"
 
 func TestInventorySaveRefusesToOverwriteWithoutForce(t *testing.T) {
 	envv, _, _ := simAccount(t, sendgridsim.ResponderScopes())

@@ -1,17 +1,15 @@
 package main
 
-import (
-	"context"
-	"encoding/json"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "encoding/json"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/notify/notifytest"
-	"github.com/keyir/keyir/sim/githubsim"
-)
+import "github.com/keyir/keyir/notify/notifytest"
+import "github.com/keyir/keyir/sim/githubsim"
 
 // check15GitHub serves scenario github-pat-leak (without its propagation
 // delay), as github.com or as an Enterprise Server.

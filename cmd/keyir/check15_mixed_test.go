@@ -1,14 +1,12 @@
 package main
 
-import (
-	"encoding/json"
-	"maps"
-	"path/filepath"
-	"strings"
-	"testing"
+import "encoding/json"
+import "maps"
+import "path/filepath"
+import "strings"
+import "testing"
 
-	"github.com/keyir/keyir/notify/notifytest"
-)
+import "github.com/keyir/keyir/notify/notifytest"
 
 // TestCheck15FromThreeProvidersDryRunThenLive: one gitleaks report with
 // two SendGrid keys, a GitHub token, a Slack bot token and an unknown

@@ -1,18 +1,16 @@
 package main
 
-import (
-	"encoding/json"
-	"fmt"
-	"math/rand/v2"
-	"os"
-	"path/filepath"
-	"strings"
-	"syscall"
-	"testing"
+import "encoding/json"
+import "fmt"
+import "math/rand/v2"
+import "os"
+import "path/filepath"
+import "strings"
+import "syscall"
+import "testing"
 
-	"github.com/keyir/keyir/notify/notifytest"
-	"github.com/keyir/keyir/tokenfmt"
-)
+import "github.com/keyir/keyir/notify/notifytest"
+import "github.com/keyir/keyir/tokenfmt"
 
 // seededReader feeds tokenfmt.MintGitHub reproducible randomness.
 type seededReader struct{ r *rand.ChaCha8 }

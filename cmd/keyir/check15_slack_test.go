@@ -1,14 +1,12 @@
 package main
 
-import (
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/notify/notifytest"
-	"github.com/keyir/keyir/sim/slacksim"
-)
+import "github.com/keyir/keyir/notify/notifytest"
+import "github.com/keyir/keyir/sim/slacksim"
 
 // check15Slack serves scenario slack-bot-token-leak without its
 // propagation delay.

@@ -1,16 +1,14 @@
 package main
 
-import (
-	"fmt"
-	"io"
-	"sort"
-	"strings"
+import "fmt"
+import "io"
+import "sort"
+import "strings"
 
-	"github.com/urfave/cli/v2"
+import "github.com/urfave/cli/v2"
 
-	"github.com/keyir/keyir/drill"
-	"github.com/keyir/keyir/playbook"
-)
+import "github.com/keyir/keyir/drill"
+import "github.com/keyir/keyir/playbook"
 
 func (a *app) completionCommand() *cli.Command {
 	return &cli.Command{

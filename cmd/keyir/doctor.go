@@ -1,14 +1,12 @@
 package main
 
-import (
-	"fmt"
-	"strings"
+import "fmt"
+import "strings"
 
-	"github.com/urfave/cli/v2"
+import "github.com/urfave/cli/v2"
 
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/report"
 
 func (a *app) doctorCommand() *cli.Command {
 	return &cli.Command{

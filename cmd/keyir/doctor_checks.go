@@ -1,24 +1,22 @@
 package main
 
-import (
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"net/url"
-	"strings"
-	"time"
+import "context"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "io"
+import "net"
+import "net/http"
+import "net/url"
+import "strings"
+import "time"
 
-	"github.com/urfave/cli/v2"
+import "github.com/urfave/cli/v2"
 
-	"github.com/keyir/keyir/actions/sendgrid"
-	"github.com/keyir/keyir/notify"
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions/sendgrid"
+import "github.com/keyir/keyir/notify"
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/report"
 
 // doctorCheck is one line of `keyir doctor`, and one element of "checks"
 // in its JSON document.

@@ -1,20 +1,18 @@
 package main
 
-import (
-	"context"
-	"encoding/json"
-	"math/rand/v2"
-	"net"
-	"net/http"
-	"net/http/httptest"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "encoding/json"
+import "math/rand/v2"
+import "net"
+import "net/http"
+import "net/http/httptest"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/sim/sendgridsim"
-	"github.com/keyir/keyir/sim/slacksim"
-)
+import "github.com/keyir/keyir/sim/sendgridsim"
+import "github.com/keyir/keyir/sim/slacksim"
 
 // doctorWorld is a SendGrid simulator whose answers carry a Date offset by
 // skew, and a Slack simulator.

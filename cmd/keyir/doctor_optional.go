@@ -1,17 +1,15 @@
 package main
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"net/http"
-	"strings"
+import "context"
+import "errors"
+import "fmt"
+import "net/http"
+import "strings"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/report"
 
 // optionalDoctors checks the responder credentials a run can go without
 // (provider.Doctor.Optional: GitHub's GITHUB_TOKEN, Slack's admin and org

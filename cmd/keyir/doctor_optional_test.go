@@ -1,18 +1,16 @@
 package main
 
-import (
-	"context"
-	"math/rand/v2"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "math/rand/v2"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/githubsim"
-	"github.com/keyir/keyir/sim/slacksim"
-	"github.com/keyir/keyir/tokenfmt"
-)
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/githubsim"
+import "github.com/keyir/keyir/sim/slacksim"
+import "github.com/keyir/keyir/tokenfmt"
 
 // TestDoctorChecksGitHubAndSlackResponders: keyir doctor checks GitHub's
 // and Slack's responder tokens against their simulators over HTTP, each a

@@ -1,13 +1,11 @@
 package main
 
-import (
-	"context"
-	"net/http"
-	"sort"
+import "context"
+import "net/http"
+import "sort"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/provider"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/provider"
 
 // defaultDoctorPlaybook is what `keyir doctor` checks without a PLAYBOOK:
 // the response playbook of the first provider (by name) with a doctor

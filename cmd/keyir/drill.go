@@ -1,25 +1,23 @@
 package main
 
-import (
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
-	"fmt"
-	"os"
-	"strings"
-	"testing"
-	"time"
+import "crypto/rand"
+import "encoding/hex"
+import "encoding/json"
+import "fmt"
+import "os"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/olekukonko/tablewriter"
-	"github.com/urfave/cli/v2"
+import "github.com/olekukonko/tablewriter"
+import "github.com/urfave/cli/v2"
 
-	"github.com/keyir/keyir/drill"
-	"github.com/keyir/keyir/eradicate"
-	"github.com/keyir/keyir/notify"
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/slacksim"
-)
+import "github.com/keyir/keyir/drill"
+import "github.com/keyir/keyir/eradicate"
+import "github.com/keyir/keyir/notify"
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/slacksim"
 
 func (a *app) drillCommand() *cli.Command {
 	return &cli.Command{

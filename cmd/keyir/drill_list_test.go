@@ -1,11 +1,9 @@
 package main
 
-import (
-	"strings"
-	"testing"
+import "strings"
+import "testing"
 
-	"github.com/keyir/keyir/provider"
-)
+import "github.com/keyir/keyir/provider"
 
 // TestDrillListGroupsByProvider: `keyir drill --list` shows each provider's
 // name for people (its Title) once, above its own scenarios and no other's.

@@ -1,19 +1,17 @@
 package main
 
-import (
-	"encoding/json"
-	"fmt"
-	"io"
-	"os"
+import "encoding/json"
+import "fmt"
+import "io"
+import "os"
 
-	"github.com/urfave/cli/v2"
-	"golang.org/x/term"
+import "github.com/urfave/cli/v2"
+import "golang.org/x/term"
 
-	"github.com/keyir/keyir/eradicate"
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/render"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/eradicate"
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/render"
+import "github.com/keyir/keyir/report"
 
 // stdinIsTerminal says whether the typed confirmation can be asked for;
 // tests replace it.

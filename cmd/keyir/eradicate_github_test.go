@@ -1,23 +1,21 @@
 package main
 
-import (
-	"context"
-	"encoding/json"
-	"maps"
-	"net/http"
-	"os"
-	"path/filepath"
-	"slices"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "encoding/json"
+import "maps"
+import "net/http"
+import "os"
+import "path/filepath"
+import "slices"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/planfile"
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/sim/githubsim"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/planfile"
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/sim/githubsim"
 
 // githubFootholdRun runs github-token-compromise live against githubsim's
 // github-pat-leak (baseline before the attack): the token is contained and

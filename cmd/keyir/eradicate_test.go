@@ -1,17 +1,15 @@
 package main
 
-import (
-	"context"
-	"encoding/json"
-	"math/rand/v2"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "encoding/json"
+import "math/rand/v2"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/sim/sendgridsim"
-)
+import "github.com/keyir/keyir/sim/sendgridsim"
 
 // The whole loop from the command line: a run that contains the key but
 // leaves footholds ends 5 and names keyir eradicate last; eradicate refuses

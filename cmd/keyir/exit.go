@@ -1,13 +1,11 @@
 package main
 
-import (
-	"errors"
+import "errors"
 
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/runstore"
-	"github.com/keyir/keyir/safefile"
-)
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/runstore"
+import "github.com/keyir/keyir/safefile"
 
 // exitError carries an exit code; it is the only way a command chooses one.
 type exitError struct {

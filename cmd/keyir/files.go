@@ -1,14 +1,12 @@
 package main
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"io"
+import "context"
+import "errors"
+import "fmt"
+import "io"
 
-	"github.com/keyir/keyir/actions/sendgrid"
-	"github.com/keyir/keyir/credentials"
-)
+import "github.com/keyir/keyir/actions/sendgrid"
+import "github.com/keyir/keyir/credentials"
 
 // readSmallFile is the env's readFile: what keyir reads through it (the
 // leaked key's file, *_FILE credentials) is a regular file of at most

@@ -1,18 +1,16 @@
 package main
 
-import (
-	"bytes"
-	"fmt"
-	"os"
-	"path/filepath"
-	"runtime"
-	"strings"
-	"syscall"
-	"testing"
-	"time"
+import "bytes"
+import "fmt"
+import "os"
+import "path/filepath"
+import "runtime"
+import "strings"
+import "syscall"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/runstore"
-)
+import "github.com/keyir/keyir/runstore"
 
 // hostileProcess runs keyir as a real process (the real env: bounded,
 // no-follow reads; signal handling) with extra environment, and returns its

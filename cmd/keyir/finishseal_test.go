@@ -1,11 +1,9 @@
 package main
 
-import (
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
-)
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
 
 // A run killed after its journal's seal and before report.html and
 // MANIFEST were written (the seal's slow part) is finished by `keyir

@@ -1,10 +1,8 @@
 package main
 
-import (
-	"strings"
+import "strings"
 
-	"github.com/urfave/cli/v2"
-)
+import "github.com/urfave/cli/v2"
 
 // The flags several commands take with one meaning, declared once so their
 // name, default and environment variable cannot drift apart between

@@ -1,15 +1,13 @@
 package main
 
-import (
-	"bytes"
-	"os"
-	"path/filepath"
-	"slices"
-	"strings"
-	"testing"
+import "bytes"
+import "os"
+import "path/filepath"
+import "slices"
+import "strings"
+import "testing"
 
-	"github.com/urfave/cli/v2"
-)
+import "github.com/urfave/cli/v2"
 
 // TestEveryOutputFlagReadsKEYIROUTPUT: KEYIR_OUTPUT sets --output of every
 // command that declares it (README: every flag also from KEYIR_<FLAG>),

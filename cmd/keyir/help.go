@@ -1,16 +1,14 @@
 package main
 
-import (
-	"fmt"
-	"runtime"
-	"runtime/debug"
-	"strings"
+import "fmt"
+import "runtime"
+import "runtime/debug"
+import "strings"
 
-	"github.com/urfave/cli/v2"
+import "github.com/urfave/cli/v2"
 
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/report"
 
 // commandHelp is what every command's --help adds to urfave/cli's: examples
 // a responder can paste, and the exit codes the command can end with. It is

@@ -1,23 +1,21 @@
 package main
 
-import (
-	"encoding/json"
-	"errors"
-	"io"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
-	"strconv"
-	"strings"
-	"testing"
-	"unicode/utf8"
+import "encoding/json"
+import "errors"
+import "io"
+import "os"
+import "os/exec"
+import "path/filepath"
+import "regexp"
+import "strconv"
+import "strings"
+import "testing"
+import "unicode/utf8"
 
-	"github.com/urfave/cli/v2"
+import "github.com/urfave/cli/v2"
 
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/provider"
-)
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/provider"
 
 // commandPaths lists every command and subcommand keyir has ("report show").
 func commandPaths(t *testing.T) []string {

@@ -1,20 +1,18 @@
 package main
 
-import (
-	"encoding/json"
-	"github.com/keyir/keyir/report"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
-	"unicode/utf8"
+import "encoding/json"
+import "github.com/keyir/keyir/report"
+import "io/fs"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
+import "unicode/utf8"
 
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/sim/sendgridsim"
-	"github.com/keyir/keyir/sim/slacksim"
-)
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/sim/sendgridsim"
+import "github.com/keyir/keyir/sim/slacksim"
 
 // hostileDir is the corpus of malicious files (testdata/hostile at the
 // repository root).

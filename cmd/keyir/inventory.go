@@ -1,20 +1,18 @@
 package main
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"io/fs"
-	"net/http"
-	"os"
-	"strings"
+import "context"
+import "errors"
+import "fmt"
+import "io/fs"
+import "net/http"
+import "os"
+import "strings"
 
-	"github.com/urfave/cli/v2"
+import "github.com/urfave/cli/v2"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/actions/ghtoken"
-	"github.com/keyir/keyir/actions/sendgrid"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/actions/ghtoken"
+import "github.com/keyir/keyir/actions/sendgrid"
 
 func (a *app) inventoryCommand() *cli.Command {
 	return &cli.Command{

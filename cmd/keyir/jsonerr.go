@@ -1,15 +1,13 @@
 package main
 
-import (
-	"bytes"
-	"encoding/json"
-	"io"
-	"strings"
+import "bytes"
+import "encoding/json"
+import "io"
+import "strings"
 
-	"github.com/urfave/cli/v2"
+import "github.com/urfave/cli/v2"
 
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/report"
 
 // countingWriter counts the bytes that reached stdout, so run knows whether
 // a command that was asked for JSON printed its document before it failed.

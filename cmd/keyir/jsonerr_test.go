@@ -1,10 +1,8 @@
 package main
 
-import (
-	"bytes"
-	"strings"
-	"testing"
-)
+import "bytes"
+import "strings"
+import "testing"
 
 // FuzzJSONErrorInputs: whatever the command line and whatever reaches
 // stderr, wantsJSON and stderrLines never panic, stderrLines passes every

@@ -1,10 +1,8 @@
 package main
 
-import (
-	"encoding/json"
+import "encoding/json"
 
-	"github.com/keyir/keyir/provider"
-)
+import "github.com/keyir/keyir/provider"
 
 // listScenariosAs is `keyir drill --list`, as a table or, with --output
 // json, one document: {"scenarios": [{"name", "description"}]}.

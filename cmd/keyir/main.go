@@ -3,18 +3,16 @@
 // the right people, and leaves a tamper-evident evidence report.
 package main
 
-import (
-	"context"
-	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
-	"time"
+import "context"
+import "fmt"
+import "os"
+import "os/signal"
+import "syscall"
+import "time"
 
-	_ "github.com/keyir/keyir/actions/all" // registers every action
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/runstore"
-)
+import _ "github.com/keyir/keyir/actions/all" // registers every action
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/runstore"
 
 // stopGrace is how long a command has, after the first SIGINT/SIGTERM, to
 // stop on its own (an interrupted run records where it stood and seals its

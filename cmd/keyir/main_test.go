@@ -1,25 +1,23 @@
 package main
 
-import (
-	"bytes"
-	"context"
-	"io/fs"
-	"net/http"
-	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
-	"sync"
-	"syscall"
-	"testing"
-	"time"
+import "bytes"
+import "context"
+import "io/fs"
+import "net/http"
+import "net/http/httptest"
+import "os"
+import "os/exec"
+import "path/filepath"
+import "strings"
+import "sync"
+import "syscall"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/notify/notifytest"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/runstore"
-	"github.com/keyir/keyir/sim/sendgridsim/contract"
-)
+import "github.com/keyir/keyir/notify/notifytest"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/runstore"
+import "github.com/keyir/keyir/sim/sendgridsim/contract"
 
 // TestMain lets the test binary act as the keyir command, so subprocess
 // tests (SIGKILL mid-run) run the real main without a separate build.

@@ -1,17 +1,15 @@
 package main
 
-import (
-	"context"
-	"fmt"
-	"strings"
-	"time"
+import "context"
+import "fmt"
+import "strings"
+import "time"
 
-	"github.com/urfave/cli/v2"
+import "github.com/urfave/cli/v2"
 
-	"github.com/keyir/keyir/notify"
-	_ "github.com/keyir/keyir/notify/all" // slack, email, webhook
-	"github.com/keyir/keyir/playbook"
-)
+import "github.com/keyir/keyir/notify"
+import _ "github.com/keyir/keyir/notify/all" // slack, email, webhook
+import "github.com/keyir/keyir/playbook"
 
 // notifyOptions say where a run's notifications go. Each channel is
 // optional; with none, notify steps succeed with sent: false. Credentials

@@ -1,17 +1,15 @@
 package main
 
-import (
-	"encoding/json"
-	"github.com/keyir/keyir/report"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
+import "encoding/json"
+import "github.com/keyir/keyir/report"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/notify/notifytest"
-	"github.com/keyir/keyir/sim/sendgridsim"
-	"github.com/keyir/keyir/sim/slacksim"
-)
+import "github.com/keyir/keyir/notify/notifytest"
+import "github.com/keyir/keyir/sim/sendgridsim"
+import "github.com/keyir/keyir/sim/slacksim"
 
 // keyir drill always posts to its built-in Slack simulator and shows the
 // drill channel as a person would read it; --output json counts it.

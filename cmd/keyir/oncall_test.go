@@ -1,18 +1,16 @@
 package main
 
-import (
-	"context"
-	"encoding/json"
-	"math/rand/v2"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "encoding/json"
+import "math/rand/v2"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/sendgridsim"
-)
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/sendgridsim"
 
 // simAccount starts the SendGrid simulator with a responder key of the given
 // scopes, a leaked key and two innocent keys, and returns the environment a

@@ -1,11 +1,9 @@
 package main
 
-import (
-	"net/http"
-	"net/http/httptest"
-	"strings"
-	"testing"
-)
+import "net/http"
+import "net/http/httptest"
+import "strings"
+import "testing"
 
 // TestDryRunPrintsThePlan: a dry run of generic-key-revoke prints its plan
 // before the first step, deciding from the method the operator gave: a

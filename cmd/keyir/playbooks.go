@@ -1,15 +1,13 @@
 package main
 
-import (
-	"encoding/json"
-	"fmt"
-	"strings"
+import "encoding/json"
+import "fmt"
+import "strings"
 
-	"github.com/urfave/cli/v2"
+import "github.com/urfave/cli/v2"
 
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/provider"
-)
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/provider"
 
 func (a *app) playbooksCommand() *cli.Command {
 	return &cli.Command{

@@ -1,24 +1,22 @@
 package main
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"io/fs"
-	"net/http"
-	"os"
-	"path/filepath"
-	"slices"
-	"strings"
-	"syscall"
+import "context"
+import "errors"
+import "fmt"
+import "io/fs"
+import "net/http"
+import "os"
+import "path/filepath"
+import "slices"
+import "strings"
+import "syscall"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/actions/sendgrid"
-	"github.com/keyir/keyir/credentials"
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/runstore"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/actions/sendgrid"
+import "github.com/keyir/keyir/credentials"
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/runstore"
 
 // preflight is what a run checks before its run directory exists. A problem
 // that would stop containment is fatal: the run does not start (exit 2),

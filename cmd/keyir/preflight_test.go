@@ -1,22 +1,20 @@
 package main
 
-import (
-	"errors"
-	"io/fs"
-	"math/rand/v2"
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
+import "errors"
+import "io/fs"
+import "math/rand/v2"
+import "net/http"
+import "net/http/httptest"
+import "net/http/httputil"
+import "net/url"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/sim/sendgridsim"
-	"github.com/keyir/keyir/sim/slacksim"
-)
+import "github.com/keyir/keyir/sim/sendgridsim"
+import "github.com/keyir/keyir/sim/slacksim"
 
 func without(list []string, drop ...string) []string {
 	var out []string

@@ -1,10 +1,8 @@
 package main
 
-import (
-	"path/filepath"
-	"strings"
-	"testing"
-)
+import "path/filepath"
+import "strings"
+import "testing"
 
 // TestArgumentShapedLikeAKeyNeverQuoted: a key cut short (not the full
 // shape the redactor knows without being told) typed as a path or a value

@@ -1,14 +1,12 @@
 package main
 
-import (
-	"context"
-	"os"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "os"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/sim/githubsim"
-)
+import "github.com/keyir/keyir/sim/githubsim"
 
 // readmeGitHub runs the README's GitHub example against the GitHub
 // simulator (scenario github-pat-leak, before its attack): the baseline is

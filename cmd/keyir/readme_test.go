@@ -1,27 +1,25 @@
 package main
 
-import (
-	"bufio"
-	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-	"io"
-	"net/http"
-	"net/url"
-	"os"
-	"path/filepath"
-	"regexp"
-	"slices"
-	"strconv"
-	"strings"
-	"testing"
-	"time"
+import "bufio"
+import "context"
+import "crypto/hmac"
+import "crypto/sha256"
+import "encoding/hex"
+import "encoding/json"
+import "io"
+import "net/http"
+import "net/url"
+import "os"
+import "path/filepath"
+import "regexp"
+import "slices"
+import "strconv"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/sim/sendgridsim"
-	"github.com/keyir/keyir/sim/slacksim"
-)
+import "github.com/keyir/keyir/sim/sendgridsim"
+import "github.com/keyir/keyir/sim/slacksim"
 
 // readmeBlock is one fenced block of README.md.
 type readmeBlock struct {

@@ -1,11 +1,9 @@
 package main
 
-import (
-	"strings"
-	"testing"
+import "strings"
+import "testing"
 
-	"github.com/keyir/keyir/provider"
-)
+import "github.com/keyir/keyir/provider"
 
 // FuzzRecogniseHint: whatever is pasted as the leaked key, Recognise's
 // refusal (with its hint of what the key is near) never quotes it: no run

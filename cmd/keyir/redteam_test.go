@@ -1,20 +1,18 @@
 package main
 
-import (
-	"context"
-	"math/rand/v2"
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "math/rand/v2"
+import "net/http"
+import "net/http/httptest"
+import "net/http/httputil"
+import "net/url"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/sim/sendgridsim"
-)
+import "github.com/keyir/keyir/sim/sendgridsim"
 
 // A count of days too large for a time.Duration used to wrap around: 202163959358895d
 // is 65.536µs once wrapped, so `report prune --older-than 202163959358895d` (asking for

@@ -1,22 +1,20 @@
 package main
 
-import (
-	"errors"
-	"fmt"
-	"io/fs"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
+import "errors"
+import "fmt"
+import "io/fs"
+import "os"
+import "os/exec"
+import "path/filepath"
+import "runtime"
 
-	"github.com/urfave/cli/v2"
+import "github.com/urfave/cli/v2"
 
-	"github.com/keyir/keyir/htmlreport"
-	"github.com/keyir/keyir/render"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/runstore"
-	"github.com/keyir/keyir/safefile"
-)
+import "github.com/keyir/keyir/htmlreport"
+import "github.com/keyir/keyir/render"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/runstore"
+import "github.com/keyir/keyir/safefile"
 
 func (a *app) reportCommand() *cli.Command {
 	return &cli.Command{

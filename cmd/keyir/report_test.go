@@ -1,11 +1,9 @@
 package main
 
-import (
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
-)
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
 
 // finishedRun runs a one-step playbook and returns its run directory.
 func finishedRun(t *testing.T) string {

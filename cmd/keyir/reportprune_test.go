@@ -1,12 +1,10 @@
 package main
 
-import (
-	"encoding/json"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
-)
+import "encoding/json"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
 
 func TestReportPruneRemovesOnlyArchivedHeads(t *testing.T) {
 	dir := t.TempDir()

@@ -1,15 +1,13 @@
 package main
 
-import (
-	"context"
-	"fmt"
+import "context"
+import "fmt"
 
-	"github.com/urfave/cli/v2"
+import "github.com/urfave/cli/v2"
 
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/redact"
-)
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/redact"
 
 // respondInputFlags are the convenience flags of `keyir run` that mean the
 // same for every kind of key: the exposure window. A kind's playbook that

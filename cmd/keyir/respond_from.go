@@ -1,16 +1,14 @@
 package main
 
-import (
-	"context"
-	"fmt"
-	"slices"
-	"strings"
+import "context"
+import "fmt"
+import "slices"
+import "strings"
 
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/scanners"
-)
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/scanners"
 
 // reportKey is one distinct secret of a scanner's report: the key, what it
 // is, and every place the report found it.

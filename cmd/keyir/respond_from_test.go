@@ -1,20 +1,18 @@
 package main
 
-import (
-	"context"
-	"encoding/json"
-	"math/rand/v2"
-	"os"
-	"path/filepath"
-	"slices"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "encoding/json"
+import "math/rand/v2"
+import "os"
+import "path/filepath"
+import "slices"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/notify/notifytest"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/sendgridsim"
-)
+import "github.com/keyir/keyir/notify/notifytest"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/sendgridsim"
 
 // twoLeakedKeys is a SendGrid account with two leaked keys.
 func twoLeakedKeys(t *testing.T) (envv map[string]string, srv *sendgridsim.Server, leaked []sendgridsim.Key) {

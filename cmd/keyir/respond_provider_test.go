@@ -1,22 +1,20 @@
 package main
 
-import (
-	"context"
-	"embed"
-	"fmt"
-	"hash/crc32"
-	"io"
-	"io/fs"
-	"net/http"
-	"net/http/httptest"
-	"strings"
-	"sync"
-	"testing"
+import "context"
+import "embed"
+import "fmt"
+import "hash/crc32"
+import "io"
+import "io/fs"
+import "net/http"
+import "net/http/httptest"
+import "strings"
+import "sync"
+import "testing"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/report"
 
 // The test-only provider "zz" is registered the way a real one is (a key
 // kind with a checksum, an input named otherwise than "key", its actions

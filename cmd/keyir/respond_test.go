@@ -1,16 +1,14 @@
 package main
 
-import (
-	"encoding/json"
-	"path/filepath"
-	"slices"
-	"strings"
-	"testing"
-	"time"
+import "encoding/json"
+import "path/filepath"
+import "slices"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/sendgridsim"
-)
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/sendgridsim"
 
 // TestRespondRecognisesASendGridKeyAndRunsItsPlaybook: the key alone picks
 // sendgrid-key-compromise, which runs as `keyir run` would: revoked, proven

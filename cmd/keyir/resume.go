@@ -1,21 +1,19 @@
 package main
 
-import (
-	"fmt"
-	"maps"
-	"slices"
-	"strconv"
-	"strings"
+import "fmt"
+import "maps"
+import "slices"
+import "strconv"
+import "strings"
 
-	"github.com/urfave/cli/v2"
+import "github.com/urfave/cli/v2"
 
-	"github.com/keyir/keyir/drill"
-	"github.com/keyir/keyir/htmlreport"
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/runstore"
-)
+import "github.com/keyir/keyir/drill"
+import "github.com/keyir/keyir/htmlreport"
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/runstore"
 
 func (a *app) resumeCommand() *cli.Command {
 	return &cli.Command{

@@ -1,18 +1,16 @@
 package main
 
-import (
-	"errors"
-	"fmt"
-	"slices"
-	"strings"
+import "errors"
+import "fmt"
+import "slices"
+import "strings"
 
-	"github.com/urfave/cli/v2"
+import "github.com/urfave/cli/v2"
 
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/scanners"
-)
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/scanners"
 
 // A run of several keys (keyir respond --from) stores none of them: its
 // resume reads the scanner's report again and gives each key back to the

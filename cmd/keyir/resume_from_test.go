@@ -1,26 +1,24 @@
 package main
 
-import (
-	"context"
-	"encoding/json"
-	"math/rand/v2"
-	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
-	"strings"
-	"sync"
-	"syscall"
-	"testing"
-	"time"
+import "context"
+import "encoding/json"
+import "math/rand/v2"
+import "net/http"
+import "net/http/httptest"
+import "os"
+import "path/filepath"
+import "strings"
+import "sync"
+import "syscall"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/notify/notifytest"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/runstore"
-	"github.com/keyir/keyir/sim/sendgridsim"
-	"github.com/keyir/keyir/sim/slacksim"
-)
+import "github.com/keyir/keyir/notify/notifytest"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/runstore"
+import "github.com/keyir/keyir/sim/sendgridsim"
+import "github.com/keyir/keyir/sim/slacksim"
 
 // gitleaksOf writes a gitleaks report of the given keys (one finding each)
 // and returns its path.

@@ -1,30 +1,28 @@
 package main
 
-import (
-	"bufio"
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"net/http"
-	"os"
-	"path/filepath"
-	"slices"
-	"strings"
-	"time"
+import "bufio"
+import "context"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "io"
+import "net/http"
+import "os"
+import "path/filepath"
+import "slices"
+import "strings"
+import "time"
 
-	"github.com/urfave/cli/v2"
-	"golang.org/x/term"
+import "github.com/urfave/cli/v2"
+import "golang.org/x/term"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/actions/sendgrid"
-	"github.com/keyir/keyir/htmlreport"
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/runstore"
-	"github.com/keyir/keyir/transport"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/actions/sendgrid"
+import "github.com/keyir/keyir/htmlreport"
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/runstore"
+import "github.com/keyir/keyir/transport"
 
 // isTerminal says whether a stream is a terminal; tests replace it.
 var isTerminal = func(v any) bool {

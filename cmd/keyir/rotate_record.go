@@ -1,19 +1,17 @@
 package main
 
-import (
-	"bytes"
-	"encoding/json"
-	"fmt"
-	"io"
-	"net/http"
-	"os/exec"
-	"sync"
-	"time"
+import "bytes"
+import "encoding/json"
+import "fmt"
+import "io"
+import "net/http"
+import "os/exec"
+import "sync"
+import "time"
 
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/runstore"
-)
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/runstore"
 
 var execLookPath = exec.LookPath
 

@@ -1,26 +1,24 @@
 package main
 
-import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"io/fs"
-	"math/rand/v2"
-	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
-	"slices"
-	"strings"
-	"testing"
-	"time"
+import "bytes"
+import "context"
+import "encoding/json"
+import "io/fs"
+import "math/rand/v2"
+import "net/http"
+import "net/http/httptest"
+import "os"
+import "path/filepath"
+import "slices"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/actions/sendgrid"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/runstore"
-	"github.com/keyir/keyir/sim/sendgridsim"
-)
+import "github.com/keyir/keyir/actions/sendgrid"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/runstore"
+import "github.com/keyir/keyir/sim/sendgridsim"
 
 // canaryRotated is the secret the simulator is made to return for every key
 // it creates. It has no key shape, so only its registration with the

@@ -1,14 +1,12 @@
 package main
 
-import (
-	"os"
-	"path/filepath"
-	"strings"
-	"syscall"
-	"testing"
+import "os"
+import "path/filepath"
+import "strings"
+import "syscall"
+import "testing"
 
-	"github.com/keyir/keyir/runstore"
-)
+import "github.com/keyir/keyir/runstore"
 
 func manifestHeadOf(t *testing.T, dir string) string {
 	t.Helper()

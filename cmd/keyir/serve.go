@@ -1,22 +1,20 @@
 package main
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"net"
-	"net/http"
-	"strings"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "net"
+import "net/http"
+import "strings"
+import "time"
 
-	"github.com/urfave/cli/v2"
+import "github.com/urfave/cli/v2"
 
-	"github.com/keyir/keyir/chatops"
-	"github.com/keyir/keyir/credentials"
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/safefile"
-)
+import "github.com/keyir/keyir/chatops"
+import "github.com/keyir/keyir/credentials"
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/safefile"
 
 // serveOptions are the options of `keyir serve`.
 type serveOptions struct {

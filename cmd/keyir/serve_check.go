@@ -1,14 +1,12 @@
 package main
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"strings"
+import "context"
+import "errors"
+import "fmt"
+import "strings"
 
-	"github.com/keyir/keyir/chatops"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/chatops"
+import "github.com/keyir/keyir/report"
 
 // checkServeSlack runs before keyir serve answers anything: Slack accepts
 // the bot token, the token is the configured workspace's, and the bot sees

@@ -1,23 +1,21 @@
 package main
 
-import (
-	"bytes"
-	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
-	"io"
-	"net/http"
-	"net/url"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"testing"
-	"time"
+import "bytes"
+import "context"
+import "crypto/hmac"
+import "crypto/sha256"
+import "encoding/hex"
+import "io"
+import "net/http"
+import "net/url"
+import "os"
+import "path/filepath"
+import "strconv"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/sim/slacksim"
-)
+import "github.com/keyir/keyir/sim/slacksim"
 
 func serveConfig(dir string) string {
 	return "team_id: " + slacksim.DefaultTeamID + "\napi_app_id: " + slacksim.DefaultAppID +

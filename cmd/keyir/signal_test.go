@@ -1,17 +1,15 @@
 package main
 
-import (
-	"bufio"
-	"net/http"
-	"os"
-	"os/exec"
-	"strings"
-	"syscall"
-	"testing"
+import "bufio"
+import "net/http"
+import "os"
+import "os/exec"
+import "strings"
+import "syscall"
+import "testing"
 
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/runstore"
-)
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/runstore"
 
 // keyirProcess starts the test binary as keyir with args.
 func keyirProcess(t *testing.T, args ...string) *exec.Cmd {

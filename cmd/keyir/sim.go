@@ -1,15 +1,13 @@
 package main
 
-import (
-	"context"
-	"fmt"
-	"time"
+import "context"
+import "fmt"
+import "time"
 
-	"github.com/urfave/cli/v2"
+import "github.com/urfave/cli/v2"
 
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/sim/slacksim"
-)
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/sim/slacksim"
 
 func (a *app) simCommand() *cli.Command {
 	// One subcommand per simulator a registered provider brings, and the

@@ -1,12 +1,10 @@
 package main
 
-import (
-	"bufio"
-	"net/http"
-	"strings"
-	"syscall"
-	"testing"
-)
+import "bufio"
+import "net/http"
+import "strings"
+import "syscall"
+import "testing"
 
 // TestSimSendgridServesBothHosts: `keyir sim sendgrid --scenario eu-subuser`
 // prints both hosts and the key's id; the leaked key (an EU subuser's)

@@ -1,16 +1,14 @@
 package main
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"net/http"
-	"regexp"
-	"strings"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "net/http"
+import "regexp"
+import "strings"
+import "time"
 
-	"github.com/slack-go/slack"
-)
+import "github.com/slack-go/slack"
 
 // slackCheck is what auth.test and conversations.info said about a bot
 // token and the channels keyir would post to. Used by the run's preflight,

@@ -1,19 +1,17 @@
 package main
 
-import (
-	"bytes"
-	"fmt"
-	"io"
-	"strings"
-	"unicode"
-	"unicode/utf8"
+import "bytes"
+import "fmt"
+import "io"
+import "strings"
+import "unicode"
+import "unicode/utf8"
 
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/tw"
+import "github.com/olekukonko/tablewriter"
+import "github.com/olekukonko/tablewriter/tw"
 
-	"github.com/keyir/keyir/render"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/render"
+import "github.com/keyir/keyir/report"
 
 // liveConsole reports whether the run's progress is the live step list: a
 // terminal on stderr that is not TERM=dumb.

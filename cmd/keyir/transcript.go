@@ -1,12 +1,10 @@
 package main
 
-import (
-	"regexp"
-	"strconv"
-	"strings"
-	"time"
-	"unicode/utf8"
-)
+import "regexp"
+import "strconv"
+import "strings"
+import "time"
+import "unicode/utf8"
 
 // slackEmoji are the emoji keyir's Slack messages use, as a terminal shows
 // them; an unknown :name: is shown as its name, without colons.

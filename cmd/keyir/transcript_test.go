@@ -1,12 +1,10 @@
 package main
 
-import (
-	"regexp"
-	"strings"
-	"testing"
-	"time"
-	"unicode/utf8"
-)
+import "regexp"
+import "strings"
+import "testing"
+import "time"
+import "unicode/utf8"
 
 func TestRenderTranscriptIsText(t *testing.T) {
 	loc := time.FixedZone("X", 2*3600)

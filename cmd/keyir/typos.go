@@ -1,15 +1,13 @@
 package main
 
-import (
-	"errors"
-	"fmt"
-	"strings"
+import "errors"
+import "fmt"
+import "strings"
 
-	"github.com/urfave/cli/v2"
+import "github.com/urfave/cli/v2"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/redact"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/redact"
 
 // unknownCommand is the usage error for a command or subcommand that does
 // not exist, with the nearest name when one is close (`keyir dril`, `keyir

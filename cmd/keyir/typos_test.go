@@ -1,13 +1,11 @@
 package main
 
-import (
-	"encoding/json"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
-)
+import "encoding/json"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
 
 // Each typo exits 2, says so once, and suggests the near miss.
 func TestTyposExitTwoWithOneSuggestion(t *testing.T) {

@@ -1,13 +1,11 @@
 package main
 
-import (
-	"fmt"
+import "fmt"
 
-	"github.com/urfave/cli/v2"
+import "github.com/urfave/cli/v2"
 
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/report"
 
 func (a *app) validateCommand() *cli.Command {
 	return &cli.Command{

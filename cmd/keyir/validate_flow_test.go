@@ -1,14 +1,12 @@
 package main
 
-import (
-	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
-	"strings"
-	"sync"
-	"testing"
-)
+import "net/http"
+import "net/http/httptest"
+import "os"
+import "path/filepath"
+import "strings"
+import "sync"
+import "testing"
 
 // TestValidateSecretFlowAndCredentials: `keyir validate` refuses every
 // playbook that lets a secret input reach a non-secret parameter, transforms

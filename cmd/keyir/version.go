@@ -1,10 +1,8 @@
 package main
 
-import (
-	"fmt"
+import "fmt"
 
-	"github.com/urfave/cli/v2"
-)
+import "github.com/urfave/cli/v2"
 
 func (a *app) versionCommand() *cli.Command {
 	return &cli.Command{

@@ -1,14 +1,12 @@
 package main
 
-import (
-	"io"
-	"strconv"
-	"strings"
-	"sync/atomic"
-	"unicode/utf8"
+import "io"
+import "strconv"
+import "strings"
+import "sync/atomic"
+import "unicode/utf8"
 
-	"github.com/urfave/cli/v2"
-)
+import "github.com/urfave/cli/v2"
 
 // outputColumns is the width tables and help are laid out for: COLUMNS when
 // set, else the terminal's, else 80. Tables and help are drawn by package

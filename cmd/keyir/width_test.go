@@ -1,15 +1,13 @@
 package main
 
-import (
-	"bytes"
-	"context"
-	"os"
-	"path/filepath"
-	"regexp"
-	"strings"
-	"testing"
-	"unicode/utf8"
-)
+import "bytes"
+import "context"
+import "os"
+import "path/filepath"
+import "regexp"
+import "strings"
+import "testing"
+import "unicode/utf8"
 
 // widest is the widest line of s, in runes.
 func widest(s string) (int, string) {

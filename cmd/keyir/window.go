@@ -1,15 +1,13 @@
 package main
 
-import (
-	"fmt"
-	"regexp"
-	"strings"
-	"time"
+import "fmt"
+import "regexp"
+import "strings"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/redact"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/redact"
 
 // clockSlack is how far in the future a window's end may lie before it is
 // refused: a time copied from a machine whose clock runs a little ahead.

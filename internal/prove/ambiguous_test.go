@@ -1,12 +1,10 @@
 package prove
 
-import (
-	"bytes"
-	"io"
-	"net/http"
-	"net/url"
-	"sync"
-)
+import "bytes"
+import "io"
+import "net/http"
+import "net/url"
+import "sync"
 
 // ambiguous records the Slack posts whose answer never reached keyir: the
 // request went out and the round trip or the reading of the answer failed

@@ -1,27 +1,25 @@
 package prove
 
-import (
-	"context"
-	"fmt"
-	"github.com/keyir/keyir/report"
-	"io"
-	"math"
-	"math/rand/v2"
-	"net/http"
-	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"sort"
-	"strings"
-	"sync"
-	"syscall"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "github.com/keyir/keyir/report"
+import "io"
+import "math"
+import "math/rand/v2"
+import "net/http"
+import "net/http/httptest"
+import "os"
+import "os/exec"
+import "path/filepath"
+import "sort"
+import "strings"
+import "sync"
+import "syscall"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/runstore"
-	"github.com/keyir/keyir/sim/sendgridsim"
-)
+import "github.com/keyir/keyir/runstore"
+import "github.com/keyir/keyir/sim/sendgridsim"
 
 // buildKeyir builds the keyir command once per benchmark process.
 var (

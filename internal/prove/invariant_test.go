@@ -1,21 +1,19 @@
 package prove
 
-import (
-	"bytes"
-	"context"
-	"fmt"
-	"math/rand/v2"
-	"net/http"
-	"sort"
-	"strings"
-	"sync"
-	"testing"
-	"time"
+import "bytes"
+import "context"
+import "fmt"
+import "math/rand/v2"
+import "net/http"
+import "sort"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/render"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/sim/sendgridsim"
-)
+import "github.com/keyir/keyir/render"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/sendgridsim"
 
 // The invariant: keyir never exits 0, and never says "contained" or
 // "confirmed", while the leaked key still authenticates somewhere. Checked

@@ -1,22 +1,20 @@
 package prove
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"net/http"
-	"sort"
-	"strings"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "errors"
+import "fmt"
+import "net/http"
+import "sort"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/playbook"
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/runstore"
-	"github.com/keyir/keyir/sim/sendgridsim"
-)
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/runstore"
+import "github.com/keyir/keyir/sim/sendgridsim"
 
 // fault is one column of the matrix: what the simulators inject.
 type fault struct {

@@ -1,20 +1,18 @@
 package prove
 
-import (
-	"context"
-	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"strings"
-	"sync"
-	"testing/fstest"
-	"time"
+import "context"
+import "fmt"
+import "io"
+import "net/http"
+import "net/http/httptest"
+import "strings"
+import "sync"
+import "testing/fstest"
+import "time"
 
-	"github.com/keyir/keyir/actions"
-	"github.com/keyir/keyir/provider"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/provider"
+import "github.com/keyir/keyir/report"
 
 // The test-only provider "probe" is registered the way a real one is (its
 // actions, its playbook, a drill scenario with a world that can fail on

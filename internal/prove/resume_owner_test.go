@@ -1,13 +1,11 @@
 package prove
 
-import (
-	"context"
-	"net/http"
-	"testing"
-	"time"
+import "context"
+import "net/http"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/sim/sendgridsim"
-)
+import "github.com/keyir/keyir/sim/sendgridsim"
 
 // The account that holds the key is recorded in the journal by the step
 // that found it: a resume after a failed revoke goes straight there, with

@@ -1,13 +1,11 @@
 package prove
 
-import (
-	"context"
-	"net/http"
-	"testing"
-	"time"
+import "context"
+import "net/http"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/sim/sendgridsim"
-)
+import "github.com/keyir/keyir/sim/sendgridsim"
 
 // TestContainmentTakesThreeRoundTrips: the liveness check and the key's
 // snapshot are read at once, so the DELETE goes out after one round trip

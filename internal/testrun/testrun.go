@@ -4,16 +4,14 @@
 // their copy: they are inside runstore, which this package imports.
 package testrun
 
-import (
-	"flag"
-	"os"
-	"path/filepath"
-	"testing"
-	"time"
+import "flag"
+import "os"
+import "path/filepath"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/runstore"
-)
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/runstore"
 
 // update is the -update flag of every test binary that links this package.
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")

@@ -3,8 +3,6 @@
 // import it for its side effect, as actions/all does for actions.
 package all
 
-import (
-	_ "github.com/keyir/keyir/notify/email"       // "email": SendGrid mail send with its own key
-	_ "github.com/keyir/keyir/notify/slacknotify" // "slack": the incident thread
-	_ "github.com/keyir/keyir/notify/webhook"     // "webhook": signed JSON
-)
+import _ "github.com/keyir/keyir/notify/email"       // "email": SendGrid mail send with its own key
+import _ "github.com/keyir/keyir/notify/slacknotify" // "slack": the incident thread
+import _ "github.com/keyir/keyir/notify/webhook"     // "webhook": signed JSON

@@ -1,15 +1,13 @@
 package email
 
-import (
-	"errors"
-	"fmt"
-	"net/mail"
-	"strings"
-	"time"
+import "errors"
+import "fmt"
+import "net/mail"
+import "strings"
+import "time"
 
-	"github.com/keyir/keyir/notify"
-	"github.com/keyir/keyir/transport"
-)
+import "github.com/keyir/keyir/notify"
+import "github.com/keyir/keyir/transport"
 
 // Regions are SendGrid's API hosts.
 var Regions = map[string]string{

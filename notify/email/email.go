@@ -8,27 +8,25 @@
 // inboxes and is left to Slack.
 package email
 
-import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"fmt"
-	htmltemplate "html/template"
-	"net/http"
-	"strings"
-	texttemplate "text/template"
-	"time"
+import "bytes"
+import "context"
+import "encoding/json"
+import "fmt"
+import htmltemplate "html/template"
+import "net/http"
+import "strings"
+import texttemplate "text/template"
+import "time"
 
-	"github.com/sendgrid/rest"
-	"github.com/sendgrid/sendgrid-go"
-	"github.com/sendgrid/sendgrid-go/helpers/mail"
+import "github.com/sendgrid/rest"
+import "github.com/sendgrid/sendgrid-go"
+import "github.com/sendgrid/sendgrid-go/helpers/mail"
 
-	"github.com/keyir/keyir/credentials"
-	"github.com/keyir/keyir/notify"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/transport"
-)
+import "github.com/keyir/keyir/credentials"
+import "github.com/keyir/keyir/notify"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/transport"
 
 // Options are what the hub gives every channel besides its Config; one
 // type for all channels, so a new hub setting reaches each the same way.

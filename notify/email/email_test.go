@@ -1,20 +1,18 @@
 package email
 
-import (
-	"context"
-	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "encoding/json"
+import "io"
+import "net/http"
+import "net/http/httptest"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/notify"
-	"github.com/keyir/keyir/notify/notifytest"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/notify"
+import "github.com/keyir/keyir/notify/notifytest"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
 
 // fakeMailSend validates requests like SendGrid's POST /v3/mail/send.
 type fakeMailSend struct {

@@ -4,17 +4,15 @@
 // errors).
 package notifytest
 
-import (
-	"encoding/base64"
-	"encoding/json"
-	"net/url"
-	"strings"
-	"testing"
-	"time"
+import "encoding/base64"
+import "encoding/json"
+import "net/url"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/notify"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/notify"
+import "github.com/keyir/keyir/report"
 
 // Canaries. Each is shaped like the real thing so that shape-based redaction
 // is exercised too; none is a working credential.

@@ -1,15 +1,13 @@
 package slacknotify
 
-import (
-	"fmt"
-	"strings"
-	"time"
+import "fmt"
+import "strings"
+import "time"
 
-	"github.com/slack-go/slack"
+import "github.com/slack-go/slack"
 
-	"github.com/keyir/keyir/notify"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/notify"
+import "github.com/keyir/keyir/report"
 
 // Every string from an API, a playbook or a user goes through
 // notify.SlackEscape or notify.SlackLiteral before it is put in a block:

@@ -1,14 +1,12 @@
 package slacknotify
 
-import (
-	"errors"
-	"fmt"
-	"strings"
-	"time"
+import "errors"
+import "fmt"
+import "strings"
+import "time"
 
-	"github.com/keyir/keyir/notify"
-	"github.com/keyir/keyir/transport"
-)
+import "github.com/keyir/keyir/notify"
+import "github.com/keyir/keyir/transport"
 
 // Config is where and how the Slack notifier posts.
 type Config struct {

@@ -1,11 +1,9 @@
 package slacknotify
 
-import (
-	"strings"
-	"testing"
+import "strings"
+import "testing"
 
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/report"
 
 // An id-only revocation and a key no account holds are never announced as
 // contained: each says what was done and what could not be proven.

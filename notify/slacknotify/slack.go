@@ -8,28 +8,26 @@
 // DrillChannel set they go there instead of the incident channel.
 package slacknotify
 
-import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"net/http"
-	"net/url"
-	"path/filepath"
-	"strings"
-	"sync"
-	"time"
+import "bytes"
+import "context"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "io"
+import "net/http"
+import "net/url"
+import "path/filepath"
+import "strings"
+import "sync"
+import "time"
 
-	"github.com/slack-go/slack"
+import "github.com/slack-go/slack"
 
-	"github.com/keyir/keyir/notify"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-	"github.com/keyir/keyir/safefile"
-	"github.com/keyir/keyir/transport"
-)
+import "github.com/keyir/keyir/notify"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/safefile"
+import "github.com/keyir/keyir/transport"
 
 // Options are what the hub gives every channel besides its Config; one
 // type for all channels, so a new hub setting reaches each the same way.

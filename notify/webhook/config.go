@@ -1,13 +1,11 @@
 package webhook
 
-import (
-	"errors"
-	"fmt"
-	"time"
+import "errors"
+import "fmt"
+import "time"
 
-	"github.com/keyir/keyir/notify"
-	"github.com/keyir/keyir/transport"
-)
+import "github.com/keyir/keyir/notify"
+import "github.com/keyir/keyir/transport"
 
 // Config is where the webhook posts.
 type Config struct {

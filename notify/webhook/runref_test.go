@@ -1,12 +1,10 @@
 package webhook
 
-import (
-	"encoding/json"
-	"testing"
+import "encoding/json"
+import "testing"
 
-	"github.com/keyir/keyir/notify"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/notify"
+import "github.com/keyir/keyir/report"
 
 // The run's identity is notify.RunRef embedded in the payload: its fields
 // must stay top-level members with their documented names (a receiver reads

@@ -1,16 +1,14 @@
 package webhook
 
-import (
-	"context"
-	"net/http"
-	"net/http/httptest"
-	"strings"
-	"testing"
+import "context"
+import "net/http"
+import "net/http/httptest"
+import "strings"
+import "testing"
 
-	"github.com/keyir/keyir/notify"
-	"github.com/keyir/keyir/notify/notifytest"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/notify"
+import "github.com/keyir/keyir/notify/notifytest"
+import "github.com/keyir/keyir/report"
 
 // Many receivers carry their credential in the URL (a chat service's
 // incoming-webhook path, a ?token= query, user:password@). A delivery that

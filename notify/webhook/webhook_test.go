@@ -1,21 +1,19 @@
 package webhook
 
-import (
-	"context"
-	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"strings"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "encoding/json"
+import "io"
+import "net/http"
+import "net/http/httptest"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/notify"
-	"github.com/keyir/keyir/notify/notifytest"
-	"github.com/keyir/keyir/redact"
-	"github.com/keyir/keyir/report"
-)
+import "github.com/keyir/keyir/notify"
+import "github.com/keyir/keyir/notify/notifytest"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
 
 type receiver struct {
 	mu     sync.Mutex

@@ -1,16 +1,14 @@
 package githubsim
 
-import (
-	"encoding/base64"
-	"errors"
-	"fmt"
-	"net/http"
-	"net/url"
-	"slices"
-	"strconv"
-	"strings"
-	"time"
-)
+import "encoding/base64"
+import "errors"
+import "fmt"
+import "net/http"
+import "net/url"
+import "slices"
+import "strconv"
+import "strings"
+import "time"
 
 // Term is one qualifier of an audit log search phrase: key:value, or
 // -key:value to exclude. For created, Op is one of > >= < <= = or ".."

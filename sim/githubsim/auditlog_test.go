@@ -1,10 +1,8 @@
 package githubsim
 
-import (
-	"strings"
-	"testing"
-	"time"
-)
+import "strings"
+import "testing"
+import "time"
 
 func TestParsePhrase(t *testing.T) {
 	terms, err := ParsePhrase(`hashed_token:"a+b/c=" -action:git created:2026-11-13..2026-11-20 actor:devon`)

@@ -1,11 +1,9 @@
 package githubsim
 
-import (
-	"net/http"
-	"strconv"
+import "net/http"
+import "strconv"
 
-	"github.com/keyir/keyir/sim/simhttp"
-)
+import "github.com/keyir/keyir/sim/simhttp"
 
 // Fault is an injected failure (simhttp.Fault: Method, Route such as
 // "GET /user", After, Times, Kind, Status, RetryAfter, Latency).

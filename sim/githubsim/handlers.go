@@ -1,16 +1,14 @@
 package githubsim
 
-import (
-	"bytes"
-	"encoding/json"
-	"fmt"
-	"net/http"
-	"net/url"
-	"slices"
-	"strconv"
-	"strings"
-	"time"
-)
+import "bytes"
+import "encoding/json"
+import "fmt"
+import "net/http"
+import "net/url"
+import "slices"
+import "strconv"
+import "strings"
+import "time"
 
 const stamp = "2006-01-02T15:04:05Z"
 

@@ -1,10 +1,8 @@
 package githubsim
 
-import (
-	"context"
+import "context"
 
-	"github.com/keyir/keyir/sim/simhttp"
-)
+import "github.com/keyir/keyir/sim/simhttp"
 
 // EnvURL is the variable keyir reads GitHub's API root from
 // (https://api.github.com, or https://HOST/api/v3 for Enterprise Server).

@@ -1,10 +1,8 @@
 package githubsim
 
-import (
-	"encoding/json"
-	"net/http"
-	"strconv"
-)
+import "encoding/json"
+import "net/http"
+import "strconv"
 
 // The removals an organization owner's token can make (keyir eradicate):
 // deploy keys, repository and organization webhooks, pending invitations,

@@ -1,10 +1,8 @@
 package githubsim
 
-import (
-	"net/http"
+import "net/http"
 
-	"github.com/keyir/keyir/sim/simhttp"
-)
+import "github.com/keyir/keyir/sim/simhttp"
 
 // The request contract: under `go test` the simulator checks every request
 // against what GitHub's REST description declares for the operation, and

@@ -1,10 +1,8 @@
 package githubsim
 
-import (
-	"net/http"
-	"slices"
-	"strings"
-)
+import "net/http"
+import "slices"
+import "strings"
 
 // route is one operation the simulator serves, with what GitHub's REST
 // description declares for it (query parameters, enums) and what GitHub

@@ -1,13 +1,11 @@
 package githubsim
 
-import (
-	"fmt"
-	"math/rand/v2"
-	"time"
+import "fmt"
+import "math/rand/v2"
+import "time"
 
-	"github.com/keyir/keyir/sim/simhttp"
-	"github.com/keyir/keyir/tokenfmt"
-)
+import "github.com/keyir/keyir/sim/simhttp"
+import "github.com/keyir/keyir/tokenfmt"
 
 // Expected is one finding a scenario's ground truth says a complete
 // assessment must report: its kind and, where it matters, its subject.

@@ -1,19 +1,17 @@
 package githubsim
 
-import (
-	"crypto/subtle"
-	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"strconv"
-	"strings"
-	"sync"
-	"time"
+import "crypto/subtle"
+import "fmt"
+import "io"
+import "net"
+import "net/http"
+import "strconv"
+import "strings"
+import "sync"
+import "time"
 
-	"github.com/keyir/keyir/sim/simhttp"
-	"github.com/keyir/keyir/tokenfmt"
-)
+import "github.com/keyir/keyir/sim/simhttp"
+import "github.com/keyir/keyir/tokenfmt"
 
 // Limit is a fixed-window rate limit (zero: none).
 type Limit = simhttp.Limit

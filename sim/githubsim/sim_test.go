@@ -1,20 +1,18 @@
 package githubsim
 
-import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"fmt"
-	"io"
-	"net/http"
-	"net/url"
-	"strings"
-	"sync"
-	"testing"
-	"time"
+import "bytes"
+import "context"
+import "encoding/json"
+import "fmt"
+import "io"
+import "net/http"
+import "net/url"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/tokenfmt"
-)
+import "github.com/keyir/keyir/tokenfmt"
 
 // clock is a settable time for propagation and rate-limit windows.
 type clock struct {

@@ -1,11 +1,9 @@
 package githubsim
 
-import (
-	"context"
-	"fmt"
-	"io"
-	"time"
-)
+import "context"
+import "fmt"
+import "io"
+import "time"
 
 // StandaloneOptions configure Standalone.
 type StandaloneOptions struct {

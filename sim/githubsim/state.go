@@ -1,12 +1,10 @@
 package githubsim
 
-import (
-	"crypto/sha256"
-	"encoding/base64"
-	"slices"
-	"sync"
-	"time"
-)
+import "crypto/sha256"
+import "encoding/base64"
+import "slices"
+import "sync"
+import "time"
 
 // Token is one credential GitHub knows. Kind is tokenfmt's kind name
 // (github_classic_pat, github_fine_grained_pat, github_oauth,

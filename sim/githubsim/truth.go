@@ -1,10 +1,8 @@
 package githubsim
 
-import (
-	"net/url"
-	"strconv"
-	"strings"
-)
+import "net/url"
+import "strconv"
+import "strings"
 
 // Item names one thing in the simulated GitHub for a scenario's ground
 // truth: its kind and subject. Kinds: ssh_key and deploy_key (the key's

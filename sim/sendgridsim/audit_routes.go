@@ -1,13 +1,11 @@
 package sendgridsim
 
-import (
-	"encoding/json"
-	"fmt"
-	"net/http"
-	"slices"
-	"strings"
-	"time"
-)
+import "encoding/json"
+import "fmt"
+import "net/http"
+import "slices"
+import "strings"
+import "time"
 
 // The write endpoints `keyir audit`'s tests use to build an account's posture through the API,
 // as the official spec defines them: allow-list entries (wildcards included), event webhooks

@@ -1,15 +1,13 @@
 package sendgridsim_test
 
-import (
-	"net/http"
-	"strconv"
-	"strings"
-	"testing"
-	"time"
+import "net/http"
+import "strconv"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/sim/sendgridsim"
-	"github.com/keyir/keyir/sim/sendgridsim/contract"
-)
+import "github.com/keyir/keyir/sim/sendgridsim"
+import "github.com/keyir/keyir/sim/sendgridsim/contract"
 
 // TestAuditWriteRoutes drives every write endpoint the audit tests build conditions with —
 // success, bad body, missing scope — checks each answer against the spec and the effect

@@ -1,12 +1,10 @@
 package sendgridsim
 
-import (
-	"math/rand/v2"
-	"slices"
-	"time"
+import "math/rand/v2"
+import "slices"
+import "time"
 
-	"github.com/keyir/keyir/sim/simhttp"
-)
+import "github.com/keyir/keyir/sim/simhttp"
 
 // AuditFixture is an account posture for `keyir audit`, with its ground truth.
 type AuditFixture struct {

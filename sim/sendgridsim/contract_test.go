@@ -1,20 +1,18 @@
 package sendgridsim_test
 
-import (
-	"context"
-	"fmt"
-	"net/http"
-	"strings"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "fmt"
+import "net/http"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/sendgrid/rest"
-	"github.com/sendgrid/sendgrid-go"
+import "github.com/sendgrid/rest"
+import "github.com/sendgrid/sendgrid-go"
 
-	"github.com/keyir/keyir/sim/sendgridsim"
-	"github.com/keyir/keyir/sim/sendgridsim/contract"
-)
+import "github.com/keyir/keyir/sim/sendgridsim"
+import "github.com/keyir/keyir/sim/sendgridsim/contract"
 
 const specDir = "../../testdata/sendgrid-oai"
 

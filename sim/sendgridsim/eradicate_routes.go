@@ -1,10 +1,8 @@
 package sendgridsim
 
-import (
-	"net/http"
-	"slices"
-	"strconv"
-)
+import "net/http"
+import "slices"
+import "strconv"
 
 // removalRoutes are the requests of an eradication plan (keyir eradicate)
 // that no other table has, each as the official spec defines it (the file is

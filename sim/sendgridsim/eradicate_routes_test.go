@@ -1,15 +1,13 @@
 package sendgridsim_test
 
-import (
-	"encoding/json"
-	"fmt"
-	"net/http"
-	"testing"
-	"time"
+import "encoding/json"
+import "fmt"
+import "net/http"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/sim/sendgridsim"
-	"github.com/keyir/keyir/sim/sendgridsim/contract"
-)
+import "github.com/keyir/keyir/sim/sendgridsim"
+import "github.com/keyir/keyir/sim/sendgridsim/contract"
 
 // TestRemovalRoutes drives every removal request of an eradication plan over
 // real HTTP: the first removes the item (the spec's success code), the second

@@ -1,8 +1,6 @@
 package sendgridsim
 
-import (
-	"github.com/keyir/keyir/sim/simhttp"
-)
+import "github.com/keyir/keyir/sim/simhttp"
 
 // Fault is an injected failure (simhttp.Fault: Method, Route as in
 // Config.Limits such as "GET /v3/scopes", After, Times, Kind, Status,

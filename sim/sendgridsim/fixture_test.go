@@ -1,18 +1,16 @@
 package sendgridsim_test
 
-import (
-	"context"
-	"encoding/json"
-	"io"
-	"math/rand/v2"
-	"net/http"
-	"strings"
-	"sync"
-	"testing"
-	"time"
+import "context"
+import "encoding/json"
+import "io"
+import "math/rand/v2"
+import "net/http"
+import "strings"
+import "sync"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/sim/sendgridsim"
-)
+import "github.com/keyir/keyir/sim/sendgridsim"
 
 var t0 = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 

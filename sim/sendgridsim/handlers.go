@@ -1,13 +1,11 @@
 package sendgridsim
 
-import (
-	"encoding/json"
-	"fmt"
-	"net/http"
-	"slices"
-	"strconv"
-	"time"
-)
+import "encoding/json"
+import "fmt"
+import "net/http"
+import "slices"
+import "strconv"
+import "time"
 
 // MaxKeys is the number of API keys an account may hold.
 const MaxKeys = 100

@@ -1,12 +1,10 @@
 package sendgridsim
 
-import (
-	"math/rand/v2"
-	"regexp"
-	"slices"
-	"strings"
-	"time"
-)
+import "math/rand/v2"
+import "regexp"
+import "slices"
+import "strings"
+import "time"
 
 // Key is one API key of the simulated account. The ID is the middle segment of the token, as on
 // the live API, so a leaked token names the key to revoke.

@@ -1,12 +1,10 @@
 package sendgridsim
 
-import (
-	"context"
-	"errors"
-	"net/http"
+import "context"
+import "errors"
+import "net/http"
 
-	"github.com/keyir/keyir/sim/simhttp"
-)
+import "github.com/keyir/keyir/sim/simhttp"
 
 // Listen serves h on a real TCP listener at addr, which must be a loopback address
 // ("127.0.0.1:0" picks a free port). It returns the base URL ("http://127.0.0.1:PORT") and a

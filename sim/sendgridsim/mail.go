@@ -1,11 +1,9 @@
 package sendgridsim
 
-import (
-	"encoding/json"
-	"fmt"
-	"net/http"
-	"strings"
-)
+import "encoding/json"
+import "fmt"
+import "net/http"
+import "strings"
 
 // mailSend models POST /v3/mail/send: it validates the parts of the body SendGrid requires,
 // records accepted mail in State.Outbox, answers 202 with X-Message-Id, or 200 in sandbox mode.

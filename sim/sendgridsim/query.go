@@ -1,12 +1,10 @@
 package sendgridsim
 
-import (
-	"fmt"
-	"slices"
-	"sort"
-	"strings"
-	"time"
-)
+import "fmt"
+import "slices"
+import "sort"
+import "strings"
+import "time"
 
 // Query is a parsed Email Activity query (the query parameter of GET /v3/messages). The
 // simulator understands the subset keyir uses:

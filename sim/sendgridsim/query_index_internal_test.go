@@ -1,12 +1,10 @@
 package sendgridsim
 
-import (
-	"fmt"
-	"math/rand/v2"
-	"slices"
-	"testing"
-	"time"
-)
+import "fmt"
+import "math/rand/v2"
+import "slices"
+import "testing"
+import "time"
 
 // The time index changes how rows are found, never which rows come back:
 // for BETWEEN queries (alone, under AND on either side, under OR where it

@@ -1,12 +1,10 @@
 package sendgridsim_test
 
-import (
-	"fmt"
-	"testing"
-	"time"
+import "fmt"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/sim/sendgridsim"
-)
+import "github.com/keyir/keyir/sim/sendgridsim"
 
 // A row's last_event_time is listed in whole seconds, so BETWEEN matches at
 // that resolution: windows that meet at a second (start … T, T+1s … end)

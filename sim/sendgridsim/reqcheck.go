@@ -1,10 +1,8 @@
 package sendgridsim
 
-import (
-	"net/http"
+import "net/http"
 
-	"github.com/keyir/keyir/sim/simhttp"
-)
+import "github.com/keyir/keyir/sim/simhttp"
 
 // The request contract: under `go test` the simulator checks every request it receives
 // against what the official spec declares for the operation (its query parameters and

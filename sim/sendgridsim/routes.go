@@ -1,9 +1,7 @@
 package sendgridsim
 
-import (
-	"slices"
-	"strings"
-)
+import "slices"
+import "strings"
 
 // route is one endpoint of the simulator. Its name ("GET /v3/api_keys/{api_key_id}") is the
 // key of Config.Limits, Fault.Route and Request.Route.

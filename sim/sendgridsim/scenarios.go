@@ -1,13 +1,11 @@
 package sendgridsim
 
-import (
-	"fmt"
-	"math/rand/v2"
-	"sort"
-	"time"
+import "fmt"
+import "math/rand/v2"
+import "sort"
+import "time"
 
-	"github.com/keyir/keyir/sim/simhttp"
-)
+import "github.com/keyir/keyir/sim/simhttp"
 
 // Expected is one finding a scenario's ground truth says a complete
 // assessment must report: its kind and, where it matters, its subject.

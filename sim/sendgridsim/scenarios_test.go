@@ -1,13 +1,11 @@
 package sendgridsim_test
 
-import (
-	"net/url"
-	"strings"
-	"testing"
-	"time"
+import "net/url"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/sim/sendgridsim"
-)
+import "github.com/keyir/keyir/sim/sendgridsim"
 
 // TestScenarioGroundTruth checks what each scenario promises about itself, through the
 // simulator's own HTTP API, so a drill's ground truth rests on facts, not on a label.

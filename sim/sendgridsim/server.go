@@ -1,19 +1,17 @@
 package sendgridsim
 
-import (
-	"crypto/subtle"
-	"hash/fnv"
-	"io"
-	"math/rand/v2"
-	"net/http"
-	"slices"
-	"strconv"
-	"strings"
-	"sync"
-	"time"
+import "crypto/subtle"
+import "hash/fnv"
+import "io"
+import "math/rand/v2"
+import "net/http"
+import "slices"
+import "strconv"
+import "strings"
+import "sync"
+import "time"
 
-	"github.com/keyir/keyir/sim/simhttp"
-)
+import "github.com/keyir/keyir/sim/simhttp"
 
 // Limit is a fixed-window rate limit: Requests per Window, counted per route and per key.
 type Limit = simhttp.Limit

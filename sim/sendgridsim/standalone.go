@@ -1,12 +1,10 @@
 package sendgridsim
 
-import (
-	"context"
-	"fmt"
-	"io"
-	"strings"
-	"time"
-)
+import "context"
+import "fmt"
+import "io"
+import "strings"
+import "time"
 
 // StandaloneOptions configure Standalone.
 type StandaloneOptions struct {

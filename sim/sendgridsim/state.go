@@ -1,11 +1,9 @@
 package sendgridsim
 
-import (
-	"slices"
-	"sort"
-	"sync"
-	"time"
-)
+import "slices"
+import "sort"
+import "sync"
+import "time"
 
 // Message is one row of Email Activity.
 type Message struct {

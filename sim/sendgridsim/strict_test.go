@@ -1,20 +1,18 @@
 package sendgridsim_test
 
-import (
-	"encoding/json"
-	"fmt"
-	"math/rand/v2"
-	"os"
-	"path/filepath"
-	"slices"
-	"sort"
-	"strings"
-	"testing"
-	"time"
+import "encoding/json"
+import "fmt"
+import "math/rand/v2"
+import "os"
+import "path/filepath"
+import "slices"
+import "sort"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/sim/sendgridsim"
-	"github.com/keyir/keyir/sim/sendgridsim/contract"
-)
+import "github.com/keyir/keyir/sim/sendgridsim"
+import "github.com/keyir/keyir/sim/sendgridsim/contract"
 
 // newHosts serves f on both hosts; it returns the server, the global and the EU base URLs.
 func newHosts(t *testing.T, f *fixture, mut func(*sendgridsim.Config)) (*sendgridsim.Server, string, string, *clock) {

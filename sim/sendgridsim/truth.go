@@ -1,10 +1,8 @@
 package sendgridsim
 
-import (
-	"net/url"
-	"slices"
-	"strings"
-)
+import "net/url"
+import "slices"
+import "strings"
 
 // Item names one thing in the account for a scenario's ground truth about
 // eradication: its eradication-plan kind (api_key, pending_invite,

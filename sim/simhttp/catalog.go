@@ -1,10 +1,8 @@
 package simhttp
 
-import (
-	"hash/fnv"
-	"math/rand/v2"
-	"time"
-)
+import "hash/fnv"
+import "math/rand/v2"
+import "time"
 
 // Named is an entry of a simulator's scenario catalog (B: what Build
 // returns, such as *Fixture): every simulator lists and finds its scenarios

@@ -1,9 +1,7 @@
 package simhttp
 
-import (
-	"net/http"
-	"time"
-)
+import "net/http"
+import "time"
 
 // Base is what every simulator's Config holds whatever the provider: its
 // clock, how long a revoked credential keeps working, the latency added to

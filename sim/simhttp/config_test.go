@@ -1,9 +1,7 @@
 package simhttp
 
-import (
-	"testing"
-	"time"
-)
+import "testing"
+import "time"
 
 // A revoked credential keeps authenticating for exactly PropagationDelay;
 // one never revoked (zero RevokedAt) never stops.

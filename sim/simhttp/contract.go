@@ -1,18 +1,16 @@
 package simhttp
 
-import (
-	"fmt"
-	"maps"
-	"net/http"
-	"os"
-	"path/filepath"
-	"reflect"
-	"runtime"
-	"slices"
-	"strings"
-	"sync"
-	"testing"
-)
+import "fmt"
+import "maps"
+import "net/http"
+import "os"
+import "path/filepath"
+import "reflect"
+import "runtime"
+import "slices"
+import "strings"
+import "sync"
+import "testing"
 
 // The request contract: under `go test` a simulator checks every request it
 // receives against what the provider's published description declares for

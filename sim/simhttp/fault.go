@@ -1,12 +1,10 @@
 package simhttp
 
-import (
-	"context"
-	"net"
-	"net/http"
-	"sync"
-	"time"
-)
+import "context"
+import "net"
+import "net/http"
+import "sync"
+import "time"
 
 // FaultKind is what an injected fault does to a request.
 type FaultKind string

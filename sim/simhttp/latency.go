@@ -1,10 +1,8 @@
 package simhttp
 
-import (
-	"context"
-	"runtime"
-	"time"
-)
+import "context"
+import "runtime"
+import "time"
 
 // latencyTail is the end of an injected latency that Latency waits without
 // a timer (see Latency).

@@ -1,10 +1,8 @@
 package simhttp
 
-import (
-	"context"
-	"testing"
-	"time"
-)
+import "context"
+import "testing"
+import "time"
 
 // Latency waits its whole duration and stops when the context ends.
 func TestLatencyWaitsItsDuration(t *testing.T) {

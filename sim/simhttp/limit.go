@@ -1,9 +1,7 @@
 package simhttp
 
-import (
-	"sync"
-	"time"
-)
+import "sync"
+import "time"
 
 // Limit is a fixed-window rate limit: Requests per Window. A zero Requests
 // or Window is no limit.

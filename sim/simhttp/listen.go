@@ -1,13 +1,11 @@
 package simhttp
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"net"
-	"net/http"
-	"time"
-)
+import "context"
+import "errors"
+import "fmt"
+import "net"
+import "net/http"
+import "time"
 
 // Listen serves h on a real TCP listener at addr, which must be a loopback
 // address ("127.0.0.1:0" picks a free port): a simulator holds fake secrets

@@ -1,11 +1,9 @@
 package simhttp
 
-import (
-	"net/http"
-	"slices"
-	"sync"
-	"time"
-)
+import "net/http"
+import "slices"
+import "sync"
+import "time"
 
 // Request is one request a simulator received.
 type Request struct {

@@ -1,9 +1,7 @@
 package simhttp
 
-import (
-	"net/http"
-	"time"
-)
+import "net/http"
+import "time"
 
 // Recorder is what a simulator's Server keeps of the requests it is sent,
 // whatever the provider: the log of them with the contract violations

@@ -1,9 +1,7 @@
 package simhttp
 
-import (
-	"net/http"
-	"testing"
-)
+import "net/http"
+import "testing"
 
 // recorderSim is a simulator built on Recorder alone, as githubsim's and
 // sendgridsim's Servers are: every request is logged, checked against a

@@ -1,14 +1,12 @@
 package simhttp
 
-import (
-	"bytes"
-	"encoding/json"
-	"io"
-	"net/http"
-	"slices"
-	"strconv"
-	"time"
-)
+import "bytes"
+import "encoding/json"
+import "io"
+import "net/http"
+import "slices"
+import "strconv"
+import "time"
 
 // Response is an answer a simulator builds whole before sending it, so that
 // a truncate fault can cut it and OnResponse can see it.

@@ -1,12 +1,10 @@
 package simhttp
 
-import (
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"strings"
-	"testing"
-)
+import "io"
+import "net/http"
+import "net/http/httptest"
+import "strings"
+import "testing"
 
 // exchangeSim is a minimal simulator on Exchange: one route, an error body
 // of its own, and a kind of fault of its own ("teapot").

@@ -1,16 +1,14 @@
 package simhttp
 
-import (
-	"context"
-	"errors"
-	"io"
-	"net/http"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
-)
+import "context"
+import "errors"
+import "io"
+import "net/http"
+import "os"
+import "path/filepath"
+import "strings"
+import "testing"
+import "time"
 
 func TestListenRefusesNonLoopback(t *testing.T) {
 	for _, addr := range []string{"0.0.0.0:0", "8.8.8.8:0", "example.com:0", "nonsense"} {

@@ -3,14 +3,12 @@
 
 package slacksim
 
-import (
-	"net/http"
-	"net/url"
-	"sort"
-	"strconv"
-	"strings"
-	"time"
-)
+import "net/http"
+import "net/url"
+import "sort"
+import "strconv"
+import "strings"
+import "time"
 
 // AuditEntry is one audit log entry: who (actor user), did what (action,
 // "user_login", "app_installed" …), to what (entity), from where.

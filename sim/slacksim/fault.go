@@ -2,14 +2,12 @@
 
 package slacksim
 
-import (
-	"io"
-	"net/http"
-	"strconv"
-	"time"
+import "io"
+import "net/http"
+import "strconv"
+import "time"
 
-	"github.com/keyir/keyir/sim/simhttp"
-)
+import "github.com/keyir/keyir/sim/simhttp"
 
 // fault returns the fault that applies to a request of method, consuming
 // one use (or one of the requests it lets through first).

@@ -2,16 +2,14 @@
 
 package slacksim
 
-import (
-	"encoding/json"
-	"fmt"
-	"io"
-	"mime"
-	"mime/multipart"
-	"net/http"
-	"strconv"
-	"strings"
-)
+import "encoding/json"
+import "fmt"
+import "io"
+import "mime"
+import "mime/multipart"
+import "net/http"
+import "strconv"
+import "strings"
 
 func (s *Server) getUploadURL(w http.ResponseWriter, r *http.Request, c *Call) {
 	name := c.Fields.Get("filename")

@@ -2,16 +2,14 @@
 
 package slacksim
 
-import (
-	"encoding/json"
-	"io"
-	"mime"
-	"net/http"
-	"net/url"
-	"strconv"
-	"strings"
-	"time"
-)
+import "encoding/json"
+import "io"
+import "mime"
+import "net/http"
+import "net/url"
+import "strconv"
+import "strings"
+import "time"
 
 type reply map[string]any
 

@@ -3,13 +3,11 @@
 
 package slacksim
 
-import (
-	"net/http"
-	"sort"
-	"strconv"
-	"strings"
-	"time"
-)
+import "net/http"
+import "sort"
+import "strconv"
+import "strings"
+import "time"
 
 // Login is one row of team.accessLogs: a user's logins from one IP address
 // with one user agent, first and last seen.

@@ -2,13 +2,11 @@
 
 package slacksim
 
-import (
-	"encoding/json"
-	"io"
-	"net/http"
-	"strings"
-	"time"
-)
+import "encoding/json"
+import "io"
+import "net/http"
+import "strings"
+import "time"
 
 // ResponseURLLimit and ResponseURLTTL are Slack's: 5 posts within 30 minutes.
 const (

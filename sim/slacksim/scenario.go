@@ -4,14 +4,12 @@
 
 package slacksim
 
-import (
-	"fmt"
-	"io"
-	"sort"
-	"time"
+import "fmt"
+import "io"
+import "sort"
+import "time"
 
-	"github.com/keyir/keyir/sim/simhttp"
-)
+import "github.com/keyir/keyir/sim/simhttp"
 
 // Expected is one finding a correct run reports: its kind and subject
 // (every simulator's ground truth declares it alike).

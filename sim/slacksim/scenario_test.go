@@ -1,14 +1,12 @@
 package slacksim
 
-import (
-	"bytes"
-	"context"
-	"strings"
-	"testing"
-	"time"
+import "bytes"
+import "context"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/slack-go/slack"
-)
+import "github.com/slack-go/slack"
 
 // `keyir sim slack --scenario`: the lines printed are what a responder's
 // shell needs, and they work: the leaked token authenticates at the URL, is

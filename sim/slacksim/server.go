@@ -15,16 +15,14 @@
 // srv.URL+"/api/", or call Listen for a loopback listener.
 package slacksim
 
-import (
-	"encoding/json"
-	"fmt"
-	"net"
-	"net/http"
-	"net/url"
-	"strings"
-	"sync"
-	"time"
-)
+import "encoding/json"
+import "fmt"
+import "net"
+import "net/http"
+import "net/url"
+import "strings"
+import "sync"
+import "time"
 
 // Defaults used when Options leaves them empty.
 const (

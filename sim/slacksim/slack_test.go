@@ -1,16 +1,14 @@
 package slacksim
 
-import (
-	"context"
-	"encoding/json"
-	"errors"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "encoding/json"
+import "errors"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/gorilla/websocket"
-	"github.com/slack-go/slack"
-)
+import "github.com/gorilla/websocket"
+import "github.com/slack-go/slack"
 
 func start(t *testing.T, o Options) (*Server, *slack.Client) {
 	t.Helper()

@@ -1,15 +1,13 @@
 package slacksim
 
-import (
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"net/http"
-	"time"
+import "context"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "net/http"
+import "time"
 
-	"github.com/gorilla/websocket"
-)
+import "github.com/gorilla/websocket"
 
 // Envelope is a Socket Mode message the simulator pushes to the app: a slash
 // command ("slash_commands"), an interaction ("interactive") or an event

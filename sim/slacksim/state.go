@@ -2,12 +2,10 @@
 
 package slacksim
 
-import (
-	"fmt"
-	"sort"
-	"strings"
-	"time"
-)
+import "fmt"
+import "sort"
+import "strings"
+import "time"
 
 func (s *Server) record(c Call) {
 	s.mu.Lock()

@@ -2,11 +2,9 @@
 
 package slacksim
 
-import (
-	"net/http"
-	"strconv"
-	"time"
-)
+import "net/http"
+import "strconv"
+import "time"
 
 // Slack's published per-minute limits of the methods the token model serves
 // (https://api.slack.com/docs/rate-limits): auth.test is "special" (Tier 4

@@ -3,12 +3,10 @@
 
 package slacksim
 
-import (
-	"net/http"
-	"slices"
-	"strings"
-	"time"
-)
+import "net/http"
+import "slices"
+import "strings"
+import "time"
 
 // Token kinds, from the prefix Slack gives each.
 const (

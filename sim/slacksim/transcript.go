@@ -1,11 +1,9 @@
 package slacksim
 
-import (
-	"encoding/json"
-	"fmt"
-	"html"
-	"strings"
-)
+import "encoding/json"
+import "fmt"
+import "html"
+import "strings"
 
 // Transcript renders a channel as a person would read it: each top-level
 // message with its blocks flattened to text, then its thread replies

@@ -3,13 +3,11 @@
 // notify.* and sendgrid.* actions registered) without actions/all.
 package main
 
-import (
-	"fmt"
-	"os"
+import "fmt"
+import "os"
 
-	_ "github.com/keyir/keyir/chatops"
-	"github.com/keyir/keyir/playbook"
-)
+import _ "github.com/keyir/keyir/chatops"
+import "github.com/keyir/keyir/playbook"
 
 func main() {
 	for _, name := range playbook.BuiltinNames() {

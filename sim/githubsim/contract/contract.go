@@ -12,28 +12,26 @@
 //	contract.Observe(t, &cfg)
 package contract
 
-import (
-	"bytes"
-	"encoding/json"
-	"fmt"
-	"io"
-	"net/http"
-	"os"
-	"path/filepath"
-	"runtime"
-	"slices"
-	"strings"
-	"sync"
-	"testing"
+import "bytes"
+import "encoding/json"
+import "fmt"
+import "io"
+import "net/http"
+import "os"
+import "path/filepath"
+import "runtime"
+import "slices"
+import "strings"
+import "sync"
+import "testing"
 
-	"github.com/pb33f/libopenapi"
-	"github.com/pb33f/libopenapi-validator"
-	"github.com/pb33f/libopenapi-validator/config"
-	"github.com/pb33f/libopenapi-validator/errors"
-	"github.com/pb33f/libopenapi-validator/helpers"
+import "github.com/pb33f/libopenapi"
+import "github.com/pb33f/libopenapi-validator"
+import "github.com/pb33f/libopenapi-validator/config"
+import "github.com/pb33f/libopenapi-validator/errors"
+import "github.com/pb33f/libopenapi-validator/helpers"
 
-	"github.com/keyir/keyir/sim/githubsim"
-)
+import "github.com/keyir/keyir/sim/githubsim"
 
 // Exemption is one status the simulator answers that the description does
 // not list for the operation; the body must then be GitHub's basic error.

@@ -11,30 +11,28 @@
 //	srv := sendgridsim.New(st, cfg)
 package contract
 
-import (
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"maps"
-	"net/http"
-	"os"
-	"path/filepath"
-	"runtime"
-	"slices"
-	"sort"
-	"strings"
-	"sync"
-	"testing"
+import "encoding/json"
+import "errors"
+import "fmt"
+import "io"
+import "maps"
+import "net/http"
+import "os"
+import "path/filepath"
+import "runtime"
+import "slices"
+import "sort"
+import "strings"
+import "sync"
+import "testing"
 
-	"github.com/pb33f/libopenapi"
-	validator "github.com/pb33f/libopenapi-validator"
-	"github.com/pb33f/libopenapi-validator/config"
-	verrors "github.com/pb33f/libopenapi-validator/errors"
-	"github.com/pb33f/libopenapi-validator/helpers"
+import "github.com/pb33f/libopenapi"
+import validator "github.com/pb33f/libopenapi-validator"
+import "github.com/pb33f/libopenapi-validator/config"
+import verrors "github.com/pb33f/libopenapi-validator/errors"
+import "github.com/pb33f/libopenapi-validator/helpers"
 
-	"github.com/keyir/keyir/sim/sendgridsim"
-)
+import "github.com/keyir/keyir/sim/sendgridsim"
 
 // Kind classifies a departure from the spec.
 type Kind string

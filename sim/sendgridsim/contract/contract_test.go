@@ -1,17 +1,15 @@
 package contract_test
 
-import (
-	"fmt"
-	"io"
-	"math/rand/v2"
-	"net/http"
-	"net/http/httptest"
-	"testing"
-	"time"
+import "fmt"
+import "io"
+import "math/rand/v2"
+import "net/http"
+import "net/http/httptest"
+import "testing"
+import "time"
 
-	"github.com/keyir/keyir/sim/sendgridsim"
-	"github.com/keyir/keyir/sim/sendgridsim/contract"
-)
+import "github.com/keyir/keyir/sim/sendgridsim"
+import "github.com/keyir/keyir/sim/sendgridsim/contract"
 
 // recorder is a testing.TB that records Errorf instead of failing.
 type recorder struct {

@@ -1,10 +1,8 @@
 package contract
 
-import (
-	"encoding/json"
-	"fmt"
-	"slices"
-)
+import "encoding/json"
+import "fmt"
+import "slices"
 
 // SpecFix is a mechanical correction applied to every spec file before validation.
 type SpecFix struct {

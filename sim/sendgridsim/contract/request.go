@@ -1,18 +1,16 @@
 package contract
 
-import (
-	"bytes"
-	"fmt"
-	"io"
-	"net/http"
-	"os"
-	"strings"
-	"testing"
+import "bytes"
+import "fmt"
+import "io"
+import "net/http"
+import "os"
+import "strings"
+import "testing"
 
-	verrors "github.com/pb33f/libopenapi-validator/errors"
+import verrors "github.com/pb33f/libopenapi-validator/errors"
 
-	"github.com/keyir/keyir/sim/sendgridsim"
-)
+import "github.com/keyir/keyir/sim/sendgridsim"
 
 // The request direction of the contract: every request a client sends to the simulator is
 // validated against the spec (libopenapi-validator's request validation in strict mode: path,

@@ -1,16 +1,14 @@
 package contract_test
 
-import (
-	"io"
-	"math/rand/v2"
-	"net/http"
-	"net/http/httptest"
-	"strings"
-	"testing"
+import "io"
+import "math/rand/v2"
+import "net/http"
+import "net/http/httptest"
+import "strings"
+import "testing"
 
-	"github.com/keyir/keyir/sim/sendgridsim"
-	"github.com/keyir/keyir/sim/sendgridsim/contract"
-)
+import "github.com/keyir/keyir/sim/sendgridsim"
+import "github.com/keyir/keyir/sim/sendgridsim/contract"
 
 // TestRequestContract proves the request direction: requests as the spec has them pass, and
 // each kind of departure (undeclared query parameter, undeclared header, on-behalf-of where

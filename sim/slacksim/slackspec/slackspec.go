@@ -11,22 +11,20 @@
 //	t.Cleanup(func() { slackspec.Check(t, sim.Calls()) })
 package slackspec
 
-import (
-	"bytes"
-	"encoding/json"
-	"fmt"
-	"os"
-	"path/filepath"
-	"runtime"
-	"sort"
-	"strings"
-	"sync"
-	"testing"
+import "bytes"
+import "encoding/json"
+import "fmt"
+import "os"
+import "path/filepath"
+import "runtime"
+import "sort"
+import "strings"
+import "sync"
+import "testing"
 
-	"github.com/pb33f/jsonschema/v6"
+import "github.com/pb33f/jsonschema/v6"
 
-	"github.com/keyir/keyir/sim/slacksim"
-)
+import "github.com/keyir/keyir/sim/slacksim"
 
 // Methods are the Web API methods checked: those of the token model, which
 // keyir's Slack token actions call, and those of the notification channel

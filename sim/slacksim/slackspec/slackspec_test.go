@@ -1,18 +1,16 @@
 package slackspec
 
-import (
-	"context"
-	"encoding/json"
-	"net/http"
-	"net/url"
-	"strings"
-	"testing"
-	"time"
+import "context"
+import "encoding/json"
+import "net/http"
+import "net/url"
+import "strings"
+import "testing"
+import "time"
 
-	"github.com/slack-go/slack"
+import "github.com/slack-go/slack"
 
-	"github.com/keyir/keyir/sim/slacksim"
-)
+import "github.com/keyir/keyir/sim/slacksim"
 
 // The checker finds departures both ways: an undeclared argument, a missing
 // token, an answer its schema refuses.
