@@ -133,8 +133,14 @@ func (a *app) describe(app *cli.App) {
 			}
 			if p == "run" {
 				b.WriteString("PLAYBOOK is a file, or one of the built-in playbooks (keyir playbooks; keyir playbooks show NAME prints one's YAML):\n")
-				for _, pb := range playbook.Builtins() {
-					b.WriteString("  " + pb.Name + "\n")
+				// The names from the registry, not playbook.Builtins():
+				// every command builds this help, and loading and
+				// validating every built-in playbook to print its name
+				// cost each run about 12 ms (BENCHMARKS.md, "Sixth
+				// pass"). A built-in that does not load is refused by
+				// the registry and each provider's tests.
+				for _, name := range playbook.BuiltinNames() {
+					b.WriteString("  " + name + "\n")
 				}
 				b.WriteString("\nTIME is RFC 3339 (2026-11-25T09:00:00Z), a date (2026-11-25, midnight UTC), or a duration back from the window's end (72h, 7d).\n\n")
 			}
