@@ -36,7 +36,12 @@ var htmlTmpl = template.Must(template.New("report.html.tmpl").Funcs(template.Fun
 // rep holds (already redacted) plus file names and hashes from dir, never a
 // file's content.
 func RenderHTML(w io.Writer, rep *report.Report, dir string) error {
-	v, err := buildHTMLView(rep, dir)
+	return renderHTML(w, rep, dir, runstore.HashDirFile)
+}
+
+// renderHTML is RenderHTML with the SHA-256 of each listed file from sum.
+func renderHTML(w io.Writer, rep *report.Report, dir string, sum runstore.FileSums) error {
+	v, err := buildHTMLView(rep, dir, sum)
 	if err != nil {
 		return err
 	}
@@ -133,7 +138,7 @@ type htmlFile struct {
 	Path, Anchor, Size, SHA string
 }
 
-func buildHTMLView(rep *report.Report, dir string) (*htmlView, error) {
+func buildHTMLView(rep *report.Report, dir string, sum runstore.FileSums) (*htmlView, error) {
 	r := rep.Run
 	v := &htmlView{Mode: string(r.Mode), Status: render.Plain(string(r.Status)), Summary: render.SummaryFields(rep)}
 	v.Title = r.Incident
@@ -230,7 +235,7 @@ func buildHTMLView(rep *report.Report, dir string) (*htmlView, error) {
 	}
 
 	if dir != "" {
-		files, err := evidenceFiles(dir)
+		files, err := evidenceFiles(dir, sum)
 		if err != nil {
 			return nil, err
 		}
@@ -435,8 +440,8 @@ func fileAnchor(rel string) string {
 
 // evidenceFiles lists every file of the run directory with its size and
 // SHA-256, except report.html (being written) and MANIFEST (written after
-// it); the page says so.
-func evidenceFiles(dir string) ([]htmlFile, error) {
+// it); the page says so. sum gives each file's SHA-256.
+func evidenceFiles(dir string, sum runstore.FileSums) ([]htmlFile, error) {
 	files, _, err := runstore.ListFiles(dir)
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", dir, err)
@@ -447,7 +452,7 @@ func evidenceFiles(dir string) ([]htmlFile, error) {
 			continue
 		}
 		p := filepath.Join(dir, filepath.FromSlash(rel))
-		sum, err := runstore.HashFile(p)
+		sha, err := sum(dir, rel)
 		if err != nil {
 			return nil, err
 		}
@@ -455,7 +460,7 @@ func evidenceFiles(dir string) ([]htmlFile, error) {
 		if fi, err := os.Stat(p); err == nil {
 			size = formatSize(fi.Size())
 		}
-		out = append(out, htmlFile{Path: rel, Anchor: fileAnchor(rel), Size: size, SHA: sum})
+		out = append(out, htmlFile{Path: rel, Anchor: fileAnchor(rel), Size: size, SHA: sha})
 	}
 	return out, nil
 }

@@ -4,6 +4,7 @@ import "io"
 
 import "github.com/keyir/keyir/render"
 import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/runstore"
 
 // Renderer is every rendering a sealed run directory holds (report.json,
 // report.md, report.html): what runstore's Finish is given by the programs
@@ -21,4 +22,10 @@ func (Renderer) RenderMarkdown(w io.Writer, rep *report.Report) error {
 // RenderHTML writes report.html.
 func (Renderer) RenderHTML(w io.Writer, rep *report.Report, dir string) error {
 	return RenderHTML(w, rep, dir)
+}
+
+// RenderHTMLSums writes report.html listing the sums Finish already knows
+// (runstore.SumsRenderer).
+func (Renderer) RenderHTMLSums(w io.Writer, rep *report.Report, dir string, sum runstore.FileSums) error {
+	return renderHTML(w, rep, dir, sum)
 }

@@ -38,6 +38,35 @@ type Renderer interface {
 	RenderHTML(w io.Writer, rep *report.Report, dir string) error
 }
 
+// FileSums gives the SHA-256 of the file rel (slash-separated, relative to
+// the run directory dir).
+type FileSums func(dir, rel string) (string, error)
+
+// HashDirFile is the FileSums that reads every file: HashFile.
+func HashDirFile(dir, rel string) (string, error) {
+	return HashFile(filepath.Join(dir, filepath.FromSlash(rel)))
+}
+
+// SumsRenderer is a Renderer whose report.html can list the sums Finish
+// already holds: the running SHA-256 of each evidence file this process
+// wrote and closed (the sums MANIFEST lists, written.go), every other file
+// read from the disk. report.html read and hashed all the evidence again,
+// about 40 MB in an Email Activity run (BENCHMARKS.md, "Sixth pass").
+type SumsRenderer interface {
+	RenderHTMLSums(w io.Writer, rep *report.Report, dir string, sum FileSums) error
+}
+
+// renderHTML renders report.html with the sums known, when r takes them.
+func renderHTML(r Renderer, w io.Writer, rep *report.Report, dir string, known map[string]writtenSum) error {
+	sr, ok := r.(SumsRenderer)
+	if !ok {
+		return r.RenderHTML(w, rep, dir)
+	}
+	return sr.RenderHTMLSums(w, rep, dir, func(dir, rel string) (string, error) {
+		return known[rel].of(filepath.Join(dir, filepath.FromSlash(rel)))
+	})
+}
+
 // Finish seals a finished run. The order is deliberate:
 //
 //  1. findings.json, report.json, report.md and run.json are written from rep;
@@ -122,14 +151,15 @@ func (s *Store) Finish(rep *report.Report, r Renderer) (head string, err error) 
 	s.mu.Unlock()
 	// report.html last: its evidence list gives the final SHA-256 of every
 	// other file, the sealed journal included; MANIFEST then covers it.
+	known := s.writtenSums()
 	var page bytes.Buffer
-	if err := r.RenderHTML(&page, rep, s.dir); err != nil {
+	if err := renderHTML(r, &page, rep, s.dir, known); err != nil {
 		return "", err
 	}
 	if err := s.WriteFile(ReportHTML, page.Bytes()); err != nil {
 		return "", err
 	}
-	head, err = writeManifest(s.dir, s.writtenSums())
+	head, err = writeManifest(s.dir, known)
 	if err != nil {
 		return "", err
 	}
