@@ -1,0 +1,58 @@
+package ghtoken
+
+import "fmt"
+import "testing"
+import "time"
+
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/githubsim"
+
+// TestPersistenceReadsEveryPage: an organization with more than one page
+// (100) of invitations, deploy keys and webhooks. The attacker's items come
+// last, on the second page: a reading of the first page alone would report
+// no foothold where there are three.
+func TestPersistenceReadsEveryPage(t *testing.T) {
+	f := newFixture(t, "github-pat-leak", false, nil)
+	old := f.fx.WindowStart.AddDate(0, -3, 0)
+	for i := range 100 {
+		f.fx.State.AddInvitation(githubsim.Invitation{Org: f.fx.Org, Email: fmt.Sprintf("new-hire-%d@acme.example", i), Role: "direct_member", Inviter: "alice", CreatedAt: old})
+		f.fx.State.AddDeployKey(githubsim.DeployKey{Repo: f.fx.Org + "/api", Title: fmt.Sprintf("ci-%d", i), Key: "ssh-ed25519 AAAA" + fmt.Sprint(i), ReadOnly: true, AddedBy: "alice", CreatedAt: old})
+		f.fx.State.AddHook(githubsim.Hook{Repo: f.fx.Org + "/api", URL: fmt.Sprintf("https://ci.acme.example/%d", i), Events: []string{"push"}, Active: true, CreatedAt: old, UpdatedAt: old})
+	}
+	f.fx.Attack(f.fx.State)
+	env, rec := f.newEnv(report.ModeLive)
+	out, err := run(t, env, "github.persistence", map[string]any{"org": f.fx.Org, "login": f.fx.LeakedLogin})
+	if err != nil || out["assessed"] != true {
+		t.Fatalf("persistence: %v, %v", out, err)
+	}
+	k := rec.kinds()
+	for _, kind := range []string{"github_deploy_key_added", "github_webhook_added", "github_member_invited"} {
+		if len(k[kind]) != 1 {
+			t.Errorf("%s: %d findings, want the attacker's one (on the second page)", kind, len(k[kind]))
+		}
+	}
+}
+
+// TestPersistenceRefusesAPageLoop: a Link header whose next page is the
+// page just read (a hostile or broken server) ends the reading; the
+// surface is not assessable, and the step does not loop until its timeout.
+func TestPersistenceRefusesAPageLoop(t *testing.T) {
+	f := newFixture(t, "github-pat-leak", true, nil)
+	f.srv.InjectFault(githubsim.Fault{Method: "GET", Route: "GET /orgs/{org}/invitations", Kind: githubsim.FaultLinkLoop})
+	env, rec := f.newEnv(report.ModeLive)
+	start := time.Now()
+	out, err := run(t, env, "github.persistence", map[string]any{"org": f.fx.Org, "login": f.fx.LeakedLogin})
+	if err != nil {
+		t.Fatalf("persistence: %v", err)
+	}
+	if time.Since(start) > 4*time.Second {
+		t.Errorf("a page loop took %s", time.Since(start))
+	}
+	na := false
+	for _, fd := range rec.kinds()["assessment.not_assessable"] {
+		na = na || fd.Subject == surfInvitations
+	}
+	if !na {
+		t.Errorf("a looping invitation list is not reported not assessable: %v, %+v", out, rec.findings)
+	}
+}
