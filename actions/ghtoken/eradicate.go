@@ -194,30 +194,25 @@ func removeOne(ctx context.Context, c *github.Client, it planItem) planfile.Item
 	return r
 }
 
-// maxReadBackPages bounds a read-back listing (100 items a page).
-const maxReadBackPages = 30
+// maxReadBack bounds a read-back listing.
+const maxReadBack = 3000
 
-// listed pages through a listing and reports whether match finds an item
-// in it; a listing that is not there (404) holds nothing.
+// listed reads a listing (listAll) and reports whether match finds an item
+// in it; a listing that is not there (404) holds nothing, and one not read
+// in full proves nothing gone.
 func listed[T any](list func(*github.ListOptions) ([]T, *github.Response, error), match func(T) bool) (bool, error) {
-	opt := &github.ListOptions{PerPage: 100}
-	for range maxReadBackPages {
-		items, resp, err := list(opt)
-		if statusOf(resp, err) == http.StatusNotFound {
-			return false, nil
-		}
-		if err != nil {
-			return false, err
-		}
-		if slices.ContainsFunc(items, match) {
-			return true, nil
-		}
-		if resp == nil || resp.NextPage == 0 {
-			return false, nil
-		}
-		opt.Page = resp.NextPage
+	items, over, resp, err := listAll(maxReadBack, list)
+	switch {
+	case statusOf(resp, err) == http.StatusNotFound:
+		return false, nil
+	case err != nil:
+		return false, err
+	case slices.ContainsFunc(items, match):
+		return true, nil
+	case over != "":
+		return false, errors.New("could not read it back: the listing was not read in full (" + over + ")")
 	}
-	return false, fmt.Errorf("more than %d pages: could not read it back", maxReadBackPages)
+	return false, nil
 }
 
 // stillPresent reads an item back with the listing the assessment read.

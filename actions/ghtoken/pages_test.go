@@ -1,8 +1,14 @@
 package ghtoken
 
+import "context"
 import "fmt"
+import "net/http"
+import "net/http/httptest"
+import "net/url"
 import "testing"
 import "time"
+
+import "github.com/google/go-github/v84/github"
 
 import "github.com/keyir/keyir/report"
 import "github.com/keyir/keyir/sim/githubsim"
@@ -54,5 +60,25 @@ func TestPersistenceRefusesAPageLoop(t *testing.T) {
 	}
 	if !na {
 		t.Errorf("a looping invitation list is not reported not assessable: %v, %+v", out, rec.findings)
+	}
+}
+
+// TestReadBackOfAListNotReadInFullProvesNothing: eradication's read-back
+// of a listing whose next page is named by a cursor (which the page
+// numbers keyir follows cannot reach) is an error, not "gone".
+func TestReadBackOfAListNotReadInFullProvesNothing(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Link", `<`+"http://"+r.Host+r.URL.Path+`?per_page=100&after=Y3Vyc29y>; rel="next"`)
+		fmt.Fprint(w, `[{"id":1,"config":{"url":"https://ci.acme.example/"}}]`)
+	}))
+	defer srv.Close()
+	c := github.NewClient(srv.Client())
+	c.BaseURL, _ = url.Parse(srv.URL + "/")
+	present, err := listed(func(o *github.ListOptions) ([]*github.Hook, *github.Response, error) {
+		return c.Organizations.ListHooks(context.Background(), "acme-corp", o)
+	}, func(h *github.Hook) bool { return h.GetID() == 880003 })
+	if err == nil || present {
+		t.Fatalf("read-back of a list not read in full: present %v, err %v (want an error)", present, err)
 	}
 }
