@@ -94,13 +94,19 @@ func readPages[T any](ctx context.Context, c *client, method, token string, para
 			return rows, pg - 1, true, err
 		}
 		got := field(&p)
+		if got == nil {
+			// A 200 ok:true without the list (a proxy's, a changed API's)
+			// says nothing of the log: never read it as an empty one.
+			return rows, pg - 1, true, fmt.Errorf("%s: the answer holds no list of rows (not Slack's answer)", method)
+		}
 		for _, r := range got {
 			if stop != nil && stop(r) {
 				return rows, pg, false, nil
 			}
 			rows = append(rows, r)
 		}
-		if len(got) == 0 || pg >= p.Paging.Pages {
+		// Without paging, only a page short of the count is the last.
+		if len(got) == 0 || (p.Paging.Pages > 0 && pg >= p.Paging.Pages) || (p.Paging.Pages <= 0 && len(got) < logPageSize) {
 			return rows, pg, false, nil
 		}
 		c.env.Progress(fmt.Sprintf("%s: page %d of %d", method, pg, p.Paging.Pages))
