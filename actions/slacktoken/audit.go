@@ -84,8 +84,17 @@ func (a *AuditLogs) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 		if _, err := c.get(ctx, c.base+"logs", "audit.logs", token, q, &page); err != nil {
 			return out, refused(env, subject, EnvOrgToken, err)
 		}
+		if page.Entries == nil {
+			// Never read an answer without the list as an empty log.
+			return out, fmt.Errorf("audit.logs: the answer holds no list of entries (not Slack's answer)")
+		}
 		entries = append(entries, page.Entries...)
 		if page.Meta.Next == "" {
+			break
+		}
+		if page.Meta.Next == q.Get("cursor") {
+			// A cursor that names the page just read would repeat it.
+			env.Note(fmt.Sprintf("audit logs: stopped after %d pages: the next cursor names the page just read", pg))
 			break
 		}
 		if pg >= max(1, a.MaxPages) {
