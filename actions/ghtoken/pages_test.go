@@ -82,3 +82,24 @@ func TestReadBackOfAListNotReadInFullProvesNothing(t *testing.T) {
 		t.Fatalf("read-back of a list not read in full: present %v, err %v (want an error)", present, err)
 	}
 }
+
+// TestActivityNotReadToItsEndIsNoAllClear: an audit log answer whose next
+// page keyir cannot follow (a page number where GitHub pages the audit log
+// by cursor), or that holds no list at all (200 null), is not "no event by
+// the token".
+func TestActivityNotReadToItsEndIsNoAllClear(t *testing.T) {
+	for name, fault := range map[string]githubsim.Fault{
+		"page-numbered next": {Method: "GET", Route: "GET /orgs/{org}/audit-log", Kind: githubsim.FaultLinkLoop},
+		"null body":          {Method: "GET", Route: "GET /orgs/{org}/audit-log", Kind: githubsim.FaultNull},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t, "github-pat-leak", true, nil)
+			f.srv.InjectFault(fault)
+			env, rec := f.newEnv(report.ModeLive)
+			out, err := run(t, env, "github.activity", map[string]any{"org": f.fx.Org, "hashed_token": HashedToken(f.fx.LeakedToken)})
+			if out["assessed"] == true || (err == nil && len(rec.kinds()["assessment.not_assessable"]) == 0) {
+				t.Fatalf("activity: %v, %v, notes %v: an audit log not read to its end taken for no events", out, err, rec.notes)
+			}
+		})
+	}
+}

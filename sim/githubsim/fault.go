@@ -27,14 +27,19 @@ const (
 	// a next page that is always page 2: a broken or hostile server's
 	// pagination that never ends.
 	FaultLinkLoop FaultKind = "link-loop"
+	// FaultNull answers 200 with the JSON null: no list at all.
+	FaultNull FaultKind = "null"
 )
 
 // MaxHang bounds a FaultTimeout.
 const MaxHang = simhttp.MaxHang
 
-// secondary answers a FaultSecondary or a FaultLinkLoop (simhttp plays the
-// other kinds).
+// secondary answers a FaultSecondary, FaultLinkLoop or FaultNull (simhttp
+// plays the other kinds).
 func secondary(f *Fault) (response, bool) {
+	if f.Kind == FaultNull {
+		return jsonResp(http.StatusOK, nil), true
+	}
 	if f.Kind == FaultLinkLoop {
 		return jsonResp(http.StatusOK, []any{}).With(http.Header{"Link": {`<https://api.github.com/loop?per_page=100&page=2>; rel="next"`}}), true
 	}
