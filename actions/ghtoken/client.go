@@ -121,7 +121,10 @@ func accepted(err error) bool {
 // callErr names a failed call without its query (a query may hold a
 // search phrase with the hashed token).
 func callErr(what string, resp *github.Response, err error) error {
-	if st := statusOf(resp, err); st != 0 {
+	if st := statusOf(resp, err); st >= 200 && st < 300 && err != nil {
+		// A success whose answer could not be used: say why.
+		return fmt.Errorf("GitHub %s: %d, but %w", what, st, err)
+	} else if st != 0 {
 		msg := http.StatusText(st)
 		var er *github.ErrorResponse
 		if errors.As(err, &er) && er.Message != "" {

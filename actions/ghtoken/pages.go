@@ -1,5 +1,6 @@
 package ghtoken
 
+import "errors"
 import "fmt"
 
 import "github.com/google/go-github/v84/github"
@@ -23,6 +24,11 @@ func listAll[T any](limit int, fetch func(*github.ListOptions) ([]T, *github.Res
 		list, r, err := fetch(opts)
 		if err != nil {
 			return items, "", r, err
+		}
+		if list == nil {
+			// A 200 without the list (null, {}) is no answer about the
+			// surface: never an empty one.
+			return items, "", r, errors.New("the answer holds no list")
 		}
 		items = append(items, list...)
 		switch {

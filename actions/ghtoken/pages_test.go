@@ -5,6 +5,7 @@ import "fmt"
 import "net/http"
 import "net/http/httptest"
 import "net/url"
+import "strings"
 import "testing"
 import "time"
 
@@ -101,5 +102,19 @@ func TestActivityNotReadToItsEndIsNoAllClear(t *testing.T) {
 				t.Fatalf("activity: %v, %v, notes %v: an audit log not read to its end taken for no events", out, err, rec.notes)
 			}
 		})
+	}
+}
+
+// TestPersistenceListWithoutItsListIsNoAllClear: a 200 whose body holds no
+// list (null, or {} for installations) is not an empty surface.
+func TestPersistenceListWithoutItsListIsNoAllClear(t *testing.T) {
+	for _, route := range []string{"GET /orgs/{org}/invitations", "GET /orgs/{org}/installations"} {
+		f := newFixture(t, "github-pat-leak", true, nil)
+		f.srv.InjectFault(githubsim.Fault{Method: "GET", Route: route, Kind: githubsim.FaultNull})
+		env, rec := f.newEnv(report.ModeLive)
+		out, err := run(t, env, "github.persistence", map[string]any{"org": f.fx.Org, "login": f.fx.LeakedLogin})
+		if err == nil || !strings.Contains(err.Error(), "holds no list") {
+			t.Errorf("%s answering null: %v, %+v: taken for an empty surface", route, out, rec.findings)
+		}
 	}
 }
