@@ -60,9 +60,14 @@ func (a *Eradicate) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 		}
 		items = append(items, it)
 	}
-	c, err := responderClient(env)
+	where, c, err := responderAPI(env)
 	if err != nil {
 		return nil, err
+	}
+	for _, it := range items {
+		if !where.same(it.API) {
+			return nil, fmt.Errorf("%s was found at %s, and %s names %s: its ids name other resources there (or none, and a 404 would read as already gone); set %s to %s", it.ID, it.API, EnvAPIURL, where, EnvAPIURL, strings.TrimSuffix(it.API, "/"))
+		}
 	}
 	var tally planfile.Tally
 	var left []planItem
@@ -107,13 +112,6 @@ func (a *Eradicate) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 		}
 	}
 	return tally.Outputs(), nil
-}
-
-// responderClient is the responder's client (GITHUB_TOKEN) of the API
-// GITHUB_API_URL names, with a pacer of its own.
-func responderClient(env *actions.Env) (*github.Client, error) {
-	_, c, err := responderAPI(env)
-	return c, err
 }
 
 // responderAPI is the API GITHUB_API_URL names and the responder's client
