@@ -118,3 +118,24 @@ func TestPersistenceListWithoutItsListIsNoAllClear(t *testing.T) {
 		}
 	}
 }
+
+// TestSnapshotReadsEveryPageOfTheTokensKeys: the creation time of the SSH
+// key the attacker added (the newest, past the first 100) is read, so the
+// persistence step can judge it by the window.
+func TestSnapshotReadsEveryPageOfTheTokensKeys(t *testing.T) {
+	f := newFixture(t, "github-pat-leak", false, nil)
+	old := f.fx.WindowStart.AddDate(0, -3, 0)
+	for i := range 100 {
+		f.fx.State.AddSSHKey(githubsim.SSHKey{Login: f.fx.LeakedLogin, Title: fmt.Sprintf("laptop-%d", i), Key: "ssh-ed25519 AAAA" + fmt.Sprint(i), CreatedAt: old})
+	}
+	f.fx.Attack(f.fx.State)
+	env, _ := f.newEnv(report.ModeLive)
+	out, err := run(t, env, "github.snapshot_token", map[string]any{"key": f.fx.LeakedToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := out["ssh_keys_created"].(map[string]string)
+	if _, ok := keys["880001"]; !ok || len(keys) <= 100 {
+		t.Errorf("%d SSH key creation times read, the attacker's (880001) %v", len(keys), ok)
+	}
+}
