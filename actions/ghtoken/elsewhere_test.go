@@ -58,3 +58,31 @@ func TestEradicateRefusesAnotherGitHub(t *testing.T) {
 		}
 	}
 }
+
+// TestPersistenceRefusesABaselineOfAnotherGitHub: a baseline records the
+// GitHub it was read at; the same organization name at another GitHub has
+// other ids, so every item would look new (and go into the eradication
+// plan): refused, as a baseline of another organization is.
+func TestPersistenceRefusesABaselineOfAnotherGitHub(t *testing.T) {
+	a := newFixture(t, "github-pat-leak", false, nil)
+	env, _ := a.newEnv(report.ModeLive)
+	env.Now = func() time.Time { return a.fx.WindowStart.Add(-time.Hour) }
+	path := t.TempDir() + "/baseline.json"
+	if _, err := SaveBaseline(context.Background(), env, a.fx.Org, path); err != nil {
+		t.Fatal(err)
+	}
+	sc, _ := githubsim.LookupScenario("github-pat-leak")
+	fx := sc.Build(time.Now())
+	srv := githubsim.New(fx.State, fx.Config)
+	other, stop, err := githubsim.Listen("127.0.0.2:0", srv)
+	if err != nil {
+		t.Skipf("no second loopback address: %v", err)
+	}
+	t.Cleanup(func() { stop(context.Background()) })
+	a.env[EnvAPIURL] = other
+	env, rec := a.newEnv(report.ModeLive)
+	out, err := run(t, env, "github.persistence", map[string]any{"org": fx.Org, "login": fx.LeakedLogin, "baseline": path})
+	if err == nil {
+		t.Errorf("a baseline of another GitHub was used: %v, %d findings", out, len(rec.findings))
+	}
+}
