@@ -259,10 +259,13 @@ func (a *IntegrationLogs) Run(ctx context.Context, env *actions.Env) (actions.Ou
 			Detail:   fmt.Sprintf("%s %s %s at %s (type %s, scopes %q): an app can keep access after the token is revoked; check it and remove it if nobody expected it.", what, x.ChangeType, by, x.when().Format(time.RFC3339), x.AppType+x.ServiceType, x.Scope),
 			Evidence: cite(ref)})
 	}
+	out["changes"], out["apps"] = len(inWindow), apps
 	if partial {
-		env.Note(fmt.Sprintf("integration logs: stopped after %d pages before reaching the window's start: older changes in the window were not read", pages))
+		// What was read stands; the rest of the window is not "no change".
+		notAssessable(env, subject, fmt.Sprintf("reading stopped after %s (max_pages) before reaching the window's start: older changes in the window were not read", report.Count(pages, "page", "pages")))
+		return out, nil
 	}
-	out["assessed"], out["changes"], out["apps"] = true, len(inWindow), apps
+	out["assessed"] = true
 	env.Note(fmt.Sprintf("integration logs: %s in the window", report.Count(len(inWindow), "change", "changes")))
 	return out, nil
 }
