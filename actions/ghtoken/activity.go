@@ -98,6 +98,8 @@ func (a *Activity) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 	include := "all"
 	opts := &github.GetAuditLogOptions{Phrase: &phrase, Include: &include, ListCursorOptions: github.ListCursorOptions{PerPage: 100}}
 	var events []*github.AuditEntry
+	// cut says why the search was not read to its end ("" when it was).
+	cut := ""
 	for page := 0; ; page++ {
 		list, resp, err := c.Organizations.GetAuditLog(ctx, a.Org, opts)
 		if err != nil {
@@ -108,15 +110,24 @@ func (a *Activity) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 			}
 			return out, callErr("GET /orgs/"+a.Org+"/audit-log", resp, err)
 		}
+		if list == nil {
+			// A 200 without the list (null) is no answer about the token.
+			return out, fmt.Errorf("GitHub GET /orgs/%s/audit-log: the answer holds no list of events", a.Org)
+		}
 		events = append(events, list...)
-		if resp.After == "" {
-			break
+		switch {
+		case resp.After == "" && (resp.NextPage != 0 || resp.NextPageToken != "" || resp.Cursor != ""):
+			cut = "its next page is not named by an after cursor, which is how GitHub pages the audit log"
+		case resp.After == "":
+		case resp.After == opts.After:
+			cut = "its next cursor names the page just read"
+		case page+1 >= maxAuditPages:
+			cut = fmt.Sprintf("more than %d pages", maxAuditPages)
+		default:
+			opts.After = resp.After
+			continue
 		}
-		if page+1 >= maxAuditPages {
-			note(env, fmt.Sprintf("the audit log search stopped after %d pages: more events exist", maxAuditPages))
-			break
-		}
-		opts.After = resp.After
+		break
 	}
 	// Only events that carry this token's hash, inside the window, count:
 	// a search that ignored part of the phrase claims nothing.
@@ -141,7 +152,15 @@ func (a *Activity) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 	}
 	sort.Strings(names)
 	out["assessed"], out["events"], out["actions"] = true, n, acts
-	ref := evidence(env, "audit_log", map[string]any{"org": a.Org, "window_start": start, "window_end": end, "events": n, "actions": counts})
+	ref := evidence(env, "audit_log", map[string]any{"org": a.Org, "window_start": start, "window_end": end, "events": n, "actions": counts, "not_read": cut})
+	if cut != "" {
+		// What was read stands; what was not is not "no event".
+		notAssessable(env, "activity", fmt.Sprintf("the audit log search of %s was not read to its end (%s): events by the token beyond the %s read are unknown", a.Org, cut, report.Count(len(events), "event", "events")))
+		out["assessed"] = false
+	}
+	if n == 0 && cut != "" {
+		return out, nil
+	}
 	if n == 0 {
 		note(env, fmt.Sprintf("the audit log of %s shows no event by the token between %s and %s (git events appear only when the organization streams them)", a.Org, start.Format(time.RFC3339), end.Format(time.RFC3339)))
 		return out, nil

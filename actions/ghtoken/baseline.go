@@ -90,50 +90,77 @@ func collect(ctx context.Context, env *actions.Env, c *github.Client, org string
 		}
 		inv.Unread[surface] = callErr(what, resp, err).Error()
 	}
+	// partial records a listing cut short (listAll's over): what was read
+	// is kept, and the surface is not assessable, never taken for what its
+	// first pages held.
+	partial := func(surface, what, over string) {
+		if over != "" {
+			inv.Unread[surface] = fmt.Sprintf("GitHub %s: %s", what, over)
+		}
+	}
 	progress(env, "reading the organization's webhooks")
-	if hooks, resp, err := c.Organizations.ListHooks(ctx, org, &github.ListOptions{PerPage: 100}); err != nil {
+	hooks, over, resp, err := listAll(maxListItems, func(o *github.ListOptions) ([]*github.Hook, *github.Response, error) {
+		return c.Organizations.ListHooks(ctx, org, o)
+	})
+	if err != nil {
 		miss(surfOrgHooks, "GET /orgs/"+org+"/hooks", resp, err)
 	} else {
+		partial(surfOrgHooks, "GET /orgs/"+org+"/hooks", over)
 		for _, h := range hooks {
 			inv.OrgHooks = append(inv.OrgHooks, Item{ID: fmt.Sprint(h.GetID()), Name: h.GetConfig().GetURL(), Created: h.GetCreatedAt().Time})
 		}
 	}
-	n := 0
-	for r, err := range c.Repositories.ListByOrgIter(ctx, org, &github.RepositoryListByOrgOptions{Type: "all", ListOptions: github.ListOptions{PerPage: 100}}) {
-		if err != nil {
-			miss(surfRepos, "GET /orgs/"+org+"/repos", nil, err)
-			break
-		}
-		if n++; n > maxRepos {
-			inv.Unread[surfRepos] = fmt.Sprintf("more than %d repositories: the rest were not read", maxRepos)
-			break
-		}
+	repos, over, resp, err := listAll(maxRepos, func(o *github.ListOptions) ([]*github.Repository, *github.Response, error) {
+		return c.Repositories.ListByOrg(ctx, org, &github.RepositoryListByOrgOptions{Type: "all", ListOptions: *o})
+	})
+	switch {
+	case err != nil:
+		miss(surfRepos, "GET /orgs/"+org+"/repos", resp, err)
+	case len(repos) == maxRepos && over != "":
+		// The repositories read are still read: a baseline may be saved.
+		inv.Unread[surfRepos] = fmt.Sprintf("more than %d repositories: the rest were not read", maxRepos)
+	default:
+		partial(surfRepos, "GET /orgs/"+org+"/repos", over)
+	}
+	for n, r := range repos {
 		owner, name := r.GetOwner().GetLogin(), r.GetName()
-		progress(env, fmt.Sprintf("reading repository %d: %s/%s", n, owner, name))
+		progress(env, fmt.Sprintf("reading repository %d: %s/%s", n+1, owner, name))
 		repo := Repo{Visibility: r.GetVisibility()}
 		if repo.Visibility == "" {
 			repo.Visibility = map[bool]string{true: "private", false: "public"}[r.GetPrivate()]
 		}
 		full := owner + "/" + name
-		if hooks, resp, err := c.Repositories.ListHooks(ctx, owner, name, &github.ListOptions{PerPage: 100}); err != nil {
+		hooks, over, resp, err := listAll(maxListItems, func(o *github.ListOptions) ([]*github.Hook, *github.Response, error) {
+			return c.Repositories.ListHooks(ctx, owner, name, o)
+		})
+		if err != nil {
 			miss("hooks of "+full, "GET /repos/"+full+"/hooks", resp, err)
 		} else {
+			partial("hooks of "+full, "GET /repos/"+full+"/hooks", over)
 			for _, h := range hooks {
 				repo.Hooks = append(repo.Hooks, Item{ID: fmt.Sprint(h.GetID()), Name: h.GetConfig().GetURL(), Created: h.GetCreatedAt().Time})
 			}
 		}
-		if keys, resp, err := c.Repositories.ListKeys(ctx, owner, name, &github.ListOptions{PerPage: 100}); err != nil {
+		keys, over, resp, err := listAll(maxListItems, func(o *github.ListOptions) ([]*github.Key, *github.Response, error) {
+			return c.Repositories.ListKeys(ctx, owner, name, o)
+		})
+		if err != nil {
 			miss("deploy keys of "+full, "GET /repos/"+full+"/keys", resp, err)
 		} else {
+			partial("deploy keys of "+full, "GET /repos/"+full+"/keys", over)
 			for _, k := range keys {
 				repo.DeployKeys = append(repo.DeployKeys, Item{ID: fmt.Sprint(k.GetID()), Name: k.GetTitle(), Created: k.GetCreatedAt().Time})
 			}
 		}
 		inv.Repos[full] = repo
 	}
-	if invs, resp, err := c.Organizations.ListPendingOrgInvitations(ctx, org, &github.ListOptions{PerPage: 100}); err != nil {
+	invs, over, resp, err := listAll(maxListItems, func(o *github.ListOptions) ([]*github.Invitation, *github.Response, error) {
+		return c.Organizations.ListPendingOrgInvitations(ctx, org, o)
+	})
+	if err != nil {
 		miss(surfInvitations, "GET /orgs/"+org+"/invitations", resp, err)
 	} else {
+		partial(surfInvitations, "GET /orgs/"+org+"/invitations", over)
 		for _, i := range invs {
 			who := i.GetLogin()
 			if who == "" {
@@ -142,19 +169,30 @@ func collect(ctx context.Context, env *actions.Env, c *github.Client, org string
 			inv.Invitations = append(inv.Invitations, Item{ID: fmt.Sprint(i.GetID()), Name: who, Created: i.GetCreatedAt().Time})
 		}
 	}
-	if insts, resp, err := c.Organizations.ListInstallations(ctx, org, &github.ListOptions{PerPage: 100}); err != nil {
+	insts, over, resp, err := listAll(maxListItems, func(o *github.ListOptions) ([]*github.Installation, *github.Response, error) {
+		list, resp, err := c.Organizations.ListInstallations(ctx, org, o)
+		if list == nil {
+			return nil, resp, err
+		}
+		return list.Installations, resp, err
+	})
+	if err != nil {
 		miss(surfInstallations, "GET /orgs/"+org+"/installations", resp, err)
 	} else {
-		for _, i := range insts.Installations {
+		partial(surfInstallations, "GET /orgs/"+org+"/installations", over)
+		for _, i := range insts {
 			inv.Installations = append(inv.Installations, Item{ID: fmt.Sprint(i.GetID()), Name: i.GetAppSlug(), Created: i.GetCreatedAt().Time})
 		}
 	}
 	for _, login := range logins {
-		keys, resp, err := c.Users.ListKeys(ctx, login, &github.ListOptions{PerPage: 100})
+		keys, over, resp, err := listAll(maxListItems, func(o *github.ListOptions) ([]*github.Key, *github.Response, error) {
+			return c.Users.ListKeys(ctx, login, o)
+		})
 		if err != nil {
 			miss(surfSSHKeys, "GET /users/"+login+"/keys", resp, err)
 			continue
 		}
+		partial(surfSSHKeys, "GET /users/"+login+"/keys", over)
 		items := []Item{}
 		for _, k := range keys {
 			items = append(items, Item{ID: fmt.Sprint(k.GetID()), Name: k.GetTitle(), Created: k.GetCreatedAt().Time})
@@ -167,14 +205,16 @@ func collect(ctx context.Context, env *actions.Env, c *github.Client, org string
 // members lists the organization's members (bounded), whose SSH keys a
 // baseline records.
 func members(ctx context.Context, c *github.Client, org string) ([]string, error) {
+	// Members past the bound (or a pagination that never ends) are left
+	// out: their SSH keys are then judged as if no baseline had been taken.
+	users, _, resp, err := listAll(maxMembers, func(o *github.ListOptions) ([]*github.User, *github.Response, error) {
+		return c.Organizations.ListMembers(ctx, org, &github.ListMembersOptions{ListOptions: *o})
+	})
+	if err != nil {
+		return nil, callErr("GET /orgs/"+org+"/members", resp, err)
+	}
 	var out []string
-	for u, err := range c.Organizations.ListMembersIter(ctx, org, &github.ListMembersOptions{ListOptions: github.ListOptions{PerPage: 100}}) {
-		if err != nil {
-			return out, callErr("GET /orgs/"+org+"/members", nil, err)
-		}
-		if len(out) >= maxMembers {
-			break
-		}
+	for _, u := range users {
 		out = append(out, u.GetLogin())
 	}
 	sort.Strings(out)

@@ -51,6 +51,17 @@ func (a api) String() string {
 	return "GitHub at " + a.base.Host
 }
 
+// same reports whether root (a plan item's API, "" for a plan written
+// before items recorded it) is this API: the same host and root path. The
+// port is not compared: a simulator comes back on another one.
+func (a api) same(root string) bool {
+	if root == "" {
+		return true
+	}
+	u, err := url.Parse(root)
+	return err == nil && strings.EqualFold(u.Hostname(), a.base.Hostname()) && strings.TrimRight(u.Path, "/") == strings.TrimRight(a.base.Path, "/")
+}
+
 // apiOf resolves GITHUB_API_URL (https, or http to loopback only), default
 // api.github.com. A URL whose path ends in /api/v3 is an Enterprise Server.
 func apiOf(env *actions.Env) (api, error) {
@@ -121,7 +132,10 @@ func accepted(err error) bool {
 // callErr names a failed call without its query (a query may hold a
 // search phrase with the hashed token).
 func callErr(what string, resp *github.Response, err error) error {
-	if st := statusOf(resp, err); st != 0 {
+	if st := statusOf(resp, err); st >= 200 && st < 300 && err != nil {
+		// A success whose answer could not be used: say why.
+		return fmt.Errorf("GitHub %s: %d, but %w", what, st, err)
+	} else if st != 0 {
 		msg := http.StatusText(st)
 		var er *github.ErrorResponse
 		if errors.As(err, &er) && er.Message != "" {

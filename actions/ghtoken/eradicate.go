@@ -60,9 +60,14 @@ func (a *Eradicate) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 		}
 		items = append(items, it)
 	}
-	c, err := responderClient(env)
+	where, c, err := responderAPI(env)
 	if err != nil {
 		return nil, err
+	}
+	for _, it := range items {
+		if !where.same(it.API) {
+			return nil, fmt.Errorf("%s was found at %s, and %s names %s: its ids name other resources there (or none, and a 404 would read as already gone); set %s to %s", it.ID, it.API, EnvAPIURL, where, EnvAPIURL, strings.TrimSuffix(it.API, "/"))
+		}
 	}
 	var tally planfile.Tally
 	var left []planItem
@@ -107,13 +112,6 @@ func (a *Eradicate) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 		}
 	}
 	return tally.Outputs(), nil
-}
-
-// responderClient is the responder's client (GITHUB_TOKEN) of the API
-// GITHUB_API_URL names, with a pacer of its own.
-func responderClient(env *actions.Env) (*github.Client, error) {
-	_, c, err := responderAPI(env)
-	return c, err
 }
 
 // responderAPI is the API GITHUB_API_URL names and the responder's client
@@ -194,30 +192,25 @@ func removeOne(ctx context.Context, c *github.Client, it planItem) planfile.Item
 	return r
 }
 
-// maxReadBackPages bounds a read-back listing (100 items a page).
-const maxReadBackPages = 30
+// maxReadBack bounds a read-back listing.
+const maxReadBack = 3000
 
-// listed pages through a listing and reports whether match finds an item
-// in it; a listing that is not there (404) holds nothing.
+// listed reads a listing (listAll) and reports whether match finds an item
+// in it; a listing that is not there (404) holds nothing, and one not read
+// in full proves nothing gone.
 func listed[T any](list func(*github.ListOptions) ([]T, *github.Response, error), match func(T) bool) (bool, error) {
-	opt := &github.ListOptions{PerPage: 100}
-	for range maxReadBackPages {
-		items, resp, err := list(opt)
-		if statusOf(resp, err) == http.StatusNotFound {
-			return false, nil
-		}
-		if err != nil {
-			return false, err
-		}
-		if slices.ContainsFunc(items, match) {
-			return true, nil
-		}
-		if resp == nil || resp.NextPage == 0 {
-			return false, nil
-		}
-		opt.Page = resp.NextPage
+	items, over, resp, err := listAll(maxReadBack, list)
+	switch {
+	case statusOf(resp, err) == http.StatusNotFound:
+		return false, nil
+	case err != nil:
+		return false, err
+	case slices.ContainsFunc(items, match):
+		return true, nil
+	case over != "":
+		return false, errors.New("could not read it back: the listing was not read in full (" + over + ")")
 	}
-	return false, fmt.Errorf("more than %d pages: could not read it back", maxReadBackPages)
+	return false, nil
 }
 
 // stillPresent reads an item back with the listing the assessment read.

@@ -80,6 +80,9 @@ func (a *Persistence) Run(ctx context.Context, env *actions.Env) (actions.Output
 		if a.Org != "" && !strings.EqualFold(b.Org, a.Org) {
 			return out, fmt.Errorf("the baseline was taken of organization %s, not %s: take one of this organization with `keyir inventory save --github-org %s FILE`", b.Org, a.Org, a.Org)
 		}
+		if where, err := apiOf(env); err == nil && !where.same(b.API) {
+			return out, fmt.Errorf("the baseline was read at %s, not %s (other ids: every item would look new): take one there with `keyir inventory save --github-org %s FILE`", b.API, where, b.Org)
+		}
 	}
 	c, _, ok := responderFor(env, a.Org, "persistence")
 	if !ok {

@@ -42,6 +42,9 @@ type planItem struct {
 	Repo       string `json:"repo,omitempty"`
 	Login      string `json:"login,omitempty"`
 	ResourceID string `json:"resource_id,omitempty"`
+	// API is the GitHub the run assessed (its API root): eradicate refuses
+	// another, where the same ids name other resources or none.
+	API string `json:"api,omitempty"`
 	// Was is the repository's visibility in the baseline (visibility only).
 	Was      string   `json:"was,omitempty"`
 	Why      []string `json:"why"`
@@ -165,9 +168,13 @@ type foothold struct {
 // a run the findings cite the inventory evidence only.
 func recordFootholds(env *actions.Env, held []foothold, start, end time.Time, ref []string) (int, error) {
 	items := make([]planItem, len(held))
+	where, err := apiOf(env)
+	if err != nil {
+		return 0, err
+	}
 	for i, h := range held {
 		it := h.item
-		it.Provider, it.Severity, it.Why, it.Evidence = ProviderName, string(report.High), []string{h.title}, ref
+		it.Provider, it.Severity, it.Why, it.Evidence, it.API = ProviderName, string(report.High), []string{h.title}, ref, where.base.String()
 		rm, byHand, err := removalOf(it)
 		if err != nil {
 			return 0, err

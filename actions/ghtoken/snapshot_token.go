@@ -146,9 +146,14 @@ func (a *Snapshot) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 	if !t.installation() {
 		// Public keys carry no creation time; the account's own list does,
 		// and only the token itself can read it (before it is revoked).
-		list, resp, err := where.client(env, p, token).Users.ListKeys(ctx, "", &github.ListOptions{PerPage: 100})
+		c := where.client(env, p, token)
+		list, over, resp, err := listAll(maxListItems, func(o *github.ListOptions) ([]*github.Key, *github.Response, error) {
+			return c.Users.ListKeys(ctx, "", o)
+		})
 		if err != nil {
 			note(env, "the SSH keys of the token's account could not be read with it: "+callErr("GET /user/keys", resp, err).Error())
+		} else if over != "" {
+			note(env, "the SSH keys of the token's account were not all read with it: GET /user/keys: "+over)
 		}
 		for _, k := range list {
 			if at := k.GetCreatedAt().Time; !at.IsZero() {
@@ -166,12 +171,22 @@ func (a *Snapshot) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 
 // installationRepos lists the repositories an installation token reaches.
 func installationRepos(ctx context.Context, c *github.Client) ([]string, error) {
-	list, resp, err := c.Apps.ListRepos(ctx, &github.ListOptions{PerPage: 100})
+	list, over, resp, err := listAll(maxListItems, func(o *github.ListOptions) ([]*github.Repository, *github.Response, error) {
+		l, resp, err := c.Apps.ListRepos(ctx, o)
+		if l == nil {
+			return nil, resp, err
+		}
+		return l.Repositories, resp, err
+	})
 	if err != nil {
 		return nil, callErr("GET /installation/repositories", resp, err)
 	}
+	if over != "" {
+		// A blast radius is never understated: what was not read is unknown.
+		return nil, fmt.Errorf("GitHub GET /installation/repositories: %s", over)
+	}
 	out := []string{}
-	for _, r := range list.Repositories {
+	for _, r := range list {
 		out = append(out, r.GetFullName())
 	}
 	sort.Strings(out)

@@ -75,14 +75,19 @@ func CheckBaselineAccount(b *Baseline, now BaselineAccount) (checked bool, err e
 		return false, nil
 	}
 	then := *b.Account
-	same := then.UserID == now.UserID && then.Username == now.Username
-	if then.UserID == 0 || now.UserID == 0 {
-		same = then.Username == now.Username
-	}
-	if !same {
+	if !sameAccount(then, now) {
 		return true, fmt.Errorf("%w: it was taken of %s on %s, but SENDGRID_API_KEY belongs to %s; take a baseline of this account with `keyir inventory save FILE`", ErrBaselineAccount, then, b.TakenAt.UTC().Format(time.RFC3339), now)
 	}
 	return true, nil
+}
+
+// sameAccount reports whether two identities are one account: the user
+// id and username, or the username alone when either has no user id.
+func sameAccount(then, now BaselineAccount) bool {
+	if then.UserID == 0 || now.UserID == 0 {
+		return then.Username == now.Username
+	}
+	return then.UserID == now.UserID && then.Username == now.Username
 }
 
 // checkRunBaseline is what an assessment step does with a baseline before
@@ -96,7 +101,15 @@ func checkRunBaseline(ctx context.Context, env *actions.Env, c *Client, b *Basel
 	if b == nil {
 		return false, nil
 	}
-	now := readAccountIdentity(ctx, c)
+	return checkRunBaselineOf(env, readAccountIdentity(ctx, c), b, start, end, withFindings)
+}
+
+// checkRunBaselineOf is checkRunBaseline with the run's account (now)
+// already read.
+func checkRunBaselineOf(env *actions.Env, now BaselineAccount, b *Baseline, start, end time.Time, withFindings bool) (tainted bool, err error) {
+	if b == nil {
+		return false, nil
+	}
 	checked, err := CheckBaselineAccount(b, now)
 	if err != nil {
 		return false, err

@@ -141,6 +141,9 @@ func (a *Eradicate) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 	if err != nil {
 		return nil, err
 	}
+	if err := checkParentAccount(ctx, env, c0, a.Parent); err != nil {
+		return nil, err
+	}
 	var tally planfile.Tally
 	var fh footholds
 	var done []report.Finding

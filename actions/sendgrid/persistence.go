@@ -20,6 +20,8 @@ var persistenceInfo = actions.Info{
 		{Name: "findings", Type: actions.TypeInt, Description: "items reported as findings"},
 		{Name: "failed_access_attempts", Type: actions.TypeInt, Description: "refused access attempts in the window"},
 		{Name: "not_assessable", Type: actions.TypeList, Description: "surfaces the responder key may not read"},
+		{Name: "account_username", Type: actions.TypeString, Description: "the account the responder key belongs to (GET /v3/user/username; empty when unread): keyir eradicate refuses another account's key"},
+		{Name: "account_user_id", Type: actions.TypeInt, Description: "its user id (0 when unread)"},
 	},
 	New: func() actions.Action { return new(Persistence) },
 }
@@ -363,7 +365,9 @@ func (a *Persistence) Run(ctx context.Context, env *actions.Env) (actions.Output
 		note(env, "assessing "+acct.String()+", the account that holds the key")
 	}
 	start, end := a.Bounds(env)
-	tainted, err := checkRunBaseline(ctx, env, c0, base, start, end, true)
+	// The account the footholds are found in: eradication refuses another.
+	who := readAccountIdentity(ctx, c0)
+	tainted, err := checkRunBaselineOf(env, who, base, start, end, true)
 	if err != nil {
 		return nil, err
 	}
@@ -455,7 +459,8 @@ func (a *Persistence) Run(ctx context.Context, env *actions.Env) (actions.Output
 			Detail: "keyir cannot tell whether these are new: " + strings.Join(review, "; ") + ". Save a baseline with `keyir inventory save FILE` to diff next time.",
 		})
 	}
-	out := actions.Outputs{"counts": counts, "findings": nFindings, "failed_access_attempts": failed, "not_assessable": notAss}
+	out := actions.Outputs{"counts": counts, "findings": nFindings, "failed_access_attempts": failed, "not_assessable": notAss,
+		"account_username": who.Username, "account_user_id": who.UserID}
 	if len(errs) > 0 {
 		return out, fmt.Errorf("%d persistence check(s) failed: %w", len(errs), errors.Join(errs...))
 	}

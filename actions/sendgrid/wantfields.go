@@ -12,9 +12,14 @@ import "strings"
 // as it is, such an answer is an empty listing, and the persistence step
 // said "no webhooks, no invites" of an account it never saw, and activity
 // "no message sent with this key". Only a struct out that decoded to its
-// zero value is checked (a top-level array decodes or fails on its own).
+// zero value is checked, and a null where a top-level array belongs.
 func wantFields(body []byte, out any) error {
 	t := reflect.TypeOf(out)
+	if t != nil && t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Slice && bytes.Equal(bytes.TrimSpace(body), []byte("null")) {
+		// A top-level array decodes or fails on its own, but null decodes
+		// to an empty one.
+		return errors.New("the answer is null")
+	}
 	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
 		return nil
 	}

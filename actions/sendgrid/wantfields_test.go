@@ -26,6 +26,11 @@ func TestWantFields(t *testing.T) {
 	if err := wantFields([]byte(`[]`), &rows); err != nil {
 		t.Error(err)
 	}
+	// ... but a null where the array belongs (GET /v3/alerts) is no answer:
+	// decoded, it was "no alert" of an account never seen.
+	if err := wantFields([]byte(" null\n"), &rows); err == nil {
+		t.Error("a null for a top-level array is taken for an empty listing")
+	}
 }
 
 // FuzzWantFields: whatever the answer, no panic, and an answer that decoded

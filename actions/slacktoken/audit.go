@@ -74,6 +74,7 @@ func (a *AuditLogs) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 	q := url.Values{"oldest": {strconv.FormatInt(w.Start.Unix(), 10)}, "latest": {strconv.FormatInt(w.End.Unix(), 10)},
 		"actor": {user}, "limit": {"1000"}}
 	var entries []auditEntry
+	cut := "" // why the window was not read to its end
 	for pg := 1; ; pg++ {
 		var page struct {
 			Entries []auditEntry `json:"entries"`
@@ -84,12 +85,21 @@ func (a *AuditLogs) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 		if _, err := c.get(ctx, c.base+"logs", "audit.logs", token, q, &page); err != nil {
 			return out, refused(env, subject, EnvOrgToken, err)
 		}
+		if page.Entries == nil {
+			// Never read an answer without the list as an empty log.
+			return out, fmt.Errorf("audit.logs: the answer holds no list of entries (not Slack's answer)")
+		}
 		entries = append(entries, page.Entries...)
 		if page.Meta.Next == "" {
 			break
 		}
+		if page.Meta.Next == q.Get("cursor") {
+			// A cursor that names the page just read would repeat it.
+			cut = fmt.Sprintf("reading stopped after %s: the next cursor names the page just read", report.Count(pg, "page", "pages"))
+			break
+		}
 		if pg >= max(1, a.MaxPages) {
-			env.Note(fmt.Sprintf("audit logs: stopped after %d pages; later pages of the window were not read", pg))
+			cut = fmt.Sprintf("reading stopped after %s (max_pages): later pages of the window were not read", report.Count(pg, "page", "pages"))
 			break
 		}
 		q.Set("cursor", page.Meta.Next)
@@ -124,7 +134,13 @@ func (a *AuditLogs) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 			Detail:   fmt.Sprintf("%s by %s in the window, from %s.", report.Count(len(es), "entry", "entries"), user, strings.Join(from, ", ")),
 			Evidence: cite(ref)})
 	}
-	out["assessed"], out["entries"], out["actions"] = true, n, names
+	out["entries"], out["actions"] = n, names
+	if cut != "" {
+		// What was read stands; the rest of the window is not "no entry".
+		notAssessable(env, subject, cut)
+		return out, nil
+	}
+	out["assessed"] = true
 	return out, nil
 }
 

@@ -94,13 +94,19 @@ func readPages[T any](ctx context.Context, c *client, method, token string, para
 			return rows, pg - 1, true, err
 		}
 		got := field(&p)
+		if got == nil {
+			// A 200 ok:true without the list (a proxy's, a changed API's)
+			// says nothing of the log: never read it as an empty one.
+			return rows, pg - 1, true, fmt.Errorf("%s: the answer holds no list of rows (not Slack's answer)", method)
+		}
 		for _, r := range got {
 			if stop != nil && stop(r) {
 				return rows, pg, false, nil
 			}
 			rows = append(rows, r)
 		}
-		if len(got) == 0 || pg >= p.Paging.Pages {
+		// Without paging, only a page short of the count is the last.
+		if len(got) == 0 || (p.Paging.Pages > 0 && pg >= p.Paging.Pages) || (p.Paging.Pages <= 0 && len(got) < logPageSize) {
 			return rows, pg, false, nil
 		}
 		c.env.Progress(fmt.Sprintf("%s: page %d of %d", method, pg, p.Paging.Pages))
@@ -253,10 +259,13 @@ func (a *IntegrationLogs) Run(ctx context.Context, env *actions.Env) (actions.Ou
 			Detail:   fmt.Sprintf("%s %s %s at %s (type %s, scopes %q): an app can keep access after the token is revoked; check it and remove it if nobody expected it.", what, x.ChangeType, by, x.when().Format(time.RFC3339), x.AppType+x.ServiceType, x.Scope),
 			Evidence: cite(ref)})
 	}
+	out["changes"], out["apps"] = len(inWindow), apps
 	if partial {
-		env.Note(fmt.Sprintf("integration logs: stopped after %d pages before reaching the window's start: older changes in the window were not read", pages))
+		// What was read stands; the rest of the window is not "no change".
+		notAssessable(env, subject, fmt.Sprintf("reading stopped after %s (max_pages) before reaching the window's start: older changes in the window were not read", report.Count(pages, "page", "pages")))
+		return out, nil
 	}
-	out["assessed"], out["changes"], out["apps"] = true, len(inWindow), apps
+	out["assessed"] = true
 	env.Note(fmt.Sprintf("integration logs: %s in the window", report.Count(len(inWindow), "change", "changes")))
 	return out, nil
 }

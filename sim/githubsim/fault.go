@@ -23,13 +23,26 @@ const (
 	// (403 by default, or 429) with Retry-After: Fault.RetryAfter seconds
 	// (default 1).
 	FaultSecondary FaultKind = "secondary"
+	// FaultLinkLoop answers 200 with an empty list whose Link header names
+	// a next page that is always page 2: a broken or hostile server's
+	// pagination that never ends.
+	FaultLinkLoop FaultKind = "link-loop"
+	// FaultNull answers 200 with the JSON null: no list at all.
+	FaultNull FaultKind = "null"
 )
 
 // MaxHang bounds a FaultTimeout.
 const MaxHang = simhttp.MaxHang
 
-// secondary answers a FaultSecondary (simhttp plays the other kinds).
+// secondary answers a FaultSecondary, FaultLinkLoop or FaultNull (simhttp
+// plays the other kinds).
 func secondary(f *Fault) (response, bool) {
+	if f.Kind == FaultNull {
+		return jsonResp(http.StatusOK, nil), true
+	}
+	if f.Kind == FaultLinkLoop {
+		return jsonResp(http.StatusOK, []any{}).With(http.Header{"Link": {`<https://api.github.com/loop?per_page=100&page=2>; rel="next"`}}), true
+	}
 	if f.Kind != FaultSecondary {
 		return response{}, false
 	}
