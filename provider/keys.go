@@ -61,7 +61,7 @@ func (k *KeyKind) compile() error {
 	if !strings.HasPrefix(k.Sample, k.Prefix) {
 		return fmt.Errorf("key kind %s: the sample does not start with %q", k.Kind, k.Prefix)
 	}
-	whole, err := regexp.Compile(`^(?:` + k.Pattern + `)$`)
+	whole, err := wholeRE(k.Pattern)
 	if err != nil {
 		return fmt.Errorf("key kind %s: %w", k.Kind, err)
 	}
@@ -88,9 +88,12 @@ func (k *KeyKind) Match(key string) []string {
 	if whole == nil {
 		// Not registered (yet): compiled here, never stored, so concurrent
 		// callers do not race.
-		whole = regexp.MustCompile(`^(?:` + k.Pattern + `)$`)
+		var err error
+		if whole, err = wholeRE(k.Pattern); err != nil {
+			panic(err)
+		}
 	}
-	return whole.FindStringSubmatch(key)
+	return matchWhole(whole, key)
 }
 
 // Valid reports whether key is a key of the kind, with a valid checksum
