@@ -41,15 +41,30 @@ func RenderHTML(w io.Writer, rep *report.Report, dir string) error {
 
 // renderHTML is RenderHTML with the SHA-256 of each listed file from sum.
 func renderHTML(w io.Writer, rep *report.Report, dir string, sum runstore.FileSums) error {
-	v, err := buildHTMLView(rep, dir, sum)
+	v, err := buildHTMLView(rep)
 	if err != nil {
 		return err
+	}
+	return v.write(w, dir, sum)
+}
+
+// write lists the run directory's files in the view (sum gives each one's
+// SHA-256) and writes the page.
+func (v *htmlView) write(w io.Writer, dir string, sum runstore.FileSums) error {
+	if dir != "" {
+		files, err := evidenceFiles(dir, sum)
+		if err != nil {
+			return err
+		}
+		v.Files = files
+	} else {
+		v.FilesNote = "This page was rendered without its run directory, so no file is listed."
 	}
 	var b bytes.Buffer
 	if err := htmlTmpl.Execute(&b, v); err != nil {
 		return fmt.Errorf("render %s: %w", runstore.ReportHTML, err)
 	}
-	_, err = w.Write(b.Bytes())
+	_, err := w.Write(b.Bytes())
 	return err
 }
 
@@ -138,7 +153,9 @@ type htmlFile struct {
 	Path, Anchor, Size, SHA string
 }
 
-func buildHTMLView(rep *report.Report, dir string, sum runstore.FileSums) (*htmlView, error) {
+// buildHTMLView is everything the page shows but the run directory's files,
+// which write lists.
+func buildHTMLView(rep *report.Report) (*htmlView, error) {
 	r := rep.Run
 	v := &htmlView{Mode: string(r.Mode), Status: render.Plain(string(r.Status)), Summary: render.SummaryFields(rep)}
 	v.Title = r.Incident
@@ -234,15 +251,6 @@ func buildHTMLView(rep *report.Report, dir string, sum runstore.FileSums) (*html
 		v.Secret = strings.Join(r.SecretInput, ", ")
 	}
 
-	if dir != "" {
-		files, err := evidenceFiles(dir, sum)
-		if err != nil {
-			return nil, err
-		}
-		v.Files = files
-	} else {
-		v.FilesNote = "This page was rendered without its run directory, so no file is listed."
-	}
 	v.ManifestHead = rep.ManifestHead
 	v.Footer = strings.TrimSpace("keyir "+r.Version) + " · run " + r.ID + " · playbook " + r.Playbook
 	return v, nil

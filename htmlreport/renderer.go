@@ -24,8 +24,16 @@ func (Renderer) RenderHTML(w io.Writer, rep *report.Report, dir string) error {
 	return RenderHTML(w, rep, dir)
 }
 
-// RenderHTMLSums writes report.html listing the sums Finish already knows
-// (runstore.SumsRenderer).
-func (Renderer) RenderHTMLSums(w io.Writer, rep *report.Report, dir string, sum runstore.FileSums) error {
-	return renderHTML(w, rep, dir, sum)
+// PrepareHTML builds report.html but for its list of the run directory's
+// files (runstore.HTMLPreparer): the charts, most of the page's cost, are
+// drawn while Finish writes the other reports. rep must not change until the
+// returned function has run.
+func (Renderer) PrepareHTML(rep *report.Report, dir string) func(w io.Writer, sum runstore.FileSums) error {
+	v, err := buildHTMLView(rep)
+	return func(w io.Writer, sum runstore.FileSums) error {
+		if err != nil {
+			return err
+		}
+		return v.write(w, dir, sum)
+	}
 }

@@ -12,6 +12,7 @@ import "os"
 import "path/filepath"
 import "sort"
 import "strings"
+import "sync"
 
 import "github.com/keyir/keyir/report"
 import "github.com/keyir/keyir/safefile"
@@ -47,24 +48,32 @@ func HashDirFile(dir, rel string) (string, error) {
 	return HashFile(filepath.Join(dir, filepath.FromSlash(rel)))
 }
 
-// SumsRenderer is a Renderer whose report.html can list the sums Finish
-// already holds: the running SHA-256 of each evidence file this process
-// wrote and closed (the sums MANIFEST lists, written.go), every other file
-// read from the disk. report.html read and hashed all the evidence again,
-// about 40 MB in an Email Activity run (BENCHMARKS.md, "Sixth pass").
-type SumsRenderer interface {
-	RenderHTMLSums(w io.Writer, rep *report.Report, dir string, sum FileSums) error
+// HTMLPreparer is a Renderer that draws report.html in two parts: all but
+// its list of the run directory's files first, while Finish writes the
+// other reports (the charts are most of the page's cost), then the list
+// with the sums Finish already holds: the running SHA-256 of each evidence
+// file this process wrote and closed (the sums MANIFEST lists, written.go),
+// every other file read from the disk. report.html read and hashed all the
+// evidence again, about 40 MB in an Email Activity run (BENCHMARKS.md,
+// "Sixth pass").
+type HTMLPreparer interface {
+	PrepareHTML(rep *report.Report, dir string) func(w io.Writer, sum FileSums) error
 }
 
-// renderHTML renders report.html with the sums known, when r takes them.
-func renderHTML(r Renderer, w io.Writer, rep *report.Report, dir string, known map[string]writtenSum) error {
-	sr, ok := r.(SumsRenderer)
+// startHTML starts drawing report.html (in the background when r is an
+// HTMLPreparer) and returns what writes it once the files are known.
+func startHTML(r Renderer, rep *report.Report, dir string) func(w io.Writer, known map[string]writtenSum) error {
+	p, ok := r.(HTMLPreparer)
 	if !ok {
-		return r.RenderHTML(w, rep, dir)
+		return func(w io.Writer, _ map[string]writtenSum) error { return r.RenderHTML(w, rep, dir) }
 	}
-	return sr.RenderHTMLSums(w, rep, dir, func(dir, rel string) (string, error) {
-		return known[rel].of(filepath.Join(dir, filepath.FromSlash(rel)))
-	})
+	ready := make(chan func(io.Writer, FileSums) error, 1)
+	go func() { ready <- p.PrepareHTML(rep, dir) }()
+	return func(w io.Writer, known map[string]writtenSum) error {
+		return (<-ready)(w, func(dir, rel string) (string, error) {
+			return known[rel].of(filepath.Join(dir, filepath.FromSlash(rel)))
+		})
+	}
 }
 
 // Finish seals a finished run. The order is deliberate:
@@ -108,6 +117,7 @@ func (s *Store) Finish(rep *report.Report, r Renderer) (head string, err error) 
 		return "", fmt.Errorf("cannot finish: evidence still open: %s", strings.Join(open, ", "))
 	}
 	fillEvidence(s.dir, rep)
+	html := startHTML(r, rep, s.dir)
 	var md, js bytes.Buffer
 	if err := r.RenderMarkdown(&md, rep); err != nil {
 		return "", err
@@ -119,14 +129,21 @@ func (s *Store) Finish(rep *report.Report, r Renderer) (head string, err error) 
 	if findings == nil {
 		findings = []report.Finding{}
 	}
-	if err := s.writeJSON(FindingsFile, findings); err != nil {
-		return "", err
-	}
-	if err := s.WriteFile(ReportJSON, js.Bytes()); err != nil {
-		return "", err
-	}
-	if err := s.WriteFile(ReportMD, md.Bytes()); err != nil {
-		return "", err
+	// The three are written at once: each is still synced, renamed and its
+	// directory synced before Finish goes on, and their syncs overlap
+	// instead of queueing one behind another (BENCHMARKS.md, "Sixth pass").
+	// The first error in this order is the one returned, as before.
+	var errs [3]error
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() { defer wg.Done(); errs[0] = s.writeJSON(FindingsFile, findings) }()
+	go func() { defer wg.Done(); errs[1] = s.WriteFile(ReportJSON, js.Bytes()) }()
+	go func() { defer wg.Done(); errs[2] = s.WriteFile(ReportMD, md.Bytes()) }()
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return "", err
+		}
 	}
 	if err := s.UpdateRun(func(r *report.Run) { *r = rep.Run.Clone() }); err != nil {
 		return "", err
@@ -153,7 +170,7 @@ func (s *Store) Finish(rep *report.Report, r Renderer) (head string, err error) 
 	// other file, the sealed journal included; MANIFEST then covers it.
 	known := s.writtenSums()
 	var page bytes.Buffer
-	if err := renderHTML(r, &page, rep, s.dir, known); err != nil {
+	if err := html(&page, known); err != nil {
 		return "", err
 	}
 	if err := s.WriteFile(ReportHTML, page.Bytes()); err != nil {
