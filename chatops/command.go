@@ -170,11 +170,13 @@ const HelpText = "*keyir* — contain a leaked SendGrid API key, GitHub token or
 	"The key you paste is never shown or stored: keyir names it by id (SendGrid) or kind, and fingerprint. Paste it here only if it is already leaked."
 
 // oneArg reads a verb's optional single argument. Every token that does
-// not look like one (re) is registered with the redactor before anything
-// is said about it: it may be a pasted key.
+// not look like one (re), or has a key's shape (a GitHub or Slack token
+// also matches a run id's characters), is registered with the redactor
+// before anything is said about it: it may be a pasted key. A key-shaped
+// argument is refused without being quoted.
 func oneArg(rest []string, re *regexp.Regexp, red *redact.Redactor, tooMany string) (string, error) {
 	for _, t := range rest {
-		if !re.MatchString(t) {
+		if !re.MatchString(t) || redact.LooksLikeKey(t) {
 			red.Add(t)
 		}
 	}
@@ -182,6 +184,9 @@ func oneArg(rest []string, re *regexp.Regexp, red *redact.Redactor, tooMany stri
 	case 0:
 		return "", nil
 	case 1:
+		if redact.LooksLikeKey(rest[0]) {
+			return "", errors.New("that argument has the shape of a key or token (it is not shown); to revoke one, use /keyir revoke")
+		}
 		return rest[0], nil
 	}
 	return "", errors.New(tooMany)

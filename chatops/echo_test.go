@@ -1,0 +1,25 @@
+package chatops_test
+
+import "strings"
+import "testing"
+
+// A token pasted after a verb that takes a run id or a scenario is never
+// echoed: a GitHub or Slack token is made of a run id's characters, and
+// "/keyir status ghp_…" answered "No run or request ghp_….". Every output
+// of serve is checked, and the token is registered with the redactor.
+func TestServeNeverEchoesATokenGivenAsAnArgument(t *testing.T) {
+	w := newWorld(t)
+	toks := []string{"ghp_" + strings.Repeat("a", 36), "xoxb-4230001111-5230002222-KeyirDrillLeakedBot00001", "SG.abcdefghijklmnopqrstuv"}
+	for _, tok := range toks {
+		for _, verb := range []string{"status", "drill"} {
+			got := w.command(alice, channel, verb+" "+tok)
+			if strings.Contains(got, tok) {
+				t.Errorf("%s: the reply quotes the token: %q", verb, got)
+			}
+			if !w.red.Contains(tok) || w.red.String(tok) == tok {
+				t.Errorf("%s: the token is not registered with the redactor", verb)
+			}
+		}
+	}
+	w.assertNoLeak(toks...)
+}
