@@ -25,6 +25,7 @@ import "errors"
 import "fmt"
 import "io"
 import "net/http"
+import "os"
 import "regexp"
 import "slices"
 import "sort"
@@ -154,14 +155,12 @@ type Server struct {
 	replay *replayCache // accepted HTTP requests and Socket Mode envelopes
 	acks   *ackGate     // requests owed an answer; background work waits for none (background.go)
 	pool   *goPool      // goroutines with grown stacks for Socket Mode envelopes (gopool.go)
+
+	dirLock *os.File // the data directory, locked while the server lives (datalock.go)
 }
 
-// New opens the data directory and the audit log and restores persisted
-// requests (see Start). It calls nothing on the network.
-func New(o Options) (*Server, error) {
-	if o.Config == nil || o.Redactor == nil || o.BotToken == "" {
-		return nil, errors.New("chatops: Config, Redactor and BotToken are required")
-	}
+// open is New once the data directory is locked.
+func open(o Options, lock *os.File) (*Server, error) {
 	if o.SlackAPIURL == "" {
 		o.SlackAPIURL = "https://slack.com/api/"
 	}
@@ -195,7 +194,7 @@ func New(o Options) (*Server, error) {
 		reqs: map[string]*Request{}, secrets: map[string]string{}, byKey: map[string]string{},
 		steps:    map[string][]report.Step{},
 		stopTick: make(chan struct{}), tickDone: make(chan struct{}),
-		acks: newAckGate(), pool: newGoPool(goIdle),
+		acks: newAckGate(), pool: newGoPool(goIdle), dirLock: lock,
 	}
 	// Real time, as slack-go's verifier uses, not o.Now.
 	rc, note, err := loadReplay(o.Config.DataDir, time.Now)
@@ -318,7 +317,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		err = fmt.Errorf("chatops: runs still stopping: %w", ctx.Err())
 	}
 	s.store.settle()
-	return errors.Join(err, s.audit.close(), s.replay.close())
+	err = errors.Join(err, s.audit.close(), s.replay.close())
+	// Released last: nothing of this server writes to the directory after.
+	return errors.Join(err, s.dirLock.Close())
 }
 
 func (s *Server) logf(format string, args ...any) {
