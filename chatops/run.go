@@ -37,11 +37,21 @@ func (s *Server) run(r *Request, secret string) {
 		s.releaseLocked(cur)
 		delete(s.secrets, r.ID)
 		s.saveLocked(cur)
+		snap := cur.clone()
 		s.unlockAndFlush()
 		s.auditf(AuditEvent{Event: AuditRunOutcome, Request: r.ID, RunID: r.RunID, RunStatus: string(StateFailed), Reason: "could not start", KeyID: r.KeyID, Fingerprint: r.Fingerprint, Channel: r.Channel})
 		s.post(context.Background(), r.Channel, r.MessageTS, "The run could not start: "+notify.SlackEscape(s.red.String(red.String(err.Error()))))
+		// The message said "Approved … progress in the thread": it says
+		// Failed now, not a run that never came.
+		s.updatePlan(context.Background(), snap)
 	}
 	pb, err := playbook.Resolve(r.Playbook)
+	if err == nil && pb.SHA256 != r.PlaybookSHA {
+		// The file was edited (or unreadable) since the plan was posted:
+		// the approval was given to other steps.
+		err = fmt.Errorf("the playbook %s changed since its plan was posted for approval (sha256 %.12s, now %.12s): nothing was run; run /keyir revoke again to approve its new plan",
+			r.Playbook, r.PlaybookSHA, pb.SHA256)
+	}
 	if err != nil {
 		fail(err)
 		return

@@ -54,8 +54,10 @@ func (s *Server) postPlan(r *Request, responseURL string) {
 	if r.TokenKind == "" { // another kind's run reads its token itself, after approval
 		kd, derr = s.describeKey(ctx, r.KeyID)
 	}
+	steps, sha := s.planOf(r)
 	s.mu.Lock()
 	cur := s.reqs[r.ID]
+	cur.PlaybookSHA = sha // what the approver is shown is what may run
 	switch {
 	case r.TokenKind != "": // nothing read before approval
 	case derr == nil:
@@ -67,7 +69,7 @@ func (s *Server) postPlan(r *Request, responseURL string) {
 	snap := cur.clone()
 	s.mu.Unlock()
 
-	text, blocks := planMessage(snap, s.cfg, s.steps4(snap), true)
+	text, blocks := planMessage(snap, s.cfg, steps, true)
 	s.publishPlan(ctx, snap, text, blocks, "", "", responseURL,
 		"keyir could not post the plan in this channel (is the bot a member?). Nothing was started.")
 }
