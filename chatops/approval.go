@@ -20,6 +20,7 @@ import "github.com/keyir/keyir/playbook"
 type click struct {
 	verb          string // "approve" or "cancel"
 	user, channel string
+	messageTS     string // the message whose button it was
 	now           time.Time
 }
 
@@ -41,6 +42,11 @@ func decide(r *Request, c click, twoPerson bool) verdict {
 		return verdict{refuse: "unknown request", msg: "keyir has no such request."}
 	case r.Channel != c.channel:
 		return verdict{refuse: "wrong channel", msg: "That request belongs to another channel."}
+	case r.MessageTS == "" || c.messageTS != r.MessageTS:
+		// The button's value names the request, the message shows its
+		// plan: a click decides only the request whose plan it was under
+		// (Slack never sends another pair; a forged payload does).
+		return verdict{refuse: "not its approval message", msg: "That button is not on this request's approval message; nothing was done."}
 	case due(r, c.now):
 		msg := "This request has expired; nothing was done. Run /keyir revoke again if the key still needs revoking."
 		if r.Kind == KindEradicate {
@@ -179,7 +185,7 @@ func (s *Server) HandleAction(ctx context.Context, a Action) error {
 		s.tell(a, msg)
 		return nil
 	}
-	c := click{verb: verb, user: a.User, channel: a.Channel, now: now}
+	c := click{verb: verb, user: a.User, channel: a.Channel, messageTS: a.MessageTS, now: now}
 	v := decide(r, c, s.cfg.TwoPerson)
 	if v.expire {
 		s.expireLocked(r, "approval arrived after expiry")
