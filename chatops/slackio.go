@@ -32,8 +32,8 @@ func (s *Server) post(ctx context.Context, channel, thread, text string) {
 		if thread != "" {
 			opts = append(opts, slack.MsgOptionTS(thread))
 		}
-		_, _, err := s.api.PostMessageContext(ctx, channel, opts...)
-		return err
+		_, ts, err := s.api.PostMessageContext(ctx, channel, opts...)
+		return slacknotify.Posted(ts, err)
 	})
 	if err != nil {
 		s.logf("posting to %s: %v", channel, err)
@@ -88,7 +88,7 @@ func (s *Server) publishPlan(ctx context.Context, snap *Request, text string, bl
 	var ts string
 	err := s.retry(ctx, func() (err error) {
 		_, ts, err = s.api.PostMessageContext(ctx, r.Channel, opts...)
-		return err
+		return slacknotify.Posted(ts, err)
 	})
 	s.mu.Lock()
 	cur := s.reqs[r.ID]
