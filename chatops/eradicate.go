@@ -297,7 +297,7 @@ func (s *Server) runEradication(r *Request) {
 	s.auditf(AuditEvent{Event: AuditRunStarted, Request: r.ID, RunID: r.RunID, User: r.DecidedBy, Channel: r.Channel, Verb: VerbEradicate, KeyID: r.KeyID, Fingerprint: r.Fingerprint})
 	res, err := eradicate.Run(ctx, p, false, opts)
 	if err != nil {
-		fail(err)
+		s.runFailed(r, red.String(err.Error()), fail)
 		return
 	}
 	snap := s.finishRequest(r, res, VerbEradicate, "the eradication")
