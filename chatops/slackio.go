@@ -63,7 +63,9 @@ func (s *Server) postPlan(r *Request, responseURL string) {
 	case derr == nil:
 		cur.KeyName, cur.KeyScopes, cur.KeyType, cur.KeyFound = kd.Name, kd.Scopes, kd.Type, kd.Found
 	default:
-		cur.Detail = "could not read the key's name and scopes: " + s.red.String(derr.Error())
+		// Its own field: Detail is the state's, and the next state's
+		// detail would turn this into "not found" (a 404 never seen).
+		cur.KeyReadError = "could not read the key's name and scopes: " + s.red.String(derr.Error())
 	}
 	// Persisted with the message ts below: one write per plan, not two.
 	snap := cur.clone()
