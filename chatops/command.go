@@ -132,6 +132,11 @@ func parseRevoke(a Args, rest []string, red *redact.Redactor) (Args, error) {
 	case len(pos) > 2:
 		return a, fmt.Errorf("revoke takes a key (or key id) and an optional incident id; got %d arguments (none is shown here: they may be key material)", len(pos))
 	}
+	if len(pos) == 2 && misspeltOption(pos[1]) {
+		// Taken as the incident id it made a LIVE request of what was
+		// meant as a dry run.
+		return a, errors.New("the only option of revoke is --dry-run, written exactly so; a word after the key that starts with - (or reads dry-run) is not taken for an incident id")
+	}
 	arg := pos[0]
 	var err error
 	switch {
@@ -157,6 +162,13 @@ func parseRevoke(a Args, rest []string, red *redact.Redactor) (Args, error) {
 		a.Incident = pos[1]
 	}
 	return a, nil
+}
+
+// misspeltOption reports whether an incident id is an option written
+// wrong: it starts with a dash, or reads dry-run without its dashes.
+func misspeltOption(t string) bool {
+	word := strings.ReplaceAll(strings.ToLower(t), "_", "-")
+	return strings.HasPrefix(t, "-") || word == "dry-run" || word == "dryrun"
 }
 
 // HelpText is /keyir help.
