@@ -28,7 +28,6 @@ import "net/http"
 import "os"
 import "regexp"
 import "slices"
-import "sort"
 import "strings"
 import "sync"
 import "time"
@@ -157,6 +156,7 @@ type Server struct {
 	pool   *goPool      // goroutines with grown stacks for Socket Mode envelopes (gopool.go)
 
 	dirLock *os.File // the data directory, locked while the server lives (datalock.go)
+	started bool     // Start ran (under mu): the expiry loop runs
 }
 
 // open is New once the data directory is locked.
@@ -228,6 +228,7 @@ func open(o Options, lock *os.File) (*Server, error) {
 func (s *Server) Start(ctx context.Context) {
 	now := s.o.Now()
 	s.mu.Lock()
+	s.started = true // the expiry loop is started below
 	var update, interrupted []*Request
 	for _, r := range s.reqs {
 		switch r.State {
@@ -304,9 +305,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	s.stopping = true
+	started := s.started
 	s.mu.Unlock()
 	close(s.stopTick)
-	<-s.tickDone
+	if started { // else never started (its Slack check failed): no expiry loop
+		<-s.tickDone
+	}
 	s.cancelRun()
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()
@@ -583,16 +587,4 @@ func (s *Server) unlockAndFlush() error {
 		s.auditf(ev)
 	}
 	return errors.Join(errs...)
-}
-
-// Requests returns a snapshot of every request (tests, status).
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Request, 0, len(s.reqs))
-	for _, r := range s.reqs {
-		out = append(out, *r.clone())
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
-	return out
 }

@@ -100,6 +100,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	}
 	// Local problems (the config, the data directory) first, then Slack.
 	if err := a.checkServeSlack(ctx, apiURL, bot, o.config, cfg); err != nil {
+		_ = srv.Shutdown(ctx) // releases the data directory (never started: nothing to wait for)
 		return err
 	}
 	srv.Start(ctx)

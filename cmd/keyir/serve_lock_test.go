@@ -7,6 +7,7 @@ import "testing"
 import "time"
 
 import "github.com/keyir/keyir/chatops"
+import "github.com/keyir/keyir/sim/slacksim"
 
 // A second keyir serve on the data directory of a running one exits 1,
 // saying why, and the first keeps its pending request (on the old code the
@@ -56,5 +57,27 @@ func TestServeSecondServerOnTheSameDataDirExitsOne(t *testing.T) {
 	defer w.kill()
 	if r := w.request(chatops.StatePending); r.ID != pending.ID {
 		t.Fatalf("restored %s, want %s", r.ID, pending.ID)
+	}
+}
+
+// A serve that stops at its Slack check (here: a refused bot token)
+// releases the data directory: started again in the same process on the
+// same directory, it reaches the same check again (exit 2) instead of
+// finding its own lock (exit 1, "another keyir serve").
+func TestServeStoppedAtTheSlackCheckReleasesTheDataDir(t *testing.T) {
+	sim := slacksim.New(slacksim.Options{RateLimit: slacksim.RateLimit{Off: true}})
+	api, err := sim.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	dir := t.TempDir()
+	cfg := writeFile(t, dir, "serve.yaml", serveConfig(dir))
+	for i := range 2 {
+		r := keyir(t, "", map[string]string{"SLACK_BOT_TOKEN": "xoxb-not-the-bot", "SLACK_SIGNING_SECRET": "s3cr3t-signing"},
+			"serve", "--config", cfg, "--slack-api-url", api, "--listen", "127.0.0.1:0")
+		if r.code != 2 || strings.Contains(r.stderr, "another keyir serve") {
+			t.Fatalf("start %d: exit %d, stderr %q", i+1, r.code, r.stderr)
+		}
 	}
 }
