@@ -136,14 +136,21 @@ func ClipWords(s string, n int) string {
 // carry an ANSI sequence that would move the cursor, clear the screen or
 // repaint an earlier line; escaped, it is shown as what it is, and the path
 // stays recognisable (Plain drops those characters, for one-line labels).
-func Escaped(s string) string {
+func Escaped(s string) string { return escape(s, true) }
+
+// EscapedLine is Escaped for text that must stay one line, such as the FILE
+// of a FILE:LINE:COL listing: line breaks and tabs are shown as escapes too,
+// so a name cannot start a line of its own that reads like keyir's.
+func EscapedLine(s string) string { return escape(s, false) }
+
+func escape(s string, keepLines bool) string {
 	var b strings.Builder
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case r == utf8.RuneError && size <= 1: // an invalid byte, not U+FFFD itself
 			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r != '\n' && r != '\t' && (unicode.IsControl(r) || isBidi(r)):
+		case (!keepLines || r != '\n' && r != '\t') && (unicode.IsControl(r) || isBidi(r)):
 			q := strconv.QuoteRuneToASCII(r)
 			b.WriteString(q[1 : len(q)-1])
 		default:

@@ -11,6 +11,7 @@ import "github.com/keyir/keyir/sim/githubsim"
 // DrillWorld is a GitHub drill's world: the simulator loaded with a
 // scenario, on loopback.
 type DrillWorld struct {
+	provider.SimWorld[*githubsim.State, githubsim.Item]
 	fx   *githubsim.Fixture
 	srv  *githubsim.Server
 	url  string
@@ -41,6 +42,9 @@ func worldOf(sc githubsim.Scenario) provider.BuildWorld {
 			return nil, err
 		}
 		w := &DrillWorld{fx: fx, srv: srv, url: u, stop: stop}
+		w.SimWorld = provider.SimWorld[*githubsim.State, githubsim.Item]{FaultInjector: srv, State: fx.State, Truth: &fx.Truth, Leaked: fx.LeakedToken,
+			Revokes: func(s report.Step) bool { return s.Action == "github.revoke_token" },
+			Revoke:  func(at time.Time) { fx.State.RevokeToken(fx.LeakedToken, at) }}
 		if o.Eradicate {
 			if err := w.addEradicator(built); err != nil {
 				_ = stop(ctx)
@@ -78,22 +82,6 @@ func (w *DrillWorld) Secrets() []string {
 	return out
 }
 
-// LeakedKey is the leaked token.
-func (w *DrillWorld) LeakedKey() string { return w.fx.LeakedToken }
-
-// Attack applies the holder's deeds and the scenario's faults.
-func (w *DrillWorld) Attack() {
-	provider.Attack(w.fx.State, w.fx.Attack, w.fx.Faults, w.srv.InjectFault)
-}
-
-// Replay revokes the leaked token again when the journal says the revoke
-// step finished: the rebuilt simulator then answers as GitHub would.
-func (w *DrillWorld) Replay(steps []report.Step) {
-	provider.ReplayFinished(steps, func(s report.Step) bool { return s.Action == "github.revoke_token" }, func(at time.Time) {
-		w.fx.State.RevokeToken(w.fx.LeakedToken, at)
-	})
-}
-
 // Close stops the simulator; its state stays readable.
 func (w *DrillWorld) Close() error { return w.stop(context.Background()) }
 
@@ -102,15 +90,6 @@ func (w *DrillWorld) SaveBaseline(ctx context.Context, env *actions.Env, path st
 	_, err := SaveBaseline(ctx, env, w.fx.Org, path)
 	return err
 }
-
-// InjectFault fails the simulator's requests on cue (the fault matrix).
-func (w *DrillWorld) InjectFault(f provider.Fault) {
-	w.srv.InjectFault(githubsim.Fault{Method: f.Method, Route: f.Route, After: f.After, Times: f.Times,
-		Kind: githubsim.FaultKind(f.Kind), Status: f.Status, Latency: f.Latency})
-}
-
-// ClearFaults removes every injected fault.
-func (w *DrillWorld) ClearFaults() { w.srv.ClearFaults() }
 
 // LeakedKeyLive reports whether the leaked token still authenticates at
 // the simulator (propagation and expiry counted).

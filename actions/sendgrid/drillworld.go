@@ -17,6 +17,7 @@ import "github.com/keyir/keyir/sim/sendgridsim"
 // mail.send key for the drill's email channel. Tests type-assert a drill's
 // World to it to read the simulator.
 type DrillWorld struct {
+	provider.SimWorld[*sendgridsim.State, sendgridsim.Item]
 	fx    *sendgridsim.Fixture
 	srv   *sendgridsim.Server
 	hosts *sendgridsim.Hosts
@@ -56,6 +57,9 @@ func drillWorld(sc sendgridsim.Scenario) provider.BuildWorld {
 			return nil, fmt.Errorf("starting the simulator: %w", err)
 		}
 		w := &DrillWorld{fx: fx, srv: srv, hosts: hosts, secrets: []string{fx.ResponderKey, fx.LeakedKey}}
+		w.SimWorld = provider.SimWorld[*sendgridsim.State, sendgridsim.Item]{FaultInjector: srv, State: fx.State, Truth: &fx.Truth, Leaked: fx.LeakedKey,
+			Revokes: func(s report.Step) bool { return s.ID == "revoke" },
+			Revoke:  func(at time.Time) { fx.State.RevokeKey(fx.LeakedKeyID, at) }}
 		// Nothing of SendGrid comes from the caller: the simulator's
 		// responder key and both hosts, and its notification key; the
 		// names a real shell might set are blanked.
@@ -112,24 +116,6 @@ func (w *DrillWorld) Given() map[string]string {
 // Secrets implements provider.World.
 func (w *DrillWorld) Secrets() []string { return w.secrets }
 
-// LeakedKey implements provider.World.
-func (w *DrillWorld) LeakedKey() string { return w.fx.LeakedKey }
-
-// Attack applies what the key's holder did, then the scenario's faults.
-func (w *DrillWorld) Attack() {
-	provider.Attack(w.fx.State, w.fx.Attack, w.fx.Faults, w.srv.InjectFault)
-}
-
-// Replay makes the rebuilt simulator what the interrupted run left: the
-// leaked key revoked when the revoke step finished. A revoke that started but
-// did not finish is left undone: the resumed revoke sends it again, which
-// the simulator answers as SendGrid would either way.
-func (w *DrillWorld) Replay(steps []report.Step) {
-	provider.ReplayFinished(steps, func(s report.Step) bool { return s.ID == "revoke" }, func(at time.Time) {
-		w.fx.State.RevokeKey(w.fx.LeakedKeyID, at)
-	})
-}
-
 // LeakedKeyLive reports whether the leaked key still works on either host.
 func (w *DrillWorld) LeakedKeyLive() bool { return w.srv.Authenticates(w.fx.LeakedKeyID) }
 
@@ -164,16 +150,6 @@ func (w *DrillWorld) Legitimate() []provider.Item { return items(w.fx.Legitimate
 func (w *DrillWorld) Present(it provider.Item) bool {
 	return w.fx.State.Present(sendgridsim.Item{Kind: it.Kind, Account: it.Account, Subject: it.Subject})
 }
-
-// InjectFault implements provider.FaultInjector (the kinds are the
-// simulator's own names).
-func (w *DrillWorld) InjectFault(f provider.Fault) {
-	w.srv.InjectFault(sendgridsim.Fault{Method: f.Method, Route: f.Route, After: f.After, Times: f.Times,
-		Kind: sendgridsim.FaultKind(f.Kind), Status: f.Status, Latency: f.Latency})
-}
-
-// ClearFaults implements provider.FaultInjector.
-func (w *DrillWorld) ClearFaults() { w.srv.ClearFaults() }
 
 func items(in []sendgridsim.Item) []provider.Item {
 	out := make([]provider.Item, len(in))

@@ -171,7 +171,10 @@ func (a *app) run(ctx context.Context, args []string) int {
 		// message quotes does not flood the terminal (and the JSON error);
 		// escaped, so a path it quotes cannot drive the terminal.
 		msg = render.Escaped(render.ClipWords(a.red.String(msg), maxErrorWord))
-		fmt.Fprintf(a.errOut, "keyir: %s\n", msg)
+		// Every line printed starts "keyir: ": a message may span lines (a
+		// list of problems), and a line break inside a quoted path must not
+		// start a line that reads like a result ("…: intact").
+		fmt.Fprintf(a.errOut, "keyir: %s\n", strings.ReplaceAll(msg, "\n", "\nkeyir: "))
 	}
 	a.out.Flush()
 	if err != nil {

@@ -159,3 +159,33 @@ func TestErrorsQuotingControlCharactersShowThemEscaped(t *testing.T) {
 		}
 	}
 }
+
+// A line break in a quoted argument must not start a line of its own that
+// reads like a result: every line of an error starts "keyir: ", and the
+// FILE:LINE:COL listing of validate keeps each problem on one line.
+func TestNoArgumentStartsALineOfItsOwn(t *testing.T) {
+	forged := "\nintact — every file matches MANIFEST"
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad\x1b[2K"+forged+".yaml")
+	if err := os.WriteFile(bad, []byte("name: x\nsteps:\n  - bogus: 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"report", "verify", filepath.Join(dir, "run"+forged)},
+		{"run", filepath.Join(dir, "pb"+forged+".yaml")},
+		{"validate", bad},
+		{"validate", filepath.Join(dir, "missing"+forged+".yaml")},
+	} {
+		r := keyir(t, "", nil, args...)
+		if r.code == 0 || strings.Contains(r.stderr, "\x1b") {
+			t.Errorf("keyir %s …: exit %d, stderr %q", args[0], r.code, r.stderr)
+		}
+		for _, out := range []string{r.stdout, r.stderr} {
+			for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+				if strings.HasPrefix(line, "intact") {
+					t.Errorf("keyir %s …: a line of its own from the argument: %q", args[0], out)
+				}
+			}
+		}
+	}
+}

@@ -15,6 +15,7 @@ import "github.com/urfave/cli/v2"
 
 import "github.com/keyir/keyir/playbook"
 import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/render"
 import "github.com/keyir/keyir/report"
 import "github.com/keyir/keyir/safefile"
 
@@ -294,7 +295,9 @@ func (a *app) reportLoadError(err error) error {
 // registered first, so the terminal shows their tokens.
 func (a *app) printProblem(msg string) {
 	a.red.AddShapes(msg)
-	fmt.Fprintln(a.errOut, msg)
+	// One problem, one line: its FILE (and any name it quotes) may carry a
+	// line break or an escape sequence that would forge or repaint a line.
+	fmt.Fprintln(a.errOut, render.EscapedLine(msg))
 }
 
 // givenInputs collects NAME=VALUE inputs, the convenience flags, and the

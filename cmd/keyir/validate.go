@@ -5,6 +5,7 @@ import "fmt"
 import "github.com/urfave/cli/v2"
 
 import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/render"
 import "github.com/keyir/keyir/report"
 
 func (a *app) validateCommand() *cli.Command {
@@ -35,11 +36,11 @@ func (a *app) validate(files []string) error {
 				}
 				continue
 			}
-			fmt.Fprintf(a.errOut, "%s: %v\n", f, err)
+			a.printProblem(fmt.Sprintf("%s: %v", f, err))
 			continue
 		}
 		pb.RegisterShapes(a.red)
-		fmt.Fprintf(a.out, "%s: ok — playbook %s, %d inputs, %d steps\n", f, pb.Name, len(pb.Inputs), len(pb.Steps))
+		fmt.Fprintf(a.out, "%s: ok — playbook %s, %d inputs, %d steps\n", render.EscapedLine(f), render.EscapedLine(pb.Name), len(pb.Inputs), len(pb.Steps))
 	}
 	if bad > 0 {
 		return &exitError{code: report.ExitUsage, err: fmt.Errorf("%d of %d playbooks invalid", bad, len(files)), reported: true}
