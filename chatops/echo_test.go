@@ -3,6 +3,8 @@ package chatops_test
 import "strings"
 import "testing"
 
+import "github.com/keyir/keyir/chatops"
+
 // A token pasted after a verb that takes a run id or a scenario is never
 // echoed: a GitHub or Slack token is made of a run id's characters, and
 // "/keyir status ghp_…" answered "No run or request ghp_….". Every output
@@ -22,4 +24,15 @@ func TestServeNeverEchoesATokenGivenAsAnArgument(t *testing.T) {
 		}
 	}
 	w.assertNoLeak(toks...)
+}
+
+// A request id is not a key: /keyir status shows the request it names.
+func TestServeStatusByRequestID(t *testing.T) {
+	w := newWorld(t)
+	id := keyIDOf(w.fx.LeakedKey)
+	w.command(alice, channel, "revoke "+id+" INC-ST")
+	r := w.request(id, chatops.StatePending)
+	if got := w.command(alice, channel, "status "+r.ID); !strings.Contains(got, r.ID) || !strings.Contains(got, "waiting for approval") {
+		t.Errorf("status %s: %q", r.ID, got)
+	}
 }
