@@ -4,6 +4,8 @@ import "strings"
 import "testing"
 
 import "github.com/keyir/keyir/chatops"
+import "github.com/keyir/keyir/drill"
+import "github.com/keyir/keyir/redact"
 
 // A token pasted after a verb that takes a run id or a scenario is never
 // echoed: a GitHub or Slack token is made of a run id's characters, and
@@ -34,5 +36,14 @@ func TestServeStatusByRequestID(t *testing.T) {
 	r := w.request(id, chatops.StatePending)
 	if got := w.command(alice, channel, "status "+r.ID); !strings.Contains(got, r.ID) || !strings.Contains(got, "waiting for approval") {
 		t.Errorf("status %s: %q", r.ID, got)
+	}
+}
+
+// No drill scenario's name has a key's shape: each is still taken.
+func TestDrillTakesEveryScenarioName(t *testing.T) {
+	for _, sc := range drill.ScenarioNames() {
+		if a, err := chatops.ParseArgs("drill "+sc, redact.New()); err != nil || a.Scenario != sc {
+			t.Errorf("drill %s: %+v %v", sc, a, err)
+		}
 	}
 }
