@@ -262,16 +262,7 @@ func (s *Server) runEradication(r *Request) {
 	s.updatePlan(ctx, r)
 	red := redact.New(s.o.BotToken)
 	fail := func(err error) {
-		s.mu.Lock()
-		cur := s.reqs[r.ID]
-		cur.State, cur.Detail = StateFailed, "the eradication could not start: "+red.String(err.Error())
-		s.releaseLocked(cur)
-		s.saveLocked(cur)
-		snap := cur.clone()
-		s.unlockAndFlush()
-		s.auditf(AuditEvent{Event: AuditRunOutcome, Request: r.ID, RunID: r.RunID, RunStatus: string(StateFailed), Reason: "could not start", KeyID: r.KeyID, Fingerprint: r.Fingerprint, Channel: r.Channel})
-		s.post(context.Background(), r.Channel, r.ThreadTS, "The eradication could not start; nothing was removed: "+notify.SlackEscape(s.red.String(red.String(err.Error()))))
-		s.updatePlan(context.Background(), snap)
+		s.startFailed(r, red, r.ThreadTS, "the eradication could not start: ", "The eradication could not start; nothing was removed: ", err)
 	}
 	// Verified again: the directory may have changed since the plan was
 	// shown, and what was approved is that plan.

@@ -31,19 +31,7 @@ func (s *Server) run(r *Request, secret string) {
 	s.updatePlan(ctx, r)
 
 	fail := func(err error) {
-		s.mu.Lock()
-		cur := s.reqs[r.ID]
-		cur.State, cur.Detail = StateFailed, "the run could not start: "+red.String(err.Error())
-		s.releaseLocked(cur)
-		delete(s.secrets, r.ID)
-		s.saveLocked(cur)
-		snap := cur.clone()
-		s.unlockAndFlush()
-		s.auditf(AuditEvent{Event: AuditRunOutcome, Request: r.ID, RunID: r.RunID, RunStatus: string(StateFailed), Reason: "could not start", KeyID: r.KeyID, Fingerprint: r.Fingerprint, Channel: r.Channel})
-		s.post(context.Background(), r.Channel, r.MessageTS, "The run could not start: "+notify.SlackEscape(s.red.String(red.String(err.Error()))))
-		// The message said "Approved … progress in the thread": it says
-		// Failed now, not a run that never came.
-		s.updatePlan(context.Background(), snap)
+		s.startFailed(r, red, r.MessageTS, "the run could not start: ", "The run could not start: ", err)
 	}
 	pb, err := playbook.Resolve(r.Playbook)
 	if err == nil && pb.SHA256 != r.PlaybookSHA {
@@ -334,4 +322,23 @@ func (g *groupCache) members(ctx context.Context, group string) ([]string, error
 	}
 	g.m[group] = groupEntry{members: users, fetched: g.now()}
 	return users, nil
+}
+
+// startFailed settles a request whose run or eradication could not start:
+// failed, its key released, its secret dropped, audited, said in thread, and
+// its approval message (which said "Approved … starting") turned to Failed
+// rather than promising a run that never came.
+func (s *Server) startFailed(r *Request, red *redact.Redactor, thread, detail, said string, err error) {
+	msg := red.String(err.Error())
+	s.mu.Lock()
+	cur := s.reqs[r.ID]
+	cur.State, cur.Detail = StateFailed, detail+msg
+	s.releaseLocked(cur)
+	delete(s.secrets, r.ID)
+	s.saveLocked(cur)
+	snap := cur.clone()
+	s.unlockAndFlush()
+	s.auditf(AuditEvent{Event: AuditRunOutcome, Request: r.ID, RunID: r.RunID, RunStatus: string(StateFailed), Reason: "could not start", KeyID: r.KeyID, Fingerprint: r.Fingerprint, Channel: r.Channel})
+	s.post(context.Background(), r.Channel, thread, said+notify.SlackEscape(s.red.String(msg)))
+	s.updatePlan(context.Background(), snap)
 }
