@@ -14,6 +14,7 @@ import "encoding/json"
 import "fmt"
 import htmltemplate "html/template"
 import "net/http"
+import "slices"
 import "strings"
 import texttemplate "text/template"
 import "time"
@@ -25,6 +26,7 @@ import "github.com/sendgrid/sendgrid-go/helpers/mail"
 import "github.com/keyir/keyir/credentials"
 import "github.com/keyir/keyir/notify"
 import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/render"
 import "github.com/keyir/keyir/report"
 import "github.com/keyir/keyir/transport"
 
@@ -133,7 +135,7 @@ func errorDetail(body string) string {
 
 // Body is the mail send request body for ev (already redacted by Notify).
 func (n *Notifier) Body(ev notify.Event) ([]byte, error) {
-	text, html, err := render(ev)
+	text, html, err := bodies(ev)
 	if err != nil {
 		return nil, err
 	}
@@ -287,14 +289,40 @@ var (
 	htmlT = htmltemplate.Must(htmltemplate.New("html").Parse(htmlTmpl))
 )
 
-func render(ev notify.Event) (text, html string, err error) {
+func bodies(ev notify.Event) (text, html string, err error) {
 	v := newView(ev)
 	var tb, hb bytes.Buffer
-	if err := textT.Execute(&tb, v); err != nil {
+	if err := textT.Execute(&tb, oneLine(v)); err != nil {
 		return "", "", err
 	}
 	if err := htmlT.Execute(&hb, v); err != nil {
 		return "", "", err
 	}
 	return tb.String(), hb.String(), nil
+}
+
+// oneLine is the view as the plain-text part shows it: each value that came
+// from an API answer, a playbook or a user is one line, its line breaks and
+// other control characters shown as escapes (render.EscapedLine), so a key
+// name or a finding cannot start a line that reads like keyir's own
+// ("Containment:  confirmed") under the real one. The HTML part needs no
+// such care: html/template escapes, and a line break there starts no row.
+func oneLine(v view) view {
+	e := render.EscapedLine
+	ev := &v.Event
+	ev.KeyID, ev.KeyName, ev.KeyType, ev.KeyFingerprint = e(ev.KeyID), e(ev.KeyName), e(ev.KeyType), e(ev.KeyFingerprint)
+	ev.Incident, ev.Operator, ev.Playbook, ev.RunID, ev.RunDir = e(ev.Incident), e(ev.Operator), e(ev.Playbook), e(ev.RunID), e(ev.RunDir)
+	ev.Text, ev.ManifestHead, ev.Containment.Detail = e(ev.Text), e(ev.ManifestHead), e(ev.Containment.Detail)
+	ev.Findings = slices.Clone(ev.Findings)
+	for i := range ev.Findings {
+		f := &ev.Findings[i]
+		f.Title, f.Subject, f.Detail = e(f.Title), e(f.Subject), e(f.Detail)
+	}
+	ev.Steps = slices.Clone(ev.Steps)
+	for i := range ev.Steps {
+		s := &ev.Steps[i]
+		s.ID, s.Action, s.Error = e(s.ID), e(s.Action), e(s.Error)
+	}
+	v.Outcome, v.Next = e(v.Outcome), e(v.Next)
+	return v
 }
