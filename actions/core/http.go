@@ -103,7 +103,21 @@ func (h *HTTP) token(env *actions.Env, u *url.URL) (string, error) {
 
 // Mutates is false for GET and HEAD only: any other method may change
 // something at the provider, so dry runs and plans must treat it as a write.
-func (h *HTTP) Mutates() bool { return h.Method != "GET" && h.Method != "HEAD" }
+// So is a GET whose headers ask the server to take it as another method
+// (X-HTTP-Method-Override: DELETE), as the dry-run transport already does.
+func (h *HTTP) Mutates() bool {
+	return h.Method != "GET" && h.Method != "HEAD" || h.override() != ""
+}
+
+// override is the method the step's headers ask for instead of Method, ""
+// when none asks for another than GET or HEAD (transport.OverrideMethod).
+func (h *HTTP) override() string {
+	hd := http.Header{}
+	for k, v := range h.Headers {
+		hd.Add(k, v)
+	}
+	return transport.OverrideMethod(hd)
+}
 
 // Run sends the request through env.HTTP, which refuses writes in a dry run
 // and records the exchange as evidence. A refused request is the expected
