@@ -44,6 +44,7 @@ type Notifier struct {
 }
 
 var _ notify.Notifier = (*Notifier)(nil)
+var _ notify.Rehearser = (*Notifier)(nil)
 
 // New reads the notification key and returns a Notifier. It refuses a key
 // that is the responder's SENDGRID_API_KEY or the leaked key: the
@@ -68,6 +69,10 @@ func New(cfg Config, o Options) (*Notifier, error) {
 	}
 	return &Notifier{cfg: cfg, o: o, key: key, red: o.Redactor, hc: hc}, nil
 }
+
+// Delivers is false in a dry run: its mail goes with sandbox_mode, which
+// SendGrid checks and answers without delivering.
+func (n *Notifier) Delivers(mode report.Mode) bool { return mode != report.ModeDryRun }
 
 // Notify emails Opened and Closed events; Progress is ignored.
 func (n *Notifier) Notify(ctx context.Context, ev notify.Event) error {
@@ -148,7 +153,7 @@ func (n *Notifier) Body(ev notify.Event) ([]byte, error) {
 	m.AddPersonalizations(p)
 	m.Subject = Subject(ev)
 	m.AddContent(mail.NewContent("text/plain", text), mail.NewContent("text/html", html))
-	if ev.Mode == report.ModeDryRun {
+	if !n.Delivers(ev.Mode) {
 		// SendGrid validates the mail and answers 200 without delivering it.
 		ms := mail.NewMailSettings()
 		ms.SetSandboxMode(mail.NewSetting(true))
