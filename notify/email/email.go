@@ -12,6 +12,7 @@ import "bytes"
 import "context"
 import "encoding/json"
 import "fmt"
+import "io"
 import htmltemplate "html/template"
 import "net/http"
 import "slices"
@@ -67,7 +68,37 @@ func New(cfg Config, o Options) (*Notifier, error) {
 	if hc == nil {
 		hc = transport.HTTPClient(cfg.Timeout, nil)
 	}
-	return &Notifier{cfg: cfg, o: o, key: key, red: o.Redactor, hc: hc}, nil
+	return &Notifier{cfg: cfg, o: o, key: key, red: o.Redactor, hc: capAnswers(hc)}, nil
+}
+
+// maxAnswer bounds what is read of an answer to a mail send: SendGrid's are
+// a few hundred bytes (202 has none), and the rest library reads a body
+// whole, so an endless one from a hostile or broken host would fill memory
+// until the timeout.
+const maxAnswer = 64 << 10
+
+// capAnswers is hc with every answer's body cut at maxAnswer.
+func capAnswers(hc *http.Client) *http.Client {
+	c := *hc
+	next := c.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	c.Transport = cappedBody{next}
+	return &c
+}
+
+type cappedBody struct{ next http.RoundTripper }
+
+func (c cappedBody) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := c.next.RoundTrip(req)
+	if err == nil && resp.Body != nil {
+		resp.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.LimitReader(resp.Body, maxAnswer), resp.Body}
+	}
+	return resp, err
 }
 
 // Delivers is false in a dry run: its mail goes with sandbox_mode, which
@@ -105,7 +136,9 @@ func (n *Notifier) send(ctx context.Context, body []byte) error {
 	if resp.StatusCode == http.StatusAccepted || resp.StatusCode == http.StatusOK {
 		return nil
 	}
-	return notify.CheckResponse(hr, n.red.String(errorDetail(resp.Body)))
+	// Redacted before errorDetail cuts it: a secret cut in half is one the
+	// redactor may no longer recognise.
+	return notify.CheckResponse(hr, errorDetail(n.red.String(resp.Body)))
 }
 
 // errorDetail extracts SendGrid's error messages: {"errors":[{"message"}]} or
