@@ -9,7 +9,6 @@ import "net/url"
 import "slices"
 import "strconv"
 import "strings"
-import "unicode/utf8"
 
 import "github.com/keyir/keyir/actions"
 import "github.com/keyir/keyir/credentials"
@@ -161,22 +160,11 @@ func (h *HTTP) Run(ctx context.Context, env *actions.Env) (actions.Outputs, erro
 	}
 	// Redact before truncating: cutting first could leave half a secret
 	// that the redactor no longer recognises.
-	out := actions.Outputs{"status": resp.StatusCode, "body": truncate(env.Redactor.String(string(b)), MaxBodyOutput)}
+	out := actions.Outputs{"status": resp.StatusCode, "body": env.Redactor.Clip(string(b), MaxBodyOutput)}
 	if !slices.Contains(h.Expect, resp.StatusCode) {
 		return out, fmt.Errorf("%s %s: status %d, want %s", h.Method, env.Redactor.String(h.URL), resp.StatusCode, joinInts(h.Expect))
 	}
 	return out, nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	// Cut at a rune boundary so the output stays valid UTF-8.
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }
 
 func joinInts(list []int) string {
