@@ -1,5 +1,6 @@
 package transport
 
+import "io"
 import "net/http"
 import "net/http/httptest"
 import "strings"
@@ -30,5 +31,45 @@ func TestEndlessAnswerIsRefused(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "larger than") {
 		t.Errorf("want the answer refused as too large, got %v after %s", err, time.Since(start))
+	}
+}
+
+// TestEveryClientBoundsItsAnswers: serve's Slack calls and the
+// notifications use HTTPClient as is, through libraries that read an answer
+// whole; an endless body is cut at MaxAnswer there too, and an answer of
+// exactly MaxAnswer bytes is still read whole.
+func TestEveryClientBoundsItsAnswers(t *testing.T) {
+	exact := strings.Repeat("y", MaxAnswer)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/exact" {
+			w.Write([]byte(exact))
+			return
+		}
+		chunk := []byte(strings.Repeat("x", 64<<10))
+		for r.Context().Err() == nil {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	c := HTTPClient(time.Minute, nil)
+	resp, err := c.Get(srv.URL + "/endless")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if err == nil || !strings.Contains(err.Error(), "larger than") || n > MaxAnswer {
+		t.Errorf("endless answer: read %d bytes, err %v", n, err)
+	}
+	resp, err = c.Get(srv.URL + "/exact")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if err != nil || n != MaxAnswer {
+		t.Errorf("an answer of exactly MaxAnswer: read %d bytes, err %v", n, err)
 	}
 }

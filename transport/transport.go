@@ -230,7 +230,7 @@ func (g *guard) readBody(resp *http.Response) ([]byte, error) {
 	buf := bytes.NewBuffer(make([]byte, 0, min(hint, maxBodyHint)+bytes.MinRead))
 	_, err := buf.ReadFrom(io.LimitReader(resp.Body, MaxAnswer+1))
 	if err == nil && buf.Len() > MaxAnswer {
-		err = fmt.Errorf("the answer is larger than %d MiB: refused (a provider's answers are far smaller)", MaxAnswer>>20)
+		err = errTooLarge
 	}
 	g.lastBody.Store(int64(buf.Len()))
 	return buf.Bytes(), err
@@ -242,6 +242,8 @@ func (g *guard) readBody(resp *http.Response) ([]byte, error) {
 // answers keyir reads (a page of 1,000 Email Activity messages) are well
 // under a megabyte.
 const MaxAnswer = 16 << 20
+
+var errTooLarge = fmt.Errorf("the answer is larger than %d MiB: refused (a provider's answers are far smaller)", MaxAnswer>>20)
 
 func (g *guard) clip(s string, ex *Exchange) string {
 	if len(s) > g.o.MaxBodyRecord {
