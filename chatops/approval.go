@@ -20,6 +20,7 @@ import "github.com/keyir/keyir/playbook"
 type click struct {
 	verb          string // "approve" or "cancel"
 	user, channel string
+	messageTS     string // the message whose button it was
 	now           time.Time
 }
 
@@ -41,6 +42,11 @@ func decide(r *Request, c click, twoPerson bool) verdict {
 		return verdict{refuse: "unknown request", msg: "keyir has no such request."}
 	case r.Channel != c.channel:
 		return verdict{refuse: "wrong channel", msg: "That request belongs to another channel."}
+	case r.MessageTS == "" || c.messageTS != r.MessageTS:
+		// The button's value names the request, the message shows its
+		// plan: a click decides only the request whose plan it was under
+		// (Slack never sends another pair; a forged payload does).
+		return verdict{refuse: "not its approval message", msg: "That button is not on this request's approval message; nothing was done."}
 	case due(r, c.now):
 		msg := "This request has expired; nothing was done. Run /keyir revoke again if the key still needs revoking."
 		if r.Kind == KindEradicate {
@@ -86,13 +92,22 @@ func due(r *Request, now time.Time) bool {
 // and the journal. The inputs known before approval (region, key id) are
 // given, so a host or method taken from them shows.
 func (s *Server) steps4(r *Request) []planStep {
+	steps, _ := s.planOf(r)
+	return steps
+}
+
+// planOf is steps4 with the sha256 of the playbook they were read from
+// ("" if it could not be read): the plan posted for approval records it,
+// and the run refuses a playbook that is not that one (run.go).
+func (s *Server) planOf(r *Request) ([]planStep, string) {
 	builtin := slices.Contains(playbook.BuiltinNames(), strings.TrimPrefix(r.Playbook, playbook.BuiltinPrefix))
 	if v, ok := builtinPlans.Load(r.Playbook); ok && builtin {
-		return slices.Clone(v.([]planStep))
+		p := v.(cachedPlan)
+		return slices.Clone(p.steps), p.sha
 	}
 	pb, err := playbook.Resolve(r.Playbook)
 	if err != nil {
-		return nil
+		return nil, ""
 	}
 	given := map[string]string{}
 	for _, in := range pb.Inputs {
@@ -113,15 +128,21 @@ func (s *Server) steps4(r *Request) []planStep {
 		out[i] = planStep{ID: st.ID, Action: st.Action, Mutates: st.Mutates, Hosts: st.Hosts}
 	}
 	if builtin {
-		builtinPlans.Store(r.Playbook, slices.Clone(out))
+		builtinPlans.Store(r.Playbook, cachedPlan{steps: slices.Clone(out), sha: pb.SHA256})
 	}
-	return out
+	return out, pb.SHA256
 }
 
-// builtinPlans caches the steps of built-in playbooks, which cannot change
-// while the process runs: parsing one for every plan posted cost more CPU
-// than answering the command (a burst of commands waited on it).
+// builtinPlans caches the steps of built-in playbooks (a cachedPlan), which
+// cannot change while the process runs: parsing one for every plan posted
+// cost more CPU than answering the command (a burst of commands waited on
+// it).
 var builtinPlans sync.Map
+
+type cachedPlan struct {
+	steps []planStep
+	sha   string
+}
 
 // HandleAction handles an Approve or Cancel click. The answer to the
 // requester (refusals) goes as an ephemeral message; the approval message
@@ -164,7 +185,7 @@ func (s *Server) HandleAction(ctx context.Context, a Action) error {
 		s.tell(a, msg)
 		return nil
 	}
-	c := click{verb: verb, user: a.User, channel: a.Channel, now: now}
+	c := click{verb: verb, user: a.User, channel: a.Channel, messageTS: a.MessageTS, now: now}
 	v := decide(r, c, s.cfg.TwoPerson)
 	if v.expire {
 		s.expireLocked(r, "approval arrived after expiry")

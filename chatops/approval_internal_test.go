@@ -9,10 +9,10 @@ import "time"
 func TestApprovalStateMachine(t *testing.T) {
 	t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 	pending := func() *Request {
-		return &Request{ID: "req_1", State: StatePending, Channel: "C1", Requester: "U1", Expires: t0.Add(15 * time.Minute)}
+		return &Request{ID: "req_1", State: StatePending, Channel: "C1", Requester: "U1", MessageTS: "1.1", Expires: t0.Add(15 * time.Minute)}
 	}
 	at := func(verb, user, channel string, d time.Duration) click {
-		return click{verb: verb, user: user, channel: channel, now: t0.Add(d)}
+		return click{verb: verb, user: user, channel: channel, messageTS: "1.1", now: t0.Add(d)}
 	}
 	for _, c := range []struct {
 		name      string
@@ -25,6 +25,8 @@ func TestApprovalStateMachine(t *testing.T) {
 	}{
 		{"unknown request", func() *Request { return nil }, at("approve", "U2", "C1", 0), true, "unknown request", "no such request", false},
 		{"another channel", pending, at("approve", "U2", "C9", 0), true, "wrong channel", "another channel", false},
+		{"another request's message", pending, func() click { c := at("approve", "U2", "C1", 0); c.messageTS = "2.2"; return c }(), true, "not its approval message", "not on this request's approval message", false},
+		{"before its plan was posted", func() *Request { r := pending(); r.MessageTS = ""; return r }, func() click { c := at("approve", "U2", "C1", 0); c.messageTS = ""; return c }(), true, "not its approval message", "nothing was done", false},
 		{"after expiry", pending, at("approve", "U2", "C1", 15*time.Minute), true, "expired", "has expired", true},
 		{"just before expiry", pending, at("approve", "U2", "C1", 15*time.Minute-time.Nanosecond), true, "", "", false},
 		{"already decided", func() *Request { r := pending(); r.State, r.DecidedBy = StateApproved, "U2"; return r }, at("cancel", "U3", "C1", 0), true, "already approved", "already approved by <@U2>", false},

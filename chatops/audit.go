@@ -77,6 +77,9 @@ func auditSummary(res *audit.Outcome) string {
 	sum := res.Summary
 	var b strings.Builder
 	verdict := ":white_check_mark: no failure at or above " + string(sum.FailOn)
+	if sum.Pass == 0 && sum.Fail == 0 { // no check ran to a verdict: nothing to tick
+		verdict = ":grey_question: nothing could be assessed (the report says why for each check)"
+	}
 	if sum.Breaches > 0 {
 		verdict = fmt.Sprintf(":rotating_light: %d failure(s) at or above %s", sum.Breaches, sum.FailOn)
 	}

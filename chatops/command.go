@@ -132,6 +132,11 @@ func parseRevoke(a Args, rest []string, red *redact.Redactor) (Args, error) {
 	case len(pos) > 2:
 		return a, fmt.Errorf("revoke takes a key (or key id) and an optional incident id; got %d arguments (none is shown here: they may be key material)", len(pos))
 	}
+	if len(pos) == 2 && misspeltOption(pos[1]) {
+		// Taken as the incident id it made a LIVE request of what was
+		// meant as a dry run.
+		return a, errors.New("the only option of revoke is --dry-run, written exactly so; a word after the key that starts with - (or reads dry-run) is not taken for an incident id")
+	}
 	arg := pos[0]
 	var err error
 	switch {
@@ -159,6 +164,13 @@ func parseRevoke(a Args, rest []string, red *redact.Redactor) (Args, error) {
 	return a, nil
 }
 
+// misspeltOption reports whether an incident id is an option written
+// wrong: it starts with a dash, or reads dry-run without its dashes.
+func misspeltOption(t string) bool {
+	word := strings.ReplaceAll(strings.ToLower(t), "_", "-")
+	return strings.HasPrefix(t, "-") || word == "dry-run" || word == "dryrun"
+}
+
 // HelpText is /keyir help.
 const HelpText = "*keyir* — contain a leaked SendGrid API key, GitHub token or Slack token from Slack.\n" +
 	"• `/keyir revoke <key, key id or token> [incident id] [--dry-run]` — recognise the kind and post its playbook's plan for approval; a second person approves live runs.\n" +
@@ -170,11 +182,13 @@ const HelpText = "*keyir* — contain a leaked SendGrid API key, GitHub token or
 	"The key you paste is never shown or stored: keyir names it by id (SendGrid) or kind, and fingerprint. Paste it here only if it is already leaked."
 
 // oneArg reads a verb's optional single argument. Every token that does
-// not look like one (re) is registered with the redactor before anything
-// is said about it: it may be a pasted key.
+// not look like one (re), or has a key's shape (a GitHub or Slack token
+// also matches a run id's characters), is registered with the redactor
+// before anything is said about it: it may be a pasted key. A key-shaped
+// argument is refused without being quoted.
 func oneArg(rest []string, re *regexp.Regexp, red *redact.Redactor, tooMany string) (string, error) {
 	for _, t := range rest {
-		if !re.MatchString(t) {
+		if !re.MatchString(t) || redact.LooksLikeKey(t) {
 			red.Add(t)
 		}
 	}
@@ -182,6 +196,9 @@ func oneArg(rest []string, re *regexp.Regexp, red *redact.Redactor, tooMany stri
 	case 0:
 		return "", nil
 	case 1:
+		if redact.LooksLikeKey(rest[0]) {
+			return "", errors.New("that argument has the shape of a key or token (it is not shown); to revoke one, use /keyir revoke")
+		}
 		return rest[0], nil
 	}
 	return "", errors.New(tooMany)

@@ -11,6 +11,7 @@ import "github.com/slack-go/slack"
 
 import "github.com/keyir/keyir/eradicate"
 import "github.com/keyir/keyir/notify"
+import "github.com/keyir/keyir/notify/slacknotify"
 import "github.com/keyir/keyir/playbook"
 import "github.com/keyir/keyir/provider"
 import "github.com/keyir/keyir/redact"
@@ -116,9 +117,9 @@ func (s *Server) offerEradication(ctx context.Context, r *Request) {
 	}
 	text, blocks := footholdsMessage(r, p.Removable(), len(p.ByHand()))
 	err = s.retry(ctx, func() error {
-		_, _, err := s.api.PostMessageContext(ctx, r.Channel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...),
+		_, ts, err := s.api.PostMessageContext(ctx, r.Channel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...),
 			slack.MsgOptionTS(threadOf(r)), slack.MsgOptionDisableLinkUnfurl(), slack.MsgOptionDisableMediaUnfurl())
-		return err
+		return slacknotify.Posted(ts, err)
 	})
 	if err != nil {
 		s.logf("posting the footholds of %s: %v", r.RunID, err)
@@ -261,16 +262,7 @@ func (s *Server) runEradication(r *Request) {
 	s.updatePlan(ctx, r)
 	red := redact.New(s.o.BotToken)
 	fail := func(err error) {
-		s.mu.Lock()
-		cur := s.reqs[r.ID]
-		cur.State, cur.Detail = StateFailed, "the eradication could not start: "+red.String(err.Error())
-		s.releaseLocked(cur)
-		s.saveLocked(cur)
-		snap := cur.clone()
-		s.unlockAndFlush()
-		s.auditf(AuditEvent{Event: AuditRunOutcome, Request: r.ID, RunID: r.RunID, RunStatus: string(StateFailed), Reason: "could not start", KeyID: r.KeyID, Fingerprint: r.Fingerprint, Channel: r.Channel})
-		s.post(context.Background(), r.Channel, r.ThreadTS, "The eradication could not start; nothing was removed: "+notify.SlackEscape(s.red.String(red.String(err.Error()))))
-		s.updatePlan(context.Background(), snap)
+		s.startFailed(r, red, r.ThreadTS, "the eradication could not start: ", "The eradication could not start; nothing was removed: ", err)
 	}
 	// Verified again: the directory may have changed since the plan was
 	// shown, and what was approved is that plan.
@@ -297,7 +289,7 @@ func (s *Server) runEradication(r *Request) {
 	s.auditf(AuditEvent{Event: AuditRunStarted, Request: r.ID, RunID: r.RunID, User: r.DecidedBy, Channel: r.Channel, Verb: VerbEradicate, KeyID: r.KeyID, Fingerprint: r.Fingerprint})
 	res, err := eradicate.Run(ctx, p, false, opts)
 	if err != nil {
-		fail(err)
+		s.runFailed(r, red.String(err.Error()), fail)
 		return
 	}
 	snap := s.finishRequest(r, res, VerbEradicate, "the eradication")

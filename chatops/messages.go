@@ -37,8 +37,8 @@ func planMessage(r *Request, cfg *Config, steps []planStep, buttons bool) (strin
 		name = notify.SlackLiteral(r.KeyName)
 		typ = r.KeyType
 		scopes = scopeList(r.KeyScopes)
-	case r.Detail != "" && strings.HasPrefix(r.Detail, "could not read"):
-		name = "_could not be read_ (" + notify.SlackEscape(r.Detail) + ")"
+	case r.KeyReadError != "":
+		name = "_could not be read_ (" + notify.SlackEscape(r.KeyReadError) + ")"
 	case r.Updated.After(r.Created) || r.MessageTS != "":
 		name = "_not found_ (GET /v3/api_keys/" + r.KeyID + " answered 404: already revoked?)"
 	}

@@ -31,17 +31,15 @@ func (s *Server) run(r *Request, secret string) {
 	s.updatePlan(ctx, r)
 
 	fail := func(err error) {
-		s.mu.Lock()
-		cur := s.reqs[r.ID]
-		cur.State, cur.Detail = StateFailed, "the run could not start: "+red.String(err.Error())
-		s.releaseLocked(cur)
-		delete(s.secrets, r.ID)
-		s.saveLocked(cur)
-		s.unlockAndFlush()
-		s.auditf(AuditEvent{Event: AuditRunOutcome, Request: r.ID, RunID: r.RunID, RunStatus: string(StateFailed), Reason: "could not start", KeyID: r.KeyID, Fingerprint: r.Fingerprint, Channel: r.Channel})
-		s.post(context.Background(), r.Channel, r.MessageTS, "The run could not start: "+notify.SlackEscape(s.red.String(red.String(err.Error()))))
+		s.startFailed(r, red, r.MessageTS, "the run could not start: ", "The run could not start: ", err)
 	}
 	pb, err := playbook.Resolve(r.Playbook)
+	if err == nil && pb.SHA256 != r.PlaybookSHA {
+		// The file was edited (or unreadable) since the plan was posted:
+		// the approval was given to other steps.
+		err = fmt.Errorf("the playbook %s changed since its plan was posted for approval (sha256 %.12s, now %.12s): nothing was run; run /keyir revoke again to approve its new plan",
+			r.Playbook, r.PlaybookSHA, pb.SHA256)
+	}
 	if err != nil {
 		fail(err)
 		return
@@ -104,7 +102,7 @@ func (s *Server) run(r *Request, secret string) {
 	s.auditf(AuditEvent{Event: AuditRunStarted, Request: r.ID, RunID: r.RunID, User: r.DecidedBy, Channel: r.Channel, KeyID: r.KeyID, Fingerprint: r.Fingerprint, DryRun: r.DryRun})
 	res, err := playbook.Run(ctx, pb, opts)
 	if err != nil {
-		fail(err)
+		s.runFailed(r, red.String(err.Error()), fail)
 		return
 	}
 	// Let the thread catch up (the closing step already waited for its own
@@ -120,6 +118,44 @@ func (s *Server) run(r *Request, secret string) {
 	if snap.State == StateFinished { // footholds of any provider with an eradication
 		s.offerEradication(pctx, snap)
 	}
+}
+
+// runFailed handles the error a run returned: before the run started (no
+// directory recorded by the tracker) nothing ran, and fail says it could
+// not start; after, brokenRun.
+func (s *Server) runFailed(r *Request, why string, fail func(error)) {
+	s.mu.Lock()
+	dir := s.reqs[r.ID].RunDir
+	s.mu.Unlock()
+	if dir == "" {
+		fail(errors.New(why))
+		return
+	}
+	s.brokenRun(r, dir, why)
+}
+
+// brokenRun records a run that failed after it started (its end could not
+// be written: a disk error, its directory gone): its steps may have acted,
+// so it is not "could not start". Like a run cut short it is interrupted
+// and keeps its key until `keyir resume` or /keyir abandon resolves it
+// (interrupted.go); the thread and the approval message say so, claiming
+// nothing about the key.
+func (s *Server) brokenRun(r *Request, dir, why string) {
+	s.mu.Lock()
+	cur := s.reqs[r.ID]
+	cur.State = StateInterrupted
+	cur.Detail = "the run stopped with an error after it started (" + why + "); it may have changed things; finish it with: keyir resume " + dir
+	delete(s.secrets, r.ID)
+	s.saveLocked(cur)
+	snap := cur.clone()
+	s.unlockAndFlush()
+	s.auditf(AuditEvent{Event: AuditRunOutcome, Request: r.ID, RunID: r.RunID, RunDir: dir, RunStatus: string(StateInterrupted), Reason: "run error after start",
+		KeyID: r.KeyID, Fingerprint: r.Fingerprint, Channel: r.Channel})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	s.post(ctx, r.Channel, threadOf(r), fmt.Sprintf("Run %s stopped with an error after it started: %s. It may already have changed things: nothing is confirmed. "+
+		"Finish it on the server with `keyir resume %s`, or release it with `/keyir abandon %s`.", r.RunID, notify.SlackEscape(s.red.String(why)), dir, r.ID))
+	s.updatePlan(ctx, snap)
 }
 
 // finishRequest records a finished run on its request (the state, run
@@ -286,4 +322,23 @@ func (g *groupCache) members(ctx context.Context, group string) ([]string, error
 	}
 	g.m[group] = groupEntry{members: users, fetched: g.now()}
 	return users, nil
+}
+
+// startFailed settles a request whose run or eradication could not start:
+// failed, its key released, its secret dropped, audited, said in thread, and
+// its approval message (which said "Approved … starting") turned to Failed
+// rather than promising a run that never came.
+func (s *Server) startFailed(r *Request, red *redact.Redactor, thread, detail, said string, err error) {
+	msg := red.String(err.Error())
+	s.mu.Lock()
+	cur := s.reqs[r.ID]
+	cur.State, cur.Detail = StateFailed, detail+msg
+	s.releaseLocked(cur)
+	delete(s.secrets, r.ID)
+	s.saveLocked(cur)
+	snap := cur.clone()
+	s.unlockAndFlush()
+	s.auditf(AuditEvent{Event: AuditRunOutcome, Request: r.ID, RunID: r.RunID, RunStatus: string(StateFailed), Reason: "could not start", KeyID: r.KeyID, Fingerprint: r.Fingerprint, Channel: r.Channel})
+	s.post(context.Background(), r.Channel, thread, said+notify.SlackEscape(s.red.String(msg)))
+	s.updatePlan(context.Background(), snap)
 }

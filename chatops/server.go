@@ -25,9 +25,9 @@ import "errors"
 import "fmt"
 import "io"
 import "net/http"
+import "os"
 import "regexp"
 import "slices"
-import "sort"
 import "strings"
 import "sync"
 import "time"
@@ -154,14 +154,13 @@ type Server struct {
 	replay *replayCache // accepted HTTP requests and Socket Mode envelopes
 	acks   *ackGate     // requests owed an answer; background work waits for none (background.go)
 	pool   *goPool      // goroutines with grown stacks for Socket Mode envelopes (gopool.go)
+
+	dirLock *os.File // the data directory, locked while the server lives (datalock.go)
+	started bool     // Start ran (under mu): the expiry loop runs
 }
 
-// New opens the data directory and the audit log and restores persisted
-// requests (see Start). It calls nothing on the network.
-func New(o Options) (*Server, error) {
-	if o.Config == nil || o.Redactor == nil || o.BotToken == "" {
-		return nil, errors.New("chatops: Config, Redactor and BotToken are required")
-	}
+// open is New once the data directory is locked.
+func open(o Options, lock *os.File) (*Server, error) {
 	if o.SlackAPIURL == "" {
 		o.SlackAPIURL = "https://slack.com/api/"
 	}
@@ -195,7 +194,7 @@ func New(o Options) (*Server, error) {
 		reqs: map[string]*Request{}, secrets: map[string]string{}, byKey: map[string]string{},
 		steps:    map[string][]report.Step{},
 		stopTick: make(chan struct{}), tickDone: make(chan struct{}),
-		acks: newAckGate(), pool: newGoPool(goIdle),
+		acks: newAckGate(), pool: newGoPool(goIdle), dirLock: lock,
 	}
 	// Real time, as slack-go's verifier uses, not o.Now.
 	rc, note, err := loadReplay(o.Config.DataDir, time.Now)
@@ -229,6 +228,7 @@ func New(o Options) (*Server, error) {
 func (s *Server) Start(ctx context.Context) {
 	now := s.o.Now()
 	s.mu.Lock()
+	s.started = true // the expiry loop is started below
 	var update, interrupted []*Request
 	for _, r := range s.reqs {
 		switch r.State {
@@ -305,9 +305,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	s.stopping = true
+	started := s.started
 	s.mu.Unlock()
 	close(s.stopTick)
-	<-s.tickDone
+	if started { // else never started (its Slack check failed): no expiry loop
+		<-s.tickDone
+	}
 	s.cancelRun()
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()
@@ -318,7 +321,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		err = fmt.Errorf("chatops: runs still stopping: %w", ctx.Err())
 	}
 	s.store.settle()
-	return errors.Join(err, s.audit.close(), s.replay.close())
+	err = errors.Join(err, s.audit.close(), s.replay.close())
+	// Released last: nothing of this server writes to the directory after.
+	return errors.Join(err, s.dirLock.Close())
 }
 
 func (s *Server) logf(format string, args ...any) {
@@ -582,16 +587,4 @@ func (s *Server) unlockAndFlush() error {
 		s.auditf(ev)
 	}
 	return errors.Join(errs...)
-}
-
-// Requests returns a snapshot of every request (tests, status).
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Request, 0, len(s.reqs))
-	for _, r := range s.reqs {
-		out = append(out, *r.clone())
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
-	return out
 }

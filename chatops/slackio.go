@@ -32,8 +32,8 @@ func (s *Server) post(ctx context.Context, channel, thread, text string) {
 		if thread != "" {
 			opts = append(opts, slack.MsgOptionTS(thread))
 		}
-		_, _, err := s.api.PostMessageContext(ctx, channel, opts...)
-		return err
+		_, ts, err := s.api.PostMessageContext(ctx, channel, opts...)
+		return slacknotify.Posted(ts, err)
 	})
 	if err != nil {
 		s.logf("posting to %s: %v", channel, err)
@@ -54,20 +54,24 @@ func (s *Server) postPlan(r *Request, responseURL string) {
 	if r.TokenKind == "" { // another kind's run reads its token itself, after approval
 		kd, derr = s.describeKey(ctx, r.KeyID)
 	}
+	steps, sha := s.planOf(r)
 	s.mu.Lock()
 	cur := s.reqs[r.ID]
+	cur.PlaybookSHA = sha // what the approver is shown is what may run
 	switch {
 	case r.TokenKind != "": // nothing read before approval
 	case derr == nil:
 		cur.KeyName, cur.KeyScopes, cur.KeyType, cur.KeyFound = kd.Name, kd.Scopes, kd.Type, kd.Found
 	default:
-		cur.Detail = "could not read the key's name and scopes: " + s.red.String(derr.Error())
+		// Its own field: Detail is the state's, and the next state's
+		// detail would turn this into "not found" (a 404 never seen).
+		cur.KeyReadError = "could not read the key's name and scopes: " + s.red.String(derr.Error())
 	}
 	// Persisted with the message ts below: one write per plan, not two.
 	snap := cur.clone()
 	s.mu.Unlock()
 
-	text, blocks := planMessage(snap, s.cfg, s.steps4(snap), true)
+	text, blocks := planMessage(snap, s.cfg, steps, true)
 	s.publishPlan(ctx, snap, text, blocks, "", "", responseURL,
 		"keyir could not post the plan in this channel (is the bot a member?). Nothing was started.")
 }
@@ -86,7 +90,7 @@ func (s *Server) publishPlan(ctx context.Context, snap *Request, text string, bl
 	var ts string
 	err := s.retry(ctx, func() (err error) {
 		_, ts, err = s.api.PostMessageContext(ctx, r.Channel, opts...)
-		return err
+		return slacknotify.Posted(ts, err)
 	})
 	s.mu.Lock()
 	cur := s.reqs[r.ID]

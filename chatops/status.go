@@ -63,3 +63,15 @@ func runSuffix(r *Request) string {
 	}
 	return out
 }
+
+// Requests returns a snapshot of every request (tests, status).
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Request, 0, len(s.reqs))
+	for _, r := range s.reqs {
+		out = append(out, *r.clone())
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
+	return out
+}

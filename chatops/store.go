@@ -68,6 +68,12 @@ type Request struct {
 	// SecretLost: the server restarted while the request held the leaked
 	// key in memory; the run goes by key id (the id-only proof).
 	SecretLost bool `json:"secret_lost,omitempty"`
+	// PlaybookSHA: the sha256 of the playbook whose steps the approval
+	// message shows; the run refuses any other (run.go).
+	PlaybookSHA string `json:"playbook_sha256,omitempty"`
+	// KeyReadError: why the key's details could not be read for the plan
+	// ("" when they were, or were not asked for).
+	KeyReadError string `json:"key_read_error,omitempty"`
 
 	// Kind is "" for a revoke, KindEradicate for a removal of the footholds
 	// a finished run left (eradicate.go); both take the same approval.

@@ -5,6 +5,7 @@ import "fmt"
 import "time"
 
 import "github.com/keyir/keyir/credentials"
+import "github.com/keyir/keyir/report"
 
 // OpenChannel is what every channel's constructor does first, in one
 // place: the configuration is valid (configErr is its Validate's answer);
@@ -27,4 +28,19 @@ func OpenChannel(name string, configErr error, o *ChannelOptions, env string) (s
 		return "", fmt.Errorf("%s: %w", name, err)
 	}
 	return secret, nil
+}
+
+// Rehearser is a channel that, in some modes, has its provider check a
+// message without delivering it: email in a dry run goes with SendGrid's
+// sandbox_mode, so nobody receives it.
+type Rehearser interface {
+	Delivers(mode report.Mode) bool
+}
+
+// Delivers says whether n delivers what it is given in a run of mode: a
+// report must not name a channel as one that notified anyone when its
+// message was only checked.
+func Delivers(n Notifier, mode report.Mode) bool {
+	r, ok := n.(Rehearser)
+	return !ok || r.Delivers(mode)
 }

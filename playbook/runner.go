@@ -119,6 +119,9 @@ func Run(ctx context.Context, pb *Playbook, o Options) (*Result, error) {
 	if err != nil {
 		return nil, &UsageError{Err: err}
 	}
+	if err := checkCriticalSteps(pb, inputs, o.Redactor); err != nil {
+		return nil, &UsageError{Err: err}
+	}
 	if o.RunID == "" {
 		o.RunID = NewRunID()
 	}

@@ -1,5 +1,6 @@
 package transport
 
+import "io"
 import "net/http"
 import "time"
 
@@ -30,5 +31,38 @@ func (c checkedURL) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, err
 	}
-	return c.next.RoundTrip(req)
+	resp, err := c.next.RoundTrip(req)
+	if err == nil {
+		// Bounded for every client: serve's Slack calls and the
+		// notifications read answers through libraries that read them
+		// whole, and an endless body would grow until the timeout.
+		resp.Body = &boundedBody{ReadCloser: resp.Body, left: MaxAnswer}
+	}
+	return resp, err
+}
+
+// boundedBody ends an answer past MaxAnswer with an error instead of
+// reading on; one of exactly MaxAnswer bytes still ends with io.EOF.
+type boundedBody struct {
+	io.ReadCloser
+	left int64
+}
+
+func (b *boundedBody) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if b.left <= 0 {
+		var one [1]byte
+		if n, err := b.ReadCloser.Read(one[:]); n == 0 {
+			return 0, err // io.EOF: the answer was exactly MaxAnswer
+		}
+		return 0, errTooLarge
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.left -= int64(n)
+	return n, err
 }

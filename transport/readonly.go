@@ -7,6 +7,20 @@ import "strings"
 // method from a header instead of its request line.
 var methodOverrides = []string{"X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override"}
 
+// OverrideMethod is the method a header of h asks the server to take the
+// request as instead of its request line's, "" when none asks for another
+// than GET or HEAD.
+func OverrideMethod(h http.Header) string {
+	for _, name := range methodOverrides {
+		for _, v := range h.Values(name) {
+			if m := strings.ToUpper(strings.TrimSpace(v)); m != http.MethodGet && m != http.MethodHead {
+				return m
+			}
+		}
+	}
+	return ""
+}
+
 // readOnly is what a dry run lets through: GET or HEAD, and no header that
 // asks the server to treat it as another method (a GET with
 // X-HTTP-Method-Override: DELETE is a delete wherever that is honoured).
@@ -14,12 +28,8 @@ func readOnly(req *http.Request) bool {
 	if req.Method != http.MethodGet && req.Method != http.MethodHead {
 		return false
 	}
-	for _, h := range methodOverrides {
-		for _, v := range req.Header.Values(h) {
-			if m := strings.ToUpper(strings.TrimSpace(v)); m != http.MethodGet && m != http.MethodHead {
-				return false
-			}
-		}
+	if OverrideMethod(req.Header) != "" {
+		return false
 	}
 	return true
 }

@@ -228,10 +228,22 @@ func (g *guard) readBody(resp *http.Response) ([]byte, error) {
 		hint += hint / 8
 	}
 	buf := bytes.NewBuffer(make([]byte, 0, min(hint, maxBodyHint)+bytes.MinRead))
-	_, err := buf.ReadFrom(resp.Body)
+	_, err := buf.ReadFrom(io.LimitReader(resp.Body, MaxAnswer+1))
+	if err == nil && buf.Len() > MaxAnswer {
+		err = errTooLarge
+	}
 	g.lastBody.Store(int64(buf.Len()))
 	return buf.Bytes(), err
 }
+
+// MaxAnswer bounds what is read of one answer: an endless or huge body
+// from a broken or hostile host otherwise grew in memory for as long as the
+// step's timeout let it (900 MB in 8 s from a loopback server; now 16 MiB and its redaction). The largest
+// answers keyir reads (a page of 1,000 Email Activity messages) are well
+// under a megabyte.
+const MaxAnswer = 16 << 20
+
+var errTooLarge = fmt.Errorf("the answer is larger than %d MiB: refused (a provider's answers are far smaller)", MaxAnswer>>20)
 
 func (g *guard) clip(s string, ex *Exchange) string {
 	if len(s) > g.o.MaxBodyRecord {

@@ -186,6 +186,18 @@ func TestHTTPValidate(t *testing.T) {
 			t.Errorf("%s mutates = %v", method, !mutates)
 		}
 	}
+	// A GET that asks the server to act as a DELETE changes something: the
+	// plan and the approval message listed it as a read.
+	for hdr, mutates := range map[string]bool{"x-http-method-override: DELETE": true, "X-Method-Override: put": true, "X-HTTP-Method: GET": false, "Accept: DELETE": false} {
+		name, val, _ := strings.Cut(hdr, ": ")
+		a := decode(t, "core.http", map[string]any{"url": "https://x.example/", "headers": map[string]any{name: val}})
+		if got := actions.MutatesWith(info, a); got != mutates {
+			t.Errorf("GET with %s: mutates = %v", hdr, got)
+		}
+		if e := actions.EffectOf(info, a); e.Mutates != mutates {
+			t.Errorf("GET with %s: the plan's effect %+v", hdr, e)
+		}
+	}
 }
 
 func TestNote(t *testing.T) {

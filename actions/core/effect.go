@@ -18,6 +18,8 @@ func (h *HTTP) Effect() actions.Effect {
 	case !slices.Contains(methods, h.Method):
 		// Not echoed: it came from an input, and Validate refuses it.
 		e.Why = "core.http: not a method it sends (the run refuses it), counted as a write"
+	case h.override() != "":
+		e.Why = "core.http " + h.Method + ": a header asks the server to take it as " + h.override() + ", counted as a write"
 	case e.Mutates:
 		e.Why = "core.http " + h.Method + ": any method but GET or HEAD may change something at the provider"
 	default:

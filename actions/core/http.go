@@ -9,7 +9,6 @@ import "net/url"
 import "slices"
 import "strconv"
 import "strings"
-import "unicode/utf8"
 
 import "github.com/keyir/keyir/actions"
 import "github.com/keyir/keyir/credentials"
@@ -103,7 +102,21 @@ func (h *HTTP) token(env *actions.Env, u *url.URL) (string, error) {
 
 // Mutates is false for GET and HEAD only: any other method may change
 // something at the provider, so dry runs and plans must treat it as a write.
-func (h *HTTP) Mutates() bool { return h.Method != "GET" && h.Method != "HEAD" }
+// So is a GET whose headers ask the server to take it as another method
+// (X-HTTP-Method-Override: DELETE), as the dry-run transport already does.
+func (h *HTTP) Mutates() bool {
+	return h.Method != "GET" && h.Method != "HEAD" || h.override() != ""
+}
+
+// override is the method the step's headers ask for instead of Method, ""
+// when none asks for another than GET or HEAD (transport.OverrideMethod).
+func (h *HTTP) override() string {
+	hd := http.Header{}
+	for k, v := range h.Headers {
+		hd.Add(k, v)
+	}
+	return transport.OverrideMethod(hd)
+}
 
 // Run sends the request through env.HTTP, which refuses writes in a dry run
 // and records the exchange as evidence. A refused request is the expected
@@ -147,22 +160,11 @@ func (h *HTTP) Run(ctx context.Context, env *actions.Env) (actions.Outputs, erro
 	}
 	// Redact before truncating: cutting first could leave half a secret
 	// that the redactor no longer recognises.
-	out := actions.Outputs{"status": resp.StatusCode, "body": truncate(env.Redactor.String(string(b)), MaxBodyOutput)}
+	out := actions.Outputs{"status": resp.StatusCode, "body": env.Redactor.Clip(string(b), MaxBodyOutput)}
 	if !slices.Contains(h.Expect, resp.StatusCode) {
 		return out, fmt.Errorf("%s %s: status %d, want %s", h.Method, env.Redactor.String(h.URL), resp.StatusCode, joinInts(h.Expect))
 	}
 	return out, nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	// Cut at a rune boundary so the output stays valid UTF-8.
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }
 
 func joinInts(list []int) string {

@@ -18,6 +18,16 @@ import "github.com/keyir/keyir/report"
 // reports directory.
 func runPlaybook(t *testing.T, f *fixture, mode report.Mode, given map[string]string) (*playbook.Result, string) {
 	t.Helper()
+	res, root, err := startPlaybook(t, f, mode, given)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, root
+}
+
+// startPlaybook is runPlaybook for a run that may refuse to start.
+func startPlaybook(t *testing.T, f *fixture, mode report.Mode, given map[string]string) (*playbook.Result, string, error) {
+	t.Helper()
 	pb, err := playbook.Resolve(PlaybookName)
 	if err != nil {
 		t.Fatal(err)
@@ -30,10 +40,7 @@ func runPlaybook(t *testing.T, f *fixture, mode report.Mode, given map[string]st
 		Getenv:      func(k string) string { return f.env[k] },
 		StepTimeout: time.Minute,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res, root
+	return res, root, err
 }
 
 // everything reads every file under root.
@@ -143,11 +150,16 @@ func TestPlaybookRevokedTokenAndBadChecksum(t *testing.T) {
 	before := len(f.srv.Requests())
 	tok := f.fx.LeakedToken
 	bad := tok[:len(tok)-1] + map[bool]string{true: "A", false: "B"}[tok[len(tok)-1] != 'A']
-	res, root := runPlaybook(t, f, report.ModeLive, map[string]string{"key": bad})
-	if res.ExitCode == 0 || len(f.srv.Requests()) != before {
-		t.Fatalf("a bad checksum: exit %d, %d requests reached GitHub", res.ExitCode, len(f.srv.Requests())-before)
+	// The identify step's refusal is known before the run starts (its
+	// parameter is an input): the run stops with nothing run or written.
+	res, root, err := startPlaybook(t, f, report.ModeLive, map[string]string{"key": bad})
+	if err == nil || !strings.Contains(err.Error(), "bad checksum") || !strings.Contains(err.Error(), "nothing was run") {
+		t.Fatalf("a bad checksum: result %+v, err %v", res, err)
 	}
-	notifytest.AssertLeaksNoSecret(t, []string{bad}, everything(t, root)...)
+	if n := len(f.srv.Requests()) - before; n != 0 {
+		t.Fatalf("a bad checksum: %d requests reached GitHub", n)
+	}
+	notifytest.AssertLeaksNoSecret(t, []string{bad}, append(everything(t, root), []byte(err.Error()))...)
 }
 
 // TestPlaybookWithoutBaselineJudgesSSHKeysBySnapshot: without a baseline,

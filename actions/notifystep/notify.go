@@ -38,8 +38,8 @@ const ServiceName = notify.ServiceName
 
 var outputs = []actions.Output{
 	{Name: "sent", Type: actions.TypeBool, Description: "opened: queued for delivery; closed: delivered to every channel"},
-	{Name: "channels", Type: actions.TypeList, Description: "the channels the event went to"},
-	{Name: "reason", Type: actions.TypeString, Description: "why nothing was sent (no channel configured)"},
+	{Name: "channels", Type: actions.TypeList, Description: "the channels the event went to (not email in a dry run: SendGrid checks it in sandbox mode and delivers nothing)"},
+	{Name: "reason", Type: actions.TypeString, Description: "why nothing was sent (no channel configured, or only email in a dry run)"},
 }
 
 func init() {
@@ -116,7 +116,17 @@ func (a *Notify) Run(ctx context.Context, env *actions.Env) (actions.Outputs, er
 	}
 	ev := eventOf(env, rep, notify.Kind(a.Event))
 	ev.Text = strings.TrimSpace(a.Text)
-	out := actions.Outputs{"sent": true, "channels": to}
+	// A channel that only has its message checked in this mode (email in a
+	// dry run) is sent to, but is not among the channels that told anyone.
+	delivered, checked := splitDelivered(hub, to, ev.Mode)
+	out := actions.Outputs{"sent": len(delivered) > 0, "channels": delivered}
+	if len(checked) > 0 {
+		why := strings.Join(checked, ", ") + ": checked by the provider, not delivered (" + string(ev.Mode) + ")"
+		env.Recorder.Note("notification not delivered: " + why)
+		if len(delivered) == 0 {
+			out["reason"] = why
+		}
+	}
 	if ev.Kind == notify.Opened {
 		tell := func() { hub.EnqueueTo(ev, to...) }
 		if ac, ok := env.Recorder.(afterCommitter); ok {
@@ -124,7 +134,9 @@ func (a *Notify) Run(ctx context.Context, env *actions.Env) (actions.Outputs, er
 		} else {
 			tell()
 		}
-		env.Recorder.Note(fmt.Sprintf("incident opened: queued for %s (delivered in the background)", strings.Join(to, ", ")))
+		if len(delivered) > 0 {
+			env.Recorder.Note(fmt.Sprintf("incident opened: queued for %s (delivered in the background)", strings.Join(delivered, ", ")))
+		}
 		return out, nil
 	}
 
@@ -145,8 +157,24 @@ func (a *Notify) Run(ctx context.Context, env *actions.Env) (actions.Outputs, er
 		out["sent"] = false
 		return out, fmt.Errorf("notifications failed (containment is not affected): %w", err)
 	}
-	env.Recorder.Note("incident closed: delivered to " + strings.Join(to, ", "))
+	if len(delivered) > 0 {
+		env.Recorder.Note("incident closed: delivered to " + strings.Join(delivered, ", "))
+	}
 	return out, nil
+}
+
+// splitDelivered parts the channels into those that deliver in mode and
+// those whose message is only checked (notify.Delivers).
+func splitDelivered(hub *notify.Hub, to []string, mode report.Mode) (delivered, checked []string) {
+	delivered = []string{}
+	for _, name := range to {
+		if notify.Delivers(hub.Notifier(name), mode) {
+			delivered = append(delivered, name)
+		} else {
+			checked = append(checked, name)
+		}
+	}
+	return delivered, checked
 }
 
 // eventOf is the run as an Event: who, what, which key, where it stands.

@@ -369,10 +369,11 @@ func (c *Client) do(ctx context.Context, method rest.Method, endpoint string, bo
 	}
 }
 
-// maxAnswer bounds the body of one answer (a variable for tests).
-// SendGrid's largest, a page of 1,000 Email Activity messages, is about
-// 200 KB.
-var maxAnswer = 64 << 20
+// maxAnswer bounds the body of one answer: the transport's bound, so an
+// answer read here (a client without the guard) is held to the same one (a
+// variable for tests). SendGrid's largest, a page of 1,000 Email Activity
+// messages, is about 200 KB.
+var maxAnswer = transport.MaxAnswer
 
 // send is the rest library's SendWithContext with the answer read once:
 // the SDK builds and sends the request, and the body is the one the guard

@@ -2,12 +2,13 @@ package sendgrid
 
 import "context"
 import "fmt"
+import "strconv"
 
 import "github.com/keyir/keyir/actions"
 import "github.com/keyir/keyir/runstore"
 
 // parentAccount is the account the parent run's persistence step found its
-// footholds in (its account_username and account_user_id outputs); ok is
+// footholds in (its account output); ok is
 // false when no step of the parent read it (an older run, or a responder
 // key without user.username.read).
 func parentAccount(dir string) (BaselineAccount, bool, error) {
@@ -19,9 +20,11 @@ func parentAccount(dir string) (BaselineAccount, bool, error) {
 		if s.Action != persistenceInfo.Name {
 			continue
 		}
-		name, _ := s.Outputs["account_username"].(string)
-		id, _ := s.Outputs["account_user_id"].(float64)
-		if a := (BaselineAccount{Username: name, UserID: int64(id)}); a.known() {
+		m, _ := s.Outputs["account"].(map[string]any)
+		name, _ := m["username"].(string)
+		id, _ := m["user_id"].(string)
+		n, _ := strconv.ParseInt(id, 10, 64)
+		if a := (BaselineAccount{Username: name, UserID: n}); a.known() {
 			return a, true, nil
 		}
 	}
@@ -51,4 +54,14 @@ func checkParentAccount(ctx context.Context, env *actions.Env, c *Client, parent
 		return fmt.Errorf("the plan's footholds were found in %s, but SENDGRID_API_KEY belongs to %s: nothing was sent; eradicate with a key of the account the run assessed", then, now)
 	}
 	return nil
+}
+
+// outputs is the account as the persistence step records it: one output,
+// a mapping of its username and user_id, empty when the account was not
+// read.
+func (a BaselineAccount) outputs() map[string]string {
+	if !a.known() {
+		return map[string]string{}
+	}
+	return map[string]string{"username": a.Username, "user_id": strconv.FormatInt(a.UserID, 10)}
 }

@@ -20,8 +20,7 @@ var persistenceInfo = actions.Info{
 		{Name: "findings", Type: actions.TypeInt, Description: "items reported as findings"},
 		{Name: "failed_access_attempts", Type: actions.TypeInt, Description: "refused access attempts in the window"},
 		{Name: "not_assessable", Type: actions.TypeList, Description: "surfaces the responder key may not read"},
-		{Name: "account_username", Type: actions.TypeString, Description: "the account the responder key belongs to (GET /v3/user/username; empty when unread): keyir eradicate refuses another account's key"},
-		{Name: "account_user_id", Type: actions.TypeInt, Description: "its user id (0 when unread)"},
+		{Name: "account", Type: actions.TypeMap, Description: "the account the responder key belongs to (GET /v3/user/username): its username and user_id, empty when unread; keyir eradicate refuses another account's key"},
 	},
 	New: func() actions.Action { return new(Persistence) },
 }
@@ -460,7 +459,7 @@ func (a *Persistence) Run(ctx context.Context, env *actions.Env) (actions.Output
 		})
 	}
 	out := actions.Outputs{"counts": counts, "findings": nFindings, "failed_access_attempts": failed, "not_assessable": notAss,
-		"account_username": who.Username, "account_user_id": who.UserID}
+		"account": who.outputs()}
 	if len(errs) > 0 {
 		return out, fmt.Errorf("%d persistence check(s) failed: %w", len(errs), errors.Join(errs...))
 	}

@@ -120,13 +120,21 @@ func (a *app) drillNotify(o notifyOptions, sim *slacksim.Server, api string) (no
 // sealedFlags drops the environment variables of notification flags: a
 // drill takes its configuration from its command line only, so a shell set up
 // for real incidents (KEYIR_WEBHOOK_URL, KEYIR_EMAIL_TO …) cannot reach it.
+// Their help says where a drill's deliveries go instead: a made-up secret
+// signs the webhook's, the world's mail sink takes the email.
 func sealedFlags(fs []cli.Flag) []cli.Flag {
 	for _, f := range fs {
 		switch f := f.(type) {
 		case *cli.StringFlag:
 			f.EnvVars = nil
+			if f.Name == "webhook-url" {
+				f.Usage = "POST signed incident JSON here (a real receiver; signed with a secret made up for the drill, so a receiver that checks signatures acts on none)"
+			}
 		case *cli.StringSliceFlag:
 			f.EnvVars = nil
+			if f.Name == "email-to" {
+				f.Usage = "email the incident to these addresses (repeatable; to the drill's SendGrid simulator, never to a real inbox)"
+			}
 		}
 	}
 	return fs

@@ -15,6 +15,7 @@ import "github.com/keyir/keyir/credentials"
 import "github.com/keyir/keyir/playbook"
 import "github.com/keyir/keyir/report"
 import "github.com/keyir/keyir/safefile"
+import "github.com/keyir/keyir/transport"
 
 // serveOptions are the options of `keyir serve`.
 type serveOptions struct {
@@ -79,6 +80,11 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	if apiURL != "" && !strings.HasSuffix(apiURL, "/") {
 		apiURL += "/"
 	}
+	if apiURL != "" { // refused before the bot token is sent anywhere
+		if err := transport.CheckBaseURL("--slack-api-url", apiURL); err != nil {
+			return usageErr(err)
+		}
+	}
 	srv, err := chatops.New(chatops.Options{
 		Config: cfg, BotToken: bot, SlackAPIURL: apiURL, Getenv: a.getenv, ReadFile: a.readFile,
 		Redactor: a.red, Version: version, Log: a.errOut,
@@ -94,6 +100,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	}
 	// Local problems (the config, the data directory) first, then Slack.
 	if err := a.checkServeSlack(ctx, apiURL, bot, o.config, cfg); err != nil {
+		_ = srv.Shutdown(ctx) // releases the data directory (never started: nothing to wait for)
 		return err
 	}
 	srv.Start(ctx)

@@ -3,12 +3,13 @@ package main
 import "context"
 import "errors"
 import "fmt"
-import "net/http"
 import "regexp"
 import "strings"
 import "time"
 
 import "github.com/slack-go/slack"
+
+import "github.com/keyir/keyir/transport"
 
 // slackCheck is what auth.test and conversations.info said about a bot
 // token and the channels keyir would post to. Used by the run's preflight,
@@ -36,7 +37,7 @@ func checkSlack(ctx context.Context, apiURL, token string, channels []string) sl
 	}
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	api := slack.New(token, slack.OptionAPIURL(apiURL), slack.OptionHTTPClient(&http.Client{Timeout: 10 * time.Second}))
+	api := slack.New(token, slack.OptionAPIURL(apiURL), slack.OptionHTTPClient(transport.HTTPClient(10*time.Second, nil)))
 	at, err := api.AuthTestContext(ctx)
 	if err != nil {
 		res.TokenErr = slackProblem(err, "SLACK_BOT_TOKEN")

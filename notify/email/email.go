@@ -12,8 +12,10 @@ import "bytes"
 import "context"
 import "encoding/json"
 import "fmt"
+import "io"
 import htmltemplate "html/template"
 import "net/http"
+import "slices"
 import "strings"
 import texttemplate "text/template"
 import "time"
@@ -25,6 +27,7 @@ import "github.com/sendgrid/sendgrid-go/helpers/mail"
 import "github.com/keyir/keyir/credentials"
 import "github.com/keyir/keyir/notify"
 import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/render"
 import "github.com/keyir/keyir/report"
 import "github.com/keyir/keyir/transport"
 
@@ -42,6 +45,7 @@ type Notifier struct {
 }
 
 var _ notify.Notifier = (*Notifier)(nil)
+var _ notify.Rehearser = (*Notifier)(nil)
 
 // New reads the notification key and returns a Notifier. It refuses a key
 // that is the responder's SENDGRID_API_KEY or the leaked key: the
@@ -64,8 +68,42 @@ func New(cfg Config, o Options) (*Notifier, error) {
 	if hc == nil {
 		hc = transport.HTTPClient(cfg.Timeout, nil)
 	}
-	return &Notifier{cfg: cfg, o: o, key: key, red: o.Redactor, hc: hc}, nil
+	return &Notifier{cfg: cfg, o: o, key: key, red: o.Redactor, hc: capAnswers(hc)}, nil
 }
+
+// maxAnswer bounds what is read of an answer to a mail send: SendGrid's are
+// a few hundred bytes (202 has none), and the rest library reads a body
+// whole, so an endless one from a hostile or broken host would fill memory
+// until the timeout.
+const maxAnswer = 64 << 10
+
+// capAnswers is hc with every answer's body cut at maxAnswer.
+func capAnswers(hc *http.Client) *http.Client {
+	c := *hc
+	next := c.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	c.Transport = cappedBody{next}
+	return &c
+}
+
+type cappedBody struct{ next http.RoundTripper }
+
+func (c cappedBody) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := c.next.RoundTrip(req)
+	if err == nil && resp.Body != nil {
+		resp.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.LimitReader(resp.Body, maxAnswer), resp.Body}
+	}
+	return resp, err
+}
+
+// Delivers is false in a dry run: its mail goes with sandbox_mode, which
+// SendGrid checks and answers without delivering.
+func (n *Notifier) Delivers(mode report.Mode) bool { return mode != report.ModeDryRun }
 
 // Notify emails Opened and Closed events; Progress is ignored.
 func (n *Notifier) Notify(ctx context.Context, ev notify.Event) error {
@@ -98,7 +136,9 @@ func (n *Notifier) send(ctx context.Context, body []byte) error {
 	if resp.StatusCode == http.StatusAccepted || resp.StatusCode == http.StatusOK {
 		return nil
 	}
-	return notify.CheckResponse(hr, n.red.String(errorDetail(resp.Body)))
+	// Redacted before errorDetail cuts it: a secret cut in half is one the
+	// redactor may no longer recognise.
+	return notify.CheckResponse(hr, errorDetail(n.red.String(resp.Body)))
 }
 
 // errorDetail extracts SendGrid's error messages: {"errors":[{"message"}]} or
@@ -133,7 +173,7 @@ func errorDetail(body string) string {
 
 // Body is the mail send request body for ev (already redacted by Notify).
 func (n *Notifier) Body(ev notify.Event) ([]byte, error) {
-	text, html, err := render(ev)
+	text, html, err := bodies(ev)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +186,7 @@ func (n *Notifier) Body(ev notify.Event) ([]byte, error) {
 	m.AddPersonalizations(p)
 	m.Subject = Subject(ev)
 	m.AddContent(mail.NewContent("text/plain", text), mail.NewContent("text/html", html))
-	if ev.Mode == report.ModeDryRun {
+	if !n.Delivers(ev.Mode) {
 		// SendGrid validates the mail and answers 200 without delivering it.
 		ms := mail.NewMailSettings()
 		ms.SetSandboxMode(mail.NewSetting(true))
@@ -287,14 +327,40 @@ var (
 	htmlT = htmltemplate.Must(htmltemplate.New("html").Parse(htmlTmpl))
 )
 
-func render(ev notify.Event) (text, html string, err error) {
+func bodies(ev notify.Event) (text, html string, err error) {
 	v := newView(ev)
 	var tb, hb bytes.Buffer
-	if err := textT.Execute(&tb, v); err != nil {
+	if err := textT.Execute(&tb, oneLine(v)); err != nil {
 		return "", "", err
 	}
 	if err := htmlT.Execute(&hb, v); err != nil {
 		return "", "", err
 	}
 	return tb.String(), hb.String(), nil
+}
+
+// oneLine is the view as the plain-text part shows it: each value that came
+// from an API answer, a playbook or a user is one line, its line breaks and
+// other control characters shown as escapes (render.EscapedLine), so a key
+// name or a finding cannot start a line that reads like keyir's own
+// ("Containment:  confirmed") under the real one. The HTML part needs no
+// such care: html/template escapes, and a line break there starts no row.
+func oneLine(v view) view {
+	e := render.EscapedLine
+	ev := &v.Event
+	ev.KeyID, ev.KeyName, ev.KeyType, ev.KeyFingerprint = e(ev.KeyID), e(ev.KeyName), e(ev.KeyType), e(ev.KeyFingerprint)
+	ev.Incident, ev.Operator, ev.Playbook, ev.RunID, ev.RunDir = e(ev.Incident), e(ev.Operator), e(ev.Playbook), e(ev.RunID), e(ev.RunDir)
+	ev.Text, ev.ManifestHead, ev.Containment.Detail = e(ev.Text), e(ev.ManifestHead), e(ev.Containment.Detail)
+	ev.Findings = slices.Clone(ev.Findings)
+	for i := range ev.Findings {
+		f := &ev.Findings[i]
+		f.Title, f.Subject, f.Detail = e(f.Title), e(f.Subject), e(f.Detail)
+	}
+	ev.Steps = slices.Clone(ev.Steps)
+	for i := range ev.Steps {
+		s := &ev.Steps[i]
+		s.ID, s.Action, s.Error = e(s.ID), e(s.Action), e(s.Error)
+	}
+	v.Outcome, v.Next = e(v.Outcome), e(v.Next)
+	return v
 }

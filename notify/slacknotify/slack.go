@@ -120,7 +120,7 @@ func (n *Notifier) open(ctx context.Context, ev notify.Event) error {
 		ch, ts, err = n.api.PostMessageContext(ctx, n.target(ev),
 			slack.MsgOptionText(fallback(ev), false), slack.MsgOptionBlocks(openedBlocks(ev)...),
 			slack.MsgOptionDisableLinkUnfurl(), slack.MsgOptionDisableMediaUnfurl())
-		return err
+		return Posted(ts, err)
 	})
 	if err != nil {
 		return err
@@ -212,7 +212,7 @@ func (n *Notifier) reply(ctx context.Context, text string, blocks []slack.Block)
 		_, ts, err = n.api.PostMessageContext(ctx, n.channel,
 			slack.MsgOptionTS(n.parentTS), slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...),
 			slack.MsgOptionDisableLinkUnfurl(), slack.MsgOptionDisableMediaUnfurl())
-		return err
+		return Posted(ts, err)
 	})
 	return ts, err
 }
@@ -250,6 +250,17 @@ func (n *Notifier) upload(ctx context.Context, ev notify.Event) error {
 		})
 		return err
 	})
+}
+
+// Posted checks a chat.postMessage answer: slack-go takes {"ok":false}
+// without an error for success and returns no ts, and a message without a
+// ts was not posted (nor can it be threaded under or edited). The error is
+// Slack's "not ok", so it is not retried.
+func Posted(ts string, err error) error {
+	if err == nil && ts == "" {
+		return slack.SlackErrorResponse{Err: "not_posted (Slack answered ok:false without an error, or no message ts)"}
+	}
+	return err
 }
 
 func (n *Notifier) do(ctx context.Context, fn func(context.Context) error) error {

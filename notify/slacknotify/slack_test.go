@@ -321,3 +321,22 @@ func TestGolden(t *testing.T) {
 		notifytest.AssertLeaksNoSecret(t, notifytest.Secrets(), got)
 	}
 }
+
+// {"ok":false} without an error is success to slack-go, with no ts: the
+// anchor was not posted, and Notify says so instead of keeping an empty
+// thread (on the old code it returned nil and later posts went unthreaded).
+// It is not retried: Slack said not ok.
+func TestOkFalseWithoutErrorIsNotPosted(t *testing.T) {
+	sim, n, _ := setup(t, slacksim.RateLimit{}, nil)
+	sim.Inject(slacksim.Fault{Method: "chat.postMessage", BareNotOK: true})
+	err := n.Notify(context.Background(), notifytest.Event(notify.Opened, report.ModeLive))
+	if err == nil || !strings.Contains(err.Error(), "not_posted") {
+		t.Fatalf("Opened answered ok:false without an error: %v", err)
+	}
+	if _, ts := n.Thread(); ts != "" {
+		t.Errorf("thread anchored on %q", ts)
+	}
+	if got := len(sim.CallsTo("chat.postMessage")); got != 1 {
+		t.Errorf("chat.postMessage called %d times, want 1", got)
+	}
+}

@@ -176,8 +176,10 @@ func (n *Notifier) post(ctx context.Context, kind notify.Kind, delivery string, 
 		return notify.TransportError(err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-	return notify.CheckResponse(resp, n.red.String(string(b)))
+	// Read more than is shown and redact before cutting: a secret across
+	// the cut would keep bytes the redactor no longer recognises.
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+	return notify.CheckResponse(resp, n.red.Clip(string(b), 512))
 }
 
 // hostOnly is a URL as errors show it: scheme and host, the rest elided.

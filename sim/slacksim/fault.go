@@ -84,6 +84,10 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, call *Call) 
 		call.Error = "reset"
 		s.record(*call)
 		simhttp.Drop(w) // RST, not FIN
+	case f.BareNotOK:
+		call.Status, call.Error = 200, "ok:false without an error"
+		s.record(*call)
+		writeJSON(w, 200, reply{"ok": false})
 	default:
 		return false
 	}

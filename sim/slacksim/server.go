@@ -103,6 +103,9 @@ type Fault struct {
 	Reset      bool          // drop the connection without an answer
 	Truncate   bool          // HTTP 200 and a Content-Length, then half a body and the connection dropped
 	Latency    time.Duration // wait this long, then answer normally
+	// BareNotOK: HTTP 200 {"ok":false} with no error, which slack-go
+	// takes for success (an empty result, no ts).
+	BareNotOK bool
 }
 
 // Call is one request the simulator received. Credentials are kept apart in
