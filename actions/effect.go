@@ -24,6 +24,14 @@ type Effecter interface {
 	Effect() Effect
 }
 
+// Unknowing is implemented by an Effecter whose cautious answer depends on
+// which parameters are known only at run time, not just on their zero
+// values: core.http's headers, empty when unknown, could still turn its GET
+// into a write (X-HTTP-Method-Override). Configure tells it which.
+type Unknowing interface {
+	SetUnknown(params map[string]bool)
+}
+
 // EffectOf is the effect of a configured action: its own account when it
 // gives one, else the registration's Mutates flag.
 func EffectOf(info Info, a Action) Effect {
@@ -59,6 +67,9 @@ func Configure(info Info, known map[string]any, pending map[string]bool) Action 
 		if val, err := Convert(p.Type, raw); err == nil {
 			v.FieldByIndex(p.field).Set(reflect.ValueOf(val).Convert(v.FieldByIndex(p.field).Type()))
 		}
+	}
+	if u, ok := a.(Unknowing); ok && len(pending) > 0 {
+		u.SetUnknown(pending)
 	}
 	return a
 }

@@ -12,7 +12,8 @@ import "github.com/keyir/keyir/report"
 import "github.com/keyir/keyir/runstore"
 
 // planBook has a core.http read, a core.http write with a declared
-// credential, a write whose method only an earlier step knows, and a note.
+// credential, a write whose method only an earlier step knows, a GET whose
+// headers only an earlier step knows, and a note.
 const planBook = `
 name: plan
 description: plan test
@@ -31,9 +32,16 @@ steps:
   - id: later
     action: core.http
     with: {method: "{{ .steps.look.body }}", url: "{{ .inputs.base }}/x"}
-  - id: say
+` + disguisedStep + `  - id: say
     action: core.note
     with: {text: done}
+`
+
+// disguisedStep is a GET whose headers only the run knows: they may ask
+// the server to take it as a DELETE.
+const disguisedStep = `  - id: disguised
+    action: core.http
+    with: {url: "{{ .inputs.base }}/y", headers: {X-HTTP-Method-Override: "{{ .steps.look.body }}"}}
 `
 
 // TestPlanDecidesFromTheStep: whether a core.http step mutates comes from
@@ -51,7 +59,9 @@ func TestPlanDecidesFromTheStep(t *testing.T) {
 	for _, s := range p.Steps {
 		got[s.ID] = s.Mutates
 	}
-	if want := map[string]bool{"look": false, "revoke": true, "later": true, "say": false}; !reflect.DeepEqual(got, want) {
+	// disguised: a GET whose headers only the run knows may ask the server
+	// to take it as a DELETE; the approver must not be shown a read.
+	if want := map[string]bool{"look": false, "revoke": true, "later": true, "disguised": true, "say": false}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("mutates %v, want %v", got, want)
 	}
 	rv := p.Steps[1]
@@ -75,7 +85,8 @@ func TestPlanDecidesFromTheStep(t *testing.T) {
 // journals the same plan; the report's steps carry the same verdicts.
 func TestDryRunShowsAndJournalsThePlan(t *testing.T) {
 	c := newCounter(t)
-	pb := load(t, strings.Replace(planBook, `with: {method: "{{ .steps.look.body }}", url: "{{ .inputs.base }}/x"}`, `if: 'false'
+	book := strings.Replace(planBook, disguisedStep, "", 1)
+	pb := load(t, strings.Replace(book, `with: {method: "{{ .steps.look.body }}", url: "{{ .inputs.base }}/x"}`, `if: 'false'
     with: {method: "{{ .steps.look.body }}", url: "{{ .inputs.base }}/x"}`, 1))
 	o := opts(t, c.srv.URL)
 	o.Given["host"] = strings.TrimPrefix(c.srv.URL, "http://")

@@ -11,13 +11,15 @@ import "github.com/keyir/keyir/credentials"
 // provider. A method known only at run time (a template reading an earlier
 // step) is counted as a write; the host is the URL's when it is known.
 func (h *HTTP) Effect() actions.Effect {
-	e := actions.Effect{Mutates: h.Mutates()}
+	e := actions.Effect{Mutates: h.Mutates() || h.unknown["headers"]}
 	switch {
 	case h.Method == "":
 		e.Why = "core.http: the method is known only at run time, so it is counted as a write"
 	case !slices.Contains(methods, h.Method):
 		// Not echoed: it came from an input, and Validate refuses it.
 		e.Why = "core.http: not a method it sends (the run refuses it), counted as a write"
+	case h.unknown["headers"] && h.override() == "" && !h.Mutates():
+		e.Why = "core.http " + h.Method + ": its headers are known only at run time and could ask the server to take it as another method, so it is counted as a write"
 	case h.override() != "":
 		e.Why = "core.http " + h.Method + ": a header asks the server to take it as " + h.override() + ", counted as a write"
 	case e.Mutates:

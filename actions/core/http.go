@@ -39,7 +39,13 @@ type HTTP struct {
 
 	// bound is the declaration of Credential, given by the engine.
 	bound *credentials.Binding
+	// unknown are the parameters a plan cannot know before the run (set
+	// only by actions.Configure, for Effect).
+	unknown map[string]bool
 }
+
+// SetUnknown is actions.Unknowing.
+func (h *HTTP) SetUnknown(params map[string]bool) { h.unknown = params }
 
 // Retired: auth_env let a playbook send any environment variable (keyir's
 // own SendGrid key included) to any host.
