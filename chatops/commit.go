@@ -50,8 +50,8 @@ type committer struct {
 	// A commit that starts while requests owed an answer are still
 	// writing (owed > waiting) carries only what they queued so far; the
 	// rest wait for it to end and pay a second commit. So a commit waits
-	// (lingers), within maxLinger and maxLingerTotal, until every request
-	// owed is blocked on a commit: a lone command's replay record no longer goes alone,
+	// (lingers), at most maxLinger, until every request owed is blocked
+	// on a commit: a lone command's replay record no longer goes alone,
 	// one commit before its audit lines and record, and a burst's first
 	// commit no longer carries its first envelope alone.
 	owed    atomic.Int64  // requests owed an answer, all servers (ackGate)
@@ -59,21 +59,10 @@ type committer struct {
 	moved   chan struct{} // owed or waiting changed (cap 1; nudge)
 }
 
-// maxLinger bounds how long a commit waits for requests still writing
-// without any of them getting closer to their answer: each request that
-// begins to wait on a commit (or is answered) restarts it, within
-// maxLingerTotal. A fixed 2 ms from the first write ran out while a
-// burst's handlers, on 2 CPUs shared with the Socket Mode client, were
-// still queuing theirs (scratch traces at load 4-6: the last envelope
-// queued its writes 3-12 ms after the first): the commit carried part of
-// the burst and the rest paid a second one after it, three more fsyncs
-// and the whole first commit's time. A request that waits on something
-// else (the network) delays the others' commit by maxLinger after the
-// last of them is blocked, and by maxLingerTotal at most.
-var (
-	maxLinger      = 2 * time.Millisecond
-	maxLingerTotal = 8 * time.Millisecond
-)
+// maxLinger bounds how long a commit waits for requests still writing: a
+// request that waits on something else (the network) delays the others'
+// commit by this much at most.
+var maxLinger = 2 * time.Millisecond
 
 // disk is the committer of this process: batching the writes of several
 // servers (tests run many) only makes commits larger, never weaker, since
@@ -124,24 +113,16 @@ func (c *committer) nudge() {
 }
 
 // linger returns once every request owed an answer is blocked on a
-// commit, or once none has begun to wait (or been answered) for
-// maxLinger, or after maxLingerTotal.
+// commit, or after maxLinger.
 func (c *committer) linger() {
 	if c.owed.Load() <= c.waiting.Load() {
 		return
 	}
-	start := time.Now()
 	t := time.NewTimer(maxLinger)
 	defer t.Stop()
 	for c.owed.Load() > c.waiting.Load() {
 		select {
 		case <-c.moved:
-			// Progress: the bound restarts, within the total.
-			rest := min(maxLinger, maxLingerTotal-time.Since(start))
-			if rest <= 0 {
-				return
-			}
-			t.Reset(rest)
 		case <-t.C:
 			return
 		}

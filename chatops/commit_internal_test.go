@@ -193,8 +193,8 @@ func TestRequestLogCheckpoint(t *testing.T) {
 // its writes share the commit: here the second write, queued well after
 // the first started a commit, must be carried by that same one.
 func TestCommitLingersForRequestsStillWriting(t *testing.T) {
-	defer func(d, total time.Duration) { maxLinger, maxLingerTotal = d, total }(maxLinger, maxLingerTotal)
-	maxLinger, maxLingerTotal = 10*time.Second, 10*time.Second // the wait below ends it, not the bounds
+	defer func(d time.Duration) { maxLinger = d }(maxLinger)
+	maxLinger = 10 * time.Second // the wait below ends it, not the bound
 	g := newAckGate()
 	g.begin() // one request owed: it queues two writes, then waits
 	defer g.end()
@@ -223,8 +223,8 @@ func TestCommitLingersForRequestsStillWriting(t *testing.T) {
 // A lingering commit starts as soon as the request it waited for stops
 // being owed (answered without a commit of its own), not at maxLinger.
 func TestCommitLingerEndsWhenTheRequestIsAnswered(t *testing.T) {
-	defer func(d, total time.Duration) { maxLinger, maxLingerTotal = d, total }(maxLinger, maxLingerTotal)
-	maxLinger, maxLingerTotal = 10*time.Second, 10*time.Second
+	defer func(d time.Duration) { maxLinger = d }(maxLinger)
+	maxLinger = 10 * time.Second
 	g := newAckGate()
 	g.begin()
 	before := disk.commits.Load()
@@ -243,72 +243,5 @@ func TestCommitLingerEndsWhenTheRequestIsAnswered(t *testing.T) {
 	}
 	if err := wait(); err != nil {
 		t.Fatal(err)
-	}
-}
-
-// A lingering commit's bound restarts whenever a request owed an answer
-// begins to wait on it: three requests that block one after the other,
-// each within maxLinger of the one before but the last after maxLinger
-// from the first, share one commit. With the bound counted from the
-// commit's start, the third write missed it and paid a second commit.
-func TestCommitLingerRestartsWhileRequestsJoin(t *testing.T) {
-	defer func(d, total time.Duration) { maxLinger, maxLingerTotal = d, total }(maxLinger, maxLingerTotal)
-	const step = 250 * time.Millisecond
-	maxLinger, maxLingerTotal = 400*time.Millisecond, time.Minute // 1 step < maxLinger < 2 steps
-	g := newAckGate()
-	const n = 3
-	for range n {
-		g.begin()
-	}
-	var synced atomic.Int64
-	before := disk.commits.Load()
-	errs := make(chan error, n)
-	for i := range n {
-		if i > 0 {
-			time.Sleep(step)
-		}
-		wait := disk.enqueue(&commitItem{sync: func() error { synced.Add(1); return nil }})
-		go func() {
-			err := wait()
-			g.end()
-			errs <- err
-		}()
-	}
-	for range n {
-		if err := <-errs; err != nil {
-			t.Fatal(err)
-		}
-	}
-	if got := disk.commits.Load() - before; got != 1 {
-		t.Fatalf("%d commits for %d requests that each began to wait within maxLinger of the one before, want 1", got, n)
-	}
-	if synced.Load() != n {
-		t.Fatalf("%d of %d writes synced", synced.Load(), n)
-	}
-}
-
-// A commit lingers maxLingerTotal at most, however often requests keep
-// joining it while another never does (one waiting on the network).
-func TestCommitLingerEndsAtItsTotal(t *testing.T) {
-	defer func(d, total time.Duration) { maxLinger, maxLingerTotal = d, total }(maxLinger, maxLingerTotal)
-	maxLinger, maxLingerTotal = time.Minute, 300*time.Millisecond
-	g := newAckGate()
-	g.begin() // owed, never waits: only the total ends the linger
-	defer g.end()
-	g.begin() // owed, waits on the commit
-	before := disk.commits.Load()
-	wait := disk.enqueue(&commitItem{sync: func() error { return nil }})
-	done := make(chan error, 1)
-	go func() { done <- wait(); g.end() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the commit lingered far past maxLingerTotal")
-	}
-	if got := disk.commits.Load() - before; got != 1 {
-		t.Fatalf("%d commits, want 1", got)
 	}
 }
