@@ -60,14 +60,9 @@ func (a *Eradicate) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 		}
 		items = append(items, it)
 	}
-	where, c, err := responderAPI(env)
+	c, err := responderOfItems(env, items)
 	if err != nil {
 		return nil, err
-	}
-	for _, it := range items {
-		if !where.same(it.API) {
-			return nil, fmt.Errorf("%s was found at %s, and %s names %s: its ids name other resources there (or none, and a 404 would read as already gone); set %s to %s", it.ID, it.API, EnvAPIURL, where, EnvAPIURL, strings.TrimSuffix(it.API, "/"))
-		}
 	}
 	var tally planfile.Tally
 	var left []planItem
@@ -112,6 +107,44 @@ func (a *Eradicate) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 		}
 	}
 	return tally.Outputs(), nil
+}
+
+// responderOfItems is the responder's client of the API GITHUB_API_URL names,
+// refused when the items were found at another API (their ids name other
+// resources there) or without the responder's token. It sends nothing: the
+// eradicator's Check runs it before the operator is asked, the step again
+// when it runs.
+func responderOfItems(env *actions.Env, items []planItem) (*github.Client, error) {
+	where, c, err := responderAPI(env)
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range items {
+		if !where.same(it.API) {
+			return nil, fmt.Errorf("%s was found at %s, and %s names %s: its ids name other resources there (or none, and a 404 would read as already gone); set %s to %s", it.ID, it.API, EnvAPIURL, where, EnvAPIURL, strings.TrimSuffix(it.API, "/"))
+		}
+	}
+	return c, nil
+}
+
+// checkEradication is the eradicator's Check: responderOfItems of the plan's
+// items keyir removes.
+func checkEradication(_ context.Context, env *actions.Env, _ string, raw []json.RawMessage) error {
+	var items []planItem
+	for _, r := range raw {
+		it, err := decodeItem(r)
+		if err != nil {
+			return err
+		}
+		if it.ByHand == "" {
+			items = append(items, it)
+		}
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	_, err := responderOfItems(env, items)
+	return err
 }
 
 // responderAPI is the API GITHUB_API_URL names and the responder's client
