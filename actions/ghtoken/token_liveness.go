@@ -168,6 +168,30 @@ func alreadyDead(env *actions.Env, t Token, where api) {
 	})
 }
 
+// seenLiveUnnamed reports whether a github.token_liveness step journaled
+// before it output the token's fingerprint (a run resumed by a newer keyir;
+// actions.SeenAccepted matches by fingerprint and misses it) saw the token
+// of fingerprint live: such a step is that token's when the run responds to
+// one key, or when that key lists the step.
+func seenLiveUnnamed(env *actions.Env, fingerprint string) bool {
+	if env.Report == nil {
+		return false
+	}
+	rep, err := env.Report()
+	if err != nil || rep == nil {
+		return false
+	}
+	for _, s := range rep.Steps {
+		if s.Action != tokenLivenessInfo.Name || s.ID == env.Step || s.Outputs == nil || s.Outputs["fingerprint"] != nil {
+			continue
+		}
+		if st, _ := s.Outputs["status"].(string); st == actions.StatusLive && rep.ActsFor(s.ID, fingerprint) {
+			return true
+		}
+	}
+	return false
+}
+
 // KindRefusedBeforeRevoke is the finding of a token GitHub refused before
 // keyir's revocation: refused there, which is not proof it was revoked.
 const KindRefusedBeforeRevoke = "token.refused_before_revoke"
