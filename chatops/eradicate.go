@@ -232,10 +232,23 @@ func (s *Server) postEradicationPlan(r *Request, responseURL string) {
 	if perr == nil && len(p.Providers()) > 1 {
 		perr = errors.New("its plan holds several providers' items: run keyir eradicate on the server")
 	}
+	why := "the run's plan could not be used: "
+	if perr == nil {
+		// What the run would refuse with the server's credentials (another
+		// account's key, another GitHub, none) is refused before the
+		// Approve button exists: nobody approves a removal that cannot run.
+		o := playbook.Options{Redactor: s.red, Getenv: s.o.Getenv, ReadFile: s.o.ReadFile}
+		if s.o.RunOptions != nil {
+			s.o.RunOptions(&o) // the transport a run would use (tests)
+		}
+		if err := p.Check(ctx, o); err != nil {
+			why, perr = "keyir would refuse this removal with the credentials keyir serve holds: ", err
+		}
+	}
 	s.mu.Lock()
 	cur := s.reqs[r.ID]
 	if perr != nil {
-		cur.State, cur.Detail = StateFailed, "the run's plan could not be used: "+s.red.String(perr.Error())
+		cur.State, cur.Detail = StateFailed, why+s.red.String(perr.Error())
 		s.releaseLocked(cur)
 		s.saveLocked(cur)
 		snap := cur.clone()

@@ -44,10 +44,15 @@ func (w *world) eradicate(ctx context.Context, o Options, parent *playbook.Resul
 	env := maps.Clone(w.env)
 	maps.Copy(env, er.EradicationEnv())
 	getenv := func(k string) string { return env[k] }
-	res, err := eradicate.Run(ctx, p, false, playbook.Options{
+	opts := playbook.Options{
 		Mode: report.ModeDrill, Operator: o.Operator, Redactor: o.Redactor, Getenv: getenv,
 		Observer: o.Observer, Version: o.Version, Now: o.Now, Backoff: drillBackoff,
-	})
+	}
+	// The checks `keyir eradicate` makes before it asks, made here too.
+	if err := p.Check(ctx, opts); err != nil {
+		return nil, err
+	}
+	res, err := eradicate.Run(ctx, p, false, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -24,6 +24,7 @@ import "slices"
 import "strings"
 import "unicode"
 
+import "github.com/keyir/keyir/actions"
 import "github.com/keyir/keyir/planfile"
 import "github.com/keyir/keyir/playbook"
 import "github.com/keyir/keyir/provider"
@@ -44,6 +45,9 @@ type Prepared struct {
 	// whole: the selection is every item of the plan, all of one provider
 	// and all removable (the run then needs no "only").
 	whole bool
+	// raw: each provider's selected items as the plan holds them, for its
+	// Check.
+	raw map[string][]json.RawMessage
 }
 
 // Prepare verifies the parent run (sealed by MANIFEST and unchanged) and
@@ -91,11 +95,11 @@ func prepare(dir string, only []string, drill bool) (*Prepared, error) {
 	if err != nil {
 		return nil, &playbook.UsageError{Err: fmt.Errorf("--only: %w", err)}
 	}
-	items, err := readItems(f, heads, sel)
+	items, raw, err := readItems(f, heads, sel)
 	if err != nil {
 		return nil, &playbook.UsageError{Err: err}
 	}
-	p := &Prepared{Dir: abs, Head: head, RunID: f.RunID, Incident: f.Incident, Items: items, Only: only}
+	p := &Prepared{Dir: abs, Head: head, RunID: f.RunID, Incident: f.Incident, Items: items, Only: only, raw: raw}
 	for _, it := range items {
 		if len(only) > 0 && !it.Removable() {
 			return nil, &playbook.UsageError{Err: fmt.Errorf("--only: keyir cannot remove %s (%s): %s", it.ID, it.Kind, it.ByHand)}
@@ -107,13 +111,14 @@ func prepare(dir string, only []string, drill bool) (*Prepared, error) {
 
 // readItems has each provider read and check its selected items; an item
 // of a provider keyir has no eradication for is shown, to be removed by
-// hand.
-func readItems(f *planfile.File, heads []planfile.Head, sel []int) ([]provider.PlanItem, error) {
+// hand. raw holds each provider's items as read, by provider.
+func readItems(f *planfile.File, heads []planfile.Head, sel []int) (_ []provider.PlanItem, raw map[string][]json.RawMessage, _ error) {
 	byProv := map[string][]int{}
 	for _, i := range sel {
 		byProv[heads[i].Provider] = append(byProv[heads[i].Provider], i)
 	}
 	got := map[string]provider.PlanItem{}
+	raw = map[string][]json.RawMessage{}
 	for prov, idx := range byProv {
 		e, ok := provider.EradicatorOf(prov)
 		if !ok {
@@ -123,13 +128,14 @@ func readItems(f *planfile.File, heads []planfile.Head, sel []int) ([]provider.P
 			}
 			continue
 		}
-		raw := make([]json.RawMessage, len(idx))
+		mine := make([]json.RawMessage, len(idx))
 		for j, i := range idx {
-			raw[j] = f.Items[i]
+			mine[j] = f.Items[i]
 		}
-		items, err := e.Items(raw)
+		raw[prov] = mine
+		items, err := e.Items(mine)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", report.PlanFile, err)
+			return nil, nil, fmt.Errorf("%s: %w", report.PlanFile, err)
 		}
 		for _, it := range items {
 			it.Provider = prov
@@ -140,11 +146,37 @@ func readItems(f *planfile.File, heads []planfile.Head, sel []int) ([]provider.P
 	for _, i := range sel {
 		it, ok := got[heads[i].ID]
 		if !ok {
-			return nil, fmt.Errorf("%s: provider %s did not read item %s", report.PlanFile, heads[i].Provider, heads[i].ID)
+			return nil, nil, fmt.Errorf("%s: provider %s did not read item %s", report.PlanFile, heads[i].Provider, heads[i].ID)
 		}
 		out = append(out, it)
 	}
-	return out, nil
+	return out, raw, nil
+}
+
+// Check has each provider of the removable items check, with the
+// credentials o gives (as the eradication run will read them), what its
+// eradication step would refuse (provider.Eradicator.Check: another
+// account, another host, no credential), so that a plan keyir will refuse
+// is refused before anyone is asked to approve it, and before a run
+// directory exists. A refusal is a usage error (exit 2, as for another
+// account's baseline): the credentials given are not the plan's; nothing
+// was sent. Check only reads; call it before WriteTable and Confirm.
+func (p *Prepared) Check(ctx context.Context, o playbook.Options) error {
+	var errs []error
+	for _, prov := range p.Providers() {
+		e, ok := provider.EradicatorOf(prov)
+		if !ok || e.Check == nil {
+			continue
+		}
+		env := actions.StandaloneEnv("eradicate-check", o.Getenv, o.ReadFile, o.Redactor, o.Transport)
+		if err := e.Check(ctx, env, p.Dir, p.raw[prov]); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return &playbook.UsageError{Err: fmt.Errorf("refusing the eradication plan of %s before anything is sent: %w", p.Dir, err)}
+	}
+	return nil
 }
 
 // Removable are the selected items keyir removes.

@@ -52,6 +52,7 @@ type Hub struct {
 	failed  map[string]bool
 	opened  map[string]bool
 	closedC map[string]bool
+	told    map[string]told // the outcome each channel's Closed event named
 	base    *Event          // the last Opened event: run and key fields for Progress
 	steps   []report.Step   // the run's steps as observed
 	run     *report.Run     // from RunStarted
@@ -67,6 +68,12 @@ type Stat struct {
 	Events   int           `json:"events"`
 	Failures int           `json:"failures"`
 	Time     time.Duration `json:"time_ns"` // spent delivering
+}
+
+// told is the outcome a Closed event named.
+type told struct {
+	status report.RunStatus
+	exit   int
 }
 
 type delivery struct {
@@ -162,7 +169,7 @@ func NewHub(cfg HubConfig, env HubEnv) (*Hub, error) {
 		red: env.Redactor, timeout: cfg.EventTimeout, chans: map[string]Notifier{},
 		wake: make(chan struct{}, 1), idle: make(chan struct{}),
 		errs: map[string][]error{}, failed: map[string]bool{}, opened: map[string]bool{},
-		closedC: map[string]bool{}, stats: map[string]Stat{}, done: make(chan struct{}),
+		closedC: map[string]bool{}, told: map[string]told{}, stats: map[string]Stat{}, done: make(chan struct{}),
 	}
 	if h.timeout <= 0 {
 		h.timeout = cfg.Retry.withDefaults().MaxElapsed + 15*time.Second
@@ -239,6 +246,7 @@ func (h *Hub) enqueueLocked(ev Event, names []string) {
 			h.opened[n] = true
 		case Closed:
 			h.closedC[n] = true
+			h.told[n] = told{ev.Status, ev.ExitCode}
 		}
 		to = append(to, n)
 	}
@@ -485,12 +493,28 @@ func (h *Hub) RunFinished(rep *report.Report, dir string) {
 	if h.base != nil {
 		ev.KeyID, ev.KeyName, ev.KeyType, ev.KeyFingerprint, ev.KeyKind = h.base.KeyID, h.base.KeyName, h.base.KeyType, h.base.KeyFingerprint, h.base.KeyKind
 	}
-	if len(to) > 0 {
+	// A closing step's event named the outcome as it stood before its own
+	// delivery: when that delivery failed (or a later step did), the run
+	// ended otherwise, and the channel is told the final outcome, so what
+	// it says last is what the run's exit code and report say.
+	var correct []string
+	for _, n := range h.names {
+		if t, ok := h.told[n]; ok && h.closedC[n] && !slices.Contains(to, n) && t != (told{ev.Status, ev.ExitCode}) {
+			correct = append(correct, n)
+		}
+	}
+	if len(to) > 0 || len(correct) > 0 {
 		closed := ev
 		if dir != "" {
 			closed.ReportPath = dir + "/report.md"
 		}
 		h.enqueueLocked(closed, to)
+		if len(correct) > 0 {
+			t := h.told[correct[0]]
+			closed.Text = fmt.Sprintf("The closing notification said %s (exit code %d); the run ended %s (exit code %d): a step failed after it was prepared (a notification's own delivery, say).",
+				t.status, t.exit, ev.Status, ev.ExitCode)
+			h.enqueueLocked(closed, correct)
+		}
 	}
 	// Every channel that opened the incident gets the sealed evidence's head.
 	var sealTo []string

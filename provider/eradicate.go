@@ -1,8 +1,11 @@
 package provider
 
+import "context"
 import "encoding/json"
 import "fmt"
 import "slices"
+
+import "github.com/keyir/keyir/actions"
 
 // Eradicator is what `keyir eradicate` (package eradicate) needs of a
 // provider whose assessment writes items into a run's eradication plan
@@ -20,6 +23,15 @@ type Eradicator struct {
 	// removal request is rebuilt from the item's kind and ids, and an item
 	// whose recorded request is not exactly that one is an error.
 	Items func(raw []json.RawMessage) ([]PlanItem, error)
+	// Check, when set, refuses before the operator is asked to approve the
+	// plan what the provider's eradication step would refuse once it runs:
+	// the credentials env gives (the responder's, read as the run reads
+	// them) cannot be the ones for the items (raw, those Items read) of
+	// the sealed run parent: another account, another host, none at all.
+	// It only reads. What it cannot check is not an error: the step
+	// checks again when it runs (a resume, a run started elsewhere) and
+	// notes what it could not check.
+	Check func(ctx context.Context, env *actions.Env, parent string, raw []json.RawMessage) error
 }
 
 // PlanItem is one item of a plan as the engine shows it for approval.

@@ -23,3 +23,23 @@ func TestDrillBannerNamesTheWebhookReceiver(t *testing.T) {
 		t.Fatalf("slack and email only: %q", b)
 	}
 }
+
+// A notify step that failed (its deliveries did not all arrive) is said in
+// the banner of a drill and of a dry run: "sent deliveries" or
+// "notifications went out" claimed what the report shows failed.
+func TestBannerSaysANotificationFailed(t *testing.T) {
+	for _, mode := range []report.Mode{report.ModeDrill, report.ModeDryRun} {
+		rep := &report.Report{Run: report.Run{Mode: mode}, Steps: []report.Step{
+			{ID: "notify_open", Status: report.StepOK, Outputs: map[string]any{"channels": []any{"slack", "webhook"}, "sent": true}},
+			{ID: "notify_close", Status: report.StepFailed, Error: "notifications failed", Outputs: map[string]any{"channels": []any{"slack", "webhook"}, "sent": false}},
+		}}
+		b := Banner(rep)
+		if !strings.Contains(b, "Not every notification was delivered") || strings.Contains(b, "sent deliveries") || strings.Contains(b, "went out") {
+			t.Errorf("%s, a notify step failed: %q", mode, b)
+		}
+		rep.Steps[1].Status, rep.Steps[1].Error = report.StepOK, ""
+		if b := Banner(rep); strings.Contains(b, "Not every") || strings.Contains(b, "sent deliveries") {
+			t.Errorf("%s, every notify step ok: %q", mode, b)
+		}
+	}
+}

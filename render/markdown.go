@@ -18,44 +18,62 @@ import "github.com/olekukonko/tablewriter/tw"
 // It names every notification channel the run used: a dry run refuses the
 // provider writes at the transport, but its notifications go out (marked),
 // and a drill's --webhook-url receiver is real; "nothing was changed" or
-// "nothing real was touched" alone would claim more than is true.
+// "nothing real was touched" alone would claim more than is true. It never
+// says a delivery succeeded that the report shows failed: a notify step
+// that failed (its error names the deliveries) is said in the banner.
 func Banner(rep *report.Report) string {
-	notified := notifiedChannels(rep)
+	notified, failed := notifiedChannels(rep)
+	undelivered := ""
+	if failed {
+		undelivered = " Not every notification was delivered: see the failed notify step."
+	}
 	switch rep.Run.Mode {
 	case report.ModeDryRun:
 		b := fmt.Sprintf("DRY RUN — no changes were made; %d %s refused and %s listed as planned changes.",
 			len(rep.Planned), report.Plural(len(rep.Planned), "write was", "writes were"), report.Plural(len(rep.Planned), "is", "are"))
-		if len(notified) > 0 {
+		switch {
+		case len(notified) > 0 && failed:
+			b += " Only notifications were attempted, marked DRY RUN: " + strings.Join(notified, ", ") + "." + undelivered
+		case len(notified) > 0:
 			b += " Only notifications went out, marked DRY RUN: " + strings.Join(notified, ", ") + "."
 		}
 		return b
 	case report.ModeDrill:
 		if slices.Contains(notified, "webhook") {
-			return "DRILL — run against the built-in simulator; nothing real was touched but the --webhook-url receiver, sent deliveries signed with a secret made up for the drill."
+			// Whether its deliveries arrived is not the banner's to say
+			// (the report cannot know of one made after it was sealed);
+			// that it was the one real host the drill addressed is.
+			return "DRILL — run against the built-in simulator; nothing real was touched but the --webhook-url receiver, whose deliveries are signed with a secret made up for the drill." + undelivered
 		}
-		return "DRILL — run against the built-in simulator; nothing real was touched."
+		return "DRILL — run against the built-in simulator; nothing real was touched." + undelivered
 	}
 	return ""
 }
 
 // notifiedChannels lists, sorted, the channels the run's notify steps sent
-// to (their "channels" output; from a report read back, a []any).
-func notifiedChannels(rep *report.Report) []string {
-	var out []string
+// to (their "channels" output; from a report read back, a []any), and says
+// whether one of those steps failed (a closing step whose deliveries did
+// not all succeed).
+func notifiedChannels(rep *report.Report) (out []string, failed bool) {
 	for _, s := range rep.Steps {
-		switch chans := s.Outputs["channels"].(type) {
+		var chans []string
+		switch c := s.Outputs["channels"].(type) {
 		case []string:
-			out = append(out, chans...)
+			chans = c
 		case []any:
-			for _, c := range chans {
+			for _, c := range c {
 				if c, ok := c.(string); ok {
-					out = append(out, c)
+					chans = append(chans, c)
 				}
 			}
 		}
+		out = append(out, chans...)
+		if len(chans) > 0 && s.Status == report.StepFailed {
+			failed = true
+		}
 	}
 	slices.Sort(out)
-	return slices.Compact(out)
+	return slices.Compact(out), failed
 }
 
 // RenderMarkdown writes report.md. Everything that did not come from keyir

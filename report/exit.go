@@ -30,7 +30,7 @@ var exitCodes = []ExitCode{
 	{ExitDone, "done", "every step ended ok, skipped or planned; a contained key is proven dead"},
 	{ExitCouldNotRun, "could not run", "an error stopped it, or it was interrupted; a run it started can be continued with keyir resume DIR"},
 	{ExitUsage, "bad usage or invalid playbook", "a mistake on the command line or in a playbook; nothing was run"},
-	{ExitDegraded, "finished with failed non-critical steps", "the run finished but a non-critical step failed (or a drill missed a finding); read the report"},
+	{ExitDegraded, "finished with failed non-critical steps", "the run finished but a non-critical step failed (or a drill missed a finding or failed to deliver a notification); read the report"},
 	{ExitNotContained, "containment not confirmed (the key may still be live)", "treat the key as live; keyir resume DIR retries the containment"},
 	{ExitFootholdsOpen, "contained, but footholds of high severity or worse are open (keyir eradicate DIR)", "the key is dead but the attacker's footholds (new keys, invites, webhooks, forwards) are not: keyir eradicate DIR removes them"},
 }

@@ -104,3 +104,33 @@ func settleKeys(rep *Report) {
 		decideKeys(rep, true)
 	}
 }
+
+// ActsFor reports whether step acts for the key of fingerprint: in a run of
+// one key (no Keys) every step does; in a run of several, the steps that
+// key lists. For outputs that do not name their key (a step journaled
+// before it output its fingerprint).
+func (r *Report) ActsFor(step, fingerprint string) bool {
+	if len(r.Keys) == 0 {
+		return true
+	}
+	for _, k := range r.Keys {
+		if k.Fingerprint == fingerprint && slices.Contains(k.Steps, step) {
+			return true
+		}
+	}
+	return false
+}
+
+// SameKey reports whether steps a and b act for one key: always in a run
+// of one key; in a run of several, when one key lists both.
+func (r *Report) SameKey(a, b string) bool {
+	if len(r.Keys) == 0 {
+		return true
+	}
+	for _, k := range r.Keys {
+		if slices.Contains(k.Steps, a) && slices.Contains(k.Steps, b) {
+			return true
+		}
+	}
+	return false
+}

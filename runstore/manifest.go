@@ -346,6 +346,10 @@ type VerifyResult struct {
 	// that cannot be read, or (without MANIFEST) what the journal and the
 	// files disagree on.
 	Problems []string
+	// Exposed are files and directories that match MANIFEST but can be
+	// changed later (a second hard link, write permission for others): not
+	// a change, so OK ignores them, but what makes "intact" hold only now.
+	Exposed []Exposure
 }
 
 // OK reports whether the directory is exactly as the run left it.
@@ -430,6 +434,7 @@ func Verify(dir string) (VerifyResult, error) {
 	}
 	res.Added = append(res.Added, odd...)
 	sort.Strings(res.Added)
+	res.Exposed = exposures(dir, append(files, ManifestFile))
 
 	if _, torn, err := ReadJournal(dir); err != nil {
 		res.Journal = err.Error()

@@ -177,7 +177,8 @@ func earlier(env *actions.Env, action, output string) string {
 }
 
 // earlierOutput is an output of the last earlier step of this run that ran
-// action, as the journal holds it (JSON-decoded); nil when none has it.
+// action for the same key as this step (a run of several keys runs it once
+// per key), as the journal holds it (JSON-decoded); nil when none has it.
 func earlierOutput(env *actions.Env, action, output string) any {
 	if env.Report == nil {
 		return nil
@@ -188,7 +189,7 @@ func earlierOutput(env *actions.Env, action, output string) any {
 	}
 	var v any
 	for _, s := range rep.Steps {
-		if s.Action == action && s.ID != env.Step && s.Outputs[output] != nil {
+		if s.Action == action && s.ID != env.Step && s.Outputs[output] != nil && rep.SameKey(s.ID, env.Step) {
 			v = s.Outputs[output]
 		}
 	}

@@ -31,7 +31,12 @@ func (a *Confirm) Validate() error {
 
 // Run polls until the token's own 401 (containment "confirmed", with the
 // time from the run's start), or the timeout (not confirmed). A 202 from
-// the revocation endpoint proves nothing; only this does.
+// the revocation endpoint proves nothing; only this does. GitHub's 401
+// ("Bad credentials") is also its answer to a token another GitHub issued,
+// so it confirms only under the rule of such refusals
+// (actions.SeenAccepted): once this GitHub was seen accepting the token in
+// this run. A token refused here and never accepted is not confirmed, and
+// the detail says what was and was not proven.
 func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, error) {
 	token, t, where, err := leaked(env, a.Token)
 	if err != nil {
@@ -62,6 +67,8 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 	last := ""
 	var lastErr error
 	var proven actions.Outputs
+	seen := actions.SeenAccepted(env, "github.", t.Fingerprint) || seenLiveUnnamed(env, t.Fingerprint)
+	var unproven error
 	polls := a.Until(ctx, func(polls int) bool {
 		l, err := ask()
 		if ctx.Err() != nil {
@@ -72,20 +79,27 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 		} else {
 			last = describe(l)
 		}
+		if err == nil && l.Status == actions.StatusLive {
+			seen = true
+		}
+		if err == nil && l.Status == actions.StatusDead && !seen {
+			// Waiting will not change this answer; "confirmed" on it would
+			// claim the token dead where it lives, which may be elsewhere.
+			detail := fmt.Sprintf("%s refuses the leaked %s (401 Bad credentials), and no step of this run saw it accept the token, so keyir did not see its own revocation take effect. %s",
+				where, t.Kind.Human, refusedMeans(where))
+			env.Recorder.Containment(report.Containment{Status: report.ContainmentNotConfirmed, At: now(), Detail: detail})
+			note(env, "containment not confirmed: "+detail)
+			proven = actions.Outputs{"confirmed": false, "polls": polls, "time_to_containment_ms": 0}
+			unproven = errors.New("containment not confirmed: " + detail)
+			return true
+		}
 		if err == nil && l.Status == actions.StatusDead {
 			at := now()
 			ttc := at.Sub(env.RunStarted)
 			if env.RunStarted.IsZero() {
 				ttc = 0
 			}
-			detail := fmt.Sprintf("the leaked %s itself answered 401 on GET /user at %s after %s", t.Kind.Human, where, report.Count(polls, "poll", "polls"))
-			if earlier(env, "github.token_liveness", "status") == actions.StatusDead {
-				other := "another GitHub (an Enterprise Server)"
-				if where.enterprise {
-					other = "another GitHub (github.com or another Enterprise Server)"
-				}
-				detail += "; it was refused there before keyir revoked it too, so if it was issued by " + other + " it was not tested where it lives"
-			}
+			detail := fmt.Sprintf("the leaked %s itself answered 401 on GET /user at %s, which this run had seen accept it, after %s", t.Kind.Human, where, report.Count(polls, "poll", "polls"))
 			env.Recorder.Containment(report.Containment{Status: report.ContainmentConfirmed, TimeToContainment: ttc, At: at, Detail: detail})
 			note(env, "containment confirmed: "+detail)
 			proven = actions.Outputs{"confirmed": true, "polls": polls, "time_to_containment_ms": report.DurationMS(ttc)}
@@ -98,7 +112,7 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 		progress(env, fmt.Sprintf("token %s after poll %d; next check in %s (revocation takes a moment to propagate)", last, polls, report.FormatDuration(wait)))
 	})
 	if proven != nil {
-		return proven, nil
+		return proven, unproven
 	}
 	detail := fmt.Sprintf("the token was not proven dead at %s after %s over %s; last answer: %s", where, report.Count(polls, "poll", "polls"), a.Timeout, last)
 	var rl *RateLimitedError

@@ -18,7 +18,7 @@ import "github.com/keyir/keyir/report"
 // eradicateInfo declares github.eradicate; provider.go registers it.
 var eradicateInfo = actions.Info{
 	Name:    "github.eradicate",
-	Summary: "Remove the GitHub footholds of a sealed run's eradication plan with the responder's token (GITHUB_TOKEN, an organization owner's), each idempotently (404 = already gone), and read each back to prove it is gone",
+	Summary: "Remove the GitHub footholds of a sealed run's eradication plan with the responder's token (GITHUB_TOKEN, an organization owner's), each idempotently (a 404 is already gone only when the listing it was found in, read with the same token, does not hold it), and read each back to prove it is gone",
 	Mutates: true,
 	Outputs: planfile.EradicateOutputs,
 	New:     func() actions.Action { return new(Eradicate) },
@@ -60,14 +60,9 @@ func (a *Eradicate) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 		}
 		items = append(items, it)
 	}
-	where, c, err := responderAPI(env)
+	c, err := responderOfItems(env, items)
 	if err != nil {
 		return nil, err
-	}
-	for _, it := range items {
-		if !where.same(it.API) {
-			return nil, fmt.Errorf("%s was found at %s, and %s names %s: its ids name other resources there (or none, and a 404 would read as already gone); set %s to %s", it.ID, it.API, EnvAPIURL, where, EnvAPIURL, strings.TrimSuffix(it.API, "/"))
-		}
 	}
 	var tally planfile.Tally
 	var left []planItem
@@ -112,6 +107,44 @@ func (a *Eradicate) Run(ctx context.Context, env *actions.Env) (actions.Outputs,
 		}
 	}
 	return tally.Outputs(), nil
+}
+
+// responderOfItems is the responder's client of the API GITHUB_API_URL names,
+// refused when the items were found at another API (their ids name other
+// resources there) or without the responder's token. It sends nothing: the
+// eradicator's Check runs it before the operator is asked, the step again
+// when it runs.
+func responderOfItems(env *actions.Env, items []planItem) (*github.Client, error) {
+	where, c, err := responderAPI(env)
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range items {
+		if !where.same(it.API) {
+			return nil, fmt.Errorf("%s was found at %s, and %s names %s: its ids name other resources there (or none, and a 404 would read as already gone); set %s to %s", it.ID, it.API, EnvAPIURL, where, EnvAPIURL, strings.TrimSuffix(it.API, "/"))
+		}
+	}
+	return c, nil
+}
+
+// checkEradication is the eradicator's Check: responderOfItems of the plan's
+// items keyir removes.
+func checkEradication(_ context.Context, env *actions.Env, _ string, raw []json.RawMessage) error {
+	var items []planItem
+	for _, r := range raw {
+		it, err := decodeItem(r)
+		if err != nil {
+			return err
+		}
+		if it.ByHand == "" {
+			items = append(items, it)
+		}
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	_, err := responderOfItems(env, items)
+	return err
 }
 
 // responderAPI is the API GITHUB_API_URL names and the responder's client
@@ -166,8 +199,7 @@ func removeOne(ctx context.Context, c *github.Client, it planItem) planfile.Item
 		r.Outcome, r.Detail = planfile.OutcomePlanned, "dry run: the request was refused at the transport and recorded as a planned change"
 		return r
 	case st == http.StatusNotFound:
-		r.Outcome, r.Detail = planfile.OutcomeAlreadyGone, "404: it no longer exists"
-		return r
+		return goneOn404(ctx, c, it, r)
 	case st == http.StatusForbidden || st == http.StatusUnauthorized:
 		r.Outcome = planfile.OutcomeRefused
 		r.Detail = callErr(rm.Method+" "+rm.Path, resp, err).Error() + ": the responder token may not remove it (an organization owner's token with the scope it needs, or remove it by hand)"
@@ -192,17 +224,53 @@ func removeOne(ctx context.Context, c *github.Client, it planItem) planfile.Item
 	return r
 }
 
+// goneOn404 settles an item whose removal answered 404. GitHub answers 404
+// to a token that may not see a repository (or an organization's admin
+// listing) as to a resource that is gone, so the 404 alone proves nothing:
+// the item is already gone only when the listing the assessment read
+// answers the same token and does not hold it. Otherwise it stays open,
+// saying why (a planfile outcome that is not settled).
+func goneOn404(ctx context.Context, c *github.Client, it planItem, r planfile.ItemResult) planfile.ItemResult {
+	present, err := stillPresent(ctx, c, it)
+	var nv *notVisibleError
+	switch {
+	case errors.As(err, &nv):
+		r.ReadBack = "could not read back: " + err.Error()
+		r.Outcome, r.Detail = planfile.OutcomeRefused, "404 to the removal, and "+err.Error()+"; it stays open: eradicate with a token of an organization owner that can see it, or remove it by hand"
+	case err != nil:
+		r.ReadBack = "could not read back: " + err.Error()
+		r.Outcome, r.Detail = planfile.OutcomeFailed, "404 to the removal; "+r.ReadBack
+	case present:
+		r.ReadBack = "still present"
+		r.Outcome, r.Detail = planfile.OutcomeStillThere, "404 to the removal; read back: still present"
+	default:
+		r.ReadBack = "gone"
+		r.Outcome, r.Detail = planfile.OutcomeAlreadyGone, "404: it no longer exists (read back: not in the listing, which the responder's token can read)"
+	}
+	return r
+}
+
+// notVisibleError is a read-back listing that answered 404: the
+// responder's token cannot see what holds the item (or it no longer
+// exists; GitHub does not say which), so nothing is proven gone.
+type notVisibleError struct{ what string }
+
+func (e *notVisibleError) Error() string {
+	return "not verifiable: the responder cannot see " + e.what + " (its listing answered 404, GitHub's answer to a token that may not see it as to one that does not exist)"
+}
+
 // maxReadBack bounds a read-back listing.
 const maxReadBack = 3000
 
-// listed reads a listing (listAll) and reports whether match finds an item
-// in it; a listing that is not there (404) holds nothing, and one not read
-// in full proves nothing gone.
-func listed[T any](list func(*github.ListOptions) ([]T, *github.Response, error), match func(T) bool) (bool, error) {
+// listed reads a listing of what (the repository or organization that
+// holds the item; listAll) and reports whether match finds an item in it.
+// A listing that answers 404 proves nothing gone (notVisibleError), nor
+// does one not read in full.
+func listed[T any](what string, list func(*github.ListOptions) ([]T, *github.Response, error), match func(T) bool) (bool, error) {
 	items, over, resp, err := listAll(maxReadBack, list)
 	switch {
 	case statusOf(resp, err) == http.StatusNotFound:
-		return false, nil
+		return false, &notVisibleError{what: what}
 	case err != nil:
 		return false, err
 	case slices.ContainsFunc(items, match):
@@ -217,26 +285,27 @@ func listed[T any](list func(*github.ListOptions) ([]T, *github.Response, error)
 func stillPresent(ctx context.Context, c *github.Client, it planItem) (bool, error) {
 	id, _ := strconv.ParseInt(it.ResourceID, 10, 64)
 	owner, name, _ := strings.Cut(it.Repo, "/")
+	repo, org := "the repository "+it.Repo, "the organization "+it.Org
 	switch {
 	case it.Kind == KindDeployKey:
-		return listed(func(o *github.ListOptions) ([]*github.Key, *github.Response, error) {
+		return listed(repo, func(o *github.ListOptions) ([]*github.Key, *github.Response, error) {
 			return c.Repositories.ListKeys(ctx, owner, name, o)
 		}, func(k *github.Key) bool { return k.GetID() == id })
 	case it.Kind == KindWebhook && it.Repo != "":
-		return listed(func(o *github.ListOptions) ([]*github.Hook, *github.Response, error) {
+		return listed(repo, func(o *github.ListOptions) ([]*github.Hook, *github.Response, error) {
 			return c.Repositories.ListHooks(ctx, owner, name, o)
 		}, func(h *github.Hook) bool { return h.GetID() == id })
 	case it.Kind == KindWebhook:
-		return listed(func(o *github.ListOptions) ([]*github.Hook, *github.Response, error) {
+		return listed(org, func(o *github.ListOptions) ([]*github.Hook, *github.Response, error) {
 			return c.Organizations.ListHooks(ctx, it.Org, o)
 		}, func(h *github.Hook) bool { return h.GetID() == id })
 	case it.Kind == KindInvitation:
-		return listed(func(o *github.ListOptions) ([]*github.Invitation, *github.Response, error) {
+		return listed(org, func(o *github.ListOptions) ([]*github.Invitation, *github.Response, error) {
 			return c.Organizations.ListPendingOrgInvitations(ctx, it.Org, o)
 		}, func(i *github.Invitation) bool { return i.GetID() == id })
 	case it.Kind == KindVisibility:
 		// Present (the foothold) while the repository is not private.
-		return listed(func(o *github.ListOptions) ([]*github.Repository, *github.Response, error) {
+		return listed("the organization "+owner, func(o *github.ListOptions) ([]*github.Repository, *github.Response, error) {
 			return c.Repositories.ListByOrg(ctx, owner, &github.RepositoryListByOrgOptions{Type: "all", ListOptions: *o})
 		}, func(r *github.Repository) bool {
 			return strings.EqualFold(r.GetName(), name) && r.GetVisibility() != "private" && !(r.GetVisibility() == "" && r.GetPrivate())

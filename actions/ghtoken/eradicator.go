@@ -5,7 +5,7 @@ import "github.com/keyir/keyir/provider"
 // eradicator is what `keyir eradicate` needs of GitHub: its items of a
 // plan, each checked against the request keyir rebuilds for it, and the
 // playbook that removes them.
-var eradicator = &provider.Eradicator{Playbook: "github-eradicate", Items: provider.ItemsOf(viewItem)}
+var eradicator = &provider.Eradicator{Playbook: "github-eradicate", Items: provider.ItemsOf(viewItem), Check: checkEradication}
 
 // viewItem checks one of GitHub's items (checkItem) and says it for the
 // engine.

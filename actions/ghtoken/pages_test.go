@@ -76,7 +76,7 @@ func TestReadBackOfAListNotReadInFullProvesNothing(t *testing.T) {
 	defer srv.Close()
 	c := github.NewClient(srv.Client())
 	c.BaseURL, _ = url.Parse(srv.URL + "/")
-	present, err := listed(func(o *github.ListOptions) ([]*github.Hook, *github.Response, error) {
+	present, err := listed("the organization acme-corp", func(o *github.ListOptions) ([]*github.Hook, *github.Response, error) {
 		return c.Organizations.ListHooks(context.Background(), "acme-corp", o)
 	}, func(h *github.Hook) bool { return h.GetID() == 880003 })
 	if err == nil || present {

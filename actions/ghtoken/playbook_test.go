@@ -136,15 +136,16 @@ func TestPlaybookDryRunChangesNothing(t *testing.T) {
 	notifytest.AssertLeaksNoSecret(t, []string{f.fx.LeakedToken, f.fx.ResponderToken}, everything(t, root)...)
 }
 
-// TestPlaybookRevokedTokenAndBadChecksum: a token revoked before the run is
-// confirmed dead by its own 401 and says it may be another GitHub's; a bad
+// TestPlaybookRevokedTokenAndBadChecksum: a token revoked before the run
+// is refused (401) but never seen accepted, so not confirmed (exit 4): the
+// same 401 goes to another GitHub's token, and the detail says so; a bad
 // checksum fails at identify and nothing reaches GitHub.
 func TestPlaybookRevokedTokenAndBadChecksum(t *testing.T) {
 	f := newFixture(t, "github-pat-leak", true, nil)
 	f.fx.State.RevokeToken(f.fx.LeakedToken, time.Now().Add(-time.Hour))
 	res, _ := runPlaybook(t, f, report.ModeLive, map[string]string{"key": f.fx.LeakedToken})
 	c := res.Report.Run.Containment
-	if c.Status != report.ContainmentConfirmed || !strings.Contains(c.Detail, "another GitHub") {
+	if c.Status != report.ContainmentNotConfirmed || res.ExitCode != report.ExitNotContained || !strings.Contains(c.Detail, "another GitHub") {
 		t.Fatalf("containment of a token dead before the run: %+v", c)
 	}
 	before := len(f.srv.Requests())

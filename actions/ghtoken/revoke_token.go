@@ -15,7 +15,7 @@ var revokeTokenInfo = actions.RevokeInfo("github.revoke_token",
 	[]actions.Output{
 		{Name: "requested", Type: actions.TypeList, Description: "fingerprints of tokens GitHub accepted a revocation request for (202: not proof; the confirm step proves it)"},
 		{Name: "revoked", Type: actions.TypeList, Description: "fingerprints of installation tokens that revoked themselves (DELETE /installation/token answered 204)"},
-		{Name: "already_revoked", Type: actions.TypeList, Description: "fingerprints of installation tokens that no longer authenticate (401)"},
+		{Name: "already_revoked", Type: actions.TypeList, Description: "fingerprints of installation tokens refused (401) when they asked to revoke themselves: refused there, not proof they were revoked (the confirm step settles it)"},
 		actions.PlannedOutput,
 		{Name: "failed", Type: actions.TypeList, Description: "fingerprints of tokens whose revocation was not requested, and why"},
 		{Name: "not_revocable", Type: actions.TypeList, Description: "fingerprints of tokens this GitHub cannot revoke by API (an Enterprise Server takes only ghp_ and github_pat_)"},
@@ -200,9 +200,9 @@ func (r *revocation) selfRevoke(ctx context.Context, env *actions.Env, where api
 	case st == 401:
 		r.already = append(r.already, t.Fingerprint)
 		env.Finding(report.Finding{
-			Kind: "token.already_revoked", Subject: t.Fingerprint, Severity: report.Info,
-			Title:  "The installation token no longer authenticates",
-			Detail: fmt.Sprintf("DELETE /installation/token with the token answered 401 at %s: it was revoked or expired already (installation tokens live an hour at most).", where),
+			Kind: KindRefusedBeforeRevoke, Subject: t.Fingerprint, Severity: report.Info,
+			Title:  fmt.Sprintf("The installation token was refused at %s before keyir revoked it", where),
+			Detail: fmt.Sprintf("DELETE /installation/token with the token answered 401 at %s (installation tokens live an hour at most). %s", where, refusedMeans(where)),
 		})
 	case st == 403 || st == 404:
 		r.fail([]string{s}, fmt.Errorf("%w: the token could not revoke itself (it lacks the installation's rights, or belongs to another GitHub); suspend the installation (%s) or wait for its expiry, at most an hour after it was issued", callErr("DELETE /installation/token", resp, err), t.Kind.Revoke))

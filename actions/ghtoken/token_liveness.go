@@ -18,6 +18,7 @@ var tokenLivenessInfo = actions.Info{
 	Summary: "Ask GitHub, with the leaked token itself, whether it still authenticates (GET /user)",
 	Outputs: []actions.Output{
 		actions.StatusOutput,
+		actions.FingerprintOutput,
 		{Name: "login", Type: actions.TypeString, Description: "the account the token acts as (empty for an installation token or when not live)"},
 		{Name: "scopes", Type: actions.TypeList, Description: "its OAuth scopes (X-OAuth-Scopes; fine-grained and installation tokens have none)"},
 		{Name: "expires_at", Type: actions.TypeString, Description: "its expiry (github-authentication-token-expiration), empty when none is set"},
@@ -141,7 +142,7 @@ func (a *Liveness) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 	if l.Scopes == nil {
 		l.Scopes = []string{}
 	}
-	return actions.Outputs{"status": l.Status, "login": l.Login, "scopes": l.Scopes, "expires_at": l.Expires}, nil
+	return actions.Outputs{"status": l.Status, "fingerprint": t.Fingerprint, "login": l.Login, "scopes": l.Scopes, "expires_at": l.Expires}, nil
 }
 
 func liveText(t Token, l liveness, where api) string {
@@ -154,19 +155,54 @@ func liveText(t Token, l liveness, where api) string {
 	return fmt.Sprintf("the leaked %s is LIVE at %s: it acts as %s (its permissions are not readable with the token itself)", t.Kind.Human, where, l.Login)
 }
 
-// alreadyDead records a token that answered 401 before keyir revoked it.
-// A token issued by another GitHub (an Enterprise Server, or github.com
-// when GITHUB_API_URL names a server) answers 401 too: the finding says so.
+// alreadyDead records a token that answered 401 before keyir asked for its
+// revocation. That is GitHub's answer for a token it issued that was
+// revoked or expired, and also for one another GitHub issued (an
+// Enterprise Server's, or github.com's when GITHUB_API_URL names a
+// server): the finding says it was refused here, not that it was revoked.
 func alreadyDead(env *actions.Env, t Token, where api) {
-	other := "If it was issued by a GitHub Enterprise Server, set GITHUB_API_URL to https://HOST/api/v3: a token of another GitHub answers 401 here too, and was not tested where it lives."
-	if where.enterprise {
-		other = "If it was issued by github.com (or another server), unset or change GITHUB_API_URL: a token of another GitHub answers 401 here too, and was not tested where it lives."
-	}
 	env.Finding(report.Finding{
-		Kind: "token.already_revoked", Subject: t.Fingerprint, Severity: report.Info,
-		Title:  fmt.Sprintf("The %s does not authenticate at %s", t.Kind.Human, where),
-		Detail: fmt.Sprintf("GET /user with the token answered 401 at %s before keyir revoked anything: it was revoked or expired already (GitHub revokes tokens its secret scanning finds in public). %s", where, other),
+		Kind: KindRefusedBeforeRevoke, Subject: t.Fingerprint, Severity: report.Info,
+		Title:  fmt.Sprintf("The %s was refused at %s before keyir acted", t.Kind.Human, where),
+		Detail: fmt.Sprintf("GET /user with the token answered 401 (Bad credentials) at %s before keyir asked for its revocation. %s", where, refusedMeans(where)),
 	})
+}
+
+// seenLiveUnnamed reports whether a github.token_liveness step journaled
+// before it output the token's fingerprint (a run resumed by a newer keyir;
+// actions.SeenAccepted matches by fingerprint and misses it) saw the token
+// of fingerprint live: such a step is that token's when the run responds to
+// one key, or when that key lists the step.
+func seenLiveUnnamed(env *actions.Env, fingerprint string) bool {
+	if env.Report == nil {
+		return false
+	}
+	rep, err := env.Report()
+	if err != nil || rep == nil {
+		return false
+	}
+	for _, s := range rep.Steps {
+		if s.Action != tokenLivenessInfo.Name || s.ID == env.Step || s.Outputs == nil || s.Outputs["fingerprint"] != nil {
+			continue
+		}
+		if st, _ := s.Outputs["status"].(string); st == actions.StatusLive && rep.ActsFor(s.ID, fingerprint) {
+			return true
+		}
+	}
+	return false
+}
+
+// KindRefusedBeforeRevoke is the finding of a token GitHub refused before
+// keyir's revocation: refused there, which is not proof it was revoked.
+const KindRefusedBeforeRevoke = "token.refused_before_revoke"
+
+// refusedMeans says what a 401 from where proves, and what it does not.
+func refusedMeans(where api) string {
+	other := "If it was issued by a GitHub Enterprise Server, set GITHUB_API_URL to https://HOST/api/v3 and run again: there it was not tested."
+	if where.enterprise {
+		other = "If it was issued by github.com (or another server), unset or change GITHUB_API_URL and run again: there it was not tested."
+	}
+	return fmt.Sprintf("A token %s issued answers so once it is revoked or expired (GitHub revokes tokens its secret scanning finds in public); so does a token another GitHub issued, and keyir cannot tell which. %s", where.base.Host, other)
 }
 
 var (

@@ -34,35 +34,6 @@ func (a *Confirm) Validate() error {
 	return nil
 }
 
-// seenLive reports whether an earlier step of this run saw the token
-// accepted by this Slack (auth.test answered ok, or auth.revoke revoked it):
-// then a later invalid_auth is the revocation taking effect, not a token
-// Slack never knew here.
-func seenLive(env *actions.Env, fingerprint string) bool {
-	if env.Report == nil {
-		return false
-	}
-	rep, err := env.Report()
-	if err != nil || rep == nil {
-		return false
-	}
-	for _, s := range rep.Steps {
-		if s.ID == env.Step || s.Outputs == nil || !strings.HasPrefix(s.Action, "slack.") {
-			continue
-		}
-		if fp, _ := s.Outputs["fingerprint"].(string); fp != fingerprint {
-			continue
-		}
-		if st, _ := s.Outputs["status"].(string); st == actions.StatusLive {
-			return true
-		}
-		if rv, _ := s.Outputs["revoked"].(bool); rv {
-			return true
-		}
-	}
-	return false
-}
-
 // Run polls until the proof or the timeout. Proof is the token's own
 // refusal: token_revoked or account_inactive at once; invalid_auth only once
 // this Slack is known to have accepted the token (earlier in the run, or a
@@ -82,7 +53,7 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 		return out, errors.New("containment not confirmed: " + detail)
 	}
 	token := strings.TrimSpace(a.Key)
-	live := seenLive(env, ti.Fingerprint)
+	live := actions.SeenAccepted(env, "slack.", ti.Fingerprint)
 
 	if env.DryRun() {
 		l, err := checkLiveness(ctx, env, ti, token)

@@ -103,11 +103,12 @@ func TestCheck15GitHubRevocationIsNotRetriedPastTheLimit(t *testing.T) {
 }
 
 // TestCheck15GitHubTokenOfAnotherGitHubIsNamedRight: a token the server
-// does not know answers 401 before anything is revoked; the containment
-// line's caveat must name the GitHub the token may come from: against
-// github.com "an Enterprise Server", against an Enterprise Server
-// "github.com or another Enterprise Server" — not "another GitHub (an
-// Enterprise Server)" when the server asked IS one.
+// does not know answers 401 before anything is revoked: not confirmed
+// (exit 4: that 401 is also what another GitHub's token gets), and the
+// containment line names the GitHub the token may come from: against
+// github.com an Enterprise Server, against an Enterprise Server
+// "github.com (or another server)" — not an Enterprise Server when the
+// server asked IS one.
 func TestCheck15GitHubTokenOfAnotherGitHubIsNamedRight(t *testing.T) {
 	rng := seededReader{newChaCha(16)}
 	for _, enterprise := range []bool{false, true} {
@@ -115,15 +116,18 @@ func TestCheck15GitHubTokenOfAnotherGitHubIsNamedRight(t *testing.T) {
 		tok := mintGitHub(t, rng, "ghp_")
 		reports := filepath.Join(t.TempDir(), "reports")
 		r := keyir(t, tok+"\n", envv, "respond", "--key", "-", "--reports", reports)
-		if r.code != 0 && r.code != 5 {
-			t.Fatalf("enterprise=%v: exit %d\n%s", enterprise, r.code, r.stderr)
+		if r.code != 4 {
+			t.Fatalf("enterprise=%v: exit %d, want 4\n%s", enterprise, r.code, r.stderr)
 		}
 		line := strings.Join(strings.Fields(r.stdout[strings.Index(r.stdout, "Containment:"):]), " ")
-		if !strings.Contains(line, "before keyir revoked it") {
+		if !strings.Contains(line, "keyir cannot tell which") {
 			t.Errorf("enterprise=%v: no caveat: %s", enterprise, line)
 		}
-		if enterprise && strings.Contains(line, "another GitHub (an Enterprise Server)") {
+		if enterprise && strings.Contains(line, "If it was issued by a GitHub Enterprise Server") {
 			t.Errorf("against an Enterprise Server the caveat says the token may be an Enterprise Server's: %.300s", line)
+		}
+		if !enterprise && !strings.Contains(line, "If it was issued by a GitHub Enterprise Server") {
+			t.Errorf("against github.com the caveat does not name an Enterprise Server: %.300s", line)
 		}
 		notifytest.AssertLeaksNoSecret(t, []string{tok}, everyOutput(r, reports)...)
 	}

@@ -5,6 +5,7 @@ import "encoding/hex"
 import "encoding/json"
 import "fmt"
 import "os"
+import "sort"
 import "strings"
 import "testing"
 import "time"
@@ -198,9 +199,13 @@ type drillJSON struct {
 	ManifestHead     string   `json:"manifest_head"`
 	// SlackMessages is how many messages the drill channel holds (thread
 	// replies included); SlackCalls how many Web API calls the run made.
-	SlackMessages int      `json:"slack_messages"`
-	SlackCalls    int      `json:"slack_calls"`
-	NotifyErrors  []string `json:"notify_errors,omitempty"`
+	SlackMessages int `json:"slack_messages"`
+	SlackCalls    int `json:"slack_calls"`
+	// Notifications is, per channel, how many deliveries the hub made and
+	// how many of them failed (NotifyErrors says how); a failed one makes
+	// the drill exit 3.
+	Notifications map[string]drillDeliveries `json:"notifications,omitempty"`
+	NotifyErrors  []string                   `json:"notify_errors,omitempty"`
 	// With --eradicate: the scenario's footholds the plan named, removed
 	// from the simulator, and still there; legitimate items removed (any
 	// fails the drill); the eradication run.
@@ -210,6 +215,47 @@ type drillJSON struct {
 	LegitimateRemoved []string `json:"legitimate_removed,omitempty"`
 	EradicateRunDir   string   `json:"eradicate_report_dir,omitempty"`
 	EradicateExitCode *int     `json:"eradicate_exit_code,omitempty"`
+}
+
+// drillDeliveries is one channel's deliveries in a drill.
+type drillDeliveries struct {
+	Delivered int `json:"delivered"`
+	Failed    int `json:"failed"`
+}
+
+func deliveriesOf(stats map[string]notify.Stat) map[string]drillDeliveries {
+	if len(stats) == 0 {
+		return nil
+	}
+	out := make(map[string]drillDeliveries, len(stats))
+	for name, st := range stats {
+		out[name] = drillDeliveries{Delivered: st.Events - st.Failures, Failed: st.Failures}
+	}
+	return out
+}
+
+// deliveriesLine is the scorecard's notifications row: each channel's
+// deliveries, the failed ones counted, never "sent" for one that failed.
+func deliveriesLine(res *drill.Result) string {
+	d := deliveriesOf(res.Notify)
+	names := make([]string, 0, len(d))
+	for name := range d {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	parts := make([]string, 0, len(names))
+	for _, name := range names {
+		c := d[name]
+		p := fmt.Sprintf("%s %d/%d delivered", name, c.Delivered, c.Delivered+c.Failed)
+		if c.Failed > 0 {
+			p += fmt.Sprintf(" (%d failed)", c.Failed)
+		}
+		parts = append(parts, p)
+	}
+	if res.NotifyErr != nil && len(parts) == 0 {
+		parts = append(parts, "failed")
+	}
+	return orNone(strings.Join(parts, "; "))
 }
 
 func itemStrings(items []provider.Item) []string {
@@ -225,14 +271,16 @@ func itemStrings(items []provider.Item) []string {
 
 // drillExit is the run's exit code (the eradication run's with --eradicate), raised to 3 when the scorecard does not
 // match the ground truth (a missed finding, another containment status or
-// exit code): a drill that gets something wrong has not passed.
+// exit code), or when a notification was not delivered (also one made after
+// the run was sealed, which its report cannot show): a drill that gets
+// something wrong has not passed.
 func drillExit(res *drill.Result) int {
 	code := res.Run.ExitCode
 	if e := res.Eradication; e != nil && e.Run != nil {
 		// The drill went on to eradicate: its outcome is the eradication's.
 		code = e.Run.ExitCode
 	}
-	if !res.Score.Passed() && code == report.ExitDone {
+	if (!res.Score.Passed() || res.NotifyErr != nil) && code == report.ExitDone {
 		code = report.ExitDegraded
 	}
 	return code
@@ -255,6 +303,7 @@ func (a *app) printDrill(res *drill.Result, output string, sim *slacksim.Server)
 			StepsPassed: sc.StepsPassed, StepsTotal: sc.StepsTotal,
 			FindingsExpected: len(sc.Expected), FindingsFound: len(sc.Found), Missed: missed, ManifestHead: res.Run.Head,
 			SlackMessages: len(sim.Messages(drillChannel)), SlackCalls: len(sim.Calls()), NotifyErrors: errorLines(res.NotifyErr),
+			Notifications: deliveriesOf(res.Notify),
 		}
 		if e := res.Eradication; e != nil {
 			f, r, o := len(e.Found), len(e.Removed), len(e.Open)
@@ -293,6 +342,9 @@ func (a *app) printDrill(res *drill.Result, output string, sim *slacksim.Server)
 		t.Append("missed", strings.Join(missed, "; "))
 	}
 	t.Append("exit code", fmt.Sprintf("%d (%s; expected %d)", res.Run.ExitCode, report.ExitMeaning(res.Run.ExitCode), sc.WantExit))
+	if res.Notify != nil || res.NotifyErr != nil {
+		t.Append("notifications", deliveriesLine(res))
+	}
 	if e := res.Eradication; e != nil {
 		n := len(e.Removed) + len(e.Open) // the scenario's footholds
 		t.Append("footholds found", fmt.Sprintf("%d/%d in the plan", len(e.Found), n))
@@ -311,7 +363,7 @@ func (a *app) printDrill(res *drill.Result, output string, sim *slacksim.Server)
 	fmt.Fprintf(a.out, "\nWhat #%s would show (the built-in Slack simulator; %d API calls)\n", drillChannel, len(sim.Calls()))
 	fmt.Fprint(a.out, renderTranscript(sim.Transcript(drillChannel), columns(), time.Local))
 	if res.NotifyErr != nil {
-		fmt.Fprintf(a.out, "\nNotifications that failed:\n  %s\n", strings.Join(errorLines(res.NotifyErr), "\n  "))
+		fmt.Fprintf(a.out, "\nNotifications that failed (the drill exits %d):\n  %s\n", code, strings.Join(errorLines(res.NotifyErr), "\n  "))
 	}
 	return withCode(code)
 }

@@ -27,7 +27,8 @@ func (a *app) eradicateCommand() *cli.Command {
 			"not changed. Each provider's items (SendGrid's, GitHub's) are removed by its own eradication playbook, one run each; " +
 			"items keyir cannot remove (a GitHub user's SSH key, an app installation) are shown as by hand, with why. Exit 0 " +
 			"when nothing is left, 5 when footholds of high severity stay open (refused by the API, say), 2 without a terminal " +
-			"and without --yes.",
+			"and without --yes, or when the credentials given cannot be the plan's (another account or host, none): refused before " +
+			"the plan is shown.",
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "only", EnvVars: envOf("only"), Usage: "remove only this plan item `ID` (repeatable)"},
 			&cli.BoolFlag{Name: "yes", Usage: "do not ask for confirmation (scripts)"},
@@ -44,6 +45,21 @@ func (a *app) eradicateCommand() *cli.Command {
 			}
 			p, err := eradicate.Prepare(c.Args().First(), c.StringSlice("only"))
 			if err != nil {
+				return err
+			}
+			opts := playbook.Options{
+				Operator: a.operator(),
+				Redactor: a.red,
+				Getenv:   a.getenv,
+				ReadFile: a.readFile,
+				Observer: a.console(),
+				Version:  version,
+			}
+			// What the run would refuse (another account's or another
+			// host's credentials, none at all) is refused now: nobody is
+			// asked to approve a plan keyir will not carry out, and no run
+			// directory is created for it.
+			if err := p.Check(c.Context, opts); err != nil {
 				return err
 			}
 			// The plan and the question go to stderr with --output json, so
@@ -71,14 +87,7 @@ func (a *app) eradicateCommand() *cli.Command {
 				}
 			}
 			// One run per provider (a composed run's plan may hold several).
-			results, err := eradicate.RunAll(c.Context, p, dry, playbook.Options{
-				Operator: a.operator(),
-				Redactor: a.red,
-				Getenv:   a.getenv,
-				ReadFile: a.readFile,
-				Observer: a.console(),
-				Version:  version,
-			})
+			results, err := eradicate.RunAll(c.Context, p, dry, opts)
 			if err != nil {
 				return err
 			}

@@ -1,5 +1,6 @@
 package main
 
+import "encoding/json"
 import "errors"
 import "fmt"
 import "io/fs"
@@ -49,13 +50,17 @@ func (a *app) reportCommand() *cli.Command {
 			},
 			{
 				Name:      "verify",
-				Usage:     "check a report directory against its MANIFEST (exit 0 intact, 1 tampered)",
+				Usage:     "check a report directory against its MANIFEST (exit 0 intact, 1 tampered); files that can be changed later are named",
 				ArgsUsage: "DIR",
+				Flags:     []cli.Flag{outputFlag()},
 				Action: func(c *cli.Context) error {
 					if c.NArg() != 1 {
 						return usageErr(fmt.Errorf("report verify takes one report directory"))
 					}
-					return a.reportVerify(c.Args().First())
+					if err := checkOutput(c.String("output")); err != nil {
+						return err
+					}
+					return a.reportVerify(c.Args().First(), c.String("output"))
 				},
 			},
 		},
@@ -164,13 +169,46 @@ var startOpener = func(name string, args ...string) error {
 	return nil
 }
 
+// verifyJSON is what `keyir report verify --output json` prints.
+type verifyJSON struct {
+	Dir    string `json:"dir"`
+	Status string `json:"status"` // "intact" or "tampered"
+	Head   string `json:"head,omitempty"`
+	Files  int    `json:"files"`
+	// Reasons are why it is tampered (none when intact).
+	Reasons []string `json:"reasons"`
+	// Exposed are files that match MANIFEST but can be changed later (a
+	// second hard link, write permission for others): intact now only.
+	Exposed []runstore.Exposure `json:"exposed"`
+}
+
 // reportVerify prints "intact" or "TAMPERED" with every reason, one a line
-// (a broken journal chain included). A path that is itself a link to a run
-// directory is followed once and named.
-func (a *app) reportVerify(dir string) error {
+// (a broken journal chain included), then every file that matches but can
+// be changed later, and why: "intact" says what is true now, and those
+// lines say what may not stay so (the exit code stays 0: nothing changed).
+// A path that is itself a link to a run directory is followed once and
+// named.
+func (a *app) reportVerify(dir, output string) error {
 	res, err := runstore.Verify(dir)
 	if err != nil {
 		return err
+	}
+	code := 0
+	if !res.OK() {
+		code = report.ExitCouldNotRun
+	}
+	if output == "json" {
+		doc := verifyJSON{Dir: res.Dir, Status: "intact", Head: res.Head, Files: res.Files, Reasons: []string{}, Exposed: []runstore.Exposure{}}
+		if !res.OK() {
+			doc.Status, doc.Reasons = "tampered", res.Reasons()
+		}
+		doc.Exposed = append(doc.Exposed, res.Exposed...)
+		enc := json.NewEncoder(a.out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(doc); err != nil {
+			return err
+		}
+		return withCode(code)
 	}
 	name := dir
 	if res.Dir != "" && res.Dir != filepath.Clean(dir) {
@@ -178,11 +216,17 @@ func (a *app) reportVerify(dir string) error {
 	}
 	if res.OK() {
 		fmt.Fprintf(a.out, "%s: intact — every file matches MANIFEST (head %s)\n", inert(name), res.Head)
-		return nil
+	} else {
+		fmt.Fprintf(a.out, "%s: TAMPERED\n", inert(name))
+		for _, r := range res.Reasons() {
+			fmt.Fprintf(a.out, "  %s\n", inert(r))
+		}
 	}
-	fmt.Fprintf(a.out, "%s: TAMPERED\n", inert(name))
-	for _, r := range res.Reasons() {
-		fmt.Fprintf(a.out, "  %s\n", inert(r))
+	if len(res.Exposed) > 0 {
+		fmt.Fprintln(a.out, "Can be changed later, so intact only now (verify again, against the head kept outside, before relying on it):")
+		for _, e := range res.Exposed {
+			fmt.Fprintf(a.out, "  warning: %s: %s\n", inert(e.Path), inert(e.Why))
+		}
 	}
-	return withCode(report.ExitCouldNotRun)
+	return withCode(code)
 }

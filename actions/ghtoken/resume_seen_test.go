@@ -1,0 +1,74 @@
+package ghtoken
+
+import "testing"
+import "time"
+
+import "github.com/keyir/keyir/actions"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
+
+// A run journaled by a keyir whose github.token_liveness did not output the
+// token's fingerprint, resumed by this one: its liveness step saw the token
+// live, but SeenAccepted matches by fingerprint, so the resumed confirm
+// read the token's 401 as "refused, never seen accepted" (not confirmed,
+// exit 4) for a token this run had seen live and revoked. Such a step is
+// the token's when the run responds to one key, or when the key of that
+// fingerprint lists the step (a run of several keys); a step of another
+// key proves nothing about this one.
+func TestConfirmOfAResumedRunWhoseLivenessHadNoFingerprint(t *testing.T) {
+	f := newFixture(t, "github-pat-leak", false, nil)
+	fp := redact.Fingerprint(f.fx.LeakedToken)
+	old := report.Step{ID: "k1-liveness", Action: "github.token_liveness", Status: report.StepOK, Outputs: map[string]any{"status": "live", "login": "mallory"}}
+	for _, tc := range []struct {
+		name string
+		keys []report.KeyOutcome
+		want string
+	}{
+		{"one key", nil, report.ContainmentConfirmed},
+		{"the step of this key", []report.KeyOutcome{{KeyRef: report.KeyRef{Label: "k1", Fingerprint: fp, Steps: []string{"k1-liveness", "k1-confirm"}}}}, report.ContainmentConfirmed},
+		{"the step of another key", []report.KeyOutcome{
+			{KeyRef: report.KeyRef{Label: "k1", Fingerprint: "0badf00d", Steps: []string{"k1-liveness"}}},
+			{KeyRef: report.KeyRef{Label: "k2", Fingerprint: fp, Steps: []string{"k1-confirm"}}}}, report.ContainmentNotConfirmed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f.fx.State.RevokeToken(f.fx.LeakedToken, time.Now().Add(-time.Minute))
+			env, rec := f.newEnv(report.ModeLive)
+			env.Step = "k1-confirm"
+			rep := &report.Report{Steps: []report.Step{old}, Keys: tc.keys}
+			env.Report = func() (*report.Report, error) { return rep, nil }
+			run(t, env, "github.confirm_revoked", map[string]any{"key": f.fx.LeakedToken, "interval": "50ms", "timeout": "2s"})
+			if len(rec.containment) != 1 || rec.containment[0].Status != tc.want {
+				t.Fatalf("containment %+v, want %s", rec.containment, tc.want)
+			}
+		})
+	}
+}
+
+// In a run of several keys, github.token_liveness runs once per key: the
+// persistence step of k1 read the login of the last liveness step of the
+// run, k2's, and looked for SSH keys added to the wrong account. It now
+// reads its own key's; a run of one key is unchanged.
+func TestEarlierOutputIsThisKeysStep(t *testing.T) {
+	rep := &report.Report{
+		Steps: []report.Step{
+			{ID: "k1-liveness", Action: "github.token_liveness", Outputs: map[string]any{"login": "alice"}},
+			{ID: "k2-liveness", Action: "github.token_liveness", Outputs: map[string]any{"login": "mallory"}},
+		},
+		Keys: []report.KeyOutcome{
+			{KeyRef: report.KeyRef{Label: "k1", Fingerprint: "11111111", Steps: []string{"k1-liveness", "k1-persistence"}}},
+			{KeyRef: report.KeyRef{Label: "k2", Fingerprint: "22222222", Steps: []string{"k2-liveness", "k2-persistence"}}},
+		},
+	}
+	env := &actions.Env{Report: func() (*report.Report, error) { return rep, nil }}
+	for step, want := range map[string]string{"k1-persistence": "alice", "k2-persistence": "mallory"} {
+		env.Step = step
+		if got := earlier(env, "github.token_liveness", "login"); got != want {
+			t.Errorf("%s: login %q, want %q", step, got, want)
+		}
+	}
+	rep.Keys = nil
+	env.Step = "persistence"
+	if got := earlier(env, "github.token_liveness", "login"); got != "mallory" {
+		t.Errorf("one key: login %q, want the last step's", got)
+	}
+}
