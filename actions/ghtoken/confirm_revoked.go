@@ -67,7 +67,7 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 	last := ""
 	var lastErr error
 	var proven actions.Outputs
-	seen := actions.SeenAccepted(env, "github.", t.Fingerprint) || seenLiveUnnamed(env, t.Fingerprint)
+	seen := actions.SeenAccepted(env, "github.", t.Fingerprint) || seenLive(env, t.Fingerprint)
 	var unproven error
 	polls := a.Until(ctx, func(polls int) bool {
 		l, err := ask()

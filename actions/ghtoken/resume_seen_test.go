@@ -7,14 +7,14 @@ import "github.com/keyir/keyir/actions"
 import "github.com/keyir/keyir/redact"
 import "github.com/keyir/keyir/report"
 
-// A run journaled by a keyir whose github.token_liveness did not output the
-// token's fingerprint, resumed by this one: its liveness step saw the token
-// live, but SeenAccepted matches by fingerprint, so the resumed confirm
-// read the token's 401 as "refused, never seen accepted" (not confirmed,
-// exit 4) for a token this run had seen live and revoked. Such a step is
+// github.token_liveness outputs no fingerprint (a resumed run's journal,
+// whatever keyir wrote it, has none either), so the confirm step finds the
+// liveness step that saw the token live by the run's key list: a step is
 // the token's when the run responds to one key, or when the key of that
 // fingerprint lists the step (a run of several keys); a step of another
-// key proves nothing about this one.
+// key proves nothing about this one. Matching by fingerprint alone read
+// such a run's 401 as "refused, never seen accepted" (not confirmed, exit
+// 4) for a token this run had seen live and revoked.
 func TestConfirmOfAResumedRunWhoseLivenessHadNoFingerprint(t *testing.T) {
 	f := newFixture(t, "github-pat-leak", false, nil)
 	fp := redact.Fingerprint(f.fx.LeakedToken)

@@ -18,7 +18,6 @@ var tokenLivenessInfo = actions.Info{
 	Summary: "Ask GitHub, with the leaked token itself, whether it still authenticates (GET /user)",
 	Outputs: []actions.Output{
 		actions.StatusOutput,
-		actions.FingerprintOutput,
 		{Name: "login", Type: actions.TypeString, Description: "the account the token acts as (empty for an installation token or when not live)"},
 		{Name: "scopes", Type: actions.TypeList, Description: "its OAuth scopes (X-OAuth-Scopes; fine-grained and installation tokens have none)"},
 		{Name: "expires_at", Type: actions.TypeString, Description: "its expiry (github-authentication-token-expiration), empty when none is set"},
@@ -142,7 +141,7 @@ func (a *Liveness) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 	if l.Scopes == nil {
 		l.Scopes = []string{}
 	}
-	return actions.Outputs{"status": l.Status, "fingerprint": t.Fingerprint, "login": l.Login, "scopes": l.Scopes, "expires_at": l.Expires}, nil
+	return actions.Outputs{"status": l.Status, "login": l.Login, "scopes": l.Scopes, "expires_at": l.Expires}, nil
 }
 
 func liveText(t Token, l liveness, where api) string {
@@ -168,12 +167,12 @@ func alreadyDead(env *actions.Env, t Token, where api) {
 	})
 }
 
-// seenLiveUnnamed reports whether a github.token_liveness step journaled
-// before it output the token's fingerprint (a run resumed by a newer keyir;
-// actions.SeenAccepted matches by fingerprint and misses it) saw the token
-// of fingerprint live: such a step is that token's when the run responds to
-// one key, or when that key lists the step.
-func seenLiveUnnamed(env *actions.Env, fingerprint string) bool {
+// seenLive reports whether a github.token_liveness step of this run saw
+// the token of fingerprint live. The step names no fingerprint (journals
+// written before and after this rule alike), so it is matched to its key
+// as every step is: any step in a run of one key, else the steps the
+// key of that fingerprint lists (report.ActsFor).
+func seenLive(env *actions.Env, fingerprint string) bool {
 	if env.Report == nil {
 		return false
 	}
@@ -182,7 +181,7 @@ func seenLiveUnnamed(env *actions.Env, fingerprint string) bool {
 		return false
 	}
 	for _, s := range rep.Steps {
-		if s.Action != tokenLivenessInfo.Name || s.ID == env.Step || s.Outputs == nil || s.Outputs["fingerprint"] != nil {
+		if s.Action != tokenLivenessInfo.Name || s.ID == env.Step || s.Outputs == nil {
 			continue
 		}
 		if st, _ := s.Outputs["status"].(string); st == actions.StatusLive && rep.ActsFor(s.ID, fingerprint) {
