@@ -272,8 +272,18 @@ func (ix *index) scanRunsDepth(b []byte, emit func(st, en int, tok string) bool,
 	}
 	minB64 := minMat * 4 / 3
 	minHex := 2 * minMat
+	// A run shorter than this is neither decoded, nor searched for hex,
+	// nor joined to the next line: the loop below would only step over it.
+	least := min(minB64, minHex, minLine)
 	var scratch, joined []byte
 	for i := 0; i < len(b); {
+		// Straight to the next run that long (JSON text is words of a few
+		// bytes; stepping over each cost more than the rest of the scan).
+		// i stays a position the loop reaches (FuzzScanRunsEqualsWalk).
+		if k := longRun(b, i, least); k != i {
+			i = k
+			continue
+		}
 		if b64[b[i]] == 0xFF {
 			i++
 			continue
@@ -339,6 +349,37 @@ func (ix *index) scanRunsDepth(b []byte, emit func(st, en int, tok string) bool,
 		i = j
 	}
 	ix.spacedHex(b, minHex, emit, depth)
+}
+
+// longRun is where the first run of n or more base64 bytes in b[from:]
+// begins (a run may begin at from), len(b) when there is none. It reads
+// the last byte of each n-byte window first: a byte that is not base64
+// there rules out every run beginning in the window.
+func longRun(b []byte, from, n int) int {
+	for i := from; i+n <= len(b); {
+		if b64[b[i+n-1]] == 0xFF {
+			i += n
+			continue
+		}
+		s := i + n - 1
+		for s > i && b64[b[s-1]] != 0xFF {
+			s--
+		}
+		e := i + n
+		for e < s+n && e < len(b) && b64[b[e]] != 0xFF {
+			e++
+		}
+		if e == s+n {
+			return s
+		}
+		if e == len(b) {
+			break
+		}
+		// b[e] is not base64 and b[s-1] (when s > i) neither: no run of
+		// n begins before e+1.
+		i = e + 1
+	}
+	return len(b)
 }
 
 // spacedHex finds hex dumps: groups of an even number of hex digits
