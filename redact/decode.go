@@ -280,7 +280,7 @@ func (ix *index) scanRunsDepth(b []byte, emit func(st, en int, tok string) bool,
 		// Straight to the next run that long (JSON text is words of a few
 		// bytes; stepping over each cost more than the rest of the scan).
 		// i stays a position the loop reaches (FuzzScanRunsEqualsWalk).
-		if k := longRun(b, i, least); k != i {
+		if k := firstRun(b, i, least, &isB64); k != i {
 			i = k
 			continue
 		}
@@ -351,22 +351,23 @@ func (ix *index) scanRunsDepth(b []byte, emit func(st, en int, tok string) bool,
 	ix.spacedHex(b, minHex, emit, depth)
 }
 
-// longRun is where the first run of n or more base64 bytes in b[from:]
-// begins (a run may begin at from), len(b) when there is none. It reads
-// the last byte of each n-byte window first: a byte that is not base64
-// there rules out every run beginning in the window.
-func longRun(b []byte, from, n int) int {
+// firstRun is where the first run of n or more bytes of the set in
+// begins in b[from:] (a run may begin at from), len(b) when there is none.
+// It reads the last byte of each n-byte window first: a byte outside the
+// set there rules out every run beginning in the window, so text of short
+// words is crossed a window at a time.
+func firstRun(b []byte, from, n int, in *[256]bool) int {
 	for i := from; i+n <= len(b); {
-		if b64[b[i+n-1]] == 0xFF {
+		if !in[b[i+n-1]] {
 			i += n
 			continue
 		}
 		s := i + n - 1
-		for s > i && b64[b[s-1]] != 0xFF {
+		for s > i && in[b[s-1]] {
 			s--
 		}
 		e := i + n
-		for e < s+n && e < len(b) && b64[b[e]] != 0xFF {
+		for e < s+n && e < len(b) && in[b[e]] {
 			e++
 		}
 		if e == s+n {
@@ -375,12 +376,20 @@ func longRun(b []byte, from, n int) int {
 		if e == len(b) {
 			break
 		}
-		// b[e] is not base64 and b[s-1] (when s > i) neither: no run of
-		// n begins before e+1.
+		// b[e] is outside the set and b[s-1] (when s > i) too: no run
+		// of n begins before e+1.
 		i = e + 1
 	}
 	return len(b)
 }
+
+// isB64 is b64 as a set: the bytes of either base64 alphabet.
+var isB64 = func() (t [256]bool) {
+	for c := range t {
+		t[c] = b64[c] != 0xFF
+	}
+	return t
+}()
 
 // spacedHex finds hex dumps: groups of an even number of hex digits
 // separated by one space or colon ("53 47 2e", "5347 2e56", "53:47:2e"),

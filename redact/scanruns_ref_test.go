@@ -129,3 +129,16 @@ func FuzzScanRunsEqualsWalk(f *testing.F) {
 		}
 	})
 }
+
+// FuzzMayHoldEscapeEqualsContainsAny: the three one-byte searches answer
+// as bytes.ContainsAny did.
+func FuzzMayHoldEscapeEqualsContainsAny(f *testing.F) {
+	for _, s := range []string{"", "%", `\`, "&", "abc", activityAnswer()[:500], "x%y", "é&"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := mayHoldEscape([]byte(s)), bytes.ContainsAny([]byte(s), `%\&`); got != want {
+			t.Fatalf("%q: %v, ContainsAny %v", s, got, want)
+		}
+	})
+}
