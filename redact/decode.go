@@ -400,7 +400,8 @@ var isB64 = func() (t [256]bool) {
 // and colons holding a separator and at least minHex+1 bytes; JSON text
 // has few (its colons sit between quotes), yet walking it a byte at a
 // time cost a quarter of the transport's redaction of an Email Activity
-// answer. So the walk below runs only around such stretches: it starts
+// answer. So the walk below runs only around such stretches (found a
+// window at a time by firstRun): it starts
 // at a byte it would have reached anyway (the text's start, or just after
 // a byte that is neither a word byte nor a separator, which no step of
 // the walk jumps over) and stops at the first such byte past the stretch,
@@ -411,9 +412,8 @@ func (ix *index) spacedHex(b []byte, minHex int, emit func(st, en int, tok strin
 		return
 	}
 	var joined, scratch []byte
-	st := stretches{b: b}
 	for pos := 0; pos < len(b); {
-		lo, hi := st.next(pos, minHex+1)
+		lo, hi := dumpStretch(b, pos, minHex+1)
 		if lo < 0 {
 			return
 		}
@@ -483,60 +483,24 @@ var inDump = func() (t [256]bool) {
 	return t
 }()
 
-// stretches finds, from the separators of b, the maximal runs of inDump
-// bytes that hold a separator and are long enough for a sequence.
-type stretches struct {
-	b            []byte
-	space, colon int // the next ' ' and ':' at or after the last search, -1 for none, -2 not yet looked for
-	init         bool
-}
-
-// next returns the first such run [a, c) starting at or after from with at
-// least n bytes, or -1, -1.
-func (s *stretches) next(from, n int) (int, int) {
-	if !s.init {
-		s.space, s.colon, s.init = -2, -2, true
-	}
+// dumpStretch returns the first maximal run [lo, hi) of inDump bytes in
+// b[from:] that has at least n bytes and holds a separator, or -1, -1.
+// b[from-1], when from > 0, is not an inDump byte.
+func dumpStretch(b []byte, from, n int) (int, int) {
 	for {
-		k := s.sep(from)
-		if k < 0 {
+		lo := firstRun(b, from, n, &inDump)
+		if lo == len(b) {
 			return -1, -1
 		}
-		a, c := k, k+1
-		for a > from && inDump[s.b[a-1]] {
-			a--
+		hi := lo
+		for hi < len(b) && inDump[b[hi]] {
+			hi++
 		}
-		for c < len(s.b) && inDump[s.b[c]] {
-			c++
+		if run := b[lo:hi]; bytes.IndexByte(run, ' ') >= 0 || bytes.IndexByte(run, ':') >= 0 {
+			return lo, hi
 		}
-		if c-a >= n {
-			return a, c
-		}
-		from = c
+		from = hi
 	}
-}
-
-// sep is the first separator at or after from, or -1.
-func (s *stretches) sep(from int) int {
-	find := func(at *int, c byte) {
-		if *at == -1 || (*at >= 0 && *at >= from) {
-			return
-		}
-		if k := bytes.IndexByte(s.b[from:], c); k >= 0 {
-			*at = from + k
-		} else {
-			*at = -1
-		}
-	}
-	find(&s.space, ' ')
-	find(&s.colon, ':')
-	switch {
-	case s.space < 0:
-		return s.colon
-	case s.colon < 0:
-		return s.space
-	}
-	return min(s.space, s.colon)
 }
 
 // isWordByte: a letter, digit or underscore, which would make a hex-looking
