@@ -144,16 +144,20 @@ func exactZero(x uint64) uint64 {
 	return ^(y | x | lows)
 }
 
+// anyZero is non-zero when a byte of x is zero (it may mark bytes above
+// that one too: enough to know whether there is one, not which).
+func anyZero(x uint64) uint64 { return (x - ones) & ^x & highs }
+
 // rare is non-zero when a byte of x needs escaping for another reason
 // than being a quote or a backslash: at or above 0x80 (U+2028, U+2029 and
-// invalid UTF-8 are among those), below 0x20, or one of < > &.
+// invalid UTF-8 are among those), below 0x20, or one of < > &. Small
+// enough to be inlined: < and > differ in one bit (0x3c, 0x3e), so
+// setting that bit finds both with one test.
 func rare(x uint64) uint64 {
-	m := x & highs                    // a byte >= 0x80
-	m |= (x - 0x20*ones) & ^x & highs // a byte < 0x20, when none is >= 0x80
-	m |= exactZero(x ^ '<'*ones)
-	m |= exactZero(x ^ '>'*ones)
-	m |= exactZero(x ^ '&'*ones)
-	return m
+	// A byte >= 0x80; else, a byte < 0x20 (the borrow marks one only
+	// when there is one, as no byte has its high bit).
+	m := (x | (x-0x20*ones)&^x) & highs
+	return m | anyZero((x|0x02*ones)^'>'*ones) | anyZero(x^'&'*ones)
 }
 
 // word is the 8 bytes of s from i, little-endian (the compiler makes it

@@ -164,3 +164,37 @@ func FuzzExchangeJSONEqualsMarshal(f *testing.F) {
 		}
 	})
 }
+
+// TestWordTestsMatchTheByteRules: for every byte at every place of a word
+// (among plain bytes, and next to each other special byte), rare marks a
+// word exactly when a byte needs an escape other than a backslash before
+// it, and exactZero marks exactly the quotes and backslashes.
+func TestWordTestsMatchTheByteRules(t *testing.T) {
+	isRare := func(c byte) bool { return c >= 0x80 || c < 0x20 || c == '<' || c == '>' || c == '&' }
+	for fill := range 256 {
+		for c := range 256 {
+			for p := range 8 {
+				var w [8]byte
+				for k := range w {
+					w[k] = byte(fill)
+				}
+				w[p] = byte(c)
+				x := word(string(w[:]), 0)
+				want := false
+				var quotes uint64
+				for k, b := range w {
+					want = want || isRare(b)
+					if b == '"' || b == '\\' {
+						quotes |= 0x80 << (8 * k)
+					}
+				}
+				if got := rare(x) != 0; got != want {
+					t.Fatalf("rare(%q) = %v", w, got)
+				}
+				if got := exactZero(x^'"'*ones) | exactZero(x^'\\'*ones); got != quotes {
+					t.Fatalf("quotes of %q: %x, want %x", w, got, quotes)
+				}
+			}
+		}
+	}
+}
