@@ -272,8 +272,18 @@ func (ix *index) scanRunsDepth(b []byte, emit func(st, en int, tok string) bool,
 	}
 	minB64 := minMat * 4 / 3
 	minHex := 2 * minMat
+	// A run shorter than this is neither decoded, nor searched for hex,
+	// nor joined to the next line: the loop below would only step over it.
+	least := min(minB64, minHex, minLine)
 	var scratch, joined []byte
 	for i := 0; i < len(b); {
+		// Straight to the next run that long (JSON text is words of a few
+		// bytes; stepping over each cost more than the rest of the scan).
+		// i stays a position the loop reaches (FuzzScanRunsEqualsWalk).
+		if k := firstRun(b, i, least, &isB64); k != i {
+			i = k
+			continue
+		}
 		if b64[b[i]] == 0xFF {
 			i++
 			continue
@@ -341,54 +351,155 @@ func (ix *index) scanRunsDepth(b []byte, emit func(st, en int, tok string) bool,
 	ix.spacedHex(b, minHex, emit, depth)
 }
 
+// firstRun is where the first run of n or more bytes of the set in
+// begins in b[from:] (a run may begin at from), len(b) when there is none.
+// It reads the last byte of each n-byte window first: a byte outside the
+// set there rules out every run beginning in the window, so text of short
+// words is crossed a window at a time.
+func firstRun(b []byte, from, n int, in *[256]bool) int {
+	for i := from; i+n <= len(b); {
+		if !in[b[i+n-1]] {
+			i += n
+			continue
+		}
+		s := i + n - 1
+		for s > i && in[b[s-1]] {
+			s--
+		}
+		e := i + n
+		for e < s+n && e < len(b) && in[b[e]] {
+			e++
+		}
+		if e == s+n {
+			return s
+		}
+		if e == len(b) {
+			break
+		}
+		// b[e] is outside the set and b[s-1] (when s > i) too: no run
+		// of n begins before e+1.
+		i = e + 1
+	}
+	return len(b)
+}
+
+// isB64 is b64 as a set: the bytes of either base64 alphabet.
+var isB64 = func() (t [256]bool) {
+	for c := range t {
+		t[c] = b64[c] != 0xFF
+	}
+	return t
+}()
+
 // spacedHex finds hex dumps: groups of an even number of hex digits
 // separated by one space or colon ("53 47 2e", "5347 2e56", "53:47:2e"),
 // as hexdump, xxd and certificate tools print bytes, and decodes each
 // sequence of two or more groups joined.
+//
+// A sequence that can be reported lies in a stretch of hex digits, spaces
+// and colons holding a separator and at least minHex+1 bytes; JSON text
+// has few (its colons sit between quotes), yet walking it a byte at a
+// time cost a quarter of the transport's redaction of an Email Activity
+// answer. So the walk below runs only around such stretches (found a
+// window at a time by firstRun): it starts
+// at a byte it would have reached anyway (the text's start, or just after
+// a byte that is neither a word byte nor a separator, which no step of
+// the walk jumps over) and stops at the first such byte past the stretch,
+// so it takes there exactly the steps a walk over all of b takes
+// (FuzzSpacedHexEqualsWalk holds the two to the same reports).
 func (ix *index) spacedHex(b []byte, minHex int, emit func(st, en int, tok string) bool, depth int) {
 	if !bytes.ContainsAny(b, " :") {
 		return
 	}
 	var joined, scratch []byte
-	for i := 0; i < len(b); {
-		if c := b[i]; !wordBytes[c] {
-			i++
-			continue
-		} else if !isHex(c) || (i > 0 && wordBytes[b[i-1]]) {
-			// A group starts a word: skip the rest of this one at once.
-			for i++; i < len(b) && wordBytes[b[i]]; i++ {
-			}
-			continue
+	for pos := 0; pos < len(b); {
+		lo, hi := dumpStretch(b, pos, minHex+1)
+		if lo < 0 {
+			return
 		}
-		start, groups := i, 0
-		joined = joined[:0]
-		end := i
-		for {
-			k := i
-			for k < len(b) && isHex(b[k]) {
-				k++
-			}
-			if (k-i)%2 != 0 || (k < len(b) && isWordByte(b[k])) {
-				break
-			}
-			joined = append(joined, b[i:k]...)
-			groups++
-			end = k
-			if k+1 < len(b) && (b[k] == ' ' || b[k] == ':') && isHex(b[k+1]) {
-				i = k + 1
+		i := lo
+		for i > pos && !resumes[b[i-1]] {
+			i--
+		}
+		for i < len(b) && (i < hi || !resumes[b[i]]) {
+			if c := b[i]; !wordBytes[c] {
+				i++
+				continue
+			} else if !isHex(c) || (i > 0 && wordBytes[b[i-1]]) {
+				// A group starts a word: skip the rest of this one at once.
+				for i++; i < len(b) && wordBytes[b[i]]; i++ {
+				}
 				continue
 			}
-			break
-		}
-		if groups >= 2 && len(joined) >= minHex {
-			scratch = decodeHex(scratch[:0], joined)
-			if tok, ok := ix.foundDepth(scratch, depth); ok {
-				if emit(start, end, tok) {
-					return
+			start, groups := i, 0
+			joined = joined[:0]
+			end := i
+			for {
+				k := i
+				for k < len(b) && isHex(b[k]) {
+					k++
+				}
+				if (k-i)%2 != 0 || (k < len(b) && isWordByte(b[k])) {
+					break
+				}
+				joined = append(joined, b[i:k]...)
+				groups++
+				end = k
+				if k+1 < len(b) && (b[k] == ' ' || b[k] == ':') && isHex(b[k+1]) {
+					i = k + 1
+					continue
+				}
+				break
+			}
+			if groups >= 2 && len(joined) >= minHex {
+				scratch = decodeHex(scratch[:0], joined)
+				if tok, ok := ix.foundDepth(scratch, depth); ok {
+					if emit(start, end, tok) {
+						return
+					}
 				}
 			}
+			i = max(end, start+1)
 		}
-		i = max(end, start+1)
+		pos = i
+	}
+}
+
+// resumes marks the bytes that are neither word bytes nor separators: the
+// walk of spacedHex steps onto each of them (it jumps only over words and
+// over sequences of groups and separators), so it can be resumed there.
+var resumes = func() (t [256]bool) {
+	for c := range t {
+		t[c] = !wordBytes[c] && c != ' ' && c != ':'
+	}
+	return t
+}()
+
+// inDump marks the bytes a hex dump is made of: hex digits and separators.
+var inDump = func() (t [256]bool) {
+	for c := range t {
+		t[c] = isHex(byte(c)) || c == ' ' || c == ':'
+	}
+	return t
+}()
+
+// dumpStretch returns the first maximal run [lo, hi) of inDump bytes in
+// b[from:] that has at least n bytes and holds a separator, or -1, -1.
+// b[from-1], when from > 0, is not an inDump byte.
+func dumpStretch(b []byte, from, n int) (int, int) {
+	for {
+		lo := firstRun(b, from, n, &inDump)
+		if lo == len(b) {
+			return -1, -1
+		}
+		hi := lo
+		for hi < len(b) && inDump[b[hi]] {
+			hi++
+		}
+		if run := b[lo:hi]; bytes.IndexByte(run, ' ') >= 0 || bytes.IndexByte(run, ':') >= 0 {
+			return lo, hi
+		}
+		from = hi
 	}
 }
 

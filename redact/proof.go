@@ -97,10 +97,27 @@ func (t JSONText) Bytes() []byte { return t.b }
 // (valid JSON without another look); false for the zero JSONText.
 func (t JSONText) Valid() bool { return t.valid }
 
+// JSONAppender is a value that writes its own JSON encoding: AppendJSON
+// appends exactly the bytes json.Marshal would write for it (or fails as
+// it would), only faster. Record and JSON encode such a value with it;
+// what they then redact, and what Valid promises, is unchanged. Whoever
+// implements it holds it to json.Marshal byte for byte in a test
+// (transport.Exchange: FuzzExchangeJSONEqualsMarshal), since evidence
+// files must not change with the encoder.
+type JSONAppender interface {
+	AppendJSON(dst []byte) ([]byte, error)
+}
+
 // Record is JSON that also says whether the result needs no validation
 // (JSONText.Valid): exactly when no redaction changed the encoding.
 func (r *Redactor) Record(v any) (JSONText, error) {
-	b, err := json.Marshal(v)
+	var b []byte
+	var err error
+	if a, ok := v.(JSONAppender); ok {
+		b, err = a.AppendJSON(nil)
+	} else {
+		b, err = json.Marshal(v)
+	}
 	if err != nil {
 		return JSONText{}, err
 	}
