@@ -44,6 +44,46 @@ func TestConfirmOfAResumedRunWhoseLivenessHadNoFingerprint(t *testing.T) {
 	}
 }
 
+// A liveness check cut off by a fault (it failed: no status) is not the
+// only witness that this GitHub accepted the token: the snapshot, taken
+// with the same probe before the revocation, saw it live. The fault
+// matrix's persistent liveness faults (500, a bare 401, a reset, a
+// timeout) ended not-confirmed (exit 4) on a healthy resume, though the
+// run had seen the token accepted; a snapshot that saw it refused proves
+// nothing, and one of another key neither.
+func TestConfirmCountsTheSnapshotThatSawTheTokenLive(t *testing.T) {
+	f := newFixture(t, "github-pat-leak", false, nil)
+	fp := redact.Fingerprint(f.fx.LeakedToken)
+	failed := report.Step{ID: "liveness", Action: "github.token_liveness", Status: report.StepFailed}
+	snap := func(live bool) report.Step {
+		return report.Step{ID: "snapshot", Action: "github.snapshot_token", Status: report.StepOK, Outputs: map[string]any{"live": live, "login": "mallory"}}
+	}
+	for _, tc := range []struct {
+		name  string
+		steps []report.Step
+		keys  []report.KeyOutcome
+		want  string
+	}{
+		{"snapshot live", []report.Step{failed, snap(true)}, nil, report.ContainmentConfirmed},
+		{"snapshot refused", []report.Step{failed, snap(false)}, nil, report.ContainmentNotConfirmed},
+		{"snapshot of another key", []report.Step{failed, snap(true)}, []report.KeyOutcome{
+			{KeyRef: report.KeyRef{Label: "k1", Fingerprint: "0badf00d", Steps: []string{"snapshot"}}},
+			{KeyRef: report.KeyRef{Label: "k2", Fingerprint: fp, Steps: []string{"liveness", "confirm"}}}}, report.ContainmentNotConfirmed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f.fx.State.RevokeToken(f.fx.LeakedToken, time.Now().Add(-time.Minute))
+			env, rec := f.newEnv(report.ModeLive)
+			env.Step = "confirm"
+			rep := &report.Report{Steps: tc.steps, Keys: tc.keys}
+			env.Report = func() (*report.Report, error) { return rep, nil }
+			run(t, env, "github.confirm_revoked", map[string]any{"key": f.fx.LeakedToken, "interval": "50ms", "timeout": "2s"})
+			if len(rec.containment) != 1 || rec.containment[0].Status != tc.want {
+				t.Fatalf("containment %+v, want %s", rec.containment, tc.want)
+			}
+		})
+	}
+}
+
 // In a run of several keys, github.token_liveness runs once per key: the
 // persistence step of k1 read the login of the last liveness step of the
 // run, k2's, and looked for SSH keys added to the wrong account. It now

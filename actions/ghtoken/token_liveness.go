@@ -167,11 +167,15 @@ func alreadyDead(env *actions.Env, t Token, where api) {
 	})
 }
 
-// seenLive reports whether a github.token_liveness step of this run saw
-// the token of fingerprint live. The step names no fingerprint (journals
-// written before and after this rule alike), so it is matched to its key
-// as every step is: any step in a run of one key, else the steps the
-// key of that fingerprint lists (report.ActsFor).
+// seenLive reports whether a step of this run saw this GitHub accept the
+// token of fingerprint: github.token_liveness answering live, or
+// github.snapshot_token taking its snapshot with the token live (the same
+// probe, GET /user with the token, at the same GitHub; it runs before the
+// revocation, so a liveness check cut off by a fault is not the only
+// witness). Neither step names a fingerprint (journals written before and
+// after this rule alike), so each is matched to its key as every step is:
+// any step in a run of one key, else the steps the key of that fingerprint
+// lists (report.ActsFor).
 func seenLive(env *actions.Env, fingerprint string) bool {
 	if env.Report == nil {
 		return false
@@ -181,11 +185,18 @@ func seenLive(env *actions.Env, fingerprint string) bool {
 		return false
 	}
 	for _, s := range rep.Steps {
-		if s.Action != tokenLivenessInfo.Name || s.ID == env.Step || s.Outputs == nil {
+		if s.ID == env.Step || s.Outputs == nil || !rep.ActsFor(s.ID, fingerprint) {
 			continue
 		}
-		if st, _ := s.Outputs["status"].(string); st == actions.StatusLive && rep.ActsFor(s.ID, fingerprint) {
-			return true
+		switch s.Action {
+		case tokenLivenessInfo.Name:
+			if st, _ := s.Outputs["status"].(string); st == actions.StatusLive {
+				return true
+			}
+		case snapshotTokenInfo.Name:
+			if live, _ := s.Outputs["live"].(bool); live {
+				return true
+			}
 		}
 	}
 	return false
