@@ -2,6 +2,7 @@ package runstore
 
 import "bytes"
 import "fmt"
+import "os"
 import "path/filepath"
 
 import "github.com/keyir/keyir/report"
@@ -17,6 +18,34 @@ type UnfinishedSealError struct {
 
 func (e *UnfinishedSealError) Error() string {
 	return fmt.Sprintf("%s: sealed at %s line %d but keyir stopped before writing its report.html and %s, every file as the journal records it; `keyir resume %s` finishes the seal", e.Dir, JournalFile, e.Line, ManifestFile, e.Dir)
+}
+
+// Unfinished is what `keyir report verify` says of such a run: what is
+// missing, what was checked, and the next step.
+func (e *UnfinishedSealError) Unfinished() string {
+	return fmt.Sprintf("%s line %d seals the run, but %s was never written (keyir was killed, or the disk filled, while sealing): the journal's hash chain, run.json, the evidence and the renderings the seal binds are as the journal records them, but nothing vouches for the directory as a whole yet. `keyir resume %s` finishes the seal (report.html and %s; no step runs again); then verify again, and compare the head with any head already posted", JournalFile, e.Line, ManifestFile, e.Dir, ManifestFile)
+}
+
+// manifestWriteCut reports whether dir holds the temporary file of a
+// MANIFEST write that never reached its rename (safefile.WriteAtomic's
+// ".MANIFEST.tmp-*"): keyir was killed while writing the seal's last file.
+func manifestWriteCut(dir string) bool {
+	tmps, err := filepath.Glob(filepath.Join(dir, "."+ManifestFile+".tmp-*"))
+	return err == nil && len(tmps) > 0
+}
+
+// sealManifest writes the MANIFEST of a run its journal has sealed. When
+// that fails (a full disk), report.html, which nothing binds until
+// MANIFEST does, is removed: the directory is then a seal cut short, which
+// `keyir report verify` calls unfinished and `keyir resume` finishes,
+// rather than a MANIFEST missing beside its report.html, which reads as
+// one deleted.
+func sealManifest(dir string, known map[string]writtenSum) (string, error) {
+	head, err := writeManifest(dir, known)
+	if err != nil {
+		_ = os.Remove(filepath.Join(dir, ReportHTML))
+	}
+	return head, err
 }
 
 // renderingsAsSealed reports whether the renderings the seal's event binds
@@ -76,7 +105,7 @@ func FinishSeal(dir string, r Renderer) (rep *report.Report, head string, err er
 	if err := safefile.WriteAtomic(filepath.Join(dir, ReportHTML), page.Bytes(), FilePerm); err != nil {
 		return nil, "", err
 	}
-	if head, err = WriteManifest(dir); err != nil {
+	if head, err = sealManifest(dir, nil); err != nil {
 		return nil, "", err
 	}
 	rep.ManifestHead = head

@@ -175,15 +175,18 @@ func CheckResume(dir string) (*ResumeCheck, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	} else if st.sealLine > 0 {
-		// keyir stopped between the seal's event and report.html (a
-		// SIGKILL, a power loss: rendering the page is the seal's slow
-		// part) when that event is the journal's last line, report.html
-		// is not there and the renderings the event binds are on disk as
-		// it records them; the checks below then hold every other file
-		// to the journal. Anything else is a MANIFEST deleted.
+		// keyir stopped between the seal's event and MANIFEST (a SIGKILL,
+		// a power loss: rendering the page and hashing the directory are
+		// the seal's slow part) when that event is the journal's last
+		// line, the renderings it binds are on disk as it records them,
+		// and either report.html is not there or the temporary file of
+		// MANIFEST's interrupted write is (report.html, bound by nothing
+		// yet, is rendered again); the checks below then hold every other
+		// file to the journal. Anything else is a MANIFEST deleted.
 		last := j.events[len(j.events)-1]
 		_, herr := os.Lstat(filepath.Join(dir, ReportHTML))
-		if last.Seq != st.sealLine || !errors.Is(herr, fs.ErrNotExist) || !renderingsAsSealed(dir, last) {
+		cut := errors.Is(herr, fs.ErrNotExist) || manifestWriteCut(dir)
+		if last.Seq != st.sealLine || !cut || !renderingsAsSealed(dir, last) {
 			return nil, &TamperError{dir, []string{fmt.Sprintf("%s is missing, but %s line %d records that the run was sealed: it was deleted (or keyir died while writing it); `keyir report verify` cannot vouch for this directory, and it cannot be resumed; start a new run", ManifestFile, JournalFile, st.sealLine)}}
 		}
 		chk.UnfinishedSeal = st.sealLine

@@ -176,7 +176,7 @@ func (s *Store) Finish(rep *report.Report, r Renderer) (head string, err error) 
 	if err := s.WriteFile(ReportHTML, page.Bytes()); err != nil {
 		return "", err
 	}
-	head, err = writeManifest(s.dir, known)
+	head, err = sealManifest(s.dir, known)
 	if err != nil {
 		return "", err
 	}
@@ -233,6 +233,9 @@ func chainNext(prev, sum, rel string) string {
 // rewriting the rest, and the head changes with any change at all.
 func WriteManifest(dir string) (head string, err error) { return writeManifest(dir, nil) }
 
+// writeManifestFile writes MANIFEST; a variable so a test can fill the disk.
+var writeManifestFile = safefile.WriteAtomic
+
 // writeManifest is WriteManifest taking the SHA-256 of the files in known
 // (by relative path) as given, not read again.
 func writeManifest(dir string, known map[string]writtenSum) (head string, err error) {
@@ -257,7 +260,7 @@ func writeManifest(dir string, known map[string]writtenSum) (head string, err er
 		fmt.Fprintf(&b, "%s  %s  %s\n", sum, rel, chain)
 	}
 	fmt.Fprintf(&b, "head %s\n", chain)
-	if err := safefile.WriteAtomic(filepath.Join(dir, ManifestFile), []byte(b.String()), FilePerm); err != nil {
+	if err := writeManifestFile(filepath.Join(dir, ManifestFile), []byte(b.String()), FilePerm); err != nil {
 		return "", fmt.Errorf("write manifest: %w", err)
 	}
 	return chain, nil
@@ -346,6 +349,11 @@ type VerifyResult struct {
 	// that cannot be read, or (without MANIFEST) what the journal and the
 	// files disagree on.
 	Problems []string
+	// Unfinished, when not "", says that the run's seal was cut short (its
+	// journal seals it, MANIFEST was never written) and nothing else is
+	// wrong: what is missing and the next step. Not verified (OK is
+	// false), but not tampered either: Problems is empty.
+	Unfinished string
 	// Exposed are files and directories that match MANIFEST but can be
 	// changed later (a second hard link, write permission for others): not
 	// a change, so OK ignores them, but what makes "intact" hold only now.
@@ -354,8 +362,12 @@ type VerifyResult struct {
 
 // OK reports whether the directory is exactly as the run left it.
 func (v VerifyResult) OK() bool {
-	return len(v.Changed) == 0 && len(v.Missing) == 0 && len(v.Added) == 0 && !v.ChainBroken && v.Journal == "" && len(v.Problems) == 0
+	return len(v.Changed) == 0 && len(v.Missing) == 0 && len(v.Added) == 0 && !v.ChainBroken && v.Journal == "" && len(v.Problems) == 0 && v.Unfinished == ""
 }
+
+// Tampered reports whether something the run sealed or chained is not as
+// it left it: not OK, and not merely a seal cut short.
+func (v VerifyResult) Tampered() bool { return !v.OK() && v.Unfinished == "" }
 
 // Reasons lists every finding, one line each, for a message.
 func (v VerifyResult) Reasons() []string {
@@ -374,6 +386,9 @@ func (v VerifyResult) Reasons() []string {
 	}
 	if v.Journal != "" {
 		out = append(out, "journal: "+v.Journal)
+	}
+	if v.Unfinished != "" {
+		out = append(out, "unfinished: "+v.Unfinished)
 	}
 	return append(out, v.Problems...)
 }
@@ -452,8 +467,9 @@ func verifyUnsealed(dir string) (VerifyResult, error) {
 	var se *safefile.Error
 	switch {
 	case err == nil && chk.UnfinishedSeal > 0:
-		// Not verified: nothing vouches for the files yet.
-		res.Problems = []string{(&UnfinishedSealError{Dir: dir, Line: chk.UnfinishedSeal}).Error()}
+		// Not verified (nothing vouches for the directory yet), but not
+		// tampered: CheckResume held every file the journal binds to it.
+		res.Unfinished = (&UnfinishedSealError{Dir: dir, Line: chk.UnfinishedSeal}).Unfinished()
 		return res, nil
 	case err == nil:
 		return res, fmt.Errorf("%s: %w: the run did not finish (it crashed, was killed, or is still running); its journal and files are as recorded so far; run `keyir resume %s` to finish it", dir, ErrNoManifest, dir)

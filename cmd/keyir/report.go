@@ -50,7 +50,7 @@ func (a *app) reportCommand() *cli.Command {
 			},
 			{
 				Name:      "verify",
-				Usage:     "check a report directory against its MANIFEST (exit 0 intact, 1 tampered); files that can be changed later are named",
+				Usage:     "check a report directory against its MANIFEST (exit 0 intact, 1 tampered or unfinished); files that can be changed later are named",
 				ArgsUsage: "DIR",
 				Flags:     []cli.Flag{outputFlag()},
 				Action: func(c *cli.Context) error {
@@ -171,23 +171,28 @@ var startOpener = func(name string, args ...string) error {
 
 // verifyJSON is what `keyir report verify --output json` prints.
 type verifyJSON struct {
-	Dir    string `json:"dir"`
-	Status string `json:"status"` // "intact" or "tampered"
+	Dir string `json:"dir"`
+	// Status is "intact", "tampered", or "unfinished": a seal cut short
+	// (the journal seals the run, MANIFEST was never written) with every
+	// file the journal binds as it records; `keyir resume DIR` finishes it.
+	Status string `json:"status"`
 	Head   string `json:"head,omitempty"`
 	Files  int    `json:"files"`
-	// Reasons are why it is tampered (none when intact).
+	// Reasons are why it is tampered or unfinished (none when intact).
 	Reasons []string `json:"reasons"`
 	// Exposed are files that match MANIFEST but can be changed later (a
 	// second hard link, write permission for others): intact now only.
 	Exposed []runstore.Exposure `json:"exposed"`
 }
 
-// reportVerify prints "intact" or "TAMPERED" with every reason, one a line
-// (a broken journal chain included), then every file that matches but can
-// be changed later, and why: "intact" says what is true now, and those
-// lines say what may not stay so (the exit code stays 0: nothing changed).
-// A path that is itself a link to a run directory is followed once and
-// named.
+// reportVerify prints "intact", "TAMPERED" with every reason, one a line
+// (a broken journal chain included), or "UNFINISHED" for a seal cut short
+// (what is missing and the next step: not a change, but not verified
+// either, so exit 1 as for any directory not verified), then every file
+// that matches but can be changed later, and why: "intact" says what is
+// true now, and those lines say what may not stay so (the exit code stays
+// 0: nothing changed). A path that is itself a link to a run directory is
+// followed once and named.
 func (a *app) reportVerify(dir, output string) error {
 	res, err := runstore.Verify(dir)
 	if err != nil {
@@ -199,8 +204,11 @@ func (a *app) reportVerify(dir, output string) error {
 	}
 	if output == "json" {
 		doc := verifyJSON{Dir: res.Dir, Status: "intact", Head: res.Head, Files: res.Files, Reasons: []string{}, Exposed: []runstore.Exposure{}}
-		if !res.OK() {
+		switch {
+		case res.Tampered():
 			doc.Status, doc.Reasons = "tampered", res.Reasons()
+		case !res.OK():
+			doc.Status, doc.Reasons = "unfinished", res.Reasons()
 		}
 		doc.Exposed = append(doc.Exposed, res.Exposed...)
 		enc := json.NewEncoder(a.out)
@@ -214,9 +222,12 @@ func (a *app) reportVerify(dir, output string) error {
 	if res.Dir != "" && res.Dir != filepath.Clean(dir) {
 		name = dir + " -> " + res.Dir
 	}
-	if res.OK() {
+	switch {
+	case res.OK():
 		fmt.Fprintf(a.out, "%s: intact — every file matches MANIFEST (head %s)\n", inert(name), res.Head)
-	} else {
+	case !res.Tampered():
+		fmt.Fprintf(a.out, "%s: UNFINISHED — its seal was cut short; nothing in it was found changed\n  %s\n", inert(name), inert(res.Unfinished))
+	default:
 		fmt.Fprintf(a.out, "%s: TAMPERED\n", inert(name))
 		for _, r := range res.Reasons() {
 			fmt.Fprintf(a.out, "  %s\n", inert(r))
