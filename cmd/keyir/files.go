@@ -18,8 +18,10 @@ func readSmallFile(path string) ([]byte, error) {
 
 // credentialFileCommands are the commands that read credentials from the
 // environment. A drill never does (its simulators supply them), so a drill is
-// not refused for a bad *_FILE it would never read.
-var credentialFileCommands = map[string]bool{"respond": true, "run": true, "resume": true, "serve": true, "doctor": true, "inventory": true}
+// not refused for a bad *_FILE it would never read, nor is one opened. Nor
+// does the resume of a drill: resume is not listed, but checks them itself
+// (checkCredentialVars) once it knows its run is not a drill's.
+var credentialFileCommands = map[string]bool{"respond": true, "run": true, "serve": true, "doctor": true, "inventory": true}
 
 // checkCredentialFiles looks at every NAME_FILE of keyir's credentials before
 // the command starts, without reading any: a path that is a link, not a
@@ -29,6 +31,12 @@ func checkCredentialFiles(command string, getenv func(string) string) error {
 	if !credentialFileCommands[command] {
 		return nil
 	}
+	return checkCredentialVars(getenv)
+}
+
+// checkCredentialVars is checkCredentialFiles for a command that reads
+// credentials.
+func checkCredentialVars(getenv func(string) string) error {
 	for _, name := range credentialVars {
 		if err := checkCredentialFile(name, getenv); err != nil {
 			return err

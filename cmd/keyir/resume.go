@@ -45,6 +45,11 @@ func (a *app) resumeCommand() *cli.Command {
 			if isDrill, _ := drill.IsDrill(c.Args().First()); isDrill {
 				return a.resumeDrill(c)
 			}
+			// Only now, the run being no drill's, are the credential files
+			// looked at (main does it for the other commands that read them).
+			if err := checkCredentialVars(a.getenv); err != nil {
+				return err
+			}
 			if err := a.refuseLiveResumeInDryRun(c.Args().First(), chk.Run.Mode); err != nil {
 				return err
 			}
