@@ -17,7 +17,7 @@ type UnfinishedSealError struct {
 }
 
 func (e *UnfinishedSealError) Error() string {
-	return fmt.Sprintf("%s: sealed at %s line %d but keyir stopped before writing its report.html and %s, every file as the journal records it; `keyir resume %s` finishes the seal", e.Dir, JournalFile, e.Line, ManifestFile, e.Dir)
+	return fmt.Sprintf("%s: sealed at %s line %d but keyir stopped before writing its %s, every file as the journal records it; `keyir resume %s` finishes the seal", e.Dir, JournalFile, e.Line, ManifestFile, e.Dir)
 }
 
 // Unfinished is what `keyir report verify` says of such a run: what is

@@ -110,7 +110,7 @@ func (a *app) finishSeal(dir, output string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.errOut, "keyir: %s was sealed in its journal but keyir stopped before writing report.html and MANIFEST; every file is as the journal records it, and the seal is finished now (no step ran again)\n", dir)
+	fmt.Fprintf(a.errOut, "keyir: %s was sealed in its journal but keyir stopped before writing MANIFEST; every file is as the journal records it, and the seal is finished now: report.html rendered again, then MANIFEST; no step ran again\n", dir)
 	return a.printResult(&playbook.Result{Report: rep, Dir: dir, Head: head, ExitCode: rep.ExitCode}, output)
 }
 
