@@ -46,9 +46,9 @@ func (a *Confirm) Validate() error {
 // Run polls until the proof or the timeout. Proof is the token's own
 // refusal: token_revoked or account_inactive at once; invalid_auth only once
 // this Slack, at this API URL, is known to have accepted the token (earlier
-// in the run, actions.SeenAccepted, or a poll of this step), because invalid_auth is also the answer for a token
-// Slack does not know at this URL and for one used from an IP address its
-// allow list refuses.
+// in the run, actions.SeenAccepted, or a poll of this step), because
+// invalid_auth is also the answer for a token Slack does not know at this
+// URL and for one used from an IP address its allow list refuses.
 func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, error) {
 	ti, err := ParseToken(a.Key)
 	if err != nil {
