@@ -1,6 +1,5 @@
 package actions
 
-import "strings"
 import "time"
 
 // A containment step (Info.Contains) is one of two kinds, whatever the
@@ -52,63 +51,4 @@ func ConfirmOf[T any, A poller[T]](name, summary string, bounds Poll, extra ...O
 		a.setPoll(bounds)
 		return a
 	}, extra...)
-}
-
-// SeenAccepted is the one rule for a refusal that does not say the
-// credential is dead (Slack's invalid_auth, GitHub's 401 "Bad credentials"):
-// the same answer goes to a credential the provider at that URL never
-// issued (another workspace's, another GitHub's) and to one revoked or
-// expired there. Such a refusal proves the credential dead, and lets a
-// confirm step say "confirmed", only once the run has seen that provider
-// accept it: an earlier step of this run whose action has the provider's
-// prefix ("slack.", "github.") and that named the credential by
-// fingerprint with status StatusLive or revoked true, or listed its
-// fingerprint as revoked by the credential itself. A confirm step that sees
-// it accepted in its own polls knows it too. Without either, the refusal is
-// not proof where the credential lives: the status is not confirmed, and
-// the detail says what was seen.
-func SeenAccepted(env *Env, prefix, fingerprint string) bool {
-	if env == nil || env.Report == nil || fingerprint == "" {
-		return false
-	}
-	rep, err := env.Report()
-	if err != nil || rep == nil {
-		return false
-	}
-	for _, s := range rep.Steps {
-		if s.ID == env.Step || s.Outputs == nil || !strings.HasPrefix(s.Action, prefix) {
-			continue
-		}
-		if fp, _ := s.Outputs["fingerprint"].(string); fp == fingerprint {
-			st, _ := s.Outputs["status"].(string)
-			rv, _ := s.Outputs["revoked"].(bool)
-			if st == StatusLive || rv {
-				return true
-			}
-		}
-		if listed(s.Outputs["revoked"], fingerprint) {
-			return true
-		}
-	}
-	return false
-}
-
-// listed reports whether an output list (a []string in memory, []any
-// replayed from the journal) holds v.
-func listed(out any, v string) bool {
-	switch l := out.(type) {
-	case []string:
-		for _, x := range l {
-			if x == v {
-				return true
-			}
-		}
-	case []any:
-		for _, x := range l {
-			if s, _ := x.(string); s == v {
-				return true
-			}
-		}
-	}
-	return false
 }

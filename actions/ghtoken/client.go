@@ -51,16 +51,15 @@ func (a api) String() string {
 	return "GitHub at " + a.base.Host
 }
 
-// same reports whether root (a plan item's API, "" for a plan written
-// before items recorded it) is this API: the same host and root path. The
-// port is not compared: a simulator comes back on another one.
+// same reports whether root (a plan item's or a baseline's API, "" for one
+// written before they recorded it) is this API, by the one rule of what
+// names the same API (actions.SameAPI).
 func (a api) same(root string) bool {
-	if root == "" {
-		return true
-	}
-	u, err := url.Parse(root)
-	return err == nil && strings.EqualFold(u.Hostname(), a.base.Hostname()) && strings.TrimRight(u.Path, "/") == strings.TrimRight(a.base.Path, "/")
+	return root == "" || actions.SameAPI(root, a.base.String())
 }
+
+// apiURL is how a step's api_url output names this API (actions.APIURL).
+func (a api) apiURL() string { return actions.APIURL(a.base) }
 
 // apiOf resolves GITHUB_API_URL (https, or http to loopback only), default
 // api.github.com. A URL whose path ends in /api/v3 is an Enterprise Server.

@@ -12,6 +12,16 @@ import "github.com/keyir/keyir/report"
 var confirmRevokedInfo = actions.ConfirmOf[Confirm]("github.confirm_revoked",
 	"Prove the leaked token is dead: poll GET /user with it until 401 (bounded)", actions.ConfirmPoll)
 
+// witnesses are the steps that see this GitHub accept the token
+// (actions.SeenAccepted): the liveness check and the snapshot, both GET
+// /user with the token before the revocation, and the revocation of an
+// installation token by itself (DELETE /installation/token answered 204).
+var witnesses = []actions.Witness{
+	{Action: tokenLivenessInfo.Name, Output: "status", Is: actions.StatusLive},
+	{Action: snapshotTokenInfo.Name, Output: "live", Is: true},
+	{Action: revokeTokenInfo.Name, Output: "revoked", Lists: true},
+}
+
 // Confirm polls until the leaked token is refused.
 type Confirm struct {
 	Token string `param:"key,required,secret" desc:"the leaked token: only its own 401 proves it dead"`
@@ -34,9 +44,9 @@ func (a *Confirm) Validate() error {
 // the revocation endpoint proves nothing; only this does. GitHub's 401
 // ("Bad credentials") is also its answer to a token another GitHub issued,
 // so it confirms only under the rule of such refusals
-// (actions.SeenAccepted): once this GitHub was seen accepting the token in
-// this run. A token refused here and never accepted is not confirmed, and
-// the detail says what was and was not proven.
+// (actions.SeenAccepted): once this GitHub, at this API, was seen accepting
+// the token in this run. A token refused here and never accepted here is
+// not confirmed, and the detail says what was and was not proven.
 func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, error) {
 	token, t, where, err := leaked(env, a.Token)
 	if err != nil {
@@ -67,7 +77,7 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 	last := ""
 	var lastErr error
 	var proven actions.Outputs
-	seen := actions.SeenAccepted(env, "github.", t.Fingerprint) || seenLive(env, t.Fingerprint)
+	seen, elsewhere := actions.SeenAccepted(env, t.Fingerprint, where.base.String(), witnesses)
 	var unproven error
 	polls := a.Until(ctx, func(polls int) bool {
 		l, err := ask()
@@ -87,6 +97,10 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 			// claim the token dead where it lives, which may be elsewhere.
 			detail := fmt.Sprintf("%s refuses the leaked %s (401 Bad credentials), and no step of this run saw it accept the token, so keyir did not see its own revocation take effect. %s",
 				where, t.Kind.Human, refusedMeans(where))
+			if elsewhere != "" {
+				detail = fmt.Sprintf("%s refuses the leaked %s (401 Bad credentials), but this run saw the token accepted at %s, another API, and never here: the refusal here says nothing about the token there, so keyir did not see its own revocation take effect. Set %s to %s and resume the run to prove it",
+					where, t.Kind.Human, elsewhere, EnvAPIURL, elsewhere)
+			}
 			env.Recorder.Containment(report.Containment{Status: report.ContainmentNotConfirmed, At: now(), Detail: detail})
 			note(env, "containment not confirmed: "+detail)
 			proven = actions.Outputs{"confirmed": false, "polls": polls, "time_to_containment_ms": 0}

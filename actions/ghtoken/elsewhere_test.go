@@ -1,6 +1,7 @@
 package ghtoken
 
 import "context"
+import "net/url"
 import "testing"
 import "time"
 
@@ -84,5 +85,31 @@ func TestPersistenceRefusesABaselineOfAnotherGitHub(t *testing.T) {
 	out, err := run(t, env, "github.persistence", map[string]any{"org": fx.Org, "login": fx.LeakedLogin, "baseline": path})
 	if err == nil {
 		t.Errorf("a baseline of another GitHub was used: %v, %d findings", out, len(rec.findings))
+	}
+}
+
+// TestAnotherPortIsAnotherGitHubOffLoopback: a plan item or a baseline
+// records the API it was read at; off loopback the port is part of where
+// GitHub is (two servers on one host), so one read at another port is
+// refused as another GitHub's. On loopback only a simulator answers, and
+// it comes back on another port when a drill is resumed: there the port
+// is not compared (actions.SameAPI, the witness rule's too).
+func TestAnotherPortIsAnotherGitHubOffLoopback(t *testing.T) {
+	for _, c := range []struct {
+		base, root string
+		want       bool
+	}{
+		{"https://ghe.example/api/v3/", "https://ghe.example:8443/api/v3/", false},
+		{"https://ghe.example/api/v3/", "https://ghe.example:443/api/v3", true},
+		{"http://127.0.0.1:41000/", "http://127.0.0.1:42000/", true},
+		{"http://127.0.0.1:41000/", "", true},
+	} {
+		u, err := url.Parse(c.base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := (api{base: u}).same(c.root); got != c.want {
+			t.Errorf("%s same as %q: %v, want %v", c.base, c.root, got, c.want)
+		}
 	}
 }

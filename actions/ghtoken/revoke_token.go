@@ -20,6 +20,7 @@ var revokeTokenInfo = actions.RevokeInfo("github.revoke_token",
 		{Name: "failed", Type: actions.TypeList, Description: "fingerprints of tokens whose revocation was not requested, and why"},
 		{Name: "not_revocable", Type: actions.TypeList, Description: "fingerprints of tokens this GitHub cannot revoke by API (an Enterprise Server takes only ghp_ and github_pat_)"},
 		{Name: "requests", Type: actions.TypeInt, Description: "revocation requests sent"},
+		actions.APIURLOutput,
 	})
 
 const (
@@ -131,6 +132,7 @@ func (a *Revoke) Run(ctx context.Context, env *actions.Env) (actions.Outputs, er
 	out := actions.Outputs{
 		"requested": nonNil(r.requested), "revoked": nonNil(r.revoked), "already_revoked": nonNil(r.already),
 		"planned": r.planned, "failed": nonNil(r.failed), "not_revocable": nonNil(r.notRevocable), "requests": r.requests,
+		"api_url": where.apiURL(),
 	}
 	if len(r.errs) > 0 {
 		return out, fmt.Errorf("%d of %d token(s) not revoked: %w", len(r.failed)+len(r.notRevocable), len(toks), errors.Join(r.errs...))

@@ -24,6 +24,7 @@ var snapshotTokenInfo = actions.Info{
 		{Name: "expires_at", Type: actions.TypeString, Description: "its expiry, empty when none is set"},
 		{Name: "repositories", Type: actions.TypeList, Description: "repositories an installation token reaches (first 100)"},
 		{Name: "ssh_keys_created", Type: actions.TypeMap, Description: "the SSH keys of the token's account (GET /user/keys with the token, when its scopes allow) by id, with when each was added: persistence judges them by the window without a baseline"},
+		actions.APIURLOutput,
 	}),
 	New: func() actions.Action { return new(Snapshot) },
 }
@@ -120,7 +121,7 @@ func (a *Snapshot) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 		return nil, fmt.Errorf("snapshot of the leaked token: %w", err)
 	}
 	out := actions.Outputs{"live": l.Status == actions.StatusLive, "login": l.Login, "account_type": l.Type, "scopes": nonNil(l.Scopes),
-		"categories": []Category{}, "risk": "", "expires_at": l.Expires, "repositories": []string{}}
+		"categories": []Category{}, "risk": "", "expires_at": l.Expires, "repositories": []string{}, "api_url": where.apiURL()}
 	if l.Status != actions.StatusLive {
 		note(env, fmt.Sprintf("nothing to snapshot: the token %s at %s", describe(l), where))
 		return out, nil

@@ -21,6 +21,7 @@ var tokenLivenessInfo = actions.Info{
 		{Name: "login", Type: actions.TypeString, Description: "the account the token acts as (empty for an installation token or when not live)"},
 		{Name: "scopes", Type: actions.TypeList, Description: "its OAuth scopes (X-OAuth-Scopes; fine-grained and installation tokens have none)"},
 		{Name: "expires_at", Type: actions.TypeString, Description: "its expiry (github-authentication-token-expiration), empty when none is set"},
+		actions.APIURLOutput,
 	},
 	New: func() actions.Action { return new(Liveness) },
 }
@@ -141,7 +142,7 @@ func (a *Liveness) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 	if l.Scopes == nil {
 		l.Scopes = []string{}
 	}
-	return actions.Outputs{"status": l.Status, "login": l.Login, "scopes": l.Scopes, "expires_at": l.Expires}, nil
+	return actions.Outputs{"status": l.Status, "login": l.Login, "scopes": l.Scopes, "expires_at": l.Expires, "api_url": where.apiURL()}, nil
 }
 
 func liveText(t Token, l liveness, where api) string {
@@ -165,41 +166,6 @@ func alreadyDead(env *actions.Env, t Token, where api) {
 		Title:  fmt.Sprintf("The %s was refused at %s before keyir acted", t.Kind.Human, where),
 		Detail: fmt.Sprintf("GET /user with the token answered 401 (Bad credentials) at %s before keyir asked for its revocation. %s", where, refusedMeans(where)),
 	})
-}
-
-// seenLive reports whether a step of this run saw this GitHub accept the
-// token of fingerprint: github.token_liveness answering live, or
-// github.snapshot_token taking its snapshot with the token live (the same
-// probe, GET /user with the token, at the same GitHub; it runs before the
-// revocation, so a liveness check cut off by a fault is not the only
-// witness). Neither step names a fingerprint (journals written before and
-// after this rule alike), so each is matched to its key as every step is:
-// any step in a run of one key, else the steps the key of that fingerprint
-// lists (report.ActsFor).
-func seenLive(env *actions.Env, fingerprint string) bool {
-	if env.Report == nil {
-		return false
-	}
-	rep, err := env.Report()
-	if err != nil || rep == nil {
-		return false
-	}
-	for _, s := range rep.Steps {
-		if s.ID == env.Step || s.Outputs == nil || !rep.ActsFor(s.ID, fingerprint) {
-			continue
-		}
-		switch s.Action {
-		case tokenLivenessInfo.Name:
-			if st, _ := s.Outputs["status"].(string); st == actions.StatusLive {
-				return true
-			}
-		case snapshotTokenInfo.Name:
-			if live, _ := s.Outputs["live"].(bool); live {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // KindRefusedBeforeRevoke is the finding of a token GitHub refused before

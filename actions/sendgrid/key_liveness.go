@@ -133,7 +133,7 @@ func (a *Liveness) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 			note(env, fmt.Sprintf("the leaked key is LIVE: %s access, %d scopes", l.KeyType, len(l.Scopes)))
 		}
 	case StatusDead:
-		note(env, "the leaked key is dead (401): already revoked, by SendGrid or someone else")
+		note(env, "the leaked key is refused (401): revoked already (by SendGrid or someone else), or not a key SendGrid holds as given (mistyped or cut?)")
 	default:
 		note(env, fmt.Sprintf("liveness unknown: %s", h.describe()))
 	}

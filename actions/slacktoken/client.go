@@ -127,6 +127,21 @@ func newClient(env *actions.Env) (*client, error) {
 	return newClientAt(env, EnvAPIURL, DefaultAPIURL)
 }
 
+// apiURL is how a step's api_url output names the Slack the leaked token is
+// asked at (actions.APIURL), "" when none is configured right (the step
+// fails on that itself).
+func apiURL(env *actions.Env) string {
+	c, err := newClient(env)
+	if err != nil {
+		return ""
+	}
+	u, err := url.Parse(c.base)
+	if err != nil {
+		return ""
+	}
+	return actions.APIURL(u)
+}
+
 func newClientAt(env *actions.Env, urlVar, def string) (*client, error) {
 	base := strings.TrimSpace(env.Lookup(urlVar))
 	if base == "" {

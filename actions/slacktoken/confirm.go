@@ -17,6 +17,15 @@ var confirmRevokedInfo = actions.ConfirmOf[Confirm]("slack.confirm_revoked",
 	actions.Poll{Timeout: 5 * time.Minute, Interval: 2 * time.Second, MaxInterval: 15 * time.Second},
 	actions.Output{Name: "refusal", Type: actions.TypeString, Description: "Slack's refusal that proved it"})
 
+// witnesses are the steps that see this Slack accept the token
+// (actions.SeenAccepted): auth.test answering ok in the liveness check or
+// the snapshot, and auth.revoke answering revoked:true.
+var witnesses = []actions.Witness{
+	{Action: tokenLivenessInfo.Name, Output: "status", Is: actions.StatusLive},
+	{Action: snapshotTokenInfo.Name, Output: "status", Is: actions.StatusLive},
+	{Action: revokeTokenInfo.Name, Output: "revoked", Is: true},
+}
+
 // Confirm polls auth.test with the leaked token until Slack refuses it.
 type Confirm struct {
 	Key string `param:"key,secret,required" desc:"the leaked Slack token (only its own refusal is proof)"`
@@ -36,10 +45,10 @@ func (a *Confirm) Validate() error {
 
 // Run polls until the proof or the timeout. Proof is the token's own
 // refusal: token_revoked or account_inactive at once; invalid_auth only once
-// this Slack is known to have accepted the token (earlier in the run, or a
-// poll of this step), because invalid_auth is also the answer for a token
-// Slack does not know at this URL and for one used from an IP address its
-// allow list refuses.
+// this Slack, at this API URL, is known to have accepted the token (earlier
+// in the run, actions.SeenAccepted, or a poll of this step), because
+// invalid_auth is also the answer for a token Slack does not know at this
+// URL and for one used from an IP address its allow list refuses.
 func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, error) {
 	ti, err := ParseToken(a.Key)
 	if err != nil {
@@ -53,7 +62,7 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 		return out, errors.New("containment not confirmed: " + detail)
 	}
 	token := strings.TrimSpace(a.Key)
-	live := actions.SeenAccepted(env, "slack.", ti.Fingerprint)
+	live, elsewhere := actions.SeenAccepted(env, ti.Fingerprint, envURL(env), witnesses)
 
 	if env.DryRun() {
 		l, err := checkLiveness(ctx, env, ti, token)
@@ -87,6 +96,9 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 			// Waiting will not change this answer; saying "confirmed" on
 			// it would claim more than was proven.
 			detail := fmt.Sprintf("Slack answers invalid_auth for the token, and it was never accepted by this Slack in this run: invalid_auth also means a token Slack does not know at %s, or one refused from this IP address by an allow list. Not proof it is dead: check where it was issued, or revoke it in the app's settings", envURL(env))
+			if elsewhere != "" {
+				detail = fmt.Sprintf("Slack at %s answers invalid_auth for the token, but this run saw it accepted at %s, another API URL, and never here: invalid_auth here is also the answer for a token this Slack does not know, so it says nothing about the token there. Not proof it is dead: resume the run against %s (%s) to prove it", envURL(env), elsewhere, elsewhere, EnvTokenAPIURL+" or "+EnvAPIURL)
+			}
 			env.Recorder.Containment(report.Containment{Status: report.ContainmentNotConfirmed, At: now(), Detail: detail})
 			out["polls"] = polls
 			done, settled = true, errors.New("containment not confirmed: "+detail)

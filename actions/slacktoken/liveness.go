@@ -17,6 +17,7 @@ var identityOutputs = []actions.Output{
 	{Name: "user_id", Type: actions.TypeString, Description: "the user it acts as (a bot's bot user)"},
 	{Name: "bot_id", Type: actions.TypeString, Description: "the bot, for a bot token"},
 	{Name: "scopes", Type: actions.TypeList, Description: "its scopes (X-OAuth-Scopes)"},
+	actions.APIURLOutput,
 }
 
 // tokenLivenessInfo declares slack.token_liveness; provider.go registers it.
@@ -77,13 +78,13 @@ func checkLiveness(ctx context.Context, env *actions.Env, ti TokenInfo, token st
 	}
 }
 
-func (l liveness) outputs(ti TokenInfo) actions.Outputs {
+func (l liveness) outputs(env *actions.Env, ti TokenInfo) actions.Outputs {
 	scopes := l.ID.Scopes
 	if scopes == nil {
 		scopes = []string{}
 	}
 	return actions.Outputs{"status": l.Status, "death": l.Death, "fingerprint": ti.Fingerprint,
-		"team_id": l.ID.TeamID, "user_id": l.ID.UserID, "bot_id": l.ID.BotID, "scopes": scopes}
+		"team_id": l.ID.TeamID, "user_id": l.ID.UserID, "bot_id": l.ID.BotID, "scopes": scopes, "api_url": apiURL(env)}
 }
 
 // describe says what the answer means, for a note.
@@ -115,7 +116,7 @@ func (a *Liveness) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 		return nil, fmt.Errorf("liveness of the leaked token: %w", err)
 	}
 	env.Note(l.describe(ti))
-	return l.outputs(ti), nil
+	return l.outputs(env, ti), nil
 }
 
 // Snapshot records the token's identity and blast radius before the revoke.
@@ -136,7 +137,7 @@ func (a *Snapshot) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 		return nil, err
 	}
 	l, err := checkLiveness(ctx, env, ti, strings.TrimSpace(a.Key))
-	out := l.outputs(ti)
+	out := l.outputs(env, ti)
 	out["bot"], out["risk"] = ti.Bot || l.ID.BotID != "", ""
 	if err != nil {
 		// Every output is still there, so the later steps' templates render

@@ -22,6 +22,7 @@ var revokeTokenInfo = actions.RevokeInfo("slack.revoke_token",
 		{Name: "refusal", Type: actions.TypeString, Description: "Slack's refusal when already_revoked"},
 		actions.PlannedOutput,
 		actions.FingerprintOutput,
+		actions.APIURLOutput,
 	})
 
 // Revoke sends auth.revoke with the leaked token: Slack revokes the token a
@@ -50,7 +51,7 @@ func (a *Revoke) Run(ctx context.Context, env *actions.Env) (actions.Outputs, er
 		return nil, err
 	}
 	token := strings.TrimSpace(a.Key)
-	out := actions.Outputs{"revoked": false, "already_revoked": false, "refusal": "", "planned": false, "fingerprint": ti.Fingerprint}
+	out := actions.Outputs{"revoked": false, "already_revoked": false, "refusal": "", "planned": false, "fingerprint": ti.Fingerprint, "api_url": apiURL(env)}
 	if ti.Refresh {
 		return out, errors.New("a refresh token (xoxe-) cannot be revoked through the Web API: no method accepts it. Revoke it in the app's settings (OAuth & Permissions: revoke tokens) or uninstall the app, and rotate the app's client secret; keyir cannot prove it dead")
 	}
