@@ -6,6 +6,7 @@ import "regexp"
 import "slices"
 import "sort"
 import "strings"
+import "sync"
 import "time"
 
 import "github.com/keyir/keyir/actions/sendgrid"
@@ -29,7 +30,9 @@ func checkFullAccess(s *Snapshot, a *Account) []Result {
 // adminScope: a scope that creates, changes or deletes keys, teammates, IP
 // access rules, webhooks, mail settings or subusers — what an attacker uses
 // to stay in after the leaked key is revoked.
-var adminScope = regexp.MustCompile(`^(api_keys|teammates|access_settings\.whitelist|user\.webhooks\.[a-z_.]+|mail_settings\.[a-z_]+|subusers(\.[a-z_]+)?)\.(create|update|delete)$`)
+var adminScope = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(api_keys|teammates|access_settings\.whitelist|user\.webhooks\.[a-z_.]+|mail_settings\.[a-z_]+|subusers(\.[a-z_]+)?)\.(create|update|delete)$`)
+})
 
 func checkAdminScopes(s *Snapshot, a *Account) []Result {
 	if a.KeysGap != "" {
@@ -39,7 +42,7 @@ func checkAdminScopes(s *Snapshot, a *Account) []Result {
 	for _, k := range a.Keys {
 		var admin []string
 		for _, sc := range k.Scopes {
-			if !adminScope.MatchString(sc) {
+			if !adminScope().MatchString(sc) {
 				continue
 			}
 			// keyir's own key needs to revoke leaked keys: that grant is
@@ -57,23 +60,28 @@ func checkAdminScopes(s *Snapshot, a *Account) []Result {
 	return orPass(fails, fmt.Sprintf("none of %d keys holds a create/update/delete scope on keys, teammates, IP rules, webhooks or mail settings", len(a.Keys)))
 }
 
-// purposes map words in a key's name to the scope families its job needs.
-var purposes = []struct {
+// purpose maps words in a key's name to the scope families its job needs.
+type purpose struct {
 	word     *regexp.Regexp
 	families []string
-}{
-	{regexp.MustCompile(`^(mail|mailer|send|sender|sending|smtp|newsletter|campaigns?|transactional|notifications?)$`), []string{"mail.", "templates.", "asm.", "categories", "tracking_settings."}},
-	{regexp.MustCompile(`^(stats|analytics|reporting|reports?|metrics|dashboard)$`), []string{"stats.", "email_activity.", "messages.", "categories", "suppression.", "geo.", "browsers.", "clients.", "devices.", "mailbox_providers."}},
-	{regexp.MustCompile(`^(webhooks?|events?)$`), []string{"user.webhooks."}},
 }
+
+// purposes are compiled on the first audit, not at every start-up.
+var purposes = sync.OnceValue(func() []purpose {
+	return []purpose{
+		{regexp.MustCompile(`^(mail|mailer|send|sender|sending|smtp|newsletter|campaigns?|transactional|notifications?)$`), []string{"mail.", "templates.", "asm.", "categories", "tracking_settings."}},
+		{regexp.MustCompile(`^(stats|analytics|reporting|reports?|metrics|dashboard)$`), []string{"stats.", "email_activity.", "messages.", "categories", "suppression.", "geo.", "browsers.", "clients.", "devices.", "mailbox_providers."}},
+		{regexp.MustCompile(`^(webhooks?|events?)$`), []string{"user.webhooks."}},
+	}
+})
 
 // broadTolerance is how many scopes outside its job a key may hold before
 // it counts as much broader than its use.
 const broadTolerance = 3
 
-var wordSplit = regexp.MustCompile(`[^a-z0-9]+`)
+var wordSplit = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^a-z0-9]+`) })
 
-func nameWords(name string) []string { return wordSplit.Split(strings.ToLower(name), -1) }
+func nameWords(name string) []string { return wordSplit().Split(strings.ToLower(name), -1) }
 
 func checkBroadScopes(s *Snapshot, a *Account) []Result {
 	if a.KeysGap != "" {
@@ -84,7 +92,7 @@ func checkBroadScopes(s *Snapshot, a *Account) []Result {
 	for _, k := range a.Keys {
 		var fams []string
 		for _, w := range nameWords(k.Name) {
-			for _, p := range purposes {
+			for _, p := range purposes() {
 				if p.word.MatchString(w) {
 					fams = append(fams, p.families...)
 				}

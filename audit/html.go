@@ -5,6 +5,7 @@ import "fmt"
 import "html/template"
 import "image/color"
 import "io"
+import "sync"
 import "time"
 
 import "gonum.org/v1/plot"
@@ -90,7 +91,9 @@ func practiceChart(rs []Result) (template.HTML, error) {
 	return htmlreport.RenderChart(p, leg, 300, "Results by practice and severity")
 }
 
-var page = template.Must(template.New("audit").Parse(`<!doctype html>
+// page is compiled on the first audit written, not at every start-up.
+var page = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("audit").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
@@ -112,6 +115,7 @@ code{font-size:.9em}
 {{end}}</table>
 {{end}}</body></html>
 `))
+})
 
 type htmlGroup struct {
 	Practice Practice
@@ -143,7 +147,7 @@ func WriteHTML(w io.Writer, rs []Result, sum Summary, when time.Time) error {
 		}
 	}
 	var b bytes.Buffer
-	err = page.Execute(&b, struct {
+	err = page().Execute(&b, struct {
 		When   string
 		Sum    Summary
 		Chart  template.HTML

@@ -167,7 +167,7 @@ func (s *Server) HandleAction(ctx context.Context, a Action) error {
 		s.tell(a, "keyir is restarting; nothing was done. Click again in a minute: the request is kept.")
 		return nil
 	}
-	if !requestIDRE.MatchString(a.Value) {
+	if !requestIDRE().MatchString(a.Value) {
 		s.auditf(AuditEvent{Event: AuditApprovalRefused, Transport: a.Transport, User: a.User, Channel: a.Channel, Reason: "malformed request id"})
 		s.tell(a, "That button does not belong to a keyir request.")
 		return nil

@@ -5,6 +5,7 @@ import "fmt"
 import "regexp"
 import "slices"
 import "strings"
+import "sync"
 
 import "github.com/keyir/keyir/actions/sendgrid"
 import "github.com/keyir/keyir/drill"
@@ -37,9 +38,9 @@ type Args struct {
 }
 
 var (
-	keyIDRE    = regexp.MustCompile(`^[A-Za-z0-9_-]{22}$`)
-	scenarioRE = regexp.MustCompile(`^[a-z0-9-]{1,40}$`)
-	runIDRE    = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+	keyIDRE    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{22}$`) })
+	scenarioRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9-]{1,40}$`) })
+	runIDRE    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`) })
 )
 
 // maxText bounds the command text: a key and an incident id are under 200
@@ -65,21 +66,21 @@ func ParseArgs(text string, red *redact.Redactor) (Args, error) {
 	case VerbRevoke:
 		return parseRevoke(a, rest, red)
 	case VerbDrill:
-		arg, err := oneArg(rest, scenarioRE, red, "drill takes at most one argument, the scenario")
+		arg, err := oneArg(rest, scenarioRE(), red, "drill takes at most one argument, the scenario")
 		if err != nil || len(rest) == 0 {
 			return a, err
 		}
-		if !scenarioRE.MatchString(arg) || !slices.Contains(drill.ScenarioNames(), arg) {
+		if !scenarioRE().MatchString(arg) || !slices.Contains(drill.ScenarioNames(), arg) {
 			return a, fmt.Errorf("no such drill scenario (scenarios: %s)", strings.Join(drill.ScenarioNames(), ", "))
 		}
 		a.Scenario = arg
 		return a, nil
 	case VerbStatus:
-		arg, err := oneArg(rest, runIDRE, red, "status takes at most one argument, a run id")
+		arg, err := oneArg(rest, runIDRE(), red, "status takes at most one argument, a run id")
 		if err != nil || len(rest) == 0 {
 			return a, err
 		}
-		if !runIDRE.MatchString(arg) {
+		if !runIDRE().MatchString(arg) {
 			return a, errors.New("a run id is 1 to 64 characters of A-Z a-z 0-9 . _ -")
 		}
 		a.RunID = arg
@@ -118,7 +119,7 @@ func parseRevoke(a Args, rest []string, red *redact.Redactor) (Args, error) {
 	}
 	// Register first, validate after: nothing below can print a token.
 	for i, t := range pos {
-		if i == 0 && keyIDRE.MatchString(t) {
+		if i == 0 && keyIDRE().MatchString(t) {
 			continue // a key id is the public half: it is shown
 		}
 		if i == 1 && report.ValidateIncident(t, red) == nil {
@@ -143,7 +144,7 @@ func parseRevoke(a Args, rest []string, red *redact.Redactor) (Args, error) {
 	case strings.HasPrefix(arg, "SG."):
 		a.Info, err = sendgrid.ParseKey(arg, "")
 		a.Key = arg
-	case keyIDRE.MatchString(arg):
+	case keyIDRE().MatchString(arg):
 		a.Info, err = sendgrid.ParseKey("", arg)
 	default:
 		err = recogniseToken(&a, arg)
@@ -152,7 +153,7 @@ func parseRevoke(a Args, rest []string, red *redact.Redactor) (Args, error) {
 		a.Key = ""
 		return a, err
 	}
-	if a.Kind.KeyKind == nil && !keyIDRE.MatchString(a.Info.ID) {
+	if a.Kind.KeyKind == nil && !keyIDRE().MatchString(a.Info.ID) {
 		return a, errors.New("the key id is not 22 characters of A-Z a-z 0-9 _ -")
 	}
 	if len(pos) == 2 {

@@ -6,6 +6,7 @@ import "regexp"
 import "slices"
 import "strconv"
 import "strings"
+import "sync"
 import "time"
 
 import "go.yaml.in/yaml/v3"
@@ -66,11 +67,11 @@ type Config struct {
 const DefaultPlaybook = "sendgrid-key-compromise"
 
 var (
-	teamRE    = regexp.MustCompile(`^T[A-Z0-9]{2,20}$`)
-	appRE     = regexp.MustCompile(`^A[A-Z0-9]{2,20}$`)
-	userIDRE  = regexp.MustCompile(`^[UW][A-Z0-9]{2,20}$`)
-	groupRE   = regexp.MustCompile(`^S[A-Z0-9]{2,20}$`)
-	channelRE = regexp.MustCompile(`^[CGD][A-Z0-9]{2,20}$`)
+	teamRE    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^T[A-Z0-9]{2,20}$`) })
+	appRE     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^A[A-Z0-9]{2,20}$`) })
+	userIDRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[UW][A-Z0-9]{2,20}$`) })
+	groupRE   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^S[A-Z0-9]{2,20}$`) })
+	channelRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[CGD][A-Z0-9]{2,20}$`) })
 
 	configFields = []string{"team_id", "api_app_id", "allowed_users", "allowed_user_groups", "user_group_cache",
 		"allowed_channels", "two_person", "approval_expiry", "playbooks", "reports_dir", "data_dir", "audit_log",
@@ -81,7 +82,7 @@ var (
 // idFields are the fields that hold Slack ids: the shape of one, what a
 // good one looks like, and where it goes (one id, or a list of them).
 var idFields = map[string]struct {
-	re   *regexp.Regexp
+	re   func() *regexp.Regexp
 	want string
 	one  func(*Config) *string
 	list func(*Config) *[]string
@@ -156,9 +157,9 @@ func (l *cfgLoader) load(data []byte) *Config {
 		seen[k.Value] = v
 		if idf, ok := idFields[k.Value]; ok {
 			if idf.one != nil {
-				*idf.one(c) = l.id(v, k.Value, idf.re, idf.want)
+				*idf.one(c) = l.id(v, k.Value, idf.re(), idf.want)
 			} else {
-				*idf.list(c) = l.ids(v, k.Value, idf.re, idf.want)
+				*idf.list(c) = l.ids(v, k.Value, idf.re(), idf.want)
 			}
 			continue
 		}

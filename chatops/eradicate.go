@@ -167,7 +167,7 @@ func (s *Server) requestEradication(ctx context.Context, a Action) error {
 		s.tell(a, msg)
 		return nil
 	}
-	if !requestIDRE.MatchString(a.Value) {
+	if !requestIDRE().MatchString(a.Value) {
 		a.Value = ""
 		return refuse("malformed request id", "That button does not belong to a keyir request.")
 	}

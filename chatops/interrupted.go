@@ -41,11 +41,11 @@ const (
 // id is registered with the redactor (it may be key material) and not shown.
 func parseAbandon(a Args, rest []string, red *redact.Redactor) (Args, error) {
 	for _, t := range rest {
-		if !requestIDRE.MatchString(t) {
+		if !requestIDRE().MatchString(t) {
 			red.Add(t)
 		}
 	}
-	if len(rest) != 1 || !requestIDRE.MatchString(rest[0]) {
+	if len(rest) != 1 || !requestIDRE().MatchString(rest[0]) {
 		return a, errors.New("usage: /keyir abandon <request id> (req_ and 24 hex digits, from /keyir status)")
 	}
 	a.RunID = rest[0]

@@ -123,7 +123,7 @@ const (
 	ActionCancel  = "keyir_cancel"
 )
 
-var requestIDRE = regexp.MustCompile(`^req_[0-9a-f]{24}$`)
+var requestIDRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^req_[0-9a-f]{24}$`) })
 
 // Server is the transport-neutral core.
 type Server struct {
@@ -379,7 +379,7 @@ func (s *Server) authorize(ctx context.Context, transport, verb, user, channel s
 func (s *Server) decide(ctx context.Context, transport, verb, user, channel string) (ok bool, why string, at int64) {
 	reason := ""
 	switch {
-	case !userIDRE.MatchString(user):
+	case !userIDRE().MatchString(user):
 		reason = "not a user id"
 	case !slices.Contains(s.cfg.AllowedChannels, channel):
 		reason = "channel not allowed"

@@ -174,7 +174,7 @@ const (
 var logCheckpoint int64 = 1 << 20
 
 // validRequestID is what a request id from the log may be: it names a file.
-var validRequestID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+var validRequestID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`) })
 
 func openStore(dataDir string, red *redact.Redactor) (*store, error) {
 	dir := filepath.Join(dataDir, "requests")

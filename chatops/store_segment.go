@@ -216,7 +216,7 @@ func parseSegments(seqs []int, segs [][]byte) (newest map[string][]byte, version
 				}
 				return nil, nil, fmt.Errorf("%s is not a request record", where(i))
 			}
-			if !validRequestID.MatchString(r.ID) {
+			if !validRequestID().MatchString(r.ID) {
 				return nil, nil, fmt.Errorf("%s: invalid request id", where(i))
 			}
 			if _, seen := versions[r.ID]; !seen || r.Version >= versions[r.ID] {

@@ -357,7 +357,7 @@ func FuzzParseSegments(f *testing.F) {
 		}
 		for id, l := range newest {
 			var r Request
-			if !validRequestID.MatchString(id) || json.Unmarshal(l, &r) != nil || r.ID != id || r.Version != versions[id] {
+			if !validRequestID().MatchString(id) || json.Unmarshal(l, &r) != nil || r.ID != id || r.Version != versions[id] {
 				t.Fatalf("%q: line %q, version %d", id, l, versions[id])
 			}
 		}

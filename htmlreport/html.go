@@ -12,6 +12,7 @@ import "path/filepath"
 import "sort"
 import "strconv"
 import "strings"
+import "sync"
 import "time"
 
 import "github.com/keyir/keyir/render"
@@ -21,9 +22,13 @@ import "github.com/keyir/keyir/runstore"
 //go:embed templates/report.html.tmpl
 var htmlTemplates embed.FS
 
-var htmlTmpl = template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap{
-	"inc": func(i int) int { return i + 1 },
-}).ParseFS(htmlTemplates, "templates/report.html.tmpl"))
+// htmlTmpl is parsed on the first report.html written, not at every
+// start-up of every command.
+var htmlTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap{
+		"inc": func(i int) int { return i + 1 },
+	}).ParseFS(htmlTemplates, "templates/report.html.tmpl"))
+})
 
 // RenderHTML writes report.html: one self-contained page (inline CSS, charts
 // as inline SVG, no script, nothing fetched) that reads on screen and prints
@@ -61,7 +66,7 @@ func (v *htmlView) write(w io.Writer, dir string, sum runstore.FileSums) error {
 		v.FilesNote = "This page was rendered without its run directory, so no file is listed."
 	}
 	var b bytes.Buffer
-	if err := htmlTmpl.Execute(&b, v); err != nil {
+	if err := htmlTmpl().Execute(&b, v); err != nil {
 		return fmt.Errorf("render %s: %w", runstore.ReportHTML, err)
 	}
 	_, err := w.Write(b.Bytes())

@@ -12,6 +12,7 @@ import "math"
 import "regexp"
 import "strconv"
 import "strings"
+import "sync"
 import "time"
 
 import "github.com/keyir/keyir/render"
@@ -106,11 +107,12 @@ func renderChart(p *plot.Plot, leg plot.Legend, height vg.Length, label string) 
 	return inlineSVG(b.Bytes(), label)
 }
 
+// The expressions are compiled on the first chart, not at every start-up.
 var (
-	svgProlog  = regexp.MustCompile(`(?s)\A\s*<\?xml[^>]*\?>\s*(<!--.*?-->\s*)?`)
-	svgOpenTag = regexp.MustCompile(`\A<svg\b[^>]*\bviewBox="([0-9. ]+)"[^>]*>`)
+	svgProlog  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?s)\A\s*<\?xml[^>]*\?>\s*(<!--.*?-->\s*)?`) })
+	svgOpenTag = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\A<svg\b[^>]*\bviewBox="([0-9. ]+)"[^>]*>`) })
 	// The font gonum measured with, plus metric-compatible fallbacks.
-	svgFontFamily = regexp.MustCompile(`font-family:Liberation Sans;`)
+	svgFontFamily = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`font-family:Liberation Sans;`) })
 )
 
 // inlineSVG turns a standalone SVG document from vgsvg into markup that can
@@ -118,13 +120,13 @@ var (
 // keeps only its viewBox (CSS sizes it; an inline SVG needs no xmlns), and
 // the result must pass checkSVG.
 func inlineSVG(doc []byte, label string) (template.HTML, error) {
-	s := svgProlog.ReplaceAllString(string(doc), "")
-	m := svgOpenTag.FindStringSubmatch(s)
+	s := svgProlog().ReplaceAllString(string(doc), "")
+	m := svgOpenTag().FindStringSubmatch(s)
 	if m == nil {
 		return "", errors.New("chart SVG has no root element with a viewBox")
 	}
 	s = fmt.Sprintf(`<svg viewBox="%s" class="chart" role="img" aria-label="%s">`, m[1], html.EscapeString(render.Plain(label))) + s[len(m[0]):]
-	s = svgFontFamily.ReplaceAllString(s, `font-family:'Liberation Sans',Arimo,Arial,Helvetica,sans-serif;`)
+	s = svgFontFamily().ReplaceAllString(s, `font-family:'Liberation Sans',Arimo,Arial,Helvetica,sans-serif;`)
 	s = strings.TrimSpace(s)
 	if err := checkSVG(s); err != nil {
 		return "", err
@@ -140,7 +142,7 @@ var (
 	svgAttrs    = map[string]bool{"viewBox": true, "class": true, "role": true, "aria-label": true, "d": true, "x": true, "y": true,
 		"width": true, "height": true, "transform": true, "style": true, "fill": true, "stroke": true,
 		"x1": true, "y1": true, "x2": true, "y2": true, "cx": true, "cy": true, "r": true, "points": true}
-	svgBadStyle = regexp.MustCompile(`(?i)url\s*\(|@import|expression\s*\(|\\`)
+	svgBadStyle = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)url\s*\(|@import|expression\s*\(|\\`) })
 )
 
 // checkSVG parses s as XML and allows only the elements and attributes gonum
@@ -168,7 +170,7 @@ func checkSVG(s string) error {
 				if a.Name.Space != "" || !svgAttrs[a.Name.Local] {
 					return fmt.Errorf("chart SVG has a %q attribute", a.Name.Local)
 				}
-				if svgBadStyle.MatchString(a.Value) {
+				if svgBadStyle().MatchString(a.Value) {
 					return fmt.Errorf("chart SVG attribute %s=%q is not allowed", a.Name.Local, a.Value)
 				}
 			}

@@ -18,7 +18,15 @@ type stepRecorder struct {
 	// the group commit it did not wait for, if any.
 	reads  bool
 	commit *pendingCommit
+	// buf is the memory of the last record written, for the next one
+	// (nil while a record is being encoded in it; see Evidence).
+	buf []byte
 }
+
+// maxReusedRecord is the largest record buffer a step keeps for the next
+// record: an Email Activity answer's (about 180 KB) is kept, a rare huge
+// answer's is left to the collector rather than pinned for the step.
+const maxReusedRecord = 2 << 20
 
 func (r *stepRecorder) step() *report.Step { return &r.e.steps[r.index] }
 
@@ -36,15 +44,26 @@ func (r *stepRecorder) Evidence(kind string, v any) (string, error) {
 		r.file = ev.Name()
 	}
 	ev := r.ev
+	// Taken, not shared: a record encoded concurrently gets its own.
+	buf := r.buf
+	r.buf = nil
 	r.e.mu.Unlock()
 	// Record redacts the encoding: in full, or only its surface for a value
 	// the transport already redacted (redact.Clean); the writer splices in
 	// an encoding the redaction left as it was without validating it again.
-	b, err := r.e.o.Redactor.Record(v)
+	b, err := r.e.o.Redactor.RecordAppend(buf[:0], v)
 	if err != nil {
 		return "", fmt.Errorf("evidence %s: %w", kind, err)
 	}
-	return ev.Write(kind, b)
+	ref, err := ev.Write(kind, b)
+	// Write keeps nothing of b once it returns (it copies the record into
+	// its line and writes it synchronously), so the next record may reuse it.
+	if cap(b.Bytes()) <= maxReusedRecord {
+		r.e.mu.Lock()
+		r.buf = b.Bytes()[:0]
+		r.e.mu.Unlock()
+	}
+	return ref, err
 }
 
 func (r *stepRecorder) Finding(f report.Finding) {

@@ -4,6 +4,7 @@ import "fmt"
 import "regexp"
 import "sort"
 import "strings"
+import "sync"
 
 import "github.com/keyir/keyir/redact"
 
@@ -51,7 +52,14 @@ type KeyKind struct {
 	// assessment is not assessable and finds no footholds.
 	InputsFromEnv map[string]string
 
-	whole, loose *regexp.Regexp
+	// plain is Pattern as it is, compiled at registration for the
+	// redactor (which must know every shape before anything is printed);
+	// whole is the whole-key expression Match uses, compiled on the first
+	// match (wholeOnce): most commands never identify a key, and compiling
+	// every kind's second expression was part of every start-up.
+	plain, loose *regexp.Regexp
+	wholeOnce    sync.Once
+	whole        *regexp.Regexp
 }
 
 func (k *KeyKind) compile() error {
@@ -61,7 +69,7 @@ func (k *KeyKind) compile() error {
 	if !strings.HasPrefix(k.Sample, k.Prefix) {
 		return fmt.Errorf("key kind %s: the sample does not start with %q", k.Kind, k.Prefix)
 	}
-	whole, err := wholeRE(k.Pattern)
+	plain, err := regexp.Compile(k.Pattern)
 	if err != nil {
 		return fmt.Errorf("key kind %s: %w", k.Kind, err)
 	}
@@ -73,27 +81,48 @@ func (k *KeyKind) compile() error {
 	if err != nil {
 		return fmt.Errorf("key kind %s: %w", k.Kind, err)
 	}
-	k.whole, k.loose = whole, lre
-	if !k.Valid(k.Sample) {
+	k.plain, k.loose = plain, lre
+	if !k.sampleMatches() {
 		return fmt.Errorf("key kind %s: its sample does not match its pattern and checksum", k.Kind)
 	}
 	return nil
+}
+
+// sampleMatches is Valid(k.Sample), checked at registration without the
+// whole-key expression: when the plain pattern's first match is the whole
+// sample, the sample is a key of the pattern. Only when it is not (a
+// malformed kind, or an alternative preferred for a shorter match) is the
+// whole-key expression compiled to decide, as Match would.
+func (k *KeyKind) sampleMatches() bool {
+	if k.Checksum != nil && !k.Checksum(k.Sample) {
+		return false
+	}
+	if loc := k.plain.FindStringIndex(k.Sample); loc != nil && loc[0] == 0 && loc[1] == len(k.Sample) {
+		return true
+	}
+	return k.Match(k.Sample) != nil
 }
 
 // Match returns the groups of the kind's pattern when key is, whole, a key
 // of the kind (nil otherwise): element 0 is the key, then each group. The
 // checksum is not checked: Valid does.
 func (k *KeyKind) Match(key string) []string {
-	whole := k.whole
-	if whole == nil {
-		// Not registered (yet): compiled here, never stored, so concurrent
-		// callers do not race.
-		var err error
-		if whole, err = wholeRE(k.Pattern); err != nil {
+	return matchWhole(k.wholeExpr(), key)
+}
+
+// wholeExpr is the whole-key expression, compiled on first use (by
+// whichever goroutine comes first; the others wait for it). A pattern that
+// does not compile is refused at registration (compile), so the panic here
+// is only for a kind used without being registered.
+func (k *KeyKind) wholeExpr() *regexp.Regexp {
+	k.wholeOnce.Do(func() {
+		whole, err := wholeRE(k.Pattern)
+		if err != nil {
 			panic(err)
 		}
-	}
-	return matchWhole(whole, key)
+		k.whole = whole
+	})
+	return k.whole
 }
 
 // Valid reports whether key is a key of the kind, with a valid checksum
@@ -122,7 +151,7 @@ func feedRedactor(p Provider, k *KeyKind) {
 		Prefix:  k.Prefix,
 		Name:    article(k.Human),
 		Revoke:  k.Revoke,
-		Pattern: regexp.MustCompile(k.Pattern),
+		Pattern: k.plain,
 		Loose:   k.loose,
 		Sample:  k.Sample,
 	})

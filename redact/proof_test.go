@@ -160,3 +160,29 @@ func FuzzJSONOfCleanValue(f *testing.F) {
 		}
 	})
 }
+
+// RecordAppend gives Record's text, validity and error, whatever dst
+// holds, and leaves dst's own bytes as they were.
+func TestRecordAppendIsRecordInDst(t *testing.T) {
+	secret := "SG.recordAppendSecret0123456789abcdef"
+	r := New(secret)
+	for _, v := range []any{
+		map[string]string{"a": "nothing here"},
+		map[string]string{"a": "key " + secret},         // rewritten by the full pass
+		redactPair(r, "x", "y"),                         // the surface pass
+		redactPair(r, "x"+secret[:20], secret[20:]+"y"), // the surface pass rewrites it
+		func() {}, // json.Marshal refuses it
+	} {
+		want, werr := r.Record(v)
+		for _, dst := range [][]byte{nil, make([]byte, 0, 4), []byte("prefix"), make([]byte, 3, 1<<12)} {
+			pre := string(dst)
+			got, err := r.RecordAppend(dst, v)
+			if (err == nil) != (werr == nil) || string(got.Bytes()) != string(want.Bytes()) || got.Valid() != want.Valid() {
+				t.Errorf("RecordAppend(%q, %T) = %q, %v, %v; Record = %q, %v, %v", pre, v, got.Bytes(), got.Valid(), err, want.Bytes(), want.Valid(), werr)
+			}
+			if string(dst) != pre {
+				t.Errorf("RecordAppend changed dst's bytes %q to %q", pre, dst)
+			}
+		}
+	}
+}

@@ -134,6 +134,9 @@ func (w *EvidenceWriter) Name() string { return w.name }
 
 // Write appends one record and returns its reference
 // ("evidence/004-revoke.jsonl#7") for findings and the journal to cite.
+// The record is written before Write returns and nothing of v is kept, so
+// the caller may reuse v's memory then (playbook's recorder reuses the
+// buffer of a redact.JSONText).
 func (w *EvidenceWriter) Write(kind string, v any) (ref string, err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()

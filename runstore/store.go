@@ -42,11 +42,11 @@ const dirTimeLayout = "20060102T150405Z"
 
 // validRunID is what a run id may be. It becomes part of a path, so it is
 // checked, never cleaned: a run id that needs cleaning is a bug upstream.
-var validRunID = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
+var validRunID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`) })
 
 // ValidateRunID reports whether id can name a run directory.
 func ValidateRunID(id string) error {
-	if !validRunID.MatchString(id) {
+	if !validRunID().MatchString(id) {
 		return fmt.Errorf("invalid run id %q: want 1-64 characters of A-Z, a-z, 0-9 and -", id)
 	}
 	return nil

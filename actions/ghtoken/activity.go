@@ -5,6 +5,7 @@ import "fmt"
 import "regexp"
 import "sort"
 import "strings"
+import "sync"
 import "time"
 
 import "github.com/google/go-github/v84/github"
@@ -35,21 +36,21 @@ type Activity struct {
 }
 
 var (
-	orgRE    = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$`)
-	hashedRE = regexp.MustCompile(`^[A-Za-z0-9+/]{43}=$`)
+	orgRE    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$`) })
+	hashedRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9+/]{43}=$`) })
 )
 
 // Validate checks the org name (it reaches a URL path), the hash (it
 // reaches a search phrase) and the window.
 func (a *Activity) Validate() error {
-	if !hashedRE.MatchString(a.HashedToken) {
+	if !hashedRE().MatchString(a.HashedToken) {
 		return &actions.ParamError{Param: "hashed_token", Msg: "not a base64 SHA-256 (44 characters)"}
 	}
 	return checkOrgWindow(a.Org, a.Window)
 }
 
 func checkOrgWindow(org string, w actions.Window) error {
-	if org != "" && !orgRE.MatchString(org) {
+	if org != "" && !orgRE().MatchString(org) {
 		return &actions.ParamError{Param: "org", Msg: fmt.Sprintf("not a GitHub organization name (%d characters)", len(org))}
 	}
 	return w.CheckWindow()

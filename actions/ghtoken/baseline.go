@@ -226,7 +226,7 @@ func members(ctx context.Context, c *github.Client, org string) ([]string, error
 // A baseline missing the repositories would make every hook look new next
 // time, so a failure there refuses to save.
 func SaveBaseline(ctx context.Context, env *actions.Env, org, path string) (*Baseline, error) {
-	if !orgRE.MatchString(org) {
+	if !orgRE().MatchString(org) {
 		return nil, fmt.Errorf("--github-org: not a GitHub organization name")
 	}
 	where, c, err := responderAPI(env)

@@ -32,7 +32,7 @@ type Persistence struct {
 
 // Validate checks the org, the login and the window.
 func (a *Persistence) Validate() error {
-	if a.Login != "" && !orgRE.MatchString(a.Login) && !strings.HasSuffix(a.Login, "[bot]") {
+	if a.Login != "" && !orgRE().MatchString(a.Login) && !strings.HasSuffix(a.Login, "[bot]") {
 		return &actions.ParamError{Param: "login", Msg: "not a GitHub login"}
 	}
 	return checkOrgWindow(a.Org, a.Window)

@@ -5,6 +5,7 @@ import "fmt"
 import "regexp"
 import "slices"
 import "strings"
+import "sync"
 import "time"
 
 import "github.com/keyir/keyir/actions"
@@ -64,15 +65,15 @@ type removal struct {
 }
 
 var (
-	repoNameRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
-	idRE       = regexp.MustCompile(`^[1-9][0-9]{0,18}$`)
+	repoNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`) })
+	idRE       = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[1-9][0-9]{0,18}$`) })
 )
 
 // okRepo checks "owner/name" (neither part may be "." or ".." or hold a
 // slash: the path is built from it).
 func okRepo(full string) bool {
 	owner, name, ok := strings.Cut(full, "/")
-	return ok && orgRE.MatchString(owner) && repoNameRE.MatchString(name) && name != "." && name != ".."
+	return ok && orgRE().MatchString(owner) && repoNameRE().MatchString(name) && name != "." && name != ".."
 }
 
 // removalOf is the request that removes an item, rebuilt from its kind and
@@ -85,12 +86,12 @@ func removalOf(it planItem) (rm removal, byHand string, err error) {
 	needRepo := func() bool { return okRepo(it.Repo) }
 	switch it.Kind {
 	case KindDeployKey:
-		if !needRepo() || !idRE.MatchString(it.ResourceID) {
+		if !needRepo() || !idRE().MatchString(it.ResourceID) {
 			return bad("repository or key id")
 		}
 		return removal{Method: "DELETE", Path: "/repos/" + it.Repo + "/keys/" + it.ResourceID}, "", nil
 	case KindWebhook:
-		if !idRE.MatchString(it.ResourceID) {
+		if !idRE().MatchString(it.ResourceID) {
 			return bad("hook id")
 		}
 		if it.Repo != "" {
@@ -99,12 +100,12 @@ func removalOf(it planItem) (rm removal, byHand string, err error) {
 			}
 			return removal{Method: "DELETE", Path: "/repos/" + it.Repo + "/hooks/" + it.ResourceID}, "", nil
 		}
-		if !orgRE.MatchString(it.Org) {
+		if !orgRE().MatchString(it.Org) {
 			return bad("organization")
 		}
 		return removal{Method: "DELETE", Path: "/orgs/" + it.Org + "/hooks/" + it.ResourceID}, "", nil
 	case KindInvitation:
-		if !orgRE.MatchString(it.Org) || !idRE.MatchString(it.ResourceID) {
+		if !orgRE().MatchString(it.Org) || !idRE().MatchString(it.ResourceID) {
 			return bad("organization or invitation id")
 		}
 		return removal{Method: "DELETE", Path: "/orgs/" + it.Org + "/invitations/" + it.ResourceID}, "", nil
@@ -119,7 +120,7 @@ func removalOf(it planItem) (rm removal, byHand string, err error) {
 		}
 		return removal{Method: "PATCH", Path: "/repos/" + it.Repo, Body: json.RawMessage(`{"private":true}`)}, "", nil
 	case KindSSHKey:
-		if !orgRE.MatchString(it.Login) || !idRE.MatchString(it.ResourceID) {
+		if !orgRE().MatchString(it.Login) || !idRE().MatchString(it.ResourceID) {
 			return bad("login or key id")
 		}
 		return removal{}, fmt.Sprintf("an organization owner cannot delete a user's SSH key on github.com (DELETE /user/keys/%s takes %s's own token): ask %s to remove it in Settings → SSH and GPG keys", it.ResourceID, it.Login, it.Login), nil

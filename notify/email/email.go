@@ -17,6 +17,7 @@ import htmltemplate "html/template"
 import "net/http"
 import "slices"
 import "strings"
+import "sync"
 import texttemplate "text/template"
 import "time"
 
@@ -321,19 +322,24 @@ const htmlTmpl = `<!DOCTYPE html>
 </body></html>
 `
 
+// The templates are parsed on the first mail, not at every start-up.
 var (
-	textT = texttemplate.Must(texttemplate.New("text").Parse(textTmpl))
+	textT = sync.OnceValue(func() *texttemplate.Template {
+		return texttemplate.Must(texttemplate.New("text").Parse(textTmpl))
+	})
 	// html/template escapes every value: a key name cannot inject markup.
-	htmlT = htmltemplate.Must(htmltemplate.New("html").Parse(htmlTmpl))
+	htmlT = sync.OnceValue(func() *htmltemplate.Template {
+		return htmltemplate.Must(htmltemplate.New("html").Parse(htmlTmpl))
+	})
 )
 
 func bodies(ev notify.Event) (text, html string, err error) {
 	v := newView(ev)
 	var tb, hb bytes.Buffer
-	if err := textT.Execute(&tb, oneLine(v)); err != nil {
+	if err := textT().Execute(&tb, oneLine(v)); err != nil {
 		return "", "", err
 	}
-	if err := htmlT.Execute(&hb, v); err != nil {
+	if err := htmlT().Execute(&hb, v); err != nil {
 		return "", "", err
 	}
 	return tb.String(), hb.String(), nil
