@@ -1,53 +1,16 @@
 package ghtoken
 
 import "context"
-import "os"
-import "path/filepath"
 import "strings"
 import "sync/atomic"
 import "testing"
 import "time"
 
+import "github.com/keyir/keyir/internal/witnesstest"
 import "github.com/keyir/keyir/playbook"
 import "github.com/keyir/keyir/redact"
 import "github.com/keyir/keyir/report"
 import "github.com/keyir/keyir/sim/githubsim"
-
-// witnessPlaybook is the containment part of the built-in playbook with a
-// confirm that gives up after 2s, so a run can end not confirmed while the
-// simulator still propagates the revocation.
-const witnessPlaybook = `name: github-witness-test
-description: the liveness check, the snapshot, the revocation and a short confirm
-inputs:
-  key:
-    type: string
-    secret: true
-    pattern: '(gh[pous]_[A-Za-z0-9]{36}|ghr_[A-Za-z0-9]{76}|github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})'
-steps:
-  - id: liveness
-    action: github.token_liveness
-    on_error: continue
-    with:
-      key: "{{ .inputs.key }}"
-  - id: snapshot
-    action: github.snapshot_token
-    on_error: continue
-    with:
-      key: "{{ .inputs.key }}"
-  - id: revoke
-    action: github.revoke_token
-    on_error: stop
-    with:
-      key: "{{ .inputs.key }}"
-  - id: confirm
-    action: github.confirm_revoked
-    on_error: stop
-    with:
-      key: "{{ .inputs.key }}"
-      interval: 50ms
-      max_interval: 100ms
-      timeout: 2s
-`
 
 // TestConfirmNeedsTheWitnessAtThisGitHub: a run saw the token live at one
 // GitHub and asked it to revoke the token; its confirm ran out of time
@@ -65,14 +28,9 @@ func TestConfirmNeedsTheWitnessAtThisGitHub(t *testing.T) {
 		c.PropagationDelay = time.Hour
 		c.Now = func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
 	})
-	path := filepath.Join(t.TempDir(), "witness.yaml")
-	if err := os.WriteFile(path, []byte(witnessPlaybook), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	pb, err := playbook.Resolve(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pb := witnesstest.Playbook(t, "github-witness-test",
+		`(gh[pous]_[A-Za-z0-9]{36}|ghr_[A-Za-z0-9]{76}|github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})`,
+		tokenLivenessInfo.Name, snapshotTokenInfo.Name, revokeTokenInfo.Name, confirmRevokedInfo.Name)
 	given := map[string]string{"key": a.fx.LeakedToken}
 	env := a.env
 	opts := func() playbook.Options {
@@ -81,13 +39,7 @@ func TestConfirmNeedsTheWitnessAtThisGitHub(t *testing.T) {
 		return playbook.Options{Mode: report.ModeLive, Incident: "INC-GH-W", Operator: "test", ReportsRoot: t.TempDir(), Given: given,
 			Redactor: red, Getenv: func(k string) string { return env[k] }, StepTimeout: time.Minute}
 	}
-	res, err := playbook.Run(context.Background(), pb, opts())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.ExitCode != report.ExitNotContained || res.Report.Run.Containment.Status != report.ContainmentNotConfirmed {
-		t.Fatalf("first run: exit %d, %+v; want not confirmed while the revocation propagates", res.ExitCode, res.Report.Run.Containment)
-	}
+	res := witnesstest.RunUnconfirmed(t, pb, opts())
 
 	// Another GitHub: another host, a token it never issued.
 	sc, _ := githubsim.LookupScenario("github-fine-grained-leak")
@@ -102,14 +54,7 @@ func TestConfirmNeedsTheWitnessAtThisGitHub(t *testing.T) {
 	}
 	t.Cleanup(func() { stop(context.Background()) })
 	env = map[string]string{EnvAPIURL: other, EnvToken: fx.ResponderToken}
-	res, err = playbook.Resume(context.Background(), res.Dir, opts())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := res.Report.Run.Containment
-	if res.ExitCode != report.ExitNotContained || c.Status != report.ContainmentNotConfirmed {
-		t.Fatalf("resumed against another GitHub: exit %d, containment %s: %s", res.ExitCode, c.Status, c.Detail)
-	}
+	c := witnesstest.Resume(t, res.Dir, opts(), report.ExitNotContained, report.ContainmentNotConfirmed, "another GitHub")
 	if !strings.Contains(c.Detail, "accepted at "+strings.TrimSuffix(a.url, "/")) || !strings.Contains(c.Detail, "another API") {
 		t.Errorf("the detail does not say where the token was seen accepted: %s", c.Detail)
 	}
@@ -125,11 +70,5 @@ func TestConfirmNeedsTheWitnessAtThisGitHub(t *testing.T) {
 		t.Fatalf("the simulator came back on the same URL %s", again)
 	}
 	env = map[string]string{EnvAPIURL: again, EnvToken: a.fx.ResponderToken}
-	res, err = playbook.Resume(context.Background(), res.Dir, opts())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c := res.Report.Run.Containment; res.ExitCode != report.ExitDone || c.Status != report.ContainmentConfirmed {
-		t.Fatalf("resumed against the first GitHub on a new port: exit %d, containment %s: %s", res.ExitCode, c.Status, c.Detail)
-	}
+	witnesstest.Resume(t, res.Dir, opts(), report.ExitDone, report.ContainmentConfirmed, "the first GitHub on a new port")
 }

@@ -1,53 +1,15 @@
 package slacktoken
 
-import "context"
-import "os"
-import "path/filepath"
 import "strings"
 import "sync/atomic"
 import "testing"
 import "time"
 
+import "github.com/keyir/keyir/internal/witnesstest"
 import "github.com/keyir/keyir/playbook"
 import "github.com/keyir/keyir/redact"
 import "github.com/keyir/keyir/report"
 import "github.com/keyir/keyir/sim/slacksim"
-
-// witnessPlaybook is the containment part of the built-in playbook with a
-// confirm that gives up after 2s, so a run can end not confirmed while the
-// simulator still propagates the revocation.
-const witnessPlaybook = `name: slack-witness-test
-description: the liveness check, the snapshot, the revocation and a short confirm
-inputs:
-  key:
-    type: string
-    secret: true
-    pattern: 'xoxb-[0-9]{6,15}-[0-9]{6,15}-[A-Za-z0-9]{20,40}|xoxp-[0-9]{6,15}-[0-9]{6,15}-[0-9]{6,15}-[A-Za-z0-9]{24,64}'
-steps:
-  - id: liveness
-    action: slack.token_liveness
-    on_error: continue
-    with:
-      key: "{{ .inputs.key }}"
-  - id: snapshot
-    action: slack.snapshot_token
-    on_error: continue
-    with:
-      key: "{{ .inputs.key }}"
-  - id: revoke
-    action: slack.revoke_token
-    on_error: stop
-    with:
-      key: "{{ .inputs.key }}"
-  - id: confirm
-    action: slack.confirm_revoked
-    on_error: stop
-    with:
-      key: "{{ .inputs.key }}"
-      interval: 50ms
-      max_interval: 100ms
-      timeout: 2s
-`
 
 // TestConfirmInvalidAuthNeedsTheWitnessAtThisSlack: a run saw the token
 // live at one Slack and revoked it there (revoked:true); its confirm ran
@@ -64,27 +26,16 @@ func TestConfirmInvalidAuthNeedsTheWitnessAtThisSlack(t *testing.T) {
 		w.Options.RevokePropagation = time.Hour
 		w.Options.Now = func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
 	})
-	path := filepath.Join(t.TempDir(), "witness.yaml")
-	if err := os.WriteFile(path, []byte(witnessPlaybook), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	pb, err := playbook.Resolve(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pb := witnesstest.Playbook(t, "slack-witness-test",
+		`xoxb-[0-9]{6,15}-[0-9]{6,15}-[A-Za-z0-9]{20,40}|xoxp-[0-9]{6,15}-[0-9]{6,15}-[0-9]{6,15}-[A-Za-z0-9]{24,64}`,
+		tokenLivenessInfo.Name, snapshotTokenInfo.Name, revokeTokenInfo.Name, confirmRevokedInfo.Name)
 	vars := f.vars
 	opts := func() playbook.Options {
 		return playbook.Options{Mode: report.ModeLive, Incident: "INC-SLACK-W", Operator: "test", ReportsRoot: t.TempDir(),
 			Given: map[string]string{"key": slacksim.LeakedBotToken}, Redactor: redact.New(),
 			Getenv: func(k string) string { return vars[k] }, StepTimeout: time.Minute}
 	}
-	res, err := playbook.Run(context.Background(), pb, opts())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.ExitCode != report.ExitNotContained || res.Report.Run.Containment.Status != report.ContainmentNotConfirmed {
-		t.Fatalf("first run: exit %d, %+v; want not confirmed while the revocation propagates", res.ExitCode, res.Report.Run.Containment)
-	}
+	res := witnesstest.RunUnconfirmed(t, pb, opts())
 
 	// Another Slack: another host, which never knew the token.
 	other := slacksim.New(slacksim.Options{})
@@ -94,14 +45,7 @@ func TestConfirmInvalidAuthNeedsTheWitnessAtThisSlack(t *testing.T) {
 	}
 	t.Cleanup(func() { other.Close() })
 	vars = map[string]string{EnvAPIURL: api}
-	res, err = playbook.Resume(context.Background(), res.Dir, opts())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := res.Report.Run.Containment
-	if res.ExitCode != report.ExitNotContained || c.Status != report.ContainmentNotConfirmed {
-		t.Fatalf("resumed against another Slack: exit %d, containment %s: %s", res.ExitCode, c.Status, c.Detail)
-	}
+	c := witnesstest.Resume(t, res.Dir, opts(), report.ExitNotContained, report.ContainmentNotConfirmed, "another Slack")
 	if !strings.Contains(c.Detail, "invalid_auth") || !strings.Contains(c.Detail, "accepted at "+f.api) || !strings.Contains(c.Detail, "another API URL") {
 		t.Errorf("the detail does not say where the token was seen accepted: %s", c.Detail)
 	}
@@ -112,11 +56,5 @@ func TestConfirmInvalidAuthNeedsTheWitnessAtThisSlack(t *testing.T) {
 	// The first Slack, once the revocation took effect.
 	ahead.Store(int64(2 * time.Hour))
 	vars = f.vars
-	res, err = playbook.Resume(context.Background(), res.Dir, opts())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c := res.Report.Run.Containment; res.ExitCode != report.ExitDone || c.Status != report.ContainmentConfirmed {
-		t.Fatalf("resumed against the first Slack: exit %d, containment %s: %s", res.ExitCode, c.Status, c.Detail)
-	}
+	witnesstest.Resume(t, res.Dir, opts(), report.ExitDone, report.ContainmentConfirmed, "the first Slack")
 }

@@ -110,15 +110,12 @@ func TestResumeOfALiveRunStillRefusesAFIFOCredentialFile(t *testing.T) {
 	if testing.Short() {
 		t.Skip("subprocess test")
 	}
-	g, cmd, reports, _ := startGatedRun(t)
-	cmd.Process.Signal(syscall.SIGKILL)
-	cmd.Wait()
-	g.open()
+	g, dir := killedGatedRun(t)
 	fifo := filepath.Join(t.TempDir(), "fifo.key")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r := keyir(t, "", map[string]string{"SENDGRID_API_KEY_FILE": fifo}, "resume", onlyRunDir(t, reports))
+	r := keyir(t, "", map[string]string{"SENDGRID_API_KEY_FILE": fifo}, "resume", dir)
 	if r.code != report.ExitUsage || !strings.Contains(r.stderr, "SENDGRID_API_KEY_FILE") || !strings.Contains(r.stderr, "named pipe") {
 		t.Fatalf("resume with a FIFO credential file: exit %d\n%s", r.code, r.stderr)
 	}

@@ -173,11 +173,7 @@ func TestHostileRunDirectoryFiles(t *testing.T) {
 		}, "is a symbolic link"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			g, cmd, reports, _ := startGatedRun(t)
-			cmd.Process.Signal(syscall.SIGKILL)
-			cmd.Wait()
-			g.open()
-			dir := onlyRunDir(t, reports)
+			g, dir := killedGatedRun(t)
 			planted := c.plant(t, dir)
 			code, stderr, cpu := hostileProcess(t, nil, "resume", dir)
 			if code != 2 || !strings.Contains(stderr, planted) || !strings.Contains(stderr, c.say) {

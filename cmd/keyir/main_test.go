@@ -255,6 +255,18 @@ func startGatedRun(t *testing.T) (g *gate, cmd *exec.Cmd, reports string, stderr
 	return g, cmd, reports, stderr
 }
 
+// killedGatedRun is a gated run killed (SIGKILL) while its middle step is
+// in flight, its gate then opened: g counts what a resume asks, dir is the
+// unfinished run's directory.
+func killedGatedRun(t *testing.T) (g *gate, dir string) {
+	t.Helper()
+	g, cmd, reports, _ := startGatedRun(t)
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	g.open()
+	return g, onlyRunDir(t, reports)
+}
+
 func TestSIGKILLMidRunThenResumeCompletes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("subprocess test")

@@ -3,7 +3,6 @@ package main
 import "os"
 import "path/filepath"
 import "strings"
-import "syscall"
 import "testing"
 
 import "github.com/keyir/keyir/runstore"
@@ -83,11 +82,7 @@ func TestResumeRefusesEditedRunJSONOfKilledRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("subprocess test")
 	}
-	g, cmd, reports, _ := startGatedRun(t)
-	cmd.Process.Signal(syscall.SIGKILL)
-	cmd.Wait()
-	g.open()
-	dir := onlyRunDir(t, reports)
+	g, dir := killedGatedRun(t)
 	p := filepath.Join(dir, runstore.RunFile)
 	b, _ := os.ReadFile(p)
 	os.WriteFile(p, []byte(strings.Replace(string(b), `"mode": "live"`, `"mode": "dry-run"`, 1)), 0o600)
@@ -110,11 +105,7 @@ func TestVerifyExplainsAndNeverSuggestsResumeWrongly(t *testing.T) {
 	if testing.Short() {
 		t.Skip("subprocess test")
 	}
-	g, cmd, reports, _ := startGatedRun(t)
-	cmd.Process.Signal(syscall.SIGKILL)
-	cmd.Wait()
-	g.open()
-	dir := onlyRunDir(t, reports)
+	_, dir := killedGatedRun(t)
 	if v := keyir(t, "", nil, "report", "verify", dir); v.code != 1 || !strings.Contains(v.stderr, "keyir resume "+dir) {
 		t.Fatalf("verify of a resumable killed run should suggest resume: %+v", v)
 	}
