@@ -52,3 +52,11 @@ func ConfirmOf[T any, A poller[T]](name, summary string, bounds Poll, extra ...O
 		return a
 	}, extra...)
 }
+
+// KindRefusedBeforeRevoke is the finding of a credential the provider
+// refused before keyir's revocation with an answer that does not say it is
+// dead (GitHub's 401 "Bad credentials", Slack's invalid_auth): the same
+// answer goes to one another server or workspace issued. Refused there,
+// which is not proof it was revoked; the confirm step settles it
+// (SeenAccepted).
+const KindRefusedBeforeRevoke = "token.refused_before_revoke"

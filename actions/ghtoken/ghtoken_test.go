@@ -225,7 +225,7 @@ func TestLivenessLiveThenDead(t *testing.T) {
 	if err != nil || out["status"] != actions.StatusDead {
 		t.Fatalf("liveness of the revoked token: %v, %v", out, err)
 	}
-	dead := rec.kinds()[KindRefusedBeforeRevoke]
+	dead := rec.kinds()[actions.KindRefusedBeforeRevoke]
 	if len(dead) != 1 || !strings.Contains(dead[0].Detail, "GITHUB_API_URL") {
 		t.Fatalf("an already dead token: findings %+v (want one naming GITHUB_API_URL: it may be another GitHub's)", rec.findings)
 	}
@@ -242,7 +242,7 @@ func TestTokenOfAnotherGitHub(t *testing.T) {
 	if err != nil || out["status"] != actions.StatusDead {
 		t.Fatalf("liveness: %v, %v", out, err)
 	}
-	if f := rec.kinds()[KindRefusedBeforeRevoke]; len(f) != 1 || !strings.Contains(f[0].Detail, "Enterprise Server") {
+	if f := rec.kinds()[actions.KindRefusedBeforeRevoke]; len(f) != 1 || !strings.Contains(f[0].Detail, "Enterprise Server") {
 		t.Fatalf("findings %+v", rec.findings)
 	}
 }
@@ -370,7 +370,7 @@ func TestInstallationTokenLiveOn403AndRevokesItself(t *testing.T) {
 	}
 	// Dead now: a second revoke finds it already revoked.
 	env, rec = f.newEnv(report.ModeLive)
-	if out, err := run(t, env, "github.revoke_token", map[string]any{"key": ghs.Value}); err != nil || len(out["already_revoked"].([]string)) != 1 || len(rec.kinds()[KindRefusedBeforeRevoke]) != 1 {
+	if out, err := run(t, env, "github.revoke_token", map[string]any{"key": ghs.Value}); err != nil || len(out["already_revoked"].([]string)) != 1 || len(rec.kinds()[actions.KindRefusedBeforeRevoke]) != 1 {
 		t.Fatalf("revoking a dead installation token: %v, %v", out, err)
 	}
 }

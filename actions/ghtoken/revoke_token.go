@@ -202,7 +202,7 @@ func (r *revocation) selfRevoke(ctx context.Context, env *actions.Env, where api
 	case st == 401:
 		r.already = append(r.already, t.Fingerprint)
 		env.Finding(report.Finding{
-			Kind: KindRefusedBeforeRevoke, Subject: t.Fingerprint, Severity: report.Info,
+			Kind: actions.KindRefusedBeforeRevoke, Subject: t.Fingerprint, Severity: report.Info,
 			Title:  fmt.Sprintf("The installation token was refused at %s before keyir revoked it", where),
 			Detail: fmt.Sprintf("DELETE /installation/token with the token answered 401 at %s (installation tokens live an hour at most). %s", where, refusedMeans(where)),
 		})

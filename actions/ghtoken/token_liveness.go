@@ -162,15 +162,11 @@ func liveText(t Token, l liveness, where api) string {
 // server): the finding says it was refused here, not that it was revoked.
 func alreadyDead(env *actions.Env, t Token, where api) {
 	env.Finding(report.Finding{
-		Kind: KindRefusedBeforeRevoke, Subject: t.Fingerprint, Severity: report.Info,
+		Kind: actions.KindRefusedBeforeRevoke, Subject: t.Fingerprint, Severity: report.Info,
 		Title:  fmt.Sprintf("The %s was refused at %s before keyir acted", t.Kind.Human, where),
 		Detail: fmt.Sprintf("GET /user with the token answered 401 (Bad credentials) at %s before keyir asked for its revocation. %s", where, refusedMeans(where)),
 	})
 }
-
-// KindRefusedBeforeRevoke is the finding of a token GitHub refused before
-// keyir's revocation: refused there, which is not proof it was revoked.
-const KindRefusedBeforeRevoke = "token.refused_before_revoke"
 
 // refusedMeans says what a 401 from where proves, and what it does not.
 func refusedMeans(where api) string {

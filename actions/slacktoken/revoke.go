@@ -91,11 +91,20 @@ func (a *Revoke) Run(ctx context.Context, env *actions.Env) (actions.Outputs, er
 		return out, nil
 	case deathCodes[code]:
 		out["already_revoked"], out["refusal"] = true, code
-		env.Finding(report.Finding{
+		f := report.Finding{
 			Kind: "token.already_revoked", Subject: ti.Fingerprint, Severity: report.Info,
 			Title:  "Slack already refuses the leaked token",
-			Detail: fmt.Sprintf("auth.revoke with the token answered %s: there is nothing left to revoke with it. Whether it is dead is settled by the confirm step (invalid_auth alone is weaker proof than token_revoked).", code),
-		})
+			Detail: fmt.Sprintf("auth.revoke with the token answered %s: there is nothing left to revoke with it. Whether it is dead is settled by the confirm step.", code),
+		}
+		if code == "invalid_auth" {
+			// Not Slack saying the token was revoked: the same answer goes
+			// to a token this Slack never issued (another workspace's, an
+			// Enterprise Grid's URL) and to one refused from this IP
+			// address by an allow list.
+			f.Kind, f.Title = actions.KindRefusedBeforeRevoke, "Slack refused the leaked token before keyir revoked it"
+			f.Detail = fmt.Sprintf("auth.revoke with the token answered invalid_auth at %s: Slack's answer for a token revoked there, and also for one it never issued or one refused from this IP address by an allow list, so this is not proof it was revoked. Whether it is dead is settled by the confirm step, which counts invalid_auth only where this run saw Slack accept the token.", apiURL(env))
+		}
+		env.Finding(f)
 		return out, nil
 	}
 	return out, fmt.Errorf("auth.revoke: %w", err)

@@ -215,3 +215,25 @@ func TestRateLimitedReadWaits(t *testing.T) {
 		t.Fatalf("%d attempts, want %d", n, 1+maxTransient)
 	}
 }
+
+// invalid_auth is Slack's answer for a revoked token and also for one this
+// Slack never issued: the revocation's finding says it was refused, never
+// that it was already revoked (the old finding was token.already_revoked).
+// token_revoked, Slack's own word, still is.
+func TestRevokeRefusedWithInvalidAuthIsNotAlreadyRevoked(t *testing.T) {
+	f := newFixture(t, "slack-bot-token-leak", nil)
+	env, rec := f.env(report.ModeLive)
+	unknown := "xoxb-111111111111-222222222222-" + strings.Repeat("Q", 24)
+	out, err := run(t, env, "slack.revoke_token", map[string]any{"key": unknown})
+	if err != nil || out["already_revoked"] != true || out["refusal"] != "invalid_auth" {
+		t.Fatalf("%v %v", out, err)
+	}
+	kinds := rec.kinds()
+	if n := len(kinds["token.already_revoked"]); n != 0 {
+		t.Errorf("invalid_auth reported as already revoked (%d findings)", n)
+	}
+	if r := kinds[actions.KindRefusedBeforeRevoke]; len(r) != 1 || !strings.Contains(r[0].Detail, "never issued") || !strings.Contains(r[0].Detail, "not proof") {
+		t.Errorf("want one %s finding saying what invalid_auth does not prove: %+v", actions.KindRefusedBeforeRevoke, r)
+	}
+	assertNoSecret(t, rec, out, unknown)
+}
