@@ -63,6 +63,10 @@ func (a *app) markArchived(dir, note string) error {
 		}
 		return err
 	}
+	if res.Unfinished != "" {
+		fmt.Fprintf(a.errOut, "keyir: %s is not sealed yet, so it has no head to archive: %s; not marked\n", dir, res.Unfinished)
+		return withCode(1)
+	}
 	if !res.OK() {
 		fmt.Fprintf(a.errOut, "keyir: %s does not match its MANIFEST (keyir report verify %s says what changed); not marked\n", dir, shellQuote(dir))
 		return withCode(1)
@@ -181,6 +185,8 @@ func (a *app) reportPrune(root string, cutoff time.Time, dryRun, force bool, out
 			reason = "not sealed (no MANIFEST): unfinished, crashed or still running; keyir resume finishes it"
 		case verr != nil:
 			reason = "cannot be verified: " + verr.Error()
+		case res.Unfinished != "":
+			reason = "its seal was cut short (no MANIFEST yet): keyir resume finishes it"
 		case !res.OK():
 			reason = "does not match its MANIFEST (keyir report verify says what changed): kept as evidence"
 		default:

@@ -70,3 +70,31 @@ func TestVerifyOfASealCutShortIsUnfinishedNotTampered(t *testing.T) {
 		t.Fatalf("verify after resume: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// report prune and mark-archived said a run whose seal was cut short "does
+// not match its MANIFEST", as of one changed: prune keeps it, saying resume
+// finishes it, and mark-archived refuses it as not sealed yet (exit 1).
+func TestPruneAndArchiveCallASealCutShortUnfinished(t *testing.T) {
+	root := t.TempDir()
+	if r := keyir(t, "", nil, "drill", "--scenario", "spam-burst", "--reports", root); r.code != 0 {
+		t.Fatalf("drill: exit %d\n%s", r.code, r.stderr)
+	}
+	dir := onlyRunDir(t, root)
+	for _, name := range []string{"MANIFEST", "report.html"} {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := keyir(t, "", nil, "report", "mark-archived", dir)
+	if r.code != 1 || !strings.Contains(r.stderr, "not sealed yet") || !strings.Contains(r.stderr, "keyir resume "+dir) || strings.Contains(r.stderr, "does not match") {
+		t.Fatalf("mark-archived of a seal cut short: exit %d\n%s", r.code, r.stderr)
+	}
+	r = keyir(t, "", nil, "report", "prune", "--reports", root, "--older-than", "2099-01-01", "--output", "json")
+	var doc pruneJSON
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || r.code != 0 || len(doc.Kept) != 1 || len(doc.Removed) != 0 {
+		t.Fatalf("prune: exit %d, %v %+v\n%s", r.code, err, doc, r.stderr)
+	}
+	if reason := doc.Kept[0].Reason; !strings.Contains(reason, "cut short") || !strings.Contains(reason, "keyir resume") {
+		t.Errorf("prune's reason for a seal cut short: %q", reason)
+	}
+}
