@@ -470,6 +470,11 @@ func TestEUSubuserKey(t *testing.T) {
 	if err != nil || lv["status"] != StatusLive {
 		t.Fatalf("liveness: %v %v", lv, err)
 	}
+	// The host that accepted it is the EU host: a confirm counts this
+	// witness only there (actions.SeenAccepted).
+	if lv["api_url"] != f.euURL {
+		t.Fatalf("liveness saw the key accepted at %v, want the EU host %s", lv["api_url"], f.euURL)
+	}
 	// Asked only on the global host, the key is refused there: that is not
 	// "dead" for the account, only for that host.
 	if lv, _ = run(t, env, "sendgrid.key_liveness", map[string]any{"key": leaked.Token(), "region": "global"}); lv["status"] != StatusDead {
@@ -478,6 +483,9 @@ func TestEUSubuserKey(t *testing.T) {
 	loc, err := run(t, env, "sendgrid.locate_key", map[string]any{"key": leaked.Token(), "key_id": leaked.ID})
 	if err != nil || loc["owner"] != "sub-002" || loc["owner_region"] != RegionEU || loc["status"] != StatusLive {
 		t.Fatalf("locate: %v %v", loc, err)
+	}
+	if loc["api_url"] != f.euURL {
+		t.Fatalf("locate saw the key accepted at %v, want the EU host %s", loc["api_url"], f.euURL)
 	}
 	withJournal(env, step("locate", "sendgrid.locate_key", loc))
 	out, err := run(t, env, "sendgrid.revoke_key", map[string]any{"key_id": leaked.ID})

@@ -14,6 +14,16 @@ import "github.com/keyir/keyir/report"
 var confirmRevokedInfo = actions.ConfirmOf[Confirm]("sendgrid.confirm_revoked",
 	"Prove the leaked key is dead: poll GET /v3/scopes with it until 401 (bounded)", actions.ConfirmPoll)
 
+// witnesses are the steps that see SendGrid accept the leaked key itself
+// (actions.SeenAccepted): GET /v3/scopes with the key answered as live, by
+// the locate step or the liveness check, at the host in their api_url. The
+// revoke is none: its DELETE is answered to the responder's key, and says
+// the id was held there, not that the key as given authenticates.
+var witnesses = []actions.Witness{
+	{Action: locateKeyInfo.Name, Output: "status", Is: StatusLive},
+	{Action: keyLivenessInfo.Name, Output: "status", Is: StatusLive},
+}
+
 // Confirm polls until the leaked key is refused.
 type Confirm struct {
 	Key     string `param:"key,secret" desc:"the leaked key (the only strong proof: it gets 401)"`
@@ -56,9 +66,9 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 	rev := outputsIn(steps, env.Step, "sendgrid.revoke_key", ki.ID)
 	missing := listHas(rev["not_found"], ki.ID)
 	searched := intOf(rev["subusers_searched"])
-	where := "the account that held it"
+	where, ownerRegion := "the account that held it", ""
 	if known {
-		where = owner.String()
+		where, ownerRegion = owner.String(), normRegion(owner.Region)
 	}
 
 	// The key as given was refused (401) before anything was revoked, yet an
@@ -71,6 +81,10 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 		probe  func(context.Context) (dead bool, what string, err error)
 		proof  string
 		strong = ki.HasSecret && !notItsSecret
+		// seen: this run saw SendGrid accept the key at a host this step
+		// asks; elsewhere: only at another API (actions.SeenAccepted).
+		seen            bool
+		elsewhere, here string
 	)
 	if strong {
 		key := strings.TrimSpace(a.Key)
@@ -84,9 +98,13 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 			regions = []string{region}
 			proof = fmt.Sprintf("the leaked key itself answered 401 on GET /v3/scopes from the %s host, where %s lives", region, owner)
 		}
+		seen, elsewhere, here = seenAccepted(env, ki.Fingerprint, regions)
 		probe = func(ctx context.Context) (bool, string, error) {
 			h := askLiveness(ctx, env, key, regions)
 			l := h.verdict(region)
+			if l.Status == StatusLive {
+				seen = true // accepted here, in this step's own poll
+			}
 			for _, r := range regions {
 				// A host that is not configured stays so: polling on
 				// would only wait out the timeout.
@@ -168,7 +186,7 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 	}
 
 	last := ""
-	var lastErr error
+	var lastErr, unproven error
 	var settled actions.Outputs
 	polls := a.Until(ctx, func(polls int) bool {
 		dead, what, err := probe(ctx)
@@ -186,6 +204,17 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 			}
 		} else {
 			last = what
+		}
+		if dead && strong && !seen && elsewhere != "" {
+			// Waiting will not change this answer; "confirmed" on it would
+			// claim the key dead where it lives, which is elsewhere.
+			detail := fmt.Sprintf("%s refuses the leaked key (401 on GET /v3/scopes), but this run saw the key accepted at %s, another API, and never here: the refusal here says nothing about the key there, so keyir did not see its own revocation take effect. Set %s to %s and resume the run to prove it",
+				here, elsewhere, envFor(ownerRegion), elsewhere)
+			env.Recorder.Containment(report.Containment{Status: report.ContainmentNotConfirmed, At: now(), Detail: detail})
+			note(env, "containment not confirmed: "+detail)
+			settled = actions.Outputs{"confirmed": false, "polls": polls, "time_to_containment_ms": 0}
+			unproven = errors.New("containment not confirmed: " + detail)
+			return true
 		}
 		if dead && strong {
 			at := now()
@@ -219,7 +248,7 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 		}
 	})
 	if settled != nil {
-		return settled, nil
+		return settled, unproven
 	}
 	detail := fmt.Sprintf("the key was not proven dead after %s over %s; last answer: %s", report.Count(polls, "poll", "polls"), a.Timeout, last)
 	if ctx.Err() != nil {
@@ -238,6 +267,39 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 		err = fmt.Errorf("%w (last error: %v)", err, lastErr)
 	}
 	return actions.Outputs{"confirmed": false, "polls": polls, "time_to_containment_ms": 0}, err
+}
+
+// seenAccepted applies actions.SeenAccepted at each host of regions (both
+// while the owner is unknown): seen when a witness accepted the key at one
+// of them; else elsewhere, the API of a witness at another, and here, the
+// host(s) this step asks, for the detail.
+func seenAccepted(env *actions.Env, fingerprint string, regions []string) (seen bool, elsewhere, here string) {
+	var asked []string
+	for _, r := range regions {
+		api := apiURL(env, r)
+		if api == "" {
+			continue // not configured: this step fails on it itself
+		}
+		asked = append(asked, api)
+		s, e := actions.SeenAccepted(env, fingerprint, api, witnesses)
+		seen = seen || s
+		if elsewhere == "" {
+			elsewhere = e
+		}
+	}
+	return seen, elsewhere, strings.Join(asked, " and ")
+}
+
+// envFor names the variable that sets region's host ("" = the owner is
+// unknown: either).
+func envFor(region string) string {
+	switch region {
+	case RegionEU:
+		return EnvAPIURLEU
+	case RegionGlobal:
+		return EnvAPIURL
+	}
+	return EnvAPIURL + " (" + EnvAPIURLEU + " for an EU account)"
 }
 
 func listHas(v any, id string) bool {

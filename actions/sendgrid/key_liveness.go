@@ -15,6 +15,7 @@ var keyLivenessInfo = actions.Info{
 		actions.StatusOutput,
 		{Name: "key_type", Type: actions.TypeString, Description: "full, billing or restricted (empty when not live)"},
 		{Name: "scopes", Type: actions.TypeList, Description: "the key's scopes when it is live and may read them"},
+		actions.APIURLOutput,
 	},
 	New: func() actions.Action { return new(Liveness) },
 }
@@ -108,7 +109,7 @@ func (a *Liveness) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 	key := strings.TrimSpace(a.Key)
 	if key == "" {
 		note(env, "liveness unknown: only the key id is known, and only the key itself can prove it is live or dead")
-		return actions.Outputs{"status": StatusUnknown, "key_type": "", "scopes": []string{}}, nil
+		return actions.Outputs{"status": StatusUnknown, "key_type": "", "scopes": []string{}, "api_url": ""}, nil
 	}
 	if _, err := ParseKey(key, ""); err != nil {
 		return nil, err
@@ -140,7 +141,9 @@ func (a *Liveness) Run(ctx context.Context, env *actions.Env) (actions.Outputs, 
 	if l.Scopes == nil {
 		l.Scopes = []string{}
 	}
-	return actions.Outputs{"status": l.Status, "key_type": l.KeyType, "scopes": l.Scopes}, nil
+	// The host that accepted the key: a later confirm counts this step as
+	// its witness only there.
+	return actions.Outputs{"status": l.Status, "key_type": l.KeyType, "scopes": l.Scopes, "api_url": apiURL(env, h.acceptedAt(a.Region))}, nil
 }
 
 func checkRegion(r string) error {

@@ -3,6 +3,7 @@ package sendgrid
 import "context"
 import "errors"
 import "fmt"
+import "net/url"
 import "sort"
 import "strings"
 import "sync"
@@ -324,6 +325,43 @@ func (h hostLiveness) verdict(region string) liveness {
 	}
 	out.Status = StatusUnknown
 	return out
+}
+
+// acceptedAt is the region whose host accepted the key, by verdict's rule
+// for region ("" when none did): where a live verdict was seen.
+func (h hostLiveness) acceptedAt(region string) string {
+	if region != "" {
+		region = normRegion(region)
+		if h.By[region].Status == StatusLive {
+			return region
+		}
+		return ""
+	}
+	for _, r := range bothRegions {
+		if h.By[r].Status == StatusLive {
+			return r
+		}
+	}
+	return ""
+}
+
+// apiURL is how a witness step's api_url output (actions.APIURLOutput)
+// names region's host, "" for no region or a host not configured right:
+// a confirm then counts the key seen accepted only at that host
+// (actions.SeenAccepted).
+func apiURL(env *actions.Env, region string) string {
+	if region == "" {
+		return ""
+	}
+	base, err := baseURL(env, region)
+	if err != nil {
+		return ""
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return ""
+	}
+	return actions.APIURL(u)
 }
 
 // describe says what each host answered, for notes and containment detail.

@@ -15,6 +15,7 @@ var locateKeyInfo = actions.Info{
 	Outputs: actions.OutputList([]actions.Output{
 		{Name: "status", Type: actions.TypeString, Description: "live, dead or unknown (unknown without the key's secret)"},
 		{Name: "liveness", Type: actions.TypeString, Description: "what each host answered to the leaked key"},
+		actions.APIURLOutput,
 	}, snapshotOutputs),
 	New: func() actions.Action { return new(Locate) },
 }
@@ -100,7 +101,7 @@ func (a *Locate) Run(ctx context.Context, env *actions.Env) (actions.Outputs, er
 	}
 	applyOverride(&loc, a.Subuser, a.Region)
 
-	out := actions.Outputs{"status": StatusUnknown, "liveness": "", "found": loc.Found,
+	out := actions.Outputs{"status": StatusUnknown, "liveness": "", "api_url": "", "found": loc.Found,
 		"name": "", "scopes": []string{}, "key_type": "", "categories": []Category{}, "risk": ""}
 	ownerOutputs(out, a.KeyID, loc, loc.Found)
 
@@ -118,6 +119,9 @@ func (a *Locate) Run(ctx context.Context, env *actions.Env) (actions.Outputs, er
 		}
 		l = live.verdict(region)
 		out["status"], out["liveness"] = l.Status, live.describe()
+		// The host that accepted the key: a later confirm counts this
+		// step as its witness only there.
+		out["api_url"] = apiURL(env, live.acceptedAt(region))
 		if l.KeyType != "" {
 			out["key_type"] = l.KeyType
 		}

@@ -1,0 +1,136 @@
+package sendgrid
+
+import "context"
+import "math/rand/v2"
+import "os"
+import "path/filepath"
+import "strings"
+import "sync/atomic"
+import "testing"
+import "time"
+
+import "github.com/keyir/keyir/playbook"
+import "github.com/keyir/keyir/redact"
+import "github.com/keyir/keyir/report"
+import "github.com/keyir/keyir/sim/sendgridsim"
+
+// witnessPlaybook is the containment part of the built-in playbook with a
+// confirm that gives up after 2s, so a run can end not confirmed while the
+// simulator still propagates the revocation.
+const witnessPlaybook = `name: sendgrid-witness-test
+description: the locate step, the revocation and a short confirm
+inputs:
+  key:
+    type: string
+    secret: true
+    pattern: 'SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}'
+  key_id:
+    type: string
+steps:
+  - id: locate
+    action: sendgrid.locate_key
+    on_error: continue
+    with:
+      key: "{{ .inputs.key }}"
+      key_id: "{{ .inputs.key_id }}"
+  - id: revoke
+    action: sendgrid.revoke_key
+    on_error: stop
+    with:
+      key_id: "{{ .inputs.key_id }}"
+  - id: confirm
+    action: sendgrid.confirm_revoked
+    on_error: stop
+    with:
+      key: "{{ .inputs.key }}"
+      key_id: "{{ .inputs.key_id }}"
+      interval: 50ms
+      max_interval: 100ms
+      timeout: 2s
+`
+
+// TestSendGridConfirmNeedsTheWitnessAtThisAPI: a run saw the key live at
+// one SendGrid (the locate step) and deleted it there; its confirm ran out
+// of time while the revocation propagated (exit 4). Resumed with
+// SENDGRID_API_URL naming another SendGrid, which never issued the key and
+// answers 401, the old confirm said "confirmed", exit 0: the other
+// server's refusal proves nothing about the key where it lives. It is not
+// confirmed (exit 4), and the detail names the API that saw it accepted
+// and the variable to set. Resumed against the first SendGrid, come back
+// on another port (as a drill's simulator does), once the revocation took
+// effect, it is confirmed.
+func TestSendGridConfirmNeedsTheWitnessAtThisAPI(t *testing.T) {
+	var ahead atomic.Int64 // the first SendGrid's clock runs ahead by this
+	a := newFixture(t, func(c *sendgridsim.Config) {
+		c.PropagationDelay = time.Hour
+		c.Now = func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
+	})
+	path := filepath.Join(t.TempDir(), "witness.yaml")
+	if err := os.WriteFile(path, []byte(witnessPlaybook), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pb, err := playbook.Resolve(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	given := map[string]string{"key": a.leaked.Token(), "key_id": a.leaked.ID}
+	env := map[string]string{EnvAPIURL: a.url, EnvAPIURLEU: a.euURL, EnvAPIKey: a.responder.Token()}
+	opts := func() playbook.Options {
+		red := redact.New()
+		red.Add(a.responder.Token())
+		return playbook.Options{Mode: report.ModeLive, Incident: "INC-SG-W", Operator: "test", ReportsRoot: t.TempDir(), Given: given,
+			Redactor: red, Getenv: func(k string) string { return env[k] }, StepTimeout: time.Minute}
+	}
+	res, err := playbook.Run(context.Background(), pb, opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode != report.ExitNotContained || res.Report.Run.Containment.Status != report.ContainmentNotConfirmed {
+		t.Fatalf("first run: exit %d, %+v; want not confirmed while the revocation propagates", res.ExitCode, res.Report.Run.Containment)
+	}
+
+	// Another SendGrid: another host, a key it never issued.
+	st := sendgridsim.NewState()
+	responder := sendgridsim.NewKey(rand.New(rand.NewPCG(3, 5)), "other responder", sendgridsim.FullAccessScopes())
+	st.AddKey(responder)
+	b := sendgridsim.New(st, sendgridsim.DefaultConfig())
+	if b.Authenticates(a.leaked.ID) {
+		t.Fatal("the other SendGrid knows the key")
+	}
+	hosts, err := sendgridsim.ListenHosts("127.0.0.2:0", "127.0.0.2:0", b)
+	if err != nil {
+		t.Skipf("no second loopback address: %v", err)
+	}
+	t.Cleanup(func() { _ = hosts.Shutdown(context.Background()) })
+	env = map[string]string{EnvAPIURL: hosts.URL, EnvAPIURLEU: hosts.EUURL, EnvAPIKey: responder.Token()}
+	res, err = playbook.Resume(context.Background(), res.Dir, opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := res.Report.Run.Containment
+	if res.ExitCode != report.ExitNotContained || c.Status != report.ContainmentNotConfirmed {
+		t.Fatalf("resumed against another SendGrid: exit %d, containment %s: %s", res.ExitCode, c.Status, c.Detail)
+	}
+	if !strings.Contains(c.Detail, "accepted at "+a.url) || !strings.Contains(c.Detail, "another API") || !strings.Contains(c.Detail, "Set "+EnvAPIURL+" to "+a.url) {
+		t.Errorf("the detail does not say where the key was seen accepted and how to resume there: %s", c.Detail)
+	}
+
+	// The first SendGrid, on a new port, once the revocation took effect.
+	ahead.Store(int64(2 * time.Hour))
+	again, err := sendgridsim.ListenHosts("127.0.0.1:0", "127.0.0.1:0", a.srv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = again.Shutdown(context.Background()) })
+	if again.URL == a.url {
+		t.Fatalf("the simulator came back on the same URL %s", again.URL)
+	}
+	env = map[string]string{EnvAPIURL: again.URL, EnvAPIURLEU: again.EUURL, EnvAPIKey: a.responder.Token()}
+	res, err = playbook.Resume(context.Background(), res.Dir, opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := res.Report.Run.Containment; res.ExitCode != report.ExitDone || c.Status != report.ContainmentConfirmed {
+		t.Fatalf("resumed against the first SendGrid on a new port: exit %d, containment %s: %s", res.ExitCode, c.Status, c.Detail)
+	}
+}
