@@ -2,13 +2,12 @@ package sendgrid
 
 import "context"
 import "math/rand/v2"
-import "os"
-import "path/filepath"
 import "strings"
 import "sync/atomic"
 import "testing"
 import "time"
 
+import "github.com/keyir/keyir/internal/witnesstest"
 import "github.com/keyir/keyir/playbook"
 import "github.com/keyir/keyir/redact"
 import "github.com/keyir/keyir/report"
@@ -65,14 +64,7 @@ func TestSendGridConfirmNeedsTheWitnessAtThisAPI(t *testing.T) {
 		c.PropagationDelay = time.Hour
 		c.Now = func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
 	})
-	path := filepath.Join(t.TempDir(), "witness.yaml")
-	if err := os.WriteFile(path, []byte(witnessPlaybook), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	pb, err := playbook.Resolve(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pb := witnesstest.Resolve(t, witnessPlaybook)
 	given := map[string]string{"key": a.leaked.Token(), "key_id": a.leaked.ID}
 	env := map[string]string{EnvAPIURL: a.url, EnvAPIURLEU: a.euURL, EnvAPIKey: a.responder.Token()}
 	opts := func() playbook.Options {
@@ -81,13 +73,7 @@ func TestSendGridConfirmNeedsTheWitnessAtThisAPI(t *testing.T) {
 		return playbook.Options{Mode: report.ModeLive, Incident: "INC-SG-W", Operator: "test", ReportsRoot: t.TempDir(), Given: given,
 			Redactor: red, Getenv: func(k string) string { return env[k] }, StepTimeout: time.Minute}
 	}
-	res, err := playbook.Run(context.Background(), pb, opts())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.ExitCode != report.ExitNotContained || res.Report.Run.Containment.Status != report.ContainmentNotConfirmed {
-		t.Fatalf("first run: exit %d, %+v; want not confirmed while the revocation propagates", res.ExitCode, res.Report.Run.Containment)
-	}
+	res := witnesstest.RunUnconfirmed(t, pb, opts())
 
 	// Another SendGrid: another host, a key it never issued.
 	st := sendgridsim.NewState()
@@ -103,14 +89,7 @@ func TestSendGridConfirmNeedsTheWitnessAtThisAPI(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = hosts.Shutdown(context.Background()) })
 	env = map[string]string{EnvAPIURL: hosts.URL, EnvAPIURLEU: hosts.EUURL, EnvAPIKey: responder.Token()}
-	res, err = playbook.Resume(context.Background(), res.Dir, opts())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := res.Report.Run.Containment
-	if res.ExitCode != report.ExitNotContained || c.Status != report.ContainmentNotConfirmed {
-		t.Fatalf("resumed against another SendGrid: exit %d, containment %s: %s", res.ExitCode, c.Status, c.Detail)
-	}
+	c := witnesstest.Resume(t, res.Dir, opts(), report.ExitNotContained, report.ContainmentNotConfirmed, "another SendGrid")
 	if !strings.Contains(c.Detail, "accepted at "+a.url) || !strings.Contains(c.Detail, "another API") || !strings.Contains(c.Detail, "Set "+EnvAPIURL+" to "+a.url) {
 		t.Errorf("the detail does not say where the key was seen accepted and how to resume there: %s", c.Detail)
 	}
@@ -126,11 +105,5 @@ func TestSendGridConfirmNeedsTheWitnessAtThisAPI(t *testing.T) {
 		t.Fatalf("the simulator came back on the same URL %s", again.URL)
 	}
 	env = map[string]string{EnvAPIURL: again.URL, EnvAPIURLEU: again.EUURL, EnvAPIKey: a.responder.Token()}
-	res, err = playbook.Resume(context.Background(), res.Dir, opts())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c := res.Report.Run.Containment; res.ExitCode != report.ExitDone || c.Status != report.ContainmentConfirmed {
-		t.Fatalf("resumed against the first SendGrid on a new port: exit %d, containment %s: %s", res.ExitCode, c.Status, c.Detail)
-	}
+	witnesstest.Resume(t, res.Dir, opts(), report.ExitDone, report.ContainmentConfirmed, "the first SendGrid on a new port")
 }

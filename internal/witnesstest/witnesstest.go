@@ -32,8 +32,15 @@ func Playbook(t *testing.T, name, pattern string, actions ...string) *playbook.P
 		fmt.Fprintf(&b, "  - id: s%d\n    action: %s\n    on_error: %s\n    with:\n      key: \"{{ .inputs.key }}\"\n", i+1, a, onError)
 	}
 	b.WriteString("      interval: 50ms\n      max_interval: 100ms\n      timeout: 2s\n")
-	path := filepath.Join(t.TempDir(), name+".yaml")
-	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+	return Resolve(t, b.String())
+}
+
+// Resolve writes a playbook's YAML to a file and resolves it, for a
+// provider whose steps take more than the key.
+func Resolve(t *testing.T, yaml string) *playbook.Playbook {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "witness.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	pb, err := playbook.Resolve(path)
