@@ -17,6 +17,13 @@ type Witness struct {
 	Output string
 	Is     any
 	Lists  bool
+	// Names: Output is the credential's id itself, for a step that knows
+	// only the id (SendGrid's revoke, whose DELETE answered 204 at its
+	// api_url: that API held the id). SeenAccepted is then given the id for
+	// the fingerprint. Such a step counts only where it recorded its
+	// api_url: one without (a journal written before it did) was no
+	// witness then and is none now.
+	Names bool
 }
 
 // APIURLOutput is the API a witness step asked, so that a later confirm
@@ -35,10 +42,11 @@ var APIURLOutput = Output{Name: "api_url", Type: TypeString, Description: "the A
 // A step is this credential's when its witness output lists the
 // fingerprint, when its fingerprint output names it, or, for a step whose
 // outputs carry no fingerprint, when it acts for the credential's key
-// (report.ActsFor: any step in a run of one key). It was at api when its
-// api_url is the same API (SameAPI); a step without api_url (a journal
-// written before steps recorded it) counts, so such a run resumes as it
-// did. A confirm step that sees the credential accepted in its own polls
+// (report.ActsFor: any step in a run of one key), or, for a witness by id
+// (Names), when it names the id given. It was at api when its api_url is
+// the same API (SameAPI); a step without api_url (a journal written before
+// steps recorded it) counts, so such a run resumes as it did (a witness by
+// id is none without it: see Names). A confirm step that sees the credential accepted in its own polls
 // knows it too (the caller's part).
 //
 // elsewhere, when seen is false, is the api_url of a witness that saw the
@@ -74,6 +82,11 @@ func SeenAccepted(env *Env, fingerprint, api string, witnesses []Witness) (seen 
 // accepted the credential of fingerprint.
 func (w Witness) accepted(rep *report.Report, s report.Step, fingerprint string) bool {
 	v := s.Outputs[w.Output]
+	if w.Names {
+		at, _ := s.Outputs[APIURLOutput.Name].(string)
+		id, _ := v.(string)
+		return at != "" && id == fingerprint
+	}
 	if w.Lists {
 		return listed(v, fingerprint)
 	}

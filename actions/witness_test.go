@@ -31,12 +31,14 @@ func TestSameAPI(t *testing.T) {
 }
 
 // SeenAccepted counts a witness of this credential at this API, or one
-// written before steps recorded their API; one at another API is named as
-// elsewhere and does not count.
+// written before steps recorded their API (except a witness by id, which
+// was none then); one at another API is named as elsewhere and does not
+// count.
 func TestSeenAcceptedAtThisAPI(t *testing.T) {
 	ws := []Witness{
 		{Action: "p.liveness", Output: "status", Is: StatusLive},
 		{Action: "p.revoke", Output: "revoked", Lists: true},
+		{Action: "p.delete", Output: "key_id", Names: true},
 	}
 	here, there := "https://p.example/api/", "https://q.example/api/"
 	live := func(id, api string, extra map[string]any) report.Step {
@@ -66,6 +68,11 @@ func TestSeenAcceptedAtThisAPI(t *testing.T) {
 		{"dead", []report.Step{{ID: "l", Action: "p.liveness", Outputs: map[string]any{"status": StatusDead, "api_url": here}}}, nil, false, ""},
 		{"listed here", []report.Step{{ID: "r", Action: "p.revoke", Outputs: map[string]any{"revoked": []any{"1234abcd"}, "api_url": here}}}, nil, true, ""},
 		{"listed at another API", []report.Step{{ID: "r", Action: "p.revoke", Outputs: map[string]any{"revoked": []any{"1234abcd"}, "api_url": there}}}, nil, false, there},
+		{"id deleted here", []report.Step{{ID: "d", Action: "p.delete", Outputs: map[string]any{"key_id": "1234abcd", "api_url": here}}}, nil, true, ""},
+		{"id deleted at another API", []report.Step{{ID: "d", Action: "p.delete", Outputs: map[string]any{"key_id": "1234abcd", "api_url": there}}}, nil, false, there},
+		// A deletion journaled before it recorded its API was no witness.
+		{"id deleted before steps recorded their API", []report.Step{{ID: "d", Action: "p.delete", Outputs: map[string]any{"key_id": "1234abcd"}}}, nil, false, ""},
+		{"another id deleted", []report.Step{{ID: "d", Action: "p.delete", Outputs: map[string]any{"key_id": "0badf00d", "api_url": here}}}, nil, false, ""},
 		{"another provider's action", []report.Step{{ID: "l", Action: "o.liveness", Outputs: map[string]any{"status": StatusLive, "api_url": here}}}, nil, false, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -16,13 +16,18 @@ var confirmRevokedInfo = actions.ConfirmOf[Confirm]("sendgrid.confirm_revoked",
 
 // witnesses are the steps that see SendGrid accept the leaked key itself
 // (actions.SeenAccepted): GET /v3/scopes with the key answered as live, by
-// the locate step or the liveness check, at the host in their api_url. The
-// revoke is none: its DELETE is answered to the responder's key, and says
-// the id was held there, not that the key as given authenticates.
+// the locate step or the liveness check, at the host in their api_url.
 var witnesses = []actions.Witness{
 	{Action: locateKeyInfo.Name, Output: "status", Is: StatusLive},
 	{Action: keyLivenessInfo.Name, Output: "status", Is: StatusLive},
 }
+
+// heldAt is the revoke, a witness by the key's id: its DELETE is answered
+// to the responder's key, so it does not say the key as given
+// authenticates, but its 204 says SendGrid at its api_url held that id, and
+// so a 401 for the key there is the key's own. At any other API it proves
+// nothing, as a liveness witness's does not.
+var heldAt = []actions.Witness{{Action: revokeKeyInfo.Name, Output: "key_id", Names: true}}
 
 // Confirm polls until the leaked key is refused.
 type Confirm struct {
@@ -81,10 +86,11 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 		probe  func(context.Context) (dead bool, what string, err error)
 		proof  string
 		strong = ki.HasSecret && !notItsSecret
-		// seen: this run saw SendGrid accept the key at a host this step
-		// asks; elsewhere: only at another API (actions.SeenAccepted).
-		seen            bool
-		elsewhere, here string
+		// seen: this run saw SendGrid accept the key, or delete its id, at
+		// a host this step asks; elsewhere: only at another API
+		// (actions.SeenAccepted).
+		seen                 bool
+		elsewhere, saw, here string
 	)
 	if strong {
 		key := strings.TrimSpace(a.Key)
@@ -98,7 +104,7 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 			regions = []string{region}
 			proof = fmt.Sprintf("the leaked key itself answered 401 on GET /v3/scopes from the %s host, where %s lives", region, owner)
 		}
-		seen, elsewhere, here = seenAccepted(env, ki.Fingerprint, regions)
+		seen, elsewhere, saw, here = seenAccepted(env, ki, regions)
 		probe = func(ctx context.Context) (bool, string, error) {
 			h := askLiveness(ctx, env, key, regions)
 			l := h.verdict(region)
@@ -208,8 +214,8 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 		if dead && strong && !seen && elsewhere != "" {
 			// Waiting will not change this answer; "confirmed" on it would
 			// claim the key dead where it lives, which is elsewhere.
-			detail := fmt.Sprintf("%s refuses the leaked key (401 on GET /v3/scopes), but this run saw the key accepted at %s, another API, and never here: the refusal here says nothing about the key there, so keyir did not see its own revocation take effect. Set %s to %s and resume the run to prove it",
-				here, elsewhere, envFor(ownerRegion), elsewhere)
+			detail := fmt.Sprintf("%s refuses the leaked key (401 on GET /v3/scopes), but this run %s at %s, another API, and never here: the refusal here says nothing about the key there, so keyir did not see its own revocation take effect. Set %s to %s and resume the run to prove it",
+				here, saw, elsewhere, envFor(ownerRegion), elsewhere)
 			env.Recorder.Containment(report.Containment{Status: report.ContainmentNotConfirmed, At: now(), Detail: detail})
 			note(env, "containment not confirmed: "+detail)
 			settled = actions.Outputs{"confirmed": false, "polls": polls, "time_to_containment_ms": 0}
@@ -270,10 +276,12 @@ func (a *Confirm) Run(ctx context.Context, env *actions.Env) (actions.Outputs, e
 }
 
 // seenAccepted applies actions.SeenAccepted at each host of regions (both
-// while the owner is unknown): seen when a witness accepted the key at one
-// of them; else elsewhere, the API of a witness at another, and here, the
-// host(s) this step asks, for the detail.
-func seenAccepted(env *actions.Env, fingerprint string, regions []string) (seen bool, elsewhere, here string) {
+// while the owner is unknown), for the key's fingerprint (witnesses) and
+// its id (heldAt): seen when a witness accepted the key, or the revoke
+// deleted its id, at one of them; else elsewhere, the API of a witness at
+// another (saw, what the run saw there), and here, the host(s) this step
+// asks, for the detail.
+func seenAccepted(env *actions.Env, ki KeyInfo, regions []string) (seen bool, elsewhere, saw, here string) {
 	var asked []string
 	for _, r := range regions {
 		api := apiURL(env, r)
@@ -281,13 +289,18 @@ func seenAccepted(env *actions.Env, fingerprint string, regions []string) (seen 
 			continue // not configured: this step fails on it itself
 		}
 		asked = append(asked, api)
-		s, e := actions.SeenAccepted(env, fingerprint, api, witnesses)
-		seen = seen || s
-		if elsewhere == "" {
-			elsewhere = e
+		for _, by := range []struct {
+			cred, saw string
+			ws        []actions.Witness
+		}{{ki.Fingerprint, "saw the key accepted", witnesses}, {ki.ID, "deleted the key's id " + ki.ID, heldAt}} {
+			s, e := actions.SeenAccepted(env, by.cred, api, by.ws)
+			seen = seen || s
+			if elsewhere == "" && e != "" {
+				elsewhere, saw = e, by.saw
+			}
 		}
 	}
-	return seen, elsewhere, strings.Join(asked, " and ")
+	return seen, elsewhere, saw, strings.Join(asked, " and ")
 }
 
 // envFor names the variable that sets region's host ("" = the owner is

@@ -21,6 +21,7 @@ var revokeKeyInfo = actions.RevokeInfo("sendgrid.revoke_key",
 		actions.PlannedOutput,
 		{Name: "failed", Type: actions.TypeList, Description: "ids that could not be revoked"},
 		{Name: "not_found", Type: actions.TypeList, Description: "ids no account holds (the parent and every subuser were searched)"},
+		actions.APIURLOutput,
 	}, ownerOutputList))
 
 // Revoke deletes keys by their exact ids. It never lists keys and picks
@@ -243,6 +244,12 @@ feed:
 	loc := first.loc
 	loc.Account = first.owner
 	ownerOutputs(out, first.id, loc, first.known)
+	if first.out == outRevoked {
+		// The host of the account whose DELETE answered 204: SendGrid there
+		// held the leaked key's id, so the confirm counts a 401 for the key
+		// there, and only there, as its own (witnesses, confirm_revoked.go).
+		out[actions.APIURLOutput.Name] = apiURL(env, normRegion(first.owner.Region))
+	}
 	if len(errs) > 0 {
 		return out, fmt.Errorf("%d of %d key(s) could not be revoked: %w", len(failed), len(ids), errors.Join(errs...))
 	}

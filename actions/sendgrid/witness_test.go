@@ -59,11 +59,33 @@ steps:
 // on another port (as a drill's simulator does), once the revocation took
 // effect, it is confirmed.
 func TestSendGridConfirmNeedsTheWitnessAtThisAPI(t *testing.T) {
+	witnessRun(t, false)
+}
+
+// TestSendGridConfirmNeedsTheRevokeAtThisAPI: the same run, but the locate
+// step could not tell whether the key was live (the first SendGrid failed
+// every GET /v3/scopes with the key), so the only witness is the revoke,
+// whose DELETE answered 204 there: that SendGrid held the key's id.
+// Resumed against another SendGrid, the old confirm said "confirmed" on its
+// 401; it is not confirmed, the detail naming where the id was deleted.
+// Resumed against the first SendGrid on a new port, it is confirmed.
+func TestSendGridConfirmNeedsTheRevokeAtThisAPI(t *testing.T) {
+	witnessRun(t, true)
+}
+
+// witnessRun runs witnessPlaybook against one SendGrid, then resumes it
+// against another and against the first again; blind makes the first
+// fail the leaked key's GET /v3/scopes during the first run, so that the
+// revoke is the only witness.
+func witnessRun(t *testing.T, blind bool) {
 	var ahead atomic.Int64 // the first SendGrid's clock runs ahead by this
 	a := newFixture(t, func(c *sendgridsim.Config) {
 		c.PropagationDelay = time.Hour
 		c.Now = func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
 	})
+	if blind {
+		a.srv.InjectFault(sendgridsim.Fault{Route: "GET /v3/scopes", Kind: sendgridsim.FaultStatus, Status: 503})
+	}
 	pb := witnesstest.Resolve(t, witnessPlaybook)
 	given := map[string]string{"key": a.leaked.Token(), "key_id": a.leaked.ID}
 	env := map[string]string{EnvAPIURL: a.url, EnvAPIURLEU: a.euURL, EnvAPIKey: a.responder.Token()}
@@ -74,6 +96,16 @@ func TestSendGridConfirmNeedsTheWitnessAtThisAPI(t *testing.T) {
 			Redactor: red, Getenv: func(k string) string { return env[k] }, StepTimeout: time.Minute}
 	}
 	res := witnesstest.RunUnconfirmed(t, pb, opts())
+	saw := "accepted at " + a.url
+	if blind {
+		for _, st := range res.Report.Steps {
+			if st.ID == "locate" && st.Outputs["status"] != StatusUnknown {
+				t.Fatalf("the locate step told the key's liveness through the fault: %v", st.Outputs["status"])
+			}
+		}
+		a.srv.ClearFaults()
+		saw = "deleted the key's id " + a.leaked.ID + " at " + a.url
+	}
 
 	// Another SendGrid: another host, a key it never issued.
 	st := sendgridsim.NewState()
@@ -90,7 +122,7 @@ func TestSendGridConfirmNeedsTheWitnessAtThisAPI(t *testing.T) {
 	t.Cleanup(func() { _ = hosts.Shutdown(context.Background()) })
 	env = map[string]string{EnvAPIURL: hosts.URL, EnvAPIURLEU: hosts.EUURL, EnvAPIKey: responder.Token()}
 	c := witnesstest.Resume(t, res.Dir, opts(), report.ExitNotContained, report.ContainmentNotConfirmed, "another SendGrid")
-	if !strings.Contains(c.Detail, "accepted at "+a.url) || !strings.Contains(c.Detail, "another API") || !strings.Contains(c.Detail, "Set "+EnvAPIURL+" to "+a.url) {
+	if !strings.Contains(c.Detail, saw) || !strings.Contains(c.Detail, "another API") || !strings.Contains(c.Detail, "Set "+EnvAPIURL+" to "+a.url) {
 		t.Errorf("the detail does not say where the key was seen accepted and how to resume there: %s", c.Detail)
 	}
 
