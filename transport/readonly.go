@@ -1,5 +1,6 @@
 package transport
 
+import "context"
 import "net/http"
 import "strings"
 
@@ -21,11 +22,24 @@ func OverrideMethod(h http.Header) string {
 	return ""
 }
 
-// readOnly is what a dry run lets through: GET or HEAD, and no header that
-// asks the server to treat it as another method (a GET with
-// X-HTTP-Method-Override: DELETE is a delete wherever that is honoured).
+// writeKey marks a request's context as a change whatever its method.
+type writeKey struct{}
+
+// AsWrite marks the requests sent with ctx as changes whatever their method:
+// an endpoint that revokes on a GET (some providers' revocation URLs do) is
+// a write, and a dry run refuses it like any other.
+func AsWrite(ctx context.Context) context.Context {
+	return context.WithValue(ctx, writeKey{}, true)
+}
+
+// readOnly is what a dry run lets through: GET or HEAD not marked AsWrite,
+// and no header that asks the server to treat it as another method (a GET
+// with X-HTTP-Method-Override: DELETE is a delete wherever that is honoured).
 func readOnly(req *http.Request) bool {
 	if req.Method != http.MethodGet && req.Method != http.MethodHead {
+		return false
+	}
+	if w, _ := req.Context().Value(writeKey{}).(bool); w {
 		return false
 	}
 	if OverrideMethod(req.Header) != "" {

@@ -122,6 +122,39 @@ func TestHTTPDryRunRefusedAtTransport(t *testing.T) {
 	}
 }
 
+// TestHTTPWriteGETRefusedInADryRun: a GET the step marks write (a
+// revocation URL that takes a GET, as generic-key-revoke's with
+// method=GET) is refused at the transport in a dry run and recorded as
+// planned, and counted as a change by the plan; a live run sends it.
+func TestHTTPWriteGETRefusedInADryRun(t *testing.T) {
+	c := &counter{seen: map[string]int{}}
+	srv := httptest.NewServer(c)
+	defer srv.Close()
+	params := map[string]any{"method": "GET", "url": srv.URL + "/oauth/revoke", "write": true, "expect": "204"}
+
+	env, rec := newEnv(report.ModeDryRun, nil)
+	a := decode(t, "core.http", params)
+	if m, ok := a.(actions.Mutator); !ok || !m.Mutates() {
+		t.Error("a GET marked write is not counted as a change")
+	}
+	out, err := a.Run(context.Background(), env)
+	if err != nil || out["planned"] != true {
+		t.Fatalf("dry run: %v, %v, want planned", out, err)
+	}
+	if n := c.seen["GET"]; n != 0 {
+		t.Fatalf("a dry run sent the GET marked write (%d requests)", n)
+	}
+	if len(rec.planned) != 1 || rec.planned[0].Method != "GET" {
+		t.Errorf("planned changes = %+v", rec.planned)
+	}
+
+	env, _ = newEnv(report.ModeLive, nil)
+	out, err = decode(t, "core.http", params).Run(context.Background(), env)
+	if err != nil || c.seen["GET"] != 1 || out["status"] != 204 {
+		t.Errorf("live: server saw %d, outputs %v, %v", c.seen["GET"], out, err)
+	}
+}
+
 func TestHTTPLive(t *testing.T) {
 	c := &counter{seen: map[string]int{}}
 	srv := httptest.NewServer(c)

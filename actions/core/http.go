@@ -36,6 +36,7 @@ type HTTP struct {
 	Body       string            `param:"body" desc:"request body"`
 	Expect     []int             `param:"expect" default:"200,201,202,204" desc:"statuses that count as success"`
 	Credential string            `param:"credential,credential" desc:"a credential declared under the playbook's credentials:, sent as Authorization: Bearer, only to its host"`
+	Write      bool              `param:"write" desc:"the request changes something whatever its method (a revocation URL that takes a GET): the plan counts it as a change and a dry run refuses it"`
 
 	// bound is the declaration of Credential, given by the engine.
 	bound *credentials.Binding
@@ -109,9 +110,10 @@ func (h *HTTP) token(env *actions.Env, u *url.URL) (string, error) {
 // Mutates is false for GET and HEAD only: any other method may change
 // something at the provider, so dry runs and plans must treat it as a write.
 // So is a GET whose headers ask the server to take it as another method
-// (X-HTTP-Method-Override: DELETE), as the dry-run transport already does.
+// (X-HTTP-Method-Override: DELETE), as the dry-run transport already does,
+// and one the step says is a write.
 func (h *HTTP) Mutates() bool {
-	return h.Method != "GET" && h.Method != "HEAD" || h.override() != ""
+	return h.Method != "GET" && h.Method != "HEAD" || h.override() != "" || h.Write
 }
 
 // override is the method the step's headers ask for instead of Method, ""
@@ -134,6 +136,10 @@ func (h *HTTP) Run(ctx context.Context, env *actions.Env) (actions.Outputs, erro
 	var body io.Reader
 	if h.Body != "" {
 		body = strings.NewReader(h.Body)
+	}
+	if h.Write {
+		// The transport refuses it in a dry run, whatever the method.
+		ctx = transport.AsWrite(ctx)
 	}
 	req, err := http.NewRequestWithContext(ctx, h.Method, h.URL, body)
 	if err != nil {
