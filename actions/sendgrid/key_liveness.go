@@ -1,6 +1,7 @@
 package sendgrid
 
 import "context"
+import "encoding/json"
 import "fmt"
 import "sort"
 import "strings"
@@ -74,7 +75,7 @@ func checkLiveness(ctx context.Context, c *Client) (liveness, error) {
 		l.Status, l.Scopes = StatusLive, body.Scopes
 		sort.Strings(l.Scopes)
 		l.KeyType = KeyType(l.Scopes)
-	case r.Status == 401:
+	case r.Status == 401 && refusedBySendGrid(r.Body):
 		l.Status = StatusDead
 	case r.Status == 403:
 		l.Status, l.KeyType = StatusLive, TypeRestricted
@@ -82,6 +83,27 @@ func checkLiveness(ctx context.Context, c *Client) (liveness, error) {
 		l.Status = StatusUnknown
 	}
 	return l, nil
+}
+
+// refusedBySendGrid reports SendGrid's own word that the key is refused: a
+// 401 with its error body ({"errors":[{"message":…}]}). A 401 without it (a
+// gateway's or a proxy's page in front of SENDGRID_API_URL) says nothing
+// about the key, so it proves nothing: the status stays unknown.
+func refusedBySendGrid(body []byte) bool {
+	var b struct {
+		Errors []struct {
+			Message string `json:"message"`
+		} `json:"errors"`
+	}
+	if json.Unmarshal(body, &b) != nil {
+		return false
+	}
+	for _, e := range b.Errors {
+		if strings.TrimSpace(e.Message) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // KeyType classifies a key by its scopes: user.email.read means full access,
