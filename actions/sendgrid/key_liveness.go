@@ -66,6 +66,14 @@ func checkLiveness(ctx context.Context, c *Client) (liveness, error) {
 		Scopes []string `json:"scopes"`
 	}
 	r, err := c.get(ctx, "/v3/scopes", &body)
+	for n := 1; r != nil && r.Status == 401 && !refusedBySendGrid(r.Body) && n <= maxTransientRetries; n++ {
+		// A 401 without SendGrid's body is a gateway's, or SendGrid's cut
+		// short: asked again, as an unreadable 2xx is (Client.call).
+		if actions.Sleep(ctx, backoff(n)) != nil {
+			break
+		}
+		r, err = c.get(ctx, "/v3/scopes", &body)
+	}
 	if r == nil && err != nil {
 		return liveness{Status: StatusUnknown}, err
 	}

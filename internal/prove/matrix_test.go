@@ -54,10 +54,12 @@ var notifySteps = map[string]bool{"notify_open": true, "notify_close": true}
 //     the request's, so nothing is left to retry in. Non-critical steps: 3;
 //     revoke and confirm: 4;
 //   - a persistent fault on revoke or confirm leaves the key unproven: 4.
-//     Exceptions: a truncated answer keeps its status (a DELETE's 204 has no
-//     body to cut; confirm's 401 is still a 401): the key is revoked and
-//     proven dead, 0; and a 401 on confirm is SendGrid's word that the key
-//     is dead (it is: the revoke went through): 0. A 404 on the DELETE is
+//     Exceptions: a truncated DELETE keeps its status (a 204 has no body to
+//     cut): the key is revoked and proven dead, 0; and a 401 on confirm
+//     with SendGrid's error body is SendGrid's word that the key is dead
+//     (it is: the revoke went through): 0. A 401 whose body is cut short
+//     is not SendGrid's word (nor a gateway's bare 401): asked again, and
+//     when every answer is cut, the key is unproven, 4. A 404 on the DELETE is
 //     read as "already revoked", and confirm then finds the key alive: 4;
 //   - locate (liveness and the owner search at once) and the assessment
 //     steps (activity, stats, persistence, inventory) report a 403 (a scope
@@ -89,7 +91,7 @@ func expectedExit(step string, f fault, transient bool) int {
 		}
 		return 4
 	case step == "confirm":
-		if f.status == 401 || f.kind == sendgridsim.FaultTruncate {
+		if f.status == 401 {
 			return 0
 		}
 		return 4
