@@ -13,23 +13,14 @@ import "testing"
 // and "unfinished" in --output json; with a change as well, TAMPERED.
 func TestVerifyOfASealCutShortIsUnfinishedNotTampered(t *testing.T) {
 	// Killed before report.html: neither it nor MANIFEST is there.
-	root := t.TempDir()
-	if r := keyir(t, "", nil, "drill", "--scenario", "spam-burst", "--reports", root); r.code != 0 {
-		t.Fatalf("drill: exit %d\n%s", r.code, r.stderr)
-	}
-	dir := onlyRunDir(t, root)
-	for _, name := range []string{"MANIFEST", "report.html"} {
-		if err := os.Remove(filepath.Join(dir, name)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	_, dir := cutDrillSeal(t)
 	if r := keyir(t, "", nil, "report", "verify", dir); r.code != 1 || !strings.Contains(r.stdout, dir+": UNFINISHED") || strings.Contains(r.stdout, "TAMPERED") {
 		t.Fatalf("verify of a seal cut short before report.html: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 
 	// Killed while writing MANIFEST: report.html is there, MANIFEST's
 	// temporary file too.
-	root = t.TempDir()
+	root := t.TempDir()
 	if r := keyir(t, "", nil, "drill", "--scenario", "spam-burst", "--reports", root); r.code != 0 {
 		t.Fatalf("drill: exit %d\n%s", r.code, r.stderr)
 	}
@@ -75,16 +66,7 @@ func TestVerifyOfASealCutShortIsUnfinishedNotTampered(t *testing.T) {
 // not match its MANIFEST", as of one changed: prune keeps it, saying resume
 // finishes it, and mark-archived refuses it as not sealed yet (exit 1).
 func TestPruneAndArchiveCallASealCutShortUnfinished(t *testing.T) {
-	root := t.TempDir()
-	if r := keyir(t, "", nil, "drill", "--scenario", "spam-burst", "--reports", root); r.code != 0 {
-		t.Fatalf("drill: exit %d\n%s", r.code, r.stderr)
-	}
-	dir := onlyRunDir(t, root)
-	for _, name := range []string{"MANIFEST", "report.html"} {
-		if err := os.Remove(filepath.Join(dir, name)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	root, dir := cutDrillSeal(t)
 	r := keyir(t, "", nil, "report", "mark-archived", dir)
 	if r.code != 1 || !strings.Contains(r.stderr, "not sealed yet") || !strings.Contains(r.stderr, "keyir resume "+dir) || strings.Contains(r.stderr, "does not match") {
 		t.Fatalf("mark-archived of a seal cut short: exit %d\n%s", r.code, r.stderr)
@@ -97,4 +79,21 @@ func TestPruneAndArchiveCallASealCutShortUnfinished(t *testing.T) {
 	if reason := doc.Kept[0].Reason; !strings.Contains(reason, "cut short") || !strings.Contains(reason, "keyir resume") {
 		t.Errorf("prune's reason for a seal cut short: %q", reason)
 	}
+}
+
+// cutDrillSeal is a drill's run in root as keyir leaves it when killed
+// after the journal's seal, before report.html and MANIFEST.
+func cutDrillSeal(t *testing.T) (root, dir string) {
+	t.Helper()
+	root = t.TempDir()
+	if r := keyir(t, "", nil, "drill", "--scenario", "spam-burst", "--reports", root); r.code != 0 {
+		t.Fatalf("drill: exit %d\n%s", r.code, r.stderr)
+	}
+	dir = onlyRunDir(t, root)
+	for _, name := range []string{"MANIFEST", "report.html"} {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root, dir
 }
